@@ -1,0 +1,77 @@
+import type { Likelihood, ModelKind, ModelSpec } from './model-spec.js';
+
+/** Identifies a manifest file of this product. */
+export const MANIFEST_SCHEMA = 'vae-everywhere/model-manifest';
+/** Current manifest schema version. */
+export const MANIFEST_VERSION = 1;
+/** File name of the manifest inside a model directory. */
+export const MANIFEST_FILE = 'manifest.json';
+
+/** Weight precisions of exported graphs. */
+export const PRECISIONS = Object.freeze({
+  fp32: { description: 'float32 weights' },
+  fp16: { description: 'float16 weights, cast to float32 in the graph' },
+  int8: { description: 'int8 weight-only quantization, per output channel (DequantizeLinear)' },
+});
+/** A precision name. */
+export type Precision = keyof typeof PRECISIONS;
+
+/** One graph input or output. A `'batch'` dimension is dynamic. */
+export interface TensorInfo {
+  readonly name: string;
+  readonly shape: readonly (number | 'batch')[];
+  readonly dtype: 'float32';
+}
+
+/** One ONNX file of a model directory. */
+export interface GraphInfo {
+  /** File name relative to the model directory, e.g. `encoder.onnx`. */
+  readonly file: string;
+  /** Lower-case hex SHA-256 of the file. */
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly TensorInfo[];
+}
+
+/** Where the weights came from. */
+export interface Provenance {
+  readonly dataset: string;
+  readonly epochs: number;
+  readonly seed: number;
+  /** Final validation ELBO in nats per example (negative number), or null when not measured. */
+  readonly valElbo: number | null;
+  /** Training engine and backend, e.g. `tfjs/wasm`, `ort/cpu`. */
+  readonly engine: string;
+  readonly backend: string;
+  /** Git commit of the source tree that trained the model, or null when unknown. */
+  readonly commit: string | null;
+  /** ISO-8601 time of export. */
+  readonly exportedAt: string;
+}
+
+/** `manifest.json` of a model directory (versioned; validated on load). */
+export interface ModelManifest {
+  readonly schema: typeof MANIFEST_SCHEMA;
+  readonly schemaVersion: typeof MANIFEST_VERSION;
+  readonly name: string;
+  readonly kind: ModelKind;
+  readonly variational: boolean;
+  readonly likelihood: Likelihood;
+  readonly gaussianSigma: number;
+  readonly latentDim: number;
+  readonly numClasses: number;
+  /** `[H, W, C]`; graphs take flat `[batch, H·W·C]` input in HWC order. */
+  readonly imageShape: readonly [number, number, number];
+  /** How raw pixels map to model input: `x = pixel · scale` (grey levels in [0, 1]). */
+  readonly normalization: { readonly scale: number; readonly description: string };
+  /** log σ² is clamped to this range in graphs and in evaluation. */
+  readonly logvarClamp: readonly [number, number];
+  readonly precision: Precision;
+  readonly opset: number;
+  readonly irVersion: number;
+  /** The full model spec the graphs were built from. */
+  readonly spec: ModelSpec;
+  readonly graphs: { readonly encoder: GraphInfo; readonly decoder: GraphInfo };
+  readonly provenance: Provenance;
+}

@@ -1,0 +1,144 @@
+import { portableLog } from './math-impl.js';
+
+/** Serializable state of an {@link Rng}: four 32-bit words and the cached second normal deviate. */
+export interface RngState {
+  readonly s: readonly [number, number, number, number];
+  readonly spare: number | null;
+}
+
+function splitmix32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x9e3779b9) >>> 0;
+    let z = a;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+/**
+ * Seeded pseudo-random generator (xoshiro128**), platform-independent: it uses only 32-bit integer
+ * arithmetic and correctly rounded float operations, so the same seed yields the same numbers in
+ * Node and in every browser.
+ */
+export class Rng {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  private spare: number | null = null;
+
+  /** @param seed any integer; two generators with the same seed produce the same stream. */
+  constructor(seed: number) {
+    if (typeof seed !== 'number' || !Number.isInteger(seed)) {
+      throw new RangeError(`seed: expected an integer, got ${String(seed)}`);
+    }
+    const mix = splitmix32((seed >>> 0) ^ Math.floor(seed / 4294967296));
+    this.s0 = mix();
+    this.s1 = mix();
+    this.s2 = mix();
+    this.s3 = mix();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** Restores a generator from {@link Rng.getState}. */
+  static fromState(state: RngState): Rng {
+    if (!state || !Array.isArray(state.s) || state.s.length !== 4 || !state.s.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
+      throw new RangeError(`state: expected { s: four uint32 words, spare }, got ${JSON.stringify(state)}`);
+    }
+    const rng = new Rng(0);
+    [rng.s0, rng.s1, rng.s2, rng.s3] = state.s;
+    rng.spare = state.spare ?? null;
+    return rng;
+  }
+
+  /** The full state, JSON-serializable, for checkpoints. */
+  getState(): RngState {
+    return { s: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
+  }
+
+  /** Next unsigned 32-bit integer. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
+    const t = (this.s1 << 9) >>> 0;
+    this.s2 = (this.s2 ^ this.s0) >>> 0;
+    this.s3 = (this.s3 ^ this.s1) >>> 0;
+    this.s1 = (this.s1 ^ this.s2) >>> 0;
+    this.s0 = (this.s0 ^ this.s3) >>> 0;
+    this.s2 = (this.s2 ^ t) >>> 0;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** Uniform double in [0, 1) with 53 random bits. */
+  uniform(): number {
+    const a = this.nextUint32() >>> 5;
+    const b = this.nextUint32() >>> 6;
+    return (a * 67108864 + b) / 9007199254740992;
+  }
+
+  /** Uniform integer in [0, n), without modulo bias. */
+  int(n: number): number {
+    if (!Number.isInteger(n) || n <= 0 || n > 0x100000000) {
+      throw new RangeError(`n: expected an integer in [1, 2^32], got ${String(n)}`);
+    }
+    const limit = 0x100000000 - (0x100000000 % n);
+    for (;;) {
+      const r = this.nextUint32();
+      if (r < limit) return r % n;
+    }
+  }
+
+  /** Standard normal deviate (Marsaglia's polar method with a portable logarithm). */
+  normal(): number {
+    if (this.spare !== null) {
+      const v = this.spare;
+      this.spare = null;
+      return v;
+    }
+    for (;;) {
+      const u = 2 * this.uniform() - 1;
+      const v = 2 * this.uniform() - 1;
+      const s = u * u + v * v;
+      if (s > 0 && s < 1) {
+        const f = Math.sqrt((-2 * portableLog(s)) / s);
+        this.spare = v * f;
+        return u * f;
+      }
+    }
+  }
+
+  /** Fills `out` (or a new array of length `n`) with standard normal deviates. */
+  normals(n: number, out: Float32Array = new Float32Array(n)): Float32Array {
+    for (let i = 0; i < out.length; i++) out[i] = this.normal();
+    return out;
+  }
+
+  /** True with probability `p`. */
+  bernoulli(p: number): boolean {
+    return this.uniform() < p;
+  }
+
+  /** A random permutation of `0 … n−1` (Fisher–Yates). */
+  permutation(n: number): Uint32Array {
+    const out = new Uint32Array(n);
+    for (let i = 0; i < n; i++) out[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = out[i]!;
+      out[i] = out[j]!;
+      out[j] = t;
+    }
+    return out;
+  }
+
+  /** An independent generator derived from this one's next output (advances this generator). */
+  fork(): Rng {
+    return new Rng(this.nextUint32() * 4294967296 + this.nextUint32());
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}

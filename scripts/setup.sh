@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything the project needs on a fresh Debian machine: pnpm, the Debian packages used by
+# tests (Chromium for real-browser tests and its SwiftShader Vulkan driver for WebGPU without a GPU,
+# Fashion-MNIST), and the workspace's npm dependencies. Safe to run repeatedly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v pnpm >/dev/null 2>&1 || [[ "$(pnpm --version 2>/dev/null)" != 12.* ]]; then
+  npm install -g pnpm@12 >/dev/null
+fi
+
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
+if ((${#need[@]})); then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "setup: optional Debian packages missing (${need[*]}); browser/WebGPU tests and fashion-mnist will be skipped." >&2
+    echo "setup: install them with: sudo apt-get install -y ${need[*]}" >&2
+  fi
+fi
+
+# onnxruntime-node's postinstall downloads CUDA libraries from NuGet; skip it (CPU and WebGPU are built in).
+# Users with internet and CUDA 12 can run `ONNXRUNTIME_NODE_INSTALL=cuda12 pnpm rebuild onnxruntime-node`.
+export ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL:-skip}"
+# The optional @tensorflow/tfjs-node(-gpu) download libtensorflow at install; offline that step fails and
+# pnpm skips them (training then says it fell back). Their long download errors are filtered out here.
+log=$(mktemp)
+rc=0
+pnpm install --frozen-lockfile --reporter=append-only >"$log" 2>&1 || rc=$?
+grep -v 'tfjs-node.*install:' "$log" | tail -n 15
+rm -f "$log"
+if [ "$rc" -ne 0 ]; then echo "setup: pnpm install failed (exit $rc)" >&2; exit "$rc"; fi
