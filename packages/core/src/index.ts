@@ -8,3 +8,7 @@ export * from './model-shapes.js';
 export * from './model-presets.js';
 export * from './runtime-contract.js';
 export * from './manifest.js';
+export * from './sampling.js';
+export * from './losses.js';
+export * from './importance-sampling.js';
+export * from './active-units.js';

@@ -7,9 +7,22 @@
 
 const LN2_HI = 6.93147180369123816490e-1;
 const LN2_LO = 1.90821492927058770002e-10;
+const TWO54 = 1.8014398509481984e16;
+// Minimax coefficients of R(z) ≈ 2z/3 + 2z²/5 + … on |s| ≤ 0.1716 (fdlibm e_log.c).
+const LG1 = 6.666666666666735130e-1;
+const LG2 = 3.999999999940941908e-1;
+const LG3 = 2.857142874366239149e-1;
+const LG4 = 2.222219843214978396e-1;
+const LG5 = 1.818357216161805012e-1;
+const LG6 = 1.531383769920937332e-1;
+const LG7 = 1.479819860511658591e-1;
 const view = new DataView(new ArrayBuffer(8));
 
-/** Natural logarithm of a positive finite double, accurate to about 1 ulp, engine-independent. */
+/**
+ * Natural logarithm of a positive double, error below 1 ulp, engine-independent: a transcription of
+ * fdlibm's `__ieee754_log` (the algorithm behind V8's `Math.log`) using only basic operations.
+ * Returns −∞ for 0, +∞ for +∞ and NaN for negative or NaN input.
+ */
 export function portableLog(x: number): number {
   if (!(x > 0) || !Number.isFinite(x)) {
     if (x === 0) return -Infinity;
@@ -17,29 +30,38 @@ export function portableLog(x: number): number {
     return NaN;
   }
   view.setFloat64(0, x);
-  let hi = view.getUint32(0);
-  let k = ((hi >>> 20) & 0x7ff) - 1023;
-  if (k === -1023) {
-    // Subnormal: scale up by 2^54 and retry.
-    view.setFloat64(0, x * 18014398509481984);
-    hi = view.getUint32(0);
-    k = ((hi >>> 20) & 0x7ff) - 1023 - 54;
+  let hx = view.getUint32(0);
+  let k = 0;
+  if (hx < 0x00100000) {
+    // Subnormal: scale up by 2^54.
+    k -= 54;
+    view.setFloat64(0, x * TWO54);
+    hx = view.getUint32(0);
   }
-  // Mantissa m in [1, 2).
-  view.setUint32(0, (hi & 0x000fffff) | 0x3ff00000);
-  let m = view.getFloat64(0);
-  if (m > Math.SQRT2) {
-    m /= 2;
-    k += 1;
+  k += (hx >>> 20) - 1023;
+  hx &= 0x000fffff;
+  // Normalize the mantissa m to [√2/2, √2): i selects m or m/2.
+  const i = (hx + 0x95f64) & 0x100000;
+  view.setUint32(0, hx | (i ^ 0x3ff00000));
+  k += i >>> 20;
+  const f = view.getFloat64(0) - 1;
+  const dk = k;
+  if ((0x000fffff & (2 + hx)) < 3) {
+    // |f| < 2^-20.
+    if (f === 0) return k === 0 ? 0 : dk * LN2_HI + dk * LN2_LO;
+    const r = f * f * (0.5 - 0.33333333333333333 * f);
+    return k === 0 ? f - r : dk * LN2_HI - (r - dk * LN2_LO - f);
   }
-  // ln(m) = 2·atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.1716.
-  const s = (m - 1) / (m + 1);
-  const s2 = s * s;
-  let term = s;
-  let sum = 0;
-  for (let n = 1; n <= 41; n += 2) {
-    sum += term / n;
-    term *= s2;
+  const s = f / (2 + f);
+  const z = s * s;
+  const w = z * z;
+  const t1 = w * (LG2 + w * (LG4 + w * LG6));
+  const t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
+  const r = t2 + t1;
+  if (((hx - 0x6147a) | (0x6b851 - hx)) > 0) {
+    // m far from 1 (fdlibm's i|j > 0): the hfsq form.
+    const hfsq = 0.5 * f * f;
+    return k === 0 ? f - (hfsq - s * (hfsq + r)) : dk * LN2_HI - (hfsq - (s * (hfsq + r) + dk * LN2_LO) - f);
   }
-  return k * LN2_HI + (2 * sum + k * LN2_LO);
+  return k === 0 ? f - s * (f - r) : dk * LN2_HI - (s * (f - r) - dk * LN2_LO - f);
 }

@@ -1,0 +1,316 @@
+import {
+  bernoulliKl,
+  bernoulliLogProb,
+  gaussianLogProb,
+  klGaussianTerm,
+  klStandardNormalTerm,
+} from './losses-impl.js';
+import { modelKindInfo } from './model-kinds.js';
+import { LIKELIHOODS, inputSize, type Likelihood, type ModelSpec } from './model-spec.js';
+import { validateModelSpec } from './model-shapes.js';
+import { assertFinite, assertNumber, assertShape, assertTensor, type Tensor } from './tensor.js';
+
+export {
+  LOGVAR_CLAMP,
+  RHO_HAT_CLAMP,
+  clampLogvar,
+  logSigmoid,
+  logSumExp,
+  sigmoid,
+  softplus,
+} from './losses-impl.js';
+
+/** Per-example terms of the evidence lower bound, in nats. */
+export interface ElboTerms {
+  /** `log p(x|z) − KL(q(z|x) ‖ p(z))` per example. */
+  readonly elbo: Float64Array;
+  /** `log p(x|z)` per example. */
+  readonly logLikelihood: Float64Array;
+  /** `KL(q(z|x) ‖ N(0, I))` per example. */
+  readonly kl: Float64Array;
+}
+
+/** Batch-mean terms of a model's training objective, in nats per example. */
+export interface ObjectiveTerms {
+  /** What training minimises: `reconstruction + regularizer`. */
+  readonly loss: number;
+  /** Mean `−log p(x|z)` (against the clean `x`). */
+  readonly reconstruction: number;
+  /** Mean KL(q(z|x) ‖ N(0, I)) for variational kinds, else `null`. */
+  readonly kl: number | null;
+  /** `β·KL` for variational kinds; the sparsity or contractive term for autoencoders (0 for `ae`, `denoising-ae`). */
+  readonly regularizer: number;
+  /** Mean ELBO (`log p(x|z) − KL`, β not applied) for variational kinds, else `null`. */
+  readonly elbo: number | null;
+}
+
+/** Inputs of {@link modelObjective}; which ones are required depends on the model kind. */
+export interface ObjectiveInputs {
+  /** Clean input `[batch, D]` (for `denoising-ae` the uncorrupted image: the reconstruction target). */
+  readonly x: Tensor;
+  /** Decoder output `[batch, D]`: logits (Bernoulli) or the mean (Gaussian). */
+  readonly decoded: Tensor;
+  /** Variational kinds: posterior mean `[batch, latentDim]`. */
+  readonly mu?: Tensor;
+  /** Variational kinds: posterior log σ² `[batch, latentDim]` (clamped to `LOGVAR_CLAMP`). */
+  readonly logvar?: Tensor;
+  /** `sparse-ae` and `contractive-ae`: the code `h` `[batch, latentDim]`. */
+  readonly code?: Tensor;
+  /** `contractive-ae`: the `encoder.code.kernel` parameter `[D, latentDim]`. */
+  readonly codeKernel?: Tensor;
+}
+
+function assertMatrix(t: Tensor, name: string, cols: number | null = null, rows: number | null = null): void {
+  assertTensor(t, name);
+  assertShape(t, [rows, cols], name);
+  assertFinite(t, name);
+}
+
+function assertSameShape(a: Tensor, aName: string, b: Tensor, bName: string): void {
+  assertMatrix(a, aName);
+  assertMatrix(b, bName, a.shape[1]!, a.shape[0]!);
+}
+
+function assertInRange(t: Tensor, name: string, lo: number, hi: number): void {
+  const { data } = t;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v < lo || v > hi) throw new RangeError(`${name}: expected values in [${lo}, ${hi}], got ${v} at flat index ${i}`);
+  }
+}
+
+/** Sums `f(a[i], b[i])` over each row of two `[batch, n]` tensors into a float64 array. */
+function rowSums(a: Tensor, b: Tensor, f: (u: number, v: number) => number): Float64Array {
+  const [batch, n] = a.shape as [number, number];
+  const out = new Float64Array(batch);
+  const ad = a.data;
+  const bd = b.data;
+  for (let r = 0; r < batch; r++) {
+    let s = 0;
+    const o = r * n;
+    for (let j = 0; j < n; j++) s += f(ad[o + j]!, bd[o + j]!);
+    out[r] = s;
+  }
+  return out;
+}
+
+/** Arithmetic mean in float64. Throws a `RangeError` naming `values` when it is empty. */
+export function mean(values: ArrayLike<number>): number {
+  if (values.length === 0) throw new RangeError('values: expected at least one value, got 0');
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i]!;
+  return s / values.length;
+}
+
+/**
+ * Bernoulli log-likelihood per example from logits: `Σ_d x_d·ℓ_d − softplus(ℓ_d)`, in nats,
+ * without any Gaussian constant. Stable for logits of any finite size (±1e4 gives finite results).
+ * @param x targets `[batch, D]` in [0, 1] (grey levels are allowed: the cross-entropy form).
+ * @param logits decoder logits `[batch, D]`.
+ */
+export function bernoulliLogLikelihood(x: Tensor, logits: Tensor): Float64Array {
+  assertSameShape(x, 'x', logits, 'logits');
+  assertInRange(x, 'x', 0, 1);
+  return rowSums(x, logits, bernoulliLogProb);
+}
+
+/**
+ * Gaussian log-likelihood per example with fixed σ:
+ * `Σ_d −½((x_d − μ_d)/σ)² − log σ − ½ log 2π`, in nats.
+ * @param x targets `[batch, D]`.
+ * @param mean decoder means `[batch, D]`.
+ * @param sigma the fixed standard deviation, > 0.
+ */
+export function gaussianLogLikelihood(x: Tensor, mean: Tensor, sigma: number): Float64Array {
+  assertSameShape(x, 'x', mean, 'mean');
+  assertNumber(sigma, 'sigma', Number.MIN_VALUE);
+  const logSigma = Math.log(sigma);
+  const inv = 1 / sigma;
+  return rowSums(x, mean, (u, v) => gaussianLogProb(u, v, logSigma, inv));
+}
+
+/**
+ * `log p(x|z)` per example for `likelihood`: {@link bernoulliLogLikelihood} on logits or
+ * {@link gaussianLogLikelihood} on means (`sigma` is ignored for Bernoulli).
+ */
+export function logLikelihood(likelihood: Likelihood, x: Tensor, decoded: Tensor, sigma: number): Float64Array {
+  if (likelihood === 'bernoulli') return bernoulliLogLikelihood(x, decoded);
+  if (likelihood === 'gaussian') return gaussianLogLikelihood(x, decoded, sigma);
+  throw new RangeError(`likelihood: expected one of ${Object.keys(LIKELIHOODS).join('|')}, got ${JSON.stringify(likelihood)}`);
+}
+
+/**
+ * KL(N(μ, σ²) ‖ N(0, I)) per example: `½ Σ_j (μ_j² + σ_j² − 1 − log σ_j²)`, with log σ² clamped
+ * to `LOGVAR_CLAMP`. Always ≥ 0.
+ * @param mu `[batch, L]`.
+ * @param logvar `[batch, L]`.
+ */
+export function klStandardNormal(mu: Tensor, logvar: Tensor): Float64Array {
+  assertSameShape(mu, 'mu', logvar, 'logvar');
+  return rowSums(mu, logvar, klStandardNormalTerm);
+}
+
+/**
+ * KL(N(μ₁, σ₁²) ‖ N(μ₂, σ₂²)) per example for diagonal Gaussians:
+ * `½ Σ_j (log σ₂² − log σ₁² + (σ₁² + (μ₁ − μ₂)²)/σ₂² − 1)`, log-variances clamped to `LOGVAR_CLAMP`.
+ * All four tensors are `[batch, L]`.
+ */
+export function klDiagonalGaussians(mu1: Tensor, logvar1: Tensor, mu2: Tensor, logvar2: Tensor): Float64Array {
+  assertSameShape(mu1, 'mu1', logvar1, 'logvar1');
+  assertSameShape(mu1, 'mu1', mu2, 'mu2');
+  assertSameShape(mu1, 'mu1', logvar2, 'logvar2');
+  const [batch, n] = mu1.shape as [number, number];
+  const out = new Float64Array(batch);
+  for (let r = 0; r < batch; r++) {
+    let s = 0;
+    for (let j = r * n; j < (r + 1) * n; j++) {
+      s += klGaussianTerm(mu1.data[j]!, logvar1.data[j]!, mu2.data[j]!, logvar2.data[j]!);
+    }
+    out[r] = s;
+  }
+  return out;
+}
+
+/**
+ * ELBO per example with the closed-form KL: `log p(x|z) − KL(q(z|x) ‖ N(0, I))`, where `decoded`
+ * is the decoder output for one z drawn from q(z|x).
+ */
+export function elbo(a: {
+  x: Tensor;
+  mu: Tensor;
+  logvar: Tensor;
+  decoded: Tensor;
+  likelihood: Likelihood;
+  sigma: number;
+}): ElboTerms {
+  const ll = logLikelihood(a.likelihood, a.x, a.decoded, a.sigma);
+  const kl = klStandardNormal(a.mu, a.logvar);
+  if (kl.length !== ll.length) throw new RangeError(`mu: expected ${ll.length} rows (the batch of x), got ${kl.length}`);
+  const out = new Float64Array(ll.length);
+  for (let i = 0; i < ll.length; i++) out[i] = ll[i]! - kl[i]!;
+  return { elbo: out, logLikelihood: ll, kl };
+}
+
+/** The β-VAE objective, mean over the batch of `−(log p(x|z) − β·KL)`. */
+export function betaObjective(terms: { logLikelihood: ArrayLike<number>; kl: ArrayLike<number> }, beta: number): number {
+  assertNumber(beta, 'beta', 0);
+  const { logLikelihood: ll, kl } = terms;
+  if (ll.length !== kl.length) throw new RangeError(`terms.kl: expected ${ll.length} values (as terms.logLikelihood), got ${kl.length}`);
+  if (ll.length === 0) throw new RangeError('terms.logLikelihood: expected at least one value, got 0');
+  let s = 0;
+  for (let i = 0; i < ll.length; i++) s += -(ll[i]! - beta * kl[i]!);
+  return s / ll.length;
+}
+
+/** L1 sparsity per example: `Σ_j |h_j|` over the code `[batch, H]`. */
+export function l1Sparsity(code: Tensor): Float64Array {
+  assertMatrix(code, 'code');
+  return rowSums(code, code, (u) => Math.abs(u));
+}
+
+/**
+ * KL-sparsity of a batch: `Σ_j KL(ρ ‖ ρ̂_j)` where `ρ̂_j` is the mean of unit j over the batch
+ * (per hidden unit, not over all units) and
+ * `KL(ρ ‖ ρ̂) = ρ log(ρ/ρ̂) + (1 − ρ) log((1 − ρ)/(1 − ρ̂))`; ρ̂ is clamped to `RHO_HAT_CLAMP`.
+ * @param code sigmoid code `[batch, H]`, values in [0, 1].
+ * @param rho target activation in (0, 1).
+ */
+export function klSparsity(code: Tensor, rho: number): number {
+  assertMatrix(code, 'code');
+  assertInRange(code, 'code', 0, 1);
+  if (typeof rho !== 'number' || !(rho > 0 && rho < 1)) throw new RangeError(`rho: expected a number in (0, 1), got ${String(rho)}`);
+  const [batch, h] = code.shape as [number, number];
+  if (batch === 0) throw new RangeError('code: expected at least one row, got 0');
+  let total = 0;
+  for (let j = 0; j < h; j++) {
+    let s = 0;
+    for (let r = 0; r < batch; r++) s += code.data[r * h + j]!;
+    total += bernoulliKl(rho, s / batch);
+  }
+  return total;
+}
+
+/**
+ * Contractive penalty per example, the squared Frobenius norm of the Jacobian ∂h/∂x of a sigmoid
+ * layer `h = σ(xW + b)`: `Σ_j (h_j(1 − h_j))² Σ_i W_ij²`.
+ * @param code `h` `[batch, H]`, values in [0, 1].
+ * @param kernel `W` `[D, H]` (TensorFlow layout, as `encoder.code.kernel`).
+ */
+export function contractivePenalty(code: Tensor, kernel: Tensor): Float64Array {
+  assertMatrix(code, 'code');
+  assertInRange(code, 'code', 0, 1);
+  const [batch, h] = code.shape as [number, number];
+  assertMatrix(kernel, 'kernel', h);
+  const d = kernel.shape[0]!;
+  const colNorms = new Float64Array(h);
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < h; j++) {
+      const w = kernel.data[i * h + j]!;
+      colNorms[j] = colNorms[j]! + w * w;
+    }
+  }
+  const out = new Float64Array(batch);
+  for (let r = 0; r < batch; r++) {
+    let s = 0;
+    for (let j = 0; j < h; j++) {
+      const v = code.data[r * h + j]!;
+      const g = v * (1 - v);
+      s += g * g * colNorms[j]!;
+    }
+    out[r] = s;
+  }
+  return out;
+}
+
+function required(t: Tensor | undefined, name: string, kind: string): Tensor {
+  if (t === undefined) throw new TypeError(`${name}: expected a tensor for kind ${kind}, got undefined`);
+  return t;
+}
+
+/**
+ * The training objective of `spec`'s model on one batch, every term in nats per example
+ * (summed over pixels and latent dims, averaged over the batch). With
+ * `R = mean(−log p(x|decoded))` (Bernoulli on logits or Gaussian with `spec.gaussianSigma`,
+ * always against the clean `x`):
+ * - `vae`, `beta-vae`, `cvae`: `loss = mean(−(log p(x|z) − β·KL)) = R + β·mean(KL)`, β = `spec.beta`,
+ *   KL = {@link klStandardNormal}(mu, logvar); also reports `kl` and `elbo = mean(log p(x|z) − KL)`.
+ * - `ae`, `denoising-ae`: `loss = R` (regularizer 0).
+ * - `sparse-ae` with `{ type: 'l1', weight }`: `loss = R + weight·mean(Σ_j |h_j|)`;
+ *   with `{ type: 'kl', rho, weight }`: `loss = R + weight·Σ_j KL(ρ ‖ ρ̂_j)` ({@link klSparsity}).
+ * - `contractive-ae`: `loss = R + contractiveWeight·mean(Σ_j (h_j(1 − h_j))² Σ_i W_ij²)` with
+ *   `W = codeKernel` (`encoder.code.kernel`, `[D, latentDim]`).
+ */
+export function modelObjective(spec: ModelSpec, a: ObjectiveInputs): ObjectiveTerms {
+  validateModelSpec(spec);
+  const info = modelKindInfo(spec.kind);
+  const d = inputSize(spec);
+  assertMatrix(a.x, 'x', d);
+  const batch = a.x.shape[0]!;
+  if (batch === 0) throw new RangeError('x: expected at least one row, got 0');
+  assertMatrix(a.decoded, 'decoded', d, batch);
+  const ll = logLikelihood(spec.likelihood, a.x, a.decoded, spec.gaussianSigma);
+  const reconstruction = -mean(ll);
+  if (info.variational) {
+    const mu = required(a.mu, 'mu', spec.kind);
+    const logvar = required(a.logvar, 'logvar', spec.kind);
+    assertMatrix(mu, 'mu', spec.latentDim, batch);
+    assertMatrix(logvar, 'logvar', spec.latentDim, batch);
+    const kl = mean(klStandardNormal(mu, logvar));
+    const regularizer = spec.beta * kl;
+    return { loss: reconstruction + regularizer, reconstruction, kl, regularizer, elbo: -reconstruction - kl };
+  }
+  let regularizer = 0;
+  if (spec.kind === 'sparse-ae') {
+    const code = required(a.code, 'code', spec.kind);
+    assertMatrix(code, 'code', spec.latentDim, batch);
+    const s = spec.sparsity!;
+    regularizer = s.type === 'l1' ? s.weight * mean(l1Sparsity(code)) : s.weight * klSparsity(code, s.rho);
+  } else if (spec.kind === 'contractive-ae') {
+    const code = required(a.code, 'code', spec.kind);
+    const kernel = required(a.codeKernel, 'codeKernel', spec.kind);
+    assertMatrix(code, 'code', spec.latentDim, batch);
+    assertMatrix(kernel, 'codeKernel', spec.latentDim, d);
+    regularizer = spec.contractiveWeight! * mean(contractivePenalty(code, kernel));
+  }
+  return { loss: reconstruction + regularizer, reconstruction, kl: null, regularizer, elbo: null };
+}
