@@ -12,3 +12,5 @@ export * from './sampling.js';
 export * from './losses.js';
 export * from './importance-sampling.js';
 export * from './active-units.js';
+export * from './manifest-validate.js';
+export * from './sha256.js';

@@ -1,0 +1,46 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MANIFEST_FILE, parseManifest, sha256Hex, type GraphInfo, type ModelManifest } from '@vae/core';
+
+/** A verified model directory: its manifest and the bytes of both graphs. */
+export interface ModelDirectory {
+  readonly manifest: ModelManifest;
+  readonly encoder: Uint8Array;
+  readonly decoder: Uint8Array;
+}
+
+async function readGraph(dir: string, info: GraphInfo): Promise<Uint8Array> {
+  const path = join(dir, info.file);
+  const bytes = new Uint8Array(await readFile(path));
+  if (bytes.length !== info.bytes) throw new Error(`${path}: expected ${info.bytes} bytes (manifest), got ${bytes.length}`);
+  const digest = await sha256Hex(bytes);
+  if (digest !== info.sha256) throw new Error(`${path}: checksum mismatch: expected SHA-256 ${info.sha256} (manifest), got ${digest}`);
+  return bytes;
+}
+
+/**
+ * Reads a model directory from disk (Node): parses and validates `manifest.json`, then checks the
+ * size and SHA-256 of both graphs. Throws naming the file and what is wrong with it.
+ */
+export async function readModelDirectory(dir: string): Promise<ModelDirectory> {
+  const path = join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`${path}: expected a model directory with ${MANIFEST_FILE} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${path}: expected JSON, got a parse error (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+  }
+  let manifest: ModelManifest;
+  try {
+    manifest = parseManifest(json);
+  } catch (err) {
+    throw new Error(`${path}: malformed manifest: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  return { manifest, encoder: await readGraph(dir, manifest.graphs.encoder), decoder: await readGraph(dir, manifest.graphs.decoder) };
+}
