@@ -30,13 +30,11 @@ export async function runCli(argv: string[]): Promise<number> {
   setLogSink((level, scope, message) => {
     process.stderr.write(`${level === 'info' ? '' : `${level}: `}${scope === 'vae' ? '' : `[${scope}] `}${message}\n`);
   });
-  let code = 0;
   try {
     await buildCli(argv)
-      .fail((msg, err, y) => {
+      .fail((msg, err) => {
         if (err) throw err;
-        process.stderr.write(`${y.help ? '' : ''}error: ${msg}\nRun 'vae --help' for usage.\n`);
-        code = 2;
+        throw Object.assign(new Error(`${msg}\nRun 'vae --help' for usage.`), { exitCode: 2 });
       })
       .parseAsync();
   } catch (err) {
@@ -44,5 +42,5 @@ export async function runCli(argv: string[]): Promise<number> {
     if (err instanceof Error && err.stack) log.debug(err.stack);
     return typeof (err as { exitCode?: unknown }).exitCode === 'number' ? (err as { exitCode: number }).exitCode : 1;
   }
-  return code || (typeof process.exitCode === 'number' ? process.exitCode : 0);
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
