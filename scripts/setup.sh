@@ -11,6 +11,8 @@ fi
 
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# Vulkan loader for Dawn (WebGPU in Node); the Vulkan driver is SwiftShader from the chromium package.
+ldconfig -p 2>/dev/null | grep -q "libvulkan.so.1 " || need+=(libvulkan1)
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -1,0 +1,23 @@
+export {
+  CHROMIUM_LIB_DIR,
+  SWIFTSHADER_ICD,
+  findVulkanLoader,
+  preloadVulkanLoader,
+  setupNodeWebGpu,
+  useBaselineWasmCompiler,
+  vulkanLoaderHint,
+  type NodeWebGpuOptions,
+  type NodeWebGpuSetup,
+} from './dawn-setup.js';
+export {
+  configureNodeWebRuntime,
+  createNodeWebBackend,
+  loadOrtWebForNode,
+  nodeWebBackend,
+  registerNodeWebBackend,
+  type NodeWebBackendOptions,
+} from './node-web-backend.js';
+export { WEB_BACKEND_PRIORITY } from '../backend-priority.js';
+export { WEB_BACKEND_NAME, WEB_DEVICES, createWebBackend } from '../web-backend.js';
+export { WebSession } from '../web-session.js';
+export { probeWebGpu, type WebGpuProbe } from '../webgpu-probe.js';
