@@ -12,5 +12,8 @@ export * from './sampling.js';
 export * from './losses.js';
 export * from './importance-sampling.js';
 export * from './active-units.js';
+export * from './backend-registry.js';
+export * from './model-source.js';
 export * from './manifest-validate.js';
 export * from './sha256.js';
+export * from './vae-model.js';

@@ -1,0 +1,387 @@
+import { createSessionWithBackend, assertDeviceRequest, type DeviceFallback } from './backend-registry.js';
+import { importanceSampledLogLikelihood } from './importance-sampling.js';
+import { elbo as elboTerms } from './losses.js';
+import { getLogger } from './logger.js';
+import { MANIFEST_FILE, type GraphInfo, type ModelManifest } from './manifest.js';
+import { parseManifest } from './manifest-validate.js';
+import type { ModelFileSource } from './model-source.js';
+import { Rng } from './rng.js';
+import type { Backend, BackendSession, DeviceRequest, ExecutionDevice } from './runtime-contract.js';
+import { lerp, samplePosterior, samplePrior, slerp } from './sampling.js';
+import { sha256Hex } from './sha256.js';
+import { assertFinite, assertInteger, assertNumber, assertShape, type Tensor } from './tensor.js';
+
+const log = getLogger('core:model');
+
+/** Options of {@link VaeModel.load}. */
+export interface VaeModelLoadOptions {
+  /** Execution device; default `auto` (the first that creates a session). */
+  readonly device?: DeviceRequest;
+  /** Intra-op threads; default: the backend's tuned choice. */
+  readonly threads?: number;
+  /** Backends to try instead of the registered ones. */
+  readonly backends?: readonly Backend[];
+}
+
+/** Encoder output: μ and log σ² for variational models, the code `z` for plain autoencoders. */
+export type EncodeResult = { readonly mu: Tensor; readonly logvar: Tensor } | { readonly z: Tensor };
+
+/** Decoder output: logits (Bernoulli; equal to the mean for Gaussian models) and the mean image. */
+export interface DecodeResult {
+  readonly logits: Tensor;
+  readonly mean: Tensor;
+}
+
+/** Options of {@link VaeModel.sample}. */
+export interface SampleOptions {
+  readonly n: number;
+  readonly seed: number;
+  /** Scales the prior draws (default 1; 0 decodes the prior mean). */
+  readonly temperature?: number;
+  /** One-hot labels `[n, K]` (conditional models only). */
+  readonly y?: Tensor;
+}
+
+/** Options of {@link VaeModel.logLikelihood}. */
+export interface LogLikelihoodOptions {
+  /** Importance samples K per example (1 gives the ELBO with one sample). */
+  readonly samples: number;
+  readonly seed: number;
+  /** Latent samples decoded per decoder run (default: core's choice). */
+  readonly chunkSize?: number;
+  readonly y?: Tensor;
+}
+
+/** Latent endpoints and results of {@link VaeModel.interpolate}. */
+export interface InterpolateOptions {
+  /** Spherical interpolation (slerp) instead of linear. */
+  readonly spherical?: boolean;
+  /** One-hot label `[1, K]` used for both endpoints and every step (conditional models only). */
+  readonly y?: Tensor;
+}
+
+function hexEqual(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/**
+ * {@link assertFinite} with a fast path: `v·0` is 0 for finite v and NaN for NaN/±Infinity, so one
+ * unrolled multiply-add pass finds out whether anything is wrong (about twice as fast as testing
+ * each element); only then does the element-wise check run to name the first bad value.
+ */
+function assertFiniteFast(t: Tensor, name: string): void {
+  const d = t.data;
+  const n = d.length;
+  let s = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) s += d[i]! * 0 + d[i + 1]! * 0 + d[i + 2]! * 0 + d[i + 3]! * 0;
+  for (; i < n; i++) s += d[i]! * 0;
+  if (s !== 0) assertFinite(t, name);
+}
+
+/** Rows `rows[i]` of a batch-first tensor, gathered into a new tensor. */
+function gatherRows(t: Tensor, rows: ArrayLike<number>): Tensor {
+  const width = t.shape[1]!;
+  const out = new Float32Array(rows.length * width);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    out.set(t.data.subarray(r * width, (r + 1) * width), i * width);
+  }
+  return { data: out, shape: [rows.length, width] };
+}
+
+/** `t` `[1, W]` repeated `n` times. */
+function repeatRow(t: Tensor, n: number): Tensor {
+  return gatherRows(t, new Uint32Array(n));
+}
+
+/** A tensor's values as one row `[1, W]` (accepts `[W]` or `[1, W]`). */
+function asRow(t: Tensor, width: number, name: string): Tensor {
+  if (t?.shape?.length === 1) assertShape(t, [width], name);
+  else assertShape(t, [1, width], name);
+  assertFinite(t, name);
+  return { data: t.data, shape: [1, width] };
+}
+
+/**
+ * A loaded model directory: encoder and decoder sessions on one execution device, with validated
+ * inputs. Browser-safe: file access goes through a {@link ModelFileSource} and sessions through a
+ * registered {@link Backend}.
+ */
+export class VaeModel {
+  private released = false;
+
+  private constructor(
+    /** The validated `manifest.json`. */
+    readonly manifest: ModelManifest,
+    /** Device both sessions run on. */
+    readonly device: ExecutionDevice,
+    /** Name of the backend that created the sessions. */
+    readonly backend: string,
+    /** Devices tried first that failed (for `auto`), with reasons. */
+    readonly fallbacks: readonly DeviceFallback[],
+    /** Where the model was loaded from. */
+    readonly location: string,
+    private readonly encoder: BackendSession,
+    private readonly decoder: BackendSession,
+  ) {}
+
+  /**
+   * Reads and validates `manifest.json`, checks size and SHA-256 of both graphs, and creates the
+   * encoder and decoder sessions (the decoder on the device the encoder got).
+   */
+  static async load(source: ModelFileSource, o: VaeModelLoadOptions = {}): Promise<VaeModel> {
+    if (source === null || typeof source !== 'object' || typeof source.read !== 'function' || typeof source.location !== 'string') {
+      throw new TypeError(`source: expected a ModelFileSource { location, read(file) }, got ${source === null ? 'null' : typeof source}`);
+    }
+    const device = o.device ?? 'auto';
+    assertDeviceRequest(device, 'device');
+    if (o.threads !== undefined) assertInteger(o.threads, 'threads', 1, 1024);
+    const manifest = await readManifest(source);
+    const encoderBytes = await readGraph(source, manifest.graphs.encoder, 'encoder');
+    const decoderBytes = await readGraph(source, manifest.graphs.decoder, 'decoder');
+    const threads = o.threads === undefined ? {} : { threads: o.threads };
+    const enc = await createSessionWithBackend(encoderBytes, { device, ...threads, ...(o.backends ? { backends: o.backends } : {}) });
+    let dec;
+    try {
+      dec = await createSessionWithBackend(decoderBytes, { device: enc.device, ...threads, backends: [enc.backend] });
+    } catch (err) {
+      await enc.session.release();
+      throw err;
+    }
+    const model = new VaeModel(manifest, enc.device, enc.backend.name, enc.fallbacks, source.location, enc.session, dec.session);
+    try {
+      model.checkGraphNames('encoder', enc.session, manifest.graphs.encoder);
+      model.checkGraphNames('decoder', dec.session, manifest.graphs.decoder);
+    } catch (err) {
+      await model.release();
+      throw err;
+    }
+    log.info(`loaded ${manifest.name} (${manifest.kind}, ${manifest.precision}) from ${source.location} on ${enc.device} (${enc.backend.name})`);
+    return model;
+  }
+
+  /** Flat input size `H·W·C`. */
+  get inputSize(): number {
+    const [h, w, c] = this.manifest.imageShape;
+    return h * w * c;
+  }
+
+  /** Latent dimension L. */
+  get latentDim(): number {
+    return this.manifest.latentDim;
+  }
+
+  /** Number of classes of the one-hot label (conditional models), else 0. */
+  get numClasses(): number {
+    return this.manifest.numClasses;
+  }
+
+  /** Whether the encoder returns μ and log σ². */
+  get variational(): boolean {
+    return this.manifest.variational;
+  }
+
+  /** Runs the encoder: `{ mu, logvar }` (variational) or `{ z }`, each `[batch, L]`. */
+  async encode(x: Tensor, y?: Tensor): Promise<EncodeResult> {
+    const n = this.checkBatch(x, this.inputSize, 'x');
+    const feeds = this.feeds('x', x, y, n);
+    const names = this.manifest.graphs.encoder.outputs.map((t) => t.name);
+    const out = await this.runSession(this.encoder, feeds, 'encoder');
+    if (this.manifest.variational) {
+      return { mu: this.output(out, names[0]!, [n, this.latentDim]), logvar: this.output(out, names[1]!, [n, this.latentDim]) };
+    }
+    return { z: this.output(out, names[0]!, [n, this.latentDim]) };
+  }
+
+  /** The embedding of each row: μ for variational models, the code `z` otherwise; `[batch, L]`. */
+  async embed(x: Tensor, y?: Tensor): Promise<Tensor> {
+    const e = await this.encode(x, y);
+    return 'mu' in e ? e.mu : e.z;
+  }
+
+  /** Runs the decoder on latent codes `z` `[batch, L]`. */
+  async decode(z: Tensor, y?: Tensor): Promise<DecodeResult> {
+    const n = this.checkBatch(z, this.latentDim, 'z');
+    const feeds = this.feeds(this.manifest.graphs.decoder.inputs[0]!.name, z, y, n);
+    const names = this.manifest.graphs.decoder.outputs.map((t) => t.name);
+    const out = await this.runSession(this.decoder, feeds, 'decoder');
+    const d = this.inputSize;
+    return { logits: this.output(out, names[0]!, [n, d]), mean: this.output(out, names[1]!, [n, d]) };
+  }
+
+  /** `n` images decoded from the prior N(0, I)·temperature with `new Rng(seed)`; means `[n, D]`. */
+  async sample(o: SampleOptions): Promise<Tensor> {
+    if (o === null || typeof o !== 'object') throw new TypeError(`options: expected { n, seed, temperature?, y? }, got ${String(o)}`);
+    assertInteger(o.n, 'n', 1);
+    assertInteger(o.seed, 'seed', Number.MIN_SAFE_INTEGER);
+    const temperature = o.temperature ?? 1;
+    assertNumber(temperature, 'temperature', 0);
+    const z = samplePrior(new Rng(o.seed), o.n, this.latentDim, temperature);
+    return (await this.decode(z, o.y)).mean;
+  }
+
+  /** Decoded means of the embeddings of `x` (deterministic: decodes μ, not a sample); `[batch, D]`. */
+  async reconstruct(x: Tensor, y?: Tensor): Promise<Tensor> {
+    return (await this.decode(await this.embed(x, y), y)).mean;
+  }
+
+  /**
+   * Decoded means along the latent path between the embeddings of two images.
+   * @param x0 `[D]` or `[1, D]`. @param x1 same. @param steps points, endpoints included (≥ 2).
+   * @returns `[steps, D]`.
+   */
+  async interpolate(x0: Tensor, x1: Tensor, steps: number, o: InterpolateOptions = {}): Promise<Tensor> {
+    const d = this.inputSize;
+    const a = asRow(x0, d, 'x0');
+    const b = asRow(x1, d, 'x1');
+    assertInteger(steps, 'steps', 2, 1_000_000);
+    const y = o.y === undefined ? undefined : asRow(o.y, this.numClasses, 'y');
+    const ends = await this.embed({ data: Float32Array.from([...a.data, ...b.data]), shape: [2, d] }, y ? repeatRow(y, 2) : undefined);
+    const l = this.latentDim;
+    const z0: Tensor = { data: ends.data.slice(0, l), shape: [l] };
+    const z1: Tensor = { data: ends.data.slice(l, 2 * l), shape: [l] };
+    const path = o.spherical ? slerp(z0, z1, steps) : lerp(z0, z1, steps);
+    return (await this.decode(path, y ? repeatRow(y, steps) : undefined)).mean;
+  }
+
+  /**
+   * Single-sample ELBO per example in nats (`log p(x|z) − KL`, one z ~ q(z|x) drawn with
+   * `new Rng(seed)`), computed by core's loss layer.
+   */
+  async elbo(x: Tensor, o: { readonly seed: number; readonly y?: Tensor }): Promise<Float64Array> {
+    this.requireVariational('elbo');
+    if (o === null || typeof o !== 'object') throw new TypeError(`options: expected { seed, y? }, got ${String(o)}`);
+    assertInteger(o.seed, 'seed', Number.MIN_SAFE_INTEGER);
+    const e = (await this.encode(x, o.y)) as { mu: Tensor; logvar: Tensor };
+    const { z } = samplePosterior(e.mu, e.logvar, new Rng(o.seed));
+    const dec = await this.decode(z, o.y);
+    return elboTerms({ x, mu: e.mu, logvar: e.logvar, decoded: this.decoded(dec), likelihood: this.manifest.likelihood, sigma: this.manifest.gaussianSigma }).elbo;
+  }
+
+  /** Importance-sampled estimate of log p(x) per example in nats, with K = `samples`. */
+  async logLikelihood(x: Tensor, o: LogLikelihoodOptions): Promise<Float64Array> {
+    this.requireVariational('logLikelihood');
+    if (o === null || typeof o !== 'object') throw new TypeError(`options: expected { samples, seed, chunkSize?, y? }, got ${String(o)}`);
+    assertInteger(o.samples, 'samples', 1);
+    assertInteger(o.seed, 'seed', Number.MIN_SAFE_INTEGER);
+    if (o.chunkSize !== undefined) assertInteger(o.chunkSize, 'chunkSize', 1);
+    const e = (await this.encode(x, o.y)) as { mu: Tensor; logvar: Tensor };
+    const y = o.y;
+    return importanceSampledLogLikelihood({
+      x,
+      mu: e.mu,
+      logvar: e.logvar,
+      samples: o.samples,
+      ...(o.chunkSize === undefined ? {} : { chunkSize: o.chunkSize }),
+      rng: new Rng(o.seed),
+      likelihood: this.manifest.likelihood,
+      sigma: this.manifest.gaussianSigma,
+      decode: async (z, rows) => this.decoded(await this.decode(z, y ? gatherRows(y, rows) : undefined)),
+    });
+  }
+
+  /** Frees both sessions; later calls reject. */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await Promise.all([this.encoder.release(), this.decoder.release()]);
+  }
+
+  /** Decoder output the likelihood is computed from: logits (Bernoulli) or the mean (Gaussian). */
+  private decoded(d: DecodeResult): Tensor {
+    return this.manifest.likelihood === 'bernoulli' ? d.logits : d.mean;
+  }
+
+  private requireVariational(method: string): void {
+    if (!this.manifest.variational) {
+      throw new TypeError(`${method}: expected a variational model (vae|beta-vae|cvae), got kind ${JSON.stringify(this.manifest.kind)}`);
+    }
+  }
+
+  private checkBatch(t: Tensor, width: number, name: string): number {
+    if (this.released) throw new Error(`${this.manifest.name}: model was released`);
+    assertShape(t, [null, width], name);
+    const n = t.shape[0]!;
+    if (n < 1) throw new RangeError(`${name}: expected at least 1 row, got 0`);
+    assertFiniteFast(t, name);
+    return n;
+  }
+
+  private feeds(inputName: string, t: Tensor, y: Tensor | undefined, n: number): Record<string, Tensor> {
+    const k = this.numClasses;
+    if (k === 0) {
+      if (y !== undefined) throw new RangeError(`y: expected no label for unconditional kind ${JSON.stringify(this.manifest.kind)}, got a tensor`);
+      return { [inputName]: t };
+    }
+    if (y === undefined) throw new RangeError(`y: expected one-hot labels [${n}, ${k}] for conditional kind ${JSON.stringify(this.manifest.kind)}, got undefined`);
+    assertShape(y, [n, k], 'y');
+    assertFiniteFast(y, 'y');
+    return { [inputName]: t, y };
+  }
+
+  private async runSession(session: BackendSession, feeds: Record<string, Tensor>, graph: string): Promise<Record<string, Tensor>> {
+    if (this.released) throw new Error(`${this.manifest.name}: model was released`);
+    try {
+      return await session.run(feeds);
+    } catch (err) {
+      throw new Error(`${graph} (${this.device}): run failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+
+  private output(out: Record<string, Tensor>, name: string, shape: readonly number[]): Tensor {
+    const t = out[name];
+    if (!t) throw new Error(`output ${name}: expected from the graph, got only ${Object.keys(out).join(', ')}`);
+    assertShape(t, shape, `output ${name}`);
+    return t;
+  }
+
+  private checkGraphNames(graph: 'encoder' | 'decoder', session: BackendSession, info: GraphInfo): void {
+    for (const [kind, expected, actual] of [
+      ['inputs', info.inputs.map((t) => t.name), session.inputNames],
+      ['outputs', info.outputs.map((t) => t.name), session.outputNames],
+    ] as const) {
+      const missing = expected.filter((n) => !actual.includes(n));
+      if (missing.length > 0) {
+        throw new Error(`${info.file}: expected graph ${kind} ${expected.join(', ')} (manifest), got ${actual.join(', ')} in the ${graph} graph`);
+      }
+    }
+  }
+}
+
+async function readManifest(source: ModelFileSource): Promise<ModelManifest> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await source.read(MANIFEST_FILE);
+  } catch (err) {
+    throw new Error(`model: expected a model directory with ${MANIFEST_FILE}, got ${source.location} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw new Error(`${source.location}/${MANIFEST_FILE}: expected JSON, got a parse error (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+  }
+  try {
+    return parseManifest(json);
+  } catch (err) {
+    throw new Error(`${source.location}/${MANIFEST_FILE}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+async function readGraph(source: ModelFileSource, info: GraphInfo, graph: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await source.read(info.file);
+  } catch (err) {
+    throw new Error(`${graph}: expected ${info.file} in ${source.location}, got ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  if (bytes.length !== info.bytes) {
+    throw new Error(`${source.location}/${info.file}: expected ${info.bytes} bytes (manifest), got ${bytes.length}`);
+  }
+  const digest = await sha256Hex(bytes);
+  if (!hexEqual(digest, info.sha256)) {
+    throw new Error(`${source.location}/${info.file}: checksum mismatch: expected SHA-256 ${info.sha256} (manifest), got ${digest}`);
+  }
+  return bytes;
+}

@@ -1,0 +1,17 @@
+import { VaeModel, registerBackend, type VaeModelLoadOptions } from '@vae/core';
+import { nodeFileSource } from './node-file-source.js';
+import { onnxruntimeNodeBackend } from './onnxruntime-node-backend.js';
+
+/** Priority of the Node backend in core's registry (onnxruntime-web registers lower in Node). */
+export const NODE_BACKEND_PRIORITY = 100;
+
+/** Registers {@link onnxruntimeNodeBackend} with core's backend registry (idempotent). */
+export function registerNodeBackend(priority = NODE_BACKEND_PRIORITY): void {
+  registerBackend(onnxruntimeNodeBackend, priority);
+}
+
+/** Registers the Node backend and loads the model directory `dir` (manifest, checksums, sessions). */
+export async function loadModel(dir: string, options: VaeModelLoadOptions = {}): Promise<VaeModel> {
+  registerNodeBackend();
+  return VaeModel.load(nodeFileSource(dir), options);
+}

@@ -1,0 +1,80 @@
+import { getLogger, type Backend, type BackendSession, type ExecutionDevice, type SessionOptions } from '@vae/core';
+import * as ort from 'onnxruntime-node';
+import {
+  CUDA_INSTALL_HINT,
+  NODE_DEVICES,
+  SWIFTSHADER_ICD,
+  cudaProviderStatus,
+  ensureVulkanIcd,
+  executionProviders,
+  isSoftwareVulkan,
+  webgpuBundled,
+} from './execution-providers.js';
+import { NodeSession } from './node-session.js';
+
+const log = getLogger('runtime-node');
+
+/**
+ * Graphs up to this size get one intra-op thread by default: on small models (the 784-400-20 MLP is
+ * ~1.3 MB) thread hand-off costs more than it saves (see bench/encoder-results.json).
+ */
+export const SMALL_MODEL_BYTES = 16 * 1024 * 1024;
+
+/** ONNX Runtime log severity used for sessions (3 = errors only). */
+const LOG_SEVERITY = 3;
+
+/** The intra-op thread count used when `threads` is not given. */
+export function defaultThreads(modelBytes: number): number | undefined {
+  return modelBytes <= SMALL_MODEL_BYTES ? 1 : undefined;
+}
+
+function unavailable(device: ExecutionDevice): string | undefined {
+  if (device === 'cuda') {
+    const cuda = cudaProviderStatus();
+    if (!cuda.installed) return `CUDA provider libraries are not installed (no ${cuda.library}); ${CUDA_INSTALL_HINT}`;
+  }
+  if (device === 'webgpu' && !webgpuBundled()) return 'this onnxruntime-node build has no WebGPU execution provider';
+  return undefined;
+}
+
+async function createNodeSession(model: Uint8Array, options: SessionOptions & { readonly auto?: boolean }): Promise<BackendSession> {
+  const { device } = options;
+  if (!NODE_DEVICES.includes(device)) {
+    throw new RangeError(`device: expected one of ${NODE_DEVICES.join('|')} for onnxruntime-node, got ${JSON.stringify(device)}`);
+  }
+  const missing = unavailable(device);
+  if (missing) throw new Error(missing);
+  if (device === 'cuda' && !process.env.NVIDIA_TF32_OVERRIDE) process.env.NVIDIA_TF32_OVERRIDE = '0';
+  if (device === 'webgpu') {
+    const icd = ensureVulkanIcd();
+    if (options.auto && isSoftwareVulkan(icd)) {
+      throw new Error(`skipped by auto: the Vulkan driver is a CPU rasterizer (VK_ICD_FILENAMES=${icd}), slower than the cpu device; request device webgpu to use it`);
+    }
+  }
+  const threads = options.threads ?? defaultThreads(model.length);
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: executionProviders(device),
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: LOG_SEVERITY,
+    ...(threads === undefined ? {} : { intraOpNumThreads: threads, interOpNumThreads: 1 }),
+  };
+  try {
+    const session = await ort.InferenceSession.create(model, sessionOptions);
+    log.debug(`created ${device} session (${model.length} bytes, ${threads ?? 'default'} threads)`);
+    return new NodeSession(session, device);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (device === 'cuda') throw new Error(`${message}; ${CUDA_INSTALL_HINT}`, { cause: err });
+    if (device === 'webgpu') {
+      throw new Error(`${message} (WebGPU needs a Vulkan driver: set VK_ICD_FILENAMES, e.g. to ${SWIFTSHADER_ICD} from Debian's chromium package)`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** The `onnxruntime-node` backend: `cuda` → `webgpu` → `cpu`. */
+export const onnxruntimeNodeBackend: Backend = Object.freeze({
+  name: 'onnxruntime-node',
+  devices: NODE_DEVICES,
+  createSession: createNodeSession,
+});
