@@ -16,3 +16,4 @@ export * from './manifest-build.js';
 export * from './export-model.js';
 export * from './model-directory.js';
 export * from './precision-error.js';
+export * from './training/index.js';

@@ -1,0 +1,150 @@
+import { inputSize, listParameters, modelKindInfo, type ModelSpec, type ParameterInfo } from '@vae/core';
+import type { GraphStats } from '../graph-builder.js';
+import { ADAM_GRAPH_DEFAULTS, adamScalars, adamUpdate, validateAdamOptions, type AdamOptions } from './adam-graph.js';
+import { buildObjective, type ObjectiveValues } from './objective-graph.js';
+import { Tape, TAPE_DTYPES, type TapeDtype, type TapeValue } from './tape.js';
+import { gradients } from './tape-grad.js';
+import { tapeToBytes } from './tape-model.js';
+
+/** What a training graph does after the backward pass. */
+export const TRAIN_GRAPH_MODES = Object.freeze({
+  adam: 'forward, backward and one Adam step; outputs the loss terms and the updated state',
+  gradients: 'forward and backward; outputs the loss terms and the gradient of every parameter',
+  forward: 'forward only (validation); outputs the loss terms',
+});
+/** A training graph mode. */
+export type TrainGraphMode = keyof typeof TRAIN_GRAPH_MODES;
+
+/** Options of {@link buildTrainStepGraph}. */
+export interface TrainStepGraphOptions {
+  /** Default `adam`. */
+  readonly mode?: TrainGraphMode;
+  /** Element type of every float tensor; `float64` for gradient checks. Default `float32`. */
+  readonly dtype?: TapeDtype;
+  /** Baked-in Adam constants (`adam` mode). Default {@link ADAM_GRAPH_DEFAULTS}. */
+  readonly adam?: AdamOptions;
+  /** Also output `decoded` and `mu`/`logvar` (clamped) or `code`, for tests. Default false. */
+  readonly exposeForward?: boolean;
+}
+
+/** Names of the tensors of a training graph. */
+export const TRAIN_STEP_NAMES = Object.freeze({
+  /** Clean input `[batch, D]`. */
+  x: 'x',
+  /** Corrupted encoder input (`denoising-ae`). */
+  xInput: 'x_input',
+  eps: 'eps',
+  y: 'y',
+  /** Scalar KL weight (variational kinds). */
+  beta: 'beta',
+  /** Scalar learning rate (`adam` mode). */
+  lr: 'lr',
+  /** Scalar Adam step t ≥ 1, as a float (`adam` mode). */
+  step: 'step',
+  loss: 'loss',
+  reconstruction: 'reconstruction',
+  kl: 'kl',
+  regularizer: 'regularizer',
+  /** Adam first moment of a parameter (input), scaled by 1/(1 − β₁): see `adamMomentScales`. */
+  m: (param: string) => `adam.m.${param}`,
+  /** Adam second moment of a parameter (input), scaled by 1/(1 − β₂). */
+  v: (param: string) => `adam.v.${param}`,
+  /** Updated value of a state input (output). */
+  next: (name: string) => `next.${name}`,
+  /** Gradient of a parameter (`gradients` mode output). */
+  grad: (param: string) => `grad.${param}`,
+});
+
+/** A serialized training graph and what a runner needs to drive it. */
+export interface TrainStepGraph {
+  readonly bytes: Uint8Array;
+  readonly mode: TrainGraphMode;
+  readonly dtype: TapeDtype;
+  readonly adam: AdamOptions;
+  /** Parameters in canonical order (graph inputs under their canonical names). */
+  readonly parameters: readonly ParameterInfo[];
+  /** Per-batch data inputs this graph takes, among `x`, `x_input`, `eps`, `y`. */
+  readonly dataInputs: readonly string[];
+  /** Scalar inputs, among `beta`, `lr`, `step`. */
+  readonly scalarInputs: readonly string[];
+  /** Scalar loss outputs: `loss`, `reconstruction`, `regularizer` and, for variational kinds, `kl`. */
+  readonly lossOutputs: readonly string[];
+  /** Every graph output name in order. */
+  readonly outputs: readonly string[];
+  readonly stats: GraphStats;
+}
+
+/**
+ * Builds the ONNX training-step graph of `spec` (opset 17, standard ops only, so it runs on every
+ * onnxruntime execution provider): the forward pass and objective of `buildObjective`, reverse-mode
+ * gradients by per-op rules (`tape-grad.ts`), then either one Adam step (state in, state out) or
+ * the gradients themselves. No randomness is inside the graph: ε and corruption are inputs.
+ */
+export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOptions = {}): TrainStepGraph {
+  const mode = options.mode ?? 'adam';
+  if (!(mode in TRAIN_GRAPH_MODES)) throw new RangeError(`options.mode: expected ${Object.keys(TRAIN_GRAPH_MODES).join('|')}, got ${String(mode)}`);
+  const dtype = options.dtype ?? 'float32';
+  if (!(dtype in TAPE_DTYPES)) throw new RangeError(`options.dtype: expected float32|float64, got ${String(dtype)}`);
+  const adam = options.adam ?? ADAM_GRAPH_DEFAULTS;
+  validateAdamOptions(adam);
+  const info = modelKindInfo(spec.kind);
+  const N = TRAIN_STEP_NAMES;
+  const tape = new Tape(dtype);
+  const d = inputSize(spec);
+  const x = tape.input(N.x, ['batch', d]);
+  const xInput = spec.kind === 'denoising-ae' ? tape.input(N.xInput, ['batch', d]) : null;
+  const eps = info.variational ? tape.input(N.eps, ['batch', spec.latentDim]) : null;
+  const y = info.conditional ? tape.input(N.y, ['batch', spec.numClasses]) : null;
+  const beta = info.variational ? tape.input(N.beta, []) : null;
+  const lr = mode === 'adam' ? tape.input(N.lr, []) : null;
+  const step = mode === 'adam' ? tape.input(N.step, []) : null;
+  const parameters = listParameters(spec);
+  const params: Record<string, TapeValue> = {};
+  for (const p of parameters) params[p.name] = tape.input(p.name, p.shape);
+  const moments = mode === 'adam' ? parameters.map((p) => ({ m: tape.input(N.m(p.name), p.shape), v: tape.input(N.v(p.name), p.shape) })) : [];
+
+  const obj: ObjectiveValues = buildObjective(tape, spec, { x, xInput, eps, y, beta }, params);
+  const grads = mode === 'forward' ? [] : gradients(tape, obj.loss, parameters.map((p) => params[p.name]!));
+
+  const outputs: string[] = [];
+  const out = (v: TapeValue, name: string) => {
+    tape.output(v, name);
+    outputs.push(name);
+  };
+  out(obj.loss, N.loss);
+  out(obj.reconstruction, N.reconstruction);
+  if (obj.kl) out(obj.kl, N.kl);
+  out(obj.regularizer, N.regularizer);
+  const lossOutputs = [...outputs];
+  if (options.exposeForward) {
+    out(obj.decoded, 'decoded');
+    if (obj.mu) out(obj.mu, 'mu');
+    if (obj.logvar) out(obj.logvar, 'logvar');
+    if (obj.code) out(obj.code, 'code');
+  }
+  if (mode === 'adam') {
+    const s = adamScalars(tape, adam, lr!, step!);
+    parameters.forEach((p, i) => {
+      const names = { param: N.next(p.name), m: N.next(N.m(p.name)), v: N.next(N.v(p.name)) };
+      const u = adamUpdate(tape, adam, s, params[p.name]!, grads[i]!, moments[i]!.m, moments[i]!.v, names);
+      out(u.param, names.param);
+      out(u.m, names.m);
+      out(u.v, names.v);
+    });
+  } else if (mode === 'gradients') {
+    parameters.forEach((p, i) => out(grads[i]!, N.grad(p.name)));
+  }
+  const { bytes, stats } = tapeToBytes(tape, `train_step_${spec.kind}`);
+  return {
+    bytes,
+    mode,
+    dtype,
+    adam,
+    parameters,
+    dataInputs: [N.x, ...(xInput ? [N.xInput] : []), ...(eps ? [N.eps] : []), ...(y ? [N.y] : [])],
+    scalarInputs: [...(beta ? [N.beta] : []), ...(lr ? [N.lr, N.step] : [])],
+    lossOutputs,
+    outputs,
+    stats,
+  };
+}

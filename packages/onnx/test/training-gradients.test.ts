@@ -1,0 +1,73 @@
+import { Rng, listParameters, modelObjective, tensor } from '@vae/core';
+import { describe, expect, it } from 'vitest';
+import { TRAIN_STEP_NAMES, buildTrainStepGraph, referenceObjective } from '../src/training/index.js';
+import { TINY_SPECS, batchFeeds, createModelSpec, ort, randomBatch, randomParams } from './training-helpers.js';
+
+const N = TRAIN_STEP_NAMES;
+
+function relErr(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-6);
+}
+
+describe('training graph gradients (float64, through onnxruntime)', () => {
+  for (const [label, options] of Object.entries(TINY_SPECS)) {
+    it(`${label}: graph gradients match central finite differences and the JS reference`, async () => {
+      const spec = createModelSpec(options);
+      const rng = new Rng(17);
+      const params = randomParams(spec, rng);
+      const b = randomBatch(spec, rng, 5);
+      const graph = buildTrainStepGraph(spec, { mode: 'gradients', dtype: 'float64', exposeForward: true });
+      const session = await ort.InferenceSession.create(graph.bytes, { intraOpNumThreads: 1 });
+      const data = batchFeeds(spec, b, 'float64');
+      const run = async (p: Record<string, Float64Array>) => {
+        const feeds: Record<string, ort.Tensor> = { ...data };
+        for (const info of listParameters(spec)) feeds[info.name] = new ort.Tensor('float64', p[info.name]!, [...info.shape]);
+        return session.run(feeds);
+      };
+      const out = await run(params);
+      const loss = Number(out[N.loss]!.data[0]);
+      const ref = referenceObjective(spec, params, b);
+      expect(relErr(loss, ref.loss)).toBeLessThan(1e-12);
+      expect(relErr(Number(out[N.reconstruction]!.data[0]), ref.reconstruction)).toBeLessThan(1e-12);
+      expect(relErr(Number(out[N.regularizer]!.data[0]), ref.regularizer)).toBeLessThan(1e-12);
+      if (ref.kl !== null) expect(relErr(Number(out[N.kl]!.data[0]), ref.kl)).toBeLessThan(1e-12);
+
+      // The graph's terms equal core's modelObjective on the graph's own forward outputs.
+      const f32 = (name: string) => tensor(Float32Array.from(out[name]!.data as Float64Array), out[name]!.dims as number[]);
+      const core = modelObjective(spec, {
+        x: tensor(Float32Array.from(b.x), [b.batch, b.x.length / b.batch]),
+        decoded: f32('decoded'),
+        ...(out.mu ? { mu: f32('mu'), logvar: f32('logvar') } : {}),
+        ...(out.code ? { code: f32('code') } : {}),
+        ...(spec.kind === 'contractive-ae' ? { codeKernel: tensor(Float32Array.from(params['encoder.code.kernel']!), [16, spec.latentDim]) } : {}),
+      });
+      expect(relErr(loss, core.loss)).toBeLessThan(1e-5);
+
+      let worst = 0;
+      let checked = 0;
+      const h = 1e-5;
+      for (const info of listParameters(spec)) {
+        const g = out[N.grad(info.name)]!.data as Float64Array;
+        const refG = ref.grads[info.name]!;
+        for (let i = 0; i < g.length; i++) expect(Math.abs(g[i]! - refG[i]!)).toBeLessThan(1e-10 * (1 + Math.abs(refG[i]!)));
+        const picks = g.length <= 6 ? [...g.keys()] : Array.from({ length: 6 }, () => rng.int(g.length));
+        for (const i of picks) {
+          const plus = { ...params, [info.name]: Float64Array.from(params[info.name]!) };
+          const minus = { ...params, [info.name]: Float64Array.from(params[info.name]!) };
+          plus[info.name]![i] = plus[info.name]![i]! + h;
+          minus[info.name]![i] = minus[info.name]![i]! - h;
+          const lp = Number((await run(plus))[N.loss]!.data[0]);
+          const lm = Number((await run(minus))[N.loss]!.data[0]);
+          const fd = (lp - lm) / (2 * h);
+          const err = Math.abs(fd - g[i]!) / Math.max(Math.abs(fd), Math.abs(g[i]!), 1e-2);
+          worst = Math.max(worst, err);
+          checked++;
+        }
+      }
+      if (process.env.VAE_REPORT) process.stdout.write(`${label}: ${checked} coordinates, worst relative error vs central differences ${worst.toExponential(2)}\n`);
+      expect(checked).toBeGreaterThan(20);
+      expect(worst).toBeLessThan(1e-6);
+      await session.release();
+    });
+  }
+});
