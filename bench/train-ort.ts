@@ -1,0 +1,129 @@
+/**
+ * Training speed of the ort engine against the tfjs engine on real MNIST (the reference
+ * 784-400-20 Bernoulli VAE, batch 128, grey levels, Adam lr 1e-3), measured in one run.
+ *
+ *   tsx bench/train-ort.ts [--epochs 2] [--threads 1,2] [--tfjs-steps 20] [--tfjs-backends wasm|none]
+ *
+ * ort: full epochs of 60,000 images (469 steps) the way the trainer runs them (batch drawn from the
+ * seeded Rng, `engine.step`, core's `reportTerms`), in the worker thread; "engine" is the time spent
+ * awaiting `step`. tfjs: `--tfjs-steps` timed steps after 3 warm-up steps, extrapolated to 469 steps
+ * (a full tfjs epoch takes minutes). Glibc's malloc settings matter for the ort engine (its outputs
+ * are fresh buffers every step); the script prints the ones in effect.
+ */
+import { Rng, createModelSpec, initParameters, setLogLevel } from '@vae/core';
+import { makeBatch } from '../packages/train/src/batches.js';
+import { resolveTrainConfig } from '../packages/train/src/config.js';
+import { loadDataset } from '../packages/train/src/datasets.js';
+import type { Engine } from '../packages/train/src/engine.js';
+import { OrtEngine } from '../packages/train/src/ort/index.js';
+import { reportTerms } from '../packages/train/src/report.js';
+import { TfjsEngine } from '../packages/train/src/tfjs-engine.js';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+
+const epochs = Number(arg('epochs', '2'));
+const threadCounts = arg('threads', '1,2').split(',').map(Number);
+const tfjsSteps = Number(arg('tfjs-steps', '20'));
+const tfjsBackends = arg('tfjs-backends', 'wasm').split(',').filter((b) => b !== '' && b !== 'none');
+const batchSize = 128;
+const out = (s: string) => process.stdout.write(`${s}\n`);
+
+setLogLevel('warn');
+const data = await loadDataset('mnist');
+const split = data.train;
+const spec = createModelSpec({ kind: 'vae', hidden: [400], latentDim: 20 });
+const stepsPerEpoch = Math.ceil(split.count / batchSize);
+out(`MNIST train ${split.count} images (${data.source}), ${spec.kind} 784-400-20, batch ${batchSize}, ${stepsPerEpoch} steps/epoch, grey levels`);
+out(`MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? '(unset)'} MALLOC_TRIM_THRESHOLD_=${process.env.MALLOC_TRIM_THRESHOLD_ ?? '(unset)'}`);
+
+interface EpochTimes {
+  seconds: number[];
+  engineSeconds: number[];
+  batchSeconds: number[];
+  reportSeconds: number[];
+  losses: number[];
+  steps: number;
+}
+
+async function runEpochs(engine: Engine, n: number, maxSteps: number): Promise<EpochTimes> {
+  const rng = new Rng(1);
+  const seconds: number[] = [];
+  const engineSeconds: number[] = [];
+  const batchSeconds: number[] = [];
+  const reportSeconds: number[] = [];
+  const losses: number[] = [];
+  let steps = 0;
+  for (let e = 0; e < n; e++) {
+    const perm = rng.permutation(split.count);
+    const t0 = performance.now();
+    let inEngine = 0;
+    let inBatch = 0;
+    let inReport = 0;
+    let sum = 0;
+    let count = 0;
+    for (let start = 0; start < split.count && steps < maxSteps; start += batchSize) {
+      const indices = perm.subarray(start, Math.min(split.count, start + batchSize));
+      const b0 = performance.now();
+      const batch = makeBatch(split, indices, rng, { spec, binarize: 'none', samples: 1 });
+      const s0 = performance.now();
+      const o = await engine.step(batch);
+      const r0 = performance.now();
+      const terms = await reportTerms(spec, batch, o);
+      inBatch += s0 - b0;
+      inEngine += r0 - s0;
+      inReport += performance.now() - r0;
+      sum += terms.loss * indices.length;
+      count += indices.length;
+      steps++;
+    }
+    seconds.push((performance.now() - t0) / 1000);
+    engineSeconds.push(inEngine / 1000);
+    batchSeconds.push(inBatch / 1000);
+    reportSeconds.push(inReport / 1000);
+    losses.push(sum / count);
+  }
+  return { seconds, engineSeconds, batchSeconds, reportSeconds, losses, steps };
+}
+
+const params = initParameters(spec, new Rng(1));
+const config = resolveTrainConfig({ learningRate: 1e-3, backend: 'cpu', batchSize });
+const rows: { engine: string; perEpoch: number; note: string }[] = [];
+
+let best = Infinity;
+for (const threads of threadCounts) {
+  const ort = new OrtEngine({ device: 'cpu', threads });
+  await ort.init(spec, params, config);
+  const r = await runEpochs(ort, epochs, Infinity);
+  ort.dispose();
+  r.seconds.forEach((s, i) =>
+    out(
+      `ort/cpu (worker, ${threads} thread${threads > 1 ? 's' : ''}) epoch ${i + 1}: ${s.toFixed(2)} s (engine.step ${r.engineSeconds[i]!.toFixed(2)} s = ${((r.engineSeconds[i]! * 1000) / stepsPerEpoch).toFixed(2)} ms/step, ` +
+        `makeBatch ${r.batchSeconds[i]!.toFixed(2)} s, reportTerms ${r.reportSeconds[i]!.toFixed(2)} s), mean training loss ${r.losses[i]!.toFixed(2)} nats/image`,
+    ),
+  );
+  const fastest = Math.min(...r.seconds);
+  best = Math.min(best, fastest);
+  rows.push({ engine: `ort/cpu x${threads}`, perEpoch: fastest, note: `best of ${epochs} full epochs` });
+}
+
+for (const backend of tfjsBackends) {
+  const tfjs = new TfjsEngine();
+  try {
+    await tfjs.init(spec, params, resolveTrainConfig({ learningRate: 1e-3, backend: backend as 'wasm', batchSize }));
+    await runEpochs(tfjs, 1, 3);
+    const t = await runEpochs(tfjs, 1, tfjsSteps);
+    const msPerStep = (t.seconds[0]! * 1000) / t.steps;
+    out(`tfjs/${tfjs.backend}: ${msPerStep.toFixed(1)} ms/step over ${t.steps} steps → ${((msPerStep * stepsPerEpoch) / 1000).toFixed(1)} s/epoch (extrapolated)`);
+    rows.push({ engine: `tfjs/${tfjs.backend}`, perEpoch: (msPerStep * stepsPerEpoch) / 1000, note: `extrapolated from ${t.steps} steps` });
+  } catch (err) {
+    out(`tfjs/${backend}: unavailable (${err instanceof Error ? err.message : String(err)})`);
+  } finally {
+    tfjs.dispose();
+  }
+}
+
+out('\nengine          s/epoch   speed-up vs ort   note');
+for (const row of rows) out(`${row.engine.padEnd(15)} ${row.perEpoch.toFixed(2).padStart(7)}   ${(row.perEpoch / best).toFixed(1).padStart(15)}×   ${row.note}`);

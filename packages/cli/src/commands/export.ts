@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { CommandModule } from 'yargs';
+import { PRECISIONS, type Precision } from '@vae/core';
+import { exportModel, measurePrecisionError, readModelDirectory, type ProvenanceInput } from '@vae/onnx';
+import { onnxruntimeNodeBackend } from '@vae/runtime-node';
+import { loadCheckpoint, type LoadedCheckpoint } from '@vae/train';
+
+interface ExportArgs {
+  run: string;
+  out: string;
+  precision: Precision;
+  name?: string;
+  seed: number;
+}
+
+/** The source commit of the working tree, or null outside a git checkout. */
+async function gitCommit(): Promise<string | null> {
+  try {
+    const { stdout } = await promisify(execFile)('git', ['rev-parse', 'HEAD'], { timeout: 5000 });
+    const sha = stdout.trim();
+    return /^[0-9a-f]{40}$/.test(sha) ? sha : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Provenance of a checkpoint: dataset, epochs, seed, last validation ELBO, engine/backend, commit. */
+export async function provenanceOf(ckpt: LoadedCheckpoint): Promise<ProvenanceInput> {
+  const lastElbo = [...(ckpt.metrics ?? [])].reverse().find((m) => typeof m.valElbo === 'number' && Number.isFinite(m.valElbo));
+  return {
+    dataset: ckpt.config.dataset,
+    epochs: ckpt.epoch,
+    seed: ckpt.config.seed,
+    valElbo: lastElbo?.valElbo ?? null,
+    engine: ckpt.engine,
+    backend: ckpt.backend,
+    commit: await gitCommit(),
+  };
+}
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/** `vae export`: turns a training run into a model directory (encoder.onnx, decoder.onnx, manifest.json). */
+export const exportCommand: CommandModule<object, ExportArgs> = {
+  command: 'export',
+  describe: 'Export a training run as ONNX encoder/decoder graphs with a manifest',
+  builder: (y) =>
+    y
+      .option('run', { type: 'string', demandOption: true, describe: 'run folder written by `vae train` (or its checkpoint folder)' })
+      .option('out', { type: 'string', demandOption: true, describe: 'model directory to write (replaced atomically if it is a model directory)' })
+      .option('precision', { choices: Object.keys(PRECISIONS) as Precision[], default: 'fp32' as Precision, describe: 'weight precision of the graphs' })
+      .option('name', { type: 'string', describe: 'model name in the manifest (default: the directory name)' })
+      .option('seed', { type: 'number', default: 0, describe: 'seed of the fixed batch used to measure fp16/int8 error vs fp32' }) as never,
+  handler: async (args) => {
+    const ckpt = await loadCheckpoint(args.run);
+    const provenance = await provenanceOf(ckpt);
+    const res = await exportModel({
+      spec: ckpt.spec,
+      params: ckpt.params,
+      provenance,
+      outDir: args.out,
+      precision: args.precision,
+      ...(args.name ? { name: args.name } : {}),
+    });
+    const m = res.manifest;
+    const out = process.stdout;
+    out.write(`exported ${m.name} (${m.kind}, ${m.likelihood}, latent ${m.latentDim}, ${m.precision}) to ${res.outDir}\n`);
+    out.write(`  encoder.onnx   ${String(res.sizes.encoder).padStart(10)} B  (${kib(res.sizes.encoder)})  ${m.graphs.encoder.inputs.map((t) => t.name).join(', ')} → ${m.graphs.encoder.outputs.map((t) => t.name).join(', ')}\n`);
+    out.write(`  decoder.onnx   ${String(res.sizes.decoder).padStart(10)} B  (${kib(res.sizes.decoder)})  ${m.graphs.decoder.inputs.map((t) => t.name).join(', ')} → ${m.graphs.decoder.outputs.map((t) => t.name).join(', ')}\n`);
+    out.write(`  manifest.json  ${String(res.sizes.manifest).padStart(10)} B\n`);
+    out.write(`  provenance: ${m.provenance.dataset}, ${m.provenance.epochs} epochs, seed ${m.provenance.seed}, val ELBO ${m.provenance.valElbo === null ? 'n/a' : `${m.provenance.valElbo.toFixed(2)} nats`}, ${m.provenance.engine}/${m.provenance.backend}, commit ${m.provenance.commit ?? 'unknown'}\n`);
+    if (args.precision !== 'fp32') {
+      const files = await readModelDirectory(res.outDir);
+      const err = await measurePrecisionError({
+        spec: ckpt.spec,
+        params: ckpt.params,
+        precision: args.precision,
+        backend: onnxruntimeNodeBackend,
+        seed: args.seed,
+        encoder: files.encoder,
+        decoder: files.decoder,
+      });
+      const fmt = (r: Readonly<Record<string, number>>) => Object.entries(r).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ');
+      out.write(`  max |${args.precision} − fp32| on ${err.batch} seeded inputs (seed ${err.seed}, onnxruntime-node cpu): encoder ${fmt(err.encoder)}; decoder ${fmt(err.decoder)}\n`);
+    }
+  },
+};

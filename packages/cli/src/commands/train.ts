@@ -1,0 +1,228 @@
+import type { Argv, CommandModule } from 'yargs';
+import cliProgress from 'cli-progress';
+import { ACTIVATIONS, ARCHITECTURES, LIKELIHOODS, MODEL_KINDS, setLogSink, type ModelKind, type ModelSpecOptions, type NoiseSpec, type SparsitySpec } from '@vae/core';
+import { BINARIZATIONS, DEFAULT_TRAIN_CONFIG, TFJS_BACKENDS, listDatasets, train, type TrainConfig, type TrainProgress } from '@vae/train';
+
+interface TrainArgs {
+  kind?: ModelKind;
+  arch?: keyof typeof ARCHITECTURES;
+  hidden?: number[];
+  activation?: 'relu' | 'tanh';
+  latent?: number;
+  likelihood?: keyof typeof LIKELIHOODS;
+  sigma?: number;
+  beta?: number;
+  sparsity?: 'l1' | 'kl';
+  'sparsity-weight'?: number;
+  rho?: number;
+  noise?: NoiseSpec['type'];
+  'noise-level'?: number;
+  'contractive-weight'?: number;
+  dataset?: string;
+  'data-dir'?: string;
+  binarize?: keyof typeof BINARIZATIONS;
+  epochs?: number;
+  'batch-size'?: number;
+  lr?: number;
+  seed?: number;
+  'val-fraction'?: number;
+  'val-size'?: number;
+  'train-size'?: number;
+  backend?: TrainConfig['backend'];
+  engine?: string;
+  'iw-samples'?: number;
+  'max-minutes'?: number;
+  'max-steps'?: number;
+  'run-dir'?: string;
+  resume: boolean;
+  progress?: boolean;
+  json: boolean;
+}
+
+/** A yargs coerce function that parses a number and checks it, naming the option in the error. */
+function numberOption(option: string, o: { integer?: boolean; min?: number; max?: number; exclusiveMin?: boolean } = {}): (v: unknown) => number | undefined {
+  return (raw: unknown) => {
+    if (raw === undefined) return undefined;
+    const text = Array.isArray(raw) ? String(raw[raw.length - 1]) : String(raw);
+    const v = Number(text);
+    const kind = o.integer ? 'an integer' : 'a number';
+    const range = `${o.min !== undefined ? `${o.exclusiveMin ? '>' : '≥'} ${o.min}` : ''}${o.min !== undefined && o.max !== undefined ? ' and ' : ''}${o.max !== undefined ? `≤ ${o.max}` : ''}`;
+    const bad = text.trim() === '' || !Number.isFinite(v) || (o.integer && !Number.isInteger(v)) || (o.min !== undefined && (o.exclusiveMin ? v <= o.min : v < o.min)) || (o.max !== undefined && v > o.max);
+    if (bad) throw new RangeError(`--${option}: expected ${kind}${range ? ` ${range}` : ''}, got ${JSON.stringify(text)}`);
+    return v;
+  };
+}
+
+function hiddenOption(raw: unknown): number[] | undefined {
+  if (raw === undefined) return undefined;
+  const parts = (Array.isArray(raw) ? raw : [raw]).flatMap((p) => String(p).split(',')).map((p) => p.trim()).filter((p) => p !== '');
+  const values = parts.map(Number);
+  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 1)) {
+    throw new RangeError(`--hidden: expected positive integers (e.g. 400 or 512,256), got ${JSON.stringify(Array.isArray(raw) ? raw.join(' ') : String(raw))}`);
+  }
+  return values;
+}
+
+function choice<T extends string>(option: string, choices: readonly T[]): (v: unknown) => T | undefined {
+  return (raw: unknown) => {
+    if (raw === undefined) return undefined;
+    const v = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
+    if (!(choices as readonly string[]).includes(v)) throw new RangeError(`--${option}: expected one of ${choices.join('|')}, got ${JSON.stringify(v)}`);
+    return v as T;
+  };
+}
+
+/** Builds the model options from the CLI flags (only the ones given; `createModelSpec` fills the rest). */
+export function modelOptionsFromArgs(a: TrainArgs): ModelSpecOptions {
+  const kind = a.kind ?? 'vae';
+  const o: { -readonly [K in keyof ModelSpecOptions]: ModelSpecOptions[K] } = { kind };
+  if (a.arch !== undefined) o.architecture = a.arch;
+  if (a.hidden !== undefined) o.hidden = a.hidden;
+  if (a.activation !== undefined) o.activation = a.activation;
+  if (a.latent !== undefined) o.latentDim = a.latent;
+  if (a.likelihood !== undefined) o.likelihood = a.likelihood;
+  if (a.sigma !== undefined) o.gaussianSigma = a.sigma;
+  if (a.beta !== undefined) o.beta = a.beta;
+  if (kind === 'sparse-ae') {
+    const weight = a['sparsity-weight'] ?? (a.sparsity === 'l1' ? 1e-3 : 1);
+    o.sparsity = (a.sparsity ?? 'kl') === 'l1' ? ({ type: 'l1', weight } satisfies SparsitySpec) : ({ type: 'kl', rho: a.rho ?? 0.05, weight } satisfies SparsitySpec);
+  }
+  if (kind === 'denoising-ae' && (a.noise !== undefined || a['noise-level'] !== undefined)) {
+    const type = a.noise ?? 'mask';
+    const level = a['noise-level'] ?? (type === 'gaussian' ? 0.3 : 0.3);
+    o.noise = type === 'gaussian' ? { type, sigma: level } : { type, fraction: level };
+  }
+  if (kind === 'contractive-ae' && a['contractive-weight'] !== undefined) o.contractiveWeight = a['contractive-weight'];
+  return o;
+}
+
+function configFromArgs(a: TrainArgs): Partial<TrainConfig> {
+  const kind = a.kind ?? 'vae';
+  const dataset = a.dataset ?? DEFAULT_TRAIN_CONFIG.dataset;
+  const c: { -readonly [K in keyof TrainConfig]?: TrainConfig[K] } = {
+    model: modelOptionsFromArgs(a),
+    dataset,
+    runDir: a['run-dir'] ?? `runs/${kind}-${dataset}`,
+  };
+  if (a['data-dir'] !== undefined) c.dataDir = a['data-dir'];
+  if (a.binarize !== undefined) c.binarize = a.binarize;
+  if (a.epochs !== undefined) c.epochs = a.epochs;
+  if (a['batch-size'] !== undefined) c.batchSize = a['batch-size'];
+  if (a.lr !== undefined) c.learningRate = a.lr;
+  if (a.seed !== undefined) c.seed = a.seed;
+  if (a['val-fraction'] !== undefined) c.valFraction = a['val-fraction'];
+  if (a['val-size'] !== undefined) c.valSize = a['val-size'];
+  if (a['train-size'] !== undefined) c.trainSize = a['train-size'];
+  if (a.backend !== undefined) c.backend = a.backend;
+  if (a.engine !== undefined) c.engine = a.engine;
+  if (a['iw-samples'] !== undefined) c.iwSamples = a['iw-samples'];
+  if (a['max-minutes'] !== undefined) c.maxMinutes = a['max-minutes'];
+  if (a['max-steps'] !== undefined) c.maxSteps = a['max-steps'];
+  return c;
+}
+
+function formatSeconds(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '--';
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
+
+/** A cli-progress bar on stderr driven by the trainer's progress callback; logs print above it. */
+function progressBar(): { onProgress: (p: TrainProgress) => void; stop: () => void } {
+  const multi = new cliProgress.MultiBar(
+    {
+      stream: process.stderr,
+      format: 'epoch {epoch}/{epochs} [{bar}] {value}/{total} | {phase} loss {loss} | ETA {etaText}',
+      hideCursor: true,
+      noTTYOutput: !process.stderr.isTTY,
+      notTTYSchedule: 5000,
+      clearOnComplete: false,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  setLogSink((level, scope, message) => {
+    const line = `${level === 'info' ? '' : `${level}: `}[${scope}] ${message}\n`;
+    if (process.stderr.isTTY) multi.log(line);
+    else process.stderr.write(line);
+  });
+  let bar: cliProgress.SingleBar | null = null;
+  let barEpoch = -1;
+  return {
+    onProgress(p) {
+      const payload = { epoch: p.epoch, epochs: p.epochs, phase: p.phase, loss: p.loss.toFixed(2), etaText: formatSeconds(p.etaSeconds) };
+      if (!bar || barEpoch !== p.epoch) {
+        bar?.stop();
+        bar = multi.create(p.epochSteps, p.epochStep, payload);
+        barEpoch = p.epoch;
+      } else bar.update(p.epochStep, payload);
+    },
+    stop() {
+      multi.stop();
+      setLogSink((level, scope, message) => process.stderr.write(`${level === 'info' ? '' : `${level}: `}[${scope}] ${message}\n`));
+    },
+  };
+}
+
+/** `vae train`: trains a model into a run folder (see `@vae/train`'s `train`). */
+export const trainCommand: CommandModule<object, TrainArgs> = {
+  command: 'train',
+  describe: 'Train a model (default: the 784-400-20 Bernoulli VAE on MNIST) into a run folder',
+  builder: (y: Argv) =>
+    y
+      .option('kind', { type: 'string', coerce: choice('kind', Object.keys(MODEL_KINDS) as ModelKind[]), describe: `model kind: ${Object.keys(MODEL_KINDS).join('|')} (default vae)` })
+      .option('arch', { type: 'string', coerce: choice('arch', Object.keys(ARCHITECTURES) as (keyof typeof ARCHITECTURES)[]), describe: 'network: mlp|conv (default mlp)' })
+      .option('hidden', { type: 'string', coerce: hiddenOption, describe: 'MLP hidden sizes, e.g. 400 or 512,256 (default 400)' })
+      .option('activation', { type: 'string', coerce: choice('activation', ['relu', 'tanh'] as const), describe: 'MLP hidden activation: relu|tanh (default relu)' })
+      .option('latent', { type: 'string', coerce: numberOption('latent', { integer: true, min: 1 }), describe: 'latent dimensions (default 20 for VAEs, 32 for AEs)' })
+      .option('likelihood', { type: 'string', coerce: choice('likelihood', Object.keys(LIKELIHOODS) as (keyof typeof LIKELIHOODS)[]), describe: 'decoder likelihood: bernoulli|gaussian (default bernoulli)' })
+      .option('sigma', { type: 'string', coerce: numberOption('sigma', { min: 0, exclusiveMin: true }), describe: 'fixed σ of the Gaussian likelihood (default 0.1)' })
+      .option('beta', { type: 'string', coerce: numberOption('beta', { min: 0 }), describe: 'KL weight β (default 1; 4 for beta-vae)' })
+      .option('sparsity', { type: 'string', coerce: choice('sparsity', ['l1', 'kl'] as const), describe: 'sparse-ae penalty: l1|kl (default kl)' })
+      .option('sparsity-weight', { type: 'string', coerce: numberOption('sparsity-weight', { min: 0 }), describe: 'sparse-ae penalty weight (default 1 for kl, 1e-3 for l1)' })
+      .option('rho', { type: 'string', coerce: numberOption('rho', { min: 0, max: 1, exclusiveMin: true }), describe: 'sparse-ae KL target activation ρ (default 0.05)' })
+      .option('noise', { type: 'string', coerce: choice('noise', ['mask', 'gaussian', 'salt-pepper'] as const), describe: 'denoising-ae corruption: mask|gaussian|salt-pepper (default mask)' })
+      .option('noise-level', { type: 'string', coerce: numberOption('noise-level', { min: 0 }), describe: 'masked/salt-pepper fraction or Gaussian σ (default 0.3)' })
+      .option('contractive-weight', { type: 'string', coerce: numberOption('contractive-weight', { min: 0 }), describe: 'contractive-ae penalty weight λ (default 0.1)' })
+      .option('dataset', { type: 'string', describe: `dataset: ${listDatasets().map((d) => d.name).join('|')} (default mnist)` })
+      .option('data-dir', { type: 'string', describe: 'directory of IDX files (required for --dataset idx)' })
+      .option('binarize', { type: 'string', coerce: choice('binarize', Object.keys(BINARIZATIONS) as (keyof typeof BINARIZATIONS)[]), describe: 'dynamic|static|none (default dynamic)' })
+      .option('epochs', { type: 'string', coerce: numberOption('epochs', { integer: true, min: 1 }), describe: `epochs (default ${DEFAULT_TRAIN_CONFIG.epochs})` })
+      .option('batch-size', { type: 'string', coerce: numberOption('batch-size', { integer: true, min: 1 }), describe: `batch size (default ${DEFAULT_TRAIN_CONFIG.batchSize})` })
+      .option('lr', { type: 'string', coerce: numberOption('lr', { min: 0, exclusiveMin: true }), describe: `Adam learning rate (default ${DEFAULT_TRAIN_CONFIG.learningRate})` })
+      .option('seed', { type: 'string', coerce: numberOption('seed', { integer: true }), describe: `random seed (default ${DEFAULT_TRAIN_CONFIG.seed})` })
+      .option('val-fraction', { type: 'string', coerce: numberOption('val-fraction', { min: 0, max: 0.9, exclusiveMin: true }), describe: 'fraction of the training split held out for validation (default 1/12)' })
+      .option('val-size', { type: 'string', coerce: numberOption('val-size', { integer: true, min: 1 }), describe: 'validation examples (overrides --val-fraction)' })
+      .option('train-size', { type: 'string', coerce: numberOption('train-size', { integer: true, min: 1 }), describe: 'use only the first N training examples' })
+      .option('backend', { type: 'string', coerce: choice('backend', ['auto', ...Object.keys(TFJS_BACKENDS)] as TrainConfig['backend'][]), describe: `tfjs backend: auto|${Object.keys(TFJS_BACKENDS).join('|')} (default auto)` })
+      .option('iw-samples', { type: 'string', coerce: numberOption('iw-samples', { integer: true, min: 1, max: 5000 }), describe: 'train on the importance-weighted bound with K samples (variational kinds; default 1 = ELBO)' })
+      .option('max-minutes', { type: 'string', coerce: numberOption('max-minutes', { min: 0, exclusiveMin: true }), describe: 'stop (checkpointed) after this many minutes' })
+      .option('max-steps', { type: 'string', coerce: numberOption('max-steps', { integer: true, min: 1 }), describe: 'stop (checkpointed) after this many optimizer steps in total' })
+      .option('run-dir', { alias: 'out', type: 'string', describe: 'run folder (default runs/<kind>-<dataset>)' })
+      .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --run-dir from its checkpoint' })
+      .option('progress', { type: 'boolean', describe: 'draw a progress bar on stderr (default: when stderr is a TTY)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' }) as unknown as Argv<TrainArgs>,
+  handler: async (args) => {
+    const showBar = args.progress ?? process.stderr.isTTY === true;
+    const bar = showBar ? progressBar() : null;
+    let result;
+    try {
+      result = await train(configFromArgs(args), { resume: args.resume, ...(bar ? { onProgress: bar.onProgress } : {}) });
+    } finally {
+      bar?.stop();
+    }
+    const last = result.metrics[result.metrics.length - 1];
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify({ runDir: result.runDir, epoch: result.epoch, step: result.step, backend: result.backend, stoppedBy: result.stoppedBy, seconds: result.seconds, last, plots: result.plots }, null, 2)}\n`);
+      return;
+    }
+    process.stdout.write(
+      `Trained ${result.spec.kind} for ${result.epoch} epoch(s), ${result.step} steps on ${result.engine}/${result.backend} in ${result.seconds.toFixed(1)} s → ${result.runDir}\n`,
+    );
+    if (last) {
+      process.stdout.write(
+        `  val loss ${last.valLoss.toFixed(2)} nats/example${last.valElbo !== null ? `, val ELBO ${last.valElbo.toFixed(2)}, KL ${last.valKl!.toFixed(2)}, active units ${last.activeUnits}` : ''}\n`,
+      );
+    }
+    for (const p of result.plots) process.stdout.write(`  ${p}\n`);
+  },
+};

@@ -1,0 +1,173 @@
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { getLogger } from '@vae/core';
+import { tf } from './tf.js';
+import { probeWebGpu } from './webgpu-probe.js';
+
+const log = getLogger('train:backend');
+
+/** The tfjs backends this package knows, in the order `auto` tries them, with a one-line note. */
+export const TFJS_BACKENDS = Object.freeze({
+  tensorflow: 'native TensorFlow through @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node (optional dependencies)',
+  webgpu: '@tensorflow/tfjs-backend-webgpu in Node through Dawn (npm webgpu); needs a Vulkan driver',
+  wasm: '@tensorflow/tfjs-backend-wasm (single-threaded in Node)',
+  cpu: 'plain JavaScript kernels of @tensorflow/tfjs',
+});
+/** A concrete tfjs backend name. */
+export type TfjsBackendName = keyof typeof TFJS_BACKENDS;
+/** A backend request: a concrete backend or `auto`. */
+export type BackendRequest = TfjsBackendName | 'auto';
+
+/** How `selectBackend` activates one backend. */
+export interface BackendLoader {
+  /**
+   * Makes the backend the active tfjs backend, or rejects with an Error that says why it is
+   * unavailable and how to get it. `auto` is true when called from `selectBackend('auto')`.
+   */
+  activate(auto: boolean): Promise<void>;
+}
+
+/** Options of {@link selectBackend}. */
+export interface SelectBackendOptions {
+  /**
+   * tfjs kernel names the caller needs (e.g. `Conv2D`); a backend that lacks one is
+   * skipped by `auto` and rejected when named explicitly.
+   */
+  readonly kernels?: readonly string[];
+}
+
+/** Result of {@link selectBackend}. */
+export interface BackendSelection {
+  /** The backend now active in tfjs (e.g. `wasm`). */
+  readonly backend: string;
+  /** Backends tried before it, with the reason each was skipped. */
+  readonly fallbacks: { backend: string; reason: string }[];
+}
+
+const registry = new Map<string, BackendLoader>();
+
+/** Registers (or replaces) a backend loader under `name`; `auto` tries them in registration order. */
+export function registerTfjsBackend(name: string, loader: BackendLoader): void {
+  registry.set(name, loader);
+}
+
+/** Names of the registered backends, in `auto` order. */
+export function listTfjsBackends(): string[] {
+  return [...registry.keys()];
+}
+
+async function switchTo(name: string): Promise<void> {
+  const ok = await tf.setBackend(name);
+  await tf.ready();
+  if (!ok || tf.getBackend() !== name) {
+    throw new Error(`tf.setBackend('${name}') returned ${String(ok)} and tfjs stayed on '${tf.getBackend()}'`);
+  }
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message.split('\n')[0]! : String(err));
+
+registerTfjsBackend('tensorflow', {
+  async activate() {
+    const reasons: string[] = [];
+    for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+      try {
+        await import(pkg);
+        await switchTo('tensorflow');
+        return;
+      } catch (err) {
+        const missing = (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && errorText(err).includes(pkg);
+        reasons.push(`${pkg}: ${missing ? 'not installed' : errorText(err)}`);
+      }
+    }
+    throw new Error(
+      `native TensorFlow is not usable (${reasons.join('; ')}). Install it on a machine with internet access: ` +
+        '`pnpm --filter @vae/train add @tensorflow/tfjs-node` (downloads libtensorflow 2.9.1 at install), or ' +
+        '`@tensorflow/tfjs-node-gpu` for NVIDIA GPUs (also needs CUDA 11.2 + cuDNN 8)',
+    );
+  },
+});
+
+const VULKAN_LIB_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib64', '/lib'];
+
+/** On Linux, Dawn needs the Vulkan loader; checking first avoids Dawn's native warning on stderr. */
+function assertVulkanLoader(): void {
+  if (process.platform !== 'linux') return;
+  const extra = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  if ([...extra, ...VULKAN_LIB_DIRS].some((d) => existsSync(`${d}/libvulkan.so.1`))) return;
+  throw new Error('the Vulkan loader libvulkan.so.1 is not installed (Debian/Ubuntu: apt-get install libvulkan1), so Dawn cannot find a GPU');
+}
+
+registerTfjsBackend('webgpu', {
+  async activate(auto) {
+    assertVulkanLoader();
+    const noAdapter =
+      'Install a Vulkan driver, or use the SwiftShader ICD of Debian\'s chromium package: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (correct but slow)';
+    const g = globalThis as { navigator?: { gpu?: unknown } };
+    if (!g.navigator?.gpu) {
+      const probe = await probeWebGpu();
+      if (!probe.found) throw new Error(`${probe.description}. ${noAdapter}`);
+      if (auto && probe.software) {
+        throw new Error(`the only WebGPU adapter is a software rasterizer (${probe.description}), slower than wasm; pass --backend webgpu to use it anyway`);
+      }
+      process.env.XDG_RUNTIME_DIR ??= tmpdir();
+      let mod: { create: (o: string[]) => unknown; globals: object };
+      try {
+        mod = (await import('webgpu')) as unknown as typeof mod;
+      } catch (err) {
+        throw new Error(`npm package 'webgpu' (Dawn for Node) could not be loaded: ${errorText(err)}; install it with \`pnpm --filter @vae/train add webgpu\``);
+      }
+      Object.assign(globalThis, mod.globals);
+      const gpu = mod.create([]);
+      if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+      else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    }
+    await import('@tensorflow/tfjs-backend-webgpu');
+    await switchTo('webgpu');
+  },
+});
+
+registerTfjsBackend('wasm', {
+  async activate() {
+    await import('@tensorflow/tfjs-backend-wasm');
+    await switchTo('wasm');
+  },
+});
+
+registerTfjsBackend('cpu', {
+  async activate() {
+    await switchTo('cpu');
+  },
+});
+
+/**
+ * Activates a tfjs backend. A concrete name activates that backend or rejects with why it is
+ * unavailable and how to get it; `auto` takes the first registered backend that really initializes
+ * (`tensorflow` → `webgpu` on a hardware adapter → `wasm` → `cpu`) and has every kernel in
+ * `options.kernels`, logs which one and why the others were skipped. `tf.setBackend` silently
+ * staying on cpu is detected and reported as a failure.
+ */
+export async function selectBackend(name: BackendRequest, options: SelectBackendOptions = {}): Promise<BackendSelection> {
+  if (name !== 'auto' && !registry.has(name)) {
+    throw new RangeError(`backend: expected one of auto|${listTfjsBackends().join('|')}, got ${JSON.stringify(name)}`);
+  }
+  const candidates = name === 'auto' ? listTfjsBackends() : [name];
+  const fallbacks: { backend: string; reason: string }[] = [];
+  for (const candidate of candidates) {
+    try {
+      await registry.get(candidate)!.activate(name === 'auto');
+      const missing = (options.kernels ?? []).filter((k) => tf.getKernel(k, candidate) === undefined);
+      if (missing.length > 0) {
+        throw new Error(`tfjs' ${candidate} backend has no ${missing.join(', ')} kernel${missing.length > 1 ? 's' : ''}, which this model needs; use --backend cpu${candidate === 'webgpu' ? '' : ' or webgpu'}`);
+      }
+      if (name === 'auto') {
+        const skipped = fallbacks.map((f) => `${f.backend} (${f.reason})`).join('; ');
+        log.info(`tfjs backend: ${candidate}${skipped ? `; skipped ${skipped}` : ''}`);
+      } else log.debug(`tfjs backend: ${candidate}`);
+      return { backend: candidate, fallbacks };
+    } catch (err) {
+      fallbacks.push({ backend: candidate, reason: errorText(err) });
+    }
+  }
+  if (name !== 'auto') throw new Error(`backend ${name} is not available: ${fallbacks[0]!.reason}`);
+  throw new Error(`no tfjs backend could be initialized: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
+}

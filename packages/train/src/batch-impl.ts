@@ -1,0 +1,61 @@
+import type { NoiseSpec, Rng } from '@vae/core';
+import type { Binarization } from './config.js';
+
+/**
+ * Pure per-batch pixel maths. Every random draw comes from the run's core `Rng`, in a fixed order,
+ * so a run is reproducible and a resumed run continues the same stream.
+ */
+
+/**
+ * Gathers rows `indices` of `images` (bytes, `pixels` per row) into floats in [0, 1], binarized:
+ * `dynamic` draws one `rng.uniform()` per pixel (row-major) and sets 1 when it is below the grey
+ * level; `static` thresholds at 0.5; `none` keeps grey levels.
+ */
+export function gatherPixels(images: Uint8Array, pixels: number, indices: ArrayLike<number>, binarize: Binarization, rng: Rng): Float32Array {
+  const out = new Float32Array(indices.length * pixels);
+  for (let r = 0; r < indices.length; r++) {
+    const src = indices[r]! * pixels;
+    const dst = r * pixels;
+    for (let i = 0; i < pixels; i++) {
+      const p = images[src + i]! / 255;
+      out[dst + i] = binarize === 'none' ? p : binarize === 'static' ? (p >= 0.5 ? 1 : 0) : rng.uniform() < p ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * A corrupted copy of `x` for the denoising autoencoder (the clean `x` stays the target):
+ * `mask` zeroes each value with probability `fraction`; `gaussian` adds σ·N(0, 1) (not clipped);
+ * `salt-pepper` replaces each value with probability `fraction` by 0 or 1 (equally likely).
+ * One draw per value (row-major), plus one more per replaced value for salt-and-pepper.
+ */
+export function corrupt(x: Float32Array, noise: NoiseSpec, rng: Rng): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    switch (noise.type) {
+      case 'mask':
+        out[i] = rng.uniform() < noise.fraction ? 0 : v;
+        break;
+      case 'gaussian':
+        out[i] = v + noise.sigma * rng.normal();
+        break;
+      case 'salt-pepper':
+        out[i] = rng.uniform() < noise.fraction ? (rng.uniform() < 0.5 ? 0 : 1) : v;
+        break;
+    }
+  }
+  return out;
+}
+
+/** One-hot rows `[n, k]` for `labels[indices[i]]`; throws naming the label when it is out of range. */
+export function oneHotRows(labels: Uint8Array, indices: ArrayLike<number>, k: number): Float32Array {
+  const out = new Float32Array(indices.length * k);
+  for (let r = 0; r < indices.length; r++) {
+    const l = labels[indices[r]!]!;
+    if (l >= k) throw new RangeError(`labels: expected values in [0, ${k - 1}], got ${l} for example ${indices[r]}`);
+    out[r * k + l] = 1;
+  }
+  return out;
+}

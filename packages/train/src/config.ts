@@ -1,0 +1,84 @@
+import { assertInteger, assertNumber, type ModelSpecOptions } from '@vae/core';
+import type { BackendRequest } from './backends.js';
+
+/** How grey levels become model input: resampled per batch, thresholded once, or kept as grey levels. */
+export const BINARIZATIONS = Object.freeze({
+  dynamic: 'each pixel is 1 with probability = its grey level, resampled every time a batch is drawn (from the seeded Rng)',
+  static: 'pixels thresholded at 0.5 once',
+  none: 'grey levels in [0, 1]',
+});
+/** A binarization name. */
+export type Binarization = keyof typeof BINARIZATIONS;
+
+/** Everything that defines one training run (saved as `config.json` and in every checkpoint). */
+export interface TrainConfig {
+  /** Options the model spec was created from (`createModelSpec`); the resolved spec is stored beside. */
+  readonly model: ModelSpecOptions;
+  /** Dataset registry name (`mnist`, `fashion-mnist`, `idx`). */
+  readonly dataset: string;
+  /** Directory of IDX files for `idx` (or to override where a named dataset is read from). */
+  readonly dataDir: string | null;
+  readonly binarize: Binarization;
+  readonly epochs: number;
+  readonly batchSize: number;
+  /** Adam step size. */
+  readonly learningRate: number;
+  readonly seed: number;
+  /** Validation examples held out from the training split; `null` → `valFraction` of it. */
+  readonly valSize: number | null;
+  readonly valFraction: number;
+  /** Use only the first `trainSize` training examples after the split (`null` = all). */
+  readonly trainSize: number | null;
+  /** tfjs backend request. */
+  readonly backend: BackendRequest;
+  /** Training engine registry name (`tfjs`). */
+  readonly engine: string;
+  /** Importance samples per example for variational kinds: 1 = the ELBO, K > 1 = the IWAE bound. */
+  readonly iwSamples: number;
+  /** Stop (after checkpointing) once this much wall time has passed; `null` = no limit. */
+  readonly maxMinutes: number | null;
+  /** Stop after this many optimizer steps in total; `null` = no limit. */
+  readonly maxSteps: number | null;
+  /** The run folder (`runs/<name>`). */
+  readonly runDir: string;
+}
+
+/** Defaults of {@link TrainConfig}: the 784-400-20 Bernoulli VAE on MNIST, sized to finish in a few minutes on 2 cores. */
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = Object.freeze({
+  model: Object.freeze({ kind: 'vae', architecture: 'mlp', hidden: [400], latentDim: 20, likelihood: 'bernoulli' }) as ModelSpecOptions,
+  dataset: 'mnist',
+  dataDir: null,
+  binarize: 'dynamic',
+  epochs: 2,
+  batchSize: 128,
+  learningRate: 1e-3,
+  seed: 1,
+  valSize: null,
+  valFraction: 1 / 12,
+  trainSize: null,
+  backend: 'auto',
+  engine: 'tfjs',
+  iwSamples: 1,
+  maxMinutes: null,
+  maxSteps: null,
+  runDir: 'runs/default',
+});
+
+/** Fills defaults and validates; errors name the field, the expected and the actual value. */
+export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
+  const c: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...partial };
+  if (typeof c.dataset !== 'string' || c.dataset === '') throw new RangeError(`dataset: expected a dataset name, got ${JSON.stringify(c.dataset)}`);
+  if (!(c.binarize in BINARIZATIONS)) throw new RangeError(`binarize: expected one of ${Object.keys(BINARIZATIONS).join('|')}, got ${JSON.stringify(c.binarize)}`);
+  assertInteger(c.epochs, 'epochs', 1);
+  assertInteger(c.batchSize, 'batchSize', 1);
+  assertNumber(c.learningRate, 'learningRate', Number.MIN_VALUE);
+  assertInteger(c.seed, 'seed', -Number.MAX_SAFE_INTEGER);
+  if (c.valSize !== null) assertInteger(c.valSize, 'valSize', 1);
+  assertNumber(c.valFraction, 'valFraction', Number.MIN_VALUE, 0.9);
+  if (c.trainSize !== null) assertInteger(c.trainSize, 'trainSize', 1);
+  assertInteger(c.iwSamples, 'iwSamples', 1, 5000);
+  if (c.maxMinutes !== null) assertNumber(c.maxMinutes, 'maxMinutes', Number.MIN_VALUE);
+  if (c.maxSteps !== null) assertInteger(c.maxSteps, 'maxSteps', 1);
+  if (typeof c.runDir !== 'string' || c.runDir === '') throw new RangeError(`runDir: expected a directory path, got ${JSON.stringify(c.runDir)}`);
+  return c;
+}

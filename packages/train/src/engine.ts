@@ -1,0 +1,82 @@
+import type { ModelSpec, ParameterSet, RngState, Tensor } from '@vae/core';
+import type { AdamState } from './checkpoint.js';
+import type { TrainConfig } from './config.js';
+
+/** One training or evaluation batch, everything random already drawn from the run's core `Rng`. */
+export interface TrainBatch {
+  /** Encoder input `[B, D]` (corrupted for `denoising-ae`, binarized when asked). */
+  readonly x: Tensor;
+  /** Reconstruction target `[B, D]` (the clean, binarized input). */
+  readonly target: Tensor;
+  /** One-hot labels `[B, K]` for conditional kinds. */
+  readonly y?: Tensor;
+  /** Variational kinds: ε `[B·S, L]`, example-major, S = `samples`. */
+  readonly eps?: Tensor;
+  /** Importance samples per example (1 = the ELBO). */
+  readonly samples: number;
+  /** State of the run's `Rng` right before ε was drawn, so evaluation can replay the same draws. */
+  readonly epsRngState?: RngState;
+  /** Dataset indices of the rows (for labels and plots). */
+  readonly indices: Uint32Array;
+}
+
+/** Forward outputs of one batch (before the update, for a training step), copied to core tensors. */
+export interface StepOutputs {
+  /** The engine's own value of the objective it minimised (mean over the batch, nats). */
+  readonly loss: number;
+  /** Decoder output `[B·S, D]`: logits (Bernoulli) or means (Gaussian). */
+  readonly decoded: Tensor;
+  readonly mu?: Tensor;
+  readonly logvar?: Tensor;
+  readonly code?: Tensor;
+  /** `contractive-ae`: `encoder.code.kernel` as used in this forward pass. */
+  readonly codeKernel?: Tensor;
+}
+
+/**
+ * A training engine: owns the parameters and optimizer state on some runtime (TensorFlow.js,
+ * ONNX Runtime training graphs, …) and performs Adam steps on batches prepared by the trainer.
+ * Reported losses are recomputed by the trainer from {@link StepOutputs} with core's `modelObjective`.
+ */
+export interface Engine {
+  /** Registry name, e.g. `tfjs`. */
+  readonly name: string;
+  /** Backend in use after {@link Engine.init}, e.g. `wasm`. */
+  readonly backend: string;
+  /** Loads `params` (named as `listParameters(spec)`) and prepares the optimizer (fresh Adam state). */
+  init(spec: ModelSpec, params: ParameterSet, config: TrainConfig): Promise<void>;
+  /** One Adam step on `batch`; returns the forward outputs computed before the update. */
+  step(batch: TrainBatch): Promise<StepOutputs>;
+  /** Forward pass only (no update), for validation. */
+  forward(batch: TrainBatch): Promise<StepOutputs>;
+  /** Current parameters. */
+  getParams(): Promise<ParameterSet>;
+  /** Current Adam state (moments and step count). */
+  getOptimizerState(): Promise<AdamState>;
+  /** Restores Adam state from a checkpoint. */
+  setOptimizerState(state: AdamState): Promise<void>;
+  /** Frees runtime resources. */
+  dispose(): void;
+}
+
+/** Creates a fresh, uninitialized engine. */
+export type EngineFactory = () => Engine;
+
+const engines = new Map<string, EngineFactory>();
+
+/** Registers (or replaces) an engine factory under `name`. */
+export function registerEngine(name: string, factory: EngineFactory): void {
+  engines.set(name, factory);
+}
+
+/** Registered engine names. */
+export function listEngines(): string[] {
+  return [...engines.keys()];
+}
+
+/** A new engine by name, or a `RangeError` listing the registered engines. */
+export function createEngine(name: string): Engine {
+  const f = engines.get(name);
+  if (!f) throw new RangeError(`engine: expected one of ${listEngines().join('|')}, got ${JSON.stringify(name)}`);
+  return f();
+}

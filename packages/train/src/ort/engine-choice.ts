@@ -1,0 +1,35 @@
+import type { ModelSpec } from '@vae/core';
+import { assertTrainableSpec } from '@vae/onnx';
+import { listEngines } from '../engine.js';
+
+/** Engine requests of `vae train --engine`. */
+export const ENGINE_REQUESTS = Object.freeze({
+  auto: 'the fastest engine that supports the model: ort when its training graph covers the spec, else tfjs',
+  tfjs: 'TensorFlow.js (every model kind and architecture, IWAE bound)',
+  ort: 'ONNX Runtime training-step graph (dense and convolutional networks, 1 posterior sample)',
+});
+/** An engine request. */
+export type EngineRequest = keyof typeof ENGINE_REQUESTS;
+
+/** Why `auto` chose an engine. */
+export interface EngineChoice {
+  readonly engine: string;
+  readonly reason: string;
+}
+
+/**
+ * Resolves an engine request for `spec`. `auto` picks `ort` (many times faster than tfjs-wasm on the
+ * 784-400-20 VAE: see `bench/train-ort.ts`) when it is registered, its training graph supports every
+ * layer of the spec and one posterior sample is used; otherwise `tfjs`. Explicit names pass through.
+ */
+export function chooseEngine(request: string, spec: ModelSpec, o: { iwSamples: number }): EngineChoice {
+  if (request !== 'auto') return { engine: request, reason: 'requested' };
+  if (!listEngines().includes('ort')) return { engine: 'tfjs', reason: 'the ort engine is not registered' };
+  if (o.iwSamples !== 1) return { engine: 'tfjs', reason: `the ort engine trains with 1 sample per example, got iwSamples ${o.iwSamples}` };
+  try {
+    assertTrainableSpec(spec);
+  } catch (err) {
+    return { engine: 'tfjs', reason: err instanceof Error ? err.message : String(err) };
+  }
+  return { engine: 'ort', reason: 'the ort training graph supports this spec' };
+}

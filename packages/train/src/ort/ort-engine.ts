@@ -1,0 +1,222 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { getLogLevel, getLogger, validateParameters, type ModelSpec, type ParameterSet } from '@vae/core';
+import { ADAM_DEFAULTS } from '../adam-defaults.js';
+import type { AdamState } from '../checkpoint.js';
+import type { TrainConfig } from '../config.js';
+import { registerEngine, type Engine, type StepOutputs, type TrainBatch } from '../engine.js';
+import { parseOrtDevice, type OrtDeviceRequest } from './ort-devices.js';
+import type { OrtWorkerMethod, OrtWorkerMethods, OrtWorkerRequest, OrtWorkerResponse } from './ort-protocol.js';
+import { OrtStepRunner, type OrtBatch, type OrtStepResult } from './ort-step-runner.js';
+
+const log = getLogger('train:ort');
+
+/** Options of {@link OrtEngine}. */
+export interface OrtEngineOptions {
+  /** Run onnxruntime in a worker thread (default true; `run()` is synchronous and blocks its thread). */
+  readonly worker?: boolean;
+  /** Execution provider; default: from `config.backend` when it names one (`cpu`, `webgpu`, `cuda`), else `auto`. */
+  readonly device?: OrtDeviceRequest;
+  /** Intra-op threads of the CPU EP (default 1: fastest measured on 2 busy cores). */
+  readonly threads?: number;
+}
+
+/** The device an ort run uses for `config.backend` (a tfjs backend name or an ort device). */
+export function ortDeviceForConfig(backend: string): OrtDeviceRequest {
+  return backend === 'cpu' || backend === 'webgpu' || backend === 'cuda' ? backend : 'auto';
+}
+
+/**
+ * Bootstrap source of the worker: packages are consumed as TypeScript sources and Node 20 does not
+ * apply `--import` loaders inside workers, so the worker loads `ort-worker.ts` through tsx's
+ * `tsImport` (resolved from this package, as the CLI itself runs on tsx).
+ */
+function workerBootstrap(): string {
+  const req = createRequire(import.meta.url);
+  const pkgFile = req.resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports?: Record<string, { import?: { default?: string } } | string> };
+  const entry = pkg.exports?.['./esm/api'];
+  const rel = typeof entry === 'object' ? entry.import?.default : undefined;
+  if (!rel) throw new Error(`ort engine: expected tsx (${pkgFile}) to export ./esm/api for the worker thread`);
+  const api = pathToFileURL(join(dirname(pkgFile), rel)).href;
+  const worker = new URL('./ort-worker.ts', import.meta.url).href;
+  return `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(worker)}, ${JSON.stringify(import.meta.url)}))`;
+}
+
+/** A client of `ort-worker.ts`: one request at a time per id, results matched by id. */
+class WorkerClient {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private failure: Error | null = null;
+
+  constructor() {
+    this.worker = new Worker(workerBootstrap(), { eval: true });
+    // Keep the process alive only while a call is in flight, so a forgotten dispose() cannot hang it.
+    this.worker.unref();
+    this.worker.on('message', (msg: OrtWorkerResponse) => {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (this.pending.size === 0) this.worker.unref();
+      if (msg.ok) p.resolve(msg.result);
+      else p.reject(Object.assign(new Error(msg.error.message), { name: msg.error.name }));
+    });
+    const fail = (err: Error) => {
+      this.failure = err;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`ort engine: the worker thread exited (code ${code})`)));
+  }
+
+  call<M extends OrtWorkerMethod>(method: M, args: OrtWorkerMethods[M]['args']): Promise<OrtWorkerMethods[M]['result']> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const req: OrtWorkerRequest = { id, method, args };
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage(req);
+    });
+  }
+
+  terminate(): void {
+    this.failure ??= new Error('ort engine: disposed');
+    void this.worker.terminate();
+  }
+}
+
+/**
+ * The ONNX Runtime training engine: one ONNX training-step graph (forward, reverse-mode backward,
+ * Adam) built by `@vae/onnx` from the model spec, run by onnxruntime-node on the CPU, CUDA or
+ * WebGPU execution provider, in a worker thread. Same batches, ε, checkpoints and Adam state as the
+ * tfjs engine, so runs can resume across engines.
+ */
+export class OrtEngine implements Engine {
+  readonly name = 'ort';
+  backend = 'none';
+  private readonly options: OrtEngineOptions;
+  private client: WorkerClient | null = null;
+  private inline: OrtStepRunner | null = null;
+  private spec: ModelSpec | null = null;
+
+  constructor(options: OrtEngineOptions = {}) {
+    if (options.device !== undefined) parseOrtDevice(options.device, 'options.device');
+    if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
+      throw new RangeError(`options.threads: expected an integer ≥ 1, got ${String(options.threads)}`);
+    }
+    this.options = options;
+  }
+
+  async init(spec: ModelSpec, params: ParameterSet, config: TrainConfig): Promise<void> {
+    validateParameters(spec, params);
+    this.dispose();
+    const runner = {
+      spec,
+      params,
+      learningRate: config.learningRate,
+      adam: { ...ADAM_DEFAULTS },
+      device: this.options.device ?? ortDeviceForConfig(config.backend),
+      threads: this.options.threads ?? 1,
+    };
+    let info: OrtWorkerMethods['init']['result'];
+    if (this.options.worker === false) {
+      this.inline = await OrtStepRunner.create(runner);
+      info = { device: this.inline.device, fallbacks: this.inline.fallbacks, nodes: this.inline.graphInfo().nodes };
+    } else {
+      this.client = new WorkerClient();
+      info = await this.client.call('init', { runner, logLevel: getLogLevel() });
+    }
+    for (const f of info.fallbacks) log.debug(`device ${f.device} unavailable: ${f.reason}`);
+    this.backend = info.device;
+    this.spec = spec;
+    log.debug(`training graph of ${info.nodes} nodes on ${info.device}${this.client ? ' (worker thread)' : ''}`);
+  }
+
+  private ready(): ModelSpec {
+    if (!this.spec || (!this.client && !this.inline)) throw new Error('engine: call init() first');
+    return this.spec;
+  }
+
+  private call<M extends OrtWorkerMethod>(method: M, args: OrtWorkerMethods[M]['args']): Promise<OrtWorkerMethods[M]['result']> {
+    this.ready();
+    if (this.client) return this.client.call(method, args);
+    const r = this.inline!;
+    switch (method) {
+      case 'step':
+        return r.step(args as OrtBatch) as Promise<OrtWorkerMethods[M]['result']>;
+      case 'forward':
+        return r.forward(args as OrtBatch) as Promise<OrtWorkerMethods[M]['result']>;
+      case 'getParams':
+        return Promise.resolve(r.getParams() as OrtWorkerMethods[M]['result']);
+      case 'getOptimizerState':
+        return Promise.resolve(r.getOptimizerState() as OrtWorkerMethods[M]['result']);
+      case 'setOptimizerState':
+        r.setOptimizerState(args as OrtWorkerMethods['setOptimizerState']['args']);
+        return Promise.resolve(null as OrtWorkerMethods[M]['result']);
+      default:
+        return Promise.reject(new Error(`ort engine: ${method} is not an inline call`));
+    }
+  }
+
+  private static toBatch(batch: TrainBatch): OrtBatch {
+    if (batch.samples !== 1) throw new RangeError(`batch.samples: expected 1 (the ort engine trains the ELBO, not the IWAE bound), got ${batch.samples}`);
+    return { target: batch.target, x: batch.x, ...(batch.eps ? { eps: batch.eps } : {}), ...(batch.y ? { y: batch.y } : {}) };
+  }
+
+  private static toOutputs(r: OrtStepResult): StepOutputs {
+    return {
+      loss: r.loss,
+      decoded: r.decoded,
+      ...(r.mu ? { mu: r.mu } : {}),
+      ...(r.logvar ? { logvar: r.logvar } : {}),
+      ...(r.code ? { code: r.code } : {}),
+      ...(r.codeKernel ? { codeKernel: r.codeKernel } : {}),
+    };
+  }
+
+  async step(batch: TrainBatch): Promise<StepOutputs> {
+    return OrtEngine.toOutputs(await this.call('step', OrtEngine.toBatch(batch)));
+  }
+
+  async forward(batch: TrainBatch): Promise<StepOutputs> {
+    return OrtEngine.toOutputs(await this.call('forward', OrtEngine.toBatch(batch)));
+  }
+
+  /** One step that also returns the graph's own loss terms (reconstruction, KL, regularizer). */
+  stepWithTerms(batch: TrainBatch): Promise<OrtStepResult> {
+    return this.call('step', OrtEngine.toBatch(batch));
+  }
+
+  getParams(): Promise<ParameterSet> {
+    return this.call('getParams', null);
+  }
+
+  async getOptimizerState(): Promise<AdamState> {
+    const s = await this.call('getOptimizerState', null);
+    return { step: s.step, ...ADAM_DEFAULTS, m: s.m, v: s.v };
+  }
+
+  async setOptimizerState(state: AdamState): Promise<void> {
+    for (const key of ['beta1', 'beta2', 'epsilon'] as const) {
+      if (state[key] !== ADAM_DEFAULTS[key]) throw new RangeError(`optimizer.${key}: expected ${ADAM_DEFAULTS[key]}, got ${state[key]}`);
+    }
+    await this.call('setOptimizerState', { step: state.step, m: state.m, v: state.v });
+  }
+
+  dispose(): void {
+    this.client?.terminate();
+    this.client = null;
+    void this.inline?.release();
+    this.inline = null;
+    this.spec = null;
+    this.backend = 'none';
+  }
+}
+
+registerEngine('ort', () => new OrtEngine());

@@ -1,0 +1,37 @@
+import type { LogLevel, ParameterSet } from '@vae/core';
+import type { OrtAdamState, OrtBatch, OrtFallback, OrtRunnerInit, OrtStepResult } from './ort-step-runner.js';
+import type { OrtTrainDevice } from './ort-devices.js';
+
+/** Calls the engine makes on the worker, with their argument and result types. */
+export interface OrtWorkerMethods {
+  init: { args: { runner: OrtRunnerInit; logLevel: LogLevel }; result: { device: OrtTrainDevice; fallbacks: readonly OrtFallback[]; nodes: number } };
+  step: { args: OrtBatch; result: OrtStepResult };
+  forward: { args: OrtBatch; result: OrtStepResult };
+  getParams: { args: null; result: ParameterSet };
+  getOptimizerState: { args: null; result: OrtAdamState };
+  setOptimizerState: { args: OrtAdamState; result: null };
+  release: { args: null; result: null };
+}
+/** A worker method name. */
+export type OrtWorkerMethod = keyof OrtWorkerMethods;
+
+/** Engine → worker message. */
+export interface OrtWorkerRequest {
+  readonly id: number;
+  readonly method: OrtWorkerMethod;
+  readonly args: unknown;
+}
+
+/** Worker → engine message: a result, or an error's name and message. */
+export type OrtWorkerResponse =
+  | { readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: { readonly name: string; readonly message: string } };
+
+/** Buffers of a step result that can be transferred instead of copied (they are not kept by the sender). */
+export function transferables(r: OrtStepResult): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const t of [r.decoded, r.mu, r.logvar, r.code, r.codeKernel]) {
+    if (t && t.data.buffer instanceof ArrayBuffer && t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength && !out.includes(t.data.buffer)) out.push(t.data.buffer);
+  }
+  return out;
+}

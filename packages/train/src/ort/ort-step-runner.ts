@@ -1,0 +1,267 @@
+import { getLogger, listParameters, modelKindInfo, validateParameters, type ModelSpec, type ParameterSet, type Tensor } from '@vae/core';
+import { TRAIN_STEP_NAMES, adamMomentScales, buildTrainStepGraph, type AdamOptions, type TrainStepGraph } from '@vae/onnx';
+import * as ort from 'onnxruntime-node';
+import { ORT_AUTO_ORDER, ortDeviceSkipReason, ortSessionOptions, parseOrtDevice, type OrtDeviceRequest, type OrtTrainDevice } from './ort-devices.js';
+
+const N = TRAIN_STEP_NAMES;
+const log = getLogger('train:ort');
+
+/** What an {@link OrtStepRunner} is created from (plain data: it crosses the worker boundary). */
+export interface OrtRunnerInit {
+  readonly spec: ModelSpec;
+  readonly params: ParameterSet;
+  readonly learningRate: number;
+  readonly adam: AdamOptions;
+  readonly device: OrtDeviceRequest;
+  /** Intra-op threads of the CPU EP. */
+  readonly threads: number;
+  /**
+   * Let onnxruntime write the updated state straight into two alternating sets of buffers owned by
+   * the runner (pre-allocated outputs) instead of allocating and copying ~3× the model size per step.
+   * Default true.
+   */
+  readonly preallocate?: boolean;
+}
+
+/** One batch as the training graph takes it. */
+export interface OrtBatch {
+  /** Clean input `[B, D]`: the reconstruction target. */
+  readonly target: Tensor;
+  /** Encoder input `[B, D]` (differs from `target` for `denoising-ae`). */
+  readonly x: Tensor;
+  readonly eps?: Tensor;
+  readonly y?: Tensor;
+}
+
+/** Loss terms (batch means, nats) and forward outputs of one batch, before the update. */
+export interface OrtStepResult {
+  readonly loss: number;
+  readonly reconstruction: number;
+  readonly kl: number | null;
+  readonly regularizer: number;
+  readonly decoded: Tensor;
+  readonly mu?: Tensor;
+  readonly logvar?: Tensor;
+  readonly code?: Tensor;
+  readonly codeKernel?: Tensor;
+}
+
+/** Adam state of the runner. */
+export interface OrtAdamState {
+  readonly step: number;
+  readonly m: ParameterSet;
+  readonly v: ParameterSet;
+}
+
+/** A device that could not be used, and why. */
+export interface OrtFallback {
+  readonly device: OrtTrainDevice;
+  readonly reason: string;
+}
+
+function toOrt(t: Tensor, copy: boolean): ort.Tensor {
+  return new ort.Tensor('float32', copy ? Float32Array.from(t.data) : t.data, [...t.shape]);
+}
+
+function fromOrt(t: ort.Tensor): Tensor {
+  return { data: t.data as Float32Array, shape: [...t.dims] };
+}
+
+function scalar(v: number): ort.Tensor {
+  return new ort.Tensor('float32', Float32Array.of(v), []);
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message.split('\n')[0]! : String(err));
+
+/**
+ * Drives the ONNX training-step graph of one model on one onnxruntime-node session: parameters and
+ * Adam moments live as onnxruntime tensors, each step feeds them in and adopts the graph's updated
+ * outputs. Synchronous inside `session.run`, so the engine runs it in a worker thread.
+ */
+export class OrtStepRunner {
+  readonly device: OrtTrainDevice;
+  readonly fallbacks: readonly OrtFallback[];
+  private readonly spec: ModelSpec;
+  private readonly graph: TrainStepGraph;
+  private readonly session: ort.InferenceSession;
+  private forwardSession: ort.InferenceSession | null = null;
+  private readonly init: OrtRunnerInit;
+  private readonly names: string[];
+  private state: Record<string, ort.Tensor> = {};
+  /** The other half of the ping-pong state buffers (pre-allocated outputs), or null. */
+  private spare: Record<string, ort.Tensor> | null = null;
+  private adamStep = 0;
+
+  private constructor(init: OrtRunnerInit, graph: TrainStepGraph, session: ort.InferenceSession, device: OrtTrainDevice, fallbacks: OrtFallback[]) {
+    this.init = init;
+    this.spec = init.spec;
+    this.graph = graph;
+    this.session = session;
+    this.device = device;
+    this.fallbacks = fallbacks;
+    this.names = listParameters(init.spec).map((p) => p.name);
+    for (const name of this.names) {
+      const p = init.params[name]!;
+      this.state[name] = toOrt(p, true);
+      this.state[N.m(name)] = new ort.Tensor('float32', new Float32Array(p.data.length), [...p.shape]);
+      this.state[N.v(name)] = new ort.Tensor('float32', new Float32Array(p.data.length), [...p.shape]);
+    }
+    if (init.preallocate !== false) {
+      this.spare = {};
+      for (const [key, t] of Object.entries(this.state)) this.spare[key] = new ort.Tensor('float32', new Float32Array(t.data.length), [...t.dims]);
+    }
+  }
+
+  /** Builds the training graph of `init.spec` and opens a session on the requested (or first working) device. */
+  static async create(init: OrtRunnerInit): Promise<OrtStepRunner> {
+    validateParameters(init.spec, init.params);
+    const request = parseOrtDevice(init.device);
+    const graph = buildTrainStepGraph(init.spec, { mode: 'adam', adam: init.adam, exposeForward: true });
+    log.debug(`training graph: ${graph.stats.nodes} nodes, ${graph.bytes.byteLength} bytes`);
+    const candidates = request === 'auto' ? ORT_AUTO_ORDER : [request];
+    const fallbacks: OrtFallback[] = [];
+    for (const device of candidates) {
+      const skip = ortDeviceSkipReason(device);
+      if (skip && request === 'auto') {
+        fallbacks.push({ device, reason: skip });
+        continue;
+      }
+      try {
+        const session = await ort.InferenceSession.create(graph.bytes, ortSessionOptions(device, init.threads));
+        return new OrtStepRunner(init, graph, session, device, fallbacks);
+      } catch (err) {
+        fallbacks.push({ device, reason: skip ? `${errorText(err)}: ${skip}` : errorText(err) });
+        log.debug(`device ${device} unavailable: ${errorText(err)}`);
+      }
+    }
+    throw new Error(`device: no onnxruntime execution provider could run the training graph (${fallbacks.map((f) => `${f.device}: ${f.reason}`).join('; ')})`);
+  }
+
+  private feeds(batch: OrtBatch, training: boolean): Record<string, ort.Tensor> {
+    const info = modelKindInfo(this.spec.kind);
+    const feeds: Record<string, ort.Tensor> = { [N.x]: toOrt(batch.target, false) };
+    if (this.spec.kind === 'denoising-ae') feeds[N.xInput] = toOrt(batch.x, false);
+    if (info.variational) {
+      if (!batch.eps) throw new RangeError(`batch.eps: expected ε [B, ${this.spec.latentDim}] for kind ${this.spec.kind}, got none`);
+      if (batch.eps.shape[0] !== batch.target.shape[0]) {
+        throw new RangeError(`batch.eps: expected ${batch.target.shape[0]} rows (the ort engine trains with 1 sample per example), got ${batch.eps.shape[0]}`);
+      }
+      feeds[N.eps] = toOrt(batch.eps, false);
+      feeds[N.beta] = scalar(this.spec.beta);
+    }
+    if (info.conditional) {
+      if (!batch.y) throw new RangeError(`batch.y: expected one-hot labels for kind ${this.spec.kind}, got none`);
+      feeds[N.y] = toOrt(batch.y, false);
+    }
+    for (const name of this.names) feeds[name] = this.state[name]!;
+    if (training) {
+      for (const name of this.names) {
+        feeds[N.m(name)] = this.state[N.m(name)]!;
+        feeds[N.v(name)] = this.state[N.v(name)]!;
+      }
+      feeds[N.lr] = scalar(this.init.learningRate);
+      feeds[N.step] = scalar(this.adamStep + 1);
+    }
+    return feeds;
+  }
+
+  private result(out: ort.InferenceSession.ReturnType, codeKernel: ort.Tensor | null): OrtStepResult {
+    const num = (name: string) => Number((out[name] as ort.Tensor).data[0]);
+    const opt = (name: string) => (out[name] ? { [name]: fromOrt(out[name] as ort.Tensor) } : {});
+    return {
+      loss: num(N.loss),
+      reconstruction: num(N.reconstruction),
+      kl: out[N.kl] ? num(N.kl) : null,
+      regularizer: num(N.regularizer),
+      decoded: fromOrt(out.decoded as ort.Tensor),
+      ...opt('mu'),
+      ...opt('logvar'),
+      ...opt('code'),
+      ...(codeKernel ? { codeKernel: fromOrt(codeKernel) } : {}),
+    };
+  }
+
+  /** One Adam step; returns the loss terms and forward outputs computed before the update. */
+  async step(batch: OrtBatch): Promise<OrtStepResult> {
+    const feeds = this.feeds(batch, true);
+    const kernel = this.spec.kind === 'contractive-ae' ? this.copyOf(this.state['encoder.code.kernel']!) : null;
+    let out: ort.InferenceSession.ReturnType;
+    if (this.spare) {
+      const fetches: Record<string, ort.Tensor | null> = {};
+      for (const name of this.graph.outputs) fetches[name] = null;
+      for (const [key, t] of Object.entries(this.spare)) fetches[N.next(key)] = t;
+      out = await this.session.run(feeds, fetches as ort.InferenceSession.FetchesType);
+      const previous = this.state;
+      this.state = this.spare;
+      this.spare = previous;
+    } else {
+      out = await this.session.run(feeds);
+      for (const key of Object.keys(this.state)) this.state[key] = out[N.next(key)] as ort.Tensor;
+    }
+    this.adamStep += 1;
+    return this.result(out, kernel);
+  }
+
+  private copyOf(t: ort.Tensor): ort.Tensor {
+    return new ort.Tensor('float32', Float32Array.from(t.data as Float32Array), [...t.dims]);
+  }
+
+  /** Forward pass and loss terms without an update (validation). */
+  async forward(batch: OrtBatch): Promise<OrtStepResult> {
+    if (!this.forwardSession) {
+      const g = buildTrainStepGraph(this.spec, { mode: 'forward', exposeForward: true });
+      this.forwardSession = await ort.InferenceSession.create(g.bytes, ortSessionOptions(this.device, this.init.threads));
+    }
+    const out = await this.forwardSession.run(this.feeds(batch, false));
+    const kernel = this.spec.kind === 'contractive-ae' ? this.copyOf(this.state['encoder.code.kernel']!) : null;
+    return this.result(out, kernel);
+  }
+
+  private copySet(key: (name: string) => string, scale = 1): ParameterSet {
+    const out: ParameterSet = {};
+    for (const name of this.names) {
+      const t = this.state[key(name)]!;
+      const data = Float32Array.from(t.data as Float32Array);
+      if (scale !== 1) for (let i = 0; i < data.length; i++) data[i] = data[i]! * scale;
+      out[name] = { data, shape: [...t.dims] };
+    }
+    return out;
+  }
+
+  /** Copies of the current parameters. */
+  getParams(): ParameterSet {
+    return this.copySet((n) => n);
+  }
+
+  /** Copies of the (true, unscaled) Adam moments and the number of steps taken. */
+  getOptimizerState(): OrtAdamState {
+    const scale = adamMomentScales(this.init.adam);
+    return { step: this.adamStep, m: this.copySet(N.m, scale.m), v: this.copySet(N.v, scale.v) };
+  }
+
+  /** Restores Adam moments and step count (e.g. from a checkpoint written by any engine). */
+  setOptimizerState(state: OrtAdamState): void {
+    validateParameters(this.spec, state.m, 'optimizer.m');
+    validateParameters(this.spec, state.v, 'optimizer.v');
+    if (!Number.isInteger(state.step) || state.step < 0) throw new RangeError(`optimizer.step: expected an integer ≥ 0, got ${String(state.step)}`);
+    const scale = adamMomentScales(this.init.adam);
+    const scaled = (t: Tensor, by: number): ort.Tensor => new ort.Tensor('float32', Float32Array.from(t.data, (u) => u / by), [...t.shape]);
+    for (const name of this.names) {
+      this.state[N.m(name)] = scaled(state.m[name]!, scale.m);
+      this.state[N.v(name)] = scaled(state.v[name]!, scale.v);
+    }
+    this.adamStep = state.step;
+  }
+
+  /** Node count and size of the training graph. */
+  graphInfo(): { nodes: number; bytes: number } {
+    return { nodes: this.graph.stats.nodes, bytes: this.graph.bytes.byteLength };
+  }
+
+  /** Releases the sessions. */
+  async release(): Promise<void> {
+    await this.session.release();
+    await this.forwardSession?.release();
+    this.forwardSession = null;
+  }
+}

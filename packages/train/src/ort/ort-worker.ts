@@ -1,0 +1,62 @@
+import { parentPort } from 'node:worker_threads';
+import { setLogLevel } from '@vae/core';
+import { transferables, type OrtWorkerMethods, type OrtWorkerRequest, type OrtWorkerResponse } from './ort-protocol.js';
+import { OrtStepRunner, type OrtAdamState, type OrtBatch, type OrtStepResult } from './ort-step-runner.js';
+
+/**
+ * Worker-thread entry of the ort engine: owns one {@link OrtStepRunner} so that onnxruntime's
+ * synchronous `run()` never blocks the main event loop (progress bar, signals, HTTP).
+ */
+const port = parentPort;
+if (!port) throw new Error('ort-worker: expected to run in a worker thread');
+let runner: OrtStepRunner | null = null;
+
+function need(): OrtStepRunner {
+  if (!runner) throw new Error('ort engine: call init() first');
+  return runner;
+}
+
+async function handle(req: OrtWorkerRequest): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
+  switch (req.method) {
+    case 'init': {
+      const args = req.args as OrtWorkerMethods['init']['args'];
+      setLogLevel(args.logLevel);
+      await runner?.release();
+      runner = await OrtStepRunner.create(args.runner);
+      return { result: { device: runner.device, fallbacks: runner.fallbacks, nodes: runner.graphInfo().nodes }, transfer: [] };
+    }
+    case 'step':
+    case 'forward': {
+      const r: OrtStepResult = await need()[req.method](req.args as OrtBatch);
+      return { result: r, transfer: transferables(r) };
+    }
+    case 'getParams':
+      return { result: need().getParams(), transfer: [] };
+    case 'getOptimizerState':
+      return { result: need().getOptimizerState(), transfer: [] };
+    case 'setOptimizerState':
+      need().setOptimizerState(req.args as OrtAdamState);
+      return { result: null, transfer: [] };
+    case 'release':
+      await runner?.release();
+      runner = null;
+      return { result: null, transfer: [] };
+  }
+}
+
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (req: OrtWorkerRequest) => {
+  queue = queue.then(async () => {
+    let msg: OrtWorkerResponse;
+    let transfer: ArrayBuffer[] = [];
+    try {
+      const r = await handle(req);
+      msg = { id: req.id, ok: true, result: r.result };
+      transfer = r.transfer;
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      msg = { id: req.id, ok: false, error: { name: e.name, message: e.message } };
+    }
+    port.postMessage(msg, transfer);
+  });
+});

@@ -1,0 +1,199 @@
+import { listParameters, validateParameters, type ModelSpec, type ParameterSet, type Tensor } from '@vae/core';
+import { ADAM_DEFAULTS } from './adam-defaults.js';
+import { selectBackend } from './backends.js';
+import type { AdamState } from './checkpoint.js';
+import type { TrainConfig } from './config.js';
+import { registerEngine, type Engine, type StepOutputs, type TrainBatch } from './engine.js';
+import { getTfObjective, type TfObjective, type TfObjectiveResult } from './tfjs-objectives.js';
+import { createTfNetwork, type TfNetwork } from './tfjs-network.js';
+import { fromTfAsync, toTf } from './tfjs-model.js';
+import { tf } from './tf.js';
+
+/**
+ * TensorFlow.js engine: one `tf.Variable` per canonical parameter, the objective from the model-kind
+ * registry in tfjs ops, and Adam written out with tfjs ops so its state (m, v, step) is explicit and
+ * checkpointable. Randomness comes only from the batch (never `tf.random*`).
+ */
+let instances = 0;
+
+export class TfjsEngine implements Engine {
+  readonly name = 'tfjs';
+  /** Prefix that keeps tfjs variable names unique when several engines coexist. */
+  private readonly id = `tfjs-engine-${++instances}`;
+  backend = 'none';
+  private spec: ModelSpec | null = null;
+  private names: string[] = [];
+  private vars: Record<string, tf.Variable> = {};
+  private m: Record<string, tf.Variable> = {};
+  private v: Record<string, tf.Variable> = {};
+  private adamStep = 0;
+  private learningRate = 1e-3;
+  private net: TfNetwork | null = null;
+  private objective: TfObjective | null = null;
+
+  async init(spec: ModelSpec, params: ParameterSet, config: TrainConfig): Promise<void> {
+    validateParameters(spec, params);
+    this.dispose();
+    const selection = await selectBackend(config.backend);
+    this.backend = selection.backend;
+    this.spec = spec;
+    this.learningRate = config.learningRate;
+    this.names = listParameters(spec).map((p) => p.name);
+    for (const name of this.names) {
+      const t = params[name]!;
+      const initial = toTf(t);
+      this.vars[name] = tf.variable(initial, true, `${this.id}/p/${name}`);
+      initial.dispose();
+      this.m[name] = tf.variable(tf.zeros([...t.shape]), false, `${this.id}/m/${name}`);
+      this.v[name] = tf.variable(tf.zeros([...t.shape]), false, `${this.id}/v/${name}`);
+    }
+    this.adamStep = 0;
+    this.net = createTfNetwork(spec, this.vars);
+    this.objective = getTfObjective(spec.kind);
+  }
+
+  private ready(): { spec: ModelSpec; net: TfNetwork; objective: TfObjective } {
+    if (!this.spec || !this.net || !this.objective) throw new Error('engine: call init() first');
+    return { spec: this.spec, net: this.net, objective: this.objective };
+  }
+
+  private run(batch: TrainBatch): TfObjectiveResult {
+    const { spec, net, objective } = this.ready();
+    return objective({
+      spec,
+      net,
+      params: this.vars,
+      x: toTf<tf.Rank.R2>(batch.x),
+      target: toTf<tf.Rank.R2>(batch.target),
+      ...(batch.y ? { y: toTf<tf.Rank.R2>(batch.y) } : {}),
+      ...(batch.eps ? { eps: toTf<tf.Rank.R2>(batch.eps) } : {}),
+      samples: batch.samples,
+    });
+  }
+
+  private async collect(result: TfObjectiveResult, codeKernel: tf.Tensor | null): Promise<StepOutputs> {
+    const read = (t: tf.Tensor | undefined): Promise<Tensor | undefined> => (t ? fromTfAsync(t) : Promise.resolve(undefined));
+    const [loss, decoded, mu, logvar, code, kernel] = await Promise.all([
+      result.loss.data(),
+      fromTfAsync(result.decoded),
+      read(result.mu),
+      read(result.logvar),
+      read(result.code),
+      read(codeKernel ?? undefined),
+    ]);
+    return {
+      loss: loss[0]!,
+      decoded,
+      ...(mu ? { mu } : {}),
+      ...(logvar ? { logvar } : {}),
+      ...(code ? { code } : {}),
+      ...(kernel ? { codeKernel: kernel } : {}),
+    };
+  }
+
+  private kernelSnapshot(): tf.Tensor | null {
+    const k = this.spec?.kind === 'contractive-ae' ? this.vars['encoder.code.kernel'] : undefined;
+    return k ? tf.clone(k) : null;
+  }
+
+  async forward(batch: TrainBatch): Promise<StepOutputs> {
+    const kernel = this.kernelSnapshot();
+    const result = tf.tidy(() => {
+      const r = this.run(batch);
+      return [r.loss, r.decoded, r.mu, r.logvar, r.code] as const;
+    });
+    try {
+      const [loss, decoded, mu, logvar, code] = result;
+      return await this.collect({ loss, decoded, ...(mu ? { mu } : {}), ...(logvar ? { logvar } : {}), ...(code ? { code } : {}) }, kernel);
+    } finally {
+      tf.dispose(result.filter((t): t is NonNullable<typeof t> => t !== undefined));
+      kernel?.dispose();
+    }
+  }
+
+  async step(batch: TrainBatch): Promise<StepOutputs> {
+    const kernel = this.kernelSnapshot();
+    let kept: TfObjectiveResult | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const r = this.run(batch);
+      kept = { loss: r.loss, decoded: tf.keep(r.decoded), ...(r.mu ? { mu: tf.keep(r.mu) } : {}), ...(r.logvar ? { logvar: tf.keep(r.logvar) } : {}), ...(r.code ? { code: tf.keep(r.code) } : {}) };
+      return r.loss;
+    }, this.names.map((n) => this.vars[n]!));
+    const outputs = kept as TfObjectiveResult | null;
+    try {
+      this.applyAdam(grads);
+      return await this.collect({ ...outputs!, loss: value }, kernel);
+    } finally {
+      value.dispose();
+      tf.dispose(Object.values(grads));
+      if (outputs) tf.dispose([outputs.decoded, outputs.mu, outputs.logvar, outputs.code].filter((t): t is tf.Tensor2D => t !== undefined));
+      kernel?.dispose();
+    }
+  }
+
+  private applyAdam(grads: tf.NamedTensorMap): void {
+    const { beta1, beta2, epsilon } = ADAM_DEFAULTS;
+    this.adamStep += 1;
+    const t = this.adamStep;
+    const c1 = 1 - beta1 ** t;
+    const c2 = 1 - beta2 ** t;
+    tf.tidy(() => {
+      for (const name of this.names) {
+        const g = grads[this.vars[name]!.name];
+        if (!g) throw new Error(`engine: no gradient for parameter ${name}`);
+        const m = this.m[name]!;
+        const v = this.v[name]!;
+        const p = this.vars[name]!;
+        const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
+        const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
+        m.assign(m1);
+        v.assign(v1);
+        const update = tf.div(tf.div(m1, c1), tf.add(tf.sqrt(tf.div(v1, c2)), epsilon));
+        p.assign(tf.sub(p, tf.mul(update, this.learningRate)));
+      }
+    });
+  }
+
+  private async readSet(set: Record<string, tf.Variable>): Promise<ParameterSet> {
+    const out: ParameterSet = {};
+    for (const name of this.names) out[name] = await fromTfAsync(set[name]!);
+    return out;
+  }
+
+  getParams(): Promise<ParameterSet> {
+    this.ready();
+    return this.readSet(this.vars);
+  }
+
+  async getOptimizerState(): Promise<AdamState> {
+    this.ready();
+    return { step: this.adamStep, ...ADAM_DEFAULTS, m: await this.readSet(this.m), v: await this.readSet(this.v) };
+  }
+
+  async setOptimizerState(state: AdamState): Promise<void> {
+    const { spec } = this.ready();
+    validateParameters(spec, state.m, 'optimizer.m');
+    validateParameters(spec, state.v, 'optimizer.v');
+    for (const key of ['beta1', 'beta2', 'epsilon'] as const) {
+      if (state[key] !== ADAM_DEFAULTS[key]) throw new RangeError(`optimizer.${key}: expected ${ADAM_DEFAULTS[key]}, got ${state[key]}`);
+    }
+    tf.tidy(() => {
+      for (const name of this.names) {
+        this.m[name]!.assign(toTf(state.m[name]!));
+        this.v[name]!.assign(toTf(state.v[name]!));
+      }
+    });
+    this.adamStep = state.step;
+  }
+
+  dispose(): void {
+    for (const set of [this.vars, this.m, this.v]) for (const t of Object.values(set)) t.dispose();
+    this.vars = {};
+    this.m = {};
+    this.v = {};
+    this.net = null;
+    this.spec = null;
+  }
+}
+
+registerEngine('tfjs', () => new TfjsEngine());

@@ -1,0 +1,119 @@
+import { assertShape, inputSize, validateParameters, type ModelSpec, type ParameterSet, type Tensor } from '@vae/core';
+import { createTfNetwork, type TfNetwork } from './tfjs-network.js';
+import { tf } from './tf.js';
+
+/** Encoder output on core tensors: μ and log σ² (raw, as the head computes it) or the code `z`. */
+export type TfjsEncoding = { mu: Tensor; logvar: Tensor } | { z: Tensor };
+
+/** A TensorFlow.js model built from a spec and its parameters, working on core {@link Tensor}s. */
+export interface TfjsModel {
+  readonly spec: ModelSpec;
+  /** `x` `[B, D]` (+ one-hot `y` `[B, K]` for conditional kinds) → `{ mu, logvar }` or `{ z }` (plain AEs). */
+  encode(x: Tensor, y?: Tensor): TfjsEncoding;
+  /** `z` `[B, L]` (+ `y`) → logits (Bernoulli) or the mean (Gaussian), `[B, D]`. */
+  decode(z: Tensor, y?: Tensor): Tensor;
+  /** {@link TfjsModel.encode} with an asynchronous read-back (required on the webgpu backend). */
+  encodeAsync(x: Tensor, y?: Tensor): Promise<TfjsEncoding>;
+  /** {@link TfjsModel.decode} with an asynchronous read-back (required on the webgpu backend). */
+  decodeAsync(z: Tensor, y?: Tensor): Promise<Tensor>;
+  /** Frees the tfjs parameter tensors. */
+  dispose(): void;
+}
+
+/**
+ * Copies a tfjs tensor to a core tensor (float32) synchronously. tfjs' WebGPU backend cannot read
+ * synchronously in Node (it needs OffscreenCanvas), so use {@link fromTfAsync} there.
+ */
+export function fromTf(t: tf.Tensor): Tensor {
+  if (tf.getBackend() === 'webgpu') {
+    throw new Error('fromTf: synchronous reads are not possible on the tfjs webgpu backend in Node; use the async API (encodeAsync/decodeAsync) or another backend');
+  }
+  return { data: t.dataSync() as Float32Array, shape: [...t.shape] };
+}
+
+/** Copies a tfjs tensor to a core tensor (float32); works on every backend. */
+export async function fromTfAsync(t: tf.Tensor): Promise<Tensor> {
+  return { data: (await t.data()) as Float32Array, shape: [...t.shape] };
+}
+
+/** A tfjs float32 tensor holding a copy of a core tensor. */
+export function toTf<R extends tf.Rank>(t: Tensor): tf.Tensor<R> {
+  return tf.tensor(t.data, [...t.shape], 'float32') as unknown as tf.Tensor<R>;
+}
+
+/**
+ * Builds a TensorFlow.js model from `spec` and `params` (named and shaped exactly as
+ * `listParameters(spec)` says, TensorFlow layout) on the current tfjs backend (see `selectBackend`).
+ * Throws a `RangeError` when a parameter is missing or mis-shaped, or when an input has the wrong shape.
+ */
+export function createTfjsModel(spec: ModelSpec, params: ParameterSet): TfjsModel {
+  validateParameters(spec, params);
+  const weights: Record<string, tf.Tensor> = {};
+  for (const [name, t] of Object.entries(params)) weights[name] = toTf(t);
+  const net: TfNetwork = createTfNetwork(spec, weights);
+  const d = inputSize(spec);
+  let disposed = false;
+  const live = (): void => {
+    if (disposed) throw new Error('model: used after dispose()');
+  };
+  const label = (y: Tensor | undefined, batch: number): tf.Tensor2D | undefined => {
+    if (!net.conditional) return undefined;
+    if (!y) throw new RangeError(`y: expected a one-hot label tensor of shape [${batch}, ${spec.numClasses}] for kind ${spec.kind}, got none`);
+    assertShape(y, [batch, spec.numClasses], 'y');
+    return toTf<tf.Rank.R2>(y);
+  };
+  const runEncode = (x: Tensor, y: Tensor | undefined): tf.Tensor[] => {
+    live();
+    assertShape(x, [null, d], 'x');
+    return tf.tidy(() => {
+      const enc = net.encode(toTf<tf.Rank.R2>(x), label(y, x.shape[0]!));
+      return 'mu' in enc ? [enc.mu, enc.logvar] : [enc.code];
+    });
+  };
+  const runDecode = (z: Tensor, y: Tensor | undefined): tf.Tensor => {
+    live();
+    assertShape(z, [null, spec.latentDim], 'z');
+    return tf.tidy(() => net.decode(toTf<tf.Rank.R2>(z), label(y, z.shape[0]!)));
+  };
+  const asEncoding = (parts: Tensor[]): TfjsEncoding => (parts.length === 2 ? { mu: parts[0]!, logvar: parts[1]! } : { z: parts[0]! });
+  return {
+    spec,
+    encode(x, y) {
+      const out = runEncode(x, y);
+      try {
+        return asEncoding(out.map(fromTf));
+      } finally {
+        tf.dispose(out);
+      }
+    },
+    async encodeAsync(x, y) {
+      const out = runEncode(x, y);
+      try {
+        return asEncoding(await Promise.all(out.map(fromTfAsync)));
+      } finally {
+        tf.dispose(out);
+      }
+    },
+    decode(z, y) {
+      const out = runDecode(z, y);
+      try {
+        return fromTf(out);
+      } finally {
+        out.dispose();
+      }
+    },
+    async decodeAsync(z, y) {
+      const out = runDecode(z, y);
+      try {
+        return await fromTfAsync(out);
+      } finally {
+        out.dispose();
+      }
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      for (const t of Object.values(weights)) t.dispose();
+    },
+  };
+}

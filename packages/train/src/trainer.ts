@@ -1,0 +1,256 @@
+import { join } from 'node:path';
+import { Rng, createModelSpec, getLogger, initParameters, inputSize, modelKindInfo, type ModelSpec } from '@vae/core';
+import { writeFileAtomic } from './atomic-write.js';
+import { makeBatch } from './batches.js';
+import { loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.js';
+import { resolveTrainConfig, type TrainConfig } from './config.js';
+import { loadDataset, splitValidation, type ImageDataset } from './datasets.js';
+import { createEngine, type Engine } from './engine.js';
+import { appendMetrics, readMetrics, METRICS_FILE, type EpochMetrics } from './metrics.js';
+import { writeRunPlots } from './run-plots.js';
+import { reportTerms } from './report.js';
+import { validate } from './validation.js';
+import './tfjs-engine.js';
+
+const log = getLogger('train');
+
+/** File name of the run configuration inside a run folder. */
+export const CONFIG_FILE = 'config.json';
+
+/** Progress of a run, reported through {@link TrainOptions.onProgress} (the CLI draws the bar). */
+export interface TrainProgress {
+  readonly phase: 'train' | 'validate';
+  /** 1-based epoch in progress. */
+  readonly epoch: number;
+  readonly epochs: number;
+  /** Steps done in this epoch and its total. */
+  readonly epochStep: number;
+  readonly epochSteps: number;
+  /** Steps done in the whole run. */
+  readonly step: number;
+  /** Mean training loss of this epoch so far (core's evaluation), nats per example. */
+  readonly loss: number;
+  readonly elapsedSeconds: number;
+  /** Estimated seconds left for the remaining steps, or `null` before the first step. */
+  readonly etaSeconds: number | null;
+}
+
+/** Options of {@link train} that are not part of the saved configuration. */
+export interface TrainOptions {
+  /** Continue from `<runDir>/checkpoint` (only `epochs`, `maxMinutes`, `maxSteps`, `backend` may change). */
+  readonly resume?: boolean;
+  readonly onProgress?: (p: TrainProgress) => void;
+  /** Write the PNGs at the end (default true). */
+  readonly plots?: boolean;
+}
+
+/** Why a run ended. */
+export type StopReason = 'epochs' | 'max-steps' | 'max-minutes';
+
+/** Outcome of {@link train}. */
+export interface TrainResult {
+  readonly runDir: string;
+  readonly spec: ModelSpec;
+  readonly config: TrainConfig;
+  /** Epochs completed (including those before a resume). */
+  readonly epoch: number;
+  readonly step: number;
+  readonly engine: string;
+  readonly backend: string;
+  readonly stoppedBy: StopReason;
+  readonly metrics: EpochMetrics[];
+  /** Paths of the PNGs written. */
+  readonly plots: string[];
+  readonly seconds: number;
+}
+
+/** Thrown when the loss or the parameters stop being finite; the last good checkpoint is kept. */
+export class TrainingDivergedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainingDivergedError';
+  }
+}
+
+/** The model spec a configuration trains on a dataset (image shape and classes from the data). */
+export function specForConfig(config: TrainConfig, data: Pick<ImageDataset, 'imageShape' | 'numClasses'>): ModelSpec {
+  const conditional = modelKindInfo(config.model.kind ?? 'vae').conditional;
+  return createModelSpec({ ...config.model, imageShape: data.imageShape as [number, number, number], ...(conditional ? { numClasses: data.numClasses } : {}) });
+}
+
+/** Number of validation examples a configuration holds out of `count` training examples. */
+export function validationSize(config: TrainConfig, count: number): number {
+  return config.valSize ?? Math.max(1, Math.round(count * config.valFraction));
+}
+
+const RESUMABLE_OVERRIDES = ['epochs', 'maxMinutes', 'maxSteps', 'backend'] as const;
+
+async function resolveStart(partial: Partial<TrainConfig>, resume: boolean): Promise<{ config: TrainConfig; checkpoint: CheckpointState | null; metrics: EpochMetrics[] }> {
+  if (!resume) return { config: resolveTrainConfig(partial), checkpoint: null, metrics: [] };
+  const runDir = partial.runDir;
+  if (!runDir) throw new RangeError('runDir: expected the run folder to resume, got none');
+  const checkpoint = await loadCheckpoint(runDir);
+  const overrides: Partial<TrainConfig> = {};
+  for (const key of RESUMABLE_OVERRIDES) if (partial[key] !== undefined) Object.assign(overrides, { [key]: partial[key] });
+  const config = resolveTrainConfig({ ...checkpoint.config, ...overrides, runDir });
+  const metrics = (checkpoint.metrics ?? []).filter((m) => m.epoch <= checkpoint.epoch);
+  return { config, checkpoint, metrics };
+}
+
+/**
+ * Trains a model as `config` describes and writes the run folder: `config.json`, an atomic
+ * `checkpoint/` after every epoch, `metrics.jsonl`, and PNGs at the end. Deterministic for a seed:
+ * shuffling, binarization, noise and ε all come from one core `Rng` whose state is checkpointed, so
+ * a resumed run reproduces an uninterrupted one. Stops with {@link TrainingDivergedError} on a
+ * non-finite loss, leaving the previous checkpoint in place.
+ */
+export async function train(partial: Partial<TrainConfig> = {}, options: TrainOptions = {}): Promise<TrainResult> {
+  const started = Date.now();
+  const { config, checkpoint, metrics } = await resolveStart(partial, options.resume === true);
+  const data = await loadDataset(config.dataset, { dataDir: config.dataDir });
+  const spec = checkpoint ? checkpoint.spec : specForConfig(config, data);
+  const d = inputSize(spec);
+  if (d !== data.imageShape[0] * data.imageShape[1] * data.imageShape[2]) {
+    throw new RangeError(`dataset: expected images of ${spec.imageShape.join('×')} for this model, got ${data.imageShape.join('×')} from ${data.source}`);
+  }
+  const info = modelKindInfo(spec.kind);
+  if (config.iwSamples > 1 && !info.variational) throw new RangeError(`iwSamples: expected 1 for the non-variational kind ${spec.kind}, got ${config.iwSamples}`);
+  if (config.iwSamples > 1 && spec.beta !== 1) throw new RangeError(`iwSamples: expected 1 with beta ≠ 1 (the IWAE bound has no β), got ${config.iwSamples} with beta ${spec.beta}`);
+  const split = splitValidation(data.train, d, validationSize(config, data.train.count));
+  const trainSet = config.trainSize !== null && config.trainSize < split.train.count
+    ? { images: split.train.images.subarray(0, config.trainSize * d), labels: split.train.labels.subarray(0, config.trainSize), count: config.trainSize }
+    : split.train;
+
+  const rng = checkpoint ? Rng.fromState(checkpoint.rng) : new Rng(config.seed);
+  const initial = checkpoint ? checkpoint.params : initParameters(spec, rng);
+  const engine: Engine = createEngine(config.engine);
+  const runDir = config.runDir;
+  try {
+    await engine.init(spec, initial, config);
+    if (checkpoint?.optimizer) await engine.setOptimizerState(checkpoint.optimizer);
+    if (!checkpoint) await writeFileAtomic(join(runDir, METRICS_FILE), '');
+    await writeFileAtomic(join(runDir, CONFIG_FILE), `${JSON.stringify({ config, spec }, null, 2)}\n`);
+    if (checkpoint) {
+      const kept = metrics.map((m) => `${JSON.stringify(m)}\n`).join('');
+      await writeFileAtomic(join(runDir, METRICS_FILE), kept);
+    }
+    log.info(
+      `${spec.kind} on ${config.dataset} (${trainSet.count} train / ${split.val.count} val), ${config.engine}/${engine.backend}, ` +
+        `batch ${config.batchSize}, ${checkpoint ? `resuming after epoch ${checkpoint.epoch}` : 'from scratch'} → ${runDir}`,
+    );
+    const stepsPerEpoch = Math.ceil(trainSet.count / config.batchSize);
+    let epoch = checkpoint?.epoch ?? 0;
+    let step = checkpoint?.step ?? 0;
+    let stoppedBy: StopReason = 'epochs';
+    const stepStart = Date.now();
+    let stepsThisRun = 0;
+    const totalSteps = Math.min(config.maxSteps ?? Infinity, config.epochs * stepsPerEpoch);
+    while (epoch < config.epochs) {
+      if (config.maxSteps !== null && step >= config.maxSteps) {
+        stoppedBy = 'max-steps';
+        break;
+      }
+      const epochNo = epoch + 1;
+      const epochStarted = Date.now();
+      const perm = rng.permutation(trainSet.count);
+      const sums = { loss: 0, reconstruction: 0, kl: 0, elbo: 0, iw: 0, n: 0 };
+      let epochStep = 0;
+      for (let start = 0; start < trainSet.count; start += config.batchSize) {
+        const indices = perm.subarray(start, Math.min(trainSet.count, start + config.batchSize));
+        const batch = makeBatch(trainSet, indices, rng, { spec, binarize: config.binarize, samples: config.iwSamples });
+        const out = await engine.step(batch);
+        const terms = await reportTerms(spec, batch, out).catch((err: unknown) => {
+          if (!Number.isFinite(out.loss)) return null;
+          throw err;
+        });
+        if (!terms || !Number.isFinite(terms.loss) || !Number.isFinite(out.loss)) {
+          throw new TrainingDivergedError(
+            `training diverged at epoch ${epochNo}, step ${step + 1}: the loss became ${!Number.isFinite(out.loss) || !terms ? out.loss : terms.loss}. ` +
+              `The last good checkpoint (${checkpointNote(epoch)}) is kept in ${join(runDir, 'checkpoint')}; lower --lr (now ${config.learningRate}) and resume or restart.`,
+          );
+        }
+        const w = indices.length;
+        sums.loss += terms.loss * w;
+        sums.reconstruction += terms.reconstruction * w;
+        sums.kl += (terms.kl ?? 0) * w;
+        sums.elbo += (terms.elbo ?? 0) * w;
+        sums.iw += (terms.iwBound ?? 0) * w;
+        sums.n += w;
+        step++;
+        epochStep++;
+        stepsThisRun++;
+        const elapsed = (Date.now() - stepStart) / 1000;
+        const remaining = Math.max(0, totalSteps - step);
+        options.onProgress?.({
+          phase: 'train',
+          epoch: epochNo,
+          epochs: config.epochs,
+          epochStep,
+          epochSteps: stepsPerEpoch,
+          step,
+          loss: sums.loss / sums.n,
+          elapsedSeconds: (Date.now() - started) / 1000,
+          etaSeconds: (elapsed / stepsThisRun) * remaining,
+        });
+        if (config.maxSteps !== null && step >= config.maxSteps) {
+          stoppedBy = 'max-steps';
+          break;
+        }
+        if (config.maxMinutes !== null && (Date.now() - started) / 60000 >= config.maxMinutes) {
+          stoppedBy = 'max-minutes';
+          break;
+        }
+      }
+      options.onProgress?.({ phase: 'validate', epoch: epochNo, epochs: config.epochs, epochStep, epochSteps: stepsPerEpoch, step, loss: sums.loss / sums.n, elapsedSeconds: (Date.now() - started) / 1000, etaSeconds: null });
+      const val = await validate(engine, spec, split.val, { binarize: config.binarize, batchSize: Math.max(config.batchSize, 256), seed: config.seed });
+      if (!Number.isFinite(val.loss)) {
+        throw new TrainingDivergedError(`training diverged at epoch ${epochNo}: the validation loss is ${val.loss}. The last good checkpoint (${checkpointNote(epoch)}) is kept in ${join(runDir, 'checkpoint')}.`);
+      }
+      const params = await engine.getParams();
+      const optimizer = await engine.getOptimizerState();
+      epoch = epochNo;
+      try {
+        await saveCheckpoint(runDir, { spec, params, config, epoch, step, rng: rng.getState(), optimizer, engine: engine.name, backend: engine.backend });
+      } catch (err) {
+        if (err instanceof RangeError && /finite/.test(err.message)) throw new TrainingDivergedError(`training diverged at epoch ${epochNo}: ${err.message}. The previous checkpoint is kept.`);
+        throw err;
+      }
+      const record: EpochMetrics = {
+        epoch,
+        step,
+        epochSteps: epochStep,
+        seconds: (Date.now() - epochStarted) / 1000,
+        trainLoss: sums.loss / sums.n,
+        trainReconstruction: sums.reconstruction / sums.n,
+        trainKl: info.variational ? sums.kl / sums.n : null,
+        trainElbo: info.variational ? sums.elbo / sums.n : null,
+        trainIwBound: config.iwSamples > 1 ? sums.iw / sums.n : null,
+        valLoss: val.loss,
+        valReconstruction: val.reconstruction,
+        valKl: val.kl,
+        valElbo: val.elbo,
+        activeUnits: val.activeUnits,
+      };
+      await appendMetrics(runDir, record);
+      metrics.push(record);
+      log.info(
+        `epoch ${epoch}/${config.epochs}: train loss ${record.trainLoss.toFixed(2)}, val loss ${record.valLoss.toFixed(2)}` +
+          `${record.valElbo !== null ? `, val ELBO ${record.valElbo.toFixed(2)}, KL ${record.valKl!.toFixed(2)}, active units ${record.activeUnits}/${spec.latentDim}` : ''} nats (${record.seconds.toFixed(1)} s)`,
+      );
+      if (stoppedBy !== 'epochs') break;
+    }
+    let plots: string[] = [];
+    if (options.plots !== false) {
+      const params = await engine.getParams();
+      plots = await writeRunPlots({ runDir, spec, params, metrics: await readMetrics(runDir), val: split.val, seed: config.seed, binarize: config.binarize });
+    }
+    if (stoppedBy !== 'epochs') log.info(`stopped by --${stoppedBy} after ${step} steps (epoch ${epoch}); resume with --resume`);
+    return { runDir, spec, config, epoch, step, engine: engine.name, backend: engine.backend, stoppedBy, metrics, plots, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    engine.dispose();
+  }
+}
+
+function checkpointNote(epoch: number): string {
+  return epoch === 0 ? 'none yet: no epoch had finished' : `after epoch ${epoch}`;
+}

@@ -1,0 +1,106 @@
+import { Rng, createModelSpec, initParameters, inputSize, modelObjective, type ModelSpec, type ModelSpecOptions } from '@vae/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeBatch } from '../src/batches.js';
+import { resolveTrainConfig } from '../src/config.js';
+import type { ImageSplit } from '../src/datasets.js';
+import type { Engine, TrainBatch } from '../src/engine.js';
+import { OrtEngine, chooseEngine, ortDeviceForConfig, ortDeviceSkipReason } from '../src/ort/index.js';
+
+function synthSplit(spec: ModelSpec, count: number, seed: number): ImageSplit {
+  const rng = new Rng(seed);
+  const d = inputSize(spec);
+  const images = new Uint8Array(count * d);
+  for (let i = 0; i < images.length; i++) images[i] = rng.uniform() < 0.6 ? 0 : rng.int(256);
+  return { images, labels: Uint8Array.from({ length: count }, () => rng.int(10)), count };
+}
+
+function batches(spec: ModelSpec, n: number, size: number, seed: number): TrainBatch[] {
+  const split = synthSplit(spec, n * size, seed);
+  const rng = new Rng(seed + 1);
+  const perm = rng.permutation(split.count);
+  return Array.from({ length: n }, (_, i) => makeBatch(split, perm.subarray(i * size, (i + 1) * size), rng, { spec, binarize: 'none', samples: 1 }));
+}
+
+const engines: Engine[] = [];
+afterAll(() => engines.forEach((e) => e.dispose()));
+
+const SPEC: ModelSpecOptions = { kind: 'vae', imageShape: [6, 6, 1], hidden: [12], latentDim: 3 };
+
+describe('ort engine', () => {
+  it('trains in a worker thread: loss decreases, reported loss equals core modelObjective, state round-trips', async () => {
+    const spec = createModelSpec(SPEC);
+    const params = initParameters(spec, new Rng(3));
+    const engine = new OrtEngine();
+    engines.push(engine);
+    await engine.init(spec, params, resolveTrainConfig({ learningRate: 0.01, backend: 'cpu' }));
+    expect(engine.backend).toBe('cpu');
+    const data = batches(spec, 4, 16, 11);
+    const losses: number[] = [];
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    for (let epoch = 0; epoch < 15; epoch++) {
+      for (const b of data) {
+        const out = await engine.step(b);
+        const core = modelObjective(spec, { x: b.target, decoded: out.decoded, mu: out.mu!, logvar: out.logvar! });
+        expect(Math.abs(out.loss - core.loss)).toBeLessThan(1e-4 * Math.abs(core.loss));
+        losses.push(out.loss);
+      }
+    }
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(0);
+    const first = losses.slice(0, 4).reduce((a, b) => a + b) / 4;
+    const last = losses.slice(-4).reduce((a, b) => a + b) / 4;
+    expect(last).toBeLessThan(first - 1);
+    const state = await engine.getOptimizerState();
+    expect(state.step).toBe(60);
+    const p = await engine.getParams();
+    expect(p['decoder.1.kernel']!.data).not.toEqual(params['decoder.1.kernel']!.data);
+
+    const copy = new OrtEngine({ worker: false });
+    engines.push(copy);
+    await copy.init(spec, p, resolveTrainConfig({ learningRate: 0.01, backend: 'cpu' }));
+    await copy.setOptimizerState(state);
+    const a = await engine.step(data[0]!);
+    const b = await copy.step(data[0]!);
+    expect(b.loss).toBe(a.loss);
+    const pa = await engine.getParams();
+    const pb = await copy.getParams();
+    expect(pb['encoder.mu.kernel']!.data).toEqual(pa['encoder.mu.kernel']!.data);
+    const fa = await engine.forward(data[1]!);
+    const fb = await copy.forward(data[1]!);
+    expect(fb.loss).toBe(fa.loss);
+    expect((await copy.getOptimizerState()).step).toBe(61);
+  });
+
+  it('auto takes CUDA only where its provider libraries are installed, else the CPU EP', async () => {
+    const spec = createModelSpec(SPEC);
+    expect(ortDeviceForConfig('auto')).toBe('auto');
+    expect(ortDeviceForConfig('wasm')).toBe('auto');
+    expect(ortDeviceForConfig('webgpu')).toBe('webgpu');
+    expect(ortDeviceSkipReason('cpu')).toBeNull();
+    const engine = new OrtEngine({ worker: false });
+    engines.push(engine);
+    await engine.init(spec, initParameters(spec, new Rng(1)), resolveTrainConfig({ backend: 'auto' }));
+    expect(engine.backend).toBe(ortDeviceSkipReason('cuda') === null ? 'cuda' : 'cpu');
+  });
+
+  it('rejects IWAE batches and unknown devices with errors that name the argument', async () => {
+    const spec = createModelSpec(SPEC);
+    expect(() => new OrtEngine({ device: 'tpu' as never })).toThrow(/options.device: expected auto\|cuda\|cpu\|webgpu, got "tpu"/);
+    const engine = new OrtEngine({ worker: false });
+    engines.push(engine);
+    await engine.init(spec, initParameters(spec, new Rng(1)), resolveTrainConfig({ backend: 'cpu' }));
+    const b = batches(spec, 1, 4, 2)[0]!;
+    await expect(engine.step({ ...b, samples: 2 })).rejects.toThrow(/batch.samples: expected 1/);
+  });
+});
+
+describe('engine auto choice', () => {
+  it('picks ort for MLP specs with one sample and tfjs otherwise, saying why', () => {
+    expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 1 })).toEqual({ engine: 'ort', reason: 'the ort training graph supports this spec' });
+    expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 5 }).engine).toBe('tfjs');
+    expect(chooseEngine('auto', createModelSpec({ kind: 'vae', architecture: 'conv' }), { iwSamples: 1 }).engine).toBe('ort');
+    expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 5 }).reason).toMatch(/1 sample per example, got iwSamples 5/);
+    expect(chooseEngine('tfjs', createModelSpec(SPEC), { iwSamples: 1 }).engine).toBe('tfjs');
+  });
+});

@@ -1,0 +1,63 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { runCli } from '@vae/cli';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
+  const code = await runCli(argv);
+  vi.restoreAllMocks();
+  return { code, stdout, stderr };
+}
+
+describe('vae train / vae eval', () => {
+  it('trains a tiny model, then evaluates it (ELBO and IS NLL)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vae-cli-'));
+    dirs.push(dir);
+    const runDir = join(dir, 'run');
+    const tr = await run(['train', '--train-size', '256', '--val-size', '128', '--epochs', '1', '--batch-size', '64', '--hidden', '16', '--latent', '2', '--backend', 'cpu', '--run-dir', runDir, '--json']);
+    expect(tr.stderr).not.toMatch(/error/);
+    expect(tr.code).toBe(0);
+    const out = JSON.parse(tr.stdout);
+    expect(out).toMatchObject({ runDir, epoch: 1, step: 4, backend: 'cpu', stoppedBy: 'epochs' });
+    expect(out.last.valElbo).toBeLessThan(0);
+    const config = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8'));
+    expect(config.spec.latentDim).toBe(2);
+    expect(config.config.model.hidden).toEqual([16]);
+    const ev = await run(['eval', '--run', runDir, '--samples', '10', '--limit', '32', '--backend', 'cpu', '--json']);
+    expect(ev.code).toBe(0);
+    const r = JSON.parse(ev.stdout);
+    expect(r.examples).toBe(32);
+    expect(r.samples).toBe(10);
+    expect(r.nll).toBeGreaterThan(0);
+    expect(r.nll).toBeLessThan(-r.elbo);
+  });
+
+  it.each([
+    [['train', '--epochs', 'abc'], /--epochs: expected an integer ≥ 1, got "abc"/],
+    [['train', '--lr', '-1'], /--lr: expected a number > 0, got "-1"/],
+    [['train', '--kind', 'gan'], /--kind: expected one of ae\|sparse-ae\|.*\|cvae, got "gan"/],
+    [['train', '--hidden', '400,x'], /--hidden: expected positive integers .*, got "400,x"/],
+    [['train', '--backend', 'cuda'], /--backend: expected one of auto\|tensorflow\|webgpu\|wasm\|cpu, got "cuda"/],
+    [['train', '--dataset', 'idx'], /dataDir: expected a directory of IDX files for dataset idx, got none \(pass --data-dir\)/],
+    [['train', '--resume', '--run-dir', '/nonexistent/run'], /checkpoint.json: not found/],
+    [['eval', '--run', '/nonexistent/run'], /checkpoint.json: not found/],
+    [['eval', '--run', 'x', '--samples', '0'], /--samples: expected a positive integer, got "0"/],
+  ])('%j fails with a clear message', async (argv, message) => {
+    const r = await run(argv as string[]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+  });
+});
