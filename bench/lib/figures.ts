@@ -1,0 +1,132 @@
+import type { BrowserLatencyResult } from './browser-latency.js';
+import type { IsNllResult } from './is-nll.js';
+
+/** One headline number of a benchmark, with the baseline measured in the same run when there is one. */
+export interface Figure {
+  readonly metric: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly baseline?: { readonly label: string; readonly value: number };
+}
+
+/** Extracts headline figures from a benchmark's JSON (throws when the shape is not the expected one). */
+export type FigureExtractor = (json: unknown) => Figure[];
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json => (v !== null && typeof v === 'object' ? (v as Json) : {});
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const list = (v: unknown): Json[] => (Array.isArray(v) ? v.map(obj) : []);
+
+const extractors = new Map<string, FigureExtractor>();
+
+/** Registers (or replaces) the figure extractor of benchmark `name`. */
+export function registerFigureExtractor(name: string, extract: FigureExtractor): void {
+  extractors.set(name, extract);
+}
+
+/** Numeric leaves of `json` (depth ≤ 4, at most `max`), as figures without unit: the fallback. */
+export function numericLeaves(json: unknown, max = 12): Figure[] {
+  const out: Figure[] = [];
+  const walk = (v: unknown, path: string, depth: number): void => {
+    if (out.length >= max) return;
+    const n = num(v);
+    if (n !== undefined) {
+      out.push({ metric: path, value: n, unit: '' });
+      return;
+    }
+    if (depth >= 4 || v === null || typeof v !== 'object') return;
+    for (const [k, child] of Object.entries(v as Json)) walk(child, path ? `${path}.${k}` : k, depth + 1);
+  };
+  walk(json, '', 0);
+  return out;
+}
+
+/** Figures of `name`'s JSON through its extractor, or its numeric leaves when it has none. */
+export function figuresFor(name: string, json: unknown): Figure[] {
+  const extract = extractors.get(name);
+  if (!extract) return numericLeaves(json);
+  const figures = extract(json);
+  return figures.length > 0 ? figures : numericLeaves(json);
+}
+
+registerFigureExtractor('train', (json) => {
+  const rows = list(obj(json).results).filter((r) => r.available === true);
+  const cpu = rows.find((r) => r.backend === 'cpu');
+  const base = num(cpu?.secondsPerEpoch);
+  return rows.flatMap((r) => {
+    const v = num(r.secondsPerEpoch);
+    if (v === undefined) return [];
+    return [{ metric: `tfjs ${String(r.backend)}: seconds per epoch`, value: v, unit: 's', ...(base !== undefined && r !== cpu ? { baseline: { label: 'tfjs cpu', value: base } } : {}) }];
+  });
+});
+
+registerFigureExtractor('encoder', (json) =>
+  list(obj(json).results).flatMap((r) => {
+    const api = obj(r.api);
+    const bare = obj(r.bareOrt);
+    const tag = `${String(r.device)}, ${String(r.threads)} thread(s)`;
+    const figs: Figure[] = [];
+    for (const batch of ['64', '256']) {
+      const a = num(obj(obj(api.throughput)[batch]).imagesPerSecond);
+      const b = num(obj(obj(bare.throughput)[batch]).imagesPerSecond);
+      if (a !== undefined) figs.push({ metric: `encoder ${tag}, batch ${batch}: VaeModel throughput`, value: a, unit: 'images/s', ...(b !== undefined ? { baseline: { label: 'bare onnxruntime-node', value: b } } : {}) });
+    }
+    const la = num(obj(api.latencyMs).median);
+    const lb = num(obj(bare.latencyMs).median);
+    if (la !== undefined) figs.push({ metric: `encoder ${tag}, batch 1: median latency`, value: la, unit: 'ms', ...(lb !== undefined ? { baseline: { label: 'bare onnxruntime-node', value: lb } } : {}) });
+    return figs;
+  }),
+);
+
+registerFigureExtractor('server', (json) => {
+  const rows = list(obj(json).results);
+  // Baseline of a batching configuration: the one-run-per-request configuration of the same device and payload.
+  const key = (r: Json): string => `${String(r.device ?? '')}/${String(r.payload ?? '')}`;
+  const unbatched = new Map(rows.filter((r) => obj(r.batching).enabled === false).map((r) => [key(r), r]));
+  return rows.flatMap((r) => {
+    const rps = num(r.requestsPerSecond);
+    const p99 = num(obj(r.latencyMs).p99);
+    const label = String(r.configuration);
+    const base = obj(r.batching).enabled === true ? unbatched.get(key(r)) : undefined;
+    const baseLabel = base ? String(base.configuration) : '';
+    const baseRps = num(base?.requestsPerSecond);
+    const baseP99 = num(obj(base?.latencyMs).p99);
+    const figs: Figure[] = [];
+    if (rps !== undefined) figs.push({ metric: `server ${label}: requests/s`, value: rps, unit: 'req/s', ...(baseRps !== undefined ? { baseline: { label: baseLabel, value: baseRps } } : {}) });
+    if (p99 !== undefined) figs.push({ metric: `server ${label}: p99 latency`, value: p99, unit: 'ms', ...(baseP99 !== undefined ? { baseline: { label: baseLabel, value: baseP99 } } : {}) });
+    return figs;
+  });
+});
+
+registerFigureExtractor('is-nll', (json) => {
+  const r = json as IsNllResult;
+  const elbo = r.baselines.find((b) => b.samples === 1);
+  const decoder = r.baselines.find((b) => b.meanNll === null);
+  const wasm = r.baselines.find((b) => b.device.includes('wasm'));
+  const figs: Figure[] = [
+    { metric: `IS-NLL ${r.main.label}: wall time for ${r.main.images} images`, value: r.main.seconds, unit: 's' },
+    { metric: `IS-NLL ${r.main.label}: images per second`, value: r.main.imagesPerSecond, unit: 'images/s', ...(elbo ? { baseline: { label: 'K=1 (ELBO cost)', value: elbo.imagesPerSecond } } : {}) },
+    {
+      metric: `IS-NLL ${r.main.label}: latent samples per second`,
+      value: r.main.samplesPerSecond,
+      unit: 'samples/s',
+      ...(wasm ? { baseline: { label: wasm.label, value: wasm.samplesPerSecond } } : {}),
+    },
+  ];
+  if (decoder) figs.push({ metric: 'IS-NLL: decoder-only rows per second (upper bound of the above)', value: decoder.samplesPerSecond, unit: 'rows/s', baseline: { label: 'full IS evaluation', value: r.main.samplesPerSecond } });
+  if (r.main.meanNll !== null) figs.push({ metric: `IS-NLL: mean −log p(x), K=${r.main.samples}`, value: r.main.meanNll, unit: 'nats', ...(elbo?.meanNll != null ? { baseline: { label: '−ELBO (K=1)', value: elbo.meanNll } } : {}) });
+  return figs;
+});
+
+registerFigureExtractor('browser', (json) => {
+  const r = json as BrowserLatencyResult;
+  return r.results.map((row) => {
+    const base = r.baseline.find((b) => b.batch === row.batch);
+    return {
+      metric: `${row.runtime}${row.adapter ? ` (${row.adapter})` : ''}, decode batch ${row.batch}: median latency`,
+      value: row.stats.medianMs,
+      unit: 'ms',
+      ...(base ? { baseline: { label: base.runtime, value: base.stats.medianMs } } : {}),
+    };
+  });
+});

@@ -1,0 +1,55 @@
+/** A benchmark script run as a child process by `pnpm bench`. */
+export interface SubBenchmark {
+  readonly description: string;
+  /** Script path relative to the repository root (run with `node --import tsx`). */
+  readonly script: string;
+  readonly args: readonly string[];
+  /** Arguments under `--quick`. */
+  readonly quickArgs: readonly string[];
+  /** JSON file the script writes (relative to the root), or null when it only prints. */
+  readonly resultsFile: string | null;
+  /** Wall-clock limit; the run is recorded as failed when it is exceeded. */
+  readonly timeoutSeconds: number;
+}
+
+/**
+ * The benchmark scripts of the repository, in the order `pnpm bench` runs them. The IS-NLL
+ * evaluation (`is-nll`) and browser latency (`browser`) benchmarks run in-process (bench/lib).
+ */
+export const SUB_BENCHMARKS = Object.freeze({
+  train: {
+    description: 'tfjs training speed per backend, 784-400-20 VAE, MNIST, batch 128 (s/epoch, extrapolated)',
+    script: 'bench/train.ts',
+    args: ['--steps', '30', '--warmup', '3'],
+    quickArgs: ['--steps', '5', '--warmup', '1', '--backends', 'wasm,cpu'],
+    resultsFile: 'bench/train-results.json',
+    timeoutSeconds: 420,
+  },
+  'train-ort': {
+    description: 'ort training engine vs tfjs engine, 784-400-20 VAE, MNIST, batch 128',
+    script: 'bench/train-ort.ts',
+    args: ['--epochs', '1', '--tfjs-steps', '20'],
+    quickArgs: ['--epochs', '1', '--tfjs-steps', '3'],
+    resultsFile: null,
+    timeoutSeconds: 300,
+  },
+  encoder: {
+    description: 'encoder latency and throughput through VaeModel vs bare onnxruntime-node, per EP',
+    script: 'bench/encoder.ts',
+    args: ['--seconds', '1'],
+    quickArgs: ['--seconds', '0.2', '--threads', '1', '--devices', 'cpu'],
+    resultsFile: 'bench/encoder-results.json',
+    timeoutSeconds: 300,
+  },
+  server: {
+    description: 'Open Inference Protocol server under load, micro-batching on vs off',
+    script: 'bench/server.ts',
+    args: ['--seconds', '5'],
+    quickArgs: ['--seconds', '2'],
+    resultsFile: 'bench/server-results.json',
+    timeoutSeconds: 300,
+  },
+} as const satisfies Record<string, SubBenchmark>);
+
+/** A sub-benchmark name. */
+export type SubBenchmarkName = keyof typeof SUB_BENCHMARKS;

@@ -1,0 +1,167 @@
+import { basename, join, resolve } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { getLogger, oneHot, type ModelSpecOptions } from '@vae/core';
+import { exportModel } from '@vae/onnx';
+import { loadModel } from '@vae/runtime-node';
+import { DEFAULT_TRAIN_CONFIG, imageGrid, loadCheckpoint, train, type TrainConfig, type TrainResult } from '@vae/train';
+import { formatParityTable, parseRuntimeList, runParity, writeFileAtomic, type ParityReport, type RuntimeName } from '../parity/index.js';
+import { provenanceOf } from './export.js';
+import { modelOptionsFromArgs, trainCommand } from './train.js';
+
+const log = getLogger('pipeline');
+
+/** Runtimes the pipeline checks: the training framework, onnxruntime-node and onnxruntime-web in Node. */
+export const PIPELINE_RUNTIMES: readonly RuntimeName[] = Object.freeze(['tfjs-cpu', 'ort-node-cpu', 'ort-web-wasm', 'ort-node-webgpu', 'ort-web-webgpu']);
+/** Added with `--browser`. */
+export const PIPELINE_BROWSER_RUNTIMES: readonly RuntimeName[] = Object.freeze(['chromium-wasm', 'chromium-webgpu']);
+
+/** File names the pipeline writes into the run folder (besides the trainer's). */
+export const PIPELINE_FILES = Object.freeze({ model: 'model', parity: 'parity.json', samples: 'samples.png' });
+
+/** Options of {@link runPipeline}. */
+export interface PipelineOptions {
+  /** Training configuration (the trainer's defaults fill the rest). */
+  readonly train: Partial<TrainConfig>;
+  /** Continue the run from its checkpoint. */
+  readonly resume?: boolean;
+  /** Also run the Chromium runtimes. */
+  readonly browser?: boolean;
+  /** Parity runtimes instead of {@link PIPELINE_RUNTIMES} (+ browser ones). */
+  readonly runtimes?: readonly RuntimeName[];
+  /** Prior samples in the grid (default 64) and their seed. */
+  readonly samples?: number;
+  readonly seed?: number;
+}
+
+/** What {@link runPipeline} produced. */
+export interface PipelineResult {
+  readonly train: TrainResult;
+  readonly modelDir: string;
+  readonly parity: ParityReport;
+  readonly parityJson: string;
+  readonly samplesPng: string;
+  readonly seconds: number;
+}
+
+/**
+ * The main job: train → export to `<run>/model` → parity of the export on the runtimes available
+ * (TensorFlow.js from the checkpoint, onnxruntime-node cpu/webgpu, onnxruntime-web wasm/webgpu in
+ * Node, Chromium with `browser`) → a grid of prior samples decoded by the exported decoder through
+ * `VaeModel`. Runtimes that cannot start here are skipped with their reason.
+ */
+export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
+  const started = performance.now();
+  log.info('1/4 train');
+  let lastReport = 0;
+  const trained = await train(o.train, {
+    resume: o.resume === true,
+    onProgress: (p) => {
+      const now = Date.now();
+      if (now - lastReport < 10_000 && p.epochStep !== p.epochSteps) return;
+      lastReport = now;
+      const eta = p.etaSeconds === null ? '' : `, ETA ${Math.round(p.etaSeconds)} s`;
+      log.info(`  ${p.phase} epoch ${p.epoch}/${p.epochs} step ${p.epochStep}/${p.epochSteps}, loss ${p.loss.toFixed(2)} nats${eta}`);
+    },
+  });
+  const runDir = resolve(trained.runDir);
+
+  log.info('2/4 export');
+  const ckpt = await loadCheckpoint(runDir);
+  const modelDir = join(runDir, PIPELINE_FILES.model);
+  await exportModel({ spec: ckpt.spec, params: ckpt.params, provenance: await provenanceOf(ckpt), outDir: modelDir, name: basename(runDir) });
+
+  log.info('3/4 parity');
+  const runtimes = o.runtimes ?? [...PIPELINE_RUNTIMES, ...(o.browser ? PIPELINE_BROWSER_RUNTIMES : [])];
+  const parity = await runParity({ modelDir, runDir, reference: 'ort-node-cpu', runtimes, skipUnavailable: true });
+  const parityJson = join(runDir, PIPELINE_FILES.parity);
+  await writeFileAtomic(parityJson, `${JSON.stringify(parity, null, 2)}\n`);
+
+  log.info('4/4 samples');
+  const n = o.samples ?? 64;
+  const model = await loadModel(modelDir, { device: 'cpu' });
+  let png: Uint8Array;
+  try {
+    const k = model.numClasses;
+    const y = k > 0 ? oneHot(Array.from({ length: n }, (_, i) => i % k), k) : undefined;
+    const means = await model.sample({ n, seed: o.seed ?? 1, ...(y ? { y } : {}) });
+    png = imageGrid(means.data, n, model.manifest.imageShape, Math.ceil(Math.sqrt(n)), 2).encode();
+  } finally {
+    await model.release();
+  }
+  const samplesPng = join(runDir, PIPELINE_FILES.samples);
+  await writeFileAtomic(samplesPng, png);
+  return { train: trained, modelDir, parity, parityJson, samplesPng, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The pipeline's summary: where the files are, the training figures, then the parity table. */
+export function formatPipelineSummary(r: PipelineResult): string {
+  const t = r.train;
+  const last = t.metrics[t.metrics.length - 1];
+  const lines = [
+    '',
+    `Pipeline finished in ${r.seconds.toFixed(1)} s (parity ${r.parity.passed ? 'PASS' : `FAIL, exit ${r.parity.exitCode}`})`,
+    `  trained  ${t.spec.kind} for ${t.epoch} epoch(s), ${t.step} steps on ${t.engine}/${t.backend} in ${t.seconds.toFixed(1)} s (stopped by ${t.stoppedBy})` +
+      (last ? `; val loss ${last.valLoss.toFixed(2)} nats${last.valElbo !== null ? `, val ELBO ${last.valElbo.toFixed(2)} nats` : ''}` : ''),
+    `  run      ${resolve(t.runDir)}  (checkpoint/, metrics.jsonl, config.json)`,
+    ...t.plots.map((p) => `  plot     ${p}`),
+    `  model    ${r.modelDir}  (manifest.json, encoder.onnx, decoder.onnx)`,
+    `  parity   ${r.parityJson}`,
+    `  samples  ${r.samplesPng}`,
+    '',
+  ];
+  return `${lines.join('\n')}\n${formatParityTable(r.parity)}`;
+}
+
+type TrainArgs = Parameters<typeof modelOptionsFromArgs>[0];
+
+interface PipelineArgs extends TrainArgs {
+  browser: boolean;
+  runtimes: RuntimeName[] | undefined;
+  'sample-seed': number;
+}
+
+/** The training configuration the `vae train` flags describe (the pipeline takes the same flags). */
+function trainConfigFromArgs(a: TrainArgs): Partial<TrainConfig> {
+  const model: ModelSpecOptions = modelOptionsFromArgs(a);
+  const dataset = a.dataset ?? DEFAULT_TRAIN_CONFIG.dataset;
+  const c: { -readonly [K in keyof TrainConfig]?: TrainConfig[K] } = { model, dataset, runDir: a['run-dir'] ?? `runs/pipeline-${model.kind ?? 'vae'}-${dataset}` };
+  const map: [keyof TrainArgs, keyof TrainConfig][] = [
+    ['data-dir', 'dataDir'],
+    ['binarize', 'binarize'],
+    ['epochs', 'epochs'],
+    ['batch-size', 'batchSize'],
+    ['lr', 'learningRate'],
+    ['seed', 'seed'],
+    ['val-fraction', 'valFraction'],
+    ['val-size', 'valSize'],
+    ['train-size', 'trainSize'],
+    ['backend', 'backend'],
+    ['engine', 'engine'],
+    ['iw-samples', 'iwSamples'],
+    ['max-minutes', 'maxMinutes'],
+    ['max-steps', 'maxSteps'],
+  ];
+  for (const [flag, key] of map) if (a[flag] !== undefined) Object.assign(c, { [key]: a[flag] });
+  return c;
+}
+
+/** `vae pipeline` (`pnpm start`): train → export → parity → sample grid, then a summary. */
+export const pipelineCommand: CommandModule<object, PipelineArgs> = {
+  command: 'pipeline',
+  describe: 'Main job: train the default model, export it to ONNX, check parity across runtimes, decode a sample grid',
+  builder: (y: Argv) =>
+    (trainCommand.builder as (y: Argv) => Argv)(y)
+      .option('browser', { type: 'boolean', default: false, describe: 'also check parity in Chromium (wasm, webgpu)' })
+      .option('runtimes', {
+        type: 'string',
+        array: true,
+        coerce: (raw: unknown) => parseRuntimeList(raw),
+        describe: `parity runtimes (comma-separated; default ${PIPELINE_RUNTIMES.join(',')}; those that cannot start are skipped)`,
+      })
+      .option('sample-seed', { type: 'number', default: 1, describe: 'seed of the prior samples in samples.png' }) as unknown as Argv<PipelineArgs>,
+  handler: async (args) => {
+    const result = await runPipeline({ train: trainConfigFromArgs(args), resume: args.resume, browser: args.browser, seed: args['sample-seed'], ...(args.runtimes ? { runtimes: args.runtimes } : {}) });
+    process.stdout.write(formatPipelineSummary(result));
+    process.exitCode = result.parity.exitCode;
+  },
+};

@@ -1,0 +1,37 @@
+import type { ModelManifest, Precision, Tensor } from '@vae/core';
+import type { DeviceClass } from './tolerances.js';
+import type { EncoderDecoder } from './variational-scores.js';
+
+/** What a runtime opener receives. */
+export interface ParityRuntimeContext {
+  /** Model directory (manifest + encoder/decoder ONNX graphs). */
+  readonly modelDir: string;
+  /** Its validated manifest. */
+  readonly manifest: ModelManifest;
+  /** Training run folder whose checkpoint the TensorFlow.js runtimes load, or null. */
+  readonly runDir: string | null;
+  /** Intra-op threads for CPU/WASM sessions (default: the backend's choice). */
+  readonly threads?: number;
+}
+
+/** A runtime ready to compute: encoder, decoder and the variational scores. */
+export interface OpenedRuntime extends EncoderDecoder {
+  /** What actually runs, e.g. `onnxruntime-node cpu`, `tfjs 4.22.0 cpu`, `Chromium 131 (SwiftShader)`. */
+  readonly detail: string;
+  /** Precision of the weights this runtime executes (TensorFlow.js runs the fp32 checkpoint). */
+  readonly weights: Precision;
+  /** Single-sample ELBO per example (the `VaeModel.elbo` code path). */
+  elbo(x: Tensor, o: { readonly seed: number; readonly y?: Tensor }): Promise<Float64Array>;
+  /** Importance-sampled log p(x) per example (the `VaeModel.logLikelihood` code path). */
+  logLikelihood(x: Tensor, o: { readonly samples: number; readonly seed: number; readonly chunkSize?: number; readonly y?: Tensor }): Promise<Float64Array>;
+  /** Frees sessions, tensors, browsers. */
+  release(): Promise<void>;
+}
+
+/** A pluggable runtime of `vae parity`. */
+export interface ParityRuntime {
+  readonly description: string;
+  readonly deviceClass: DeviceClass;
+  /** Opens the runtime on the context's model; rejects with the reason it cannot run here. */
+  open(ctx: ParityRuntimeContext): Promise<OpenedRuntime>;
+}

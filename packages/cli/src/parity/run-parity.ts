@@ -1,0 +1,217 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { assertInteger, getLogger, type ModelManifest, type Precision } from '@vae/core';
+import { readModelDirectory } from '@vae/onnx';
+import { errorStats, violations } from './metrics-impl.js';
+import type { OpenedRuntime, ParityRuntimeContext } from './parity-runtime.js';
+import { INPUT_SOURCES, buildParityInputs, type ImageRows, type InputSource, type ParityInputs } from './parity-inputs.js';
+import { PARITY_REPORT_SCHEMA, PARITY_REPORT_VERSION, exitCodeFor, type OutputComparison, type ParityReport, type RuntimeResult } from './parity-report.js';
+import { openParityRuntime } from './runtime-registry.js';
+import { RUNTIMES, RUNTIME_NAMES, assertRuntimeName, type RuntimeName } from './runtime-names.js';
+import { comparisonPrecision, toleranceFor, type ToleranceOverride } from './tolerances.js';
+import './ort-node-runtimes.js';
+import './ort-web-runtimes.js';
+import './tfjs-runtimes.js';
+import './chromium-runtimes.js';
+
+const log = getLogger('parity');
+
+/** Options of {@link runParity}. */
+export interface ParityOptions {
+  /** Model directory under test. */
+  readonly modelDir: string;
+  /** Model directory the reference runtime runs instead (`--reference-model`); default `modelDir`. */
+  readonly referenceModelDir?: string | null;
+  /** Training run folder for the TensorFlow.js runtimes; default: the model's parent when it holds a checkpoint. */
+  readonly runDir?: string | null;
+  /** Runtimes asked for; absent = every runtime, those that cannot start being skipped. */
+  readonly runtimes?: readonly RuntimeName[];
+  /** Treat `runtimes` as a selection rather than a demand: those that cannot start are skipped, not errors. */
+  readonly skipUnavailable?: boolean;
+  /** Reference runtime; default `tfjs-cpu` when `runDir` is given explicitly, else `ort-node-cpu`. */
+  readonly reference?: RuntimeName;
+  readonly inputs?: InputSource;
+  /** Rows of x and z (default 64). */
+  readonly batch?: number;
+  readonly seed?: number;
+  /** Importance samples K per example for log p(x) (default 64). */
+  readonly samples?: number;
+  readonly tolerances?: readonly ToleranceOverride[];
+  readonly threads?: number;
+  /** Loads the MNIST test images for `inputs: 'mnist'` (default: `@vae/train`'s dataset registry). */
+  readonly loadImages?: () => Promise<ImageRows>;
+}
+
+/** Every output of one runtime, flattened to numbers, keyed by output name. */
+type Outputs = Record<string, ArrayLike<number>>;
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** The run folder holding the model's training checkpoint: `<run>/model` → `<run>` when it has `checkpoint/`. */
+export function detectRunDir(modelDir: string): string | null {
+  const parent = dirname(resolve(modelDir));
+  return existsSync(join(parent, 'checkpoint', 'checkpoint.json')) ? parent : null;
+}
+
+async function computeOutputs(rt: OpenedRuntime, manifest: ModelManifest, inputs: ParityInputs): Promise<Outputs> {
+  const out: Outputs = {};
+  const enc = await rt.encode(inputs.x, inputs.y);
+  if ('mu' in enc) {
+    out.mu = enc.mu.data;
+    out.logvar = enc.logvar.data;
+  } else out.z = enc.z.data;
+  const dec = await rt.decode(inputs.z, inputs.y);
+  out.x_logits = dec.logits.data;
+  out.x_mean = dec.mean.data;
+  if (manifest.variational) {
+    const y = inputs.y ? { y: inputs.y } : {};
+    out.elbo = await rt.elbo(inputs.x, { seed: inputs.elboSeed, ...y });
+    out.log_px = await rt.logLikelihood(inputs.x, { samples: inputs.samples, seed: inputs.isSeed, chunkSize: inputs.samples, ...y });
+  }
+  return out;
+}
+
+async function runOne(name: RuntimeName, ctx: ParityRuntimeContext, inputs: ParityInputs): Promise<{ outputs: Outputs; detail: string; weights: Precision; seconds: number }> {
+  const started = performance.now();
+  const rt = await openParityRuntime(name, ctx);
+  try {
+    const outputs = await computeOutputs(rt, ctx.manifest, inputs);
+    return { outputs, detail: rt.detail, weights: rt.weights, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await rt.release().catch((err: unknown) => log.warn(`${name}: release failed: ${message(err)}`));
+  }
+}
+
+function assertCompatible(a: ModelManifest, b: ModelManifest, where: string): void {
+  const facts = (m: ModelManifest) => JSON.stringify([m.imageShape, m.latentDim, m.numClasses, m.variational, m.likelihood, m.gaussianSigma]);
+  if (facts(a) !== facts(b)) {
+    throw new RangeError(`${where}: expected a model with the same image shape, latent size, classes and likelihood as --model, got ${facts(b)} vs ${facts(a)} [imageShape, latentDim, numClasses, variational, likelihood, sigma]`);
+  }
+}
+
+/**
+ * Runs every requested (or available) runtime on identical seeded inputs and compares each output
+ * with the reference runtime: error statistics and allclose violations per output. Never throws
+ * for a runtime that cannot start: it is reported as skipped (not asked for) or error (asked for).
+ */
+export async function runParity(o: ParityOptions): Promise<ParityReport> {
+  const modelDir = resolve(o.modelDir);
+  const refModelDir = resolve(o.referenceModelDir ?? o.modelDir);
+  const model = await readModelDirectory(modelDir);
+  const refModel = refModelDir === modelDir ? model : await readModelDirectory(refModelDir);
+  assertCompatible(model.manifest, refModel.manifest, '--reference-model');
+  const requested = o.runtimes && o.runtimes.length > 0 ? [...new Set(o.runtimes)] : null;
+  requested?.forEach((r, i) => assertRuntimeName(r, `runtimes[${i}]`));
+  const explicitRun = o.runDir ? resolve(o.runDir) : null;
+  const runDir = explicitRun ?? detectRunDir(modelDir);
+  const reference = o.reference ?? (explicitRun ? 'tfjs-cpu' : 'ort-node-cpu');
+  assertRuntimeName(reference, 'reference');
+  const batch = assertInteger(o.batch ?? 64, 'batch', 1, 65_536);
+  const seed = assertInteger(o.seed ?? 1, 'seed', 0, Number.MAX_SAFE_INTEGER - 2);
+  const samples = assertInteger(o.samples ?? 64, 'samples', 1, 100_000);
+  if (o.inputs !== undefined && !(o.inputs in INPUT_SOURCES)) {
+    throw new RangeError(`inputs: expected one of ${Object.keys(INPUT_SOURCES).join('|')}, got ${JSON.stringify(o.inputs)}`);
+  }
+  let images: ImageRows | undefined;
+  if (o.inputs === 'mnist') {
+    images = o.loadImages
+      ? await o.loadImages()
+      : await (async () => {
+          const train = await import('@vae/train');
+          return (await train.loadDataset('mnist')).test;
+        })();
+  }
+  const inputs = buildParityInputs(model.manifest, { batch, seed, samples, ...(images ? { images } : {}) });
+  const threads = o.threads === undefined ? {} : { threads: o.threads };
+  const ctx: ParityRuntimeContext = { modelDir, manifest: model.manifest, runDir, ...threads };
+  const refCtx: ParityRuntimeContext = { modelDir: refModelDir, manifest: refModel.manifest, runDir, ...threads };
+  const sameModel = refModelDir === modelDir;
+  const results: RuntimeResult[] = [];
+  const problems: string[] = [];
+
+  log.info(`reference ${reference} on ${refModelDir}`);
+  let ref: Awaited<ReturnType<typeof runOne>>;
+  try {
+    ref = await runOne(reference, refCtx, inputs);
+  } catch (err) {
+    const reason = message(err);
+    problems.push(`reference ${reference} could not run: ${reason}`);
+    results.push({ runtime: reference, deviceClass: RUNTIMES[reference].deviceClass, status: 'error', requested: true, reason, modelDir: refModelDir, outputs: [] });
+    return finish();
+  }
+  if (sameModel) {
+    results.push({ runtime: reference, deviceClass: RUNTIMES[reference].deviceClass, status: 'reference', requested: requested?.includes(reference) ?? false, detail: ref.detail, modelDir: refModelDir, seconds: ref.seconds, outputs: [] });
+  }
+
+  const candidates = RUNTIME_NAMES.filter((n) => (requested ? requested.includes(n) : true) && !(sameModel && n === reference));
+  for (const name of candidates) {
+    const asked = requested !== null && o.skipUnavailable !== true;
+    log.info(`${name}: running`);
+    let got: Awaited<ReturnType<typeof runOne>>;
+    try {
+      got = await runOne(name, ctx, inputs);
+    } catch (err) {
+      const reason = message(err);
+      if (asked) problems.push(`${name} was requested but could not run: ${reason}`);
+      else log.info(`${name}: skipped (${reason.replace(/:?\s*\n\s*(?:-\s*)?/g, ': ')})`);
+      results.push({ runtime: name, deviceClass: RUNTIMES[name].deviceClass, status: asked ? 'error' : 'skipped', requested: asked, reason, modelDir, outputs: [] });
+      continue;
+    }
+    const precision = comparisonPrecision(got.weights, ref.weights);
+    const comparisons: OutputComparison[] = [];
+    for (const [output, refValues] of Object.entries(ref.outputs)) {
+      const values = got.outputs[output];
+      if (!values) throw new Error(`${name}: expected output ${output} (computed by the reference), got none`);
+      const stats = errorStats(values, refValues);
+      const tolerance = toleranceFor(output, RUNTIMES[name].deviceClass, RUNTIMES[reference].deviceClass, precision, o.tolerances ?? []);
+      const v = violations(values, refValues, tolerance);
+      const pass = v.count === 0 && stats.nonFinite === 0;
+      if (!pass) {
+        problems.push(
+          `${name} ${output}: ${v.count} of ${stats.count} values outside |a−r| ≤ ${tolerance.abs} + ${tolerance.rel}·|r| (max abs ${stats.maxAbs.toExponential(2)}` +
+            `${v.worst >= 0 ? `, worst at index ${v.worst}: ${values[v.worst]} vs ${refValues[v.worst]}` : ''})`,
+        );
+      }
+      comparisons.push({ output, stats, tolerance, violations: v.count, worstIndex: v.worst, pass });
+    }
+    const pass = comparisons.every((c) => c.pass);
+    log.info(`${name}: ${pass ? 'pass' : 'FAIL'} (${got.seconds.toFixed(1)} s, ${got.detail})`);
+    results.push({
+      runtime: name,
+      deviceClass: RUNTIMES[name].deviceClass,
+      status: pass ? 'pass' : 'fail',
+      requested: asked,
+      detail: got.detail,
+      modelDir,
+      tolerancePrecision: precision,
+      seconds: got.seconds,
+      outputs: comparisons,
+    });
+  }
+  if (!results.some((r) => r.status === 'pass' || r.status === 'fail')) log.warn('no runtime was compared with the reference');
+  return finish();
+
+  function finish(): ParityReport {
+    const exitCode = exitCodeFor(results);
+    return {
+      schema: PARITY_REPORT_SCHEMA,
+      version: PARITY_REPORT_VERSION,
+      createdAt: new Date().toISOString(),
+      model: {
+        dir: modelDir,
+        name: model.manifest.name,
+        precision: model.manifest.precision,
+        encoderSha256: model.manifest.graphs.encoder.sha256,
+        decoderSha256: model.manifest.graphs.decoder.sha256,
+      },
+      referenceModel: { dir: refModelDir, name: refModel.manifest.name, precision: refModel.manifest.precision },
+      reference,
+      runDir,
+      inputs: { source: inputs.source, batch, seed, elboSeed: inputs.elboSeed, isSeed: inputs.isSeed, samples },
+      runtimes: results,
+      passed: exitCode === 0,
+      exitCode,
+      problems,
+    };
+  }
+}

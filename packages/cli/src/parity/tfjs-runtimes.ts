@@ -1,0 +1,60 @@
+import { clampLogvar, sigmoidTensor, type DecodeResult, type EncodeResult, type Tensor } from '@vae/core';
+import type { OpenedRuntime, ParityRuntimeContext } from './parity-runtime.js';
+import { registerParityRuntime } from './runtime-registry.js';
+import { elboVia, logLikelihoodVia, type EncoderDecoder } from './variational-scores.js';
+
+function clamped(logvar: Tensor): Tensor {
+  const out = new Float32Array(logvar.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = clampLogvar(logvar.data[i]!);
+  return { data: out, shape: [...logvar.shape] };
+}
+
+/**
+ * Opens TensorFlow.js on `backend` with the weights of the training checkpoint in `ctx.runDir`.
+ * The encoder's log σ² is clamped to `LOGVAR_CLAMP` as the exported graphs do; `x_mean` is core's
+ * sigmoid of the logits (Bernoulli) or the decoder output itself (Gaussian), as the decoder graph
+ * defines it.
+ */
+async function openTfjs(ctx: ParityRuntimeContext, backend: 'cpu' | 'wasm'): Promise<OpenedRuntime> {
+  if (!ctx.runDir) {
+    throw new Error('no training checkpoint: pass --run DIR (the run folder the model was exported from), or keep the model at <run>/model');
+  }
+  const train = await import('@vae/train');
+  const checkpoint = await train.loadCheckpoint(ctx.runDir);
+  if (JSON.stringify(checkpoint.spec) !== JSON.stringify(ctx.manifest.spec)) {
+    throw new Error(`${ctx.runDir}: the checkpoint's model spec differs from the manifest's spec of ${ctx.modelDir}; not the run this model was exported from`);
+  }
+  const selection = await train.selectBackend(backend);
+  if (selection.backend !== backend) throw new Error(`tfjs: expected backend ${backend}, got ${selection.backend}`);
+  const { tf } = train;
+  const model = train.createTfjsModel(checkpoint.spec, checkpoint.params);
+  const ensureBackend = async (): Promise<void> => {
+    if (tf.getBackend() !== backend) await train.selectBackend(backend);
+  };
+  const bernoulli = ctx.manifest.likelihood === 'bernoulli';
+  const f: EncoderDecoder = {
+    async encode(x, y): Promise<EncodeResult> {
+      await ensureBackend();
+      const e = await model.encodeAsync(x, y);
+      return 'mu' in e ? { mu: e.mu, logvar: clamped(e.logvar) } : { z: e.z };
+    },
+    async decode(z, y): Promise<DecodeResult> {
+      await ensureBackend();
+      const out = await model.decodeAsync(z, y);
+      return { logits: out, mean: bernoulli ? sigmoidTensor(out) : out };
+    },
+  };
+  const info = { likelihood: ctx.manifest.likelihood, gaussianSigma: ctx.manifest.gaussianSigma };
+  return {
+    detail: `tfjs ${tf.version.tfjs} ${backend}, checkpoint epoch ${checkpoint.epoch} step ${checkpoint.step}`,
+    weights: 'fp32',
+    encode: f.encode,
+    decode: f.decode,
+    elbo: (x, o) => elboVia(f, info, x, o),
+    logLikelihood: (x, o) => logLikelihoodVia(f, info, x, o),
+    release: async () => model.dispose(),
+  };
+}
+
+registerParityRuntime('tfjs-cpu', (ctx) => openTfjs(ctx, 'cpu'));
+registerParityRuntime('tfjs-wasm', (ctx) => openTfjs(ctx, 'wasm'));

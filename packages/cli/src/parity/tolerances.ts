@@ -1,0 +1,137 @@
+import type { Precision } from '@vae/core';
+import type { Tolerance } from './metrics-impl.js';
+
+/**
+ * Device classes a parity runtime belongs to. Tolerances depend on the class (how the arithmetic is
+ * done), not on the runtime's name: `ort-web-wasm` and `chromium-wasm` share one row.
+ */
+export const DEVICE_CLASSES = Object.freeze({
+  cpu: 'native CPU kernels (onnxruntime-node cpu EP, TensorFlow.js cpu)',
+  wasm: 'WebAssembly kernels (onnxruntime-web wasm EP, TensorFlow.js wasm; fp32 SIMD)',
+  webgpu: 'WebGPU shaders (Dawn in Node, Chromium); float32, reassociated reductions',
+  cuda: 'CUDA EP with TF32 disabled (use_tf32: 0, NVIDIA_TF32_OVERRIDE=0)',
+});
+/** A device class name. */
+export type DeviceClass = keyof typeof DEVICE_CLASSES;
+
+/** What a tolerance applies to: graph outputs (per value) or per-example scores (ELBO, log p(x)). */
+export interface ToleranceRow {
+  /** Graph outputs (`mu`, `logvar`, `z`, `x_logits`, `x_mean`), per value. */
+  readonly tensor: Tolerance;
+  /** Scores summed over all pixels and latent dimensions (`elbo`, `log_px`), per example. */
+  readonly score: Tolerance;
+}
+
+/**
+ * Default tolerances, allclose semantics: a value passes when `|a − r| ≤ abs + rel·|r|`.
+ *
+ * Rows are keyed by device class × precision. The precision key is the weight precision that
+ * separates the two sides: `fp32` whenever candidate and reference run the same weights (every
+ * runtime executes the same graph of an fp16/int8 model in float32 after its Cast/DequantizeLinear,
+ * so the arithmetic is float32 everywhere); `fp16`/`int8` when one side runs a quantized model and the
+ * other full-precision weights (e.g. TensorFlow.js from the fp32 checkpoint against an int8 graph, or
+ * `--reference-model` pointing at the fp32 export).
+ *
+ * - fp32 cpu/wasm: 1e-5 absolute per output value plus 1e-6 relative (≈ 8 float32 ulps, so logits of
+ *   magnitude 20–50 are not held to a fraction of an ulp); measured on the reference 784-400-20 MLP:
+ *   ≤ 3.8e-6 (wasm vs cpu, x_logits). ELBO / log p(x) are sums over 784 pixels (~100 nats), so they
+ *   get a relative 1e-5 (≈1e-3 nats; measured ≤ 1.6e-4 nats).
+ * - fp32 webgpu / cuda: 1e-4 absolute + 1e-5 relative, 1e-4 relative for scores (other reduction
+ *   order, fused multiply-add; CUDA with TF32 off). Measured on SwiftShader: ≤ 1.4e-5 (x_logits),
+ *   ≤ 4.8e-4 nats (ELBO). TF32 would need ~1e-2 and is never assumed.
+ * - fp16 weights vs fp32: 1e-2 absolute + 1e-2 relative; scores 1e-2 relative.
+ * - int8 weight-only vs fp32: 5e-2 absolute + 5e-2 relative; scores 3e-2 relative.
+ */
+export const TOLERANCES: Readonly<Record<DeviceClass, Readonly<Record<Precision, ToleranceRow>>>> = Object.freeze({
+  cpu: Object.freeze({
+    fp32: { tensor: { abs: 1e-5, rel: 1e-6 }, score: { abs: 0, rel: 1e-5 } },
+    fp16: { tensor: { abs: 1e-2, rel: 1e-2 }, score: { abs: 0, rel: 1e-2 } },
+    int8: { tensor: { abs: 5e-2, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
+  }),
+  wasm: Object.freeze({
+    fp32: { tensor: { abs: 1e-5, rel: 1e-6 }, score: { abs: 0, rel: 1e-5 } },
+    fp16: { tensor: { abs: 1e-2, rel: 1e-2 }, score: { abs: 0, rel: 1e-2 } },
+    int8: { tensor: { abs: 5e-2, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
+  }),
+  webgpu: Object.freeze({
+    fp32: { tensor: { abs: 1e-4, rel: 1e-5 }, score: { abs: 0, rel: 1e-4 } },
+    fp16: { tensor: { abs: 1e-2, rel: 1e-2 }, score: { abs: 0, rel: 1e-2 } },
+    int8: { tensor: { abs: 5e-2, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
+  }),
+  cuda: Object.freeze({
+    fp32: { tensor: { abs: 1e-4, rel: 1e-5 }, score: { abs: 0, rel: 1e-4 } },
+    fp16: { tensor: { abs: 1e-2, rel: 1e-2 }, score: { abs: 0, rel: 1e-2 } },
+    int8: { tensor: { abs: 5e-2, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
+  }),
+});
+
+/** Outputs compared as per-example scores (the rest are graph outputs). */
+export const SCORE_OUTPUTS: readonly string[] = Object.freeze(['elbo', 'log_px']);
+
+/** A `--tolerance` override: an output name (or `*` for all) and its tolerance. */
+export interface ToleranceOverride {
+  readonly output: string;
+  readonly tolerance: Tolerance;
+}
+
+const PRECISION_RANK: Readonly<Record<Precision, number>> = Object.freeze({ fp32: 0, fp16: 1, int8: 2 });
+
+/**
+ * The precision key for a comparison: `fp32` when both sides run the same weight precision,
+ * otherwise the lower of the two precisions (see {@link TOLERANCES}).
+ */
+export function comparisonPrecision(candidate: Precision, reference: Precision): Precision {
+  if (candidate === reference) return 'fp32';
+  return PRECISION_RANK[candidate] >= PRECISION_RANK[reference] ? candidate : reference;
+}
+
+/**
+ * The tolerance of `output` when a runtime of class `candidate` is compared with one of class
+ * `reference`: the looser of the two classes' rows (elementwise max of abs and rel), then the
+ * last matching override (`*` matches every output).
+ */
+export function toleranceFor(
+  output: string,
+  candidate: DeviceClass,
+  reference: DeviceClass,
+  precision: Precision,
+  overrides: readonly ToleranceOverride[] = [],
+): Tolerance {
+  const kind = SCORE_OUTPUTS.includes(output) ? 'score' : 'tensor';
+  const a = TOLERANCES[candidate][precision][kind];
+  const b = TOLERANCES[reference][precision][kind];
+  let tol: Tolerance = { abs: Math.max(a.abs, b.abs), rel: Math.max(a.rel, b.rel) };
+  for (const o of overrides) if (o.output === output || o.output === '*') tol = o.tolerance;
+  return tol;
+}
+
+function parseNonNegative(text: string, arg: string, what: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0) {
+    throw new RangeError(`--tolerance: expected a non-negative number for ${what} in ${JSON.stringify(arg)}, got ${JSON.stringify(text)}`);
+  }
+  return v;
+}
+
+/**
+ * Parses `--tolerance OUTPUT=ABS[,REL]` (e.g. `x_logits=1e-4`, `elbo=0,1e-4`, `*=1e-3,1e-3`).
+ * REL defaults to 0.
+ */
+export function parseToleranceOverride(arg: string): ToleranceOverride {
+  const m = /^([A-Za-z_*][\w]*|\*)=([^,]+)(?:,([^,]+))?$/.exec(String(arg).trim());
+  if (!m) throw new RangeError(`--tolerance: expected OUTPUT=ABS[,REL] (e.g. x_logits=1e-4 or elbo=0,1e-4), got ${JSON.stringify(arg)}`);
+  const abs = parseNonNegative(m[2]!, arg, 'ABS');
+  const rel = m[3] === undefined ? 0 : parseNonNegative(m[3], arg, 'REL');
+  return { output: m[1]!, tolerance: { abs, rel } };
+}
+
+/** The default tolerance table as text lines (for `vae parity --help`). */
+export function describeTolerances(): string[] {
+  const e = (v: number): string => (v === 0 ? '0' : v.toExponential(0));
+  const f = (t: Tolerance): string => `abs ${e(t.abs)}, rel ${e(t.rel)}`;
+  const lines: string[] = [];
+  for (const [cls, rows] of Object.entries(TOLERANCES)) {
+    for (const [precision, row] of Object.entries(rows)) lines.push(`  ${`${cls} × ${precision}`.padEnd(16)} outputs ${f(row.tensor).padEnd(20)} elbo/log_px ${f(row.score)}`);
+  }
+  return lines;
+}

@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ParityReport } from '../packages/cli/src/parity/index.js';
+import { ROOT, runVae, tempDir, type CliRun } from './parity-fixtures.js';
+
+/** pngjs, resolved from @vae/train (which depends on it) to decode the grid. */
+const { PNG } = createRequire(join(ROOT, 'packages/train/package.json'))('pngjs') as typeof import('pngjs');
+
+let runDir: string;
+let run: CliRun;
+
+beforeAll(async () => {
+  runDir = join(await tempDir('vae-pipeline-test-'), 'run');
+  // A tiny configuration of the main job: 784-16-2 VAE, 3 optimizer steps on 256 MNIST images.
+  run = await runVae([
+    'pipeline',
+    '--run-dir', runDir,
+    '--hidden', '16',
+    '--latent', '2',
+    '--epochs', '1',
+    '--max-steps', '3',
+    '--train-size', '256',
+    '--val-size', '64',
+    '--batch-size', '32',
+    '--backend', 'cpu',
+    '--runtimes', 'tfjs-cpu,ort-node-cpu,ort-web-wasm',
+  ]);
+}, 170_000);
+
+describe('vae pipeline (main job)', () => {
+  it('trains, exports, checks parity and writes the sample grid, exiting 0', async () => {
+    expect(run.stderr).not.toMatch(/^error/m);
+    expect(run.code).toBe(0);
+    for (const f of ['checkpoint/checkpoint.json', 'metrics.jsonl', 'model/manifest.json', 'model/encoder.onnx', 'model/decoder.onnx', 'parity.json', 'samples.png']) {
+      expect(existsSync(join(runDir, f)), f).toBe(true);
+    }
+  });
+
+  it('parity covers the training framework and both ONNX runtimes, within tolerance', async () => {
+    const report = JSON.parse(await readFile(join(runDir, 'parity.json'), 'utf8')) as ParityReport;
+    expect(report.passed).toBe(true);
+    expect(report.runDir).toBe(runDir);
+    const status = Object.fromEntries(report.runtimes.map((r) => [r.runtime, r.status]));
+    expect(status).toEqual({ 'ort-node-cpu': 'reference', 'tfjs-cpu': 'pass', 'ort-web-wasm': 'pass' });
+    const wasm = report.runtimes.find((r) => r.runtime === 'ort-web-wasm')!;
+    expect(wasm.outputs.map((c) => c.output)).toEqual(['mu', 'logvar', 'x_logits', 'x_mean', 'elbo', 'log_px']);
+  });
+
+  it('the summary names the files and prints the parity table', () => {
+    expect(run.stdout).toContain(`model    ${join(runDir, 'model')}`);
+    expect(run.stdout).toContain(`samples  ${join(runDir, 'samples.png')}`);
+    expect(run.stdout).toMatch(/tfjs-cpu\s+mu\s+\S+/);
+    expect(run.stdout).toMatch(/\nPASS\n/);
+  });
+
+  it('the sample grid is an 8×8 grid of decoded 28×28 images (not blank)', async () => {
+    const png = PNG.sync.read(await readFile(join(runDir, 'samples.png')));
+    // imageGrid: cols·(28·2 + 2) + 2 pixels wide.
+    expect(png.width).toBe(8 * (28 * 2 + 2) + 2);
+    expect(png.height).toBe(8 * (28 * 2 + 2) + 2);
+    const grey = new Set<number>();
+    for (let i = 0; i < png.data.length; i += 4) grey.add(png.data[i]!);
+    expect(grey.size).toBeGreaterThan(20);
+  });
+});
