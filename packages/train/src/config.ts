@@ -29,9 +29,12 @@ export interface TrainConfig {
   readonly valFraction: number;
   /** Use only the first `trainSize` training examples after the split (`null` = all). */
   readonly trainSize: number | null;
-  /** tfjs backend request. */
-  readonly backend: BackendRequest;
-  /** Training engine registry name (`tfjs`). */
+  /**
+   * Backend request: a tfjs backend (`tensorflow`, `webgpu`, `wasm`, `cpu`) or an ort execution
+   * provider (`cpu`, `webgpu`, `cuda`); `auto` lets the engine pick the first that works.
+   */
+  readonly backend: BackendRequest | 'cuda';
+  /** Training engine: a registry name (`tfjs`, `ort`) or `auto` (see `chooseEngine`). */
   readonly engine: string;
   /** Importance samples per example for variational kinds: 1 = the ELBO, K > 1 = the IWAE bound. */
   readonly iwSamples: number;
@@ -49,7 +52,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = Object.freeze({
   dataset: 'mnist',
   dataDir: null,
   binarize: 'dynamic',
-  epochs: 2,
+  epochs: 10,
   batchSize: 128,
   learningRate: 1e-3,
   seed: 1,
@@ -57,7 +60,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = Object.freeze({
   valFraction: 1 / 12,
   trainSize: null,
   backend: 'auto',
-  engine: 'tfjs',
+  engine: 'auto',
   iwSamples: 1,
   maxMinutes: null,
   maxSteps: null,

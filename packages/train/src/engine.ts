@@ -1,4 +1,4 @@
-import type { ModelSpec, ParameterSet, RngState, Tensor } from '@vae/core';
+import type { ModelSpec, ObjectiveTerms, ParameterSet, RngState, Tensor } from '@vae/core';
 import type { AdamState } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
 
@@ -31,12 +31,20 @@ export interface StepOutputs {
   readonly code?: Tensor;
   /** `contractive-ae`: `encoder.code.kernel` as used in this forward pass. */
   readonly codeKernel?: Tensor;
+  /**
+   * Batch-mean objective terms computed by the engine itself, for engines whose graph evaluates the
+   * objective (the ort engine). They must equal core's `modelObjective` on the outputs above (tested
+   * in `ort-engine.test.ts`); the trainer reports them instead of recomputing in JavaScript, which
+   * costs about a third of an ort epoch. Only for one posterior sample per example.
+   */
+  readonly terms?: ObjectiveTerms;
 }
 
 /**
  * A training engine: owns the parameters and optimizer state on some runtime (TensorFlow.js,
  * ONNX Runtime training graphs, …) and performs Adam steps on batches prepared by the trainer.
- * Reported losses are recomputed by the trainer from {@link StepOutputs} with core's `modelObjective`.
+ * Reported losses are recomputed by the trainer from {@link StepOutputs} with core's `modelObjective`,
+ * unless the engine returns {@link StepOutputs.terms}.
  */
 export interface Engine {
   /** Registry name, e.g. `tfjs`. */

@@ -22,3 +22,4 @@ export * from './run-plots.js';
 export * from './trainer.js';
 export * from './evaluate.js';
 export * from './tfjs-conv.js';
+export * from './ort/index.js';

@@ -34,6 +34,9 @@ export class TfjsEngine implements Engine {
   async init(spec: ModelSpec, params: ParameterSet, config: TrainConfig): Promise<void> {
     validateParameters(spec, params);
     this.dispose();
+    if (config.backend === 'cuda') {
+      throw new RangeError("backend: expected a TensorFlow.js backend (auto|tensorflow|webgpu|wasm|cpu) for the tfjs engine, got 'cuda' (an ONNX Runtime execution provider: use --engine ort)");
+    }
     const selection = await selectBackend(config.backend);
     this.backend = selection.backend;
     this.spec = spec;

@@ -11,6 +11,7 @@ import { writeRunPlots } from './run-plots.js';
 import { reportTerms } from './report.js';
 import { validate } from './validation.js';
 import './tfjs-engine.js';
+import { chooseEngine } from './ort/index.js';
 
 const log = getLogger('train');
 
@@ -123,7 +124,9 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
 
   const rng = checkpoint ? Rng.fromState(checkpoint.rng) : new Rng(config.seed);
   const initial = checkpoint ? checkpoint.params : initParameters(spec, rng);
-  const engine: Engine = createEngine(config.engine);
+  const choice = chooseEngine(config.engine, spec, { iwSamples: config.iwSamples, backend: config.backend });
+  if (config.engine === 'auto') log.info(`engine auto → ${choice.engine}: ${choice.reason}`);
+  const engine: Engine = createEngine(choice.engine);
   const runDir = config.runDir;
   try {
     await engine.init(spec, initial, config);
@@ -135,7 +138,7 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
       await writeFileAtomic(join(runDir, METRICS_FILE), kept);
     }
     log.info(
-      `${spec.kind} on ${config.dataset} (${trainSet.count} train / ${split.val.count} val), ${config.engine}/${engine.backend}, ` +
+      `${spec.kind} on ${config.dataset} (${trainSet.count} train / ${split.val.count} val), ${engine.name}/${engine.backend}, ` +
         `batch ${config.batchSize}, ${checkpoint ? `resuming after epoch ${checkpoint.epoch}` : 'from scratch'} → ${runDir}`,
     );
     const stepsPerEpoch = Math.ceil(trainSet.count / config.batchSize);
@@ -159,7 +162,8 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
         const indices = perm.subarray(start, Math.min(trainSet.count, start + config.batchSize));
         const batch = makeBatch(trainSet, indices, rng, { spec, binarize: config.binarize, samples: config.iwSamples });
         const out = await engine.step(batch);
-        const terms = await reportTerms(spec, batch, out).catch((err: unknown) => {
+        const engineTerms = batch.samples === 1 && out.terms ? { ...out.terms, iwBound: null } : null;
+        const terms = engineTerms ?? await reportTerms(spec, batch, out).catch((err: unknown) => {
           if (!Number.isFinite(out.loss)) return null;
           throw err;
         });

@@ -1,12 +1,12 @@
 import type { Argv, CommandModule } from 'yargs';
-import { EVAL_SPLITS, TFJS_BACKENDS, evaluateRun, type EvalSplit, type TrainConfig } from '@vae/train';
+import { EVAL_SPLITS, TFJS_BACKENDS, evaluateRun, type BackendRequest, type EvalSplit } from '@vae/train';
 
 interface EvalArgs {
   run: string;
   samples: number;
   limit: number;
   split: EvalSplit;
-  backend: TrainConfig['backend'];
+  backend: BackendRequest;
   json: boolean;
 }
 

@@ -1,12 +1,12 @@
 import { basename, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { getLogger, oneHot, type ModelSpecOptions } from '@vae/core';
+import { getLogger, oneHot } from '@vae/core';
 import { exportModel } from '@vae/onnx';
 import { loadModel } from '@vae/runtime-node';
 import { DEFAULT_TRAIN_CONFIG, imageGrid, loadCheckpoint, train, type TrainConfig, type TrainResult } from '@vae/train';
 import { formatParityTable, parseRuntimeList, runParity, writeFileAtomic, type ParityReport, type RuntimeName } from '../parity/index.js';
 import { provenanceOf } from './export.js';
-import { modelOptionsFromArgs, trainCommand } from './train.js';
+import { configFromArgs, trainCommand } from './train.js';
 
 const log = getLogger('pipeline');
 
@@ -112,37 +112,12 @@ export function formatPipelineSummary(r: PipelineResult): string {
   return `${lines.join('\n')}\n${formatParityTable(r.parity)}`;
 }
 
-type TrainArgs = Parameters<typeof modelOptionsFromArgs>[0];
+type TrainArgs = Parameters<typeof configFromArgs>[0];
 
 interface PipelineArgs extends TrainArgs {
   browser: boolean;
   runtimes: RuntimeName[] | undefined;
   'sample-seed': number;
-}
-
-/** The training configuration the `vae train` flags describe (the pipeline takes the same flags). */
-function trainConfigFromArgs(a: TrainArgs): Partial<TrainConfig> {
-  const model: ModelSpecOptions = modelOptionsFromArgs(a);
-  const dataset = a.dataset ?? DEFAULT_TRAIN_CONFIG.dataset;
-  const c: { -readonly [K in keyof TrainConfig]?: TrainConfig[K] } = { model, dataset, runDir: a['run-dir'] ?? `runs/pipeline-${model.kind ?? 'vae'}-${dataset}` };
-  const map: [keyof TrainArgs, keyof TrainConfig][] = [
-    ['data-dir', 'dataDir'],
-    ['binarize', 'binarize'],
-    ['epochs', 'epochs'],
-    ['batch-size', 'batchSize'],
-    ['lr', 'learningRate'],
-    ['seed', 'seed'],
-    ['val-fraction', 'valFraction'],
-    ['val-size', 'valSize'],
-    ['train-size', 'trainSize'],
-    ['backend', 'backend'],
-    ['engine', 'engine'],
-    ['iw-samples', 'iwSamples'],
-    ['max-minutes', 'maxMinutes'],
-    ['max-steps', 'maxSteps'],
-  ];
-  for (const [flag, key] of map) if (a[flag] !== undefined) Object.assign(c, { [key]: a[flag] });
-  return c;
 }
 
 /** `vae pipeline` (`pnpm start`): train → export → parity → sample grid, then a summary. */
@@ -160,7 +135,7 @@ export const pipelineCommand: CommandModule<object, PipelineArgs> = {
       })
       .option('sample-seed', { type: 'number', default: 1, describe: 'seed of the prior samples in samples.png' }) as unknown as Argv<PipelineArgs>,
   handler: async (args) => {
-    const result = await runPipeline({ train: trainConfigFromArgs(args), resume: args.resume, browser: args.browser, seed: args['sample-seed'], ...(args.runtimes ? { runtimes: args.runtimes } : {}) });
+    const result = await runPipeline({ train: configFromArgs(args, 'runs/pipeline-'), resume: args.resume, browser: args.browser, seed: args['sample-seed'], ...(args.runtimes ? { runtimes: args.runtimes } : {}) });
     process.stdout.write(formatPipelineSummary(result));
     process.exitCode = result.parity.exitCode;
   },

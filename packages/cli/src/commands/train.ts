@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import cliProgress from 'cli-progress';
 import { ACTIVATIONS, ARCHITECTURES, LIKELIHOODS, MODEL_KINDS, setLogSink, type ModelKind, type ModelSpecOptions, type NoiseSpec, type SparsitySpec } from '@vae/core';
-import { BINARIZATIONS, DEFAULT_TRAIN_CONFIG, TFJS_BACKENDS, listDatasets, train, type TrainConfig, type TrainProgress } from '@vae/train';
+import { BINARIZATIONS, DEFAULT_TRAIN_CONFIG, ENGINE_REQUESTS, ORT_TRAIN_DEVICES, TFJS_BACKENDS, listDatasets, train, type EngineRequest, type TrainConfig, type TrainProgress } from '@vae/train';
 
 interface TrainArgs {
   kind?: ModelKind;
@@ -96,13 +96,14 @@ export function modelOptionsFromArgs(a: TrainArgs): ModelSpecOptions {
   return o;
 }
 
-function configFromArgs(a: TrainArgs): Partial<TrainConfig> {
+/** The training configuration the `vae train` flags describe; `runDirPrefix` names the default run folder `<prefix><kind>-<dataset>`. */
+export function configFromArgs(a: TrainArgs, runDirPrefix = 'runs/'): Partial<TrainConfig> {
   const kind = a.kind ?? 'vae';
   const dataset = a.dataset ?? DEFAULT_TRAIN_CONFIG.dataset;
   const c: { -readonly [K in keyof TrainConfig]?: TrainConfig[K] } = {
     model: modelOptionsFromArgs(a),
     dataset,
-    runDir: a['run-dir'] ?? `runs/${kind}-${dataset}`,
+    runDir: a['run-dir'] ?? `${runDirPrefix}${kind}-${dataset}`,
   };
   if (a['data-dir'] !== undefined) c.dataDir = a['data-dir'];
   if (a.binarize !== undefined) c.binarize = a.binarize;
@@ -193,7 +194,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('val-fraction', { type: 'string', coerce: numberOption('val-fraction', { min: 0, max: 0.9, exclusiveMin: true }), describe: 'fraction of the training split held out for validation (default 1/12)' })
       .option('val-size', { type: 'string', coerce: numberOption('val-size', { integer: true, min: 1 }), describe: 'validation examples (overrides --val-fraction)' })
       .option('train-size', { type: 'string', coerce: numberOption('train-size', { integer: true, min: 1 }), describe: 'use only the first N training examples' })
-      .option('backend', { type: 'string', coerce: choice('backend', ['auto', ...Object.keys(TFJS_BACKENDS)] as TrainConfig['backend'][]), describe: `tfjs backend: auto|${Object.keys(TFJS_BACKENDS).join('|')} (default auto)` })
+      .option('engine', { type: 'string', coerce: choice('engine', Object.keys(ENGINE_REQUESTS) as EngineRequest[]), describe: `training engine: ${Object.keys(ENGINE_REQUESTS).join('|')} (default auto: ort when its training graph covers the model, else tfjs)` })
+      .option('backend', { type: 'string', coerce: choice('backend', ['auto', ...new Set([...Object.keys(TFJS_BACKENDS), ...Object.keys(ORT_TRAIN_DEVICES)])] as TrainConfig['backend'][]), describe: `tfjs backend (${Object.keys(TFJS_BACKENDS).join('|')}) or ort execution provider (${Object.keys(ORT_TRAIN_DEVICES).join('|')}); default auto` })
       .option('iw-samples', { type: 'string', coerce: numberOption('iw-samples', { integer: true, min: 1, max: 5000 }), describe: 'train on the importance-weighted bound with K samples (variational kinds; default 1 = ELBO)' })
       .option('max-minutes', { type: 'string', coerce: numberOption('max-minutes', { min: 0, exclusiveMin: true }), describe: 'stop (checkpointed) after this many minutes' })
       .option('max-steps', { type: 'string', coerce: numberOption('max-steps', { integer: true, min: 1 }), describe: 'stop (checkpointed) after this many optimizer steps in total' })

@@ -20,11 +20,13 @@ export interface EngineChoice {
 /**
  * Resolves an engine request for `spec`. `auto` picks `ort` (many times faster than tfjs-wasm on the
  * 784-400-20 VAE: see `bench/train-ort.ts`) when it is registered, its training graph supports every
- * layer of the spec and one posterior sample is used; otherwise `tfjs`. Explicit names pass through.
+ * layer of the spec, one posterior sample is used and the backend is not a TensorFlow.js-only one
+ * (`tensorflow`, `wasm`); otherwise `tfjs`. Explicit names pass through.
  */
-export function chooseEngine(request: string, spec: ModelSpec, o: { iwSamples: number }): EngineChoice {
+export function chooseEngine(request: string, spec: ModelSpec, o: { iwSamples: number; backend?: string }): EngineChoice {
   if (request !== 'auto') return { engine: request, reason: 'requested' };
   if (!listEngines().includes('ort')) return { engine: 'tfjs', reason: 'the ort engine is not registered' };
+  if (o.backend === 'tensorflow' || o.backend === 'wasm') return { engine: 'tfjs', reason: `backend ${o.backend} is a TensorFlow.js backend` };
   if (o.iwSamples !== 1) return { engine: 'tfjs', reason: `the ort engine trains with 1 sample per example, got iwSamples ${o.iwSamples}` };
   try {
     assertTrainableSpec(spec);

@@ -173,6 +173,7 @@ export class OrtEngine implements Engine {
     return {
       loss: r.loss,
       decoded: r.decoded,
+      terms: { loss: r.loss, reconstruction: r.reconstruction, kl: r.kl, regularizer: r.regularizer, elbo: r.kl === null ? null : -(r.reconstruction + r.kl) },
       ...(r.mu ? { mu: r.mu } : {}),
       ...(r.logvar ? { logvar: r.logvar } : {}),
       ...(r.code ? { code: r.code } : {}),
