@@ -50,7 +50,7 @@ describe('vae train / vae eval', () => {
     [['train', '--lr', '-1'], /--lr: expected a number > 0, got "-1"/],
     [['train', '--kind', 'gan'], /--kind: expected one of ae\|sparse-ae\|.*\|cvae, got "gan"/],
     [['train', '--hidden', '400,x'], /--hidden: expected positive integers .*, got "400,x"/],
-    [['train', '--backend', 'cuda'], /--backend: expected one of auto\|tensorflow\|webgpu\|wasm\|cpu, got "cuda"/],
+    [['train', '--backend', 'tpu'], /--backend: expected one of auto\|tensorflow\|webgpu\|wasm\|cpu\|cuda, got "tpu"/],
     [['train', '--dataset', 'idx'], /dataDir: expected a directory of IDX files for dataset idx, got none \(pass --data-dir\)/],
     [['train', '--resume', '--run-dir', '/nonexistent/run'], /checkpoint.json: not found/],
     [['eval', '--run', '/nonexistent/run'], /checkpoint.json: not found/],

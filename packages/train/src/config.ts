@@ -1,5 +1,8 @@
 import { assertInteger, assertNumber, type ModelSpecOptions } from '@vae/core';
-import type { BackendRequest } from './backends.js';
+import { TFJS_BACKENDS, type BackendRequest } from './backends.js';
+
+/** Every value `TrainConfig.backend` accepts: `auto`, the tfjs backends, and `cuda` (ort engine only). */
+export const TRAIN_BACKENDS: readonly TrainConfig['backend'][] = Object.freeze(['auto', ...(Object.keys(TFJS_BACKENDS) as BackendRequest[]), 'cuda']);
 
 /** How grey levels become model input: resampled per batch, thresholded once, or kept as grey levels. */
 export const BINARIZATIONS = Object.freeze({
@@ -72,6 +75,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   const c: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...partial };
   if (typeof c.dataset !== 'string' || c.dataset === '') throw new RangeError(`dataset: expected a dataset name, got ${JSON.stringify(c.dataset)}`);
   if (!(c.binarize in BINARIZATIONS)) throw new RangeError(`binarize: expected one of ${Object.keys(BINARIZATIONS).join('|')}, got ${JSON.stringify(c.binarize)}`);
+  if (!TRAIN_BACKENDS.includes(c.backend)) throw new RangeError(`backend: expected one of ${TRAIN_BACKENDS.join('|')}, got ${JSON.stringify(c.backend)}`);
   assertInteger(c.epochs, 'epochs', 1);
   assertInteger(c.batchSize, 'batchSize', 1);
   assertNumber(c.learningRate, 'learningRate', Number.MIN_VALUE);

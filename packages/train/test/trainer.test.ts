@@ -128,7 +128,8 @@ describe('train()', () => {
     await expect(train(small(dir, { binarize: 'maybe' as never }))).rejects.toThrow(/binarize: expected one of dynamic\|static\|none, got "maybe"/);
     await expect(train(small(dir, { dataset: 'cifar' }))).rejects.toThrow(/dataset: expected one of .*, got "cifar"/);
     await expect(train(small(dir, { engine: 'torch' }))).rejects.toThrow(/engine: expected one of tfjs.*, got "torch"/);
-    await expect(train(small(dir, { backend: 'cuda' as never }))).rejects.toThrow(/backend: expected one of auto\|tensorflow\|webgpu\|wasm\|cpu, got "cuda"/);
+    await expect(train(small(dir, { backend: 'tpu' as never }))).rejects.toThrow(/backend: expected one of auto\|tensorflow\|webgpu\|wasm\|cpu\|cuda, got "tpu"/);
+    await expect(train(small(dir, { backend: 'cuda', engine: 'tfjs' }))).rejects.toThrow(/backend: expected a TensorFlow.js backend .* got 'cuda'/);
     await expect(train(small(dir, { iwSamples: 5, model: { kind: 'ae' } }))).rejects.toThrow(/iwSamples: expected 1 for the non-variational kind ae, got 5/);
     await expect(train(small(dir, { valSize: 60000 }))).rejects.toThrow(/valSize: expected an integer in \[1, 59999\], got 60000/);
     await expect(train({ runDir: join(dir, 'absent') }, { resume: true })).rejects.toThrow(/checkpoint.json: not found/);
