@@ -1,15 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VaeModel, setLogLevel } from '@vae/core';
+import { VaeModel, elboVia, logLikelihoodVia, setLogLevel } from '@vae/core';
 import { cudaProviderStatus, onnxruntimeNodeBackend, nodeFileSource } from '@vae/runtime-node';
 import { resolveTrainConfig, saveCheckpoint } from '@vae/train';
 import {
   buildParityInputs,
   comparisonPrecision,
-  elboVia,
   exitCodeFor,
-  logLikelihoodVia,
   parseToleranceOverride,
   toleranceFor,
   type ParityReport,

@@ -1,4 +1,4 @@
-import { HALF_LOG_2PI, bernoulliLogProb, clampLogvar, gaussianLogProb } from './losses-impl.js';
+import { bernoulliLogProb, clampLogvar, gaussianLogProb } from './losses-impl.js';
 import { LIKELIHOODS, type Likelihood } from './model-spec.js';
 import type { Rng } from './rng.js';
 import { assertFinite, assertInteger, assertNumber, assertShape, type Tensor } from './tensor.js';

@@ -17,3 +17,4 @@ export * from './model-source.js';
 export * from './manifest-validate.js';
 export * from './sha256.js';
 export * from './vae-model.js';
+export * from './variational-scores.js';

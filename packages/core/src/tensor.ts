@@ -106,6 +106,17 @@ export function sliceRows(t: Tensor, start: number, end: number): Tensor {
   return { data: t.data.subarray(start * row, end * row), shape: [end - start, ...t.shape.slice(1)] };
 }
 
+/** Rows `rows[i]` of a batch-first tensor `[n, W]`, gathered into a new tensor. */
+export function gatherRows(t: Tensor, rows: ArrayLike<number>): Tensor {
+  const width = t.shape[1]!;
+  const out = new Float32Array(rows.length * width);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    out.set(t.data.subarray(r * width, (r + 1) * width), i * width);
+  }
+  return { data: out, shape: [rows.length, width] };
+}
+
 /** Concatenates batch-first tensors with equal trailing dimensions along the batch. */
 export function concatRows(parts: readonly Tensor[], name = 'parts'): Tensor {
   if (parts.length === 0) throw new RangeError(`${name}: expected at least one tensor, got 0`);

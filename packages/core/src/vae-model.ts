@@ -1,15 +1,14 @@
 import { createSessionWithBackend, assertDeviceRequest, type DeviceFallback } from './backend-registry.js';
-import { importanceSampledLogLikelihood } from './importance-sampling.js';
-import { elbo as elboTerms } from './losses.js';
 import { getLogger } from './logger.js';
 import { MANIFEST_FILE, type GraphInfo, type ModelManifest } from './manifest.js';
 import { parseManifest } from './manifest-validate.js';
 import type { ModelFileSource } from './model-source.js';
 import { Rng } from './rng.js';
 import type { Backend, BackendSession, DeviceRequest, ExecutionDevice } from './runtime-contract.js';
-import { lerp, samplePosterior, samplePrior, slerp } from './sampling.js';
+import { lerp, samplePrior, slerp } from './sampling.js';
 import { sha256Hex } from './sha256.js';
-import { assertFinite, assertInteger, assertNumber, assertShape, type Tensor } from './tensor.js';
+import { assertFinite, assertInteger, assertNumber, assertShape, gatherRows, type Tensor } from './tensor.js';
+import { elboVia, logLikelihoodVia, type DecodeResult, type EncodeResult } from './variational-scores.js';
 
 const log = getLogger('core:model');
 
@@ -21,15 +20,6 @@ export interface VaeModelLoadOptions {
   readonly threads?: number;
   /** Backends to try instead of the registered ones. */
   readonly backends?: readonly Backend[];
-}
-
-/** Encoder output: μ and log σ² for variational models, the code `z` for plain autoencoders. */
-export type EncodeResult = { readonly mu: Tensor; readonly logvar: Tensor } | { readonly z: Tensor };
-
-/** Decoder output: logits (Bernoulli; equal to the mean for Gaussian models) and the mean image. */
-export interface DecodeResult {
-  readonly logits: Tensor;
-  readonly mean: Tensor;
 }
 
 /** Options of {@link VaeModel.sample}. */
@@ -77,17 +67,6 @@ function assertFiniteFast(t: Tensor, name: string): void {
   for (; i + 4 <= n; i += 4) s += d[i]! * 0 + d[i + 1]! * 0 + d[i + 2]! * 0 + d[i + 3]! * 0;
   for (; i < n; i++) s += d[i]! * 0;
   if (s !== 0) assertFinite(t, name);
-}
-
-/** Rows `rows[i]` of a batch-first tensor, gathered into a new tensor. */
-function gatherRows(t: Tensor, rows: ArrayLike<number>): Tensor {
-  const width = t.shape[1]!;
-  const out = new Float32Array(rows.length * width);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    out.set(t.data.subarray(r * width, (r + 1) * width), i * width);
-  }
-  return { data: out, shape: [rows.length, width] };
 }
 
 /** `t` `[1, W]` repeated `n` times. */
@@ -253,10 +232,7 @@ export class VaeModel {
     this.requireVariational('elbo');
     if (o === null || typeof o !== 'object') throw new TypeError(`options: expected { seed, y? }, got ${String(o)}`);
     assertInteger(o.seed, 'seed', Number.MIN_SAFE_INTEGER);
-    const e = (await this.encode(x, o.y)) as { mu: Tensor; logvar: Tensor };
-    const { z } = samplePosterior(e.mu, e.logvar, new Rng(o.seed));
-    const dec = await this.decode(z, o.y);
-    return elboTerms({ x, mu: e.mu, logvar: e.logvar, decoded: this.decoded(dec), likelihood: this.manifest.likelihood, sigma: this.manifest.gaussianSigma }).elbo;
+    return elboVia(this, this.manifest, x, o);
   }
 
   /** Importance-sampled estimate of log p(x) per example in nats, with K = `samples`. */
@@ -266,19 +242,7 @@ export class VaeModel {
     assertInteger(o.samples, 'samples', 1);
     assertInteger(o.seed, 'seed', Number.MIN_SAFE_INTEGER);
     if (o.chunkSize !== undefined) assertInteger(o.chunkSize, 'chunkSize', 1);
-    const e = (await this.encode(x, o.y)) as { mu: Tensor; logvar: Tensor };
-    const y = o.y;
-    return importanceSampledLogLikelihood({
-      x,
-      mu: e.mu,
-      logvar: e.logvar,
-      samples: o.samples,
-      ...(o.chunkSize === undefined ? {} : { chunkSize: o.chunkSize }),
-      rng: new Rng(o.seed),
-      likelihood: this.manifest.likelihood,
-      sigma: this.manifest.gaussianSigma,
-      decode: async (z, rows) => this.decoded(await this.decode(z, y ? gatherRows(y, rows) : undefined)),
-    });
+    return logLikelihoodVia(this, this.manifest, x, o);
   }
 
   /** Frees both sessions; later calls reject. */
@@ -286,11 +250,6 @@ export class VaeModel {
     if (this.released) return;
     this.released = true;
     await Promise.all([this.encoder.release(), this.decoder.release()]);
-  }
-
-  /** Decoder output the likelihood is computed from: logits (Bernoulli) or the mean (Gaussian). */
-  private decoded(d: DecodeResult): Tensor {
-    return this.manifest.likelihood === 'bernoulli' ? d.logits : d.mean;
   }
 
   private requireVariational(method: string): void {

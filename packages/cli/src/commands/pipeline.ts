@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { getLogger, oneHot } from '@vae/core';
 import { exportModel } from '@vae/onnx';
 import { loadModel } from '@vae/runtime-node';
-import { DEFAULT_TRAIN_CONFIG, imageGrid, loadCheckpoint, train, type TrainConfig, type TrainResult } from '@vae/train';
+import { imageGrid, loadCheckpoint, train, type TrainConfig, type TrainResult } from '@vae/train';
 import { formatParityTable, parseRuntimeList, runParity, writeFileAtomic, type ParityReport, type RuntimeName } from '../parity/index.js';
 import { provenanceOf } from './export.js';
 import { configFromArgs, trainCommand } from './train.js';

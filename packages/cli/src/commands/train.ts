@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import cliProgress from 'cli-progress';
-import { ACTIVATIONS, ARCHITECTURES, LIKELIHOODS, MODEL_KINDS, setLogSink, type ModelKind, type ModelSpecOptions, type NoiseSpec, type SparsitySpec } from '@vae/core';
+import { ARCHITECTURES, LIKELIHOODS, MODEL_KINDS, setLogSink, type ModelKind, type ModelSpecOptions, type NoiseSpec, type SparsitySpec } from '@vae/core';
 import { BINARIZATIONS, DEFAULT_TRAIN_CONFIG, ENGINE_REQUESTS, ORT_TRAIN_DEVICES, TFJS_BACKENDS, listDatasets, train, type EngineRequest, type TrainConfig, type TrainProgress } from '@vae/train';
 
 interface TrainArgs {

@@ -3,7 +3,6 @@ export * from './tolerances.js';
 export * from './runtime-names.js';
 export * from './parity-runtime.js';
 export * from './runtime-registry.js';
-export * from './variational-scores.js';
 export * from './parity-inputs.js';
 export * from './parity-report.js';
 export * from './run-parity.js';

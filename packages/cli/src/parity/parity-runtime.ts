@@ -1,6 +1,6 @@
 import type { ModelManifest, Precision, Tensor } from '@vae/core';
 import type { DeviceClass } from './tolerances.js';
-import type { EncoderDecoder } from './variational-scores.js';
+import type { EncoderDecoder } from '@vae/core';
 
 /** What a runtime opener receives. */
 export interface ParityRuntimeContext {

@@ -1,7 +1,7 @@
 import { clampLogvar, sigmoidTensor, type DecodeResult, type EncodeResult, type Tensor } from '@vae/core';
 import type { OpenedRuntime, ParityRuntimeContext } from './parity-runtime.js';
 import { registerParityRuntime } from './runtime-registry.js';
-import { elboVia, logLikelihoodVia, type EncoderDecoder } from './variational-scores.js';
+import { elboVia, logLikelihoodVia, type EncoderDecoder } from '@vae/core';
 
 function clamped(logvar: Tensor): Tensor {
   const out = new Float32Array(logvar.data.length);

@@ -1,13 +1,18 @@
-import {
-  Rng,
-  elbo as elboTerms,
-  importanceSampledLogLikelihood,
-  samplePosterior,
-  type DecodeResult,
-  type EncodeResult,
-  type Likelihood,
-  type Tensor,
-} from '@vae/core';
+import { importanceSampledLogLikelihood } from './importance-sampling.js';
+import { elbo as elboTerms } from './losses.js';
+import type { Likelihood } from './model-spec.js';
+import { Rng } from './rng.js';
+import { samplePosterior } from './sampling.js';
+import { gatherRows, type Tensor } from './tensor.js';
+
+/** Encoder output: μ and log σ² for variational models, the code `z` for plain autoencoders. */
+export type EncodeResult = { readonly mu: Tensor; readonly logvar: Tensor } | { readonly z: Tensor };
+
+/** Decoder output: logits (Bernoulli; equal to the mean for Gaussian models) and the mean image. */
+export interface DecodeResult {
+  readonly logits: Tensor;
+  readonly mean: Tensor;
+}
 
 /** Encoder and decoder of one runtime, on core tensors (what `VaeModel` offers, and what tfjs can). */
 export interface EncoderDecoder {
@@ -30,21 +35,10 @@ function posterior(e: EncodeResult, method: string): { mu: Tensor; logvar: Tenso
   return e;
 }
 
-/** Rows `rows[i]` of a batch-first tensor `[n, W]`. */
-function gatherRows(t: Tensor, rows: ArrayLike<number>): Tensor {
-  const width = t.shape[1]!;
-  const out = new Float32Array(rows.length * width);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    out.set(t.data.subarray(r * width, (r + 1) * width), i * width);
-  }
-  return { data: out, shape: [rows.length, width] };
-}
-
 /**
- * Single-sample ELBO per example, exactly as `VaeModel.elbo` computes it: encode, one
- * `samplePosterior(mu, logvar, new Rng(seed))`, decode, core's `elbo` loss terms.
- * (Kept here so the TensorFlow.js runtime shares the code path; candidate for `@vae/core`.)
+ * Single-sample ELBO per example for any runtime's encoder and decoder: encode, one
+ * `samplePosterior(mu, logvar, new Rng(seed))`, decode, core's `elbo` loss terms. `VaeModel.elbo`
+ * and the TensorFlow.js parity runtime both go through this one code path, so they draw the same ε.
  */
 export async function elboVia(
   f: EncoderDecoder,
@@ -59,9 +53,9 @@ export async function elboVia(
 }
 
 /**
- * Importance-sampled log p(x) per example, exactly as `VaeModel.logLikelihood` computes it:
- * encode once, then core's `importanceSampledLogLikelihood` with `new Rng(seed)`, labels gathered
- * per decoded row.
+ * Importance-sampled log p(x) per example for any runtime's encoder and decoder: encode once, then
+ * `importanceSampledLogLikelihood` with `new Rng(seed)`, labels gathered per decoded row (the code
+ * path of `VaeModel.logLikelihood`).
  */
 export async function logLikelihoodVia(
   f: EncoderDecoder,
