@@ -5,7 +5,8 @@
  *   tsx bench/train-ort.ts [--epochs 2] [--threads 1,2] [--tfjs-steps 20] [--tfjs-backends wasm|none]
  *
  * ort: full epochs of 60,000 images (469 steps) the way the trainer runs them (batch drawn from the
- * seeded Rng, `engine.step`, core's `reportTerms`), in the worker thread; "engine" is the time spent
+ * seeded Rng, `engine.stepTerms` — or `engine.step` + core's `reportTerms` for engines without it), in
+ * the worker thread; "engine" is the time spent
  * awaiting `step`. tfjs: `--tfjs-steps` timed steps after 3 warm-up steps, extrapolated to 469 steps
  * (a full tfjs epoch takes minutes). Glibc's malloc settings matter for the ort engine (its outputs
  * are fresh buffers every step); the script prints the ones in effect.
@@ -69,9 +70,11 @@ async function runEpochs(engine: Engine, n: number, maxSteps: number): Promise<E
       const b0 = performance.now();
       const batch = makeBatch(split, indices, rng, { spec, binarize: 'none', samples: 1 });
       const s0 = performance.now();
-      const o = await engine.step(batch);
+      // As the trainer does: the engine's in-graph terms when it has them, else core's recomputation.
+      const o = engine.stepTerms ? null : await engine.step(batch);
+      const t = engine.stepTerms ? await engine.stepTerms(batch) : null;
       const r0 = performance.now();
-      const terms = await reportTerms(spec, batch, o);
+      const terms = t ?? (await reportTerms(spec, batch, o!));
       inBatch += s0 - b0;
       inEngine += r0 - s0;
       inReport += performance.now() - r0;
@@ -100,7 +103,7 @@ for (const threads of threadCounts) {
   ort.dispose();
   r.seconds.forEach((s, i) =>
     out(
-      `ort/cpu (worker, ${threads} thread${threads > 1 ? 's' : ''}) epoch ${i + 1}: ${s.toFixed(2)} s (engine.step ${r.engineSeconds[i]!.toFixed(2)} s = ${((r.engineSeconds[i]! * 1000) / stepsPerEpoch).toFixed(2)} ms/step, ` +
+      `ort/cpu (worker, ${threads} thread${threads > 1 ? 's' : ''}) epoch ${i + 1}: ${s.toFixed(2)} s (engine step ${r.engineSeconds[i]!.toFixed(2)} s = ${((r.engineSeconds[i]! * 1000) / stepsPerEpoch).toFixed(2)} ms/step, ` +
         `makeBatch ${r.batchSeconds[i]!.toFixed(2)} s, reportTerms ${r.reportSeconds[i]!.toFixed(2)} s), mean training loss ${r.losses[i]!.toFixed(2)} nats/image`,
     ),
   );

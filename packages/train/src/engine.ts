@@ -31,20 +31,13 @@ export interface StepOutputs {
   readonly code?: Tensor;
   /** `contractive-ae`: `encoder.code.kernel` as used in this forward pass. */
   readonly codeKernel?: Tensor;
-  /**
-   * Batch-mean objective terms computed by the engine itself, for engines whose graph evaluates the
-   * objective (the ort engine). They must equal core's `modelObjective` on the outputs above (tested
-   * in `ort-engine.test.ts`); the trainer reports them instead of recomputing in JavaScript, which
-   * costs about a third of an ort epoch. Only for one posterior sample per example.
-   */
-  readonly terms?: ObjectiveTerms;
 }
 
 /**
  * A training engine: owns the parameters and optimizer state on some runtime (TensorFlow.js,
  * ONNX Runtime training graphs, …) and performs Adam steps on batches prepared by the trainer.
  * Reported losses are recomputed by the trainer from {@link StepOutputs} with core's `modelObjective`,
- * unless the engine returns {@link StepOutputs.terms}.
+ * unless the engine implements {@link Engine.stepTerms}.
  */
 export interface Engine {
   /** Registry name, e.g. `tfjs`. */
@@ -55,6 +48,13 @@ export interface Engine {
   init(spec: ModelSpec, params: ParameterSet, config: TrainConfig): Promise<void>;
   /** One Adam step on `batch`; returns the forward outputs computed before the update. */
   step(batch: TrainBatch): Promise<StepOutputs>;
+  /**
+   * Optional: one Adam step (one posterior sample per example) returning only the batch-mean
+   * objective terms the engine computed itself, which must equal core's `modelObjective` on the
+   * step's forward outputs. Engines that evaluate the objective in-graph (ort) implement it so the
+   * trainer need not copy forward tensors out and recompute the loss in JavaScript.
+   */
+  stepTerms?(batch: TrainBatch): Promise<ObjectiveTerms>;
   /** Forward pass only (no update), for validation. */
   forward(batch: TrainBatch): Promise<StepOutputs>;
   /** Current parameters. */

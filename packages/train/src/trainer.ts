@@ -5,10 +5,10 @@ import { makeBatch } from './batches.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { resolveTrainConfig, type TrainConfig } from './config.js';
 import { loadDataset, splitValidation, type ImageDataset } from './datasets.js';
-import { createEngine, type Engine } from './engine.js';
+import { createEngine, type Engine, type TrainBatch } from './engine.js';
 import { appendMetrics, readMetrics, METRICS_FILE, type EpochMetrics } from './metrics.js';
 import { writeRunPlots } from './run-plots.js';
-import { reportTerms } from './report.js';
+import { reportTerms, type ReportedTerms } from './report.js';
 import { validate } from './validation.js';
 import './tfjs-engine.js';
 import { chooseEngine } from './ort/index.js';
@@ -161,15 +161,10 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
       for (let start = 0; start < trainSet.count; start += config.batchSize) {
         const indices = perm.subarray(start, Math.min(trainSet.count, start + config.batchSize));
         const batch = makeBatch(trainSet, indices, rng, { spec, binarize: config.binarize, samples: config.iwSamples });
-        const out = await engine.step(batch);
-        const engineTerms = batch.samples === 1 && out.terms ? { ...out.terms, iwBound: null } : null;
-        const terms = engineTerms ?? await reportTerms(spec, batch, out).catch((err: unknown) => {
-          if (!Number.isFinite(out.loss)) return null;
-          throw err;
-        });
-        if (!terms || !Number.isFinite(terms.loss) || !Number.isFinite(out.loss)) {
+        const { terms, loss } = await stepAndReport(engine, spec, batch);
+        if (!terms || !Number.isFinite(terms.loss) || !Number.isFinite(loss)) {
           throw new TrainingDivergedError(
-            `training diverged at epoch ${epochNo}, step ${step + 1}: the loss became ${!Number.isFinite(out.loss) || !terms ? out.loss : terms.loss}. ` +
+            `training diverged at epoch ${epochNo}, step ${step + 1}: the loss became ${!Number.isFinite(loss) || !terms ? loss : terms.loss}. ` +
               `The last good checkpoint (${checkpointNote(epoch)}) is kept in ${join(runDir, 'checkpoint')}; lower --lr (now ${config.learningRate}) and resume or restart.`,
           );
         }
@@ -253,6 +248,24 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
   } finally {
     engine.dispose();
   }
+}
+
+/**
+ * One training step and the terms reported for it: the engine's own in-graph terms when it has them
+ * (one posterior sample), else core's evaluation of the step's forward outputs. `terms` is null when
+ * the outputs were not finite (the caller stops with a divergence message).
+ */
+async function stepAndReport(engine: Engine, spec: ModelSpec, batch: TrainBatch): Promise<{ terms: ReportedTerms | null; loss: number }> {
+  if (engine.stepTerms && batch.samples === 1) {
+    const t = await engine.stepTerms(batch);
+    return { terms: { ...t, iwBound: null }, loss: t.loss };
+  }
+  const out = await engine.step(batch);
+  const terms = await reportTerms(spec, batch, out).catch((err: unknown) => {
+    if (!Number.isFinite(out.loss)) return null;
+    throw err;
+  });
+  return { terms, loss: out.loss };
 }
 
 function checkpointNote(epoch: number): string {

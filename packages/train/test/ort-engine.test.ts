@@ -72,6 +72,34 @@ describe('ort engine', () => {
     expect((await copy.getOptimizerState()).step).toBe(61);
   });
 
+  it('stepTerms reports core modelObjective of the step and updates exactly as step does', async () => {
+    for (const kind of ['vae', 'ae', 'sparse-ae', 'contractive-ae'] as const) {
+      const spec = createModelSpec({ ...SPEC, kind });
+      const params = initParameters(spec, new Rng(5));
+      const config = resolveTrainConfig({ learningRate: 0.01, backend: 'cpu' });
+      const full = new OrtEngine({ worker: false });
+      const lean = new OrtEngine();
+      engines.push(full, lean);
+      await full.init(spec, params, config);
+      await lean.init(spec, params, config);
+      for (const b of batches(spec, 3, 16, 21)) {
+        const out = await full.step(b);
+        const core = modelObjective(spec, { x: b.target, decoded: out.decoded, ...(out.mu ? { mu: out.mu, logvar: out.logvar! } : {}), ...(out.code ? { code: out.code } : {}), ...(out.codeKernel ? { codeKernel: out.codeKernel } : {}) });
+        const t = await lean.stepTerms(b);
+        for (const key of ['loss', 'reconstruction', 'regularizer'] as const) {
+          expect(Math.abs(t[key] - core[key]), `${kind} ${key}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(core[key])));
+        }
+        if (core.kl === null) expect(t.kl).toBeNull();
+        else expect(Math.abs(t.kl! - core.kl)).toBeLessThanOrEqual(1e-5 * Math.max(1, core.kl));
+        if (core.elbo === null) expect(t.elbo).toBeNull();
+        else expect(Math.abs(t.elbo! - core.elbo)).toBeLessThanOrEqual(1e-5 * Math.abs(core.elbo));
+      }
+      const pf = await full.getParams();
+      const pl = await lean.getParams();
+      for (const name of Object.keys(pf)) expect(pl[name]!.data, `${kind} ${name}`).toEqual(pf[name]!.data);
+    }
+  });
+
   it('auto takes CUDA only where its provider libraries are installed, else the CPU EP', async () => {
     const spec = createModelSpec(SPEC);
     expect(ortDeviceForConfig('auto')).toBe('auto');
@@ -102,5 +130,7 @@ describe('engine auto choice', () => {
     expect(chooseEngine('auto', createModelSpec({ kind: 'vae', architecture: 'conv' }), { iwSamples: 1 }).engine).toBe('ort');
     expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 5 }).reason).toMatch(/1 sample per example, got iwSamples 5/);
     expect(chooseEngine('tfjs', createModelSpec(SPEC), { iwSamples: 1 }).engine).toBe('tfjs');
+    expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 1, backend: 'wasm' })).toEqual({ engine: 'tfjs', reason: 'backend wasm is a TensorFlow.js backend' });
+    expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 1, backend: 'cuda' }).engine).toBe('ort');
   });
 });

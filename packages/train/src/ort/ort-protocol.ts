@@ -1,11 +1,12 @@
 import type { LogLevel, ParameterSet } from '@vae/core';
-import type { OrtAdamState, OrtBatch, OrtFallback, OrtRunnerInit, OrtStepResult } from './ort-step-runner.js';
+import type { OrtAdamState, OrtBatch, OrtFallback, OrtRunnerInit, OrtStepResult, OrtStepTerms } from './ort-step-runner.js';
 import type { OrtTrainDevice } from './ort-devices.js';
 
 /** Calls the engine makes on the worker, with their argument and result types. */
 export interface OrtWorkerMethods {
   init: { args: { runner: OrtRunnerInit; logLevel: LogLevel }; result: { device: OrtTrainDevice; fallbacks: readonly OrtFallback[]; nodes: number } };
   step: { args: OrtBatch; result: OrtStepResult };
+  stepTerms: { args: OrtBatch; result: OrtStepTerms };
   forward: { args: OrtBatch; result: OrtStepResult };
   getParams: { args: null; result: ParameterSet };
   getOptimizerState: { args: null; result: OrtAdamState };

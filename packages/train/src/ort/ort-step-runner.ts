@@ -34,6 +34,15 @@ export interface OrtBatch {
 }
 
 /** Loss terms (batch means, nats) and forward outputs of one batch, before the update. */
+/** The scalar loss terms of one step (batch means, nats per example), as the graph computes them. */
+export interface OrtStepTerms {
+  readonly loss: number;
+  readonly reconstruction: number;
+  readonly kl: number | null;
+  readonly regularizer: number;
+}
+
+/** Loss terms and forward outputs of one step. */
 export interface OrtStepResult {
   readonly loss: number;
   readonly reconstruction: number;
@@ -183,23 +192,44 @@ export class OrtStepRunner {
 
   /** One Adam step; returns the loss terms and forward outputs computed before the update. */
   async step(batch: OrtBatch): Promise<OrtStepResult> {
-    const feeds = this.feeds(batch, true);
     const kernel = this.spec.kind === 'contractive-ae' ? this.copyOf(this.state['encoder.code.kernel']!) : null;
+    return this.result(await this.runStep(batch, true), kernel);
+  }
+
+  /**
+   * One Adam step that fetches only the scalar loss terms: the forward tensors (decoded images, μ,
+   * log σ², code) are neither copied out of onnxruntime nor sent to the main thread.
+   */
+  async stepTerms(batch: OrtBatch): Promise<OrtStepTerms> {
+    return this.terms(await this.runStep(batch, false));
+  }
+
+  private terms(out: ort.InferenceSession.ReturnType): OrtStepTerms {
+    const num = (name: string) => Number((out[name] as ort.Tensor).data[0]);
+    return { loss: num(N.loss), reconstruction: num(N.reconstruction), kl: out[N.kl] ? num(N.kl) : null, regularizer: num(N.regularizer) };
+  }
+
+  private async runStep(batch: OrtBatch, withForward: boolean): Promise<ort.InferenceSession.ReturnType> {
+    const feeds = this.feeds(batch, true);
+    const scalars = new Set<string>([N.loss, N.reconstruction, N.kl, N.regularizer]);
     let out: ort.InferenceSession.ReturnType;
-    if (this.spare) {
+    if (this.spare || !withForward) {
       const fetches: Record<string, ort.Tensor | null> = {};
-      for (const name of this.graph.outputs) fetches[name] = null;
-      for (const [key, t] of Object.entries(this.spare)) fetches[N.next(key)] = t;
+      for (const name of this.graph.outputs) if (withForward || scalars.has(name) || name.startsWith(N.next(''))) fetches[name] = null;
+      if (this.spare) for (const [key, t] of Object.entries(this.spare)) fetches[N.next(key)] = t;
       out = await this.session.run(feeds, fetches as ort.InferenceSession.FetchesType);
+    } else {
+      out = await this.session.run(feeds);
+    }
+    if (this.spare) {
       const previous = this.state;
       this.state = this.spare;
       this.spare = previous;
     } else {
-      out = await this.session.run(feeds);
       for (const key of Object.keys(this.state)) this.state[key] = out[N.next(key)] as ort.Tensor;
     }
     this.adamStep += 1;
-    return this.result(out, kernel);
+    return out;
   }
 
   private copyOf(t: ort.Tensor): ort.Tensor {

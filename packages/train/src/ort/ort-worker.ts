@@ -30,6 +30,8 @@ async function handle(req: OrtWorkerRequest): Promise<{ result: unknown; transfe
       const r: OrtStepResult = await need()[req.method](req.args as OrtBatch);
       return { result: r, transfer: transferables(r) };
     }
+    case 'stepTerms':
+      return { result: await need().stepTerms(req.args as OrtBatch), transfer: [] };
     case 'getParams':
       return { result: need().getParams(), transfer: [] };
     case 'getOptimizerState':
