@@ -9,8 +9,13 @@
  * the worker thread; "engine" is the time spent
  * awaiting `step`. tfjs: `--tfjs-steps` timed steps after 3 warm-up steps, extrapolated to 469 steps
  * (a full tfjs epoch takes minutes). Glibc's malloc settings matter for the ort engine (its outputs
- * are fresh buffers every step); the script prints the ones in effect.
+ * are fresh buffers every step); the script prints the ones in effect. Writes
+ * bench/train-ort-results.json (s/epoch per engine and the speed-up over tfjs-wasm).
  */
+import { rename, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Rng, createModelSpec, initParameters, setLogLevel } from '@vae/core';
 import { makeBatch } from '../packages/train/src/batches.js';
 import { resolveTrainConfig } from '../packages/train/src/config.js';
@@ -130,3 +135,16 @@ for (const backend of tfjsBackends) {
 
 out('\nengine          s/epoch   speed-up vs ort   note');
 for (const row of rows) out(`${row.engine.padEnd(15)} ${row.perEpoch.toFixed(2).padStart(7)}   ${(row.perEpoch / best).toFixed(1).padStart(15)}×   ${row.note}`);
+
+const tfjsWasm = rows.find((r) => r.engine === 'tfjs/wasm');
+const result = {
+  benchmark: 'train-ort',
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadavg: loadavg() },
+  model: `${spec.kind} 784-400-20, batch ${batchSize}, MNIST grey levels, ${stepsPerEpoch} steps/epoch`,
+  results: rows.map((r) => ({ ...r, speedupVsTfjsWasm: tfjsWasm ? tfjsWasm.perEpoch / r.perEpoch : null })),
+};
+const path = join(dirname(fileURLToPath(import.meta.url)), 'train-ort-results.json');
+await writeFile(`${path}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
+await rename(`${path}.tmp`, path);
+out(`\nwrote ${path}`);
