@@ -8,15 +8,14 @@
  * Without `models/mnist-vae` a 784-400-20 VAE with seeded random weights is exported to a temp dir
  * (speed does not depend on the weight values). Writes bench/encoder-results.json.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, rename, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { rename, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Rng, createModelSpec, initParameters, setLogLevel, type ExecutionDevice, type Tensor, type VaeModel } from '@vae/core';
-import { exportModel } from '@vae/onnx';
+import { Rng, setLogLevel, type ExecutionDevice, type Tensor, type VaeModel } from '@vae/core';
 import { ensureVulkanIcd, loadModel, webgpuBundled } from '@vae/runtime-node';
 import * as ort from 'onnxruntime-node';
+import { benchModel } from './lib/bench-model.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 function arg(name: string, fallback: string): string {
@@ -32,19 +31,8 @@ const BATCHES = [64, 256] as const;
 setLogLevel('warn');
 
 async function modelDir(): Promise<{ dir: string; source: string }> {
-  const requested = resolve(arg('model', join(here, '../models/mnist-vae')));
-  if (existsSync(join(requested, 'manifest.json'))) return { dir: requested, source: requested };
-  const spec = createModelSpec({ kind: 'vae', hidden: [400], latentDim: 20 });
-  const dir = join(await mkdtemp(join(tmpdir(), 'vae-bench-')), 'bench-vae');
-  await exportModel({
-    spec,
-    params: initParameters(spec, new Rng(1)),
-    provenance: { dataset: 'none (random weights)', epochs: 0, seed: 1, valElbo: null, engine: 'none', backend: 'none', commit: null },
-    outDir: dir,
-    precision: 'fp32',
-    name: 'bench-vae',
-  });
-  return { dir, source: `784-400-20 VAE with seeded random weights (${requested} not found)` };
+  const m = await benchModel(resolve(arg('model', join(here, '../models/mnist-vae'))));
+  return { dir: m.dir, source: m.label };
 }
 
 function images(n: number): Tensor {

@@ -16,7 +16,7 @@ import { cpus, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setLogLevel } from '@vae/core';
-import { writeFileAtomic } from '../packages/cli/src/parity/write-file-atomic.js';
+import { writeFileAtomic } from '@vae/train';
 import { figuresFor } from './lib/figures.js';
 import { browserLatencyBenchmark } from './lib/browser-latency.js';
 import { isNllBenchmark, type IsNllOptions } from './lib/is-nll.js';

@@ -12,16 +12,15 @@
  * Writes bench/server-results.json.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rename, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { rename, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { Rng, createModelSpec, initParameters, setLogLevel } from '@vae/core';
-import { exportModel } from '@vae/onnx';
+import { Rng, setLogLevel } from '@vae/core';
 import { loadModel } from '@vae/runtime-node';
 import { createVaeServer, type BatchingOptions } from '@vae/server';
+import { benchModel } from './lib/bench-model.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 function arg(name: string, fallback: string): string {
@@ -49,19 +48,8 @@ async function child(config: ChildConfig): Promise<void> {
 }
 
 async function modelDir(): Promise<{ dir: string; source: string }> {
-  const requested = resolve(arg('model', join(here, '../models/mnist-vae')));
-  if (existsSync(join(requested, 'manifest.json'))) return { dir: requested, source: requested };
-  const spec = createModelSpec({ kind: 'vae', hidden: [400], latentDim: 20 });
-  const dir = join(await mkdtemp(join(tmpdir(), 'vae-bench-')), 'bench-vae');
-  await exportModel({
-    spec,
-    params: initParameters(spec, new Rng(1)),
-    provenance: { dataset: 'none (random weights)', epochs: 0, seed: 1, valElbo: null, engine: 'none', backend: 'none', commit: null },
-    outDir: dir,
-    precision: 'fp32',
-    name: 'bench-vae',
-  });
-  return { dir, source: `784-400-20 VAE with seeded random weights (${requested} not found)` };
+  const m = await benchModel(resolve(arg('model', join(here, '../models/mnist-vae'))));
+  return { dir: m.dir, source: m.label };
 }
 
 function startChild(config: ChildConfig): Promise<{ proc: ChildProcess; url: string; name: string }> {

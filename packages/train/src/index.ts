@@ -23,3 +23,4 @@ export * from './trainer.js';
 export * from './evaluate.js';
 export * from './tfjs-conv.js';
 export * from './ort/index.js';
+export * from './atomic-write.js';

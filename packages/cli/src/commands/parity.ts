@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
+import { writeFileAtomic } from '@vae/train';
 import {
   INPUT_SOURCES,
   RUNTIME_NAMES,
@@ -8,7 +9,6 @@ import {
   parseRuntimeList,
   parseToleranceOverride,
   runParity,
-  writeFileAtomic,
   type InputSource,
   type RuntimeName,
   type ToleranceOverride,

@@ -3,8 +3,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { getLogger, oneHot } from '@vae/core';
 import { exportModel } from '@vae/onnx';
 import { loadModel } from '@vae/runtime-node';
-import { imageGrid, loadCheckpoint, train, type TrainConfig, type TrainResult } from '@vae/train';
-import { formatParityTable, parseRuntimeList, runParity, writeFileAtomic, type ParityReport, type RuntimeName } from '../parity/index.js';
+import { imageGrid, loadCheckpoint, train, writeFileAtomic, type TrainConfig, type TrainResult } from '@vae/train';
+import { formatParityTable, parseRuntimeList, runParity, type ParityReport, type RuntimeName } from '../parity/index.js';
 import { provenanceOf } from './export.js';
 import { configFromArgs, trainCommand } from './train.js';
 

@@ -7,4 +7,3 @@ export * from './parity-inputs.js';
 export * from './parity-report.js';
 export * from './run-parity.js';
 export * from './format-table.js';
-export * from './write-file-atomic.js';
