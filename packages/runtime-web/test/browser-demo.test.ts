@@ -12,20 +12,9 @@ import { setLogLevel, type DeviceRequest } from '@vae/core';
 import type { BenchmarkReply, DecodeReply, DemoInfo } from '../demo/src/demo-hook.js';
 import type { CanvasStats } from '../demo/src/draw.js';
 import { REPO_ROOT, exportTinyModel, hasModel, latents, maxAbsDiff, runOnNodeCpu } from './fixtures.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../src/node/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-/** Flags from docs (ENVIRONMENT.md): headless, WebGPU on (SwiftShader here), nothing phoning home. */
-const CHROMIUM_ARGS = Object.freeze([
-  '--headless',
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-]);
 const CONFIG = resolve(here, '../demo/vite.config.ts');
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 const ORT_WASM = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-web/webgpu')), 'ort-wasm-simd-threaded.asyncify.wasm');
@@ -61,7 +50,7 @@ function expectDrawn(stats: readonly CanvasStats[]): void {
   }
 }
 
-describe.skipIf(!existsSync(CHROMIUM))(`edge demo in real Chromium${existsSync(CHROMIUM) ? '' : ` (skipped: ${CHROMIUM} is absent; apt-get install chromium)`}`, () => {
+describe.skipIf(!existsSync(CHROMIUM_PATH))(`edge demo in real Chromium${existsSync(CHROMIUM_PATH) ? '' : ` (skipped: ${CHROMIUM_PATH} is absent; apt-get install chromium)`}`, () => {
   let models: { dir: string; reference: boolean };
   let server: PreviewServer;
   let baseUrl: string;
@@ -91,7 +80,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`edge demo in real Chromium${existsSync(C
     server = await preview({ configFile: CONFIG, logLevel: 'silent', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
     baseUrl = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
     context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vae-chromium-')), {
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM_PATH,
       args: [...CHROMIUM_ARGS],
       headless: true,
       viewport: { width: 1400, height: 1000 },

@@ -8,23 +8,12 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getLogger, type DeviceRequest } from '@vae/core';
 import type { PageApi, PageInfo } from './chromium-wire.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@vae/runtime-web/node';
 
 const log = getLogger('parity:chromium');
 
 /** Chromium of Debian's `chromium` package. */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-
-/** Flags that work here (docs: ENVIRONMENT.md): headless, WebGPU enabled, nothing phoning home. */
-export const CHROMIUM_ARGS: readonly string[] = Object.freeze([
-  '--headless',
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-]);
+export { CHROMIUM_ARGS, CHROMIUM_PATH };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PAGE_ENTRY = join(here, 'chromium-page.ts');

@@ -21,3 +21,4 @@ export { WEB_BACKEND_PRIORITY } from '../backend-priority.js';
 export { WEB_BACKEND_NAME, WEB_DEVICES, createWebBackend } from '../web-backend.js';
 export { WebSession } from '../web-session.js';
 export { probeWebGpu, type WebGpuProbe } from '../webgpu-probe.js';
+export { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';

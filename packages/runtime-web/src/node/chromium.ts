@@ -1,0 +1,17 @@
+/** Debian's Chromium (`apt-get install chromium`), driven by playwright-core for real-browser runs. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/**
+ * Chromium flags that work on these machines (see ENVIRONMENT.md): headless, WebGPU enabled
+ * (SwiftShader without a GPU), and no background traffic to Google's hosts.
+ */
+export const CHROMIUM_ARGS: readonly string[] = Object.freeze([
+  '--headless',
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+]);
