@@ -1,10 +1,11 @@
 /**
  * Trains the reference model and exports it into `models/` so runtime, parity and browser tests run
- * without training: the 784-400-20 Bernoulli VAE on MNIST (dynamically binarized), a few epochs,
+ * without training: the 784-400-20 Bernoulli VAE on MNIST (dynamically binarized), 20 epochs,
  * exported as `models/mnist-vae/` (fp32) and `models/mnist-vae-int8/` (int8 weights).
  *
  * Usage: `npx tsx scripts/make-reference-models.ts [--epochs N] [--run-dir DIR]`
- * (defaults: 3 epochs, `runs/reference-mnist-vae`; the run folder is kept for inspection).
+ * (defaults: 20 epochs on the engine `auto` picks — ort —, `runs/reference-mnist-vae`; the run folder is kept
+ * for inspection).
  */
 import { resolve } from 'node:path';
 import { runCli } from '@vae/cli';
@@ -16,8 +17,8 @@ function flag(name: string, fallback: string): string {
 }
 
 const root = resolve(import.meta.dirname, '..');
-const epochs = Number(flag('epochs', '3'));
-if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`--epochs: expected a positive integer, got ${flag('epochs', '3')}`);
+const epochs = Number(flag('epochs', '20'));
+if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`--epochs: expected a positive integer, got ${flag('epochs', '20')}`);
 const runDir = resolve(root, flag('run-dir', 'runs/reference-mnist-vae'));
 
 const result = await train({
