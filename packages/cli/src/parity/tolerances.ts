@@ -40,28 +40,31 @@ export interface ToleranceRow {
  *   order, fused multiply-add; CUDA with TF32 off). Measured on SwiftShader: ≤ 1.4e-5 (x_logits),
  *   ≤ 4.8e-4 nats (ELBO). TF32 would need ~1e-2 and is never assumed.
  * - fp16 weights vs fp32: 1e-2 absolute + 1e-2 relative; scores 1e-2 relative.
- * - int8 weight-only vs fp32: 5e-2 absolute + 5e-2 relative; scores 3e-2 relative.
+ * - int8 weight-only vs fp32: 2.5e-1 absolute + 5e-2 relative; scores 3e-2 relative. Measured on the
+ *   20-epoch reference model (int8 vs fp32, 64 seeded inputs): x_logits ≤ 1.96e-1, μ ≤ 3.1e-2,
+ *   x_mean ≤ 3.5e-2, ELBO ≤ 3.6e-3 relative. Per-channel int8 weights move logits by tenths, so a
+ *   tighter row would flag the expected quantization error, not a runtime bug.
  */
 export const TOLERANCES: Readonly<Record<DeviceClass, Readonly<Record<Precision, ToleranceRow>>>> = Object.freeze({
   cpu: Object.freeze({
     fp32: { tensor: { abs: 1e-5, rel: 1e-6 }, score: { abs: 0, rel: 1e-5 } },
     fp16: { tensor: { abs: 1e-2, rel: 1e-2 }, score: { abs: 0, rel: 1e-2 } },
-    int8: { tensor: { abs: 5e-2, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
+    int8: { tensor: { abs: 2.5e-1, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
   }),
   wasm: Object.freeze({
     fp32: { tensor: { abs: 1e-5, rel: 1e-6 }, score: { abs: 0, rel: 1e-5 } },
     fp16: { tensor: { abs: 1e-2, rel: 1e-2 }, score: { abs: 0, rel: 1e-2 } },
-    int8: { tensor: { abs: 5e-2, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
+    int8: { tensor: { abs: 2.5e-1, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
   }),
   webgpu: Object.freeze({
     fp32: { tensor: { abs: 1e-4, rel: 1e-5 }, score: { abs: 0, rel: 1e-4 } },
     fp16: { tensor: { abs: 1e-2, rel: 1e-2 }, score: { abs: 0, rel: 1e-2 } },
-    int8: { tensor: { abs: 5e-2, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
+    int8: { tensor: { abs: 2.5e-1, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
   }),
   cuda: Object.freeze({
     fp32: { tensor: { abs: 1e-4, rel: 1e-5 }, score: { abs: 0, rel: 1e-4 } },
     fp16: { tensor: { abs: 1e-2, rel: 1e-2 }, score: { abs: 0, rel: 1e-2 } },
-    int8: { tensor: { abs: 5e-2, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
+    int8: { tensor: { abs: 2.5e-1, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
   }),
 });
 
