@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_KIND_NAMES, Rng, createModelSpec, initParameters, oneHot, setLogLevel, type ModelSpec, type Tensor } from '@vae/core';
+import { MODEL_KIND_NAMES, Rng, createModelSpec, initParameters, setLogLevel, type ModelSpec, type Tensor } from '@vae/core';
 import { exportModel, readModelDirectory } from '@vae/onnx';
 import { createTfjsModel, selectBackend } from '@vae/train';
+import { oddConvSpecs, seededInputs } from '../packages/onnx/test/specs.js';
 
 const BATCH = 64;
 const TOLERANCE = 1e-5;
@@ -20,43 +21,8 @@ function specs(): { label: string; spec: ModelSpec }[] {
     }
   }
   out.push({ label: 'vae/mlp gaussian tanh', spec: createModelSpec({ kind: 'vae', likelihood: 'gaussian', activation: 'tanh', hidden: [64, 32], latentDim: 4 }) });
-  const odd: ModelSpec = {
-    specVersion: 1,
-    kind: 'cvae',
-    imageShape: [7, 7, 2],
-    latentDim: 3,
-    numClasses: 3,
-    likelihood: 'gaussian',
-    gaussianSigma: 0.2,
-    beta: 1,
-    codeActivation: 'linear',
-    encoder: [
-      { type: 'reshape', shape: [7, 7, 2] },
-      { type: 'conv2d', filters: 3, kernelSize: 4, strides: 2, padding: 'same', activation: 'relu' },
-      { type: 'conv2d', filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'sigmoid' },
-      { type: 'flatten' },
-      { type: 'dense', units: 5, activation: 'tanh' },
-    ],
-    decoder: [
-      { type: 'dense', units: 8, activation: 'relu' },
-      { type: 'reshape', shape: [2, 2, 2] },
-      { type: 'conv2d-transpose', filters: 3, kernelSize: 1, strides: 2, padding: 'same', activation: 'tanh' },
-      { type: 'conv2d-transpose', filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' },
-      { type: 'conv2d', filters: 2, kernelSize: 2, strides: 1, padding: 'valid', activation: 'linear' },
-      { type: 'flatten' },
-    ],
-  };
-  out.push({ label: 'cvae odd TF padding (k<s, k>s, odd pad totals, valid)', spec: odd });
+  out.push(...oddConvSpecs());
   return out;
-}
-
-function inputs(spec: ModelSpec, seed: number): { x: Tensor; y: Tensor | undefined; z: Tensor } {
-  const rng = new Rng(seed);
-  const [h, w, c] = spec.imageShape;
-  const x: Tensor = { data: Float32Array.from({ length: BATCH * h * w * c }, () => rng.uniform()), shape: [BATCH, h * w * c] };
-  const y = spec.numClasses > 0 ? oneHot(Array.from({ length: BATCH }, () => rng.int(spec.numClasses)), spec.numClasses) : undefined;
-  const z: Tensor = { data: rng.normals(BATCH * spec.latentDim), shape: [BATCH, spec.latentDim] };
-  return { x, y, z };
 }
 
 async function run(model: Uint8Array, feeds: Record<string, Tensor | undefined>): Promise<Record<string, Float32Array>> {
@@ -104,7 +70,8 @@ describe('exported ONNX (onnxruntime-node CPU) equals TensorFlow.js (cpu backend
         provenance: { dataset: 'none (initial weights)', epochs: 0, seed: 100 + index, valElbo: null, engine: 'none', backend: 'none', commit: null },
       });
       const files = await readModelDirectory(outDir);
-      const { x, y, z } = inputs(spec, 200 + index);
+      const { x, y: labels, z } = seededInputs(spec, BATCH, 200 + index);
+      const y = labels ?? undefined;
       const tfm = createTfjsModel(spec, params);
       try {
         const enc = await run(files.encoder, { x, y });
