@@ -4,9 +4,11 @@ import {
   validateModelSpec,
   validateParameters,
   type LayerShape,
+  type ModelKindInfo,
   type ModelSpec,
   type ParameterSet,
   type Precision,
+  type SpecLayout,
   type TensorInfo,
 } from '@vae/core';
 import { applyActivation } from './activations.js';
@@ -111,12 +113,24 @@ export function emitLayers(g: GraphBuilder, layers: readonly LayerShape[], input
   return { output: value, labelUsed };
 }
 
-function newBuilder(spec: ModelSpec, part: string, precision: Precision): GraphBuilder {
-  return new GraphBuilder(`${spec.kind}-${part}`, { docString: `vae-everywhere ${spec.kind} ${part}, ${precision} weights` });
+/** What both graph builders start from: validated spec and params, the signature, a builder with its inputs declared. */
+interface GraphStart {
+  readonly precision: Precision;
+  readonly layout: SpecLayout;
+  readonly kind: ModelKindInfo;
+  readonly sig: GraphSignature;
+  readonly g: GraphBuilder;
 }
 
-function declareInputs(g: GraphBuilder, sig: GraphSignature): void {
+function startGraph(spec: ModelSpec, params: ParameterSet, options: GraphBuildOptions, part: 'encoder' | 'decoder'): GraphStart {
+  const precision = options.precision ?? 'fp32';
+  weightWriter(precision);
+  const layout = validateModelSpec(spec);
+  validateParameters(spec, params);
+  const sig = part === 'encoder' ? encoderSignature(spec) : decoderSignature(spec);
+  const g = new GraphBuilder(`${spec.kind}-${part}`, { docString: `vae-everywhere ${spec.kind} ${part}, ${precision} weights` });
   for (const i of sig.inputs) g.input(i.name, i.shape);
+  return { precision, layout, kind: modelKindInfo(spec.kind), sig, g };
 }
 
 function dense(g: GraphBuilder, x: string, params: ParameterSet, prefix: string, precision: Precision): string {
@@ -134,14 +148,7 @@ function dense(g: GraphBuilder, x: string, params: ParameterSet, prefix: string,
  * (the code after `spec.codeActivation`). No random ops; dynamic batch.
  */
 export function buildEncoderGraph(spec: ModelSpec, params: ParameterSet, options: GraphBuildOptions = {}): Uint8Array {
-  const precision = options.precision ?? 'fp32';
-  weightWriter(precision);
-  const layout = validateModelSpec(spec);
-  validateParameters(spec, params);
-  const kind = modelKindInfo(spec.kind);
-  const sig = encoderSignature(spec);
-  const g = newBuilder(spec, 'encoder', precision);
-  declareInputs(g, sig);
+  const { precision, layout, kind, sig, g } = startGraph(spec, params, options, 'encoder');
   const label = kind.conditional ? 'y' : undefined;
   const x: GraphValue = { name: 'x', shape: [sig.inputs[0]!.shape[1] as number], layout: 'row-major' };
   const { output, labelUsed } = emitLayers(g, layout.encoder, x, { params, precision, ...(label ? { label } : {}) });
@@ -166,14 +173,7 @@ export function buildEncoderGraph(spec: ModelSpec, params: ParameterSet, options
  * (see {@link decoderSignature}), flat `[batch, D]` in HWC order. Dynamic batch.
  */
 export function buildDecoderGraph(spec: ModelSpec, params: ParameterSet, options: GraphBuildOptions = {}): Uint8Array {
-  const precision = options.precision ?? 'fp32';
-  weightWriter(precision);
-  const layout = validateModelSpec(spec);
-  validateParameters(spec, params);
-  const kind = modelKindInfo(spec.kind);
-  const sig = decoderSignature(spec);
-  const g = newBuilder(spec, 'decoder', precision);
-  declareInputs(g, sig);
+  const { precision, layout, kind, sig, g } = startGraph(spec, params, options, 'decoder');
   const input: GraphValue = kind.conditional
     ? { name: g.op('Concat', ['z', 'y'], { axis: 1 }), shape: [spec.latentDim + spec.numClasses], layout: 'row-major' }
     : { name: 'z', shape: [spec.latentDim], layout: 'row-major' };
