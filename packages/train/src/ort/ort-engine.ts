@@ -207,10 +207,6 @@ export class OrtEngine implements Engine {
     return { ...t, elbo: t.kl === null ? null : -(t.reconstruction + t.kl) };
   }
 
-  /** One step that also returns the graph's own loss terms (reconstruction, KL, regularizer). */
-  stepWithTerms(batch: TrainBatch): Promise<OrtStepResult> {
-    return this.call('step', OrtEngine.toBatch(batch));
-  }
 
   getParams(): Promise<ParameterSet> {
     return this.call('getParams', null);
