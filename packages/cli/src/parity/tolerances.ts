@@ -22,6 +22,17 @@ export interface ToleranceRow {
   readonly score: Tolerance;
 }
 
+/** Rows shared by the float32-exact devices (cpu, wasm) and by the GPU devices (webgpu, cuda). */
+const EXACT_ROWS: Readonly<Record<Precision, ToleranceRow>> = Object.freeze({
+  fp32: { tensor: { abs: 1e-5, rel: 1e-6 }, score: { abs: 0, rel: 1e-5 } },
+  fp16: { tensor: { abs: 1e-2, rel: 1e-2 }, score: { abs: 0, rel: 1e-2 } },
+  int8: { tensor: { abs: 2.5e-1, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
+});
+const GPU_ROWS: Readonly<Record<Precision, ToleranceRow>> = Object.freeze({
+  ...EXACT_ROWS,
+  fp32: { tensor: { abs: 1e-4, rel: 1e-5 }, score: { abs: 0, rel: 1e-4 } },
+});
+
 /**
  * Default tolerances, allclose semantics: a value passes when `|a − r| ≤ abs + rel·|r|`.
  *
@@ -46,26 +57,10 @@ export interface ToleranceRow {
  *   tighter row would flag the expected quantization error, not a runtime bug.
  */
 export const TOLERANCES: Readonly<Record<DeviceClass, Readonly<Record<Precision, ToleranceRow>>>> = Object.freeze({
-  cpu: Object.freeze({
-    fp32: { tensor: { abs: 1e-5, rel: 1e-6 }, score: { abs: 0, rel: 1e-5 } },
-    fp16: { tensor: { abs: 1e-2, rel: 1e-2 }, score: { abs: 0, rel: 1e-2 } },
-    int8: { tensor: { abs: 2.5e-1, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
-  }),
-  wasm: Object.freeze({
-    fp32: { tensor: { abs: 1e-5, rel: 1e-6 }, score: { abs: 0, rel: 1e-5 } },
-    fp16: { tensor: { abs: 1e-2, rel: 1e-2 }, score: { abs: 0, rel: 1e-2 } },
-    int8: { tensor: { abs: 2.5e-1, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
-  }),
-  webgpu: Object.freeze({
-    fp32: { tensor: { abs: 1e-4, rel: 1e-5 }, score: { abs: 0, rel: 1e-4 } },
-    fp16: { tensor: { abs: 1e-2, rel: 1e-2 }, score: { abs: 0, rel: 1e-2 } },
-    int8: { tensor: { abs: 2.5e-1, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
-  }),
-  cuda: Object.freeze({
-    fp32: { tensor: { abs: 1e-4, rel: 1e-5 }, score: { abs: 0, rel: 1e-4 } },
-    fp16: { tensor: { abs: 1e-2, rel: 1e-2 }, score: { abs: 0, rel: 1e-2 } },
-    int8: { tensor: { abs: 2.5e-1, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
-  }),
+  cpu: EXACT_ROWS,
+  wasm: EXACT_ROWS,
+  webgpu: GPU_ROWS,
+  cuda: GPU_ROWS,
 });
 
 /** Outputs compared as per-example scores (the rest are graph outputs). */
