@@ -279,49 +279,61 @@ async function fallbackFolders(runDir: string): Promise<string[]> {
 
 /**
  * Loads the checkpoint of a run folder (`dir/checkpoint/`, or `dir` itself when it holds
- * `checkpoint.json`). When `checkpoint/` is missing or unreadable (a kill mid-save), falls back to
- * the newest loadable of `checkpoint.old` and complete `checkpoint.tmp-*` folders. Metrics come
- * from the checkpoint itself (or `metrics.jsonl` for older checkpoints). Errors name the file and
- * what is wrong with it.
+ * `checkpoint.json`). After a kill mid-save the newest loadable of `checkpoint/`, `checkpoint.old`
+ * and complete `checkpoint.tmp-*` folders is used (a temp is complete once its `checkpoint.json`,
+ * written after the fsynced weights, reads back whole). Metrics come from the checkpoint itself (or
+ * `metrics.jsonl` for older checkpoints). Errors name the file and what is wrong with it.
  */
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   if (await exists(join(dir, 'checkpoint.json'))) return readCheckpointFolder(dir, join(dir, '..'));
-  let primaryError: unknown;
-  try {
-    return await readCheckpointFolder(join(dir, CHECKPOINT_DIR), dir);
-  } catch (err) {
-    primaryError = err;
+  const { best, primaryError } = await findCheckpoint(dir);
+  if (best.source !== join(dir, CHECKPOINT_DIR)) {
+    const why = primaryError ? primaryError.message : 'a newer complete checkpoint was left by an interrupted save';
+    log.warn(`${join(dir, CHECKPOINT_DIR)}: ${why}; using ${best.source} (epoch ${best.epoch})`);
   }
-  let best: LoadedCheckpoint | null = null;
-  for (const folder of await fallbackFolders(dir)) {
-    const c = await readCheckpointFolder(folder, dir).catch(() => null);
-    if (c && (!best || c.step > best.step)) best = c;
-  }
-  if (!best) throw primaryError;
-  log.warn(`${join(dir, CHECKPOINT_DIR)} unusable (${primaryError instanceof Error ? primaryError.message : String(primaryError)}); using ${best.source} (epoch ${best.epoch})`);
   return best;
 }
 
+/** The newest loadable checkpoint of a run folder, and why `checkpoint/` itself could not be read (if so). */
+async function findCheckpoint(runDir: string): Promise<{ best: LoadedCheckpoint; primaryError: Error | null }> {
+  let primaryError: Error | null = null;
+  let best = await readCheckpointFolder(join(runDir, CHECKPOINT_DIR), runDir).catch((err: unknown) => {
+    primaryError = err instanceof Error ? err : new Error(String(err));
+    return null;
+  });
+  for (const folder of await fallbackFolders(runDir)) {
+    const c = await readCheckpointFolder(folder, runDir).catch(() => null);
+    if (c && (!best || c.step > best.step)) best = c;
+  }
+  if (!best) throw primaryError ?? new Error(`${join(runDir, CHECKPOINT_DIR)}: no checkpoint`);
+  return { best, primaryError };
+}
+
 /**
- * Loads a run's checkpoint for resuming and cleans up after a crash: the checkpoint
- * {@link loadCheckpoint} finds is moved into `checkpoint/` (an unreadable `checkpoint/` is kept
- * aside as `checkpoint.corrupt`), then `checkpoint.old` and temps of dead processes are removed.
- * Throws as {@link loadCheckpoint} when there is no loadable checkpoint.
+ * Loads a run's checkpoint for resuming and cleans up after a crash: the newest loadable checkpoint
+ * (see {@link loadCheckpoint}) is swapped into `checkpoint/` (an older `checkpoint/` becomes
+ * `checkpoint.old` until the swap is done; an unreadable one is kept aside as `checkpoint.corrupt`),
+ * then `checkpoint.old` and temps of dead processes are removed. Throws as {@link loadCheckpoint}
+ * when there is no loadable checkpoint.
  */
 export async function recoverCheckpoint(runDir: string): Promise<LoadedCheckpoint> {
   const final = join(runDir, CHECKPOINT_DIR);
-  let loaded = await loadCheckpoint(runDir);
+  const old = previousCheckpointPath(runDir);
+  const { best, primaryError } = await findCheckpoint(runDir);
+  let loaded = best;
   if (loaded.source !== final) {
     if (await exists(final)) {
-      await rm(`${final}.corrupt`, { recursive: true, force: true });
-      await rename(final, `${final}.corrupt`);
+      const aside = primaryError ? `${final}.corrupt` : old;
+      await rm(aside, { recursive: true, force: true });
+      await rename(final, aside);
     }
     await rename(loaded.source, final);
     await syncDir(runDir);
-    log.warn(`recovered the checkpoint of epoch ${loaded.epoch} from ${loaded.source}`);
+    log.warn(`recovered the checkpoint of epoch ${loaded.epoch} from ${loaded.source}${primaryError ? ` (${primaryError.message})` : ''}`);
     loaded = { ...loaded, source: final };
   }
-  await rm(previousCheckpointPath(runDir), { recursive: true, force: true });
+  await rm(old, { recursive: true, force: true });
+  await syncDir(runDir);
   await removeRunTemps(runDir);
   return loaded;
 }
