@@ -1,7 +1,7 @@
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { MANIFEST_FILE, getLogger, parseManifest, sha256Hex, validateModelSpec, validateParameters, type ModelManifest, type ModelSpec, type ParameterSet, type Precision } from '@vae/core';
-import { buildDecoderGraph, buildEncoderGraph, decoderSignature, encoderSignature } from './inference-graphs.js';
+import { MANIFEST_FILE, decoderSignature, encoderSignature, getLogger, parseManifest, sha256Hex, validateModelSpec, validateParameters, type ModelManifest, type ModelSpec, type ParameterSet, type Precision } from '@vae/core';
+import { buildDecoderGraph, buildEncoderGraph } from './inference-graphs.js';
 import { MODEL_FILES, createManifest, type ProvenanceInput } from './manifest-build.js';
 import { weightWriter } from './precision-weights.js';
 

@@ -8,8 +8,8 @@ import {
   type ModelSpec,
   type Precision,
   type Provenance,
+  type GraphSignature,
 } from '@vae/core';
-import type { GraphSignature } from './inference-graphs.js';
 import { IR_VERSION, OPSET_VERSION } from './onnx-proto.js';
 
 /** Provenance as the caller gives it; `exportedAt` defaults to now. */
