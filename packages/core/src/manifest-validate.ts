@@ -101,6 +101,9 @@ function provenance(v: unknown, field: string): Provenance {
     throw new ManifestError(`${field}.commit`, 'a hex git commit or null', o.commit);
   }
   if (typeof o.exportedAt !== 'string' || Number.isNaN(Date.parse(o.exportedAt))) throw new ManifestError(`${field}.exportedAt`, 'an ISO-8601 time', o.exportedAt);
+  if (o.paramsSha256 !== undefined && (typeof o.paramsSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(o.paramsSha256))) {
+    throw new ManifestError(`${field}.paramsSha256`, '64 lower-case hex digits (or absent)', o.paramsSha256);
+  }
   return o as unknown as Provenance;
 }
 

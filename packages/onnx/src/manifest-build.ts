@@ -69,6 +69,7 @@ export function createManifest(o: {
       backend: o.provenance.backend,
       commit: o.provenance.commit,
       exportedAt: o.provenance.exportedAt ?? new Date().toISOString(),
+      ...(o.provenance.paramsSha256 ? { paramsSha256: o.provenance.paramsSha256 } : {}),
     },
   };
 }
