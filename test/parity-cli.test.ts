@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaeModel, elboVia, logLikelihoodVia, setLogLevel } from '@vae/core';
 import { cudaProviderStatus, onnxruntimeNodeBackend, nodeFileSource } from '@vae/runtime-node';
-import { resolveTrainConfig, saveCheckpoint } from '@vae/train';
+import { loadCheckpoint, resolveTrainConfig, saveCheckpoint } from '@vae/train';
+import { CheckpointMismatchError, assertCheckpointBelongs, checkpointProvenance } from '../packages/cli/src/parity/checkpoint-provenance.js';
 import {
   buildParityInputs,
   comparisonPrecision,
@@ -110,6 +111,32 @@ describe('vae parity (CLI)', () => {
     expect(tfjs.status).toBe('pass');
     expect(tfjs.outputs.map((c) => c.output)).toEqual(['mu', 'logvar', 'x_logits', 'x_mean', 'elbo', 'log_px']);
     for (const c of tfjs.outputs) expect(c.stats.maxAbs).toBeLessThan(c.tolerance.abs + c.tolerance.rel * 1000);
+  });
+
+  it('exits 2 with a plain message (no FAIL table) when the checkpoint is from another run of the same architecture', async () => {
+    const other = join(dir, 'other-run');
+    const { spec, params } = tinyModel(8);
+    await saveCheckpoint(other, { spec, params, config: resolveTrainConfig({ runDir: other, seed: 8 }), epoch: 0, step: 0, rng: { s: [1, 2, 3, 4], spare: null }, optimizer: null, engine: 'none', backend: 'none' });
+    const r = await runVae(['parity', '--model', join(runDir, 'model'), '--run', other, '--runtimes', 'ort-node-cpu']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/this checkpoint does not belong to this model: .*other-run \(epoch 0, seed 8\) is not the run .*run\/model was exported from: its weights differ \(manifest provenance.paramsSha256 [0-9a-f]{12}…, checkpoint [0-9a-f]{12}…\)/);
+    expect(r.stdout).not.toMatch(/FAIL/);
+  });
+
+  it('matches a checkpoint to a manifest without a weights fingerprint by its provenance fields', async () => {
+    const manifest = JSON.parse(await readFile(join(runDir, 'model', 'manifest.json'), 'utf8'));
+    expect(manifest.provenance.paramsSha256).toMatch(/^[0-9a-f]{64}$/);
+    const own = await loadCheckpoint(runDir);
+    // As `vae export` of this checkpoint would have written it before fingerprints were recorded.
+    manifest.provenance = { ...manifest.provenance, ...checkpointProvenance(own) };
+    delete manifest.provenance.paramsSha256;
+    await expect(assertCheckpointBelongs(manifest, 'model', own, runDir)).resolves.toBeUndefined();
+    const { spec, params } = tinyModel(8);
+    const foreign = { ...own, params, spec, config: { ...own.config, seed: 8 }, epoch: 3 };
+    await expect(assertCheckpointBelongs(manifest, 'model', foreign, 'other')).rejects.toThrow(CheckpointMismatchError);
+    await expect(assertCheckpointBelongs(manifest, 'model', foreign, 'other')).rejects.toThrow(
+      /this checkpoint does not belong to this model: other \(epoch 3, seed 8\) .*provenance differs \(epochs 0 in the manifest, 3 in the checkpoint; seed 1 in the manifest, 8 in the checkpoint\)/,
+    );
   });
 });
 

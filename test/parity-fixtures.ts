@@ -20,21 +20,25 @@ export const HAS_CHROMIUM = existsSync('/usr/bin/chromium');
 
 /** Result of running the CLI in a child process. */
 export interface CliRun {
+  /** Exit code; -1 when the process was killed by a signal. */
   readonly code: number;
+  /** The signal that killed it, or null. */
+  readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
 }
 
-/** Runs `vae <args>` (the real CLI entry through tsx) and resolves with its exit code and output. */
-export function runVae(args: readonly string[], timeoutMs = 170_000): Promise<CliRun> {
+/** Runs `vae <args>` (the real CLI entry through tsx, `env` added to this process's) and resolves with its exit code and output. */
+export function runVae(args: readonly string[], timeoutMs = 170_000, env: Readonly<Record<string, string>> = {}): Promise<CliRun> {
   return new Promise((resolvePromise) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', join(ROOT, 'packages/cli/src/bin.ts'), ...args],
-      { cwd: ROOT, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, FORCE_COLOR: '0' } },
+      { cwd: ROOT, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, FORCE_COLOR: '0', ...env } },
       (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-        resolvePromise({ code, stdout, stderr });
+        const signal = (err as { signal?: NodeJS.Signals | null } | null)?.signal ?? null;
+        resolvePromise({ code, signal, stdout, stderr });
       },
     );
   });

@@ -18,3 +18,4 @@ export * from './manifest-validate.js';
 export * from './sha256.js';
 export * from './vae-model.js';
 export * from './variational-scores.js';
+export * from './graph-signature.js';

@@ -1,3 +1,4 @@
+import { decoderSignature, encoderSignature, type GraphSignature } from './graph-signature.js';
 import { MANIFEST_SCHEMA, MANIFEST_VERSION, PRECISIONS, type GraphInfo, type ModelManifest, type Provenance, type TensorInfo } from './manifest.js';
 import { MODEL_KINDS } from './model-kinds.js';
 import { assertModelFileName } from './model-source.js';
@@ -100,7 +101,20 @@ function provenance(v: unknown, field: string): Provenance {
     throw new ManifestError(`${field}.commit`, 'a hex git commit or null', o.commit);
   }
   if (typeof o.exportedAt !== 'string' || Number.isNaN(Date.parse(o.exportedAt))) throw new ManifestError(`${field}.exportedAt`, 'an ISO-8601 time', o.exportedAt);
+  if (o.paramsSha256 !== undefined && (typeof o.paramsSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(o.paramsSha256))) {
+    throw new ManifestError(`${field}.paramsSha256`, '64 lower-case hex digits (or absent)', o.paramsSha256);
+  }
   return o as unknown as Provenance;
+}
+
+/** The graph entries must be the signature the model fields imply (names in order, shapes, dtype). */
+function matchesSignature(g: GraphInfo, sig: GraphSignature, field: string): void {
+  for (const kind of ['inputs', 'outputs'] as const) {
+    const text = (l: readonly TensorInfo[]) => l.map((t) => `${t.name} [${t.shape.join(', ')}] ${t.dtype}`).join(', ');
+    if (text(g[kind]) !== text(sig[kind])) {
+      throw new ManifestError(`${field}.${kind}`, `${text(sig[kind])} (from manifest.kind, imageShape, latentDim, numClasses)`, text(g[kind]));
+    }
+  }
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -152,6 +166,8 @@ export function parseManifest(json: unknown): ModelManifest {
   const encoder = graphInfo(graphs.encoder, 'manifest.graphs.encoder');
   const decoder = graphInfo(graphs.decoder, 'manifest.graphs.decoder');
   if (encoder.file === decoder.file) throw new ManifestError('manifest.graphs.decoder.file', 'a file other than the encoder', decoder.file);
+  matchesSignature(encoder, encoderSignature(spec), 'manifest.graphs.encoder');
+  matchesSignature(decoder, decoderSignature(spec), 'manifest.graphs.decoder');
   provenance(m.provenance, 'manifest.provenance');
   return structuredClone(m) as unknown as ModelManifest;
 }

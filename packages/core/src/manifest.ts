@@ -48,6 +48,11 @@ export interface Provenance {
   readonly commit: string | null;
   /** ISO-8601 time of export. */
   readonly exportedAt: string;
+  /**
+   * SHA-256 of the float32 weights the graphs were built from (`parametersSha256`), so a training
+   * checkpoint can be matched to this model; absent in manifests written before it was recorded.
+   */
+  readonly paramsSha256?: string;
 }
 
 /** `manifest.json` of a model directory (versioned; validated on load). */

@@ -1,3 +1,4 @@
+import type { SessionValueInfo } from './graph-signature.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -31,6 +32,10 @@ export interface BackendSession {
   readonly device: ExecutionDevice;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** Inputs with type and shape as the runtime reports them (checked against the manifest on load). */
+  readonly inputMetadata: readonly SessionValueInfo[];
+  /** Outputs with type and shape as the runtime reports them. */
+  readonly outputMetadata: readonly SessionValueInfo[];
   /** Runs the graph; feeds and results are float32 tensors keyed by graph input/output name. */
   run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>>;
   /** Frees native resources. */

@@ -1,3 +1,6 @@
+import { listParameters, type ParameterSet } from './model-shapes.js';
+import type { ModelSpec } from './model-spec.js';
+
 /**
  * Lower-case hex SHA-256 of `bytes` through Web Crypto (`globalThis.crypto.subtle`), available in
  * browsers (secure contexts) and Node ≥ 19. Throws naming the missing API elsewhere.
@@ -13,4 +16,21 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   let hex = '';
   for (const b of digest) hex += b.toString(16).padStart(2, '0');
   return hex;
+}
+
+/**
+ * Fingerprint of a model's weights: SHA-256 of every parameter's float32 values (little-endian), in
+ * `listParameters(spec)` order. Recorded as `provenance.paramsSha256` at export, so a checkpoint
+ * can be matched to the model exported from it.
+ */
+export async function parametersSha256(spec: ModelSpec, params: ParameterSet): Promise<string> {
+  const names = listParameters(spec).map((p) => p.name);
+  const total = names.reduce((n, name) => n + params[name]!.data.length, 0);
+  const all = new Float32Array(total);
+  let at = 0;
+  for (const name of names) {
+    all.set(params[name]!.data, at);
+    at += params[name]!.data.length;
+  }
+  return sha256Hex(new Uint8Array(all.buffer));
 }

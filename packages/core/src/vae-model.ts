@@ -1,4 +1,5 @@
 import { createSessionWithBackend, assertDeviceRequest, type DeviceFallback } from './backend-registry.js';
+import { checkGraphSignature } from './graph-signature.js';
 import { getLogger } from './logger.js';
 import { MANIFEST_FILE, type GraphInfo, type ModelManifest } from './manifest.js';
 import { parseManifest } from './manifest-validate.js';
@@ -106,8 +107,10 @@ export class VaeModel {
   ) {}
 
   /**
-   * Reads and validates `manifest.json`, checks size and SHA-256 of both graphs, and creates the
-   * encoder and decoder sessions (the decoder on the device the encoder got).
+   * Reads and validates `manifest.json`, checks size and SHA-256 of both graphs, creates the
+   * encoder and decoder sessions (the decoder on the device the encoder got) and checks each graph's
+   * real signature, as its session reports it, against the manifest (names, types, ranks,
+   * latentDim, imageShape, numClasses): a mismatch refuses to load with a {@link GraphSignatureError}.
    */
   static async load(source: ModelFileSource, o: VaeModelLoadOptions = {}): Promise<VaeModel> {
     if (source === null || typeof source !== 'object' || typeof source.read !== 'function' || typeof source.location !== 'string') {
@@ -130,8 +133,8 @@ export class VaeModel {
     }
     const model = new VaeModel(manifest, enc.device, enc.backend.name, enc.fallbacks, source.location, enc.session, dec.session);
     try {
-      model.checkGraphNames('encoder', enc.session, manifest.graphs.encoder);
-      model.checkGraphNames('decoder', dec.session, manifest.graphs.decoder);
+      checkGraphSignature('encoder', manifest, { inputs: enc.session.inputMetadata, outputs: enc.session.outputMetadata });
+      checkGraphSignature('decoder', manifest, { inputs: dec.session.inputMetadata, outputs: dec.session.outputMetadata });
     } catch (err) {
       await model.release();
       throw err;
@@ -293,18 +296,6 @@ export class VaeModel {
     if (!t) throw new Error(`output ${name}: expected from the graph, got only ${Object.keys(out).join(', ')}`);
     assertShape(t, shape, `output ${name}`);
     return t;
-  }
-
-  private checkGraphNames(graph: 'encoder' | 'decoder', session: BackendSession, info: GraphInfo): void {
-    for (const [kind, expected, actual] of [
-      ['inputs', info.inputs.map((t) => t.name), session.inputNames],
-      ['outputs', info.outputs.map((t) => t.name), session.outputNames],
-    ] as const) {
-      const missing = expected.filter((n) => !actual.includes(n));
-      if (missing.length > 0) {
-        throw new Error(`${info.file}: expected graph ${kind} ${expected.join(', ')} (manifest), got ${actual.join(', ')} in the ${graph} graph`);
-      }
-    }
   }
 }
 

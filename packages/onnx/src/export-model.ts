@@ -1,7 +1,7 @@
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { MANIFEST_FILE, getLogger, parseManifest, sha256Hex, validateModelSpec, validateParameters, type ModelManifest, type ModelSpec, type ParameterSet, type Precision } from '@vae/core';
-import { buildDecoderGraph, buildEncoderGraph, decoderSignature, encoderSignature } from './inference-graphs.js';
+import { MANIFEST_FILE, decoderSignature, encoderSignature, getLogger, parametersSha256, parseManifest, sha256Hex, validateModelSpec, validateParameters, type ModelManifest, type ModelSpec, type ParameterSet, type Precision } from '@vae/core';
+import { buildDecoderGraph, buildEncoderGraph } from './inference-graphs.js';
 import { MODEL_FILES, createManifest, type ProvenanceInput } from './manifest-build.js';
 import { weightWriter } from './precision-weights.js';
 
@@ -80,7 +80,7 @@ export async function exportModel(o: ExportOptions): Promise<ExportResult> {
       precision,
       encoder: { signature: encoderSignature(o.spec), sha256: await sha256Hex(encoder), bytes: encoder.length },
       decoder: { signature: decoderSignature(o.spec), sha256: await sha256Hex(decoder), bytes: decoder.length },
-      provenance: o.provenance,
+      provenance: { ...o.provenance, paramsSha256: await parametersSha256(o.spec, o.params) },
     }),
   );
   const manifestBytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);

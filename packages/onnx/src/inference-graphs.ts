@@ -1,5 +1,7 @@
 import {
   LOGVAR_CLAMP,
+  decoderSignature,
+  encoderSignature,
   modelKindInfo,
   validateModelSpec,
   validateParameters,
@@ -9,7 +11,7 @@ import {
   type ParameterSet,
   type Precision,
   type SpecLayout,
-  type TensorInfo,
+  type GraphSignature,
 } from '@vae/core';
 import { applyActivation } from './activations.js';
 import './builtin-converters.js';
@@ -22,42 +24,6 @@ import { weightWriter } from './precision-weights.js';
 export interface GraphBuildOptions {
   /** Weight precision (default `fp32`); inputs and outputs are float32 for every precision. */
   readonly precision?: Precision;
-}
-
-/** Names and shapes of one graph's inputs and outputs. */
-export interface GraphSignature {
-  readonly inputs: readonly TensorInfo[];
-  readonly outputs: readonly TensorInfo[];
-}
-
-const info = (name: string, size: number): TensorInfo => ({ name, shape: ['batch', size], dtype: 'float32' });
-
-/**
- * The encoder's inputs and outputs: `x` [batch, D] (+ `y` [batch, K] for conditional kinds) →
- * `mu`, `logvar` [batch, L] for variational kinds, `z` [batch, L] for plain autoencoders.
- */
-export function encoderSignature(spec: ModelSpec): GraphSignature {
-  const kind = modelKindInfo(spec.kind);
-  const [h, w, c] = spec.imageShape;
-  const inputs = [info('x', h * w * c), ...(kind.conditional ? [info('y', spec.numClasses)] : [])];
-  const outputs = kind.variational ? [info('mu', spec.latentDim), info('logvar', spec.latentDim)] : [info('z', spec.latentDim)];
-  return { inputs, outputs };
-}
-
-/**
- * The decoder's inputs and outputs: `z` [batch, L] (+ `y`) → `x_logits`, `x_mean`, always both and
- * in this order. `x_logits` is the raw output of the last (linear) layer, the value the likelihood
- * takes; `x_mean` is what a display shows. Bernoulli: `x_mean` = σ(`x_logits`). Gaussian: the last
- * layer outputs the mean, so `x_logits` and `x_mean` are the same values (a uniform signature keeps
- * every runtime likelihood-agnostic).
- */
-export function decoderSignature(spec: ModelSpec): GraphSignature {
-  const kind = modelKindInfo(spec.kind);
-  const [h, w, c] = spec.imageShape;
-  const d = h * w * c;
-  const inputs = [info('z', spec.latentDim), ...(kind.conditional ? [info('y', spec.numClasses)] : [])];
-  const outputs = [info('x_logits', d), info('x_mean', d)];
-  return { inputs, outputs };
 }
 
 /** What {@link emitLayers} needs besides the builder. */

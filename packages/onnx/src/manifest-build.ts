@@ -8,8 +8,8 @@ import {
   type ModelSpec,
   type Precision,
   type Provenance,
+  type GraphSignature,
 } from '@vae/core';
-import type { GraphSignature } from './inference-graphs.js';
 import { IR_VERSION, OPSET_VERSION } from './onnx-proto.js';
 
 /** Provenance as the caller gives it; `exportedAt` defaults to now. */
@@ -69,6 +69,7 @@ export function createManifest(o: {
       backend: o.provenance.backend,
       commit: o.provenance.commit,
       exportedAt: o.provenance.exportedAt ?? new Date().toISOString(),
+      ...(o.provenance.paramsSha256 ? { paramsSha256: o.provenance.paramsSha256 } : {}),
     },
   };
 }

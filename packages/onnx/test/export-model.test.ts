@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MANIFEST_FILE, Rng, createModelSpec, initParameters, parseManifest, setLogLevel, sha256Hex, type ModelSpec } from '@vae/core';
+import { MANIFEST_FILE, Rng, createModelSpec, initParameters, parametersSha256, parseManifest, setLogLevel, sha256Hex, type ModelSpec } from '@vae/core';
 import { exportModel, readModelDirectory } from '../src/index.js';
 
 const spec = createModelSpec({ kind: 'cvae', imageShape: [8, 8, 1], hidden: [16], latentDim: 3, numClasses: 4 });
@@ -34,7 +34,8 @@ describe('exportModel', () => {
     expect(manifest.opset).toBe(17);
     expect(manifest.irVersion).toBe(8);
     expect(manifest.logvarClamp).toEqual([-30, 20]);
-    expect(manifest.provenance).toEqual(provenance);
+    expect(manifest.provenance).toEqual({ ...provenance, paramsSha256: await parametersSha256(spec, params) });
+    expect(manifest.provenance.paramsSha256).not.toBe(await parametersSha256(spec, initParameters(spec, new Rng(6))));
     expect(manifest.graphs.encoder.inputs.map((t) => [t.name, t.shape])).toEqual([['x', ['batch', 64]], ['y', ['batch', 4]]]);
     expect(manifest.graphs.encoder.outputs.map((t) => t.name)).toEqual(['mu', 'logvar']);
     expect(manifest.graphs.decoder.outputs.map((t) => [t.name, t.shape])).toEqual([['x_logits', ['batch', 64]], ['x_mean', ['batch', 64]]]);

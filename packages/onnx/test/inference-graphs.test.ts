@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initParameters, modelKindInfo, Rng, type ModelSpec, type Tensor } from '@vae/core';
-import { buildDecoderGraph, buildEncoderGraph, decoderSignature, encoderSignature, onnx } from '../src/index.js';
+import { decoderSignature, encoderSignature } from '@vae/core';
+import { buildDecoderGraph, buildEncoderGraph, onnx } from '../src/index.js';
 import { maxAbsDiff, runOrt } from './ort-helpers.js';
 import { referenceDecode, referenceEncode } from './reference-forward.js';
 import { oddConvSpecs, seededInputs, smallSpecs } from './specs.js';

@@ -85,6 +85,8 @@ describe('measurePrecisionError', () => {
         device: 'cpu',
         inputNames: [],
         outputNames: [],
+        inputMetadata: [],
+        outputMetadata: [],
         run: (feeds) => runOrt(model, { ...feeds }),
         release: async () => undefined,
       }),

@@ -1,4 +1,4 @@
-import { assertTensor, getLogger, type BackendSession, type ExecutionDevice, type Tensor } from '@vae/core';
+import { assertTensor, getLogger, sessionValueInfos, type BackendSession, type SessionValueInfo, type ExecutionDevice, type Tensor } from '@vae/core';
 import * as ort from 'onnxruntime-node';
 
 const log = getLogger('runtime-node:session');
@@ -10,6 +10,8 @@ const log = getLogger('runtime-node:session');
 export class NodeSession implements BackendSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly SessionValueInfo[];
+  readonly outputMetadata: readonly SessionValueInfo[];
   private tail: Promise<unknown> = Promise.resolve();
   private released = false;
 
@@ -19,6 +21,8 @@ export class NodeSession implements BackendSession {
   ) {
     this.inputNames = [...session.inputNames];
     this.outputNames = [...session.outputNames];
+    this.inputMetadata = sessionValueInfos(this.inputNames, session.inputMetadata);
+    this.outputMetadata = sessionValueInfos(this.outputNames, session.outputMetadata);
   }
 
   /** Runs the graph after every earlier call has finished; float32 in, float32 out. */

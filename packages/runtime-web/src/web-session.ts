@@ -1,4 +1,4 @@
-import { assertTensor, getLogger, type BackendSession, type ExecutionDevice, type Tensor } from '@vae/core';
+import { assertTensor, getLogger, sessionValueInfos, type BackendSession, type SessionValueInfo, type ExecutionDevice, type Tensor } from '@vae/core';
 import type { OrtInferenceSession, OrtTensor, OrtWebModule } from './ort-types.js';
 import { RunQueue } from './run-queue.js';
 
@@ -14,6 +14,8 @@ const log = getLogger('runtime-web:session');
 export class WebSession implements BackendSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly SessionValueInfo[];
+  readonly outputMetadata: readonly SessionValueInfo[];
   private readonly queue = new RunQueue();
   private released = false;
 
@@ -24,6 +26,8 @@ export class WebSession implements BackendSession {
   ) {
     this.inputNames = Object.freeze([...session.inputNames]);
     this.outputNames = Object.freeze([...session.outputNames]);
+    this.inputMetadata = sessionValueInfos(this.inputNames, session.inputMetadata);
+    this.outputMetadata = sessionValueInfos(this.outputNames, session.outputMetadata);
   }
 
   /** Calls queued or running on this session (for tests and diagnostics). */

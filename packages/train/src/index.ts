@@ -24,3 +24,4 @@ export * from './evaluate.js';
 export * from './tfjs-conv.js';
 export * from './ort/index.js';
 export * from './atomic-write.js';
+export * from './fault-points.js';

@@ -1,5 +1,6 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-write.js';
 
 /** File name of the per-epoch metrics inside a run folder. */
 export const METRICS_FILE = 'metrics.jsonl';
@@ -31,11 +32,12 @@ export interface EpochMetrics {
   readonly activeUnits: number | null;
 }
 
-/** Appends one record to `<runDir>/metrics.jsonl`. */
-export async function appendMetrics(runDir: string, record: EpochMetrics): Promise<void> {
-  const path = join(runDir, METRICS_FILE);
-  await mkdir(dirname(path), { recursive: true });
-  await appendFile(path, `${JSON.stringify(record)}\n`);
+/**
+ * Writes `<runDir>/metrics.jsonl` with `records`, one JSON line each, atomically and durably (the
+ * whole file is small): a kill leaves the previous or the new list, never a torn line.
+ */
+export async function writeMetrics(runDir: string, records: readonly EpochMetrics[]): Promise<void> {
+  await writeFileAtomic(join(runDir, METRICS_FILE), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
 }
 
 /** Reads `<runDir>/metrics.jsonl` (an empty list when absent); throws naming the file and line on bad JSON. */

@@ -1,7 +1,7 @@
 import { listParameters, validateParameters, type ModelSpec, type ParameterSet, type Tensor } from '@vae/core';
 import { ADAM_DEFAULTS } from './adam-defaults.js';
 import { selectBackend } from './backends.js';
-import type { AdamState } from './checkpoint.js';
+import { trueAdamMoments, type AdamState } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
 import { registerEngine, type Engine, type StepOutputs, type TrainBatch } from './engine.js';
 import { getTfObjective, type TfObjective, type TfObjectiveResult } from './tfjs-objectives.js';
@@ -173,8 +173,9 @@ export class TfjsEngine implements Engine {
     return { step: this.adamStep, ...ADAM_DEFAULTS, m: await this.readSet(this.m), v: await this.readSet(this.v) };
   }
 
-  async setOptimizerState(state: AdamState): Promise<void> {
+  async setOptimizerState(saved: AdamState): Promise<void> {
     const { spec } = this.ready();
+    const state = trueAdamMoments(saved);
     validateParameters(spec, state.m, 'optimizer.m');
     validateParameters(spec, state.v, 'optimizer.v');
     for (const key of ['beta1', 'beta2', 'epsilon'] as const) {

@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import { Rng, createModelSpec, getLogger, initParameters, inputSize, modelKindInfo, type ModelSpec } from '@vae/core';
 import { writeFileAtomic } from './atomic-write.js';
 import { makeBatch } from './batches.js';
-import { loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.js';
+import { recoverCheckpoint, removeRunTemps, saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { resolveTrainConfig, type TrainConfig } from './config.js';
 import { loadDataset, splitValidation, type ImageDataset } from './datasets.js';
 import { createEngine, type Engine, type TrainBatch } from './engine.js';
-import { appendMetrics, readMetrics, METRICS_FILE, type EpochMetrics } from './metrics.js';
+import { faultPoint } from './fault-points.js';
+import { readMetrics, writeMetrics, type EpochMetrics } from './metrics.js';
 import { writeRunPlots } from './run-plots.js';
 import { reportTerms, type ReportedTerms } from './report.js';
 import { validate } from './validation.js';
@@ -87,10 +88,14 @@ export function validationSize(config: TrainConfig, count: number): number {
 const RESUMABLE_OVERRIDES = ['epochs', 'maxMinutes', 'maxSteps', 'backend'] as const;
 
 async function resolveStart(partial: Partial<TrainConfig>, resume: boolean): Promise<{ config: TrainConfig; checkpoint: CheckpointState | null; metrics: EpochMetrics[] }> {
-  if (!resume) return { config: resolveTrainConfig(partial), checkpoint: null, metrics: [] };
+  if (!resume) {
+    const config = resolveTrainConfig(partial);
+    await removeRunTemps(config.runDir);
+    return { config, checkpoint: null, metrics: [] };
+  }
   const runDir = partial.runDir;
   if (!runDir) throw new RangeError('runDir: expected the run folder to resume, got none');
-  const checkpoint = await loadCheckpoint(runDir);
+  const checkpoint = await recoverCheckpoint(runDir);
   const overrides: Partial<TrainConfig> = {};
   for (const key of RESUMABLE_OVERRIDES) if (partial[key] !== undefined) Object.assign(overrides, { [key]: partial[key] });
   const config = resolveTrainConfig({ ...checkpoint.config, ...overrides, runDir });
@@ -131,12 +136,8 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
   try {
     await engine.init(spec, initial, config);
     if (checkpoint?.optimizer) await engine.setOptimizerState(checkpoint.optimizer);
-    if (!checkpoint) await writeFileAtomic(join(runDir, METRICS_FILE), '');
+    await writeMetrics(runDir, metrics);
     await writeFileAtomic(join(runDir, CONFIG_FILE), `${JSON.stringify({ config, spec }, null, 2)}\n`);
-    if (checkpoint) {
-      const kept = metrics.map((m) => `${JSON.stringify(m)}\n`).join('');
-      await writeFileAtomic(join(runDir, METRICS_FILE), kept);
-    }
     log.info(
       `${spec.kind} on ${config.dataset} (${trainSet.count} train / ${split.val.count} val), ${engine.name}/${engine.backend}, ` +
         `batch ${config.batchSize}, ${checkpoint ? `resuming after epoch ${checkpoint.epoch}` : 'from scratch'} → ${runDir}`,
@@ -205,17 +206,8 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
       if (!Number.isFinite(val.loss)) {
         throw new TrainingDivergedError(`training diverged at epoch ${epochNo}: the validation loss is ${val.loss}. The last good checkpoint (${checkpointNote(epoch)}) is kept in ${join(runDir, 'checkpoint')}.`);
       }
-      const params = await engine.getParams();
-      const optimizer = await engine.getOptimizerState();
-      epoch = epochNo;
-      try {
-        await saveCheckpoint(runDir, { spec, params, config, epoch, step, rng: rng.getState(), optimizer, engine: engine.name, backend: engine.backend });
-      } catch (err) {
-        if (err instanceof RangeError && /finite/.test(err.message)) throw new TrainingDivergedError(`training diverged at epoch ${epochNo}: ${err.message}. The previous checkpoint is kept.`);
-        throw err;
-      }
       const record: EpochMetrics = {
-        epoch,
+        epoch: epochNo,
         step,
         epochSteps: epochStep,
         seconds: (Date.now() - epochStarted) / 1000,
@@ -230,8 +222,22 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
         valElbo: val.elbo,
         activeUnits: val.activeUnits,
       };
-      await appendMetrics(runDir, record);
       metrics.push(record);
+      await writeMetrics(runDir, metrics);
+      faultPoint('metrics:written');
+      const params = await engine.getParams();
+      const optimizer = await engine.getOptimizerState();
+      epoch = epochNo;
+      try {
+        await saveCheckpoint(runDir, { spec, params, config, epoch, step, rng: rng.getState(), optimizer, metrics, engine: engine.name, backend: engine.backend });
+      } catch (err) {
+        if (err instanceof RangeError && /finite/.test(err.message)) {
+          metrics.pop();
+          await writeMetrics(runDir, metrics);
+          throw new TrainingDivergedError(`training diverged at epoch ${epochNo}: ${err.message}. The previous checkpoint is kept.`);
+        }
+        throw err;
+      }
       log.info(
         `epoch ${epoch}/${config.epochs}: train loss ${record.trainLoss.toFixed(2)}, val loss ${record.valLoss.toFixed(2)}` +
           `${record.valElbo !== null ? `, val ELBO ${record.valElbo.toFixed(2)}, KL ${record.valKl!.toFixed(2)}, active units ${record.activeUnits}/${spec.latentDim}` : ''} nats (${record.seconds.toFixed(1)} s)`,

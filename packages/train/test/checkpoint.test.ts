@@ -1,9 +1,10 @@
-import { mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, initParameters, listParameters, type ParameterSet } from '@vae/core';
-import { DEFAULT_TRAIN_CONFIG, loadCheckpoint, saveCheckpoint, type CheckpointState } from '../src/index.js';
+import { DEFAULT_TRAIN_CONFIG, loadCheckpoint, recoverCheckpoint, saveCheckpoint, type CheckpointState } from '../src/index.js';
 import { tinySpec } from './helpers.js';
 
 const dirs: string[] = [];
@@ -70,5 +71,22 @@ describe('checkpoints', () => {
     await expect(loadCheckpoint(dir)).rejects.toThrow(/weights.bin: expected \d+ bytes, got 100; the file is truncated or corrupt/);
     await writeFile(join(dir, 'checkpoint', 'checkpoint.json'), '{"format":"other"}');
     await expect(loadCheckpoint(dir)).rejects.toThrow(/checkpoint.json: expected format "vae-everywhere\/checkpoint", got "other"/);
+  });
+
+  it('recovers from .old when checkpoint/ is unreadable (kept aside as checkpoint.corrupt) and removes only temps of dead processes', async () => {
+    const dir = await tempDir();
+    await saveCheckpoint(dir, state(1));
+    await rename(join(dir, 'checkpoint'), join(dir, 'checkpoint.old'));
+    await mkdir(join(dir, 'checkpoint'));
+    await writeFile(join(dir, 'checkpoint', 'checkpoint.json'), '{"format":');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    await mkdir(join(dir, `checkpoint.tmp-${dead}-0123abcd`));
+    await writeFile(join(dir, `metrics.jsonl.tmp-${dead}-89abcdef`), 'partial');
+    await writeFile(join(dir, `metrics.jsonl.tmp-${process.pid}-00000000`), 'in flight');
+    const loaded = await recoverCheckpoint(dir);
+    expect(loaded.epoch).toBe(3);
+    expect(loaded.source).toBe(join(dir, 'checkpoint'));
+    expect((await readdir(dir)).sort()).toEqual(['checkpoint', 'checkpoint.corrupt', `metrics.jsonl.tmp-${process.pid}-00000000`]);
+    expect((await loadCheckpoint(dir)).params['encoder.0.kernel']!.data).toEqual(state(1).params['encoder.0.kernel']!.data);
   });
 });

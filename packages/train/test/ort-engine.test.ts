@@ -4,6 +4,8 @@ import { makeBatch } from '../src/batches.js';
 import { resolveTrainConfig } from '../src/config.js';
 import type { ImageSplit } from '../src/datasets.js';
 import type { Engine, TrainBatch } from '../src/engine.js';
+import { trueAdamMoments } from '../src/checkpoint.js';
+import { TfjsEngine } from '../src/tfjs-engine.js';
 import { OrtEngine, chooseEngine, ortDeviceForConfig, ortDeviceSkipReason } from '../src/ort/index.js';
 
 function synthSplit(spec: ModelSpec, count: number, seed: number): ImageSplit {
@@ -70,6 +72,40 @@ describe('ort engine', () => {
     const fb = await copy.forward(data[1]!);
     expect(fb.loss).toBe(fa.loss);
     expect((await copy.getOptimizerState()).step).toBe(61);
+  });
+
+  it('Adam state crosses engines: ort keeps its scaled moments exactly, tfjs and ort convert to and from true moments', async () => {
+    const spec = createModelSpec(SPEC);
+    const params = initParameters(spec, new Rng(5));
+    const engine = new OrtEngine({ worker: false });
+    engines.push(engine);
+    const config = resolveTrainConfig({ learningRate: 0.01, backend: 'cpu' });
+    await engine.init(spec, params, config);
+    for (const b of batches(spec, 5, 8, 11)) await engine.step(b);
+    const native = await engine.getOptimizerState();
+    expect(native.momentScale).toEqual({ m: 1 - 0.9, v: 1 - 0.999 });
+    const truth = trueAdamMoments(native);
+    expect(truth.momentScale).toBeUndefined();
+    const name = 'encoder.mu.kernel';
+    expect(truth.m[name]!.data).toEqual(native.m[name]!.data.map((u) => u * 0.1));
+
+    const tfjs = new TfjsEngine();
+    engines.push(tfjs);
+    await tfjs.init(spec, await engine.getParams(), config);
+    await tfjs.setOptimizerState(native);
+    const fromTfjs = await tfjs.getOptimizerState();
+    expect(fromTfjs.momentScale).toBeUndefined();
+    expect(fromTfjs.m[name]!.data).toEqual(truth.m[name]!.data);
+    expect(fromTfjs.v[name]!.data).toEqual(truth.v[name]!.data);
+
+    const back = new OrtEngine({ worker: false });
+    engines.push(back);
+    await back.init(spec, await engine.getParams(), config);
+    await back.setOptimizerState(fromTfjs);
+    const again = trueAdamMoments(await back.getOptimizerState());
+    for (const key of ['m', 'v'] as const) {
+      again[key][name]!.data.forEach((u, i) => expect(Math.abs(u - truth[key][name]!.data[i]!)).toBeLessThanOrEqual(2 ** -22 * Math.abs(truth[key][name]!.data[i]!)));
+    }
   });
 
   it('stepTerms reports core modelObjective of the step and updates exactly as step does', async () => {

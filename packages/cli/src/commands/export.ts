@@ -5,6 +5,7 @@ import { PRECISIONS, type Precision } from '@vae/core';
 import { exportModel, measurePrecisionError, readModelDirectory, type ProvenanceInput } from '@vae/onnx';
 import { onnxruntimeNodeBackend } from '@vae/runtime-node';
 import { loadCheckpoint, type LoadedCheckpoint } from '@vae/train';
+import { checkpointProvenance } from '../parity/checkpoint-provenance.js';
 
 interface ExportArgs {
   run: string;
@@ -25,18 +26,9 @@ async function gitCommit(): Promise<string | null> {
   }
 }
 
-/** Provenance of a checkpoint: dataset, epochs, seed, last validation ELBO, engine/backend, commit. */
+/** Provenance of a checkpoint (see `checkpointProvenance`) plus the source commit. */
 export async function provenanceOf(ckpt: LoadedCheckpoint): Promise<ProvenanceInput> {
-  const lastElbo = [...(ckpt.metrics ?? [])].reverse().find((m) => typeof m.valElbo === 'number' && Number.isFinite(m.valElbo));
-  return {
-    dataset: ckpt.config.dataset,
-    epochs: ckpt.epoch,
-    seed: ckpt.config.seed,
-    valElbo: lastElbo?.valElbo ?? null,
-    engine: ckpt.engine,
-    backend: ckpt.backend,
-    commit: await gitCommit(),
-  };
+  return { ...checkpointProvenance(ckpt), commit: await gitCommit() };
 }
 
 function kib(bytes: number): string {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { assertInteger, getLogger, type ModelManifest, type Precision } from '@vae/core';
 import { readModelDirectory } from '@vae/onnx';
+import { CheckpointMismatchError } from './checkpoint-provenance.js';
 import { errorStats, violations } from './metrics-impl.js';
 import type { OpenedRuntime, ParityRuntimeContext } from './parity-runtime.js';
 import { INPUT_SOURCES, buildParityInputs, type ImageRows, type InputSource, type ParityInputs } from './parity-inputs.js';
@@ -134,6 +135,7 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   try {
     ref = await runOne(reference, refCtx, inputs);
   } catch (err) {
+    if (err instanceof CheckpointMismatchError) throw err;
     const reason = message(err);
     problems.push(`reference ${reference} could not run: ${reason}`);
     results.push({ runtime: reference, deviceClass: RUNTIMES[reference].deviceClass, status: 'error', requested: true, reason, modelDir: refModelDir, outputs: [] });
@@ -151,6 +153,7 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     try {
       got = await runOne(name, ctx, inputs);
     } catch (err) {
+      if (err instanceof CheckpointMismatchError) throw err;
       const reason = message(err);
       if (asked) problems.push(`${name} was requested but could not run: ${reason}`);
       else log.info(`${name}: skipped (${reason.replace(/:?\s*\n\s*(?:-\s*)?/g, ': ')})`);

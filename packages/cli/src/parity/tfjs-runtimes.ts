@@ -1,4 +1,5 @@
 import { clampLogvar, sigmoidTensor, type DecodeResult, type EncodeResult, type Tensor } from '@vae/core';
+import { assertCheckpointBelongs } from './checkpoint-provenance.js';
 import type { OpenedRuntime, ParityRuntimeContext } from './parity-runtime.js';
 import { registerParityRuntime } from './runtime-registry.js';
 import { elboVia, logLikelihoodVia, type EncoderDecoder } from '@vae/core';
@@ -21,9 +22,7 @@ async function openTfjs(ctx: ParityRuntimeContext, backend: 'cpu' | 'wasm'): Pro
   }
   const train = await import('@vae/train');
   const checkpoint = await train.loadCheckpoint(ctx.runDir);
-  if (JSON.stringify(checkpoint.spec) !== JSON.stringify(ctx.manifest.spec)) {
-    throw new Error(`${ctx.runDir}: the checkpoint's model spec differs from the manifest's spec of ${ctx.modelDir}; not the run this model was exported from`);
-  }
+  await assertCheckpointBelongs(ctx.manifest, ctx.modelDir, checkpoint, ctx.runDir);
   const selection = await train.selectBackend(backend);
   if (selection.backend !== backend) throw new Error(`tfjs: expected backend ${backend}, got ${selection.backend}`);
   const { tf } = train;

@@ -214,14 +214,14 @@ export class OrtEngine implements Engine {
 
   async getOptimizerState(): Promise<AdamState> {
     const s = await this.call('getOptimizerState', null);
-    return { step: s.step, ...ADAM_DEFAULTS, m: s.m, v: s.v };
+    return { step: s.step, ...ADAM_DEFAULTS, m: s.m, v: s.v, ...(s.momentScale ? { momentScale: s.momentScale } : {}) };
   }
 
   async setOptimizerState(state: AdamState): Promise<void> {
     for (const key of ['beta1', 'beta2', 'epsilon'] as const) {
       if (state[key] !== ADAM_DEFAULTS[key]) throw new RangeError(`optimizer.${key}: expected ${ADAM_DEFAULTS[key]}, got ${state[key]}`);
     }
-    await this.call('setOptimizerState', { step: state.step, m: state.m, v: state.v });
+    await this.call('setOptimizerState', { step: state.step, m: state.m, v: state.v, ...(state.momentScale ? { momentScale: state.momentScale } : {}) });
   }
 
   dispose(): void {

@@ -60,6 +60,8 @@ export interface OrtAdamState {
   readonly step: number;
   readonly m: ParameterSet;
   readonly v: ParameterSet;
+  /** As in `AdamState`: `m`, `v` are the true moments divided by these (absent: true moments). */
+  readonly momentScale?: { readonly m: number; readonly v: number };
 }
 
 /** A device that could not be used, and why. */
@@ -247,13 +249,11 @@ export class OrtStepRunner {
     return this.result(out, kernel);
   }
 
-  private copySet(key: (name: string) => string, scale = 1): ParameterSet {
+  private copySet(key: (name: string) => string): ParameterSet {
     const out: ParameterSet = {};
     for (const name of this.names) {
       const t = this.state[key(name)]!;
-      const data = Float32Array.from(t.data as Float32Array);
-      if (scale !== 1) for (let i = 0; i < data.length; i++) data[i] = data[i]! * scale;
-      out[name] = { data, shape: [...t.dims] };
+      out[name] = { data: Float32Array.from(t.data as Float32Array), shape: [...t.dims] };
     }
     return out;
   }
@@ -263,22 +263,30 @@ export class OrtStepRunner {
     return this.copySet((n) => n);
   }
 
-  /** Copies of the (true, unscaled) Adam moments and the number of steps taken. */
+  /**
+   * Copies of the Adam moments exactly as the graph keeps them (scaled, see `adamMomentScales`; the
+   * scale is returned with them) and the number of steps taken: restoring them is bit-exact.
+   */
   getOptimizerState(): OrtAdamState {
     const scale = adamMomentScales(this.init.adam);
-    return { step: this.adamStep, m: this.copySet(N.m, scale.m), v: this.copySet(N.v, scale.v) };
+    return { step: this.adamStep, m: this.copySet(N.m), v: this.copySet(N.v), momentScale: { m: scale.m, v: scale.v } };
   }
 
-  /** Restores Adam moments and step count (e.g. from a checkpoint written by any engine). */
+  /**
+   * Restores Adam moments and step count (e.g. from a checkpoint written by any engine): moments
+   * stored in this graph's scale are adopted as they are, others are converted.
+   */
   setOptimizerState(state: OrtAdamState): void {
     validateParameters(this.spec, state.m, 'optimizer.m');
     validateParameters(this.spec, state.v, 'optimizer.v');
     if (!Number.isInteger(state.step) || state.step < 0) throw new RangeError(`optimizer.step: expected an integer ≥ 0, got ${String(state.step)}`);
     const scale = adamMomentScales(this.init.adam);
-    const scaled = (t: Tensor, by: number): ort.Tensor => new ort.Tensor('float32', Float32Array.from(t.data, (u) => u / by), [...t.shape]);
+    const from = state.momentScale ?? { m: 1, v: 1 };
+    const rescaled = (t: Tensor, by: number): ort.Tensor => new ort.Tensor('float32', by === 1 ? Float32Array.from(t.data) : Float32Array.from(t.data, (u) => Math.fround(u * by)), [...t.shape]);
+    const factor = (a: number, b: number): number => (a === b ? 1 : a / b);
     for (const name of this.names) {
-      this.state[N.m(name)] = scaled(state.m[name]!, scale.m);
-      this.state[N.v(name)] = scaled(state.v[name]!, scale.v);
+      this.state[N.m(name)] = rescaled(state.m[name]!, factor(from.m, scale.m));
+      this.state[N.v(name)] = rescaled(state.v[name]!, factor(from.v, scale.v));
     }
     this.adamStep = state.step;
   }

@@ -1,0 +1,21 @@
+/** Environment variable naming the fault point at which the process kills itself (tests only). */
+export const FAULT_POINT_ENV = 'VAE_FAULT_POINT';
+
+const hits = new Map<string, number>();
+
+/**
+ * Fault injection for crash-safety tests. When `VAE_FAULT_POINT` is `name` (or `name@N`: the N-th
+ * time this process reaches `name`, 1-based), the process sends itself SIGKILL here: no cleanup, no
+ * `finally`, no flushing, as a power cut or `kill -9` would. A no-op when the variable is unset.
+ */
+export function faultPoint(name: string): void {
+  const spec = process.env[FAULT_POINT_ENV];
+  if (!spec) return;
+  const at = spec.lastIndexOf('@');
+  const target = at > 0 ? spec.slice(0, at) : spec;
+  if (target !== name) return;
+  const count = (hits.get(name) ?? 0) + 1;
+  hits.set(name, count);
+  const wanted = at > 0 ? Number(spec.slice(at + 1)) : 1;
+  if (count === wanted) process.kill(process.pid, 'SIGKILL');
+}
