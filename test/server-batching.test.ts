@@ -145,7 +145,8 @@ describe('bounded queue and lifecycle', () => {
     expect((await getJson(`${base}/v2/health/ready`)).status).toBe(503);
     const res = await getJson(`${base}/v2/models/broken-encoder`);
     expect(res.status).toBe(503);
-    expect(res.body.error).toMatch(/got status failed \(model: expected a model directory/);
+    expect(res.body.error).toMatch(/^model: expected a loaded model, got status failed \(the model failed to load; the server log has the reason\) \(request id [0-9a-f]{8}-\w+\)$/);
+    expect(res.body.error).not.toMatch(/manifest/);
     await server.close();
   });
 });

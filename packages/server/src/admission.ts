@@ -1,0 +1,89 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { REQUEST_ID_HEADER } from './request-id.js';
+
+/** Limits checked by {@link Admission} when a request arrives, before its body is read. */
+export interface AdmissionLimits {
+  /** Most POST requests admitted and not yet answered. */
+  readonly maxInFlight: number;
+  /** Most request-body bytes (by `Content-Length`) admitted and not yet answered. */
+  readonly maxInFlightBytes: number;
+  /** Most requests on the heavy routes admitted and not yet answered (running + queued). */
+  readonly maxHeavy: number;
+  /** Bytes counted for a body without `Content-Length` (chunked): the body limit. */
+  readonly bodyLimit: number;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Early load shedding: decides on arrival, from the headers alone, whether a POST request gets in;
+ * a refused one is answered `503` + `Retry-After` straight from Node's request event, so an
+ * overloaded server spends microseconds on it instead of reading and parsing its body.
+ * GET requests (health, metadata, metrics) are never shed.
+ */
+export class Admission {
+  private inFlight = 0;
+  private bytes = 0;
+  private heavy = 0;
+  private closing = false;
+
+  constructor(
+    private readonly limits: AdmissionLimits,
+    private readonly isHeavy: (url: string) => boolean,
+    private readonly nextId: () => string,
+    private readonly onShed: (reason: 'busy' | 'bytes' | 'heavy' | 'closing') => void,
+  ) {}
+
+  /** Requests admitted and not yet answered. */
+  get depth(): number {
+    return this.inFlight;
+  }
+
+  /** From now on every request gets 503 with `Connection: close` (graceful shutdown). */
+  close(): void {
+    this.closing = true;
+  }
+
+  /** Wraps Fastify's request handler with the admission check. */
+  wrap(handler: Handler): Handler {
+    return (req, res) => {
+      if (this.closing) return this.refuse(req, res, 'closing', 'server: expected a running server, got one shutting down; retry on another instance');
+      if (req.method !== 'POST') return handler(req, res);
+      const declared = Number(req.headers['content-length']);
+      const size = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, this.limits.bodyLimit) : this.limits.bodyLimit;
+      const heavy = this.isHeavy(req.url ?? '');
+      if (heavy && this.heavy >= this.limits.maxHeavy) {
+        return this.refuse(req, res, 'heavy', `evaluation routes: expected at most ${this.limits.maxHeavy} requests running or queued, got one more; retry later`);
+      }
+      if (this.inFlight >= this.limits.maxInFlight) {
+        return this.refuse(req, res, 'busy', `server: expected at most ${this.limits.maxInFlight} requests in flight, got one more; retry later`);
+      }
+      if (this.inFlight > 0 && this.bytes + size > this.limits.maxInFlightBytes) {
+        return this.refuse(req, res, 'bytes', `server: expected at most ${this.limits.maxInFlightBytes} request bytes in flight, got ${this.bytes} + ${size}; retry later`);
+      }
+      this.inFlight++;
+      this.bytes += size;
+      if (heavy) this.heavy++;
+      res.once('close', () => {
+        this.inFlight--;
+        this.bytes -= size;
+        if (heavy) this.heavy--;
+      });
+      handler(req, res);
+    };
+  }
+
+  private refuse(_req: IncomingMessage, res: ServerResponse, reason: 'busy' | 'bytes' | 'heavy' | 'closing', message: string): void {
+    this.onShed(reason);
+    const id = this.nextId();
+    const body = JSON.stringify({ error: `${message} (request id ${id})` });
+    const headers: Record<string, string> = {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      'retry-after': '1',
+      [REQUEST_ID_HEADER]: id,
+    };
+    if (reason === 'closing') headers.connection = 'close';
+    res.writeHead(503, headers).end(body);
+  }
+}
