@@ -36,3 +36,53 @@ export function metricValue(text: string, name: string, match: Record<string, st
   }
   return undefined;
 }
+
+/**
+ * Writes `text` to a raw TCP connection to `base` and resolves with everything the server sends
+ * until it closes the connection, or until `untilMatch` matches what arrived (then it closes).
+ */
+export async function rawExchange(base: string, text: string, untilMatch?: RegExp): Promise<string> {
+  const { connect } = await import('node:net');
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    let got = '';
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(text));
+    socket.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      if (untilMatch?.test(got)) {
+        socket.destroy();
+        resolve(got);
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(got));
+  });
+}
+
+/** Status code and parsed JSON body of a raw HTTP/1.1 response text. */
+export function parseRawResponse(text: string): { status: number; headers: Record<string, string>; body: any } {
+  const [head, ...rest] = text.split('\r\n\r\n');
+  const [statusLine, ...lines] = head!.split('\r\n');
+  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  const body = rest.join('\r\n\r\n');
+  return { status: Number(statusLine!.split(' ')[1]), headers, body: body.length ? JSON.parse(body) : null };
+}
+
+/** One request through `node:http` (any method and headers, `Host` included); the body parsed as JSON when there is one. */
+export async function httpRequest(
+  base: string,
+  o: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any }> {
+  const { request } = await import('node:http');
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, method: o.method ?? 'GET', path: o.path, headers: o.headers ?? {} }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text.length ? JSON.parse(text) : null }));
+    });
+    req.on('error', reject);
+    req.end(o.body);
+  });
+}

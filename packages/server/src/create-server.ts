@@ -177,7 +177,7 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
 
   // Bodies with binary tensor data (JSON header + raw bytes) arrive as a Buffer; plain JSON is parsed
   // here so syntax errors and prototype-poisoning keys get precise messages.
-  app.removeContentTypeParser('application/json');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     if (request.headers[INFERENCE_HEADER] !== undefined) return done(null, body);
     try {
