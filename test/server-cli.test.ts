@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { exportTinyModel, syntheticImages } from './runtime-node-fixtures.js';
-import { getJson, metricValue, postJson, v2Input } from './server-fixtures.js';
+import { getJson, postJson, v2Input, waitForQueueDepth } from './server-fixtures.js';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '../packages/cli/bin/vae.js');
 
@@ -29,11 +29,7 @@ describe('vae serve', () => {
     expect(stdout).toMatch(/serving cli-tiny-encoder and cli-tiny-decoder on cpu/);
     expect(await getJson(`${base}/v2/health/ready`)).toEqual({ status: 200, body: { ready: true } });
     const inflight = postJson(`${base}/v2/models/cli-tiny-encoder/infer`, { id: 'last', inputs: [v2Input('x', syntheticImages(1))] });
-    for (;;) {
-      const text = await (await fetch(`${base}/metrics`)).text();
-      if (metricValue(text, 'vae_queue_depth', { model: 'cli-tiny-encoder' }) === 1) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitForQueueDepth(base, 'cli-tiny-encoder', 1);
     proc.kill('SIGTERM');
     const res = await inflight;
     expect(res.status).toBe(200);

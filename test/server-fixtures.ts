@@ -86,3 +86,12 @@ export async function httpRequest(
     req.end(o.body);
   });
 }
+
+/** Polls `/metrics` until `vae_queue_depth{model=name}` equals `depth`. */
+export async function waitForQueueDepth(base: string, name: string, depth: number, headers: Record<string, string> = {}): Promise<void> {
+  for (;;) {
+    const text = await (await fetch(`${base}/metrics`, { headers })).text();
+    if (metricValue(text, 'vae_queue_depth', { model: name }) === depth) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

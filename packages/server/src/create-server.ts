@@ -296,6 +296,7 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
 
   app.get('/metrics', async (_req, reply) => {
     for (const [name, ep] of Object.entries(state.endpoints)) metrics.queueDepth.set({ model: name }, ep.batcher.depth);
+    metrics.queueDepth.set({ model: 'evaluations' }, evaluations.depth);
     return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 

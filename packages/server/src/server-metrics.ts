@@ -49,7 +49,7 @@ export function createServerMetrics(o: { readonly defaultMetrics?: boolean } = {
     }),
     queueDepth: new Gauge({
       name: 'vae_queue_depth',
-      help: 'Requests waiting or running per model',
+      help: 'Requests waiting or running per model (model="evaluations": the /api/elbo and /api/log-likelihood queue)',
       labelNames: ['model'] as const,
       registers: [registry],
     }),
