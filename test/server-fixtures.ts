@@ -95,3 +95,32 @@ export async function waitForQueueDepth(base: string, name: string, depth: numbe
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/** A `vae serve` child process (the real CLI) and the base URL it printed. */
+export interface ServeProcess {
+  readonly proc: import('node:child_process').ChildProcess;
+  readonly base: string;
+  readonly exited: Promise<number | null>;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+}
+
+/** Starts `vae serve <args>`; resolves once it prints its URL, rejects (with its stderr) if it exits first. */
+export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ServeProcess> {
+  const { spawn } = await import('node:child_process');
+  const bin = new URL('../packages/cli/bin/vae.js', import.meta.url).pathname;
+  const proc = spawn(process.execPath, [bin, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let stdout = '';
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const base = await new Promise<string>((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const m = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then((code) => reject(Object.assign(new Error(`vae serve exited with ${code}: ${stderr}`), { code, stderr, stdout })));
+  });
+  return { proc, base, exited, stdout: () => stdout, stderr: () => stderr };
+}
