@@ -98,8 +98,7 @@ describe('methods and the error shape', () => {
         expect(logged.some((m) => m.includes(`request ${id}`) && m.includes('model was released'))).toBe(true);
       });
     } finally {
-      setLogSink(undefined);
-      setLogLevel('warn');
+      setLogSink((level, scope, message) => process.stderr.write(`${level}: [${scope}] ${message}\n`));
     }
   });
 });
