@@ -39,6 +39,7 @@ describe('early shedding: 503 + Retry-After decided from the headers, before the
       const res = parseRawResponse(await rawExchange(base, announced('/v2/models/tiny-encoder/infer', 1_000_000), untilBody));
       expect(res.status).toBe(503);
       expect(res.headers['retry-after']).toBe('1');
+      expect(res.headers.connection).toBe('close');
       expect(res.body.error).toBe(`server: expected at most 1 requests in flight, got one more; retry later (request id ${res.headers['x-request-id']})`);
       expect(await getJson(`${base}/v2/health/ready`)).toEqual({ status: 200, body: { ready: true } });
       const text = await (await fetch(`${base}/metrics`)).text();
