@@ -62,6 +62,31 @@ describe('early shedding: 503 + Retry-After decided from the headers, before the
   });
 });
 
+describe('admission bookkeeping', () => {
+  it('frees the slots of pipelined requests whose client went away before their answers', async () => {
+    await withServer({ maxInFlight: 4, batching: { maxBatchSize: 1000, maxQueueDelayMs: 200 } }, async (base) => {
+      const body = JSON.stringify({ inputs: [v2Input('x', x)] });
+      const one = `POST /v2/models/tiny-encoder/infer HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+      for (let round = 0; round < 3; round++) {
+        // Four pipelined requests are admitted and queued; the client hangs up before any answer.
+        const { connect } = await import('node:net');
+        const url = new URL(base);
+        await new Promise<void>((resolve) => {
+          const socket = connect(Number(url.port), url.hostname, () => socket.write(one.repeat(4)));
+          setTimeout(() => {
+            socket.destroy();
+            resolve();
+          }, 50);
+        });
+        await new Promise((r) => setTimeout(r, 400));
+      }
+      // Every slot is free again: four concurrent requests are all admitted.
+      const res = await Promise.all(Array.from({ length: 4 }, () => postJson(`${base}/v2/models/tiny-encoder/infer`, { inputs: [v2Input('x', x)] })));
+      expect(res.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    });
+  });
+});
+
 describe('evaluation routes: work budget, chunk bound, own queue, deadline', () => {
   it('refuses the 64 rows × 5000 samples × chunkSize 5000 request with 400 and bounds chunkSize by rows', async () => {
     await withServer({}, async (base) => {

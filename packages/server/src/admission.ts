@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { REQUEST_ID_HEADER } from './request-id.js';
 
 /** Limits checked by {@link Admission} when a request arrives, before its body is read. */
@@ -27,6 +28,7 @@ export class Admission {
   private bytes = 0;
   private heavy = 0;
   private closing = false;
+  private readonly bySocket = new WeakMap<Socket, Set<() => void>>();
 
   constructor(
     private readonly limits: AdmissionLimits,
@@ -65,13 +67,34 @@ export class Admission {
       this.inFlight++;
       this.bytes += size;
       if (heavy) this.heavy++;
-      res.once('close', () => {
+      // A response queued behind another on a pipelined connection that then closes never emits
+      // 'close' itself: the socket's 'close' releases it too (one listener per socket).
+      const onSocket = this.admittedOn(req.socket);
+      const release = (): void => {
+        if (!onSocket.delete(release)) return;
         this.inFlight--;
         this.bytes -= size;
         if (heavy) this.heavy--;
-      });
+        res.off('close', release);
+      };
+      onSocket.add(release);
+      res.once('close', release);
       handler(req, res);
     };
+  }
+
+  /** Releases of the requests admitted on `socket` and not yet answered. */
+  private admittedOn(socket: Socket): Set<() => void> {
+    let set = this.bySocket.get(socket);
+    if (!set) {
+      const releases = new Set<() => void>();
+      socket.once('close', () => {
+        for (const release of [...releases]) release();
+      });
+      this.bySocket.set(socket, releases);
+      set = releases;
+    }
+    return set;
   }
 
   private refuse(res: ServerResponse, reason: 'busy' | 'bytes' | 'heavy' | 'closing', message: string): void {
