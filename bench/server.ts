@@ -6,7 +6,12 @@
  * bytes). The WebGPU rows (SwiftShader here: ~0.1 s per run) show batching on a device with a high
  * cost per run.
  *
+ * Then, on one CPU server child with default limits: successful throughput under overload (512
+ * connections × 8 pipelined) against the unsaturated rate (64 connections), and the heavy
+ * log-likelihood request's RSS (before / peak / after) with concurrent health-probe latency.
+ *
  *   tsx bench/server.ts [--model models/mnist-vae] [--seconds 10] [--rounds 3] [--connections 64] [--devices cpu,webgpu]
+ *                       [--sections batching,overload,heavy]
  *
  * Without `models/mnist-vae` a 784-400-20 VAE with seeded random weights is exported to a temp dir.
  * Writes bench/server-results.json.
@@ -21,6 +26,7 @@ import { Rng, setLogLevel } from '@vae/core';
 import { loadModel } from '@vae/runtime-node';
 import { createVaeServer, type BatchingOptions } from '@vae/server';
 import { benchModel } from './lib/bench-model.js';
+import { measureHeavy, measureOverload } from './lib/server-stress.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 function arg(name: string, fallback: string): string {
@@ -52,10 +58,10 @@ async function modelDir(): Promise<{ dir: string; source: string }> {
   return { dir: m.dir, source: m.label };
 }
 
-function startChild(config: ChildConfig): Promise<{ proc: ChildProcess; url: string; name: string }> {
+function startChild(config: ChildConfig): Promise<{ proc: ChildProcess; url: string; name: string; pid: number }> {
   const proc = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify(config)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolvePromise, reject) => {
-    proc.once('message', (m: { url: string; name: string }) => resolvePromise({ proc, ...m }));
+    proc.once('message', (m: { url: string; name: string }) => resolvePromise({ proc, pid: proc.pid!, ...m }));
     proc.once('exit', (code) => reject(new Error(`server child exited with code ${code}`)));
   });
 }
@@ -90,16 +96,17 @@ async function main(): Promise<void> {
     },
   };
   const devices = arg('devices', 'cpu,webgpu').split(',') as ('cpu' | 'webgpu')[];
+  const sections = arg('sections', 'batching,overload,heavy').split(',');
   out(`server benchmark: ${source}`);
   out(`${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${connections} connections, ${seconds}s per configuration; bodies: JSON ${jsonBody.length} B, binary ${payloads.binary.body.length} B (1 image)`);
 
   const off: Partial<BatchingOptions> = { enabled: false };
   const on: Partial<BatchingOptions> = { enabled: true, maxBatchSize: 256, maxQueueDelayMs: 2 };
   const configs: { device: 'cpu' | 'webgpu'; payload: 'json' | 'binary'; batching: Partial<BatchingOptions> }[] = [];
-  if (devices.includes('cpu')) {
+  if (devices.includes('cpu') && sections.includes('batching')) {
     for (const payload of ['json', 'binary'] as const) configs.push({ device: 'cpu', payload, batching: off }, { device: 'cpu', payload, batching: on });
   }
-  if (devices.includes('webgpu')) configs.push({ device: 'webgpu', payload: 'binary', batching: off }, { device: 'webgpu', payload: 'binary', batching: on });
+  if (devices.includes('webgpu') && sections.includes('batching')) configs.push({ device: 'webgpu', payload: 'binary', batching: off }, { device: 'webgpu', payload: 'binary', batching: on });
   const label = (c: (typeof configs)[number]) =>
     `${c.device} ${c.payload} ${c.batching.enabled ? `batching (≤${c.batching.maxBatchSize}, ${c.batching.maxQueueDelayMs} ms)` : 'one run/request'}`;
 
@@ -198,6 +205,19 @@ async function main(): Promise<void> {
       if (ratios.length > 0) speedups[`${device}/${payload}`] = median(ratios);
     }
   }
+  // Overload and heavy requests: one CPU child with the server's default limits.
+  let stress: { overload?: Awaited<ReturnType<typeof measureOverload>>; heavy?: Awaited<ReturnType<typeof measureHeavy>> } = {};
+  if (sections.includes('overload') || sections.includes('heavy')) {
+    const child = await startChild({ dir, device: 'cpu', batching: {} });
+    try {
+      if (sections.includes('overload')) stress = { ...stress, overload: await measureOverload(child, jsonBody, seconds, rounds) };
+      const rows = (n: number) => Array.from({ length: n }, () => Array.from({ length: 784 }, () => Math.floor(rng.uniform() * 256) / 255));
+      if (sections.includes('heavy')) stress = { ...stress, heavy: await measureHeavy(child, rows) };
+    } finally {
+      child.proc.kill('SIGTERM');
+      await new Promise((r) => child.proc.once('exit', r));
+    }
+  }
   const report = {
     benchmark: 'server',
     date: new Date().toISOString(),
@@ -210,7 +230,8 @@ async function main(): Promise<void> {
     requestBodyBytes: { json: jsonBody.length, binary: payloads.binary.body.length },
     results,
     batchingSpeedup: speedups,
-    goals: { batchingSpeedupAtLeast: 5, p99MsAtMost: 50 },
+    ...stress,
+    goals: { batchingSpeedupAtLeast: 5, p99MsAtMost: 50, overloadSuccessRatioAtLeast: 0.8 },
   };
   const file = join(here, 'server-results.json');
   await writeFile(`${file}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
@@ -226,6 +247,20 @@ async function main(): Promise<void> {
     );
   }
   for (const [k, v] of Object.entries(speedups)) out(`batching speedup ${k} (on / off): ×${v.toFixed(2)}`);
+  if (stress.overload) {
+    for (const { unsaturated: u, overload: o, ratio } of stress.overload.rounds) {
+      out(
+        `unsaturated (64 conn) ${Math.round(u.successPerSecond)} ok/s, p99 ${u.latencyMs.p99} ms | overload (512 conn × 8 pipelined) ${Math.round(o.successPerSecond)} ok/s ` +
+          `(${o.status503} × 503, ${o.otherNon2xx} other non-2xx, ${o.errors} errors), p99 ${o.latencyMs.p99} ms | ratio ${ratio.toFixed(2)}`,
+      );
+    }
+    out(`overload / unsaturated successful throughput: median ratio ${stress.overload.ratio.toFixed(2)} (goal ≥ 0.8)`);
+  }
+  if (stress.heavy) {
+    for (const [k, f] of Object.entries(stress.heavy)) {
+      out(`heavy ${k}: ${f.status} in ${f.seconds.toFixed(1)} s; RSS ${f.rssMiB.before.toFixed(0)} → peak ${f.rssMiB.peak.toFixed(0)} → ${f.rssMiB.after.toFixed(0)} MiB; ${f.probes.ok}/${f.probes.count} probes ok, p50 ${f.probes.p50Ms.toFixed(0)} ms, max ${f.probes.maxMs.toFixed(0)} ms`);
+    }
+  }
   out(`wrote ${file}`);
 }
 

@@ -3,7 +3,7 @@ import { setLogLevel, type VaeModel } from '@vae/core';
 import { loadModel } from '@vae/runtime-node';
 import { createVaeServer, type VaeServer } from '@vae/server';
 import { exportTinyModel, row, syntheticImages } from './runtime-node-fixtures.js';
-import { getJson, metricValue, postJson, v2Input } from './server-fixtures.js';
+import { getJson, metricValue, postJson, v2Input, waitForQueueDepth } from './server-fixtures.js';
 
 let dir: string;
 let model: VaeModel;
@@ -24,14 +24,6 @@ async function withServer<T>(options: Parameters<typeof createVaeServer>[0], fn:
     return await fn(base, server);
   } finally {
     await server.close();
-  }
-}
-
-async function waitForQueueDepth(base: string, name: string, depth: number): Promise<void> {
-  for (;;) {
-    const text = await (await fetch(`${base}/metrics`)).text();
-    if (metricValue(text, 'vae_queue_depth', { model: name }) === depth) return;
-    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
@@ -145,7 +137,8 @@ describe('bounded queue and lifecycle', () => {
     expect((await getJson(`${base}/v2/health/ready`)).status).toBe(503);
     const res = await getJson(`${base}/v2/models/broken-encoder`);
     expect(res.status).toBe(503);
-    expect(res.body.error).toMatch(/got status failed \(model: expected a model directory/);
+    expect(res.body.error).toMatch(/^model: expected a loaded model, got status failed \(the model failed to load; the server log has the reason\) \(request id [0-9a-f]{8}-\w+\)$/);
+    expect(res.body.error).not.toMatch(/manifest/);
     await server.close();
   });
 });

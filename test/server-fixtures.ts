@@ -36,3 +36,91 @@ export function metricValue(text: string, name: string, match: Record<string, st
   }
   return undefined;
 }
+
+/**
+ * Writes `text` to a raw TCP connection to `base` and resolves with everything the server sends
+ * until it closes the connection, or until `untilMatch` matches what arrived (then it closes).
+ */
+export async function rawExchange(base: string, text: string, untilMatch?: RegExp): Promise<string> {
+  const { connect } = await import('node:net');
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    let got = '';
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(text));
+    socket.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      if (untilMatch?.test(got)) {
+        socket.destroy();
+        resolve(got);
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(got));
+  });
+}
+
+/** Status code and parsed JSON body of a raw HTTP/1.1 response text. */
+export function parseRawResponse(text: string): { status: number; headers: Record<string, string>; body: any } {
+  const [head, ...rest] = text.split('\r\n\r\n');
+  const [statusLine, ...lines] = head!.split('\r\n');
+  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  const body = rest.join('\r\n\r\n');
+  return { status: Number(statusLine!.split(' ')[1]), headers, body: body.length ? JSON.parse(body) : null };
+}
+
+/** One request through `node:http` (any method and headers, `Host` included); the body parsed as JSON when there is one. */
+export async function httpRequest(
+  base: string,
+  o: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any }> {
+  const { request } = await import('node:http');
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, method: o.method ?? 'GET', path: o.path, headers: o.headers ?? {} }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text.length ? JSON.parse(text) : null }));
+    });
+    req.on('error', reject);
+    req.end(o.body);
+  });
+}
+
+/** Polls `/metrics` until `vae_queue_depth{model=name}` equals `depth`. */
+export async function waitForQueueDepth(base: string, name: string, depth: number, headers: Record<string, string> = {}): Promise<void> {
+  for (;;) {
+    const text = await (await fetch(`${base}/metrics`, { headers })).text();
+    if (metricValue(text, 'vae_queue_depth', { model: name }) === depth) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A `vae serve` child process (the real CLI) and the base URL it printed. */
+export interface ServeProcess {
+  readonly proc: import('node:child_process').ChildProcess;
+  readonly base: string;
+  readonly exited: Promise<number | null>;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+}
+
+/** Starts `vae serve <args>`; resolves once it prints its URL, rejects (with its stderr) if it exits first. */
+export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ServeProcess> {
+  const { spawn } = await import('node:child_process');
+  const bin = new URL('../packages/cli/bin/vae.js', import.meta.url).pathname;
+  const proc = spawn(process.execPath, [bin, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let stdout = '';
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const base = await new Promise<string>((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const m = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then((code) => reject(Object.assign(new Error(`vae serve exited with ${code}: ${stderr}`), { code, stderr, stdout })));
+  });
+  return { proc, base, exited, stdout: () => stdout, stderr: () => stderr };
+}

@@ -203,7 +203,7 @@ describe('binary tensor data extension', () => {
     nan[5] = Number.NaN;
     const bad = await fetch(`${base}/v2/models/tiny-encoder/infer`, binaryRequest({ inputs: [{ name: 'x', shape: [3, 784], datatype: 'FP32', parameters: { binary_data_size: 9408 } }] }, [nan]));
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toMatch(/inputs\[0\] \(binary\): expected finite numbers, got NaN at flat index 5/);
+    expect((await bad.json()).error).toMatch(/^inputs\[0\]\.data \(binary\)\[5\]: expected a finite number, got NaN$/);
   });
 });
 

@@ -1,13 +1,18 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { Rng, getLogger, samplePrior, type Tensor, type VaeModel } from '@vae/core';
+import { STATUS_CODES, createServer } from 'node:http';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { getLogger, type VaeModel } from '@vae/core';
+import { Admission } from './admission.js';
+import { isEvaluationRoute, registerApiRoutes } from './api-routes.js';
+import { Guards, LOOPBACK_HOSTS, RouteMethods, isLoopback } from './http-guards.js';
 import { HttpError, badRequest } from './http-error.js';
-import { MicroBatcher } from './micro-batcher.js';
-import { V2_VERSION, createModelEndpoints, type BatchingOptions, type ModelEndpoint, type NamedTensors } from './model-endpoints.js';
+import { parseJsonBody } from './json-body.js';
+import { V2_VERSION, createModelEndpoints, type BatchingOptions, type ModelEndpoint } from './model-endpoints.js';
+import { REQUEST_ID_HEADER, createRequestIds } from './request-id.js';
 import { createServerMetrics, type ServerMetrics } from './server-metrics.js';
-import { SERVER_DEFAULTS, type VaeServerOptions } from './server-options.js';
-import { intField, numberField, parseRows, toRows } from './json-tensors.js';
+import { SERVER_DEFAULTS, type EvaluationLimits, type VaeServerOptions } from './server-options.js';
 import { float32Bytes, outputTensor, parseInferRequest, type V2InferResponse } from './v2-protocol.js';
 import { splitBinaryBody } from './v2-binary.js';
+import { WorkQueue } from './work-queue.js';
 
 const log = getLogger('server');
 
@@ -33,33 +38,85 @@ interface State {
   model: VaeModel | undefined;
   name: string | undefined;
   endpoints: Record<string, ModelEndpoint>;
-  evaluations: MicroBatcher<() => Promise<unknown>, unknown> | undefined;
   status: 'loading' | 'ready' | 'failed' | 'closing';
-  failure?: string;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+function positiveInteger(value: number, key: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${key}: expected a positive integer, got ${String(value)}`);
+  return value;
+}
+
+/** Fastify's own 4xx errors, reworded as `field: expected …, got …`. */
+function frameworkMessage(err: FastifyError, request: FastifyRequest, bodyLimit: number): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': {
+      const size = request.headers['content-length'];
+      return `body: expected at most ${bodyLimit} bytes, got ${size === undefined ? 'more' : `${size} bytes`}`;
+    }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return `content-type: expected application/json or application/octet-stream, got ${JSON.stringify(request.headers['content-type'] ?? null)}`;
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'body: expected a JSON document, got an empty body';
+    case 'FST_ERR_BAD_URL':
+      return `url: expected a valid percent-encoded path, got ${JSON.stringify(request.raw.url ?? '')}`;
+    default:
+      return `request: ${err.message}`;
+  }
+}
+
 /**
  * An Open Inference Protocol (KServe V2) REST server over a {@link VaeModel}: health, server and
  * model metadata, `infer` for `<name>-encoder` and `<name>-decoder` with dynamic micro-batching,
  * convenience routes under `/api`, and Prometheus metrics at `/metrics`.
+ *
+ * Hardening: POST requests are admitted or shed (503 + Retry-After) before their body is read;
+ * every request is validated (finite as float32) before it joins a batch; evaluation routes run in
+ * their own bounded queue with a work budget and a deadline; `Host` allow-list, optional bearer
+ * token, CORS only when asked; every error is `{"error": "…"}`, 5xx with a request id.
  */
 export function createVaeServer(options: VaeServerOptions): VaeServer {
   if (!isRecord(options) || (typeof options.model !== 'function' && !isRecord(options.model))) {
     throw new TypeError(`options.model: expected a VaeModel or a factory returning one, got ${isRecord(options) ? typeof options.model : String(options)}`);
   }
   const batching: BatchingOptions = { ...SERVER_DEFAULTS.batching, ...options.batching };
+  const limits: EvaluationLimits = { ...SERVER_DEFAULTS.evaluation, ...options.evaluation };
   const bodyLimit = options.bodyLimit ?? SERVER_DEFAULTS.bodyLimit;
   const maxRows = options.maxRowsPerRequest ?? SERVER_DEFAULTS.maxRowsPerRequest;
   const maxSamples = options.maxSamples ?? SERVER_DEFAULTS.maxSamples;
+  const headersTimeoutMs = positiveInteger(options.headersTimeoutMs ?? SERVER_DEFAULTS.headersTimeoutMs, 'headersTimeoutMs');
+  const receiveTimeoutMs = positiveInteger(options.receiveTimeoutMs ?? SERVER_DEFAULTS.receiveTimeoutMs, 'receiveTimeoutMs');
+  if (headersTimeoutMs > receiveTimeoutMs) throw new RangeError(`headersTimeoutMs: expected at most receiveTimeoutMs (${receiveTimeoutMs}), got ${headersTimeoutMs}`);
+  for (const key of ['maxWorkRows', 'maxChunkRows'] as const) positiveInteger(limits[key], `evaluation.${key}`);
   const isFactory = typeof options.model === 'function';
   if (isFactory && options.name === undefined) throw new TypeError('options.name: expected a model name when options.model is a factory, got undefined');
   const ownsModel = options.ownsModel ?? isFactory;
   const metrics = createServerMetrics({ defaultMetrics: options.defaultMetrics ?? true });
-  const state: State = { model: undefined, name: options.name, endpoints: {}, evaluations: undefined, status: 'loading' };
+  const state: State = { model: undefined, name: options.name, endpoints: {}, status: 'loading' };
+  const evaluations = new WorkQueue({
+    maxConcurrent: limits.maxConcurrent,
+    maxQueued: limits.maxQueued,
+    timeoutMs: positiveInteger(options.requestTimeoutMs ?? SERVER_DEFAULTS.requestTimeoutMs, 'requestTimeoutMs'),
+  });
+  const nextId = createRequestIds();
+  const admission = new Admission(
+    {
+      maxInFlight: positiveInteger(options.maxInFlight ?? SERVER_DEFAULTS.maxInFlight, 'maxInFlight'),
+      maxInFlightBytes: positiveInteger(options.maxInFlightBytes ?? SERVER_DEFAULTS.maxInFlightBytes, 'maxInFlightBytes'),
+      maxHeavy: limits.maxConcurrent + limits.maxQueued,
+      bodyLimit,
+    },
+    isEvaluationRoute,
+    nextId,
+    (reason) => metrics.shed.inc({ reason }),
+  );
+  const guards = new Guards({
+    ...(options.authToken === undefined ? {} : { authToken: options.authToken }),
+    ...(options.cors === undefined ? {} : { cors: options.cors }),
+  });
 
   const attach = (model: VaeModel): void => {
     const name = options.name ?? model.manifest.name;
@@ -68,14 +125,6 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
     state.endpoints = createModelEndpoints(model, name, batching, (graph, rows, requests) => {
       metrics.batchRows.observe({ model: `${name}-${graph}` }, rows);
       metrics.batchRequests.observe({ model: `${name}-${graph}` }, requests);
-    });
-    state.evaluations = new MicroBatcher<() => Promise<unknown>, unknown>({
-      enabled: false,
-      maxBatchSize: 1,
-      maxQueueDelayMs: 0,
-      maxQueueSize: Math.max(1, Math.ceil(batching.maxQueueSize / 16)),
-      rows: () => 1,
-      run: async ([job]) => [await job!()],
     });
     state.status = 'ready';
   };
@@ -89,31 +138,62 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
         },
         (err: unknown) => {
           state.status = 'failed';
-          state.failure = err instanceof Error ? err.message : String(err);
-          log.error(`model failed to load: ${state.failure}`);
+          log.error(`model failed to load: ${err instanceof Error ? err.message : String(err)}`);
           throw err;
         },
       )
     : Promise.resolve(attach(options.model as VaeModel));
   ready.catch(() => undefined);
 
-  const app = Fastify({ logger: false, bodyLimit, return503OnClosing: true, forceCloseConnections: 'idle' });
+  const app = Fastify({
+    logger: false,
+    bodyLimit,
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    genReqId: () => nextId(),
+    requestIdHeader: false,
+    // Node's own timeouts, checked every second: slow clients are cut off with 408.
+    serverFactory: (handler) =>
+      createServer({ headersTimeout: headersTimeoutMs, requestTimeout: receiveTimeoutMs, connectionsCheckingInterval: 1000 }, admission.wrap(handler)),
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, message] =
+        err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, `request: expected the headers within ${headersTimeoutMs} ms and the whole request within ${receiveTimeoutMs} ms, got neither in time`]
+          : err.code === 'HPE_HEADER_OVERFLOW'
+            ? [431, 'headers: expected at most 16 KiB of request headers, got more']
+            : [400, `request: expected a well-formed HTTP/1.1 request, got a parse error (${err.code ?? 'unknown'})`];
+      const body = JSON.stringify({ error: message });
+      if (socket.writable) socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      else socket.destroy();
+    },
+    frameworkErrors: (err, request, reply) => {
+      void send(request, reply, new HttpError(400, frameworkMessage(err, request, bodyLimit)));
+    },
+  });
+  const routes = new RouteMethods();
+  routes.install(app);
+  guards.install(app);
 
   // Bodies with binary tensor data (JSON header + raw bytes) arrive as a Buffer; plain JSON is parsed
-  // by Fastify's default (prototype-poisoning-safe) parser.
-  const jsonParser = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  // here so syntax errors and prototype-poisoning keys get precise messages.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     if (request.headers[INFERENCE_HEADER] !== undefined) return done(null, body);
-    return jsonParser(request, (body as Buffer).toString('utf8'), done);
+    try {
+      done(null, parseJsonBody((body as Buffer).toString('utf8')));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
   });
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  const requireReady = (): { model: VaeModel; endpoints: Record<string, ModelEndpoint> } => {
+  const requireReady = (): { model: VaeModel; endpoints: Record<string, ModelEndpoint>; name: string } => {
     if (state.status !== 'ready' || !state.model) {
-      throw new HttpError(503, `model: expected a loaded model, got status ${state.status}${state.failure ? ` (${state.failure})` : ''}`, { 'retry-after': '1' });
+      const why = state.status === 'failed' ? 'the model failed to load; the server log has the reason' : 'retry shortly';
+      throw new HttpError(503, `model: expected a loaded model, got status ${state.status} (${why})`, { 'retry-after': '1' });
     }
-    return { model: state.model, endpoints: state.endpoints };
+    return { model: state.model, endpoints: state.endpoints, name: state.name! };
   };
   const endpointFor = (name: string, version?: string): ModelEndpoint => {
     const { endpoints } = requireReady();
@@ -124,26 +204,33 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
     }
     return ep;
   };
-  const send = (reply: FastifyReply, err: HttpError): FastifyReply => {
+  /** Sends `{"error": message}`; a 5xx message also names the request id (the log has the details). */
+  const send = (request: FastifyRequest, reply: FastifyReply, err: HttpError): FastifyReply => {
     for (const [k, v] of Object.entries(err.headers)) void reply.header(k, v);
-    return reply.code(err.statusCode).send({ error: err.message });
+    const message = err.statusCode >= 500 ? `${err.message} (request id ${request.id})` : err.message;
+    return reply.code(err.statusCode).send({ error: message });
   };
 
   app.setErrorHandler((err: FastifyError | HttpError | Error, request, reply) => {
-    if (err instanceof HttpError) return send(reply, err);
-    const code = (err as FastifyError).code;
+    if (err instanceof HttpError) return send(request, reply, err);
     const status = (err as FastifyError).statusCode;
-    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      const size = request.headers['content-length'];
-      return send(reply, new HttpError(413, `body: expected at most ${bodyLimit} bytes, got ${size === undefined ? 'more' : `${size} bytes`}`));
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return send(request, reply, new HttpError(status, frameworkMessage(err as FastifyError, request, bodyLimit)));
     }
-    if (typeof status === 'number' && status >= 400 && status < 500) return send(reply, new HttpError(status, `body: ${err.message}`));
-    if (err instanceof RangeError || err instanceof TypeError) return send(reply, badRequest(err.message));
-    log.error(`request failed: ${err.message}`);
-    return send(reply, new HttpError(500, err.message));
+    if (err instanceof RangeError || err instanceof TypeError) return send(request, reply, badRequest(err.message));
+    log.error(`request ${request.id} (${request.method} ${request.url}) failed: ${err.stack ?? err.message}`);
+    return send(request, reply, new HttpError(500, 'internal error: the request failed on the server; the server log has the details'));
   });
-  app.setNotFoundHandler((request, reply) => send(reply, new HttpError(404, `route: expected a known route (see GET /v2), got ${request.method} ${request.url.split('?')[0]}`)));
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allow = routes.allowed(path);
+    if (allow.length > 0) {
+      return send(request, reply, new HttpError(405, `method: expected ${allow.join('|')} for ${path}, got ${request.method}`, { allow: allow.join(', ') }));
+    }
+    return send(request, reply, new HttpError(404, `route: expected a known route (see GET /v2), got ${request.method} ${path}`));
+  });
+  app.addHook('onSend', (request, reply, payload, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
     if (state.status === 'closing') void reply.header('connection', 'close');
     done(null, payload);
   });
@@ -205,87 +292,11 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
   app.post<{ Params: { name: string } }>('/v2/models/:name/infer', infer);
   app.post<{ Params: { name: string; version: string } }>('/v2/models/:name/versions/:version/infer', infer);
 
-  // Convenience routes.
-  const bodyOf = (body: unknown): Record<string, unknown> => {
-    if (!isRecord(body)) throw badRequest('body: expected a JSON object, got ' + (Array.isArray(body) ? 'an array' : typeof body));
-    return body;
-  };
-  const labels = (model: VaeModel, body: Record<string, unknown>, rows: number): Tensor | undefined => {
-    if (model.numClasses === 0) {
-      if (body.y !== undefined) throw badRequest(`y: expected no labels for unconditional kind ${model.manifest.kind}, got ${typeof body.y}`);
-      return undefined;
-    }
-    const y = parseRows(body.y, model.numClasses, 'y', maxRows);
-    if (y.shape[0] !== rows) throw badRequest(`y: expected ${rows} rows (one per input), got ${y.shape[0]}`);
-    return y;
-  };
-  type Endpoints = Record<string, ModelEndpoint>;
-  const encodeRows = async (endpoints: Endpoints, x: Tensor, y: Tensor | undefined): Promise<NamedTensors> => {
-    const ep = endpoints[`${state.name}-encoder`]!;
-    const feeds: Record<string, Tensor> = { [ep.metadata.inputs[0]!.name]: x, ...(y ? { y } : {}) };
-    return ep.batcher.submit(feeds);
-  };
-  const decodeRows = async (endpoints: Endpoints, z: Tensor, y: Tensor | undefined): Promise<NamedTensors> => {
-    const ep = endpoints[`${state.name}-decoder`]!;
-    const feeds: Record<string, Tensor> = { [ep.metadata.inputs[0]!.name]: z, ...(y ? { y } : {}) };
-    return ep.batcher.submit(feeds);
-  };
-  const embedding = (model: VaeModel, out: NamedTensors): Tensor => out[model.manifest.graphs.encoder.outputs[0]!.name]!;
-  const meanOf = (model: VaeModel, out: NamedTensors): Tensor => out[model.manifest.graphs.decoder.outputs[1]!.name]!;
-  const evaluate = <T>(job: () => Promise<T>): Promise<T> => state.evaluations!.submit(job) as Promise<T>;
-
-  app.post('/api/embed', async (req) => {
-    const { model, endpoints } = requireReady();
-    const body = bodyOf(req.body);
-    const x = parseRows(body.x, model.inputSize, 'x', maxRows);
-    const out = await encodeRows(endpoints, x, labels(model, body, x.shape[0]!));
-    return { embedding: toRows(embedding(model, out)) };
-  });
-  app.post('/api/reconstruct', async (req) => {
-    const { model, endpoints } = requireReady();
-    const body = bodyOf(req.body);
-    const x = parseRows(body.x, model.inputSize, 'x', maxRows);
-    const y = labels(model, body, x.shape[0]!);
-    const z = embedding(model, await encodeRows(endpoints, x, y));
-    return { images: toRows(meanOf(model, await decodeRows(endpoints, z, y))), imageShape: model.manifest.imageShape };
-  });
-  app.post('/api/sample', async (req) => {
-    const { model, endpoints } = requireReady();
-    const body = bodyOf(req.body);
-    const n = intField(body, 'n', 1, SERVER_DEFAULTS.maxSampleImages, 1);
-    const seed = intField(body, 'seed', 0, 0xffffffff);
-    const temperature = numberField(body, 'temperature', 0, 10, 1);
-    const y = labels(model, body, n);
-    const z = samplePrior(new Rng(seed), n, model.latentDim, temperature);
-    return { images: toRows(meanOf(model, await decodeRows(endpoints, z, y))), imageShape: model.manifest.imageShape, seed };
-  });
-  app.post('/api/elbo', async (req) => {
-    const { model } = requireReady();
-    if (!model.variational) throw badRequest(`model: expected a variational model for ELBO, got kind ${model.manifest.kind}`);
-    const body = bodyOf(req.body);
-    const x = parseRows(body.x, model.inputSize, 'x', maxRows);
-    const seed = intField(body, 'seed', 0, 0xffffffff);
-    const y = labels(model, body, x.shape[0]!);
-    const elbo = await evaluate(() => model.elbo(x, { seed, ...(y ? { y } : {}) }));
-    return { elbo: Array.from(elbo), unit: 'nats per example', seed };
-  });
-  app.post('/api/log-likelihood', async (req) => {
-    const { model } = requireReady();
-    if (!model.variational) throw badRequest(`model: expected a variational model for log-likelihood, got kind ${model.manifest.kind}`);
-    const body = bodyOf(req.body);
-    const x = parseRows(body.x, model.inputSize, 'x', maxRows);
-    const samples = intField(body, 'samples', 1, maxSamples, 100);
-    const seed = intField(body, 'seed', 0, 0xffffffff);
-    const chunkSize = body.chunkSize === undefined ? undefined : intField(body, 'chunkSize', 1, maxSamples);
-    const y = labels(model, body, x.shape[0]!);
-    const ll = await evaluate(() =>
-      model.logLikelihood(x, { samples, seed, ...(chunkSize === undefined ? {} : { chunkSize }), ...(y ? { y } : {}) }),
-    );
-    return { logLikelihood: Array.from(ll), unit: 'nats per example', samples, seed };
-  });
+  registerApiRoutes(app, { requireReady, evaluations, limits, maxRows, maxSamples });
 
   app.get('/metrics', async (_req, reply) => {
     for (const [name, ep] of Object.entries(state.endpoints)) metrics.queueDepth.set({ model: name }, ep.batcher.depth);
+    metrics.queueDepth.set({ model: 'evaluations' }, evaluations.depth);
     return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
@@ -295,7 +306,9 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
     metrics,
     ready,
     async listen(o = {}) {
-      const address = await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 0 });
+      const host = o.host ?? '127.0.0.1';
+      guards.allowHosts(options.allowedHosts ?? (isLoopback(host) ? LOOPBACK_HOSTS : undefined));
+      const address = await app.listen({ host, port: o.port ?? 0 });
       log.info(`listening on ${address}`);
       return address;
     },
@@ -303,9 +316,11 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
       closing ??= (async () => {
         const wasReady = state.status === 'ready';
         state.status = 'closing';
-        // New requests now get 503; queued ones run at once instead of waiting for their batch delay
-        // and answer with `connection: close`, so keep-alive sockets end; then the HTTP server closes.
-        await Promise.all([...Object.values(state.endpoints).map((e) => e.batcher.drain()), state.evaluations?.drain()]);
+        // New requests now get 503 on arrival; queued ones run at once instead of waiting for their
+        // batch delay and answer with `connection: close`, so keep-alive sockets end; then the HTTP
+        // server closes.
+        admission.close();
+        await Promise.all([...Object.values(state.endpoints).map((e) => e.batcher.drain()), evaluations.drain()]);
         await app.close();
         if (wasReady && ownsModel && state.model) await state.model.release();
         log.info('server closed');

@@ -1,5 +1,9 @@
 export { createVaeServer, SERVER_INFO, type VaeServer } from './create-server.js';
-export { SERVER_DEFAULTS, type VaeServerOptions } from './server-options.js';
+export { SERVER_DEFAULTS, type EvaluationLimits, type VaeServerOptions } from './server-options.js';
+export { WorkQueue, type WorkContext, type WorkQueueOptions } from './work-queue.js';
+export { EVALUATION_ROUTES } from './api-routes.js';
+export { LOOPBACK_HOSTS } from './http-guards.js';
+export { REQUEST_ID_HEADER } from './request-id.js';
 export { MicroBatcher, type MicroBatcherOptions } from './micro-batcher.js';
 export { HttpError } from './http-error.js';
 export { createServerMetrics, type ServerMetrics } from './server-metrics.js';

@@ -12,13 +12,22 @@ export function parseRows(value: unknown, width: number, path: string, maxRows: 
   const out = new Float32Array(rows.length * width);
   rows.forEach((row, i) => {
     if (!Array.isArray(row) || row.length !== width) throw badRequest(`${path}[${i}]: expected a row of ${width} numbers, got ${describe(row)}`);
-    for (let j = 0; j < width; j++) {
-      const v = row[j];
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw badRequest(`${path}[${i}][${j}]: expected a finite number, got ${describe(v)}`);
-      out[i * width + j] = v;
-    }
+    for (let j = 0; j < width; j++) storeFloat32(out, i * width + j, row[j], `${path}[${i}][${j}]`);
   });
   return { data: out, shape: [rows.length, width] };
+}
+
+/** Largest finite float32 (larger magnitudes overflow to ±Infinity when converted). */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Stores `v` at `out[i]` as the model's float32, or throws 400 naming `where`: `v` must be a
+ * finite number that stays finite after the conversion (JSON `1e39` or FP64 `1e300` overflow).
+ */
+export function storeFloat32(out: Float32Array, i: number, v: unknown, where: string): void {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw badRequest(`${where}: expected a finite number, got ${describe(v)}`);
+  out[i] = v;
+  if (!Number.isFinite(out[i]!)) throw badRequest(`${where}: expected a number within float32 range (|v| ≤ ${FLOAT32_MAX}), got ${v}`);
 }
 
 /** Rows of a `[n, W]` tensor as nested arrays. */

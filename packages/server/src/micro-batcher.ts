@@ -1,4 +1,7 @@
+import { getLogger } from '@vae/core';
 import { HttpError } from './http-error.js';
+
+const log = getLogger('server');
 
 /** Options of {@link MicroBatcher} (Triton's dynamic-batching knobs). */
 export interface MicroBatcherOptions<I, O> {
@@ -29,7 +32,8 @@ interface Pending<I, O> {
 /**
  * Dynamic micro-batching across concurrent requests: requests queue until `maxBatchSize` rows are
  * waiting or the oldest has waited `maxQueueDelayMs`, then run as one batch; one batch runs at a
- * time and requests arriving meanwhile form the next. The queue is bounded (503 when full).
+ * time and requests arriving meanwhile form the next. The queue is bounded (503 when full). When a
+ * merged run fails, its requests are re-run alone, so one bad request never fails its neighbours.
  */
 export class MicroBatcher<I, O> {
   private readonly queue: Pending<I, O>[] = [];
@@ -118,6 +122,24 @@ export class MicroBatcher<I, O> {
     });
   }
 
+  /**
+   * A merged run failed: re-runs each request of the batch alone, so only the request that causes
+   * the failure gets an error, and that error speaks of its own rows (not of the merged batch).
+   */
+  private async isolate(batch: readonly Pending<I, O>[], err: unknown): Promise<void> {
+    log.warn(`a batch of ${batch.length} requests failed (${err instanceof Error ? err.message : String(err)}); re-running them one by one`);
+    for (const p of batch) {
+      this.o.onBatch?.(p.rows, 1);
+      try {
+        const [output] = await this.o.run([p.input]);
+        if (output === undefined) throw new Error('batch: expected 1 result, got 0');
+        p.resolve(output);
+      } catch (e) {
+        p.reject(e);
+      }
+    }
+  }
+
   private async execute(batch: Pending<I, O>[]): Promise<void> {
     this.inFlight += batch.length;
     this.o.onBatch?.(
@@ -129,7 +151,8 @@ export class MicroBatcher<I, O> {
       if (outputs.length !== batch.length) throw new Error(`batch: expected ${batch.length} results, got ${outputs.length}`);
       batch.forEach((p, i) => p.resolve(outputs[i]!));
     } catch (err) {
-      for (const p of batch) p.reject(err);
+      if (batch.length === 1) batch[0]!.reject(err);
+      else await this.isolate(batch, err);
     } finally {
       this.inFlight -= batch.length;
       if (this.depth === 0) {

@@ -8,6 +8,8 @@ export interface ServerMetrics {
   readonly batchRows: Histogram<'model'>;
   readonly batchRequests: Histogram<'model'>;
   readonly queueDepth: Gauge<'model'>;
+  /** Requests refused on arrival (503 before the body was read), by reason. */
+  readonly shed: Counter<'reason'>;
 }
 
 const POWERS_OF_TWO = Object.freeze([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]);
@@ -47,8 +49,14 @@ export function createServerMetrics(o: { readonly defaultMetrics?: boolean } = {
     }),
     queueDepth: new Gauge({
       name: 'vae_queue_depth',
-      help: 'Requests waiting or running per model',
+      help: 'Requests waiting or running per model (model="evaluations": the /api/elbo and /api/log-likelihood queue)',
       labelNames: ['model'] as const,
+      registers: [registry],
+    }),
+    shed: new Counter({
+      name: 'vae_http_shed_total',
+      help: 'POST requests answered 503 on arrival, before their body was read (busy, bytes, heavy, closing)',
+      labelNames: ['reason'] as const,
       registers: [registry],
     }),
   };

@@ -1,4 +1,5 @@
 import { badRequest } from './http-error.js';
+import { parseJsonBody } from './json-body.js';
 
 /**
  * Splits a binary-tensor-data request body into its JSON header (the first
@@ -11,11 +12,6 @@ export function splitBinaryBody(body: Buffer, headerLength: string | string[] | 
   if (!Number.isInteger(length) || length < 0 || length > body.length) {
     throw badRequest(`Inference-Header-Content-Length: expected an integer in [0, ${body.length}] (the body size), got ${JSON.stringify(raw)}`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(body.subarray(0, length).toString('utf8'));
-  } catch (err) {
-    throw badRequest(`body: expected a JSON header of ${length} bytes, got invalid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
+  const json = parseJsonBody(body.subarray(0, length).toString('utf8'), `body (JSON header of ${length} bytes)`);
   return { json, binary: new Uint8Array(body.buffer, body.byteOffset + length, body.length - length) };
 }

@@ -1,6 +1,6 @@
 import { sizeOf, type Tensor } from '@vae/core';
 import { badRequest } from './http-error.js';
-import { describe } from './json-tensors.js';
+import { describe, storeFloat32 } from './json-tensors.js';
 
 /**
  * Types and validation of the Open Inference Protocol (KServe V2) REST/JSON messages.
@@ -66,7 +66,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /**
  * Flattens `data` (flat, or nested to match `shape` as the protocol allows) into `out`, checking
- * that every element is a finite number. Returns the count written.
+ * that every element is a number that is finite as float32. Returns the count written.
  */
 function flattenData(data: unknown, shape: readonly number[], out: Float32Array, path: string): number {
   if (!Array.isArray(data)) throw badRequest(`${path}: expected an array of numbers, got ${describe(data)}`);
@@ -74,18 +74,13 @@ function flattenData(data: unknown, shape: readonly number[], out: Float32Array,
   const nested = data.length > 0 && Array.isArray(data[0]);
   if (!nested) {
     if (data.length !== total) throw badRequest(`${path}: expected ${total} values for shape [${shape.join(', ')}], got ${data.length}`);
-    for (let i = 0; i < total; i++) {
-      const v = data[i];
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw badRequest(`${path}[${i}]: expected a finite number, got ${describe(v)}`);
-      out[i] = v;
-    }
+    for (let i = 0; i < total; i++) storeFloat32(out, i, data[i], `${path}[${i}]`);
     return total;
   }
   let offset = 0;
   const walk = (node: unknown, dim: number, where: string): void => {
     if (dim === shape.length) {
-      if (typeof node !== 'number' || !Number.isFinite(node)) throw badRequest(`${where}: expected a finite number, got ${describe(node)}`);
-      out[offset++] = node;
+      storeFloat32(out, offset++, node, where);
       return;
     }
     if (!Array.isArray(node) || node.length !== shape[dim]) {
@@ -99,7 +94,8 @@ function flattenData(data: unknown, shape: readonly number[], out: Float32Array,
 
 /**
  * Validates an `$inference_request` body against `model`: known input names, accepted datatype,
- * shape `[batch, …]` matching the metadata, data length and finiteness, one batch size for all
+ * shape `[batch, …]` matching the metadata, data length and finiteness after conversion to float32
+ * (so a request that passes can never fail a merged batch on its values), one batch size for all
  * inputs, known requested outputs. Throws 400 {@link HttpError}s naming the field.
  */
 export function parseInferRequest(body: unknown, model: V2ModelMetadata, maxRows: number, binary?: Uint8Array): ParsedInferRequest {
@@ -175,13 +171,11 @@ export function parseInferRequest(body: unknown, model: V2ModelMetadata, maxRows
   return { ...(id === undefined ? {} : { id }), inputs: parsed, outputs: names, binaryOutputs, rows };
 }
 
-/** Reads little-endian FP32/FP64 binary tensor data into `out`, checking finiteness. */
+/** Reads little-endian FP32/FP64 binary tensor data into `out`, checking finiteness as float32. */
 function readBinary(binary: Uint8Array, offset: number, datatype: AcceptedDatatype, out: Float32Array, path: string): void {
   const view = new DataView(binary.buffer, binary.byteOffset + offset, out.length * BINARY_ELEMENT_BYTES[datatype]);
   for (let i = 0; i < out.length; i++) {
-    const v = datatype === 'FP32' ? view.getFloat32(i * 4, true) : view.getFloat64(i * 8, true);
-    if (!Number.isFinite(v)) throw badRequest(`${path} (binary): expected finite numbers, got ${v} at flat index ${i}`);
-    out[i] = v;
+    storeFloat32(out, i, datatype === 'FP32' ? view.getFloat32(i * 4, true) : view.getFloat64(i * 8, true), `${path}.data (binary)[${i}]`);
   }
 }
 

@@ -57,19 +57,48 @@ describe('MicroBatcher', () => {
     expect(batcher.depth).toBe(0);
   });
 
-  it('rejects every request of a failed batch with the error', async () => {
+  it('rejects every request of a batch that fails for all of them, each after a run of its own', async () => {
+    const runs: number[][] = [];
     const batcher = new MicroBatcher<number, number>({
       enabled: true,
       maxBatchSize: 2,
       maxQueueDelayMs: 600_000,
       maxQueueSize: 10,
       rows: () => 1,
-      run: async () => {
+      run: async (inputs) => {
+        runs.push([...inputs]);
         throw new Error('run failed');
       },
     });
     const results = await Promise.allSettled([batcher.submit(1), batcher.submit(2)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(runs).toEqual([[1, 2], [1], [2]]);
+  });
+
+  it('isolates a poisoned request: a failed merged run is re-run one request at a time, so only it fails, with its own index', async () => {
+    const batcher = new MicroBatcher<number[], number[]>({
+      enabled: true,
+      maxBatchSize: 100,
+      maxQueueDelayMs: 600_000,
+      maxQueueSize: 100,
+      rows: (i) => i.length,
+      run: async (inputs) => {
+        const merged = inputs.flat();
+        const bad = merged.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) throw new RangeError(`x: expected finite values, got ${merged[bad]} at flat index ${bad}`);
+        let at = 0;
+        return inputs.map((i) => merged.slice(at, (at += i.length)).map((v) => v + 1));
+      },
+    });
+    const inputs = Array.from({ length: 10 }, (_, i) => [i, i, i]);
+    inputs[6] = [0, 0, Number.POSITIVE_INFINITY];
+    const pending = inputs.map((i) => batcher.submit(i));
+    await batcher.drain();
+    const results = await Promise.allSettled(pending);
+    results.forEach((r, i) => {
+      if (i === 6) expect(r).toEqual({ status: 'rejected', reason: new RangeError('x: expected finite values, got Infinity at flat index 2') });
+      else expect(r).toEqual({ status: 'fulfilled', value: [i + 1, i + 1, i + 1] });
+    });
   });
 
   it('validates its options', () => {

@@ -17,6 +17,18 @@ interface ServeArgs {
   'max-queue-delay-ms': number;
   'max-queue-size': number;
   'body-limit': number;
+  'max-in-flight': number;
+  'max-in-flight-bytes': number;
+  'eval-concurrency': number;
+  'eval-queue': number;
+  'max-work-rows': number;
+  'max-chunk-rows': number;
+  'request-timeout-ms': number;
+  'headers-timeout-ms': number;
+  'receive-timeout-ms': number;
+  'allowed-hosts'?: string[];
+  'auth-token'?: string;
+  cors?: string;
 }
 
 /** Resolves when the process receives SIGTERM or SIGINT. */
@@ -48,22 +60,58 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('max-batch-size', { type: 'number', default: SERVER_DEFAULTS.batching.maxBatchSize, describe: 'largest batch in rows' })
       .option('max-queue-delay-ms', { type: 'number', default: SERVER_DEFAULTS.batching.maxQueueDelayMs, describe: 'longest wait of the first queued request for others' })
       .option('max-queue-size', { type: 'number', default: SERVER_DEFAULTS.batching.maxQueueSize, describe: 'most queued requests per model; more get 503' })
-      .option('body-limit', { type: 'number', default: SERVER_DEFAULTS.bodyLimit, describe: 'largest request body in bytes; larger get 413' }) as never,
+      .option('body-limit', { type: 'number', default: SERVER_DEFAULTS.bodyLimit, describe: 'largest request body in bytes; larger get 413' })
+      .option('max-in-flight', { type: 'number', default: SERVER_DEFAULTS.maxInFlight, describe: 'most POST requests admitted at once; more get 503 + Retry-After before their body is read' })
+      .option('max-in-flight-bytes', { type: 'number', default: SERVER_DEFAULTS.maxInFlightBytes, describe: 'most request-body bytes admitted at once (by Content-Length)' })
+      .option('eval-concurrency', { type: 'number', default: SERVER_DEFAULTS.evaluation.maxConcurrent, describe: '/api/elbo and /api/log-likelihood requests running at once' })
+      .option('eval-queue', { type: 'number', default: SERVER_DEFAULTS.evaluation.maxQueued, describe: 'evaluation requests waiting; more get 503' })
+      .option('max-work-rows', { type: 'number', default: SERVER_DEFAULTS.evaluation.maxWorkRows, describe: 'work budget of one evaluation request: rows × samples' })
+      .option('max-chunk-rows', { type: 'number', default: SERVER_DEFAULTS.evaluation.maxChunkRows, describe: 'rows decoded at once by an evaluation (rows × chunkSize): bounds its memory' })
+      .option('request-timeout-ms', { type: 'number', default: SERVER_DEFAULTS.requestTimeoutMs, describe: 'longest wait + run of an evaluation request (503 waiting, 504 running)' })
+      .option('headers-timeout-ms', { type: 'number', default: SERVER_DEFAULTS.headersTimeoutMs, describe: 'longest time a client may take to send its headers (then 408)' })
+      .option('receive-timeout-ms', { type: 'number', default: SERVER_DEFAULTS.receiveTimeoutMs, describe: 'longest time a client may take to send the whole request (then 408)' })
+      .option('allowed-hosts', { type: 'string', array: true, describe: 'Host names accepted (* for any); default on loopback: localhost 127.0.0.1 [::1]' })
+      .option('auth-token', { type: 'string', describe: 'require Authorization: Bearer <token> on all but /v2/health/* (default: $VAE_AUTH_TOKEN)' })
+      .option('cors', { type: 'string', describe: 'allow this origin (or *) by CORS; default: no CORS' }) as never,
   handler: async (args) => {
+    const authToken = args['auth-token'] ?? (process.env.VAE_AUTH_TOKEN || undefined);
+    // A model that fails to load (missing files, a manifest that disagrees with its graphs) throws
+    // here: the command exits 1 with the reason and never listens, so nothing reports ready.
     const model = await loadModel(args.model, { device: args.device, ...(args.threads === undefined ? {} : { threads: args.threads }) });
     for (const f of model.fallbacks) log.info(`skipped ${f.device}: ${f.reason}`);
-    const server = createVaeServer({
-      model,
-      ...(args.name === undefined ? {} : { name: args.name }),
-      ownsModel: true,
-      bodyLimit: args['body-limit'],
-      batching: {
-        enabled: args.batching,
-        maxBatchSize: args['max-batch-size'],
-        maxQueueDelayMs: args['max-queue-delay-ms'],
-        maxQueueSize: args['max-queue-size'],
-      },
-    });
+    let server: ReturnType<typeof createVaeServer>;
+    try {
+      server = createVaeServer({
+        model,
+        ...(args.name === undefined ? {} : { name: args.name }),
+        ownsModel: true,
+        bodyLimit: args['body-limit'],
+        maxInFlight: args['max-in-flight'],
+        maxInFlightBytes: args['max-in-flight-bytes'],
+        evaluation: {
+          maxConcurrent: args['eval-concurrency'],
+          maxQueued: args['eval-queue'],
+          maxWorkRows: args['max-work-rows'],
+          maxChunkRows: args['max-chunk-rows'],
+        },
+        requestTimeoutMs: args['request-timeout-ms'],
+        headersTimeoutMs: args['headers-timeout-ms'],
+        receiveTimeoutMs: args['receive-timeout-ms'],
+        ...(args['allowed-hosts'] === undefined ? {} : { allowedHosts: args['allowed-hosts'] }),
+        ...(authToken === undefined ? {} : { authToken }),
+        ...(args.cors === undefined ? {} : { cors: args.cors }),
+        batching: {
+          enabled: args.batching,
+          maxBatchSize: args['max-batch-size'],
+          maxQueueDelayMs: args['max-queue-delay-ms'],
+          maxQueueSize: args['max-queue-size'],
+        },
+      });
+    } catch (err) {
+      // Bad server options: free the model before the error ends the command.
+      await model.release();
+      throw err;
+    }
     const stop = shutdownSignal();
     const url = await server.listen({ host: args.host, port: args.port });
     const name = args.name ?? model.manifest.name;

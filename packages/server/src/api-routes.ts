@@ -1,0 +1,138 @@
+import type { FastifyInstance } from 'fastify';
+import { Rng, logLikelihoodVia, samplePrior, type EncoderDecoder, type Tensor, type VaeModel } from '@vae/core';
+import { badRequest } from './http-error.js';
+import { describe, intField, numberField, parseRows, toRows } from './json-tensors.js';
+import type { ModelEndpoint, NamedTensors } from './model-endpoints.js';
+import { SERVER_DEFAULTS, type EvaluationLimits } from './server-options.js';
+import type { WorkQueue } from './work-queue.js';
+
+/** The evaluation routes: bounded by {@link EvaluationLimits} and run through their own queue. */
+export const EVALUATION_ROUTES: readonly string[] = Object.freeze(['/api/elbo', '/api/log-likelihood']);
+
+/** Whether a request URL (path and query) targets an evaluation route. */
+export function isEvaluationRoute(url: string): boolean {
+  const q = url.indexOf('?');
+  return EVALUATION_ROUTES.includes(q === -1 ? url : url.slice(0, q));
+}
+
+/** What the convenience routes need from the server. */
+export interface ApiContext {
+  /** The loaded model and its endpoints, or throws 503. */
+  readonly requireReady: () => { model: VaeModel; endpoints: Readonly<Record<string, ModelEndpoint>>; name: string };
+  readonly evaluations: WorkQueue;
+  readonly limits: EvaluationLimits;
+  readonly maxRows: number;
+  readonly maxSamples: number;
+}
+
+function bodyOf(body: unknown): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest('body: expected a JSON object, got ' + (Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body));
+  }
+  return body as Record<string, unknown>;
+}
+
+/** Yields to the event loop (so health probes and the infer path get a turn between chunks). */
+const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * Registers `/api/embed`, `/api/reconstruct`, `/api/sample` (through the micro-batched endpoints)
+ * and the evaluation routes `/api/elbo`, `/api/log-likelihood` (through the evaluation queue, within
+ * the work budget rows × samples and the chunk bound rows × chunkSize, stopped at the deadline).
+ */
+export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const { maxRows, maxSamples, limits } = ctx;
+  const labels = (model: VaeModel, body: Record<string, unknown>, rows: number): Tensor | undefined => {
+    if (model.numClasses === 0) {
+      if (body.y !== undefined) throw badRequest(`y: expected no labels for unconditional kind ${model.manifest.kind}, got ${typeof body.y}`);
+      return undefined;
+    }
+    const y = parseRows(body.y, model.numClasses, 'y', maxRows);
+    if (y.shape[0] !== rows) throw badRequest(`y: expected ${rows} rows (one per input), got ${y.shape[0]}`);
+    return y;
+  };
+  const submit = (ep: ModelEndpoint, input: Tensor, y: Tensor | undefined): Promise<NamedTensors> =>
+    ep.batcher.submit({ [ep.metadata.inputs[0]!.name]: input, ...(y ? { y } : {}) });
+  const encodeRows = (m: ReturnType<ApiContext['requireReady']>, x: Tensor, y: Tensor | undefined) => submit(m.endpoints[`${m.name}-encoder`]!, x, y);
+  const decodeRows = (m: ReturnType<ApiContext['requireReady']>, z: Tensor, y: Tensor | undefined) => submit(m.endpoints[`${m.name}-decoder`]!, z, y);
+  const embedding = (model: VaeModel, out: NamedTensors): Tensor => out[model.manifest.graphs.encoder.outputs[0]!.name]!;
+  const meanOf = (model: VaeModel, out: NamedTensors): Tensor => out[model.manifest.graphs.decoder.outputs[1]!.name]!;
+  const variational = (model: VaeModel, what: string): void => {
+    if (!model.variational) throw badRequest(`model: expected a variational model for ${what}, got kind ${model.manifest.kind}`);
+  };
+  const budget = (rows: number, samples: number): void => {
+    if (rows * samples > limits.maxWorkRows) {
+      throw badRequest(`samples: expected rows × samples ≤ ${limits.maxWorkRows} (the work budget of one request), got ${rows} × ${samples} = ${rows * samples}; split the rows over several requests`);
+    }
+    if (rows > limits.maxChunkRows) throw badRequest(`x: expected at most ${limits.maxChunkRows} rows for an evaluation, got ${rows}`);
+  };
+
+  app.post('/api/embed', async (req) => {
+    const m = ctx.requireReady();
+    const body = bodyOf(req.body);
+    const x = parseRows(body.x, m.model.inputSize, 'x', maxRows);
+    return { embedding: toRows(embedding(m.model, await encodeRows(m, x, labels(m.model, body, x.shape[0]!)))) };
+  });
+  app.post('/api/reconstruct', async (req) => {
+    const m = ctx.requireReady();
+    const body = bodyOf(req.body);
+    const x = parseRows(body.x, m.model.inputSize, 'x', maxRows);
+    const y = labels(m.model, body, x.shape[0]!);
+    const z = embedding(m.model, await encodeRows(m, x, y));
+    return { images: toRows(meanOf(m.model, await decodeRows(m, z, y))), imageShape: m.model.manifest.imageShape };
+  });
+  app.post('/api/sample', async (req) => {
+    const m = ctx.requireReady();
+    const body = bodyOf(req.body);
+    const n = intField(body, 'n', 1, SERVER_DEFAULTS.maxSampleImages, 1);
+    const seed = intField(body, 'seed', 0, 0xffffffff);
+    const temperature = numberField(body, 'temperature', 0, 10, 1);
+    const y = labels(m.model, body, n);
+    const z = samplePrior(new Rng(seed), n, m.model.latentDim, temperature);
+    return { images: toRows(meanOf(m.model, await decodeRows(m, z, y))), imageShape: m.model.manifest.imageShape, seed };
+  });
+  app.post('/api/elbo', async (req) => {
+    const { model } = ctx.requireReady();
+    variational(model, 'ELBO');
+    const body = bodyOf(req.body);
+    const x = parseRows(body.x, model.inputSize, 'x', maxRows);
+    const seed = intField(body, 'seed', 0, 0xffffffff);
+    const y = labels(model, body, x.shape[0]!);
+    budget(x.shape[0]!, 1);
+    const elbo = await ctx.evaluations.run(async (work) => {
+      work.check();
+      return model.elbo(x, { seed, ...(y ? { y } : {}) });
+    });
+    return { elbo: Array.from(elbo), unit: 'nats per example', seed };
+  });
+  app.post('/api/log-likelihood', async (req) => {
+    const { model } = ctx.requireReady();
+    variational(model, 'log-likelihood');
+    const body = bodyOf(req.body);
+    const x = parseRows(body.x, model.inputSize, 'x', maxRows);
+    const rows = x.shape[0]!;
+    const samples = intField(body, 'samples', 1, maxSamples, 100);
+    const seed = intField(body, 'seed', 0, 0xffffffff);
+    budget(rows, samples);
+    const maxChunk = Math.max(1, Math.floor(limits.maxChunkRows / rows));
+    const chunkSize = body.chunkSize ?? Math.min(100, maxChunk);
+    if (typeof chunkSize !== 'number' || !Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > maxChunk) {
+      throw badRequest(`chunkSize: expected an integer in [1, ${maxChunk}] for ${rows} rows (rows × chunkSize ≤ ${limits.maxChunkRows}, the rows decoded at once), got ${describe(chunkSize)}`);
+    }
+    const y = labels(model, body, rows);
+    const ll = await ctx.evaluations.run(async (work) => {
+      // The model's own encoder and decoder, with a deadline check and a turn of the event loop
+      // before every chunk.
+      const f: EncoderDecoder = {
+        encode: (input, labelsIn) => model.encode(input, labelsIn),
+        decode: async (z, labelsIn) => {
+          work.check();
+          await yieldToLoop();
+          return model.decode(z, labelsIn);
+        },
+      };
+      return logLikelihoodVia(f, model.manifest, x, { samples, seed, chunkSize, ...(y ? { y } : {}) });
+    });
+    return { logLikelihood: Array.from(ll), unit: 'nats per example', samples, seed, chunkSize };
+  });
+}
