@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { getLogger, type DeviceRequest } from '@vae/core';
-import { NODE_DEVICES, loadModel } from '@vae/runtime-node';
-import { SERVER_DEFAULTS, createVaeServer } from '@vae/server';
+import { NODE_DEVICES } from '@vae/runtime-node/options';
+import { SERVER_DEFAULTS } from '@vae/server/options';
 
 const log = getLogger('vae:serve');
 
@@ -50,6 +50,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('max-queue-size', { type: 'number', default: SERVER_DEFAULTS.batching.maxQueueSize, describe: 'most queued requests per model; more get 503' })
       .option('body-limit', { type: 'number', default: SERVER_DEFAULTS.bodyLimit, describe: 'largest request body in bytes; larger get 413' }) as never,
   handler: async (args) => {
+    const [{ loadModel }, { createVaeServer }] = await Promise.all([import('@vae/runtime-node'), import('@vae/server')]);
     const model = await loadModel(args.model, { device: args.device, ...(args.threads === undefined ? {} : { threads: args.threads }) });
     for (const f of model.fallbacks) log.info(`skipped ${f.device}: ${f.reason}`);
     const server = createVaeServer({
