@@ -202,7 +202,7 @@ describe('packed packages used from a project outside the repository', () => {
     });
   });
 
-  it('the installed vae binary answers --help without loading an ML library, and vae serve answers /v2/health/ready', async () => {
+  it('the installed vae binary answers --help without loading an ML library, trains on the ort engine, and vae serve answers /v2/health/ready', async () => {
     const bin = join(project, 'node_modules', '.bin', 'vae');
     const record = join(project, 'help-imports.txt');
     const help = await execFileAsync(bin, ['--help'], { cwd: project, env: CONSUMER_ENV });
@@ -212,6 +212,10 @@ describe('packed packages used from a project outside the repository', () => {
     const imported = (await readFile(record, 'utf8')).split('\n');
     expect(imported.some((u) => u.includes('/@vae/cli/dist/'))).toBe(true);
     expect(imported.filter((u) => /onnxruntime|@tensorflow|fastify|protobufjs/.test(u))).toEqual([]);
+
+    // The ort engine's worker thread starts from the installed package's built JavaScript.
+    const trained = await execFileAsync(bin, ['train', '--engine', 'ort', '--epochs', '1', '--train-size', '256', '--val-size', '64', '--run-dir', 'run', '--json'], { cwd: project, env: CONSUMER_ENV });
+    expect((JSON.parse(trained.stdout) as { epoch: number }).epoch).toBe(1);
 
     const serve = startUntil(bin, ['serve', '--model', 'models/mnist-vae', '--port', '0', '--device', 'cpu'], project, /at (http:\/\/127\.0\.0\.1:\d+)/);
     const base = (await serve.match)[1]!;
