@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    // Packs and installs every package: its own step, `pnpm test:consumer`.
+    exclude: [...configDefaults.exclude, 'test/consumer/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

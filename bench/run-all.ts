@@ -2,7 +2,7 @@
  * The benchmark suite: `pnpm bench [--quick] [--only a,b] [--skip a,b] [--model models/mnist-vae]`.
  *
  * Runs the training (tfjs engines; ort engine vs tfjs), encoder, IS-NLL evaluation, server and
- * browser benchmarks one after the other (child processes, except the IS-NLL and browser latency
+ * browser benchmarks and the `vae --help` start-up one after the other (child processes, except the IS-NLL and browser latency
  * benchmarks, which run here), and merges their JSON into `bench/results.json` and a markdown table `bench/results.md`.
  * Every figure comes with the baseline measured in the same run where there is one. A
  * sub-benchmark that fails (non-zero exit, timeout, no results file) is recorded as failed with its
@@ -19,6 +19,7 @@ import { setLogLevel } from '@vae/core';
 import { writeFileAtomic } from '@vae/train';
 import { figuresFor } from './lib/figures.js';
 import { browserLatencyBenchmark } from './lib/browser-latency.js';
+import { cliStartupBenchmark } from './lib/cli-startup.js';
 import { isNllBenchmark, type IsNllOptions } from './lib/is-nll.js';
 import { resultsMarkdown, type BenchEntry, type BenchResults } from './lib/markdown.js';
 import { SUB_BENCHMARKS, type SubBenchmarkName } from './lib/sub-benchmarks.js';
@@ -30,7 +31,7 @@ function arg(name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 && argv[i + 1] && !argv[i + 1]!.startsWith('--') ? argv[i + 1] : undefined;
 }
-const ALL = ['train', 'train-ort', 'encoder', 'is-nll', 'server', 'browser'] as const;
+const ALL = ['train', 'train-ort', 'encoder', 'is-nll', 'server', 'browser', 'cli-startup'] as const;
 type Name = (typeof ALL)[number];
 const parseList = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const only = parseList(arg('only'));
@@ -72,7 +73,7 @@ function runChild(script: string, args: readonly string[], timeoutSeconds: numbe
   });
 }
 
-async function runSub(name: Exclude<Name, 'is-nll' | 'browser'>): Promise<BenchEntry> {
+async function runSub(name: Exclude<Name, 'is-nll' | 'browser' | 'cli-startup'>): Promise<BenchEntry> {
   const sub = SUB_BENCHMARKS[name as SubBenchmarkName];
   const args = quick ? sub.quickArgs : sub.args;
   const modelArgs = name === 'encoder' || name === 'server' ? ['--model', modelDir] : [];
@@ -139,12 +140,28 @@ async function runBrowser(): Promise<BenchEntry> {
   }
 }
 
+async function runCliStartup(): Promise<BenchEntry> {
+  const reps = quick ? 5 : 15;
+  const base = {
+    name: 'cli-startup',
+    description: '`vae --help` start-up, built CLI (what an installed package runs), baseline `node -e 0`',
+    command: `in-process: cliStartupBenchmark(${reps} runs per command)`,
+  };
+  const started = Date.now();
+  try {
+    const results = await cliStartupBenchmark({ root, reps });
+    return { ...base, status: 'ok', seconds: (Date.now() - started) / 1000, figures: figuresFor('cli-startup', results), results };
+  } catch (err) {
+    return { ...base, status: 'failed', reason: err instanceof Error ? err.message : String(err), seconds: (Date.now() - started) / 1000, figures: [] };
+  }
+}
+
 const t0 = Date.now();
 const entries: BenchEntry[] = [];
 try {
   for (const name of selected) {
     log(`${name}: running${quick ? ' (quick)' : ''}`);
-    const entry = name === 'is-nll' ? await runIsNll() : name === 'browser' ? await runBrowser() : await runSub(name);
+    const entry = name === 'is-nll' ? await runIsNll() : name === 'browser' ? await runBrowser() : name === 'cli-startup' ? await runCliStartup() : await runSub(name);
     log(`${name}: ${entry.status} in ${entry.seconds.toFixed(1)} s${entry.reason ? ` (${entry.reason.split('\n')[0]})` : ''}`);
     entries.push(entry);
   }

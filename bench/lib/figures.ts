@@ -130,3 +130,13 @@ registerFigureExtractor('browser', (json) => {
     };
   });
 });
+
+registerFigureExtractor('cli-startup', (json) => {
+  const rows = list(obj(json).rows);
+  const node = num(rows.find((r) => r.label === 'node -e 0')?.medianSeconds);
+  return rows.flatMap((r) => {
+    const v = num(r.medianSeconds);
+    if (v === undefined || r.label === 'node -e 0') return [];
+    return [{ metric: `${String(r.label)}: median wall time`, value: v, unit: 's', ...(node !== undefined ? { baseline: { label: 'node -e 0', value: node } } : {}) }];
+  });
+});

@@ -5,7 +5,7 @@ import { COMMANDS } from './commands/index.js';
 const log = getLogger('vae');
 
 /** Builds the yargs parser with every registered command. */
-export function buildCli(argv: string[]): Argv {
+function buildCli(argv: string[]): Argv {
   let cli = yargs(argv)
     .scriptName('vae')
     .usage('$0 <command> [options]\n\nTrain a VAE once, export it to ONNX and run it everywhere.')

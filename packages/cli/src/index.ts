@@ -1,1 +1,1 @@
-export { buildCli, runCli } from './cli.js';
+export { runCli } from './cli.js';

@@ -1,21 +1,125 @@
-export * from './tensor.js';
-export * from './logger.js';
-export * from './math-impl.js';
-export * from './rng.js';
-export * from './model-spec.js';
-export * from './model-kinds.js';
-export * from './model-shapes.js';
-export * from './model-presets.js';
-export * from './runtime-contract.js';
-export * from './manifest.js';
-export * from './sampling.js';
-export * from './losses.js';
-export * from './importance-sampling.js';
-export * from './active-units.js';
-export * from './backend-registry.js';
-export * from './model-source.js';
-export * from './manifest-validate.js';
-export * from './sha256.js';
-export * from './vae-model.js';
-export * from './variational-scores.js';
-export * from './graph-signature.js';
+export {
+  assertFinite,
+  assertInteger,
+  assertNumber,
+  assertShape,
+  assertTensor,
+  concatRows,
+  gatherRows,
+  sizeOf,
+  sliceRows,
+  tensor,
+  zeros,
+  type DimSpec,
+  type Tensor,
+} from './tensor.js';
+export { LOG_LEVELS, getLogLevel, getLogger, setLogLevel, setLogSink, type LogLevel, type LogSink, type Logger } from './logger.js';
+export { Rng, type RngState } from './rng.js';
+export {
+  ACTIVATIONS,
+  LIKELIHOODS,
+  inputSize,
+  type Activation,
+  type Conv2dLayer,
+  type Conv2dTransposeLayer,
+  type DenseLayer,
+  type FlattenLayer,
+  type LayerSpec,
+  type LayerType,
+  type Likelihood,
+  type ModelKind,
+  type ModelSpec,
+  type NoiseSpec,
+  type ReshapeLayer,
+  type SparsitySpec,
+} from './model-spec.js';
+export { MODEL_KINDS, MODEL_KIND_NAMES, modelKindInfo, type ModelKindInfo } from './model-kinds.js';
+export {
+  describeLayers,
+  initParameters,
+  listParameters,
+  validateModelSpec,
+  validateParameters,
+  type LayerShape,
+  type ParameterInfo,
+  type ParameterSet,
+  type SpecLayout,
+} from './model-shapes.js';
+export { ARCHITECTURES, createModelSpec, type Architecture, type ModelSpecOptions } from './model-presets.js';
+export { DEVICES, type Backend, type BackendSession, type DeviceRequest, type ExecutionDevice, type SessionOptions } from './runtime-contract.js';
+export {
+  MANIFEST_FILE,
+  MANIFEST_SCHEMA,
+  MANIFEST_VERSION,
+  PRECISIONS,
+  type GraphInfo,
+  type ModelManifest,
+  type Precision,
+  type Provenance,
+  type TensorInfo,
+} from './manifest.js';
+export {
+  latentTraversal,
+  lerp,
+  oneHot,
+  reparameterize,
+  samplePosterior,
+  samplePrior,
+  sampleStandardNormal,
+  sigmoidTensor,
+  slerp,
+} from './sampling.js';
+export {
+  LOGVAR_CLAMP,
+  RHO_HAT_CLAMP,
+  bernoulliLogLikelihood,
+  betaObjective,
+  clampLogvar,
+  contractivePenalty,
+  elbo,
+  gaussianLogLikelihood,
+  klDiagonalGaussians,
+  klSparsity,
+  klStandardNormal,
+  l1Sparsity,
+  logLikelihood,
+  logSigmoid,
+  logSumExp,
+  mean,
+  modelObjective,
+  sigmoid,
+  softplus,
+  type ElboTerms,
+  type ObjectiveInputs,
+  type ObjectiveTerms,
+} from './losses.js';
+export { importanceSampledLogLikelihood, type ImportanceSamplingOptions } from './importance-sampling.js';
+export { activeUnits } from './active-units.js';
+export {
+  DEVICE_REQUESTS,
+  assertDeviceRequest,
+  createSession,
+  listBackends,
+  registerBackend,
+  unregisterBackend,
+  type CreatedSession,
+  type CreateSessionOptions,
+  type DeviceFallback,
+  type ResolvedSessionOptions,
+} from './backend-registry.js';
+export { ModelFileNotFoundError, assertModelFileName, memoryFileSource, type ModelFileSource } from './model-source.js';
+export { ManifestError, parseManifest } from './manifest-validate.js';
+export { parametersSha256, sha256Hex } from './sha256.js';
+export {
+  GraphSignatureError,
+  checkGraphSignature,
+  decoderSignature,
+  encoderSignature,
+  sessionValueInfos,
+  type GraphSignature,
+  type OrtValueMetadata,
+  type SessionValueInfo,
+  type SignatureSpec,
+} from './graph-signature.js';
+export { VaeModel, type InterpolateOptions, type LogLikelihoodOptions, type SampleOptions, type VaeModelLoadOptions } from './vae-model.js';
+export { elboVia, logLikelihoodVia, type DecodeResult, type EncodeResult, type EncoderDecoder, type LikelihoodInfo } from './variational-scores.js';

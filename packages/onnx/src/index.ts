@@ -1,19 +1,31 @@
-export * from './onnx-proto.js';
-export * from './tensor-types.js';
-export * from './attributes.js';
-export * from './graph-builder.js';
-export * from './float16-impl.js';
-export * from './quantize-impl.js';
-export * from './conv-padding-impl.js';
-export * from './permute-impl.js';
-export * from './precision-weights.js';
-export * from './activations.js';
-export * from './layer-converters.js';
-export * from './layout-ops.js';
-export * from './builtin-converters.js';
-export * from './inference-graphs.js';
-export * from './manifest-build.js';
-export * from './export-model.js';
-export * from './model-directory.js';
-export * from './precision-error.js';
-export * from './training/index.js';
+export { onnx, IR_VERSION, OPSET_VERSION } from './onnx-proto.js';
+export { attr, type AttributeValue, type Attributes } from './attributes.js';
+export { GraphBuilder, type GraphBuilderOptions, type GraphStats, type NodeOptions } from './graph-builder.js';
+export { registerActivation, listActivations, type ActivationConverter } from './activations.js';
+export {
+  getLayerConverter,
+  listLayerConverters,
+  registerLayerConverter,
+  type GraphValue,
+  type LayerConverter,
+  type LayerConverterContext,
+} from './layer-converters.js';
+export {
+  buildDecoderGraph,
+  buildEncoderGraph,
+  type GraphBuildOptions,
+} from './inference-graphs.js';
+export { MODEL_FILES, PIXEL_NORMALIZATION, createManifest, type ManifestGraph, type ProvenanceInput } from './manifest-build.js';
+export { exportModel, type ExportOptions, type ExportResult } from './export-model.js';
+export { readModelDirectory, type ModelDirectory } from './model-directory.js';
+export { measurePrecisionError, type PrecisionError, type PrecisionErrorOptions } from './precision-error.js';
+export { TRAINABLE_LAYER_TYPES, assertTrainableSpec } from './training/objective-graph.js';
+export { ADAM_GRAPH_DEFAULTS, adamMomentScales, type AdamOptions } from './training/adam-graph.js';
+export {
+  TRAIN_GRAPH_MODES,
+  TRAIN_STEP_NAMES,
+  buildTrainStepGraph,
+  type TrainGraphMode,
+  type TrainStepGraph,
+  type TrainStepGraphOptions,
+} from './training/train-step-graph.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder, attr, onnx, permute } from '../src/index.js';
+import { GraphBuilder, attr, onnx } from '../src/index.js';
+import { permute } from '../src/permute-impl.js';
 import { runOrt } from './ort-helpers.js';
 
 describe('GraphBuilder', () => {

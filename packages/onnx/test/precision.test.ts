@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, createModelSpec, initParameters, type Backend } from '@vae/core';
-import { buildDecoderGraph, buildEncoderGraph, float16BitsToNumber, float32ToFloat16Bits, measurePrecisionError, onnx, quantizePerChannel } from '../src/index.js';
+import { buildDecoderGraph, buildEncoderGraph, measurePrecisionError, onnx } from '../src/index.js';
+import { float16BitsToNumber, float32ToFloat16Bits } from '../src/float16-impl.js';
+import { quantizePerChannel } from '../src/quantize-impl.js';
 import { maxAbsDiff, runOrt } from './ort-helpers.js';
 import { seededInputs } from './specs.js';
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ExecutionDevice } from '@vae/core';
 import * as ort from 'onnxruntime-node';
+import { NODE_DEVICES } from './options.js';
 
 /** SwiftShader Vulkan ICD shipped by Debian's `chromium` package (WebGPU without a GPU). */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -12,8 +13,6 @@ export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 export const CUDA_INSTALL_HINT =
   'install them with `ONNXRUNTIME_NODE_INSTALL=cuda12 pnpm rebuild onnxruntime-node` (Linux x64, CUDA 12 + cuDNN 9, needs internet for NuGet)';
 
-/** Devices onnxruntime-node can run, in the order `auto` tries them. */
-export const NODE_DEVICES: readonly ExecutionDevice[] = Object.freeze(['cuda', 'webgpu', 'cpu'] as const);
 
 /** Folder of onnxruntime-node's native binding and shared libraries for this platform. */
 export function onnxruntimeBinDir(): string {

@@ -3,7 +3,6 @@ export { NodeSession } from './node-session.js';
 export { nodeFileSource } from './node-file-source.js';
 export { registerNodeBackend, loadModel, NODE_BACKEND_PRIORITY } from './load-model.js';
 export {
-  NODE_DEVICES,
   SWIFTSHADER_ICD,
   CUDA_INSTALL_HINT,
   cudaProviderStatus,
@@ -11,3 +10,4 @@ export {
   isSoftwareVulkan,
   webgpuBundled,
 } from './execution-providers.js';
+export { NODE_DEVICES } from './options.js';

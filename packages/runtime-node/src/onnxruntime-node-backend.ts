@@ -2,7 +2,6 @@ import { getLogger, type Backend, type BackendSession, type ExecutionDevice, typ
 import * as ort from 'onnxruntime-node';
 import {
   CUDA_INSTALL_HINT,
-  NODE_DEVICES,
   SWIFTSHADER_ICD,
   cudaProviderStatus,
   ensureVulkanIcd,
@@ -10,6 +9,7 @@ import {
   isSoftwareVulkan,
   webgpuBundled,
 } from './execution-providers.js';
+import { NODE_DEVICES } from './options.js';
 import { NodeSession } from './node-session.js';
 
 const log = getLogger('runtime-node');

@@ -20,6 +20,6 @@ export default defineConfig({
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   server: { port: Number(process.env.VAE_DEMO_PORT ?? 5173), strictPort: false, fs: { allow: [repoRoot] } },
   preview: { port: Number(process.env.VAE_DEMO_PORT ?? 4173) },
-  build: { outDir: resolve(here, '../dist/demo'), emptyOutDir: true, target: 'es2022' },
+  build: { outDir: resolve(here, 'dist'), emptyOutDir: true, target: 'es2022' },
   logLevel: 'warn',
 });

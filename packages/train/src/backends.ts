@@ -3,20 +3,9 @@ import { tmpdir } from 'node:os';
 import { getLogger } from '@vae/core';
 import { tf } from './tf.js';
 import { probeWebGpu } from './webgpu-probe.js';
+import type { BackendRequest } from './vocabularies.js';
 
 const log = getLogger('train:backend');
-
-/** The tfjs backends this package knows, in the order `auto` tries them, with a one-line note. */
-export const TFJS_BACKENDS = Object.freeze({
-  tensorflow: 'native TensorFlow through @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node (optional dependencies)',
-  webgpu: '@tensorflow/tfjs-backend-webgpu in Node through Dawn (npm webgpu); needs a Vulkan driver',
-  wasm: '@tensorflow/tfjs-backend-wasm (single-threaded in Node)',
-  cpu: 'plain JavaScript kernels of @tensorflow/tfjs',
-});
-/** A concrete tfjs backend name. */
-export type TfjsBackendName = keyof typeof TFJS_BACKENDS;
-/** A backend request: a concrete backend or `auto`. */
-export type BackendRequest = TfjsBackendName | 'auto';
 
 /** How `selectBackend` activates one backend. */
 export interface BackendLoader {

@@ -1,5 +1,5 @@
 import { assertInteger, assertNumber, type ModelSpecOptions } from '@vae/core';
-import { TFJS_BACKENDS, type BackendRequest } from './backends.js';
+import { TFJS_BACKENDS, type BackendRequest } from './vocabularies.js';
 
 /** Every value `TrainConfig.backend` accepts: `auto`, the tfjs backends, and `cuda` (ort engine only). */
 export const TRAIN_BACKENDS: readonly TrainConfig['backend'][] = Object.freeze(['auto', ...(Object.keys(TFJS_BACKENDS) as BackendRequest[]), 'cuda']);

@@ -10,7 +10,7 @@ import {
   samplePosterior,
   type Tensor,
 } from '@vae/core';
-import { selectBackend, type BackendRequest } from './backends.js';
+import { selectBackend } from './backends.js';
 import { gatherPixels } from './batch-impl.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { resolveTrainConfig } from './config.js';
@@ -18,13 +18,9 @@ import { loadDataset, splitValidation } from './datasets.js';
 import { createTfjsModel } from './tfjs-model.js';
 import { validationSize } from './trainer.js';
 import { VALIDATION_SEED_OFFSET } from './validation.js';
+import { EVAL_SPLITS, type BackendRequest, type EvalSplit } from './vocabularies.js';
 
 const log = getLogger('train:eval');
-
-/** Splits `evaluateRun` can use: the run's held-out validation examples or the dataset's test set. */
-export const EVAL_SPLITS = Object.freeze({ val: 'validation split of the run', test: 'test set of the dataset' });
-/** A split name. */
-export type EvalSplit = keyof typeof EVAL_SPLITS;
 
 /** Options of {@link evaluateRun}. */
 export interface EvaluateOptions {

@@ -1,27 +1,62 @@
-export * from './tf.js';
-export * from './backends.js';
-export * from './webgpu-probe.js';
-export * from './tfjs-network.js';
-export * from './tfjs-model.js';
-export * from './tfjs-objectives.js';
-export * from './adam-defaults.js';
-export * from './engine.js';
-export * from './tfjs-engine.js';
-export * from './config.js';
-export * from './metrics.js';
-export * from './checkpoint.js';
-export * from './idx-impl.js';
-export * from './datasets.js';
-export * from './batch-impl.js';
-export * from './batches.js';
-export * from './report.js';
-export * from './validation.js';
-export * from './png-canvas.js';
-export * from './plots-impl.js';
-export * from './run-plots.js';
-export * from './trainer.js';
-export * from './evaluate.js';
-export * from './tfjs-conv.js';
-export * from './ort/index.js';
-export * from './atomic-write.js';
-export * from './fault-points.js';
+export { tf } from './tf.js';
+export { ADAM_DEFAULTS } from './adam-defaults.js';
+export { selectBackend, listTfjsBackends, registerTfjsBackend, type BackendLoader, type BackendSelection, type SelectBackendOptions } from './backends.js';
+export { probeWebGpu, type WebGpuProbe } from './webgpu-probe.js';
+export { createTfjsModel, type TfjsModel, type TfjsEncoding } from './tfjs-model.js';
+export { createEngine, listEngines, registerEngine, type Engine, type EngineFactory, type StepOutputs, type TrainBatch } from './engine.js';
+export { TfjsEngine } from './tfjs-engine.js';
+export { OrtEngine, DEFAULT_ORT_THREADS, type OrtEngineOptions } from './ort/ort-engine.js';
+export { chooseEngine, type EngineChoice } from './ort/engine-choice.js';
+export {
+  ENGINE_REQUESTS,
+  EVAL_SPLITS,
+  TFJS_BACKENDS,
+  type BackendRequest,
+  type EngineRequest,
+  type EvalSplit,
+  type TfjsBackendName,
+} from './vocabularies.js';
+export { BINARIZATIONS, DEFAULT_TRAIN_CONFIG, TRAIN_BACKENDS, resolveTrainConfig, type Binarization, type TrainConfig } from './config.js';
+export { ORT_TRAIN_DEVICES, type OrtDeviceRequest, type OrtTrainDevice } from './ort/ort-devices.js';
+export { FAULT_POINT_ENV } from './fault-points.js';
+export { METRICS_FILE, readMetrics, type EpochMetrics } from './metrics.js';
+export {
+  CHECKPOINT_DIR,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  loadCheckpoint,
+  recoverCheckpoint,
+  saveCheckpoint,
+  type AdamState,
+  type CheckpointFile,
+  type CheckpointState,
+  type LoadedCheckpoint,
+  type TensorIndexEntry,
+} from './checkpoint.js';
+export {
+  FASHION_MNIST_DIR,
+  listDatasets,
+  loadDataset,
+  loadIdxDirectory,
+  registerDataset,
+  splitValidation,
+  type DatasetLoader,
+  type DatasetLoadOptions,
+  type ImageDataset,
+  type ImageSplit,
+} from './datasets.js';
+export { makeBatch, type BatchOptions } from './batches.js';
+export { reportTerms, type ReportedTerms } from './report.js';
+export { imageGrid } from './plots-impl.js';
+export { PLOT_FILES, writeRunPlots, type RunPlotInputs } from './run-plots.js';
+export {
+  CONFIG_FILE,
+  TrainingDivergedError,
+  train,
+  type StopReason,
+  type TrainOptions,
+  type TrainProgress,
+  type TrainResult,
+} from './trainer.js';
+export { evaluateRun, type EvaluateOptions, type EvaluationResult } from './evaluate.js';
+export { writeFileAtomic } from './atomic-write.js';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FASHION_MNIST_DIR, listDatasets, loadDataset, loadIdxDirectory, parseIdx, splitValidation } from '../src/index.js';
+import { FASHION_MNIST_DIR, listDatasets, loadDataset, loadIdxDirectory, splitValidation } from '../src/index.js';
+import { parseIdx } from '../src/idx-impl.js';
 
 function idx(dims: number[], data: Uint8Array | number[], rankByte = dims.length): Uint8Array {
   const header = new Uint8Array(4 + 4 * dims.length);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
-import { CLASS_COLOURS, PngCanvas, formatTick, imageGrid, lineChart, scatter } from '../src/index.js';
+import { imageGrid } from '../src/index.js';
+import { CLASS_COLOURS, formatTick, lineChart, scatter } from '../src/plots-impl.js';
+import { PngCanvas } from '../src/png-canvas.js';
 
 function pixel(png: PNG, x: number, y: number): number[] {
   const o = (y * png.width + x) * 4;

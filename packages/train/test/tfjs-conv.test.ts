@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { conv2dOp, conv2dTransposeOp, selectBackend, tf } from '../src/index.js';
+import { selectBackend, tf } from '../src/index.js';
+import { conv2dOp, conv2dTransposeOp } from '../src/tfjs-conv.js';
 
 beforeAll(async () => {
   await selectBackend('cpu');

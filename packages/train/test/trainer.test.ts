@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLogLevel } from '@vae/core';
-import { evaluateRun, loadCheckpoint, readMetrics, registerTfObjective, getTfObjective, train, TrainingDivergedError, type TrainConfig, type TrainProgress } from '../src/index.js';
+import { evaluateRun, loadCheckpoint, readMetrics, train, TrainingDivergedError, type TrainConfig, type TrainProgress } from '../src/index.js';
+import { registerTfObjective, getTfObjective } from '../src/tfjs-objectives.js';
 import { tf } from '../src/tf.js';
 
 const dirs: string[] = [];

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { EVAL_SPLITS, TFJS_BACKENDS, evaluateRun, type BackendRequest, type EvalSplit } from '@vae/train';
+import { EVAL_SPLITS, TFJS_BACKENDS, type BackendRequest, type EvalSplit } from '@vae/train/options';
 
 interface EvalArgs {
   run: string;
@@ -32,6 +32,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       .option('backend', { type: 'string', default: 'auto', choices: ['auto', ...Object.keys(TFJS_BACKENDS)], describe: 'tfjs backend' })
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }) as unknown as Argv<EvalArgs>,
   handler: async (args) => {
+    const { evaluateRun } = await import('@vae/train');
     const r = await evaluateRun(args.run, { samples: args.samples, limit: args.limit, split: args.split, backend: args.backend });
     if (args.json) {
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

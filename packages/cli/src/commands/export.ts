@@ -2,9 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { CommandModule } from 'yargs';
 import { PRECISIONS, type Precision } from '@vae/core';
-import { exportModel, measurePrecisionError, readModelDirectory, type ProvenanceInput } from '@vae/onnx';
-import { onnxruntimeNodeBackend } from '@vae/runtime-node';
-import { loadCheckpoint, type LoadedCheckpoint } from '@vae/train';
+import type { ProvenanceInput } from '@vae/onnx';
+import type { LoadedCheckpoint } from '@vae/train';
 import { checkpointProvenance } from '../parity/checkpoint-provenance.js';
 
 interface ExportArgs {
@@ -47,6 +46,11 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .option('name', { type: 'string', describe: 'model name in the manifest (default: the directory name)' })
       .option('seed', { type: 'number', default: 0, describe: 'seed of the fixed batch used to measure fp16/int8 error vs fp32' }) as never,
   handler: async (args) => {
+    const [{ exportModel, measurePrecisionError, readModelDirectory }, { onnxruntimeNodeBackend }, { loadCheckpoint }] = await Promise.all([
+      import('@vae/onnx'),
+      import('@vae/runtime-node'),
+      import('@vae/train'),
+    ]);
     const ckpt = await loadCheckpoint(args.run);
     const provenance = await provenanceOf(ckpt);
     const res = await exportModel({

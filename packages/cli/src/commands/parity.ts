@@ -1,18 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
-import { writeFileAtomic } from '@vae/train';
-import {
-  INPUT_SOURCES,
-  RUNTIME_NAMES,
-  assertRuntimeName,
-  describeTolerances,
-  formatParityTable,
-  parseRuntimeList,
-  parseToleranceOverride,
-  runParity,
-  type InputSource,
-  type RuntimeName,
-  type ToleranceOverride,
-} from '../parity/index.js';
+import { INPUT_SOURCES, type InputSource } from '../parity/parity-inputs.js';
+import { RUNTIME_NAMES, assertRuntimeName, parseRuntimeList, type RuntimeName } from '../parity/runtime-names.js';
+import { describeTolerances, parseToleranceOverride, type ToleranceOverride } from '../parity/tolerances.js';
 
 interface ParityArgs {
   model: string;
@@ -83,6 +72,7 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
         ].join('\n'),
       ) as unknown as Argv<ParityArgs>,
   handler: async (args) => {
+    const [{ formatParityTable, runParity }, { writeFileAtomic }] = await Promise.all([import('../parity/index.js'), import('@vae/train')]);
     const report = await runParity({
       modelDir: args.model,
       referenceModelDir: args['reference-model'] ?? null,

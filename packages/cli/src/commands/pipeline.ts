@@ -1,10 +1,11 @@
 import { basename, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { getLogger, oneHot } from '@vae/core';
-import { exportModel } from '@vae/onnx';
-import { loadModel } from '@vae/runtime-node';
-import { imageGrid, loadCheckpoint, train, writeFileAtomic, type TrainConfig, type TrainResult } from '@vae/train';
-import { formatParityTable, parseRuntimeList, runParity, type ParityReport, type RuntimeName } from '../parity/index.js';
+import type { TrainResult } from '@vae/train';
+import type { TrainConfig } from '@vae/train/options';
+import { formatParityTable } from '../parity/format-table.js';
+import type { ParityReport } from '../parity/parity-report.js';
+import { parseRuntimeList, type RuntimeName } from '../parity/runtime-names.js';
 import { provenanceOf } from './export.js';
 import { configFromArgs, trainCommand } from './train.js';
 
@@ -51,6 +52,12 @@ export interface PipelineResult {
  */
 export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
+  const [{ exportModel }, { loadModel }, { imageGrid, loadCheckpoint, train, writeFileAtomic }, { runParity }] = await Promise.all([
+    import('@vae/onnx'),
+    import('@vae/runtime-node'),
+    import('@vae/train'),
+    import('../parity/run-parity.js'),
+  ]);
   log.info('1/4 train');
   let lastReport = 0;
   const trained = await train(o.train, {

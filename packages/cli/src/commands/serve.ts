@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { getLogger, type DeviceRequest } from '@vae/core';
-import { NODE_DEVICES, loadModel } from '@vae/runtime-node';
-import { SERVER_DEFAULTS, createVaeServer } from '@vae/server';
+import { NODE_DEVICES } from '@vae/runtime-node/options';
+import { SERVER_DEFAULTS } from '@vae/server/options';
 
 const log = getLogger('vae:serve');
 
@@ -75,6 +75,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('cors', { type: 'string', describe: 'allow this origin (or *) by CORS; default: no CORS' }) as never,
   handler: async (args) => {
     const authToken = args['auth-token'] ?? (process.env.VAE_AUTH_TOKEN || undefined);
+    const [{ loadModel }, { createVaeServer }] = await Promise.all([import('@vae/runtime-node'), import('@vae/server')]);
     // A model that fails to load (missing files, a manifest that disagrees with its graphs) throws
     // here: the command exits 1 with the reason and never listens, so nothing reports ready.
     const model = await loadModel(args.model, { device: args.device, ...(args.threads === undefined ? {} : { threads: args.threads }) });

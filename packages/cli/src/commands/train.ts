@@ -1,7 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import { ARCHITECTURES, LIKELIHOODS, MODEL_KINDS, setLogSink, type ModelKind, type ModelSpecOptions, type NoiseSpec, type SparsitySpec } from '@vae/core';
-import { BINARIZATIONS, DEFAULT_TRAIN_CONFIG, ENGINE_REQUESTS, ORT_TRAIN_DEVICES, TFJS_BACKENDS, listDatasets, train, type EngineRequest, type TrainConfig, type TrainProgress } from '@vae/train';
+import type { TrainProgress } from '@vae/train';
+import { BINARIZATIONS, DEFAULT_TRAIN_CONFIG, ENGINE_REQUESTS, ORT_TRAIN_DEVICES, TFJS_BACKENDS, listDatasets, type EngineRequest, type TrainConfig } from '@vae/train/options';
 
 interface TrainArgs {
   kind?: ModelKind;
@@ -129,8 +130,9 @@ function formatSeconds(s: number | null): string {
 }
 
 /** A cli-progress bar on stderr driven by the trainer's progress callback; logs print above it. */
-function progressBar(): { onProgress: (p: TrainProgress) => void; stop: () => void } {
-  const multi = new cliProgress.MultiBar(
+async function progressBar(): Promise<{ onProgress: (p: TrainProgress) => void; stop: () => void }> {
+  const { MultiBar, Presets } = (await import('cli-progress')).default;
+  const multi = new MultiBar(
     {
       stream: process.stderr,
       format: 'epoch {epoch}/{epochs} [{bar}] {value}/{total} | {phase} loss {loss} | ETA {etaText}',
@@ -139,7 +141,7 @@ function progressBar(): { onProgress: (p: TrainProgress) => void; stop: () => vo
       notTTYSchedule: 5000,
       clearOnComplete: false,
     },
-    cliProgress.Presets.shades_classic,
+    Presets.shades_classic,
   );
   setLogSink((level, scope, message) => {
     const line = `${level === 'info' ? '' : `${level}: `}[${scope}] ${message}\n`;
@@ -205,7 +207,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' }) as unknown as Argv<TrainArgs>,
   handler: async (args) => {
     const showBar = args.progress ?? process.stderr.isTTY === true;
-    const bar = showBar ? progressBar() : null;
+    const bar = showBar ? await progressBar() : null;
+    const { train } = await import('@vae/train');
     let result;
     try {
       result = await train(configFromArgs(args), { resume: args.resume, ...(bar ? { onProgress: bar.onProgress } : {}) });

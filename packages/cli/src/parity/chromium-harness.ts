@@ -16,7 +16,8 @@ const log = getLogger('parity:chromium');
 export { CHROMIUM_ARGS, CHROMIUM_PATH };
 
 const here = dirname(fileURLToPath(import.meta.url));
-const PAGE_ENTRY = join(here, 'chromium-page.ts');
+/** The page entry next to this module: `.ts` when run from sources, `.js` when built. */
+const PAGE_ENTRY = join(here, `chromium-page${extname(fileURLToPath(import.meta.url))}`);
 const HTML = '<!doctype html><html><head><meta charset="utf-8"><title>vae parity</title></head><body><script type="module" src="/page.js"></script></body></html>';
 const TYPES: Readonly<Record<string, string>> = Object.freeze({
   '.js': 'text/javascript',
@@ -40,9 +41,8 @@ function pageBundle(): Promise<string> {
 
 /** Folder of onnxruntime-web's runtime files (`.wasm`, `.mjs`), as `@vae/runtime-web` resolves it. */
 function ortDistDir(): string {
-  const require = createRequire(import.meta.url);
-  const webEntry = require.resolve('@vae/runtime-web');
-  return dirname(createRequire(webEntry).resolve('onnxruntime-web/webgpu'));
+  const webPackage = createRequire(import.meta.url).resolve('@vae/runtime-web/package.json');
+  return dirname(createRequire(webPackage).resolve('onnxruntime-web/webgpu'));
 }
 
 /** A plain file name (no folders, no dot-files), or null. */

@@ -123,7 +123,9 @@ async function install(o: NodeWebGpuOptions): Promise<NodeWebGpuSetup> {
     const chromium = join(CHROMIUM_LIB_DIR, VULKAN_LOADER);
     if (preloadVulkanLoader(chromium)) vulkanLoader = chromium;
   }
-  const webgpu = (await import('webgpu')) as { create(flags: string[]): unknown; globals: Record<string, unknown> };
+  const webgpu = (await import('webgpu').catch((err: unknown) => {
+    throw new Error(`WebGPU in Node needs the optional peer dependency 'webgpu' (Dawn): npm install webgpu@^0.6.2 (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+  })) as { create(flags: string[]): unknown; globals: Record<string, unknown> };
   for (const [key, value] of Object.entries(webgpu.globals)) {
     if (!(key in globalThis)) Object.defineProperty(globalThis, key, { value, configurable: true, writable: true });
   }

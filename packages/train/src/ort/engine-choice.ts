@@ -2,15 +2,6 @@ import type { ModelSpec } from '@vae/core';
 import { assertTrainableSpec } from '@vae/onnx';
 import { listEngines } from '../engine.js';
 
-/** Engine requests of `vae train --engine`. */
-export const ENGINE_REQUESTS = Object.freeze({
-  auto: 'the fastest engine that supports the model: ort when its training graph covers the spec, else tfjs',
-  tfjs: 'TensorFlow.js (every model kind and architecture, IWAE bound)',
-  ort: 'ONNX Runtime training-step graph (dense and convolutional networks, 1 posterior sample)',
-});
-/** An engine request. */
-export type EngineRequest = keyof typeof ENGINE_REQUESTS;
-
 /** Why `auto` chose an engine. */
 export interface EngineChoice {
   readonly engine: string;

