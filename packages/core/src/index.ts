@@ -93,7 +93,7 @@ export {
   type ObjectiveInputs,
   type ObjectiveTerms,
 } from './losses.js';
-export { importanceSampledLogLikelihood, type ImportanceSamplingOptions } from './importance-sampling.js';
+export { importanceSampledLogLikelihood, scoredLogLikelihood, type ImportanceSamplingOptions, type ScoredLogLikelihoodOptions } from './importance-sampling.js';
 export { activeUnits } from './active-units.js';
 export {
   DEVICE_REQUESTS,
@@ -115,6 +115,8 @@ export {
   checkGraphSignature,
   decoderSignature,
   encoderSignature,
+  scorerSignature,
+  SCORER_OUTPUT,
   sessionValueInfos,
   type GraphSignature,
   type OrtValueMetadata,

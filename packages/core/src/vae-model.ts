@@ -1,5 +1,6 @@
 import { createSessionWithBackend, assertDeviceRequest, type DeviceFallback } from './backend-registry.js';
-import { checkGraphSignature } from './graph-signature.js';
+import { SCORER_OUTPUT, checkGraphSignature } from './graph-signature.js';
+import { scoredLogLikelihood } from './importance-sampling.js';
 import { getLogger } from './logger.js';
 import { MANIFEST_FILE, type GraphInfo, type ModelManifest } from './manifest.js';
 import { parseManifest } from './manifest-validate.js';
@@ -104,6 +105,7 @@ export class VaeModel {
     readonly location: string,
     private readonly encoder: BackendSession,
     private readonly decoder: BackendSession,
+    private readonly scorer: BackendSession | null,
   ) {}
 
   /**
@@ -131,10 +133,21 @@ export class VaeModel {
       await enc.session.release();
       throw err;
     }
-    const model = new VaeModel(manifest, enc.device, enc.backend.name, enc.fallbacks, source.location, enc.session, dec.session);
+    let scorer = null;
+    if (manifest.graphs.scorer) {
+      try {
+        const bytes = await readGraph(source, manifest.graphs.scorer, 'scorer');
+        scorer = (await createSessionWithBackend(bytes, { device: enc.device, ...threads, backends: [enc.backend] })).session;
+      } catch (err) {
+        await Promise.all([enc.session.release(), dec.session.release()]);
+        throw err;
+      }
+    }
+    const model = new VaeModel(manifest, enc.device, enc.backend.name, enc.fallbacks, source.location, enc.session, dec.session, scorer);
     try {
       checkGraphSignature('encoder', manifest, { inputs: enc.session.inputMetadata, outputs: enc.session.outputMetadata });
       checkGraphSignature('decoder', manifest, { inputs: dec.session.inputMetadata, outputs: dec.session.outputMetadata });
+      if (scorer) checkGraphSignature('scorer', manifest, { inputs: scorer.inputMetadata, outputs: scorer.outputMetadata });
     } catch (err) {
       await model.release();
       throw err;
@@ -238,21 +251,47 @@ export class VaeModel {
     return elboVia(this, this.manifest, x, o);
   }
 
-  /** Importance-sampled estimate of log p(x) per example in nats, with K = `samples`. */
+  /**
+   * Importance-sampled estimate of log p(x) per example in nats, with K = `samples`. Runs the
+   * model's scorer graph when it has one (exported models since the scorer was added; one session
+   * run per chunk of `chunkSize` samples), else decodes and evaluates the likelihood in JavaScript
+   * (`logLikelihoodVia`, the reference). Both draw the same ε from `new Rng(seed)`.
+   */
   async logLikelihood(x: Tensor, o: LogLikelihoodOptions): Promise<Float64Array> {
     this.requireVariational('logLikelihood');
     if (o === null || typeof o !== 'object') throw new TypeError(`options: expected { samples, seed, chunkSize?, y? }, got ${String(o)}`);
     assertInteger(o.samples, 'samples', 1);
     assertInteger(o.seed, 'seed', Number.MIN_SAFE_INTEGER);
     if (o.chunkSize !== undefined) assertInteger(o.chunkSize, 'chunkSize', 1);
-    return logLikelihoodVia(this, this.manifest, x, o);
+    const scorer = this.scorer;
+    if (!scorer) return logLikelihoodVia(this, this.manifest, x, o);
+    const e = await this.encode(x, o.y);
+    if (!('mu' in e)) throw new TypeError('logLikelihood: expected a variational encoder (mu, logvar), got one returning z');
+    const fixed: Record<string, Tensor> = { x, mu: e.mu, logvar: e.logvar, ...(o.y ? { y: o.y } : {}) };
+    const n = x.shape[0]!;
+    return scoredLogLikelihood({
+      x,
+      mu: e.mu,
+      logvar: e.logvar,
+      samples: o.samples,
+      ...(o.chunkSize === undefined ? {} : { chunkSize: o.chunkSize }),
+      rng: new Rng(o.seed),
+      likelihood: this.manifest.likelihood,
+      sigma: this.manifest.gaussianSigma,
+      score: async (eps) => this.output(await this.runSession(scorer, { ...fixed, eps }, 'scorer'), SCORER_OUTPUT, [n]).data,
+    });
+  }
+
+  /** Whether {@link VaeModel.logLikelihood} runs a scorer graph (else it evaluates in JavaScript). */
+  get hasScorer(): boolean {
+    return this.scorer !== null;
   }
 
   /** Frees both sessions; later calls reject. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    await Promise.all([this.encoder.release(), this.decoder.release()]);
+    await Promise.all([this.encoder.release(), this.decoder.release(), this.scorer?.release()]);
   }
 
   private requireVariational(method: string): void {

@@ -58,7 +58,7 @@ describe('train()', () => {
     const recon = PNG.sync.read(await readFile(join(dir, 'reconstructions.png')));
     expect(recon.width).toBe(16 * (28 * 2 + 2) + 2);
 
-    const ev = await evaluateRun(dir, { samples: 20, limit: 64, backend: 'wasm' });
+    const ev = await evaluateRun(dir, { samples: 20, limit: 64, device: 'cpu' });
     expect(ev.examples).toBe(64);
     expect(ev.elbo!).toBeLessThan(0);
     // The importance-sampled bound is tighter than the single-sample ELBO: NLL ≤ −ELBO.

@@ -1,0 +1,85 @@
+import { LOGVAR_CLAMP, SCORER_OUTPUT, modelKindInfo, scorerSignature, validateModelSpec, validateParameters, type ModelSpec, type ParameterSet } from '@vae/core';
+import { GraphBuilder } from './graph-builder.js';
+import { emitLayers, type GraphBuildOptions } from './inference-graphs.js';
+import type { GraphValue } from './layer-converters.js';
+import { toFlat } from './layout-ops.js';
+import { TENSOR_DTYPES } from './tensor-types.js';
+
+const F64 = TENSOR_DTYPES.float64.onnx;
+const F32 = TENSOR_DTYPES.float32.onnx;
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/**
+ * Builds the scorer graph of a variational `spec` (see core's `scorerSignature`): for `C` samples
+ * per example (`eps` rows, example-major) it computes `z = μ + exp(½·clamp(log σ²))·ε` and
+ * `log p(z) − log q(z|x) = Σ_j ½(ε_j² + log σ_j² − z_j²)` in float64, runs the decoder layers on
+ * `z` (float32, rounded as the JavaScript reference rounds it), sums the likelihood over pixels
+ * (Bernoulli from logits, or Gaussian with fixed σ) and returns per example the log-sum-exp of the
+ * `C` log weights, in float64 up to the final cast. No random ops: ε is an input.
+ */
+export function buildScorerGraph(spec: ModelSpec, params: ParameterSet, options: GraphBuildOptions = {}): Uint8Array {
+  const precision = options.precision ?? 'fp32';
+  const layout = validateModelSpec(spec);
+  validateParameters(spec, params);
+  const kind = modelKindInfo(spec.kind);
+  if (!kind.variational) throw new RangeError(`spec.kind: expected a variational kind for the scorer graph, got ${spec.kind}`);
+  const sig = scorerSignature(spec);
+  const g = new GraphBuilder(`${spec.kind}-scorer`, { docString: `vae-everywhere ${spec.kind} importance-sampling scorer, ${precision} weights` });
+  for (const i of sig.inputs) g.input(i.name, i.shape);
+  const l = spec.latentDim;
+  const d = sig.inputs[0]!.shape[1] as number;
+  const int = (prefix: string, v: readonly number[]) => g.constInt64(prefix, v);
+  const f64 = (prefix: string, v: number) => g.constant(prefix, { dtype: 'float64', dims: [], data: Float64Array.of(v) });
+
+  // [B] and [B, C] from the inputs; ε viewed as [B, C, L].
+  const batch = g.op('Shape', ['x'], { start: 0, end: 1 });
+  const eps3 = g.op('Reshape', ['eps', g.op('Concat', [batch, int('minus_one', [-1]), int('latent', [l])], { axis: 0 })]);
+  const axis1 = int('axis1', [1]);
+  const axis2 = int('axis2', [2]);
+  const lo = g.constFloat32('logvar_min', [LOGVAR_CLAMP[0]], []);
+  const hi = g.constFloat32('logvar_max', [LOGVAR_CLAMP[1]], []);
+  const lv = g.op('Cast', [g.op('Unsqueeze', [g.op('Clip', ['logvar', lo, hi]), axis1])], { to: F64 });
+  const mu = g.op('Cast', [g.op('Unsqueeze', ['mu', axis1])], { to: F64 });
+  const e = g.op('Cast', [eps3], { to: F64 });
+  const zd = g.op('Add', [mu, g.op('Mul', [g.op('Exp', [g.op('Mul', [lv, f64('half', 0.5)])]), e])]);
+  const ratio = g.op('Sub', [g.op('Add', [g.op('Mul', [e, e]), lv]), g.op('Mul', [zd, zd])]);
+  const logPriorOverQ = g.op('Mul', [g.op('ReduceSum', [ratio, axis2], { keepdims: 0 }), f64('half_', 0.5)]);
+
+  const z = g.op('Reshape', [g.op('Cast', [zd], { to: F32 }), int('rows_latent', [-1, l])]);
+  let input: GraphValue = { name: z, shape: [l], layout: 'row-major' };
+  if (kind.conditional) {
+    const k = spec.numClasses;
+    const bc = g.op('Shape', [eps3], { start: 0, end: 2 });
+    const y3 = g.op('Expand', [g.op('Unsqueeze', ['y', axis1]), g.op('Concat', [bc, int('classes', [k])], { axis: 0 })]);
+    const yRows = g.op('Reshape', [y3, int('rows_classes', [-1, k])]);
+    input = { name: g.op('Concat', [z, yRows], { axis: 1 }), shape: [l + k], layout: 'row-major' };
+  }
+  const { output } = emitLayers(g, layout.decoder, input, { params, precision });
+  const decoded = g.op('Reshape', [toFlat(g, output).name, g.op('Concat', [batch, int('minus_one_', [-1]), int('pixels', [d])], { axis: 0 })]);
+  let logLik: string;
+  if (spec.likelihood === 'bernoulli') {
+    // x·l − softplus(l) summed over pixels, with softplus(l) = relu(l) + log(1 + exp(−|l|)) and
+    // Σ relu(l) = ½(Σ l + Σ|l|): Σ x·l and Σ l come from one batched MatMul with [x, 1], the rest
+    // from vectorized element-wise ops (onnxruntime's Softplus kernel took most of the run).
+    const xOnes = g.op('Concat', [g.op('Unsqueeze', ['x', axis2]), g.op('Expand', [g.constFloat32('one', [1], [1, 1, 1]), g.op('Concat', [batch, int('pixels_one', [d, 1])], { axis: 0 })])], { axis: 2 });
+    const sums = g.op('MatMul', [decoded, xOnes]);
+    const [dot, total] = g.node('Split', [sums, int('split', [1, 1])], 2, { axis: 2 });
+    const abs = g.op('Abs', [decoded]);
+    const tail = g.op('Log', [g.op('Add', [g.op('Exp', [g.op('Neg', [abs])]), g.constFloat32('one_', [1], [])])]);
+    const reduce = (v: string) => g.op('ReduceSum', [v, axis2], { keepdims: 0 });
+    const relu = g.op('Mul', [g.op('Add', [g.op('Squeeze', [total!, axis2]), reduce(abs)]), g.constFloat32('half32', [0.5], [])]);
+    logLik = g.op('Cast', [g.op('Sub', [g.op('Squeeze', [dot!, axis2]), g.op('Add', [relu, reduce(tail)])])], { to: F64 });
+  } else {
+    const sigma = spec.gaussianSigma;
+    const r = g.op('Mul', [g.op('Sub', [g.op('Unsqueeze', ['x', axis1]), decoded]), g.constFloat32('inv_sigma', [1 / sigma], [])]);
+    const sq = g.op('Cast', [g.op('ReduceSum', [g.op('Mul', [r, r]), axis2], { keepdims: 0 })], { to: F64 });
+    logLik = g.op('Sub', [g.op('Mul', [sq, f64('minus_half', -0.5)]), f64('norm', d * (Math.log(sigma) + HALF_LOG_2PI))]);
+  }
+  const w = g.op('Add', [logLik, logPriorOverQ]);
+  const max = g.op('ReduceMax', [w], { axes: [1], keepdims: 1 });
+  const sum = g.op('ReduceSum', [g.op('Exp', [g.op('Sub', [w, max])]), axis1], { keepdims: 0 });
+  const lse = g.op('Add', [g.op('Squeeze', [max, axis1]), g.op('Log', [sum])]);
+  g.op('Cast', [lse], { to: F32 }, SCORER_OUTPUT);
+  for (const o of sig.outputs) g.output(o.name, o.shape);
+  return g.toBytes();
+}
