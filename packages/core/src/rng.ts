@@ -46,16 +46,19 @@ export class Rng {
 
   /** Restores a generator from {@link Rng.getState}. */
   static fromState(state: RngState): Rng {
+    const rng = new Rng(0);
+    rng.setState(state);
+    return rng;
+  }
+
+  /** Rewinds (or advances) this generator to a state from {@link Rng.getState}. */
+  setState(state: RngState): void {
     if (!state || !Array.isArray(state.s) || state.s.length !== 4 || !state.s.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
       throw new RangeError(`state: expected { s: four uint32 words, spare }, got ${JSON.stringify(state)}`);
     }
-    const rng = new Rng(0);
-    [rng.s0, rng.s1, rng.s2, rng.s3] = state.s.map((w) => w | 0) as [number, number, number, number];
-    if (state.spare !== null && state.spare !== undefined) {
-      rng.spare = state.spare;
-      rng.hasSpare = true;
-    }
-    return rng;
+    [this.s0, this.s1, this.s2, this.s3] = state.s.map((w) => w | 0) as [number, number, number, number];
+    this.hasSpare = state.spare !== null && state.spare !== undefined;
+    this.spare = this.hasSpare ? state.spare! : 0;
   }
 
   /** The full state, JSON-serializable, for checkpoints. */
