@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logLikelihoodVia, setLogLevel, type ModelSpecOptions, type Tensor, type VaeModel } from '@vae/core';
-import { loadModel } from '@vae/runtime-node';
+import { VaeModel, logLikelihoodVia, setLogLevel, type ModelSpecOptions, type Tensor } from '@vae/core';
+import { loadModel, nodeFileSource } from '@vae/runtime-node';
+import { nodeWebBackend } from '@vae/runtime-web/node';
 import { REFERENCE_MODEL_DIR, cyclicOneHot, exportTinyModel, hasReferenceModel, mnistTestImages, syntheticImages } from './runtime-node-fixtures.js';
 
 /** Largest |a − b| over two estimates. */
@@ -44,6 +45,21 @@ describe('scorer graph (scorer.onnx) against the JavaScript importance-sampling 
       }
     });
   }
+
+  it('runs on onnxruntime-web (wasm EP, float32-only kernels) with the same numbers as onnxruntime-node', async () => {
+    const dir = await exportTinyModel({ kind: 'vae', hidden: [64], latentDim: 5, seed: 4 });
+    const web = await VaeModel.load(nodeFileSource(dir), { device: 'wasm', backends: [nodeWebBackend()] });
+    const node = await loadModel(dir, { device: 'cpu' });
+    try {
+      expect(web.hasScorer).toBe(true);
+      const x = syntheticImages(3);
+      const o = { samples: 30, seed: 9, chunkSize: 8 };
+      expect(maxDiff(await web.logLikelihood(x, o), await node.logLikelihood(x, o))).toBeLessThan(1e-4);
+    } finally {
+      await web.release();
+      await node.release();
+    }
+  });
 
   it('rejects a bad ε chunk before running (chunkSize, samples) and names the argument', async () => {
     const dir = await exportTinyModel({ kind: 'vae' });

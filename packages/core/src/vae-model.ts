@@ -133,14 +133,20 @@ export class VaeModel {
       await enc.session.release();
       throw err;
     }
-    let scorer = null;
+    let scorer: BackendSession | null = null;
     if (manifest.graphs.scorer) {
+      let bytes: Uint8Array;
       try {
-        const bytes = await readGraph(source, manifest.graphs.scorer, 'scorer');
-        scorer = (await createSessionWithBackend(bytes, { device: enc.device, ...threads, backends: [enc.backend] })).session;
+        bytes = await readGraph(source, manifest.graphs.scorer, 'scorer');
       } catch (err) {
         await Promise.all([enc.session.release(), dec.session.release()]);
         throw err;
+      }
+      // The scorer only speeds up logLikelihood: a device that cannot run it keeps the JavaScript path.
+      try {
+        scorer = (await createSessionWithBackend(bytes, { device: enc.device, ...threads, backends: [enc.backend] })).session;
+      } catch (err) {
+        log.warn(`${manifest.graphs.scorer.file} does not run on ${enc.device} (${enc.backend.name}): ${err instanceof Error ? err.message.split('\n')[0] : String(err)}; logLikelihood evaluates in JavaScript`);
       }
     }
     const model = new VaeModel(manifest, enc.device, enc.backend.name, enc.fallbacks, source.location, enc.session, dec.session, scorer);

@@ -1,26 +1,21 @@
 import {
   Rng,
-  VaeModel,
   assertDeviceRequest,
   assertInteger,
   getLogger,
   inputSize,
-  memoryFileSource,
   modelKindInfo,
   modelObjective,
   oneHot,
   samplePosterior,
   type DeviceRequest,
-  type ModelSpec,
-  type ParameterSet,
   type Tensor,
 } from '@vae/core';
-import { buildModelFiles } from '@vae/onnx';
-import { onnxruntimeNodeBackend } from '@vae/runtime-node';
 import { gatherPixels } from './batch-impl.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { resolveTrainConfig } from './config.js';
 import { loadDataset, splitValidation } from './datasets.js';
+import { loadOnnxModel } from './onnx-model.js';
 import { validationSize } from './trainer.js';
 import { VALIDATION_SEED_OFFSET } from './validation.js';
 import { EVAL_SPLITS, type EvalSplit } from './vocabularies.js';
@@ -66,16 +61,6 @@ export interface EvaluationResult {
 const SCORER_ROWS = 2000;
 
 /**
- * The checkpoint's graphs (encoder, decoder, scorer) built in memory and loaded on onnxruntime-node,
- * exactly as an exported model directory would load.
- */
-async function checkpointModel(runDir: string, spec: ModelSpec, params: ParameterSet, device: DeviceRequest): Promise<VaeModel> {
-  const provenance = { dataset: 'checkpoint', epochs: 0, seed: 0, valElbo: null, engine: 'none', backend: 'none', commit: null };
-  const { files } = await buildModelFiles({ spec, params, provenance, precision: 'fp32', name: 'checkpoint' });
-  return VaeModel.load(memoryFileSource(files, `${runDir} (checkpoint)`), { device, backends: [onnxruntimeNodeBackend] });
-}
-
-/**
  * Evaluates a run folder's checkpoint on onnxruntime-node: the mean ELBO (one posterior sample;
  * core's `modelObjective`) and the importance-sampled NLL (`VaeModel.logLikelihood`, the scorer
  * graph, with K samples), on the run's validation split or the test set. Dynamic binarization is replaced by one
@@ -99,7 +84,7 @@ export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Prom
   assertDeviceRequest(device, 'device');
   const info = modelKindInfo(spec.kind);
   const rng = new Rng(config.seed + VALIDATION_SEED_OFFSET);
-  const model = await checkpointModel(runDir, spec, ckpt.params, device);
+  const model = await loadOnnxModel(spec, ckpt.params, { device, location: `${runDir} (checkpoint)` });
   const sums = { elbo: 0, kl: 0, reconstruction: 0, loss: 0, ll: 0 };
   try {
     for (let start = 0; start < n; start += batchSize) {
