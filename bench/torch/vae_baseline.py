@@ -120,26 +120,21 @@ def is_nll(model, test, k=1000, n=1000, per_call=10):
     return {"seconds": time.perf_counter() - t0, "images": n, "samples": k, "meanNll": -total / n}
 
 
+def seconds_per_call(fn, warmup, reps):
+    for _ in range(warmup):
+        fn()
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        fn()
+    return (time.perf_counter() - t0) / reps
+
+
 def encoder(model, test):
-    out = {}
     with torch.no_grad():
         x = torch.from_numpy(test[:256].astype(np.float32) / 255)
-        for _ in range(20):
-            model.encode(x)
-        t0 = time.perf_counter()
-        reps = 400
-        for _ in range(reps):
-            model.encode(x)
-        out["b256ImagesPerSecond"] = reps * 256 / (time.perf_counter() - t0)
-        one = x[:1]
-        for _ in range(200):
-            model.encode(one)
-        t0 = time.perf_counter()
-        reps = 5000
-        for _ in range(reps):
-            model.encode(one)
-        out["b1Ms"] = (time.perf_counter() - t0) / reps * 1000
-    return out
+        b256 = seconds_per_call(lambda: model.encode(x), 20, 400)
+        b1 = seconds_per_call(lambda: model.encode(x[:1]), 200, 5000)
+    return {"b256ImagesPerSecond": 256 / b256, "b1Ms": b1 * 1000}
 
 
 def main():
