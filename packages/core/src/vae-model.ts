@@ -1,4 +1,5 @@
 import { createSessionWithBackend, assertDeviceRequest, type DeviceFallback } from './backend-registry.js';
+import { hasNonFinite } from './finite-scan.js';
 import { SCORER_OUTPUT, checkGraphSignature } from './graph-signature.js';
 import { scoredLogLikelihood } from './importance-sampling.js';
 import { getLogger } from './logger.js';
@@ -57,18 +58,11 @@ function hexEqual(a: string, b: string): boolean {
 }
 
 /**
- * {@link assertFinite} with a fast path: `v·0` is 0 for finite v and NaN for NaN/±Infinity, so one
- * unrolled multiply-add pass finds out whether anything is wrong (about twice as fast as testing
- * each element); only then does the element-wise check run to name the first bad value.
+ * {@link assertFinite} with a fast path ({@link hasNonFinite}, SIMD where available); only when a
+ * value is NaN or ±Infinity does the element-wise check run to name the first one.
  */
 function assertFiniteFast(t: Tensor, name: string): void {
-  const d = t.data;
-  const n = d.length;
-  let s = 0;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) s += d[i]! * 0 + d[i + 1]! * 0 + d[i + 2]! * 0 + d[i + 3]! * 0;
-  for (; i < n; i++) s += d[i]! * 0;
-  if (s !== 0) assertFinite(t, name);
+  if (hasNonFinite(t.data)) assertFinite(t, name);
 }
 
 /** `t` `[1, W]` repeated `n` times. */
