@@ -61,6 +61,23 @@ describe('scorer graph (scorer.onnx) against the JavaScript importance-sampling 
     }
   });
 
+  it('calls beforeChunk once per chunk, and a throw there abandons the estimate (scorer and JavaScript path)', async () => {
+    const dir = await exportTinyModel({ kind: 'vae' });
+    const model = await loadModel(dir, { device: 'cpu' });
+    try {
+      const x = syntheticImages(2);
+      let calls = 0;
+      const o = { samples: 37, seed: 1, chunkSize: 10, beforeChunk: () => void calls++ };
+      await model.logLikelihood(x, o);
+      expect(calls).toBe(4);
+      await logLikelihoodVia(model, model.manifest, x, o);
+      expect(calls).toBe(4);
+      await expect(model.logLikelihood(x, { ...o, beforeChunk: () => { throw new Error('deadline'); } })).rejects.toThrow('deadline');
+    } finally {
+      await model.release();
+    }
+  });
+
   it('rejects a bad ε chunk before running (chunkSize, samples) and names the argument', async () => {
     const dir = await exportTinyModel({ kind: 'vae' });
     const model = await loadModel(dir, { device: 'cpu' });
@@ -89,6 +106,8 @@ describe.skipIf(!hasReferenceModel())('a model exported before the scorer graph'
     expect(model.hasScorer).toBe(false);
     const x = syntheticImages(3);
     const o = { samples: 20, seed: 5, chunkSize: 7 };
-    expect(await model.logLikelihood(x, o)).toEqual(await logLikelihoodVia(model, model.manifest, x, o));
+    let calls = 0;
+    expect(await model.logLikelihood(x, { ...o, beforeChunk: () => void calls++ })).toEqual(await logLikelihoodVia(model, model.manifest, x, o));
+    expect(calls).toBe(3);
   });
 });

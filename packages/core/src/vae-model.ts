@@ -43,6 +43,11 @@ export interface LogLikelihoodOptions {
   /** Latent samples decoded per decoder run (default: core's choice). */
   readonly chunkSize?: number;
   readonly y?: Tensor;
+  /**
+   * Awaited before each chunk is scored, e.g. to check a deadline (throw to abandon the estimate)
+   * or to give the event loop a turn.
+   */
+  readonly beforeChunk?: () => Promise<void> | void;
 }
 
 /** Latent endpoints and results of {@link VaeModel.interpolate}. */
@@ -263,8 +268,13 @@ export class VaeModel {
     assertInteger(o.samples, 'samples', 1);
     assertInteger(o.seed, 'seed', Number.MIN_SAFE_INTEGER);
     if (o.chunkSize !== undefined) assertInteger(o.chunkSize, 'chunkSize', 1);
+    if (o.beforeChunk !== undefined && typeof o.beforeChunk !== 'function') throw new TypeError(`beforeChunk: expected a function, got ${typeof o.beforeChunk}`);
+    const before = o.beforeChunk ?? (() => undefined);
     const scorer = this.scorer;
-    if (!scorer) return logLikelihoodVia(this, this.manifest, x, o);
+    if (!scorer) {
+      const f = { encode: (v: Tensor, y?: Tensor) => this.encode(v, y), decode: async (z: Tensor, y?: Tensor) => (await before(), this.decode(z, y)) };
+      return logLikelihoodVia(f, this.manifest, x, o);
+    }
     const e = await this.encode(x, o.y);
     if (!('mu' in e)) throw new TypeError('logLikelihood: expected a variational encoder (mu, logvar), got one returning z');
     const fixed: Record<string, Tensor> = { x, mu: e.mu, logvar: e.logvar, ...(o.y ? { y: o.y } : {}) };
@@ -278,7 +288,10 @@ export class VaeModel {
       rng: new Rng(o.seed),
       likelihood: this.manifest.likelihood,
       sigma: this.manifest.gaussianSigma,
-      score: async (eps) => this.output(await this.runSession(scorer, { ...fixed, eps }, 'scorer'), SCORER_OUTPUT, [n]).data,
+      score: async (eps) => {
+        await before();
+        return this.output(await this.runSession(scorer, { ...fixed, eps }, 'scorer'), SCORER_OUTPUT, [n]).data;
+      },
     });
   }
 
