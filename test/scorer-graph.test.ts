@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaeModel, logLikelihoodVia, setLogLevel, type ModelSpecOptions, type Tensor } from '@vae/core';
@@ -73,6 +73,22 @@ describe('scorer graph (scorer.onnx) against the JavaScript importance-sampling 
       await logLikelihoodVia(model, model.manifest, x, o);
       expect(calls).toBe(4);
       await expect(model.logLikelihood(x, { ...o, beforeChunk: () => { throw new Error('deadline'); } })).rejects.toThrow('deadline');
+    } finally {
+      await model.release();
+    }
+  });
+
+  it('reads scorer.onnx on first use only: a damaged one does not stop loading, logLikelihood names it', async () => {
+    const dir = await exportTinyModel({ kind: 'vae' });
+    const file = join(dir, 'scorer.onnx');
+    const bytes = await readFile(file);
+    bytes[bytes.length - 1] ^= 0xff;
+    await writeFile(file, bytes);
+    const model = await loadModel(dir, { device: 'cpu' });
+    try {
+      const x = syntheticImages(2);
+      expect('mu' in (await model.encode(x))).toBe(true);
+      await expect(model.logLikelihood(x, { samples: 4, seed: 1 })).rejects.toThrow(/scorer\.onnx: checksum mismatch: expected SHA-256 [0-9a-f]{64} \(manifest\), got [0-9a-f]{64}/);
     } finally {
       await model.release();
     }

@@ -104,8 +104,41 @@ export class VaeModel {
     readonly location: string,
     private readonly encoder: BackendSession,
     private readonly decoder: BackendSession,
-    private readonly scorer: BackendSession | null,
+    /** Where to load the scorer graph from on first use (the manifest lists one), else null. */
+    private readonly scorerSource: { readonly source: ModelFileSource; readonly backend: Backend; readonly threads: number | undefined } | null,
   ) {}
+
+  /** The scorer session, loaded on first use (a browser downloads `scorer.onnx` only when needed). */
+  private scorer: Promise<BackendSession | null> | null = null;
+
+  /**
+   * The scorer session: file read and checksum-verified (a mismatch rejects), session created on
+   * this model's device (a device that cannot run it logs a warning and resolves to null: the
+   * JavaScript path is used) and its signature checked against the manifest.
+   */
+  private scorerSession(): Promise<BackendSession | null> {
+    const from = this.scorerSource;
+    const info = this.manifest.graphs.scorer;
+    if (!from || !info) return Promise.resolve(null);
+    this.scorer ??= (async () => {
+      const bytes = await readGraph(from.source, info, 'scorer');
+      let session: BackendSession;
+      try {
+        session = (await createSessionWithBackend(bytes, { device: this.device, ...(from.threads === undefined ? {} : { threads: from.threads }), backends: [from.backend] })).session;
+      } catch (err) {
+        log.warn(`${info.file} does not run on ${this.device} (${from.backend.name}): ${err instanceof Error ? err.message.split('\n')[0] : String(err)}; logLikelihood evaluates in JavaScript`);
+        return null;
+      }
+      try {
+        checkGraphSignature('scorer', this.manifest, { inputs: session.inputMetadata, outputs: session.outputMetadata });
+      } catch (err) {
+        await session.release();
+        throw err;
+      }
+      return session;
+    })();
+    return this.scorer;
+  }
 
   /**
    * Reads and validates `manifest.json`, checks size and SHA-256 of both graphs, creates the
@@ -132,27 +165,11 @@ export class VaeModel {
       await enc.session.release();
       throw err;
     }
-    let scorer: BackendSession | null = null;
-    if (manifest.graphs.scorer) {
-      let bytes: Uint8Array;
-      try {
-        bytes = await readGraph(source, manifest.graphs.scorer, 'scorer');
-      } catch (err) {
-        await Promise.all([enc.session.release(), dec.session.release()]);
-        throw err;
-      }
-      // The scorer only speeds up logLikelihood: a device that cannot run it keeps the JavaScript path.
-      try {
-        scorer = (await createSessionWithBackend(bytes, { device: enc.device, ...threads, backends: [enc.backend] })).session;
-      } catch (err) {
-        log.warn(`${manifest.graphs.scorer.file} does not run on ${enc.device} (${enc.backend.name}): ${err instanceof Error ? err.message.split('\n')[0] : String(err)}; logLikelihood evaluates in JavaScript`);
-      }
-    }
+    const scorer = manifest.graphs.scorer ? { source, backend: enc.backend, threads: o.threads } : null;
     const model = new VaeModel(manifest, enc.device, enc.backend.name, enc.fallbacks, source.location, enc.session, dec.session, scorer);
     try {
       checkGraphSignature('encoder', manifest, { inputs: enc.session.inputMetadata, outputs: enc.session.outputMetadata });
       checkGraphSignature('decoder', manifest, { inputs: dec.session.inputMetadata, outputs: dec.session.outputMetadata });
-      if (scorer) checkGraphSignature('scorer', manifest, { inputs: scorer.inputMetadata, outputs: scorer.outputMetadata });
     } catch (err) {
       await model.release();
       throw err;
@@ -270,7 +287,7 @@ export class VaeModel {
     if (o.chunkSize !== undefined) assertInteger(o.chunkSize, 'chunkSize', 1);
     if (o.beforeChunk !== undefined && typeof o.beforeChunk !== 'function') throw new TypeError(`beforeChunk: expected a function, got ${typeof o.beforeChunk}`);
     const before = o.beforeChunk ?? (() => undefined);
-    const scorer = this.scorer;
+    const scorer = await this.scorerSession();
     if (!scorer) {
       const f = { encode: (v: Tensor, y?: Tensor) => this.encode(v, y), decode: async (z: Tensor, y?: Tensor) => (await before(), this.decode(z, y)) };
       return logLikelihoodVia(f, this.manifest, x, o);
@@ -295,16 +312,20 @@ export class VaeModel {
     });
   }
 
-  /** Whether {@link VaeModel.logLikelihood} runs a scorer graph (else it evaluates in JavaScript). */
+  /**
+   * Whether the model has a scorer graph (loaded on the first {@link VaeModel.logLikelihood}, which
+   * runs it, or evaluates in JavaScript when this device cannot).
+   */
   get hasScorer(): boolean {
-    return this.scorer !== null;
+    return this.scorerSource !== null;
   }
 
   /** Frees both sessions; later calls reject. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    await Promise.all([this.encoder.release(), this.decoder.release(), this.scorer?.release()]);
+    const scorer = await this.scorer?.catch(() => null);
+    await Promise.all([this.encoder.release(), this.decoder.release(), scorer?.release()]);
   }
 
   private requireVariational(method: string): void {
