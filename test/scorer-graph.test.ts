@@ -82,7 +82,7 @@ describe('scorer graph (scorer.onnx) against the JavaScript importance-sampling 
     const dir = await exportTinyModel({ kind: 'vae' });
     const file = join(dir, 'scorer.onnx');
     const bytes = await readFile(file);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     await writeFile(file, bytes);
     const model = await loadModel(dir, { device: 'cpu' });
     try {
