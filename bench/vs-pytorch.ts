@@ -74,7 +74,7 @@ async function torch(row: string, extra: string[], better: (a: Record<string, un
   lastPolicy = 'PASSIVE';
   if (active.code !== 0) return { ...p, note: `OMP_WAIT_POLICY default stopped after ${active.seconds.toFixed(0)} s` };
   const a = JSON.parse(active.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
-  torchRuns.push(a, p);
+  torchRuns.push(a);
   const best = better(a, p) ? a : p;
   lastPolicy = String(best.ompWaitPolicy);
   return best;
