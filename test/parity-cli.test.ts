@@ -4,15 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaeModel, elboVia, logLikelihoodVia, setLogLevel } from '@vae/core';
 import { cudaProviderStatus, onnxruntimeNodeBackend, nodeFileSource } from '@vae/runtime-node';
 import { loadCheckpoint, resolveTrainConfig, saveCheckpoint } from '@vae/train';
-import { CheckpointMismatchError, assertCheckpointBelongs, checkpointProvenance } from '../packages/cli/src/parity/checkpoint-provenance.js';
 import {
+  CheckpointMismatchError,
+  assertCheckpointBelongs,
   buildParityInputs,
+  checkpointProvenance,
   comparisonPrecision,
   exitCodeFor,
   parseToleranceOverride,
   toleranceFor,
   type ParityReport,
-} from '../packages/cli/src/parity/index.js';
+} from '@vae/parity';
 import { exportTo, perturbed, runVae, tempDir, tinyModel } from './parity-fixtures.js';
 
 setLogLevel('warn');
