@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaeModel, elboVia, logLikelihoodVia, setLogLevel } from '@vae/core';
-import { cudaProviderStatus, onnxruntimeNodeBackend, nodeFileSource } from '@vae/runtime-node';
+import { cudaProviderStatus } from '@vae/device-node';
+import { onnxruntimeNodeBackend, nodeFileSource } from '@vae/runtime-node';
 import { loadCheckpoint, resolveTrainConfig, saveCheckpoint } from '@vae/train';
 import {
   CheckpointMismatchError,

@@ -42,7 +42,7 @@ export async function browserLatencyBenchmark(o: BrowserLatencyOptions): Promise
   let browser = 'unknown';
   for (const device of ['wasm', 'webgpu'] as const) {
     const runtime = `chromium-${device}`;
-    let s;
+    let s: Awaited<ReturnType<typeof openChromiumSession>>;
     try {
       s = await openChromiumSession(dir, device);
     } catch (err) {
