@@ -20,4 +20,4 @@ export {
   prepareOrtDevice,
   type OrtNodeDevice,
   type OrtProviderConfig,
-} from './onnxruntime-node.js';
+} from './execution-providers.js';
