@@ -48,6 +48,23 @@ export {
 export { ARCHITECTURES, createModelSpec, type Architecture, type ModelSpecOptions } from './model-presets.js';
 export { DEVICES, type Backend, type BackendSession, type DeviceRequest, type ExecutionDevice, type SessionOptions } from './runtime-contract.js';
 export {
+  SOFTWARE_GPU_PATTERN,
+  describeAdapter,
+  navigatorGpu,
+  probeWebGpu,
+  type AdapterInfoLike,
+  type AdapterLike,
+  type GpuLike,
+  type WebGpuProbe,
+} from './webgpu-probe.js';
+export {
+  DEFAULT_WASM_THREADS,
+  MAX_DEFAULT_TRAINING_THREADS,
+  SMALL_MODEL_BYTES,
+  defaultInferenceThreads,
+  defaultTrainingThreads,
+} from './thread-defaults.js';
+export {
   MANIFEST_FILE,
   MANIFEST_SCHEMA,
   MANIFEST_VERSION,

@@ -209,7 +209,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     const showBar = args.progress ?? process.stderr.isTTY === true;
     const bar = showBar ? await progressBar() : null;
     const { train } = await import('@vae/train');
-    let result;
+    let result: Awaited<ReturnType<typeof train>>;
     try {
       result = await train(configFromArgs(args), { resume: args.resume, ...(bar ? { onProgress: bar.onProgress } : {}) });
     } finally {
