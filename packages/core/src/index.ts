@@ -19,3 +19,7 @@ export * from './sha256.js';
 export * from './vae-model.js';
 export * from './variational-scores.js';
 export * from './graph-signature.js';
+export * from './layers/layer-registry.js';
+export * from './layers/op-emitter.js';
+export * from './layers/conv-padding-impl.js';
+export * from './layers/network-emit.js';

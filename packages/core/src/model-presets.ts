@@ -1,4 +1,4 @@
-import { MODEL_KINDS } from './model-kinds.js';
+import { modelKindInfo } from './model-kinds.js';
 import type { Activation, LayerSpec, Likelihood, ModelKind, ModelSpec, NoiseSpec, SparsitySpec } from './model-spec.js';
 import { validateModelSpec } from './model-shapes.js';
 
@@ -53,8 +53,8 @@ function convNetworks(h: number, w: number, c: number): { encoder: LayerSpec[]; 
  */
 export function createModelSpec(options: ModelSpecOptions = {}): ModelSpec {
   const kind = options.kind ?? 'vae';
-  const info = MODEL_KINDS[kind];
-  if (!info) throw new RangeError(`kind: expected one of ${Object.keys(MODEL_KINDS).join('|')}, got ${JSON.stringify(kind)}`);
+  const info = modelKindInfo(kind);
+  const defaults = info.defaults ?? {};
   const imageShape = options.imageShape ?? [28, 28, 1];
   const [h, w, c] = imageShape;
   const d = h * w * c;
@@ -63,8 +63,8 @@ export function createModelSpec(options: ModelSpecOptions = {}): ModelSpec {
   const hidden = options.hidden ?? [400];
   let encoder: LayerSpec[];
   let decoder: LayerSpec[];
-  if (kind === 'contractive-ae') {
-    if (architecture !== 'mlp') throw new RangeError(`architecture: expected 'mlp' for contractive-ae (one sigmoid layer), got ${JSON.stringify(architecture)}`);
+  if (defaults.singleLayer) {
+    if (architecture !== 'mlp') throw new RangeError(`architecture: expected 'mlp' for ${kind} (one sigmoid layer), got ${JSON.stringify(architecture)}`);
     encoder = [];
     decoder = [{ type: 'dense', units: d, activation: 'linear' }];
   } else if (architecture === 'conv') {
@@ -76,7 +76,9 @@ export function createModelSpec(options: ModelSpecOptions = {}): ModelSpec {
   } else {
     throw new RangeError(`architecture: expected mlp|conv, got ${JSON.stringify(architecture)}`);
   }
-  const needsSigmoidCode = kind === 'contractive-ae' || (kind === 'sparse-ae' && (options.sparsity?.type ?? 'kl') === 'kl');
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(defaults.fields ?? {})) fields[name] = options[name as keyof typeof defaults.fields] ?? value;
+  const needsSigmoidCode = defaults.sigmoidCode || (fields.sparsity as SparsitySpec | undefined)?.type === 'kl';
   const spec: ModelSpec = {
     specVersion: 1,
     kind,
@@ -88,10 +90,8 @@ export function createModelSpec(options: ModelSpecOptions = {}): ModelSpec {
     encoder,
     decoder,
     codeActivation: needsSigmoidCode ? 'sigmoid' : 'linear',
-    beta: options.beta ?? (kind === 'beta-vae' ? 4 : 1),
-    ...(kind === 'sparse-ae' ? { sparsity: options.sparsity ?? { type: 'kl', rho: 0.05, weight: 1 } } : {}),
-    ...(kind === 'denoising-ae' ? { noise: options.noise ?? { type: 'mask', fraction: 0.3 } } : {}),
-    ...(kind === 'contractive-ae' ? { contractiveWeight: options.contractiveWeight ?? 0.1 } : {}),
+    beta: options.beta ?? defaults.beta ?? 1,
+    ...fields,
   };
   validateModelSpec(spec);
   return spec;

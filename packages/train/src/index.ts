@@ -1,6 +1,7 @@
 export * from './tf.js';
 export * from './backends.js';
 export * from './webgpu-probe.js';
+export * from './tfjs-layers.js';
 export * from './tfjs-network.js';
 export * from './tfjs-model.js';
 export * from './tfjs-objectives.js';

@@ -1,4 +1,4 @@
-import { listParameters, validateParameters, type ModelSpec, type ParameterSet, type Tensor } from '@vae/core';
+import { listParameters, modelKindInfo, validateParameters, type ModelSpec, type ParameterSet, type Tensor } from '@vae/core';
 import { ADAM_DEFAULTS } from './adam-defaults.js';
 import { selectBackend } from './backends.js';
 import { trueAdamMoments, type AdamState } from './checkpoint.js';
@@ -95,7 +95,7 @@ export class TfjsEngine implements Engine {
   }
 
   private kernelSnapshot(): tf.Tensor | null {
-    const k = this.spec?.kind === 'contractive-ae' ? this.vars['encoder.code.kernel'] : undefined;
+    const k = this.spec && modelKindInfo(this.spec.kind).regularizer === 'contractive' ? this.vars['encoder.code.kernel'] : undefined;
     return k ? tf.clone(k) : null;
   }
 

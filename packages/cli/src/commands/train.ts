@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import cliProgress from 'cli-progress';
-import { ARCHITECTURES, LIKELIHOODS, MODEL_KINDS, setLogSink, type ModelKind, type ModelSpecOptions, type NoiseSpec, type SparsitySpec } from '@vae/core';
+import { ARCHITECTURES, LIKELIHOODS, MODEL_KINDS, modelKindInfo, setLogSink, type ModelKind, type ModelSpecOptions, type NoiseSpec, type SparsitySpec } from '@vae/core';
 import { BINARIZATIONS, DEFAULT_TRAIN_CONFIG, ENGINE_REQUESTS, ORT_TRAIN_DEVICES, TFJS_BACKENDS, listDatasets, train, type EngineRequest, type TrainConfig, type TrainProgress } from '@vae/train';
 
 interface TrainArgs {
@@ -83,16 +83,17 @@ export function modelOptionsFromArgs(a: TrainArgs): ModelSpecOptions {
   if (a.likelihood !== undefined) o.likelihood = a.likelihood;
   if (a.sigma !== undefined) o.gaussianSigma = a.sigma;
   if (a.beta !== undefined) o.beta = a.beta;
-  if (kind === 'sparse-ae') {
+  const info = modelKindInfo(kind);
+  if (info.regularizer === 'sparsity') {
     const weight = a['sparsity-weight'] ?? (a.sparsity === 'l1' ? 1e-3 : 1);
     o.sparsity = (a.sparsity ?? 'kl') === 'l1' ? ({ type: 'l1', weight } satisfies SparsitySpec) : ({ type: 'kl', rho: a.rho ?? 0.05, weight } satisfies SparsitySpec);
   }
-  if (kind === 'denoising-ae' && (a.noise !== undefined || a['noise-level'] !== undefined)) {
+  if (info.corruptsInput && (a.noise !== undefined || a['noise-level'] !== undefined)) {
     const type = a.noise ?? 'mask';
     const level = a['noise-level'] ?? (type === 'gaussian' ? 0.3 : 0.3);
     o.noise = type === 'gaussian' ? { type, sigma: level } : { type, fraction: level };
   }
-  if (kind === 'contractive-ae' && a['contractive-weight'] !== undefined) o.contractiveWeight = a['contractive-weight'];
+  if (info.regularizer === 'contractive' && a['contractive-weight'] !== undefined) o.contractiveWeight = a['contractive-weight'];
   return o;
 }
 

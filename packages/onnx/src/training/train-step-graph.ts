@@ -92,7 +92,7 @@ export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOpti
   const tape = new Tape(dtype);
   const d = inputSize(spec);
   const x = tape.input(N.x, ['batch', d]);
-  const xInput = spec.kind === 'denoising-ae' ? tape.input(N.xInput, ['batch', d]) : null;
+  const xInput = info.corruptsInput ? tape.input(N.xInput, ['batch', d]) : null;
   const eps = info.variational ? tape.input(N.eps, ['batch', spec.latentDim]) : null;
   const y = info.conditional ? tape.input(N.y, ['batch', spec.numClasses]) : null;
   const beta = info.variational ? tape.input(N.beta, []) : null;

@@ -151,7 +151,7 @@ export class OrtStepRunner {
   private feeds(batch: OrtBatch, training: boolean): Record<string, ort.Tensor> {
     const info = modelKindInfo(this.spec.kind);
     const feeds: Record<string, ort.Tensor> = { [N.x]: toOrt(batch.target, false) };
-    if (this.spec.kind === 'denoising-ae') feeds[N.xInput] = toOrt(batch.x, false);
+    if (info.corruptsInput) feeds[N.xInput] = toOrt(batch.x, false);
     if (info.variational) {
       if (!batch.eps) throw new RangeError(`batch.eps: expected ε [B, ${this.spec.latentDim}] for kind ${this.spec.kind}, got none`);
       if (batch.eps.shape[0] !== batch.target.shape[0]) {
@@ -194,7 +194,7 @@ export class OrtStepRunner {
 
   /** One Adam step; returns the loss terms and forward outputs computed before the update. */
   async step(batch: OrtBatch): Promise<OrtStepResult> {
-    const kernel = this.spec.kind === 'contractive-ae' ? this.copyOf(this.state['encoder.code.kernel']!) : null;
+    const kernel = modelKindInfo(this.spec.kind).regularizer === 'contractive' ? this.copyOf(this.state['encoder.code.kernel']!) : null;
     return this.result(await this.runStep(batch, true), kernel);
   }
 
@@ -245,7 +245,7 @@ export class OrtStepRunner {
       this.forwardSession = await ort.InferenceSession.create(g.bytes, ortSessionOptions(this.device, this.init.threads));
     }
     const out = await this.forwardSession.run(this.feeds(batch, false));
-    const kernel = this.spec.kind === 'contractive-ae' ? this.copyOf(this.state['encoder.code.kernel']!) : null;
+    const kernel = modelKindInfo(this.spec.kind).regularizer === 'contractive' ? this.copyOf(this.state['encoder.code.kernel']!) : null;
     return this.result(out, kernel);
   }
 

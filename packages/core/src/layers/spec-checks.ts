@@ -1,0 +1,16 @@
+import { ACTIVATIONS } from '../model-spec.js';
+
+/** Throws a `RangeError` naming the field at `path`, the expected and the actual value. */
+export function specFail(path: string, expected: string, actual: unknown): never {
+  throw new RangeError(`${path}: expected ${expected}, got ${JSON.stringify(actual)}`);
+}
+
+/** Checks that `v` is a positive integer. */
+export function positiveInt(v: unknown, path: string): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) specFail(path, 'a positive integer', v);
+}
+
+/** Checks that `v` names an activation. */
+export function checkActivation(v: unknown, path: string): void {
+  if (typeof v !== 'string' || !(v in ACTIVATIONS)) specFail(path, Object.keys(ACTIVATIONS).join('|'), v);
+}
