@@ -23,3 +23,4 @@ export * from './layers/layer-registry.js';
 export * from './layers/op-emitter.js';
 export * from './layers/conv-padding-impl.js';
 export * from './layers/network-emit.js';
+export * from './layers/batch-norm.js';

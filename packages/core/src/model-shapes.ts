@@ -122,9 +122,12 @@ export function initParameters(spec: ModelSpec, rng: Rng): ParameterSet {
   }
   return out;
 }
-/** Checks that `params` holds exactly the state tensors of `spec` with the right shapes. */
-export function validateParameters(spec: ModelSpec, params: ParameterSet, name = 'params'): void {
-  const expected = listParameters(spec);
+/**
+ * Checks that `params` holds exactly the state tensors of `spec` (only its trainable parameters with
+ * `trainableOnly`, e.g. optimizer moments) with the right shapes.
+ */
+export function validateParameters(spec: ModelSpec, params: ParameterSet, name = 'params', trainableOnly = false): void {
+  const expected = trainableOnly ? listTrainableParameters(spec) : listParameters(spec);
   const names = new Set(expected.map((p) => p.name));
   for (const key of Object.keys(params)) {
     if (!names.has(key)) throw new RangeError(`${name}: unexpected parameter ${JSON.stringify(key)} for this spec`);

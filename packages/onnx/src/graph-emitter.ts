@@ -18,6 +18,10 @@ export function graphEmitter(g: GraphBuilder, params: ParameterSet, precision: P
     }),
     ints: (values: readonly number[]): EmitTensor => ({ name: g.constInt64('ints', values), shape: [values.length] }),
     scalar: (value: number): EmitTensor => ({ name: g.constFloat32('scalar', [value], []), shape: [] }),
+    batchSize: (x: EmitTensor): EmitTensor => {
+      const n = g.op('Cast', [g.op('Shape', [x.name], { start: 0, end: 1 })], { to: 1 });
+      return { name: g.op('Reshape', [n, g.constInt64('scalar_shape', [], [0])]), shape: [] };
+    },
   };
   return {
     ...base,

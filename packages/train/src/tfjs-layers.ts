@@ -42,13 +42,18 @@ export function getTfLayer(type: string, path: string): TfLayerBuilder {
   return fn as unknown as TfLayerBuilder;
 }
 
-registerTfLayer<DenseLayer>('dense', ({ layer, x, state }) => TF_ACTIVATIONS[layer.activation](tf.add(tf.matMul(x as tf.Tensor2D, state('kernel') as tf.Tensor2D), state('bias'))));
+/** `y + bias` unless the layer has `useBias: false`. */
+function addBias(layer: { readonly useBias?: boolean }, y: tf.Tensor, state: (suffix: string) => tf.Tensor): tf.Tensor {
+  return layer.useBias === false ? y : tf.add(y, state('bias'));
+}
+
+registerTfLayer<DenseLayer>('dense', ({ layer, x, state }) => TF_ACTIVATIONS[layer.activation](addBias(layer, tf.matMul(x as tf.Tensor2D, state('kernel') as tf.Tensor2D), state)));
 registerTfLayer<Conv2dLayer>('conv2d', ({ layer, x, state }) =>
-  TF_ACTIVATIONS[layer.activation](tf.add(conv2dOp(x as tf.Tensor4D, state('kernel') as tf.Tensor4D, layer.strides, layer.padding), state('bias'))),
+  TF_ACTIVATIONS[layer.activation](addBias(layer, conv2dOp(x as tf.Tensor4D, state('kernel') as tf.Tensor4D, layer.strides, layer.padding), state)),
 );
 registerTfLayer<Conv2dTransposeLayer>('conv2d-transpose', ({ layer, shape, x, state }) => {
   const out = conv2dTransposeOp(x as tf.Tensor4D, state('kernel') as tf.Tensor4D, shape.outputShape as [number, number, number], layer.strides, layer.padding);
-  return TF_ACTIVATIONS[layer.activation](tf.add(out, state('bias')));
+  return TF_ACTIVATIONS[layer.activation](addBias(layer, out, state));
 });
 registerTfLayer<ReshapeLayer>('reshape', ({ layer, x }) => x.reshape([x.shape[0]!, ...layer.shape]));
 registerTfLayer('flatten', ({ x }) => x.reshape([x.shape[0]!, -1]));

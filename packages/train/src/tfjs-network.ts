@@ -1,4 +1,5 @@
 import { LOGVAR_CLAMP, getLayerDefinition, modelKindInfo, validateModelSpec, type LayerShape, type ModelSpec, type SpecLayout } from '@vae/core';
+import './tfjs-batch-norm.js';
 import { getTfLayer } from './tfjs-layers.js';
 import { tf } from './tf.js';
 

@@ -1,11 +1,12 @@
 import type { Argv, CommandModule } from 'yargs';
 import cliProgress from 'cli-progress';
-import { ARCHITECTURES, LIKELIHOODS, MODEL_KINDS, modelKindInfo, setLogSink, type ModelKind, type ModelSpecOptions, type NoiseSpec, type SparsitySpec } from '@vae/core';
+import { ARCHITECTURES, LIKELIHOODS, MODEL_KINDS, NORMS, modelKindInfo, setLogSink, type Norm, type ModelKind, type ModelSpecOptions, type NoiseSpec, type SparsitySpec } from '@vae/core';
 import { BINARIZATIONS, DEFAULT_TRAIN_CONFIG, ENGINE_REQUESTS, ORT_TRAIN_DEVICES, TFJS_BACKENDS, listDatasets, train, type EngineRequest, type TrainConfig, type TrainProgress } from '@vae/train';
 
 interface TrainArgs {
   kind?: ModelKind;
   arch?: keyof typeof ARCHITECTURES;
+  norm?: Norm;
   hidden?: number[];
   activation?: 'relu' | 'tanh';
   latent?: number;
@@ -77,6 +78,7 @@ export function modelOptionsFromArgs(a: TrainArgs): ModelSpecOptions {
   const kind = a.kind ?? 'vae';
   const o: { -readonly [K in keyof ModelSpecOptions]: ModelSpecOptions[K] } = { kind };
   if (a.arch !== undefined) o.architecture = a.arch;
+  if (a.norm !== undefined) o.norm = a.norm;
   if (a.hidden !== undefined) o.hidden = a.hidden;
   if (a.activation !== undefined) o.activation = a.activation;
   if (a.latent !== undefined) o.latentDim = a.latent;
@@ -173,6 +175,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     y
       .option('kind', { type: 'string', coerce: choice('kind', Object.keys(MODEL_KINDS) as ModelKind[]), describe: `model kind: ${Object.keys(MODEL_KINDS).join('|')} (default vae)` })
       .option('arch', { type: 'string', coerce: choice('arch', Object.keys(ARCHITECTURES) as (keyof typeof ARCHITECTURES)[]), describe: 'network: mlp|conv (default mlp)' })
+      .option('norm', {
+        type: 'string',
+        coerce: choice('norm', Object.keys(NORMS) as Norm[]),
+        describe: 'none|batch (default none): batch normalisation after each hidden dense/conv layer, before its activation (momentum 0.1, ε 1e-5, as PyTorch)',
+      })
       .option('hidden', { type: 'string', coerce: hiddenOption, describe: 'MLP hidden sizes, e.g. 400 or 512,256 (default 400)' })
       .option('activation', { type: 'string', coerce: choice('activation', ['relu', 'tanh'] as const), describe: 'MLP hidden activation: relu|tanh (default relu)' })
       .option('latent', { type: 'string', coerce: numberOption('latent', { integer: true, min: 1 }), describe: 'latent dimensions (default 20 for VAEs, 32 for AEs)' })

@@ -4,3 +4,4 @@ import './conv2d.js';
 import './conv2d-transpose.js';
 import './reshape.js';
 import './flatten.js';
+import './batch-norm.js';

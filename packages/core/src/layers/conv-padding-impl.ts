@@ -1,5 +1,5 @@
 /** TensorFlow padding rules expressed as explicit ONNX pads, pure maths (one spatial axis). */
-import { checkActivation, positiveInt, specFail } from './spec-checks.js';
+import { checkActivation, checkUseBias, positiveInt, specFail } from './spec-checks.js';
 
 /** Explicit padding of one spatial axis: ONNX `pads` begin/end and ConvTranspose `output_padding`. */
 export interface AxisPadding {
@@ -56,6 +56,7 @@ export function convOutputShape(layer: ConvFields & { readonly activation: unkno
   positiveInt(layer.strides, `${path}.strides`);
   if (layer.padding !== 'same' && layer.padding !== 'valid') specFail(`${path}.padding`, 'same|valid', layer.padding);
   checkActivation(layer.activation, `${path}.activation`);
+  checkUseBias((layer as { useBias?: unknown }).useBias, `${path}.useBias`);
   const rule = transpose ? convTransposePadding : convPadding;
   const h = rule(input[0]!, layer.kernelSize, layer.strides, layer.padding).outputSize;
   const w = rule(input[1]!, layer.kernelSize, layer.strides, layer.padding).outputSize;

@@ -1,5 +1,6 @@
 import type { Conv2dTransposeLayer } from '../model-spec.js';
 import { convAttributes, convOutputShape } from './conv-padding-impl.js';
+import { biasState } from './spec-checks.js';
 import { registerLayer, type LayerDefinition } from './layer-registry.js';
 import { emitActivation, toNchw } from './op-emitter.js';
 
@@ -17,7 +18,7 @@ export const conv2dTransposeLayer: LayerDefinition<Conv2dTransposeLayer> = {
     const common = { fanIn: k * k * layer.filters, fanOut: k * k * inC, trainable: true };
     return [
       { suffix: 'kernel', shape: [k, k, layer.filters, inC], init: 'glorot-uniform', ...common },
-      { suffix: 'bias', shape: [layer.filters], init: 'zeros', ...common },
+      ...biasState(layer, { suffix: 'bias', shape: [layer.filters], init: 'zeros' as const, ...common }),
     ];
   },
   activation: (layer) => layer.activation,
@@ -26,7 +27,8 @@ export const conv2dTransposeLayer: LayerDefinition<Conv2dTransposeLayer> = {
     const [h, w] = x.shape as [number, number];
     const [oh, ow, oc] = outputShape as [number, number, number];
     const kernel = e.state('kernel', { perm: [3, 2, 0, 1], channelAxis: 1 });
-    const y = e.op('ConvTranspose', [x.t, kernel, e.state('bias')], convAttributes(layer, h, w, true), ['batch', oc, oh, ow]);
+    const bias = layer.useBias === false ? [] : [e.state('bias')];
+    const y = e.op('ConvTranspose', [x.t, kernel, ...bias], convAttributes(layer, h, w, true), ['batch', oc, oh, ow]);
     return { t: emitActivation(e, layer.activation, y), shape: outputShape, layout: 'nchw' };
   },
 };

@@ -1,5 +1,6 @@
 import type { Conv2dLayer } from '../model-spec.js';
 import { convAttributes, convOutputShape } from './conv-padding-impl.js';
+import { biasState } from './spec-checks.js';
 import { registerLayer, type LayerDefinition } from './layer-registry.js';
 import { emitActivation, toNchw } from './op-emitter.js';
 
@@ -14,7 +15,7 @@ export const conv2dLayer: LayerDefinition<Conv2dLayer> = {
     const common = { fanIn: k * k * inC, fanOut: k * k * layer.filters, trainable: true };
     return [
       { suffix: 'kernel', shape: [k, k, inC, layer.filters], init: 'glorot-uniform', ...common },
-      { suffix: 'bias', shape: [layer.filters], init: 'zeros', ...common },
+      ...biasState(layer, { suffix: 'bias', shape: [layer.filters], init: 'zeros' as const, ...common }),
     ];
   },
   activation: (layer) => layer.activation,
@@ -23,7 +24,8 @@ export const conv2dLayer: LayerDefinition<Conv2dLayer> = {
     const [h, w] = x.shape as [number, number];
     const [oh, ow, oc] = outputShape as [number, number, number];
     const kernel = e.state('kernel', { perm: [3, 2, 0, 1], channelAxis: 0 });
-    const y = e.op('Conv', [x.t, kernel, e.state('bias')], convAttributes(layer, h, w, false), ['batch', oc, oh, ow]);
+    const bias = layer.useBias === false ? [] : [e.state('bias')];
+    const y = e.op('Conv', [x.t, kernel, ...bias], convAttributes(layer, h, w, false), ['batch', oc, oh, ow]);
     return { t: emitActivation(e, layer.activation, y), shape: outputShape, layout: 'nchw' };
   },
 };

@@ -1,7 +1,7 @@
 import type { DenseLayer } from '../model-spec.js';
 import { registerLayer, type LayerDefinition } from './layer-registry.js';
 import { emitActivation, toFlat } from './op-emitter.js';
-import { checkActivation, positiveInt } from './spec-checks.js';
+import { biasState, checkActivation, checkUseBias, positiveInt } from './spec-checks.js';
 
 /** `dense`: flattens (HWC order), then `x·kernel + bias` (ONNX Gemm) and the activation. */
 export const denseLayer: LayerDefinition<DenseLayer> = {
@@ -11,6 +11,7 @@ export const denseLayer: LayerDefinition<DenseLayer> = {
   outputShape(layer, _input, path) {
     positiveInt(layer.units, `${path}.units`);
     checkActivation(layer.activation, `${path}.activation`);
+    checkUseBias(layer.useBias, `${path}.useBias`);
     return [layer.units];
   },
   state(layer, { inputShape }) {
@@ -18,13 +19,14 @@ export const denseLayer: LayerDefinition<DenseLayer> = {
     const common = { fanIn, fanOut: layer.units, trainable: true };
     return [
       { suffix: 'kernel', shape: [fanIn, layer.units], init: 'glorot-uniform', ...common },
-      { suffix: 'bias', shape: [layer.units], init: 'zeros', ...common },
+      ...biasState(layer, { suffix: 'bias', shape: [layer.units], init: 'zeros' as const, ...common }),
     ];
   },
   activation: (layer) => layer.activation,
   emit(e, layer, _shape, input) {
     const x = toFlat(e, input);
-    const y = e.op('Gemm', [x.t, e.state('kernel', { channelAxis: 1 }), e.state('bias')], {}, ['batch', layer.units]);
+    const bias = layer.useBias === false ? [] : [e.state('bias')];
+    const y = e.op('Gemm', [x.t, e.state('kernel', { channelAxis: 1 }), ...bias], {}, ['batch', layer.units]);
     return { t: emitActivation(e, layer.activation, y), shape: [layer.units], layout: 'row-major' };
   },
 };

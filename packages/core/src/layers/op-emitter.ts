@@ -26,6 +26,8 @@ export interface OpEmitter {
   ints(values: readonly number[]): EmitTensor;
   /** A float scalar constant of the graph's float type. */
   scalar(value: number): EmitTensor;
+  /** The batch size of batch-first `x` as a float scalar (no gradient flows through it). */
+  batchSize(x: EmitTensor): EmitTensor;
 }
 
 /** Options of {@link LayerEmitter.state}. */

@@ -14,3 +14,13 @@ export function positiveInt(v: unknown, path: string): void {
 export function checkActivation(v: unknown, path: string): void {
   if (typeof v !== 'string' || !(v in ACTIVATIONS)) specFail(path, Object.keys(ACTIVATIONS).join('|'), v);
 }
+
+/** Checks the optional `useBias` flag of a layer. */
+export function checkUseBias(v: unknown, path: string): void {
+  if (v !== undefined && typeof v !== 'boolean') specFail(path, 'true|false', v);
+}
+
+/** The layer's bias state entry, unless it has `useBias: false`. */
+export function biasState<T>(layer: { readonly useBias?: boolean }, entry: T): T[] {
+  return layer.useBias === false ? [] : [entry];
+}

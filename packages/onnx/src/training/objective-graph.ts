@@ -93,7 +93,13 @@ const TAPE_REGULARIZERS: Partial<Record<RegularizerName, TapeRegularizer>> = {
  * `modelObjective`): reconstruction NLL against the clean `x`, plus β·KL for variational kinds, or
  * the sparsity / contractive regularizer for autoencoders. log σ² is clamped to `LOGVAR_CLAMP`.
  */
-export function buildObjective(tape: Tape, spec: ModelSpec, inputs: ObjectiveInputs, params: Readonly<Record<string, TapeValue>>): ObjectiveValues {
+export function buildObjective(
+  tape: Tape,
+  spec: ModelSpec,
+  inputs: ObjectiveInputs,
+  params: Readonly<Record<string, TapeValue>>,
+  mode: { readonly training: boolean; readonly bufferUpdates?: Map<string, TapeValue> } = { training: true },
+): ObjectiveValues {
   const layout = validateModelSpec(spec);
   const info = modelKindInfo(spec.kind);
   for (const p of listParameters(spec)) if (!params[p.name]) throw new RangeError(`params: missing ${p.name}`);
@@ -101,7 +107,7 @@ export function buildObjective(tape: Tape, spec: ModelSpec, inputs: ObjectiveInp
   const invBatch = tape.div(tape.scalar(1), tape.batchSize(x));
   const encIn = info.corruptsInput ? inputs.xInput : x;
   if (!encIn) throw new RangeError(`inputs.xInput: expected the corrupted input for kind ${spec.kind}, got null`);
-  const net = tapeEmitter(tape, { state: params, training: true });
+  const net = tapeEmitter(tape, { state: params, ...mode });
   const heads = emitEncoder(net, layout, encIn, y ?? undefined) as Record<string, TapeValue>;
 
   let z: TapeValue;

@@ -7,7 +7,7 @@ export interface TapeEmitterOptions {
   readonly state: Readonly<Record<string, TapeValue>>;
   /** Training mode: layers use batch statistics and report buffer updates. */
   readonly training: boolean;
-  /** Receives `name → new value` for each buffer a layer updates (training mode). */
+  /** Receives `name → new value` for each buffer a layer updates (training mode; dropped when absent). */
   readonly bufferUpdates?: Map<string, TapeValue>;
 }
 
@@ -22,6 +22,7 @@ export function tapeEmitter(tape: Tape, o: TapeEmitterOptions): NetworkEmitter {
     op: (type: string, inputs: readonly EmitTensor[], attrs: EmitAttributes, shape: readonly EmitDim[]): EmitTensor => tape.op(type, inputs as readonly TapeValue[], attrs, shape),
     ints: (values: readonly number[]): EmitTensor => tape.ints(values),
     scalar: (value: number): EmitTensor => tape.scalar(value),
+    batchSize: (x: EmitTensor): EmitTensor => tape.batchSize(x as TapeValue),
   };
   return {
     ...base,
@@ -36,8 +37,8 @@ export function tapeEmitter(tape: Tape, o: TapeEmitterOptions): NetworkEmitter {
         },
         updateBuffer(suffix: string, value: EmitTensor): void {
           const name = `${l.prefix}.${suffix}`;
-          if (!o.training || !o.bufferUpdates) throw new Error(`${name}: buffers are updated only in training graphs`);
-          o.bufferUpdates.set(name, value as TapeValue);
+          if (!o.training) throw new Error(`${name}: buffers are updated only in training graphs`);
+          o.bufferUpdates?.set(name, value as TapeValue);
         },
       };
     },
