@@ -21,6 +21,6 @@ export * from './variational-scores.js';
 export * from './graph-signature.js';
 export * from './layers/layer-registry.js';
 export * from './layers/op-emitter.js';
-export * from './layers/conv-padding-impl.js';
+export * from './layers/conv-common.js';
 export * from './layers/network-emit.js';
 export * from './layers/batch-norm.js';

@@ -1,5 +1,8 @@
-/** TensorFlow padding rules expressed as explicit ONNX pads, pure maths (one spatial axis). */
-import { checkActivation, checkUseBias, positiveInt, specFail } from './spec-checks.js';
+/** What conv2d and conv2d-transpose share: TensorFlow padding rules as explicit ONNX pads, validation, state and emission. */
+import type { Activation } from '../model-spec.js';
+import type { LayerShape, LayerStateInfo } from './layer-registry.js';
+import { emitActivation, toNchw, type LayerEmitter, type LayerValue } from './op-emitter.js';
+import { biasState, checkActivation, checkUseBias, positiveInt, specFail } from './spec-checks.js';
 
 /** Explicit padding of one spatial axis: ONNX `pads` begin/end and ConvTranspose `output_padding`. */
 export interface AxisPadding {
@@ -78,4 +81,32 @@ export function convAttributes(layer: ConvFields, h: number, w: number, transpos
     dilations: [1, 1],
     group: 1,
   };
+}
+
+/**
+ * Kernel, bias (unless `useBias: false`) of a convolution over `inC` channels: conv2d keeps TF's
+ * `[k, k, inC, outC]`, conv2d-transpose `[k, k, outC, inC]` (fans swap accordingly).
+ */
+export function convState(layer: ConvFields & { readonly useBias?: boolean }, inC: number, transpose: boolean): LayerStateInfo[] {
+  const k = layer.kernelSize;
+  const outC = layer.filters;
+  const common = { fanIn: k * k * (transpose ? outC : inC), fanOut: k * k * (transpose ? inC : outC), trainable: true };
+  return [
+    { suffix: 'kernel', shape: transpose ? [k, k, outC, inC] : [k, k, inC, outC], init: 'glorot-uniform', ...common },
+    ...biasState(layer, { suffix: 'bias', shape: [outC], init: 'zeros' as const, ...common }),
+  ];
+}
+
+/**
+ * Emits an NCHW Conv (or ConvTranspose with the kernel as `[inC, outC, kh, kw]`) with TF's padding as
+ * explicit pads, then the activation.
+ */
+export function emitConv(e: LayerEmitter, layer: ConvFields & { readonly useBias?: boolean; readonly activation: Activation }, shape: LayerShape, input: LayerValue, transpose: boolean): LayerValue {
+  const x = toNchw(e, input, shape.prefix);
+  const [h, w] = x.shape as [number, number];
+  const [oh, ow, oc] = shape.outputShape as [number, number, number];
+  const kernel = e.state('kernel', { perm: [3, 2, 0, 1], channelAxis: transpose ? 1 : 0 });
+  const bias = layer.useBias === false ? [] : [e.state('bias')];
+  const y = e.op(transpose ? 'ConvTranspose' : 'Conv', [x.t, kernel, ...bias], convAttributes(layer, h, w, transpose), ['batch', oc, oh, ow]);
+  return { t: emitActivation(e, layer.activation, y), shape: shape.outputShape, layout: 'nchw' };
 }
