@@ -111,7 +111,7 @@ export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Prom
       } else {
         const decoded = await model.decodeAsync(enc.z, y);
         const kernel = ckpt.params['encoder.code.kernel'];
-        const terms = modelObjective(spec, { x, decoded, code: enc.z, ...(spec.kind === 'contractive-ae' && kernel ? { codeKernel: kernel } : {}) });
+        const terms = modelObjective(spec, { x, decoded, code: enc.z, ...(info.regularizer === 'contractive' && kernel ? { codeKernel: kernel } : {}) });
         sums.reconstruction += terms.reconstruction * w;
         sums.loss += terms.loss * w;
       }
