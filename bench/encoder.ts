@@ -13,7 +13,8 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, setLogLevel, type ExecutionDevice, type Tensor, type VaeModel } from '@vae/core';
-import { ensureVulkanIcd, loadModel, webgpuBundled } from '@vae/runtime-node';
+import { ensureVulkanIcd } from '@vae/device-node';
+import { loadModel, webgpuBundled } from '@vae/runtime-node';
 import * as ort from 'onnxruntime-node';
 import { benchModel } from './lib/bench-model.js';
 

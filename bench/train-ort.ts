@@ -17,13 +17,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, createModelSpec, initParameters, setLogLevel } from '@vae/core';
-import { makeBatch } from '../packages/train/src/batches.js';
-import { resolveTrainConfig } from '../packages/train/src/config.js';
-import { loadDataset } from '../packages/train/src/datasets.js';
-import type { Engine } from '../packages/train/src/engine.js';
-import { OrtEngine } from '../packages/train/src/ort/index.js';
-import { reportTerms } from '../packages/train/src/report.js';
-import { TfjsEngine } from '../packages/train/src/tfjs-engine.js';
+import { OrtEngine, TfjsEngine, loadDataset, makeBatch, reportTerms, resolveTrainConfig, type Engine } from '@vae/train';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -11,12 +11,12 @@
  * VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json when no ICD is configured and that
  * file exists (a software rasterizer: correct, slow). Writes bench/train-results.json.
  */
-import { existsSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, createModelSpec, initParameters, setLogLevel } from '@vae/core';
+import { ensureVulkanIcd } from '@vae/device-node';
 import { TfjsEngine, loadDataset, makeBatch, reportTerms, resolveTrainConfig, selectBackend, type TfjsBackendName } from '@vae/train';
 
 function arg(name: string, fallback: string): string {
@@ -28,10 +28,9 @@ const steps = Number(arg('steps', '50'));
 const warmup = Number(arg('warmup', '3'));
 const backends = arg('backends', 'tensorflow,webgpu,wasm,cpu').split(',').filter(Boolean) as TfjsBackendName[];
 const batchSize = 128;
-const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const icdNote = process.env.VK_ICD_FILENAMES ? `VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}` : existsSync(swiftshader) ? `VK_ICD_FILENAMES=${swiftshader} (set by the bench)` : 'system Vulkan ICDs';
-if (!process.env.VK_ICD_FILENAMES && existsSync(swiftshader)) process.env.VK_ICD_FILENAMES = swiftshader;
-process.env.XDG_RUNTIME_DIR ??= '/tmp';
+const userIcd = process.env.VK_ICD_FILENAMES;
+const icd = ensureVulkanIcd();
+const icdNote = userIcd ? `VK_ICD_FILENAMES=${userIcd}` : icd ? `VK_ICD_FILENAMES=${icd} (set by the bench)` : 'system Vulkan ICDs';
 
 interface Row {
   backend: string;

@@ -2,17 +2,20 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaeModel, elboVia, logLikelihoodVia, setLogLevel } from '@vae/core';
-import { cudaProviderStatus, onnxruntimeNodeBackend, nodeFileSource } from '@vae/runtime-node';
+import { cudaProviderStatus } from '@vae/device-node';
+import { onnxruntimeNodeBackend, nodeFileSource } from '@vae/runtime-node';
 import { loadCheckpoint, resolveTrainConfig, saveCheckpoint } from '@vae/train';
-import { CheckpointMismatchError, assertCheckpointBelongs, checkpointProvenance } from '../packages/cli/src/parity/checkpoint-provenance.js';
 import {
+  CheckpointMismatchError,
+  assertCheckpointBelongs,
   buildParityInputs,
+  checkpointProvenance,
   comparisonPrecision,
   exitCodeFor,
   parseToleranceOverride,
   toleranceFor,
   type ParityReport,
-} from '../packages/cli/src/parity/index.js';
+} from '@vae/parity';
 import { exportTo, perturbed, runVae, tempDir, tinyModel } from './parity-fixtures.js';
 
 setLogLevel('warn');

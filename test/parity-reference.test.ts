@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ParityReport } from '../packages/cli/src/parity/index.js';
+import type { ParityReport } from '@vae/parity';
 import { HAS_CHROMIUM, REFERENCE_MODEL, runVae, tempDir } from './parity-fixtures.js';
+import { hasVulkanIcd } from './runtime-node-fixtures.js';
 
 /** WebGPU without a GPU needs a Vulkan ICD: SwiftShader from Debian's chromium package, or one set by the user. */
-const HAS_VULKAN_ICD = Boolean(process.env.VK_ICD_FILENAMES) || existsSync('/usr/lib/chromium/vk_swiftshader_icd.json');
+const HAS_VULKAN_ICD = hasVulkanIcd();
 
 describe('vae parity on the reference model (CI)', () => {
   it(

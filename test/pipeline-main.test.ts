@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ParityReport } from '../packages/cli/src/parity/index.js';
+import type { ParityReport } from '@vae/parity';
 import { ROOT, runVae, tempDir, type CliRun } from './parity-fixtures.js';
 
 /** pngjs, resolved from @vae/train (which depends on it) to decode the grid. */

@@ -17,7 +17,8 @@ import {
   unregisterBackend,
   type Tensor,
 } from '@vae/core';
-import { CUDA_INSTALL_HINT, cudaProviderStatus, loadModel, nodeFileSource, onnxruntimeNodeBackend, registerNodeBackend } from '@vae/runtime-node';
+import { CUDA_INSTALL_HINT, cudaProviderStatus } from '@vae/device-node';
+import { loadModel, nodeFileSource, onnxruntimeNodeBackend, registerNodeBackend } from '@vae/runtime-node';
 import { cyclicOneHot, exportTinyModel, row, syntheticImages } from './runtime-node-fixtures.js';
 
 let dir: string;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, createModelSpec, initParameters, type ModelSpecOptions, type Tensor } from '@vae/core';
+import { SWIFTSHADER_ICD } from '@vae/device-node';
 import { exportModel } from '@vae/onnx';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -18,7 +19,7 @@ export function hasReferenceModel(): boolean {
 
 /** Whether the WebGPU EP can run here (SwiftShader ICD from Debian's chromium, or a set driver). */
 export function hasVulkanIcd(): boolean {
-  return Boolean(process.env.VK_ICD_FILENAMES) || existsSync('/usr/lib/chromium/vk_swiftshader_icd.json');
+  return Boolean(process.env.VK_ICD_FILENAMES) || existsSync(SWIFTSHADER_ICD);
 }
 
 /**

@@ -102,7 +102,10 @@ describe('one poisoned request never fails its neighbours', () => {
         runs.push(inputs.length);
         const merged = new Float32Array(inputs.reduce((n, d) => n + d.length, 0));
         let at = 0;
-        for (const d of inputs) merged.set(d, (at += d.length) - d.length);
+        for (const d of inputs) {
+          merged.set(d, at);
+          at += d.length;
+        }
         const e = await model.embed({ data: merged, shape: [merged.length / 784, 784] });
         return inputs.map((_, i) => e.data.slice(i * 4, (i + 1) * 4));
       },

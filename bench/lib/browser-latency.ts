@@ -1,7 +1,6 @@
 import { Rng, VaeModel, samplePrior } from '@vae/core';
 import { nodeFileSource, onnxruntimeNodeBackend } from '@vae/runtime-node';
-import { openChromiumSession } from '../../packages/cli/src/parity/chromium-harness.js';
-import { latencyStats, type LatencyStats } from '../../packages/cli/src/parity/chromium-wire.js';
+import { latencyStats, openChromiumSession, type LatencyStats } from '@vae/parity';
 import { benchModel } from './bench-model.js';
 
 /** Options of {@link browserLatencyBenchmark}. */
@@ -43,7 +42,7 @@ export async function browserLatencyBenchmark(o: BrowserLatencyOptions): Promise
   let browser = 'unknown';
   for (const device of ['wasm', 'webgpu'] as const) {
     const runtime = `chromium-${device}`;
-    let s;
+    let s: Awaited<ReturnType<typeof openChromiumSession>>;
     try {
       s = await openChromiumSession(dir, device);
     } catch (err) {

@@ -1,6 +1,6 @@
 import { Rng, VaeModel, type Tensor } from '@vae/core';
 import { nodeFileSource, onnxruntimeNodeBackend } from '@vae/runtime-node';
-import { nodeWebBackend } from '../../packages/runtime-web/src/node/index.js';
+import { nodeWebBackend } from '@vae/runtime-web/node';
 import { loadDataset } from '@vae/train';
 import { benchModel } from './bench-model.js';
 

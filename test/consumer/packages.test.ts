@@ -17,7 +17,7 @@ import { REFERENCE_MODEL_DIR, mnistTestImages } from '../runtime-node-fixtures.j
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(here, '../..');
-const PACKAGES = ['core', 'onnx', 'runtime-node', 'runtime-web', 'server', 'train', 'cli'];
+const PACKAGES = ['core', 'device-node', 'onnx', 'runtime-node', 'runtime-web', 'server', 'train', 'parity', 'cli'];
 const ARTIFACT = join(ROOT, 'test-artifacts', 'consumer-packages.json');
 const execFileAsync = promisify(execFile);
 /** The environment of the consumer's processes: no loader or condition from this test runner. */
@@ -100,7 +100,7 @@ describe('packed packages used from a project outside the repository', () => {
     if (packDir) await rm(packDir, { recursive: true, force: true });
   });
 
-  it('packs the seven packages with dist only (no sources, no tsx), and publint and attw pass on each tarball', async () => {
+  it('packs the nine packages with dist only (no sources, no tsx), and publint and attw pass on each tarball', async () => {
     expect(tarballs).toEqual(PACKAGES.map((p) => `vae-${p}-0.1.0.tgz`).sort());
     const sizes: Record<string, number> = {};
     for (const t of tarballs) {
@@ -158,6 +158,7 @@ describe('packed packages used from a project outside the repository', () => {
   describe.skipIf(!existsSync(CHROMIUM_PATH))('browser', () => {
     let server: PreviewServer;
 
+    // biome-ignore lint/suspicious/noDuplicateTestHooks: this describe's own preview server; the outer afterAll removes the project
     afterAll(async () => {
       await new Promise<void>((r) => (server ? server.httpServer.close(() => r()) : r()));
     });

@@ -25,6 +25,7 @@ export {
   type DenseLayer,
   type FlattenLayer,
   type LayerSpec,
+  type LayerSpecMap,
   type LayerType,
   type Likelihood,
   type ModelKind,
@@ -33,20 +34,82 @@ export {
   type ReshapeLayer,
   type SparsitySpec,
 } from './model-spec.js';
-export { MODEL_KINDS, MODEL_KIND_NAMES, modelKindInfo, type ModelKindInfo } from './model-kinds.js';
+export { MODEL_KINDS, MODEL_KIND_NAMES, modelKindInfo, type KindDefaults, type ModelKindInfo, type RegularizerName } from './model-kinds.js';
 export {
   describeLayers,
   initParameters,
+  layerState,
   listParameters,
+  listTrainableParameters,
   validateModelSpec,
   validateParameters,
-  type LayerShape,
-  type ParameterInfo,
   type ParameterSet,
   type SpecLayout,
 } from './model-shapes.js';
-export { ARCHITECTURES, createModelSpec, type Architecture, type ModelSpecOptions } from './model-presets.js';
+export {
+  getLayerDefinition,
+  listLayerTypes,
+  registerLayer,
+  type LayerDefinition,
+  type LayerShape,
+  type LayerStateInfo,
+  type ParameterInfo,
+  type StateInit,
+} from './layers/layer-registry.js';
+export {
+  ACTIVATION_OPS,
+  concatFeatures,
+  emitActivation,
+  toFlat,
+  toNchw,
+  toRowMajor,
+  type EmitAttributes,
+  type EmitDim,
+  type EmitTensor,
+  type LayerEmitter,
+  type LayerValue,
+  type OpEmitter,
+  type StateOptions,
+} from './layers/op-emitter.js';
+export {
+  convAttributes,
+  convOutputShape,
+  convPadding,
+  convState,
+  convTransposePadding,
+  emitConv,
+  type AxisPadding,
+  type ConvFields,
+} from './layers/conv-common.js';
+export { emitDecoder, emitEncoder, emitLayers, type EmittedLayers, type NetworkEmitter } from './layers/network-emit.js';
+export { BATCH_NORM_DEFAULTS, batchNormLayer, type BatchNormLayer } from './layers/batch-norm.js';
+export {
+  ARCHITECTURES,
+  NORMS,
+  createModelSpec,
+  withBatchNorm,
+  type Architecture,
+  type ModelSpecOptions,
+  type Norm,
+} from './model-presets.js';
 export { DEVICES, type Backend, type BackendSession, type DeviceRequest, type ExecutionDevice, type SessionOptions } from './runtime-contract.js';
+export {
+  SOFTWARE_GPU_PATTERN,
+  describeAdapter,
+  navigatorGpu,
+  probeWebGpu,
+  type AdapterInfoLike,
+  type AdapterLike,
+  type GpuLike,
+  type WebGpuProbe,
+} from './webgpu-probe.js';
+export {
+  DEFAULT_WASM_THREADS,
+  MAX_DEFAULT_TRAINING_THREADS,
+  SMALL_MODEL_BYTES,
+  defaultInferenceThreads,
+  defaultTrainingThreads,
+} from './thread-defaults.js';
 export {
   MANIFEST_FILE,
   MANIFEST_SCHEMA,

@@ -5,7 +5,7 @@ import {
   klGaussianTerm,
   klStandardNormalTerm,
 } from './losses-impl.js';
-import { modelKindInfo } from './model-kinds.js';
+import { modelKindInfo, type RegularizerName } from './model-kinds.js';
 import { LIKELIHOODS, inputSize, type Likelihood, type ModelSpec } from './model-spec.js';
 import { validateModelSpec } from './model-shapes.js';
 import { assertFinite, assertNumber, assertShape, assertTensor, type Tensor } from './tensor.js';
@@ -262,6 +262,23 @@ export function contractivePenalty(code: Tensor, kernel: Tensor): Float64Array {
   return out;
 }
 
+/** The autoencoder regularizers of {@link modelObjective} (batch means), keyed by the kind's regularizer name. */
+const AUTOENCODER_REGULARIZERS: Partial<Record<RegularizerName, (spec: ModelSpec, a: ObjectiveInputs, batch: number) => number>> = {
+  sparsity(spec, a, batch) {
+    const code = required(a.code, 'code', spec.kind);
+    assertMatrix(code, 'code', spec.latentDim, batch);
+    const s = spec.sparsity!;
+    return s.type === 'l1' ? s.weight * mean(l1Sparsity(code)) : s.weight * klSparsity(code, s.rho);
+  },
+  contractive(spec, a, batch) {
+    const code = required(a.code, 'code', spec.kind);
+    const kernel = required(a.codeKernel, 'codeKernel', spec.kind);
+    assertMatrix(code, 'code', spec.latentDim, batch);
+    assertMatrix(kernel, 'codeKernel', spec.latentDim, inputSize(spec));
+    return spec.contractiveWeight! * mean(contractivePenalty(code, kernel));
+  },
+};
+
 function required(t: Tensor | undefined, name: string, kind: string): Tensor {
   if (t === undefined) throw new TypeError(`${name}: expected a tensor for kind ${kind}, got undefined`);
   return t;
@@ -299,18 +316,6 @@ export function modelObjective(spec: ModelSpec, a: ObjectiveInputs): ObjectiveTe
     const regularizer = spec.beta * kl;
     return { loss: reconstruction + regularizer, reconstruction, kl, regularizer, elbo: -reconstruction - kl };
   }
-  let regularizer = 0;
-  if (spec.kind === 'sparse-ae') {
-    const code = required(a.code, 'code', spec.kind);
-    assertMatrix(code, 'code', spec.latentDim, batch);
-    const s = spec.sparsity!;
-    regularizer = s.type === 'l1' ? s.weight * mean(l1Sparsity(code)) : s.weight * klSparsity(code, s.rho);
-  } else if (spec.kind === 'contractive-ae') {
-    const code = required(a.code, 'code', spec.kind);
-    const kernel = required(a.codeKernel, 'codeKernel', spec.kind);
-    assertMatrix(code, 'code', spec.latentDim, batch);
-    assertMatrix(kernel, 'codeKernel', spec.latentDim, d);
-    regularizer = spec.contractiveWeight! * mean(contractivePenalty(code, kernel));
-  }
+  const regularizer = AUTOENCODER_REGULARIZERS[info.regularizer]?.(spec, a, batch) ?? 0;
   return { loss: reconstruction + regularizer, reconstruction, kl: null, regularizer, elbo: null };
 }

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/correctness/noPrecisionLoss: fdlibm's constants, kept digit for digit as published (they round to the intended doubles)
 /**
  * Portable elementary functions built only from IEEE-754 basic operations (+ − × ÷ and sqrt are
  * correctly rounded everywhere), so random streams that use them are bit-identical in every

@@ -1,5 +1,6 @@
-import { MODEL_KINDS } from './model-kinds.js';
-import type { Activation, LayerSpec, Likelihood, ModelKind, ModelSpec, NoiseSpec, SparsitySpec } from './model-spec.js';
+import { modelKindInfo } from './model-kinds.js';
+import { BATCH_NORM_DEFAULTS } from './layers/batch-norm.js';
+import type { Activation, Conv2dLayer, Conv2dTransposeLayer, DenseLayer, LayerSpec, Likelihood, ModelKind, ModelSpec, NoiseSpec, SparsitySpec } from './model-spec.js';
 import { validateModelSpec } from './model-shapes.js';
 
 /** Network families the presets can build. */
@@ -25,6 +26,27 @@ export interface ModelSpecOptions {
   readonly sparsity?: SparsitySpec;
   readonly noise?: NoiseSpec;
   readonly contractiveWeight?: number;
+  /** Normalisation after each hidden dense/conv layer, before its activation (default `none`). */
+  readonly norm?: Norm;
+}
+
+/** Normalisations the presets can insert. */
+export const NORMS = Object.freeze({ none: 'no normalisation', batch: 'batch normalisation after each hidden dense/conv layer, before its activation' });
+/** A normalisation name. */
+export type Norm = keyof typeof NORMS;
+
+/**
+ * `layers` with a `batch-norm` (carrying the activation) after every dense/conv layer, whose own
+ * activation becomes linear and whose bias is dropped (β replaces it; a bias before the
+ * normalisation has no gradient and would only drift under Adam); `keepLast` leaves the last such layer alone (the decoder's output).
+ */
+export function withBatchNorm(layers: readonly LayerSpec[], keepLast: boolean): LayerSpec[] {
+  const affine = (l: LayerSpec): l is DenseLayer | Conv2dLayer | Conv2dTransposeLayer => l.type === 'dense' || l.type === 'conv2d' || l.type === 'conv2d-transpose';
+  const last = keepLast ? layers.findLastIndex(affine) : -1;
+  return layers.flatMap((l, i): LayerSpec[] => {
+    if (!affine(l) || i === last) return [l];
+    return [{ ...l, activation: 'linear', useBias: false }, { type: 'batch-norm', activation: l.activation, ...BATCH_NORM_DEFAULTS }];
+  });
 }
 
 /** Convolutional hidden layers for 28×28 (or any H, W divisible by 4) images. */
@@ -53,8 +75,8 @@ function convNetworks(h: number, w: number, c: number): { encoder: LayerSpec[]; 
  */
 export function createModelSpec(options: ModelSpecOptions = {}): ModelSpec {
   const kind = options.kind ?? 'vae';
-  const info = MODEL_KINDS[kind];
-  if (!info) throw new RangeError(`kind: expected one of ${Object.keys(MODEL_KINDS).join('|')}, got ${JSON.stringify(kind)}`);
+  const info = modelKindInfo(kind);
+  const defaults = info.defaults ?? {};
   const imageShape = options.imageShape ?? [28, 28, 1];
   const [h, w, c] = imageShape;
   const d = h * w * c;
@@ -63,8 +85,8 @@ export function createModelSpec(options: ModelSpecOptions = {}): ModelSpec {
   const hidden = options.hidden ?? [400];
   let encoder: LayerSpec[];
   let decoder: LayerSpec[];
-  if (kind === 'contractive-ae') {
-    if (architecture !== 'mlp') throw new RangeError(`architecture: expected 'mlp' for contractive-ae (one sigmoid layer), got ${JSON.stringify(architecture)}`);
+  if (defaults.singleLayer) {
+    if (architecture !== 'mlp') throw new RangeError(`architecture: expected 'mlp' for ${kind} (one sigmoid layer), got ${JSON.stringify(architecture)}`);
     encoder = [];
     decoder = [{ type: 'dense', units: d, activation: 'linear' }];
   } else if (architecture === 'conv') {
@@ -76,7 +98,16 @@ export function createModelSpec(options: ModelSpecOptions = {}): ModelSpec {
   } else {
     throw new RangeError(`architecture: expected mlp|conv, got ${JSON.stringify(architecture)}`);
   }
-  const needsSigmoidCode = kind === 'contractive-ae' || (kind === 'sparse-ae' && (options.sparsity?.type ?? 'kl') === 'kl');
+  const norm = options.norm ?? 'none';
+  if (!(norm in NORMS)) throw new RangeError(`norm: expected one of ${Object.keys(NORMS).join('|')}, got ${JSON.stringify(norm)}`);
+  if (norm === 'batch') {
+    if (defaults.singleLayer) throw new RangeError(`norm: expected 'none' for ${kind} (its code layer has a closed-form penalty), got 'batch'`);
+    encoder = withBatchNorm(encoder, false);
+    decoder = withBatchNorm(decoder, true);
+  }
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(defaults.fields ?? {})) fields[name] = options[name as keyof typeof defaults.fields] ?? value;
+  const needsSigmoidCode = defaults.sigmoidCode || (fields.sparsity as SparsitySpec | undefined)?.type === 'kl';
   const spec: ModelSpec = {
     specVersion: 1,
     kind,
@@ -88,10 +119,8 @@ export function createModelSpec(options: ModelSpecOptions = {}): ModelSpec {
     encoder,
     decoder,
     codeActivation: needsSigmoidCode ? 'sigmoid' : 'linear',
-    beta: options.beta ?? (kind === 'beta-vae' ? 4 : 1),
-    ...(kind === 'sparse-ae' ? { sparsity: options.sparsity ?? { type: 'kl', rho: 0.05, weight: 1 } } : {}),
-    ...(kind === 'denoising-ae' ? { noise: options.noise ?? { type: 'mask', fraction: 0.3 } } : {}),
-    ...(kind === 'contractive-ae' ? { contractiveWeight: options.contractiveWeight ?? 0.1 } : {}),
+    beta: options.beta ?? defaults.beta ?? 1,
+    ...fields,
   };
   validateModelSpec(spec);
   return spec;

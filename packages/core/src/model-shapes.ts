@@ -1,91 +1,33 @@
+import './layers/builtin-layers.js';
+import { getLayerDefinition, type LayerShape, type ParameterInfo } from './layers/layer-registry.js';
+import { checkActivation, positiveInt, specFail as fail } from './layers/spec-checks.js';
 import { modelKindInfo } from './model-kinds.js';
-import { ACTIVATIONS, LIKELIHOODS, inputSize, type LayerSpec, type ModelSpec } from './model-spec.js';
+import { LIKELIHOODS, inputSize, type LayerSpec, type ModelSpec } from './model-spec.js';
 import type { Rng } from './rng.js';
 import { sizeOf, type Tensor } from './tensor.js';
 
-/** One trainable parameter: canonical name, shape (TensorFlow layout) and initializer. */
-export interface ParameterInfo {
-  /** e.g. `encoder.0.kernel`, `encoder.mu.bias`, `decoder.2.kernel`. */
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly init: 'glorot-uniform' | 'zeros';
-  /** Fan-in and fan-out used by Glorot initialization. */
-  readonly fanIn: number;
-  readonly fanOut: number;
-}
-
-/** Parameters by canonical name; the order of {@link listParameters} is the canonical order. */
+/** State tensors (parameters and buffers) by canonical name; {@link listParameters} gives the order. */
 export type ParameterSet = Record<string, Tensor>;
 
-/** Per-layer output shapes (batch excluded) of one network, as walked by {@link describeLayers}. */
-export interface LayerShape {
-  /** Canonical parameter prefix, e.g. `decoder.1`; `encoder.mu` for heads. */
-  readonly prefix: string;
-  readonly layer: LayerSpec;
-  readonly inputShape: readonly number[];
-  readonly outputShape: readonly number[];
-}
-
-function fail(path: string, expected: string, actual: unknown): never {
-  throw new RangeError(`${path}: expected ${expected}, got ${JSON.stringify(actual)}`);
-}
-
-function positiveInt(v: unknown, path: string): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) fail(path, 'a positive integer', v);
-}
-
-function convOut(size: number, k: number, s: number, padding: string, transpose: boolean): number {
-  if (transpose) return padding === 'same' ? size * s : (size - 1) * s + k;
-  return padding === 'same' ? Math.ceil(size / s) : Math.floor((size - k) / s) + 1;
-}
-
-/** Walks `layers` from `input`, returning each layer's input/output shapes; validates as it goes. */
-export function describeLayers(layers: readonly LayerSpec[], input: readonly number[], prefix: string, extraDenseInput = 0): LayerShape[] {
+/**
+ * Walks `layers` from `input` through the layer registry, returning each layer's input/output
+ * shapes; validates as it goes (an unknown type is an error naming it and the registered types).
+ * `label` is the size of the one-hot label concatenated to the first layer that takes it.
+ */
+export function describeLayers(layers: readonly LayerSpec[], input: readonly number[], prefix: string, label = 0): LayerShape[] {
+  if (!Array.isArray(layers)) fail(prefix, 'an array of layers', layers);
   const out: LayerShape[] = [];
   let shape = [...input];
-  let firstDense = true;
+  let labelLeft = label;
   layers.forEach((layer, i) => {
     const path = `${prefix}[${i}]`;
-    let next: number[];
+    const def = getLayerDefinition((layer as { type?: unknown } | undefined)?.type, path);
     let inShape = shape;
-    switch (layer?.type) {
-      case 'dense': {
-        positiveInt(layer.units, `${path}.units`);
-        if (!(layer.activation in ACTIVATIONS)) fail(`${path}.activation`, Object.keys(ACTIVATIONS).join('|'), layer.activation);
-        const flat = sizeOf(shape) + (firstDense ? extraDenseInput : 0);
-        firstDense = false;
-        inShape = [flat];
-        next = [layer.units];
-        break;
-      }
-      case 'conv2d':
-      case 'conv2d-transpose': {
-        if (shape.length !== 3) fail(`${path}`, `an HWC input of rank 3 (add a reshape layer)`, shape);
-        positiveInt(layer.filters, `${path}.filters`);
-        positiveInt(layer.kernelSize, `${path}.kernelSize`);
-        positiveInt(layer.strides, `${path}.strides`);
-        if (layer.padding !== 'same' && layer.padding !== 'valid') fail(`${path}.padding`, 'same|valid', layer.padding);
-        if (!(layer.activation in ACTIVATIONS)) fail(`${path}.activation`, Object.keys(ACTIVATIONS).join('|'), layer.activation);
-        const t = layer.type === 'conv2d-transpose';
-        const h = convOut(shape[0]!, layer.kernelSize, layer.strides, layer.padding, t);
-        const w = convOut(shape[1]!, layer.kernelSize, layer.strides, layer.padding, t);
-        if (h <= 0 || w <= 0) fail(`${path}`, 'a kernel no larger than its input', { input: shape, kernelSize: layer.kernelSize });
-        next = [h, w, layer.filters];
-        break;
-      }
-      case 'reshape': {
-        if (!Array.isArray(layer.shape) || layer.shape.length === 0) fail(`${path}.shape`, 'a non-empty array', layer.shape);
-        layer.shape.forEach((d, j) => positiveInt(d, `${path}.shape[${j}]`));
-        if (sizeOf(layer.shape) !== sizeOf(shape)) fail(`${path}.shape`, `${sizeOf(shape)} elements (input ${JSON.stringify(shape)})`, layer.shape);
-        next = [...layer.shape];
-        break;
-      }
-      case 'flatten':
-        next = [sizeOf(shape)];
-        break;
-      default:
-        fail(`${path}.type`, 'dense|conv2d|conv2d-transpose|reshape|flatten', (layer as { type?: unknown } | undefined)?.type);
+    if (def.takesLabel) {
+      inShape = [sizeOf(shape) + labelLeft];
+      labelLeft = 0;
     }
+    const next = def.outputShape(layer, inShape, path);
     out.push({ prefix: `${prefix}.${i}`, layer, inputShape: inShape, outputShape: next });
     shape = next;
   });
@@ -97,6 +39,8 @@ export interface SpecLayout {
   readonly encoder: LayerShape[];
   /** Flat size of the encoder features fed to the head(s), label included for conditional models. */
   readonly headInput: number;
+  /** The encoder's dense head(s): `encoder.mu` and `encoder.logvar`, or `encoder.code`. */
+  readonly heads: LayerShape[];
   readonly decoder: LayerShape[];
 }
 
@@ -115,94 +59,56 @@ export function validateModelSpec(spec: ModelSpec): SpecLayout {
   if (!(typeof spec.gaussianSigma === 'number' && spec.gaussianSigma > 0)) fail('spec.gaussianSigma', 'a positive number', spec.gaussianSigma);
   if (info.conditional) positiveInt(spec.numClasses, 'spec.numClasses');
   else if (spec.numClasses !== 0) fail('spec.numClasses', `0 for kind ${spec.kind}`, spec.numClasses);
-  if (!(spec.codeActivation in ACTIVATIONS)) fail('spec.codeActivation', Object.keys(ACTIVATIONS).join('|'), spec.codeActivation);
+  checkActivation(spec.codeActivation, 'spec.codeActivation');
   if (!(typeof spec.beta === 'number' && spec.beta >= 0 && Number.isFinite(spec.beta))) fail('spec.beta', 'a finite number ≥ 0', spec.beta);
-  if (spec.kind === 'sparse-ae') {
-    const s = spec.sparsity;
-    if (!s || (s.type !== 'l1' && s.type !== 'kl')) fail('spec.sparsity', "{ type: 'l1', weight } or { type: 'kl', rho, weight }", s);
-    if (!(s.weight >= 0)) fail('spec.sparsity.weight', 'a number ≥ 0', s.weight);
-    if (s.type === 'kl') {
-      if (!(s.rho > 0 && s.rho < 1)) fail('spec.sparsity.rho', 'a number in (0, 1)', s.rho);
-      if (spec.codeActivation !== 'sigmoid') fail('spec.codeActivation', "'sigmoid' for KL-sparsity (ρ̂ must lie in (0, 1))", spec.codeActivation);
-    }
-  }
-  if (spec.kind === 'denoising-ae') {
-    const n = spec.noise;
-    if (!n) fail('spec.noise', 'a noise spec', n);
-    if (n.type === 'gaussian') {
-      if (!(n.sigma >= 0)) fail('spec.noise.sigma', 'a number ≥ 0', n.sigma);
-    } else if (n.type === 'mask' || n.type === 'salt-pepper') {
-      if (!(n.fraction >= 0 && n.fraction <= 1)) fail('spec.noise.fraction', 'a number in [0, 1]', n.fraction);
-    } else fail('spec.noise.type', 'mask|gaussian|salt-pepper', (n as { type?: unknown }).type);
-  }
-  if (spec.kind === 'contractive-ae') {
-    if (!(typeof spec.contractiveWeight === 'number' && spec.contractiveWeight >= 0)) fail('spec.contractiveWeight', 'a number ≥ 0', spec.contractiveWeight);
-    if (spec.encoder.length !== 0) fail('spec.encoder', '[] for contractive-ae (the closed-form penalty is for one sigmoid layer x → h)', spec.encoder.map((l) => l.type));
-    if (spec.codeActivation !== 'sigmoid') fail('spec.codeActivation', "'sigmoid' for contractive-ae", spec.codeActivation);
-  }
+  info.validate?.(spec);
   const d = inputSize(spec);
   const encoder = describeLayers(spec.encoder, [d], 'encoder', spec.numClasses);
   const encOut = encoder.length ? encoder[encoder.length - 1]!.outputShape : [d];
-  const hasDense = spec.encoder.some((l) => l.type === 'dense');
-  const headInput = sizeOf(encOut) + (hasDense ? 0 : spec.numClasses);
+  const labelTaken = encoder.some((l) => getLayerDefinition(l.layer.type, l.prefix).takesLabel);
+  const headInput = sizeOf(encOut) + (labelTaken ? 0 : spec.numClasses);
   if (!Array.isArray(spec.decoder) || spec.decoder.length === 0) fail('spec.decoder', 'at least one layer (the output layer)', spec.decoder);
   const decoder = describeLayers(spec.decoder, [spec.latentDim + spec.numClasses], 'decoder');
   const last = decoder[decoder.length - 1]!;
   if (sizeOf(last.outputShape) !== d) fail('spec.decoder', `a last layer with ${d} outputs (${spec.imageShape.join('×')})`, last.outputShape);
-  const lastIndex = decoder.findLastIndex((l) => l.layer.type === 'dense' || l.layer.type === 'conv2d' || l.layer.type === 'conv2d-transpose');
+  const lastIndex = decoder.findLastIndex((l) => layerState(l).some((p) => p.trainable));
   const lastParam = decoder[lastIndex];
-  if (!lastParam) fail('spec.decoder', 'at least one dense or convolutional layer', spec.decoder.map((l) => l.type));
-  const act = (lastParam.layer as { activation: string }).activation;
-  if (act !== 'linear') fail(`decoder[${lastIndex}].activation`, "'linear' (the last layer outputs logits or the mean)", act);
+  if (!lastParam) fail('spec.decoder', 'at least one layer with parameters', spec.decoder.map((l) => l.type));
+  const act = getLayerDefinition(lastParam.layer.type, lastParam.prefix).activation?.(lastParam.layer);
+  if (act !== undefined && act !== 'linear') fail(`decoder[${lastIndex}].activation`, "'linear' (the last layer outputs logits or the mean)", act);
   if (lastParam.outputShape.length === 3 && (lastParam.outputShape[0] !== spec.imageShape[0] || lastParam.outputShape[1] !== spec.imageShape[1])) {
     fail('spec.decoder', `a spatial output of ${spec.imageShape.join('×')}`, lastParam.outputShape);
   }
-  return { encoder, headInput, decoder };
+  const headActivation = info.variational ? 'linear' : spec.codeActivation;
+  const heads = info.heads.map((h): LayerShape => ({
+    prefix: `encoder.${h}`,
+    layer: { type: 'dense', units: spec.latentDim, activation: headActivation },
+    inputShape: [headInput],
+    outputShape: [spec.latentDim],
+  }));
+  return { encoder, headInput, heads, decoder };
 }
 
-function layerParams(l: LayerShape): ParameterInfo[] {
-  const { layer, inputShape, outputShape, prefix } = l;
-  if (layer.type === 'dense') {
-    const fanIn = inputShape[0]!;
-    return [
-      { name: `${prefix}.kernel`, shape: [fanIn, layer.units], init: 'glorot-uniform', fanIn, fanOut: layer.units },
-      { name: `${prefix}.bias`, shape: [layer.units], init: 'zeros', fanIn, fanOut: layer.units },
-    ];
-  }
-  if (layer.type === 'conv2d' || layer.type === 'conv2d-transpose') {
-    const k = layer.kernelSize;
-    const inC = inputShape[2]!;
-    const outC = outputShape[2]!;
-    const shape = layer.type === 'conv2d' ? [k, k, inC, outC] : [k, k, outC, inC];
-    const fanIn = k * k * (layer.type === 'conv2d' ? inC : outC);
-    const fanOut = k * k * (layer.type === 'conv2d' ? outC : inC);
-    return [
-      { name: `${prefix}.kernel`, shape, init: 'glorot-uniform', fanIn, fanOut },
-      { name: `${prefix}.bias`, shape: [outC], init: 'zeros', fanIn, fanOut },
-    ];
-  }
-  return [];
+/** The state tensors of one walked layer, with canonical names. */
+export function layerState(l: LayerShape): ParameterInfo[] {
+  const def = getLayerDefinition(l.layer.type, l.prefix);
+  return (def.state?.(l.layer, l) ?? []).map(({ suffix, ...rest }) => ({ name: `${l.prefix}.${suffix}`, ...rest }));
 }
 
-/** Every trainable parameter of `spec`, in canonical order (encoder, heads, decoder). */
+/** Every state tensor of `spec` (parameters and buffers), in canonical order (encoder, heads, decoder). */
 export function listParameters(spec: ModelSpec): ParameterInfo[] {
   const layout = validateModelSpec(spec);
-  const params = layout.encoder.flatMap(layerParams);
-  const heads = modelKindInfo(spec.kind).variational ? ['mu', 'logvar'] : ['code'];
-  for (const h of heads) {
-    const fanIn = layout.headInput;
-    params.push(
-      { name: `encoder.${h}.kernel`, shape: [fanIn, spec.latentDim], init: 'glorot-uniform', fanIn, fanOut: spec.latentDim },
-      { name: `encoder.${h}.bias`, shape: [spec.latentDim], init: 'zeros', fanIn, fanOut: spec.latentDim },
-    );
-  }
-  params.push(...layout.decoder.flatMap(layerParams));
-  return params;
+  return [...layout.encoder, ...layout.heads, ...layout.decoder].flatMap(layerState);
+}
+
+/** The trainable parameters of `spec` (what the optimizer updates), in canonical order. */
+export function listTrainableParameters(spec: ModelSpec): ParameterInfo[] {
+  return listParameters(spec).filter((p) => p.trainable);
 }
 
 /**
- * Initial parameters drawn from `rng` (Glorot-uniform kernels, zero biases), in canonical order,
- * so every engine starts from identical weights for the same seed.
+ * Initial state drawn from `rng` (Glorot-uniform kernels, zero biases, buffers at their
+ * initial values), in canonical order, so every engine starts from identical weights for the same seed.
  */
 export function initParameters(spec: ModelSpec, rng: Rng): ParameterSet {
   const out: ParameterSet = {};
@@ -211,15 +117,17 @@ export function initParameters(spec: ModelSpec, rng: Rng): ParameterSet {
     if (p.init === 'glorot-uniform') {
       const limit = Math.sqrt(6 / (p.fanIn + p.fanOut));
       for (let i = 0; i < data.length; i++) data[i] = (2 * rng.uniform() - 1) * limit;
-    }
+    } else if (p.init === 'ones') data.fill(1);
     out[p.name] = { data, shape: p.shape };
   }
   return out;
 }
-
-/** Checks that `params` holds exactly the parameters of `spec` with the right shapes. */
-export function validateParameters(spec: ModelSpec, params: ParameterSet, name = 'params'): void {
-  const expected = listParameters(spec);
+/**
+ * Checks that `params` holds exactly the state tensors of `spec` (only its trainable parameters with
+ * `trainableOnly`, e.g. optimizer moments) with the right shapes.
+ */
+export function validateParameters(spec: ModelSpec, params: ParameterSet, name = 'params', trainableOnly = false): void {
+  const expected = trainableOnly ? listTrainableParameters(spec) : listParameters(spec);
   const names = new Set(expected.map((p) => p.name));
   for (const key of Object.keys(params)) {
     if (!names.has(key)) throw new RangeError(`${name}: unexpected parameter ${JSON.stringify(key)} for this spec`);

@@ -42,7 +42,7 @@ export function memoryFileSource(files: Readonly<Record<string, Uint8Array>>, lo
     location,
     read: async (file) => {
       assertModelFileName(file);
-      const bytes = Object.prototype.hasOwnProperty.call(files, file) ? files[file] : undefined;
+      const bytes = Object.hasOwn(files, file) ? files[file] : undefined;
       if (!bytes) throw new ModelFileNotFoundError(location, file);
       return bytes;
     },

@@ -30,6 +30,8 @@ export interface DenseLayer {
   readonly type: 'dense';
   readonly units: number;
   readonly activation: Activation;
+  /** Adds the bias (default true; false before a normalisation, which cancels it). */
+  readonly useBias?: boolean;
 }
 
 /** 2-D convolution over HWC; kernel `[kh, kw, inC, outC]`, bias `[outC]`. */
@@ -40,6 +42,8 @@ export interface Conv2dLayer {
   readonly strides: number;
   readonly padding: 'same' | 'valid';
   readonly activation: Activation;
+  /** Adds the bias (default true; false before a normalisation, which cancels it). */
+  readonly useBias?: boolean;
 }
 
 /**
@@ -53,6 +57,8 @@ export interface Conv2dTransposeLayer {
   readonly strides: number;
   readonly padding: 'same' | 'valid';
   readonly activation: Activation;
+  /** Adds the bias (default true; false before a normalisation, which cancels it). */
+  readonly useBias?: boolean;
 }
 
 /** Reshapes features (batch excluded), e.g. `[784] → [28, 28, 1]`. */
@@ -66,8 +72,21 @@ export interface FlattenLayer {
   readonly type: 'flatten';
 }
 
+/**
+ * The layer spec of each layer type, keyed by type name. A layer defined in its own file adds its
+ * spec here by declaration merging (`declare module '…/model-spec.js' { interface LayerSpecMap { … } }`)
+ * next to its `registerLayer` call.
+ */
+export interface LayerSpecMap {
+  dense: DenseLayer;
+  conv2d: Conv2dLayer;
+  'conv2d-transpose': Conv2dTransposeLayer;
+  reshape: ReshapeLayer;
+  flatten: FlattenLayer;
+}
+
 /** Any layer of a spec. */
-export type LayerSpec = DenseLayer | Conv2dLayer | Conv2dTransposeLayer | ReshapeLayer | FlattenLayer;
+export type LayerSpec = LayerSpecMap[keyof LayerSpecMap];
 /** A layer type name. */
 export type LayerType = LayerSpec['type'];
 

@@ -158,7 +158,7 @@ export class VaeModel {
     const decoderBytes = await readGraph(source, manifest.graphs.decoder, 'decoder');
     const threads = o.threads === undefined ? {} : { threads: o.threads };
     const enc = await createSessionWithBackend(encoderBytes, { device, ...threads, ...(o.backends ? { backends: o.backends } : {}) });
-    let dec;
+    let dec: Awaited<ReturnType<typeof createSessionWithBackend>>;
     try {
       dec = await createSessionWithBackend(decoderBytes, { device: enc.device, ...threads, backends: [enc.backend] });
     } catch (err) {

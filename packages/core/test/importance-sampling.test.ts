@@ -173,7 +173,11 @@ describe('importanceSampledLogLikelihood on a linear-Gaussian model', () => {
       expect(est[0]).toBe(ref[0]);
     }
     const calls: number[] = [];
-    await importanceSampledLogLikelihood({ ...isOptions(one, 250, 9, 100), decode: async (z) => (calls.push(z.shape[0]!), decodeLinear(z)) });
+    await importanceSampledLogLikelihood({ ...isOptions(one, 250, 9, 100), decode: async (z) => {
+        calls.push(z.shape[0]!);
+        return decodeLinear(z);
+      },
+    });
     expect(calls).toEqual([100, 100, 50]);
   });
 

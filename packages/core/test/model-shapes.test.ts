@@ -137,7 +137,7 @@ describe('validateModelSpec errors name the field, the expected and the actual v
     ['beta', { beta: -1 }, /^spec.beta: expected a finite number ≥ 0, got -1/],
     ['codeActivation', { codeActivation: 'gelu' }, /^spec.codeActivation: expected linear\|relu\|tanh\|sigmoid, got "gelu"/],
     ['dense units', { encoder: [{ type: 'dense', units: 0, activation: 'relu' }] }, /^encoder\[0\].units: expected a positive integer, got 0/],
-    ['layer type', { encoder: [{ type: 'lstm' }] }, /^encoder\[0\].type: expected dense\|conv2d\|conv2d-transpose\|reshape\|flatten, got "lstm"/],
+    ['layer type', { encoder: [{ type: 'lstm' }] }, /^encoder\[0\].type: expected one of dense\|conv2d\|conv2d-transpose\|reshape\|flatten\|batch-norm, got "lstm"/],
     ['conv without reshape', { encoder: [{ type: 'conv2d', filters: 2, kernelSize: 3, strides: 1, padding: 'same', activation: 'relu' }] }, /^encoder\[0\]: expected an HWC input of rank 3/],
     ['reshape size', { encoder: [{ type: 'reshape', shape: [4, 5, 1] }] }, /^encoder\[0\].shape: expected 16 elements/],
     ['decoder output size', { decoder: [{ type: 'dense', units: 15, activation: 'linear' }] }, /^spec.decoder: expected a last layer with 16 outputs \(4×4×1\), got \[15\]/],

@@ -1,15 +1,7 @@
 export { onnx, IR_VERSION, OPSET_VERSION } from './onnx-proto.js';
 export { attr, type AttributeValue, type Attributes } from './attributes.js';
 export { GraphBuilder, type GraphBuilderOptions, type GraphStats, type NodeOptions } from './graph-builder.js';
-export { registerActivation, listActivations, type ActivationConverter } from './activations.js';
-export {
-  getLayerConverter,
-  listLayerConverters,
-  registerLayerConverter,
-  type GraphValue,
-  type LayerConverter,
-  type LayerConverterContext,
-} from './layer-converters.js';
+export { graphEmitter } from './graph-emitter.js';
 export {
   buildDecoderGraph,
   buildEncoderGraph,
@@ -20,7 +12,6 @@ export { MODEL_FILES, PIXEL_NORMALIZATION, createManifest, type ManifestGraph, t
 export { buildModelFiles, exportModel, type ExportOptions, type ExportResult, type ModelFilesOptions } from './export-model.js';
 export { readModelDirectory, type ModelDirectory } from './model-directory.js';
 export { measurePrecisionError, type PrecisionError, type PrecisionErrorOptions } from './precision-error.js';
-export { TRAINABLE_LAYER_TYPES, assertTrainableSpec } from './training/objective-graph.js';
 export { ADAM_GRAPH_DEFAULTS, adamMomentScales, type AdamOptions } from './training/adam-graph.js';
 export {
   TRAIN_GRAPH_MODES,

@@ -1,8 +1,7 @@
-import { LOGVAR_CLAMP, SCORER_OUTPUT, modelKindInfo, scorerSignature, validateModelSpec, validateParameters, type ModelSpec, type ParameterSet } from '@vae/core';
+import { LOGVAR_CLAMP, SCORER_OUTPUT, emitDecoder, modelKindInfo, scorerSignature, validateModelSpec, validateParameters, type ModelSpec, type ParameterSet } from '@vae/core';
 import { GraphBuilder } from './graph-builder.js';
-import { emitLayers, type GraphBuildOptions } from './inference-graphs.js';
-import type { GraphValue } from './layer-converters.js';
-import { toFlat } from './layout-ops.js';
+import { graphEmitter } from './graph-emitter.js';
+import type { GraphBuildOptions } from './inference-graphs.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -44,16 +43,16 @@ export function buildScorerGraph(spec: ModelSpec, params: ParameterSet, options:
   const logPriorOverQ = g.op('Mul', [g.op('ReduceSum', [ratio, axis2], { keepdims: 0 }), f32('half_', 0.5)]);
 
   const z = g.op('Reshape', [zd, int('rows_latent', [-1, l])]);
-  let input: GraphValue = { name: z, shape: [l], layout: 'row-major' };
+  let label: string | undefined;
   if (kind.conditional) {
     const k = spec.numClasses;
     const bc = g.op('Shape', [eps3], { start: 0, end: 2 });
     const y3 = g.op('Expand', [g.op('Unsqueeze', ['y', axis1]), g.op('Concat', [bc, int('classes', [k])], { axis: 0 })]);
-    const yRows = g.op('Reshape', [y3, int('rows_classes', [-1, k])]);
-    input = { name: g.op('Concat', [z, yRows], { axis: 1 }), shape: [l + k], layout: 'row-major' };
+    label = g.op('Reshape', [y3, int('rows_classes', [-1, k])]);
   }
-  const { output } = emitLayers(g, layout.decoder, input, { params, precision });
-  const decoded = g.op('Reshape', [toFlat(g, output).name, g.op('Concat', [batch, int('minus_one_', [-1]), int('pixels', [d])], { axis: 0 })]);
+  const net = graphEmitter(g, params, precision);
+  const out = emitDecoder(net, layout, { name: z, shape: ['batch', l] }, label ? { name: label, shape: ['batch', spec.numClasses] } : undefined);
+  const decoded = g.op('Reshape', [out.name, g.op('Concat', [batch, int('minus_one_', [-1]), int('pixels', [d])], { axis: 0 })]);
   let logLik: string;
   if (spec.likelihood === 'bernoulli') {
     // x·l − softplus(l) summed over pixels, with softplus(l) = relu(l) + log(1 + exp(−|l|)) and

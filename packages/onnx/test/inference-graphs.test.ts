@@ -69,7 +69,8 @@ describe('graph structure', () => {
   it('clips logvar in-graph to [-30, 20]', async () => {
     const m = decode(buildEncoderGraph(spec, params));
     const clip = m.graph!.node!.find((n) => n.opType === 'Clip')!;
-    expect(clip.output).toEqual(['logvar']);
+    const named = m.graph!.node!.find((n) => n.output![0] === 'logvar')!;
+    expect(named.input).toEqual(clip.output);
     const bounds = clip.input!.slice(1).map((name) => {
       const init = m.graph!.initializer!.find((t) => t.name === name)!;
       return new Float32Array(Uint8Array.from(init.rawData!).buffer)[0];

@@ -17,7 +17,7 @@ function act(v: number, a: string): number {
 
 function dense(x: Row, p: ParameterSet, prefix: string, a: string): Row {
   const k = p[`${prefix}.kernel`]!;
-  const b = p[`${prefix}.bias`]!;
+  const b = p[`${prefix}.bias`] ?? { data: new Float32Array(k.shape[1]!) };
   const [nIn, nOut] = k.shape as [number, number];
   if (x.length !== nIn) throw new Error(`${prefix}: input ${x.length} != ${nIn}`);
   const y = new Float64Array(nOut);
@@ -39,7 +39,7 @@ function conv(x: Row, shape: readonly number[], l: LayerShape, p: ParameterSet):
   const padH = layer.padding === 'same' ? Math.floor(Math.max((oh - 1) * s + k - h, 0) / 2) : 0;
   const padW = layer.padding === 'same' ? Math.floor(Math.max((ow - 1) * s + k - w, 0) / 2) : 0;
   const K = p[`${l.prefix}.kernel`]!.data;
-  const B = p[`${l.prefix}.bias`]!.data;
+  const B = p[`${l.prefix}.bias`]?.data ?? new Float32Array(l.outputShape[2]!);
   const y = new Float64Array(oh * ow * oc);
   for (let i = 0; i < oh; i++)
     for (let j = 0; j < ow; j++)
@@ -68,7 +68,7 @@ function convTranspose(x: Row, shape: readonly number[], l: LayerShape, p: Param
   const padH = layer.padding === 'same' ? Math.floor(Math.max((h - 1) * s + k - oh, 0) / 2) : 0;
   const padW = layer.padding === 'same' ? Math.floor(Math.max((w - 1) * s + k - ow, 0) / 2) : 0;
   const K = p[`${l.prefix}.kernel`]!.data;
-  const B = p[`${l.prefix}.bias`]!.data;
+  const B = p[`${l.prefix}.bias`]?.data ?? new Float32Array(l.outputShape[2]!);
   const y = new Float64Array(oh * ow * oc);
   for (let i = 0; i < h; i++)
     for (let j = 0; j < w; j++)
@@ -87,6 +87,15 @@ function convTranspose(x: Row, shape: readonly number[], l: LayerShape, p: Param
   return y;
 }
 
+/** Batch norm in evaluation: per channel (the last HWC axis), running statistics, then the activation. */
+function batchNorm(x: Row, l: LayerShape, p: ParameterSet): Row {
+  const layer = l.layer as { activation: string; epsilon: number };
+  const get = (s: string) => p[`${l.prefix}.${s}`]!.data;
+  const [g, b, m, v] = [get('gamma'), get('beta'), get('running_mean'), get('running_var')];
+  const c = g.length;
+  return x.map((u, i) => act(((u - m[i % c]!) / Math.sqrt(v[i % c]! + layer.epsilon)) * g[i % c]! + b[i % c]!, layer.activation));
+}
+
 function run(layers: readonly LayerShape[], input: Row, p: ParameterSet, label: Row | null): { out: Row; labelUsed: boolean } {
   let x = input;
   let shape: readonly number[] = [input.length];
@@ -101,6 +110,7 @@ function run(layers: readonly LayerShape[], input: Row, p: ParameterSet, label: 
       x = dense(x, p, l.prefix, l.layer.activation);
     } else if (t === 'conv2d') x = conv(x, shape, l, p);
     else if (t === 'conv2d-transpose') x = convTranspose(x, shape, l, p);
+    else if (t === 'batch-norm') x = batchNorm(x, l, p);
     shape = l.outputShape;
   }
   return { out: x, labelUsed };

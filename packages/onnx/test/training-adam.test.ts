@@ -1,6 +1,7 @@
 import { Rng, listParameters } from '@vae/core';
 import { describe, expect, it } from 'vitest';
-import { ADAM_GRAPH_DEFAULTS, TRAIN_STEP_NAMES, adamMomentScales, buildTrainStepGraph, referenceObjective } from '../src/training/index.js';
+import { ADAM_GRAPH_DEFAULTS, TRAIN_STEP_NAMES, adamMomentScales, buildTrainStepGraph } from '../src/training/index.js';
+import { referenceObjective } from './reference-objective.js';
 import { TINY_SPECS, batchFeeds, createModelSpec, ort, randomBatch, randomParams } from './training-helpers.js';
 
 const N = TRAIN_STEP_NAMES;

@@ -1,6 +1,7 @@
 import { Rng, listParameters, modelObjective, tensor } from '@vae/core';
 import { describe, expect, it } from 'vitest';
-import { TRAIN_STEP_NAMES, buildTrainStepGraph, referenceObjective } from '../src/training/index.js';
+import { TRAIN_STEP_NAMES, buildTrainStepGraph } from '../src/training/index.js';
+import { referenceObjective } from './reference-objective.js';
 import { TINY_SPECS, batchFeeds, createModelSpec, ort, randomBatch, randomParams } from './training-helpers.js';
 
 const N = TRAIN_STEP_NAMES;

@@ -1,6 +1,6 @@
 import { Rng, createModelSpec, initParameters, listParameters, modelKindInfo, inputSize, type ModelSpec, type ModelSpecOptions } from '@vae/core';
 import * as ort from 'onnxruntime-node';
-import type { ReferenceBatch } from '../src/training/index.js';
+import type { ReferenceBatch } from './reference-objective.js';
 
 /** Tiny specs of every MLP kind the training graph supports. */
 export const TINY_SPECS: Readonly<Record<string, ModelSpecOptions>> = {
@@ -35,7 +35,7 @@ export function randomBatch(spec: ModelSpec, rng: Rng, batch: number): Reference
   return {
     batch,
     x,
-    ...(spec.kind === 'denoising-ae' ? { xInput: x.map((v) => (rng.bernoulli(0.3) ? 0 : v)) } : {}),
+    ...(info.corruptsInput ? { xInput: x.map((v) => (rng.bernoulli(0.3) ? 0 : v)) } : {}),
     ...(info.variational ? { eps: Float64Array.from({ length: batch * spec.latentDim }, () => rng.normal()) } : {}),
     ...(info.conditional
       ? { y: Float64Array.from({ length: batch * spec.numClasses }, (_, k) => (k % spec.numClasses === Math.floor(k / spec.numClasses) % spec.numClasses ? 1 : 0)) }

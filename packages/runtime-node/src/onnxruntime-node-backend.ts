@@ -1,32 +1,29 @@
-import { getLogger, type Backend, type BackendSession, type ExecutionDevice, type SessionOptions } from '@vae/core';
-import * as ort from 'onnxruntime-node';
+import {
+  defaultInferenceThreads,
+  getLogger,
+  type Backend,
+  type BackendSession,
+  type ExecutionDevice,
+  type SessionOptions,
+} from '@vae/core';
 import {
   CUDA_INSTALL_HINT,
-  SWIFTSHADER_ICD,
+  VULKAN_DRIVER_HINT,
   cudaProviderStatus,
-  ensureVulkanIcd,
-  executionProviders,
   isSoftwareVulkan,
-  webgpuBundled,
-} from './execution-providers.js';
+  ortExecutionProviders,
+  prepareOrtDevice,
+  type OrtNodeDevice,
+} from '@vae/device-node';
+import * as ort from 'onnxruntime-node';
+import { webgpuBundled } from './execution-providers.js';
 import { NODE_DEVICES } from './options.js';
 import { NodeSession } from './node-session.js';
 
 const log = getLogger('runtime-node');
 
-/**
- * Graphs up to this size get one intra-op thread by default: on small models (the 784-400-20 MLP is
- * ~1.3 MB) thread hand-off costs more than it saves (see bench/encoder-results.json).
- */
-export const SMALL_MODEL_BYTES = 16 * 1024 * 1024;
-
 /** ONNX Runtime log severity used for sessions (3 = errors only). */
 const LOG_SEVERITY = 3;
-
-/** The intra-op thread count used when `threads` is not given. */
-export function defaultThreads(modelBytes: number): number | undefined {
-  return modelBytes <= SMALL_MODEL_BYTES ? 1 : undefined;
-}
 
 function unavailable(device: ExecutionDevice): string | undefined {
   if (device === 'cuda') {
@@ -42,18 +39,19 @@ async function createNodeSession(model: Uint8Array, options: SessionOptions & { 
   if (!NODE_DEVICES.includes(device)) {
     throw new RangeError(`device: expected one of ${NODE_DEVICES.join('|')} for onnxruntime-node, got ${JSON.stringify(device)}`);
   }
+  const ortDevice = device as OrtNodeDevice; // one of NODE_DEVICES, checked above
   const missing = unavailable(device);
   if (missing) throw new Error(missing);
-  if (device === 'cuda' && !process.env.NVIDIA_TF32_OVERRIDE) process.env.NVIDIA_TF32_OVERRIDE = '0';
+  prepareOrtDevice(ortDevice);
   if (device === 'webgpu') {
-    const icd = ensureVulkanIcd();
+    const icd = process.env.VK_ICD_FILENAMES;
     if (options.auto && isSoftwareVulkan(icd)) {
       throw new Error(`skipped by auto: the Vulkan driver is a CPU rasterizer (VK_ICD_FILENAMES=${icd}), slower than the cpu device; request device webgpu to use it`);
     }
   }
-  const threads = options.threads ?? defaultThreads(model.length);
+  const threads = options.threads ?? defaultInferenceThreads(model.length);
   const sessionOptions: ort.InferenceSession.SessionOptions = {
-    executionProviders: executionProviders(device),
+    executionProviders: ortExecutionProviders(ortDevice),
     graphOptimizationLevel: 'all',
     logSeverityLevel: LOG_SEVERITY,
     // Keep DequantizeLinear weights as dequantize-then-float-MatMul: ORT's QDQ fusion would otherwise
@@ -69,7 +67,7 @@ async function createNodeSession(model: Uint8Array, options: SessionOptions & { 
     const message = err instanceof Error ? err.message : String(err);
     if (device === 'cuda') throw new Error(`${message}; ${CUDA_INSTALL_HINT}`, { cause: err });
     if (device === 'webgpu') {
-      throw new Error(`${message} (WebGPU needs a Vulkan driver: set VK_ICD_FILENAMES, e.g. to ${SWIFTSHADER_ICD} from Debian's chromium package)`, { cause: err });
+      throw new Error(`${message} (WebGPU needs a Vulkan driver: ${VULKAN_DRIVER_HINT})`, { cause: err });
     }
     throw err;
   }

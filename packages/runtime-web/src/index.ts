@@ -1,8 +1,7 @@
 export { RunQueue } from './run-queue.js';
 export type { OrtWebModule } from './ort-types.js';
 export { WebSession } from './web-session.js';
-export { probeWebGpu, type WebGpuProbe } from './webgpu-probe.js';
-export { applyWebRuntimeConfig, DEFAULT_WASM_THREADS, type WasmPaths, type WebRuntimeConfig } from './wasm-config.js';
+export { applyWebRuntimeConfig, type WasmPaths, type WebRuntimeConfig } from './wasm-config.js';
 export { createWebBackend, WEB_BACKEND_NAME, WEB_DEVICES, type WebBackendOptions } from './web-backend.js';
 export { WEB_BACKEND_PRIORITY } from './backend-priority.js';
 export { configureWebRuntime, onnxruntimeWebBackend, ortWeb, registerWebBackend } from './browser-backend.js';

@@ -19,9 +19,6 @@ export interface WebRuntimeConfig {
   readonly proxy?: boolean;
 }
 
-/** The thread count used when neither {@link WebRuntimeConfig.numThreads} nor `threads` is given. */
-export const DEFAULT_WASM_THREADS = 1;
-
 function assertWasmPaths(paths: unknown): asserts paths is WasmPaths {
   if (typeof paths === 'string') {
     if (paths.length > 0) return;

@@ -1,8 +1,15 @@
-import { getLogger, type Backend, type BackendSession, type ExecutionDevice, type SessionOptions } from '@vae/core';
+import {
+  DEFAULT_WASM_THREADS,
+  getLogger,
+  probeWebGpu,
+  type Backend,
+  type BackendSession,
+  type ExecutionDevice,
+  type SessionOptions,
+  type WebGpuProbe,
+} from '@vae/core';
 import type { OrtSessionOptions, OrtWebModule } from './ort-types.js';
-import { DEFAULT_WASM_THREADS } from './wasm-config.js';
 import { WebSession } from './web-session.js';
-import { probeWebGpu, type WebGpuProbe } from './webgpu-probe.js';
 
 const log = getLogger('runtime-web');
 
@@ -70,7 +77,7 @@ export function createWebBackend(ort: OrtWebModule, options: WebBackendOptions =
     if (device === 'webgpu') {
       const found = await probe();
       if (!found.available) throw new Error(`WebGPU unavailable: ${found.reason}`);
-      if (o.auto && skipFallback && found.fallbackAdapter) {
+      if (o.auto && skipFallback && found.software) {
         throw new Error(
           `skipped by auto: the WebGPU adapter (${found.adapter}) is a software fallback adapter, usually slower than wasm; request device webgpu to use it`,
         );
@@ -82,7 +89,7 @@ export function createWebBackend(ort: OrtWebModule, options: WebBackendOptions =
       graphOptimizationLevel: 'all',
       logSeverityLevel: LOG_SEVERITY,
     };
-    let session;
+    let session: Awaited<ReturnType<OrtWebModule['InferenceSession']['create']>>;
     try {
       session = await ort.InferenceSession.create(model, sessionOptions);
     } catch (err) {

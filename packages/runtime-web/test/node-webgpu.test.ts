@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaeModel, setLogLevel } from '@vae/core';
-import { CHROMIUM_LIB_DIR, SWIFTSHADER_ICD, createNodeWebBackend, findVulkanLoader, vulkanLoaderHint } from '../src/node/index.js';
+import { SWIFTSHADER_ICD, chromiumVulkanLoader, findVulkanLoader, vulkanLoaderHint } from '@vae/device-node';
+import { createNodeWebBackend } from '../src/node/index.js';
 import { dirSource, exportTinyModel, latents, maxAbsDiff, runOnNodeCpu } from './fixtures.js';
 
 const icd = process.env.VK_ICD_FILENAMES ?? (existsSync(SWIFTSHADER_ICD) ? SWIFTSHADER_ICD : undefined);
-const loader = findVulkanLoader() ?? (existsSync(join(CHROMIUM_LIB_DIR, 'libvulkan.so.1')) ? join(CHROMIUM_LIB_DIR, 'libvulkan.so.1') : null);
+const loader = findVulkanLoader() ?? chromiumVulkanLoader();
 const skipReason = !icd ? `no Vulkan ICD (set VK_ICD_FILENAMES or install chromium for ${SWIFTSHADER_ICD})` : !loader ? vulkanLoaderHint() : '';
 
 describe.skipIf(skipReason !== '')(`onnxruntime-web WebGPU EP in Node via Dawn${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {

@@ -27,7 +27,7 @@ export interface ApiContext {
 
 function bodyOf(body: unknown): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw badRequest('body: expected a JSON object, got ' + (Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body));
+    throw badRequest(`body: expected a JSON object, got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`);
   }
   return body as Record<string, unknown>;
 }

@@ -87,7 +87,11 @@ describe('MicroBatcher', () => {
         const bad = merged.findIndex((v) => !Number.isFinite(v));
         if (bad >= 0) throw new RangeError(`x: expected finite values, got ${merged[bad]} at flat index ${bad}`);
         let at = 0;
-        return inputs.map((i) => merged.slice(at, (at += i.length)).map((v) => v + 1));
+        return inputs.map((i) => {
+          const row = merged.slice(at, at + i.length).map((v) => v + 1);
+          at += i.length;
+          return row;
+        });
       },
     });
     const inputs = Array.from({ length: 10 }, (_, i) => [i, i, i]);

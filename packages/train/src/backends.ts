@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { getLogger } from '@vae/core';
+import { getLogger, navigatorGpu } from '@vae/core';
+import { VULKAN_DRIVER_HINT, installDawnWebGpu, probeDawnWebGpu } from '@vae/device-node';
 import { tf } from './tf.js';
-import { probeWebGpu } from './webgpu-probe.js';
 import type { BackendRequest } from './vocabularies.js';
 
 const log = getLogger('train:backend');
@@ -76,39 +74,16 @@ registerTfjsBackend('tensorflow', {
   },
 });
 
-const VULKAN_LIB_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib64', '/lib'];
-
-/** On Linux, Dawn needs the Vulkan loader; checking first avoids Dawn's native warning on stderr. */
-function assertVulkanLoader(): void {
-  if (process.platform !== 'linux') return;
-  const extra = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
-  if ([...extra, ...VULKAN_LIB_DIRS].some((d) => existsSync(`${d}/libvulkan.so.1`))) return;
-  throw new Error('the Vulkan loader libvulkan.so.1 is not installed (Debian/Ubuntu: apt-get install libvulkan1), so Dawn cannot find a GPU');
-}
-
 registerTfjsBackend('webgpu', {
   async activate(auto) {
-    assertVulkanLoader();
-    const noAdapter =
-      'Install a Vulkan driver, or use the SwiftShader ICD of Debian\'s chromium package: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (correct but slow)';
-    const g = globalThis as { navigator?: { gpu?: unknown } };
-    if (!g.navigator?.gpu) {
-      const probe = await probeWebGpu();
-      if (!probe.found) throw new Error(`${probe.description}. ${noAdapter}`);
+    if (!navigatorGpu()) {
+      // Probed in a child process first, so Dawn's native diagnostics stay out of `auto`'s output.
+      const probe = await probeDawnWebGpu();
+      if (!probe.available) throw new Error(`${probe.reason}; ${VULKAN_DRIVER_HINT}`);
       if (auto && probe.software) {
-        throw new Error(`the only WebGPU adapter is a software rasterizer (${probe.description}), slower than wasm; pass --backend webgpu to use it anyway`);
+        throw new Error(`the only WebGPU adapter is a software rasterizer (${probe.adapter}), slower than wasm; pass --backend webgpu to use it anyway`);
       }
-      process.env.XDG_RUNTIME_DIR ??= tmpdir();
-      let mod: { create: (o: string[]) => unknown; globals: object };
-      try {
-        mod = (await import('webgpu')) as unknown as typeof mod;
-      } catch (err) {
-        throw new Error(`npm package 'webgpu' (Dawn for Node) could not be loaded: ${errorText(err)}; install it with \`pnpm --filter @vae/train add webgpu\``);
-      }
-      Object.assign(globalThis, mod.globals);
-      const gpu = mod.create([]);
-      if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
-      else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+      await installDawnWebGpu();
     }
     await import('@tensorflow/tfjs-backend-webgpu');
     await switchTo('webgpu');

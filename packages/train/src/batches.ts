@@ -23,7 +23,7 @@ export function makeBatch(split: ImageSplit, indices: Uint32Array, rng: Rng, o: 
   const info = modelKindInfo(spec.kind);
   const b = indices.length;
   const target = gatherPixels(split.images, d, indices, o.binarize, rng);
-  const x = spec.kind === 'denoising-ae' && spec.noise ? corrupt(target, spec.noise, rng) : target;
+  const x = info.corruptsInput && spec.noise ? corrupt(target, spec.noise, rng) : target;
   const samples = info.variational ? o.samples : 1;
   const epsRngState = info.variational ? rng.getState() : undefined;
   return {

@@ -1,6 +1,6 @@
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { getLogger, listParameters, sizeOf, validateModelSpec, validateParameters, type ModelSpec, type ParameterSet, type RngState, type Tensor } from '@vae/core';
+import { getLogger, listParameters, listTrainableParameters, sizeOf, validateModelSpec, validateParameters, type ModelSpec, type ParameterSet, type RngState, type Tensor } from '@vae/core';
 import { parseTempPath, removeStaleTemps, syncDir, tempPathFor, writeFileDurable } from './atomic-write.js';
 import type { TrainConfig } from './config.js';
 import { faultPoint } from './fault-points.js';
@@ -80,7 +80,8 @@ export interface TensorIndexEntry {
 
 /**
  * `checkpoint/checkpoint.json`. Tensors live in `checkpoint/weights.bin` (float32 little-endian,
- * no header), in this order: every parameter in `listParameters(spec)` order, then Adam's `m`, then
+ * no header), in this order: every state tensor in `listParameters(spec)` order (buffers included), then
+ * Adam's `m` (trainable parameters only), then
  * `v` (same order). Index keys: `params/<name>`, `adam.m/<name>`, `adam.v/<name>`.
  */
 export interface CheckpointFile {
@@ -161,16 +162,17 @@ export async function saveCheckpoint(runDir: string, state: CheckpointState): Pr
 function encodeCheckpoint(state: CheckpointState): { bytes: Uint8Array; file: CheckpointFile } {
   validateModelSpec(state.spec);
   validateParameters(state.spec, state.params);
-  const names = listParameters(state.spec).map((p) => p.name);
-  const groups: [string, ParameterSet][] = [['params', state.params]];
+  const all = listParameters(state.spec).map((p) => p.name);
+  const trainable = listTrainableParameters(state.spec).map((p) => p.name);
+  const groups: [string, ParameterSet, string[]][] = [['params', state.params, all]];
   if (state.optimizer) {
-    validateParameters(state.spec, state.optimizer.m, 'optimizer.m');
-    validateParameters(state.spec, state.optimizer.v, 'optimizer.v');
-    groups.push(['adam.m', state.optimizer.m], ['adam.v', state.optimizer.v]);
+    validateParameters(state.spec, state.optimizer.m, 'optimizer.m', true);
+    validateParameters(state.spec, state.optimizer.v, 'optimizer.v', true);
+    groups.push(['adam.m', state.optimizer.m, trainable], ['adam.v', state.optimizer.v, trainable]);
   }
   const tensors: Record<string, TensorIndexEntry> = {};
   let floats = 0;
-  for (const [prefix, set] of groups) {
+  for (const [prefix, set, names] of groups) {
     for (const name of names) {
       const t = set[name]!;
       checkFinite(t, `${prefix}/${name}`);
@@ -179,7 +181,7 @@ function encodeCheckpoint(state: CheckpointState): { bytes: Uint8Array; file: Ch
     }
   }
   const weights = new Float32Array(floats);
-  for (const [prefix, set] of groups) {
+  for (const [prefix, set, names] of groups) {
     for (const name of names) weights.set(set[name]!.data, tensors[`${prefix}/${name}`]!.offset / 4);
   }
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('saveCheckpoint: big-endian hosts are not supported');
@@ -214,7 +216,8 @@ async function exists(path: string): Promise<boolean> {
 
 function readGroup(file: CheckpointFile, weights: Float32Array, prefix: string, spec: ModelSpec, path: string): ParameterSet {
   const out: ParameterSet = {};
-  for (const p of listParameters(spec)) {
+  const trainableOnly = prefix !== 'params';
+  for (const p of trainableOnly ? listTrainableParameters(spec) : listParameters(spec)) {
     const key = `${prefix}/${p.name}`;
     const entry = file.tensors[key];
     if (!entry) throw new Error(`${path}: tensor index lacks ${JSON.stringify(key)}; the checkpoint is incomplete — retrain or restore it`);
@@ -224,7 +227,7 @@ function readGroup(file: CheckpointFile, weights: Float32Array, prefix: string, 
     }
     out[p.name] = { data: weights.slice(entry.offset / 4, entry.offset / 4 + n), shape: [...entry.shape] };
   }
-  validateParameters(spec, out, `${path} ${prefix}`);
+  validateParameters(spec, out, `${path} ${prefix}`, trainableOnly);
   return out;
 }
 

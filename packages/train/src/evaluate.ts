@@ -109,7 +109,7 @@ export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Prom
       } else {
         const dec = await model.decode(enc.z, y);
         const kernel = ckpt.params['encoder.code.kernel'];
-        const terms = modelObjective(spec, { x, decoded: spec.likelihood === 'bernoulli' ? dec.logits : dec.mean, code: enc.z, ...(spec.kind === 'contractive-ae' && kernel ? { codeKernel: kernel } : {}) });
+        const terms = modelObjective(spec, { x, decoded: spec.likelihood === 'bernoulli' ? dec.logits : dec.mean, code: enc.z, ...(info.regularizer === 'contractive' && kernel ? { codeKernel: kernel } : {}) });
         sums.reconstruction += terms.reconstruction * w;
         sums.loss += terms.loss * w;
       }

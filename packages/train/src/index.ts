@@ -1,7 +1,7 @@
 export { tf } from './tf.js';
 export { ADAM_DEFAULTS } from './adam-defaults.js';
 export { selectBackend, listTfjsBackends, registerTfjsBackend, type BackendLoader, type BackendSelection, type SelectBackendOptions } from './backends.js';
-export { probeWebGpu, type WebGpuProbe } from './webgpu-probe.js';
+export { getTfLayer, registerTfLayer, type TfLayerBuilder, type TfLayerContext } from './tfjs-layers.js';
 export { createTfjsModel, type TfjsModel, type TfjsEncoding } from './tfjs-model.js';
 export { createEngine, listEngines, registerEngine, type Engine, type EngineFactory, type StepOutputs, type TrainBatch } from './engine.js';
 export { TfjsEngine } from './tfjs-engine.js';

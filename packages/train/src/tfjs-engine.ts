@@ -1,11 +1,11 @@
-import { listParameters, validateParameters, type ModelSpec, type ParameterSet, type Tensor } from '@vae/core';
+import { listParameters, listTrainableParameters, modelKindInfo, validateParameters, type ModelSpec, type ParameterSet, type Tensor } from '@vae/core';
 import { ADAM_DEFAULTS } from './adam-defaults.js';
 import { selectBackend } from './backends.js';
 import { trueAdamMoments, type AdamState } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
 import { registerEngine, type Engine, type StepOutputs, type TrainBatch } from './engine.js';
 import { getTfObjective, type TfObjective, type TfObjectiveResult } from './tfjs-objectives.js';
-import { createTfNetwork, type TfNetwork } from './tfjs-network.js';
+import { createTfNetwork, type TfNetwork, type TfRunMode } from './tfjs-network.js';
 import { fromTfAsync, toTf } from './tfjs-model.js';
 import { tf } from './tf.js';
 
@@ -22,7 +22,11 @@ export class TfjsEngine implements Engine {
   private readonly id = `tfjs-engine-${++instances}`;
   backend = 'none';
   private spec: ModelSpec | null = null;
+  /** Every state tensor (parameters and buffers). */
   private names: string[] = [];
+  /** The parameters Adam updates; buffers are assigned the values their layers report. */
+  private trainable: string[] = [];
+  private readonly mode: TfRunMode = { training: false, bufferUpdates: new Map() };
   private vars: Record<string, tf.Variable> = {};
   private m: Record<string, tf.Variable> = {};
   private v: Record<string, tf.Variable> = {};
@@ -42,16 +46,19 @@ export class TfjsEngine implements Engine {
     this.spec = spec;
     this.learningRate = config.learningRate;
     this.names = listParameters(spec).map((p) => p.name);
+    this.trainable = listTrainableParameters(spec).map((p) => p.name);
     for (const name of this.names) {
-      const t = params[name]!;
-      const initial = toTf(t);
-      this.vars[name] = tf.variable(initial, true, `${this.id}/p/${name}`);
+      const initial = toTf(params[name]!);
+      this.vars[name] = tf.variable(initial, this.trainable.includes(name), `${this.id}/p/${name}`);
       initial.dispose();
+    }
+    for (const name of this.trainable) {
+      const t = params[name]!;
       this.m[name] = tf.variable(tf.zeros([...t.shape]), false, `${this.id}/m/${name}`);
       this.v[name] = tf.variable(tf.zeros([...t.shape]), false, `${this.id}/v/${name}`);
     }
     this.adamStep = 0;
-    this.net = createTfNetwork(spec, this.vars);
+    this.net = createTfNetwork(spec, this.vars, this.mode);
     this.objective = getTfObjective(spec.kind);
   }
 
@@ -95,7 +102,7 @@ export class TfjsEngine implements Engine {
   }
 
   private kernelSnapshot(): tf.Tensor | null {
-    const k = this.spec?.kind === 'contractive-ae' ? this.vars['encoder.code.kernel'] : undefined;
+    const k = this.spec && modelKindInfo(this.spec.kind).regularizer === 'contractive' ? this.vars['encoder.code.kernel'] : undefined;
     return k ? tf.clone(k) : null;
   }
 
@@ -117,14 +124,22 @@ export class TfjsEngine implements Engine {
   async step(batch: TrainBatch): Promise<StepOutputs> {
     const kernel = this.kernelSnapshot();
     let kept: TfObjectiveResult | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      const r = this.run(batch);
-      kept = { loss: r.loss, decoded: tf.keep(r.decoded), ...(r.mu ? { mu: tf.keep(r.mu) } : {}), ...(r.logvar ? { logvar: tf.keep(r.logvar) } : {}), ...(r.code ? { code: tf.keep(r.code) } : {}) };
-      return r.loss;
-    }, this.names.map((n) => this.vars[n]!));
+    this.mode.training = true;
+    let computed: { value: tf.Scalar; grads: tf.NamedTensorMap };
+    try {
+      computed = tf.variableGrads(() => {
+        const r = this.run(batch);
+        kept = { loss: r.loss, decoded: tf.keep(r.decoded), ...(r.mu ? { mu: tf.keep(r.mu) } : {}), ...(r.logvar ? { logvar: tf.keep(r.logvar) } : {}), ...(r.code ? { code: tf.keep(r.code) } : {}) };
+        return r.loss;
+      }, this.trainable.map((n) => this.vars[n]!));
+    } finally {
+      this.mode.training = false;
+    }
+    const { value, grads } = computed;
     const outputs = kept as TfObjectiveResult | null;
     try {
       this.applyAdam(grads);
+      this.applyBufferUpdates();
       return await this.collect({ ...outputs!, loss: value }, kernel);
     } finally {
       value.dispose();
@@ -134,6 +149,15 @@ export class TfjsEngine implements Engine {
     }
   }
 
+  /** Assigns each buffer the value its layer computed in the last training forward pass. */
+  private applyBufferUpdates(): void {
+    for (const [name, value] of this.mode.bufferUpdates) {
+      this.vars[name]!.assign(value);
+      value.dispose();
+    }
+    this.mode.bufferUpdates.clear();
+  }
+
   private applyAdam(grads: tf.NamedTensorMap): void {
     const { beta1, beta2, epsilon } = ADAM_DEFAULTS;
     this.adamStep += 1;
@@ -141,7 +165,7 @@ export class TfjsEngine implements Engine {
     const c1 = 1 - beta1 ** t;
     const c2 = 1 - beta2 ** t;
     tf.tidy(() => {
-      for (const name of this.names) {
+      for (const name of this.trainable) {
         const g = grads[this.vars[name]!.name];
         if (!g) throw new Error(`engine: no gradient for parameter ${name}`);
         const m = this.m[name]!;
@@ -159,7 +183,7 @@ export class TfjsEngine implements Engine {
 
   private async readSet(set: Record<string, tf.Variable>): Promise<ParameterSet> {
     const out: ParameterSet = {};
-    for (const name of this.names) out[name] = await fromTfAsync(set[name]!);
+    for (const name of Object.keys(set)) out[name] = await fromTfAsync(set[name]!);
     return out;
   }
 
@@ -176,13 +200,13 @@ export class TfjsEngine implements Engine {
   async setOptimizerState(saved: AdamState): Promise<void> {
     const { spec } = this.ready();
     const state = trueAdamMoments(saved);
-    validateParameters(spec, state.m, 'optimizer.m');
-    validateParameters(spec, state.v, 'optimizer.v');
+    validateParameters(spec, state.m, 'optimizer.m', true);
+    validateParameters(spec, state.v, 'optimizer.v', true);
     for (const key of ['beta1', 'beta2', 'epsilon'] as const) {
       if (state[key] !== ADAM_DEFAULTS[key]) throw new RangeError(`optimizer.${key}: expected ${ADAM_DEFAULTS[key]}, got ${state[key]}`);
     }
     tf.tidy(() => {
-      for (const name of this.names) {
+      for (const name of this.trainable) {
         this.m[name]!.assign(toTf(state.m[name]!));
         this.v[name]!.assign(toTf(state.v[name]!));
       }

@@ -1,6 +1,6 @@
-import { LOGVAR_CLAMP, modelKindInfo, validateModelSpec, type LayerShape, type ModelSpec, type SpecLayout } from '@vae/core';
-import { TF_ACTIVATIONS } from './activations-tf.js';
-import { conv2dOp, conv2dTransposeOp } from './tfjs-conv.js';
+import { LOGVAR_CLAMP, getLayerDefinition, modelKindInfo, validateModelSpec, type LayerShape, type ModelSpec, type SpecLayout } from '@vae/core';
+import './tfjs-batch-norm.js';
+import { getTfLayer } from './tfjs-layers.js';
 import { tf } from './tf.js';
 
 /** tfjs tensors (usually `tf.Variable`s) keyed by canonical parameter name. */
@@ -24,57 +24,50 @@ export interface TfNetwork {
   decode(z: tf.Tensor2D, y?: tf.Tensor2D): tf.Tensor2D;
 }
 
-function param(params: TfParameterMap, name: string): tf.Tensor {
-  const p = params[name];
-  if (!p) throw new RangeError(`params: missing parameter ${JSON.stringify(name)}`);
-  return p;
+/** How a network runs: a training step (batch statistics, buffer updates) or evaluation. */
+export interface TfRunMode {
+  training: boolean;
+  /** Buffer updates of the last training forward pass, by canonical name (kept tensors). */
+  readonly bufferUpdates: Map<string, tf.Tensor>;
 }
 
-function applyLayers(layers: readonly LayerShape[], input: tf.Tensor, params: TfParameterMap, y: tf.Tensor2D | undefined): tf.Tensor {
+function applyLayers(layers: readonly LayerShape[], input: tf.Tensor, params: TfParameterMap, y: tf.Tensor2D | undefined, mode: TfRunMode): tf.Tensor {
   let h = input;
-  let firstDense = true;
+  let label = y;
   for (const l of layers) {
     const batch = h.shape[0]!;
-    const { layer } = l;
-    switch (layer.type) {
-      case 'dense': {
-        let flat = h.reshape([batch, -1]) as tf.Tensor2D;
-        if (firstDense && y) flat = tf.concat([flat, y], 1);
-        firstDense = false;
-        const out = tf.add(tf.matMul(flat, param(params, `${l.prefix}.kernel`) as tf.Tensor2D), param(params, `${l.prefix}.bias`));
-        h = TF_ACTIVATIONS[layer.activation](out);
-        break;
-      }
-      case 'conv2d': {
-        const x4 = h.reshape([batch, ...l.inputShape]) as tf.Tensor4D;
-        const out = conv2dOp(x4, param(params, `${l.prefix}.kernel`) as tf.Tensor4D, layer.strides, layer.padding);
-        h = TF_ACTIVATIONS[layer.activation](tf.add(out, param(params, `${l.prefix}.bias`)));
-        break;
-      }
-      case 'conv2d-transpose': {
-        const x4 = h.reshape([batch, ...l.inputShape]) as tf.Tensor4D;
-        const out = conv2dTransposeOp(x4, param(params, `${l.prefix}.kernel`) as tf.Tensor4D, l.outputShape as [number, number, number], layer.strides, layer.padding);
-        h = TF_ACTIVATIONS[layer.activation](tf.add(out, param(params, `${l.prefix}.bias`)));
-        break;
-      }
-      case 'reshape':
-        h = h.reshape([batch, ...layer.shape]);
-        break;
-      case 'flatten':
-        h = h.reshape([batch, -1]);
-        break;
+    const def = getLayerDefinition(l.layer.type, l.prefix);
+    let x = h.reshape([batch, ...(def.takesLabel ? [-1] : l.inputShape)]);
+    if (def.takesLabel && label) {
+      x = tf.concat([x as tf.Tensor2D, label], 1);
+      label = undefined;
     }
+    h = getTfLayer(l.layer.type, l.prefix)({
+      layer: l.layer,
+      shape: l,
+      x,
+      training: mode.training,
+      state: (suffix) => {
+        const p = params[`${l.prefix}.${suffix}`];
+        if (!p) throw new RangeError(`params: missing parameter ${JSON.stringify(`${l.prefix}.${suffix}`)}`);
+        return p;
+      },
+      updateBuffer: (suffix, value) => {
+        if (!mode.training) throw new Error(`${l.prefix}.${suffix}: buffers are updated only in training steps`);
+        mode.bufferUpdates.set(`${l.prefix}.${suffix}`, tf.keep(value));
+      },
+    });
   }
   return h;
 }
 
 /** Builds the forward pass of `spec` over `params` (validated against `listParameters` by the caller). */
-export function createTfNetwork(spec: ModelSpec, params: TfParameterMap): TfNetwork {
+export function createTfNetwork(spec: ModelSpec, params: TfParameterMap, mode: TfRunMode = { training: false, bufferUpdates: new Map() }): TfNetwork {
   const layout = validateModelSpec(spec);
   const info = modelKindInfo(spec.kind);
-  const hasDense = spec.encoder.some((l) => l.type === 'dense');
-  const head = (features: tf.Tensor2D, name: string): tf.Tensor2D =>
-    tf.add(tf.matMul(features, param(params, `encoder.${name}.kernel`) as tf.Tensor2D), param(params, `encoder.${name}.bias`)) as tf.Tensor2D;
+  const labelTaken = layout.encoder.some((l) => getLayerDefinition(l.layer.type, l.prefix).takesLabel);
+  const heads = (features: tf.Tensor2D): Record<string, tf.Tensor2D> =>
+    Object.fromEntries(layout.heads.map((h) => [h.prefix.slice('encoder.'.length), applyLayers([h], features, params, undefined, mode) as tf.Tensor2D]));
   const checkY = (y: tf.Tensor2D | undefined, batch: number, name: string): tf.Tensor2D | undefined => {
     if (!info.conditional) return undefined;
     if (!y || y.shape[0] !== batch || y.shape[1] !== spec.numClasses) {
@@ -90,16 +83,16 @@ export function createTfNetwork(spec: ModelSpec, params: TfParameterMap): TfNetw
     encode(x, y) {
       const batch = x.shape[0];
       const label = checkY(y, batch, 'y');
-      let features = applyLayers(layout.encoder, x, params, label).reshape([batch, -1]) as tf.Tensor2D;
-      if (label && !hasDense) features = tf.concat([features, label], 1);
-      if (info.variational) return { mu: head(features, 'mu'), logvar: head(features, 'logvar') };
-      return { code: TF_ACTIVATIONS[spec.codeActivation](head(features, 'code')) as tf.Tensor2D };
+      let features = applyLayers(layout.encoder, x, params, label, mode).reshape([batch, -1]) as tf.Tensor2D;
+      if (label && !labelTaken) features = tf.concat([features, label], 1);
+      const out = heads(features);
+      return info.variational ? { mu: out.mu!, logvar: out.logvar! } : { code: out.code! };
     },
     decode(z, y) {
       const batch = z.shape[0];
       const label = checkY(y, batch, 'y');
       const input = label ? tf.concat([z, label], 1) : z;
-      return applyLayers(layout.decoder, input, params, undefined).reshape([batch, -1]) as tf.Tensor2D;
+      return applyLayers(layout.decoder, input, params, undefined, mode).reshape([batch, -1]) as tf.Tensor2D;
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { ModelKind, ModelSpec } from '@vae/core';
+import { RHO_HAT_CLAMP, modelKindInfo, type ModelKind, type ModelSpec, type RegularizerName } from '@vae/core';
 import { clampLogvarTf, type TfNetwork, type TfParameterMap } from './tfjs-network.js';
 import { tf } from './tf.js';
 
@@ -93,52 +93,51 @@ function autoencode(a: TfObjectiveInputs): { code: tf.Tensor2D; decoded: tf.Tens
   return { code: enc.code, decoded, reconstruction: tf.mean(negLogLikelihoodTf(a.spec, a.target, decoded)) as tf.Scalar };
 }
 
-const plainObjective: TfObjective = (a) => {
-  const { code, decoded, reconstruction } = autoencode(a);
-  return { loss: reconstruction, decoded, code };
+type TfRegularizer = (a: TfObjectiveInputs, code: tf.Tensor2D) => tf.Scalar;
+
+/** The autoencoder regularizers in tfjs ops (batch means), keyed by the kind's regularizer name. */
+const TF_REGULARIZERS: Partial<Record<RegularizerName, TfRegularizer>> = {
+  sparsity(a, code) {
+    const s = a.spec.sparsity!;
+    let penalty: tf.Tensor;
+    if (s.type === 'l1') penalty = tf.mean(tf.sum(tf.abs(code), 1));
+    else {
+      const rhoHat = tf.clipByValue(tf.mean(code, 0), RHO_HAT_CLAMP[0], RHO_HAT_CLAMP[1]);
+      const r = s.rho;
+      penalty = tf.sum(tf.add(tf.mul(r, tf.log(tf.div(r, rhoHat))), tf.mul(1 - r, tf.log(tf.div(1 - r, tf.sub(1, rhoHat))))));
+    }
+    return tf.mul(penalty, s.weight) as tf.Scalar;
+  },
+  contractive(a, code) {
+    const kernel = a.params['encoder.code.kernel'];
+    if (!kernel) throw new RangeError('params: missing parameter "encoder.code.kernel"');
+    const colNorms = tf.sum(tf.square(kernel), 0);
+    const g = tf.mul(code, tf.sub(1, code));
+    return tf.mul(tf.mean(tf.sum(tf.mul(tf.square(g), colNorms), 1)), a.spec.contractiveWeight!) as tf.Scalar;
+  },
 };
 
-const sparseObjective: TfObjective = (a) => {
+/** Reconstruction NLL plus the kind's regularizer, for autoencoders. */
+const autoencoderObjective: TfObjective = (a) => {
   const { code, decoded, reconstruction } = autoencode(a);
-  const s = a.spec.sparsity!;
-  let penalty: tf.Tensor;
-  if (s.type === 'l1') penalty = tf.mean(tf.sum(tf.abs(code), 1));
-  else {
-    const rhoHat = tf.clipByValue(tf.mean(code, 0), 1e-7, 1 - 1e-7);
-    const r = s.rho;
-    penalty = tf.sum(tf.add(tf.mul(r, tf.log(tf.div(r, rhoHat))), tf.mul(1 - r, tf.log(tf.div(1 - r, tf.sub(1, rhoHat))))));
-  }
-  return { loss: tf.add(reconstruction, tf.mul(penalty, s.weight)) as tf.Scalar, decoded, code };
+  const reg = TF_REGULARIZERS[modelKindInfo(a.spec.kind).regularizer]?.(a, code);
+  return { loss: reg ? (tf.add(reconstruction, reg) as tf.Scalar) : reconstruction, decoded, code };
 };
 
-const contractiveObjective: TfObjective = (a) => {
-  const { code, decoded, reconstruction } = autoencode(a);
-  const kernel = a.params['encoder.code.kernel'];
-  if (!kernel) throw new RangeError('params: missing parameter "encoder.code.kernel"');
-  const colNorms = tf.sum(tf.square(kernel), 0);
-  const g = tf.mul(code, tf.sub(1, code));
-  const penalty = tf.mean(tf.sum(tf.mul(tf.square(g), colNorms), 1));
-  return { loss: tf.add(reconstruction, tf.mul(penalty, a.spec.contractiveWeight!)) as tf.Scalar, decoded, code };
-};
+const overrides = new Map<string, TfObjective>();
 
-const objectives = new Map<string, TfObjective>();
-
-/** Registers the tfjs training objective of a model kind (name-keyed; replaces an earlier one). */
-export function registerTfObjective(kind: string, objective: TfObjective): void {
-  objectives.set(kind, objective);
+/** Replaces the tfjs objective of a known model kind (e.g. to inject faults in tests); pass `null` to restore the default. */
+export function registerTfObjective(kind: ModelKind, objective: TfObjective | null): void {
+  modelKindInfo(kind);
+  if (objective) overrides.set(kind, objective);
+  else overrides.delete(kind);
 }
 
-/** The tfjs objective registered for `kind`, or a `RangeError` listing the registered kinds. */
+/**
+ * The tfjs objective of `kind`: the ELBO/IWAE bound for variational kinds, else reconstruction plus
+ * the kind's regularizer; a `RangeError` lists the kinds for an unknown one.
+ */
 export function getTfObjective(kind: ModelKind | string): TfObjective {
-  const o = objectives.get(kind);
-  if (!o) throw new RangeError(`kind: expected one of ${[...objectives.keys()].join('|')}, got ${JSON.stringify(kind)}`);
-  return o;
+  const info = modelKindInfo(kind);
+  return overrides.get(kind) ?? (info.variational ? variationalObjective : autoencoderObjective);
 }
-
-registerTfObjective('ae', plainObjective);
-registerTfObjective('denoising-ae', plainObjective);
-registerTfObjective('sparse-ae', sparseObjective);
-registerTfObjective('contractive-ae', contractiveObjective);
-registerTfObjective('vae', variationalObjective);
-registerTfObjective('beta-vae', variationalObjective);
-registerTfObjective('cvae', variationalObjective);

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Rng, initParameters, setLogSink } from '@vae/core';
+import { SWIFTSHADER_ICD, chromiumVulkanLoader, findVulkanLoader } from '@vae/device-node';
 import { TfjsEngine, createTfjsModel, listTfjsBackends, makeBatch, resolveTrainConfig, selectBackend } from '../src/index.js';
 import { tf } from '../src/tf.js';
 import { maxAbsDiff, t, tinySpec, values } from './helpers.js';
 
-const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const vulkan = ['/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/x86_64-linux-gnu/libvulkan.so.1'].some(existsSync);
-const webgpuTestable = vulkan && (existsSync(SWIFTSHADER) || process.env.VK_ICD_FILENAMES !== undefined);
+const vulkan = (findVulkanLoader() ?? chromiumVulkanLoader()) !== null;
+const webgpuTestable = vulkan && (existsSync(SWIFTSHADER_ICD) || process.env.VK_ICD_FILENAMES !== undefined);
 
 afterEach(() => {
   setLogSink(() => undefined);
@@ -49,7 +49,6 @@ describe('selectBackend', () => {
   });
 
   it.skipIf(!webgpuTestable)('webgpu (Dawn) runs the model and a training step like cpu', async () => {
-    process.env.VK_ICD_FILENAMES ??= SWIFTSHADER;
     const spec = tinySpec({ kind: 'vae' });
     const params = initParameters(spec, new Rng(1));
     const x = t(values(2 * 16, 3), [2, 16]);

@@ -136,8 +136,9 @@ describe('ort engine', () => {
     }
   });
 
-  it('auto takes CUDA only where its provider libraries are installed, else the CPU EP', async () => {
+  it('auto takes CUDA only where its provider libraries are installed, else the CPU EP, with TF32 off as for inference', async () => {
     const spec = createModelSpec(SPEC);
+    const tf32 = process.env.NVIDIA_TF32_OVERRIDE;
     expect(ortDeviceForConfig('auto')).toBe('auto');
     expect(ortDeviceForConfig('wasm')).toBe('auto');
     expect(ortDeviceForConfig('webgpu')).toBe('webgpu');
@@ -146,6 +147,8 @@ describe('ort engine', () => {
     engines.push(engine);
     await engine.init(spec, initParameters(spec, new Rng(1)), resolveTrainConfig({ backend: 'auto' }));
     expect(engine.backend).toBe(ortDeviceSkipReason('cuda') === null ? 'cuda' : 'cpu');
+    // auto may pick CUDA, so the process environment has TF32 off before any session (a user's own setting stays).
+    expect(process.env.NVIDIA_TF32_OVERRIDE).toBe(tf32 || '0');
   });
 
   it('rejects IWAE batches and unknown devices with errors that name the argument', async () => {

@@ -1,4 +1,4 @@
-import { Rng, createModelSpec, initParameters, inputSize, validateModelSpec, type LayerSpec, type ModelSpec, type ModelSpecOptions } from '@vae/core';
+import { Rng, createModelSpec, initParameters, inputSize, validateModelSpec, withBatchNorm, type LayerSpec, type ModelSpec, type ModelSpecOptions } from '@vae/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBatch } from '../src/batches.js';
 import { resolveTrainConfig } from '../src/config.js';
@@ -20,6 +20,8 @@ const KINDS: Readonly<Record<string, ModelSpecOptions>> = {
   'vae-gaussian': { kind: 'vae', ...BASE, likelihood: 'gaussian', gaussianSigma: 0.3, activation: 'tanh' },
   'conv-vae': { kind: 'vae', architecture: 'conv', imageShape: [8, 8, 1], latentDim: 4 },
   'conv-cvae': { kind: 'cvae', architecture: 'conv', imageShape: [8, 8, 1], latentDim: 4, numClasses: 10 },
+  'vae-batch-norm': { kind: 'vae', ...BASE, hidden: [16, 12], norm: 'batch' },
+  'conv-vae-batch-norm': { kind: 'vae', architecture: 'conv', imageShape: [8, 8, 1], latentDim: 4, norm: 'batch' },
   'conv-denoising-ae': { kind: 'denoising-ae', architecture: 'conv', imageShape: [8, 8, 1], latentDim: 4, noise: { type: 'gaussian', sigma: 0.2 } },
 };
 
@@ -28,6 +30,7 @@ function narrow(spec: ModelSpec): ModelSpec {
   if (spec.encoder.every((l) => l.type !== 'conv2d')) return spec;
   const conv = (filters: number): LayerSpec => ({ type: 'conv2d', filters, kernelSize: 4, strides: 2, padding: 'same', activation: 'relu' });
   const deconv = (filters: number, activation: 'relu' | 'linear'): LayerSpec => ({ type: 'conv2d-transpose', filters, kernelSize: 4, strides: 2, padding: 'same', activation });
+  const norm = spec.encoder.some((l) => l.type === 'batch-norm');
   const out: ModelSpec = {
     ...spec,
     encoder: [{ type: 'reshape', shape: [8, 8, 1] }, conv(4), conv(6), { type: 'flatten' }, { type: 'dense', units: 16, activation: 'relu' }],
@@ -40,8 +43,9 @@ function narrow(spec: ModelSpec): ModelSpec {
       { type: 'flatten' },
     ],
   };
-  validateModelSpec(out);
-  return out;
+  const normed = norm ? { ...out, encoder: withBatchNorm(out.encoder, false), decoder: withBatchNorm(out.decoder, true) } : out;
+  validateModelSpec(normed);
+  return normed;
 }
 
 function data(spec: ModelSpec, steps: number, size: number, seed: number): TrainBatch[] {
@@ -70,7 +74,8 @@ describe('ort engine vs tfjs engine, step by step', () => {
       await onnx.init(spec, params, config);
       let worst = 0;
       let last = { tfjs: 0, ort: 0 };
-      for (const batch of data(spec, 20, 16, 23)) {
+      const batches = data(spec, 20, 16, 23);
+      for (const batch of batches) {
         const a = await tfjs.step(batch);
         const b = await onnx.step(batch);
         worst = Math.max(worst, Math.abs(a.loss - b.loss) / Math.abs(a.loss));
@@ -79,6 +84,9 @@ describe('ort engine vs tfjs engine, step by step', () => {
       if (process.env.VAE_REPORT) process.stdout.write(`${label}: worst relative loss difference over 20 steps ${worst.toExponential(2)}\n`);
       expect(worst).toBeLessThan(1e-4);
       expect(Math.abs(last.tfjs - last.ort) / Math.abs(last.tfjs)).toBeLessThan(1e-4);
+      // Evaluation (running statistics for batch norm) agrees too.
+      const [fa, fb] = [await tfjs.forward(batches[0]!), await onnx.forward(batches[0]!)];
+      expect(Math.abs(fa.loss - fb.loss) / Math.abs(fa.loss)).toBeLessThan(1e-4);
       const pa = await tfjs.getParams();
       const pb = await onnx.getParams();
       let moved = 0;

@@ -53,28 +53,36 @@ const BASE = {
 };
 
 describe('trainer with the ort engine', () => {
-  it('trains, checkpoints, and a resumed run is bit-identical to an uninterrupted one', async () => {
-    const straight = await train({ ...BASE, epochs: 2, runDir: await tempRun('straight') }, { plots: false });
-    expect(straight.engine).toBe('ort');
-    expect(straight.backend).toBe('cpu');
-    expect(straight.metrics).toHaveLength(2);
-    expect(straight.metrics[1]!.trainLoss).toBeLessThan(straight.metrics[0]!.trainLoss);
+  const models = { mlp: BASE.model, 'mlp with batch norm': { ...BASE.model, hidden: [16, 12], norm: 'batch' as const } };
+  for (const [label, model] of Object.entries(models)) {
+    it(`${label}: trains, checkpoints, and a resumed run is bit-identical to an uninterrupted one`, async () => {
+      const straight = await train({ ...BASE, model, epochs: 2, runDir: await tempRun('straight') }, { plots: false });
+      expect(straight.engine).toBe('ort');
+      expect(straight.backend).toBe('cpu');
+      expect(straight.metrics).toHaveLength(2);
+      expect(straight.metrics[1]!.trainLoss).toBeLessThan(straight.metrics[0]!.trainLoss);
 
-    const dir = await tempRun('resumed');
-    await train({ ...BASE, epochs: 1, runDir: dir }, { plots: false });
-    const resumed = await train({ runDir: dir, epochs: 2 }, { resume: true, plots: false });
-    expect(resumed.epoch).toBe(2);
-    const a = await loadCheckpoint(straight.runDir);
-    const b = await loadCheckpoint(dir);
-    expect(b.engine).toBe('ort');
-    expect(b.optimizer?.step).toBe(a.optimizer?.step);
-    // The checkpoint keeps the Adam moments as the graph holds them (scaled), so nothing is re-rounded.
-    expect(b.optimizer?.momentScale).toEqual({ m: 1 - 0.9, v: 1 - 0.999 });
-    expect(differingValues(a.params, b.params)).toBe(0);
-    expect(differingValues(a.optimizer!.m, b.optimizer!.m)).toBe(0);
-    expect(differingValues(a.optimizer!.v, b.optimizer!.v)).toBe(0);
-    expect(resumed.metrics.map((m) => [m.trainLoss, m.valLoss])).toEqual(straight.metrics.map((m) => [m.trainLoss, m.valLoss]));
-  });
+      const dir = await tempRun('resumed');
+      await train({ ...BASE, model, epochs: 1, runDir: dir }, { plots: false });
+      const resumed = await train({ runDir: dir, epochs: 2 }, { resume: true, plots: false });
+      expect(resumed.epoch).toBe(2);
+      const a = await loadCheckpoint(straight.runDir);
+      const b = await loadCheckpoint(dir);
+      expect(b.engine).toBe('ort');
+      expect(b.optimizer?.step).toBe(a.optimizer?.step);
+      // The checkpoint keeps the Adam moments as the graph holds them (scaled), so nothing is re-rounded.
+      expect(b.optimizer?.momentScale).toEqual({ m: 1 - 0.9, v: 1 - 0.999 });
+      expect(differingValues(a.params, b.params)).toBe(0);
+      // Buffers (batch-norm running statistics) are checkpointed and moved by training, without Adam moments.
+      for (const name of Object.keys(a.params).filter((n) => n.includes('running_'))) {
+        expect(a.optimizer!.m[name]).toBeUndefined();
+        expect(a.params[name]!.data.some((v) => v !== 0 && v !== 1)).toBe(true);
+      }
+      expect(differingValues(a.optimizer!.m, b.optimizer!.m)).toBe(0);
+      expect(differingValues(a.optimizer!.v, b.optimizer!.v)).toBe(0);
+      expect(resumed.metrics.map((m) => [m.trainLoss, m.valLoss])).toEqual(straight.metrics.map((m) => [m.trainLoss, m.valLoss]));
+    });
+  }
 
   it('exported encoder and decoder graphs from an ort checkpoint reproduce the engine\'s forward pass', async () => {
     const run = await train({ ...BASE, epochs: 1, runDir: await tempRun('export') }, { plots: false });

@@ -120,7 +120,7 @@ describe('train()', () => {
       });
       await expect(train(small(dir), { plots: false })).rejects.toThrow(/training diverged at epoch 1, step 1: the loss became NaN. The last good checkpoint \(none yet/);
     } finally {
-      registerTfObjective('vae', original);
+      registerTfObjective('vae', null);
     }
     const ckpt = await loadCheckpoint(dir);
     expect(ckpt.epoch).toBe(1);

@@ -4,7 +4,7 @@ import type { CommandModule } from 'yargs';
 import { PRECISIONS, type Precision } from '@vae/core';
 import type { ProvenanceInput } from '@vae/onnx';
 import type { LoadedCheckpoint } from '@vae/train';
-import { checkpointProvenance } from '../parity/checkpoint-provenance.js';
+import { checkpointProvenance } from '@vae/parity/options';
 
 interface ExportArgs {
   run: string;

@@ -1,7 +1,15 @@
 import type { Argv, CommandModule } from 'yargs';
-import { INPUT_SOURCES, type InputSource } from '../parity/parity-inputs.js';
-import { RUNTIME_NAMES, assertRuntimeName, parseRuntimeList, type RuntimeName } from '../parity/runtime-names.js';
-import { describeTolerances, parseToleranceOverride, type ToleranceOverride } from '../parity/tolerances.js';
+import {
+  INPUT_SOURCES,
+  RUNTIME_NAMES,
+  assertRuntimeName,
+  describeTolerances,
+  parseRuntimeList,
+  parseToleranceOverride,
+  type InputSource,
+  type RuntimeName,
+  type ToleranceOverride,
+} from '@vae/parity/options';
 
 interface ParityArgs {
   model: string;
@@ -72,7 +80,7 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
         ].join('\n'),
       ) as unknown as Argv<ParityArgs>,
   handler: async (args) => {
-    const [{ formatParityTable, runParity }, { writeFileAtomic }] = await Promise.all([import('../parity/index.js'), import('@vae/train')]);
+    const [{ formatParityTable, runParity }, { writeFileAtomic }] = await Promise.all([import('@vae/parity'), import('@vae/train')]);
     const report = await runParity({
       modelDir: args.model,
       referenceModelDir: args['reference-model'] ?? null,

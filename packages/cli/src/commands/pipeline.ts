@@ -3,9 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { getLogger, oneHot } from '@vae/core';
 import type { TrainResult } from '@vae/train';
 import type { TrainConfig } from '@vae/train/options';
-import { formatParityTable } from '../parity/format-table.js';
-import type { ParityReport } from '../parity/parity-report.js';
-import { parseRuntimeList, type RuntimeName } from '../parity/runtime-names.js';
+import { formatParityTable, parseRuntimeList, type ParityReport, type RuntimeName } from '@vae/parity/options';
 import { provenanceOf } from './export.js';
 import { configFromArgs, trainCommand } from './train.js';
 
@@ -56,7 +54,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     import('@vae/onnx'),
     import('@vae/runtime-node'),
     import('@vae/train'),
-    import('../parity/run-parity.js'),
+    import('@vae/parity'),
   ]);
   log.info('1/4 train');
   let lastReport = 0;

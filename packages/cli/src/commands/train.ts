@@ -1,12 +1,13 @@
 import type { Argv, CommandModule } from 'yargs';
 import type cliProgress from 'cli-progress';
-import { ARCHITECTURES, LIKELIHOODS, MODEL_KINDS, setLogSink, type ModelKind, type ModelSpecOptions, type NoiseSpec, type SparsitySpec } from '@vae/core';
+import { ARCHITECTURES, LIKELIHOODS, MODEL_KINDS, NORMS, modelKindInfo, setLogSink, type Norm, type ModelKind, type ModelSpecOptions, type NoiseSpec, type SparsitySpec } from '@vae/core';
 import type { TrainProgress } from '@vae/train';
 import { BINARIZATIONS, DEFAULT_TRAIN_CONFIG, ENGINE_REQUESTS, ORT_TRAIN_DEVICES, TFJS_BACKENDS, listDatasets, type EngineRequest, type TrainConfig } from '@vae/train/options';
 
 interface TrainArgs {
   kind?: ModelKind;
   arch?: keyof typeof ARCHITECTURES;
+  norm?: Norm;
   hidden?: number[];
   activation?: 'relu' | 'tanh';
   latent?: number;
@@ -78,22 +79,24 @@ export function modelOptionsFromArgs(a: TrainArgs): ModelSpecOptions {
   const kind = a.kind ?? 'vae';
   const o: { -readonly [K in keyof ModelSpecOptions]: ModelSpecOptions[K] } = { kind };
   if (a.arch !== undefined) o.architecture = a.arch;
+  if (a.norm !== undefined) o.norm = a.norm;
   if (a.hidden !== undefined) o.hidden = a.hidden;
   if (a.activation !== undefined) o.activation = a.activation;
   if (a.latent !== undefined) o.latentDim = a.latent;
   if (a.likelihood !== undefined) o.likelihood = a.likelihood;
   if (a.sigma !== undefined) o.gaussianSigma = a.sigma;
   if (a.beta !== undefined) o.beta = a.beta;
-  if (kind === 'sparse-ae') {
+  const info = modelKindInfo(kind);
+  if (info.regularizer === 'sparsity') {
     const weight = a['sparsity-weight'] ?? (a.sparsity === 'l1' ? 1e-3 : 1);
     o.sparsity = (a.sparsity ?? 'kl') === 'l1' ? ({ type: 'l1', weight } satisfies SparsitySpec) : ({ type: 'kl', rho: a.rho ?? 0.05, weight } satisfies SparsitySpec);
   }
-  if (kind === 'denoising-ae' && (a.noise !== undefined || a['noise-level'] !== undefined)) {
+  if (info.corruptsInput && (a.noise !== undefined || a['noise-level'] !== undefined)) {
     const type = a.noise ?? 'mask';
     const level = a['noise-level'] ?? (type === 'gaussian' ? 0.3 : 0.3);
     o.noise = type === 'gaussian' ? { type, sigma: level } : { type, fraction: level };
   }
-  if (kind === 'contractive-ae' && a['contractive-weight'] !== undefined) o.contractiveWeight = a['contractive-weight'];
+  if (info.regularizer === 'contractive' && a['contractive-weight'] !== undefined) o.contractiveWeight = a['contractive-weight'];
   return o;
 }
 
@@ -174,6 +177,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     y
       .option('kind', { type: 'string', coerce: choice('kind', Object.keys(MODEL_KINDS) as ModelKind[]), describe: `model kind: ${Object.keys(MODEL_KINDS).join('|')} (default vae)` })
       .option('arch', { type: 'string', coerce: choice('arch', Object.keys(ARCHITECTURES) as (keyof typeof ARCHITECTURES)[]), describe: 'network: mlp|conv (default mlp)' })
+      .option('norm', {
+        type: 'string',
+        coerce: choice('norm', Object.keys(NORMS) as Norm[]),
+        describe: 'none|batch (default none): batch normalisation after each hidden dense/conv layer, before its activation (momentum 0.1, ε 1e-5, as PyTorch)',
+      })
       .option('hidden', { type: 'string', coerce: hiddenOption, describe: 'MLP hidden sizes, e.g. 400 or 512,256 (default 400)' })
       .option('activation', { type: 'string', coerce: choice('activation', ['relu', 'tanh'] as const), describe: 'MLP hidden activation: relu|tanh (default relu)' })
       .option('latent', { type: 'string', coerce: numberOption('latent', { integer: true, min: 1 }), describe: 'latent dimensions (default 20 for VAEs, 32 for AEs)' })
@@ -209,7 +217,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     const showBar = args.progress ?? process.stderr.isTTY === true;
     const bar = showBar ? await progressBar() : null;
     const { train } = await import('@vae/train');
-    let result;
+    let result: Awaited<ReturnType<typeof train>>;
     try {
       result = await train(configFromArgs(args), { resume: args.resume, ...(bar ? { onProgress: bar.onProgress } : {}) });
     } finally {

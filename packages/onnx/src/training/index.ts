@@ -4,4 +4,3 @@ export * from './tape-model.js';
 export * from './objective-graph.js';
 export * from './adam-graph.js';
 export * from './train-step-graph.js';
-export * from './reference-impl.js';

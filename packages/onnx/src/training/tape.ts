@@ -265,10 +265,11 @@ export class Tape {
     return this.op('ConvTranspose', b ? [x, w, b] : [x, w], attrs, shape);
   }
 
-  /** The batch size of a batch-first value as a float scalar (not differentiable). */
+  /** The batch size of a batch-first value as a float scalar (no gradient flows through it). */
   batchSize(x: TapeValue): TapeValue {
-    const shape = this.op('Shape', [x], { start: 0, end: 1 }, [1], undefined, {}, 'int64');
-    const n = this.op('Cast', [shape], { to: TAPE_DTYPES[this.dtype].onnx }, [1]);
-    return this.op('Reshape', [n, this.ints([])], {}, []);
+    const none = { vjp: () => [null] };
+    const shape = this.op('Shape', [x], { start: 0, end: 1 }, [1], undefined, none, 'int64');
+    const n = this.op('Cast', [shape], { to: TAPE_DTYPES[this.dtype].onnx }, [1], undefined, none);
+    return this.op('Reshape', [n, this.ints([])], {}, [], undefined, none);
   }
 }

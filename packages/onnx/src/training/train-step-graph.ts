@@ -61,8 +61,13 @@ export interface TrainStepGraph {
   readonly mode: TrainGraphMode;
   readonly dtype: TapeDtype;
   readonly adam: AdamOptions;
-  /** Parameters in canonical order (graph inputs under their canonical names). */
+  /** Trainable parameters in canonical order (graph inputs under their canonical names). */
   readonly parameters: readonly ParameterInfo[];
+  /**
+   * Buffers (graph inputs too): `adam` mode outputs each one's new value as `next.<name>` (e.g.
+   * batch-norm running statistics); `forward` mode reads them (evaluation statistics).
+   */
+  readonly buffers: readonly ParameterInfo[];
   /** Per-batch data inputs this graph takes, among `x`, `x_input`, `eps`, `y`. */
   readonly dataInputs: readonly string[];
   /** Scalar inputs, among `beta`, `lr`, `step`. */
@@ -92,18 +97,21 @@ export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOpti
   const tape = new Tape(dtype);
   const d = inputSize(spec);
   const x = tape.input(N.x, ['batch', d]);
-  const xInput = spec.kind === 'denoising-ae' ? tape.input(N.xInput, ['batch', d]) : null;
+  const xInput = info.corruptsInput ? tape.input(N.xInput, ['batch', d]) : null;
   const eps = info.variational ? tape.input(N.eps, ['batch', spec.latentDim]) : null;
   const y = info.conditional ? tape.input(N.y, ['batch', spec.numClasses]) : null;
   const beta = info.variational ? tape.input(N.beta, []) : null;
   const lr = mode === 'adam' ? tape.input(N.lr, []) : null;
   const step = mode === 'adam' ? tape.input(N.step, []) : null;
-  const parameters = listParameters(spec);
+  const state = listParameters(spec);
+  const parameters = state.filter((p) => p.trainable);
+  const buffers = state.filter((p) => !p.trainable);
   const params: Record<string, TapeValue> = {};
-  for (const p of parameters) params[p.name] = tape.input(p.name, p.shape);
+  for (const p of state) params[p.name] = tape.input(p.name, p.shape);
   const moments = mode === 'adam' ? parameters.map((p) => ({ m: tape.input(N.m(p.name), p.shape), v: tape.input(N.v(p.name), p.shape) })) : [];
 
-  const obj: ObjectiveValues = buildObjective(tape, spec, { x, xInput, eps, y, beta }, params);
+  const bufferUpdates = new Map<string, TapeValue>();
+  const obj: ObjectiveValues = buildObjective(tape, spec, { x, xInput, eps, y, beta }, params, { training: mode !== 'forward', bufferUpdates });
   const grads = mode === 'forward' ? [] : gradients(tape, obj.loss, parameters.map((p) => params[p.name]!));
 
   const outputs: string[] = [];
@@ -131,6 +139,11 @@ export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOpti
       out(u.m, names.m);
       out(u.v, names.v);
     });
+    for (const b of buffers) {
+      const next = bufferUpdates.get(b.name);
+      if (!next) throw new RangeError(`${b.name}: its layer emitted no update for this buffer`);
+      out(next, N.next(b.name));
+    }
   } else if (mode === 'gradients') {
     parameters.forEach((p, i) => out(grads[i]!, N.grad(p.name)));
   }
@@ -141,6 +154,7 @@ export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOpti
     dtype,
     adam,
     parameters,
+    buffers,
     dataInputs: [N.x, ...(xInput ? [N.xInput] : []), ...(eps ? [N.eps] : []), ...(y ? [N.y] : [])],
     scalarInputs: [...(beta ? [N.beta] : []), ...(lr ? [N.lr, N.step] : [])],
     lossOutputs,

@@ -1,14 +1,4 @@
-export {
-  CHROMIUM_LIB_DIR,
-  SWIFTSHADER_ICD,
-  findVulkanLoader,
-  preloadVulkanLoader,
-  setupNodeWebGpu,
-  useBaselineWasmCompiler,
-  vulkanLoaderHint,
-  type NodeWebGpuOptions,
-  type NodeWebGpuSetup,
-} from './dawn-setup.js';
+export { setupNodeWebGpu, useBaselineWasmCompiler } from './dawn-setup.js';
 export {
   configureNodeWebRuntime,
   createNodeWebBackend,
@@ -20,5 +10,4 @@ export {
 export { WEB_BACKEND_PRIORITY } from '../backend-priority.js';
 export { WEB_BACKEND_NAME, WEB_DEVICES, createWebBackend } from '../web-backend.js';
 export { WebSession } from '../web-session.js';
-export { probeWebGpu, type WebGpuProbe } from '../webgpu-probe.js';
 export { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';

@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
-import { registerBackend, type Backend } from '@vae/core';
+import { probeWebGpu, registerBackend, type Backend, type WebGpuProbe } from '@vae/core';
+import { vulkanLoaderHint, type DawnOptions, type DawnSetup } from '@vae/device-node';
 import { WEB_BACKEND_PRIORITY } from '../backend-priority.js';
 import type { OrtWebModule } from '../ort-types.js';
 import { applyWebRuntimeConfig, type WebRuntimeConfig } from '../wasm-config.js';
 import { createWebBackend, type WebBackendOptions } from '../web-backend.js';
-import { probeWebGpu, type WebGpuProbe } from '../webgpu-probe.js';
-import { setupNodeWebGpu, useBaselineWasmCompiler, vulkanLoaderHint, type NodeWebGpuOptions, type NodeWebGpuSetup } from './dawn-setup.js';
+import { setupNodeWebGpu, useBaselineWasmCompiler } from './dawn-setup.js';
 
 let ortModule: OrtWebModule | undefined;
 
@@ -24,8 +24,8 @@ export function configureNodeWebRuntime(config: WebRuntimeConfig): void {
 }
 
 /** Probes WebGPU after installing Dawn, adding how to get a Vulkan loader when there is no adapter. */
-async function nodeProbe(dawn: NodeWebGpuOptions): Promise<WebGpuProbe> {
-  let setup: NodeWebGpuSetup;
+async function nodeProbe(dawn: DawnOptions): Promise<WebGpuProbe> {
+  let setup: DawnSetup;
   try {
     setup = await setupNodeWebGpu(dawn);
   } catch (err) {
@@ -39,7 +39,7 @@ async function nodeProbe(dawn: NodeWebGpuOptions): Promise<WebGpuProbe> {
 /** Options of {@link createNodeWebBackend}. */
 export interface NodeWebBackendOptions extends Omit<WebBackendOptions, 'probe'> {
   /** Dawn setup used when a WebGPU session is first requested. */
-  readonly dawn?: NodeWebGpuOptions;
+  readonly dawn?: DawnOptions;
 }
 
 /**

@@ -1,5 +1,4 @@
-import type { ModelSpec } from '@vae/core';
-import { assertTrainableSpec } from '@vae/onnx';
+import { validateModelSpec, type ModelSpec } from '@vae/core';
 import { listEngines } from '../engine.js';
 
 /** Why `auto` chose an engine. */
@@ -11,7 +10,8 @@ export interface EngineChoice {
 /**
  * Resolves an engine request for `spec`. `auto` picks `ort` (many times faster than tfjs-wasm on the
  * 784-400-20 VAE: see `bench/train-ort.ts`) when it is registered, its training graph supports every
- * layer of the spec, one posterior sample is used and the backend is not a TensorFlow.js-only one
+ * layer of the spec (every registered layer: its training graph is emitted from the same layer
+ * definitions as the exported graphs), one posterior sample is used and the backend is not a TensorFlow.js-only one
  * (`tensorflow`, `wasm`); otherwise `tfjs`. Explicit names pass through.
  */
 export function chooseEngine(request: string, spec: ModelSpec, o: { iwSamples: number; backend?: string }): EngineChoice {
@@ -20,7 +20,7 @@ export function chooseEngine(request: string, spec: ModelSpec, o: { iwSamples: n
   if (o.backend === 'tensorflow' || o.backend === 'wasm') return { engine: 'tfjs', reason: `backend ${o.backend} is a TensorFlow.js backend` };
   if (o.iwSamples !== 1) return { engine: 'tfjs', reason: `the ort engine trains with 1 sample per example, got iwSamples ${o.iwSamples}` };
   try {
-    assertTrainableSpec(spec);
+    validateModelSpec(spec);
   } catch (err) {
     return { engine: 'tfjs', reason: err instanceof Error ? err.message : String(err) };
   }

@@ -1,13 +1,11 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { CUDA_INSTALL_HINT, SWIFTSHADER_ICD, cudaProviderStatus, ortExecutionProviders, prepareOrtDevice } from '@vae/device-node';
 import type { InferenceSession } from 'onnxruntime-node';
 
 /** onnxruntime-node execution providers the ort engine can train on, in the order `auto` tries them. */
 export const ORT_TRAIN_DEVICES = Object.freeze({
-  cuda: { provider: 'cuda', note: 'NVIDIA GPU; needs the CUDA provider libraries (ONNXRUNTIME_NODE_INSTALL=cuda12 at install)' },
-  cpu: { provider: 'cpu', note: 'MLAS kernels; 1 intra-op thread is fastest on 2 busy cores' },
-  webgpu: { provider: 'webgpu', note: 'Dawn; needs a Vulkan driver (e.g. VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)' },
+  cuda: { note: 'NVIDIA GPU; needs the CUDA provider libraries (ONNXRUNTIME_NODE_INSTALL=cuda12 at install)' },
+  cpu: { note: 'MLAS kernels; 1 intra-op thread is fastest on 2 busy cores' },
+  webgpu: { note: `Dawn; needs a Vulkan driver (e.g. VK_ICD_FILENAMES=${SWIFTSHADER_ICD})` },
 });
 /** A concrete device of the ort engine. */
 export type OrtTrainDevice = keyof typeof ORT_TRAIN_DEVICES;
@@ -28,10 +26,18 @@ export const ORT_AUTO_ORDER: readonly OrtTrainDevice[] = Object.freeze(['cuda', 
  */
 export function ortDeviceSkipReason(device: OrtTrainDevice): string | null {
   if (device !== 'cuda') return null;
-  const binding = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
-  return existsSync(join(binding, 'libonnxruntime_providers_cuda.so'))
-    ? null
-    : 'the CUDA provider libraries are not installed (reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 on Linux x64)';
+  const cuda = cudaProviderStatus();
+  return cuda.installed ? null : `the CUDA provider libraries are not installed (no ${cuda.library}); ${CUDA_INSTALL_HINT}`;
+}
+
+/**
+ * Prepares the process environment for training sessions on every device `request` may use, as
+ * inference does (`prepareOrtDevice` of `@vae/device-node`: TF32 off for CUDA, the Vulkan ICD for
+ * WebGPU). Must run on the main thread before the worker thread starts: a worker's `process.env` is a
+ * copy that native code does not see.
+ */
+export function prepareOrtTraining(request: OrtDeviceRequest): void {
+  for (const device of request === 'auto' ? ORT_AUTO_ORDER : [request]) prepareOrtDevice(device);
 }
 
 /** Parses a device request; a `RangeError` names the argument, the expected and the actual value. */
@@ -46,7 +52,7 @@ export function parseOrtDevice(value: unknown, name = 'device'): OrtDeviceReques
  */
 export function ortSessionOptions(device: OrtTrainDevice, threads: number): InferenceSession.SessionOptions {
   return {
-    executionProviders: [ORT_TRAIN_DEVICES[device].provider],
+    executionProviders: ortExecutionProviders(device),
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',

@@ -4,12 +4,12 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { getLogLevel, getLogger, validateParameters, type ModelSpec, type ObjectiveTerms, type ParameterSet } from '@vae/core';
+import { defaultTrainingThreads, getLogLevel, getLogger, validateParameters, type ModelSpec, type ObjectiveTerms, type ParameterSet } from '@vae/core';
 import { ADAM_DEFAULTS } from '../adam-defaults.js';
 import type { AdamState } from '../checkpoint.js';
 import type { TrainConfig } from '../config.js';
 import { registerEngine, type Engine, type StepOutputs, type TrainBatch } from '../engine.js';
-import { parseOrtDevice, type OrtDeviceRequest } from './ort-devices.js';
+import { parseOrtDevice, prepareOrtTraining, type OrtDeviceRequest } from './ort-devices.js';
 import type { OrtWorkerMethod, OrtWorkerMethods, OrtWorkerRequest, OrtWorkerResponse } from './ort-protocol.js';
 import { OrtStepRunner, type OrtBatch, type OrtStepResult } from './ort-step-runner.js';
 
@@ -21,15 +21,12 @@ export interface OrtEngineOptions {
   readonly worker?: boolean;
   /** Execution provider; default: from `config.backend` when it names one (`cpu`, `webgpu`, `cuda`), else `auto`. */
   readonly device?: OrtDeviceRequest;
-  /**
-   * Intra-op threads of the CPU EP. Default: the machine's parallelism, at most 4 (on an idle 2-core
-   * machine 2 threads gave 4.1 s/epoch against 5.3 s with 1; see `bench/train-ort.ts`).
-   */
+  /** Intra-op threads of the CPU EP. Default: {@link DEFAULT_ORT_THREADS}. */
   readonly threads?: number;
 }
 
-/** Default intra-op threads of the ort engine's CPU EP. */
-export const DEFAULT_ORT_THREADS = Math.max(1, Math.min(4, availableParallelism()));
+/** Default intra-op threads of the ort engine's CPU EP: core's `defaultTrainingThreads` for this machine. */
+export const DEFAULT_ORT_THREADS = defaultTrainingThreads(availableParallelism());
 
 /** The device an ort run uses for `config.backend` (a tfjs backend name or an ort device). */
 export function ortDeviceForConfig(backend: string): OrtDeviceRequest {
@@ -134,6 +131,7 @@ export class OrtEngine implements Engine {
       device: this.options.device ?? ortDeviceForConfig(config.backend),
       threads: this.options.threads ?? DEFAULT_ORT_THREADS,
     };
+    prepareOrtTraining(parseOrtDevice(runner.device));
     let info: OrtWorkerMethods['init']['result'];
     if (this.options.worker === false) {
       this.inline = await OrtStepRunner.create(runner);

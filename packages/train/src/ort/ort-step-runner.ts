@@ -1,4 +1,4 @@
-import { getLogger, listParameters, modelKindInfo, validateParameters, type ModelSpec, type ParameterSet, type Tensor } from '@vae/core';
+import { getLogger, listParameters, listTrainableParameters, modelKindInfo, validateParameters, type ModelSpec, type ParameterSet, type Tensor } from '@vae/core';
 import { TRAIN_STEP_NAMES, adamMomentScales, buildTrainStepGraph, type AdamOptions, type TrainStepGraph } from '@vae/onnx';
 import * as ort from 'onnxruntime-node';
 import { ORT_AUTO_ORDER, ortDeviceSkipReason, ortSessionOptions, parseOrtDevice, type OrtDeviceRequest, type OrtTrainDevice } from './ort-devices.js';
@@ -97,7 +97,10 @@ export class OrtStepRunner {
   private readonly session: ort.InferenceSession;
   private forwardSession: ort.InferenceSession | null = null;
   private readonly init: OrtRunnerInit;
+  /** Every state tensor (parameters and buffers). */
   private readonly names: string[];
+  /** The parameters Adam updates (buffers are updated by their layers, in the graph). */
+  private readonly trainable: string[];
   private state: Record<string, ort.Tensor> = {};
   /** The other half of the ping-pong state buffers (pre-allocated outputs), or null. */
   private spare: Record<string, ort.Tensor> | null = null;
@@ -111,9 +114,10 @@ export class OrtStepRunner {
     this.device = device;
     this.fallbacks = fallbacks;
     this.names = listParameters(init.spec).map((p) => p.name);
-    for (const name of this.names) {
+    this.trainable = listTrainableParameters(init.spec).map((p) => p.name);
+    for (const name of this.names) this.state[name] = toOrt(init.params[name]!, true);
+    for (const name of this.trainable) {
       const p = init.params[name]!;
-      this.state[name] = toOrt(p, true);
       this.state[N.m(name)] = new ort.Tensor('float32', new Float32Array(p.data.length), [...p.shape]);
       this.state[N.v(name)] = new ort.Tensor('float32', new Float32Array(p.data.length), [...p.shape]);
     }
@@ -151,7 +155,7 @@ export class OrtStepRunner {
   private feeds(batch: OrtBatch, training: boolean): Record<string, ort.Tensor> {
     const info = modelKindInfo(this.spec.kind);
     const feeds: Record<string, ort.Tensor> = { [N.x]: toOrt(batch.target, false) };
-    if (this.spec.kind === 'denoising-ae') feeds[N.xInput] = toOrt(batch.x, false);
+    if (info.corruptsInput) feeds[N.xInput] = toOrt(batch.x, false);
     if (info.variational) {
       if (!batch.eps) throw new RangeError(`batch.eps: expected ε [B, ${this.spec.latentDim}] for kind ${this.spec.kind}, got none`);
       if (batch.eps.shape[0] !== batch.target.shape[0]) {
@@ -166,7 +170,7 @@ export class OrtStepRunner {
     }
     for (const name of this.names) feeds[name] = this.state[name]!;
     if (training) {
-      for (const name of this.names) {
+      for (const name of this.trainable) {
         feeds[N.m(name)] = this.state[N.m(name)]!;
         feeds[N.v(name)] = this.state[N.v(name)]!;
       }
@@ -194,7 +198,7 @@ export class OrtStepRunner {
 
   /** One Adam step; returns the loss terms and forward outputs computed before the update. */
   async step(batch: OrtBatch): Promise<OrtStepResult> {
-    const kernel = this.spec.kind === 'contractive-ae' ? this.copyOf(this.state['encoder.code.kernel']!) : null;
+    const kernel = modelKindInfo(this.spec.kind).regularizer === 'contractive' ? this.copyOf(this.state['encoder.code.kernel']!) : null;
     return this.result(await this.runStep(batch, true), kernel);
   }
 
@@ -245,13 +249,13 @@ export class OrtStepRunner {
       this.forwardSession = await ort.InferenceSession.create(g.bytes, ortSessionOptions(this.device, this.init.threads));
     }
     const out = await this.forwardSession.run(this.feeds(batch, false));
-    const kernel = this.spec.kind === 'contractive-ae' ? this.copyOf(this.state['encoder.code.kernel']!) : null;
+    const kernel = modelKindInfo(this.spec.kind).regularizer === 'contractive' ? this.copyOf(this.state['encoder.code.kernel']!) : null;
     return this.result(out, kernel);
   }
 
-  private copySet(key: (name: string) => string): ParameterSet {
+  private copySet(key: (name: string) => string, names: readonly string[] = this.names): ParameterSet {
     const out: ParameterSet = {};
-    for (const name of this.names) {
+    for (const name of names) {
       const t = this.state[key(name)]!;
       out[name] = { data: Float32Array.from(t.data as Float32Array), shape: [...t.dims] };
     }
@@ -269,7 +273,7 @@ export class OrtStepRunner {
    */
   getOptimizerState(): OrtAdamState {
     const scale = adamMomentScales(this.init.adam);
-    return { step: this.adamStep, m: this.copySet(N.m), v: this.copySet(N.v), momentScale: { m: scale.m, v: scale.v } };
+    return { step: this.adamStep, m: this.copySet(N.m, this.trainable), v: this.copySet(N.v, this.trainable), momentScale: { m: scale.m, v: scale.v } };
   }
 
   /**
@@ -277,14 +281,14 @@ export class OrtStepRunner {
    * stored in this graph's scale are adopted as they are, others are converted.
    */
   setOptimizerState(state: OrtAdamState): void {
-    validateParameters(this.spec, state.m, 'optimizer.m');
-    validateParameters(this.spec, state.v, 'optimizer.v');
+    validateParameters(this.spec, state.m, 'optimizer.m', true);
+    validateParameters(this.spec, state.v, 'optimizer.v', true);
     if (!Number.isInteger(state.step) || state.step < 0) throw new RangeError(`optimizer.step: expected an integer ≥ 0, got ${String(state.step)}`);
     const scale = adamMomentScales(this.init.adam);
     const from = state.momentScale ?? { m: 1, v: 1 };
     const rescaled = (t: Tensor, by: number): ort.Tensor => new ort.Tensor('float32', by === 1 ? Float32Array.from(t.data) : Float32Array.from(t.data, (u) => Math.fround(u * by)), [...t.shape]);
     const factor = (a: number, b: number): number => (a === b ? 1 : a / b);
-    for (const name of this.names) {
+    for (const name of this.trainable) {
       this.state[N.m(name)] = rescaled(state.m[name]!, factor(from.m, scale.m));
       this.state[N.v(name)] = rescaled(state.v[name]!, factor(from.v, scale.v));
     }

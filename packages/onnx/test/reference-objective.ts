@@ -182,8 +182,8 @@ export function referenceObjective(spec: ModelSpec, params: ReferenceParams, b: 
   }
   const encLayers = denseLayers(spec, 'encoder');
   const decLayers = denseLayers(spec, 'decoder');
-  const encIn = spec.kind === 'denoising-ae' ? b.xInput : b.x;
-  if (!encIn) throw new RangeError('batch.xInput: expected the corrupted input for denoising-ae, got none');
+  const encIn = info.corruptsInput ? b.xInput : b.x;
+  if (!encIn) throw new RangeError(`batch.xInput: expected the corrupted input for kind ${spec.kind}, got none`);
   const enc = runNetwork(encLayers, params, encIn, D, n, y, K);
   const hWidth = layout.headInput - (encLayers.length === 0 ? K : 0);
   const headIn = encLayers.length === 0 && y ? concatCols(enc.out, hWidth, y, K, n) : enc.out;
@@ -224,7 +224,7 @@ export function referenceObjective(spec: ModelSpec, params: ReferenceParams, b: 
     const dReg = new Float64Array(n * L);
     const w = params['encoder.code.kernel'];
     let dW: Float64Array | null = null;
-    if (spec.kind === 'sparse-ae') {
+    if (info.regularizer === 'sparsity') {
       const s = spec.sparsity!;
       if (s.type === 'l1') {
         regularizer = (s.weight * h.reduce((acc, v) => acc + Math.abs(v), 0)) / n;
@@ -240,7 +240,7 @@ export function referenceObjective(spec: ModelSpec, params: ReferenceParams, b: 
           for (let r = 0; r < n; r++) dReg[r * L + j] = dm / n;
         }
       }
-    } else if (spec.kind === 'contractive-ae' && w) {
+    } else if (info.regularizer === 'contractive' && w) {
       const lambda = spec.contractiveWeight!;
       const col = new Float64Array(L);
       for (let i = 0; i < layout.headInput; i++) for (let j = 0; j < L; j++) col[j] = col[j]! + w[i * L + j]! ** 2;

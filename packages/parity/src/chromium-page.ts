@@ -3,7 +3,7 @@
  * loads the served model directory with `@vae/runtime-web` on the requested device and exposes the
  * `VaeModel` calls as `window.__vaeParity`. Tensors cross the page boundary as plain arrays.
  */
-import { Rng, samplePrior, type DeviceRequest, type EncodeResult, type Tensor, type VaeModel } from '@vae/core';
+import { Rng, probeWebGpu, samplePrior, type DeviceRequest, type EncodeResult, type Tensor, type VaeModel } from '@vae/core';
 import { configureWebRuntime, loadModel } from '@vae/runtime-web';
 import { latencyStats, type PageApi, type PageInfo, type WireTensor } from './chromium-wire.js';
 
@@ -24,13 +24,9 @@ const loaded = (): VaeModel => {
 };
 
 async function adapterInfo(): Promise<string> {
-  const gpu = (navigator as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, unknown>; isFallbackAdapter?: boolean } | null> } }).gpu;
-  if (!gpu) return 'no navigator.gpu';
-  const adapter = await gpu.requestAdapter();
-  if (!adapter) return 'no WebGPU adapter';
-  const info = adapter.info ?? {};
-  const text = [info.vendor, info.architecture, info.description].filter((v) => typeof v === 'string' && v !== '').join(' ');
-  return `${text || 'unknown adapter'}${adapter.isFallbackAdapter || info.isFallbackAdapter ? ' (fallback adapter)' : ''}`;
+  const probe = await probeWebGpu();
+  if (!probe.available) return probe.reason;
+  return `${probe.adapter}${probe.software ? ' (software adapter)' : ''}`;
 }
 
 configureWebRuntime({ wasmPaths: new URL('/ort/', location.href).href, numThreads: 1 });

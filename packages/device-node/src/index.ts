@@ -1,0 +1,23 @@
+export {
+  CHROMIUM_LIB_DIR,
+  SWIFTSHADER_ICD,
+  VULKAN_DRIVER_HINT,
+  VULKAN_LOADER,
+  chromiumVulkanLoader,
+  ensureVulkanIcd,
+  findVulkanLoader,
+  isSoftwareVulkan,
+  preloadVulkanLoader,
+  vulkanLoaderHint,
+} from './vulkan.js';
+export { installDawnWebGpu, probeDawnWebGpu, type DawnOptions, type DawnSetup } from './dawn.js';
+export {
+  CUDA_INSTALL_HINT,
+  cudaProviderStatus,
+  disableTf32,
+  onnxruntimeNodeBinDir,
+  ortExecutionProviders,
+  prepareOrtDevice,
+  type OrtNodeDevice,
+  type OrtProviderConfig,
+} from './execution-providers.js';

@@ -1,0 +1,37 @@
+export { errorStats, violations, type ErrorStats, type Tolerance } from './metrics-impl.js';
+export {
+  DEVICE_CLASSES,
+  SCORE_OUTPUTS,
+  TOLERANCES,
+  comparisonPrecision,
+  describeTolerances,
+  parseToleranceOverride,
+  toleranceFor,
+  type DeviceClass,
+  type ToleranceOverride,
+  type ToleranceRow,
+} from './tolerances.js';
+export { RUNTIMES, RUNTIME_NAMES, assertRuntimeName, parseRuntimeList, type RuntimeName } from './runtime-names.js';
+export type { OpenedRuntime, ParityRuntime, ParityRuntimeContext } from './parity-runtime.js';
+export { openParityRuntime, registerParityRuntime, type RuntimeOpener } from './runtime-registry.js';
+export { INPUT_SOURCES, buildParityInputs, type ImageRows, type InputSource, type ParityInputs } from './parity-inputs.js';
+export {
+  PARITY_EXIT_CODES,
+  PARITY_REPORT_SCHEMA,
+  PARITY_REPORT_VERSION,
+  exitCodeFor,
+  type OutputComparison,
+  type ParityReport,
+  type RuntimeResult,
+  type RuntimeStatus,
+} from './parity-report.js';
+export { detectRunDir, runParity, type ParityOptions } from './run-parity.js';
+export { formatParityTable } from './format-table.js';
+export {
+  CheckpointMismatchError,
+  assertCheckpointBelongs,
+  checkpointProvenance,
+  type CheckpointProvenance,
+} from './checkpoint-provenance.js';
+export { openChromiumSession, type ChromiumSession } from './chromium-harness.js';
+export { latencyStats, type LatencyStats } from './chromium-wire.js';
