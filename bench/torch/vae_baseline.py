@@ -117,7 +117,7 @@ def is_nll(model, test, k=1000, n=1000, per_call=10):
             ll = -F.binary_cross_entropy_with_logits(logits, xb[:, None].expand_as(logits), reduction="none").sum(-1)
             log_pz_q = 0.5 * (eps.pow(2) + logvar[:, None] - z.pow(2)).sum(-1)
             total += (torch.logsumexp(ll + log_pz_q, 1) - math.log(k)).sum().item()
-    return {"seconds": time.perf_counter() - t0, "images": n, "samples": k, "meanNll": -total / n}
+    return {"seconds": time.perf_counter() - t0, "images": n, "samples": k, "imagesPerCall": per_call, "meanNll": -total / n}
 
 
 def seconds_per_call(fn, warmup, reps):
@@ -146,6 +146,7 @@ def main():
     p.add_argument("--train-size", type=int, default=0)
     p.add_argument("--images", type=int, default=1000)
     p.add_argument("--samples", type=int, default=1000)
+    p.add_argument("--images-per-call", type=int, default=10)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
@@ -154,7 +155,7 @@ def main():
     if args.row in ("train", "conv-train"):
         result = train(model, idx_images(os.path.join(args.data, "train-images-idx3-ubyte")), args)
     elif args.row == "is-nll":
-        result = is_nll(model, idx_images(os.path.join(args.data, "t10k-images-idx3-ubyte")), k=args.samples, n=args.images)
+        result = is_nll(model, idx_images(os.path.join(args.data, "t10k-images-idx3-ubyte")), k=args.samples, n=args.images, per_call=args.images_per_call)
     else:
         result = encoder(model, idx_images(os.path.join(args.data, "t10k-images-idx3-ubyte")))
     result.update({"row": args.row, "torch": torch.__version__, "threads": torch.get_num_threads(), "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY", "default")})
