@@ -1,7 +1,8 @@
 /**
  * The benchmark suite: `pnpm bench [--quick] [--only a,b] [--skip a,b] [--model models/mnist-vae]`.
  *
- * Runs the training (tfjs engines; ort engine vs tfjs), encoder, IS-NLL evaluation, server and
+ * Runs the training (tfjs engines; ort engine vs tfjs), encoder, IS-NLL evaluation, this product vs PyTorch
+ * (each row with its PyTorch baseline in the same run when /usr/bin/python3 has torch), server and
  * browser benchmarks and the `vae --help` start-up one after the other (child processes, except the IS-NLL and browser latency
  * benchmarks, which run here), and merges their JSON into `bench/results.json` and a markdown table `bench/results.md`.
  * Every figure comes with the baseline measured in the same run where there is one. A
@@ -31,7 +32,7 @@ function arg(name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 && argv[i + 1] && !argv[i + 1]!.startsWith('--') ? argv[i + 1] : undefined;
 }
-const ALL = ['train', 'train-ort', 'encoder', 'is-nll', 'server', 'browser', 'cli-startup'] as const;
+const ALL = ['train', 'train-ort', 'encoder', 'is-nll', 'vs-pytorch', 'server', 'browser', 'cli-startup'] as const;
 type Name = (typeof ALL)[number];
 const parseList = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const only = parseList(arg('only'));

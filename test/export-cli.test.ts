@@ -48,7 +48,7 @@ describe('vae export', () => {
     const r = await vae(['export', '--run', runDir, '--out', out, '--log-level', 'warn']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect((await readdir(out)).sort()).toEqual(['decoder.onnx', 'encoder.onnx', 'manifest.json']);
+    expect((await readdir(out)).sort()).toEqual(['decoder.onnx', 'encoder.onnx', 'manifest.json', 'scorer.onnx']);
     const manifest = parseManifest(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')));
     const ckpt = await loadCheckpoint(runDir);
     const lastElbo = ckpt.metrics!.at(-1)!.valElbo!;

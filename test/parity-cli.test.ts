@@ -150,14 +150,14 @@ describe('parity building blocks', () => {
   });
   afterAll(async () => model?.release());
 
-  it('elboVia / logLikelihoodVia reproduce VaeModel.elbo / logLikelihood bit for bit', async () => {
+  it('elboVia reproduces VaeModel.elbo bit for bit; logLikelihoodVia VaeModel.logLikelihood (its scorer graph) within 1e-4 nats', async () => {
     const inputs = buildParityInputs(model.manifest, { batch: 8, seed: 3, samples: 16 });
     const info = { likelihood: model.manifest.likelihood, gaussianSigma: model.manifest.gaussianSigma };
     const f = { encode: (x: typeof inputs.x) => model.encode(x), decode: (z: typeof inputs.z) => model.decode(z) };
     expect(Array.from(await elboVia(f, info, inputs.x, { seed: 5 }))).toEqual(Array.from(await model.elbo(inputs.x, { seed: 5 })));
     const a = await logLikelihoodVia(f, info, inputs.x, { samples: 16, seed: 6, chunkSize: 16 });
     const b = await model.logLikelihood(inputs.x, { samples: 16, seed: 6, chunkSize: 16 });
-    expect(Array.from(a)).toEqual(Array.from(b));
+    a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThan(1e-4));
     // log p(x) (K = 16) is a tighter bound than the single-sample ELBO on average.
     const elbo = await model.elbo(inputs.x, { seed: 5 });
     expect(a.reduce((s, v) => s + v, 0) / a.length).toBeGreaterThan(elbo.reduce((s, v) => s + v, 0) / elbo.length);

@@ -140,3 +140,12 @@ registerFigureExtractor('cli-startup', (json) => {
     return [{ metric: `${String(r.label)}: median wall time`, value: v, unit: 's', ...(node !== undefined ? { baseline: { label: 'node -e 0', value: node } } : {}) }];
   });
 });
+
+registerFigureExtractor('vs-pytorch', (json) =>
+  list(obj(json).rows).flatMap((r) => {
+    const v = num(r.ours);
+    if (v === undefined) return [];
+    const base = num(r.pytorch);
+    return [{ metric: `${String(r.row)}: ${String(r.metric)}`, value: v, unit: String(r.unit), ...(base !== undefined ? { baseline: { label: 'PyTorch, same run', value: base } } : {}) }];
+  }),
+);

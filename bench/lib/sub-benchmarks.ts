@@ -41,6 +41,14 @@ export const SUB_BENCHMARKS = Object.freeze({
     resultsFile: 'bench/encoder-results.json',
     timeoutSeconds: 300,
   },
+  'vs-pytorch': {
+    description: 'this product vs PyTorch (same cores, same run): training s/epoch (vae train), IS evaluation, encoder, conv',
+    script: 'bench/vs-pytorch.ts',
+    args: [],
+    quickArgs: ['--rows', 'eval,encoder', '--images', '50'],
+    resultsFile: 'bench/vs-pytorch-results.json',
+    timeoutSeconds: 900,
+  },
   server: {
     description: 'Open Inference Protocol server under load, micro-batching on vs off',
     script: 'bench/server.ts',

@@ -41,6 +41,24 @@ export function decoderSignature(spec: SignatureSpec): GraphSignature {
   return { inputs, outputs };
 }
 
+/** Name of the scorer graph's output: per example, log Σ_k exp(w_k) over the fed samples. */
+export const SCORER_OUTPUT = 'log_weight_sum';
+
+/**
+ * The optional scorer graph of variational models (importance-sampled log-likelihood in one run):
+ * `x` [batch, D], `mu`, `logvar` [batch, L] (the encoder's outputs), `eps` [batch·C, L] (C samples per
+ * example, example-major) (+ `y` [batch, K]) → `log_weight_sum` [batch], where
+ * `w_k = log p(x|z_k) + log p(z_k) − log q(z_k|x)` and `z_k = μ + exp(½ log σ²)·ε_k`.
+ * The `batch` of `eps` is batch·C rows.
+ */
+export function scorerSignature(spec: SignatureSpec): GraphSignature {
+  const kind = modelKindInfo(spec.kind);
+  const [h, w, c] = spec.imageShape;
+  const l = spec.latentDim;
+  const inputs = [info('x', h * w * c), info('mu', l), info('logvar', l), info('eps', l), ...(kind.conditional ? [info('y', spec.numClasses)] : [])];
+  return { inputs, outputs: [{ name: SCORER_OUTPUT, shape: ['batch'], dtype: 'float32' }] };
+}
+
 /**
  * One input or output of a loaded graph as its runtime reports it: element type and dimensions
  * (numbers, or strings for symbolic dimensions); `null` where the runtime cannot tell.
@@ -81,8 +99,9 @@ const shapeText = (s: readonly (number | string)[]): string => `[${s.join(', ')}
  * imageShape, numClasses). Throws a {@link GraphSignatureError} naming the manifest field, the
  * expected and the actual value. Dimensions or types the runtime does not report are not checked.
  */
-export function checkGraphSignature(graph: 'encoder' | 'decoder', m: ModelManifest, actual: { readonly inputs: readonly SessionValueInfo[]; readonly outputs: readonly SessionValueInfo[] }): void {
+export function checkGraphSignature(graph: 'encoder' | 'decoder' | 'scorer', m: ModelManifest, actual: { readonly inputs: readonly SessionValueInfo[]; readonly outputs: readonly SessionValueInfo[] }): void {
   const g = m.graphs[graph];
+  if (!g) throw new GraphSignatureError(`manifest.graphs.${graph}`, `an entry for the loaded ${graph} graph`, 'none');
   for (const kind of ['inputs', 'outputs'] as const) {
     const expected = g[kind];
     const got = actual[kind];

@@ -156,7 +156,7 @@ export {
   type ObjectiveInputs,
   type ObjectiveTerms,
 } from './losses.js';
-export { importanceSampledLogLikelihood, type ImportanceSamplingOptions } from './importance-sampling.js';
+export { importanceSampledLogLikelihood, scoredLogLikelihood, type ImportanceSamplingOptions, type ScoredLogLikelihoodOptions } from './importance-sampling.js';
 export { activeUnits } from './active-units.js';
 export {
   DEVICE_REQUESTS,
@@ -178,6 +178,8 @@ export {
   checkGraphSignature,
   decoderSignature,
   encoderSignature,
+  scorerSignature,
+  SCORER_OUTPUT,
   sessionValueInfos,
   type GraphSignature,
   type OrtValueMetadata,

@@ -1,4 +1,4 @@
-import { decoderSignature, encoderSignature, type GraphSignature } from './graph-signature.js';
+import { decoderSignature, encoderSignature, scorerSignature, type GraphSignature } from './graph-signature.js';
 import { MANIFEST_SCHEMA, MANIFEST_VERSION, PRECISIONS, type GraphInfo, type ModelManifest, type Provenance, type TensorInfo } from './manifest.js';
 import { MODEL_KINDS } from './model-kinds.js';
 import { assertModelFileName } from './model-source.js';
@@ -168,6 +168,12 @@ export function parseManifest(json: unknown): ModelManifest {
   if (encoder.file === decoder.file) throw new ManifestError('manifest.graphs.decoder.file', 'a file other than the encoder', decoder.file);
   matchesSignature(encoder, encoderSignature(spec), 'manifest.graphs.encoder');
   matchesSignature(decoder, decoderSignature(spec), 'manifest.graphs.decoder');
+  if (graphs.scorer !== undefined) {
+    if (!MODEL_KINDS[kind].variational) throw new ManifestError('manifest.graphs.scorer', `no scorer for the non-variational kind ${kind}`, 'a scorer entry');
+    const scorer = graphInfo(graphs.scorer, 'manifest.graphs.scorer');
+    if (scorer.file === encoder.file || scorer.file === decoder.file) throw new ManifestError('manifest.graphs.scorer.file', 'a file other than the encoder and decoder', scorer.file);
+    matchesSignature(scorer, scorerSignature(spec), 'manifest.graphs.scorer');
+  }
   provenance(m.provenance, 'manifest.provenance');
   return structuredClone(m) as unknown as ModelManifest;
 }

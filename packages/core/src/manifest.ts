@@ -77,6 +77,11 @@ export interface ModelManifest {
   readonly irVersion: number;
   /** The full model spec the graphs were built from. */
   readonly spec: ModelSpec;
-  readonly graphs: { readonly encoder: GraphInfo; readonly decoder: GraphInfo };
+  /**
+   * The ONNX files. `scorer` (optional; variational kinds, exported since it was added) computes the
+   * importance weights' log-sum-exp in one run (see `scorerSignature`); without it
+   * `VaeModel.logLikelihood` evaluates the likelihood in JavaScript.
+   */
+  readonly graphs: { readonly encoder: GraphInfo; readonly decoder: GraphInfo; readonly scorer?: GraphInfo };
   readonly provenance: Provenance;
 }

@@ -17,7 +17,10 @@ const LG4 = 2.222219843214978396e-1;
 const LG5 = 1.818357216161805012e-1;
 const LG6 = 1.531383769920937332e-1;
 const LG7 = 1.479819860511658591e-1;
-const view = new DataView(new ArrayBuffer(8));
+// The two 32-bit words of one double, aliased (a DataView costs ~7× more per call in V8).
+const f64 = new Float64Array(1);
+const u32 = new Int32Array(f64.buffer);
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
 
 /**
  * Natural logarithm of a positive double, error below 1 ulp, engine-independent: a transcription of
@@ -30,22 +33,22 @@ export function portableLog(x: number): number {
     if (x === Infinity) return Infinity;
     return NaN;
   }
-  view.setFloat64(0, x);
-  let hx = view.getUint32(0);
+  f64[0] = x;
+  let hx = u32[HI]!;
   let k = 0;
   if (hx < 0x00100000) {
     // Subnormal: scale up by 2^54.
     k -= 54;
-    view.setFloat64(0, x * TWO54);
-    hx = view.getUint32(0);
+    f64[0] = x * TWO54;
+    hx = u32[HI]!;
   }
   k += (hx >>> 20) - 1023;
   hx &= 0x000fffff;
   // Normalize the mantissa m to [√2/2, √2): i selects m or m/2.
   const i = (hx + 0x95f64) & 0x100000;
-  view.setUint32(0, hx | (i ^ 0x3ff00000));
+  u32[HI] = hx | (i ^ 0x3ff00000);
   k += i >>> 20;
-  const f = view.getFloat64(0) - 1;
+  const f = f64[0]! - 1;
   const dk = k;
   if ((0x000fffff & (2 + hx)) < 3) {
     // |f| < 2^-20.

@@ -27,7 +27,9 @@ export class Rng {
   private s1: number;
   private s2: number;
   private s3: number;
-  private spare: number | null = null;
+  /** The cached second deviate of the polar method (valid when `hasSpare`; a plain number field stays unboxed). */
+  private spare = 0;
+  private hasSpare = false;
 
   /** @param seed any integer; two generators with the same seed produce the same stream. */
   constructor(seed: number) {
@@ -35,38 +37,44 @@ export class Rng {
       throw new RangeError(`seed: expected an integer, got ${String(seed)}`);
     }
     const mix = splitmix32((seed >>> 0) ^ Math.floor(seed / 4294967296));
-    this.s0 = mix();
-    this.s1 = mix();
-    this.s2 = mix();
-    this.s3 = mix();
+    this.s0 = mix() | 0;
+    this.s1 = mix() | 0;
+    this.s2 = mix() | 0;
+    this.s3 = mix() | 0;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
   /** Restores a generator from {@link Rng.getState}. */
   static fromState(state: RngState): Rng {
+    const rng = new Rng(0);
+    rng.setState(state);
+    return rng;
+  }
+
+  /** Rewinds (or advances) this generator to a state from {@link Rng.getState}. */
+  setState(state: RngState): void {
     if (!state || !Array.isArray(state.s) || state.s.length !== 4 || !state.s.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
       throw new RangeError(`state: expected { s: four uint32 words, spare }, got ${JSON.stringify(state)}`);
     }
-    const rng = new Rng(0);
-    [rng.s0, rng.s1, rng.s2, rng.s3] = state.s;
-    rng.spare = state.spare ?? null;
-    return rng;
+    [this.s0, this.s1, this.s2, this.s3] = state.s.map((w) => w | 0) as [number, number, number, number];
+    this.hasSpare = state.spare !== null && state.spare !== undefined;
+    this.spare = this.hasSpare ? state.spare! : 0;
   }
 
   /** The full state, JSON-serializable, for checkpoints. */
   getState(): RngState {
-    return { s: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
+    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.hasSpare ? this.spare : null };
   }
 
   /** Next unsigned 32-bit integer. */
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 = (this.s2 ^ this.s0) >>> 0;
-    this.s3 = (this.s3 ^ this.s1) >>> 0;
-    this.s1 = (this.s1 ^ this.s2) >>> 0;
-    this.s0 = (this.s0 ^ this.s3) >>> 0;
-    this.s2 = (this.s2 ^ t) >>> 0;
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
     this.s3 = rotl(this.s3, 11);
     return result;
   }
@@ -92,11 +100,15 @@ export class Rng {
 
   /** Standard normal deviate (Marsaglia's polar method with a portable logarithm). */
   normal(): number {
-    if (this.spare !== null) {
-      const v = this.spare;
-      this.spare = null;
-      return v;
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spare;
     }
+    return this.polarPair();
+  }
+
+  /** One accepted pair of the polar method: returns the first deviate and caches the second. */
+  private polarPair(): number {
     for (;;) {
       const u = 2 * this.uniform() - 1;
       const v = 2 * this.uniform() - 1;
@@ -104,14 +116,23 @@ export class Rng {
       if (s > 0 && s < 1) {
         const f = Math.sqrt((-2 * portableLog(s)) / s);
         this.spare = v * f;
+        this.hasSpare = true;
         return u * f;
       }
     }
   }
 
-  /** Fills `out` (or a new array of length `n`) with standard normal deviates. */
+  /** Fills `out` (or a new array of length `n`) with standard normal deviates (the stream of {@link Rng.normal}). */
   normals(n: number, out: Float32Array = new Float32Array(n)): Float32Array {
-    for (let i = 0; i < out.length; i++) out[i] = this.normal();
+    const len = out.length;
+    let i = 0;
+    while (i < len) {
+      out[i++] = this.normal();
+      if (i < len && this.hasSpare) {
+        this.hasSpare = false;
+        out[i++] = this.spare;
+      }
+    }
     return out;
   }
 
@@ -139,6 +160,7 @@ export class Rng {
   }
 }
 
+/** 32-bit rotate left on int32 bits (the state words are kept as int32 so V8 stores them unboxed). */
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return (x << k) | (x >>> (32 - k));
 }

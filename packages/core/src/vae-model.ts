@@ -1,5 +1,7 @@
 import { createSessionWithBackend, assertDeviceRequest, type DeviceFallback } from './backend-registry.js';
-import { checkGraphSignature } from './graph-signature.js';
+import { hasNonFinite } from './finite-scan.js';
+import { SCORER_OUTPUT, checkGraphSignature } from './graph-signature.js';
+import { scoredLogLikelihood } from './importance-sampling.js';
 import { getLogger } from './logger.js';
 import { MANIFEST_FILE, type GraphInfo, type ModelManifest } from './manifest.js';
 import { parseManifest } from './manifest-validate.js';
@@ -41,6 +43,11 @@ export interface LogLikelihoodOptions {
   /** Latent samples decoded per decoder run (default: core's choice). */
   readonly chunkSize?: number;
   readonly y?: Tensor;
+  /**
+   * Awaited before each chunk is scored, e.g. to check a deadline (throw to abandon the estimate)
+   * or to give the event loop a turn.
+   */
+  readonly beforeChunk?: () => Promise<void> | void;
 }
 
 /** Latent endpoints and results of {@link VaeModel.interpolate}. */
@@ -56,18 +63,11 @@ function hexEqual(a: string, b: string): boolean {
 }
 
 /**
- * {@link assertFinite} with a fast path: `v·0` is 0 for finite v and NaN for NaN/±Infinity, so one
- * unrolled multiply-add pass finds out whether anything is wrong (about twice as fast as testing
- * each element); only then does the element-wise check run to name the first bad value.
+ * {@link assertFinite} with a fast path ({@link hasNonFinite}, SIMD where available); only when a
+ * value is NaN or ±Infinity does the element-wise check run to name the first one.
  */
 function assertFiniteFast(t: Tensor, name: string): void {
-  const d = t.data;
-  const n = d.length;
-  let s = 0;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) s += d[i]! * 0 + d[i + 1]! * 0 + d[i + 2]! * 0 + d[i + 3]! * 0;
-  for (; i < n; i++) s += d[i]! * 0;
-  if (s !== 0) assertFinite(t, name);
+  if (hasNonFinite(t.data)) assertFinite(t, name);
 }
 
 /** `t` `[1, W]` repeated `n` times. */
@@ -104,7 +104,41 @@ export class VaeModel {
     readonly location: string,
     private readonly encoder: BackendSession,
     private readonly decoder: BackendSession,
+    /** Where to load the scorer graph from on first use (the manifest lists one), else null. */
+    private readonly scorerSource: { readonly source: ModelFileSource; readonly backend: Backend; readonly threads: number | undefined } | null,
   ) {}
+
+  /** The scorer session, loaded on first use (a browser downloads `scorer.onnx` only when needed). */
+  private scorer: Promise<BackendSession | null> | null = null;
+
+  /**
+   * The scorer session: file read and checksum-verified (a mismatch rejects), session created on
+   * this model's device (a device that cannot run it logs a warning and resolves to null: the
+   * JavaScript path is used) and its signature checked against the manifest.
+   */
+  private scorerSession(): Promise<BackendSession | null> {
+    const from = this.scorerSource;
+    const info = this.manifest.graphs.scorer;
+    if (!from || !info) return Promise.resolve(null);
+    this.scorer ??= (async () => {
+      const bytes = await readGraph(from.source, info, 'scorer');
+      let session: BackendSession;
+      try {
+        session = (await createSessionWithBackend(bytes, { device: this.device, ...(from.threads === undefined ? {} : { threads: from.threads }), backends: [from.backend] })).session;
+      } catch (err) {
+        log.warn(`${info.file} does not run on ${this.device} (${from.backend.name}): ${err instanceof Error ? err.message.split('\n')[0] : String(err)}; logLikelihood evaluates in JavaScript`);
+        return null;
+      }
+      try {
+        checkGraphSignature('scorer', this.manifest, { inputs: session.inputMetadata, outputs: session.outputMetadata });
+      } catch (err) {
+        await session.release();
+        throw err;
+      }
+      return session;
+    })();
+    return this.scorer;
+  }
 
   /**
    * Reads and validates `manifest.json`, checks size and SHA-256 of both graphs, creates the
@@ -131,7 +165,8 @@ export class VaeModel {
       await enc.session.release();
       throw err;
     }
-    const model = new VaeModel(manifest, enc.device, enc.backend.name, enc.fallbacks, source.location, enc.session, dec.session);
+    const scorer = manifest.graphs.scorer ? { source, backend: enc.backend, threads: o.threads } : null;
+    const model = new VaeModel(manifest, enc.device, enc.backend.name, enc.fallbacks, source.location, enc.session, dec.session, scorer);
     try {
       checkGraphSignature('encoder', manifest, { inputs: enc.session.inputMetadata, outputs: enc.session.outputMetadata });
       checkGraphSignature('decoder', manifest, { inputs: dec.session.inputMetadata, outputs: dec.session.outputMetadata });
@@ -238,21 +273,59 @@ export class VaeModel {
     return elboVia(this, this.manifest, x, o);
   }
 
-  /** Importance-sampled estimate of log p(x) per example in nats, with K = `samples`. */
+  /**
+   * Importance-sampled estimate of log p(x) per example in nats, with K = `samples`. Runs the
+   * model's scorer graph when it has one (exported models since the scorer was added; one session
+   * run per chunk of `chunkSize` samples), else decodes and evaluates the likelihood in JavaScript
+   * (`logLikelihoodVia`, the reference). Both draw the same ε from `new Rng(seed)`.
+   */
   async logLikelihood(x: Tensor, o: LogLikelihoodOptions): Promise<Float64Array> {
     this.requireVariational('logLikelihood');
     if (o === null || typeof o !== 'object') throw new TypeError(`options: expected { samples, seed, chunkSize?, y? }, got ${String(o)}`);
     assertInteger(o.samples, 'samples', 1);
     assertInteger(o.seed, 'seed', Number.MIN_SAFE_INTEGER);
     if (o.chunkSize !== undefined) assertInteger(o.chunkSize, 'chunkSize', 1);
-    return logLikelihoodVia(this, this.manifest, x, o);
+    if (o.beforeChunk !== undefined && typeof o.beforeChunk !== 'function') throw new TypeError(`beforeChunk: expected a function, got ${typeof o.beforeChunk}`);
+    const before = o.beforeChunk ?? (() => undefined);
+    const scorer = await this.scorerSession();
+    if (!scorer) {
+      const f = { encode: (v: Tensor, y?: Tensor) => this.encode(v, y), decode: async (z: Tensor, y?: Tensor) => (await before(), this.decode(z, y)) };
+      return logLikelihoodVia(f, this.manifest, x, o);
+    }
+    const e = await this.encode(x, o.y);
+    if (!('mu' in e)) throw new TypeError('logLikelihood: expected a variational encoder (mu, logvar), got one returning z');
+    const fixed: Record<string, Tensor> = { x, mu: e.mu, logvar: e.logvar, ...(o.y ? { y: o.y } : {}) };
+    const n = x.shape[0]!;
+    return scoredLogLikelihood({
+      x,
+      mu: e.mu,
+      logvar: e.logvar,
+      samples: o.samples,
+      ...(o.chunkSize === undefined ? {} : { chunkSize: o.chunkSize }),
+      rng: new Rng(o.seed),
+      likelihood: this.manifest.likelihood,
+      sigma: this.manifest.gaussianSigma,
+      score: async (eps) => {
+        await before();
+        return this.output(await this.runSession(scorer, { ...fixed, eps }, 'scorer'), SCORER_OUTPUT, [n]).data;
+      },
+    });
+  }
+
+  /**
+   * Whether the model has a scorer graph (loaded on the first {@link VaeModel.logLikelihood}, which
+   * runs it, or evaluates in JavaScript when this device cannot).
+   */
+  get hasScorer(): boolean {
+    return this.scorerSource !== null;
   }
 
   /** Frees both sessions; later calls reject. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    await Promise.all([this.encoder.release(), this.decoder.release()]);
+    const scorer = await this.scorer?.catch(() => null);
+    await Promise.all([this.encoder.release(), this.decoder.release(), scorer?.release()]);
   }
 
   private requireVariational(method: string): void {

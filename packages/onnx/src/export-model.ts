@@ -1,8 +1,9 @@
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { MANIFEST_FILE, decoderSignature, encoderSignature, getLogger, parametersSha256, parseManifest, sha256Hex, validateModelSpec, validateParameters, type ModelManifest, type ModelSpec, type ParameterSet, type Precision } from '@vae/core';
+import { MANIFEST_FILE, decoderSignature, encoderSignature, getLogger, modelKindInfo, scorerSignature, parametersSha256, parseManifest, sha256Hex, validateModelSpec, validateParameters, type ModelManifest, type ModelSpec, type ParameterSet, type Precision } from '@vae/core';
 import { buildDecoderGraph, buildEncoderGraph } from './inference-graphs.js';
-import { MODEL_FILES, createManifest, type ProvenanceInput } from './manifest-build.js';
+import { buildScorerGraph } from './scorer-graph.js';
+import { MODEL_FILES, createManifest, type ManifestGraph, type ProvenanceInput } from './manifest-build.js';
 import { weightWriter } from './precision-weights.js';
 
 const log = getLogger('onnx:export');
@@ -26,7 +27,7 @@ export interface ExportResult {
   readonly outDir: string;
   readonly manifest: ModelManifest;
   /** File sizes in bytes. */
-  readonly sizes: { readonly encoder: number; readonly decoder: number; readonly manifest: number };
+  readonly sizes: { readonly encoder: number; readonly decoder: number; readonly scorer?: number; readonly manifest: number };
 }
 
 async function statOrNull(path: string): Promise<Awaited<ReturnType<typeof stat>> | null> {
@@ -54,6 +55,43 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** What {@link buildModelFiles} builds from. */
+export interface ModelFilesOptions {
+  readonly spec: ModelSpec;
+  readonly params: ParameterSet;
+  readonly provenance: ProvenanceInput;
+  readonly precision: Precision;
+  readonly name: string;
+}
+
+/**
+ * The files of a model directory, built in memory: `encoder.onnx`, `decoder.onnx`, `scorer.onnx`
+ * (variational kinds) and the validated `manifest.json` naming them with their SHA-256. What
+ * {@link exportModel} writes; also loadable straight from memory (e.g. to evaluate a checkpoint).
+ */
+export async function buildModelFiles(o: ModelFilesOptions): Promise<{ manifest: ModelManifest; files: Record<string, Uint8Array> }> {
+  const { spec, params, precision } = o;
+  const encoder = buildEncoderGraph(spec, params, { precision });
+  const decoder = buildDecoderGraph(spec, params, { precision });
+  const scorer = modelKindInfo(spec.kind).variational ? buildScorerGraph(spec, params, { precision }) : null;
+  const entry = async (signature: ManifestGraph['signature'], bytes: Uint8Array): Promise<ManifestGraph> => ({ signature, sha256: await sha256Hex(bytes), bytes: bytes.length });
+  const manifest = parseManifest(
+    createManifest({
+      name: o.name,
+      spec,
+      precision,
+      encoder: await entry(encoderSignature(spec), encoder),
+      decoder: await entry(decoderSignature(spec), decoder),
+      ...(scorer ? { scorer: await entry(scorerSignature(spec), scorer) } : {}),
+      provenance: { ...o.provenance, paramsSha256: await parametersSha256(spec, params) },
+    }),
+  );
+  const files: Record<string, Uint8Array> = { [MODEL_FILES.encoder]: encoder, [MODEL_FILES.decoder]: decoder };
+  if (scorer) files[MODEL_FILES.scorer] = scorer;
+  files[MANIFEST_FILE] = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
+  return { manifest, files };
+}
+
 /**
  * Exports `spec` + `params` as a model directory: `encoder.onnx`, `decoder.onnx` and a validated
  * `manifest.json` (SHA-256 per graph). Graphs are built in memory first; files are written to a
@@ -71,19 +109,11 @@ export async function exportModel(o: ExportOptions): Promise<ExportResult> {
   const name = o.name ?? basename(outDir);
   if (typeof name !== 'string' || name.length === 0) throw new TypeError(`name: expected a non-empty string, got ${JSON.stringify(name)}`);
 
-  const encoder = buildEncoderGraph(o.spec, o.params, { precision });
-  const decoder = buildDecoderGraph(o.spec, o.params, { precision });
-  const manifest = parseManifest(
-    createManifest({
-      name,
-      spec: o.spec,
-      precision,
-      encoder: { signature: encoderSignature(o.spec), sha256: await sha256Hex(encoder), bytes: encoder.length },
-      decoder: { signature: decoderSignature(o.spec), sha256: await sha256Hex(decoder), bytes: decoder.length },
-      provenance: { ...o.provenance, paramsSha256: await parametersSha256(o.spec, o.params) },
-    }),
-  );
-  const manifestBytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
+  const { manifest, files } = await buildModelFiles({ spec: o.spec, params: o.params, provenance: o.provenance, precision, name });
+  const manifestBytes = files[MANIFEST_FILE]!;
+  const encoder = files[MODEL_FILES.encoder]!;
+  const decoder = files[MODEL_FILES.decoder]!;
+  const scorer = files[MODEL_FILES.scorer] ?? null;
 
   const parent = dirname(outDir);
   let tmp: string | null = null;
@@ -92,9 +122,7 @@ export async function exportModel(o: ExportOptions): Promise<ExportResult> {
     await mkdir(parent, { recursive: true });
     tmp = await mkdtemp(join(parent, `.${basename(outDir)}.tmp-`));
     await chmod(tmp, 0o755);
-    await writeFile(join(tmp, MODEL_FILES.encoder), encoder);
-    await writeFile(join(tmp, MODEL_FILES.decoder), decoder);
-    await writeFile(join(tmp, MANIFEST_FILE), manifestBytes);
+    for (const [file, bytes] of Object.entries(files)) await writeFile(join(tmp, file), bytes);
     if (exists) {
       const old = `${tmp.replace(/\.tmp-([^/]*)$/, '.old-$1')}`;
       await rename(outDir, old);
@@ -114,6 +142,6 @@ export async function exportModel(o: ExportOptions): Promise<ExportResult> {
     if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     throw new Error(`outDir: could not write the model directory ${outDir} (${errorText(err)})`, { cause: err });
   }
-  log.debug(`exported ${name} (${o.spec.kind}, ${precision}) to ${outDir}: encoder ${encoder.length} B, decoder ${decoder.length} B`);
-  return { outDir, manifest, sizes: { encoder: encoder.length, decoder: decoder.length, manifest: manifestBytes.length } };
+  log.debug(`exported ${name} (${o.spec.kind}, ${precision}) to ${outDir}: encoder ${encoder.length} B, decoder ${decoder.length} B${scorer ? `, scorer ${scorer.length} B` : ''}`);
+  return { outDir, manifest, sizes: { encoder: encoder.length, decoder: decoder.length, ...(scorer ? { scorer: scorer.length } : {}), manifest: manifestBytes.length } };
 }

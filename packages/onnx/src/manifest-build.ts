@@ -16,7 +16,7 @@ import { IR_VERSION, OPSET_VERSION } from './onnx-proto.js';
 export type ProvenanceInput = Omit<Provenance, 'exportedAt'> & { readonly exportedAt?: string };
 
 /** File names inside an exported model directory. */
-export const MODEL_FILES = Object.freeze({ encoder: 'encoder.onnx', decoder: 'decoder.onnx' });
+export const MODEL_FILES = Object.freeze({ encoder: 'encoder.onnx', decoder: 'decoder.onnx', scorer: 'scorer.onnx' });
 
 /** How pixels map to model input in every exported model. */
 export const PIXEL_NORMALIZATION = Object.freeze({
@@ -38,6 +38,8 @@ export function createManifest(o: {
   readonly precision: Precision;
   readonly encoder: ManifestGraph;
   readonly decoder: ManifestGraph;
+  /** The scorer graph of a variational model (optional). */
+  readonly scorer?: ManifestGraph;
   readonly provenance: ProvenanceInput;
 }): ModelManifest {
   const { spec } = o;
@@ -59,7 +61,7 @@ export function createManifest(o: {
     opset: OPSET_VERSION,
     irVersion: IR_VERSION,
     spec,
-    graphs: { encoder: graph(MODEL_FILES.encoder, o.encoder), decoder: graph(MODEL_FILES.decoder, o.decoder) },
+    graphs: { encoder: graph(MODEL_FILES.encoder, o.encoder), decoder: graph(MODEL_FILES.decoder, o.decoder), ...(o.scorer ? { scorer: graph(MODEL_FILES.scorer, o.scorer) } : {}) },
     provenance: {
       dataset: o.provenance.dataset,
       epochs: o.provenance.epochs,

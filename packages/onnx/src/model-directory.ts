@@ -2,11 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MANIFEST_FILE, parseManifest, sha256Hex, type GraphInfo, type ModelManifest } from '@vae/core';
 
-/** A verified model directory: its manifest and the bytes of both graphs. */
+/** A verified model directory: its manifest and the bytes of its graphs. */
 export interface ModelDirectory {
   readonly manifest: ModelManifest;
   readonly encoder: Uint8Array;
   readonly decoder: Uint8Array;
+  /** The scorer graph, when the manifest lists one. */
+  readonly scorer?: Uint8Array;
 }
 
 async function readGraph(dir: string, info: GraphInfo): Promise<Uint8Array> {
@@ -20,7 +22,7 @@ async function readGraph(dir: string, info: GraphInfo): Promise<Uint8Array> {
 
 /**
  * Reads a model directory from disk (Node): parses and validates `manifest.json`, then checks the
- * size and SHA-256 of both graphs. Throws naming the file and what is wrong with it.
+ * size and SHA-256 of every graph. Throws naming the file and what is wrong with it.
  */
 export async function readModelDirectory(dir: string): Promise<ModelDirectory> {
   const path = join(dir, MANIFEST_FILE);
@@ -42,5 +44,6 @@ export async function readModelDirectory(dir: string): Promise<ModelDirectory> {
   } catch (err) {
     throw new Error(`${path}: malformed manifest: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  return { manifest, encoder: await readGraph(dir, manifest.graphs.encoder), decoder: await readGraph(dir, manifest.graphs.decoder) };
+  const scorer = manifest.graphs.scorer ? await readGraph(dir, manifest.graphs.scorer) : null;
+  return { manifest, encoder: await readGraph(dir, manifest.graphs.encoder), decoder: await readGraph(dir, manifest.graphs.decoder), ...(scorer ? { scorer } : {}) };
 }

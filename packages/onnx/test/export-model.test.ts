@@ -19,10 +19,10 @@ afterAll(async () => {
 });
 
 describe('exportModel', () => {
-  it('writes encoder.onnx, decoder.onnx and a manifest that validates and matches the files', async () => {
+  it('writes encoder.onnx, decoder.onnx, scorer.onnx (variational) and a manifest that validates and matches the files', async () => {
     const outDir = join(root, 'cvae');
     const res = await exportModel({ spec, params, provenance, outDir, precision: 'fp32', name: 'tiny-cvae' });
-    expect((await readdir(outDir)).sort()).toEqual(['decoder.onnx', 'encoder.onnx', 'manifest.json']);
+    expect((await readdir(outDir)).sort()).toEqual(['decoder.onnx', 'encoder.onnx', 'manifest.json', 'scorer.onnx']);
     expect((await readdir(root)).filter((f) => f.startsWith('.'))).toEqual([]);
     const manifest = parseManifest(JSON.parse(await readFile(join(outDir, MANIFEST_FILE), 'utf8')));
     expect(manifest).toEqual(res.manifest);
@@ -39,6 +39,8 @@ describe('exportModel', () => {
     expect(manifest.graphs.encoder.inputs.map((t) => [t.name, t.shape])).toEqual([['x', ['batch', 64]], ['y', ['batch', 4]]]);
     expect(manifest.graphs.encoder.outputs.map((t) => t.name)).toEqual(['mu', 'logvar']);
     expect(manifest.graphs.decoder.outputs.map((t) => [t.name, t.shape])).toEqual([['x_logits', ['batch', 64]], ['x_mean', ['batch', 64]]]);
+    expect(manifest.graphs.scorer!.inputs.map((t) => t.name)).toEqual(['x', 'mu', 'logvar', 'eps', 'y']);
+    expect(manifest.graphs.scorer!.outputs).toEqual([{ name: 'log_weight_sum', shape: ['batch'], dtype: 'float32' }]);
     const enc = new Uint8Array(await readFile(join(outDir, 'encoder.onnx')));
     expect(manifest.graphs.encoder.sha256).toBe(await sha256Hex(enc));
     expect(manifest.graphs.encoder.bytes).toBe(enc.length);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Rng, logLikelihoodVia, samplePrior, type EncoderDecoder, type Tensor, type VaeModel } from '@vae/core';
+import { Rng, samplePrior, type Tensor, type VaeModel } from '@vae/core';
 import { badRequest } from './http-error.js';
 import { describe, intField, numberField, parseRows, toRows } from './json-tensors.js';
 import type { ModelEndpoint, NamedTensors } from './model-endpoints.js';
@@ -120,19 +120,20 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       throw badRequest(`chunkSize: expected an integer in [1, ${maxChunk}] for ${rows} rows (rows × chunkSize ≤ ${limits.maxChunkRows}, the rows decoded at once), got ${describe(chunkSize)}`);
     }
     const y = labels(model, body, rows);
-    const ll = await ctx.evaluations.run(async (work) => {
-      // The model's own encoder and decoder, with a deadline check and a turn of the event loop
-      // before every chunk.
-      const f: EncoderDecoder = {
-        encode: (input, labelsIn) => model.encode(input, labelsIn),
-        decode: async (z, labelsIn) => {
+    // The model's own estimator (its scorer graph when it has one), with a deadline check and a turn
+    // of the event loop before every chunk.
+    const ll = await ctx.evaluations.run((work) =>
+      model.logLikelihood(x, {
+        samples,
+        seed,
+        chunkSize,
+        ...(y ? { y } : {}),
+        beforeChunk: async () => {
           work.check();
           await yieldToLoop();
-          return model.decode(z, labelsIn);
         },
-      };
-      return logLikelihoodVia(f, model.manifest, x, { samples, seed, chunkSize, ...(y ? { y } : {}) });
-    });
+      }),
+    );
     return { logLikelihood: Array.from(ll), unit: 'nats per example', samples, seed, chunkSize };
   });
 }

@@ -1,24 +1,24 @@
 import {
   Rng,
+  assertDeviceRequest,
   assertInteger,
   getLogger,
-  importanceSampledLogLikelihood,
   inputSize,
   modelKindInfo,
   modelObjective,
   oneHot,
   samplePosterior,
+  type DeviceRequest,
   type Tensor,
 } from '@vae/core';
-import { selectBackend } from './backends.js';
 import { gatherPixels } from './batch-impl.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { resolveTrainConfig } from './config.js';
 import { loadDataset, splitValidation } from './datasets.js';
-import { createTfjsModel } from './tfjs-model.js';
+import { loadOnnxModel } from './onnx-model.js';
 import { validationSize } from './trainer.js';
 import { VALIDATION_SEED_OFFSET } from './validation.js';
-import { EVAL_SPLITS, type BackendRequest, type EvalSplit } from './vocabularies.js';
+import { EVAL_SPLITS, type EvalSplit } from './vocabularies.js';
 
 const log = getLogger('train:eval');
 
@@ -29,7 +29,8 @@ export interface EvaluateOptions {
   /** Evaluate the first `limit` examples of the split (default 1,000). */
   readonly limit?: number;
   readonly split?: EvalSplit;
-  readonly backend?: BackendRequest;
+  /** onnxruntime-node execution device (default `cpu`). */
+  readonly device?: DeviceRequest;
   /** Examples per encoder batch (default 100). */
   readonly batchSize?: number;
 }
@@ -40,6 +41,7 @@ export interface EvaluationResult {
   readonly epoch: number;
   readonly split: EvalSplit;
   readonly examples: number;
+  /** Where the graphs ran, e.g. `onnxruntime-node/cpu`. */
   readonly backend: string;
   /** Single-sample ELBO estimate (variational kinds; `null` otherwise). */
   readonly elbo: number | null;
@@ -55,10 +57,13 @@ export interface EvaluationResult {
   readonly seconds: number;
 }
 
+/** Decoder rows per scorer run: large enough to amortize a run, small enough to stay in cache. */
+const SCORER_ROWS = 2000;
+
 /**
- * Evaluates a run folder's checkpoint: the mean ELBO (one posterior sample; core's
- * `modelObjective`) and the importance-sampled NLL (core's `importanceSampledLogLikelihood` with K
- * samples), on the run's validation split or the test set. Dynamic binarization is replaced by one
+ * Evaluates a run folder's checkpoint on onnxruntime-node: the mean ELBO (one posterior sample;
+ * core's `modelObjective`) and the importance-sampled NLL (`VaeModel.logLikelihood`, the scorer
+ * graph, with K samples), on the run's validation split or the test set. Dynamic binarization is replaced by one
  * seeded stochastic binarization of the evaluated images (the usual protocol), static and none are kept.
  */
 export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Promise<EvaluationResult> {
@@ -75,51 +80,45 @@ export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Prom
   const source = splitName === 'test' ? data.test : splitValidation(data.train, d, validationSize(config, data.train.count)).val;
   const limit = assertInteger(o.limit ?? 1000, 'limit', 1);
   const n = Math.min(limit, source.count);
-  const { backend } = await selectBackend(o.backend ?? 'auto');
+  const device = o.device ?? 'cpu';
+  assertDeviceRequest(device, 'device');
   const info = modelKindInfo(spec.kind);
   const rng = new Rng(config.seed + VALIDATION_SEED_OFFSET);
-  const model = createTfjsModel(spec, ckpt.params);
+  const model = await loadOnnxModel(spec, ckpt.params, { device, location: `${runDir} (checkpoint)` });
   const sums = { elbo: 0, kl: 0, reconstruction: 0, loss: 0, ll: 0 };
   try {
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(n, start + batchSize);
       const rows = Uint32Array.from({ length: end - start }, (_, i) => start + i);
       const x: Tensor = { data: gatherPixels(source.images, d, rows, config.binarize, rng), shape: [rows.length, d] };
-      const labels = source.labels.subarray(start, end);
-      const y = info.conditional ? oneHot(labels, spec.numClasses) : undefined;
-      const enc = await model.encodeAsync(x, y);
+      const y = info.conditional ? oneHot(source.labels.subarray(start, end), spec.numClasses) : undefined;
+      const enc = await model.encode(x, y);
       const w = rows.length;
       if ('mu' in enc) {
         const { z } = samplePosterior(enc.mu, enc.logvar, rng);
-        const terms = modelObjective(spec, { x, decoded: await model.decodeAsync(z, y), mu: enc.mu, logvar: enc.logvar });
+        const dec = await model.decode(z, y);
+        const terms = modelObjective(spec, { x, decoded: spec.likelihood === 'bernoulli' ? dec.logits : dec.mean, mu: enc.mu, logvar: enc.logvar });
         sums.elbo += terms.elbo! * w;
         sums.kl += terms.kl! * w;
         sums.reconstruction += terms.reconstruction * w;
         sums.loss += terms.loss * w;
-        const ll = await importanceSampledLogLikelihood({
-          x,
-          mu: enc.mu,
-          logvar: enc.logvar,
-          samples,
-          chunkSize: Math.max(1, Math.min(samples, Math.floor(10_000 / w))),
-          rng,
-          likelihood: spec.likelihood,
-          sigma: spec.gaussianSigma,
-          decode: (zs, which) => model.decodeAsync(zs, y ? oneHot(Array.from(which, (r) => labels[r]!), spec.numClasses) : undefined),
-        });
+        const seed = rng.nextUint32();
+        const chunkSize = Math.max(1, Math.min(samples, Math.floor(SCORER_ROWS / w)));
+        const ll = await model.logLikelihood(x, { samples, seed, chunkSize, ...(y ? { y } : {}) });
         for (const v of ll) sums.ll += v;
       } else {
-        const decoded = await model.decodeAsync(enc.z, y);
+        const dec = await model.decode(enc.z, y);
         const kernel = ckpt.params['encoder.code.kernel'];
-        const terms = modelObjective(spec, { x, decoded, code: enc.z, ...(info.regularizer === 'contractive' && kernel ? { codeKernel: kernel } : {}) });
+        const terms = modelObjective(spec, { x, decoded: spec.likelihood === 'bernoulli' ? dec.logits : dec.mean, code: enc.z, ...(info.regularizer === 'contractive' && kernel ? { codeKernel: kernel } : {}) });
         sums.reconstruction += terms.reconstruction * w;
         sums.loss += terms.loss * w;
       }
       log.debug(`evaluated ${end}/${n}`);
     }
   } finally {
-    model.dispose();
+    await model.release();
   }
+  const backend = `${model.backend}/${model.device}`;
   const protocol = config.binarize === 'dynamic' ? 'one seeded stochastic binarization of the evaluated images' : config.binarize === 'static' ? 'static binarization at 0.5' : 'grey levels';
   return {
     runDir,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Rng, latentTraversal, modelKindInfo, oneHot, samplePrior, sigmoidTensor, type ModelSpec, type ParameterSet, type Tensor } from '@vae/core';
+import { Rng, latentTraversal, modelKindInfo, oneHot, samplePrior, type ModelSpec, type ParameterSet, type Tensor, type VaeModel } from '@vae/core';
 import { writeFileAtomic } from './atomic-write.js';
 import { gatherPixels } from './batch-impl.js';
 import type { Binarization } from './config.js';
@@ -7,7 +7,7 @@ import type { ImageSplit } from './datasets.js';
 import type { EpochMetrics } from './metrics.js';
 import type { PngCanvas } from './png-canvas.js';
 import { imageGrid, lineChart, scatter } from './plots-impl.js';
-import { createTfjsModel, type TfjsModel } from './tfjs-model.js';
+import { loadOnnxModel } from './onnx-model.js';
 
 /** File names of the run-folder plots. */
 export const PLOT_FILES = Object.freeze({
@@ -30,22 +30,19 @@ export interface RunPlotInputs {
   readonly binarize: Binarization;
 }
 
-/** Decoder output → pixel means in [0, 1] (sigmoid of logits, or the Gaussian mean). */
-function toPixels(spec: ModelSpec, decoded: Tensor): Float32Array {
-  return spec.likelihood === 'bernoulli' ? sigmoidTensor(decoded).data : decoded.data;
+/** Pixel means in [0, 1] decoded from `z` (σ of the logits, or the Gaussian mean). */
+async function decodePixels(model: VaeModel, z: Tensor, y: Tensor | undefined): Promise<Float32Array> {
+  return (await model.decode(z, y)).mean.data;
 }
 
 function labelsFor(spec: ModelSpec, labels: ArrayLike<number>): Tensor | undefined {
   return modelKindInfo(spec.kind).conditional ? oneHot(labels, spec.numClasses) : undefined;
 }
 
-async function embed(model: TfjsModel, x: Tensor, y: Tensor | undefined): Promise<Tensor> {
-  const enc = await model.encodeAsync(x, y);
-  return 'mu' in enc ? enc.mu : enc.z;
-}
 
 /**
- * Writes the PNGs of a run folder with the current tfjs backend and returns their paths: loss curve
+ * Writes the PNGs of a run folder, computed on onnxruntime-node's CPU EP (the model's graphs built
+ * in memory; fast for every architecture), and returns their paths: loss curve
  * (train/val loss per epoch), reconstructions (originals above, reconstructions below), prior
  * samples (variational kinds), latent traversal, and a latent scatter coloured by label when the
  * latent space is 2-D. Randomness comes from `Rng(seed)` streams of their own.
@@ -65,7 +62,7 @@ export async function writeRunPlots(o: RunPlotInputs): Promise<string[]> {
       { name: 'val', x, y: o.metrics.map((m) => m.valLoss), colour: [214, 39, 40] },
     ], 'loss nats per example by epoch'));
   }
-  const model = createTfjsModel(spec, o.params);
+  const model = await loadOnnxModel(spec, o.params, { device: 'cpu', location: `${runDir} (plots)` });
   try {
     const d = o.val.images.length / o.val.count;
     const variational = modelKindInfo(spec.kind).variational;
@@ -74,8 +71,8 @@ export async function writeRunPlots(o: RunPlotInputs): Promise<string[]> {
     const rng = new Rng(o.seed + 0x9107);
     const x: Tensor = { data: gatherPixels(o.val.images, d, rows, o.binarize === 'dynamic' ? 'none' : o.binarize, rng), shape: [n, d] };
     const y = labelsFor(spec, o.val.labels.subarray(0, n));
-    const z = await embed(model, x, y);
-    const recon = toPixels(spec, await model.decodeAsync(z, y));
+    const z = await model.embed(x, y);
+    const recon = await decodePixels(model, z, y);
     const both = new Float32Array(2 * n * d);
     both.set(x.data);
     both.set(recon, n * d);
@@ -85,13 +82,13 @@ export async function writeRunPlots(o: RunPlotInputs): Promise<string[]> {
       const count = 64;
       const prior = samplePrior(rng, count, spec.latentDim);
       const py = labelsFor(spec, Array.from({ length: count }, (_, i) => i % spec.numClasses));
-      await save(PLOT_FILES.priorSamples, imageGrid(toPixels(spec, await model.decodeAsync(prior, py)), count, spec.imageShape, 8));
+      await save(PLOT_FILES.priorSamples, imageGrid(await decodePixels(model, prior, py), count, spec.imageShape, 8));
     }
 
     const scatterN = Math.min(2000, o.val.count);
     const all = Uint32Array.from({ length: scatterN }, (_, i) => i);
     const xs: Tensor = { data: gatherPixels(o.val.images, d, all, o.binarize === 'dynamic' ? 'none' : o.binarize, rng), shape: [scatterN, d] };
-    const emb = await embed(model, xs, labelsFor(spec, o.val.labels.subarray(0, scatterN)));
+    const emb = await model.embed(xs, labelsFor(spec, o.val.labels.subarray(0, scatterN)));
     const dims = Array.from({ length: Math.min(10, spec.latentDim) }, (_, i) => i);
     let values: number[];
     if (variational) values = [-3, -2.25, -1.5, -0.75, 0, 0.75, 1.5, 2.25, 3];
@@ -107,13 +104,13 @@ export async function writeRunPlots(o: RunPlotInputs): Promise<string[]> {
     const base: Tensor = { data: z.data.slice(0, spec.latentDim), shape: [spec.latentDim] };
     const trav = latentTraversal(base, dims, values);
     const ty = labelsFor(spec, new Array<number>(trav.shape[0]!).fill(o.val.labels[0]!));
-    await save(PLOT_FILES.traversal, imageGrid(toPixels(spec, await model.decodeAsync(trav, ty)), trav.shape[0]!, spec.imageShape, values.length));
+    await save(PLOT_FILES.traversal, imageGrid(await decodePixels(model, trav, ty), trav.shape[0]!, spec.imageShape, values.length));
 
     if (spec.latentDim === 2) {
       await save(PLOT_FILES.scatter, scatter(emb.data, o.val.labels.subarray(0, scatterN), `latent ${variational ? 'means' : 'codes'} by label`));
     }
   } finally {
-    model.dispose();
+    await model.release();
   }
   return written;
 }

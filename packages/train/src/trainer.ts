@@ -159,10 +159,21 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
       const perm = rng.permutation(trainSet.count);
       const sums = { loss: 0, reconstruction: 0, kl: 0, elbo: 0, iw: 0, n: 0 };
       let epochStep = 0;
-      for (let start = 0; start < trainSet.count; start += config.batchSize) {
+      const batchAt = (start: number): { indices: Uint32Array; batch: TrainBatch } => {
         const indices = perm.subarray(start, Math.min(trainSet.count, start + config.batchSize));
-        const batch = makeBatch(trainSet, indices, rng, { spec, binarize: config.binarize, samples: config.iwSamples });
-        const { terms, loss } = await stepAndReport(engine, spec, batch);
+        return { indices, batch: makeBatch(trainSet, indices, rng, { spec, binarize: config.binarize, samples: config.iwSamples }) };
+      };
+      let current = batchAt(0);
+      for (let start = 0; start < trainSet.count; start += config.batchSize) {
+        const { indices, batch } = current;
+        const stepping = stepAndReport(engine, spec, batch);
+        // Pipeline: draw the next batch while the engine (a worker thread) runs this step. If the run
+        // stops after this step, the generator is rewound so the checkpoint holds the same state as
+        // without the look-ahead.
+        const nextStart = start + config.batchSize;
+        const rewind = nextStart < trainSet.count && (config.maxSteps === null || step + 1 < config.maxSteps) ? rng.getState() : null;
+        const prefetched = rewind ? batchAt(nextStart) : null;
+        const { terms, loss } = await stepping;
         if (!terms || !Number.isFinite(terms.loss) || !Number.isFinite(loss)) {
           throw new TrainingDivergedError(
             `training diverged at epoch ${epochNo}, step ${step + 1}: the loss became ${!Number.isFinite(loss) || !terms ? loss : terms.loss}. ` +
@@ -192,14 +203,13 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
           elapsedSeconds: (Date.now() - started) / 1000,
           etaSeconds: (elapsed / stepsThisRun) * remaining,
         });
-        if (config.maxSteps !== null && step >= config.maxSteps) {
-          stoppedBy = 'max-steps';
+        if (config.maxSteps !== null && step >= config.maxSteps) stoppedBy = 'max-steps';
+        else if (config.maxMinutes !== null && (Date.now() - started) / 60000 >= config.maxMinutes) stoppedBy = 'max-minutes';
+        if (stoppedBy !== 'epochs') {
+          if (rewind) rng.setState(rewind);
           break;
         }
-        if (config.maxMinutes !== null && (Date.now() - started) / 60000 >= config.maxMinutes) {
-          stoppedBy = 'max-minutes';
-          break;
-        }
+        if (prefetched) current = prefetched;
       }
       options.onProgress?.({ phase: 'validate', epoch: epochNo, epochs: config.epochs, epochStep, epochSteps: stepsPerEpoch, step, loss: sums.loss / sums.n, elapsedSeconds: (Date.now() - started) / 1000, etaSeconds: null });
       const val = await validate(engine, spec, split.val, { binarize: config.binarize, batchSize: Math.max(config.batchSize, 256), seed: config.seed });

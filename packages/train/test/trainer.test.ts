@@ -58,7 +58,7 @@ describe('train()', () => {
     const recon = PNG.sync.read(await readFile(join(dir, 'reconstructions.png')));
     expect(recon.width).toBe(16 * (28 * 2 + 2) + 2);
 
-    const ev = await evaluateRun(dir, { samples: 20, limit: 64, backend: 'wasm' });
+    const ev = await evaluateRun(dir, { samples: 20, limit: 64, device: 'cpu' });
     expect(ev.examples).toBe(64);
     expect(ev.elbo!).toBeLessThan(0);
     // The importance-sampled bound is tighter than the single-sample ELBO: NLL ≤ −ELBO.
@@ -96,6 +96,10 @@ describe('train()', () => {
     // Loading the dataset alone takes longer than 1e-9 minutes, so the limit trips after the first step.
     const timed = await train(small(await tempDir(), { maxMinutes: 1e-9, model: { kind: 'ae', hidden: [16], latentDim: 4 } }), { plots: false });
     expect([timed.stoppedBy, timed.step, timed.epoch]).toEqual(['max-minutes', 1, 1]);
+    // The trainer draws batch 2 while step 1 runs; stopping after step 1 rewinds those draws, so the
+    // checkpoint's Rng state is the one of a run that never looked ahead (--max-steps 1 does not).
+    const one = await train(small(await tempDir(), { maxSteps: 1, model: { kind: 'ae', hidden: [16], latentDim: 4 } }), { plots: false });
+    expect((await loadCheckpoint(timed.runDir)).rng).toEqual((await loadCheckpoint(one.runDir)).rng);
   });
 
   it('NaN guard: stops with a clear error and keeps the last good checkpoint', async () => {

@@ -1,12 +1,16 @@
 import type { Argv, CommandModule } from 'yargs';
-import { EVAL_SPLITS, TFJS_BACKENDS, type BackendRequest, type EvalSplit } from '@vae/train/options';
+import type { DeviceRequest } from '@vae/core';
+import { EVAL_SPLITS, type EvalSplit } from '@vae/train/options';
+
+/** Devices `vae eval` can run its graphs on (onnxruntime-node). */
+const EVAL_DEVICES = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
 
 interface EvalArgs {
   run: string;
   samples: number;
   limit: number;
   split: EvalSplit;
-  backend: BackendRequest;
+  device: DeviceRequest;
   json: boolean;
 }
 
@@ -29,16 +33,16 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       .option('samples', { alias: ['iw-samples', 'k'], type: 'string', default: '100', coerce: positiveInt('samples'), describe: 'importance samples K per example' })
       .option('limit', { type: 'string', default: '1000', coerce: positiveInt('limit'), describe: 'evaluate the first N examples of the split' })
       .option('split', { type: 'string', default: 'val', choices: Object.keys(EVAL_SPLITS), describe: 'val (held out by the run) or test' })
-      .option('backend', { type: 'string', default: 'auto', choices: ['auto', ...Object.keys(TFJS_BACKENDS)], describe: 'tfjs backend' })
+      .option('device', { alias: 'backend', type: 'string', default: 'cpu', choices: EVAL_DEVICES, describe: 'onnxruntime-node execution device of the encoder, decoder and scorer graphs' })
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }) as unknown as Argv<EvalArgs>,
   handler: async (args) => {
     const { evaluateRun } = await import('@vae/train');
-    const r = await evaluateRun(args.run, { samples: args.samples, limit: args.limit, split: args.split, backend: args.backend });
+    const r = await evaluateRun(args.run, { samples: args.samples, limit: args.limit, split: args.split, device: args.device });
     if (args.json) {
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       return;
     }
-    process.stdout.write(`${r.runDir} (epoch ${r.epoch}), ${r.examples} ${r.split} examples, ${r.protocol}, tfjs/${r.backend}, ${r.seconds.toFixed(1)} s\n`);
+    process.stdout.write(`${r.runDir} (epoch ${r.epoch}), ${r.examples} ${r.split} examples, ${r.protocol}, ${r.backend}, ${r.seconds.toFixed(1)} s\n`);
     if (r.elbo !== null) {
       process.stdout.write(`  ELBO            ${r.elbo.toFixed(2)} nats (reconstruction ${r.reconstruction.toFixed(2)}, KL ${r.kl!.toFixed(2)})\n`);
       process.stdout.write(`  NLL (IS, K=${r.samples}) ${r.nll!.toFixed(2)} nats\n`);

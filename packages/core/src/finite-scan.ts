@@ -1,0 +1,88 @@
+/**
+ * A fast test for NaN and ±Infinity in float32 data: a 200-byte WebAssembly SIMD routine tests the
+ * exponent bits of 16 values per iteration on a copy of the data, in cache-sized pieces (the copy is
+ * a memcpy); where WebAssembly SIMD is unavailable a JavaScript pass does the same. For the API's
+ * input validation, whose element-wise JavaScript scan took ~28% of a batch-256 encoder run.
+ *
+ * The module, in text form:
+ *
+ * ```wat
+ * (module
+ *   (memory (export "memory") 1)
+ *   ;; 1 if any float32 in [p, p + n) (n a multiple of 64 bytes) has an all-ones exponent (NaN, ±Infinity).
+ *   (func (export "nonFinite") (param $p i32) (param $n i32) (result i32)
+ *     (local $end i32) (local $a v128) (local $b v128) (local $m v128)
+ *     (local.set $end (i32.add (local.get $p) (local.get $n)))
+ *     (local.set $m (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+ *     (block $done
+ *       (loop $l
+ *         (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+ *         (local.set $a (v128.or (local.get $a) (i32x4.eq (v128.and (v128.load (local.get $p)) (local.get $m)) (local.get $m))))
+ *         (local.set $b (v128.or (local.get $b) (i32x4.eq (v128.and (v128.load offset=16 (local.get $p)) (local.get $m)) (local.get $m))))
+ *         (local.set $a (v128.or (local.get $a) (i32x4.eq (v128.and (v128.load offset=32 (local.get $p)) (local.get $m)) (local.get $m))))
+ *         (local.set $b (v128.or (local.get $b) (i32x4.eq (v128.and (v128.load offset=48 (local.get $p)) (local.get $m)) (local.get $m))))
+ *         (local.set $p (i32.add (local.get $p) (i32.const 64)))
+ *         (br $l)))
+ *     (v128.any_true (v128.or (local.get $a) (local.get $b)))))
+ * ```
+ */
+
+const SCAN_WASM = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x03, 0x02, 0x01,
+  0x00, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x16, 0x02, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x09, 0x6e,
+  0x6f, 0x6e, 0x46, 0x69, 0x6e, 0x69, 0x74, 0x65, 0x00, 0x00, 0x0a, 0x93, 0x01, 0x01, 0x90, 0x01, 0x02, 0x01, 0x7f, 0x03,
+  0x7b, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x21, 0x02, 0xfd, 0x0c, 0x00, 0x00, 0x80, 0x7f, 0x00, 0x00, 0x80, 0x7f, 0x00, 0x00,
+  0x80, 0x7f, 0x00, 0x00, 0x80, 0x7f, 0x21, 0x05, 0x02, 0x40, 0x03, 0x40, 0x20, 0x00, 0x20, 0x02, 0x4f, 0x0d, 0x01, 0x20,
+  0x03, 0x20, 0x00, 0xfd, 0x00, 0x04, 0x00, 0x20, 0x05, 0xfd, 0x4e, 0x20, 0x05, 0xfd, 0x37, 0xfd, 0x50, 0x21, 0x03, 0x20,
+  0x04, 0x20, 0x00, 0xfd, 0x00, 0x04, 0x10, 0x20, 0x05, 0xfd, 0x4e, 0x20, 0x05, 0xfd, 0x37, 0xfd, 0x50, 0x21, 0x04, 0x20,
+  0x03, 0x20, 0x00, 0xfd, 0x00, 0x04, 0x20, 0x20, 0x05, 0xfd, 0x4e, 0x20, 0x05, 0xfd, 0x37, 0xfd, 0x50, 0x21, 0x03, 0x20,
+  0x04, 0x20, 0x00, 0xfd, 0x00, 0x04, 0x30, 0x20, 0x05, 0xfd, 0x4e, 0x20, 0x05, 0xfd, 0x37, 0xfd, 0x50, 0x21, 0x04, 0x20,
+  0x00, 0x41, 0xc0, 0x00, 0x6a, 0x21, 0x00, 0x0c, 0x00, 0x0b, 0x0b, 0x20, 0x03, 0x20, 0x04, 0xfd, 0x50, 0xfd, 0x53, 0x0b,
+]);
+
+/** Values copied and scanned per piece (256 KiB: stays in a core's L2 cache). */
+const PIECE = 65536;
+/** Below this many values the JavaScript pass is cheaper than the copy. */
+const MIN_WASM = 4096;
+
+interface Scanner {
+  readonly view: Float32Array;
+  readonly nonFinite: (byteOffset: number, byteLength: number) => number;
+}
+
+let scanner: Scanner | null | undefined;
+
+function wasmScanner(): Scanner | null {
+  if (scanner !== undefined) return scanner;
+  try {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(SCAN_WASM));
+    const memory = instance.exports.memory as WebAssembly.Memory;
+    memory.grow(Math.ceil((PIECE * 4) / 65536));
+    scanner = { view: new Float32Array(memory.buffer, 0, PIECE), nonFinite: instance.exports.nonFinite as Scanner['nonFinite'] };
+  } catch {
+    scanner = null;
+  }
+  return scanner;
+}
+
+/** `v·0` is 0 for finite v and NaN for NaN/±Infinity: one multiply-add per value. */
+function jsHasNonFinite(d: Float32Array, from: number): boolean {
+  let s = 0;
+  let i = from;
+  for (; i + 4 <= d.length; i += 4) s += d[i]! * 0 + d[i + 1]! * 0 + d[i + 2]! * 0 + d[i + 3]! * 0;
+  for (; i < d.length; i++) s += d[i]! * 0;
+  return s !== 0;
+}
+
+/** Whether `d` holds a NaN or ±Infinity. */
+export function hasNonFinite(d: Float32Array): boolean {
+  const s = d.length >= MIN_WASM ? wasmScanner() : null;
+  if (!s) return jsHasNonFinite(d, 0);
+  const bulk = d.length - (d.length % 16);
+  for (let start = 0; start < bulk; start += PIECE) {
+    const n = Math.min(PIECE, bulk - start);
+    s.view.set(d.subarray(start, start + n));
+    if (s.nonFinite(0, n * 4) !== 0) return true;
+  }
+  return jsHasNonFinite(d, bulk);
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { hasNonFinite } from '../src/finite-scan.js';
+
+describe('hasNonFinite', () => {
+  const sizes = [1, 15, 4095, 4096, 4097, 65536 + 16 * 3 + 5, 3 * 65536];
+  it('is false for finite values, extremes included (max float, subnormals, −0)', () => {
+    for (const n of sizes) {
+      const d = new Float32Array(n).map((_, i) => [3.4028234663852886e38, -3.4028234663852886e38, 1e-45, -0, 0.5][i % 5]!);
+      expect(hasNonFinite(d), `n=${n}`).toBe(false);
+    }
+  });
+
+  it('finds NaN, Infinity and −Infinity anywhere: first, last, piece boundaries, the unaligned tail', () => {
+    for (const n of sizes) {
+      for (const at of new Set([0, n - 1, Math.floor(n / 2), 65535, 65536, n - (n % 16), n - (n % 16) - 1].filter((i) => i >= 0 && i < n))) {
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          const d = new Float32Array(n).fill(0.25);
+          d[at] = bad;
+          expect(hasNonFinite(d), `n=${n} at=${at} ${bad}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('reads only the view it is given (a subarray of a larger buffer)', () => {
+    const big = new Float32Array(20000).fill(1);
+    big[5] = NaN;
+    big[19990] = Infinity;
+    expect(hasNonFinite(big.subarray(6, 19990))).toBe(false);
+    expect(hasNonFinite(big.subarray(5, 19990))).toBe(true);
+    expect(hasNonFinite(big.subarray(6, 19991))).toBe(true);
+  });
+});
