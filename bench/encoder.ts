@@ -73,7 +73,11 @@ async function measure(fn: Runner, rounds: number): Promise<Measurement> {
   for (const b of BATCHES) {
     const t = await timeRuns(fn, images(b), seconds / rounds);
     const total = t.reduce((s, v) => s + v, 0);
-    throughput[String(b)] = { imagesPerSecond: (b * t.length) / (total / 1000), msPerRun: total / t.length, runs: t.length };
+    throughput[String(b)] = {
+      imagesPerSecond: (b * t.length) / (total / 1000),
+      msPerRun: total / t.length,
+      runs: t.length,
+    };
   }
   return { latencyMs: { median: quantile(lat, 0.5), p90: quantile(lat, 0.9), runs: lat.length }, throughput };
 }
@@ -89,7 +93,11 @@ function merge(parts: Measurement[]): Measurement {
     throughput[k] = { imagesPerSecond: (b * runs) / (ms / 1000), msPerRun: ms / runs, runs };
   }
   return {
-    latencyMs: { median: med(parts.map((p) => p.latencyMs.median)), p90: med(parts.map((p) => p.latencyMs.p90)), runs: parts.reduce((s, p) => s + p.latencyMs.runs, 0) },
+    latencyMs: {
+      median: med(parts.map((p) => p.latencyMs.median)),
+      p90: med(parts.map((p) => p.latencyMs.p90)),
+      runs: parts.reduce((s, p) => s + p.latencyMs.runs, 0),
+    },
     throughput,
   };
 }
@@ -100,7 +108,9 @@ function bareProviders(device: ExecutionDevice): ort.InferenceSession.ExecutionP
 
 const { dir, source } = await modelDir();
 out(`encoder benchmark: ${source}`);
-out(`${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, onnxruntime-node ${ort.env.versions.node ?? '?'}; ${seconds}s per measurement`);
+out(
+  `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, onnxruntime-node ${ort.env.versions.node ?? '?'}; ${seconds}s per measurement`,
+);
 if (devices.includes('webgpu')) out(`VK_ICD_FILENAMES=${ensureVulkanIcd() ?? '(unset)'}`);
 
 const results: Record<string, unknown>[] = [];
@@ -136,7 +146,12 @@ for (const device of devices) {
     const b = merge(bareParts);
     const ratios = {
       latencyBatch1: a.latencyMs.median / b.latencyMs.median,
-      ...Object.fromEntries(BATCHES.map((n) => [`throughputBatch${n}`, a.throughput[String(n)]!.imagesPerSecond / b.throughput[String(n)]!.imagesPerSecond])),
+      ...Object.fromEntries(
+        BATCHES.map((n) => [
+          `throughputBatch${n}`,
+          a.throughput[String(n)]!.imagesPerSecond / b.throughput[String(n)]!.imagesPerSecond,
+        ]),
+      ),
     };
     results.push({ device, threads, api: a, bareOrt: b, apiOverBare: ratios });
     await model.release();
@@ -148,7 +163,12 @@ const report = {
   benchmark: 'encoder',
   date: new Date().toISOString(),
   model: source,
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? null, node: process.version, onnxruntimeNode: ort.env.versions.node ?? null },
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? null,
+    node: process.version,
+    onnxruntimeNode: ort.env.versions.node ?? null,
+  },
   secondsPerMeasurement: seconds,
   interleavedRounds: rounds,
   results,
@@ -159,10 +179,15 @@ await rename(`${file}.tmp`, file);
 
 const pad = (s: string, n: number) => s.padEnd(n);
 out('');
-out(`${pad('device', 8)}${pad('threads', 8)}${pad('runner', 10)}${pad('b=1 ms p50', 12)}${pad('b=1 ms p90', 12)}${pad('b=64 img/s', 14)}${pad('b=256 img/s', 14)}`);
+out(
+  `${pad('device', 8)}${pad('threads', 8)}${pad('runner', 10)}${pad('b=1 ms p50', 12)}${pad('b=1 ms p90', 12)}${pad('b=64 img/s', 14)}${pad('b=256 img/s', 14)}`,
+);
 for (const r of results) {
   if ('error' in r) continue;
-  for (const [label, m] of [['api', r.api], ['bare ort', r.bareOrt]] as const) {
+  for (const [label, m] of [
+    ['api', r.api],
+    ['bare ort', r.bareOrt],
+  ] as const) {
     const mm = m as Measurement;
     out(
       `${pad(String(r.device), 8)}${pad(String(r.threads), 8)}${pad(label, 10)}${pad(mm.latencyMs.median.toFixed(3), 12)}${pad(mm.latencyMs.p90.toFixed(3), 12)}` +
@@ -170,6 +195,8 @@ for (const r of results) {
     );
   }
   const q = r.apiOverBare as Record<string, number>;
-  out(`${pad('', 16)}api/bare: latency ×${q.latencyBatch1!.toFixed(2)}, throughput b=64 ×${q.throughputBatch64!.toFixed(2)}, b=256 ×${q.throughputBatch256!.toFixed(2)}`);
+  out(
+    `${pad('', 16)}api/bare: latency ×${q.latencyBatch1!.toFixed(2)}, throughput b=64 ×${q.throughputBatch64!.toFixed(2)}, b=256 ×${q.throughputBatch256!.toFixed(2)}`,
+  );
 }
 out(`\nwrote ${file}`);

@@ -34,7 +34,11 @@ function arg(name: string): string | undefined {
 }
 const ALL = ['train', 'train-ort', 'encoder', 'is-nll', 'vs-pytorch', 'server', 'browser', 'cli-startup'] as const;
 type Name = (typeof ALL)[number];
-const parseList = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const parseList = (v: string | undefined): string[] =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const only = parseList(arg('only'));
 const skip = parseList(arg('skip'));
 for (const n of [...only, ...skip]) {
@@ -60,7 +64,11 @@ const tail = (text: string, lines = 25): string => text.trimEnd().split('\n').sl
  */
 const scratch = join(root, `.bench-run-${process.pid}`);
 
-function runChild(script: string, args: readonly string[], timeoutSeconds: number): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+function runChild(
+  script: string,
+  args: readonly string[],
+  timeoutSeconds: number,
+): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     execFile(
       process.execPath,
@@ -68,7 +76,12 @@ function runChild(script: string, args: readonly string[], timeoutSeconds: numbe
       { cwd: root, timeout: timeoutSeconds * 1000, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const e = err as (Error & { code?: number | string; signal?: string | null }) | null;
-        done({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: e?.signal ?? null, stdout: String(stdout), stderr: String(stderr) });
+        done({
+          code: e ? (typeof e.code === 'number' ? e.code : null) : 0,
+          signal: e?.signal ?? null,
+          stdout: String(stdout),
+          stderr: String(stderr),
+        });
       },
     );
   });
@@ -80,7 +93,8 @@ async function runSub(name: Exclude<Name, 'is-nll' | 'browser' | 'cli-startup'>)
   const modelArgs = name === 'encoder' || name === 'server' ? ['--model', modelDir] : [];
   const command = `tsx ${sub.script} ${[...args, ...modelArgs].join(' ')}`.trim();
   const base = { name, description: sub.description, command };
-  if (!existsSync(join(root, sub.script))) return { ...base, status: 'failed', reason: `script ${sub.script} not found`, seconds: 0, figures: [] };
+  if (!existsSync(join(root, sub.script)))
+    return { ...base, status: 'failed', reason: `script ${sub.script} not found`, seconds: 0, figures: [] };
   await mkdir(scratch, { recursive: true });
   const copy = join(scratch, basename(sub.script));
   await copyFile(join(root, sub.script), copy);
@@ -88,14 +102,30 @@ async function runSub(name: Exclude<Name, 'is-nll' | 'browser' | 'cli-startup'>)
   const r = await runChild(copy, [...args, ...modelArgs], sub.timeoutSeconds);
   const seconds = (Date.now() - started) / 1000;
   if (r.code !== 0) {
-    const why = r.signal ? `killed by ${r.signal}${seconds >= sub.timeoutSeconds - 1 ? ` after the ${sub.timeoutSeconds} s limit` : ''}` : `exit code ${String(r.code)}`;
+    const why = r.signal
+      ? `killed by ${r.signal}${seconds >= sub.timeoutSeconds - 1 ? ` after the ${sub.timeoutSeconds} s limit` : ''}`
+      : `exit code ${String(r.code)}`;
     const lastErr = tail(r.stderr, 1);
-    return { ...base, status: 'failed', reason: `${why}${lastErr ? `: ${lastErr}` : ''}`, seconds, figures: [], outputTail: tail(`${r.stdout}\n${r.stderr}`) };
+    return {
+      ...base,
+      status: 'failed',
+      reason: `${why}${lastErr ? `: ${lastErr}` : ''}`,
+      seconds,
+      figures: [],
+      outputTail: tail(`${r.stdout}\n${r.stderr}`),
+    };
   }
   if (!sub.resultsFile) return { ...base, status: 'ok', seconds, figures: [], outputTail: tail(r.stdout) };
   const file = join(scratch, basename(sub.resultsFile));
   if (!existsSync(file) || (await stat(file)).mtimeMs < started) {
-    return { ...base, status: 'failed', reason: `exited 0 but did not write ${sub.resultsFile}`, seconds, figures: [], outputTail: tail(r.stdout) };
+    return {
+      ...base,
+      status: 'failed',
+      reason: `exited 0 but did not write ${sub.resultsFile}`,
+      seconds,
+      figures: [],
+      outputTail: tail(r.stdout),
+    };
   }
   const results = JSON.parse(await readFile(file, 'utf8')) as unknown;
   let figures: BenchEntry['figures'] = [];
@@ -112,21 +142,40 @@ async function runIsNll(): Promise<BenchEntry> {
     ? { modelDir, images: 50, samples: 1000, imagesPerCall: 10, chunkSize: 500, wasmImages: 5, seed: 1 }
     : { modelDir, images: 1000, samples: 5000, imagesPerCall: 10, chunkSize: 500, wasmImages: 20, seed: 1 };
   const command = `in-process: isNllBenchmark(${o.images} images, K=${o.samples})`;
-  const base = { name: 'is-nll', description: 'importance-sampled NLL evaluation through VaeModel (onnxruntime-node cpu), chunked', command };
+  const base = {
+    name: 'is-nll',
+    description: 'importance-sampled NLL evaluation through VaeModel (onnxruntime-node cpu), chunked',
+    command,
+  };
   const started = Date.now();
   try {
     const results = await isNllBenchmark(o);
-    return { ...base, status: 'ok', seconds: (Date.now() - started) / 1000, figures: figuresFor('is-nll', results), results };
+    return {
+      ...base,
+      status: 'ok',
+      seconds: (Date.now() - started) / 1000,
+      figures: figuresFor('is-nll', results),
+      results,
+    };
   } catch (err) {
-    return { ...base, status: 'failed', reason: err instanceof Error ? err.message : String(err), seconds: (Date.now() - started) / 1000, figures: [] };
+    return {
+      ...base,
+      status: 'failed',
+      reason: err instanceof Error ? err.message : String(err),
+      seconds: (Date.now() - started) / 1000,
+      figures: [],
+    };
   }
 }
 
 async function runBrowser(): Promise<BenchEntry> {
-  const o = quick ? { modelDir, batches: [1, 64], reps: 10, warmup: 2 } : { modelDir, batches: [1, 64, 256], reps: 50, warmup: 5 };
+  const o = quick
+    ? { modelDir, batches: [1, 64], reps: 10, warmup: 2 }
+    : { modelDir, batches: [1, 64, 256], reps: 50, warmup: 5 };
   const base = {
     name: 'browser',
-    description: 'decoder latency in Chromium (onnxruntime-web wasm / WebGPU through VaeModel), baseline onnxruntime-node cpu',
+    description:
+      'decoder latency in Chromium (onnxruntime-web wasm / WebGPU through VaeModel), baseline onnxruntime-node cpu',
     command: `in-process: browserLatencyBenchmark(batches ${o.batches.join(',')}, ${o.reps} reps)`,
   };
   const started = Date.now();
@@ -134,10 +183,31 @@ async function runBrowser(): Promise<BenchEntry> {
     const results = await browserLatencyBenchmark(o);
     const seconds = (Date.now() - started) / 1000;
     const failed = results.failures.map((f) => `${f.runtime}: ${f.reason.split('\n')[0]}`).join('; ');
-    if (results.results.length === 0) return { ...base, status: 'failed', reason: failed || 'no browser runtime measured', seconds, figures: [], results };
-    return { ...base, status: 'ok', seconds, figures: figuresFor('browser', results), results, ...(failed ? { outputTail: `not measured: ${failed}` } : {}) };
+    if (results.results.length === 0)
+      return {
+        ...base,
+        status: 'failed',
+        reason: failed || 'no browser runtime measured',
+        seconds,
+        figures: [],
+        results,
+      };
+    return {
+      ...base,
+      status: 'ok',
+      seconds,
+      figures: figuresFor('browser', results),
+      results,
+      ...(failed ? { outputTail: `not measured: ${failed}` } : {}),
+    };
   } catch (err) {
-    return { ...base, status: 'failed', reason: err instanceof Error ? err.message : String(err), seconds: (Date.now() - started) / 1000, figures: [] };
+    return {
+      ...base,
+      status: 'failed',
+      reason: err instanceof Error ? err.message : String(err),
+      seconds: (Date.now() - started) / 1000,
+      figures: [],
+    };
   }
 }
 
@@ -151,9 +221,21 @@ async function runCliStartup(): Promise<BenchEntry> {
   const started = Date.now();
   try {
     const results = await cliStartupBenchmark({ root, reps });
-    return { ...base, status: 'ok', seconds: (Date.now() - started) / 1000, figures: figuresFor('cli-startup', results), results };
+    return {
+      ...base,
+      status: 'ok',
+      seconds: (Date.now() - started) / 1000,
+      figures: figuresFor('cli-startup', results),
+      results,
+    };
   } catch (err) {
-    return { ...base, status: 'failed', reason: err instanceof Error ? err.message : String(err), seconds: (Date.now() - started) / 1000, figures: [] };
+    return {
+      ...base,
+      status: 'failed',
+      reason: err instanceof Error ? err.message : String(err),
+      seconds: (Date.now() - started) / 1000,
+      figures: [],
+    };
   }
 }
 
@@ -162,8 +244,17 @@ const entries: BenchEntry[] = [];
 try {
   for (const name of selected) {
     log(`${name}: running${quick ? ' (quick)' : ''}`);
-    const entry = name === 'is-nll' ? await runIsNll() : name === 'browser' ? await runBrowser() : name === 'cli-startup' ? await runCliStartup() : await runSub(name);
-    log(`${name}: ${entry.status} in ${entry.seconds.toFixed(1)} s${entry.reason ? ` (${entry.reason.split('\n')[0]})` : ''}`);
+    const entry =
+      name === 'is-nll'
+        ? await runIsNll()
+        : name === 'browser'
+          ? await runBrowser()
+          : name === 'cli-startup'
+            ? await runCliStartup()
+            : await runSub(name);
+    log(
+      `${name}: ${entry.status} in ${entry.seconds.toFixed(1)} s${entry.reason ? ` (${entry.reason.split('\n')[0]})` : ''}`,
+    );
     entries.push(entry);
   }
 } finally {
@@ -174,7 +265,13 @@ const report: BenchResults = {
   version: 1,
   date: new Date().toISOString(),
   quick,
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` },
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  },
   totalSeconds: (Date.now() - t0) / 1000,
   benchmarks: entries,
 };
@@ -182,4 +279,6 @@ await writeFileAtomic(join(root, 'bench/results.json'), `${JSON.stringify(report
 const md = resultsMarkdown(report);
 await writeFileAtomic(join(root, 'bench/results.md'), md);
 process.stdout.write(md);
-log(`wrote bench/results.json and bench/results.md (${report.totalSeconds.toFixed(0)} s; ${entries.filter((e) => e.status === 'failed').length} failed)`);
+log(
+  `wrote bench/results.json and bench/results.md (${report.totalSeconds.toFixed(0)} s; ${entries.filter((e) => e.status === 'failed').length} failed)`,
+);

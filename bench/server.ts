@@ -59,7 +59,10 @@ async function modelDir(): Promise<{ dir: string; source: string }> {
 }
 
 function startChild(config: ChildConfig): Promise<{ proc: ChildProcess; url: string; name: string; pid: number }> {
-  const proc = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify(config)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const proc = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify(config)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolvePromise, reject) => {
     proc.once('message', (m: { url: string; name: string }) => resolvePromise({ proc, pid: proc.pid!, ...m }));
     proc.once('exit', (code) => reject(new Error(`server child exited with code ${code}`)));
@@ -77,7 +80,14 @@ interface Payload {
 }
 
 async function load(url: string, payload: Payload, seconds: number, connections: number): Promise<autocannon.Result> {
-  return autocannon({ url, method: 'POST', headers: payload.headers, body: payload.body, connections, duration: seconds });
+  return autocannon({
+    url,
+    method: 'POST',
+    headers: payload.headers,
+    body: payload.body,
+    connections,
+    duration: seconds,
+  });
 }
 
 async function main(): Promise<void> {
@@ -87,7 +97,11 @@ async function main(): Promise<void> {
   const rng = new Rng(3);
   const pixels = Array.from({ length: 784 }, () => Math.floor(rng.uniform() * 256) / 255);
   const jsonBody = JSON.stringify({ inputs: [{ name: 'x', shape: [1, 784], datatype: 'FP32', data: pixels }] });
-  const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'x', shape: [1, 784], datatype: 'FP32', parameters: { binary_data_size: 784 * 4 } }] }));
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: [{ name: 'x', shape: [1, 784], datatype: 'FP32', parameters: { binary_data_size: 784 * 4 } }],
+    }),
+  );
   const payloads: Record<'json' | 'binary', Payload> = {
     json: { body: jsonBody, headers: { 'content-type': 'application/json' } },
     binary: {
@@ -98,15 +112,22 @@ async function main(): Promise<void> {
   const devices = arg('devices', 'cpu,webgpu').split(',') as ('cpu' | 'webgpu')[];
   const sections = arg('sections', 'batching,overload,heavy').split(',');
   out(`server benchmark: ${source}`);
-  out(`${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${connections} connections, ${seconds}s per configuration; bodies: JSON ${jsonBody.length} B, binary ${payloads.binary.body.length} B (1 image)`);
+  out(
+    `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${connections} connections, ${seconds}s per configuration; bodies: JSON ${jsonBody.length} B, binary ${payloads.binary.body.length} B (1 image)`,
+  );
 
   const off: Partial<BatchingOptions> = { enabled: false };
   const on: Partial<BatchingOptions> = { enabled: true, maxBatchSize: 256, maxQueueDelayMs: 2 };
   const configs: { device: 'cpu' | 'webgpu'; payload: 'json' | 'binary'; batching: Partial<BatchingOptions> }[] = [];
   if (devices.includes('cpu') && sections.includes('batching')) {
-    for (const payload of ['json', 'binary'] as const) configs.push({ device: 'cpu', payload, batching: off }, { device: 'cpu', payload, batching: on });
+    for (const payload of ['json', 'binary'] as const)
+      configs.push({ device: 'cpu', payload, batching: off }, { device: 'cpu', payload, batching: on });
   }
-  if (devices.includes('webgpu') && sections.includes('batching')) configs.push({ device: 'webgpu', payload: 'binary', batching: off }, { device: 'webgpu', payload: 'binary', batching: on });
+  if (devices.includes('webgpu') && sections.includes('batching'))
+    configs.push(
+      { device: 'webgpu', payload: 'binary', batching: off },
+      { device: 'webgpu', payload: 'binary', batching: on },
+    );
   const label = (c: (typeof configs)[number]) =>
     `${c.device} ${c.payload} ${c.batching.enabled ? `batching (≤${c.batching.maxBatchSize}, ${c.batching.maxQueueDelayMs} ms)` : 'one run/request'}`;
 
@@ -147,8 +168,11 @@ async function main(): Promise<void> {
         const r = await load(target, payload, seconds, connections);
         const after = await (await fetch(`${child.url}/metrics`)).text();
         const model = `${child.name}-encoder`;
-        const runs = metric(after, 'vae_batch_size_requests_count', model) - metric(before, 'vae_batch_size_requests_count', model);
-        const requests = metric(after, 'vae_batch_size_requests_sum', model) - metric(before, 'vae_batch_size_requests_sum', model);
+        const runs =
+          metric(after, 'vae_batch_size_requests_count', model) -
+          metric(before, 'vae_batch_size_requests_count', model);
+        const requests =
+          metric(after, 'vae_batch_size_requests_sum', model) - metric(before, 'vae_batch_size_requests_sum', model);
         perConfig[i]!.push({
           round,
           requestsPerSecond: r.requests.average,
@@ -183,7 +207,11 @@ async function main(): Promise<void> {
       payload: config.payload,
       batching: config.batching,
       requestsPerSecond: median(rs.map((r) => r.requestsPerSecond)),
-      latencyMs: { p50: median(rs.map((r) => r.latencyMs.p50)), p90: median(rs.map((r) => r.latencyMs.p90)), p99: median(rs.map((r) => r.latencyMs.p99)) },
+      latencyMs: {
+        p50: median(rs.map((r) => r.latencyMs.p50)),
+        p90: median(rs.map((r) => r.latencyMs.p90)),
+        p99: median(rs.map((r) => r.latencyMs.p99)),
+      },
       non2xx: rs.reduce((n, r) => n + r.non2xx, 0),
       errors: rs.reduce((n, r) => n + r.errors, 0),
       timeouts: rs.reduce((n, r) => n + r.timeouts, 0),
@@ -195,7 +223,8 @@ async function main(): Promise<void> {
   const speedups: Record<string, number> = {};
   for (const device of devices) {
     for (const payload of ['json', 'binary'] as const) {
-      const idx = (enabled: boolean) => configs.findIndex((c) => c.device === device && c.payload === payload && c.batching.enabled === enabled);
+      const idx = (enabled: boolean) =>
+        configs.findIndex((c) => c.device === device && c.payload === payload && c.batching.enabled === enabled);
       const a = perConfig[idx(true)] ?? [];
       const b = perConfig[idx(false)] ?? [];
       const ratios = a.flatMap((r) => {
@@ -206,12 +235,17 @@ async function main(): Promise<void> {
     }
   }
   // Overload and heavy requests: one CPU child with the server's default limits.
-  let stress: { overload?: Awaited<ReturnType<typeof measureOverload>>; heavy?: Awaited<ReturnType<typeof measureHeavy>> } = {};
+  let stress: {
+    overload?: Awaited<ReturnType<typeof measureOverload>>;
+    heavy?: Awaited<ReturnType<typeof measureHeavy>>;
+  } = {};
   if (sections.includes('overload') || sections.includes('heavy')) {
     const child = await startChild({ dir, device: 'cpu', batching: {} });
     try {
-      if (sections.includes('overload')) stress = { ...stress, overload: await measureOverload(child, jsonBody, seconds, rounds) };
-      const rows = (n: number) => Array.from({ length: n }, () => Array.from({ length: 784 }, () => Math.floor(rng.uniform() * 256) / 255));
+      if (sections.includes('overload'))
+        stress = { ...stress, overload: await measureOverload(child, jsonBody, seconds, rounds) };
+      const rows = (n: number) =>
+        Array.from({ length: n }, () => Array.from({ length: 784 }, () => Math.floor(rng.uniform() * 256) / 255));
       if (sections.includes('heavy')) stress = { ...stress, heavy: await measureHeavy(child, rows) };
     } finally {
       child.proc.kill('SIGTERM');
@@ -238,11 +272,15 @@ async function main(): Promise<void> {
   await rename(`${file}.tmp`, file);
 
   out('');
-  out(`${'configuration'.padEnd(44)}${'req/s'.padEnd(10)}${'p50 ms'.padEnd(9)}${'p99 ms'.padEnd(9)}${'non-2xx'.padEnd(9)}${'req/run'.padEnd(8)}`);
+  out(
+    `${'configuration'.padEnd(44)}${'req/s'.padEnd(10)}${'p50 ms'.padEnd(9)}${'p99 ms'.padEnd(9)}${'non-2xx'.padEnd(9)}${'req/run'.padEnd(8)}`,
+  );
   for (const r of results) {
     const l = r.latencyMs as { p50: number; p99: number };
     out(
-      `${String(r.configuration).padEnd(44)}${Math.round(r.requestsPerSecond as number).toString().padEnd(10)}${String(l.p50).padEnd(9)}${String(l.p99).padEnd(9)}` +
+      `${String(r.configuration).padEnd(44)}${Math.round(r.requestsPerSecond as number)
+        .toString()
+        .padEnd(10)}${String(l.p50).padEnd(9)}${String(l.p99).padEnd(9)}` +
         `${String(r.non2xx).padEnd(9)}${(r.meanRequestsPerRun as number).toFixed(1).padEnd(8)}`,
     );
   }
@@ -258,7 +296,9 @@ async function main(): Promise<void> {
   }
   if (stress.heavy) {
     for (const [k, f] of Object.entries(stress.heavy)) {
-      out(`heavy ${k}: ${f.status} in ${f.seconds.toFixed(1)} s; RSS ${f.rssMiB.before.toFixed(0)} → peak ${f.rssMiB.peak.toFixed(0)} → ${f.rssMiB.after.toFixed(0)} MiB; ${f.probes.ok}/${f.probes.count} probes ok, p50 ${f.probes.p50Ms.toFixed(0)} ms, max ${f.probes.maxMs.toFixed(0)} ms`);
+      out(
+        `heavy ${k}: ${f.status} in ${f.seconds.toFixed(1)} s; RSS ${f.rssMiB.before.toFixed(0)} → peak ${f.rssMiB.peak.toFixed(0)} → ${f.rssMiB.after.toFixed(0)} MiB; ${f.probes.ok}/${f.probes.count} probes ok, p50 ${f.probes.p50Ms.toFixed(0)} ms, max ${f.probes.maxMs.toFixed(0)} ms`,
+      );
     }
   }
   out(`wrote ${file}`);

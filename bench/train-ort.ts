@@ -17,7 +17,15 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, createModelSpec, initParameters, setLogLevel } from '@vae/core';
-import { OrtEngine, TfjsEngine, loadDataset, makeBatch, reportTerms, resolveTrainConfig, type Engine } from '@vae/train';
+import {
+  OrtEngine,
+  TfjsEngine,
+  loadDataset,
+  makeBatch,
+  reportTerms,
+  resolveTrainConfig,
+  type Engine,
+} from '@vae/train';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,7 +35,9 @@ function arg(name: string, fallback: string): string {
 const epochs = Number(arg('epochs', '2'));
 const threadCounts = arg('threads', '1,2').split(',').map(Number);
 const tfjsSteps = Number(arg('tfjs-steps', '20'));
-const tfjsBackends = arg('tfjs-backends', 'wasm').split(',').filter((b) => b !== '' && b !== 'none');
+const tfjsBackends = arg('tfjs-backends', 'wasm')
+  .split(',')
+  .filter((b) => b !== '' && b !== 'none');
 const batchSize = 128;
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -36,8 +46,12 @@ const data = await loadDataset('mnist');
 const split = data.train;
 const spec = createModelSpec({ kind: 'vae', hidden: [400], latentDim: 20 });
 const stepsPerEpoch = Math.ceil(split.count / batchSize);
-out(`MNIST train ${split.count} images (${data.source}), ${spec.kind} 784-400-20, batch ${batchSize}, ${stepsPerEpoch} steps/epoch, grey levels`);
-out(`MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? '(unset)'} MALLOC_TRIM_THRESHOLD_=${process.env.MALLOC_TRIM_THRESHOLD_ ?? '(unset)'}`);
+out(
+  `MNIST train ${split.count} images (${data.source}), ${spec.kind} 784-400-20, batch ${batchSize}, ${stepsPerEpoch} steps/epoch, grey levels`,
+);
+out(
+  `MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? '(unset)'} MALLOC_TRIM_THRESHOLD_=${process.env.MALLOC_TRIM_THRESHOLD_ ?? '(unset)'}`,
+);
 
 interface EpochTimes {
   seconds: number[];
@@ -118,8 +132,14 @@ for (const backend of tfjsBackends) {
     await runEpochs(tfjs, 1, 3);
     const t = await runEpochs(tfjs, 1, tfjsSteps);
     const msPerStep = (t.seconds[0]! * 1000) / t.steps;
-    out(`tfjs/${tfjs.backend}: ${msPerStep.toFixed(1)} ms/step over ${t.steps} steps → ${((msPerStep * stepsPerEpoch) / 1000).toFixed(1)} s/epoch (extrapolated)`);
-    rows.push({ engine: `tfjs/${tfjs.backend}`, perEpoch: (msPerStep * stepsPerEpoch) / 1000, note: `extrapolated from ${t.steps} steps` });
+    out(
+      `tfjs/${tfjs.backend}: ${msPerStep.toFixed(1)} ms/step over ${t.steps} steps → ${((msPerStep * stepsPerEpoch) / 1000).toFixed(1)} s/epoch (extrapolated)`,
+    );
+    rows.push({
+      engine: `tfjs/${tfjs.backend}`,
+      perEpoch: (msPerStep * stepsPerEpoch) / 1000,
+      note: `extrapolated from ${t.steps} steps`,
+    });
   } catch (err) {
     out(`tfjs/${backend}: unavailable (${err instanceof Error ? err.message : String(err)})`);
   } finally {
@@ -128,7 +148,10 @@ for (const backend of tfjsBackends) {
 }
 
 out('\nengine          s/epoch   speed-up vs ort   note');
-for (const row of rows) out(`${row.engine.padEnd(15)} ${row.perEpoch.toFixed(2).padStart(7)}   ${(row.perEpoch / best).toFixed(1).padStart(15)}×   ${row.note}`);
+for (const row of rows)
+  out(
+    `${row.engine.padEnd(15)} ${row.perEpoch.toFixed(2).padStart(7)}   ${(row.perEpoch / best).toFixed(1).padStart(15)}×   ${row.note}`,
+  );
 
 const tfjsWasm = rows.find((r) => r.engine === 'tfjs/wasm');
 const result = {

@@ -17,7 +17,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, createModelSpec, initParameters, setLogLevel } from '@vae/core';
 import { ensureVulkanIcd } from '@vae/device-node';
-import { TfjsEngine, loadDataset, makeBatch, reportTerms, resolveTrainConfig, selectBackend, type TfjsBackendName } from '@vae/train';
+import {
+  TfjsEngine,
+  loadDataset,
+  makeBatch,
+  reportTerms,
+  resolveTrainConfig,
+  selectBackend,
+  type TfjsBackendName,
+} from '@vae/train';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -30,7 +38,11 @@ const backends = arg('backends', 'tensorflow,webgpu,wasm,cpu').split(',').filter
 const batchSize = 128;
 const userIcd = process.env.VK_ICD_FILENAMES;
 const icd = ensureVulkanIcd();
-const icdNote = userIcd ? `VK_ICD_FILENAMES=${userIcd}` : icd ? `VK_ICD_FILENAMES=${icd} (set by the bench)` : 'system Vulkan ICDs';
+const icdNote = userIcd
+  ? `VK_ICD_FILENAMES=${userIcd}`
+  : icd
+    ? `VK_ICD_FILENAMES=${icd} (set by the bench)`
+    : 'system Vulkan ICDs';
 
 interface Row {
   backend: string;
@@ -63,7 +75,11 @@ for (const backend of backends) {
   let totalMs = 0;
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
-    const batch = makeBatch(data.train, perm.subarray(i * batchSize, (i + 1) * batchSize), rng, { spec, binarize: 'dynamic', samples: 1 });
+    const batch = makeBatch(data.train, perm.subarray(i * batchSize, (i + 1) * batchSize), rng, {
+      spec,
+      binarize: 'dynamic',
+      samples: 1,
+    });
     const t1 = performance.now();
     const out = await engine.step(batch);
     const t2 = performance.now();
@@ -76,7 +92,14 @@ for (const backend of backends) {
   }
   engine.dispose();
   const msPerStep = totalMs / steps;
-  rows.push({ backend: engine.backend, available: true, steps, msPerStep, msPerStepEngine: engineMs / steps, secondsPerEpoch: (msPerStep * stepsPerEpoch) / 1000 });
+  rows.push({
+    backend: engine.backend,
+    available: true,
+    steps,
+    msPerStep,
+    msPerStepEngine: engineMs / steps,
+    secondsPerEpoch: (msPerStep * stepsPerEpoch) / 1000,
+  });
   await selectBackend('cpu');
 }
 
@@ -96,10 +119,16 @@ await rename(`${path}.tmp`, path);
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 out(`${result.benchmark} — ${result.method}`);
-out(`${result.machine.cpus} × ${result.machine.cpu}, load average ${loadBefore.toFixed(2)} → ${result.loadAverage.after.toFixed(2)}`);
+out(
+  `${result.machine.cpus} × ${result.machine.cpu}, load average ${loadBefore.toFixed(2)} → ${result.loadAverage.after.toFixed(2)}`,
+);
 out(`${'backend'.padEnd(12)}${'ms/step'.padStart(10)}${'engine ms'.padStart(11)}${'s/epoch'.padStart(10)}  note`);
 for (const r of rows) {
-  if (!r.available) out(`${r.backend.padEnd(12)}${'—'.padStart(10)}${'—'.padStart(11)}${'—'.padStart(10)}  unavailable: ${r.reason}`);
-  else out(`${r.backend.padEnd(12)}${r.msPerStep!.toFixed(1).padStart(10)}${r.msPerStepEngine!.toFixed(1).padStart(11)}${r.secondsPerEpoch!.toFixed(1).padStart(10)}  extrapolated from ${r.steps} steps${r.backend === 'webgpu' ? ` (${icdNote})` : ''}`);
+  if (!r.available)
+    out(`${r.backend.padEnd(12)}${'—'.padStart(10)}${'—'.padStart(11)}${'—'.padStart(10)}  unavailable: ${r.reason}`);
+  else
+    out(
+      `${r.backend.padEnd(12)}${r.msPerStep!.toFixed(1).padStart(10)}${r.msPerStepEngine!.toFixed(1).padStart(11)}${r.secondsPerEpoch!.toFixed(1).padStart(10)}  extrapolated from ${r.steps} steps${r.backend === 'webgpu' ? ` (${icdNote})` : ''}`,
+    );
 }
 out(`→ ${path}`);

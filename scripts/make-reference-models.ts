@@ -18,7 +18,8 @@ function flag(name: string, fallback: string): string {
 
 const root = resolve(import.meta.dirname, '..');
 const epochs = Number(flag('epochs', '20'));
-if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`--epochs: expected a positive integer, got ${flag('epochs', '20')}`);
+if (!Number.isInteger(epochs) || epochs < 1)
+  throw new RangeError(`--epochs: expected a positive integer, got ${flag('epochs', '20')}`);
 const runDir = resolve(root, flag('run-dir', 'runs/reference-mnist-vae'));
 
 const result = await train({
@@ -34,7 +35,20 @@ const result = await train({
 });
 process.stdout.write(`trained ${result.runDir}\n`);
 
-for (const [precision, dir] of [['fp32', 'mnist-vae'], ['int8', 'mnist-vae-int8']] as const) {
-  const code = await runCli(['export', '--run', runDir, '--out', resolve(root, 'models', dir), '--precision', precision, '--name', dir]);
+for (const [precision, dir] of [
+  ['fp32', 'mnist-vae'],
+  ['int8', 'mnist-vae-int8'],
+] as const) {
+  const code = await runCli([
+    'export',
+    '--run',
+    runDir,
+    '--out',
+    resolve(root, 'models', dir),
+    '--precision',
+    precision,
+    '--name',
+    dir,
+  ]);
   if (code !== 0) throw new Error(`export of ${dir} failed with exit code ${code}`);
 }

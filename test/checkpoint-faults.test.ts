@@ -11,12 +11,37 @@ import { runVae } from './parity-fixtures.js';
  * (metrics, then the checkpoint swap), twice in a row, and the run is then resumed to completion.
  * Set VAE_FAULT_TABLE=1 to print what each stage found.
  */
-const TRAIN = ['train', '--engine', 'ort', '--backend', 'cpu', '--train-size', '128', '--val-size', '64', '--batch-size', '64', '--hidden', '16', '--latent', '2', '--seed', '3', '--epochs', '3', '--no-progress', '--json'];
+const TRAIN = [
+  'train',
+  '--engine',
+  'ort',
+  '--backend',
+  'cpu',
+  '--train-size',
+  '128',
+  '--val-size',
+  '64',
+  '--batch-size',
+  '64',
+  '--hidden',
+  '16',
+  '--latent',
+  '2',
+  '--seed',
+  '3',
+  '--epochs',
+  '3',
+  '--no-progress',
+  '--json',
+];
 
 const dirs: string[] = [];
 const rows: string[] = [];
 afterAll(async () => {
-  if (process.env.VAE_FAULT_TABLE) process.stdout.write(`| kill point | after 1st kill | after 2nd kill | resumed to |\n|---|---|---|---|\n${rows.join('\n')}\n`);
+  if (process.env.VAE_FAULT_TABLE)
+    process.stdout.write(
+      `| kill point | after 1st kill | after 2nd kill | resumed to |\n|---|---|---|---|\n${rows.join('\n')}\n`,
+    );
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
@@ -27,11 +52,16 @@ async function tempDir(): Promise<string> {
 }
 
 function describeFound(c: LoadedCheckpoint, entries: string[]): string {
-  return `epoch ${c.epoch} from ${c.source.split('/').pop()!.replace(/tmp-.*/, 'tmp-*')} (folder: ${entries.map((e) => e.replace(/tmp-.*/, 'tmp-*')).join(', ')})`;
+  return `epoch ${c.epoch} from ${c.source
+    .split('/')
+    .pop()!
+    .replace(/tmp-.*/, 'tmp-*')} (folder: ${entries.map((e) => e.replace(/tmp-.*/, 'tmp-*')).join(', ')})`;
 }
 
 async function killedAt(runDir: string, point: string, resume: boolean): Promise<string> {
-  const args = resume ? ['train', '--run-dir', runDir, '--resume', '--no-progress', '--json'] : [...TRAIN, '--run-dir', runDir];
+  const args = resume
+    ? ['train', '--run-dir', runDir, '--resume', '--no-progress', '--json']
+    : [...TRAIN, '--run-dir', runDir];
   const r = await runVae(args, 120_000, { [FAULT_POINT_ENV]: point });
   expect(r.signal, `${point}: ${r.stderr}`).toBe('SIGKILL');
   const entries = (await readdir(runDir)).sort();
@@ -58,23 +88,30 @@ describe('vae train survives SIGKILL at every point of the epoch-end sequence', 
     ['checkpoint:old-moved', 1, 2, 3],
     ['checkpoint:new-in-place', 2, 2, 3],
     ['checkpoint:done', 2, 2, 3],
-  ] as const)('killed at %s (#%i), then again at its first occurrence after resuming: resume completes, bit-identical, epochs [1, 2, 3]', async (point, nth, first, second) => {
-    const runDir = join(await tempDir(), 'run');
-    const found1 = await killedAt(runDir, `${point}@${nth}`, false);
-    expect(found1).toMatch(new RegExp(`^epoch ${first} `));
-    const found2 = await killedAt(runDir, `${point}@1`, true);
-    expect(found2).toMatch(new RegExp(`^epoch ${second} `));
-    const done = await runVae(['train', '--run-dir', runDir, '--resume', '--no-progress', '--json']);
-    expect(done.code, done.stderr).toBe(0);
-    expect(JSON.parse(done.stdout)).toMatchObject({ epoch: 3, stoppedBy: 'epochs' });
-    const final = await loadCheckpoint(runDir);
-    expect(final.source).toBe(join(runDir, 'checkpoint'));
-    expect((await readMetrics(runDir)).map((m) => m.epoch)).toEqual([1, 2, 3]);
-    expect(final.metrics?.map((m) => m.epoch)).toEqual([1, 2, 3]);
-    for (const [name, t] of Object.entries(reference.params)) expect(Array.from(final.params[name]!.data), name).toEqual(Array.from(t.data));
-    expect((await readMetrics(runDir)).map((m) => m.valLoss)).toEqual(reference.metrics!.map((m) => m.valLoss));
-    const left = (await readdir(runDir)).filter((e) => e.includes('.tmp-') || e.endsWith('.old'));
-    expect(left).toEqual([]);
-    rows.push(`| ${point}@${nth} | ${found1} | ${found2} | epoch ${final.epoch}, metrics [${final.metrics!.map((m) => m.epoch).join(', ')}], weights = uninterrupted |`);
-  }, 240_000);
+  ] as const)(
+    'killed at %s (#%i), then again at its first occurrence after resuming: resume completes, bit-identical, epochs [1, 2, 3]',
+    async (point, nth, first, second) => {
+      const runDir = join(await tempDir(), 'run');
+      const found1 = await killedAt(runDir, `${point}@${nth}`, false);
+      expect(found1).toMatch(new RegExp(`^epoch ${first} `));
+      const found2 = await killedAt(runDir, `${point}@1`, true);
+      expect(found2).toMatch(new RegExp(`^epoch ${second} `));
+      const done = await runVae(['train', '--run-dir', runDir, '--resume', '--no-progress', '--json']);
+      expect(done.code, done.stderr).toBe(0);
+      expect(JSON.parse(done.stdout)).toMatchObject({ epoch: 3, stoppedBy: 'epochs' });
+      const final = await loadCheckpoint(runDir);
+      expect(final.source).toBe(join(runDir, 'checkpoint'));
+      expect((await readMetrics(runDir)).map((m) => m.epoch)).toEqual([1, 2, 3]);
+      expect(final.metrics?.map((m) => m.epoch)).toEqual([1, 2, 3]);
+      for (const [name, t] of Object.entries(reference.params))
+        expect(Array.from(final.params[name]!.data), name).toEqual(Array.from(t.data));
+      expect((await readMetrics(runDir)).map((m) => m.valLoss)).toEqual(reference.metrics!.map((m) => m.valLoss));
+      const left = (await readdir(runDir)).filter((e) => e.includes('.tmp-') || e.endsWith('.old'));
+      expect(left).toEqual([]);
+      rows.push(
+        `| ${point}@${nth} | ${found1} | ${found2} | epoch ${final.epoch}, metrics [${final.metrics!.map((m) => m.epoch).join(', ')}], weights = uninterrupted |`,
+      );
+    },
+    240_000,
+  );
 });

@@ -33,7 +33,26 @@ describe('vae train / vae eval', () => {
     const dir = await mkdtemp(join(tmpdir(), 'vae-cli-'));
     dirs.push(dir);
     const runDir = join(dir, 'run');
-    const tr = await run(['train', '--train-size', '256', '--val-size', '128', '--epochs', '1', '--batch-size', '64', '--hidden', '16', '--latent', '2', '--backend', 'cpu', '--run-dir', runDir, '--json']);
+    const tr = await run([
+      'train',
+      '--train-size',
+      '256',
+      '--val-size',
+      '128',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '64',
+      '--hidden',
+      '16',
+      '--latent',
+      '2',
+      '--backend',
+      'cpu',
+      '--run-dir',
+      runDir,
+      '--json',
+    ]);
     expect(tr.stderr).not.toMatch(/error/);
     expect(tr.code).toBe(0);
     const out = JSON.parse(tr.stdout);
@@ -57,7 +76,10 @@ describe('vae train / vae eval', () => {
     [['train', '--kind', 'gan'], /--kind: expected one of ae\|sparse-ae\|.*\|cvae, got "gan"/],
     [['train', '--hidden', '400,x'], /--hidden: expected positive integers .*, got "400,x"/],
     [['train', '--backend', 'tpu'], /--backend: expected one of auto\|tensorflow\|webgpu\|wasm\|cpu\|cuda, got "tpu"/],
-    [['train', '--dataset', 'idx'], /dataDir: expected a directory of IDX files for dataset idx, got none \(pass --data-dir\)/],
+    [
+      ['train', '--dataset', 'idx'],
+      /dataDir: expected a directory of IDX files for dataset idx, got none \(pass --data-dir\)/,
+    ],
     [['train', '--resume', '--run-dir', '/nonexistent/run'], /checkpoint.json: not found/],
     [['eval', '--run', '/nonexistent/run'], /checkpoint.json: not found/],
     [['eval', '--run', 'x', '--samples', '0'], /--samples: expected a positive integer, got "0"/],

@@ -36,7 +36,19 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'export-cli-'));
   runDir = join(dir, 'run');
   await selectBackend('cpu');
-  await train({ epochs: 1, trainSize: 256, valSize: 128, batchSize: 64, backend: 'cpu', seed: 3, model: { kind: 'vae', hidden: [16], latentDim: 2 }, runDir }, { plots: false });
+  await train(
+    {
+      epochs: 1,
+      trainSize: 256,
+      valSize: 128,
+      batchSize: 64,
+      backend: 'cpu',
+      seed: 3,
+      model: { kind: 'vae', hidden: [16], latentDim: 2 },
+      runDir,
+    },
+    { plots: false },
+  );
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -53,7 +65,14 @@ describe('vae export', () => {
     const ckpt = await loadCheckpoint(runDir);
     const lastElbo = ckpt.metrics!.at(-1)!.valElbo!;
     expect(manifest.name).toBe('model');
-    expect(manifest.provenance).toMatchObject({ dataset: 'mnist', epochs: 1, seed: 3, valElbo: lastElbo, engine: ckpt.engine, backend: ckpt.backend });
+    expect(manifest.provenance).toMatchObject({
+      dataset: 'mnist',
+      epochs: 1,
+      seed: 3,
+      valElbo: lastElbo,
+      engine: ckpt.engine,
+      backend: ckpt.backend,
+    });
     expect(lastElbo).toBeLessThan(0);
     const enc = new Uint8Array(await readFile(join(out, 'encoder.onnx')));
     expect(await sha256Hex(enc)).toBe(manifest.graphs.encoder.sha256);
@@ -76,7 +95,10 @@ describe('vae export', () => {
     const out = join(dir, 'model-int8');
     const r = await vae(['export', '--run', runDir, '--out', out, '--precision', 'int8', '--log-level', 'warn']);
     expect(r.code).toBe(0);
-    const m = /max \|int8 − fp32\| on 64 seeded inputs \(seed 0, onnxruntime-node cpu\): encoder mu ([0-9.e+-]+), logvar ([0-9.e+-]+); decoder x_logits ([0-9.e+-]+), x_mean ([0-9.e+-]+)/.exec(r.stdout);
+    const m =
+      /max \|int8 − fp32\| on 64 seeded inputs \(seed 0, onnxruntime-node cpu\): encoder mu ([0-9.e+-]+), logvar ([0-9.e+-]+); decoder x_logits ([0-9.e+-]+), x_mean ([0-9.e+-]+)/.exec(
+        r.stdout,
+      );
     expect(m, r.stdout).not.toBeNull();
     for (const v of m!.slice(1).map(Number)) {
       expect(v).toBeGreaterThan(0);

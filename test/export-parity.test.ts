@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_KIND_NAMES, Rng, createModelSpec, initParameters, setLogLevel, type ModelSpec, type Tensor } from '@vae/core';
+import {
+  MODEL_KIND_NAMES,
+  Rng,
+  createModelSpec,
+  initParameters,
+  setLogLevel,
+  type ModelSpec,
+  type Tensor,
+} from '@vae/core';
 import { exportModel, readModelDirectory } from '@vae/onnx';
 import { createTfjsModel, selectBackend } from '@vae/train';
 import { oddConvSpecs, seededInputs } from '../packages/onnx/test/specs.js';
@@ -17,15 +25,24 @@ function specs(): { label: string; spec: ModelSpec }[] {
   for (const kind of MODEL_KIND_NAMES) {
     for (const architecture of ['mlp', 'conv'] as const) {
       if (kind === 'contractive-ae' && architecture === 'conv') continue;
-      out.push({ label: `${kind}/${architecture}`, spec: createModelSpec({ kind, architecture, hidden: [64], latentDim: 8 }) });
+      out.push({
+        label: `${kind}/${architecture}`,
+        spec: createModelSpec({ kind, architecture, hidden: [64], latentDim: 8 }),
+      });
     }
   }
-  out.push({ label: 'vae/mlp gaussian tanh', spec: createModelSpec({ kind: 'vae', likelihood: 'gaussian', activation: 'tanh', hidden: [64, 32], latentDim: 4 }) });
+  out.push({
+    label: 'vae/mlp gaussian tanh',
+    spec: createModelSpec({ kind: 'vae', likelihood: 'gaussian', activation: 'tanh', hidden: [64, 32], latentDim: 4 }),
+  });
   out.push(...oddConvSpecs());
   return out;
 }
 
-async function run(model: Uint8Array, feeds: Record<string, Tensor | undefined>): Promise<Record<string, Float32Array>> {
+async function run(
+  model: Uint8Array,
+  feeds: Record<string, Tensor | undefined>,
+): Promise<Record<string, Float32Array>> {
   const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
   try {
     const f: Record<string, ort.Tensor> = {};
@@ -67,7 +84,15 @@ describe('exported ONNX (onnxruntime-node CPU) equals TensorFlow.js (cpu backend
         spec,
         params,
         outDir,
-        provenance: { dataset: 'none (initial weights)', epochs: 0, seed: 100 + index, valElbo: null, engine: 'none', backend: 'none', commit: null },
+        provenance: {
+          dataset: 'none (initial weights)',
+          epochs: 0,
+          seed: 100 + index,
+          valElbo: null,
+          engine: 'none',
+          backend: 'none',
+          commit: null,
+        },
       });
       const files = await readModelDirectory(outDir);
       const { x, y: labels, z } = seededInputs(spec, BATCH, 200 + index);
@@ -79,7 +104,10 @@ describe('exported ONNX (onnxruntime-node CPU) equals TensorFlow.js (cpu backend
         const errors: Record<string, number> = {};
         if ('mu' in tfEnc) {
           errors.mu = maxAbs(enc.mu!, tfEnc.mu.data);
-          errors.logvar = maxAbs(enc.logvar!, tfEnc.logvar.data.map((v) => Math.min(20, Math.max(-30, v))));
+          errors.logvar = maxAbs(
+            enc.logvar!,
+            tfEnc.logvar.data.map((v) => Math.min(20, Math.max(-30, v))),
+          );
         } else {
           errors.z = maxAbs(enc.z!, tfEnc.z.data);
         }

@@ -12,8 +12,12 @@ const N = 500;
 async function run(model: Uint8Array, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
   const s = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
   try {
-    const out = await s.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, [...v.shape])])));
-    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { data: v.data as Float32Array, shape: [...v.dims] }]));
+    const out = await s.run(
+      Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, [...v.shape])])),
+    );
+    return Object.fromEntries(
+      Object.entries(out).map(([k, v]) => [k, { data: v.data as Float32Array, shape: [...v.dims] }]),
+    );
   } finally {
     await s.release();
   }
@@ -24,7 +28,16 @@ async function testElbo(m: ModelDirectory, x: Tensor): Promise<number> {
   const enc = await run(m.encoder, { x });
   const { z } = samplePosterior(enc.mu!, enc.logvar!, new Rng(2));
   const dec = await run(m.decoder, { z });
-  return mean(elbo({ x, mu: enc.mu!, logvar: enc.logvar!, decoded: dec.x_logits!, likelihood: 'bernoulli', sigma: m.manifest.gaussianSigma }).elbo);
+  return mean(
+    elbo({
+      x,
+      mu: enc.mu!,
+      logvar: enc.logvar!,
+      decoded: dec.x_logits!,
+      likelihood: 'bernoulli',
+      sigma: m.manifest.gaussianSigma,
+    }).elbo,
+  );
 }
 
 let fp32: ModelDirectory;
@@ -36,13 +49,25 @@ beforeAll(async () => {
   const data = await loadDataset('mnist');
   const rng = new Rng(1);
   const d = 784;
-  x = { data: Float32Array.from(data.test.images.subarray(0, N * d), (p) => (rng.uniform() < p / 255 ? 1 : 0)), shape: [N, d] };
+  x = {
+    data: Float32Array.from(data.test.images.subarray(0, N * d), (p) => (rng.uniform() < p / 255 ? 1 : 0)),
+    shape: [N, d],
+  };
 });
 
 describe('reference models in models/', () => {
   it('are the trained 784-400-20 Bernoulli MNIST VAE, small, with checked files and provenance', () => {
-    for (const [m, precision] of [[fp32, 'fp32'], [int8, 'int8']] as const) {
-      expect(m.manifest).toMatchObject({ kind: 'vae', likelihood: 'bernoulli', latentDim: 20, imageShape: [28, 28, 1], precision });
+    for (const [m, precision] of [
+      [fp32, 'fp32'],
+      [int8, 'int8'],
+    ] as const) {
+      expect(m.manifest).toMatchObject({
+        kind: 'vae',
+        likelihood: 'bernoulli',
+        latentDim: 20,
+        imageShape: [28, 28, 1],
+        precision,
+      });
       expect(m.manifest.spec.encoder).toEqual([{ type: 'dense', units: 400, activation: 'relu' }]);
       expect(m.manifest.provenance.dataset).toBe('mnist');
       expect(m.manifest.provenance.epochs).toBeGreaterThanOrEqual(1);

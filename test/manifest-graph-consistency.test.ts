@@ -13,7 +13,8 @@ import { REFERENCE_MODEL, runVae } from './parity-fixtures.js';
  * tell. Every runtime must refuse it at load time, naming manifest.latentDim.
  */
 let dir: string;
-const LATENT_MESSAGE = /manifest\.latentDim: expected 19 \(dimension 1 of mu is 19 in manifest\.graphs\.encoder\.outputs\[0\]\), got 20: encoder\.onnx output "mu" has shape \[batch, 20\]/;
+const LATENT_MESSAGE =
+  /manifest\.latentDim: expected 19 \(dimension 1 of mu is 19 in manifest\.graphs\.encoder\.outputs\[0\]\), got 20: encoder\.onnx output "mu" has shape \[batch, 20\]/;
 
 beforeAll(async () => {
   setLogLevel('warn');
@@ -41,7 +42,9 @@ describe('a manifest that disagrees with its graphs refuses to load', () => {
   });
 
   it('runtime-web in Node (onnxruntime-web, wasm)', async () => {
-    const err = await VaeModel.load(nodeFileSource(dir), { device: 'wasm', backends: [nodeWebBackend()] }).catch((e: unknown) => e);
+    const err = await VaeModel.load(nodeFileSource(dir), { device: 'wasm', backends: [nodeWebBackend()] }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(GraphSignatureError);
     expect((err as Error).message).toMatch(LATENT_MESSAGE);
   });
@@ -57,7 +60,9 @@ describe('a manifest that disagrees with its graphs refuses to load', () => {
     const m = JSON.parse(await readFile(join(REFERENCE_MODEL, 'manifest.json'), 'utf8'));
     m.graphs.decoder.inputs[0].shape = ['batch', 21];
     expect(() => parseManifest(m)).toThrow(ManifestError);
-    expect(() => parseManifest(m)).toThrow(/manifest\.graphs\.decoder\.inputs: expected z \[batch, 20\] float32 \(from manifest\.kind, imageShape, latentDim, numClasses\), got "z \[batch, 21\] float32"/);
+    expect(() => parseManifest(m)).toThrow(
+      /manifest\.graphs\.decoder\.inputs: expected z \[batch, 20\] float32 \(from manifest\.kind, imageShape, latentDim, numClasses\), got "z \[batch, 21\] float32"/,
+    );
   });
 
   it('vae serve --model <bad> exits 1 with the message instead of serving', async () => {

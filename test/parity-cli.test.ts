@@ -54,7 +54,17 @@ async function readReport(path: string): Promise<ParityReport> {
 describe('vae parity (CLI)', () => {
   it('fails (exit 1) when one weight tensor of the model is perturbed by 1e-3', async () => {
     const json = join(dir, 'perturbed.json');
-    const r = await runVae(['parity', '--model', modelB, '--reference-model', modelA, '--runtimes', 'ort-node-cpu', '--json', json]);
+    const r = await runVae([
+      'parity',
+      '--model',
+      modelB,
+      '--reference-model',
+      modelA,
+      '--runtimes',
+      'ort-node-cpu',
+      '--json',
+      json,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('FAIL');
     const report = await readReport(json);
@@ -75,16 +85,48 @@ describe('vae parity (CLI)', () => {
   });
 
   it('passes (exit 0) for the unperturbed copy, and a --tolerance override can accept the perturbation', async () => {
-    const same = await runVae(['parity', '--model', modelA, '--reference-model', modelA, '--runtimes', 'ort-node-cpu,ort-web-wasm']);
+    const same = await runVae([
+      'parity',
+      '--model',
+      modelA,
+      '--reference-model',
+      modelA,
+      '--runtimes',
+      'ort-node-cpu,ort-web-wasm',
+    ]);
     expect(same.code).toBe(0);
     expect(same.stdout).toMatch(/\nPASS\n/);
-    const loose = await runVae(['parity', '--model', modelB, '--against', modelA, '--runtimes', 'ort-node-cpu', '--tolerance', '*=2e-3,1e-2']);
+    const loose = await runVae([
+      'parity',
+      '--model',
+      modelB,
+      '--against',
+      modelA,
+      '--runtimes',
+      'ort-node-cpu',
+      '--tolerance',
+      '*=2e-3,1e-2',
+    ]);
     expect(loose.code).toBe(0);
   });
 
   it('runs on real MNIST test images with --inputs mnist', async () => {
     const json = join(dir, 'mnist.json');
-    const r = await runVae(['parity', '--model', modelA, '--runtimes', 'ort-web-wasm', '--inputs', 'mnist', '--batch', '8', '--samples', '4', '--json', json]);
+    const r = await runVae([
+      'parity',
+      '--model',
+      modelA,
+      '--runtimes',
+      'ort-web-wasm',
+      '--inputs',
+      'mnist',
+      '--batch',
+      '8',
+      '--samples',
+      '4',
+      '--json',
+      json,
+    ]);
     expect(r.code).toBe(0);
     const report = await readReport(json);
     expect(report.inputs).toMatchObject({ source: 'mnist', batch: 8, samples: 4 });
@@ -93,20 +135,31 @@ describe('vae parity (CLI)', () => {
     expect(wasm.outputs.find((c) => c.output === 'elbo')!.stats.count).toBe(8);
   });
 
-  it.skipIf(cudaProviderStatus().installed)('exits 2 with the reason when a requested runtime cannot start', async () => {
-    const json = join(dir, 'cuda.json');
-    const r = await runVae(['parity', '--model', modelA, '--runtimes', 'ort-node-cuda', '--json', json]);
-    expect(r.code).toBe(2);
-    const report = await readReport(json);
-    const cuda = report.runtimes.find((x) => x.runtime === 'ort-node-cuda')!;
-    expect(cuda.status).toBe('error');
-    expect(cuda.reason).toMatch(/CUDA provider libraries are not installed/);
-    expect(report.problems.join('\n')).toMatch(/ort-node-cuda was requested but could not run/);
-  });
+  it.skipIf(cudaProviderStatus().installed)(
+    'exits 2 with the reason when a requested runtime cannot start',
+    async () => {
+      const json = join(dir, 'cuda.json');
+      const r = await runVae(['parity', '--model', modelA, '--runtimes', 'ort-node-cuda', '--json', json]);
+      expect(r.code).toBe(2);
+      const report = await readReport(json);
+      const cuda = report.runtimes.find((x) => x.runtime === 'ort-node-cuda')!;
+      expect(cuda.status).toBe('error');
+      expect(cuda.reason).toMatch(/CUDA provider libraries are not installed/);
+      expect(report.problems.join('\n')).toMatch(/ort-node-cuda was requested but could not run/);
+    },
+  );
 
   it('compares TensorFlow.js from the training checkpoint with onnxruntime (model at <run>/model)', async () => {
     const json = join(dir, 'tfjs.json');
-    const r = await runVae(['parity', '--model', join(runDir, 'model'), '--runtimes', 'ort-node-cpu,tfjs-cpu', '--json', json]);
+    const r = await runVae([
+      'parity',
+      '--model',
+      join(runDir, 'model'),
+      '--runtimes',
+      'ort-node-cpu,tfjs-cpu',
+      '--json',
+      json,
+    ]);
     expect(r.code).toBe(0);
     const report = await readReport(json);
     expect(report.runDir).toBe(runDir);
@@ -119,10 +172,22 @@ describe('vae parity (CLI)', () => {
   it('exits 2 with a plain message (no FAIL table) when the checkpoint is from another run of the same architecture', async () => {
     const other = join(dir, 'other-run');
     const { spec, params } = tinyModel(8);
-    await saveCheckpoint(other, { spec, params, config: resolveTrainConfig({ runDir: other, seed: 8 }), epoch: 0, step: 0, rng: { s: [1, 2, 3, 4], spare: null }, optimizer: null, engine: 'none', backend: 'none' });
+    await saveCheckpoint(other, {
+      spec,
+      params,
+      config: resolveTrainConfig({ runDir: other, seed: 8 }),
+      epoch: 0,
+      step: 0,
+      rng: { s: [1, 2, 3, 4], spare: null },
+      optimizer: null,
+      engine: 'none',
+      backend: 'none',
+    });
     const r = await runVae(['parity', '--model', join(runDir, 'model'), '--run', other, '--runtimes', 'ort-node-cpu']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/this checkpoint does not belong to this model: .*other-run \(epoch 0, seed 8\) is not the run .*run\/model was exported from: its weights differ \(manifest provenance.paramsSha256 [0-9a-f]{12}…, checkpoint [0-9a-f]{12}…\)/);
+    expect(r.stderr).toMatch(
+      /this checkpoint does not belong to this model: .*other-run \(epoch 0, seed 8\) is not the run .*run\/model was exported from: its weights differ \(manifest provenance.paramsSha256 [0-9a-f]{12}…, checkpoint [0-9a-f]{12}…\)/,
+    );
     expect(r.stdout).not.toMatch(/FAIL/);
   });
 
@@ -154,7 +219,9 @@ describe('parity building blocks', () => {
     const inputs = buildParityInputs(model.manifest, { batch: 8, seed: 3, samples: 16 });
     const info = { likelihood: model.manifest.likelihood, gaussianSigma: model.manifest.gaussianSigma };
     const f = { encode: (x: typeof inputs.x) => model.encode(x), decode: (z: typeof inputs.z) => model.decode(z) };
-    expect(Array.from(await elboVia(f, info, inputs.x, { seed: 5 }))).toEqual(Array.from(await model.elbo(inputs.x, { seed: 5 })));
+    expect(Array.from(await elboVia(f, info, inputs.x, { seed: 5 }))).toEqual(
+      Array.from(await model.elbo(inputs.x, { seed: 5 })),
+    );
     const a = await logLikelihoodVia(f, info, inputs.x, { samples: 16, seed: 6, chunkSize: 16 });
     const b = await model.logLikelihood(inputs.x, { samples: 16, seed: 6, chunkSize: 16 });
     a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThan(1e-4));
@@ -193,9 +260,19 @@ describe('parity building blocks', () => {
 
   it('maps results to exit codes: violation 1, unavailable 2, else 0', () => {
     const base = { deviceClass: 'cpu' as const, requested: true, outputs: [] };
-    expect(exitCodeFor([{ ...base, runtime: 'ort-node-cpu', status: 'reference' }, { ...base, runtime: 'ort-web-wasm', status: 'pass' }])).toBe(0);
+    expect(
+      exitCodeFor([
+        { ...base, runtime: 'ort-node-cpu', status: 'reference' },
+        { ...base, runtime: 'ort-web-wasm', status: 'pass' },
+      ]),
+    ).toBe(0);
     expect(exitCodeFor([{ ...base, runtime: 'ort-web-wasm', status: 'skipped' }])).toBe(0);
     expect(exitCodeFor([{ ...base, runtime: 'ort-node-cuda', status: 'error' }])).toBe(2);
-    expect(exitCodeFor([{ ...base, runtime: 'ort-node-cuda', status: 'error' }, { ...base, runtime: 'ort-web-wasm', status: 'fail' }])).toBe(1);
+    expect(
+      exitCodeFor([
+        { ...base, runtime: 'ort-node-cuda', status: 'error' },
+        { ...base, runtime: 'ort-web-wasm', status: 'fail' },
+      ]),
+    ).toBe(1);
   });
 });

@@ -29,14 +29,22 @@ export interface CliRun {
 }
 
 /** Runs `vae <args>` (the real CLI entry through tsx, `env` added to this process's) and resolves with its exit code and output. */
-export function runVae(args: readonly string[], timeoutMs = 170_000, env: Readonly<Record<string, string>> = {}): Promise<CliRun> {
+export function runVae(
+  args: readonly string[],
+  timeoutMs = 170_000,
+  env: Readonly<Record<string, string>> = {},
+): Promise<CliRun> {
   return new Promise((resolvePromise) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', join(ROOT, 'packages/cli/src/bin.ts'), ...args],
       { cwd: ROOT, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, FORCE_COLOR: '0', ...env } },
       (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : -1
+          : 0;
         const signal = (err as { signal?: NodeJS.Signals | null } | null)?.signal ?? null;
         resolvePromise({ code, signal, stdout, stderr });
       },
@@ -62,7 +70,15 @@ export async function exportTo(dir: string, spec: ModelSpec, params: ParameterSe
   await exportModel({
     spec,
     params,
-    provenance: { dataset: 'none (seeded weights)', epochs: 0, seed: 7, valElbo: null, engine: 'none', backend: 'none', commit: null },
+    provenance: {
+      dataset: 'none (seeded weights)',
+      epochs: 0,
+      seed: 7,
+      valElbo: null,
+      engine: 'none',
+      backend: 'none',
+      commit: null,
+    },
     outDir: dir,
     precision: 'fp32',
     name,

@@ -10,37 +10,39 @@ import { hasVulkanIcd } from './runtime-node-fixtures.js';
 const HAS_VULKAN_ICD = hasVulkanIcd();
 
 describe('vae parity on the reference model (CI)', () => {
-  it(
-    'passes on every runtime available without a GPU: cpu, wasm, WebGPU in Node, Chromium wasm/WebGPU',
-    async () => {
-      expect(existsSync(join(REFERENCE_MODEL, 'manifest.json')), `${REFERENCE_MODEL} must exist (the export pipeline's reference model)`).toBe(true);
-      const json = join(await tempDir(), 'parity.json');
-      // Every runtime, unavailable ones skipped with their reason; a smaller batch and K keep it ~1 min.
-      const r = await runVae(['parity', '--model', REFERENCE_MODEL, '--batch', '32', '--samples', '32', '--json', json], 230_000);
-      expect(r.code, `${r.stdout}\n${r.stderr.slice(-2000)}`).toBe(0);
-      const report = JSON.parse(await readFile(json, 'utf8')) as ParityReport;
-      expect(report.passed).toBe(true);
-      const status = Object.fromEntries(report.runtimes.map((x) => [x.runtime, x.status]));
-      expect(status['ort-node-cpu']).toBe('reference');
-      expect(status['ort-web-wasm']).toBe('pass');
-      if (HAS_VULKAN_ICD) {
-        expect(status['ort-node-webgpu']).toBe('pass');
-        expect(status['ort-web-webgpu']).toBe('pass');
+  it('passes on every runtime available without a GPU: cpu, wasm, WebGPU in Node, Chromium wasm/WebGPU', async () => {
+    expect(
+      existsSync(join(REFERENCE_MODEL, 'manifest.json')),
+      `${REFERENCE_MODEL} must exist (the export pipeline's reference model)`,
+    ).toBe(true);
+    const json = join(await tempDir(), 'parity.json');
+    // Every runtime, unavailable ones skipped with their reason; a smaller batch and K keep it ~1 min.
+    const r = await runVae(
+      ['parity', '--model', REFERENCE_MODEL, '--batch', '32', '--samples', '32', '--json', json],
+      230_000,
+    );
+    expect(r.code, `${r.stdout}\n${r.stderr.slice(-2000)}`).toBe(0);
+    const report = JSON.parse(await readFile(json, 'utf8')) as ParityReport;
+    expect(report.passed).toBe(true);
+    const status = Object.fromEntries(report.runtimes.map((x) => [x.runtime, x.status]));
+    expect(status['ort-node-cpu']).toBe('reference');
+    expect(status['ort-web-wasm']).toBe('pass');
+    if (HAS_VULKAN_ICD) {
+      expect(status['ort-node-webgpu']).toBe('pass');
+      expect(status['ort-web-webgpu']).toBe('pass');
+    }
+    if (HAS_CHROMIUM) {
+      expect(status['chromium-wasm']).toBe('pass');
+      expect(status['chromium-webgpu']).toBe('pass');
+    }
+    for (const x of report.runtimes) {
+      expect(['reference', 'pass', 'skipped'], `${x.runtime}: ${x.reason ?? ''}`).toContain(x.status);
+      if (x.status === 'skipped') expect(x.reason, `${x.runtime} skipped without a reason`).toBeTruthy();
+      if (x.status === 'pass') {
+        expect(x.outputs.map((c) => c.output)).toEqual(['mu', 'logvar', 'x_logits', 'x_mean', 'elbo', 'log_px']);
+        for (const c of x.outputs) expect(c.stats.nonFinite).toBe(0);
       }
-      if (HAS_CHROMIUM) {
-        expect(status['chromium-wasm']).toBe('pass');
-        expect(status['chromium-webgpu']).toBe('pass');
-      }
-      for (const x of report.runtimes) {
-        expect(['reference', 'pass', 'skipped'], `${x.runtime}: ${x.reason ?? ''}`).toContain(x.status);
-        if (x.status === 'skipped') expect(x.reason, `${x.runtime} skipped without a reason`).toBeTruthy();
-        if (x.status === 'pass') {
-          expect(x.outputs.map((c) => c.output)).toEqual(['mu', 'logvar', 'x_logits', 'x_mean', 'elbo', 'log_px']);
-          for (const c of x.outputs) expect(c.stats.nonFinite).toBe(0);
-        }
-      }
-      expect(r.stdout).toMatch(/\nPASS\n/);
-    },
-    240_000,
-  );
+    }
+    expect(r.stdout).toMatch(/\nPASS\n/);
+  }, 240_000);
 });

@@ -17,16 +17,26 @@ beforeAll(async () => {
   // A tiny configuration of the main job: 784-16-2 VAE, 3 optimizer steps on 256 MNIST images.
   run = await runVae([
     'pipeline',
-    '--run-dir', runDir,
-    '--hidden', '16',
-    '--latent', '2',
-    '--epochs', '1',
-    '--max-steps', '3',
-    '--train-size', '256',
-    '--val-size', '64',
-    '--batch-size', '32',
-    '--backend', 'cpu',
-    '--runtimes', 'tfjs-cpu,ort-node-cpu,ort-web-wasm',
+    '--run-dir',
+    runDir,
+    '--hidden',
+    '16',
+    '--latent',
+    '2',
+    '--epochs',
+    '1',
+    '--max-steps',
+    '3',
+    '--train-size',
+    '256',
+    '--val-size',
+    '64',
+    '--batch-size',
+    '32',
+    '--backend',
+    'cpu',
+    '--runtimes',
+    'tfjs-cpu,ort-node-cpu,ort-web-wasm',
   ]);
 }, 170_000);
 
@@ -34,7 +44,15 @@ describe('vae pipeline (main job)', () => {
   it('trains, exports, checks parity and writes the sample grid, exiting 0', async () => {
     expect(run.stderr).not.toMatch(/^error/m);
     expect(run.code).toBe(0);
-    for (const f of ['checkpoint/checkpoint.json', 'metrics.jsonl', 'model/manifest.json', 'model/encoder.onnx', 'model/decoder.onnx', 'parity.json', 'samples.png']) {
+    for (const f of [
+      'checkpoint/checkpoint.json',
+      'metrics.jsonl',
+      'model/manifest.json',
+      'model/encoder.onnx',
+      'model/decoder.onnx',
+      'parity.json',
+      'samples.png',
+    ]) {
       expect(existsSync(join(runDir, f)), f).toBe(true);
     }
   });

@@ -60,7 +60,8 @@ describe('VaeModel on the cpu device (onnxruntime-node)', () => {
 
   it('gives every row of a batch exactly the single-row result', async () => {
     const all = mu(await model.encode(x));
-    for (let i = 0; i < 6; i++) expect(mu(await model.encode(row(x, i))).data).toEqual(all.data.subarray(i * 4, (i + 1) * 4));
+    for (let i = 0; i < 6; i++)
+      expect(mu(await model.encode(row(x, i))).data).toEqual(all.data.subarray(i * 4, (i + 1) * 4));
   });
 
   it('decodes logits and the mean = sigmoid(logits) for a Bernoulli model', async () => {
@@ -107,7 +108,14 @@ describe('VaeModel on the cpu device (onnxruntime-node)', () => {
     if (!('mu' in e)) throw new Error('variational');
     const { z } = samplePosterior(e.mu, e.logvar, new Rng(21));
     const d = await model.decode(z);
-    const expected = elboTerms({ x, mu: e.mu, logvar: e.logvar, decoded: d.logits, likelihood: 'bernoulli', sigma: 0.1 }).elbo;
+    const expected = elboTerms({
+      x,
+      mu: e.mu,
+      logvar: e.logvar,
+      decoded: d.logits,
+      likelihood: 'bernoulli',
+      sigma: 0.1,
+    }).elbo;
     expect(got).toEqual(expected);
     expect(Array.from(got).every((v) => v < 0 && Number.isFinite(v))).toBe(true);
     expect(await model.elbo(x, { seed: 21 })).toEqual(got);
@@ -136,10 +144,18 @@ describe('VaeModel on the cpu device (onnxruntime-node)', () => {
 
 describe('bad input is rejected with the argument, the expected and the actual value', () => {
   it('wrong shapes', async () => {
-    await expect(model.encode({ data: new Float32Array(2 * 783), shape: [2, 783] })).rejects.toThrow(/x: expected shape \[batch, 784\], got \[2, 783\]/);
-    await expect(model.encode({ data: new Float32Array(784), shape: [784] })).rejects.toThrow(/x: expected shape \[batch, 784\], got \[784\]/);
-    await expect(model.decode({ data: new Float32Array(5), shape: [1, 5] })).rejects.toThrow(/z: expected shape \[batch, 4\], got \[1, 5\]/);
-    await expect(model.encode({ data: new Float32Array(0), shape: [0, 784] })).rejects.toThrow(/x: expected at least 1 row, got 0/);
+    await expect(model.encode({ data: new Float32Array(2 * 783), shape: [2, 783] })).rejects.toThrow(
+      /x: expected shape \[batch, 784\], got \[2, 783\]/,
+    );
+    await expect(model.encode({ data: new Float32Array(784), shape: [784] })).rejects.toThrow(
+      /x: expected shape \[batch, 784\], got \[784\]/,
+    );
+    await expect(model.decode({ data: new Float32Array(5), shape: [1, 5] })).rejects.toThrow(
+      /z: expected shape \[batch, 4\], got \[1, 5\]/,
+    );
+    await expect(model.encode({ data: new Float32Array(0), shape: [0, 784] })).rejects.toThrow(
+      /x: expected at least 1 row, got 0/,
+    );
     await expect(model.interpolate(row(x, 0), row(x, 1), 1)).rejects.toThrow(/steps: expected an integer in \[2/);
   });
 
@@ -147,20 +163,30 @@ describe('bad input is rejected with the argument, the expected and the actual v
     const bad = syntheticImages(2);
     bad.data[800] = Number.NaN;
     await expect(model.encode(bad)).rejects.toThrow(/x: expected finite values, got NaN at flat index 800/);
-    await expect(model.decode({ data: Float32Array.from([0, 0, Infinity, 0]), shape: [1, 4] })).rejects.toThrow(/z: expected finite values, got Infinity/);
+    await expect(model.decode({ data: Float32Array.from([0, 0, Infinity, 0]), shape: [1, 4] })).rejects.toThrow(
+      /z: expected finite values, got Infinity/,
+    );
   });
 
   it('labels on an unconditional model, bad options', async () => {
-    await expect(model.encode(x, cyclicOneHot(6, 10))).rejects.toThrow(/y: expected no label for unconditional kind "vae"/);
+    await expect(model.encode(x, cyclicOneHot(6, 10))).rejects.toThrow(
+      /y: expected no label for unconditional kind "vae"/,
+    );
     await expect(model.sample({ n: 0, seed: 1 })).rejects.toThrow(/n: expected an integer in \[1/);
     await expect(model.sample({ n: 1, seed: 1.5 })).rejects.toThrow(/seed: expected an integer/);
-    await expect(model.sample({ n: 1, seed: 1, temperature: -1 })).rejects.toThrow(/temperature: expected a finite number in \[0/);
-    await expect(model.logLikelihood(x, { samples: 0, seed: 1 })).rejects.toThrow(/samples: expected an integer in \[1/);
+    await expect(model.sample({ n: 1, seed: 1, temperature: -1 })).rejects.toThrow(
+      /temperature: expected a finite number in \[0/,
+    );
+    await expect(model.logLikelihood(x, { samples: 0, seed: 1 })).rejects.toThrow(
+      /samples: expected an integer in \[1/,
+    );
   });
 
   it('a directory without a model', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'vae-empty-'));
-    await expect(loadModel(empty, { device: 'cpu' })).rejects.toThrow(/expected a model directory with manifest\.json, got .*vae-empty-.*not found/);
+    await expect(loadModel(empty, { device: 'cpu' })).rejects.toThrow(
+      /expected a model directory with manifest\.json, got .*vae-empty-.*not found/,
+    );
     await expect(loadModel(join(empty, 'missing'), { device: 'cpu' })).rejects.toThrow(/manifest\.json/);
   });
 
@@ -178,15 +204,23 @@ describe('bad input is rejected with the argument, the expected and the actual v
     const bytes = await readFile(join(copy, 'decoder.onnx'));
     bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
     await writeFile(join(copy, 'decoder.onnx'), bytes);
-    await expect(loadModel(copy, { device: 'cpu' })).rejects.toThrow(/decoder\.onnx: checksum mismatch: expected SHA-256 [0-9a-f]{64} \(manifest\), got [0-9a-f]{64}/);
+    await expect(loadModel(copy, { device: 'cpu' })).rejects.toThrow(
+      /decoder\.onnx: checksum mismatch: expected SHA-256 [0-9a-f]{64} \(manifest\), got [0-9a-f]{64}/,
+    );
     const short = await copyModel(dir);
     await writeFile(join(short, 'encoder.onnx'), (await readFile(join(short, 'encoder.onnx'))).subarray(1));
-    await expect(loadModel(short, { device: 'cpu' })).rejects.toThrow(/encoder\.onnx: expected \d+ bytes \(manifest\), got \d+/);
+    await expect(loadModel(short, { device: 'cpu' })).rejects.toThrow(
+      /encoder\.onnx: expected \d+ bytes \(manifest\), got \d+/,
+    );
   });
 
   it('an unknown device', async () => {
-    await expect(loadModel(dir, { device: 'tpu' as never })).rejects.toThrow(/device: expected one of auto\|cuda\|webgpu\|wasm\|cpu, got "tpu"/);
-    await expect(loadModel(dir, { device: 'wasm' })).rejects.toThrow(/device: expected a device offered by a registered backend \(onnxruntime-node: cuda\|webgpu\|cpu.*got "wasm"/);
+    await expect(loadModel(dir, { device: 'tpu' as never })).rejects.toThrow(
+      /device: expected one of auto\|cuda\|webgpu\|wasm\|cpu, got "tpu"/,
+    );
+    await expect(loadModel(dir, { device: 'wasm' })).rejects.toThrow(
+      /device: expected a device offered by a registered backend \(onnxruntime-node: cuda\|webgpu\|cpu.*got "wasm"/,
+    );
   });
 
   it('cuda without the provider libraries says how to install them', async () => {
@@ -220,7 +254,9 @@ describe('device resolution', () => {
 
   it('one combined error lists every device that failed', async () => {
     const garbage = new TextEncoder().encode('not an onnx model');
-    const err = await createSession(garbage, { device: 'auto', backends: [onnxruntimeNodeBackend] }).catch((e: Error) => e);
+    const err = await createSession(garbage, { device: 'auto', backends: [onnxruntimeNodeBackend] }).catch(
+      (e: Error) => e,
+    );
     expect(err).toBeInstanceOf(Error);
     const message = (err as Error).message;
     expect(message).toMatch(/^device auto: no execution device could create a session:/);
@@ -234,7 +270,11 @@ describe('device resolution', () => {
     registerBackend(low, 1);
     registerBackend(high, 1000);
     try {
-      expect(listBackends().map((b) => b.name).slice(0, 1)).toEqual(['node-high']);
+      expect(
+        listBackends()
+          .map((b) => b.name)
+          .slice(0, 1),
+      ).toEqual(['node-high']);
       const bytes = await readFile(join(dir, 'encoder.onnx'));
       const created = await createSession(new Uint8Array(bytes), { device: 'cpu' });
       expect(created.backend).toBe('node-high');
@@ -256,7 +296,9 @@ describe('device resolution', () => {
     } finally {
       await m.release();
     }
-    await expect(nodeFileSource(dir).read('../etc/passwd')).rejects.toThrow(/file: expected a relative file name inside the model directory/);
+    await expect(nodeFileSource(dir).read('../etc/passwd')).rejects.toThrow(
+      /file: expected a relative file name inside the model directory/,
+    );
   });
 });
 
@@ -266,7 +308,9 @@ describe('conditional model (cvae)', () => {
     const m = await loadModel(cdir, { device: 'cpu' });
     try {
       const y = cyclicOneHot(6, 3);
-      await expect(m.encode(x)).rejects.toThrow(/y: expected one-hot labels \[6, 3\] for conditional kind "cvae", got undefined/);
+      await expect(m.encode(x)).rejects.toThrow(
+        /y: expected one-hot labels \[6, 3\] for conditional kind "cvae", got undefined/,
+      );
       await expect(m.encode(x, cyclicOneHot(5, 3))).rejects.toThrow(/y: expected shape \[6, 3\], got \[5, 3\]/);
       const a = mu(await m.encode(x, y));
       const shifted: Tensor = { data: y.data.map((_, i, arr) => arr[(i + 1) % arr.length]!), shape: [6, 3] };

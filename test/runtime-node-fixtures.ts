@@ -26,7 +26,9 @@ export function hasVulkanIcd(): boolean {
  * Exports a small model with random (seeded) weights into a fresh temp directory through
  * `@vae/onnx`'s `exportModel`, and returns the directory.
  */
-export async function exportTinyModel(options: ModelSpecOptions & { name?: string; seed?: number } = {}): Promise<string> {
+export async function exportTinyModel(
+  options: ModelSpecOptions & { name?: string; seed?: number } = {},
+): Promise<string> {
   const { name = 'tiny', seed = 7, ...specOptions } = options;
   const spec = createModelSpec({ hidden: [32], latentDim: 4, ...specOptions });
   const params = initParameters(spec, new Rng(seed));
@@ -35,7 +37,15 @@ export async function exportTinyModel(options: ModelSpecOptions & { name?: strin
   await exportModel({
     spec,
     params,
-    provenance: { dataset: 'none (random weights)', epochs: 0, seed, valElbo: null, engine: 'none', backend: 'none', commit: null },
+    provenance: {
+      dataset: 'none (random weights)',
+      epochs: 0,
+      seed,
+      valElbo: null,
+      engine: 'none',
+      backend: 'none',
+      commit: null,
+    },
     outDir,
     precision: 'fp32',
     name,

@@ -22,20 +22,23 @@ describe.skipIf(!hasReferenceModel())('reference model models/mnist-vae on the c
     expect(model.manifest.spec.encoder).toEqual([{ type: 'dense', units: 400, activation: 'relu' }]);
   });
 
-  it.skipIf(x === null)('explains real MNIST test digits: ELBO near the exported validation ELBO, IS bound above it', async () => {
-    const images = x!;
-    const elbo = mean(await model.elbo(images, { seed: 1 }));
-    const ll = mean(await model.logLikelihood(images, { samples: 100, seed: 2 }));
-    // A trained MLP VAE scores about −100 nats on grey-level MNIST; random weights score about −545.
-    expect(elbo).toBeGreaterThan(-200);
-    expect(elbo).toBeLessThan(0);
-    expect(ll).toBeGreaterThan(elbo);
-    const valElbo = model.manifest.provenance.valElbo;
-    if (valElbo !== null) expect(Math.abs(elbo - valElbo)).toBeLessThan(30);
-    const recon = await model.reconstruct(images);
-    let se = 0;
-    for (let i = 0; i < recon.data.length; i++) se += (recon.data[i]! - images.data[i]!) ** 2;
-    expect(se / 64).toBeLessThan(40);
-    expect(activeUnits(await model.embed(images)).count).toBeGreaterThan(3);
-  });
+  it.skipIf(x === null)(
+    'explains real MNIST test digits: ELBO near the exported validation ELBO, IS bound above it',
+    async () => {
+      const images = x!;
+      const elbo = mean(await model.elbo(images, { seed: 1 }));
+      const ll = mean(await model.logLikelihood(images, { samples: 100, seed: 2 }));
+      // A trained MLP VAE scores about −100 nats on grey-level MNIST; random weights score about −545.
+      expect(elbo).toBeGreaterThan(-200);
+      expect(elbo).toBeLessThan(0);
+      expect(ll).toBeGreaterThan(elbo);
+      const valElbo = model.manifest.provenance.valElbo;
+      if (valElbo !== null) expect(Math.abs(elbo - valElbo)).toBeLessThan(30);
+      const recon = await model.reconstruct(images);
+      let se = 0;
+      for (let i = 0; i < recon.data.length; i++) se += (recon.data[i]! - images.data[i]!) ** 2;
+      expect(se / 64).toBeLessThan(40);
+      expect(activeUnits(await model.embed(images)).count).toBeGreaterThan(3);
+    },
+  );
 });

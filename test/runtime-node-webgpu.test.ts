@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLogLevel, type Tensor, type VaeModel } from '@vae/core';
 import { loadModel, webgpuBundled } from '@vae/runtime-node';
-import { REFERENCE_MODEL_DIR, exportTinyModel, hasReferenceModel, hasVulkanIcd, syntheticImages } from './runtime-node-fixtures.js';
+import {
+  REFERENCE_MODEL_DIR,
+  exportTinyModel,
+  hasReferenceModel,
+  hasVulkanIcd,
+  syntheticImages,
+} from './runtime-node-fixtures.js';
 
 const available = webgpuBundled() && hasVulkanIcd();
 
@@ -50,7 +56,9 @@ describe.skipIf(!available)('VaeModel on the webgpu device (onnxruntime-node, Da
       const eg = await gpu.elbo(x, { seed: 1 });
       const ec = await cpu.elbo(x, { seed: 1 });
       for (let i = 0; i < 3; i++) expect(Math.abs(eg[i]! - ec[i]!)).toBeLessThan(1e-2);
-      await expect(gpu.encode({ data: new Float32Array(3), shape: [1, 3] })).rejects.toThrow(/x: expected shape \[batch, 784\]/);
+      await expect(gpu.encode({ data: new Float32Array(3), shape: [1, 3] })).rejects.toThrow(
+        /x: expected shape \[batch, 784\]/,
+      );
     } finally {
       await Promise.all([cpu.release(), gpu.release()]);
     }

@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaeModel, logLikelihoodVia, setLogLevel, type ModelSpecOptions, type Tensor } from '@vae/core';
 import { loadModel, nodeFileSource } from '@vae/runtime-node';
 import { nodeWebBackend } from '@vae/runtime-web/node';
-import { REFERENCE_MODEL_DIR, cyclicOneHot, exportTinyModel, hasReferenceModel, mnistTestImages, syntheticImages } from './runtime-node-fixtures.js';
+import {
+  REFERENCE_MODEL_DIR,
+  cyclicOneHot,
+  exportTinyModel,
+  hasReferenceModel,
+  mnistTestImages,
+  syntheticImages,
+} from './runtime-node-fixtures.js';
 
 /** Largest |a − b| over two estimates. */
 function maxDiff(a: Float64Array, b: Float64Array): number {
@@ -16,7 +23,10 @@ function maxDiff(a: Float64Array, b: Float64Array): number {
 const CASES: { label: string; spec: ModelSpecOptions; y?: boolean }[] = [
   { label: 'vae/mlp 784-400-20 (bernoulli)', spec: { kind: 'vae', hidden: [400], latentDim: 20 } },
   { label: 'cvae/mlp', spec: { kind: 'cvae', hidden: [64], latentDim: 6, numClasses: 10 }, y: true },
-  { label: 'vae/mlp gaussian', spec: { kind: 'vae', likelihood: 'gaussian', gaussianSigma: 0.3, hidden: [48], latentDim: 5 } },
+  {
+    label: 'vae/mlp gaussian',
+    spec: { kind: 'vae', likelihood: 'gaussian', gaussianSigma: 0.3, hidden: [48], latentDim: 5 },
+  },
   { label: 'beta-vae/conv', spec: { kind: 'beta-vae', architecture: 'conv', beta: 4, latentDim: 4 } },
 ];
 
@@ -33,7 +43,11 @@ describe('scorer graph (scorer.onnx) against the JavaScript importance-sampling 
         expect(model.hasScorer).toBe(true);
         const x = mnistTestImages(5) ?? syntheticImages(5);
         const y: Tensor | undefined = c.y ? cyclicOneHot(5, model.numClasses) : undefined;
-        for (const [samples, chunkSize] of [[1, 1], [37, 10], [200, 200]] as const) {
+        for (const [samples, chunkSize] of [
+          [1, 1],
+          [37, 10],
+          [200, 200],
+        ] as const) {
           const o = { samples, seed: 11, chunkSize, ...(y ? { y } : {}) };
           const scored = await model.logLikelihood(x, o);
           const reference = await logLikelihoodVia(model, model.manifest, x, o);
@@ -72,7 +86,14 @@ describe('scorer graph (scorer.onnx) against the JavaScript importance-sampling 
       expect(calls).toBe(4);
       await logLikelihoodVia(model, model.manifest, x, o);
       expect(calls).toBe(4);
-      await expect(model.logLikelihood(x, { ...o, beforeChunk: () => { throw new Error('deadline'); } })).rejects.toThrow('deadline');
+      await expect(
+        model.logLikelihood(x, {
+          ...o,
+          beforeChunk: () => {
+            throw new Error('deadline');
+          },
+        }),
+      ).rejects.toThrow('deadline');
     } finally {
       await model.release();
     }
@@ -88,7 +109,9 @@ describe('scorer graph (scorer.onnx) against the JavaScript importance-sampling 
     try {
       const x = syntheticImages(2);
       expect('mu' in (await model.encode(x))).toBe(true);
-      await expect(model.logLikelihood(x, { samples: 4, seed: 1 })).rejects.toThrow(/scorer\.onnx: checksum mismatch: expected SHA-256 [0-9a-f]{64} \(manifest\), got [0-9a-f]{64}/);
+      await expect(model.logLikelihood(x, { samples: 4, seed: 1 })).rejects.toThrow(
+        /scorer\.onnx: checksum mismatch: expected SHA-256 [0-9a-f]{64} \(manifest\), got [0-9a-f]{64}/,
+      );
     } finally {
       await model.release();
     }
@@ -99,9 +122,13 @@ describe('scorer graph (scorer.onnx) against the JavaScript importance-sampling 
     const model = await loadModel(dir, { device: 'cpu' });
     try {
       const x = syntheticImages(2);
-      await expect(model.logLikelihood(x, { samples: 4, seed: 1, chunkSize: 0 })).rejects.toThrow(/chunkSize: expected an integer in \[1/);
+      await expect(model.logLikelihood(x, { samples: 4, seed: 1, chunkSize: 0 })).rejects.toThrow(
+        /chunkSize: expected an integer in \[1/,
+      );
       const bad = { data: Float32Array.from(x.data, (v, i) => (i === 3 ? 1.5 : v)), shape: x.shape };
-      await expect(model.logLikelihood(bad, { samples: 4, seed: 1 })).rejects.toThrow(/x: expected values in \[0, 1\] for the Bernoulli likelihood, got 1\.5 at flat index 3/);
+      await expect(model.logLikelihood(bad, { samples: 4, seed: 1 })).rejects.toThrow(
+        /x: expected values in \[0, 1\] for the Bernoulli likelihood, got 1\.5 at flat index 3/,
+      );
     } finally {
       await model.release();
     }
@@ -123,7 +150,9 @@ describe.skipIf(!hasReferenceModel())('a model exported before the scorer graph'
     const x = syntheticImages(3);
     const o = { samples: 20, seed: 5, chunkSize: 7 };
     let calls = 0;
-    expect(await model.logLikelihood(x, { ...o, beforeChunk: () => void calls++ })).toEqual(await logLikelihoodVia(model, model.manifest, x, o));
+    expect(await model.logLikelihood(x, { ...o, beforeChunk: () => void calls++ })).toEqual(
+      await logLikelihoodVia(model, model.manifest, x, o),
+    );
     expect(calls).toBe(3);
   });
 });

@@ -17,7 +17,10 @@ afterAll(async () => {
   await model?.release();
 });
 
-async function withServer<T>(options: Parameters<typeof createVaeServer>[0], fn: (base: string, server: VaeServer) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  options: Parameters<typeof createVaeServer>[0],
+  fn: (base: string, server: VaeServer) => Promise<T>,
+): Promise<T> {
   const server = createVaeServer({ defaultMetrics: false, ...options });
   const base = await server.listen({ host: '127.0.0.1', port: 0 });
   try {
@@ -39,7 +42,9 @@ describe('dynamic micro-batching', () => {
     // Batches flush on size only (the delay is far longer than the test), so the grouping is deterministic.
     await withServer({ model, batching: { maxBatchSize: 8, maxQueueDelayMs: 600_000 } }, async (base) => {
       const responses = await Promise.all(
-        Array.from({ length: 64 }, (_, i) => postJson(`${base}/v2/models/tiny-encoder/infer`, { id: `r${i}`, inputs: [v2Input('x', row(x, i))] })),
+        Array.from({ length: 64 }, (_, i) =>
+          postJson(`${base}/v2/models/tiny-encoder/infer`, { id: `r${i}`, inputs: [v2Input('x', row(x, i))] }),
+        ),
       );
       responses.forEach((res, i) => {
         expect(res.status).toBe(200);
@@ -56,9 +61,17 @@ describe('dynamic micro-batching', () => {
 
   it('keeps multi-row requests intact inside a batch and splits the result back row for row', async () => {
     const parts = [1, 3, 2, 2].map((n, i) => syntheticImages(n, 784, 40 + i));
-    const expected = await Promise.all(parts.map(async (p) => Array.from((await model.decode(await model.embed(p))).mean.data)));
+    const expected = await Promise.all(
+      parts.map(async (p) => Array.from((await model.decode(await model.embed(p))).mean.data)),
+    );
     await withServer({ model, batching: { maxBatchSize: 8, maxQueueDelayMs: 600_000 } }, async (base) => {
-      const res = await Promise.all(parts.map((p) => postJson(`${base}/api/reconstruct`, { x: Array.from({ length: p.shape[0]! }, (_, i) => Array.from(row(p, i).data)) })));
+      const res = await Promise.all(
+        parts.map((p) =>
+          postJson(`${base}/api/reconstruct`, {
+            x: Array.from({ length: p.shape[0]! }, (_, i) => Array.from(row(p, i).data)),
+          }),
+        ),
+      );
       res.forEach((r, i) => expect(r.body.images.flat()).toEqual(expected[i]));
     });
   });
@@ -66,7 +79,9 @@ describe('dynamic micro-batching', () => {
   it('runs one model call per request when batching is off, with the same results', async () => {
     const x = syntheticImages(16, 784, 8);
     await withServer({ model, batching: { enabled: false } }, async (base) => {
-      const res = await Promise.all(Array.from({ length: 16 }, (_, i) => postJson(`${base}/api/embed`, { x: [Array.from(row(x, i).data)] })));
+      const res = await Promise.all(
+        Array.from({ length: 16 }, (_, i) => postJson(`${base}/api/embed`, { x: [Array.from(row(x, i).data)] })),
+      );
       const all = await model.embed(x);
       res.forEach((r, i) => expect(r.body.embedding[0]).toEqual(Array.from(all.data.subarray(i * 4, (i + 1) * 4))));
       const text = await (await fetch(`${base}/metrics`)).text();
@@ -79,7 +94,11 @@ describe('dynamic micro-batching', () => {
 describe('bounded queue and lifecycle', () => {
   it('answers 503 when the queue is full', async () => {
     const x = syntheticImages(1);
-    const server = createVaeServer({ model, defaultMetrics: false, batching: { maxBatchSize: 100, maxQueueDelayMs: 600_000, maxQueueSize: 2 } });
+    const server = createVaeServer({
+      model,
+      defaultMetrics: false,
+      batching: { maxBatchSize: 100, maxQueueDelayMs: 600_000, maxQueueSize: 2 },
+    });
     const base = await server.listen();
     const queued = [0, 1].map(() => postJson(`${base}/v2/models/tiny-encoder/infer`, { inputs: [v2Input('x', x)] }));
     await waitForQueueDepth(base, 'tiny-encoder', 2);
@@ -97,12 +116,22 @@ describe('bounded queue and lifecycle', () => {
 
   it('finishes in-flight work on close (SIGTERM path) and refuses new requests after', async () => {
     const x = syntheticImages(2, 784, 3);
-    const server = createVaeServer({ model, defaultMetrics: false, batching: { maxBatchSize: 64, maxQueueDelayMs: 600_000 } });
+    const server = createVaeServer({
+      model,
+      defaultMetrics: false,
+      batching: { maxBatchSize: 64, maxQueueDelayMs: 600_000 },
+    });
     const base = await server.listen();
-    const inflight = [postJson(`${base}/api/embed`, { x: [Array.from(row(x, 0).data)] }), postJson(`${base}/api/reconstruct`, { x: [Array.from(row(x, 1).data)] })];
+    const inflight = [
+      postJson(`${base}/api/embed`, { x: [Array.from(row(x, 0).data)] }),
+      postJson(`${base}/api/reconstruct`, { x: [Array.from(row(x, 1).data)] }),
+    ];
     await waitForQueueDepth(base, 'tiny-encoder', 2);
     await server.close();
-    const [embed, recon] = (await Promise.all(inflight)) as [Awaited<ReturnType<typeof postJson>>, Awaited<ReturnType<typeof postJson>>];
+    const [embed, recon] = (await Promise.all(inflight)) as [
+      Awaited<ReturnType<typeof postJson>>,
+      Awaited<ReturnType<typeof postJson>>,
+    ];
     expect(embed.status).toBe(200);
     expect(embed.body.embedding[0]).toEqual(Array.from((await model.embed(row(x, 0))).data));
     expect(recon.status).toBe(200);
@@ -118,7 +147,9 @@ describe('bounded queue and lifecycle', () => {
     const base = await server.listen();
     expect(await getJson(`${base}/v2/health/live`)).toEqual({ status: 200, body: { live: true } });
     expect(await getJson(`${base}/v2/health/ready`)).toEqual({ status: 503, body: { ready: false } });
-    const early = await postJson(`${base}/v2/models/late-encoder/infer`, { inputs: [v2Input('x', syntheticImages(1))] });
+    const early = await postJson(`${base}/v2/models/late-encoder/infer`, {
+      inputs: [v2Input('x', syntheticImages(1))],
+    });
     expect(early.status).toBe(503);
     expect(early.body.error).toMatch(/model: expected a loaded model, got status loading/);
     const own = await loadModel(dir, { device: 'cpu' });
@@ -131,13 +162,19 @@ describe('bounded queue and lifecycle', () => {
   });
 
   it('reports a failed factory as not ready with the reason', async () => {
-    const server = createVaeServer({ model: () => loadModel(`${dir}-missing`, { device: 'cpu' }), name: 'broken', defaultMetrics: false });
+    const server = createVaeServer({
+      model: () => loadModel(`${dir}-missing`, { device: 'cpu' }),
+      name: 'broken',
+      defaultMetrics: false,
+    });
     const base = await server.listen();
     await expect(server.ready).rejects.toThrow(/manifest\.json/);
     expect((await getJson(`${base}/v2/health/ready`)).status).toBe(503);
     const res = await getJson(`${base}/v2/models/broken-encoder`);
     expect(res.status).toBe(503);
-    expect(res.body.error).toMatch(/^model: expected a loaded model, got status failed \(the model failed to load; the server log has the reason\) \(request id [0-9a-f]{8}-\w+\)$/);
+    expect(res.body.error).toMatch(
+      /^model: expected a loaded model, got status failed \(the model failed to load; the server log has the reason\) \(request id [0-9a-f]{8}-\w+\)$/,
+    );
     expect(res.body.error).not.toMatch(/manifest/);
     await server.close();
   });

@@ -8,11 +8,25 @@ describe('vae serve', () => {
   it('serves a model directory and, on SIGTERM, finishes the in-flight request before exiting 0', async () => {
     const dir = await exportTinyModel({ name: 'cli-tiny' });
     // A batch delay far longer than the test keeps the request queued until shutdown drains it.
-    const serve = await startServe(['--model', dir, '--port', '0', '--device', 'cpu', '--max-batch-size', '1000', '--max-queue-delay-ms', '600000']);
+    const serve = await startServe([
+      '--model',
+      dir,
+      '--port',
+      '0',
+      '--device',
+      'cpu',
+      '--max-batch-size',
+      '1000',
+      '--max-queue-delay-ms',
+      '600000',
+    ]);
     const { base } = serve;
     expect(serve.stdout()).toMatch(/serving cli-tiny-encoder and cli-tiny-decoder on cpu/);
     expect(await getJson(`${base}/v2/health/ready`)).toEqual({ status: 200, body: { ready: true } });
-    const inflight = postJson(`${base}/v2/models/cli-tiny-encoder/infer`, { id: 'last', inputs: [v2Input('x', syntheticImages(1))] });
+    const inflight = postJson(`${base}/v2/models/cli-tiny-encoder/infer`, {
+      id: 'last',
+      inputs: [v2Input('x', syntheticImages(1))],
+    });
     await waitForQueueDepth(base, 'cli-tiny-encoder', 1);
     serve.proc.kill('SIGTERM');
     const res = await inflight;
@@ -26,11 +40,16 @@ describe('vae serve', () => {
 
   it('takes the bearer token from VAE_AUTH_TOKEN', async () => {
     const dir = await exportTinyModel({ name: 'cli-tok' });
-    const serve = await startServe(['--model', dir, '--port', '0', '--device', 'cpu'], { ...process.env, VAE_AUTH_TOKEN: 'from-env' });
+    const serve = await startServe(['--model', dir, '--port', '0', '--device', 'cpu'], {
+      ...process.env,
+      VAE_AUTH_TOKEN: 'from-env',
+    });
     try {
       expect((await getJson(`${serve.base}/v2/health/ready`)).status).toBe(200);
       expect((await fetch(`${serve.base}/metrics`)).status).toBe(401);
-      expect((await fetch(`${serve.base}/metrics`, { headers: { authorization: 'Bearer from-env' } })).status).toBe(200);
+      expect((await fetch(`${serve.base}/metrics`, { headers: { authorization: 'Bearer from-env' } })).status).toBe(
+        200,
+      );
     } finally {
       serve.proc.kill('SIGTERM');
       await serve.exited;

@@ -1,8 +1,16 @@
 import type { Tensor } from '@vae/core';
 
 /** JSON POST to a running server; resolves to status, headers and the parsed body. */
-export async function postJson(url: string, body: unknown, raw?: string): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ?? JSON.stringify(body) });
+export async function postJson(
+  url: string,
+  body: unknown,
+  raw?: string,
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: raw ?? JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text.length ? JSON.parse(text) : null, headers: res.headers };
 }
@@ -63,7 +71,9 @@ export async function rawExchange(base: string, text: string, untilMatch?: RegEx
 export function parseRawResponse(text: string): { status: number; headers: Record<string, string>; body: any } {
   const [head, ...rest] = text.split('\r\n\r\n');
   const [statusLine, ...lines] = head!.split('\r\n');
-  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  const headers = Object.fromEntries(
+    lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+  );
   const body = rest.join('\r\n\r\n');
   return { status: Number(statusLine!.split(' ')[1]), headers, body: body.length ? JSON.parse(body) : null };
 }
@@ -76,19 +86,29 @@ export async function httpRequest(
   const { request } = await import('node:http');
   const url = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, method: o.method ?? 'GET', path: o.path, headers: o.headers ?? {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text.length ? JSON.parse(text) : null }));
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, method: o.method ?? 'GET', path: o.path, headers: o.headers ?? {} },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, body: text.length ? JSON.parse(text) : null }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(o.body);
   });
 }
 
 /** Polls `/metrics` until `vae_queue_depth{model=name}` equals `depth`. */
-export async function waitForQueueDepth(base: string, name: string, depth: number, headers: Record<string, string> = {}): Promise<void> {
+export async function waitForQueueDepth(
+  base: string,
+  name: string,
+  depth: number,
+  headers: Record<string, string> = {},
+): Promise<void> {
   for (;;) {
     const text = await (await fetch(`${base}/metrics`, { headers })).text();
     if (metricValue(text, 'vae_queue_depth', { model: name }) === depth) return;
@@ -120,7 +140,9 @@ export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv
       const m = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
       if (m) resolve(m[1]!);
     });
-    void exited.then((code) => reject(Object.assign(new Error(`vae serve exited with ${code}: ${stderr}`), { code, stderr, stdout })));
+    void exited.then((code) =>
+      reject(Object.assign(new Error(`vae serve exited with ${code}: ${stderr}`), { code, stderr, stdout })),
+    );
   });
   return { proc, base, exited, stdout: () => stdout, stderr: () => stderr };
 }

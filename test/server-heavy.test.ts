@@ -7,11 +7,16 @@ import { nested, postJson, startServe, type ServeProcess } from './server-fixtur
 let serve: ServeProcess;
 
 beforeAll(async () => {
-  const dir = hasReferenceModel() ? REFERENCE_MODEL_DIR : await exportTinyModel({ name: 'mnist-vae', hidden: [400], latentDim: 20 });
+  const dir = hasReferenceModel()
+    ? REFERENCE_MODEL_DIR
+    : await exportTinyModel({ name: 'mnist-vae', hidden: [400], latentDim: 20 });
   // A smaller work budget than the default keeps the test short; the chunk bound is the default.
   serve = await startServe(['--model', dir, '--port', '0', '--device', 'cpu', '--max-work-rows', '32768']);
   // Warm up both graphs once so "before" is the steady state of a serving process.
-  expect((await postJson(`${serve.base}/api/log-likelihood`, { x: nested(syntheticImages(2)), samples: 10, seed: 1 })).status).toBe(200);
+  expect(
+    (await postJson(`${serve.base}/api/log-likelihood`, { x: nested(syntheticImages(2)), samples: 10, seed: 1 }))
+      .status,
+  ).toBe(200);
 }, 60_000);
 afterAll(async () => {
   serve?.proc.kill('SIGTERM');
@@ -38,7 +43,9 @@ describe.skipIf(!existsSync('/proc/self/status'))('heavy evaluation request (ser
       path: '/api/log-likelihood',
       body: { x: nested(syntheticImages(64, 784, 5)), samples: 512, seed: 1 },
     });
-    process.stdout.write(`heavy request: ${JSON.stringify({ seconds: f.seconds, rssMiB: f.rssMiB, probes: f.probes })}\n`);
+    process.stdout.write(
+      `heavy request: ${JSON.stringify({ seconds: f.seconds, rssMiB: f.rssMiB, probes: f.probes })}\n`,
+    );
     expect(f.status).toBe(200);
     expect((f.body as { logLikelihood: number[]; chunkSize: number }).logLikelihood).toHaveLength(64);
     expect((f.body as { chunkSize: number }).chunkSize).toBe(16);

@@ -34,7 +34,12 @@ function jsonWith(i: number, value: string): string {
 function binaryFp64With(i: number, value: number): RequestInit {
   const values = Float64Array.from(row(x, i).data);
   values[2] = value;
-  const header = Buffer.from(JSON.stringify({ id: `r${i}`, inputs: [{ name: 'x', shape: [1, 784], datatype: 'FP64', parameters: { binary_data_size: 784 * 8 } }] }));
+  const header = Buffer.from(
+    JSON.stringify({
+      id: `r${i}`,
+      inputs: [{ name: 'x', shape: [1, 784], datatype: 'FP64', parameters: { binary_data_size: 784 * 8 } }],
+    }),
+  );
   return {
     method: 'POST',
     headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) },
@@ -47,12 +52,21 @@ describe('one poisoned request never fails its neighbours', () => {
     for (let round = 0; round < 3; round++) {
       const poisoned = 7 + round * 9;
       const responses = await Promise.all(
-        Array.from({ length: 30 }, (_, i) => postJson(`${base}/v2/models/tiny-encoder/infer`, null, i === poisoned ? jsonWith(i, '1e39') : jsonWith(i, String(row(x, i).data[2])))),
+        Array.from({ length: 30 }, (_, i) =>
+          postJson(
+            `${base}/v2/models/tiny-encoder/infer`,
+            null,
+            i === poisoned ? jsonWith(i, '1e39') : jsonWith(i, String(row(x, i).data[2])),
+          ),
+        ),
       );
       responses.forEach((res, i) => {
         if (i === poisoned) {
           expect(res.status).toBe(400);
-          expect(res.body).toEqual({ error: 'inputs[0].data[2]: expected a number within float32 range (|v| ≤ 3.4028234663852886e+38), got 1e+39' });
+          expect(res.body).toEqual({
+            error:
+              'inputs[0].data[2]: expected a number within float32 range (|v| ≤ 3.4028234663852886e+38), got 1e+39',
+          });
         } else {
           expect(res.status, `request ${i}`).toBe(200);
           expect(res.body.outputs[0].data).toEqual(singles[i]);
@@ -72,7 +86,10 @@ describe('one poisoned request never fails its neighbours', () => {
       ...Array.from({ length: 29 }, (_, i) => postJson(`${base}/api/embed`, { x: [Array.from(row(x, i).data)] })),
     ]);
     expect(bin!.status).toBe(400);
-    expect(await bin!.json()).toEqual({ error: 'inputs[0].data (binary)[2]: expected a number within float32 range (|v| ≤ 3.4028234663852886e+38), got 1e+300' });
+    expect(await bin!.json()).toEqual({
+      error:
+        'inputs[0].data (binary)[2]: expected a number within float32 range (|v| ≤ 3.4028234663852886e+38), got 1e+300',
+    });
     embeds.forEach((res, i) => {
       expect(res.status, `embed ${i}`).toBe(200);
       expect(res.body.embedding[0]).toEqual(singles[i]);
@@ -86,7 +103,9 @@ describe('one poisoned request never fails its neighbours', () => {
     const text = JSON.stringify({ x: rows }).replace(/^(\{"x":\[\[[^\]]*\],\[)([^,]+)/, '$11e39');
     const res = await postJson(`${base}/api/embed`, null, text);
     expect(res.status).toBe(400);
-    expect(res.body.error).toBe('x[1][0]: expected a number within float32 range (|v| ≤ 3.4028234663852886e+38), got 1e+39');
+    expect(res.body.error).toBe(
+      'x[1][0]: expected a number within float32 range (|v| ≤ 3.4028234663852886e+38), got 1e+39',
+    );
   });
 
   it('a merged model run that still fails is re-run request by request: only the offender fails, with an index into its own rows', async () => {
@@ -118,7 +137,9 @@ describe('one poisoned request never fails its neighbours', () => {
     results.forEach((r, i) => {
       if (i === 9) {
         expect(r.status).toBe('rejected');
-        expect(String((r as PromiseRejectedResult).reason)).toBe('RangeError: x: expected finite values, got Infinity at flat index 5');
+        expect(String((r as PromiseRejectedResult).reason)).toBe(
+          'RangeError: x: expected finite values, got Infinity at flat index 5',
+        );
       } else {
         expect(r).toEqual({ status: 'fulfilled', value: Float32Array.from(singles[i]!) });
       }

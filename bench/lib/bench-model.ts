@@ -16,10 +16,21 @@ export async function benchModel(dir: string): Promise<{ dir: string; label: str
   await exportModel({
     spec,
     params: initParameters(spec, new Rng(1)),
-    provenance: { dataset: 'none (random weights)', epochs: 0, seed: 1, valElbo: null, engine: 'none', backend: 'none', commit: null },
+    provenance: {
+      dataset: 'none (random weights)',
+      epochs: 0,
+      seed: 1,
+      valElbo: null,
+      engine: 'none',
+      backend: 'none',
+      commit: null,
+    },
     outDir: out,
     precision: 'fp32',
     name: 'bench-vae',
   });
-  return { dir: out, label: `784-400-20 VAE with seeded random weights (${dir} not found; timings valid, likelihood values meaningless)` };
+  return {
+    dir: out,
+    label: `784-400-20 VAE with seeded random weights (${dir} not found; timings valid, likelihood values meaningless)`,
+  };
 }

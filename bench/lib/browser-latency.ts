@@ -51,7 +51,13 @@ export async function browserLatencyBenchmark(o: BrowserLatencyOptions): Promise
     }
     try {
       browser = s.info.browser;
-      for (const batch of o.batches) results.push({ runtime, batch, adapter: s.info.adapter, stats: await s.call('benchmarkDecode', batch, o.reps, o.warmup, 0) });
+      for (const batch of o.batches)
+        results.push({
+          runtime,
+          batch,
+          adapter: s.info.adapter,
+          stats: await s.call('benchmarkDecode', batch, o.reps, o.warmup, 0),
+        });
     } finally {
       await s.close();
     }

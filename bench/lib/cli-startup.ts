@@ -34,7 +34,13 @@ async function timeCommand(label: string, args: readonly string[], root: string,
     times.push((performance.now() - t) / 1000);
   }
   times.sort((a, b) => a - b);
-  return { label, command: `node ${args.join(' ')}`, medianSeconds: times[Math.floor(times.length / 2)]!, minSeconds: times[0]!, reps };
+  return {
+    label,
+    command: `node ${args.join(' ')}`,
+    medianSeconds: times[Math.floor(times.length / 2)]!,
+    minSeconds: times[0]!,
+    reps,
+  };
 }
 
 /**

@@ -56,7 +56,14 @@ registerFigureExtractor('train', (json) => {
   return rows.flatMap((r) => {
     const v = num(r.secondsPerEpoch);
     if (v === undefined) return [];
-    return [{ metric: `tfjs ${String(r.backend)}: seconds per epoch`, value: v, unit: 's', ...(base !== undefined && r !== cpu ? { baseline: { label: 'tfjs cpu', value: base } } : {}) }];
+    return [
+      {
+        metric: `tfjs ${String(r.backend)}: seconds per epoch`,
+        value: v,
+        unit: 's',
+        ...(base !== undefined && r !== cpu ? { baseline: { label: 'tfjs cpu', value: base } } : {}),
+      },
+    ];
   });
 });
 
@@ -69,11 +76,23 @@ registerFigureExtractor('encoder', (json) =>
     for (const batch of ['64', '256']) {
       const a = num(obj(obj(api.throughput)[batch]).imagesPerSecond);
       const b = num(obj(obj(bare.throughput)[batch]).imagesPerSecond);
-      if (a !== undefined) figs.push({ metric: `encoder ${tag}, batch ${batch}: VaeModel throughput`, value: a, unit: 'images/s', ...(b !== undefined ? { baseline: { label: 'bare onnxruntime-node', value: b } } : {}) });
+      if (a !== undefined)
+        figs.push({
+          metric: `encoder ${tag}, batch ${batch}: VaeModel throughput`,
+          value: a,
+          unit: 'images/s',
+          ...(b !== undefined ? { baseline: { label: 'bare onnxruntime-node', value: b } } : {}),
+        });
     }
     const la = num(obj(api.latencyMs).median);
     const lb = num(obj(bare.latencyMs).median);
-    if (la !== undefined) figs.push({ metric: `encoder ${tag}, batch 1: median latency`, value: la, unit: 'ms', ...(lb !== undefined ? { baseline: { label: 'bare onnxruntime-node', value: lb } } : {}) });
+    if (la !== undefined)
+      figs.push({
+        metric: `encoder ${tag}, batch 1: median latency`,
+        value: la,
+        unit: 'ms',
+        ...(lb !== undefined ? { baseline: { label: 'bare onnxruntime-node', value: lb } } : {}),
+      });
     return figs;
   }),
 );
@@ -92,8 +111,20 @@ registerFigureExtractor('server', (json) => {
     const baseRps = num(base?.requestsPerSecond);
     const baseP99 = num(obj(base?.latencyMs).p99);
     const figs: Figure[] = [];
-    if (rps !== undefined) figs.push({ metric: `server ${label}: requests/s`, value: rps, unit: 'req/s', ...(baseRps !== undefined ? { baseline: { label: baseLabel, value: baseRps } } : {}) });
-    if (p99 !== undefined) figs.push({ metric: `server ${label}: p99 latency`, value: p99, unit: 'ms', ...(baseP99 !== undefined ? { baseline: { label: baseLabel, value: baseP99 } } : {}) });
+    if (rps !== undefined)
+      figs.push({
+        metric: `server ${label}: requests/s`,
+        value: rps,
+        unit: 'req/s',
+        ...(baseRps !== undefined ? { baseline: { label: baseLabel, value: baseRps } } : {}),
+      });
+    if (p99 !== undefined)
+      figs.push({
+        metric: `server ${label}: p99 latency`,
+        value: p99,
+        unit: 'ms',
+        ...(baseP99 !== undefined ? { baseline: { label: baseLabel, value: baseP99 } } : {}),
+      });
     return figs;
   });
 });
@@ -105,7 +136,12 @@ registerFigureExtractor('is-nll', (json) => {
   const wasm = r.baselines.find((b) => b.device.includes('wasm'));
   const figs: Figure[] = [
     { metric: `IS-NLL ${r.main.label}: wall time for ${r.main.images} images`, value: r.main.seconds, unit: 's' },
-    { metric: `IS-NLL ${r.main.label}: images per second`, value: r.main.imagesPerSecond, unit: 'images/s', ...(elbo ? { baseline: { label: 'K=1 (ELBO cost)', value: elbo.imagesPerSecond } } : {}) },
+    {
+      metric: `IS-NLL ${r.main.label}: images per second`,
+      value: r.main.imagesPerSecond,
+      unit: 'images/s',
+      ...(elbo ? { baseline: { label: 'K=1 (ELBO cost)', value: elbo.imagesPerSecond } } : {}),
+    },
     {
       metric: `IS-NLL ${r.main.label}: latent samples per second`,
       value: r.main.samplesPerSecond,
@@ -113,8 +149,20 @@ registerFigureExtractor('is-nll', (json) => {
       ...(wasm ? { baseline: { label: wasm.label, value: wasm.samplesPerSecond } } : {}),
     },
   ];
-  if (decoder) figs.push({ metric: 'IS-NLL: decoder-only rows per second (upper bound of the above)', value: decoder.samplesPerSecond, unit: 'rows/s', baseline: { label: 'full IS evaluation', value: r.main.samplesPerSecond } });
-  if (r.main.meanNll !== null) figs.push({ metric: `IS-NLL: mean −log p(x), K=${r.main.samples}`, value: r.main.meanNll, unit: 'nats', ...(elbo?.meanNll != null ? { baseline: { label: '−ELBO (K=1)', value: elbo.meanNll } } : {}) });
+  if (decoder)
+    figs.push({
+      metric: 'IS-NLL: decoder-only rows per second (upper bound of the above)',
+      value: decoder.samplesPerSecond,
+      unit: 'rows/s',
+      baseline: { label: 'full IS evaluation', value: r.main.samplesPerSecond },
+    });
+  if (r.main.meanNll !== null)
+    figs.push({
+      metric: `IS-NLL: mean −log p(x), K=${r.main.samples}`,
+      value: r.main.meanNll,
+      unit: 'nats',
+      ...(elbo?.meanNll != null ? { baseline: { label: '−ELBO (K=1)', value: elbo.meanNll } } : {}),
+    });
   return figs;
 });
 
@@ -137,7 +185,14 @@ registerFigureExtractor('cli-startup', (json) => {
   return rows.flatMap((r) => {
     const v = num(r.medianSeconds);
     if (v === undefined || r.label === 'node -e 0') return [];
-    return [{ metric: `${String(r.label)}: median wall time`, value: v, unit: 's', ...(node !== undefined ? { baseline: { label: 'node -e 0', value: node } } : {}) }];
+    return [
+      {
+        metric: `${String(r.label)}: median wall time`,
+        value: v,
+        unit: 's',
+        ...(node !== undefined ? { baseline: { label: 'node -e 0', value: node } } : {}),
+      },
+    ];
   });
 });
 
@@ -146,6 +201,13 @@ registerFigureExtractor('vs-pytorch', (json) =>
     const v = num(r.ours);
     if (v === undefined) return [];
     const base = num(r.pytorch);
-    return [{ metric: `${String(r.row)}: ${String(r.metric)}`, value: v, unit: String(r.unit), ...(base !== undefined ? { baseline: { label: 'PyTorch, same run', value: base } } : {}) }];
+    return [
+      {
+        metric: `${String(r.row)}: ${String(r.metric)}`,
+        value: v,
+        unit: String(r.unit),
+        ...(base !== undefined ? { baseline: { label: 'PyTorch, same run', value: base } } : {}),
+      },
+    ];
   }),
 );

@@ -48,7 +48,11 @@ export async function measureHeavyRequest(o: {
     }
   })();
   const started = performance.now();
-  const res = await fetch(`${o.base}${o.path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...o.headers }, body: JSON.stringify(o.body) });
+  const res = await fetch(`${o.base}${o.path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...o.headers },
+    body: JSON.stringify(o.body),
+  });
   const body = (await res.json()) as unknown;
   const seconds = (performance.now() - started) / 1000;
   done = true;
@@ -62,6 +66,11 @@ export async function measureHeavyRequest(o: {
     body,
     seconds,
     rssMiB: { before, peak, after },
-    probes: { count: latencies.length, ok, p50Ms: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN, maxMs: sorted[sorted.length - 1] ?? Number.NaN },
+    probes: {
+      count: latencies.length,
+      ok,
+      p50Ms: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN,
+      maxMs: sorted[sorted.length - 1] ?? Number.NaN,
+    },
   };
 }

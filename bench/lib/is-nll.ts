@@ -49,17 +49,35 @@ function rows(x: Tensor, start: number, end: number): Tensor {
   return { data: x.data.subarray(start * d, end * d), shape: [end - start, d] };
 }
 
-async function measure(model: VaeModel, label: string, x: Tensor, o: { samples: number; chunkSize: number; imagesPerCall: number; seed: number }): Promise<IsNllRun> {
+async function measure(
+  model: VaeModel,
+  label: string,
+  x: Tensor,
+  o: { samples: number; chunkSize: number; imagesPerCall: number; seed: number },
+): Promise<IsNllRun> {
   const n = x.shape[0]!;
   let sum = 0;
   const t0 = performance.now();
   for (let i = 0; i < n; i += o.imagesPerCall) {
     const part = rows(x, i, Math.min(n, i + o.imagesPerCall));
-    const lp = await model.logLikelihood(part, { samples: o.samples, seed: o.seed + i, chunkSize: Math.min(o.chunkSize, o.samples) });
+    const lp = await model.logLikelihood(part, {
+      samples: o.samples,
+      seed: o.seed + i,
+      chunkSize: Math.min(o.chunkSize, o.samples),
+    });
     for (const v of lp) sum += v;
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { label, device: `${model.backend} ${model.device}`, images: n, samples: o.samples, seconds, imagesPerSecond: n / seconds, samplesPerSecond: (n * o.samples) / seconds, meanNll: -sum / n };
+  return {
+    label,
+    device: `${model.backend} ${model.device}`,
+    images: n,
+    samples: o.samples,
+    seconds,
+    imagesPerSecond: n / seconds,
+    samplesPerSecond: (n * o.samples) / seconds,
+    meanNll: -sum / n,
+  };
 }
 
 /**
@@ -72,12 +90,24 @@ async function decoderOnly(dir: string, o: IsNllOptions): Promise<IsNllRun> {
   try {
     const rowsPerCall = o.imagesPerCall * Math.min(o.chunkSize, o.samples);
     const total = o.wasmImages * o.samples;
-    const z: Tensor = { data: new Rng(o.seed).normals(rowsPerCall * model.latentDim), shape: [rowsPerCall, model.latentDim] };
+    const z: Tensor = {
+      data: new Rng(o.seed).normals(rowsPerCall * model.latentDim),
+      shape: [rowsPerCall, model.latentDim],
+    };
     const t0 = performance.now();
     let done = 0;
     for (; done < total; done += rowsPerCall) await model.decode(z);
     const seconds = (performance.now() - t0) / 1000;
-    return { label: `decoder only, ${done} latent rows in calls of ${rowsPerCall}, onnxruntime-node cpu`, device: `${model.backend} ${model.device}`, images: o.wasmImages, samples: o.samples, seconds, imagesPerSecond: o.wasmImages / seconds, samplesPerSecond: done / seconds, meanNll: null };
+    return {
+      label: `decoder only, ${done} latent rows in calls of ${rowsPerCall}, onnxruntime-node cpu`,
+      device: `${model.backend} ${model.device}`,
+      images: o.wasmImages,
+      samples: o.samples,
+      seconds,
+      imagesPerSecond: o.wasmImages / seconds,
+      samplesPerSecond: done / seconds,
+      meanNll: null,
+    };
   } finally {
     await model.release();
   }
@@ -94,20 +124,35 @@ export async function isNllBenchmark(o: IsNllOptions): Promise<IsNllResult> {
   const { dir, label } = await benchModel(o.modelDir);
   const data = await loadDataset('mnist');
   const d = 784;
-  const x: Tensor = { data: Float32Array.from(data.test.images.subarray(0, o.images * d), (v) => v / 255), shape: [o.images, d] };
+  const x: Tensor = {
+    data: Float32Array.from(data.test.images.subarray(0, o.images * d), (v) => v / 255),
+    shape: [o.images, d],
+  };
   const cpu = await VaeModel.load(nodeFileSource(dir), { device: 'cpu', backends: [onnxruntimeNodeBackend] });
   let main: IsNllRun;
   let elbo: IsNllRun;
   try {
     main = await measure(cpu, `K=${o.samples}, onnxruntime-node cpu`, x, o);
-    elbo = await measure(cpu, 'K=1 (single-sample ELBO cost), onnxruntime-node cpu', x, { ...o, samples: 1, chunkSize: 1, imagesPerCall: 1000 });
+    elbo = await measure(cpu, 'K=1 (single-sample ELBO cost), onnxruntime-node cpu', x, {
+      ...o,
+      samples: 1,
+      chunkSize: 1,
+      imagesPerCall: 1000,
+    });
   } finally {
     await cpu.release();
   }
   const baselines: IsNllRun[] = [elbo, await decoderOnly(dir, o)];
   const wasm = await VaeModel.load(nodeFileSource(dir), { device: 'wasm', backends: [nodeWebBackend()] });
   try {
-    baselines.push(await measure(wasm, `K=${o.samples}, onnxruntime-web wasm (first ${o.wasmImages} images)`, rows(x, 0, o.wasmImages), o));
+    baselines.push(
+      await measure(
+        wasm,
+        `K=${o.samples}, onnxruntime-web wasm (first ${o.wasmImages} images)`,
+        rows(x, 0, o.wasmImages),
+        o,
+      ),
+    );
   } finally {
     await wasm.release();
   }

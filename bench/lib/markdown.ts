@@ -22,7 +22,13 @@ export interface BenchResults {
   readonly version: 1;
   readonly date: string;
   readonly quick: boolean;
-  readonly machine: { readonly cpus: number; readonly cpu: string; readonly memoryGiB: number; readonly node: string; readonly platform: string };
+  readonly machine: {
+    readonly cpus: number;
+    readonly cpu: string;
+    readonly memoryGiB: number;
+    readonly node: string;
+    readonly platform: string;
+  };
   readonly totalSeconds: number;
   readonly benchmarks: readonly BenchEntry[];
 }
@@ -48,7 +54,10 @@ export function resultsMarkdown(r: BenchResults): string {
     '',
     '| benchmark | status | seconds |',
     '| --- | --- | ---: |',
-    ...r.benchmarks.map((b) => `| ${b.name} | ${b.status === 'ok' ? 'ok' : `**failed**: ${cell((b.reason ?? '').slice(0, 160))}`} | ${b.seconds.toFixed(1)} |`),
+    ...r.benchmarks.map(
+      (b) =>
+        `| ${b.name} | ${b.status === 'ok' ? 'ok' : `**failed**: ${cell((b.reason ?? '').slice(0, 160))}`} | ${b.seconds.toFixed(1)} |`,
+    ),
   ];
   for (const b of r.benchmarks) {
     lines.push('', `## ${b.name}`, '', `${b.description}. \`${b.command}\``, '');

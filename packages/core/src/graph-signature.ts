@@ -21,7 +21,9 @@ export function encoderSignature(spec: SignatureSpec): GraphSignature {
   const kind = modelKindInfo(spec.kind);
   const [h, w, c] = spec.imageShape;
   const inputs = [info('x', h * w * c), ...(kind.conditional ? [info('y', spec.numClasses)] : [])];
-  const outputs = kind.variational ? [info('mu', spec.latentDim), info('logvar', spec.latentDim)] : [info('z', spec.latentDim)];
+  const outputs = kind.variational
+    ? [info('mu', spec.latentDim), info('logvar', spec.latentDim)]
+    : [info('z', spec.latentDim)];
   return { inputs, outputs };
 }
 
@@ -55,7 +57,13 @@ export function scorerSignature(spec: SignatureSpec): GraphSignature {
   const kind = modelKindInfo(spec.kind);
   const [h, w, c] = spec.imageShape;
   const l = spec.latentDim;
-  const inputs = [info('x', h * w * c), info('mu', l), info('logvar', l), info('eps', l), ...(kind.conditional ? [info('y', spec.numClasses)] : [])];
+  const inputs = [
+    info('x', h * w * c),
+    info('mu', l),
+    info('logvar', l),
+    info('eps', l),
+    ...(kind.conditional ? [info('y', spec.numClasses)] : []),
+  ];
   return { inputs, outputs: [{ name: SCORER_OUTPUT, shape: ['batch'], dtype: 'float32' }] };
 }
 
@@ -77,7 +85,9 @@ export class GraphSignatureError extends Error {
     expected: string,
     actual: string,
   ) {
-    super(`${field}: expected ${expected}, got ${actual}; manifest.json does not describe this graph (re-export the model)`);
+    super(
+      `${field}: expected ${expected}, got ${actual}; manifest.json does not describe this graph (re-export the model)`,
+    );
   }
 }
 
@@ -99,7 +109,11 @@ const shapeText = (s: readonly (number | string)[]): string => `[${s.join(', ')}
  * imageShape, numClasses). Throws a {@link GraphSignatureError} naming the manifest field, the
  * expected and the actual value. Dimensions or types the runtime does not report are not checked.
  */
-export function checkGraphSignature(graph: 'encoder' | 'decoder' | 'scorer', m: ModelManifest, actual: { readonly inputs: readonly SessionValueInfo[]; readonly outputs: readonly SessionValueInfo[] }): void {
+export function checkGraphSignature(
+  graph: 'encoder' | 'decoder' | 'scorer',
+  m: ModelManifest,
+  actual: { readonly inputs: readonly SessionValueInfo[]; readonly outputs: readonly SessionValueInfo[] },
+): void {
   const g = m.graphs[graph];
   if (!g) throw new GraphSignatureError(`manifest.graphs.${graph}`, `an entry for the loaded ${graph} graph`, 'none');
   for (const kind of ['inputs', 'outputs'] as const) {
@@ -107,23 +121,41 @@ export function checkGraphSignature(graph: 'encoder' | 'decoder' | 'scorer', m: 
     const got = actual[kind];
     const names = (l: readonly { name: string }[]) => l.map((t) => t.name).join(', ');
     if (expected.length !== got.length || expected.some((t) => !got.some((a) => a.name === t.name))) {
-      throw new GraphSignatureError(`manifest.graphs.${graph}.${kind}`, `${kind} ${names(expected)}`, `${names(got)} in ${g.file}`);
+      throw new GraphSignatureError(
+        `manifest.graphs.${graph}.${kind}`,
+        `${kind} ${names(expected)}`,
+        `${names(got)} in ${g.file}`,
+      );
     }
     expected.forEach((t, i) => {
       const a = got.find((v) => v.name === t.name)!;
       const where = `${g.file} ${kind.slice(0, -1)} "${t.name}"`;
-      if (a.type !== null && a.type !== t.dtype) throw new GraphSignatureError(`manifest.graphs.${graph}.${kind}[${i}].dtype`, t.dtype, `${a.type} (${where})`);
+      if (a.type !== null && a.type !== t.dtype)
+        throw new GraphSignatureError(`manifest.graphs.${graph}.${kind}[${i}].dtype`, t.dtype, `${a.type} (${where})`);
       if (a.shape === null) return;
       if (a.shape.length !== t.shape.length) {
-        throw new GraphSignatureError(`manifest.graphs.${graph}.${kind}[${i}].shape`, `rank ${t.shape.length} ${shapeText(t.shape)}`, `rank ${a.shape.length} ${shapeText(a.shape)} (${where})`);
+        throw new GraphSignatureError(
+          `manifest.graphs.${graph}.${kind}[${i}].shape`,
+          `rank ${t.shape.length} ${shapeText(t.shape)}`,
+          `rank ${a.shape.length} ${shapeText(a.shape)} (${where})`,
+        );
       }
       t.shape.forEach((d, j) => {
         const ad = a.shape![j]!;
         if (d === 'batch') {
-          if (typeof ad === 'number' && ad >= 0) throw new GraphSignatureError(`manifest.graphs.${graph}.${kind}[${i}].shape[${j}]`, 'a dynamic batch dimension', `a fixed ${ad} (${where} has shape ${shapeText(a.shape!)})`);
+          if (typeof ad === 'number' && ad >= 0)
+            throw new GraphSignatureError(
+              `manifest.graphs.${graph}.${kind}[${i}].shape[${j}]`,
+              'a dynamic batch dimension',
+              `a fixed ${ad} (${where} has shape ${shapeText(a.shape!)})`,
+            );
         } else if (typeof ad === 'number' && ad >= 0 && ad !== d) {
           const src = dimSource(t.name, m);
-          throw new GraphSignatureError(src.field, `${src.value} (dimension ${j} of ${t.name} is ${d} in manifest.graphs.${graph}.${kind}[${i}])`, `${ad}: ${where} has shape ${shapeText(a.shape!)}`);
+          throw new GraphSignatureError(
+            src.field,
+            `${src.value} (dimension ${j} of ${t.name} is ${d} in manifest.graphs.${graph}.${kind}[${i}])`,
+            `${ad}: ${where} has shape ${shapeText(a.shape!)}`,
+          );
         }
       });
     });
@@ -143,7 +175,14 @@ export interface OrtValueMetadata {
  * `inputMetadata`/`outputMetadata` (1.20+); with only the names (`metadata` absent), type and shape
  * are reported as unknown.
  */
-export function sessionValueInfos(names: readonly string[], metadata: readonly OrtValueMetadata[] | undefined): SessionValueInfo[] {
+export function sessionValueInfos(
+  names: readonly string[],
+  metadata: readonly OrtValueMetadata[] | undefined,
+): SessionValueInfo[] {
   if (!metadata) return names.map((name) => ({ name, type: null, shape: null }));
-  return metadata.map((m) => (m.isTensor ? { name: m.name, type: m.type ?? null, shape: m.shape ? [...m.shape] : null } : { name: m.name, type: 'non-tensor', shape: null }));
+  return metadata.map((m) =>
+    m.isTensor
+      ? { name: m.name, type: m.type ?? null, shape: m.shape ? [...m.shape] : null }
+      : { name: m.name, type: 'non-tensor', shape: null },
+  );
 }

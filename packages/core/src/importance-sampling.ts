@@ -60,7 +60,9 @@ class RunningLogMeanExp {
 /** What both estimators share: inputs, K, chunking, ε source and likelihood. */
 type CommonOptions = Omit<ImportanceSamplingOptions, 'decode'> & Partial<Pick<ImportanceSamplingOptions, 'decode'>>;
 
-function checkOptions<T extends CommonOptions>(o: T): T & { batch: number; d: number; l: number; samples: number; chunkSize: number; sigma: number } {
+function checkOptions<T extends CommonOptions>(
+  o: T,
+): T & { batch: number; d: number; l: number; samples: number; chunkSize: number; sigma: number } {
   if (o === null || typeof o !== 'object') throw new TypeError(`options: expected an object, got ${String(o)}`);
   const { x, mu, logvar, rng, likelihood } = o;
   assertShape(x, [null, null], 'x');
@@ -74,14 +76,17 @@ function checkOptions<T extends CommonOptions>(o: T): T & { batch: number; d: nu
   const samples = assertInteger(o.samples, 'samples', 1);
   const chunkSize = assertInteger(o.chunkSize ?? 100, 'chunkSize', 1);
   if (!(likelihood in LIKELIHOODS)) {
-    throw new RangeError(`likelihood: expected one of ${Object.keys(LIKELIHOODS).join('|')}, got ${JSON.stringify(likelihood)}`);
+    throw new RangeError(
+      `likelihood: expected one of ${Object.keys(LIKELIHOODS).join('|')}, got ${JSON.stringify(likelihood)}`,
+    );
   }
   const sigma = likelihood === 'gaussian' ? assertNumber(o.sigma, 'sigma', Number.MIN_VALUE) : 1;
   if (!rng || typeof rng.normal !== 'function') throw new TypeError(`rng: expected an Rng, got ${String(rng)}`);
   if (likelihood === 'bernoulli') {
     for (let i = 0; i < x.data.length; i++) {
       const v = x.data[i]!;
-      if (v < 0 || v > 1) throw new RangeError(`x: expected values in [0, 1] for the Bernoulli likelihood, got ${v} at flat index ${i}`);
+      if (v < 0 || v > 1)
+        throw new RangeError(`x: expected values in [0, 1] for the Bernoulli likelihood, got ${v} at flat index ${i}`);
     }
   }
   return { ...o, batch, d, l, samples, chunkSize, sigma };
@@ -186,7 +191,8 @@ export async function scoredLogLikelihood(o: ScoredLogLikelihoodOptions): Promis
     if (lse.length !== batch) throw new RangeError(`score(eps, c) result: expected ${batch} values, got ${lse.length}`);
     for (let b = 0; b < batch; b++) {
       const w = Number(lse[b]);
-      if (Number.isNaN(w)) throw new RangeError(`score(eps, c) result: expected finite values, got NaN for example ${b}`);
+      if (Number.isNaN(w))
+        throw new RangeError(`score(eps, c) result: expected finite values, got NaN for example ${b}`);
       acc.add(b, w);
     }
   }

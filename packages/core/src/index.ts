@@ -13,7 +13,16 @@ export {
   type DimSpec,
   type Tensor,
 } from './tensor.js';
-export { LOG_LEVELS, getLogLevel, getLogger, setLogLevel, setLogSink, type LogLevel, type LogSink, type Logger } from './logger.js';
+export {
+  LOG_LEVELS,
+  getLogLevel,
+  getLogger,
+  setLogLevel,
+  setLogSink,
+  type LogLevel,
+  type LogSink,
+  type Logger,
+} from './logger.js';
 export { Rng, type RngState } from './rng.js';
 export {
   ACTIVATIONS,
@@ -34,7 +43,14 @@ export {
   type ReshapeLayer,
   type SparsitySpec,
 } from './model-spec.js';
-export { MODEL_KINDS, MODEL_KIND_NAMES, modelKindInfo, type KindDefaults, type ModelKindInfo, type RegularizerName } from './model-kinds.js';
+export {
+  MODEL_KINDS,
+  MODEL_KIND_NAMES,
+  modelKindInfo,
+  type KindDefaults,
+  type ModelKindInfo,
+  type RegularizerName,
+} from './model-kinds.js';
 export {
   describeLayers,
   initParameters,
@@ -81,7 +97,13 @@ export {
   type AxisPadding,
   type ConvFields,
 } from './layers/conv-common.js';
-export { emitDecoder, emitEncoder, emitLayers, type EmittedLayers, type NetworkEmitter } from './layers/network-emit.js';
+export {
+  emitDecoder,
+  emitEncoder,
+  emitLayers,
+  type EmittedLayers,
+  type NetworkEmitter,
+} from './layers/network-emit.js';
 export { BATCH_NORM_DEFAULTS, batchNormLayer, type BatchNormLayer } from './layers/batch-norm.js';
 export {
   ARCHITECTURES,
@@ -92,7 +114,14 @@ export {
   type ModelSpecOptions,
   type Norm,
 } from './model-presets.js';
-export { DEVICES, type Backend, type BackendSession, type DeviceRequest, type ExecutionDevice, type SessionOptions } from './runtime-contract.js';
+export {
+  DEVICES,
+  type Backend,
+  type BackendSession,
+  type DeviceRequest,
+  type ExecutionDevice,
+  type SessionOptions,
+} from './runtime-contract.js';
 export {
   SOFTWARE_GPU_PATTERN,
   describeAdapter,
@@ -156,7 +185,12 @@ export {
   type ObjectiveInputs,
   type ObjectiveTerms,
 } from './losses.js';
-export { importanceSampledLogLikelihood, scoredLogLikelihood, type ImportanceSamplingOptions, type ScoredLogLikelihoodOptions } from './importance-sampling.js';
+export {
+  importanceSampledLogLikelihood,
+  scoredLogLikelihood,
+  type ImportanceSamplingOptions,
+  type ScoredLogLikelihoodOptions,
+} from './importance-sampling.js';
 export { activeUnits } from './active-units.js';
 export {
   DEVICE_REQUESTS,
@@ -186,5 +220,18 @@ export {
   type SessionValueInfo,
   type SignatureSpec,
 } from './graph-signature.js';
-export { VaeModel, type InterpolateOptions, type LogLikelihoodOptions, type SampleOptions, type VaeModelLoadOptions } from './vae-model.js';
-export { elboVia, logLikelihoodVia, type DecodeResult, type EncodeResult, type EncoderDecoder, type LikelihoodInfo } from './variational-scores.js';
+export {
+  VaeModel,
+  type InterpolateOptions,
+  type LogLikelihoodOptions,
+  type SampleOptions,
+  type VaeModelLoadOptions,
+} from './vae-model.js';
+export {
+  elboVia,
+  logLikelihoodVia,
+  type DecodeResult,
+  type EncodeResult,
+  type EncoderDecoder,
+  type LikelihoodInfo,
+} from './variational-scores.js';

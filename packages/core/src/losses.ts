@@ -1,10 +1,4 @@
-import {
-  bernoulliKl,
-  bernoulliLogProb,
-  gaussianLogProb,
-  klGaussianTerm,
-  klStandardNormalTerm,
-} from './losses-impl.js';
+import { bernoulliKl, bernoulliLogProb, gaussianLogProb, klGaussianTerm, klStandardNormalTerm } from './losses-impl.js';
 import { modelKindInfo, type RegularizerName } from './model-kinds.js';
 import { LIKELIHOODS, inputSize, type Likelihood, type ModelSpec } from './model-spec.js';
 import { validateModelSpec } from './model-shapes.js';
@@ -75,7 +69,8 @@ function assertInRange(t: Tensor, name: string, lo: number, hi: number): void {
   const { data } = t;
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
-    if (v < lo || v > hi) throw new RangeError(`${name}: expected values in [${lo}, ${hi}], got ${v} at flat index ${i}`);
+    if (v < lo || v > hi)
+      throw new RangeError(`${name}: expected values in [${lo}, ${hi}], got ${v} at flat index ${i}`);
   }
 }
 
@@ -136,7 +131,9 @@ export function gaussianLogLikelihood(x: Tensor, mean: Tensor, sigma: number): F
 export function logLikelihood(likelihood: Likelihood, x: Tensor, decoded: Tensor, sigma: number): Float64Array {
   if (likelihood === 'bernoulli') return bernoulliLogLikelihood(x, decoded);
   if (likelihood === 'gaussian') return gaussianLogLikelihood(x, decoded, sigma);
-  throw new RangeError(`likelihood: expected one of ${Object.keys(LIKELIHOODS).join('|')}, got ${JSON.stringify(likelihood)}`);
+  throw new RangeError(
+    `likelihood: expected one of ${Object.keys(LIKELIHOODS).join('|')}, got ${JSON.stringify(likelihood)}`,
+  );
 }
 
 /**
@@ -185,17 +182,22 @@ export function elbo(a: {
 }): ElboTerms {
   const ll = logLikelihood(a.likelihood, a.x, a.decoded, a.sigma);
   const kl = klStandardNormal(a.mu, a.logvar);
-  if (kl.length !== ll.length) throw new RangeError(`mu: expected ${ll.length} rows (the batch of x), got ${kl.length}`);
+  if (kl.length !== ll.length)
+    throw new RangeError(`mu: expected ${ll.length} rows (the batch of x), got ${kl.length}`);
   const out = new Float64Array(ll.length);
   for (let i = 0; i < ll.length; i++) out[i] = ll[i]! - kl[i]!;
   return { elbo: out, logLikelihood: ll, kl };
 }
 
 /** The β-VAE objective, mean over the batch of `−(log p(x|z) − β·KL)`. */
-export function betaObjective(terms: { logLikelihood: ArrayLike<number>; kl: ArrayLike<number> }, beta: number): number {
+export function betaObjective(
+  terms: { logLikelihood: ArrayLike<number>; kl: ArrayLike<number> },
+  beta: number,
+): number {
   assertNumber(beta, 'beta', 0);
   const { logLikelihood: ll, kl } = terms;
-  if (ll.length !== kl.length) throw new RangeError(`terms.kl: expected ${ll.length} values (as terms.logLikelihood), got ${kl.length}`);
+  if (ll.length !== kl.length)
+    throw new RangeError(`terms.kl: expected ${ll.length} values (as terms.logLikelihood), got ${kl.length}`);
   if (ll.length === 0) throw new RangeError('terms.logLikelihood: expected at least one value, got 0');
   let s = 0;
   for (let i = 0; i < ll.length; i++) s += -(ll[i]! - beta * kl[i]!);
@@ -218,7 +220,8 @@ export function l1Sparsity(code: Tensor): Float64Array {
 export function klSparsity(code: Tensor, rho: number): number {
   assertMatrix(code, 'code');
   assertInRange(code, 'code', 0, 1);
-  if (typeof rho !== 'number' || !(rho > 0 && rho < 1)) throw new RangeError(`rho: expected a number in (0, 1), got ${String(rho)}`);
+  if (typeof rho !== 'number' || !(rho > 0 && rho < 1))
+    throw new RangeError(`rho: expected a number in (0, 1), got ${String(rho)}`);
   const [batch, h] = code.shape as [number, number];
   if (batch === 0) throw new RangeError('code: expected at least one row, got 0');
   let total = 0;
@@ -263,7 +266,9 @@ export function contractivePenalty(code: Tensor, kernel: Tensor): Float64Array {
 }
 
 /** The autoencoder regularizers of {@link modelObjective} (batch means), keyed by the kind's regularizer name. */
-const AUTOENCODER_REGULARIZERS: Partial<Record<RegularizerName, (spec: ModelSpec, a: ObjectiveInputs, batch: number) => number>> = {
+const AUTOENCODER_REGULARIZERS: Partial<
+  Record<RegularizerName, (spec: ModelSpec, a: ObjectiveInputs, batch: number) => number>
+> = {
   sparsity(spec, a, batch) {
     const code = required(a.code, 'code', spec.kind);
     assertMatrix(code, 'code', spec.latentDim, batch);

@@ -1,5 +1,13 @@
 import { decoderSignature, encoderSignature, scorerSignature, type GraphSignature } from './graph-signature.js';
-import { MANIFEST_SCHEMA, MANIFEST_VERSION, PRECISIONS, type GraphInfo, type ModelManifest, type Provenance, type TensorInfo } from './manifest.js';
+import {
+  MANIFEST_SCHEMA,
+  MANIFEST_VERSION,
+  PRECISIONS,
+  type GraphInfo,
+  type ModelManifest,
+  type Provenance,
+  type TensorInfo,
+} from './manifest.js';
 import { MODEL_KINDS } from './model-kinds.js';
 import { assertModelFileName } from './model-source.js';
 import { validateModelSpec } from './model-shapes.js';
@@ -40,7 +48,8 @@ function string(v: unknown, field: string): string {
 }
 
 function integer(v: unknown, field: string, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ManifestError(field, `an integer ≥ ${min}`, v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw new ManifestError(field, `an integer ≥ ${min}`, v);
   return v;
 }
 
@@ -50,14 +59,16 @@ function finite(v: unknown, field: string): number {
 }
 
 function oneOf<T extends string>(v: unknown, field: string, choices: readonly T[]): T {
-  if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) throw new ManifestError(field, `one of ${choices.join('|')}`, v);
+  if (typeof v !== 'string' || !(choices as readonly string[]).includes(v))
+    throw new ManifestError(field, `one of ${choices.join('|')}`, v);
   return v as T;
 }
 
 function tensorInfo(v: unknown, field: string): TensorInfo {
   const o = object(v, field);
   string(o.name, `${field}.name`);
-  if (!Array.isArray(o.shape) || o.shape.length === 0) throw new ManifestError(`${field}.shape`, "a non-empty array of sizes or 'batch'", o.shape);
+  if (!Array.isArray(o.shape) || o.shape.length === 0)
+    throw new ManifestError(`${field}.shape`, "a non-empty array of sizes or 'batch'", o.shape);
   o.shape.forEach((d, i) => {
     if (d !== 'batch') integer(d, `${field}.shape[${i}]`, 1);
   });
@@ -66,11 +77,13 @@ function tensorInfo(v: unknown, field: string): TensorInfo {
 }
 
 function tensorInfos(v: unknown, field: string): void {
-  if (!Array.isArray(v) || v.length === 0) throw new ManifestError(field, 'a non-empty array of { name, shape, dtype }', v);
+  if (!Array.isArray(v) || v.length === 0)
+    throw new ManifestError(field, 'a non-empty array of { name, shape, dtype }', v);
   const names = new Set<string>();
   v.forEach((t, i) => {
     const info = tensorInfo(t, `${field}[${i}]`);
-    if (names.has(info.name)) throw new ManifestError(`${field}[${i}].name`, 'a name not used by another entry', info.name);
+    if (names.has(info.name))
+      throw new ManifestError(`${field}[${i}].name`, 'a name not used by another entry', info.name);
     names.add(info.name);
   });
 }
@@ -82,7 +95,8 @@ function graphInfo(v: unknown, field: string): GraphInfo {
   } catch {
     throw new ManifestError(`${field}.file`, 'a relative file name inside the model directory', o.file);
   }
-  if (typeof o.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(o.sha256)) throw new ManifestError(`${field}.sha256`, '64 lower-case hex digits', o.sha256);
+  if (typeof o.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(o.sha256))
+    throw new ManifestError(`${field}.sha256`, '64 lower-case hex digits', o.sha256);
   integer(o.bytes, `${field}.bytes`, 1);
   tensorInfos(o.inputs, `${field}.inputs`);
   tensorInfos(o.outputs, `${field}.outputs`);
@@ -93,14 +107,16 @@ function provenance(v: unknown, field: string): Provenance {
   const o = object(v, field);
   string(o.dataset, `${field}.dataset`);
   integer(o.epochs, `${field}.epochs`, 0);
-  if (typeof o.seed !== 'number' || !Number.isInteger(o.seed)) throw new ManifestError(`${field}.seed`, 'an integer', o.seed);
+  if (typeof o.seed !== 'number' || !Number.isInteger(o.seed))
+    throw new ManifestError(`${field}.seed`, 'an integer', o.seed);
   if (o.valElbo !== null) finite(o.valElbo, `${field}.valElbo`);
   string(o.engine, `${field}.engine`);
   string(o.backend, `${field}.backend`);
   if (o.commit !== null && (typeof o.commit !== 'string' || !/^[0-9a-f]{7,64}$/.test(o.commit))) {
     throw new ManifestError(`${field}.commit`, 'a hex git commit or null', o.commit);
   }
-  if (typeof o.exportedAt !== 'string' || Number.isNaN(Date.parse(o.exportedAt))) throw new ManifestError(`${field}.exportedAt`, 'an ISO-8601 time', o.exportedAt);
+  if (typeof o.exportedAt !== 'string' || Number.isNaN(Date.parse(o.exportedAt)))
+    throw new ManifestError(`${field}.exportedAt`, 'an ISO-8601 time', o.exportedAt);
   if (o.paramsSha256 !== undefined && (typeof o.paramsSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(o.paramsSha256))) {
     throw new ManifestError(`${field}.paramsSha256`, '64 lower-case hex digits (or absent)', o.paramsSha256);
   }
@@ -112,7 +128,11 @@ function matchesSignature(g: GraphInfo, sig: GraphSignature, field: string): voi
   for (const kind of ['inputs', 'outputs'] as const) {
     const text = (l: readonly TensorInfo[]) => l.map((t) => `${t.name} [${t.shape.join(', ')}] ${t.dtype}`).join(', ');
     if (text(g[kind]) !== text(sig[kind])) {
-      throw new ManifestError(`${field}.${kind}`, `${text(sig[kind])} (from manifest.kind, imageShape, latentDim, numClasses)`, text(g[kind]));
+      throw new ManifestError(
+        `${field}.${kind}`,
+        `${text(sig[kind])} (from manifest.kind, imageShape, latentDim, numClasses)`,
+        text(g[kind]),
+      );
     }
   }
 }
@@ -129,25 +149,40 @@ function sameJson(a: unknown, b: unknown): boolean {
  */
 export function parseManifest(json: unknown): ModelManifest {
   const m = object(json, 'manifest');
-  if (m.schema !== MANIFEST_SCHEMA) throw new ManifestError('manifest.schema', JSON.stringify(MANIFEST_SCHEMA), m.schema);
+  if (m.schema !== MANIFEST_SCHEMA)
+    throw new ManifestError('manifest.schema', JSON.stringify(MANIFEST_SCHEMA), m.schema);
   if (m.schemaVersion !== MANIFEST_VERSION) {
     const newer = typeof m.schemaVersion === 'number' && m.schemaVersion > MANIFEST_VERSION;
-    throw new ManifestError('manifest.schemaVersion', `${MANIFEST_VERSION}${newer ? ' (written by a newer version; upgrade this program)' : ''}`, m.schemaVersion);
+    throw new ManifestError(
+      'manifest.schemaVersion',
+      `${MANIFEST_VERSION}${newer ? ' (written by a newer version; upgrade this program)' : ''}`,
+      m.schemaVersion,
+    );
   }
   string(m.name, 'manifest.name');
   const kind = oneOf(m.kind, 'manifest.kind', Object.keys(MODEL_KINDS) as (keyof typeof MODEL_KINDS)[]);
-  if (m.variational !== MODEL_KINDS[kind].variational) throw new ManifestError('manifest.variational', `${MODEL_KINDS[kind].variational} for kind ${kind}`, m.variational);
+  if (m.variational !== MODEL_KINDS[kind].variational)
+    throw new ManifestError('manifest.variational', `${MODEL_KINDS[kind].variational} for kind ${kind}`, m.variational);
   oneOf(m.likelihood, 'manifest.likelihood', Object.keys(LIKELIHOODS) as (keyof typeof LIKELIHOODS)[]);
-  if (finite(m.gaussianSigma, 'manifest.gaussianSigma') <= 0) throw new ManifestError('manifest.gaussianSigma', 'a positive number', m.gaussianSigma);
+  if (finite(m.gaussianSigma, 'manifest.gaussianSigma') <= 0)
+    throw new ManifestError('manifest.gaussianSigma', 'a positive number', m.gaussianSigma);
   integer(m.latentDim, 'manifest.latentDim', 1);
   integer(m.numClasses, 'manifest.numClasses', 0);
-  if (!Array.isArray(m.imageShape) || m.imageShape.length !== 3) throw new ManifestError('manifest.imageShape', '[H, W, C]', m.imageShape);
+  if (!Array.isArray(m.imageShape) || m.imageShape.length !== 3)
+    throw new ManifestError('manifest.imageShape', '[H, W, C]', m.imageShape);
   m.imageShape.forEach((d, i) => integer(d, `manifest.imageShape[${i}]`, 1));
   const norm = object(m.normalization, 'manifest.normalization');
-  if (finite(norm.scale, 'manifest.normalization.scale') <= 0) throw new ManifestError('manifest.normalization.scale', 'a positive number', norm.scale);
-  if (typeof norm.description !== 'string') throw new ManifestError('manifest.normalization.description', 'a string', norm.description);
+  if (finite(norm.scale, 'manifest.normalization.scale') <= 0)
+    throw new ManifestError('manifest.normalization.scale', 'a positive number', norm.scale);
+  if (typeof norm.description !== 'string')
+    throw new ManifestError('manifest.normalization.description', 'a string', norm.description);
   const clamp = m.logvarClamp;
-  if (!Array.isArray(clamp) || clamp.length !== 2 || !clamp.every((v) => typeof v === 'number' && Number.isFinite(v)) || !(clamp[0] < clamp[1])) {
+  if (
+    !Array.isArray(clamp) ||
+    clamp.length !== 2 ||
+    !clamp.every((v) => typeof v === 'number' && Number.isFinite(v)) ||
+    !(clamp[0] < clamp[1])
+  ) {
     throw new ManifestError('manifest.logvarClamp', '[min, max] with min < max', clamp);
   }
   oneOf(m.precision, 'manifest.precision', Object.keys(PRECISIONS) as (keyof typeof PRECISIONS)[]);
@@ -157,21 +192,33 @@ export function parseManifest(json: unknown): ModelManifest {
   try {
     validateModelSpec(spec);
   } catch (err) {
-    throw new ManifestError('manifest.spec', 'a valid model spec', `${err instanceof Error ? err.message : String(err)}`);
+    throw new ManifestError(
+      'manifest.spec',
+      'a valid model spec',
+      `${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   for (const key of ['kind', 'likelihood', 'latentDim', 'numClasses', 'imageShape', 'gaussianSigma'] as const) {
-    if (!sameJson(spec[key], m[key])) throw new ManifestError(`manifest.spec.${key}`, `${describe(m[key])} (manifest.${key})`, spec[key]);
+    if (!sameJson(spec[key], m[key]))
+      throw new ManifestError(`manifest.spec.${key}`, `${describe(m[key])} (manifest.${key})`, spec[key]);
   }
   const graphs = object(m.graphs, 'manifest.graphs');
   const encoder = graphInfo(graphs.encoder, 'manifest.graphs.encoder');
   const decoder = graphInfo(graphs.decoder, 'manifest.graphs.decoder');
-  if (encoder.file === decoder.file) throw new ManifestError('manifest.graphs.decoder.file', 'a file other than the encoder', decoder.file);
+  if (encoder.file === decoder.file)
+    throw new ManifestError('manifest.graphs.decoder.file', 'a file other than the encoder', decoder.file);
   matchesSignature(encoder, encoderSignature(spec), 'manifest.graphs.encoder');
   matchesSignature(decoder, decoderSignature(spec), 'manifest.graphs.decoder');
   if (graphs.scorer !== undefined) {
-    if (!MODEL_KINDS[kind].variational) throw new ManifestError('manifest.graphs.scorer', `no scorer for the non-variational kind ${kind}`, 'a scorer entry');
+    if (!MODEL_KINDS[kind].variational)
+      throw new ManifestError(
+        'manifest.graphs.scorer',
+        `no scorer for the non-variational kind ${kind}`,
+        'a scorer entry',
+      );
     const scorer = graphInfo(graphs.scorer, 'manifest.graphs.scorer');
-    if (scorer.file === encoder.file || scorer.file === decoder.file) throw new ManifestError('manifest.graphs.scorer.file', 'a file other than the encoder and decoder', scorer.file);
+    if (scorer.file === encoder.file || scorer.file === decoder.file)
+      throw new ManifestError('manifest.graphs.scorer.file', 'a file other than the encoder and decoder', scorer.file);
     matchesSignature(scorer, scorerSignature(spec), 'manifest.graphs.scorer');
   }
   provenance(m.provenance, 'manifest.provenance');

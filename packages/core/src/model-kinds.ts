@@ -38,16 +38,23 @@ export interface ModelKindInfo {
   readonly defaults?: KindDefaults;
 }
 
-const VARIATIONAL = { variational: true, corruptsInput: false, regularizer: 'kl', heads: Object.freeze(['mu', 'logvar']) } as const;
+const VARIATIONAL = {
+  variational: true,
+  corruptsInput: false,
+  regularizer: 'kl',
+  heads: Object.freeze(['mu', 'logvar']),
+} as const;
 const AUTOENCODER = { variational: false, conditional: false, heads: Object.freeze(['code']) } as const;
 
 function validateSparsity(spec: ModelSpec): void {
   const s = spec.sparsity;
-  if (!s || (s.type !== 'l1' && s.type !== 'kl')) fail('spec.sparsity', "{ type: 'l1', weight } or { type: 'kl', rho, weight }", s);
+  if (!s || (s.type !== 'l1' && s.type !== 'kl'))
+    fail('spec.sparsity', "{ type: 'l1', weight } or { type: 'kl', rho, weight }", s);
   if (!(s.weight >= 0)) fail('spec.sparsity.weight', 'a number ≥ 0', s.weight);
   if (s.type === 'kl') {
     if (!(s.rho > 0 && s.rho < 1)) fail('spec.sparsity.rho', 'a number in (0, 1)', s.rho);
-    if (spec.codeActivation !== 'sigmoid') fail('spec.codeActivation', "'sigmoid' for KL-sparsity (ρ̂ must lie in (0, 1))", spec.codeActivation);
+    if (spec.codeActivation !== 'sigmoid')
+      fail('spec.codeActivation', "'sigmoid' for KL-sparsity (ρ̂ must lie in (0, 1))", spec.codeActivation);
   }
 }
 
@@ -62,22 +69,37 @@ function validateNoise(spec: ModelSpec): void {
 }
 
 function validateContractive(spec: ModelSpec): void {
-  if (!(typeof spec.contractiveWeight === 'number' && spec.contractiveWeight >= 0)) fail('spec.contractiveWeight', 'a number ≥ 0', spec.contractiveWeight);
-  if (spec.encoder.length !== 0) fail('spec.encoder', '[] for contractive-ae (the closed-form penalty is for one sigmoid layer x → h)', spec.encoder.map((l) => l.type));
-  if (spec.codeActivation !== 'sigmoid') fail('spec.codeActivation', "'sigmoid' for contractive-ae", spec.codeActivation);
+  if (!(typeof spec.contractiveWeight === 'number' && spec.contractiveWeight >= 0))
+    fail('spec.contractiveWeight', 'a number ≥ 0', spec.contractiveWeight);
+  if (spec.encoder.length !== 0)
+    fail(
+      'spec.encoder',
+      '[] for contractive-ae (the closed-form penalty is for one sigmoid layer x → h)',
+      spec.encoder.map((l) => l.type),
+    );
+  if (spec.codeActivation !== 'sigmoid')
+    fail('spec.codeActivation', "'sigmoid' for contractive-ae", spec.codeActivation);
 }
 
 /** The model kinds the product supports, keyed by the name the CLI accepts. */
 export const MODEL_KINDS: Readonly<Record<ModelKind, ModelKindInfo>> = Object.freeze({
   ae: { ...AUTOENCODER, corruptsInput: false, regularizer: 'none', description: 'undercomplete autoencoder' },
-  'sparse-ae': { ...AUTOENCODER, corruptsInput: false, regularizer: 'sparsity',
+  'sparse-ae': {
+    ...AUTOENCODER,
+    corruptsInput: false,
+    regularizer: 'sparsity',
     validate: validateSparsity,
     defaults: { fields: { sparsity: { type: 'kl', rho: 0.05, weight: 1 } } },
-    description: 'sparse autoencoder (L1 or KL-sparsity on the code)' },
-  'denoising-ae': { ...AUTOENCODER, corruptsInput: true, regularizer: 'none',
+    description: 'sparse autoencoder (L1 or KL-sparsity on the code)',
+  },
+  'denoising-ae': {
+    ...AUTOENCODER,
+    corruptsInput: true,
+    regularizer: 'none',
     validate: validateNoise,
     defaults: { fields: { noise: { type: 'mask', fraction: 0.3 } } },
-    description: 'denoising autoencoder (mask, Gaussian or salt-and-pepper noise)' },
+    description: 'denoising autoencoder (mask, Gaussian or salt-and-pepper noise)',
+  },
   'contractive-ae': {
     ...AUTOENCODER,
     corruptsInput: false,

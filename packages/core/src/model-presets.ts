@@ -1,6 +1,17 @@
 import { modelKindInfo } from './model-kinds.js';
 import { BATCH_NORM_DEFAULTS } from './layers/batch-norm.js';
-import type { Activation, Conv2dLayer, Conv2dTransposeLayer, DenseLayer, LayerSpec, Likelihood, ModelKind, ModelSpec, NoiseSpec, SparsitySpec } from './model-spec.js';
+import type {
+  Activation,
+  Conv2dLayer,
+  Conv2dTransposeLayer,
+  DenseLayer,
+  LayerSpec,
+  Likelihood,
+  ModelKind,
+  ModelSpec,
+  NoiseSpec,
+  SparsitySpec,
+} from './model-spec.js';
 import { validateModelSpec } from './model-shapes.js';
 
 /** Network families the presets can build. */
@@ -31,7 +42,10 @@ export interface ModelSpecOptions {
 }
 
 /** Normalisations the presets can insert. */
-export const NORMS = Object.freeze({ none: 'no normalisation', batch: 'batch normalisation after each hidden dense/conv layer, before its activation' });
+export const NORMS = Object.freeze({
+  none: 'no normalisation',
+  batch: 'batch normalisation after each hidden dense/conv layer, before its activation',
+});
 /** A normalisation name. */
 export type Norm = keyof typeof NORMS;
 
@@ -41,11 +55,15 @@ export type Norm = keyof typeof NORMS;
  * normalisation has no gradient and would only drift under Adam); `keepLast` leaves the last such layer alone (the decoder's output).
  */
 export function withBatchNorm(layers: readonly LayerSpec[], keepLast: boolean): LayerSpec[] {
-  const affine = (l: LayerSpec): l is DenseLayer | Conv2dLayer | Conv2dTransposeLayer => l.type === 'dense' || l.type === 'conv2d' || l.type === 'conv2d-transpose';
+  const affine = (l: LayerSpec): l is DenseLayer | Conv2dLayer | Conv2dTransposeLayer =>
+    l.type === 'dense' || l.type === 'conv2d' || l.type === 'conv2d-transpose';
   const last = keepLast ? layers.findLastIndex(affine) : -1;
   return layers.flatMap((l, i): LayerSpec[] => {
     if (!affine(l) || i === last) return [l];
-    return [{ ...l, activation: 'linear', useBias: false }, { type: 'batch-norm', activation: l.activation, ...BATCH_NORM_DEFAULTS }];
+    return [
+      { ...l, activation: 'linear', useBias: false },
+      { type: 'batch-norm', activation: l.activation, ...BATCH_NORM_DEFAULTS },
+    ];
   });
 }
 
@@ -54,10 +72,30 @@ function convNetworks(h: number, w: number, c: number): { encoder: LayerSpec[]; 
   if (h % 4 !== 0 || w % 4 !== 0) {
     throw new RangeError(`imageShape: expected H and W divisible by 4 for the conv architecture, got ${h}×${w}`);
   }
-  const conv = (filters: number): LayerSpec => ({ type: 'conv2d', filters, kernelSize: 4, strides: 2, padding: 'same', activation: 'relu' });
-  const deconv = (filters: number, activation: Activation): LayerSpec => ({ type: 'conv2d-transpose', filters, kernelSize: 4, strides: 2, padding: 'same', activation });
+  const conv = (filters: number): LayerSpec => ({
+    type: 'conv2d',
+    filters,
+    kernelSize: 4,
+    strides: 2,
+    padding: 'same',
+    activation: 'relu',
+  });
+  const deconv = (filters: number, activation: Activation): LayerSpec => ({
+    type: 'conv2d-transpose',
+    filters,
+    kernelSize: 4,
+    strides: 2,
+    padding: 'same',
+    activation,
+  });
   return {
-    encoder: [{ type: 'reshape', shape: [h, w, c] }, conv(32), conv(64), { type: 'flatten' }, { type: 'dense', units: 256, activation: 'relu' }],
+    encoder: [
+      { type: 'reshape', shape: [h, w, c] },
+      conv(32),
+      conv(64),
+      { type: 'flatten' },
+      { type: 'dense', units: 256, activation: 'relu' },
+    ],
     decoder: [
       { type: 'dense', units: 256, activation: 'relu' },
       { type: 'dense', units: (h / 4) * (w / 4) * 64, activation: 'relu' },
@@ -86,7 +124,10 @@ export function createModelSpec(options: ModelSpecOptions = {}): ModelSpec {
   let encoder: LayerSpec[];
   let decoder: LayerSpec[];
   if (defaults.singleLayer) {
-    if (architecture !== 'mlp') throw new RangeError(`architecture: expected 'mlp' for ${kind} (one sigmoid layer), got ${JSON.stringify(architecture)}`);
+    if (architecture !== 'mlp')
+      throw new RangeError(
+        `architecture: expected 'mlp' for ${kind} (one sigmoid layer), got ${JSON.stringify(architecture)}`,
+      );
     encoder = [];
     decoder = [{ type: 'dense', units: d, activation: 'linear' }];
   } else if (architecture === 'conv') {
@@ -99,14 +140,17 @@ export function createModelSpec(options: ModelSpecOptions = {}): ModelSpec {
     throw new RangeError(`architecture: expected mlp|conv, got ${JSON.stringify(architecture)}`);
   }
   const norm = options.norm ?? 'none';
-  if (!(norm in NORMS)) throw new RangeError(`norm: expected one of ${Object.keys(NORMS).join('|')}, got ${JSON.stringify(norm)}`);
+  if (!(norm in NORMS))
+    throw new RangeError(`norm: expected one of ${Object.keys(NORMS).join('|')}, got ${JSON.stringify(norm)}`);
   if (norm === 'batch') {
-    if (defaults.singleLayer) throw new RangeError(`norm: expected 'none' for ${kind} (its code layer has a closed-form penalty), got 'batch'`);
+    if (defaults.singleLayer)
+      throw new RangeError(`norm: expected 'none' for ${kind} (its code layer has a closed-form penalty), got 'batch'`);
     encoder = withBatchNorm(encoder, false);
     decoder = withBatchNorm(decoder, true);
   }
   const fields: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(defaults.fields ?? {})) fields[name] = options[name as keyof typeof defaults.fields] ?? value;
+  for (const [name, value] of Object.entries(defaults.fields ?? {}))
+    fields[name] = options[name as keyof typeof defaults.fields] ?? value;
   const needsSigmoidCode = defaults.sigmoidCode || (fields.sparsity as SparsitySpec | undefined)?.type === 'kl';
   const spec: ModelSpec = {
     specVersion: 1,

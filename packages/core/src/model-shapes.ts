@@ -14,7 +14,12 @@ export type ParameterSet = Record<string, Tensor>;
  * shapes; validates as it goes (an unknown type is an error naming it and the registered types).
  * `label` is the size of the one-hot label concatenated to the first layer that takes it.
  */
-export function describeLayers(layers: readonly LayerSpec[], input: readonly number[], prefix: string, label = 0): LayerShape[] {
+export function describeLayers(
+  layers: readonly LayerSpec[],
+  input: readonly number[],
+  prefix: string,
+  label = 0,
+): LayerShape[] {
   if (!Array.isArray(layers)) fail(prefix, 'an array of layers', layers);
   const out: LayerShape[] = [];
   let shape = [...input];
@@ -52,40 +57,56 @@ export function validateModelSpec(spec: ModelSpec): SpecLayout {
   if (!spec || typeof spec !== 'object') fail('spec', 'a model spec object', spec);
   if (spec.specVersion !== 1) fail('spec.specVersion', '1', spec.specVersion);
   const info = modelKindInfo(spec.kind);
-  if (!Array.isArray(spec.imageShape) || spec.imageShape.length !== 3) fail('spec.imageShape', '[H, W, C]', spec.imageShape);
+  if (!Array.isArray(spec.imageShape) || spec.imageShape.length !== 3)
+    fail('spec.imageShape', '[H, W, C]', spec.imageShape);
   spec.imageShape.forEach((d, i) => positiveInt(d, `spec.imageShape[${i}]`));
   positiveInt(spec.latentDim, 'spec.latentDim');
   if (!(spec.likelihood in LIKELIHOODS)) fail('spec.likelihood', 'bernoulli|gaussian', spec.likelihood);
-  if (!(typeof spec.gaussianSigma === 'number' && spec.gaussianSigma > 0)) fail('spec.gaussianSigma', 'a positive number', spec.gaussianSigma);
+  if (!(typeof spec.gaussianSigma === 'number' && spec.gaussianSigma > 0))
+    fail('spec.gaussianSigma', 'a positive number', spec.gaussianSigma);
   if (info.conditional) positiveInt(spec.numClasses, 'spec.numClasses');
   else if (spec.numClasses !== 0) fail('spec.numClasses', `0 for kind ${spec.kind}`, spec.numClasses);
   checkActivation(spec.codeActivation, 'spec.codeActivation');
-  if (!(typeof spec.beta === 'number' && spec.beta >= 0 && Number.isFinite(spec.beta))) fail('spec.beta', 'a finite number ≥ 0', spec.beta);
+  if (!(typeof spec.beta === 'number' && spec.beta >= 0 && Number.isFinite(spec.beta)))
+    fail('spec.beta', 'a finite number ≥ 0', spec.beta);
   info.validate?.(spec);
   const d = inputSize(spec);
   const encoder = describeLayers(spec.encoder, [d], 'encoder', spec.numClasses);
   const encOut = encoder.length ? encoder[encoder.length - 1]!.outputShape : [d];
   const labelTaken = encoder.some((l) => getLayerDefinition(l.layer.type, l.prefix).takesLabel);
   const headInput = sizeOf(encOut) + (labelTaken ? 0 : spec.numClasses);
-  if (!Array.isArray(spec.decoder) || spec.decoder.length === 0) fail('spec.decoder', 'at least one layer (the output layer)', spec.decoder);
+  if (!Array.isArray(spec.decoder) || spec.decoder.length === 0)
+    fail('spec.decoder', 'at least one layer (the output layer)', spec.decoder);
   const decoder = describeLayers(spec.decoder, [spec.latentDim + spec.numClasses], 'decoder');
   const last = decoder[decoder.length - 1]!;
-  if (sizeOf(last.outputShape) !== d) fail('spec.decoder', `a last layer with ${d} outputs (${spec.imageShape.join('×')})`, last.outputShape);
+  if (sizeOf(last.outputShape) !== d)
+    fail('spec.decoder', `a last layer with ${d} outputs (${spec.imageShape.join('×')})`, last.outputShape);
   const lastIndex = decoder.findLastIndex((l) => layerState(l).some((p) => p.trainable));
   const lastParam = decoder[lastIndex];
-  if (!lastParam) fail('spec.decoder', 'at least one layer with parameters', spec.decoder.map((l) => l.type));
+  if (!lastParam)
+    fail(
+      'spec.decoder',
+      'at least one layer with parameters',
+      spec.decoder.map((l) => l.type),
+    );
   const act = getLayerDefinition(lastParam.layer.type, lastParam.prefix).activation?.(lastParam.layer);
-  if (act !== undefined && act !== 'linear') fail(`decoder[${lastIndex}].activation`, "'linear' (the last layer outputs logits or the mean)", act);
-  if (lastParam.outputShape.length === 3 && (lastParam.outputShape[0] !== spec.imageShape[0] || lastParam.outputShape[1] !== spec.imageShape[1])) {
+  if (act !== undefined && act !== 'linear')
+    fail(`decoder[${lastIndex}].activation`, "'linear' (the last layer outputs logits or the mean)", act);
+  if (
+    lastParam.outputShape.length === 3 &&
+    (lastParam.outputShape[0] !== spec.imageShape[0] || lastParam.outputShape[1] !== spec.imageShape[1])
+  ) {
     fail('spec.decoder', `a spatial output of ${spec.imageShape.join('×')}`, lastParam.outputShape);
   }
   const headActivation = info.variational ? 'linear' : spec.codeActivation;
-  const heads = info.heads.map((h): LayerShape => ({
-    prefix: `encoder.${h}`,
-    layer: { type: 'dense', units: spec.latentDim, activation: headActivation },
-    inputShape: [headInput],
-    outputShape: [spec.latentDim],
-  }));
+  const heads = info.heads.map(
+    (h): LayerShape => ({
+      prefix: `encoder.${h}`,
+      layer: { type: 'dense', units: spec.latentDim, activation: headActivation },
+      inputShape: [headInput],
+      outputShape: [spec.latentDim],
+    }),
+  );
   return { encoder, headInput, heads, decoder };
 }
 
@@ -126,7 +147,12 @@ export function initParameters(spec: ModelSpec, rng: Rng): ParameterSet {
  * Checks that `params` holds exactly the state tensors of `spec` (only its trainable parameters with
  * `trainableOnly`, e.g. optimizer moments) with the right shapes.
  */
-export function validateParameters(spec: ModelSpec, params: ParameterSet, name = 'params', trainableOnly = false): void {
+export function validateParameters(
+  spec: ModelSpec,
+  params: ParameterSet,
+  name = 'params',
+  trainableOnly = false,
+): void {
   const expected = trainableOnly ? listTrainableParameters(spec) : listParameters(spec);
   const names = new Set(expected.map((p) => p.name));
   for (const key of Object.keys(params)) {
@@ -134,9 +160,16 @@ export function validateParameters(spec: ModelSpec, params: ParameterSet, name =
   }
   for (const p of expected) {
     const t = params[p.name];
-    if (!t) throw new RangeError(`${name}: missing parameter ${JSON.stringify(p.name)} of shape [${p.shape.join(', ')}]`);
-    if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i]) || t.data.length !== sizeOf(p.shape)) {
-      throw new RangeError(`${name}.${p.name}: expected shape [${p.shape.join(', ')}], got [${t.shape.join(', ')}] with ${t.data.length} values`);
+    if (!t)
+      throw new RangeError(`${name}: missing parameter ${JSON.stringify(p.name)} of shape [${p.shape.join(', ')}]`);
+    if (
+      t.shape.length !== p.shape.length ||
+      t.shape.some((d, i) => d !== p.shape[i]) ||
+      t.data.length !== sizeOf(p.shape)
+    ) {
+      throw new RangeError(
+        `${name}.${p.name}: expected shape [${p.shape.join(', ')}], got [${t.shape.join(', ')}] with ${t.data.length} values`,
+      );
     }
   }
 }

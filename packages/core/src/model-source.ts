@@ -32,7 +32,9 @@ export function assertModelFileName(file: unknown, name = 'file'): asserts file 
     file.includes('\\') ||
     file.split('/').some((part) => part === '' || part === '.' || part === '..')
   ) {
-    throw new RangeError(`${name}: expected a relative file name inside the model directory, got ${JSON.stringify(file)}`);
+    throw new RangeError(
+      `${name}: expected a relative file name inside the model directory, got ${JSON.stringify(file)}`,
+    );
   }
 }
 

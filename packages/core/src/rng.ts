@@ -53,7 +53,12 @@ export class Rng {
 
   /** Rewinds (or advances) this generator to a state from {@link Rng.getState}. */
   setState(state: RngState): void {
-    if (!state || !Array.isArray(state.s) || state.s.length !== 4 || !state.s.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
+    if (
+      !state ||
+      !Array.isArray(state.s) ||
+      state.s.length !== 4 ||
+      !state.s.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)
+    ) {
       throw new RangeError(`state: expected { s: four uint32 words, spare }, got ${JSON.stringify(state)}`);
     }
     [this.s0, this.s1, this.s2, this.s3] = state.s.map((w) => w | 0) as [number, number, number, number];
@@ -63,7 +68,10 @@ export class Rng {
 
   /** The full state, JSON-serializable, for checkpoints. */
   getState(): RngState {
-    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.hasSpare ? this.spare : null };
+    return {
+      s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0],
+      spare: this.hasSpare ? this.spare : null,
+    };
   }
 
   /** Next unsigned 32-bit integer. */

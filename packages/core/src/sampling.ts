@@ -7,7 +7,8 @@ import { assertFinite, assertInteger, assertNumber, assertShape, assertTensor, s
  * (one `rng.normal()` per element, first element first).
  */
 export function sampleStandardNormal(rng: Rng, shape: readonly number[]): Tensor {
-  if (!Array.isArray(shape)) throw new TypeError(`shape: expected an array of non-negative integers, got ${String(shape)}`);
+  if (!Array.isArray(shape))
+    throw new TypeError(`shape: expected an array of non-negative integers, got ${String(shape)}`);
   shape.forEach((d, i) => assertInteger(d, `shape[${i}]`));
   return { data: rng.normals(sizeOf(shape)), shape: [...shape] };
 }
@@ -132,8 +133,10 @@ export function slerp(z0: Tensor, z1: Tensor, steps: number): Tensor {
 export function latentTraversal(base: Tensor, dims: readonly number[], values: readonly number[]): Tensor {
   const b = latentVector(base, 'base');
   const l = b.length;
-  if (!Array.isArray(dims) || dims.length === 0) throw new RangeError(`dims: expected a non-empty array of latent indices, got ${JSON.stringify(dims)}`);
-  if (!Array.isArray(values) || values.length === 0) throw new RangeError(`values: expected a non-empty array of numbers, got ${JSON.stringify(values)}`);
+  if (!Array.isArray(dims) || dims.length === 0)
+    throw new RangeError(`dims: expected a non-empty array of latent indices, got ${JSON.stringify(dims)}`);
+  if (!Array.isArray(values) || values.length === 0)
+    throw new RangeError(`values: expected a non-empty array of numbers, got ${JSON.stringify(values)}`);
   dims.forEach((d, i) => assertInteger(d, `dims[${i}]`, 0, l - 1));
   values.forEach((v, i) => assertNumber(v, `values[${i}]`));
   const rows = dims.length * values.length;

@@ -105,7 +105,11 @@ export class VaeModel {
     private readonly encoder: BackendSession,
     private readonly decoder: BackendSession,
     /** Where to load the scorer graph from on first use (the manifest lists one), else null. */
-    private readonly scorerSource: { readonly source: ModelFileSource; readonly backend: Backend; readonly threads: number | undefined } | null,
+    private readonly scorerSource: {
+      readonly source: ModelFileSource;
+      readonly backend: Backend;
+      readonly threads: number | undefined;
+    } | null,
   ) {}
 
   /** The scorer session, loaded on first use (a browser downloads `scorer.onnx` only when needed). */
@@ -124,13 +128,24 @@ export class VaeModel {
       const bytes = await readGraph(from.source, info, 'scorer');
       let session: BackendSession;
       try {
-        session = (await createSessionWithBackend(bytes, { device: this.device, ...(from.threads === undefined ? {} : { threads: from.threads }), backends: [from.backend] })).session;
+        session = (
+          await createSessionWithBackend(bytes, {
+            device: this.device,
+            ...(from.threads === undefined ? {} : { threads: from.threads }),
+            backends: [from.backend],
+          })
+        ).session;
       } catch (err) {
-        log.warn(`${info.file} does not run on ${this.device} (${from.backend.name}): ${err instanceof Error ? err.message.split('\n')[0] : String(err)}; logLikelihood evaluates in JavaScript`);
+        log.warn(
+          `${info.file} does not run on ${this.device} (${from.backend.name}): ${err instanceof Error ? err.message.split('\n')[0] : String(err)}; logLikelihood evaluates in JavaScript`,
+        );
         return null;
       }
       try {
-        checkGraphSignature('scorer', this.manifest, { inputs: session.inputMetadata, outputs: session.outputMetadata });
+        checkGraphSignature('scorer', this.manifest, {
+          inputs: session.inputMetadata,
+          outputs: session.outputMetadata,
+        });
       } catch (err) {
         await session.release();
         throw err;
@@ -147,8 +162,15 @@ export class VaeModel {
    * latentDim, imageShape, numClasses): a mismatch refuses to load with a {@link GraphSignatureError}.
    */
   static async load(source: ModelFileSource, o: VaeModelLoadOptions = {}): Promise<VaeModel> {
-    if (source === null || typeof source !== 'object' || typeof source.read !== 'function' || typeof source.location !== 'string') {
-      throw new TypeError(`source: expected a ModelFileSource { location, read(file) }, got ${source === null ? 'null' : typeof source}`);
+    if (
+      source === null ||
+      typeof source !== 'object' ||
+      typeof source.read !== 'function' ||
+      typeof source.location !== 'string'
+    ) {
+      throw new TypeError(
+        `source: expected a ModelFileSource { location, read(file) }, got ${source === null ? 'null' : typeof source}`,
+      );
     }
     const device = o.device ?? 'auto';
     assertDeviceRequest(device, 'device');
@@ -157,7 +179,11 @@ export class VaeModel {
     const encoderBytes = await readGraph(source, manifest.graphs.encoder, 'encoder');
     const decoderBytes = await readGraph(source, manifest.graphs.decoder, 'decoder');
     const threads = o.threads === undefined ? {} : { threads: o.threads };
-    const enc = await createSessionWithBackend(encoderBytes, { device, ...threads, ...(o.backends ? { backends: o.backends } : {}) });
+    const enc = await createSessionWithBackend(encoderBytes, {
+      device,
+      ...threads,
+      ...(o.backends ? { backends: o.backends } : {}),
+    });
     let dec: Awaited<ReturnType<typeof createSessionWithBackend>>;
     try {
       dec = await createSessionWithBackend(decoderBytes, { device: enc.device, ...threads, backends: [enc.backend] });
@@ -166,15 +192,32 @@ export class VaeModel {
       throw err;
     }
     const scorer = manifest.graphs.scorer ? { source, backend: enc.backend, threads: o.threads } : null;
-    const model = new VaeModel(manifest, enc.device, enc.backend.name, enc.fallbacks, source.location, enc.session, dec.session, scorer);
+    const model = new VaeModel(
+      manifest,
+      enc.device,
+      enc.backend.name,
+      enc.fallbacks,
+      source.location,
+      enc.session,
+      dec.session,
+      scorer,
+    );
     try {
-      checkGraphSignature('encoder', manifest, { inputs: enc.session.inputMetadata, outputs: enc.session.outputMetadata });
-      checkGraphSignature('decoder', manifest, { inputs: dec.session.inputMetadata, outputs: dec.session.outputMetadata });
+      checkGraphSignature('encoder', manifest, {
+        inputs: enc.session.inputMetadata,
+        outputs: enc.session.outputMetadata,
+      });
+      checkGraphSignature('decoder', manifest, {
+        inputs: dec.session.inputMetadata,
+        outputs: dec.session.outputMetadata,
+      });
     } catch (err) {
       await model.release();
       throw err;
     }
-    log.info(`loaded ${manifest.name} (${manifest.kind}, ${manifest.precision}) from ${source.location} on ${enc.device} (${enc.backend.name})`);
+    log.info(
+      `loaded ${manifest.name} (${manifest.kind}, ${manifest.precision}) from ${source.location} on ${enc.device} (${enc.backend.name})`,
+    );
     return model;
   }
 
@@ -206,7 +249,10 @@ export class VaeModel {
     const names = this.manifest.graphs.encoder.outputs.map((t) => t.name);
     const out = await this.runSession(this.encoder, feeds, 'encoder');
     if (this.manifest.variational) {
-      return { mu: this.output(out, names[0]!, [n, this.latentDim]), logvar: this.output(out, names[1]!, [n, this.latentDim]) };
+      return {
+        mu: this.output(out, names[0]!, [n, this.latentDim]),
+        logvar: this.output(out, names[1]!, [n, this.latentDim]),
+      };
     }
     return { z: this.output(out, names[0]!, [n, this.latentDim]) };
   }
@@ -229,7 +275,8 @@ export class VaeModel {
 
   /** `n` images decoded from the prior N(0, I)·temperature with `new Rng(seed)`; means `[n, D]`. */
   async sample(o: SampleOptions): Promise<Tensor> {
-    if (o === null || typeof o !== 'object') throw new TypeError(`options: expected { n, seed, temperature?, y? }, got ${String(o)}`);
+    if (o === null || typeof o !== 'object')
+      throw new TypeError(`options: expected { n, seed, temperature?, y? }, got ${String(o)}`);
     assertInteger(o.n, 'n', 1);
     assertInteger(o.seed, 'seed', Number.MIN_SAFE_INTEGER);
     const temperature = o.temperature ?? 1;
@@ -254,7 +301,10 @@ export class VaeModel {
     const b = asRow(x1, d, 'x1');
     assertInteger(steps, 'steps', 2, 1_000_000);
     const y = o.y === undefined ? undefined : asRow(o.y, this.numClasses, 'y');
-    const ends = await this.embed({ data: Float32Array.from([...a.data, ...b.data]), shape: [2, d] }, y ? repeatRow(y, 2) : undefined);
+    const ends = await this.embed(
+      { data: Float32Array.from([...a.data, ...b.data]), shape: [2, d] },
+      y ? repeatRow(y, 2) : undefined,
+    );
     const l = this.latentDim;
     const z0: Tensor = { data: ends.data.slice(0, l), shape: [l] };
     const z1: Tensor = { data: ends.data.slice(l, 2 * l), shape: [l] };
@@ -281,19 +331,25 @@ export class VaeModel {
    */
   async logLikelihood(x: Tensor, o: LogLikelihoodOptions): Promise<Float64Array> {
     this.requireVariational('logLikelihood');
-    if (o === null || typeof o !== 'object') throw new TypeError(`options: expected { samples, seed, chunkSize?, y? }, got ${String(o)}`);
+    if (o === null || typeof o !== 'object')
+      throw new TypeError(`options: expected { samples, seed, chunkSize?, y? }, got ${String(o)}`);
     assertInteger(o.samples, 'samples', 1);
     assertInteger(o.seed, 'seed', Number.MIN_SAFE_INTEGER);
     if (o.chunkSize !== undefined) assertInteger(o.chunkSize, 'chunkSize', 1);
-    if (o.beforeChunk !== undefined && typeof o.beforeChunk !== 'function') throw new TypeError(`beforeChunk: expected a function, got ${typeof o.beforeChunk}`);
+    if (o.beforeChunk !== undefined && typeof o.beforeChunk !== 'function')
+      throw new TypeError(`beforeChunk: expected a function, got ${typeof o.beforeChunk}`);
     const before = o.beforeChunk ?? (() => undefined);
     const scorer = await this.scorerSession();
     if (!scorer) {
-      const f = { encode: (v: Tensor, y?: Tensor) => this.encode(v, y), decode: async (z: Tensor, y?: Tensor) => (await before(), this.decode(z, y)) };
+      const f = {
+        encode: (v: Tensor, y?: Tensor) => this.encode(v, y),
+        decode: async (z: Tensor, y?: Tensor) => (await before(), this.decode(z, y)),
+      };
       return logLikelihoodVia(f, this.manifest, x, o);
     }
     const e = await this.encode(x, o.y);
-    if (!('mu' in e)) throw new TypeError('logLikelihood: expected a variational encoder (mu, logvar), got one returning z');
+    if (!('mu' in e))
+      throw new TypeError('logLikelihood: expected a variational encoder (mu, logvar), got one returning z');
     const fixed: Record<string, Tensor> = { x, mu: e.mu, logvar: e.logvar, ...(o.y ? { y: o.y } : {}) };
     const n = x.shape[0]!;
     return scoredLogLikelihood({
@@ -330,7 +386,9 @@ export class VaeModel {
 
   private requireVariational(method: string): void {
     if (!this.manifest.variational) {
-      throw new TypeError(`${method}: expected a variational model (vae|beta-vae|cvae), got kind ${JSON.stringify(this.manifest.kind)}`);
+      throw new TypeError(
+        `${method}: expected a variational model (vae|beta-vae|cvae), got kind ${JSON.stringify(this.manifest.kind)}`,
+      );
     }
   }
 
@@ -346,21 +404,33 @@ export class VaeModel {
   private feeds(inputName: string, t: Tensor, y: Tensor | undefined, n: number): Record<string, Tensor> {
     const k = this.numClasses;
     if (k === 0) {
-      if (y !== undefined) throw new RangeError(`y: expected no label for unconditional kind ${JSON.stringify(this.manifest.kind)}, got a tensor`);
+      if (y !== undefined)
+        throw new RangeError(
+          `y: expected no label for unconditional kind ${JSON.stringify(this.manifest.kind)}, got a tensor`,
+        );
       return { [inputName]: t };
     }
-    if (y === undefined) throw new RangeError(`y: expected one-hot labels [${n}, ${k}] for conditional kind ${JSON.stringify(this.manifest.kind)}, got undefined`);
+    if (y === undefined)
+      throw new RangeError(
+        `y: expected one-hot labels [${n}, ${k}] for conditional kind ${JSON.stringify(this.manifest.kind)}, got undefined`,
+      );
     assertShape(y, [n, k], 'y');
     assertFiniteFast(y, 'y');
     return { [inputName]: t, y };
   }
 
-  private async runSession(session: BackendSession, feeds: Record<string, Tensor>, graph: string): Promise<Record<string, Tensor>> {
+  private async runSession(
+    session: BackendSession,
+    feeds: Record<string, Tensor>,
+    graph: string,
+  ): Promise<Record<string, Tensor>> {
     if (this.released) throw new Error(`${this.manifest.name}: model was released`);
     try {
       return await session.run(feeds);
     } catch (err) {
-      throw new Error(`${graph} (${this.device}): run failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new Error(`${graph} (${this.device}): run failed: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     }
   }
 
@@ -377,18 +447,26 @@ async function readManifest(source: ModelFileSource): Promise<ModelManifest> {
   try {
     bytes = await source.read(MANIFEST_FILE);
   } catch (err) {
-    throw new Error(`model: expected a model directory with ${MANIFEST_FILE}, got ${source.location} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+    throw new Error(
+      `model: expected a model directory with ${MANIFEST_FILE}, got ${source.location} (${err instanceof Error ? err.message : String(err)})`,
+      { cause: err },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
-    throw new Error(`${source.location}/${MANIFEST_FILE}: expected JSON, got a parse error (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+    throw new Error(
+      `${source.location}/${MANIFEST_FILE}: expected JSON, got a parse error (${err instanceof Error ? err.message : String(err)})`,
+      { cause: err },
+    );
   }
   try {
     return parseManifest(json);
   } catch (err) {
-    throw new Error(`${source.location}/${MANIFEST_FILE}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new Error(`${source.location}/${MANIFEST_FILE}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -397,14 +475,19 @@ async function readGraph(source: ModelFileSource, info: GraphInfo, graph: string
   try {
     bytes = await source.read(info.file);
   } catch (err) {
-    throw new Error(`${graph}: expected ${info.file} in ${source.location}, got ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new Error(
+      `${graph}: expected ${info.file} in ${source.location}, got ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
   if (bytes.length !== info.bytes) {
     throw new Error(`${source.location}/${info.file}: expected ${info.bytes} bytes (manifest), got ${bytes.length}`);
   }
   const digest = await sha256Hex(bytes);
   if (!hexEqual(digest, info.sha256)) {
-    throw new Error(`${source.location}/${info.file}: checksum mismatch: expected SHA-256 ${info.sha256} (manifest), got ${digest}`);
+    throw new Error(
+      `${source.location}/${info.file}: checksum mismatch: expected SHA-256 ${info.sha256} (manifest), got ${digest}`,
+    );
   }
   return bytes;
 }

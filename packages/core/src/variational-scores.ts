@@ -49,7 +49,14 @@ export async function elboVia(
   const e = posterior(await f.encode(x, o.y), 'elbo');
   const { z } = samplePosterior(e.mu, e.logvar, new Rng(o.seed));
   const dec = await f.decode(z, o.y);
-  return elboTerms({ x, mu: e.mu, logvar: e.logvar, decoded: decodedFor(info, dec), likelihood: info.likelihood, sigma: info.gaussianSigma }).elbo;
+  return elboTerms({
+    x,
+    mu: e.mu,
+    logvar: e.logvar,
+    decoded: decodedFor(info, dec),
+    likelihood: info.likelihood,
+    sigma: info.gaussianSigma,
+  }).elbo;
 }
 
 /**

@@ -39,7 +39,9 @@ export interface AdapterLike {
 
 /** The available-probe result for an adapter that reported `info` (`fallback`: its `isFallbackAdapter`). */
 export function describeAdapter(info: AdapterInfoLike, fallback = false): WebGpuProbe & { available: true } {
-  const label = [info.vendor, info.architecture, info.description].filter((s) => typeof s === 'string' && s.length > 0).join(' / ');
+  const label = [info.vendor, info.architecture, info.description]
+    .filter((s) => typeof s === 'string' && s.length > 0)
+    .join(' / ');
   const software = fallback || info.isFallbackAdapter === true || SOFTWARE_GPU_PATTERN.test(label);
   return { available: true, adapter: label || 'unknown adapter', software };
 }
@@ -66,7 +68,10 @@ export async function probeWebGpu(gpu: GpuLike | undefined = navigatorGpu()): Pr
   try {
     adapter = await gpu.requestAdapter();
   } catch (err) {
-    return { available: false, reason: `navigator.gpu.requestAdapter() failed: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      available: false,
+      reason: `navigator.gpu.requestAdapter() failed: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
   if (!adapter) {
     return {

@@ -32,7 +32,11 @@ describe('WebGPU probe result', () => {
       adapter: 'google / swiftshader',
       software: true,
     });
-    expect(describeAdapter({ vendor: 'nvidia', architecture: 'ampere' })).toEqual({ available: true, adapter: 'nvidia / ampere', software: false });
+    expect(describeAdapter({ vendor: 'nvidia', architecture: 'ampere' })).toEqual({
+      available: true,
+      adapter: 'nvidia / ampere',
+      software: false,
+    });
     expect(describeAdapter({ vendor: 'nvidia', isFallbackAdapter: true }).software).toBe(true);
     expect(describeAdapter({}, true)).toEqual({ available: true, adapter: 'unknown adapter', software: true });
   });

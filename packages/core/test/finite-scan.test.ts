@@ -5,14 +5,18 @@ describe('hasNonFinite', () => {
   const sizes = [1, 15, 4095, 4096, 4097, 65536 + 16 * 3 + 5, 3 * 65536];
   it('is false for finite values, extremes included (max float, subnormals, −0)', () => {
     for (const n of sizes) {
-      const d = new Float32Array(n).map((_, i) => [3.4028234663852886e38, -3.4028234663852886e38, 1e-45, -0, 0.5][i % 5]!);
+      const d = new Float32Array(n).map(
+        (_, i) => [3.4028234663852886e38, -3.4028234663852886e38, 1e-45, -0, 0.5][i % 5]!,
+      );
       expect(hasNonFinite(d), `n=${n}`).toBe(false);
     }
   });
 
   it('finds NaN, Infinity and −Infinity anywhere: first, last, piece boundaries, the unaligned tail', () => {
     for (const n of sizes) {
-      for (const at of new Set([0, n - 1, Math.floor(n / 2), 65535, 65536, n - (n % 16), n - (n % 16) - 1].filter((i) => i >= 0 && i < n))) {
+      for (const at of new Set(
+        [0, n - 1, Math.floor(n / 2), 65535, 65536, n - (n % 16), n - (n % 16) - 1].filter((i) => i >= 0 && i < n),
+      )) {
         for (const bad of [NaN, Infinity, -Infinity]) {
           const d = new Float32Array(n).fill(0.25);
           d[at] = bad;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { Rng, activeUnits, importanceSampledLogLikelihood, klStandardNormal, tensor, type Tensor } from '../src/index.js';
+import {
+  Rng,
+  activeUnits,
+  importanceSampledLogLikelihood,
+  klStandardNormal,
+  tensor,
+  type Tensor,
+} from '../src/index.js';
 
 /** Linear-Gaussian model p(z) = N(0, I), p(x|z) = N(Wz + b, σ²I), with a closed-form marginal. */
 const D = 4;
@@ -49,7 +56,8 @@ function imperfectPosterior(x: number[]): { mu: number[]; logvar: number[] } {
     [1, 0],
     [0, 1],
   ];
-  for (let i = 0; i < D; i++) for (let a = 0; a < L; a++) for (let b = 0; b < L; b++) p[a]![b]! += (W[i]![a]! * W[i]![b]!) / SIGMA ** 2;
+  for (let i = 0; i < D; i++)
+    for (let a = 0; a < L; a++) for (let b = 0; b < L; b++) p[a]![b]! += (W[i]![a]! * W[i]![b]!) / SIGMA ** 2;
   const det = p[0]![0]! * p[1]![1]! - p[0]![1]! * p[1]![0]!;
   const s = [
     [p[1]![1]! / det, -p[0]![1]! / det],
@@ -98,13 +106,26 @@ function dataset(n: number, seed: number): { x: Tensor; mu: Tensor; logvar: Tens
 }
 
 function isOptions(d: ReturnType<typeof dataset>, samples: number, seed: number, chunkSize?: number) {
-  return { x: d.x, mu: d.mu, logvar: d.logvar, samples, rng: new Rng(seed), likelihood: 'gaussian' as const, sigma: SIGMA, decode: decodeLinear, ...(chunkSize === undefined ? {} : { chunkSize }) };
+  return {
+    x: d.x,
+    mu: d.mu,
+    logvar: d.logvar,
+    samples,
+    rng: new Rng(seed),
+    likelihood: 'gaussian' as const,
+    sigma: SIGMA,
+    decode: decodeLinear,
+    ...(chunkSize === undefined ? {} : { chunkSize }),
+  };
 }
 
 describe('importanceSampledLogLikelihood on a linear-Gaussian model', () => {
   const data = dataset(16, 100);
   const exact = data.rows.map(exactLogMarginal);
-  const qParams = (b: number) => ({ mu: Array.from(data.mu.data.subarray(b * L, b * L + L)), logvar: Array.from(data.logvar.data.subarray(b * L, b * L + L)) });
+  const qParams = (b: number) => ({
+    mu: Array.from(data.mu.data.subarray(b * L, b * L + L)),
+    logvar: Array.from(data.logvar.data.subarray(b * L, b * L + L)),
+  });
 
   it('error against the closed-form log p(x) shrinks as K grows (K = 1, 10, 100, 1000)', async () => {
     const errors: number[] = [];
@@ -133,7 +154,8 @@ describe('importanceSampledLogLikelihood on a linear-Gaussian model', () => {
       const z = eps.map((e, j) => Math.fround(mu[j]! + Math.exp(0.5 * logvar[j]!) * e));
       const mean = W.map((w, i) => Math.fround(w[0]! * z[0]! + w[1]! * z[1]! + B[i]!));
       let ll = 0;
-      for (let i = 0; i < D; i++) ll += -0.5 * ((data.rows[b]![i]! - mean[i]!) / SIGMA) ** 2 - Math.log(SIGMA) - HALF_LOG_2PI;
+      for (let i = 0; i < D; i++)
+        ll += -0.5 * ((data.rows[b]![i]! - mean[i]!) / SIGMA) ** 2 - Math.log(SIGMA) - HALF_LOG_2PI;
       const logPz = z.reduce((s, v) => s - 0.5 * v * v - HALF_LOG_2PI, 0);
       const logQ = eps.reduce((s, e, j) => s - 0.5 * e * e - 0.5 * logvar[j]! - HALF_LOG_2PI, 0);
       expect(est[b]).toBeCloseTo(ll + logPz - logQ, 5);
@@ -156,7 +178,13 @@ describe('importanceSampledLogLikelihood on a linear-Gaussian model', () => {
     expect(Math.abs(m - elbo)).toBeLessThan(4 * (sd / Math.sqrt(reps)));
     const many = dataset(256, 300);
     const manyExact = many.rows.map(exactLogMarginal);
-    const elbos = many.rows.map((x, b) => analyticElbo(x, Array.from(many.mu.data.subarray(b * L, b * L + L)), Array.from(many.logvar.data.subarray(b * L, b * L + L))));
+    const elbos = many.rows.map((x, b) =>
+      analyticElbo(
+        x,
+        Array.from(many.mu.data.subarray(b * L, b * L + L)),
+        Array.from(many.logvar.data.subarray(b * L, b * L + L)),
+      ),
+    );
     const is10 = await importanceSampledLogLikelihood(isOptions(many, 10, 3));
     for (let b = 0; b < elbos.length; b++) expect(elbos[b]).toBeLessThan(manyExact[b]!);
     const avg = (a: ArrayLike<number>): number => Array.from(a).reduce((s, v) => s + v, 0) / a.length;
@@ -173,7 +201,9 @@ describe('importanceSampledLogLikelihood on a linear-Gaussian model', () => {
       expect(est[0]).toBe(ref[0]);
     }
     const calls: number[] = [];
-    await importanceSampledLogLikelihood({ ...isOptions(one, 250, 9, 100), decode: async (z) => {
+    await importanceSampledLogLikelihood({
+      ...isOptions(one, 250, 9, 100),
+      decode: async (z) => {
         calls.push(z.shape[0]!);
         return decodeLinear(z);
       },
@@ -187,13 +217,23 @@ describe('importanceSampledLogLikelihood on a linear-Gaussian model', () => {
     const logvar = tensor([0, 0, 0, 0], [2, L]);
     const seen: { z: number[]; rows: number[] }[] = [];
     await importanceSampledLogLikelihood({
-      x, mu, logvar, samples: 5, chunkSize: 3, rng: new Rng(4), likelihood: 'gaussian', sigma: 1,
+      x,
+      mu,
+      logvar,
+      samples: 5,
+      chunkSize: 3,
+      rng: new Rng(4),
+      likelihood: 'gaussian',
+      sigma: 1,
       decode: async (z, rows) => {
         seen.push({ z: Array.from(z.data), rows: Array.from(rows) });
         return decodeLinear(z);
       },
     });
-    expect(seen.map((s) => s.rows)).toEqual([[0, 0, 0, 1, 1, 1], [0, 0, 1, 1]]);
+    expect(seen.map((s) => s.rows)).toEqual([
+      [0, 0, 0, 1, 1, 1],
+      [0, 0, 1, 1],
+    ]);
     const ref = new Rng(4);
     const expected = seen.map((s) => s.rows.flatMap((b) => [0, 1].map(() => Math.fround(10 * b + ref.normal()))));
     expect(seen.map((s) => s.z)).toEqual(expected);
@@ -206,7 +246,14 @@ describe('importanceSampledLogLikelihood, Bernoulli and validation', () => {
     const zeros = tensor(new Float32Array(6), [2, 3]);
     for (const samples of [1, 7, 64]) {
       const est = await importanceSampledLogLikelihood({
-        x, mu: zeros, logvar: zeros, samples, chunkSize: 5, rng: new Rng(samples), likelihood: 'bernoulli', sigma: 1,
+        x,
+        mu: zeros,
+        logvar: zeros,
+        samples,
+        chunkSize: 5,
+        rng: new Rng(samples),
+        likelihood: 'bernoulli',
+        sigma: 1,
         decode: async (z) => ({ data: new Float32Array(z.shape[0]! * 4), shape: [z.shape[0]!, 4] }),
       });
       expect(est[0]).toBeCloseTo(-4 * Math.log(2), 12);
@@ -217,19 +264,53 @@ describe('importanceSampledLogLikelihood, Bernoulli and validation', () => {
   it('rejects bad inputs, naming the argument', async () => {
     const x = tensor([0, 1], [1, 2]);
     const mu = tensor([0], [1, 1]);
-    const base = { x, mu, logvar: mu, samples: 2, rng: new Rng(1), likelihood: 'bernoulli' as const, sigma: 1, decode: async (z: Tensor) => ({ data: new Float32Array(z.shape[0]! * 2), shape: [z.shape[0]!, 2] }) };
-    await expect(importanceSampledLogLikelihood({ ...base, samples: 0 })).rejects.toThrow(/^samples: expected an integer in \[1, \d+\], got 0/);
+    const base = {
+      x,
+      mu,
+      logvar: mu,
+      samples: 2,
+      rng: new Rng(1),
+      likelihood: 'bernoulli' as const,
+      sigma: 1,
+      decode: async (z: Tensor) => ({ data: new Float32Array(z.shape[0]! * 2), shape: [z.shape[0]!, 2] }),
+    };
+    await expect(importanceSampledLogLikelihood({ ...base, samples: 0 })).rejects.toThrow(
+      /^samples: expected an integer in \[1, \d+\], got 0/,
+    );
     await expect(importanceSampledLogLikelihood({ ...base, samples: 2.5 })).rejects.toThrow(/^samples:/);
-    await expect(importanceSampledLogLikelihood({ ...base, chunkSize: 0 })).rejects.toThrow(/^chunkSize: expected an integer in \[1, /);
-    await expect(importanceSampledLogLikelihood({ ...base, mu: tensor([0, 0], [2, 1]) })).rejects.toThrow(/^mu: expected shape \[1, batch\], got \[2, 1\]/);
-    await expect(importanceSampledLogLikelihood({ ...base, logvar: tensor([0, 0], [1, 2]) })).rejects.toThrow(/^logvar: expected shape \[1, 1\], got \[1, 2\]/);
-    await expect(importanceSampledLogLikelihood({ ...base, mu: tensor([Number.NaN], [1, 1]) })).rejects.toThrow(/^mu: expected finite values, got NaN/);
-    await expect(importanceSampledLogLikelihood({ ...base, x: tensor([0, 2], [1, 2]) })).rejects.toThrow(/^x: expected values in \[0, 1\]/);
-    await expect(importanceSampledLogLikelihood({ ...base, likelihood: 'gaussian', sigma: 0 })).rejects.toThrow(/^sigma: expected a finite number/);
-    await expect(importanceSampledLogLikelihood({ ...base, likelihood: 'laplace' as 'gaussian' })).rejects.toThrow(/^likelihood: expected one of bernoulli\|gaussian/);
-    await expect(importanceSampledLogLikelihood({ ...base, decode: undefined as unknown as typeof base.decode })).rejects.toThrow(/^decode: expected a function/);
-    await expect(importanceSampledLogLikelihood({ ...base, decode: async () => tensor([0, 0, 0], [1, 3]) })).rejects.toThrow(/^decode\(z, rows\) result: expected shape \[2, 2\], got \[1, 3\]/);
-    await expect(importanceSampledLogLikelihood({ ...base, decode: async (z) => ({ data: new Float32Array(z.shape[0]! * 2).fill(Number.NaN), shape: [z.shape[0]!, 2] }) })).rejects.toThrow(/^decode\(z, rows\) result: expected finite values/);
+    await expect(importanceSampledLogLikelihood({ ...base, chunkSize: 0 })).rejects.toThrow(
+      /^chunkSize: expected an integer in \[1, /,
+    );
+    await expect(importanceSampledLogLikelihood({ ...base, mu: tensor([0, 0], [2, 1]) })).rejects.toThrow(
+      /^mu: expected shape \[1, batch\], got \[2, 1\]/,
+    );
+    await expect(importanceSampledLogLikelihood({ ...base, logvar: tensor([0, 0], [1, 2]) })).rejects.toThrow(
+      /^logvar: expected shape \[1, 1\], got \[1, 2\]/,
+    );
+    await expect(importanceSampledLogLikelihood({ ...base, mu: tensor([Number.NaN], [1, 1]) })).rejects.toThrow(
+      /^mu: expected finite values, got NaN/,
+    );
+    await expect(importanceSampledLogLikelihood({ ...base, x: tensor([0, 2], [1, 2]) })).rejects.toThrow(
+      /^x: expected values in \[0, 1\]/,
+    );
+    await expect(importanceSampledLogLikelihood({ ...base, likelihood: 'gaussian', sigma: 0 })).rejects.toThrow(
+      /^sigma: expected a finite number/,
+    );
+    await expect(importanceSampledLogLikelihood({ ...base, likelihood: 'laplace' as 'gaussian' })).rejects.toThrow(
+      /^likelihood: expected one of bernoulli\|gaussian/,
+    );
+    await expect(
+      importanceSampledLogLikelihood({ ...base, decode: undefined as unknown as typeof base.decode }),
+    ).rejects.toThrow(/^decode: expected a function/);
+    await expect(
+      importanceSampledLogLikelihood({ ...base, decode: async () => tensor([0, 0, 0], [1, 3]) }),
+    ).rejects.toThrow(/^decode\(z, rows\) result: expected shape \[2, 2\], got \[1, 3\]/);
+    await expect(
+      importanceSampledLogLikelihood({
+        ...base,
+        decode: async (z) => ({ data: new Float32Array(z.shape[0]! * 2).fill(Number.NaN), shape: [z.shape[0]!, 2] }),
+      }),
+    ).rejects.toThrow(/^decode\(z, rows\) result: expected finite values/);
   });
 });
 

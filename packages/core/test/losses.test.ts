@@ -82,7 +82,8 @@ describe('likelihoods', () => {
     const ll = bernoulliLogLikelihood(x, logits);
     expect(ll).toBeInstanceOf(Float64Array);
     expect(ll[0]).toBeCloseTo(-3 * LOG2, 12);
-    const row1 = 1 * 2 - Math.log(1 + Math.exp(2)) + (0 - Math.log(1 + Math.exp(-1))) + (0.25 * 3 - Math.log(1 + Math.exp(3)));
+    const row1 =
+      1 * 2 - Math.log(1 + Math.exp(2)) + (0 - Math.log(1 + Math.exp(-1))) + (0.25 * 3 - Math.log(1 + Math.exp(3)));
     expect(ll[1]).toBeCloseTo(row1, 6);
   });
 
@@ -112,14 +113,26 @@ describe('likelihoods', () => {
 
   it('validates shapes, values and sigma, naming the argument', () => {
     const x = tensor([0, 1], [1, 2]);
-    expect(() => bernoulliLogLikelihood(x, tensor([0, 1, 2], [1, 3]))).toThrow(/^logits: expected shape \[1, 2\], got \[1, 3\]/);
-    expect(() => bernoulliLogLikelihood(tensor([0, 1], [2]), x)).toThrow(/^x: expected shape \[batch, batch\], got \[2\]/);
-    expect(() => bernoulliLogLikelihood(x, tensor([0, Number.NaN], [1, 2]))).toThrow(/^logits: expected finite values, got NaN at flat index 1/);
-    expect(() => bernoulliLogLikelihood(tensor([0, 1.5], [1, 2]), x)).toThrow(/^x: expected values in \[0, 1\], got 1.5/);
+    expect(() => bernoulliLogLikelihood(x, tensor([0, 1, 2], [1, 3]))).toThrow(
+      /^logits: expected shape \[1, 2\], got \[1, 3\]/,
+    );
+    expect(() => bernoulliLogLikelihood(tensor([0, 1], [2]), x)).toThrow(
+      /^x: expected shape \[batch, batch\], got \[2\]/,
+    );
+    expect(() => bernoulliLogLikelihood(x, tensor([0, Number.NaN], [1, 2]))).toThrow(
+      /^logits: expected finite values, got NaN at flat index 1/,
+    );
+    expect(() => bernoulliLogLikelihood(tensor([0, 1.5], [1, 2]), x)).toThrow(
+      /^x: expected values in \[0, 1\], got 1.5/,
+    );
     expect(() => gaussianLogLikelihood(x, x, 0)).toThrow(/^sigma: expected a finite number/);
     expect(() => gaussianLogLikelihood(x, x, Number.NaN)).toThrow(/^sigma:/);
-    expect(() => logLikelihood('poisson' as 'bernoulli', x, x, 1)).toThrow(/^likelihood: expected one of bernoulli\|gaussian, got "poisson"/);
-    expect(() => bernoulliLogLikelihood({ data: new Float32Array(3), shape: [1, 2] }, x)).toThrow(/^x: expected 2 values/);
+    expect(() => logLikelihood('poisson' as 'bernoulli', x, x, 1)).toThrow(
+      /^likelihood: expected one of bernoulli\|gaussian, got "poisson"/,
+    );
+    expect(() => bernoulliLogLikelihood({ data: new Float32Array(3), shape: [1, 2] }, x)).toThrow(
+      /^x: expected 2 values/,
+    );
     expect(() => bernoulliLogLikelihood([0, 1] as unknown as Tensor, x)).toThrow(/^x: expected a tensor/);
   });
 });
@@ -201,13 +214,19 @@ describe('KL divergences', () => {
     const m = s / n;
     const se = Math.sqrt((s2 / n - m * m) / n);
     expect(Math.abs(m - kl[r]!)).toBeLessThan(4 * se);
-    expect(() => klDiagonalGaussians(mu, lv, tensor([0], [1, 1]), lv)).toThrow(/^mu2: expected shape \[3, 4\], got \[1, 1\]/);
+    expect(() => klDiagonalGaussians(mu, lv, tensor([0], [1, 1]), lv)).toThrow(
+      /^mu2: expected shape \[3, 4\], got \[1, 1\]/,
+    );
   });
 
   it('validates its inputs', () => {
     const mu = tensor([0, 0], [1, 2]);
-    expect(() => klStandardNormal(mu, tensor([0, 0, 0], [1, 3]))).toThrow(/^logvar: expected shape \[1, 2\], got \[1, 3\]/);
-    expect(() => klStandardNormal(mu, tensor([0, Infinity], [1, 2]))).toThrow(/^logvar: expected finite values, got Infinity/);
+    expect(() => klStandardNormal(mu, tensor([0, 0, 0], [1, 3]))).toThrow(
+      /^logvar: expected shape \[1, 2\], got \[1, 3\]/,
+    );
+    expect(() => klStandardNormal(mu, tensor([0, Infinity], [1, 2]))).toThrow(
+      /^logvar: expected finite values, got Infinity/,
+    );
     expect(() => klStandardNormal(tensor([Number.NaN, 0], [1, 2]), mu)).toThrow(/^mu: expected finite values, got NaN/);
   });
 });
@@ -232,8 +251,19 @@ describe('ELBO and β objective', () => {
     expect(betaObjective(t, 4)).toBeCloseTo(mean(ll.map((v, i) => -(v - 4 * kl[i]!))), 12);
     expect(betaObjective({ logLikelihood: [-10, -20], kl: [1, 3] }, 2)).toBe((12 + 26) / 2);
     expect(() => betaObjective({ logLikelihood: [1], kl: [1, 2] }, 1)).toThrow(/^terms.kl: expected 1 values/);
-    expect(() => betaObjective({ logLikelihood: [1], kl: [1] }, -1)).toThrow(/^beta: expected a finite number in \[0, Infinity\], got -1/);
-    expect(() => elbo({ x, mu: tensor([0, 0], [1, 2]), logvar: tensor([0, 0], [1, 2]), decoded, likelihood: 'bernoulli', sigma: 1 })).toThrow(/^mu: expected 2 rows/);
+    expect(() => betaObjective({ logLikelihood: [1], kl: [1] }, -1)).toThrow(
+      /^beta: expected a finite number in \[0, Infinity\], got -1/,
+    );
+    expect(() =>
+      elbo({
+        x,
+        mu: tensor([0, 0], [1, 2]),
+        logvar: tensor([0, 0], [1, 2]),
+        decoded,
+        likelihood: 'bernoulli',
+        sigma: 1,
+      }),
+    ).toThrow(/^mu: expected 2 rows/);
   });
 });
 
@@ -288,6 +318,8 @@ describe('autoencoder regularizers', () => {
       // code is stored in float32, so agreement is to float32 precision of h.
       expect(Math.abs(penalty[r]! - fro) / fro).toBeLessThan(1e-5);
     }
-    expect(() => contractivePenalty(code, tensor(new Float32Array(d * 2), [d, 2]))).toThrow(/^kernel: expected shape \[batch, 3\], got \[5, 2\]/);
+    expect(() => contractivePenalty(code, tensor(new Float32Array(d * 2), [d, 2]))).toThrow(
+      /^kernel: expected shape \[batch, 3\], got \[5, 2\]/,
+    );
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { MODEL_KIND_NAMES, createModelSpec, modelObjective, tensor, type ModelKind, type ModelSpec, type Tensor } from '../src/index.js';
+import {
+  MODEL_KIND_NAMES,
+  createModelSpec,
+  modelObjective,
+  tensor,
+  type ModelKind,
+  type ModelSpec,
+  type Tensor,
+} from '../src/index.js';
 
 /** Tiny batch: 2 examples × 4 pixels (2×2×1 images), latent 2. */
 const IMAGE: [number, number, number] = [2, 2, 1];
@@ -27,7 +35,10 @@ function naiveBernoulli(xs: number[], ls: number[]): number[] {
 function naiveGaussian(xs: number[], ms: number[], sigma: number): number[] {
   return [0, 1].map((r) => {
     let s = 0;
-    for (let i = 0; i < 4; i++) s += Math.log(Math.exp(-0.5 * ((xs[r * 4 + i]! - ms[r * 4 + i]!) / sigma) ** 2) / (sigma * Math.sqrt(2 * Math.PI)));
+    for (let i = 0; i < 4; i++)
+      s += Math.log(
+        Math.exp(-0.5 * ((xs[r * 4 + i]! - ms[r * 4 + i]!) / sigma) ** 2) / (sigma * Math.sqrt(2 * Math.PI)),
+      );
     return s;
   });
 }
@@ -41,11 +52,22 @@ function naiveKl(m: number[], v: number[]): number[] {
 const avg = (a: number[]): number => (a[0]! + a[1]!) / 2;
 
 function spec(kind: ModelKind, extra: Partial<Parameters<typeof createModelSpec>[0]> = {}): ModelSpec {
-  return createModelSpec({ kind, imageShape: IMAGE, hidden: [3], latentDim: 2, ...(kind === 'cvae' ? { numClasses: 3 } : {}), ...extra });
+  return createModelSpec({
+    kind,
+    imageShape: IMAGE,
+    hidden: [3],
+    latentDim: 2,
+    ...(kind === 'cvae' ? { numClasses: 3 } : {}),
+    ...extra,
+  });
 }
 
 describe('modelObjective, variational kinds', () => {
-  for (const [kind, beta] of [['vae', 1], ['beta-vae', 4], ['cvae', 1]] as const) {
+  for (const [kind, beta] of [
+    ['vae', 1],
+    ['beta-vae', 4],
+    ['cvae', 1],
+  ] as const) {
     it(`${kind}: loss = mean −(log p(x|z) − β·KL) with β = ${beta}`, () => {
       const s = spec(kind);
       expect(s.beta).toBe(beta);
@@ -70,7 +92,12 @@ describe('modelObjective, variational kinds', () => {
 
   it('hand value: zero logits and the prior posterior give loss = 4·log 2 exactly', () => {
     const zeros2 = tensor(new Float32Array(4), [2, 2]);
-    const t = modelObjective(spec('vae'), { x, decoded: tensor(new Float32Array(8), [2, 4]), mu: zeros2, logvar: zeros2 });
+    const t = modelObjective(spec('vae'), {
+      x,
+      decoded: tensor(new Float32Array(8), [2, 4]),
+      mu: zeros2,
+      logvar: zeros2,
+    });
     expect(t.loss).toBeCloseTo(4 * Math.LN2, 14);
     expect(t.kl).toBe(0);
   });
@@ -118,7 +145,9 @@ describe('modelObjective, autoencoders', () => {
     const s = spec('contractive-ae', { contractiveWeight: 0.1 });
     const t = modelObjective(s, { x, decoded: logits, code, codeKernel: kernel });
     const col = [0, 1].map((j) => [0, 1, 2, 3].reduce((acc, i) => acc + kernel.data[i * 2 + j]! ** 2, 0));
-    const pen = [0, 1].map((r) => [0, 1].reduce((acc, j) => acc + (code.data[r * 2 + j]! * (1 - code.data[r * 2 + j]!)) ** 2 * col[j]!, 0));
+    const pen = [0, 1].map((r) =>
+      [0, 1].reduce((acc, j) => acc + (code.data[r * 2 + j]! * (1 - code.data[r * 2 + j]!)) ** 2 * col[j]!, 0),
+    );
     expect(t.regularizer).toBeCloseTo(0.1 * avg(pen), 10);
     expect(t.loss).toBeCloseTo(t.reconstruction + t.regularizer, 12);
   });
@@ -135,14 +164,37 @@ describe('modelObjective, autoencoders', () => {
 
 describe('modelObjective validation', () => {
   it('names the missing or malformed argument', () => {
-    expect(() => modelObjective(spec('vae'), { x, decoded: logits, logvar })).toThrow(/^mu: expected a tensor for kind vae, got undefined/);
-    expect(() => modelObjective(spec('vae'), { x, decoded: logits, mu, logvar: tensor([0, 0, 0], [1, 3]) })).toThrow(/^logvar: expected shape \[2, 2\], got \[1, 3\]/);
-    expect(() => modelObjective(spec('ae'), { x, decoded: tensor([0, 0, 0, 0], [1, 4]) })).toThrow(/^decoded: expected shape \[2, 4\], got \[1, 4\]/);
-    expect(() => modelObjective(spec('ae'), { x: tensor([0, 0, 0], [1, 3]), decoded: logits })).toThrow(/^x: expected shape \[batch, 4\], got \[1, 3\]/);
-    expect(() => modelObjective(spec('sparse-ae'), { x, decoded: logits })).toThrow(/^code: expected a tensor for kind sparse-ae/);
-    expect(() => modelObjective(spec('contractive-ae'), { x, decoded: logits, code })).toThrow(/^codeKernel: expected a tensor for kind contractive-ae/);
-    expect(() => modelObjective(spec('contractive-ae'), { x, decoded: logits, code, codeKernel: tensor(new Float32Array(6), [3, 2]) })).toThrow(/^codeKernel: expected shape \[4, 2\], got \[3, 2\]/);
-    expect(() => modelObjective(spec('ae'), { x, decoded: tensor([0, 0, 0, Number.NaN, 0, 0, 0, 0], [2, 4]) })).toThrow(/^decoded: expected finite values, got NaN at flat index 3/);
-    expect(() => modelObjective({ ...spec('vae'), beta: -1 }, { x, decoded: logits, mu, logvar })).toThrow(/^spec.beta:/);
+    expect(() => modelObjective(spec('vae'), { x, decoded: logits, logvar })).toThrow(
+      /^mu: expected a tensor for kind vae, got undefined/,
+    );
+    expect(() => modelObjective(spec('vae'), { x, decoded: logits, mu, logvar: tensor([0, 0, 0], [1, 3]) })).toThrow(
+      /^logvar: expected shape \[2, 2\], got \[1, 3\]/,
+    );
+    expect(() => modelObjective(spec('ae'), { x, decoded: tensor([0, 0, 0, 0], [1, 4]) })).toThrow(
+      /^decoded: expected shape \[2, 4\], got \[1, 4\]/,
+    );
+    expect(() => modelObjective(spec('ae'), { x: tensor([0, 0, 0], [1, 3]), decoded: logits })).toThrow(
+      /^x: expected shape \[batch, 4\], got \[1, 3\]/,
+    );
+    expect(() => modelObjective(spec('sparse-ae'), { x, decoded: logits })).toThrow(
+      /^code: expected a tensor for kind sparse-ae/,
+    );
+    expect(() => modelObjective(spec('contractive-ae'), { x, decoded: logits, code })).toThrow(
+      /^codeKernel: expected a tensor for kind contractive-ae/,
+    );
+    expect(() =>
+      modelObjective(spec('contractive-ae'), {
+        x,
+        decoded: logits,
+        code,
+        codeKernel: tensor(new Float32Array(6), [3, 2]),
+      }),
+    ).toThrow(/^codeKernel: expected shape \[4, 2\], got \[3, 2\]/);
+    expect(() => modelObjective(spec('ae'), { x, decoded: tensor([0, 0, 0, Number.NaN, 0, 0, 0, 0], [2, 4]) })).toThrow(
+      /^decoded: expected finite values, got NaN at flat index 3/,
+    );
+    expect(() => modelObjective({ ...spec('vae'), beta: -1 }, { x, decoded: logits, mu, logvar })).toThrow(
+      /^spec.beta:/,
+    );
   });
 });

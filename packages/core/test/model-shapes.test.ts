@@ -40,7 +40,12 @@ describe('listParameters', () => {
       for (const h of heads) expect(p[`encoder.${h}.kernel`]).toEqual(kind === 'contractive-ae' ? [784, 8] : [32, 8]);
       if (kind === 'contractive-ae') {
         // One sigmoid layer x → h and a linear decoder h → x.
-        expect(Object.keys(p)).toEqual(['encoder.code.kernel', 'encoder.code.bias', 'decoder.0.kernel', 'decoder.0.bias']);
+        expect(Object.keys(p)).toEqual([
+          'encoder.code.kernel',
+          'encoder.code.bias',
+          'decoder.0.kernel',
+          'decoder.0.bias',
+        ]);
         expect(p['decoder.0.kernel']).toEqual([8, 784]);
         expect(spec.codeActivation).toBe('sigmoid');
         continue;
@@ -58,7 +63,9 @@ describe('listParameters', () => {
   it('conv preset of every kind that supports it (TF kernel layouts)', () => {
     for (const kind of MODEL_KIND_NAMES) {
       if (kind === 'contractive-ae') {
-        expect(() => createModelSpec({ kind, architecture: 'conv' })).toThrow(/^architecture: expected 'mlp' for contractive-ae/);
+        expect(() => createModelSpec({ kind, architecture: 'conv' })).toThrow(
+          /^architecture: expected 'mlp' for contractive-ae/,
+        );
         continue;
       }
       const spec = createModelSpec({ kind, architecture: 'conv', latentDim: 16 });
@@ -80,7 +87,9 @@ describe('listParameters', () => {
   });
 
   it('reports Glorot fan-in/fan-out, conv fans including the kernel area', () => {
-    const byName = Object.fromEntries(listParameters(createModelSpec({ architecture: 'conv' })).map((p) => [p.name, p]));
+    const byName = Object.fromEntries(
+      listParameters(createModelSpec({ architecture: 'conv' })).map((p) => [p.name, p]),
+    );
     expect(byName['encoder.1.kernel']).toMatchObject({ init: 'glorot-uniform', fanIn: 16, fanOut: 512 });
     expect(byName['encoder.1.bias']).toMatchObject({ init: 'zeros' });
     expect(byName['decoder.3.kernel']).toMatchObject({ fanIn: 16 * 32, fanOut: 16 * 64 });
@@ -115,11 +124,15 @@ describe('initParameters', () => {
     const spec = createModelSpec({ hidden: [16], latentDim: 4, imageShape: [4, 4, 1] });
     const params = initParameters(spec, new Rng(1));
     const { ['decoder.1.bias']: _dropped, ...missing } = params;
-    expect(() => validateParameters(spec, missing)).toThrow(/^params: missing parameter "decoder.1.bias" of shape \[16\]/);
-    expect(() => validateParameters(spec, { ...params, extra: params['decoder.1.bias']! })).toThrow(/^params: unexpected parameter "extra"/);
-    expect(() => validateParameters(spec, { ...params, 'encoder.0.bias': { data: new Float32Array(3), shape: [3] } })).toThrow(
-      /^params.encoder.0.bias: expected shape \[16\], got \[3\]/,
+    expect(() => validateParameters(spec, missing)).toThrow(
+      /^params: missing parameter "decoder.1.bias" of shape \[16\]/,
     );
+    expect(() => validateParameters(spec, { ...params, extra: params['decoder.1.bias']! })).toThrow(
+      /^params: unexpected parameter "extra"/,
+    );
+    expect(() =>
+      validateParameters(spec, { ...params, 'encoder.0.bias': { data: new Float32Array(3), shape: [3] } }),
+    ).toThrow(/^params.encoder.0.bias: expected shape \[16\], got \[3\]/);
   });
 });
 
@@ -135,13 +148,37 @@ describe('validateModelSpec errors name the field, the expected and the actual v
     ['gaussianSigma', { gaussianSigma: 0 }, /^spec.gaussianSigma: expected a positive number, got 0/],
     ['numClasses', { numClasses: 3 }, /^spec.numClasses: expected 0 for kind vae, got 3/],
     ['beta', { beta: -1 }, /^spec.beta: expected a finite number ≥ 0, got -1/],
-    ['codeActivation', { codeActivation: 'gelu' }, /^spec.codeActivation: expected linear\|relu\|tanh\|sigmoid, got "gelu"/],
-    ['dense units', { encoder: [{ type: 'dense', units: 0, activation: 'relu' }] }, /^encoder\[0\].units: expected a positive integer, got 0/],
-    ['layer type', { encoder: [{ type: 'lstm' }] }, /^encoder\[0\].type: expected one of dense\|conv2d\|conv2d-transpose\|reshape\|flatten\|batch-norm, got "lstm"/],
-    ['conv without reshape', { encoder: [{ type: 'conv2d', filters: 2, kernelSize: 3, strides: 1, padding: 'same', activation: 'relu' }] }, /^encoder\[0\]: expected an HWC input of rank 3/],
+    [
+      'codeActivation',
+      { codeActivation: 'gelu' },
+      /^spec.codeActivation: expected linear\|relu\|tanh\|sigmoid, got "gelu"/,
+    ],
+    [
+      'dense units',
+      { encoder: [{ type: 'dense', units: 0, activation: 'relu' }] },
+      /^encoder\[0\].units: expected a positive integer, got 0/,
+    ],
+    [
+      'layer type',
+      { encoder: [{ type: 'lstm' }] },
+      /^encoder\[0\].type: expected one of dense\|conv2d\|conv2d-transpose\|reshape\|flatten\|batch-norm, got "lstm"/,
+    ],
+    [
+      'conv without reshape',
+      { encoder: [{ type: 'conv2d', filters: 2, kernelSize: 3, strides: 1, padding: 'same', activation: 'relu' }] },
+      /^encoder\[0\]: expected an HWC input of rank 3/,
+    ],
     ['reshape size', { encoder: [{ type: 'reshape', shape: [4, 5, 1] }] }, /^encoder\[0\].shape: expected 16 elements/],
-    ['decoder output size', { decoder: [{ type: 'dense', units: 15, activation: 'linear' }] }, /^spec.decoder: expected a last layer with 16 outputs \(4×4×1\), got \[15\]/],
-    ['decoder activation', { decoder: [{ type: 'dense', units: 16, activation: 'sigmoid' }] }, /^decoder\[0\].activation: expected 'linear'.*got "sigmoid"/],
+    [
+      'decoder output size',
+      { decoder: [{ type: 'dense', units: 15, activation: 'linear' }] },
+      /^spec.decoder: expected a last layer with 16 outputs \(4×4×1\), got \[15\]/,
+    ],
+    [
+      'decoder activation',
+      { decoder: [{ type: 'dense', units: 16, activation: 'sigmoid' }] },
+      /^decoder\[0\].activation: expected 'linear'.*got "sigmoid"/,
+    ],
     ['empty decoder', { decoder: [] }, /^spec.decoder: expected at least one layer/],
   ];
   for (const [label, patch, message] of cases) {
@@ -152,22 +189,40 @@ describe('validateModelSpec errors name the field, the expected and the actual v
 
   it('kind-specific fields', () => {
     const sparse = createModelSpec({ kind: 'sparse-ae', hidden: [8], latentDim: 2, imageShape: [4, 4, 1] });
-    expect(() => validateModelSpec({ ...sparse, sparsity: { type: 'kl', rho: 1.5, weight: 1 } })).toThrow(/^spec.sparsity.rho: expected a number in \(0, 1\), got 1.5/);
-    expect(() => validateModelSpec({ ...sparse, codeActivation: 'linear' })).toThrow(/^spec.codeActivation: expected 'sigmoid' for KL-sparsity/);
+    expect(() => validateModelSpec({ ...sparse, sparsity: { type: 'kl', rho: 1.5, weight: 1 } })).toThrow(
+      /^spec.sparsity.rho: expected a number in \(0, 1\), got 1.5/,
+    );
+    expect(() => validateModelSpec({ ...sparse, codeActivation: 'linear' })).toThrow(
+      /^spec.codeActivation: expected 'sigmoid' for KL-sparsity/,
+    );
     expect(() => validateModelSpec({ ...sparse, sparsity: undefined })).toThrow(/^spec.sparsity: expected/);
     const dae = createModelSpec({ kind: 'denoising-ae', hidden: [8], latentDim: 2, imageShape: [4, 4, 1] });
-    expect(() => validateModelSpec({ ...dae, noise: { type: 'mask', fraction: 2 } })).toThrow(/^spec.noise.fraction: expected a number in \[0, 1\], got 2/);
-    expect(() => validateModelSpec({ ...dae, noise: { type: 'blur' } as unknown as ModelSpec['noise'] })).toThrow(/^spec.noise.type: expected mask\|gaussian\|salt-pepper, got "blur"/);
+    expect(() => validateModelSpec({ ...dae, noise: { type: 'mask', fraction: 2 } })).toThrow(
+      /^spec.noise.fraction: expected a number in \[0, 1\], got 2/,
+    );
+    expect(() => validateModelSpec({ ...dae, noise: { type: 'blur' } as unknown as ModelSpec['noise'] })).toThrow(
+      /^spec.noise.type: expected mask\|gaussian\|salt-pepper, got "blur"/,
+    );
     const cae = createModelSpec({ kind: 'contractive-ae', latentDim: 2, imageShape: [4, 4, 1] });
-    expect(() => validateModelSpec({ ...cae, encoder: [{ type: 'dense', units: 4, activation: 'relu' }] })).toThrow(/^spec.encoder: expected \[\] for contractive-ae/);
-    expect(() => validateModelSpec({ ...cae, contractiveWeight: -1 })).toThrow(/^spec.contractiveWeight: expected a number ≥ 0, got -1/);
+    expect(() => validateModelSpec({ ...cae, encoder: [{ type: 'dense', units: 4, activation: 'relu' }] })).toThrow(
+      /^spec.encoder: expected \[\] for contractive-ae/,
+    );
+    expect(() => validateModelSpec({ ...cae, contractiveWeight: -1 })).toThrow(
+      /^spec.contractiveWeight: expected a number ≥ 0, got -1/,
+    );
     const cvae = createModelSpec({ kind: 'cvae', hidden: [8], latentDim: 2, imageShape: [4, 4, 1] });
-    expect(() => validateModelSpec({ ...cvae, numClasses: 0 })).toThrow(/^spec.numClasses: expected a positive integer, got 0/);
-    expect(() => createModelSpec({ architecture: 'conv', imageShape: [6, 6, 1] })).toThrow(/^imageShape: expected H and W divisible by 4 for the conv architecture, got 6×6/);
+    expect(() => validateModelSpec({ ...cvae, numClasses: 0 })).toThrow(
+      /^spec.numClasses: expected a positive integer, got 0/,
+    );
+    expect(() => createModelSpec({ architecture: 'conv', imageShape: [6, 6, 1] })).toThrow(
+      /^imageShape: expected H and W divisible by 4 for the conv architecture, got 6×6/,
+    );
   });
 
   it('returns layer shapes with the label folded into the first dense layer', () => {
-    const layout = validateModelSpec(createModelSpec({ kind: 'cvae', hidden: [8], latentDim: 2, imageShape: [4, 4, 1], numClasses: 3 }));
+    const layout = validateModelSpec(
+      createModelSpec({ kind: 'cvae', hidden: [8], latentDim: 2, imageShape: [4, 4, 1], numClasses: 3 }),
+    );
     expect(layout.encoder[0]!.inputShape).toEqual([19]);
     expect(layout.headInput).toBe(8);
     expect(layout.decoder[0]!.inputShape).toEqual([5]);

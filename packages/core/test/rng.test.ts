@@ -115,7 +115,9 @@ describe('Rng state, int, permutation, fork', () => {
     expect(() => new Rng(1.5)).toThrow(/^seed: expected an integer, got 1.5/);
     expect(() => new Rng(Number.NaN)).toThrow(/seed/);
     expect(() => new Rng('1' as unknown as number)).toThrow(/seed/);
-    expect(() => Rng.fromState({ s: [1, 2, 3] as unknown as [number, number, number, number], spare: null })).toThrow(/^state: expected/);
+    expect(() => Rng.fromState({ s: [1, 2, 3] as unknown as [number, number, number, number], spare: null })).toThrow(
+      /^state: expected/,
+    );
     expect(() => Rng.fromState({ s: [1, 2, 3, -1], spare: null })).toThrow(/state/);
   });
 

@@ -43,13 +43,21 @@ describe('normal sampling and reparameterization', () => {
     expect(z.data[2]).toBeCloseTo(2 * Math.exp(-15), 12);
     expect(z.data[3]).toBeCloseTo(3 + Math.exp(10), 1);
     expect(() => reparameterize(mu, lv, tensor([0, 0], [1, 2]))).toThrow(/^eps: expected shape \[2, 2\], got \[1, 2\]/);
-    expect(() => reparameterize(mu, tensor([0, 0, Number.NaN, 0], [2, 2]), eps)).toThrow(/^logvar: expected finite values, got NaN at flat index 2/);
+    expect(() => reparameterize(mu, tensor([0, 0, Number.NaN, 0], [2, 2]), eps)).toThrow(
+      /^logvar: expected finite values, got NaN at flat index 2/,
+    );
   });
 
   it('samplePosterior returns the ε it used, and its moments match N(μ, σ²)', () => {
     const n = 20_000;
-    const mu = tensor(new Float32Array(2 * n).map((_, i) => (i % 2 === 0 ? 1 : -3)), [n, 2]);
-    const lv = tensor(new Float32Array(2 * n).map((_, i) => (i % 2 === 0 ? Math.log(0.25) : Math.log(4))), [n, 2]);
+    const mu = tensor(
+      new Float32Array(2 * n).map((_, i) => (i % 2 === 0 ? 1 : -3)),
+      [n, 2],
+    );
+    const lv = tensor(
+      new Float32Array(2 * n).map((_, i) => (i % 2 === 0 ? Math.log(0.25) : Math.log(4))),
+      [n, 2],
+    );
     const { z, eps } = samplePosterior(mu, lv, new Rng(5));
     expect(Array.from(eps.data.subarray(0, 10))).toEqual(Array.from(sampleStandardNormal(new Rng(5), [5, 2]).data));
     expect(Array.from(z.data)).toEqual(Array.from(reparameterize(mu, lv, eps).data));
@@ -78,7 +86,9 @@ describe('normal sampling and reparameterization', () => {
     expect(samplePrior(new Rng(3), 2, 2, 0).data.every((v) => v === 0)).toBe(true);
     expect(() => samplePrior(new Rng(3), 2, 0)).toThrow(/^latentDim: expected an integer in \[1, /);
     expect(() => samplePrior(new Rng(3), -1, 2)).toThrow(/^n: expected an integer/);
-    expect(() => samplePrior(new Rng(3), 2, 2, -1)).toThrow(/^temperature: expected a finite number in \[0, Infinity\], got -1/);
+    expect(() => samplePrior(new Rng(3), 2, 2, -1)).toThrow(
+      /^temperature: expected a finite number in \[0, Infinity\], got -1/,
+    );
   });
 });
 
@@ -95,7 +105,9 @@ describe('interpolation and traversal', () => {
     expect(row(t, 1)).toEqual([0.75, 0.25, 0]);
     expect(() => lerp(z0, z1, 1)).toThrow(/^steps: expected an integer in \[2, /);
     expect(() => lerp(z0, tensor([0, 1], [2]), 3)).toThrow(/^z1: expected 3 latent values \(as z0\), got 2/);
-    expect(() => lerp(tensor([0, 1, 2, 3], [2, 2]), z1, 3)).toThrow(/^z0: expected shape \[L\] or \[1, L\], got \[2, 2\]/);
+    expect(() => lerp(tensor([0, 1, 2, 3], [2, 2]), z1, 3)).toThrow(
+      /^z0: expected shape \[L\] or \[1, L\], got \[2, 2\]/,
+    );
   });
 
   it('slerp keeps unit norm between unit vectors, hits the endpoints and the great-circle midpoint', () => {
@@ -112,7 +124,10 @@ describe('interpolation and traversal', () => {
     const unit = (): Tensor => {
       const v = Array.from({ length: 8 }, () => rng.normal());
       const n = norm(v);
-      return tensor(v.map((x) => x / n), [8]);
+      return tensor(
+        v.map((x) => x / n),
+        [8],
+      );
     };
     const s = slerp(unit(), unit(), 11);
     for (let r = 0; r < 11; r++) expect(norm(row(s, r))).toBeCloseTo(1, 5);

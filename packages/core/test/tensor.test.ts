@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { assertFinite, assertInteger, assertShape, concatRows, sizeOf, sliceRows, tensor, zeros } from '../src/index.js';
+import {
+  assertFinite,
+  assertInteger,
+  assertShape,
+  concatRows,
+  sizeOf,
+  sliceRows,
+  tensor,
+  zeros,
+} from '../src/index.js';
 
 describe('tensor helpers', () => {
   it('builds, slices and concatenates row-major tensors', () => {
@@ -19,10 +28,16 @@ describe('tensor helpers', () => {
   it('validation errors name the argument, the expected and the actual value', () => {
     expect(() => tensor([1, 2, 3], [2, 2], 'x')).toThrow(/^x: expected 4 values for shape \[2, 2\], got 3/);
     expect(() => tensor([], [-1], 'x')).toThrow(/^x: shape must hold non-negative integers, got \[-1\]/);
-    expect(() => assertShape(tensor([1, 2], [1, 2]), [null, 3], 'mu')).toThrow(/^mu: expected shape \[batch, 3\], got \[1, 2\]/);
-    expect(() => assertFinite(tensor([0, Infinity], [2]), 'z')).toThrow(/^z: expected finite values, got Infinity at flat index 1/);
+    expect(() => assertShape(tensor([1, 2], [1, 2]), [null, 3], 'mu')).toThrow(
+      /^mu: expected shape \[batch, 3\], got \[1, 2\]/,
+    );
+    expect(() => assertFinite(tensor([0, Infinity], [2]), 'z')).toThrow(
+      /^z: expected finite values, got Infinity at flat index 1/,
+    );
     expect(() => assertInteger(-1, 'samples', 1)).toThrow(/^samples: expected an integer in \[1, \d+\], got -1/);
-    expect(() => concatRows([tensor([1, 2], [1, 2]), tensor([1], [1, 1])])).toThrow(/^parts\[1\]: expected shape \[batch, 2\], got \[1, 1\]/);
+    expect(() => concatRows([tensor([1, 2], [1, 2]), tensor([1], [1, 1])])).toThrow(
+      /^parts\[1\]: expected shape \[batch, 2\], got \[1, 1\]/,
+    );
     expect(() => concatRows([])).toThrow(/^parts: expected at least one tensor, got 0/);
   });
 });

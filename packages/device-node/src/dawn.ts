@@ -3,7 +3,14 @@ import { createRequire } from 'node:module';
 import { delimiter } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describeAdapter, getLogger, type AdapterInfoLike, type WebGpuProbe } from '@vae/core';
-import { CHROMIUM_LIB_DIR, chromiumVulkanLoader, ensureVulkanIcd, findVulkanLoader, preloadVulkanLoader, vulkanLoaderHint } from './vulkan.js';
+import {
+  CHROMIUM_LIB_DIR,
+  chromiumVulkanLoader,
+  ensureVulkanIcd,
+  findVulkanLoader,
+  preloadVulkanLoader,
+  vulkanLoaderHint,
+} from './vulkan.js';
 
 const log = getLogger('device:dawn');
 
@@ -26,7 +33,13 @@ export interface DawnSetup {
 const errorLine = (err: unknown): string => (err instanceof Error ? err.message.split('\n')[0]! : String(err));
 
 interface DawnQueue {
-  writeBuffer(buffer: unknown, offset: number, data: ArrayBufferView | ArrayBuffer, dataOffset?: number, size?: number): void;
+  writeBuffer(
+    buffer: unknown,
+    offset: number,
+    data: ArrayBufferView | ArrayBuffer,
+    dataOffset?: number,
+    size?: number,
+  ): void;
 }
 
 const PATCHED = Symbol.for('vae.device-node.writeBufferCopiesShared');
@@ -41,7 +54,8 @@ function patchWriteBuffer(queueClass: { prototype: DawnQueue } | undefined): voi
   if (proto[PATCHED]) return;
   const original = proto.writeBuffer;
   proto.writeBuffer = function writeBuffer(this: DawnQueue, buffer, offset, data, dataOffset, size) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && ArrayBuffer.isView(data) && data.buffer instanceof SharedArrayBuffer;
+    const shared =
+      typeof SharedArrayBuffer !== 'undefined' && ArrayBuffer.isView(data) && data.buffer instanceof SharedArrayBuffer;
     const view = shared ? (data as Uint8Array).slice() : data;
     const rest = dataOffset === undefined ? [] : size === undefined ? [dataOffset] : [dataOffset, size];
     return (original as (...args: unknown[]) => void).call(this, buffer, offset, view, ...rest);
@@ -57,7 +71,9 @@ async function install(o: DawnOptions): Promise<DawnSetup> {
     if (chromium !== null && preloadVulkanLoader(chromium)) vulkanLoader = chromium;
   }
   const webgpu = (await import('webgpu').catch((err: unknown) => {
-    throw new Error(`WebGPU in Node needs the optional peer dependency 'webgpu' (Dawn): npm install webgpu@^0.6.2 (${errorLine(err)})`);
+    throw new Error(
+      `WebGPU in Node needs the optional peer dependency 'webgpu' (Dawn): npm install webgpu@^0.6.2 (${errorLine(err)})`,
+    );
   })) as { create(flags: string[]): unknown; globals: Record<string, unknown> };
   for (const [key, value] of Object.entries(webgpu.globals)) {
     if (!(key in globalThis)) Object.defineProperty(globalThis, key, { value, configurable: true, writable: true });
@@ -109,7 +125,10 @@ export function probeDawnWebGpu(timeoutMs = 20_000): Promise<WebGpuProbe> {
   try {
     entry = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
   } catch (err) {
-    return Promise.resolve({ available: false, reason: `npm package 'webgpu' (Dawn) is not installed (${errorLine(err)})` });
+    return Promise.resolve({
+      available: false,
+      reason: `npm package 'webgpu' (Dawn) is not installed (${errorLine(err)})`,
+    });
   }
   const env = { ...process.env };
   ensureVulkanIcd(env);
@@ -118,20 +137,31 @@ export function probeDawnWebGpu(timeoutMs = 20_000): Promise<WebGpuProbe> {
     env.LD_LIBRARY_PATH = [CHROMIUM_LIB_DIR, ...(env.LD_LIBRARY_PATH ? [env.LD_LIBRARY_PATH] : [])].join(delimiter);
   }
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--input-type=module', '-e', PROBE, entry], { env, timeout: timeoutMs }, (err, stdout, stderr) => {
-      let r: { found: boolean; fallback?: boolean; info?: AdapterInfoLike };
-      try {
-        r = JSON.parse(stdout) as typeof r;
-      } catch {
-        resolve({ available: false, reason: `the WebGPU probe failed (${err ? errorLine(err) : stderr.trim().split('\n')[0] || 'no output'})` });
-        return;
-      }
-      if (r.found) {
-        resolve(describeAdapter(r.info ?? {}, r.fallback === true));
-        return;
-      }
-      const hint = stderr.split('\n').find((l) => /error|warning/i.test(l))?.trim();
-      resolve({ available: false, reason: `Dawn found no WebGPU adapter${hint ? ` (${hint})` : ''}` });
-    });
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', PROBE, entry],
+      { env, timeout: timeoutMs },
+      (err, stdout, stderr) => {
+        let r: { found: boolean; fallback?: boolean; info?: AdapterInfoLike };
+        try {
+          r = JSON.parse(stdout) as typeof r;
+        } catch {
+          resolve({
+            available: false,
+            reason: `the WebGPU probe failed (${err ? errorLine(err) : stderr.trim().split('\n')[0] || 'no output'})`,
+          });
+          return;
+        }
+        if (r.found) {
+          resolve(describeAdapter(r.info ?? {}, r.fallback === true));
+          return;
+        }
+        const hint = stderr
+          .split('\n')
+          .find((l) => /error|warning/i.test(l))
+          ?.trim();
+        resolve({ available: false, reason: `Dawn found no WebGPU adapter${hint ? ` (${hint})` : ''}` });
+      },
+    );
   });
 }

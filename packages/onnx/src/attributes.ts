@@ -39,14 +39,18 @@ export function toTypedAttribute(value: AttributeValue, path: string): TypedAttr
   if (isTyped(value)) return value;
   if (typeof value === 'bigint') return { kind: 'int', value };
   if (typeof value === 'number') {
-    if (!Number.isInteger(value)) throw new RangeError(`${path}: expected an integer (use attr.float for floats), got ${value}`);
+    if (!Number.isInteger(value))
+      throw new RangeError(`${path}: expected an integer (use attr.float for floats), got ${value}`);
     return { kind: 'int', value };
   }
   if (typeof value === 'string') return { kind: 'string', value };
   if (Array.isArray(value)) {
     if (value.every((v) => typeof v === 'string')) return { kind: 'strings', value: value as readonly string[] };
-    if (value.every((v) => typeof v === 'number' && Number.isInteger(v))) return { kind: 'ints', value: value as readonly number[] };
-    throw new RangeError(`${path}: expected integers or strings (use attr.floats for floats), got ${JSON.stringify(value)}`);
+    if (value.every((v) => typeof v === 'number' && Number.isInteger(v)))
+      return { kind: 'ints', value: value as readonly number[] };
+    throw new RangeError(
+      `${path}: expected integers or strings (use attr.floats for floats), got ${JSON.stringify(value)}`,
+    );
   }
   throw new TypeError(`${path}: expected an attribute value, got ${typeof value}`);
 }

@@ -1,6 +1,22 @@
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { MANIFEST_FILE, decoderSignature, encoderSignature, getLogger, modelKindInfo, scorerSignature, parametersSha256, parseManifest, sha256Hex, validateModelSpec, validateParameters, type ModelManifest, type ModelSpec, type ParameterSet, type Precision } from '@vae/core';
+import {
+  MANIFEST_FILE,
+  decoderSignature,
+  encoderSignature,
+  getLogger,
+  modelKindInfo,
+  scorerSignature,
+  parametersSha256,
+  parseManifest,
+  sha256Hex,
+  validateModelSpec,
+  validateParameters,
+  type ModelManifest,
+  type ModelSpec,
+  type ParameterSet,
+  type Precision,
+} from '@vae/core';
 import { buildDecoderGraph, buildEncoderGraph } from './inference-graphs.js';
 import { buildScorerGraph } from './scorer-graph.js';
 import { MODEL_FILES, createManifest, type ManifestGraph, type ProvenanceInput } from './manifest-build.js';
@@ -27,7 +43,12 @@ export interface ExportResult {
   readonly outDir: string;
   readonly manifest: ModelManifest;
   /** File sizes in bytes. */
-  readonly sizes: { readonly encoder: number; readonly decoder: number; readonly scorer?: number; readonly manifest: number };
+  readonly sizes: {
+    readonly encoder: number;
+    readonly decoder: number;
+    readonly scorer?: number;
+    readonly manifest: number;
+  };
 }
 
 async function statOrNull(path: string): Promise<Awaited<ReturnType<typeof stat>> | null> {
@@ -46,7 +67,9 @@ async function assertReplaceable(outDir: string): Promise<boolean> {
   if (!s.isDirectory()) throw new Error(`outDir: expected a directory path, got an existing file ${outDir}`);
   const entries = await readdir(outDir);
   if (entries.length > 0 && !entries.includes(MANIFEST_FILE)) {
-    throw new Error(`outDir: expected a new, empty or model directory (with ${MANIFEST_FILE}), got ${outDir} holding ${entries.length} other entries; refusing to replace it`);
+    throw new Error(
+      `outDir: expected a new, empty or model directory (with ${MANIFEST_FILE}), got ${outDir} holding ${entries.length} other entries; refusing to replace it`,
+    );
   }
   return true;
 }
@@ -69,12 +92,18 @@ export interface ModelFilesOptions {
  * (variational kinds) and the validated `manifest.json` naming them with their SHA-256. What
  * {@link exportModel} writes; also loadable straight from memory (e.g. to evaluate a checkpoint).
  */
-export async function buildModelFiles(o: ModelFilesOptions): Promise<{ manifest: ModelManifest; files: Record<string, Uint8Array> }> {
+export async function buildModelFiles(
+  o: ModelFilesOptions,
+): Promise<{ manifest: ModelManifest; files: Record<string, Uint8Array> }> {
   const { spec, params, precision } = o;
   const encoder = buildEncoderGraph(spec, params, { precision });
   const decoder = buildDecoderGraph(spec, params, { precision });
   const scorer = modelKindInfo(spec.kind).variational ? buildScorerGraph(spec, params, { precision }) : null;
-  const entry = async (signature: ManifestGraph['signature'], bytes: Uint8Array): Promise<ManifestGraph> => ({ signature, sha256: await sha256Hex(bytes), bytes: bytes.length });
+  const entry = async (signature: ManifestGraph['signature'], bytes: Uint8Array): Promise<ManifestGraph> => ({
+    signature,
+    sha256: await sha256Hex(bytes),
+    bytes: bytes.length,
+  });
   const manifest = parseManifest(
     createManifest({
       name: o.name,
@@ -99,17 +128,26 @@ export async function buildModelFiles(o: ModelFilesOptions): Promise<{ manifest:
  * `outDir` is replaced only after the new one is complete; on any error nothing is left behind.
  */
 export async function exportModel(o: ExportOptions): Promise<ExportResult> {
-  if (o === null || typeof o !== 'object') throw new TypeError(`options: expected { spec, params, provenance, outDir, precision?, name? }, got ${String(o)}`);
-  if (typeof o.outDir !== 'string' || o.outDir.length === 0) throw new TypeError(`outDir: expected a directory path, got ${JSON.stringify(o.outDir)}`);
+  if (o === null || typeof o !== 'object')
+    throw new TypeError(`options: expected { spec, params, provenance, outDir, precision?, name? }, got ${String(o)}`);
+  if (typeof o.outDir !== 'string' || o.outDir.length === 0)
+    throw new TypeError(`outDir: expected a directory path, got ${JSON.stringify(o.outDir)}`);
   const precision = o.precision ?? 'fp32';
   weightWriter(precision);
   validateModelSpec(o.spec);
   validateParameters(o.spec, o.params);
   const outDir = resolve(o.outDir);
   const name = o.name ?? basename(outDir);
-  if (typeof name !== 'string' || name.length === 0) throw new TypeError(`name: expected a non-empty string, got ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError(`name: expected a non-empty string, got ${JSON.stringify(name)}`);
 
-  const { manifest, files } = await buildModelFiles({ spec: o.spec, params: o.params, provenance: o.provenance, precision, name });
+  const { manifest, files } = await buildModelFiles({
+    spec: o.spec,
+    params: o.params,
+    provenance: o.provenance,
+    precision,
+    name,
+  });
   const manifestBytes = files[MANIFEST_FILE]!;
   const encoder = files[MODEL_FILES.encoder]!;
   const decoder = files[MODEL_FILES.decoder]!;
@@ -142,6 +180,17 @@ export async function exportModel(o: ExportOptions): Promise<ExportResult> {
     if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     throw new Error(`outDir: could not write the model directory ${outDir} (${errorText(err)})`, { cause: err });
   }
-  log.debug(`exported ${name} (${o.spec.kind}, ${precision}) to ${outDir}: encoder ${encoder.length} B, decoder ${decoder.length} B${scorer ? `, scorer ${scorer.length} B` : ''}`);
-  return { outDir, manifest, sizes: { encoder: encoder.length, decoder: decoder.length, ...(scorer ? { scorer: scorer.length } : {}), manifest: manifestBytes.length } };
+  log.debug(
+    `exported ${name} (${o.spec.kind}, ${precision}) to ${outDir}: encoder ${encoder.length} B, decoder ${decoder.length} B${scorer ? `, scorer ${scorer.length} B` : ''}`,
+  );
+  return {
+    outDir,
+    manifest,
+    sizes: {
+      encoder: encoder.length,
+      decoder: decoder.length,
+      ...(scorer ? { scorer: scorer.length } : {}),
+      manifest: manifestBytes.length,
+    },
+  };
 }

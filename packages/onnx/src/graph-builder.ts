@@ -1,7 +1,15 @@
 import type { Tensor } from '@vae/core';
 import { toTypedAttribute, type Attributes, type TypedAttribute } from './attributes.js';
 import { IR_VERSION, OPSET_VERSION, onnx, toLong, type OnnxTypes } from './onnx-proto.js';
-import { TENSOR_DTYPES, fromCoreTensor, float32Tensor, int64Tensor, type Dim, type GraphTensor, type TensorDType } from './tensor-types.js';
+import {
+  TENSOR_DTYPES,
+  fromCoreTensor,
+  float32Tensor,
+  int64Tensor,
+  type Dim,
+  type GraphTensor,
+  type TensorDType,
+} from './tensor-types.js';
 
 /** Options of a {@link GraphBuilder}. */
 export interface GraphBuilderOptions {
@@ -36,12 +44,14 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 function rawBytes(t: GraphTensor, path: string): Uint8Array {
   if (!LITTLE_ENDIAN) throw new Error(`${path}: ONNX raw tensor data is little-endian; this host is big-endian`);
   const n = t.dims.reduce((a, b) => a * b, 1);
-  if (t.data.length !== n) throw new RangeError(`${path}: expected ${n} values for dims [${t.dims.join(', ')}], got ${t.data.length}`);
+  if (t.data.length !== n)
+    throw new RangeError(`${path}: expected ${n} values for dims [${t.dims.join(', ')}], got ${t.data.length}`);
   return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 }
 
 function checkName(name: string, what: string): void {
-  if (typeof name !== 'string' || name.length === 0) throw new TypeError(`${what}: expected a non-empty string name, got ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError(`${what}: expected a non-empty string name, got ${JSON.stringify(name)}`);
 }
 
 /**
@@ -99,7 +109,8 @@ export class GraphBuilder {
 
   private claim(name: string, what: string): string {
     checkName(name, what);
-    if (this.values.has(name)) throw new RangeError(`${what}: the name ${JSON.stringify(name)} is already used in graph ${this.name}`);
+    if (this.values.has(name))
+      throw new RangeError(`${what}: the name ${JSON.stringify(name)} is already used in graph ${this.name}`);
     this.values.add(name);
     return name;
   }
@@ -125,8 +136,10 @@ export class GraphBuilder {
 
   /** Declares an existing value as a graph output. Returns `name`. */
   output(name: string, dims: readonly Dim[], dtype: TensorDType = 'float32'): string {
-    if (!this.values.has(name)) throw new RangeError(`output: no value named ${JSON.stringify(name)} in graph ${this.name}`);
-    if (this.outputs.some((o) => o.name === name)) throw new RangeError(`output: ${JSON.stringify(name)} is already an output`);
+    if (!this.values.has(name))
+      throw new RangeError(`output: no value named ${JSON.stringify(name)} in graph ${this.name}`);
+    if (this.outputs.some((o) => o.name === name))
+      throw new RangeError(`output: ${JSON.stringify(name)} is already an output`);
     this.outputs.push(this.valueInfo(name, dims, dtype));
     return name;
   }
@@ -165,20 +178,39 @@ export class GraphBuilder {
    * Adds a node. `outputs` is a count of fresh output names (default 1) or explicit names.
    * Inputs must name existing values (`''` marks an omitted optional input). Returns the output names.
    */
-  node(op: string, inputs: readonly string[], outputs: number | readonly string[] = 1, attrs: Attributes = {}, options: NodeOptions = {}): string[] {
+  node(
+    op: string,
+    inputs: readonly string[],
+    outputs: number | readonly string[] = 1,
+    attrs: Attributes = {},
+    options: NodeOptions = {},
+  ): string[] {
     checkName(op, 'op');
     const nodeName = options.name ?? this.uniqueName(op);
     inputs.forEach((input, i) => {
       if (input !== '' && !this.values.has(input)) {
-        throw new RangeError(`${op} node ${nodeName}: input ${i} names no existing value, got ${JSON.stringify(input)}`);
+        throw new RangeError(
+          `${op} node ${nodeName}: input ${i} names no existing value, got ${JSON.stringify(input)}`,
+        );
       }
     });
     const outNames =
       typeof outputs === 'number'
-        ? Array.from({ length: outputs }, (_, i) => this.claim(this.uniqueName(outputs === 1 ? nodeName : `${nodeName}_out${i}`), `${op} output`))
+        ? Array.from({ length: outputs }, (_, i) =>
+            this.claim(this.uniqueName(outputs === 1 ? nodeName : `${nodeName}_out${i}`), `${op} output`),
+          )
         : outputs.map((o) => this.claim(o, `${op} output`));
-    const attribute = Object.entries(attrs).map(([key, value]) => encodeAttribute(key, toTypedAttribute(value, `${op}.${key}`)));
-    this.nodes.push({ opType: op, input: [...inputs], output: outNames, name: nodeName, attribute, ...(options.domain ? { domain: options.domain } : {}) });
+    const attribute = Object.entries(attrs).map(([key, value]) =>
+      encodeAttribute(key, toTypedAttribute(value, `${op}.${key}`)),
+    );
+    this.nodes.push({
+      opType: op,
+      input: [...inputs],
+      output: outNames,
+      name: nodeName,
+      attribute,
+      ...(options.domain ? { domain: options.domain } : {}),
+    });
     this.opCounts[op] = (this.opCounts[op] ?? 0) + 1;
     return outNames;
   }
@@ -190,14 +222,20 @@ export class GraphBuilder {
 
   /** Counts of nodes, initializers and initializer bytes. */
   stats(): GraphStats {
-    return { nodes: this.nodes.length, initializers: this.initializers.length, initializerBytes: this.initializerBytes, ops: { ...this.opCounts } };
+    return {
+      nodes: this.nodes.length,
+      initializers: this.initializers.length,
+      initializerBytes: this.initializerBytes,
+      ops: { ...this.opCounts },
+    };
   }
 
   /** The `ModelProto` message. */
   toModelProto(): OnnxTypes.ModelProto {
     if (this.outputs.length === 0) throw new RangeError(`graph ${this.name}: expected at least one output, got none`);
     const opsetImport = [{ domain: '', version: toLong(this.options.opset) }];
-    for (const [domain, version] of Object.entries(this.options.extraOpsets ?? {})) opsetImport.push({ domain, version: toLong(version) });
+    for (const [domain, version] of Object.entries(this.options.extraOpsets ?? {}))
+      opsetImport.push({ domain, version: toLong(version) });
     return onnx.ModelProto.create({
       irVersion: toLong(this.options.irVersion),
       opsetImport,
@@ -220,7 +258,12 @@ export class GraphBuilder {
 }
 
 function encodeTensor(t: GraphTensor, name: string): OnnxTypes.ITensorProto {
-  return { name, dims: t.dims.map((d) => toLong(d)), dataType: TENSOR_DTYPES[t.dtype].onnx, rawData: rawBytes(t, `attribute ${name}`) };
+  return {
+    name,
+    dims: t.dims.map((d) => toLong(d)),
+    dataType: TENSOR_DTYPES[t.dtype].onnx,
+    rawData: rawBytes(t, `attribute ${name}`),
+  };
 }
 
 function encodeAttribute(name: string, a: TypedAttribute): OnnxTypes.IAttributeProto {

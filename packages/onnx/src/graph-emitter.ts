@@ -1,4 +1,13 @@
-import type { EmitDim, EmitTensor, LayerEmitter, LayerShape, NetworkEmitter, ParameterSet, Precision, StateOptions } from '@vae/core';
+import type {
+  EmitDim,
+  EmitTensor,
+  LayerEmitter,
+  LayerShape,
+  NetworkEmitter,
+  ParameterSet,
+  Precision,
+  StateOptions,
+} from '@vae/core';
 import type { GraphBuilder } from './graph-builder.js';
 import { permute } from './permute-impl.js';
 import { weightWriter } from './precision-weights.js';
@@ -12,8 +21,17 @@ export function graphEmitter(g: GraphBuilder, params: ParameterSet, precision: P
   const write = weightWriter(precision);
   const base = {
     training: false,
-    op: (type: string, inputs: readonly EmitTensor[], attrs: Parameters<NetworkEmitter['op']>[2], shape: readonly EmitDim[]): EmitTensor => ({
-      name: g.op(type, inputs.map((i) => i.name), attrs),
+    op: (
+      type: string,
+      inputs: readonly EmitTensor[],
+      attrs: Parameters<NetworkEmitter['op']>[2],
+      shape: readonly EmitDim[],
+    ): EmitTensor => ({
+      name: g.op(
+        type,
+        inputs.map((i) => i.name),
+        attrs,
+      ),
       shape,
     }),
     ints: (values: readonly number[]): EmitTensor => ({ name: g.constInt64('ints', values), shape: [values.length] }),
@@ -33,7 +51,10 @@ export function graphEmitter(g: GraphBuilder, params: ParameterSet, precision: P
           const t = params[name];
           if (!t) throw new RangeError(`params: missing ${JSON.stringify(name)} for ${l.prefix} (${l.layer.type})`);
           const p = o.perm ? permute(t.data, t.shape, o.perm) : { data: t.data, dims: t.shape };
-          return { name: write(g, { name, dims: p.dims, data: p.data, channelAxis: o.channelAxis ?? null }), shape: p.dims };
+          return {
+            name: write(g, { name, dims: p.dims, data: p.data, channelAxis: o.channelAxis ?? null }),
+            shape: p.dims,
+          };
         },
         updateBuffer(suffix: string): void {
           throw new Error(`${l.prefix}.${suffix}: an inference graph cannot update buffers`);

@@ -8,8 +8,20 @@ export {
   type GraphBuildOptions,
 } from './inference-graphs.js';
 export { buildScorerGraph } from './scorer-graph.js';
-export { MODEL_FILES, PIXEL_NORMALIZATION, createManifest, type ManifestGraph, type ProvenanceInput } from './manifest-build.js';
-export { buildModelFiles, exportModel, type ExportOptions, type ExportResult, type ModelFilesOptions } from './export-model.js';
+export {
+  MODEL_FILES,
+  PIXEL_NORMALIZATION,
+  createManifest,
+  type ManifestGraph,
+  type ProvenanceInput,
+} from './manifest-build.js';
+export {
+  buildModelFiles,
+  exportModel,
+  type ExportOptions,
+  type ExportResult,
+  type ModelFilesOptions,
+} from './export-model.js';
 export { readModelDirectory, type ModelDirectory } from './model-directory.js';
 export { measurePrecisionError, type PrecisionError, type PrecisionErrorOptions } from './precision-error.js';
 export { ADAM_GRAPH_DEFAULTS, adamMomentScales, type AdamOptions } from './training/adam-graph.js';

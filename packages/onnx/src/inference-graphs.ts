@@ -36,13 +36,20 @@ interface GraphStart {
   readonly net: NetworkEmitter;
 }
 
-function startGraph(spec: ModelSpec, params: ParameterSet, options: GraphBuildOptions, part: 'encoder' | 'decoder'): GraphStart {
+function startGraph(
+  spec: ModelSpec,
+  params: ParameterSet,
+  options: GraphBuildOptions,
+  part: 'encoder' | 'decoder',
+): GraphStart {
   const precision = options.precision ?? 'fp32';
   weightWriter(precision);
   const layout = validateModelSpec(spec);
   validateParameters(spec, params);
   const sig = part === 'encoder' ? encoderSignature(spec) : decoderSignature(spec);
-  const g = new GraphBuilder(`${spec.kind}-${part}`, { docString: `vae-everywhere ${spec.kind} ${part}, ${precision} weights` });
+  const g = new GraphBuilder(`${spec.kind}-${part}`, {
+    docString: `vae-everywhere ${spec.kind} ${part}, ${precision} weights`,
+  });
   for (const i of sig.inputs) g.input(i.name, i.shape);
   return { precision, layout, kind: modelKindInfo(spec.kind), sig, g, net: graphEmitter(g, params, precision) };
 }

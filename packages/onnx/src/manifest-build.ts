@@ -43,7 +43,13 @@ export function createManifest(o: {
   readonly provenance: ProvenanceInput;
 }): ModelManifest {
   const { spec } = o;
-  const graph = (file: string, g: ManifestGraph): GraphInfo => ({ file, sha256: g.sha256, bytes: g.bytes, inputs: g.signature.inputs, outputs: g.signature.outputs });
+  const graph = (file: string, g: ManifestGraph): GraphInfo => ({
+    file,
+    sha256: g.sha256,
+    bytes: g.bytes,
+    inputs: g.signature.inputs,
+    outputs: g.signature.outputs,
+  });
   return {
     schema: MANIFEST_SCHEMA,
     schemaVersion: MANIFEST_VERSION,
@@ -61,7 +67,11 @@ export function createManifest(o: {
     opset: OPSET_VERSION,
     irVersion: IR_VERSION,
     spec,
-    graphs: { encoder: graph(MODEL_FILES.encoder, o.encoder), decoder: graph(MODEL_FILES.decoder, o.decoder), ...(o.scorer ? { scorer: graph(MODEL_FILES.scorer, o.scorer) } : {}) },
+    graphs: {
+      encoder: graph(MODEL_FILES.encoder, o.encoder),
+      decoder: graph(MODEL_FILES.decoder, o.decoder),
+      ...(o.scorer ? { scorer: graph(MODEL_FILES.scorer, o.scorer) } : {}),
+    },
     provenance: {
       dataset: o.provenance.dataset,
       epochs: o.provenance.epochs,

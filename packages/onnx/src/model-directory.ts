@@ -14,9 +14,11 @@ export interface ModelDirectory {
 async function readGraph(dir: string, info: GraphInfo): Promise<Uint8Array> {
   const path = join(dir, info.file);
   const bytes = new Uint8Array(await readFile(path));
-  if (bytes.length !== info.bytes) throw new Error(`${path}: expected ${info.bytes} bytes (manifest), got ${bytes.length}`);
+  if (bytes.length !== info.bytes)
+    throw new Error(`${path}: expected ${info.bytes} bytes (manifest), got ${bytes.length}`);
   const digest = await sha256Hex(bytes);
-  if (digest !== info.sha256) throw new Error(`${path}: checksum mismatch: expected SHA-256 ${info.sha256} (manifest), got ${digest}`);
+  if (digest !== info.sha256)
+    throw new Error(`${path}: checksum mismatch: expected SHA-256 ${info.sha256} (manifest), got ${digest}`);
   return bytes;
 }
 
@@ -30,13 +32,18 @@ export async function readModelDirectory(dir: string): Promise<ModelDirectory> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new Error(`${path}: expected a model directory with ${MANIFEST_FILE} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+    throw new Error(
+      `${path}: expected a model directory with ${MANIFEST_FILE} (${err instanceof Error ? err.message : String(err)})`,
+      { cause: err },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${path}: expected JSON, got a parse error (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+    throw new Error(`${path}: expected JSON, got a parse error (${err instanceof Error ? err.message : String(err)})`, {
+      cause: err,
+    });
   }
   let manifest: ModelManifest;
   try {
@@ -45,5 +52,10 @@ export async function readModelDirectory(dir: string): Promise<ModelDirectory> {
     throw new Error(`${path}: malformed manifest: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const scorer = manifest.graphs.scorer ? await readGraph(dir, manifest.graphs.scorer) : null;
-  return { manifest, encoder: await readGraph(dir, manifest.graphs.encoder), decoder: await readGraph(dir, manifest.graphs.decoder), ...(scorer ? { scorer } : {}) };
+  return {
+    manifest,
+    encoder: await readGraph(dir, manifest.graphs.encoder),
+    decoder: await readGraph(dir, manifest.graphs.decoder),
+    ...(scorer ? { scorer } : {}),
+  };
 }

@@ -26,7 +26,8 @@ export const Long = protobuf.util.Long as unknown as LongStatic;
 /** An int64 proto field value from a safe integer or a bigint. */
 export function toLong(value: number | bigint): Long {
   if (typeof value === 'bigint') return Long.fromString(value.toString());
-  if (!Number.isSafeInteger(value)) throw new RangeError(`value: expected a safe integer for an int64 field, got ${value}`);
+  if (!Number.isSafeInteger(value))
+    throw new RangeError(`value: expected a safe integer for an int64 field, got ${value}`);
   return Long.fromNumber(value);
 }
 

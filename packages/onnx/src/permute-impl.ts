@@ -1,7 +1,11 @@
 /** Axis permutation of a row-major array, pure maths (like numpy's `transpose(perm)`). */
 
 /** Permutes `data` of shape `dims` so that output axis j is input axis `perm[j]`. */
-export function permute(data: Float32Array, dims: readonly number[], perm: readonly number[]): { data: Float32Array; dims: number[] } {
+export function permute(
+  data: Float32Array,
+  dims: readonly number[],
+  perm: readonly number[],
+): { data: Float32Array; dims: number[] } {
   const rank = dims.length;
   if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) {
     throw new RangeError(`perm: expected a permutation of 0…${rank - 1}, got [${perm.join(', ')}]`);

@@ -1,4 +1,13 @@
-import { Rng, modelKindInfo, oneHot, type Backend, type ModelSpec, type ParameterSet, type Precision, type Tensor } from '@vae/core';
+import {
+  Rng,
+  modelKindInfo,
+  oneHot,
+  type Backend,
+  type ModelSpec,
+  type ParameterSet,
+  type Precision,
+  type Tensor,
+} from '@vae/core';
 import { buildDecoderGraph, buildEncoderGraph } from './inference-graphs.js';
 
 /** Options of {@link measurePrecisionError}. */
@@ -34,7 +43,11 @@ function maxAbs(a: Tensor, b: Tensor): number {
   return m;
 }
 
-async function runOnce(backend: Backend, model: Uint8Array, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+async function runOnce(
+  backend: Backend,
+  model: Uint8Array,
+  feeds: Record<string, Tensor>,
+): Promise<Record<string, Tensor>> {
   const session = await backend.createSession(model, { device: 'cpu', threads: 1 });
   try {
     return await session.run(feeds);
@@ -53,14 +66,38 @@ export async function measurePrecisionError(o: PrecisionErrorOptions): Promise<P
   const { spec } = o;
   const rng = new Rng(seed);
   const [h, w, c] = spec.imageShape;
-  const x: Tensor = { data: Float32Array.from({ length: batch * h * w * c }, () => rng.uniform()), shape: [batch, h * w * c] };
-  const y = modelKindInfo(spec.kind).conditional ? oneHot(Array.from({ length: batch }, () => rng.int(spec.numClasses)), spec.numClasses) : null;
+  const x: Tensor = {
+    data: Float32Array.from({ length: batch * h * w * c }, () => rng.uniform()),
+    shape: [batch, h * w * c],
+  };
+  const y = modelKindInfo(spec.kind).conditional
+    ? oneHot(
+        Array.from({ length: batch }, () => rng.int(spec.numClasses)),
+        spec.numClasses,
+      )
+    : null;
   const z: Tensor = { data: rng.normals(batch * spec.latentDim), shape: [batch, spec.latentDim] };
   const label: Record<string, Tensor> = y ? { y } : {};
-  const result = { precision: o.precision, batch, seed, encoder: {} as Record<string, number>, decoder: {} as Record<string, number> };
+  const result = {
+    precision: o.precision,
+    batch,
+    seed,
+    encoder: {} as Record<string, number>,
+    decoder: {} as Record<string, number>,
+  };
   const graphs: [keyof typeof result & ('encoder' | 'decoder'), Uint8Array, Uint8Array, Record<string, Tensor>][] = [
-    ['encoder', buildEncoderGraph(spec, o.params), o.encoder ?? buildEncoderGraph(spec, o.params, { precision: o.precision }), { x, ...label }],
-    ['decoder', buildDecoderGraph(spec, o.params), o.decoder ?? buildDecoderGraph(spec, o.params, { precision: o.precision }), { z, ...label }],
+    [
+      'encoder',
+      buildEncoderGraph(spec, o.params),
+      o.encoder ?? buildEncoderGraph(spec, o.params, { precision: o.precision }),
+      { x, ...label },
+    ],
+    [
+      'decoder',
+      buildDecoderGraph(spec, o.params),
+      o.decoder ?? buildDecoderGraph(spec, o.params, { precision: o.precision }),
+      { z, ...label },
+    ],
   ];
   for (const [part, ref, variant, feeds] of graphs) {
     const a = await runOnce(o.backend, ref, feeds);

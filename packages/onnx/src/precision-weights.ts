@@ -28,7 +28,11 @@ export const WEIGHT_WRITERS: Readonly<Record<Precision, WeightWriter>> = Object.
     const { q, scale } = quantizePerChannel(w.data, w.dims, w.channelAxis);
     const qName = g.initializer(`${w.name}.int8`, { dtype: 'int8', dims: w.dims, data: q });
     const sName = g.initializer(`${w.name}.scale`, { dtype: 'float32', dims: [scale.length], data: scale });
-    const zName = g.initializer(`${w.name}.zero_point`, { dtype: 'int8', dims: [scale.length], data: new Int8Array(scale.length) });
+    const zName = g.initializer(`${w.name}.zero_point`, {
+      dtype: 'int8',
+      dims: [scale.length],
+      data: new Int8Array(scale.length),
+    });
     return g.op('DequantizeLinear', [qName, sName, zName], { axis: w.channelAxis }, w.name);
   },
 });
@@ -36,6 +40,9 @@ export const WEIGHT_WRITERS: Readonly<Record<Precision, WeightWriter>> = Object.
 /** The writer for `precision`, or a `RangeError` listing the known precisions. */
 export function weightWriter(precision: string): WeightWriter {
   const writer = (WEIGHT_WRITERS as Record<string, WeightWriter | undefined>)[precision];
-  if (!writer) throw new RangeError(`precision: expected one of ${Object.keys(WEIGHT_WRITERS).join('|')}, got ${JSON.stringify(precision)}`);
+  if (!writer)
+    throw new RangeError(
+      `precision: expected one of ${Object.keys(WEIGHT_WRITERS).join('|')}, got ${JSON.stringify(precision)}`,
+    );
   return writer;
 }

@@ -1,4 +1,14 @@
-import { LOGVAR_CLAMP, SCORER_OUTPUT, emitDecoder, modelKindInfo, scorerSignature, validateModelSpec, validateParameters, type ModelSpec, type ParameterSet } from '@vae/core';
+import {
+  LOGVAR_CLAMP,
+  SCORER_OUTPUT,
+  emitDecoder,
+  modelKindInfo,
+  scorerSignature,
+  validateModelSpec,
+  validateParameters,
+  type ModelSpec,
+  type ParameterSet,
+} from '@vae/core';
 import { GraphBuilder } from './graph-builder.js';
 import { graphEmitter } from './graph-emitter.js';
 import type { GraphBuildOptions } from './inference-graphs.js';
@@ -19,9 +29,12 @@ export function buildScorerGraph(spec: ModelSpec, params: ParameterSet, options:
   const layout = validateModelSpec(spec);
   validateParameters(spec, params);
   const kind = modelKindInfo(spec.kind);
-  if (!kind.variational) throw new RangeError(`spec.kind: expected a variational kind for the scorer graph, got ${spec.kind}`);
+  if (!kind.variational)
+    throw new RangeError(`spec.kind: expected a variational kind for the scorer graph, got ${spec.kind}`);
   const sig = scorerSignature(spec);
-  const g = new GraphBuilder(`${spec.kind}-scorer`, { docString: `vae-everywhere ${spec.kind} importance-sampling scorer, ${precision} weights` });
+  const g = new GraphBuilder(`${spec.kind}-scorer`, {
+    docString: `vae-everywhere ${spec.kind} importance-sampling scorer, ${precision} weights`,
+  });
   for (const i of sig.inputs) g.input(i.name, i.shape);
   const l = spec.latentDim;
   const d = sig.inputs[0]!.shape[1] as number;
@@ -30,7 +43,10 @@ export function buildScorerGraph(spec: ModelSpec, params: ParameterSet, options:
 
   // [B] and [B, C] from the inputs; ε viewed as [B, C, L].
   const batch = g.op('Shape', ['x'], { start: 0, end: 1 });
-  const eps3 = g.op('Reshape', ['eps', g.op('Concat', [batch, int('minus_one', [-1]), int('latent', [l])], { axis: 0 })]);
+  const eps3 = g.op('Reshape', [
+    'eps',
+    g.op('Concat', [batch, int('minus_one', [-1]), int('latent', [l])], { axis: 0 }),
+  ]);
   const axis1 = int('axis1', [1]);
   const axis2 = int('axis2', [2]);
   const lo = g.constFloat32('logvar_min', [LOGVAR_CLAMP[0]], []);
@@ -47,30 +63,60 @@ export function buildScorerGraph(spec: ModelSpec, params: ParameterSet, options:
   if (kind.conditional) {
     const k = spec.numClasses;
     const bc = g.op('Shape', [eps3], { start: 0, end: 2 });
-    const y3 = g.op('Expand', [g.op('Unsqueeze', ['y', axis1]), g.op('Concat', [bc, int('classes', [k])], { axis: 0 })]);
+    const y3 = g.op('Expand', [
+      g.op('Unsqueeze', ['y', axis1]),
+      g.op('Concat', [bc, int('classes', [k])], { axis: 0 }),
+    ]);
     label = g.op('Reshape', [y3, int('rows_classes', [-1, k])]);
   }
   const net = graphEmitter(g, params, precision);
-  const out = emitDecoder(net, layout, { name: z, shape: ['batch', l] }, label ? { name: label, shape: ['batch', spec.numClasses] } : undefined);
-  const decoded = g.op('Reshape', [out.name, g.op('Concat', [batch, int('minus_one_', [-1]), int('pixels', [d])], { axis: 0 })]);
+  const out = emitDecoder(
+    net,
+    layout,
+    { name: z, shape: ['batch', l] },
+    label ? { name: label, shape: ['batch', spec.numClasses] } : undefined,
+  );
+  const decoded = g.op('Reshape', [
+    out.name,
+    g.op('Concat', [batch, int('minus_one_', [-1]), int('pixels', [d])], { axis: 0 }),
+  ]);
   let logLik: string;
   if (spec.likelihood === 'bernoulli') {
     // x·l − softplus(l) summed over pixels, with softplus(l) = relu(l) + log(1 + exp(−|l|)) and
     // Σ relu(l) = ½(Σ l + Σ|l|): Σ x·l and Σ l come from one batched MatMul with [x, 1], the rest
     // from vectorized element-wise ops (onnxruntime's Softplus kernel took most of the run).
-    const xOnes = g.op('Concat', [g.op('Unsqueeze', ['x', axis2]), g.op('Expand', [g.constFloat32('one', [1], [1, 1, 1]), g.op('Concat', [batch, int('pixels_one', [d, 1])], { axis: 0 })])], { axis: 2 });
+    const xOnes = g.op(
+      'Concat',
+      [
+        g.op('Unsqueeze', ['x', axis2]),
+        g.op('Expand', [
+          g.constFloat32('one', [1], [1, 1, 1]),
+          g.op('Concat', [batch, int('pixels_one', [d, 1])], { axis: 0 }),
+        ]),
+      ],
+      { axis: 2 },
+    );
     const sums = g.op('MatMul', [decoded, xOnes]);
     const [dot, total] = g.node('Split', [sums, int('split', [1, 1])], 2, { axis: 2 });
     const abs = g.op('Abs', [decoded]);
     const tail = g.op('Log', [g.op('Add', [g.op('Exp', [g.op('Neg', [abs])]), g.constFloat32('one_', [1], [])])]);
     const reduce = (v: string) => g.op('ReduceSum', [v, axis2], { keepdims: 0 });
-    const relu = g.op('Mul', [g.op('Add', [g.op('Squeeze', [total!, axis2]), reduce(abs)]), g.constFloat32('half32', [0.5], [])]);
+    const relu = g.op('Mul', [
+      g.op('Add', [g.op('Squeeze', [total!, axis2]), reduce(abs)]),
+      g.constFloat32('half32', [0.5], []),
+    ]);
     logLik = g.op('Sub', [g.op('Squeeze', [dot!, axis2]), g.op('Add', [relu, reduce(tail)])]);
   } else {
     const sigma = spec.gaussianSigma;
-    const r = g.op('Mul', [g.op('Sub', [g.op('Unsqueeze', ['x', axis1]), decoded]), g.constFloat32('inv_sigma', [1 / sigma], [])]);
+    const r = g.op('Mul', [
+      g.op('Sub', [g.op('Unsqueeze', ['x', axis1]), decoded]),
+      g.constFloat32('inv_sigma', [1 / sigma], []),
+    ]);
     const sq = g.op('ReduceSum', [g.op('Mul', [r, r]), axis2], { keepdims: 0 });
-    logLik = g.op('Sub', [g.op('Mul', [sq, f32('minus_half', -0.5)]), f32('norm', d * (Math.log(sigma) + HALF_LOG_2PI))]);
+    logLik = g.op('Sub', [
+      g.op('Mul', [sq, f32('minus_half', -0.5)]),
+      f32('norm', d * (Math.log(sigma) + HALF_LOG_2PI)),
+    ]);
   }
   const w = g.op('Add', [logLik, logPriorOverQ]);
   const max = g.op('ReduceMax', [w], { axes: [1], keepdims: 1 });

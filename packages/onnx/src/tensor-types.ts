@@ -40,11 +40,17 @@ export function fromCoreTensor(t: Tensor): GraphTensor {
 }
 
 /** An int64 {@link GraphTensor} from integers. */
-export function int64Tensor(values: readonly (number | bigint)[], dims: readonly number[] = [values.length]): GraphTensor {
+export function int64Tensor(
+  values: readonly (number | bigint)[],
+  dims: readonly number[] = [values.length],
+): GraphTensor {
   return { dtype: 'int64', dims, data: BigInt64Array.from(values, (v) => BigInt(v)) };
 }
 
 /** A float32 {@link GraphTensor} from numbers (`dims` defaults to a vector; `[]` gives a scalar). */
-export function float32Tensor(values: readonly number[] | Float32Array, dims: readonly number[] = [values.length]): GraphTensor {
+export function float32Tensor(
+  values: readonly number[] | Float32Array,
+  dims: readonly number[] = [values.length],
+): GraphTensor {
   return { dtype: 'float32', dims, data: Float32Array.from(values) };
 }

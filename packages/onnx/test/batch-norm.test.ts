@@ -1,4 +1,13 @@
-import { Rng, createModelSpec, initParameters, listParameters, listTrainableParameters, sizeOf, type ModelSpec, type ParameterSet } from '@vae/core';
+import {
+  Rng,
+  createModelSpec,
+  initParameters,
+  listParameters,
+  listTrainableParameters,
+  sizeOf,
+  type ModelSpec,
+  type ParameterSet,
+} from '@vae/core';
 import { describe, expect, it } from 'vitest';
 import { buildDecoderGraph, buildEncoderGraph } from '../src/index.js';
 import { TRAIN_STEP_NAMES, buildTrainStepGraph } from '../src/training/index.js';
@@ -8,7 +17,15 @@ import { seededInputs } from './specs.js';
 import { batchFeeds, ort, randomBatch, randomParams } from './training-helpers.js';
 
 const N = TRAIN_STEP_NAMES;
-const MLP = createModelSpec({ kind: 'cvae', imageShape: [4, 4, 1], hidden: [6, 5], latentDim: 3, numClasses: 3, norm: 'batch', activation: 'tanh' });
+const MLP = createModelSpec({
+  kind: 'cvae',
+  imageShape: [4, 4, 1],
+  hidden: [6, 5],
+  latentDim: 3,
+  numClasses: 3,
+  norm: 'batch',
+  activation: 'tanh',
+});
 const CONV = createModelSpec({ kind: 'vae', architecture: 'conv', imageShape: [8, 8, 1], latentDim: 3, norm: 'batch' });
 
 /** Initial parameters with random γ, β and running statistics, so evaluation-mode batch norm is far from identity. */
@@ -18,7 +35,10 @@ function randomState(spec: ModelSpec, seed: number): ParameterSet {
   for (const info of listParameters(spec)) {
     if (!/\.(gamma|beta|running_mean|running_var)$/.test(info.name)) continue;
     const positive = info.name.endsWith('running_var') || info.name.endsWith('gamma');
-    p[info.name] = { data: Float32Array.from({ length: sizeOf(info.shape) }, () => (positive ? 0.5 + rng.uniform() : rng.normal())), shape: info.shape };
+    p[info.name] = {
+      data: Float32Array.from({ length: sizeOf(info.shape) }, () => (positive ? 0.5 + rng.uniform() : rng.normal())),
+      shape: info.shape,
+    };
   }
   return p;
 }
@@ -31,14 +51,32 @@ describe('batch norm: one definition, exported and trained', () => {
     expect(MLP.encoder[1]).toMatchObject({ activation: 'tanh', momentum: 0.1, epsilon: 1e-5 });
     expect(CONV.decoder.at(-2)).toMatchObject({ type: 'conv2d-transpose', activation: 'linear' });
     expect(CONV.decoder.at(-2)).not.toHaveProperty('useBias');
-    const buffers = listParameters(MLP).filter((p) => !p.trainable).map((p) => p.name);
-    expect(buffers).toEqual(['encoder.1.running_mean', 'encoder.1.running_var', 'encoder.3.running_mean', 'encoder.3.running_var', 'decoder.1.running_mean', 'decoder.1.running_var', 'decoder.3.running_mean', 'decoder.3.running_var']);
+    const buffers = listParameters(MLP)
+      .filter((p) => !p.trainable)
+      .map((p) => p.name);
+    expect(buffers).toEqual([
+      'encoder.1.running_mean',
+      'encoder.1.running_var',
+      'encoder.3.running_mean',
+      'encoder.3.running_var',
+      'decoder.1.running_mean',
+      'decoder.1.running_var',
+      'decoder.3.running_mean',
+      'decoder.3.running_var',
+    ]);
     expect(listTrainableParameters(MLP).some((p) => p.name.includes('running'))).toBe(false);
-    expect(() => createModelSpec({ kind: 'contractive-ae', norm: 'batch' })).toThrow(/^norm: expected 'none' for contractive-ae/);
-    expect(() => createModelSpec({ ...MLP, norm: 'layer' as 'batch' })).toThrow(/^norm: expected one of none\|batch, got "layer"/);
+    expect(() => createModelSpec({ kind: 'contractive-ae', norm: 'batch' })).toThrow(
+      /^norm: expected 'none' for contractive-ae/,
+    );
+    expect(() => createModelSpec({ ...MLP, norm: 'layer' as 'batch' })).toThrow(
+      /^norm: expected one of none\|batch, got "layer"/,
+    );
   });
 
-  for (const [label, spec] of [['mlp', MLP], ['conv', CONV]] as const) {
+  for (const [label, spec] of [
+    ['mlp', MLP],
+    ['conv', CONV],
+  ] as const) {
     it(`${label}: exported graphs use the running statistics (float64 reference within 1e-5)`, async () => {
       const params = randomState(spec, 5);
       const { x, y, z } = seededInputs(spec, 3, 2);
@@ -65,7 +103,8 @@ describe('batch norm: one definition, exported and trained', () => {
     const session = await ort.InferenceSession.create(graph.bytes, { intraOpNumThreads: 1 });
     const run = async (p: Record<string, Float64Array>) => {
       const feeds: Record<string, ort.Tensor> = { ...batchFeeds(MLP, b, 'float64') };
-      for (const info of listParameters(MLP)) feeds[info.name] = new ort.Tensor('float64', p[info.name]!, [...info.shape]);
+      for (const info of listParameters(MLP))
+        feeds[info.name] = new ort.Tensor('float64', p[info.name]!, [...info.shape]);
       return session.run(feeds);
     };
     const out = await run(params);
@@ -74,8 +113,12 @@ describe('batch norm: one definition, exported and trained', () => {
     for (const info of graph.parameters) {
       const g = out[N.grad(info.name)]!.data as Float64Array;
       for (let i = 0; i < g.length; i++) {
-        const shift = (s: number) => ({ ...params, [info.name]: params[info.name]!.map((v, j) => (j === i ? v + s * h : v)) });
-        const fd = (Number((await run(shift(1))).loss!.data[0]) - Number((await run(shift(-1))).loss!.data[0])) / (2 * h);
+        const shift = (s: number) => ({
+          ...params,
+          [info.name]: params[info.name]!.map((v, j) => (j === i ? v + s * h : v)),
+        });
+        const fd =
+          (Number((await run(shift(1))).loss!.data[0]) - Number((await run(shift(-1))).loss!.data[0])) / (2 * h);
         worst = Math.max(worst, Math.abs(fd - g[i]!) / Math.max(1, Math.abs(fd)));
       }
     }
@@ -92,9 +135,16 @@ describe('batch norm: one definition, exported and trained', () => {
     const inputs = graph.outputs.filter((o) => o.startsWith('next.adam.m.'));
     expect(inputs.some((o) => o.includes('running'))).toBe(false);
     const session = await ort.InferenceSession.create(graph.bytes, { intraOpNumThreads: 1 });
-    const feeds: Record<string, ort.Tensor> = { ...batchFeeds(MLP, b, 'float64'), lr: new ort.Tensor('float64', Float64Array.of(1e-3), []), step: new ort.Tensor('float64', Float64Array.of(1), []) };
-    for (const info of listParameters(MLP)) feeds[info.name] = new ort.Tensor('float64', params[info.name]!, [...info.shape]);
-    for (const info of graph.parameters) for (const k of [N.m(info.name), N.v(info.name)]) feeds[k] = new ort.Tensor('float64', new Float64Array(sizeOf(info.shape)), [...info.shape]);
+    const feeds: Record<string, ort.Tensor> = {
+      ...batchFeeds(MLP, b, 'float64'),
+      lr: new ort.Tensor('float64', Float64Array.of(1e-3), []),
+      step: new ort.Tensor('float64', Float64Array.of(1), []),
+    };
+    for (const info of listParameters(MLP))
+      feeds[info.name] = new ort.Tensor('float64', params[info.name]!, [...info.shape]);
+    for (const info of graph.parameters)
+      for (const k of [N.m(info.name), N.v(info.name)])
+        feeds[k] = new ort.Tensor('float64', new Float64Array(sizeOf(info.shape)), [...info.shape]);
     const out = await session.run(feeds);
     // encoder.0 is dense without bias on [x, y]: its output's batch mean and unbiased variance per unit.
     const W = params['encoder.0.kernel']!;
@@ -113,7 +163,10 @@ describe('batch norm: one definition, exported and trained', () => {
       const rm = params['encoder.1.running_mean']![u]!;
       const rv = params['encoder.1.running_var']![u]!;
       expect((out[N.next('encoder.1.running_mean')]!.data as Float64Array)[u]).toBeCloseTo(0.9 * rm + 0.1 * mean, 12);
-      expect((out[N.next('encoder.1.running_var')]!.data as Float64Array)[u]).toBeCloseTo(0.9 * rv + 0.1 * unbiased, 12);
+      expect((out[N.next('encoder.1.running_var')]!.data as Float64Array)[u]).toBeCloseTo(
+        0.9 * rv + 0.1 * unbiased,
+        12,
+      );
     }
     await session.release();
   });
@@ -128,7 +181,8 @@ describe('batch norm: one definition, exported and trained', () => {
       eps: new ort.Tensor('float32', new Float32Array(4 * 3), [4, 3]),
       beta: new ort.Tensor('float32', Float32Array.of(1), []),
     };
-    for (const info of listParameters(CONV)) feeds[info.name] = new ort.Tensor('float32', params[info.name]!.data, [...info.shape]);
+    for (const info of listParameters(CONV))
+      feeds[info.name] = new ort.Tensor('float32', params[info.name]!.data, [...info.shape]);
     const out = await session.run(feeds);
     const enc = await runOrt(buildEncoderGraph(CONV, params), { x });
     expect(maxAbsDiff(out.mu!.data as Float32Array, enc.mu!.data)).toBeLessThan(1e-5);

@@ -2,12 +2,31 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MANIFEST_FILE, Rng, createModelSpec, initParameters, parametersSha256, parseManifest, setLogLevel, sha256Hex, type ModelSpec } from '@vae/core';
+import {
+  MANIFEST_FILE,
+  Rng,
+  createModelSpec,
+  initParameters,
+  parametersSha256,
+  parseManifest,
+  setLogLevel,
+  sha256Hex,
+  type ModelSpec,
+} from '@vae/core';
 import { exportModel, readModelDirectory } from '../src/index.js';
 
 const spec = createModelSpec({ kind: 'cvae', imageShape: [8, 8, 1], hidden: [16], latentDim: 3, numClasses: 4 });
 const params = initParameters(spec, new Rng(5));
-const provenance = { dataset: 'mnist', epochs: 3, seed: 5, valElbo: -123.5, engine: 'tfjs', backend: 'cpu', commit: 'abc1234', exportedAt: '2026-11-21T05:00:00.000Z' };
+const provenance = {
+  dataset: 'mnist',
+  epochs: 3,
+  seed: 5,
+  valElbo: -123.5,
+  engine: 'tfjs',
+  backend: 'cpu',
+  commit: 'abc1234',
+  exportedAt: '2026-11-21T05:00:00.000Z',
+};
 
 let root: string;
 beforeAll(async () => {
@@ -36,9 +55,15 @@ describe('exportModel', () => {
     expect(manifest.logvarClamp).toEqual([-30, 20]);
     expect(manifest.provenance).toEqual({ ...provenance, paramsSha256: await parametersSha256(spec, params) });
     expect(manifest.provenance.paramsSha256).not.toBe(await parametersSha256(spec, initParameters(spec, new Rng(6))));
-    expect(manifest.graphs.encoder.inputs.map((t) => [t.name, t.shape])).toEqual([['x', ['batch', 64]], ['y', ['batch', 4]]]);
+    expect(manifest.graphs.encoder.inputs.map((t) => [t.name, t.shape])).toEqual([
+      ['x', ['batch', 64]],
+      ['y', ['batch', 4]],
+    ]);
     expect(manifest.graphs.encoder.outputs.map((t) => t.name)).toEqual(['mu', 'logvar']);
-    expect(manifest.graphs.decoder.outputs.map((t) => [t.name, t.shape])).toEqual([['x_logits', ['batch', 64]], ['x_mean', ['batch', 64]]]);
+    expect(manifest.graphs.decoder.outputs.map((t) => [t.name, t.shape])).toEqual([
+      ['x_logits', ['batch', 64]],
+      ['x_mean', ['batch', 64]],
+    ]);
     expect(manifest.graphs.scorer!.inputs.map((t) => t.name)).toEqual(['x', 'mu', 'logvar', 'eps', 'y']);
     expect(manifest.graphs.scorer!.outputs).toEqual([{ name: 'log_weight_sum', shape: ['batch'], dtype: 'float32' }]);
     const enc = new Uint8Array(await readFile(join(outDir, 'encoder.onnx')));
@@ -53,7 +78,13 @@ describe('exportModel', () => {
     const outDir = join(root, 'replace');
     await exportModel({ spec, params, provenance, outDir });
     const first = JSON.parse(await readFile(join(outDir, MANIFEST_FILE), 'utf8'));
-    await exportModel({ spec, params: initParameters(spec, new Rng(6)), provenance: { ...provenance, seed: 6 }, outDir, precision: 'fp16' });
+    await exportModel({
+      spec,
+      params: initParameters(spec, new Rng(6)),
+      provenance: { ...provenance, seed: 6 },
+      outDir,
+      precision: 'fp16',
+    });
     const second = JSON.parse(await readFile(join(outDir, MANIFEST_FILE), 'utf8'));
     expect(first.precision).toBe('fp32');
     expect(second.precision).toBe('fp16');
@@ -74,7 +105,9 @@ describe('exportModel', () => {
     const file = join(root, 'a-file');
     await writeFile(file, 'x');
     const before = (await readdir(root)).sort();
-    await expect(exportModel({ spec, params, provenance, outDir: join(file, 'model') })).rejects.toThrow(/outDir: could not write the model directory .*a-file\/model/);
+    await expect(exportModel({ spec, params, provenance, outDir: join(file, 'model') })).rejects.toThrow(
+      /outDir: could not write the model directory .*a-file\/model/,
+    );
     expect((await readdir(root)).sort()).toEqual(before);
   });
 
@@ -94,7 +127,9 @@ describe('readModelDirectory', () => {
     const bytes = new Uint8Array(await readFile(path));
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     await writeFile(path, bytes);
-    await expect(readModelDirectory(outDir)).rejects.toThrow(/decoder\.onnx: checksum mismatch: expected SHA-256 [0-9a-f]{64} \(manifest\), got [0-9a-f]{64}/);
+    await expect(readModelDirectory(outDir)).rejects.toThrow(
+      /decoder\.onnx: checksum mismatch: expected SHA-256 [0-9a-f]{64} \(manifest\), got [0-9a-f]{64}/,
+    );
   });
 
   it('rejects a malformed manifest naming the field', async () => {
@@ -104,12 +139,16 @@ describe('readModelDirectory', () => {
     const m = JSON.parse(await readFile(path, 'utf8'));
     m.graphs.encoder.sha256 = 'nothex';
     await writeFile(path, JSON.stringify(m));
-    await expect(readModelDirectory(outDir)).rejects.toThrow(/manifest\.graphs\.encoder\.sha256: expected 64 lower-case hex digits, got "nothex"/);
+    await expect(readModelDirectory(outDir)).rejects.toThrow(
+      /manifest\.graphs\.encoder\.sha256: expected 64 lower-case hex digits, got "nothex"/,
+    );
     await writeFile(path, '{ not json');
     await expect(readModelDirectory(outDir)).rejects.toThrow(/manifest\.json: expected JSON/);
   });
 
   it('rejects a missing directory', async () => {
-    await expect(readModelDirectory(join(root, 'nope'))).rejects.toThrow(/nope\/manifest\.json: expected a model directory/);
+    await expect(readModelDirectory(join(root, 'nope'))).rejects.toThrow(
+      /nope\/manifest\.json: expected a model directory/,
+    );
   });
 });

@@ -19,7 +19,9 @@ describe('GraphBuilder', () => {
     expect(m.graph!.node![1]!.attribute![0]!.ints!.map(Number)).toEqual([0, 2, 1]);
     expect(m.graph!.node![2]!.attribute![0]!.f).toBeCloseTo(0.5);
     expect(g.stats()).toMatchObject({ nodes: 4, initializers: 1, initializerBytes: 24 });
-    const out = await runOrt(bytes, { x: { data: Float32Array.from([1, -2, 3, 4, -5, 6, 7, 8, 9, 10, 11, -12]), shape: [2, 6] } });
+    const out = await runOrt(bytes, {
+      x: { data: Float32Array.from([1, -2, 3, 4, -5, 6, 7, 8, 9, 10, 11, -12]), shape: [2, 6] },
+    });
     expect([...out.y!.data]).toEqual([1, 4, -1, -2.5, 3, 6, 7, 10, 8, 11, 9, -6]);
     expect(out.y!.shape).toEqual([2, 6]);
   });
@@ -31,7 +33,9 @@ describe('GraphBuilder', () => {
     expect(g.op('Relu', ['x'])).not.toBe(g.op('Relu', ['x']));
     expect(() => g.input('x', [1])).toThrow(/input: the name "x" is already used in graph names/);
     expect(() => g.op('Relu', ['nope'])).toThrow(/Relu node .*: input 0 names no existing value, got "nope"/);
-    expect(() => g.op('LeakyRelu', ['x'], { alpha: 0.5 })).toThrow(/LeakyRelu\.alpha: expected an integer \(use attr\.float for floats\), got 0\.5/);
+    expect(() => g.op('LeakyRelu', ['x'], { alpha: 0.5 })).toThrow(
+      /LeakyRelu\.alpha: expected an integer \(use attr\.float for floats\), got 0\.5/,
+    );
     expect(() => g.output('missing', ['batch'])).toThrow(/output: no value named "missing"/);
     expect(() => new GraphBuilder('empty').toBytes()).toThrow(/expected at least one output/);
   });
@@ -47,7 +51,9 @@ describe('GraphBuilder', () => {
       ['h', 10, [2], [0x00, 0x3c, 0x00, 0xc0]],
       ['q', 3, [3], [0x81, 0x00, 0x7f]],
     ]);
-    expect(() => g.initializer('bad', { dtype: 'float32', dims: [3], data: new Float32Array(2) })).toThrow(/initializer bad: expected 3 values for dims \[3\], got 2/);
+    expect(() => g.initializer('bad', { dtype: 'float32', dims: [3], data: new Float32Array(2) })).toThrow(
+      /initializer bad: expected 3 values for dims \[3\], got 2/,
+    );
   });
 });
 
@@ -60,6 +66,7 @@ describe('permute', () => {
     for (let o = 0; o < 5; o++)
       for (let c = 0; c < 4; c++)
         for (let i = 0; i < 2; i++)
-          for (let j = 0; j < 3; j++) expect(out[((o * 4 + c) * 2 + i) * 3 + j]).toBe(data[((i * 3 + j) * 4 + c) * 5 + o]);
+          for (let j = 0; j < 3; j++)
+            expect(out[((o * 4 + c) * 2 + i) * 3 + j]).toBe(data[((i * 3 + j) * 4 + c) * 5 + o]);
   });
 });

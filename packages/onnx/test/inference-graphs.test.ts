@@ -32,7 +32,8 @@ async function checkAgainstReference(spec: ModelSpec, seed: number): Promise<{ e
     for (const n of decNames) dec = Math.max(dec, maxAbsDiff(rows(decOut[n]!, i)!, rd[n]!));
   }
   for (const n of encNames) expect(encOut[n]!.shape).toEqual([BATCH, spec.latentDim]);
-  for (const n of decNames) expect(decOut[n]!.shape).toEqual([BATCH, spec.imageShape[0] * spec.imageShape[1] * spec.imageShape[2]]);
+  for (const n of decNames)
+    expect(decOut[n]!.shape).toEqual([BATCH, spec.imageShape[0] * spec.imageShape[1] * spec.imageShape[2]]);
   return { enc, dec };
 }
 
@@ -57,8 +58,17 @@ describe('graph structure', () => {
       expect(Number(m.irVersion)).toBe(8);
       expect(m.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 17]]);
       const ops = new Set(m.graph!.node!.map((n) => n.opType));
-      for (const op of ['RandomNormal', 'RandomNormalLike', 'RandomUniform', 'RandomUniformLike', 'Multinomial', 'Bernoulli']) expect(ops.has(op)).toBe(false);
-      for (const io of [...m.graph!.input!, ...m.graph!.output!]) expect(io.type!.tensorType!.shape!.dim![0]!.dimParam).toBe('batch');
+      for (const op of [
+        'RandomNormal',
+        'RandomNormalLike',
+        'RandomUniform',
+        'RandomUniformLike',
+        'Multinomial',
+        'Bernoulli',
+      ])
+        expect(ops.has(op)).toBe(false);
+      for (const io of [...m.graph!.input!, ...m.graph!.output!])
+        expect(io.type!.tensorType!.shape!.dim![0]!.dimParam).toBe('batch');
       for (const init of m.graph!.initializer!) {
         expect(init.rawData!.length).toBeGreaterThan(0);
         expect(init.floatData ?? []).toHaveLength(0);
@@ -77,7 +87,10 @@ describe('graph structure', () => {
     });
     expect(bounds).toEqual([-30, 20]);
     // Huge logvar-head bias drives the output past the clamp: the graph returns the bound.
-    const big = { ...params, 'encoder.logvar.bias': { data: new Float32Array(spec.latentDim).fill(1e4), shape: [spec.latentDim] } };
+    const big = {
+      ...params,
+      'encoder.logvar.bias': { data: new Float32Array(spec.latentDim).fill(1e4), shape: [spec.latentDim] },
+    };
     const { x, y } = seededInputs(spec, 2, 1);
     const out = await runOrt(buildEncoderGraph(spec, big), { x, y: y! });
     expect([...out.logvar!.data]).toEqual(new Array(2 * spec.latentDim).fill(20));
@@ -87,7 +100,9 @@ describe('graph structure', () => {
     for (const { spec: s } of smallSpecs()) {
       const enc = decode(buildEncoderGraph(s, initParameters(s, new Rng(1))));
       expect(enc.graph!.input!.map((i) => i.name)).toEqual(encoderSignature(s).inputs.map((i) => i.name));
-      expect(enc.graph!.output!.map((i) => i.name)).toEqual(modelKindInfo(s.kind).variational ? ['mu', 'logvar'] : ['z']);
+      expect(enc.graph!.output!.map((i) => i.name)).toEqual(
+        modelKindInfo(s.kind).variational ? ['mu', 'logvar'] : ['z'],
+      );
       const dec = decode(buildDecoderGraph(s, initParameters(s, new Rng(1))));
       expect(dec.graph!.input!.map((i) => i.name)).toEqual(s.numClasses ? ['z', 'y'] : ['z']);
       expect(dec.graph!.output!.map((i) => i.name)).toEqual(['x_logits', 'x_mean']);
@@ -114,13 +129,18 @@ describe('errors', () => {
   });
 
   it('names an unsupported activation and its layer', () => {
-    const bad = { ...spec, encoder: [{ ...spec.encoder[0]!, activation: 'elu' }, ...spec.encoder.slice(1)] } as unknown as ModelSpec;
+    const bad = {
+      ...spec,
+      encoder: [{ ...spec.encoder[0]!, activation: 'elu' }, ...spec.encoder.slice(1)],
+    } as unknown as ModelSpec;
     expect(() => buildEncoderGraph(bad, params)).toThrow(/encoder\[0\]\.activation.*elu/);
   });
 
   it('names a missing parameter and an unknown precision', () => {
     const { 'decoder.1.kernel': _drop, ...partial } = params;
     expect(() => buildDecoderGraph(spec, partial)).toThrow(/decoder\.1\.kernel/);
-    expect(() => buildEncoderGraph(spec, params, { precision: 'int4' as never })).toThrow(/precision: expected one of fp32\|fp16\|int8, got "int4"/);
+    expect(() => buildEncoderGraph(spec, params, { precision: 'int4' as never })).toThrow(
+      /precision: expected one of fp32\|fp16\|int8, got "int4"/,
+    );
   });
 });

@@ -1,4 +1,15 @@
-import { Rng, createModelSpec, initParameters, listLayerTypes, listParameters, registerLayer, validateModelSpec, type LayerSpec, type ModelSpec, type ParameterSet } from '@vae/core';
+import {
+  Rng,
+  createModelSpec,
+  initParameters,
+  listLayerTypes,
+  listParameters,
+  registerLayer,
+  validateModelSpec,
+  type LayerSpec,
+  type ModelSpec,
+  type ParameterSet,
+} from '@vae/core';
 import { describe, expect, it } from 'vitest';
 import { buildEncoderGraph } from '../src/index.js';
 import { TRAIN_STEP_NAMES, buildTrainStepGraph } from '../src/training/index.js';
@@ -13,7 +24,9 @@ registerLayer<ScaleLayer>({
   type: 'test-scale',
   description: 'per-feature learned scale (test only)',
   outputShape: (_layer, input) => [...input],
-  state: (_layer, { inputShape }) => [{ suffix: 'gamma', shape: [...inputShape], init: 'ones', fanIn: 1, fanOut: 1, trainable: true }],
+  state: (_layer, { inputShape }) => [
+    { suffix: 'gamma', shape: [...inputShape], init: 'ones', fanIn: 1, fanOut: 1, trainable: true },
+  ],
   emit: (e, _layer, _shape, input) => ({ ...input, t: e.op('Mul', [input.t, e.state('gamma')], {}, input.t.shape) }),
 });
 
@@ -28,7 +41,9 @@ describe('the layer registry extends validation, state, export and training from
     expect(p).toMatchObject({ shape: [6], init: 'ones', trainable: true });
     expect(Array.from(initParameters(scaled, new Rng(1))['encoder.1.gamma']!.data)).toEqual([1, 1, 1, 1, 1, 1]);
     const bad = { ...base, encoder: [{ type: 'lstm' }] } as unknown as ModelSpec;
-    expect(() => validateModelSpec(bad)).toThrow(/^encoder\[0\]\.type: expected one of dense\|.*\|test-scale, got "lstm"/);
+    expect(() => validateModelSpec(bad)).toThrow(
+      /^encoder\[0\]\.type: expected one of dense\|.*\|test-scale, got "lstm"/,
+    );
   });
 
   it('the exported encoder applies it: gamma = 2 equals doubling the head kernels', async () => {
@@ -55,13 +70,17 @@ describe('the layer registry extends validation, state, export and training from
     const session = await ort.InferenceSession.create(graph.bytes, { intraOpNumThreads: 1 });
     const run = async (p: Record<string, Float64Array>) => {
       const feeds: Record<string, ort.Tensor> = { ...batchFeeds(scaled, b, 'float64') };
-      for (const info of listParameters(scaled)) feeds[info.name] = new ort.Tensor('float64', p[info.name]!, [...info.shape]);
+      for (const info of listParameters(scaled))
+        feeds[info.name] = new ort.Tensor('float64', p[info.name]!, [...info.shape]);
       return session.run(feeds);
     };
     const g = (await run(params))[TRAIN_STEP_NAMES.grad('encoder.1.gamma')]!.data as Float64Array;
     const h = 1e-6;
     for (let i = 0; i < 6; i++) {
-      const shift = (s: number) => ({ ...params, 'encoder.1.gamma': params['encoder.1.gamma']!.map((v, j) => (j === i ? v + s * h : v)) });
+      const shift = (s: number) => ({
+        ...params,
+        'encoder.1.gamma': params['encoder.1.gamma']!.map((v, j) => (j === i ? v + s * h : v)),
+      });
       const fd = (Number((await run(shift(1))).loss!.data[0]) - Number((await run(shift(-1))).loss!.data[0])) / (2 * h);
       expect(Math.abs(fd - g[i]!)).toBeLessThan(1e-6 * Math.max(1, Math.abs(fd)));
     }

@@ -20,7 +20,9 @@ describe('float16 conversion', () => {
     const rng = new Rng(1);
     for (let i = 0; i < 1000; i++) {
       const v = (rng.uniform() - 0.5) * 10;
-      expect(Math.abs(float16BitsToNumber(float32ToFloat16Bits(v)) - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 1e-12);
+      expect(Math.abs(float16BitsToNumber(float32ToFloat16Bits(v)) - v)).toBeLessThanOrEqual(
+        Math.abs(v) * 2 ** -11 + 1e-12,
+      );
     }
   });
 });
@@ -29,12 +31,22 @@ describe('per-channel int8 quantization', () => {
   it('uses one scale per output channel and errs by at most half a step', () => {
     const rng = new Rng(2);
     const dims = [5, 3];
-    const w = Float32Array.from({ length: 15 }, (_, i) => (rng.uniform() - 0.5) * (i % 3 === 2 ? 0 : i % 3 === 1 ? 10 : 0.1));
+    const w = Float32Array.from(
+      { length: 15 },
+      (_, i) => (rng.uniform() - 0.5) * (i % 3 === 2 ? 0 : i % 3 === 1 ? 10 : 0.1),
+    );
     const { q, scale } = quantizePerChannel(w, dims, 1);
     expect(scale).toHaveLength(3);
     expect(scale[2]).toBe(1);
-    for (let i = 0; i < w.length; i++) expect(Math.abs(q[i]! * scale[i % 3]! - w[i]!)).toBeLessThanOrEqual(scale[i % 3]! / 2 + 1e-7);
-    expect(Math.max(...Array.from(q).filter((_, i) => i % 3 === 1).map(Math.abs))).toBe(127);
+    for (let i = 0; i < w.length; i++)
+      expect(Math.abs(q[i]! * scale[i % 3]! - w[i]!)).toBeLessThanOrEqual(scale[i % 3]! / 2 + 1e-7);
+    expect(
+      Math.max(
+        ...Array.from(q)
+          .filter((_, i) => i % 3 === 1)
+          .map(Math.abs),
+      ),
+    ).toBe(127);
   });
 });
 

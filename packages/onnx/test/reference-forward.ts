@@ -1,4 +1,11 @@
-import { LOGVAR_CLAMP, modelKindInfo, validateModelSpec, type LayerShape, type ModelSpec, type ParameterSet } from '@vae/core';
+import {
+  LOGVAR_CLAMP,
+  modelKindInfo,
+  validateModelSpec,
+  type LayerShape,
+  type ModelSpec,
+  type ParameterSet,
+} from '@vae/core';
 
 /**
  * An independent float64 forward pass written straight from TensorFlow's definitions (HWC, 'same'
@@ -31,7 +38,13 @@ function dense(x: Row, p: ParameterSet, prefix: string, a: string): Row {
 
 /** TF Conv2D over HWC with kernel [k, k, inC, outC]. */
 function conv(x: Row, shape: readonly number[], l: LayerShape, p: ParameterSet): Row {
-  const layer = l.layer as { kernelSize: number; strides: number; padding: string; activation: string; filters: number };
+  const layer = l.layer as {
+    kernelSize: number;
+    strides: number;
+    padding: string;
+    activation: string;
+    filters: number;
+  };
   const [h, w, c] = shape as [number, number, number];
   const [oh, ow, oc] = l.outputShape as [number, number, number];
   const k = layer.kernelSize;
@@ -93,10 +106,17 @@ function batchNorm(x: Row, l: LayerShape, p: ParameterSet): Row {
   const get = (s: string) => p[`${l.prefix}.${s}`]!.data;
   const [g, b, m, v] = [get('gamma'), get('beta'), get('running_mean'), get('running_var')];
   const c = g.length;
-  return x.map((u, i) => act(((u - m[i % c]!) / Math.sqrt(v[i % c]! + layer.epsilon)) * g[i % c]! + b[i % c]!, layer.activation));
+  return x.map((u, i) =>
+    act(((u - m[i % c]!) / Math.sqrt(v[i % c]! + layer.epsilon)) * g[i % c]! + b[i % c]!, layer.activation),
+  );
 }
 
-function run(layers: readonly LayerShape[], input: Row, p: ParameterSet, label: Row | null): { out: Row; labelUsed: boolean } {
+function run(
+  layers: readonly LayerShape[],
+  input: Row,
+  p: ParameterSet,
+  label: Row | null,
+): { out: Row; labelUsed: boolean } {
   let x = input;
   let shape: readonly number[] = [input.length];
   let labelUsed = label === null;
@@ -122,7 +142,9 @@ export function referenceEncode(spec: ModelSpec, p: ParameterSet, x: Row, y: Row
   const { out, labelUsed } = run(layout.encoder, x, p, y);
   const f = labelUsed ? out : Float64Array.from([...out, ...y!]);
   if (modelKindInfo(spec.kind).variational) {
-    const logvar = dense(f, p, 'encoder.logvar', 'linear').map((v) => Math.min(LOGVAR_CLAMP[1], Math.max(LOGVAR_CLAMP[0], v)));
+    const logvar = dense(f, p, 'encoder.logvar', 'linear').map((v) =>
+      Math.min(LOGVAR_CLAMP[1], Math.max(LOGVAR_CLAMP[0], v)),
+    );
     return { mu: dense(f, p, 'encoder.mu', 'linear'), logvar };
   }
   return { z: dense(f, p, 'encoder.code', spec.codeActivation) };

@@ -103,7 +103,14 @@ function forwardDense(l: Dense, params: ReferenceParams, input: Float64Array, ro
 }
 
 /** Back through one dense layer from dL/d(output); accumulates kernel/bias grads, returns dL/d(input). */
-function backwardDense(l: Dense, params: ReferenceParams, c: DenseCache, dOut: Float64Array, rows: number, grads: Record<string, Float64Array>): Float64Array {
+function backwardDense(
+  l: Dense,
+  params: ReferenceParams,
+  c: DenseCache,
+  dOut: Float64Array,
+  rows: number,
+  grads: Record<string, Float64Array>,
+): Float64Array {
   const w = params[`${l.prefix}.kernel`]!;
   const dw = grads[`${l.prefix}.kernel`]!;
   const db = grads[`${l.prefix}.bias`]!;
@@ -126,11 +133,23 @@ function backwardDense(l: Dense, params: ReferenceParams, c: DenseCache, dOut: F
 
 function denseLayers(spec: ModelSpec, part: 'encoder' | 'decoder'): Dense[] {
   const layout = validateModelSpec(spec);
-  return layout[part].flatMap((l) => (l.layer.type === 'dense' ? [{ prefix: l.prefix, inSize: l.inputShape[0]!, outSize: l.layer.units, activation: l.layer.activation }] : []));
+  return layout[part].flatMap((l) =>
+    l.layer.type === 'dense'
+      ? [{ prefix: l.prefix, inSize: l.inputShape[0]!, outSize: l.layer.units, activation: l.layer.activation }]
+      : [],
+  );
 }
 
 /** Runs dense layers; the label (if any) is concatenated to the first layer's input. */
-function runNetwork(layers: readonly Dense[], params: ReferenceParams, input: Float64Array, width: number, rows: number, y: Float64Array | null, k: number): { out: Float64Array; caches: DenseCache[] } {
+function runNetwork(
+  layers: readonly Dense[],
+  params: ReferenceParams,
+  input: Float64Array,
+  width: number,
+  rows: number,
+  y: Float64Array | null,
+  k: number,
+): { out: Float64Array; caches: DenseCache[] } {
   let h = input;
   const caches: DenseCache[] = [];
   layers.forEach((l, i) => {
@@ -142,7 +161,14 @@ function runNetwork(layers: readonly Dense[], params: ReferenceParams, input: Fl
   return { out: h, caches };
 }
 
-function backNetwork(layers: readonly Dense[], params: ReferenceParams, caches: readonly DenseCache[], dOut: Float64Array, rows: number, grads: Record<string, Float64Array>): Float64Array {
+function backNetwork(
+  layers: readonly Dense[],
+  params: ReferenceParams,
+  caches: readonly DenseCache[],
+  dOut: Float64Array,
+  rows: number,
+  grads: Record<string, Float64Array>,
+): Float64Array {
   let d = dOut;
   for (let i = layers.length - 1; i >= 0; i--) d = backwardDense(layers[i]!, params, caches[i]!, d, rows, grads);
   return d;
@@ -162,9 +188,15 @@ function dropColumns(a: Float64Array, width: number, keep: number, rows: number)
  * `RHO_HAT_CLAMP`), or the contractive penalty, all batch means, as core's `modelObjective`.
  */
 export function referenceObjective(spec: ModelSpec, params: ReferenceParams, b: ReferenceBatch): ReferenceResult {
-  for (const [part, layers] of [['encoder', spec.encoder], ['decoder', spec.decoder]] as const) {
+  for (const [part, layers] of [
+    ['encoder', spec.encoder],
+    ['decoder', spec.decoder],
+  ] as const) {
     layers.forEach((l, i) => {
-      if (l.type !== 'dense') throw new RangeError(`spec.${part}[${i}].type: expected 'dense' (the reference covers MLP networks), got ${JSON.stringify(l.type)}`);
+      if (l.type !== 'dense')
+        throw new RangeError(
+          `spec.${part}[${i}].type: expected 'dense' (the reference covers MLP networks), got ${JSON.stringify(l.type)}`,
+        );
     });
   }
   const layout = validateModelSpec(spec);
@@ -187,7 +219,12 @@ export function referenceObjective(spec: ModelSpec, params: ReferenceParams, b: 
   const enc = runNetwork(encLayers, params, encIn, D, n, y, K);
   const hWidth = layout.headInput - (encLayers.length === 0 ? K : 0);
   const headIn = encLayers.length === 0 && y ? concatCols(enc.out, hWidth, y, K, n) : enc.out;
-  const head = (name: string, a: Activation): Dense => ({ prefix: `encoder.${name}`, inSize: layout.headInput, outSize: L, activation: a });
+  const head = (name: string, a: Activation): Dense => ({
+    prefix: `encoder.${name}`,
+    inSize: layout.headInput,
+    outSize: L,
+    activation: a,
+  });
 
   let z: Float64Array;
   let kl: number | null = null;
@@ -235,7 +272,8 @@ export function referenceObjective(spec: ModelSpec, params: ReferenceParams, b: 
           for (let r = 0; r < n; r++) m += h[r * L + j]!;
           m /= n;
           const clamped = Math.min(Math.max(m, RHO_HAT_CLAMP[0]), RHO_HAT_CLAMP[1]);
-          regularizer += s.weight * (s.rho * Math.log(s.rho / clamped) + (1 - s.rho) * Math.log((1 - s.rho) / (1 - clamped)));
+          regularizer +=
+            s.weight * (s.rho * Math.log(s.rho / clamped) + (1 - s.rho) * Math.log((1 - s.rho) / (1 - clamped)));
           const dm = clamped === m ? s.weight * (-s.rho / m + (1 - s.rho) / (1 - m)) : 0;
           for (let r = 0; r < n; r++) dReg[r * L + j] = dm / n;
         }
@@ -255,10 +293,18 @@ export function referenceObjective(spec: ModelSpec, params: ReferenceParams, b: 
           sumS2[j] = sumS2[j]! + sl * sl;
         }
       }
-      for (let i = 0; i < layout.headInput; i++) for (let j = 0; j < L; j++) dW[i * L + j] = (lambda * sumS2[j]! * 2 * w[i * L + j]!) / n;
+      for (let i = 0; i < layout.headInput; i++)
+        for (let j = 0; j < L; j++) dW[i * L + j] = (lambda * sumS2[j]! * 2 * w[i * L + j]!) / n;
     }
     backHeads = (dz) => {
-      const dIn = backwardDense(head('code', spec.codeActivation), params, codeC, dz.map((g, k) => g + dReg[k]!), n, grads);
+      const dIn = backwardDense(
+        head('code', spec.codeActivation),
+        params,
+        codeC,
+        dz.map((g, k) => g + dReg[k]!),
+        n,
+        grads,
+      );
       if (dW) {
         const gw = grads['encoder.code.kernel']!;
         dW.forEach((v, k) => (gw[k] = gw[k]! + v));

@@ -6,11 +6,28 @@ export function smallSpecs(): { label: string; spec: ModelSpec }[] {
   for (const kind of MODEL_KIND_NAMES as readonly ModelKind[]) {
     for (const architecture of ['mlp', 'conv'] as const) {
       if (kind === 'contractive-ae' && architecture === 'conv') continue;
-      const spec = createModelSpec({ kind, architecture, imageShape: [8, 8, 1], hidden: [16, 12], latentDim: 3, numClasses: 4 });
+      const spec = createModelSpec({
+        kind,
+        architecture,
+        imageShape: [8, 8, 1],
+        hidden: [16, 12],
+        latentDim: 3,
+        numClasses: 4,
+      });
       out.push({ label: `${kind}/${architecture}`, spec });
     }
   }
-  out.push({ label: 'gaussian-vae/mlp', spec: createModelSpec({ kind: 'vae', likelihood: 'gaussian', imageShape: [8, 8, 1], hidden: [16], latentDim: 3, activation: 'tanh' }) });
+  out.push({
+    label: 'gaussian-vae/mlp',
+    spec: createModelSpec({
+      kind: 'vae',
+      likelihood: 'gaussian',
+      imageShape: [8, 8, 1],
+      hidden: [16],
+      latentDim: 3,
+      activation: 'tanh',
+    }),
+  });
   return out;
 }
 
@@ -67,7 +84,13 @@ export function seededInputs(spec: ModelSpec, n: number, seed: number): { x: Ten
   const [h, w, c] = spec.imageShape;
   const d = h * w * c;
   const x: Tensor = { data: Float32Array.from({ length: n * d }, () => rng.uniform()), shape: [n, d] };
-  const y = spec.numClasses > 0 ? oneHot(Array.from({ length: n }, () => rng.int(spec.numClasses)), spec.numClasses) : null;
+  const y =
+    spec.numClasses > 0
+      ? oneHot(
+          Array.from({ length: n }, () => rng.int(spec.numClasses)),
+          spec.numClasses,
+        )
+      : null;
   const z: Tensor = { data: rng.normals(n * spec.latentDim), shape: [n, spec.latentDim] };
   return { x, y, z };
 }

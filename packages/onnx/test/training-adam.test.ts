@@ -28,8 +28,16 @@ describe('training graph Adam step (float64)', () => {
       m[p.name] = Float64Array.from(params[p.name]!, () => 0.01 * rng.normal());
       v[p.name] = Float64Array.from(params[p.name]!, () => 1e-4 * rng.uniform());
       feeds[p.name] = new ort.Tensor('float64', params[p.name]!, [...p.shape]);
-      feeds[N.m(p.name)] = new ort.Tensor('float64', m[p.name]!.map((u) => u / scale.m), [...p.shape]);
-      feeds[N.v(p.name)] = new ort.Tensor('float64', v[p.name]!.map((u) => u / scale.v), [...p.shape]);
+      feeds[N.m(p.name)] = new ort.Tensor(
+        'float64',
+        m[p.name]!.map((u) => u / scale.m),
+        [...p.shape],
+      );
+      feeds[N.v(p.name)] = new ort.Tensor(
+        'float64',
+        v[p.name]!.map((u) => u / scale.v),
+        [...p.shape],
+      );
     }
     const out = await session.run(feeds);
     const ref = referenceObjective(spec, params, b);
@@ -46,7 +54,12 @@ describe('training graph Adam step (float64)', () => {
         const m1 = beta1 * m[p.name]![i]! + (1 - beta1) * g[i]!;
         const v1 = beta2 * v[p.name]![i]! + (1 - beta2) * g[i]! ** 2;
         const p1 = params[p.name]![i]! - (lr * (m1 / (1 - beta1 ** t))) / (Math.sqrt(v1 / (1 - beta2 ** t)) + epsilon);
-        worst = Math.max(worst, Math.abs(mn[i]! * scale.m - m1), Math.abs(vn[i]! * scale.v - v1), Math.abs(pn[i]! - p1));
+        worst = Math.max(
+          worst,
+          Math.abs(mn[i]! * scale.m - m1),
+          Math.abs(vn[i]! * scale.v - v1),
+          Math.abs(pn[i]! - p1),
+        );
         moved = Math.max(moved, Math.abs(pn[i]! - params[p.name]![i]!));
       }
     }

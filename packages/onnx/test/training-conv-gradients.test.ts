@@ -7,7 +7,12 @@ const N = TRAIN_STEP_NAMES;
 
 /** Small conv networks over 8×8 images (valid and same padding, strides 1 and 2, odd kernels, asymmetric padding). */
 function convSpec(kind: 'vae' | 'ae' | 'cvae'): ModelSpec {
-  const base = createModelSpec({ kind, imageShape: [8, 8, 1], latentDim: 3, ...(kind === 'cvae' ? { numClasses: 3 } : {}) });
+  const base = createModelSpec({
+    kind,
+    imageShape: [8, 8, 1],
+    latentDim: 3,
+    ...(kind === 'cvae' ? { numClasses: 3 } : {}),
+  });
   const spec: ModelSpec = {
     ...base,
     encoder: [
@@ -46,7 +51,8 @@ describe('training graph gradients of convolutional networks (float32 directiona
       const data = batchFeeds(spec, b, 'float32');
       const run = async (p: Record<string, Float64Array>) => {
         const feeds: Record<string, ort.Tensor> = { ...data };
-        for (const info of listParameters(spec)) feeds[info.name] = new ort.Tensor('float32', Float32Array.from(p[info.name]!), [...info.shape]);
+        for (const info of listParameters(spec))
+          feeds[info.name] = new ort.Tensor('float32', Float32Array.from(p[info.name]!), [...info.shape]);
         return session.run(feeds);
       };
       const out = await run(params);
@@ -59,8 +65,12 @@ describe('training graph gradients of convolutional networks (float32 directiona
         const random = Float64Array.from(g, () => rng.normal());
         const rnorm = Math.hypot(...random);
         for (const dir of [g.map((v) => v / norm), random.map((v) => v / rnorm)]) {
-          const shifted = (sign: number) => ({ ...params, [info.name]: params[info.name]!.map((v, i) => v + sign * h * dir[i]!) });
-          const fd = (Number((await run(shifted(1))).loss!.data[0]) - Number((await run(shifted(-1))).loss!.data[0])) / (2 * h);
+          const shifted = (sign: number) => ({
+            ...params,
+            [info.name]: params[info.name]!.map((v, i) => v + sign * h * dir[i]!),
+          });
+          const fd =
+            (Number((await run(shifted(1))).loss!.data[0]) - Number((await run(shifted(-1))).loss!.data[0])) / (2 * h);
           const analytic = g.reduce((s, v, i) => s + v * dir[i]!, 0);
           worst = Math.max(worst, Math.abs(fd - analytic) / norm);
         }

@@ -22,7 +22,8 @@ describe('training graph gradients (float64, through onnxruntime)', () => {
       const data = batchFeeds(spec, b, 'float64');
       const run = async (p: Record<string, Float64Array>) => {
         const feeds: Record<string, ort.Tensor> = { ...data };
-        for (const info of listParameters(spec)) feeds[info.name] = new ort.Tensor('float64', p[info.name]!, [...info.shape]);
+        for (const info of listParameters(spec))
+          feeds[info.name] = new ort.Tensor('float64', p[info.name]!, [...info.shape]);
         return session.run(feeds);
       };
       const out = await run(params);
@@ -34,13 +35,16 @@ describe('training graph gradients (float64, through onnxruntime)', () => {
       if (ref.kl !== null) expect(relErr(Number(out[N.kl]!.data[0]), ref.kl)).toBeLessThan(1e-12);
 
       // The graph's terms equal core's modelObjective on the graph's own forward outputs.
-      const f32 = (name: string) => tensor(Float32Array.from(out[name]!.data as Float64Array), out[name]!.dims as number[]);
+      const f32 = (name: string) =>
+        tensor(Float32Array.from(out[name]!.data as Float64Array), out[name]!.dims as number[]);
       const core = modelObjective(spec, {
         x: tensor(Float32Array.from(b.x), [b.batch, b.x.length / b.batch]),
         decoded: f32('decoded'),
         ...(out.mu ? { mu: f32('mu'), logvar: f32('logvar') } : {}),
         ...(out.code ? { code: f32('code') } : {}),
-        ...(spec.kind === 'contractive-ae' ? { codeKernel: tensor(Float32Array.from(params['encoder.code.kernel']!), [16, spec.latentDim]) } : {}),
+        ...(spec.kind === 'contractive-ae'
+          ? { codeKernel: tensor(Float32Array.from(params['encoder.code.kernel']!), [16, spec.latentDim]) }
+          : {}),
       });
       expect(relErr(loss, core.loss)).toBeLessThan(1e-5);
 
@@ -50,7 +54,8 @@ describe('training graph gradients (float64, through onnxruntime)', () => {
       for (const info of listParameters(spec)) {
         const g = out[N.grad(info.name)]!.data as Float64Array;
         const refG = ref.grads[info.name]!;
-        for (let i = 0; i < g.length; i++) expect(Math.abs(g[i]! - refG[i]!)).toBeLessThan(1e-10 * (1 + Math.abs(refG[i]!)));
+        for (let i = 0; i < g.length; i++)
+          expect(Math.abs(g[i]! - refG[i]!)).toBeLessThan(1e-10 * (1 + Math.abs(refG[i]!)));
         const picks = g.length <= 6 ? [...g.keys()] : Array.from({ length: 6 }, () => rng.int(g.length));
         for (const i of picks) {
           const plus = { ...params, [info.name]: Float64Array.from(params[info.name]!) };
@@ -65,7 +70,10 @@ describe('training graph gradients (float64, through onnxruntime)', () => {
           checked++;
         }
       }
-      if (process.env.VAE_REPORT) process.stdout.write(`${label}: ${checked} coordinates, worst relative error vs central differences ${worst.toExponential(2)}\n`);
+      if (process.env.VAE_REPORT)
+        process.stdout.write(
+          `${label}: ${checked} coordinates, worst relative error vs central differences ${worst.toExponential(2)}\n`,
+        );
       expect(checked).toBeGreaterThan(20);
       expect(worst).toBeLessThan(1e-6);
       await session.release();

@@ -18,7 +18,8 @@ export { CHROMIUM_ARGS, CHROMIUM_PATH };
 const here = dirname(fileURLToPath(import.meta.url));
 /** The page entry next to this module: `.ts` when run from sources, `.js` when built. */
 const PAGE_ENTRY = join(here, `chromium-page${extname(fileURLToPath(import.meta.url))}`);
-const HTML = '<!doctype html><html><head><meta charset="utf-8"><title>vae parity</title></head><body><script type="module" src="/page.js"></script></body></html>';
+const HTML =
+  '<!doctype html><html><head><meta charset="utf-8"><title>vae parity</title></head><body><script type="module" src="/page.js"></script></body></html>';
 const TYPES: Readonly<Record<string, string>> = Object.freeze({
   '.js': 'text/javascript',
   '.mjs': 'text/javascript',
@@ -33,7 +34,15 @@ let bundle: Promise<string> | undefined;
 function pageBundle(): Promise<string> {
   bundle ??= (async () => {
     const { build } = await import('esbuild');
-    const out = await build({ entryPoints: [PAGE_ENTRY], bundle: true, write: false, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'silent' });
+    const out = await build({
+      entryPoints: [PAGE_ENTRY],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      logLevel: 'silent',
+    });
     return out.outputFiles.map((f) => f.text).join('\n');
   })();
   return bundle;
@@ -95,16 +104,24 @@ export interface ChromiumSession {
  * (exactly that device). Rejects with the reason (no Chromium, no WebGPU adapter, page errors).
  */
 export async function openChromiumSession(modelDir: string, device: DeviceRequest): Promise<ChromiumSession> {
-  if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} not found (Debian/Ubuntu: apt-get install chromium)`);
+  if (!existsSync(CHROMIUM_PATH))
+    throw new Error(`${CHROMIUM_PATH} not found (Debian/Ubuntu: apt-get install chromium)`);
   const { chromium } = await import('playwright-core');
   const { server, url } = await serve(modelDir);
   const profile = await mkdtemp(join(tmpdir(), 'vae-parity-chromium-'));
-  const cleanup: (() => Promise<unknown>)[] = [async () => new Promise((ok) => server.close(ok)), async () => rm(profile, { recursive: true, force: true })];
+  const cleanup: (() => Promise<unknown>)[] = [
+    async () => new Promise((ok) => server.close(ok)),
+    async () => rm(profile, { recursive: true, force: true }),
+  ];
   const closeAll = async (): Promise<void> => {
     for (const f of cleanup.reverse()) await f().catch(() => undefined);
   };
   try {
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM_PATH,
+      args: [...CHROMIUM_ARGS],
+      headless: true,
+    });
     cleanup.push(async () => context.close());
     const page = await context.newPage();
     const errors: string[] = [];
@@ -113,22 +130,33 @@ export async function openChromiumSession(modelDir: string, device: DeviceReques
       if (m.type() === 'error') errors.push(m.text());
     });
     await page.goto(url);
-    await page.waitForFunction(() => window.__vaeParity !== undefined, undefined, { timeout: 30_000 }).catch((err: unknown) => {
-      throw new Error(`the parity page did not start: ${String(err)}${errors.length ? `; page errors: ${errors.join(' | ')}` : ''}`);
-    });
-    const call = async <K extends keyof PageApi>(method: K, ...args: Parameters<PageApi[K]>): Promise<Awaited<ReturnType<PageApi[K]>>> => {
+    await page
+      .waitForFunction(() => window.__vaeParity !== undefined, undefined, { timeout: 30_000 })
+      .catch((err: unknown) => {
+        throw new Error(
+          `the parity page did not start: ${String(err)}${errors.length ? `; page errors: ${errors.join(' | ')}` : ''}`,
+        );
+      });
+    const call = async <K extends keyof PageApi>(
+      method: K,
+      ...args: Parameters<PageApi[K]>
+    ): Promise<Awaited<ReturnType<PageApi[K]>>> => {
       try {
         return (await page.evaluate(
-          ([m, a]) => (window.__vaeParity![m as keyof PageApi] as (...x: unknown[]) => Promise<unknown>)(...(a as unknown[])),
+          ([m, a]) =>
+            (window.__vaeParity![m as keyof PageApi] as (...x: unknown[]) => Promise<unknown>)(...(a as unknown[])),
           [method, args] as const,
         )) as Awaited<ReturnType<PageApi[K]>>;
       } catch (err) {
         const text = err instanceof Error ? err.message.split('\n')[0] : String(err);
-        throw new Error(`chromium ${method}: ${text}${errors.length ? `; page errors: ${errors.join(' | ')}` : ''}`, { cause: err });
+        throw new Error(`chromium ${method}: ${text}${errors.length ? `; page errors: ${errors.join(' | ')}` : ''}`, {
+          cause: err,
+        });
       }
     };
     const info = await call('load', device);
-    if (device !== 'auto' && info.device !== device) throw new Error(`chromium: expected a ${device} session, got ${info.device}`);
+    if (device !== 'auto' && info.device !== device)
+      throw new Error(`chromium: expected a ${device} session, got ${info.device}`);
     log.debug(`chromium page on ${info.device} (${info.browser}${info.adapter ? `, ${info.adapter}` : ''})`);
     return {
       info,

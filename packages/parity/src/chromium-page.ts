@@ -3,7 +3,15 @@
  * loads the served model directory with `@vae/runtime-web` on the requested device and exposes the
  * `VaeModel` calls as `window.__vaeParity`. Tensors cross the page boundary as plain arrays.
  */
-import { Rng, probeWebGpu, samplePrior, type DeviceRequest, type EncodeResult, type Tensor, type VaeModel } from '@vae/core';
+import {
+  Rng,
+  probeWebGpu,
+  samplePrior,
+  type DeviceRequest,
+  type EncodeResult,
+  type Tensor,
+  type VaeModel,
+} from '@vae/core';
 import { configureWebRuntime, loadModel } from '@vae/runtime-web';
 import { latencyStats, type PageApi, type PageInfo, type WireTensor } from './chromium-wire.js';
 
@@ -35,7 +43,12 @@ window.__vaeParity = {
   async load(device: DeviceRequest): Promise<PageInfo> {
     model = await loadModel(new URL('/model/', location.href).href, { device });
     const browser = navigator.userAgent.match(/(?:Headless)?Chrome\/[\d.]+/)?.[0] ?? navigator.userAgent;
-    return { device: model.device, backend: model.backend, browser, adapter: model.device === 'webgpu' ? await adapterInfo() : '' };
+    return {
+      device: model.device,
+      backend: model.backend,
+      browser,
+      adapter: model.device === 'webgpu' ? await adapterInfo() : '',
+    };
   },
   async encode(x, y) {
     const e: EncodeResult = await loaded().encode(toTensor(x), optional(y));
@@ -51,7 +64,9 @@ window.__vaeParity = {
   },
   async logLikelihood(x, samples, seed, chunkSize, y) {
     const y1 = optional(y);
-    return Array.from(await loaded().logLikelihood(toTensor(x), { samples, seed, chunkSize, ...(y1 ? { y: y1 } : {}) }));
+    return Array.from(
+      await loaded().logLikelihood(toTensor(x), { samples, seed, chunkSize, ...(y1 ? { y: y1 } : {}) }),
+    );
   },
   async benchmarkDecode(batch, reps, warmup, seed) {
     const m = loaded();

@@ -23,7 +23,8 @@ async function openChromium(ctx: ParityRuntimeContext, device: 'wasm' | 'webgpu'
       return { logits: tensor(d.logits), mean: tensor(d.mean) };
     },
     elbo: async (x, o) => Float64Array.from(await s.call('elbo', wire(x), o.seed, wireOrNull(o.y))),
-    logLikelihood: async (x, o) => Float64Array.from(await s.call('logLikelihood', wire(x), o.samples, o.seed, o.chunkSize, wireOrNull(o.y))),
+    logLikelihood: async (x, o) =>
+      Float64Array.from(await s.call('logLikelihood', wire(x), o.samples, o.seed, o.chunkSize, wireOrNull(o.y))),
     release: () => s.close(),
   };
 }

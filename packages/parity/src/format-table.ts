@@ -3,7 +3,10 @@ import type { ParityReport, RuntimeResult } from './parity-report.js';
 const num = (v: number): string => (Number.isFinite(v) ? (v === 0 ? '0' : v.toExponential(2)) : String(v));
 
 function pad(cells: readonly string[], widths: readonly number[]): string {
-  return cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return cells
+    .map((c, i) => c.padEnd(widths[i]!))
+    .join('  ')
+    .trimEnd();
 }
 
 /** `text` on one line (list items joined), shortened to `max` characters. */
@@ -65,7 +68,10 @@ export function formatParityTable(report: ParityReport): string {
       `inputs: ${report.inputs.source}, batch ${report.inputs.batch}, seed ${report.inputs.seed}, IS K=${report.inputs.samples}`,
     '',
     pad(header, widths),
-    pad(widths.map((w) => '-'.repeat(w)), widths),
+    pad(
+      widths.map((w) => '-'.repeat(w)),
+      widths,
+    ),
     ...rows.map((row) => pad(row, widths)),
     '',
     ...notes.map((n) => `  ${n}`),

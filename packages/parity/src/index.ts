@@ -14,7 +14,13 @@ export {
 export { RUNTIMES, RUNTIME_NAMES, assertRuntimeName, parseRuntimeList, type RuntimeName } from './runtime-names.js';
 export type { OpenedRuntime, ParityRuntime, ParityRuntimeContext } from './parity-runtime.js';
 export { openParityRuntime, registerParityRuntime, type RuntimeOpener } from './runtime-registry.js';
-export { INPUT_SOURCES, buildParityInputs, type ImageRows, type InputSource, type ParityInputs } from './parity-inputs.js';
+export {
+  INPUT_SOURCES,
+  buildParityInputs,
+  type ImageRows,
+  type InputSource,
+  type ParityInputs,
+} from './parity-inputs.js';
 export {
   PARITY_EXIT_CODES,
   PARITY_REPORT_SCHEMA,

@@ -55,7 +55,11 @@ export interface Tolerance {
 }
 
 /** Number of values violating `tol`, and the index of the worst one (largest excess), or −1. */
-export function violations(actual: ArrayLike<number>, reference: ArrayLike<number>, tol: Tolerance): { count: number; worst: number } {
+export function violations(
+  actual: ArrayLike<number>,
+  reference: ArrayLike<number>,
+  tol: Tolerance,
+): { count: number; worst: number } {
   let count = 0;
   let worst = -1;
   let worstExcess = 0;

@@ -49,9 +49,12 @@ export function buildParityInputs(
   const x = new Float32Array(batch * d);
   let labels: number[];
   if (o.images) {
-    if (o.images.count < batch) throw new RangeError(`batch: expected at most ${o.images.count} (images available), got ${batch}`);
+    if (o.images.count < batch)
+      throw new RangeError(`batch: expected at most ${o.images.count} (images available), got ${batch}`);
     if (o.images.images.length !== o.images.count * d) {
-      throw new RangeError(`images: expected ${o.images.count}×${d} pixels for a ${h}×${w}×${c} model, got ${o.images.images.length}`);
+      throw new RangeError(
+        `images: expected ${o.images.count}×${d} pixels for a ${h}×${w}×${c} model, got ${o.images.images.length}`,
+      );
     }
     for (let i = 0; i < x.length; i++) x[i] = o.images.images[i]! / 255;
     labels = Array.from(o.images.labels.subarray(0, batch));

@@ -53,13 +53,26 @@ export interface ParityReport {
   readonly schema: typeof PARITY_REPORT_SCHEMA;
   readonly version: typeof PARITY_REPORT_VERSION;
   readonly createdAt: string;
-  readonly model: { readonly dir: string; readonly name: string; readonly precision: Precision; readonly encoderSha256: string; readonly decoderSha256: string };
+  readonly model: {
+    readonly dir: string;
+    readonly name: string;
+    readonly precision: Precision;
+    readonly encoderSha256: string;
+    readonly decoderSha256: string;
+  };
   /** The model the reference runtime ran (differs from `model` with `--reference-model`). */
   readonly referenceModel: { readonly dir: string; readonly name: string; readonly precision: Precision };
   readonly reference: RuntimeName;
   /** Training run whose checkpoint the TensorFlow.js runtimes loaded, or null. */
   readonly runDir: string | null;
-  readonly inputs: { readonly source: InputSource; readonly batch: number; readonly seed: number; readonly elboSeed: number; readonly isSeed: number; readonly samples: number };
+  readonly inputs: {
+    readonly source: InputSource;
+    readonly batch: number;
+    readonly seed: number;
+    readonly elboSeed: number;
+    readonly isSeed: number;
+    readonly samples: number;
+  };
   readonly runtimes: readonly RuntimeResult[];
   /** Overall verdict and the process exit code it maps to. */
   readonly passed: boolean;

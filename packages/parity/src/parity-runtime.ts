@@ -23,7 +23,10 @@ export interface OpenedRuntime extends EncoderDecoder {
   /** Single-sample ELBO per example (the `VaeModel.elbo` code path). */
   elbo(x: Tensor, o: { readonly seed: number; readonly y?: Tensor }): Promise<Float64Array>;
   /** Importance-sampled log p(x) per example (the `VaeModel.logLikelihood` code path). */
-  logLikelihood(x: Tensor, o: { readonly samples: number; readonly seed: number; readonly chunkSize?: number; readonly y?: Tensor }): Promise<Float64Array>;
+  logLikelihood(
+    x: Tensor,
+    o: { readonly samples: number; readonly seed: number; readonly chunkSize?: number; readonly y?: Tensor },
+  ): Promise<Float64Array>;
   /** Frees sessions, tensors, browsers. */
   release(): Promise<void>;
 }

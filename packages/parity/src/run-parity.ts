@@ -5,8 +5,21 @@ import { readModelDirectory } from '@vae/onnx';
 import { CheckpointMismatchError } from './checkpoint-provenance.js';
 import { errorStats, violations } from './metrics-impl.js';
 import type { OpenedRuntime, ParityRuntimeContext } from './parity-runtime.js';
-import { INPUT_SOURCES, buildParityInputs, type ImageRows, type InputSource, type ParityInputs } from './parity-inputs.js';
-import { PARITY_REPORT_SCHEMA, PARITY_REPORT_VERSION, exitCodeFor, type OutputComparison, type ParityReport, type RuntimeResult } from './parity-report.js';
+import {
+  INPUT_SOURCES,
+  buildParityInputs,
+  type ImageRows,
+  type InputSource,
+  type ParityInputs,
+} from './parity-inputs.js';
+import {
+  PARITY_REPORT_SCHEMA,
+  PARITY_REPORT_VERSION,
+  exitCodeFor,
+  type OutputComparison,
+  type ParityReport,
+  type RuntimeResult,
+} from './parity-report.js';
 import { openParityRuntime } from './runtime-registry.js';
 import { RUNTIMES, RUNTIME_NAMES, assertRuntimeName, type RuntimeName } from './runtime-names.js';
 import { comparisonPrecision, toleranceFor, type ToleranceOverride } from './tolerances.js';
@@ -67,12 +80,21 @@ async function computeOutputs(rt: OpenedRuntime, manifest: ModelManifest, inputs
   if (manifest.variational) {
     const y = inputs.y ? { y: inputs.y } : {};
     out.elbo = await rt.elbo(inputs.x, { seed: inputs.elboSeed, ...y });
-    out.log_px = await rt.logLikelihood(inputs.x, { samples: inputs.samples, seed: inputs.isSeed, chunkSize: inputs.samples, ...y });
+    out.log_px = await rt.logLikelihood(inputs.x, {
+      samples: inputs.samples,
+      seed: inputs.isSeed,
+      chunkSize: inputs.samples,
+      ...y,
+    });
   }
   return out;
 }
 
-async function runOne(name: RuntimeName, ctx: ParityRuntimeContext, inputs: ParityInputs): Promise<{ outputs: Outputs; detail: string; weights: Precision; seconds: number }> {
+async function runOne(
+  name: RuntimeName,
+  ctx: ParityRuntimeContext,
+  inputs: ParityInputs,
+): Promise<{ outputs: Outputs; detail: string; weights: Precision; seconds: number }> {
   const started = performance.now();
   const rt = await openParityRuntime(name, ctx);
   try {
@@ -84,9 +106,12 @@ async function runOne(name: RuntimeName, ctx: ParityRuntimeContext, inputs: Pari
 }
 
 function assertCompatible(a: ModelManifest, b: ModelManifest, where: string): void {
-  const facts = (m: ModelManifest) => JSON.stringify([m.imageShape, m.latentDim, m.numClasses, m.variational, m.likelihood, m.gaussianSigma]);
+  const facts = (m: ModelManifest) =>
+    JSON.stringify([m.imageShape, m.latentDim, m.numClasses, m.variational, m.likelihood, m.gaussianSigma]);
   if (facts(a) !== facts(b)) {
-    throw new RangeError(`${where}: expected a model with the same image shape, latent size, classes and likelihood as --model, got ${facts(b)} vs ${facts(a)} [imageShape, latentDim, numClasses, variational, likelihood, sigma]`);
+    throw new RangeError(
+      `${where}: expected a model with the same image shape, latent size, classes and likelihood as --model, got ${facts(b)} vs ${facts(a)} [imageShape, latentDim, numClasses, variational, likelihood, sigma]`,
+    );
   }
 }
 
@@ -111,7 +136,9 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   const seed = assertInteger(o.seed ?? 1, 'seed', 0, Number.MAX_SAFE_INTEGER - 2);
   const samples = assertInteger(o.samples ?? 64, 'samples', 1, 100_000);
   if (o.inputs !== undefined && !(o.inputs in INPUT_SOURCES)) {
-    throw new RangeError(`inputs: expected one of ${Object.keys(INPUT_SOURCES).join('|')}, got ${JSON.stringify(o.inputs)}`);
+    throw new RangeError(
+      `inputs: expected one of ${Object.keys(INPUT_SOURCES).join('|')}, got ${JSON.stringify(o.inputs)}`,
+    );
   }
   let images: ImageRows | undefined;
   if (o.inputs === 'mnist') {
@@ -138,14 +165,33 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     if (err instanceof CheckpointMismatchError) throw err;
     const reason = message(err);
     problems.push(`reference ${reference} could not run: ${reason}`);
-    results.push({ runtime: reference, deviceClass: RUNTIMES[reference].deviceClass, status: 'error', requested: true, reason, modelDir: refModelDir, outputs: [] });
+    results.push({
+      runtime: reference,
+      deviceClass: RUNTIMES[reference].deviceClass,
+      status: 'error',
+      requested: true,
+      reason,
+      modelDir: refModelDir,
+      outputs: [],
+    });
     return finish();
   }
   if (sameModel) {
-    results.push({ runtime: reference, deviceClass: RUNTIMES[reference].deviceClass, status: 'reference', requested: requested?.includes(reference) ?? false, detail: ref.detail, modelDir: refModelDir, seconds: ref.seconds, outputs: [] });
+    results.push({
+      runtime: reference,
+      deviceClass: RUNTIMES[reference].deviceClass,
+      status: 'reference',
+      requested: requested?.includes(reference) ?? false,
+      detail: ref.detail,
+      modelDir: refModelDir,
+      seconds: ref.seconds,
+      outputs: [],
+    });
   }
 
-  const candidates = RUNTIME_NAMES.filter((n) => (requested ? requested.includes(n) : true) && !(sameModel && n === reference));
+  const candidates = RUNTIME_NAMES.filter(
+    (n) => (requested ? requested.includes(n) : true) && !(sameModel && n === reference),
+  );
   for (const name of candidates) {
     const asked = requested !== null && o.skipUnavailable !== true;
     log.info(`${name}: running`);
@@ -157,7 +203,15 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
       const reason = message(err);
       if (asked) problems.push(`${name} was requested but could not run: ${reason}`);
       else log.info(`${name}: skipped (${reason.replace(/:?\s*\n\s*(?:-\s*)?/g, ': ')})`);
-      results.push({ runtime: name, deviceClass: RUNTIMES[name].deviceClass, status: asked ? 'error' : 'skipped', requested: asked, reason, modelDir, outputs: [] });
+      results.push({
+        runtime: name,
+        deviceClass: RUNTIMES[name].deviceClass,
+        status: asked ? 'error' : 'skipped',
+        requested: asked,
+        reason,
+        modelDir,
+        outputs: [],
+      });
       continue;
     }
     const precision = comparisonPrecision(got.weights, ref.weights);
@@ -166,7 +220,13 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
       const values = got.outputs[output];
       if (!values) throw new Error(`${name}: expected output ${output} (computed by the reference), got none`);
       const stats = errorStats(values, refValues);
-      const tolerance = toleranceFor(output, RUNTIMES[name].deviceClass, RUNTIMES[reference].deviceClass, precision, o.tolerances ?? []);
+      const tolerance = toleranceFor(
+        output,
+        RUNTIMES[name].deviceClass,
+        RUNTIMES[reference].deviceClass,
+        precision,
+        o.tolerances ?? [],
+      );
       const v = violations(values, refValues, tolerance);
       const pass = v.count === 0 && stats.nonFinite === 0;
       if (!pass) {
@@ -191,7 +251,8 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
       outputs: comparisons,
     });
   }
-  if (!results.some((r) => r.status === 'pass' || r.status === 'fail')) log.warn('no runtime was compared with the reference');
+  if (!results.some((r) => r.status === 'pass' || r.status === 'fail'))
+    log.warn('no runtime was compared with the reference');
   return finish();
 
   function finish(): ParityReport {

@@ -18,7 +18,9 @@ function clamped(logvar: Tensor): Tensor {
  */
 async function openTfjs(ctx: ParityRuntimeContext, backend: 'cpu' | 'wasm'): Promise<OpenedRuntime> {
   if (!ctx.runDir) {
-    throw new Error('no training checkpoint: pass --run DIR (the run folder the model was exported from), or keep the model at <run>/model');
+    throw new Error(
+      'no training checkpoint: pass --run DIR (the run folder the model was exported from), or keep the model at <run>/model',
+    );
   }
   const train = await import('@vae/train');
   const checkpoint = await train.loadCheckpoint(ctx.runDir);

@@ -106,7 +106,9 @@ export function toleranceFor(
 function parseNonNegative(text: string, arg: string, what: string): number {
   const v = Number(text);
   if (text.trim() === '' || !Number.isFinite(v) || v < 0) {
-    throw new RangeError(`--tolerance: expected a non-negative number for ${what} in ${JSON.stringify(arg)}, got ${JSON.stringify(text)}`);
+    throw new RangeError(
+      `--tolerance: expected a non-negative number for ${what} in ${JSON.stringify(arg)}, got ${JSON.stringify(text)}`,
+    );
   }
   return v;
 }
@@ -117,7 +119,10 @@ function parseNonNegative(text: string, arg: string, what: string): number {
  */
 export function parseToleranceOverride(arg: string): ToleranceOverride {
   const m = /^([A-Za-z_*][\w]*|\*)=([^,]+)(?:,([^,]+))?$/.exec(String(arg).trim());
-  if (!m) throw new RangeError(`--tolerance: expected OUTPUT=ABS[,REL] (e.g. x_logits=1e-4 or elbo=0,1e-4), got ${JSON.stringify(arg)}`);
+  if (!m)
+    throw new RangeError(
+      `--tolerance: expected OUTPUT=ABS[,REL] (e.g. x_logits=1e-4 or elbo=0,1e-4), got ${JSON.stringify(arg)}`,
+    );
   const abs = parseNonNegative(m[2]!, arg, 'ABS');
   const rel = m[3] === undefined ? 0 : parseNonNegative(m[3], arg, 'REL');
   return { output: m[1]!, tolerance: { abs, rel } };
@@ -129,7 +134,10 @@ export function describeTolerances(): string[] {
   const f = (t: Tolerance): string => `abs ${e(t.abs)}, rel ${e(t.rel)}`;
   const lines: string[] = [];
   for (const [cls, rows] of Object.entries(TOLERANCES)) {
-    for (const [precision, row] of Object.entries(rows)) lines.push(`  ${`${cls} × ${precision}`.padEnd(16)} outputs ${f(row.tensor).padEnd(20)} elbo/log_px ${f(row.score)}`);
+    for (const [precision, row] of Object.entries(rows))
+      lines.push(
+        `  ${`${cls} × ${precision}`.padEnd(16)} outputs ${f(row.tensor).padEnd(20)} elbo/log_px ${f(row.score)}`,
+      );
   }
   return lines;
 }

@@ -19,7 +19,11 @@ export function vaeModelRuntime(model: VaeModel, detail: string): OpenedRuntime 
  * Loads the context's model directory with `VaeModel.load` on exactly `device` of `backend` (no
  * fallback to another device) and wraps it.
  */
-export async function openVaeModel(ctx: ParityRuntimeContext, backend: Backend, device: ExecutionDevice): Promise<OpenedRuntime> {
+export async function openVaeModel(
+  ctx: ParityRuntimeContext,
+  backend: Backend,
+  device: ExecutionDevice,
+): Promise<OpenedRuntime> {
   const model = await VaeModel.load(nodeFileSource(ctx.modelDir), {
     device,
     backends: [backend],

@@ -4,7 +4,8 @@ import { ModelFileNotFoundError, assertModelFileName, type ModelFileSource } fro
 
 /** A {@link ModelFileSource} reading files of the model directory `dir` from disk. */
 export function nodeFileSource(dir: string): ModelFileSource {
-  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`dir: expected a directory path, got ${JSON.stringify(dir)}`);
+  if (typeof dir !== 'string' || dir.length === 0)
+    throw new TypeError(`dir: expected a directory path, got ${JSON.stringify(dir)}`);
   const location = resolve(dir);
   return {
     location,

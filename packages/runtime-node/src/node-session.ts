@@ -1,4 +1,12 @@
-import { assertTensor, getLogger, sessionValueInfos, type BackendSession, type SessionValueInfo, type ExecutionDevice, type Tensor } from '@vae/core';
+import {
+  assertTensor,
+  getLogger,
+  sessionValueInfos,
+  type BackendSession,
+  type SessionValueInfo,
+  type ExecutionDevice,
+  type Tensor,
+} from '@vae/core';
 import * as ort from 'onnxruntime-node';
 
 const log = getLogger('runtime-node:session');
@@ -46,12 +54,18 @@ export class NodeSession implements BackendSession {
     const inputs: Record<string, ort.Tensor> = {};
     for (const name of this.inputNames) {
       const t = feeds[name];
-      if (t === undefined) throw new RangeError(`feeds: expected input ${JSON.stringify(name)}, got only ${Object.keys(feeds).join(', ') || 'none'}`);
+      if (t === undefined)
+        throw new RangeError(
+          `feeds: expected input ${JSON.stringify(name)}, got only ${Object.keys(feeds).join(', ') || 'none'}`,
+        );
       assertTensor(t, `feeds.${name}`);
       inputs[name] = new ort.Tensor('float32', t.data, t.shape);
     }
     for (const name of Object.keys(feeds)) {
-      if (!this.inputNames.includes(name)) throw new RangeError(`feeds: expected inputs ${this.inputNames.join(', ')}, got unknown ${JSON.stringify(name)}`);
+      if (!this.inputNames.includes(name))
+        throw new RangeError(
+          `feeds: expected inputs ${this.inputNames.join(', ')}, got unknown ${JSON.stringify(name)}`,
+        );
     }
     const out = await this.session.run(inputs);
     const result: Record<string, Tensor> = {};

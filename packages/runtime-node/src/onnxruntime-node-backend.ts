@@ -34,10 +34,15 @@ function unavailable(device: ExecutionDevice): string | undefined {
   return undefined;
 }
 
-async function createNodeSession(model: Uint8Array, options: SessionOptions & { readonly auto?: boolean }): Promise<BackendSession> {
+async function createNodeSession(
+  model: Uint8Array,
+  options: SessionOptions & { readonly auto?: boolean },
+): Promise<BackendSession> {
   const { device } = options;
   if (!NODE_DEVICES.includes(device)) {
-    throw new RangeError(`device: expected one of ${NODE_DEVICES.join('|')} for onnxruntime-node, got ${JSON.stringify(device)}`);
+    throw new RangeError(
+      `device: expected one of ${NODE_DEVICES.join('|')} for onnxruntime-node, got ${JSON.stringify(device)}`,
+    );
   }
   const ortDevice = device as OrtNodeDevice; // one of NODE_DEVICES, checked above
   const missing = unavailable(device);
@@ -46,7 +51,9 @@ async function createNodeSession(model: Uint8Array, options: SessionOptions & { 
   if (device === 'webgpu') {
     const icd = process.env.VK_ICD_FILENAMES;
     if (options.auto && isSoftwareVulkan(icd)) {
-      throw new Error(`skipped by auto: the Vulkan driver is a CPU rasterizer (VK_ICD_FILENAMES=${icd}), slower than the cpu device; request device webgpu to use it`);
+      throw new Error(
+        `skipped by auto: the Vulkan driver is a CPU rasterizer (VK_ICD_FILENAMES=${icd}), slower than the cpu device; request device webgpu to use it`,
+      );
     }
   }
   const threads = options.threads ?? defaultInferenceThreads(model.length);

@@ -16,10 +16,16 @@ describe('onnxruntime-node execution providers', () => {
   });
 
   it('rejects devices it does not offer and bytes that are not a model, naming the reason', async () => {
-    await expect(onnxruntimeNodeBackend.createSession(new Uint8Array([1, 2, 3]), { device: 'wasm' })).rejects.toThrow(/device: expected one of cuda\|webgpu\|cpu for onnxruntime-node, got "wasm"/);
-    await expect(onnxruntimeNodeBackend.createSession(new Uint8Array([1, 2, 3]), { device: 'cpu' })).rejects.toThrow(/protobuf|parse|model/i);
+    await expect(onnxruntimeNodeBackend.createSession(new Uint8Array([1, 2, 3]), { device: 'wasm' })).rejects.toThrow(
+      /device: expected one of cuda\|webgpu\|cpu for onnxruntime-node, got "wasm"/,
+    );
+    await expect(onnxruntimeNodeBackend.createSession(new Uint8Array([1, 2, 3]), { device: 'cpu' })).rejects.toThrow(
+      /protobuf|parse|model/i,
+    );
     if (!cudaProviderStatus().installed) {
-      await expect(onnxruntimeNodeBackend.createSession(new Uint8Array([1, 2, 3]), { device: 'cuda' })).rejects.toThrow(/ONNXRUNTIME_NODE_INSTALL=cuda12/);
+      await expect(onnxruntimeNodeBackend.createSession(new Uint8Array([1, 2, 3]), { device: 'cuda' })).rejects.toThrow(
+        /ONNXRUNTIME_NODE_INSTALL=cuda12/,
+      );
     }
   });
 });
@@ -32,7 +38,9 @@ describe('nodeFileSource', () => {
     expect(source.location).toBe(dir);
     expect(new TextDecoder().decode(await source.read('manifest.json'))).toBe('{"a":1}');
     await expect(source.read('encoder.onnx')).rejects.toBeInstanceOf(ModelFileNotFoundError);
-    await expect(source.read('../x')).rejects.toThrow(/file: expected a relative file name inside the model directory, got "\.\.\/x"/);
+    await expect(source.read('../x')).rejects.toThrow(
+      /file: expected a relative file name inside the model directory, got "\.\.\/x"/,
+    );
     await expect(source.read('/etc/passwd')).rejects.toThrow(/file: expected a relative file name/);
   });
 });

@@ -15,7 +15,8 @@ const LABEL_MAGIC = 2049;
 function argCount(argv: readonly string[]): number {
   const i = argv.indexOf('--count');
   const count = i === -1 ? 16 : Number(argv[i + 1]);
-  if (!Number.isInteger(count) || count < 2 || count > 256) throw new RangeError(`--count: expected an integer in [2, 256], got ${String(argv[i + 1])}`);
+  if (!Number.isInteger(count) || count < 2 || count > 256)
+    throw new RangeError(`--count: expected an integer in [2, 256], got ${String(argv[i + 1])}`);
   return count;
 }
 

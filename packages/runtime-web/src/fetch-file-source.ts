@@ -24,7 +24,9 @@ export function resolveBaseUrl(baseUrl: string): URL {
   try {
     url = page === undefined ? new URL(baseUrl) : new URL(baseUrl, page);
   } catch {
-    throw new TypeError(`baseUrl: expected an absolute URL (no page location to resolve against), got ${JSON.stringify(baseUrl)}`);
+    throw new TypeError(
+      `baseUrl: expected an absolute URL (no page location to resolve against), got ${JSON.stringify(baseUrl)}`,
+    );
   }
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   url.search = '';
@@ -40,7 +42,8 @@ export function resolveBaseUrl(baseUrl: string): URL {
 export function fetchFileSource(baseUrl: string, options: FetchFileSourceOptions = {}): FetchFileSource {
   const base = resolveBaseUrl(baseUrl);
   const doFetch = options.fetch ?? globalThis.fetch;
-  if (typeof doFetch !== 'function') throw new TypeError(`options.fetch: expected a fetch function, got ${typeof doFetch}`);
+  if (typeof doFetch !== 'function')
+    throw new TypeError(`options.fetch: expected a fetch function, got ${typeof doFetch}`);
   const location = base.href;
   const bytesRead = new Map<string, number>();
   return {

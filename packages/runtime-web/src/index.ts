@@ -5,5 +5,10 @@ export { applyWebRuntimeConfig, type WasmPaths, type WebRuntimeConfig } from './
 export { createWebBackend, WEB_BACKEND_NAME, WEB_DEVICES, type WebBackendOptions } from './web-backend.js';
 export { WEB_BACKEND_PRIORITY } from './backend-priority.js';
 export { configureWebRuntime, onnxruntimeWebBackend, ortWeb, registerWebBackend } from './browser-backend.js';
-export { fetchFileSource, resolveBaseUrl, type FetchFileSource, type FetchFileSourceOptions } from './fetch-file-source.js';
+export {
+  fetchFileSource,
+  resolveBaseUrl,
+  type FetchFileSource,
+  type FetchFileSourceOptions,
+} from './fetch-file-source.js';
 export { loadModel, type WebLoadOptions } from './load-model.js';

@@ -24,7 +24,12 @@ function assertWasmPaths(paths: unknown): asserts paths is WasmPaths {
     if (paths.length > 0) return;
   } else if (paths !== null && typeof paths === 'object') {
     const { mjs, wasm } = paths as { mjs?: unknown; wasm?: unknown };
-    if ((mjs === undefined || typeof mjs === 'string') && (wasm === undefined || typeof wasm === 'string') && (mjs ?? wasm) !== undefined) return;
+    if (
+      (mjs === undefined || typeof mjs === 'string') &&
+      (wasm === undefined || typeof wasm === 'string') &&
+      (mjs ?? wasm) !== undefined
+    )
+      return;
   }
   throw new TypeError(`wasmPaths: expected a URL prefix string or { mjs?, wasm? } URLs, got ${JSON.stringify(paths)}`);
 }
@@ -48,7 +53,8 @@ export function applyWebRuntimeConfig(ort: OrtWebModule, config: WebRuntimeConfi
     ort.env.wasm.numThreads = config.numThreads;
   }
   if (config.proxy !== undefined) {
-    if (typeof config.proxy !== 'boolean') throw new TypeError(`proxy: expected a boolean, got ${String(config.proxy)}`);
+    if (typeof config.proxy !== 'boolean')
+      throw new TypeError(`proxy: expected a boolean, got ${String(config.proxy)}`);
     ort.env.wasm.proxy = config.proxy;
   }
 }

@@ -59,17 +59,23 @@ export function createWebBackend(ort: OrtWebModule, options: WebBackendOptions =
       if (threads !== undefined) ort.env.wasm.numThreads = threads;
       else if (ort.env.wasm.numThreads === undefined) ort.env.wasm.numThreads = DEFAULT_WASM_THREADS;
     } else if (threads !== undefined && threads !== ort.env.wasm.numThreads) {
-      log.warn(`threads: the WASM runtime is already initialized with ${String(ort.env.wasm.numThreads)} thread(s); ignoring ${threads}`);
+      log.warn(
+        `threads: the WASM runtime is already initialized with ${String(ort.env.wasm.numThreads)} thread(s); ignoring ${threads}`,
+      );
     }
   };
 
   const createSession = async (model: Uint8Array, o: BackendSessionOptions): Promise<BackendSession> => {
     if (!(model instanceof Uint8Array) || model.length === 0) {
-      throw new TypeError(`model: expected non-empty ONNX bytes (Uint8Array), got ${model instanceof Uint8Array ? 'an empty array' : typeof model}`);
+      throw new TypeError(
+        `model: expected non-empty ONNX bytes (Uint8Array), got ${model instanceof Uint8Array ? 'an empty array' : typeof model}`,
+      );
     }
     const device = o?.device;
     if (!WEB_DEVICES.includes(device)) {
-      throw new RangeError(`device: expected one of ${WEB_DEVICES.join('|')} for ${name}, got ${JSON.stringify(device)}`);
+      throw new RangeError(
+        `device: expected one of ${WEB_DEVICES.join('|')} for ${name}, got ${JSON.stringify(device)}`,
+      );
     }
     if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1)) {
       throw new RangeError(`threads: expected a positive integer, got ${String(o.threads)}`);

@@ -1,4 +1,12 @@
-import { assertTensor, getLogger, sessionValueInfos, type BackendSession, type SessionValueInfo, type ExecutionDevice, type Tensor } from '@vae/core';
+import {
+  assertTensor,
+  getLogger,
+  sessionValueInfos,
+  type BackendSession,
+  type SessionValueInfo,
+  type ExecutionDevice,
+  type Tensor,
+} from '@vae/core';
 import type { OrtInferenceSession, OrtTensor, OrtWebModule } from './ort-types.js';
 import { RunQueue } from './run-queue.js';
 
@@ -58,18 +66,24 @@ export class WebSession implements BackendSession {
 
   private toOrtFeeds(feeds: Readonly<Record<string, Tensor>>): Record<string, OrtTensor> {
     if (feeds === null || typeof feeds !== 'object') {
-      throw new TypeError(`feeds: expected an object keyed by input name (${this.inputNames.join(', ')}), got ${String(feeds)}`);
+      throw new TypeError(
+        `feeds: expected an object keyed by input name (${this.inputNames.join(', ')}), got ${String(feeds)}`,
+      );
     }
     for (const name of Object.keys(feeds)) {
       if (!this.inputNames.includes(name)) {
-        throw new RangeError(`feeds: expected inputs ${this.inputNames.join(', ')}, got unknown ${JSON.stringify(name)}`);
+        throw new RangeError(
+          `feeds: expected inputs ${this.inputNames.join(', ')}, got unknown ${JSON.stringify(name)}`,
+        );
       }
     }
     const inputs: Record<string, OrtTensor> = {};
     for (const name of this.inputNames) {
       const t = feeds[name];
       if (t === undefined) {
-        throw new RangeError(`feeds: expected input ${JSON.stringify(name)}, got only ${Object.keys(feeds).join(', ') || 'none'}`);
+        throw new RangeError(
+          `feeds: expected input ${JSON.stringify(name)}, got only ${Object.keys(feeds).join(', ') || 'none'}`,
+        );
       }
       assertTensor(t, `feeds.${name}`);
       inputs[name] = new this.ort.Tensor('float32', t.data, [...t.shape]);
@@ -82,7 +96,8 @@ export class WebSession implements BackendSession {
     const result: Record<string, Tensor> = {};
     for (const name of this.outputNames) {
       const value = out[name];
-      if (value === undefined) throw new Error(`session: expected output ${JSON.stringify(name)}, got ${Object.keys(out).join(', ')}`);
+      if (value === undefined)
+        throw new Error(`session: expected output ${JSON.stringify(name)}, got ${Object.keys(out).join(', ')}`);
       if (value.type !== 'float32') throw new TypeError(`output ${name}: expected float32, got ${value.type}`);
       const data = (await value.getData(true)) as Float32Array;
       result[name] = { data: new Float32Array(data), shape: value.dims.map(Number) };

@@ -33,7 +33,10 @@ async function bundleForBrowser(entry: string): Promise<{ bytes: number; inputs:
     logLevel: 'silent',
     plugins: [noNodeBuiltins],
   });
-  return { bytes: result.outputFiles.reduce((n, f) => n + f.contents.length, 0), inputs: Object.keys(result.metafile.inputs) };
+  return {
+    bytes: result.outputFiles.reduce((n, f) => n + f.contents.length, 0),
+    inputs: Object.keys(result.metafile.inputs),
+  };
 }
 
 describe('browser safety of @vae/runtime-web', () => {
@@ -46,6 +49,8 @@ describe('browser safety of @vae/runtime-web', () => {
   });
 
   it('the check fails on Node code: the Node entry (Dawn setup) is rejected', async () => {
-    await expect(bundleForBrowser('../src/node/index.ts')).rejects.toThrow(/Node built-in "node:(fs|os|path|v8|module)"/);
+    await expect(bundleForBrowser('../src/node/index.ts')).rejects.toThrow(
+      /Node built-in "node:(fs|os|path|v8|module)"/,
+    );
   });
 });

@@ -17,7 +17,10 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../src/node/index.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const CONFIG = resolve(here, '../demo/vite.config.ts');
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
-const ORT_WASM = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-web/webgpu')), 'ort-wasm-simd-threaded.asyncify.wasm');
+const ORT_WASM = join(
+  dirname(createRequire(import.meta.url).resolve('onnxruntime-web/webgpu')),
+  'ort-wasm-simd-threaded.asyncify.wasm',
+);
 const FP32 = 'mnist-vae';
 const INT8 = 'mnist-vae-int8';
 
@@ -42,7 +45,13 @@ async function writeArtifact(file: string, body: string | Buffer): Promise<void>
 }
 
 function expectDrawn(stats: readonly CanvasStats[]): void {
-  expect(stats.map((s) => s.id).sort()).toEqual(['interpolation', 'reconstruction', 'samples', 'slider-image', 'traversal']);
+  expect(stats.map((s) => s.id).sort()).toEqual([
+    'interpolation',
+    'reconstruction',
+    'samples',
+    'slider-image',
+    'traversal',
+  ]);
   for (const s of stats) {
     expect(s.width * s.height, `canvas #${s.id} size`).toBeGreaterThan(0);
     expect(s.std, `canvas #${s.id} is blank (uniform)`).toBeGreaterThan(0.5);
@@ -50,139 +59,166 @@ function expectDrawn(stats: readonly CanvasStats[]): void {
   }
 }
 
-describe.skipIf(!existsSync(CHROMIUM_PATH))(`edge demo in real Chromium${existsSync(CHROMIUM_PATH) ? '' : ` (skipped: ${CHROMIUM_PATH} is absent; apt-get install chromium)`}`, () => {
-  let models: { dir: string; reference: boolean };
-  let server: PreviewServer;
-  let baseUrl: string;
-  let context: BrowserContext;
-  const numbers: Record<string, unknown> = {};
+describe.skipIf(!existsSync(CHROMIUM_PATH))(
+  `edge demo in real Chromium${existsSync(CHROMIUM_PATH) ? '' : ` (skipped: ${CHROMIUM_PATH} is absent; apt-get install chromium)`}`,
+  () => {
+    let models: { dir: string; reference: boolean };
+    let server: PreviewServer;
+    let baseUrl: string;
+    let context: BrowserContext;
+    const numbers: Record<string, unknown> = {};
 
-  async function open(query: string, origin = baseUrl): Promise<{ page: Page; info: DemoInfo }> {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${origin}/?${query}`);
-    const info = await page.evaluate(() => window.__vaeDemo!.ready).catch((err: unknown) => {
-      throw new Error(`page ?${query} failed: ${String(err)}; page errors: ${errors.join(' | ')}`);
-    });
-    return { page, info };
-  }
-
-  const decode = (page: Page, z: number[], rows: number, device: DeviceRequest): Promise<DecodeReply> =>
-    page.evaluate(([zz, n, d]) => window.__vaeDemo!.decode(zz, n, d), [z, rows, device] as const);
-
-  beforeAll(async () => {
-    setLogLevel('warn');
-    models = await modelsDir();
-    process.env.VAE_DEMO_MODELS_DIR = models.dir;
-    const outDir = mkdtempSync(join(tmpdir(), 'vae-demo-dist-'));
-    await build({ configFile: CONFIG, logLevel: 'silent', build: { outDir, emptyOutDir: true } });
-    server = await preview({ configFile: CONFIG, logLevel: 'silent', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
-    baseUrl = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
-    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vae-chromium-')), {
-      executablePath: CHROMIUM_PATH,
-      args: [...CHROMIUM_ARGS],
-      headless: true,
-      viewport: { width: 1400, height: 1000 },
-    });
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await new Promise<void>((r) => (server ? server.httpServer.close(() => r()) : r()));
-    if (Object.keys(numbers).length > 0) await writeArtifact('browser-numbers.json', `${JSON.stringify(numbers, null, 2)}\n`);
-  });
-
-  it('runs on the WebGPU EP: decoder outputs equal onnxruntime-node CPU within 1e-4, canvases drawn', async () => {
-    const { page, info } = await open(`model=${FP32}&device=webgpu`);
-    expect(info.device).toBe('webgpu');
-    expect(info.fallbacks).toEqual([]);
-    const z = latents(4, info.latentDim, 31);
-    const reply = await decode(page, Array.from(z.data), 4, 'webgpu');
-    expect(reply.device).toBe('webgpu');
-    const cpu = await runOnNodeCpu(join(models.dir, FP32, 'decoder.onnx'), { z });
-    const logits = maxAbsDiff({ data: Float32Array.from(reply.logits), shape: [...reply.shape] }, cpu.x_logits!);
-    const mean = maxAbsDiff({ data: Float32Array.from(reply.mean), shape: [...reply.shape] }, cpu.x_mean!);
-    expect(logits).toBeLessThan(1e-4);
-    expect(mean).toBeLessThan(1e-4);
-    numbers.parity = { ...(numbers.parity as object), webgpu: { maxAbsDiffLogits: logits, maxAbsDiffMean: mean } };
-    expectDrawn(await page.evaluate(() => window.__vaeDemo!.canvases()));
-    await writeArtifact('browser-demo-webgpu.png', await page.screenshot({ fullPage: true }));
-  });
-
-  it('runs on the WASM EP with the same checks; auto reports why it skipped WebGPU', async () => {
-    const { page, info } = await open(`model=${FP32}&device=auto`);
-    expect(info.device).toBe('wasm');
-    expect(info.fallbacks.map((f) => f.device)).toEqual(['webgpu']);
-    expect(info.fallbacks[0]!.reason).toMatch(/software fallback adapter/);
-    const z = latents(4, info.latentDim, 32);
-    const reply = await decode(page, Array.from(z.data), 4, 'wasm');
-    expect(reply.device).toBe('wasm');
-    const cpu = await runOnNodeCpu(join(models.dir, FP32, 'decoder.onnx'), { z });
-    const logits = maxAbsDiff({ data: Float32Array.from(reply.logits), shape: [...reply.shape] }, cpu.x_logits!);
-    const mean = maxAbsDiff({ data: Float32Array.from(reply.mean), shape: [...reply.shape] }, cpu.x_mean!);
-    expect(logits).toBeLessThan(1e-4);
-    expect(mean).toBeLessThan(1e-4);
-    numbers.parity = { ...(numbers.parity as object), wasm: { maxAbsDiffLogits: logits, maxAbsDiffMean: mean } };
-    expectDrawn(await page.evaluate(() => window.__vaeDemo!.canvases()));
-    await writeArtifact('browser-demo-wasm.png', await page.screenshot({ fullPage: true }));
-  });
-
-  it('int8 decoder: same outputs as onnxruntime-node CPU on wasm and webgpu; download sizes of fp32 and int8', async () => {
-    const { page, info } = await open(`model=${INT8}&device=wasm`);
-    expect(info.precision).toBe('int8');
-    const z = latents(2, info.latentDim, 33);
-    // `basic`: onnxruntime-node's int8 fusions at `all` quantize activations (see runOnNodeCpu).
-    const cpu = await runOnNodeCpu(join(models.dir, INT8, 'decoder.onnx'), { z }, 'basic');
-    for (const device of ['wasm', 'webgpu'] as const) {
-      const reply = await decode(page, Array.from(z.data), 2, device);
-      expect(reply.device).toBe(device);
-      expect(maxAbsDiff({ data: Float32Array.from(reply.mean), shape: [...reply.shape] }, cpu.x_mean!)).toBeLessThan(1e-4);
+    async function open(query: string, origin = baseUrl): Promise<{ page: Page; info: DemoInfo }> {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${origin}/?${query}`);
+      const info = await page
+        .evaluate(() => window.__vaeDemo!.ready)
+        .catch((err: unknown) => {
+          throw new Error(`page ?${query} failed: ${String(err)}; page errors: ${errors.join(' | ')}`);
+        });
+      return { page, info };
     }
-    const fp32 = (await open(`model=${FP32}&device=wasm`)).info;
-    const wasmBytes = statSync(ORT_WASM).size;
-    const bytes: Record<string, unknown> = {};
-    for (const [name, i] of [[FP32, fp32], [INT8, info]] as const) {
-      const decoder = i.modelBytes['decoder.onnx']!;
-      expect(decoder).toBe(statSync(join(models.dir, name, 'decoder.onnx')).size);
-      const wasm = i.runtime.find((d) => d.name.endsWith('.wasm'));
-      expect(wasm?.encodedBodySize).toBe(wasmBytes);
-      bytes[name] = { decoder, runtime: i.runtimeBytes, runtimeFiles: i.runtime, total: decoder + i.runtimeBytes };
-    }
-    expect(info.modelBytes['decoder.onnx']!).toBeLessThan(fp32.modelBytes['decoder.onnx']!);
-    numbers.downloads = bytes;
-  });
 
-  it('the dev server of `pnpm --filter @vae/runtime-web demo` serves the same working page', async () => {
-    const dev = await createServer({ configFile: CONFIG, logLevel: 'silent', server: { host: '127.0.0.1', port: 0, strictPort: false } });
-    try {
-      await dev.listen();
-      const origin = `http://127.0.0.1:${(dev.httpServer!.address() as AddressInfo).port}`;
-      const { page, info } = await open(`model=${FP32}&device=wasm`, origin);
-      expect(info.device).toBe('wasm');
-      expect(info.modelBytes['decoder.onnx']).toBe(statSync(join(models.dir, FP32, 'decoder.onnx')).size);
+    const decode = (page: Page, z: number[], rows: number, device: DeviceRequest): Promise<DecodeReply> =>
+      page.evaluate(([zz, n, d]) => window.__vaeDemo!.decode(zz, n, d), [z, rows, device] as const);
+
+    beforeAll(async () => {
+      setLogLevel('warn');
+      models = await modelsDir();
+      process.env.VAE_DEMO_MODELS_DIR = models.dir;
+      const outDir = mkdtempSync(join(tmpdir(), 'vae-demo-dist-'));
+      await build({ configFile: CONFIG, logLevel: 'silent', build: { outDir, emptyOutDir: true } });
+      server = await preview({
+        configFile: CONFIG,
+        logLevel: 'silent',
+        build: { outDir },
+        preview: { host: '127.0.0.1', port: 0, strictPort: false },
+      });
+      baseUrl = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
+      context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vae-chromium-')), {
+        executablePath: CHROMIUM_PATH,
+        args: [...CHROMIUM_ARGS],
+        headless: true,
+        viewport: { width: 1400, height: 1000 },
+      });
+    });
+
+    afterAll(async () => {
+      await context?.close();
+      await new Promise<void>((r) => (server ? server.httpServer.close(() => r()) : r()));
+      if (Object.keys(numbers).length > 0)
+        await writeArtifact('browser-numbers.json', `${JSON.stringify(numbers, null, 2)}\n`);
+    });
+
+    it('runs on the WebGPU EP: decoder outputs equal onnxruntime-node CPU within 1e-4, canvases drawn', async () => {
+      const { page, info } = await open(`model=${FP32}&device=webgpu`);
+      expect(info.device).toBe('webgpu');
+      expect(info.fallbacks).toEqual([]);
+      const z = latents(4, info.latentDim, 31);
+      const reply = await decode(page, Array.from(z.data), 4, 'webgpu');
+      expect(reply.device).toBe('webgpu');
+      const cpu = await runOnNodeCpu(join(models.dir, FP32, 'decoder.onnx'), { z });
+      const logits = maxAbsDiff({ data: Float32Array.from(reply.logits), shape: [...reply.shape] }, cpu.x_logits!);
+      const mean = maxAbsDiff({ data: Float32Array.from(reply.mean), shape: [...reply.shape] }, cpu.x_mean!);
+      expect(logits).toBeLessThan(1e-4);
+      expect(mean).toBeLessThan(1e-4);
+      numbers.parity = { ...(numbers.parity as object), webgpu: { maxAbsDiffLogits: logits, maxAbsDiffMean: mean } };
       expectDrawn(await page.evaluate(() => window.__vaeDemo!.canvases()));
-      await page.close();
-    } finally {
-      await dev.close();
-    }
-  });
+      await writeArtifact('browser-demo-webgpu.png', await page.screenshot({ fullPage: true }));
+    });
 
-  it('measures decoder latency at batch 1 and 64 on WASM and WebGPU (recorded, not asserted)', async () => {
-    const { page, info } = await open(`model=${FP32}&device=wasm`);
-    const runs: BenchmarkReply[] = [];
-    for (const device of ['wasm', 'webgpu'] as const) {
-      for (const batch of [1, 64]) {
-        // Chromium's timer resolution is 0.1 ms without cross-origin isolation: many reps for fast runs.
-        const reps = device === 'webgpu' ? 8 : batch === 1 ? 200 : 40;
-        runs.push(await page.evaluate((o) => window.__vaeDemo!.benchmark(o), { device, batch, reps, warmup: 2, seed: 1 }));
+    it('runs on the WASM EP with the same checks; auto reports why it skipped WebGPU', async () => {
+      const { page, info } = await open(`model=${FP32}&device=auto`);
+      expect(info.device).toBe('wasm');
+      expect(info.fallbacks.map((f) => f.device)).toEqual(['webgpu']);
+      expect(info.fallbacks[0]!.reason).toMatch(/software fallback adapter/);
+      const z = latents(4, info.latentDim, 32);
+      const reply = await decode(page, Array.from(z.data), 4, 'wasm');
+      expect(reply.device).toBe('wasm');
+      const cpu = await runOnNodeCpu(join(models.dir, FP32, 'decoder.onnx'), { z });
+      const logits = maxAbsDiff({ data: Float32Array.from(reply.logits), shape: [...reply.shape] }, cpu.x_logits!);
+      const mean = maxAbsDiff({ data: Float32Array.from(reply.mean), shape: [...reply.shape] }, cpu.x_mean!);
+      expect(logits).toBeLessThan(1e-4);
+      expect(mean).toBeLessThan(1e-4);
+      numbers.parity = { ...(numbers.parity as object), wasm: { maxAbsDiffLogits: logits, maxAbsDiffMean: mean } };
+      expectDrawn(await page.evaluate(() => window.__vaeDemo!.canvases()));
+      await writeArtifact('browser-demo-wasm.png', await page.screenshot({ fullPage: true }));
+    });
+
+    it('int8 decoder: same outputs as onnxruntime-node CPU on wasm and webgpu; download sizes of fp32 and int8', async () => {
+      const { page, info } = await open(`model=${INT8}&device=wasm`);
+      expect(info.precision).toBe('int8');
+      const z = latents(2, info.latentDim, 33);
+      // `basic`: onnxruntime-node's int8 fusions at `all` quantize activations (see runOnNodeCpu).
+      const cpu = await runOnNodeCpu(join(models.dir, INT8, 'decoder.onnx'), { z }, 'basic');
+      for (const device of ['wasm', 'webgpu'] as const) {
+        const reply = await decode(page, Array.from(z.data), 2, device);
+        expect(reply.device).toBe(device);
+        expect(maxAbsDiff({ data: Float32Array.from(reply.mean), shape: [...reply.shape] }, cpu.x_mean!)).toBeLessThan(
+          1e-4,
+        );
       }
-    }
-    for (const r of runs) {
-      expect(r.medianMs).toBeGreaterThan(0);
-      expect(Number.isFinite(r.maxMs)).toBe(true);
-    }
-    expect(runs.map((r) => `${r.device}/${r.batch}`)).toEqual(['wasm/1', 'wasm/64', 'webgpu/1', 'webgpu/64']);
-    numbers.latency = { model: info.model, reference: models.reference, browser: context.browser()?.version() ?? 'chromium', runs };
-  });
-});
+      const fp32 = (await open(`model=${FP32}&device=wasm`)).info;
+      const wasmBytes = statSync(ORT_WASM).size;
+      const bytes: Record<string, unknown> = {};
+      for (const [name, i] of [
+        [FP32, fp32],
+        [INT8, info],
+      ] as const) {
+        const decoder = i.modelBytes['decoder.onnx']!;
+        expect(decoder).toBe(statSync(join(models.dir, name, 'decoder.onnx')).size);
+        const wasm = i.runtime.find((d) => d.name.endsWith('.wasm'));
+        expect(wasm?.encodedBodySize).toBe(wasmBytes);
+        bytes[name] = { decoder, runtime: i.runtimeBytes, runtimeFiles: i.runtime, total: decoder + i.runtimeBytes };
+      }
+      expect(info.modelBytes['decoder.onnx']!).toBeLessThan(fp32.modelBytes['decoder.onnx']!);
+      numbers.downloads = bytes;
+    });
+
+    it('the dev server of `pnpm --filter @vae/runtime-web demo` serves the same working page', async () => {
+      const dev = await createServer({
+        configFile: CONFIG,
+        logLevel: 'silent',
+        server: { host: '127.0.0.1', port: 0, strictPort: false },
+      });
+      try {
+        await dev.listen();
+        const origin = `http://127.0.0.1:${(dev.httpServer!.address() as AddressInfo).port}`;
+        const { page, info } = await open(`model=${FP32}&device=wasm`, origin);
+        expect(info.device).toBe('wasm');
+        expect(info.modelBytes['decoder.onnx']).toBe(statSync(join(models.dir, FP32, 'decoder.onnx')).size);
+        expectDrawn(await page.evaluate(() => window.__vaeDemo!.canvases()));
+        await page.close();
+      } finally {
+        await dev.close();
+      }
+    });
+
+    it('measures decoder latency at batch 1 and 64 on WASM and WebGPU (recorded, not asserted)', async () => {
+      const { page, info } = await open(`model=${FP32}&device=wasm`);
+      const runs: BenchmarkReply[] = [];
+      for (const device of ['wasm', 'webgpu'] as const) {
+        for (const batch of [1, 64]) {
+          // Chromium's timer resolution is 0.1 ms without cross-origin isolation: many reps for fast runs.
+          const reps = device === 'webgpu' ? 8 : batch === 1 ? 200 : 40;
+          runs.push(
+            await page.evaluate((o) => window.__vaeDemo!.benchmark(o), { device, batch, reps, warmup: 2, seed: 1 }),
+          );
+        }
+      }
+      for (const r of runs) {
+        expect(r.medianMs).toBeGreaterThan(0);
+        expect(Number.isFinite(r.maxMs)).toBe(true);
+      }
+      expect(runs.map((r) => `${r.device}/${r.batch}`)).toEqual(['wasm/1', 'wasm/64', 'webgpu/1', 'webgpu/64']);
+      numbers.latency = {
+        model: info.model,
+        reference: models.reference,
+        browser: context.browser()?.version() ?? 'chromium',
+        runs,
+      };
+    });
+  },
+);

@@ -3,7 +3,15 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Rng, createModelSpec, initParameters, memoryFileSource, type ModelFileSource, type Precision, type Tensor } from '@vae/core';
+import {
+  Rng,
+  createModelSpec,
+  initParameters,
+  memoryFileSource,
+  type ModelFileSource,
+  type Precision,
+  type Tensor,
+} from '@vae/core';
 import { exportModel } from '@vae/onnx';
 import * as ortNode from 'onnxruntime-node';
 
@@ -21,7 +29,9 @@ export function hasModel(dir: string): boolean {
 }
 
 /** Exports a small seeded-random MLP VAE (784-32-4) with `@vae/onnx` into a fresh temp directory. */
-export async function exportTinyModel(o: { name?: string; seed?: number; precision?: Precision } = {}): Promise<string> {
+export async function exportTinyModel(
+  o: { name?: string; seed?: number; precision?: Precision } = {},
+): Promise<string> {
   const { name = 'tiny-web', seed = 11, precision = 'fp32' } = o;
   const spec = createModelSpec({ hidden: [32], latentDim: 4 });
   const params = initParameters(spec, new Rng(seed));
@@ -29,7 +39,15 @@ export async function exportTinyModel(o: { name?: string; seed?: number; precisi
   await exportModel({
     spec,
     params,
-    provenance: { dataset: 'none (random weights)', epochs: 0, seed, valElbo: null, engine: 'none', backend: 'none', commit: null },
+    provenance: {
+      dataset: 'none (random weights)',
+      epochs: 0,
+      seed,
+      valElbo: null,
+      engine: 'none',
+      backend: 'none',
+      commit: null,
+    },
     outDir,
     precision,
     name,
@@ -64,13 +82,18 @@ export async function runOnNodeCpu(
   feeds: Record<string, Tensor>,
   optimization: 'basic' | 'all' = 'all',
 ): Promise<Record<string, Tensor>> {
-  const session = await ortNode.InferenceSession.create(graph, { executionProviders: ['cpu'], intraOpNumThreads: 1, graphOptimizationLevel: optimization });
+  const session = await ortNode.InferenceSession.create(graph, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: 1,
+    graphOptimizationLevel: optimization,
+  });
   try {
     const inputs: Record<string, ortNode.Tensor> = {};
     for (const [k, t] of Object.entries(feeds)) inputs[k] = new ortNode.Tensor('float32', t.data, t.shape);
     const out = await session.run(inputs);
     const result: Record<string, Tensor> = {};
-    for (const [k, v] of Object.entries(out)) result[k] = { data: new Float32Array(v.data as Float32Array), shape: v.dims.map(Number) };
+    for (const [k, v] of Object.entries(out))
+      result[k] = { data: new Float32Array(v.data as Float32Array), shape: v.dims.map(Number) };
     return result;
   } finally {
     await session.release();
@@ -79,7 +102,8 @@ export async function runOnNodeCpu(
 
 /** Largest absolute elementwise difference; throws when shapes differ. */
 export function maxAbsDiff(a: Tensor, b: Tensor): number {
-  if (a.shape.join('x') !== b.shape.join('x')) throw new Error(`shapes differ: [${a.shape.join(', ')}] vs [${b.shape.join(', ')}]`);
+  if (a.shape.join('x') !== b.shape.join('x'))
+    throw new Error(`shapes differ: [${a.shape.join(', ')}] vs [${b.shape.join(', ')}]`);
   let m = 0;
   for (let i = 0; i < a.data.length; i++) m = Math.max(m, Math.abs(a.data[i]! - b.data[i]!));
   return m;

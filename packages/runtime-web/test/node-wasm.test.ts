@@ -15,7 +15,9 @@ describe('onnxruntime-web backend in Node (wasm EP)', () => {
   beforeAll(async () => {
     setLogLevel('warn');
     dir = await exportTinyModel();
-    decoder = await nodeWebBackend().createSession(new Uint8Array(await readFile(join(dir, 'decoder.onnx'))), { device: 'wasm' });
+    decoder = await nodeWebBackend().createSession(new Uint8Array(await readFile(join(dir, 'decoder.onnx'))), {
+      device: 'wasm',
+    });
   });
   afterAll(async () => {
     await decoder?.release();
@@ -46,11 +48,17 @@ describe('onnxruntime-web backend in Node (wasm EP)', () => {
 
   it('rejects bad devices and feeds with the argument, expected and actual value', async () => {
     const bytes = new Uint8Array(await readFile(join(dir, 'decoder.onnx')));
-    await expect(nodeWebBackend().createSession(bytes, { device: 'cpu' })).rejects.toThrow(/device: expected one of webgpu\|wasm .* got "cpu"/);
-    await expect(nodeWebBackend().createSession(new Uint8Array(0), { device: 'wasm' })).rejects.toThrow(/model: expected non-empty ONNX bytes/);
+    await expect(nodeWebBackend().createSession(bytes, { device: 'cpu' })).rejects.toThrow(
+      /device: expected one of webgpu\|wasm .* got "cpu"/,
+    );
+    await expect(nodeWebBackend().createSession(new Uint8Array(0), { device: 'wasm' })).rejects.toThrow(
+      /model: expected non-empty ONNX bytes/,
+    );
     await expect(decoder.run({})).rejects.toThrow(/feeds: expected input "z", got only none/);
     await expect(decoder.run({ z: latents(1, 4), w: latents(1, 4) })).rejects.toThrow(/got unknown "w"/);
-    await expect(decoder.run({ z: { data: new Float32Array(3), shape: [1, 4] } })).rejects.toThrow(/feeds\.z: expected 4 values for shape \[1, 4\], got 3/);
+    await expect(decoder.run({ z: { data: new Float32Array(3), shape: [1, 4] } })).rejects.toThrow(
+      /feeds\.z: expected 4 values for shape \[1, 4\], got 3/,
+    );
   });
 
   it('release() lets queued runs finish, then later runs reject', async () => {
@@ -60,14 +68,22 @@ describe('onnxruntime-web backend in Node (wasm EP)', () => {
     const released = session.release();
     const shapes = (await Promise.all(runs)).map((r) => r.x_mean!.shape);
     await released;
-    expect(shapes).toEqual([[1, 784], [2, 784], [3, 784]]);
+    expect(shapes).toEqual([
+      [1, 784],
+      [2, 784],
+      [3, 784],
+    ]);
     await expect(session.run({ z: latents(1, 4) })).rejects.toThrow(/expected a live session, got a released one/);
   });
 
   it('validates runtime settings, naming the field', () => {
-    expect(() => configureNodeWebRuntime({ numThreads: 0 })).toThrow(/numThreads: expected an integer in \[1, 64\], got 0/);
+    expect(() => configureNodeWebRuntime({ numThreads: 0 })).toThrow(
+      /numThreads: expected an integer in \[1, 64\], got 0/,
+    );
     expect(() => configureNodeWebRuntime({ wasmPaths: '' })).toThrow(/wasmPaths: expected a URL prefix string/);
-    expect(() => configureNodeWebRuntime({ wasmPaths: {} })).toThrow(/wasmPaths: expected a URL prefix string or \{ mjs\?, wasm\? \} URLs, got \{\}/);
+    expect(() => configureNodeWebRuntime({ wasmPaths: {} })).toThrow(
+      /wasmPaths: expected a URL prefix string or \{ mjs\?, wasm\? \} URLs, got \{\}/,
+    );
   });
 
   it('VaeModel over the backend: device auto falls back from webgpu with the reason; outputs match the CPU', async () => {

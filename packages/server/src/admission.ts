@@ -50,19 +50,37 @@ export class Admission {
   /** Wraps Fastify's request handler with the admission check. */
   wrap(handler: Handler): Handler {
     return (req, res) => {
-      if (this.closing) return this.refuse(res, 'closing', 'server: expected a running server, got one shutting down; retry on another instance');
+      if (this.closing)
+        return this.refuse(
+          res,
+          'closing',
+          'server: expected a running server, got one shutting down; retry on another instance',
+        );
       if (req.method !== 'POST') return handler(req, res);
       const declared = Number(req.headers['content-length']);
-      const size = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, this.limits.bodyLimit) : this.limits.bodyLimit;
+      const size =
+        Number.isFinite(declared) && declared >= 0 ? Math.min(declared, this.limits.bodyLimit) : this.limits.bodyLimit;
       const heavy = this.isHeavy(req.url ?? '');
       if (heavy && this.heavy >= this.limits.maxHeavy) {
-        return this.refuse(res, 'heavy', `evaluation routes: expected at most ${this.limits.maxHeavy} requests running or queued, got one more; retry later`);
+        return this.refuse(
+          res,
+          'heavy',
+          `evaluation routes: expected at most ${this.limits.maxHeavy} requests running or queued, got one more; retry later`,
+        );
       }
       if (this.inFlight >= this.limits.maxInFlight) {
-        return this.refuse(res, 'busy', `server: expected at most ${this.limits.maxInFlight} requests in flight, got one more; retry later`);
+        return this.refuse(
+          res,
+          'busy',
+          `server: expected at most ${this.limits.maxInFlight} requests in flight, got one more; retry later`,
+        );
       }
       if (this.inFlight > 0 && this.bytes + size > this.limits.maxInFlightBytes) {
-        return this.refuse(res, 'bytes', `server: expected at most ${this.limits.maxInFlightBytes} request bytes in flight, got ${this.bytes} + ${size}; retry later`);
+        return this.refuse(
+          res,
+          'bytes',
+          `server: expected at most ${this.limits.maxInFlightBytes} request bytes in flight, got ${this.bytes} + ${size}; retry later`,
+        );
       }
       this.inFlight++;
       this.bytes += size;

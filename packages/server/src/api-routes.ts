@@ -27,7 +27,9 @@ export interface ApiContext {
 
 function bodyOf(body: unknown): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw badRequest(`body: expected a JSON object, got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`);
+    throw badRequest(
+      `body: expected a JSON object, got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`,
+    );
   }
   return body as Record<string, unknown>;
 }
@@ -44,7 +46,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { maxRows, maxSamples, limits } = ctx;
   const labels = (model: VaeModel, body: Record<string, unknown>, rows: number): Tensor | undefined => {
     if (model.numClasses === 0) {
-      if (body.y !== undefined) throw badRequest(`y: expected no labels for unconditional kind ${model.manifest.kind}, got ${typeof body.y}`);
+      if (body.y !== undefined)
+        throw badRequest(`y: expected no labels for unconditional kind ${model.manifest.kind}, got ${typeof body.y}`);
       return undefined;
     }
     const y = parseRows(body.y, model.numClasses, 'y', maxRows);
@@ -53,18 +56,25 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
   };
   const submit = (ep: ModelEndpoint, input: Tensor, y: Tensor | undefined): Promise<NamedTensors> =>
     ep.batcher.submit({ [ep.metadata.inputs[0]!.name]: input, ...(y ? { y } : {}) });
-  const encodeRows = (m: ReturnType<ApiContext['requireReady']>, x: Tensor, y: Tensor | undefined) => submit(m.endpoints[`${m.name}-encoder`]!, x, y);
-  const decodeRows = (m: ReturnType<ApiContext['requireReady']>, z: Tensor, y: Tensor | undefined) => submit(m.endpoints[`${m.name}-decoder`]!, z, y);
-  const embedding = (model: VaeModel, out: NamedTensors): Tensor => out[model.manifest.graphs.encoder.outputs[0]!.name]!;
+  const encodeRows = (m: ReturnType<ApiContext['requireReady']>, x: Tensor, y: Tensor | undefined) =>
+    submit(m.endpoints[`${m.name}-encoder`]!, x, y);
+  const decodeRows = (m: ReturnType<ApiContext['requireReady']>, z: Tensor, y: Tensor | undefined) =>
+    submit(m.endpoints[`${m.name}-decoder`]!, z, y);
+  const embedding = (model: VaeModel, out: NamedTensors): Tensor =>
+    out[model.manifest.graphs.encoder.outputs[0]!.name]!;
   const meanOf = (model: VaeModel, out: NamedTensors): Tensor => out[model.manifest.graphs.decoder.outputs[1]!.name]!;
   const variational = (model: VaeModel, what: string): void => {
-    if (!model.variational) throw badRequest(`model: expected a variational model for ${what}, got kind ${model.manifest.kind}`);
+    if (!model.variational)
+      throw badRequest(`model: expected a variational model for ${what}, got kind ${model.manifest.kind}`);
   };
   const budget = (rows: number, samples: number): void => {
     if (rows * samples > limits.maxWorkRows) {
-      throw badRequest(`samples: expected rows × samples ≤ ${limits.maxWorkRows} (the work budget of one request), got ${rows} × ${samples} = ${rows * samples}; split the rows over several requests`);
+      throw badRequest(
+        `samples: expected rows × samples ≤ ${limits.maxWorkRows} (the work budget of one request), got ${rows} × ${samples} = ${rows * samples}; split the rows over several requests`,
+      );
     }
-    if (rows > limits.maxChunkRows) throw badRequest(`x: expected at most ${limits.maxChunkRows} rows for an evaluation, got ${rows}`);
+    if (rows > limits.maxChunkRows)
+      throw badRequest(`x: expected at most ${limits.maxChunkRows} rows for an evaluation, got ${rows}`);
   };
 
   app.post('/api/embed', async (req) => {
@@ -89,7 +99,11 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const temperature = numberField(body, 'temperature', 0, 10, 1);
     const y = labels(m.model, body, n);
     const z = samplePrior(new Rng(seed), n, m.model.latentDim, temperature);
-    return { images: toRows(meanOf(m.model, await decodeRows(m, z, y))), imageShape: m.model.manifest.imageShape, seed };
+    return {
+      images: toRows(meanOf(m.model, await decodeRows(m, z, y))),
+      imageShape: m.model.manifest.imageShape,
+      seed,
+    };
   });
   app.post('/api/elbo', async (req) => {
     const { model } = ctx.requireReady();
@@ -117,7 +131,9 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const maxChunk = Math.max(1, Math.floor(limits.maxChunkRows / rows));
     const chunkSize = body.chunkSize ?? Math.min(100, maxChunk);
     if (typeof chunkSize !== 'number' || !Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > maxChunk) {
-      throw badRequest(`chunkSize: expected an integer in [1, ${maxChunk}] for ${rows} rows (rows × chunkSize ≤ ${limits.maxChunkRows}, the rows decoded at once), got ${describe(chunkSize)}`);
+      throw badRequest(
+        `chunkSize: expected an integer in [1, ${maxChunk}] for ${rows} rows (rows × chunkSize ≤ ${limits.maxChunkRows}, the rows decoded at once), got ${describe(chunkSize)}`,
+      );
     }
     const y = labels(model, body, rows);
     // The model's own estimator (its scorer graph when it has one), with a deadline check and a turn

@@ -17,7 +17,11 @@ import { WorkQueue } from './work-queue.js';
 const log = getLogger('server');
 
 /** Server name and version reported by `GET /v2`. */
-export const SERVER_INFO = Object.freeze({ name: 'vae-everywhere', version: '0.1.0', extensions: Object.freeze(['binary_tensor_data']) });
+export const SERVER_INFO = Object.freeze({
+  name: 'vae-everywhere',
+  version: '0.1.0',
+  extensions: Object.freeze(['binary_tensor_data']),
+});
 
 /** Request/response header giving the length of the JSON part of a binary-extension body. */
 export const INFERENCE_HEADER = 'inference-header-content-length';
@@ -46,7 +50,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function positiveInteger(value: number, key: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${key}: expected a positive integer, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${key}: expected a positive integer, got ${String(value)}`);
   return value;
 }
 
@@ -80,19 +85,31 @@ function frameworkMessage(err: FastifyError, request: FastifyRequest, bodyLimit:
  */
 export function createVaeServer(options: VaeServerOptions): VaeServer {
   if (!isRecord(options) || (typeof options.model !== 'function' && !isRecord(options.model))) {
-    throw new TypeError(`options.model: expected a VaeModel or a factory returning one, got ${isRecord(options) ? typeof options.model : String(options)}`);
+    throw new TypeError(
+      `options.model: expected a VaeModel or a factory returning one, got ${isRecord(options) ? typeof options.model : String(options)}`,
+    );
   }
   const batching: BatchingOptions = { ...SERVER_DEFAULTS.batching, ...options.batching };
   const limits: EvaluationLimits = { ...SERVER_DEFAULTS.evaluation, ...options.evaluation };
   const bodyLimit = options.bodyLimit ?? SERVER_DEFAULTS.bodyLimit;
   const maxRows = options.maxRowsPerRequest ?? SERVER_DEFAULTS.maxRowsPerRequest;
   const maxSamples = options.maxSamples ?? SERVER_DEFAULTS.maxSamples;
-  const headersTimeoutMs = positiveInteger(options.headersTimeoutMs ?? SERVER_DEFAULTS.headersTimeoutMs, 'headersTimeoutMs');
-  const receiveTimeoutMs = positiveInteger(options.receiveTimeoutMs ?? SERVER_DEFAULTS.receiveTimeoutMs, 'receiveTimeoutMs');
-  if (headersTimeoutMs > receiveTimeoutMs) throw new RangeError(`headersTimeoutMs: expected at most receiveTimeoutMs (${receiveTimeoutMs}), got ${headersTimeoutMs}`);
+  const headersTimeoutMs = positiveInteger(
+    options.headersTimeoutMs ?? SERVER_DEFAULTS.headersTimeoutMs,
+    'headersTimeoutMs',
+  );
+  const receiveTimeoutMs = positiveInteger(
+    options.receiveTimeoutMs ?? SERVER_DEFAULTS.receiveTimeoutMs,
+    'receiveTimeoutMs',
+  );
+  if (headersTimeoutMs > receiveTimeoutMs)
+    throw new RangeError(
+      `headersTimeoutMs: expected at most receiveTimeoutMs (${receiveTimeoutMs}), got ${headersTimeoutMs}`,
+    );
   for (const key of ['maxWorkRows', 'maxChunkRows'] as const) positiveInteger(limits[key], `evaluation.${key}`);
   const isFactory = typeof options.model === 'function';
-  if (isFactory && options.name === undefined) throw new TypeError('options.name: expected a model name when options.model is a factory, got undefined');
+  if (isFactory && options.name === undefined)
+    throw new TypeError('options.name: expected a model name when options.model is a factory, got undefined');
   const ownsModel = options.ownsModel ?? isFactory;
   const metrics = createServerMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const state: State = { model: undefined, name: options.name, endpoints: {}, status: 'loading' };
@@ -105,7 +122,10 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
   const admission = new Admission(
     {
       maxInFlight: positiveInteger(options.maxInFlight ?? SERVER_DEFAULTS.maxInFlight, 'maxInFlight'),
-      maxInFlightBytes: positiveInteger(options.maxInFlightBytes ?? SERVER_DEFAULTS.maxInFlightBytes, 'maxInFlightBytes'),
+      maxInFlightBytes: positiveInteger(
+        options.maxInFlightBytes ?? SERVER_DEFAULTS.maxInFlightBytes,
+        'maxInFlightBytes',
+      ),
       maxHeavy: limits.maxConcurrent + limits.maxQueued,
       bodyLimit,
     },
@@ -154,17 +174,26 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
     requestIdHeader: false,
     // Node's own timeouts, checked every second: slow clients are cut off with 408.
     serverFactory: (handler) =>
-      createServer({ headersTimeout: headersTimeoutMs, requestTimeout: receiveTimeoutMs, connectionsCheckingInterval: 1000 }, admission.wrap(handler)),
+      createServer(
+        { headersTimeout: headersTimeoutMs, requestTimeout: receiveTimeoutMs, connectionsCheckingInterval: 1000 },
+        admission.wrap(handler),
+      ),
     clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
       if (err.code === 'ECONNRESET' || socket.destroyed) return;
       const [status, message] =
         err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? [408, `request: expected the headers within ${headersTimeoutMs} ms and the whole request within ${receiveTimeoutMs} ms, got neither in time`]
+          ? [
+              408,
+              `request: expected the headers within ${headersTimeoutMs} ms and the whole request within ${receiveTimeoutMs} ms, got neither in time`,
+            ]
           : err.code === 'HPE_HEADER_OVERFLOW'
             ? [431, 'headers: expected at most 16 KiB of request headers, got more']
             : [400, `request: expected a well-formed HTTP/1.1 request, got a parse error (${err.code ?? 'unknown'})`];
       const body = JSON.stringify({ error: message });
-      if (socket.writable) socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      if (socket.writable)
+        socket.end(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
       else socket.destroy();
     },
     frameworkErrors: (err, request, reply) => {
@@ -186,19 +215,28 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
       done(err as Error, undefined);
     }
   });
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
 
   const requireReady = (): { model: VaeModel; endpoints: Record<string, ModelEndpoint>; name: string } => {
     if (state.status !== 'ready' || !state.model) {
-      const why = state.status === 'failed' ? 'the model failed to load; the server log has the reason' : 'retry shortly';
-      throw new HttpError(503, `model: expected a loaded model, got status ${state.status} (${why})`, { 'retry-after': '1' });
+      const why =
+        state.status === 'failed' ? 'the model failed to load; the server log has the reason' : 'retry shortly';
+      throw new HttpError(503, `model: expected a loaded model, got status ${state.status} (${why})`, {
+        'retry-after': '1',
+      });
     }
     return { model: state.model, endpoints: state.endpoints, name: state.name! };
   };
   const endpointFor = (name: string, version?: string): ModelEndpoint => {
     const { endpoints } = requireReady();
     const ep = endpoints[name];
-    if (!ep) throw new HttpError(404, `model: expected one of ${Object.keys(endpoints).join('|')}, got ${JSON.stringify(name)}`);
+    if (!ep)
+      throw new HttpError(
+        404,
+        `model: expected one of ${Object.keys(endpoints).join('|')}, got ${JSON.stringify(name)}`,
+      );
     if (version !== undefined && version !== V2_VERSION) {
       throw new HttpError(404, `version: expected ${V2_VERSION} for model ${name}, got ${JSON.stringify(version)}`);
     }
@@ -219,15 +257,29 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
     }
     if (err instanceof RangeError || err instanceof TypeError) return send(request, reply, badRequest(err.message));
     log.error(`request ${request.id} (${request.method} ${request.url}) failed: ${err.stack ?? err.message}`);
-    return send(request, reply, new HttpError(500, 'internal error: the request failed on the server; the server log has the details'));
+    return send(
+      request,
+      reply,
+      new HttpError(500, 'internal error: the request failed on the server; the server log has the details'),
+    );
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
     const allow = routes.allowed(path);
     if (allow.length > 0) {
-      return send(request, reply, new HttpError(405, `method: expected ${allow.join('|')} for ${path}, got ${request.method}`, { allow: allow.join(', ') }));
+      return send(
+        request,
+        reply,
+        new HttpError(405, `method: expected ${allow.join('|')} for ${path}, got ${request.method}`, {
+          allow: allow.join(', '),
+        }),
+      );
     }
-    return send(request, reply, new HttpError(404, `route: expected a known route (see GET /v2), got ${request.method} ${path}`));
+    return send(
+      request,
+      reply,
+      new HttpError(404, `route: expected a known route (see GET /v2), got ${request.method} ${path}`),
+    );
   });
   app.addHook('onSend', (request, reply, payload, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
@@ -248,7 +300,8 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
     return reply.code(ok ? 200 : 503).send({ ready: ok });
   });
   app.get('/v2', async () => SERVER_INFO);
-  const metadata = async (req: { params: { name: string; version?: string } }) => endpointFor(req.params.name, req.params.version).metadata;
+  const metadata = async (req: { params: { name: string; version?: string } }) =>
+    endpointFor(req.params.name, req.params.version).metadata;
   app.get<{ Params: { name: string } }>('/v2/models/:name', metadata);
   app.get<{ Params: { name: string; version: string } }>('/v2/models/:name/versions/:version', metadata);
   const modelReady = async (req: { params: { name: string; version?: string } }) => {
@@ -260,11 +313,17 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
 
   // Inference.
   const infer = async (
-    req: { params: { name: string; version?: string }; body: unknown; headers: Record<string, string | string[] | undefined> },
+    req: {
+      params: { name: string; version?: string };
+      body: unknown;
+      headers: Record<string, string | string[] | undefined>;
+    },
     reply: FastifyReply,
   ): Promise<V2InferResponse | FastifyReply> => {
     const ep = endpointFor(req.params.name, req.params.version);
-    const { json, binary } = Buffer.isBuffer(req.body) ? splitBinaryBody(req.body, req.headers[INFERENCE_HEADER]) : { json: req.body, binary: undefined };
+    const { json, binary } = Buffer.isBuffer(req.body)
+      ? splitBinaryBody(req.body, req.headers[INFERENCE_HEADER])
+      : { json: req.body, binary: undefined };
     const parsed = parseInferRequest(json, ep.metadata, maxRows, binary);
     metrics.queueDepth.set({ model: ep.metadata.name }, ep.batcher.depth + 1);
     const out = await ep.batcher.submit(parsed.inputs);

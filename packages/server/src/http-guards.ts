@@ -45,7 +45,10 @@ export class Guards {
     if (o.authToken !== undefined && (typeof o.authToken !== 'string' || o.authToken.length === 0)) {
       throw new TypeError(`authToken: expected a non-empty string, got ${JSON.stringify(o.authToken)}`);
     }
-    if (o.cors !== undefined && (typeof o.cors !== 'string' || !(o.cors === '*' || /^https?:\/\/[^/\s]+$/.test(o.cors)))) {
+    if (
+      o.cors !== undefined &&
+      (typeof o.cors !== 'string' || !(o.cors === '*' || /^https?:\/\/[^/\s]+$/.test(o.cors)))
+    ) {
       throw new TypeError(`cors: expected an origin such as https://app.example or *, got ${JSON.stringify(o.cors)}`);
     }
     this.token = o.authToken === undefined ? undefined : digest(o.authToken);
@@ -71,7 +74,10 @@ export class Guards {
     const header = request.headers.host;
     const name = header === undefined ? undefined : hostName(header);
     if (name === undefined || !this.hosts.has(name)) {
-      throw new HttpError(403, `host: expected one of ${[...this.hosts].join('|')} (DNS-rebinding protection; allow more with --allowed-hosts), got ${JSON.stringify(header ?? null)}`);
+      throw new HttpError(
+        403,
+        `host: expected one of ${[...this.hosts].join('|')} (DNS-rebinding protection; allow more with --allowed-hosts), got ${JSON.stringify(header ?? null)}`,
+      );
     }
   }
 
@@ -105,8 +111,14 @@ export class Guards {
     const header = request.headers.authorization;
     const m = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
     const headers = { 'www-authenticate': 'Bearer' };
-    if (!m) throw new HttpError(401, `authorization: expected "Bearer <token>", got ${header === undefined ? 'no Authorization header' : 'another scheme'}`, headers);
-    if (!timingSafeEqual(digest(m[1]!), this.token)) throw new HttpError(401, 'authorization: expected the server token, got a different one', headers);
+    if (!m)
+      throw new HttpError(
+        401,
+        `authorization: expected "Bearer <token>", got ${header === undefined ? 'no Authorization header' : 'another scheme'}`,
+        headers,
+      );
+    if (!timingSafeEqual(digest(m[1]!), this.token))
+      throw new HttpError(401, 'authorization: expected the server token, got a different one', headers);
   }
 }
 

@@ -11,7 +11,9 @@ export function parseJsonBody(text: string, what = 'body'): unknown {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw badRequest(`${what}: expected valid JSON, got a syntax error (${err instanceof Error ? err.message : String(err)})`);
+    throw badRequest(
+      `${what}: expected valid JSON, got a syntax error (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
   // Keys can only be spelled with these words or with \u escapes; most bodies skip the walk.
   if (text.includes('__proto__') || text.includes('constructor') || text.includes('\\u')) refusePoisoning(value, what);
@@ -33,8 +35,15 @@ function refusePoisoning(root: unknown, what: string): void {
       throw badRequest(`${path}.__proto__: expected no "__proto__" key (refused as prototype poisoning), got one`);
     }
     const ctor = (node as Record<string, unknown>).constructor;
-    if (Object.hasOwn(node, 'constructor') && ctor !== null && typeof ctor === 'object' && Object.hasOwn(ctor, 'prototype')) {
-      throw badRequest(`${path}.constructor.prototype: expected no "constructor.prototype" key (refused as prototype poisoning), got one`);
+    if (
+      Object.hasOwn(node, 'constructor') &&
+      ctor !== null &&
+      typeof ctor === 'object' &&
+      Object.hasOwn(ctor, 'prototype')
+    ) {
+      throw badRequest(
+        `${path}.constructor.prototype: expected no "constructor.prototype" key (refused as prototype poisoning), got one`,
+      );
     }
     for (const [k, v] of Object.entries(node)) if (v !== null && typeof v === 'object') stack.push([v, `${path}.${k}`]);
   }

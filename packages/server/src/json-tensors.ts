@@ -6,12 +6,14 @@ import { badRequest } from './http-error.js';
  * `width` finite numbers, at most `maxRows` rows. Throws 400 errors naming `path`.
  */
 export function parseRows(value: unknown, width: number, path: string, maxRows: number): Tensor {
-  if (!Array.isArray(value) || value.length === 0) throw badRequest(`${path}: expected a non-empty array of rows of ${width} numbers, got ${describe(value)}`);
+  if (!Array.isArray(value) || value.length === 0)
+    throw badRequest(`${path}: expected a non-empty array of rows of ${width} numbers, got ${describe(value)}`);
   const rows: unknown[] = Array.isArray(value[0]) ? value : [value];
   if (rows.length > maxRows) throw badRequest(`${path}: expected at most ${maxRows} rows, got ${rows.length}`);
   const out = new Float32Array(rows.length * width);
   rows.forEach((row, i) => {
-    if (!Array.isArray(row) || row.length !== width) throw badRequest(`${path}[${i}]: expected a row of ${width} numbers, got ${describe(row)}`);
+    if (!Array.isArray(row) || row.length !== width)
+      throw badRequest(`${path}[${i}]: expected a row of ${width} numbers, got ${describe(row)}`);
     for (let j = 0; j < width; j++) storeFloat32(out, i * width + j, row[j], `${path}[${i}][${j}]`);
   });
   return { data: out, shape: [rows.length, width] };
@@ -25,9 +27,11 @@ export const FLOAT32_MAX = 3.4028234663852886e38;
  * finite number that stays finite after the conversion (JSON `1e39` or FP64 `1e300` overflow).
  */
 export function storeFloat32(out: Float32Array, i: number, v: unknown, where: string): void {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw badRequest(`${where}: expected a finite number, got ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw badRequest(`${where}: expected a finite number, got ${describe(v)}`);
   out[i] = v;
-  if (!Number.isFinite(out[i]!)) throw badRequest(`${where}: expected a number within float32 range (|v| ≤ ${FLOAT32_MAX}), got ${v}`);
+  if (!Number.isFinite(out[i]!))
+    throw badRequest(`${where}: expected a number within float32 range (|v| ≤ ${FLOAT32_MAX}), got ${v}`);
 }
 
 /** Rows of a `[n, W]` tensor as nested arrays. */
@@ -39,7 +43,13 @@ export function toRows(t: Tensor): number[][] {
 }
 
 /** Reads an integer field of a JSON body, or throws 400. */
-export function intField(body: Record<string, unknown>, key: string, min: number, max: number, fallback?: number): number {
+export function intField(
+  body: Record<string, unknown>,
+  key: string,
+  min: number,
+  max: number,
+  fallback?: number,
+): number {
   const v = body[key] ?? fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
     throw badRequest(`${key}: expected an integer in [${min}, ${max}], got ${describe(v)}`);
@@ -48,7 +58,13 @@ export function intField(body: Record<string, unknown>, key: string, min: number
 }
 
 /** Reads a finite number field of a JSON body, or throws 400. */
-export function numberField(body: Record<string, unknown>, key: string, min: number, max: number, fallback: number): number {
+export function numberField(
+  body: Record<string, unknown>,
+  key: string,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
   const v = body[key] ?? fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
     throw badRequest(`${key}: expected a number in [${min}, ${max}], got ${describe(v)}`);

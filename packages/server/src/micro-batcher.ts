@@ -46,7 +46,8 @@ export class MicroBatcher<I, O> {
 
   constructor(private readonly o: MicroBatcherOptions<I, O>) {
     for (const key of ['maxBatchSize', 'maxQueueSize'] as const) {
-      if (!Number.isInteger(o[key]) || o[key] < 1) throw new RangeError(`${key}: expected a positive integer, got ${String(o[key])}`);
+      if (!Number.isInteger(o[key]) || o[key] < 1)
+        throw new RangeError(`${key}: expected a positive integer, got ${String(o[key])}`);
     }
     if (!(typeof o.maxQueueDelayMs === 'number' && o.maxQueueDelayMs >= 0 && Number.isFinite(o.maxQueueDelayMs))) {
       throw new RangeError(`maxQueueDelayMs: expected a finite number ≥ 0, got ${String(o.maxQueueDelayMs)}`);
@@ -61,7 +62,13 @@ export class MicroBatcher<I, O> {
   /** Queues `input`; resolves with its own rows of the batch result. Rejects with 503 when full. */
   submit(input: I): Promise<O> {
     if (this.depth >= this.o.maxQueueSize) {
-      return Promise.reject(new HttpError(503, `queue full: expected at most ${this.o.maxQueueSize} queued requests, got one more; retry later`, { 'retry-after': '1' }));
+      return Promise.reject(
+        new HttpError(
+          503,
+          `queue full: expected at most ${this.o.maxQueueSize} queued requests, got one more; retry later`,
+          { 'retry-after': '1' },
+        ),
+      );
     }
     return new Promise<O>((resolve, reject) => {
       const pending: Pending<I, O> = { input, rows: this.o.rows(input), enqueuedAt: Date.now(), resolve, reject };
@@ -127,7 +134,9 @@ export class MicroBatcher<I, O> {
    * the failure gets an error, and that error speaks of its own rows (not of the merged batch).
    */
   private async isolate(batch: readonly Pending<I, O>[], err: unknown): Promise<void> {
-    log.warn(`a batch of ${batch.length} requests failed (${err instanceof Error ? err.message : String(err)}); re-running them one by one`);
+    log.warn(
+      `a batch of ${batch.length} requests failed (${err instanceof Error ? err.message : String(err)}); re-running them one by one`,
+    );
     for (const p of batch) {
       this.o.onBatch?.(p.rows, 1);
       try {
@@ -148,7 +157,8 @@ export class MicroBatcher<I, O> {
     );
     try {
       const outputs = await this.o.run(batch.map((p) => p.input));
-      if (outputs.length !== batch.length) throw new Error(`batch: expected ${batch.length} results, got ${outputs.length}`);
+      if (outputs.length !== batch.length)
+        throw new Error(`batch: expected ${batch.length} results, got ${outputs.length}`);
       batch.forEach((p, i) => p.resolve(outputs[i]!));
     } catch (err) {
       if (batch.length === 1) batch[0]!.reject(err);

@@ -45,7 +45,13 @@ function concatInputs(names: readonly string[], inputs: readonly NamedTensors[])
   const merged: Record<string, Tensor> = {};
   for (const name of names) {
     if (inputs[0]![name] === undefined) continue;
-    merged[name] = inputs.length === 1 ? inputs[0]![name]! : concatRows(inputs.map((i) => i[name]!), name);
+    merged[name] =
+      inputs.length === 1
+        ? inputs[0]![name]!
+        : concatRows(
+            inputs.map((i) => i[name]!),
+            name,
+          );
   }
   return merged;
 }
@@ -88,7 +94,10 @@ export function createModelEndpoints(
       rows,
       onBatch: (r, n) => onBatch(graph, r, n),
       run: async (inputs) => {
-        const merged = concatInputs(info.inputs.map((t) => t.name), inputs);
+        const merged = concatInputs(
+          info.inputs.map((t) => t.name),
+          inputs,
+        );
         return splitOutputs(await run(merged), inputs.map(rows));
       },
     }),

@@ -16,7 +16,12 @@ export interface EvaluationLimits {
 /** Defaults of {@link VaeServerOptions}. */
 export const SERVER_DEFAULTS = Object.freeze({
   /** Dynamic batching on, Triton-style knobs. */
-  batching: Object.freeze({ enabled: true, maxBatchSize: 256, maxQueueDelayMs: 2, maxQueueSize: 2048 }) as BatchingOptions,
+  batching: Object.freeze({
+    enabled: true,
+    maxBatchSize: 256,
+    maxQueueDelayMs: 2,
+    maxQueueSize: 2048,
+  }) as BatchingOptions,
   /** Largest accepted request body (bytes); larger bodies get 413. 16 MiB ≈ 1000 rows of 784 numbers. */
   bodyLimit: 16 * 1024 * 1024,
   /** Most rows in one request. */
@@ -29,7 +34,12 @@ export const SERVER_DEFAULTS = Object.freeze({
    * Evaluation routes: one at a time, 4 waiting; 131,072 decoded rows per request (e.g. 26 rows at
    * K = 5000); 1024 rows decoded at once (≈ 6 MB of decoder output for 28×28 images).
    */
-  evaluation: Object.freeze({ maxConcurrent: 1, maxQueued: 4, maxWorkRows: 131_072, maxChunkRows: 1024 }) as EvaluationLimits,
+  evaluation: Object.freeze({
+    maxConcurrent: 1,
+    maxQueued: 4,
+    maxWorkRows: 131_072,
+    maxChunkRows: 1024,
+  }) as EvaluationLimits,
   /** Most POST requests admitted at once; more get 503 + Retry-After before their body is read. */
   maxInFlight: 2048,
   /** Most request-body bytes admitted at once (by Content-Length). */

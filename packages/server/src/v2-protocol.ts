@@ -73,7 +73,8 @@ function flattenData(data: unknown, shape: readonly number[], out: Float32Array,
   const total = out.length;
   const nested = data.length > 0 && Array.isArray(data[0]);
   if (!nested) {
-    if (data.length !== total) throw badRequest(`${path}: expected ${total} values for shape [${shape.join(', ')}], got ${data.length}`);
+    if (data.length !== total)
+      throw badRequest(`${path}: expected ${total} values for shape [${shape.join(', ')}], got ${data.length}`);
     for (let i = 0; i < total; i++) storeFloat32(out, i, data[i], `${path}[${i}]`);
     return total;
   }
@@ -84,7 +85,9 @@ function flattenData(data: unknown, shape: readonly number[], out: Float32Array,
       return;
     }
     if (!Array.isArray(node) || node.length !== shape[dim]) {
-      throw badRequest(`${where}: expected an array of length ${shape[dim]} (shape [${shape.join(', ')}]), got ${describe(node)}`);
+      throw badRequest(
+        `${where}: expected an array of length ${shape[dim]} (shape [${shape.join(', ')}]), got ${describe(node)}`,
+      );
     }
     for (let i = 0; i < node.length; i++) walk(node[i], dim + 1, `${where}[${i}]`);
   };
@@ -98,35 +101,50 @@ function flattenData(data: unknown, shape: readonly number[], out: Float32Array,
  * (so a request that passes can never fail a merged batch on its values), one batch size for all
  * inputs, known requested outputs. Throws 400 {@link HttpError}s naming the field.
  */
-export function parseInferRequest(body: unknown, model: V2ModelMetadata, maxRows: number, binary?: Uint8Array): ParsedInferRequest {
+export function parseInferRequest(
+  body: unknown,
+  model: V2ModelMetadata,
+  maxRows: number,
+  binary?: Uint8Array,
+): ParsedInferRequest {
   if (!isObject(body)) throw badRequest(`body: expected a JSON object {"inputs": [...]}, got ${describe(body)}`);
   const { id, inputs, outputs, parameters: requestParameters } = body;
   let binaryOffset = 0;
   if (id !== undefined && typeof id !== 'string') throw badRequest(`id: expected a string, got ${describe(id)}`);
-  if (!Array.isArray(inputs) || inputs.length === 0) throw badRequest(`inputs: expected a non-empty array of tensors, got ${describe(inputs)}`);
+  if (!Array.isArray(inputs) || inputs.length === 0)
+    throw badRequest(`inputs: expected a non-empty array of tensors, got ${describe(inputs)}`);
   const parsed: Record<string, Tensor> = {};
   let rows = -1;
   inputs.forEach((input: unknown, i) => {
     const path = `inputs[${i}]`;
-    if (!isObject(input)) throw badRequest(`${path}: expected a tensor object {name, shape, datatype, data}, got ${describe(input)}`);
+    if (!isObject(input))
+      throw badRequest(`${path}: expected a tensor object {name, shape, datatype, data}, got ${describe(input)}`);
     const { name, shape, datatype, data, parameters } = input;
     const meta = model.inputs.find((m) => m.name === name);
     if (typeof name !== 'string' || !meta) {
-      throw badRequest(`${path}.name: expected one of ${model.inputs.map((m) => m.name).join('|')}, got ${describe(name)}`);
+      throw badRequest(
+        `${path}.name: expected one of ${model.inputs.map((m) => m.name).join('|')}, got ${describe(name)}`,
+      );
     }
     if (parsed[name]) throw badRequest(`${path}.name: expected each input once, got ${JSON.stringify(name)} twice`);
     if (typeof datatype !== 'string' || !(datatype in ACCEPTED_DATATYPES)) {
-      throw badRequest(`${path}.datatype: expected ${Object.keys(ACCEPTED_DATATYPES).join('|')}, got ${describe(datatype)}`);
+      throw badRequest(
+        `${path}.datatype: expected ${Object.keys(ACCEPTED_DATATYPES).join('|')}, got ${describe(datatype)}`,
+      );
     }
     if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
       throw badRequest(`${path}.shape: expected an array of non-negative integers, got ${JSON.stringify(shape)}`);
     }
     const expected = meta.shape;
     const ok = shape.length === expected.length && expected.every((d, j) => d === -1 || d === shape[j]);
-    if (!ok) throw badRequest(`${path}.shape: expected [${expected.map((d) => (d === -1 ? 'batch' : d)).join(', ')}] for input ${name}, got [${shape.join(', ')}]`);
+    if (!ok)
+      throw badRequest(
+        `${path}.shape: expected [${expected.map((d) => (d === -1 ? 'batch' : d)).join(', ')}] for input ${name}, got [${shape.join(', ')}]`,
+      );
     const n = shape[0] as number;
     if (n < 1 || n > maxRows) throw badRequest(`${path}.shape[0]: expected a batch size in [1, ${maxRows}], got ${n}`);
-    if (rows !== -1 && n !== rows) throw badRequest(`${path}.shape[0]: expected the batch size of the other inputs (${rows}), got ${n}`);
+    if (rows !== -1 && n !== rows)
+      throw badRequest(`${path}.shape[0]: expected the batch size of the other inputs (${rows}), got ${n}`);
     rows = n;
     const values = new Float32Array(sizeOf(shape as number[]));
     const binarySize = isObject(parameters) ? parameters.binary_data_size : undefined;
@@ -134,10 +152,16 @@ export function parseInferRequest(body: unknown, model: V2ModelMetadata, maxRows
       flattenData(data, shape as number[], values, `${path}.data`);
     } else {
       const bytes = values.length * BINARY_ELEMENT_BYTES[datatype as AcceptedDatatype];
-      if (binarySize !== bytes) throw badRequest(`${path}.parameters.binary_data_size: expected ${bytes} (${values.length} × ${datatype}), got ${describe(binarySize)}`);
-      if (data !== undefined) throw badRequest(`${path}.data: expected no JSON data for a binary input, got ${describe(data)}`);
+      if (binarySize !== bytes)
+        throw badRequest(
+          `${path}.parameters.binary_data_size: expected ${bytes} (${values.length} × ${datatype}), got ${describe(binarySize)}`,
+        );
+      if (data !== undefined)
+        throw badRequest(`${path}.data: expected no JSON data for a binary input, got ${describe(data)}`);
       if (!binary || binaryOffset + bytes > binary.length) {
-        throw badRequest(`${path}.parameters.binary_data_size: expected ${bytes} bytes of binary data after the JSON header, got ${binary ? binary.length - binaryOffset : 0}`);
+        throw badRequest(
+          `${path}.parameters.binary_data_size: expected ${bytes} bytes of binary data after the JSON header, got ${binary ? binary.length - binaryOffset : 0}`,
+        );
       }
       readBinary(binary, binaryOffset, datatype as AcceptedDatatype, values, path);
       binaryOffset += bytes;
@@ -145,9 +169,14 @@ export function parseInferRequest(body: unknown, model: V2ModelMetadata, maxRows
     parsed[name] = { data: values, shape: [...(shape as number[])] };
   });
   const missing = model.inputs.filter((m) => !parsed[m.name]).map((m) => m.name);
-  if (missing.length > 0) throw badRequest(`inputs: expected tensors named ${model.inputs.map((m) => m.name).join(', ')}, got no ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw badRequest(
+      `inputs: expected tensors named ${model.inputs.map((m) => m.name).join(', ')}, got no ${missing.join(', ')}`,
+    );
   if (binary && binaryOffset !== binary.length) {
-    throw badRequest(`body: expected ${binaryOffset} bytes of binary tensor data after the JSON header, got ${binary.length}`);
+    throw badRequest(
+      `body: expected ${binaryOffset} bytes of binary tensor data after the JSON header, got ${binary.length}`,
+    );
   }
   const allBinary = isObject(requestParameters) && requestParameters.binary_data_output === true;
   const binaryOutputs = new Set<string>();
@@ -157,11 +186,14 @@ export function parseInferRequest(body: unknown, model: V2ModelMetadata, maxRows
     names = outputs.map((o: unknown, i) => {
       const name = isObject(o) ? o.name : undefined;
       if (typeof name !== 'string' || !model.outputs.some((m) => m.name === name)) {
-        throw badRequest(`outputs[${i}].name: expected one of ${model.outputs.map((m) => m.name).join('|')}, got ${describe(name)}`);
+        throw badRequest(
+          `outputs[${i}].name: expected one of ${model.outputs.map((m) => m.name).join('|')}, got ${describe(name)}`,
+        );
       }
       const p = (o as Record<string, unknown>).parameters;
       const flag = isObject(p) ? p.binary_data : undefined;
-      if (flag !== undefined && typeof flag !== 'boolean') throw badRequest(`outputs[${i}].parameters.binary_data: expected a boolean, got ${describe(flag)}`);
+      if (flag !== undefined && typeof flag !== 'boolean')
+        throw badRequest(`outputs[${i}].parameters.binary_data: expected a boolean, got ${describe(flag)}`);
       if (flag ?? allBinary) binaryOutputs.add(name);
       return name;
     });
@@ -172,10 +204,21 @@ export function parseInferRequest(body: unknown, model: V2ModelMetadata, maxRows
 }
 
 /** Reads little-endian FP32/FP64 binary tensor data into `out`, checking finiteness as float32. */
-function readBinary(binary: Uint8Array, offset: number, datatype: AcceptedDatatype, out: Float32Array, path: string): void {
+function readBinary(
+  binary: Uint8Array,
+  offset: number,
+  datatype: AcceptedDatatype,
+  out: Float32Array,
+  path: string,
+): void {
   const view = new DataView(binary.buffer, binary.byteOffset + offset, out.length * BINARY_ELEMENT_BYTES[datatype]);
   for (let i = 0; i < out.length; i++) {
-    storeFloat32(out, i, datatype === 'FP32' ? view.getFloat32(i * 4, true) : view.getFloat64(i * 8, true), `${path}.data (binary)[${i}]`);
+    storeFloat32(
+      out,
+      i,
+      datatype === 'FP32' ? view.getFloat32(i * 4, true) : view.getFloat64(i * 8, true),
+      `${path}.data (binary)[${i}]`,
+    );
   }
 }
 

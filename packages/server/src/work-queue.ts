@@ -35,9 +35,11 @@ export class WorkQueue {
 
   constructor(private readonly o: WorkQueueOptions) {
     for (const key of ['maxConcurrent', 'timeoutMs'] as const) {
-      if (!Number.isInteger(o[key]) || o[key] < 1) throw new RangeError(`${key}: expected a positive integer, got ${String(o[key])}`);
+      if (!Number.isInteger(o[key]) || o[key] < 1)
+        throw new RangeError(`${key}: expected a positive integer, got ${String(o[key])}`);
     }
-    if (!Number.isInteger(o.maxQueued) || o.maxQueued < 0) throw new RangeError(`maxQueued: expected an integer ≥ 0, got ${String(o.maxQueued)}`);
+    if (!Number.isInteger(o.maxQueued) || o.maxQueued < 0)
+      throw new RangeError(`maxQueued: expected an integer ≥ 0, got ${String(o.maxQueued)}`);
   }
 
   /** Jobs running or waiting. */
@@ -49,7 +51,11 @@ export class WorkQueue {
   run<T>(job: (ctx: WorkContext) => Promise<T>): Promise<T> {
     if (this.depth >= this.o.maxConcurrent + this.o.maxQueued) {
       return Promise.reject(
-        new HttpError(503, `evaluation queue full: expected at most ${this.o.maxConcurrent} running and ${this.o.maxQueued} queued, got one more; retry later`, { 'retry-after': '1' }),
+        new HttpError(
+          503,
+          `evaluation queue full: expected at most ${this.o.maxConcurrent} running and ${this.o.maxQueued} queued, got one more; retry later`,
+          { 'retry-after': '1' },
+        ),
       );
     }
     const submitted = Date.now();
@@ -59,7 +65,10 @@ export class WorkQueue {
       check: () => {
         const now = Date.now();
         if (now > deadline) {
-          throw new HttpError(504, `request: expected to finish within ${this.o.timeoutMs} ms, got stopped after ${now - submitted} ms; ask for fewer rows or samples`);
+          throw new HttpError(
+            504,
+            `request: expected to finish within ${this.o.timeoutMs} ms, got stopped after ${now - submitted} ms; ask for fewer rows or samples`,
+          );
         }
       },
     };
@@ -78,7 +87,13 @@ export class WorkQueue {
         start,
         timer: setTimeout(() => {
           this.waiting.splice(this.waiting.indexOf(waiting), 1);
-          reject(new HttpError(503, `evaluation queue: expected a free slot within ${this.o.timeoutMs} ms, got none; retry later`, { 'retry-after': '1' }));
+          reject(
+            new HttpError(
+              503,
+              `evaluation queue: expected a free slot within ${this.o.timeoutMs} ms, got none; retry later`,
+              { 'retry-after': '1' },
+            ),
+          );
           this.next();
         }, this.o.timeoutMs),
       };

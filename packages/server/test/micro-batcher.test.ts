@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { HttpError, MicroBatcher } from '../src/index.js';
 
 /** A batcher over plain numbers whose `run` records each batch and doubles the inputs. */
-function doubling(o: { enabled?: boolean; maxBatchSize: number; maxQueueDelayMs: number; maxQueueSize?: number; rows?: (n: number[]) => number }) {
+function doubling(o: {
+  enabled?: boolean;
+  maxBatchSize: number;
+  maxQueueDelayMs: number;
+  maxQueueSize?: number;
+  rows?: (n: number[]) => number;
+}) {
   const batches: number[][][] = [];
   const batcher = new MicroBatcher<number[], number[]>({
     enabled: o.enabled ?? true,
@@ -28,8 +34,16 @@ describe('MicroBatcher', () => {
 
   it('never splits a request; one larger than maxBatchSize runs alone', async () => {
     const { batcher, batches } = doubling({ maxBatchSize: 2, maxQueueDelayMs: 600_000 });
-    const results = await Promise.all([[1, 2, 3], [4, 5]].map((i) => batcher.submit(i)));
-    expect(results).toEqual([[2, 4, 6], [8, 10]]);
+    const results = await Promise.all(
+      [
+        [1, 2, 3],
+        [4, 5],
+      ].map((i) => batcher.submit(i)),
+    );
+    expect(results).toEqual([
+      [2, 4, 6],
+      [8, 10],
+    ]);
     expect(batches.map((b) => b.length)).toEqual([1, 1]);
   });
 
@@ -100,14 +114,29 @@ describe('MicroBatcher', () => {
     await batcher.drain();
     const results = await Promise.allSettled(pending);
     results.forEach((r, i) => {
-      if (i === 6) expect(r).toEqual({ status: 'rejected', reason: new RangeError('x: expected finite values, got Infinity at flat index 2') });
+      if (i === 6)
+        expect(r).toEqual({
+          status: 'rejected',
+          reason: new RangeError('x: expected finite values, got Infinity at flat index 2'),
+        });
       else expect(r).toEqual({ status: 'fulfilled', value: [i + 1, i + 1, i + 1] });
     });
   });
 
   it('validates its options', () => {
-    const base = { enabled: true, maxBatchSize: 1, maxQueueDelayMs: 0, maxQueueSize: 1, rows: () => 1, run: async () => [] };
-    expect(() => new MicroBatcher({ ...base, maxBatchSize: 0 })).toThrow(/maxBatchSize: expected a positive integer, got 0/);
-    expect(() => new MicroBatcher({ ...base, maxQueueDelayMs: -1 })).toThrow(/maxQueueDelayMs: expected a finite number ≥ 0, got -1/);
+    const base = {
+      enabled: true,
+      maxBatchSize: 1,
+      maxQueueDelayMs: 0,
+      maxQueueSize: 1,
+      rows: () => 1,
+      run: async () => [],
+    };
+    expect(() => new MicroBatcher({ ...base, maxBatchSize: 0 })).toThrow(
+      /maxBatchSize: expected a positive integer, got 0/,
+    );
+    expect(() => new MicroBatcher({ ...base, maxQueueDelayMs: -1 })).toThrow(
+      /maxQueueDelayMs: expected a finite number ≥ 0, got -1/,
+    );
   });
 });

@@ -47,7 +47,11 @@ describe('WorkQueue', () => {
   });
 
   it('validates its options', () => {
-    expect(() => new WorkQueue({ maxConcurrent: 0, maxQueued: 1, timeoutMs: 1 })).toThrow(/maxConcurrent: expected a positive integer, got 0/);
-    expect(() => new WorkQueue({ maxConcurrent: 1, maxQueued: -1, timeoutMs: 1 })).toThrow(/maxQueued: expected an integer ≥ 0, got -1/);
+    expect(() => new WorkQueue({ maxConcurrent: 0, maxQueued: 1, timeoutMs: 1 })).toThrow(
+      /maxConcurrent: expected a positive integer, got 0/,
+    );
+    expect(() => new WorkQueue({ maxConcurrent: 1, maxQueued: -1, timeoutMs: 1 })).toThrow(
+      /maxQueued: expected an integer ≥ 0, got -1/,
+    );
   });
 });

@@ -81,7 +81,9 @@ registerTfjsBackend('webgpu', {
       const probe = await probeDawnWebGpu();
       if (!probe.available) throw new Error(`${probe.reason}; ${VULKAN_DRIVER_HINT}`);
       if (auto && probe.software) {
-        throw new Error(`the only WebGPU adapter is a software rasterizer (${probe.adapter}), slower than wasm; pass --backend webgpu to use it anyway`);
+        throw new Error(
+          `the only WebGPU adapter is a software rasterizer (${probe.adapter}), slower than wasm; pass --backend webgpu to use it anyway`,
+        );
       }
       await installDawnWebGpu();
     }
@@ -110,7 +112,10 @@ registerTfjsBackend('cpu', {
  * `options.kernels`, logs which one and why the others were skipped. `tf.setBackend` silently
  * staying on cpu is detected and reported as a failure.
  */
-export async function selectBackend(name: BackendRequest, options: SelectBackendOptions = {}): Promise<BackendSelection> {
+export async function selectBackend(
+  name: BackendRequest,
+  options: SelectBackendOptions = {},
+): Promise<BackendSelection> {
   if (name !== 'auto' && !registry.has(name)) {
     throw new RangeError(`backend: expected one of auto|${listTfjsBackends().join('|')}, got ${JSON.stringify(name)}`);
   }
@@ -121,7 +126,9 @@ export async function selectBackend(name: BackendRequest, options: SelectBackend
       await registry.get(candidate)!.activate(name === 'auto');
       const missing = (options.kernels ?? []).filter((k) => tf.getKernel(k, candidate) === undefined);
       if (missing.length > 0) {
-        throw new Error(`tfjs' ${candidate} backend has no ${missing.join(', ')} kernel${missing.length > 1 ? 's' : ''}, which this model needs; use --backend cpu${candidate === 'webgpu' ? '' : ' or webgpu'}`);
+        throw new Error(
+          `tfjs' ${candidate} backend has no ${missing.join(', ')} kernel${missing.length > 1 ? 's' : ''}, which this model needs; use --backend cpu${candidate === 'webgpu' ? '' : ' or webgpu'}`,
+        );
       }
       if (name === 'auto') {
         const skipped = fallbacks.map((f) => `${f.backend} (${f.reason})`).join('; ');
@@ -133,5 +140,7 @@ export async function selectBackend(name: BackendRequest, options: SelectBackend
     }
   }
   if (name !== 'auto') throw new Error(`backend ${name} is not available: ${fallbacks[0]!.reason}`);
-  throw new Error(`no tfjs backend could be initialized: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
+  throw new Error(
+    `no tfjs backend could be initialized: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`,
+  );
 }

@@ -11,7 +11,13 @@ import type { Binarization } from './config.js';
  * `dynamic` draws one `rng.uniform()` per pixel (row-major) and sets 1 when it is below the grey
  * level; `static` thresholds at 0.5; `none` keeps grey levels.
  */
-export function gatherPixels(images: Uint8Array, pixels: number, indices: ArrayLike<number>, binarize: Binarization, rng: Rng): Float32Array {
+export function gatherPixels(
+  images: Uint8Array,
+  pixels: number,
+  indices: ArrayLike<number>,
+  binarize: Binarization,
+  rng: Rng,
+): Float32Array {
   const out = new Float32Array(indices.length * pixels);
   for (let r = 0; r < indices.length; r++) {
     const src = indices[r]! * pixels;

@@ -29,9 +29,13 @@ export function makeBatch(split: ImageSplit, indices: Uint32Array, rng: Rng, o: 
   return {
     x: { data: x, shape: [b, d] },
     target: { data: target, shape: [b, d] },
-    ...(info.conditional ? { y: { data: oneHotRows(split.labels, indices, spec.numClasses), shape: [b, spec.numClasses] } } : {}),
+    ...(info.conditional
+      ? { y: { data: oneHotRows(split.labels, indices, spec.numClasses), shape: [b, spec.numClasses] } }
+      : {}),
     ...(epsRngState ? { epsRngState } : {}),
-    ...(info.variational ? { eps: { data: rng.normals(b * samples * spec.latentDim), shape: [b * samples, spec.latentDim] } } : {}),
+    ...(info.variational
+      ? { eps: { data: rng.normals(b * samples * spec.latentDim), shape: [b * samples, spec.latentDim] } }
+      : {}),
     samples,
     indices,
   };

@@ -1,6 +1,17 @@
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { getLogger, listParameters, listTrainableParameters, sizeOf, validateModelSpec, validateParameters, type ModelSpec, type ParameterSet, type RngState, type Tensor } from '@vae/core';
+import {
+  getLogger,
+  listParameters,
+  listTrainableParameters,
+  sizeOf,
+  validateModelSpec,
+  validateParameters,
+  type ModelSpec,
+  type ParameterSet,
+  type RngState,
+  type Tensor,
+} from '@vae/core';
 import { parseTempPath, removeStaleTemps, syncDir, tempPathFor, writeFileDurable } from './atomic-write.js';
 import type { TrainConfig } from './config.js';
 import { faultPoint } from './fault-points.js';
@@ -41,7 +52,9 @@ export function trueAdamMoments(state: AdamState): AdamState {
   const { momentScale, ...rest } = state;
   if (!momentScale) return state;
   const scaleSet = (set: ParameterSet, by: number): ParameterSet =>
-    Object.fromEntries(Object.entries(set).map(([n, t]) => [n, { data: Float32Array.from(t.data, (u) => u * by), shape: [...t.shape] }]));
+    Object.fromEntries(
+      Object.entries(set).map(([n, t]) => [n, { data: Float32Array.from(t.data, (u) => u * by), shape: [...t.shape] }]),
+    );
   return { ...rest, m: scaleSet(state.m, momentScale.m), v: scaleSet(state.v, momentScale.v) };
 }
 
@@ -105,7 +118,10 @@ export interface CheckpointFile {
 
 function checkFinite(t: Tensor, name: string): void {
   for (let i = 0; i < t.data.length; i++) {
-    if (!Number.isFinite(t.data[i]!)) throw new RangeError(`${name}: expected finite values, got ${t.data[i]} at flat index ${i} (refusing to checkpoint)`);
+    if (!Number.isFinite(t.data[i]!))
+      throw new RangeError(
+        `${name}: expected finite values, got ${t.data[i]} at flat index ${i} (refusing to checkpoint)`,
+      );
   }
 }
 
@@ -184,7 +200,8 @@ function encodeCheckpoint(state: CheckpointState): { bytes: Uint8Array; file: Ch
   for (const [prefix, set, names] of groups) {
     for (const name of names) weights.set(set[name]!.data, tensors[`${prefix}/${name}`]!.offset / 4);
   }
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('saveCheckpoint: big-endian hosts are not supported');
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1)
+    throw new Error('saveCheckpoint: big-endian hosts are not supported');
   const { m: _m, v: _v, ...adam } = state.optimizer ?? { m: null, v: null };
   const file: CheckpointFile = {
     format: CHECKPOINT_FORMAT,
@@ -214,16 +231,27 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-function readGroup(file: CheckpointFile, weights: Float32Array, prefix: string, spec: ModelSpec, path: string): ParameterSet {
+function readGroup(
+  file: CheckpointFile,
+  weights: Float32Array,
+  prefix: string,
+  spec: ModelSpec,
+  path: string,
+): ParameterSet {
   const out: ParameterSet = {};
   const trainableOnly = prefix !== 'params';
   for (const p of trainableOnly ? listTrainableParameters(spec) : listParameters(spec)) {
     const key = `${prefix}/${p.name}`;
     const entry = file.tensors[key];
-    if (!entry) throw new Error(`${path}: tensor index lacks ${JSON.stringify(key)}; the checkpoint is incomplete — retrain or restore it`);
+    if (!entry)
+      throw new Error(
+        `${path}: tensor index lacks ${JSON.stringify(key)}; the checkpoint is incomplete — retrain or restore it`,
+      );
     const n = sizeOf(entry.shape);
     if (entry.offset % 4 !== 0 || entry.offset / 4 + n > weights.length) {
-      throw new Error(`${path}: tensor ${key} (offset ${entry.offset}, ${n} floats) lies outside weights.bin (${weights.length * 4} bytes); the file is truncated or corrupt`);
+      throw new Error(
+        `${path}: tensor ${key} (offset ${entry.offset}, ${n} floats) lies outside weights.bin (${weights.length * 4} bytes); the file is truncated or corrupt`,
+      );
     }
     out[p.name] = { data: weights.slice(entry.offset / 4, entry.offset / 4 + n), shape: [...entry.shape] };
   }
@@ -233,23 +261,37 @@ function readGroup(file: CheckpointFile, weights: Float32Array, prefix: string, 
 
 async function readCheckpointFolder(folder: string, runDir: string): Promise<LoadedCheckpoint> {
   const jsonPath = join(folder, 'checkpoint.json');
-  if (!(await exists(jsonPath))) throw new Error(`${jsonPath}: not found; expected a run folder written by \`vae train\` (--run-dir)`);
+  if (!(await exists(jsonPath)))
+    throw new Error(`${jsonPath}: not found; expected a run folder written by \`vae train\` (--run-dir)`);
   let file: CheckpointFile;
   try {
     file = JSON.parse(await readFile(jsonPath, 'utf8')) as CheckpointFile;
   } catch (err) {
     throw new Error(`${jsonPath}: could not be read as JSON (${err instanceof Error ? err.message : String(err)})`);
   }
-  if (file.format !== CHECKPOINT_FORMAT) throw new Error(`${jsonPath}: expected format ${JSON.stringify(CHECKPOINT_FORMAT)}, got ${JSON.stringify(file.format)}`);
-  if (!READABLE_VERSIONS.includes(file.version)) throw new Error(`${jsonPath}: expected version ${READABLE_VERSIONS.join(' or ')}, got ${JSON.stringify(file.version)}`);
+  if (file.format !== CHECKPOINT_FORMAT)
+    throw new Error(
+      `${jsonPath}: expected format ${JSON.stringify(CHECKPOINT_FORMAT)}, got ${JSON.stringify(file.format)}`,
+    );
+  if (!READABLE_VERSIONS.includes(file.version))
+    throw new Error(
+      `${jsonPath}: expected version ${READABLE_VERSIONS.join(' or ')}, got ${JSON.stringify(file.version)}`,
+    );
   validateModelSpec(file.spec);
   const binPath = join(folder, 'weights.bin');
   const raw = await readFile(binPath);
-  if (raw.length !== file.weightsBytes) throw new Error(`${binPath}: expected ${file.weightsBytes} bytes, got ${raw.length}; the file is truncated or corrupt`);
+  if (raw.length !== file.weightsBytes)
+    throw new Error(
+      `${binPath}: expected ${file.weightsBytes} bytes, got ${raw.length}; the file is truncated or corrupt`,
+    );
   const weights = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
   const params = readGroup(file, weights, 'params', file.spec, binPath);
   const optimizer: AdamState | null = file.adam
-    ? { ...file.adam, m: readGroup(file, weights, 'adam.m', file.spec, binPath), v: readGroup(file, weights, 'adam.v', file.spec, binPath) }
+    ? {
+        ...file.adam,
+        m: readGroup(file, weights, 'adam.m', file.spec, binPath),
+        v: readGroup(file, weights, 'adam.v', file.spec, binPath),
+      }
     : null;
   const metrics = file.metrics ? [...file.metrics] : (await readMetrics(runDir)).filter((m) => m.epoch <= file.epoch);
   return {
@@ -332,7 +374,9 @@ export async function recoverCheckpoint(runDir: string): Promise<LoadedCheckpoin
     }
     await rename(loaded.source, final);
     await syncDir(runDir);
-    log.warn(`recovered the checkpoint of epoch ${loaded.epoch} from ${loaded.source}${primaryError ? ` (${primaryError.message})` : ''}`);
+    log.warn(
+      `recovered the checkpoint of epoch ${loaded.epoch} from ${loaded.source}${primaryError ? ` (${primaryError.message})` : ''}`,
+    );
     loaded = { ...loaded, source: final };
   }
   await rm(old, { recursive: true, force: true });
@@ -344,5 +388,6 @@ export async function recoverCheckpoint(runDir: string): Promise<LoadedCheckpoin
 /** Removes temps (checkpoint folders, files) that killed processes left in a run folder. */
 export async function removeRunTemps(runDir: string): Promise<void> {
   const removed = await removeStaleTemps(runDir);
-  if (removed.length) log.info(`removed ${removed.length} stale temp file(s)/folder(s) of killed runs: ${removed.join(', ')}`);
+  if (removed.length)
+    log.info(`removed ${removed.length} stale temp file(s)/folder(s) of killed runs: ${removed.join(', ')}`);
 }

@@ -2,11 +2,16 @@ import { assertInteger, assertNumber, type ModelSpecOptions } from '@vae/core';
 import { TFJS_BACKENDS, type BackendRequest } from './vocabularies.js';
 
 /** Every value `TrainConfig.backend` accepts: `auto`, the tfjs backends, and `cuda` (ort engine only). */
-export const TRAIN_BACKENDS: readonly TrainConfig['backend'][] = Object.freeze(['auto', ...(Object.keys(TFJS_BACKENDS) as BackendRequest[]), 'cuda']);
+export const TRAIN_BACKENDS: readonly TrainConfig['backend'][] = Object.freeze([
+  'auto',
+  ...(Object.keys(TFJS_BACKENDS) as BackendRequest[]),
+  'cuda',
+]);
 
 /** How grey levels become model input: resampled per batch, thresholded once, or kept as grey levels. */
 export const BINARIZATIONS = Object.freeze({
-  dynamic: 'each pixel is 1 with probability = its grey level, resampled every time a batch is drawn (from the seeded Rng)',
+  dynamic:
+    'each pixel is 1 with probability = its grey level, resampled every time a batch is drawn (from the seeded Rng)',
   static: 'pixels thresholded at 0.5 once',
   none: 'grey levels in [0, 1]',
 });
@@ -51,7 +56,13 @@ export interface TrainConfig {
 
 /** Defaults of {@link TrainConfig}: the 784-400-20 Bernoulli VAE on MNIST, sized to finish in a few minutes on 2 cores. */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = Object.freeze({
-  model: Object.freeze({ kind: 'vae', architecture: 'mlp', hidden: [400], latentDim: 20, likelihood: 'bernoulli' }) as ModelSpecOptions,
+  model: Object.freeze({
+    kind: 'vae',
+    architecture: 'mlp',
+    hidden: [400],
+    latentDim: 20,
+    likelihood: 'bernoulli',
+  }) as ModelSpecOptions,
   dataset: 'mnist',
   dataDir: null,
   binarize: 'dynamic',
@@ -73,9 +84,14 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = Object.freeze({
 /** Fills defaults and validates; errors name the field, the expected and the actual value. */
 export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
   const c: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...partial };
-  if (typeof c.dataset !== 'string' || c.dataset === '') throw new RangeError(`dataset: expected a dataset name, got ${JSON.stringify(c.dataset)}`);
-  if (!(c.binarize in BINARIZATIONS)) throw new RangeError(`binarize: expected one of ${Object.keys(BINARIZATIONS).join('|')}, got ${JSON.stringify(c.binarize)}`);
-  if (!TRAIN_BACKENDS.includes(c.backend)) throw new RangeError(`backend: expected one of ${TRAIN_BACKENDS.join('|')}, got ${JSON.stringify(c.backend)}`);
+  if (typeof c.dataset !== 'string' || c.dataset === '')
+    throw new RangeError(`dataset: expected a dataset name, got ${JSON.stringify(c.dataset)}`);
+  if (!(c.binarize in BINARIZATIONS))
+    throw new RangeError(
+      `binarize: expected one of ${Object.keys(BINARIZATIONS).join('|')}, got ${JSON.stringify(c.binarize)}`,
+    );
+  if (!TRAIN_BACKENDS.includes(c.backend))
+    throw new RangeError(`backend: expected one of ${TRAIN_BACKENDS.join('|')}, got ${JSON.stringify(c.backend)}`);
   assertInteger(c.epochs, 'epochs', 1);
   assertInteger(c.batchSize, 'batchSize', 1);
   assertNumber(c.learningRate, 'learningRate', Number.MIN_VALUE);
@@ -86,6 +102,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   assertInteger(c.iwSamples, 'iwSamples', 1, 5000);
   if (c.maxMinutes !== null) assertNumber(c.maxMinutes, 'maxMinutes', Number.MIN_VALUE);
   if (c.maxSteps !== null) assertInteger(c.maxSteps, 'maxSteps', 1);
-  if (typeof c.runDir !== 'string' || c.runDir === '') throw new RangeError(`runDir: expected a directory path, got ${JSON.stringify(c.runDir)}`);
+  if (typeof c.runDir !== 'string' || c.runDir === '')
+    throw new RangeError(`runDir: expected a directory path, got ${JSON.stringify(c.runDir)}`);
   return c;
 }

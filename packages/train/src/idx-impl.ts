@@ -17,20 +17,27 @@ export interface IdxArray {
 export function parseIdx(bytes: Uint8Array, file: string, expectedRank: number): IdxArray {
   if (bytes.length < 4) throw new Error(`${file}: truncated IDX file (${bytes.length} bytes, no header)`);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new Error(`${file}: not an IDX file (magic starts with 0x${hex(bytes[0]!)}${hex(bytes[1]!)}, expected 0x0000)`);
+    throw new Error(
+      `${file}: not an IDX file (magic starts with 0x${hex(bytes[0]!)}${hex(bytes[1]!)}, expected 0x0000)`,
+    );
   }
-  if (bytes[2] !== 0x08) throw new Error(`${file}: expected IDX data type 0x08 (unsigned byte), got 0x${hex(bytes[2]!)}`);
+  if (bytes[2] !== 0x08)
+    throw new Error(`${file}: expected IDX data type 0x08 (unsigned byte), got 0x${hex(bytes[2]!)}`);
   const rank = bytes[3]!;
-  if (rank !== expectedRank) throw new Error(`${file}: expected an IDX array of rank ${expectedRank}, got rank ${rank}`);
+  if (rank !== expectedRank)
+    throw new Error(`${file}: expected an IDX array of rank ${expectedRank}, got rank ${rank}`);
   const headerBytes = 4 + 4 * rank;
-  if (bytes.length < headerBytes) throw new Error(`${file}: truncated IDX header (${bytes.length} of ${headerBytes} bytes)`);
+  if (bytes.length < headerBytes)
+    throw new Error(`${file}: truncated IDX header (${bytes.length} of ${headerBytes} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
   for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i, false));
   const size = dims.reduce((a, b) => a * b, 1);
   const available = bytes.length - headerBytes;
   if (available < size) {
-    throw new Error(`${file}: truncated IDX data: header says [${dims.join(', ')}] = ${size} bytes, file has ${available}`);
+    throw new Error(
+      `${file}: truncated IDX data: header says [${dims.join(', ')}] = ${size} bytes, file has ${available}`,
+    );
   }
   return { dims, data: bytes.subarray(headerBytes, headerBytes + size) };
 }

@@ -1,9 +1,24 @@
 export { tf } from './tf.js';
 export { ADAM_DEFAULTS } from './adam-defaults.js';
-export { selectBackend, listTfjsBackends, registerTfjsBackend, type BackendLoader, type BackendSelection, type SelectBackendOptions } from './backends.js';
+export {
+  selectBackend,
+  listTfjsBackends,
+  registerTfjsBackend,
+  type BackendLoader,
+  type BackendSelection,
+  type SelectBackendOptions,
+} from './backends.js';
 export { getTfLayer, registerTfLayer, type TfLayerBuilder, type TfLayerContext } from './tfjs-layers.js';
 export { createTfjsModel, type TfjsModel, type TfjsEncoding } from './tfjs-model.js';
-export { createEngine, listEngines, registerEngine, type Engine, type EngineFactory, type StepOutputs, type TrainBatch } from './engine.js';
+export {
+  createEngine,
+  listEngines,
+  registerEngine,
+  type Engine,
+  type EngineFactory,
+  type StepOutputs,
+  type TrainBatch,
+} from './engine.js';
 export { TfjsEngine } from './tfjs-engine.js';
 export { OrtEngine, DEFAULT_ORT_THREADS, type OrtEngineOptions } from './ort/ort-engine.js';
 export { chooseEngine, type EngineChoice } from './ort/engine-choice.js';
@@ -16,7 +31,14 @@ export {
   type EvalSplit,
   type TfjsBackendName,
 } from './vocabularies.js';
-export { BINARIZATIONS, DEFAULT_TRAIN_CONFIG, TRAIN_BACKENDS, resolveTrainConfig, type Binarization, type TrainConfig } from './config.js';
+export {
+  BINARIZATIONS,
+  DEFAULT_TRAIN_CONFIG,
+  TRAIN_BACKENDS,
+  resolveTrainConfig,
+  type Binarization,
+  type TrainConfig,
+} from './config.js';
 export { ORT_TRAIN_DEVICES, type OrtDeviceRequest, type OrtTrainDevice } from './ort/ort-devices.js';
 export { FAULT_POINT_ENV } from './fault-points.js';
 export { METRICS_FILE, readMetrics, type EpochMetrics } from './metrics.js';

@@ -7,8 +7,24 @@ import { onnxruntimeNodeBackend } from '@vae/runtime-node';
  * `spec` and `params` and loaded on onnxruntime-node exactly as an exported model directory loads:
  * what `vae eval` and the run plots compute with (no TensorFlow.js, no files).
  */
-export async function loadOnnxModel(spec: ModelSpec, params: ParameterSet, o: { readonly device: DeviceRequest; readonly location: string; readonly threads?: number }): Promise<VaeModel> {
-  const provenance = { dataset: 'checkpoint', epochs: 0, seed: 0, valElbo: null, engine: 'none', backend: 'none', commit: null };
+export async function loadOnnxModel(
+  spec: ModelSpec,
+  params: ParameterSet,
+  o: { readonly device: DeviceRequest; readonly location: string; readonly threads?: number },
+): Promise<VaeModel> {
+  const provenance = {
+    dataset: 'checkpoint',
+    epochs: 0,
+    seed: 0,
+    valElbo: null,
+    engine: 'none',
+    backend: 'none',
+    commit: null,
+  };
   const { files } = await buildModelFiles({ spec, params, provenance, precision: 'fp32', name: 'checkpoint' });
-  return VaeModel.load(memoryFileSource(files, o.location), { device: o.device, backends: [onnxruntimeNodeBackend], ...(o.threads ? { threads: o.threads } : {}) });
+  return VaeModel.load(memoryFileSource(files, o.location), {
+    device: o.device,
+    backends: [onnxruntimeNodeBackend],
+    ...(o.threads ? { threads: o.threads } : {}),
+  });
 }

@@ -2,8 +2,16 @@ import { PngCanvas, type Rgb } from './png-canvas.js';
 
 /** Ten distinguishable colours for class labels (Tableau 10). */
 export const CLASS_COLOURS: readonly Rgb[] = Object.freeze([
-  [31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189],
-  [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
+  [31, 119, 180],
+  [255, 127, 14],
+  [44, 160, 44],
+  [214, 39, 40],
+  [148, 103, 189],
+  [140, 86, 75],
+  [227, 119, 194],
+  [127, 127, 127],
+  [188, 189, 34],
+  [23, 190, 207],
 ] as Rgb[]);
 
 const AXIS: Rgb = [60, 60, 60];
@@ -23,7 +31,13 @@ export function formatTick(v: number): string {
  * Images `[n, h·w·c]` with values in [0, 1] laid out `cols` per row, each pixel drawn as a
  * `scale`×`scale` block, 2 px gaps. Channels 1 (grey) or 3 (RGB), HWC order.
  */
-export function imageGrid(images: Float32Array, n: number, shape: readonly [number, number, number], cols: number, scale = 2): PngCanvas {
+export function imageGrid(
+  images: Float32Array,
+  n: number,
+  shape: readonly [number, number, number],
+  cols: number,
+  scale = 2,
+): PngCanvas {
   const [h, w, c] = shape;
   const rows = Math.ceil(n / cols);
   const gap = 2;
@@ -82,7 +96,12 @@ function frame(width: number, height: number, xr: [number, number], yr: [number,
 }
 
 /** Line chart of several series over a shared x (e.g. epochs); a legend names them in their colours. */
-export function lineChart(series: readonly { name: string; x: readonly number[]; y: readonly number[]; colour: Rgb }[], title: string, width = 640, height = 400): PngCanvas {
+export function lineChart(
+  series: readonly { name: string; x: readonly number[]; y: readonly number[]; colour: Rgb }[],
+  title: string,
+  width = 640,
+  height = 400,
+): PngCanvas {
   const xs = series.flatMap((s) => s.x);
   const ys = series.flatMap((s) => s.y).filter(Number.isFinite);
   const xr = niceRange(Math.min(...xs), Math.max(...xs));
@@ -106,9 +125,18 @@ export function lineChart(series: readonly { name: string; x: readonly number[];
 }
 
 /** Scatter plot of 2-D points coloured by integer label (colours from {@link CLASS_COLOURS}). */
-export function scatter(points: Float32Array, labels: ArrayLike<number>, title: string, width = 560, height = 560): PngCanvas {
+export function scatter(
+  points: Float32Array,
+  labels: ArrayLike<number>,
+  title: string,
+  width = 560,
+  height = 560,
+): PngCanvas {
   const n = labels.length;
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
   for (let i = 0; i < n; i++) {
     x0 = Math.min(x0, points[2 * i]!);
     x1 = Math.max(x1, points[2 * i]!);

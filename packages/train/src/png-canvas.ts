@@ -5,13 +5,49 @@ export type Rgb = readonly [number, number, number];
 
 /** 3×5 bitmap glyphs for tick labels and short captions (rows top to bottom, 3 bits each). */
 const GLYPHS: Readonly<Record<string, readonly number[]>> = Object.freeze({
-  '0': [7, 5, 5, 5, 7], '1': [2, 6, 2, 2, 7], '2': [7, 1, 7, 4, 7], '3': [7, 1, 7, 1, 7], '4': [5, 5, 7, 1, 1],
-  '5': [7, 4, 7, 1, 7], '6': [7, 4, 7, 5, 7], '7': [7, 1, 1, 1, 1], '8': [7, 5, 7, 5, 7], '9': [7, 5, 7, 1, 7],
-  '.': [0, 0, 0, 0, 2], '-': [0, 0, 7, 0, 0], '+': [0, 2, 7, 2, 0], e: [0, 7, 7, 4, 7], ' ': [0, 0, 0, 0, 0],
-  a: [0, 7, 1, 7, 7], c: [0, 7, 4, 4, 7], h: [4, 4, 7, 5, 5], i: [2, 0, 2, 2, 2], l: [6, 2, 2, 2, 7], n: [0, 6, 5, 5, 5],
-  o: [0, 7, 5, 5, 7], p: [0, 7, 5, 7, 4], r: [0, 7, 4, 4, 4], s: [0, 7, 6, 1, 7], t: [2, 7, 2, 2, 3], v: [0, 5, 5, 5, 2],
-  x: [0, 5, 2, 2, 5], y: [0, 5, 7, 1, 7], z: [0, 7, 1, 4, 7], k: [4, 5, 6, 5, 5], b: [4, 7, 5, 5, 7], d: [1, 7, 5, 5, 7], u: [0, 5, 5, 5, 7],
-  m: [0, 7, 7, 5, 5], w: [0, 5, 7, 7, 7], g: [0, 7, 5, 7, 1], f: [3, 2, 7, 2, 2], q: [0, 7, 5, 7, 1], j: [1, 0, 1, 5, 7], ':': [0, 2, 0, 2, 0], '/': [1, 1, 2, 4, 4], '=': [0, 7, 0, 7, 0],
+  '0': [7, 5, 5, 5, 7],
+  '1': [2, 6, 2, 2, 7],
+  '2': [7, 1, 7, 4, 7],
+  '3': [7, 1, 7, 1, 7],
+  '4': [5, 5, 7, 1, 1],
+  '5': [7, 4, 7, 1, 7],
+  '6': [7, 4, 7, 5, 7],
+  '7': [7, 1, 1, 1, 1],
+  '8': [7, 5, 7, 5, 7],
+  '9': [7, 5, 7, 1, 7],
+  '.': [0, 0, 0, 0, 2],
+  '-': [0, 0, 7, 0, 0],
+  '+': [0, 2, 7, 2, 0],
+  e: [0, 7, 7, 4, 7],
+  ' ': [0, 0, 0, 0, 0],
+  a: [0, 7, 1, 7, 7],
+  c: [0, 7, 4, 4, 7],
+  h: [4, 4, 7, 5, 5],
+  i: [2, 0, 2, 2, 2],
+  l: [6, 2, 2, 2, 7],
+  n: [0, 6, 5, 5, 5],
+  o: [0, 7, 5, 5, 7],
+  p: [0, 7, 5, 7, 4],
+  r: [0, 7, 4, 4, 4],
+  s: [0, 7, 6, 1, 7],
+  t: [2, 7, 2, 2, 3],
+  v: [0, 5, 5, 5, 2],
+  x: [0, 5, 2, 2, 5],
+  y: [0, 5, 7, 1, 7],
+  z: [0, 7, 1, 4, 7],
+  k: [4, 5, 6, 5, 5],
+  b: [4, 7, 5, 5, 7],
+  d: [1, 7, 5, 5, 7],
+  u: [0, 5, 5, 5, 7],
+  m: [0, 7, 7, 5, 5],
+  w: [0, 5, 7, 7, 7],
+  g: [0, 7, 5, 7, 1],
+  f: [3, 2, 7, 2, 2],
+  q: [0, 7, 5, 7, 1],
+  j: [1, 0, 1, 5, 7],
+  ':': [0, 2, 0, 2, 0],
+  '/': [1, 1, 2, 4, 4],
+  '=': [0, 7, 0, 7, 0],
 });
 
 /** A minimal RGB raster drawn pixel by pixel and encoded with pngjs. */
@@ -44,7 +80,8 @@ export class PngCanvas {
   }
 
   fillRect(x: number, y: number, w: number, h: number, c: Rgb): void {
-    for (let j = Math.max(0, y); j < Math.min(this.height, y + h); j++) for (let i = Math.max(0, x); i < Math.min(this.width, x + w); i++) this.set(i, j, c);
+    for (let j = Math.max(0, y); j < Math.min(this.height, y + h); j++)
+      for (let i = Math.max(0, x); i < Math.min(this.width, x + w); i++) this.set(i, j, c);
   }
 
   /** A straight line (Bresenham). */
@@ -79,7 +116,8 @@ export class PngCanvas {
     for (const ch of s.toLowerCase()) {
       const g = GLYPHS[ch] ?? GLYPHS[' ']!;
       g.forEach((bits, row) => {
-        for (let col = 0; col < 3; col++) if (bits & (4 >> col)) this.fillRect(cx + col * scale, y + row * scale, scale, scale, c);
+        for (let col = 0; col < 3; col++)
+          if (bits & (4 >> col)) this.fillRect(cx + col * scale, y + row * scale, scale, scale, c);
       });
       cx += 4 * scale;
     }

@@ -1,4 +1,13 @@
-import { Rng, clampLogvar, importanceSampledLogLikelihood, mean, modelObjective, type ModelSpec, type ObjectiveTerms, type Tensor } from '@vae/core';
+import {
+  Rng,
+  clampLogvar,
+  importanceSampledLogLikelihood,
+  mean,
+  modelObjective,
+  type ModelSpec,
+  type ObjectiveTerms,
+  type Tensor,
+} from '@vae/core';
 import type { StepOutputs, TrainBatch } from './engine.js';
 
 /** Terms reported for one batch: core's `ObjectiveTerms`, plus the IWAE bound when S > 1. */
@@ -33,7 +42,8 @@ export async function reportTerms(spec: ModelSpec, batch: TrainBatch, out: StepO
     ...(out.codeKernel ? { codeKernel: out.codeKernel } : {}),
   });
   if (s === 1) return { ...terms, iwBound: null };
-  if (!batch.epsRngState || !out.mu || !out.logvar) throw new Error('reportTerms: an importance-weighted batch needs epsRngState, mu and logvar');
+  if (!batch.epsRngState || !out.mu || !out.logvar)
+    throw new Error('reportTerms: an importance-weighted batch needs epsRngState, mu and logvar');
   const eps = batch.eps!;
   const bound = await importanceSampledLogLikelihood({
     x: batch.target,
@@ -52,7 +62,9 @@ export async function reportTerms(spec: ModelSpec, batch: TrainBatch, out: StepO
         const lv = clampLogvar(out.logvar!.data[b * l]!);
         const expected = out.mu!.data[b * l]! + Math.exp(0.5 * lv) * eps.data[r * l]!;
         if (Math.abs(expected - z.data[r * l]!) > 1e-3 * (1 + Math.abs(expected))) {
-          throw new Error(`reportTerms: replayed ε differs from the batch's at row ${r}; the batch's epsRngState does not match its eps`);
+          throw new Error(
+            `reportTerms: replayed ε differs from the batch's at row ${r}; the batch's epsRngState does not match its eps`,
+          );
         }
       }
       return out.decoded;

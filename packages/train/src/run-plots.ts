@@ -1,5 +1,15 @@
 import { join } from 'node:path';
-import { Rng, latentTraversal, modelKindInfo, oneHot, samplePrior, type ModelSpec, type ParameterSet, type Tensor, type VaeModel } from '@vae/core';
+import {
+  Rng,
+  latentTraversal,
+  modelKindInfo,
+  oneHot,
+  samplePrior,
+  type ModelSpec,
+  type ParameterSet,
+  type Tensor,
+  type VaeModel,
+} from '@vae/core';
 import { writeFileAtomic } from './atomic-write.js';
 import { gatherPixels } from './batch-impl.js';
 import type { Binarization } from './config.js';
@@ -39,7 +49,6 @@ function labelsFor(spec: ModelSpec, labels: ArrayLike<number>): Tensor | undefin
   return modelKindInfo(spec.kind).conditional ? oneHot(labels, spec.numClasses) : undefined;
 }
 
-
 /**
  * Writes the PNGs of a run folder, computed on onnxruntime-node's CPU EP (the model's graphs built
  * in memory; fast for every architecture), and returns their paths: loss curve
@@ -57,10 +66,16 @@ export async function writeRunPlots(o: RunPlotInputs): Promise<string[]> {
   };
   if (o.metrics.length > 0) {
     const x = o.metrics.map((m) => m.epoch);
-    await save(PLOT_FILES.lossCurve, lineChart([
-      { name: 'train', x, y: o.metrics.map((m) => m.trainLoss), colour: [31, 119, 180] },
-      { name: 'val', x, y: o.metrics.map((m) => m.valLoss), colour: [214, 39, 40] },
-    ], 'loss nats per example by epoch'));
+    await save(
+      PLOT_FILES.lossCurve,
+      lineChart(
+        [
+          { name: 'train', x, y: o.metrics.map((m) => m.trainLoss), colour: [31, 119, 180] },
+          { name: 'val', x, y: o.metrics.map((m) => m.valLoss), colour: [214, 39, 40] },
+        ],
+        'loss nats per example by epoch',
+      ),
+    );
   }
   const model = await loadOnnxModel(spec, o.params, { device: 'cpu', location: `${runDir} (plots)` });
   try {
@@ -69,7 +84,10 @@ export async function writeRunPlots(o: RunPlotInputs): Promise<string[]> {
     const n = Math.min(16, o.val.count);
     const rows = Uint32Array.from({ length: n }, (_, i) => i);
     const rng = new Rng(o.seed + 0x9107);
-    const x: Tensor = { data: gatherPixels(o.val.images, d, rows, o.binarize === 'dynamic' ? 'none' : o.binarize, rng), shape: [n, d] };
+    const x: Tensor = {
+      data: gatherPixels(o.val.images, d, rows, o.binarize === 'dynamic' ? 'none' : o.binarize, rng),
+      shape: [n, d],
+    };
     const y = labelsFor(spec, o.val.labels.subarray(0, n));
     const z = await model.embed(x, y);
     const recon = await decodePixels(model, z, y);
@@ -81,13 +99,19 @@ export async function writeRunPlots(o: RunPlotInputs): Promise<string[]> {
     if (variational) {
       const count = 64;
       const prior = samplePrior(rng, count, spec.latentDim);
-      const py = labelsFor(spec, Array.from({ length: count }, (_, i) => i % spec.numClasses));
+      const py = labelsFor(
+        spec,
+        Array.from({ length: count }, (_, i) => i % spec.numClasses),
+      );
       await save(PLOT_FILES.priorSamples, imageGrid(await decodePixels(model, prior, py), count, spec.imageShape, 8));
     }
 
     const scatterN = Math.min(2000, o.val.count);
     const all = Uint32Array.from({ length: scatterN }, (_, i) => i);
-    const xs: Tensor = { data: gatherPixels(o.val.images, d, all, o.binarize === 'dynamic' ? 'none' : o.binarize, rng), shape: [scatterN, d] };
+    const xs: Tensor = {
+      data: gatherPixels(o.val.images, d, all, o.binarize === 'dynamic' ? 'none' : o.binarize, rng),
+      shape: [scatterN, d],
+    };
     const emb = await model.embed(xs, labelsFor(spec, o.val.labels.subarray(0, scatterN)));
     const dims = Array.from({ length: Math.min(10, spec.latentDim) }, (_, i) => i);
     let values: number[];
@@ -104,10 +128,16 @@ export async function writeRunPlots(o: RunPlotInputs): Promise<string[]> {
     const base: Tensor = { data: z.data.slice(0, spec.latentDim), shape: [spec.latentDim] };
     const trav = latentTraversal(base, dims, values);
     const ty = labelsFor(spec, new Array<number>(trav.shape[0]!).fill(o.val.labels[0]!));
-    await save(PLOT_FILES.traversal, imageGrid(await decodePixels(model, trav, ty), trav.shape[0]!, spec.imageShape, values.length));
+    await save(
+      PLOT_FILES.traversal,
+      imageGrid(await decodePixels(model, trav, ty), trav.shape[0]!, spec.imageShape, values.length),
+    );
 
     if (spec.latentDim === 2) {
-      await save(PLOT_FILES.scatter, scatter(emb.data, o.val.labels.subarray(0, scatterN), `latent ${variational ? 'means' : 'codes'} by label`));
+      await save(
+        PLOT_FILES.scatter,
+        scatter(emb.data, o.val.labels.subarray(0, scatterN), `latent ${variational ? 'means' : 'codes'} by label`),
+      );
     }
   } finally {
     await model.release();

@@ -20,7 +20,8 @@ registerTfLayer<BatchNormLayer>('batch-norm', ({ layer, x, state, training, upda
     const variance = tf.mean(tf.mul(xc, xc), axes, true);
     y = tf.add(tf.mul(tf.mul(xc, tf.div(1, tf.sqrt(tf.add(variance, layer.epsilon)))), gamma), beta);
     const m = layer.momentum;
-    const blend = (running: tf.Tensor, batch: tf.Tensor) => tf.add(tf.mul(running, 1 - m), tf.mul(tf.reshape(batch, [-1]), m));
+    const blend = (running: tf.Tensor, batch: tf.Tensor) =>
+      tf.add(tf.mul(running, 1 - m), tf.mul(tf.reshape(batch, [-1]), m));
     updateBuffer('running_mean', blend(state('running_mean'), mean));
     updateBuffer('running_var', blend(state('running_var'), tf.mul(variance, count / (count - 1))));
   } else {

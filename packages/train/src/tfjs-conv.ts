@@ -20,14 +20,25 @@ function samePadding(size: number, k: number, s: number): number {
  * Σ_{b, y, x} input_pad[b, y·s + ky, x·s + kx, i] · dOut[b, y, x, o]`, shape `[k, k, Ci, Co]`.
  * (For `conv2dTranspose(x, W)` the filter gradient is this with `input = dy`, `dOut = x`.)
  */
-export function conv2dFilterGrad(input: tf.Tensor4D, dOut: tf.Tensor4D, k: number, s: number, padding: 'same' | 'valid'): tf.Tensor4D {
+export function conv2dFilterGrad(
+  input: tf.Tensor4D,
+  dOut: tf.Tensor4D,
+  k: number,
+  s: number,
+  padding: 'same' | 'valid',
+): tf.Tensor4D {
   const [, h, w] = input.shape;
   const [, oh, ow] = dOut.shape;
   const pt = padding === 'same' ? samePadding(h, k, s) : 0;
   const pl = padding === 'same' ? samePadding(w, k, s) : 0;
   const hp = Math.max(h + pt, (oh - 1) * s + k);
   const wp = Math.max(w + pl, (ow - 1) * s + k);
-  const padded = tf.pad(input, [[0, 0], [pt, hp - h - pt], [pl, wp - w - pl], [0, 0]]);
+  const padded = tf.pad(input, [
+    [0, 0],
+    [pt, hp - h - pt],
+    [pl, wp - w - pl],
+    [0, 0],
+  ]);
   // [B, Hp, Wp, Ci] → [Ci, Hp, Wp, B]: the batch becomes the channel that the filter sums over.
   const xt = tf.transpose(padded, [3, 1, 2, 0]) as tf.Tensor4D;
   // [B, oh, ow, Co] → [oh, ow, B, Co]: dOut becomes the filter, dilated by the stride.
@@ -47,7 +58,10 @@ export function conv2dOp(x: tf.Tensor4D, kernel: tf.Tensor4D, s: number, padding
       value: tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, s, padding),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sa, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
-        return [tf.conv2dTranspose(dy as tf.Tensor4D, sw, sa.shape, s, padding), conv2dFilterGrad(sa, dy as tf.Tensor4D, k, s, padding)];
+        return [
+          tf.conv2dTranspose(dy as tf.Tensor4D, sw, sa.shape, s, padding),
+          conv2dFilterGrad(sa, dy as tf.Tensor4D, k, s, padding),
+        ];
       },
     };
   }) as unknown as CustomGrad);
@@ -58,7 +72,13 @@ export function conv2dOp(x: tf.Tensor4D, kernel: tf.Tensor4D, s: number, padding
  * `tf.conv2dTranspose` in TF semantics (kernel `[k, k, O, C]`, output `[B, oh, ow, O]` with TF's size
  * rule) with backend-independent gradients.
  */
-export function conv2dTransposeOp(x: tf.Tensor4D, kernel: tf.Tensor4D, outShape: [number, number, number], s: number, padding: 'same' | 'valid'): tf.Tensor4D {
+export function conv2dTransposeOp(
+  x: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  outShape: [number, number, number],
+  s: number,
+  padding: 'same' | 'valid',
+): tf.Tensor4D {
   const k = kernel.shape[0];
   const f = tf.customGrad(((a: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
     save([a, w]);

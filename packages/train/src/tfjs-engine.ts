@@ -1,4 +1,12 @@
-import { listParameters, listTrainableParameters, modelKindInfo, validateParameters, type ModelSpec, type ParameterSet, type Tensor } from '@vae/core';
+import {
+  listParameters,
+  listTrainableParameters,
+  modelKindInfo,
+  validateParameters,
+  type ModelSpec,
+  type ParameterSet,
+  type Tensor,
+} from '@vae/core';
 import { ADAM_DEFAULTS } from './adam-defaults.js';
 import { selectBackend } from './backends.js';
 import { trueAdamMoments, type AdamState } from './checkpoint.js';
@@ -39,7 +47,9 @@ export class TfjsEngine implements Engine {
     validateParameters(spec, params);
     this.dispose();
     if (config.backend === 'cuda') {
-      throw new RangeError("backend: expected a TensorFlow.js backend (auto|tensorflow|webgpu|wasm|cpu) for the tfjs engine, got 'cuda' (an ONNX Runtime execution provider: use --engine ort)");
+      throw new RangeError(
+        "backend: expected a TensorFlow.js backend (auto|tensorflow|webgpu|wasm|cpu) for the tfjs engine, got 'cuda' (an ONNX Runtime execution provider: use --engine ort)",
+      );
     }
     const selection = await selectBackend(config.backend);
     this.backend = selection.backend;
@@ -82,7 +92,8 @@ export class TfjsEngine implements Engine {
   }
 
   private async collect(result: TfObjectiveResult, codeKernel: tf.Tensor | null): Promise<StepOutputs> {
-    const read = (t: tf.Tensor | undefined): Promise<Tensor | undefined> => (t ? fromTfAsync(t) : Promise.resolve(undefined));
+    const read = (t: tf.Tensor | undefined): Promise<Tensor | undefined> =>
+      t ? fromTfAsync(t) : Promise.resolve(undefined);
     const [loss, decoded, mu, logvar, code, kernel] = await Promise.all([
       result.loss.data(),
       fromTfAsync(result.decoded),
@@ -102,7 +113,10 @@ export class TfjsEngine implements Engine {
   }
 
   private kernelSnapshot(): tf.Tensor | null {
-    const k = this.spec && modelKindInfo(this.spec.kind).regularizer === 'contractive' ? this.vars['encoder.code.kernel'] : undefined;
+    const k =
+      this.spec && modelKindInfo(this.spec.kind).regularizer === 'contractive'
+        ? this.vars['encoder.code.kernel']
+        : undefined;
     return k ? tf.clone(k) : null;
   }
 
@@ -114,7 +128,10 @@ export class TfjsEngine implements Engine {
     });
     try {
       const [loss, decoded, mu, logvar, code] = result;
-      return await this.collect({ loss, decoded, ...(mu ? { mu } : {}), ...(logvar ? { logvar } : {}), ...(code ? { code } : {}) }, kernel);
+      return await this.collect(
+        { loss, decoded, ...(mu ? { mu } : {}), ...(logvar ? { logvar } : {}), ...(code ? { code } : {}) },
+        kernel,
+      );
     } finally {
       tf.dispose(result.filter((t): t is NonNullable<typeof t> => t !== undefined));
       kernel?.dispose();
@@ -127,11 +144,20 @@ export class TfjsEngine implements Engine {
     this.mode.training = true;
     let computed: { value: tf.Scalar; grads: tf.NamedTensorMap };
     try {
-      computed = tf.variableGrads(() => {
-        const r = this.run(batch);
-        kept = { loss: r.loss, decoded: tf.keep(r.decoded), ...(r.mu ? { mu: tf.keep(r.mu) } : {}), ...(r.logvar ? { logvar: tf.keep(r.logvar) } : {}), ...(r.code ? { code: tf.keep(r.code) } : {}) };
-        return r.loss;
-      }, this.trainable.map((n) => this.vars[n]!));
+      computed = tf.variableGrads(
+        () => {
+          const r = this.run(batch);
+          kept = {
+            loss: r.loss,
+            decoded: tf.keep(r.decoded),
+            ...(r.mu ? { mu: tf.keep(r.mu) } : {}),
+            ...(r.logvar ? { logvar: tf.keep(r.logvar) } : {}),
+            ...(r.code ? { code: tf.keep(r.code) } : {}),
+          };
+          return r.loss;
+        },
+        this.trainable.map((n) => this.vars[n]!),
+      );
     } finally {
       this.mode.training = false;
     }
@@ -144,7 +170,10 @@ export class TfjsEngine implements Engine {
     } finally {
       value.dispose();
       tf.dispose(Object.values(grads));
-      if (outputs) tf.dispose([outputs.decoded, outputs.mu, outputs.logvar, outputs.code].filter((t): t is tf.Tensor2D => t !== undefined));
+      if (outputs)
+        tf.dispose(
+          [outputs.decoded, outputs.mu, outputs.logvar, outputs.code].filter((t): t is tf.Tensor2D => t !== undefined),
+        );
       kernel?.dispose();
     }
   }
@@ -203,7 +232,8 @@ export class TfjsEngine implements Engine {
     validateParameters(spec, state.m, 'optimizer.m', true);
     validateParameters(spec, state.v, 'optimizer.v', true);
     for (const key of ['beta1', 'beta2', 'epsilon'] as const) {
-      if (state[key] !== ADAM_DEFAULTS[key]) throw new RangeError(`optimizer.${key}: expected ${ADAM_DEFAULTS[key]}, got ${state[key]}`);
+      if (state[key] !== ADAM_DEFAULTS[key])
+        throw new RangeError(`optimizer.${key}: expected ${ADAM_DEFAULTS[key]}, got ${state[key]}`);
     }
     tf.tidy(() => {
       for (const name of this.trainable) {

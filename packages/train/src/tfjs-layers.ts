@@ -28,7 +28,8 @@ const builders = new Map<string, TfLayerBuilder<{ readonly type: string }>>();
  * core's `registerLayer` (whose definition gives validation, shapes, state and ONNX emission).
  */
 export function registerTfLayer<L extends { readonly type: string }>(type: L['type'], fn: TfLayerBuilder<L>): void {
-  if (typeof type !== 'string' || type.length === 0) throw new TypeError(`type: expected a non-empty string, got ${JSON.stringify(type)}`);
+  if (typeof type !== 'string' || type.length === 0)
+    throw new TypeError(`type: expected a non-empty string, got ${JSON.stringify(type)}`);
   if (typeof fn !== 'function') throw new TypeError(`fn: expected a builder function for ${type}, got ${typeof fn}`);
   builders.set(type, fn as unknown as TfLayerBuilder<{ readonly type: string }>);
 }
@@ -37,7 +38,9 @@ export function registerTfLayer<L extends { readonly type: string }>(type: L['ty
 export function getTfLayer(type: string, path: string): TfLayerBuilder {
   const fn = builders.get(type);
   if (!fn) {
-    throw new RangeError(`${path}.type: expected a layer type with a TensorFlow.js builder (${[...builders.keys()].join('|')}), got ${JSON.stringify(type)} (core knows ${listLayerTypes().join('|')})`);
+    throw new RangeError(
+      `${path}.type: expected a layer type with a TensorFlow.js builder (${[...builders.keys()].join('|')}), got ${JSON.stringify(type)} (core knows ${listLayerTypes().join('|')})`,
+    );
   }
   return fn as unknown as TfLayerBuilder;
 }
@@ -47,12 +50,22 @@ function addBias(layer: { readonly useBias?: boolean }, y: tf.Tensor, state: (su
   return layer.useBias === false ? y : tf.add(y, state('bias'));
 }
 
-registerTfLayer<DenseLayer>('dense', ({ layer, x, state }) => TF_ACTIVATIONS[layer.activation](addBias(layer, tf.matMul(x as tf.Tensor2D, state('kernel') as tf.Tensor2D), state)));
+registerTfLayer<DenseLayer>('dense', ({ layer, x, state }) =>
+  TF_ACTIVATIONS[layer.activation](addBias(layer, tf.matMul(x as tf.Tensor2D, state('kernel') as tf.Tensor2D), state)),
+);
 registerTfLayer<Conv2dLayer>('conv2d', ({ layer, x, state }) =>
-  TF_ACTIVATIONS[layer.activation](addBias(layer, conv2dOp(x as tf.Tensor4D, state('kernel') as tf.Tensor4D, layer.strides, layer.padding), state)),
+  TF_ACTIVATIONS[layer.activation](
+    addBias(layer, conv2dOp(x as tf.Tensor4D, state('kernel') as tf.Tensor4D, layer.strides, layer.padding), state),
+  ),
 );
 registerTfLayer<Conv2dTransposeLayer>('conv2d-transpose', ({ layer, shape, x, state }) => {
-  const out = conv2dTransposeOp(x as tf.Tensor4D, state('kernel') as tf.Tensor4D, shape.outputShape as [number, number, number], layer.strides, layer.padding);
+  const out = conv2dTransposeOp(
+    x as tf.Tensor4D,
+    state('kernel') as tf.Tensor4D,
+    shape.outputShape as [number, number, number],
+    layer.strides,
+    layer.padding,
+  );
   return TF_ACTIVATIONS[layer.activation](addBias(layer, out, state));
 });
 registerTfLayer<ReshapeLayer>('reshape', ({ layer, x }) => x.reshape([x.shape[0]!, ...layer.shape]));

@@ -26,7 +26,9 @@ export interface TfjsModel {
  */
 export function fromTf(t: tf.Tensor): Tensor {
   if (tf.getBackend() === 'webgpu') {
-    throw new Error('fromTf: synchronous reads are not possible on the tfjs webgpu backend in Node; use the async API (encodeAsync/decodeAsync) or another backend');
+    throw new Error(
+      'fromTf: synchronous reads are not possible on the tfjs webgpu backend in Node; use the async API (encodeAsync/decodeAsync) or another backend',
+    );
   }
   return { data: t.dataSync() as Float32Array, shape: [...t.shape] };
 }
@@ -58,7 +60,10 @@ export function createTfjsModel(spec: ModelSpec, params: ParameterSet): TfjsMode
   };
   const label = (y: Tensor | undefined, batch: number): tf.Tensor2D | undefined => {
     if (!net.conditional) return undefined;
-    if (!y) throw new RangeError(`y: expected a one-hot label tensor of shape [${batch}, ${spec.numClasses}] for kind ${spec.kind}, got none`);
+    if (!y)
+      throw new RangeError(
+        `y: expected a one-hot label tensor of shape [${batch}, ${spec.numClasses}] for kind ${spec.kind}, got none`,
+      );
     assertShape(y, [batch, spec.numClasses], 'y');
     return toTf<tf.Rank.R2>(y);
   };
@@ -75,7 +80,8 @@ export function createTfjsModel(spec: ModelSpec, params: ParameterSet): TfjsMode
     assertShape(z, [null, spec.latentDim], 'z');
     return tf.tidy(() => net.decode(toTf<tf.Rank.R2>(z), label(y, z.shape[0]!)));
   };
-  const asEncoding = (parts: Tensor[]): TfjsEncoding => (parts.length === 2 ? { mu: parts[0]!, logvar: parts[1]! } : { z: parts[0]! });
+  const asEncoding = (parts: Tensor[]): TfjsEncoding =>
+    parts.length === 2 ? { mu: parts[0]!, logvar: parts[1]! } : { z: parts[0]! };
   return {
     spec,
     encode(x, y) {

@@ -1,4 +1,12 @@
-import { LOGVAR_CLAMP, getLayerDefinition, modelKindInfo, validateModelSpec, type LayerShape, type ModelSpec, type SpecLayout } from '@vae/core';
+import {
+  LOGVAR_CLAMP,
+  getLayerDefinition,
+  modelKindInfo,
+  validateModelSpec,
+  type LayerShape,
+  type ModelSpec,
+  type SpecLayout,
+} from '@vae/core';
 import './tfjs-batch-norm.js';
 import { getTfLayer } from './tfjs-layers.js';
 import { tf } from './tf.js';
@@ -31,7 +39,13 @@ export interface TfRunMode {
   readonly bufferUpdates: Map<string, tf.Tensor>;
 }
 
-function applyLayers(layers: readonly LayerShape[], input: tf.Tensor, params: TfParameterMap, y: tf.Tensor2D | undefined, mode: TfRunMode): tf.Tensor {
+function applyLayers(
+  layers: readonly LayerShape[],
+  input: tf.Tensor,
+  params: TfParameterMap,
+  y: tf.Tensor2D | undefined,
+  mode: TfRunMode,
+): tf.Tensor {
   let h = input;
   let label = y;
   for (const l of layers) {
@@ -42,7 +56,10 @@ function applyLayers(layers: readonly LayerShape[], input: tf.Tensor, params: Tf
       x = tf.concat([x as tf.Tensor2D, label], 1);
       label = undefined;
     }
-    h = getTfLayer(l.layer.type, l.prefix)({
+    h = getTfLayer(
+      l.layer.type,
+      l.prefix,
+    )({
       layer: l.layer,
       shape: l,
       x,
@@ -62,16 +79,27 @@ function applyLayers(layers: readonly LayerShape[], input: tf.Tensor, params: Tf
 }
 
 /** Builds the forward pass of `spec` over `params` (validated against `listParameters` by the caller). */
-export function createTfNetwork(spec: ModelSpec, params: TfParameterMap, mode: TfRunMode = { training: false, bufferUpdates: new Map() }): TfNetwork {
+export function createTfNetwork(
+  spec: ModelSpec,
+  params: TfParameterMap,
+  mode: TfRunMode = { training: false, bufferUpdates: new Map() },
+): TfNetwork {
   const layout = validateModelSpec(spec);
   const info = modelKindInfo(spec.kind);
   const labelTaken = layout.encoder.some((l) => getLayerDefinition(l.layer.type, l.prefix).takesLabel);
   const heads = (features: tf.Tensor2D): Record<string, tf.Tensor2D> =>
-    Object.fromEntries(layout.heads.map((h) => [h.prefix.slice('encoder.'.length), applyLayers([h], features, params, undefined, mode) as tf.Tensor2D]));
+    Object.fromEntries(
+      layout.heads.map((h) => [
+        h.prefix.slice('encoder.'.length),
+        applyLayers([h], features, params, undefined, mode) as tf.Tensor2D,
+      ]),
+    );
   const checkY = (y: tf.Tensor2D | undefined, batch: number, name: string): tf.Tensor2D | undefined => {
     if (!info.conditional) return undefined;
     if (!y || y.shape[0] !== batch || y.shape[1] !== spec.numClasses) {
-      throw new RangeError(`${name}: expected a one-hot label tensor of shape [${batch}, ${spec.numClasses}] for kind ${spec.kind}, got ${y ? `[${y.shape.join(', ')}]` : 'none'}`);
+      throw new RangeError(
+        `${name}: expected a one-hot label tensor of shape [${batch}, ${spec.numClasses}] for kind ${spec.kind}, got ${y ? `[${y.shape.join(', ')}]` : 'none'}`,
+      );
     }
     return y;
   };
@@ -101,4 +129,3 @@ export function createTfNetwork(spec: ModelSpec, params: TfParameterMap, mode: T
 export function clampLogvarTf(logvar: tf.Tensor): tf.Tensor {
   return tf.clipByValue(logvar, LOGVAR_CLAMP[0], LOGVAR_CLAMP[1]);
 }
-

@@ -55,7 +55,9 @@ function repeatRows(t: tf.Tensor2D, times: number): tf.Tensor2D {
 function requireEps(a: TfObjectiveInputs): tf.Tensor2D {
   const rows = a.x.shape[0] * a.samples;
   if (!a.eps || a.eps.shape[0] !== rows || a.eps.shape[1] !== a.spec.latentDim) {
-    throw new RangeError(`eps: expected shape [${rows}, ${a.spec.latentDim}] for kind ${a.spec.kind}, got ${a.eps ? `[${a.eps.shape.join(', ')}]` : 'none'}`);
+    throw new RangeError(
+      `eps: expected shape [${rows}, ${a.spec.latentDim}] for kind ${a.spec.kind}, got ${a.eps ? `[${a.eps.shape.join(', ')}]` : 'none'}`,
+    );
   }
   return a.eps;
 }
@@ -90,7 +92,11 @@ function autoencode(a: TfObjectiveInputs): { code: tf.Tensor2D; decoded: tf.Tens
   const enc = a.net.encode(a.x, a.y);
   if (!('code' in enc)) throw new Error(`kind ${a.spec.kind}: the encoder has no code head`);
   const decoded = a.net.decode(enc.code, a.y);
-  return { code: enc.code, decoded, reconstruction: tf.mean(negLogLikelihoodTf(a.spec, a.target, decoded)) as tf.Scalar };
+  return {
+    code: enc.code,
+    decoded,
+    reconstruction: tf.mean(negLogLikelihoodTf(a.spec, a.target, decoded)) as tf.Scalar,
+  };
 }
 
 type TfRegularizer = (a: TfObjectiveInputs, code: tf.Tensor2D) => tf.Scalar;
@@ -104,7 +110,9 @@ const TF_REGULARIZERS: Partial<Record<RegularizerName, TfRegularizer>> = {
     else {
       const rhoHat = tf.clipByValue(tf.mean(code, 0), RHO_HAT_CLAMP[0], RHO_HAT_CLAMP[1]);
       const r = s.rho;
-      penalty = tf.sum(tf.add(tf.mul(r, tf.log(tf.div(r, rhoHat))), tf.mul(1 - r, tf.log(tf.div(1 - r, tf.sub(1, rhoHat))))));
+      penalty = tf.sum(
+        tf.add(tf.mul(r, tf.log(tf.div(r, rhoHat))), tf.mul(1 - r, tf.log(tf.div(1 - r, tf.sub(1, rhoHat))))),
+      );
     }
     return tf.mul(penalty, s.weight) as tf.Scalar;
   },

@@ -77,7 +77,11 @@ export class TrainingDivergedError extends Error {
 /** The model spec a configuration trains on a dataset (image shape and classes from the data). */
 export function specForConfig(config: TrainConfig, data: Pick<ImageDataset, 'imageShape' | 'numClasses'>): ModelSpec {
   const conditional = modelKindInfo(config.model.kind ?? 'vae').conditional;
-  return createModelSpec({ ...config.model, imageShape: data.imageShape as [number, number, number], ...(conditional ? { numClasses: data.numClasses } : {}) });
+  return createModelSpec({
+    ...config.model,
+    imageShape: data.imageShape as [number, number, number],
+    ...(conditional ? { numClasses: data.numClasses } : {}),
+  });
 }
 
 /** Number of validation examples a configuration holds out of `count` training examples. */
@@ -87,7 +91,10 @@ export function validationSize(config: TrainConfig, count: number): number {
 
 const RESUMABLE_OVERRIDES = ['epochs', 'maxMinutes', 'maxSteps', 'backend'] as const;
 
-async function resolveStart(partial: Partial<TrainConfig>, resume: boolean): Promise<{ config: TrainConfig; checkpoint: CheckpointState | null; metrics: EpochMetrics[] }> {
+async function resolveStart(
+  partial: Partial<TrainConfig>,
+  resume: boolean,
+): Promise<{ config: TrainConfig; checkpoint: CheckpointState | null; metrics: EpochMetrics[] }> {
   if (!resume) {
     const config = resolveTrainConfig(partial);
     await removeRunTemps(config.runDir);
@@ -97,7 +104,8 @@ async function resolveStart(partial: Partial<TrainConfig>, resume: boolean): Pro
   if (!runDir) throw new RangeError('runDir: expected the run folder to resume, got none');
   const checkpoint = await recoverCheckpoint(runDir);
   const overrides: Partial<TrainConfig> = {};
-  for (const key of RESUMABLE_OVERRIDES) if (partial[key] !== undefined) Object.assign(overrides, { [key]: partial[key] });
+  for (const key of RESUMABLE_OVERRIDES)
+    if (partial[key] !== undefined) Object.assign(overrides, { [key]: partial[key] });
   const config = resolveTrainConfig({ ...checkpoint.config, ...overrides, runDir });
   const metrics = (checkpoint.metrics ?? []).filter((m) => m.epoch <= checkpoint.epoch);
   return { config, checkpoint, metrics };
@@ -117,15 +125,26 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
   const spec = checkpoint ? checkpoint.spec : specForConfig(config, data);
   const d = inputSize(spec);
   if (d !== data.imageShape[0] * data.imageShape[1] * data.imageShape[2]) {
-    throw new RangeError(`dataset: expected images of ${spec.imageShape.join('×')} for this model, got ${data.imageShape.join('×')} from ${data.source}`);
+    throw new RangeError(
+      `dataset: expected images of ${spec.imageShape.join('×')} for this model, got ${data.imageShape.join('×')} from ${data.source}`,
+    );
   }
   const info = modelKindInfo(spec.kind);
-  if (config.iwSamples > 1 && !info.variational) throw new RangeError(`iwSamples: expected 1 for the non-variational kind ${spec.kind}, got ${config.iwSamples}`);
-  if (config.iwSamples > 1 && spec.beta !== 1) throw new RangeError(`iwSamples: expected 1 with beta ≠ 1 (the IWAE bound has no β), got ${config.iwSamples} with beta ${spec.beta}`);
+  if (config.iwSamples > 1 && !info.variational)
+    throw new RangeError(`iwSamples: expected 1 for the non-variational kind ${spec.kind}, got ${config.iwSamples}`);
+  if (config.iwSamples > 1 && spec.beta !== 1)
+    throw new RangeError(
+      `iwSamples: expected 1 with beta ≠ 1 (the IWAE bound has no β), got ${config.iwSamples} with beta ${spec.beta}`,
+    );
   const split = splitValidation(data.train, d, validationSize(config, data.train.count));
-  const trainSet = config.trainSize !== null && config.trainSize < split.train.count
-    ? { images: split.train.images.subarray(0, config.trainSize * d), labels: split.train.labels.subarray(0, config.trainSize), count: config.trainSize }
-    : split.train;
+  const trainSet =
+    config.trainSize !== null && config.trainSize < split.train.count
+      ? {
+          images: split.train.images.subarray(0, config.trainSize * d),
+          labels: split.train.labels.subarray(0, config.trainSize),
+          count: config.trainSize,
+        }
+      : split.train;
 
   const rng = checkpoint ? Rng.fromState(checkpoint.rng) : new Rng(config.seed);
   const initial = checkpoint ? checkpoint.params : initParameters(spec, rng);
@@ -161,7 +180,10 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
       let epochStep = 0;
       const batchAt = (start: number): { indices: Uint32Array; batch: TrainBatch } => {
         const indices = perm.subarray(start, Math.min(trainSet.count, start + config.batchSize));
-        return { indices, batch: makeBatch(trainSet, indices, rng, { spec, binarize: config.binarize, samples: config.iwSamples }) };
+        return {
+          indices,
+          batch: makeBatch(trainSet, indices, rng, { spec, binarize: config.binarize, samples: config.iwSamples }),
+        };
       };
       let current = batchAt(0);
       for (let start = 0; start < trainSet.count; start += config.batchSize) {
@@ -171,7 +193,10 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
         // stops after this step, the generator is rewound so the checkpoint holds the same state as
         // without the look-ahead.
         const nextStart = start + config.batchSize;
-        const rewind = nextStart < trainSet.count && (config.maxSteps === null || step + 1 < config.maxSteps) ? rng.getState() : null;
+        const rewind =
+          nextStart < trainSet.count && (config.maxSteps === null || step + 1 < config.maxSteps)
+            ? rng.getState()
+            : null;
         const prefetched = rewind ? batchAt(nextStart) : null;
         const { terms, loss } = await stepping;
         if (!terms || !Number.isFinite(terms.loss) || !Number.isFinite(loss)) {
@@ -204,17 +229,34 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
           etaSeconds: (elapsed / stepsThisRun) * remaining,
         });
         if (config.maxSteps !== null && step >= config.maxSteps) stoppedBy = 'max-steps';
-        else if (config.maxMinutes !== null && (Date.now() - started) / 60000 >= config.maxMinutes) stoppedBy = 'max-minutes';
+        else if (config.maxMinutes !== null && (Date.now() - started) / 60000 >= config.maxMinutes)
+          stoppedBy = 'max-minutes';
         if (stoppedBy !== 'epochs') {
           if (rewind) rng.setState(rewind);
           break;
         }
         if (prefetched) current = prefetched;
       }
-      options.onProgress?.({ phase: 'validate', epoch: epochNo, epochs: config.epochs, epochStep, epochSteps: stepsPerEpoch, step, loss: sums.loss / sums.n, elapsedSeconds: (Date.now() - started) / 1000, etaSeconds: null });
-      const val = await validate(engine, spec, split.val, { binarize: config.binarize, batchSize: Math.max(config.batchSize, 256), seed: config.seed });
+      options.onProgress?.({
+        phase: 'validate',
+        epoch: epochNo,
+        epochs: config.epochs,
+        epochStep,
+        epochSteps: stepsPerEpoch,
+        step,
+        loss: sums.loss / sums.n,
+        elapsedSeconds: (Date.now() - started) / 1000,
+        etaSeconds: null,
+      });
+      const val = await validate(engine, spec, split.val, {
+        binarize: config.binarize,
+        batchSize: Math.max(config.batchSize, 256),
+        seed: config.seed,
+      });
       if (!Number.isFinite(val.loss)) {
-        throw new TrainingDivergedError(`training diverged at epoch ${epochNo}: the validation loss is ${val.loss}. The last good checkpoint (${checkpointNote(epoch)}) is kept in ${join(runDir, 'checkpoint')}.`);
+        throw new TrainingDivergedError(
+          `training diverged at epoch ${epochNo}: the validation loss is ${val.loss}. The last good checkpoint (${checkpointNote(epoch)}) is kept in ${join(runDir, 'checkpoint')}.`,
+        );
       }
       const record: EpochMetrics = {
         epoch: epochNo,
@@ -239,12 +281,25 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
       const optimizer = await engine.getOptimizerState();
       epoch = epochNo;
       try {
-        await saveCheckpoint(runDir, { spec, params, config, epoch, step, rng: rng.getState(), optimizer, metrics, engine: engine.name, backend: engine.backend });
+        await saveCheckpoint(runDir, {
+          spec,
+          params,
+          config,
+          epoch,
+          step,
+          rng: rng.getState(),
+          optimizer,
+          metrics,
+          engine: engine.name,
+          backend: engine.backend,
+        });
       } catch (err) {
         if (err instanceof RangeError && /finite/.test(err.message)) {
           metrics.pop();
           await writeMetrics(runDir, metrics);
-          throw new TrainingDivergedError(`training diverged at epoch ${epochNo}: ${err.message}. The previous checkpoint is kept.`);
+          throw new TrainingDivergedError(
+            `training diverged at epoch ${epochNo}: ${err.message}. The previous checkpoint is kept.`,
+          );
         }
         throw err;
       }
@@ -257,10 +312,31 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
     let plots: string[] = [];
     if (options.plots !== false) {
       const params = await engine.getParams();
-      plots = await writeRunPlots({ runDir, spec, params, metrics: await readMetrics(runDir), val: split.val, seed: config.seed, binarize: config.binarize });
+      plots = await writeRunPlots({
+        runDir,
+        spec,
+        params,
+        metrics: await readMetrics(runDir),
+        val: split.val,
+        seed: config.seed,
+        binarize: config.binarize,
+      });
     }
-    if (stoppedBy !== 'epochs') log.info(`stopped by --${stoppedBy} after ${step} steps (epoch ${epoch}); resume with --resume`);
-    return { runDir, spec, config, epoch, step, engine: engine.name, backend: engine.backend, stoppedBy, metrics, plots, seconds: (Date.now() - started) / 1000 };
+    if (stoppedBy !== 'epochs')
+      log.info(`stopped by --${stoppedBy} after ${step} steps (epoch ${epoch}); resume with --resume`);
+    return {
+      runDir,
+      spec,
+      config,
+      epoch,
+      step,
+      engine: engine.name,
+      backend: engine.backend,
+      stoppedBy,
+      metrics,
+      plots,
+      seconds: (Date.now() - started) / 1000,
+    };
   } finally {
     engine.dispose();
   }
@@ -271,7 +347,11 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
  * (one posterior sample), else core's evaluation of the step's forward outputs. `terms` is null when
  * the outputs were not finite (the caller stops with a divergence message).
  */
-async function stepAndReport(engine: Engine, spec: ModelSpec, batch: TrainBatch): Promise<{ terms: ReportedTerms | null; loss: number }> {
+async function stepAndReport(
+  engine: Engine,
+  spec: ModelSpec,
+  batch: TrainBatch,
+): Promise<{ terms: ReportedTerms | null; loss: number }> {
   if (engine.stepTerms && batch.samples === 1) {
     const t = await engine.stepTerms(batch);
     return { terms: { ...t, iwBound: null }, loss: t.loss };

@@ -25,7 +25,12 @@ export const VALIDATION_SEED_OFFSET = 0x5eed;
  * noise and ε from a fresh `Rng(seed + VALIDATION_SEED_OFFSET)`, so every epoch sees the same
  * validation draws. Terms come from core's `modelObjective`.
  */
-export async function validate(engine: Engine, spec: ModelSpec, split: ImageSplit, o: { binarize: Binarization; batchSize: number; seed: number }): Promise<ValidationResult> {
+export async function validate(
+  engine: Engine,
+  spec: ModelSpec,
+  split: ImageSplit,
+  o: { binarize: Binarization; batchSize: number; seed: number },
+): Promise<ValidationResult> {
   const rng = new Rng(o.seed + VALIDATION_SEED_OFFSET);
   const variational = modelKindInfo(spec.kind).variational;
   const sums = { loss: 0, reconstruction: 0, kl: 0, elbo: 0 };

@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Rng, initParameters, setLogSink } from '@vae/core';
 import { SWIFTSHADER_ICD, chromiumVulkanLoader, findVulkanLoader } from '@vae/device-node';
-import { TfjsEngine, createTfjsModel, listTfjsBackends, makeBatch, resolveTrainConfig, selectBackend } from '../src/index.js';
+import {
+  TfjsEngine,
+  createTfjsModel,
+  listTfjsBackends,
+  makeBatch,
+  resolveTrainConfig,
+  selectBackend,
+} from '../src/index.js';
 import { tf } from '../src/tf.js';
 import { maxAbsDiff, t, tinySpec, values } from './helpers.js';
 
@@ -23,7 +30,9 @@ describe('selectBackend', () => {
 
   it('rejects unknown names listing the registered backends', async () => {
     expect(listTfjsBackends()).toEqual(['tensorflow', 'webgpu', 'wasm', 'cpu']);
-    await expect(selectBackend('cuda' as never)).rejects.toThrow(/backend: expected one of auto\|tensorflow\|webgpu\|wasm\|cpu, got "cuda"/);
+    await expect(selectBackend('cuda' as never)).rejects.toThrow(
+      /backend: expected one of auto\|tensorflow\|webgpu\|wasm\|cpu, got "cuda"/,
+    );
   });
 
   it('tensorflow: either the native binding loads, or the error says why and how to get it', async () => {
@@ -32,7 +41,9 @@ describe('selectBackend', () => {
       (e: Error) => e.message,
     );
     if (r !== 'tensorflow') {
-      expect(r).toMatch(/backend tensorflow is not available: native TensorFlow is not usable \(@tensorflow\/tfjs-node-gpu: .*; @tensorflow\/tfjs-node: .*\)/);
+      expect(r).toMatch(
+        /backend tensorflow is not available: native TensorFlow is not usable \(@tensorflow\/tfjs-node-gpu: .*; @tensorflow\/tfjs-node: .*\)/,
+      );
       expect(r).toContain('pnpm --filter @vae/train add @tensorflow/tfjs-node');
     }
   });
@@ -57,7 +68,11 @@ describe('selectBackend', () => {
     const ref = cpuModel.encode(x);
     cpuModel.dispose();
     const cfg = resolveTrainConfig({ backend: 'cpu' });
-    const split = { images: Uint8Array.from(values(4 * 16, 5, 0, 256), Math.floor), labels: new Uint8Array(4), count: 4 };
+    const split = {
+      images: Uint8Array.from(values(4 * 16, 5, 0, 256), Math.floor),
+      labels: new Uint8Array(4),
+      count: 4,
+    };
     const batch = makeBatch(split, Uint32Array.from([0, 1, 2, 3]), new Rng(2), { spec, binarize: 'none', samples: 1 });
     const cpuEngine = new TfjsEngine();
     await cpuEngine.init(spec, params, cfg);

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, initParameters, listParameters, type ParameterSet } from '@vae/core';
-import { DEFAULT_TRAIN_CONFIG, loadCheckpoint, recoverCheckpoint, saveCheckpoint, type CheckpointState } from '../src/index.js';
+import {
+  DEFAULT_TRAIN_CONFIG,
+  loadCheckpoint,
+  recoverCheckpoint,
+  saveCheckpoint,
+  type CheckpointState,
+} from '../src/index.js';
 import { tinySpec } from './helpers.js';
 
 const dirs: string[] = [];
@@ -21,11 +27,19 @@ function state(seed: number): CheckpointState {
   const spec = tinySpec({ kind: 'cvae' });
   const rng = new Rng(seed);
   const params = initParameters(spec, rng);
-  const scaled = (k: number): ParameterSet => Object.fromEntries(Object.entries(params).map(([n, t]) => [n, { data: t.data.map((v) => v * k), shape: t.shape }]));
+  const scaled = (k: number): ParameterSet =>
+    Object.fromEntries(Object.entries(params).map(([n, t]) => [n, { data: t.data.map((v) => v * k), shape: t.shape }]));
   rng.normal();
   return {
-    spec, params, config: { ...DEFAULT_TRAIN_CONFIG, runDir: 'x' }, epoch: 3, step: 42, rng: rng.getState(),
-    optimizer: { step: 42, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, m: scaled(0.5), v: scaled(0.25) }, engine: 'tfjs', backend: 'cpu',
+    spec,
+    params,
+    config: { ...DEFAULT_TRAIN_CONFIG, runDir: 'x' },
+    epoch: 3,
+    step: 42,
+    rng: rng.getState(),
+    optimizer: { step: 42, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, m: scaled(0.5), v: scaled(0.25) },
+    engine: 'tfjs',
+    backend: 'cpu',
   };
 }
 
@@ -58,9 +72,13 @@ describe('checkpoints', () => {
     expect((await readdir(dir)).sort()).toEqual(['checkpoint']);
     const bad = state(3);
     bad.params['decoder.1.bias']!.data[2] = Number.NaN;
-    await expect(saveCheckpoint(dir, bad)).rejects.toThrow(/params\/decoder.1.bias: expected finite values, got NaN at flat index 2/);
+    await expect(saveCheckpoint(dir, bad)).rejects.toThrow(
+      /params\/decoder.1.bias: expected finite values, got NaN at flat index 2/,
+    );
     const loaded = await loadCheckpoint(dir);
-    expect(Array.from(loaded.params['encoder.0.kernel']!.data)).toEqual(Array.from(second.params['encoder.0.kernel']!.data));
+    expect(Array.from(loaded.params['encoder.0.kernel']!.data)).toEqual(
+      Array.from(second.params['encoder.0.kernel']!.data),
+    );
   });
 
   it('names the file when the checkpoint is missing, truncated or not one', async () => {
@@ -68,9 +86,13 @@ describe('checkpoints', () => {
     await expect(loadCheckpoint(dir)).rejects.toThrow(/checkpoint\/checkpoint.json: not found; expected a run folder/);
     await saveCheckpoint(dir, state(1));
     await truncate(join(dir, 'checkpoint', 'weights.bin'), 100);
-    await expect(loadCheckpoint(dir)).rejects.toThrow(/weights.bin: expected \d+ bytes, got 100; the file is truncated or corrupt/);
+    await expect(loadCheckpoint(dir)).rejects.toThrow(
+      /weights.bin: expected \d+ bytes, got 100; the file is truncated or corrupt/,
+    );
     await writeFile(join(dir, 'checkpoint', 'checkpoint.json'), '{"format":"other"}');
-    await expect(loadCheckpoint(dir)).rejects.toThrow(/checkpoint.json: expected format "vae-everywhere\/checkpoint", got "other"/);
+    await expect(loadCheckpoint(dir)).rejects.toThrow(
+      /checkpoint.json: expected format "vae-everywhere\/checkpoint", got "other"/,
+    );
   });
 
   it('recovers from .old when checkpoint/ is unreadable (kept aside as checkpoint.corrupt) and removes only temps of dead processes', async () => {
@@ -86,7 +108,13 @@ describe('checkpoints', () => {
     const loaded = await recoverCheckpoint(dir);
     expect(loaded.epoch).toBe(3);
     expect(loaded.source).toBe(join(dir, 'checkpoint'));
-    expect((await readdir(dir)).sort()).toEqual(['checkpoint', 'checkpoint.corrupt', `metrics.jsonl.tmp-${process.pid}-00000000`]);
-    expect((await loadCheckpoint(dir)).params['encoder.0.kernel']!.data).toEqual(state(1).params['encoder.0.kernel']!.data);
+    expect((await readdir(dir)).sort()).toEqual([
+      'checkpoint',
+      'checkpoint.corrupt',
+      `metrics.jsonl.tmp-${process.pid}-00000000`,
+    ]);
+    expect((await loadCheckpoint(dir)).params['encoder.0.kernel']!.data).toEqual(
+      state(1).params['encoder.0.kernel']!.data,
+    );
   });
 });

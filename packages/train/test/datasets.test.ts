@@ -30,8 +30,16 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
-const images = (n: number): Uint8Array => idx([n, 2, 3], Uint8Array.from({ length: n * 6 }, (_, i) => (i * 37) % 256));
-const labels = (n: number): Uint8Array => idx([n], Uint8Array.from({ length: n }, (_, i) => i % 4));
+const images = (n: number): Uint8Array =>
+  idx(
+    [n, 2, 3],
+    Uint8Array.from({ length: n * 6 }, (_, i) => (i * 37) % 256),
+  );
+const labels = (n: number): Uint8Array =>
+  idx(
+    [n],
+    Uint8Array.from({ length: n }, (_, i) => i % 4),
+  );
 
 describe('IDX parsing', () => {
   it('parses dims and data', () => {
@@ -42,7 +50,9 @@ describe('IDX parsing', () => {
   it('names the file and the problem for bad magic, rank and truncation', () => {
     expect(() => parseIdx(Uint8Array.from([1, 2, 8, 1]), 'f.idx', 1)).toThrow(/f.idx: not an IDX file/);
     expect(() => parseIdx(labels(3), 'l.idx', 3)).toThrow(/l.idx: expected an IDX array of rank 3, got rank 1/);
-    expect(() => parseIdx(images(3).subarray(0, 20), 'i.idx', 3)).toThrow(/i.idx: truncated IDX data: header says \[3, 2, 3\] = 18 bytes, file has 4/);
+    expect(() => parseIdx(images(3).subarray(0, 20), 'i.idx', 3)).toThrow(
+      /i.idx: truncated IDX data: header says \[3, 2, 3\] = 18 bytes, file has 4/,
+    );
   });
 });
 
@@ -87,12 +97,23 @@ describe('dataset registry', () => {
 
   it('reports missing, truncated and mismatched files with the file name and a fix', async () => {
     const missing = await idxDir({ 'train-images-idx3-ubyte': images(4) });
-    await expect(loadIdxDirectory('x', missing, 'FIX')).rejects.toThrow(/train-labels-idx1-ubyte\[\.gz\]: file not found; FIX/);
-    await expect(loadDataset('fashion-mnist', { dataDir: missing })).rejects.toThrow(/apt-get install dataset-fashion-mnist/);
+    await expect(loadIdxDirectory('x', missing, 'FIX')).rejects.toThrow(
+      /train-labels-idx1-ubyte\[\.gz\]: file not found; FIX/,
+    );
+    await expect(loadDataset('fashion-mnist', { dataDir: missing })).rejects.toThrow(
+      /apt-get install dataset-fashion-mnist/,
+    );
     const mismatched = await idxDir({ 'train-images-idx3-ubyte': images(4), 'train-labels-idx1-ubyte': labels(3) });
-    await expect(loadIdxDirectory('x', mismatched, 'FIX')).rejects.toThrow(/train-labels-idx1-ubyte: expected 4 labels .* got 3/);
-    const truncatedGz = await idxDir({ 'train-images-idx3-ubyte.gz': gzipSync(images(4)).subarray(0, 20), 'train-labels-idx1-ubyte': labels(4) });
-    await expect(loadIdxDirectory('x', truncatedGz, 'FIX')).rejects.toThrow(/train-images-idx3-ubyte.gz: corrupt or truncated gzip data/);
+    await expect(loadIdxDirectory('x', mismatched, 'FIX')).rejects.toThrow(
+      /train-labels-idx1-ubyte: expected 4 labels .* got 3/,
+    );
+    const truncatedGz = await idxDir({
+      'train-images-idx3-ubyte.gz': gzipSync(images(4)).subarray(0, 20),
+      'train-labels-idx1-ubyte': labels(4),
+    });
+    await expect(loadIdxDirectory('x', truncatedGz, 'FIX')).rejects.toThrow(
+      /train-images-idx3-ubyte.gz: corrupt or truncated gzip data/,
+    );
     await expect(loadDataset('nope')).rejects.toThrow(/dataset: expected one of .*mnist.*, got "nope"/);
     await expect(loadDataset('idx', { dataDir: null })).rejects.toThrow(/dataDir: expected a directory of IDX files/);
   });

@@ -1,6 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_KIND_NAMES, Rng, contractivePenalty, importanceSampledLogLikelihood, initParameters, mean, modelObjective, type ModelSpec, type ModelSpecOptions } from '@vae/core';
-import { DEFAULT_TRAIN_CONFIG, TfjsEngine, createTfjsModel, makeBatch, reportTerms, resolveTrainConfig, selectBackend, type ImageSplit } from '../src/index.js';
+import {
+  MODEL_KIND_NAMES,
+  Rng,
+  contractivePenalty,
+  importanceSampledLogLikelihood,
+  initParameters,
+  mean,
+  modelObjective,
+  type ModelSpec,
+  type ModelSpecOptions,
+} from '@vae/core';
+import {
+  DEFAULT_TRAIN_CONFIG,
+  TfjsEngine,
+  createTfjsModel,
+  makeBatch,
+  reportTerms,
+  resolveTrainConfig,
+  selectBackend,
+  type ImageSplit,
+} from '../src/index.js';
 import { t, tinySpec, values } from './helpers.js';
 
 beforeAll(async () => {
@@ -39,7 +58,10 @@ describe('training objectives (tfjs) equal core modelObjective on the same outpu
   it.each(cases)('%s', async (_name, options) => {
     const spec = tinySpec(options);
     const d = spec.imageShape[0] * spec.imageShape[1];
-    const data: ImageSplit = d === 16 ? split : { images: Uint8Array.from(values(N * d, 12, 0, 256), (v) => Math.floor(v)), labels: split.labels, count: N };
+    const data: ImageSplit =
+      d === 16
+        ? split
+        : { images: Uint8Array.from(values(N * d, 12, 0, 256), (v) => Math.floor(v)), labels: split.labels, count: N };
     const engine = await engineFor(spec);
     engines.push(engine);
     const rng = new Rng(9);
@@ -57,7 +79,11 @@ describe('training objectives (tfjs) equal core modelObjective on the same outpu
     expect(Math.abs(out.loss - hand.loss)).toBeLessThan(1e-4 * Math.abs(hand.loss) + 1e-4);
     if (spec.kind === 'sparse-ae' || spec.kind === 'contractive-ae') expect(hand.regularizer).toBeGreaterThan(0);
     // A training step reports the pre-update forward pass, evaluated by core, equal to the engine's loss.
-    const batch2 = makeBatch(data, Uint32Array.from([5, 4, 3, 2, 1, 0]), rng, { spec, binarize: 'dynamic', samples: 1 });
+    const batch2 = makeBatch(data, Uint32Array.from([5, 4, 3, 2, 1, 0]), rng, {
+      spec,
+      binarize: 'dynamic',
+      samples: 1,
+    });
     const stepOut = await engine.step(batch2);
     const reported = await reportTerms(spec, batch2, stepOut);
     expect(Math.abs(stepOut.loss - reported.loss)).toBeLessThan(1e-4 * Math.abs(reported.loss) + 1e-4);
@@ -77,15 +103,24 @@ describe('training objectives (tfjs) equal core modelObjective on the same outpu
     expect(out.decoded.shape).toEqual([20, 16]);
     const model = createTfjsModel(spec, params);
     const ll = await importanceSampledLogLikelihood({
-      x: batch.target, mu: out.mu!, logvar: out.logvar!, samples: 5, chunkSize: 5, rng: Rng.fromState(batch.epsRngState!),
-      likelihood: 'bernoulli', sigma: 1, decode: (z) => model.decodeAsync(z),
+      x: batch.target,
+      mu: out.mu!,
+      logvar: out.logvar!,
+      samples: 5,
+      chunkSize: 5,
+      rng: Rng.fromState(batch.epsRngState!),
+      likelihood: 'bernoulli',
+      sigma: 1,
+      decode: (z) => model.decodeAsync(z),
     });
     const independent = -mean(ll);
     expect(Math.abs(out.loss - independent)).toBeLessThan(1e-4 * Math.abs(independent));
     const r = await reportTerms(spec, batch, out);
     expect(r.iwBound).not.toBeNull();
     expect(Math.abs(r.loss - independent)).toBeLessThan(1e-4 * Math.abs(independent));
-    const single = await engine.forward(makeBatch(split, Uint32Array.from([0, 1, 2, 3]), new Rng(4), { spec, binarize: 'none', samples: 1 }));
+    const single = await engine.forward(
+      makeBatch(split, Uint32Array.from([0, 1, 2, 3]), new Rng(4), { spec, binarize: 'none', samples: 1 }),
+    );
     expect(single.loss).not.toBeCloseTo(out.loss, 3);
     model.dispose();
   });
@@ -119,7 +154,7 @@ describe('training objectives (tfjs) equal core modelObjective on the same outpu
     const xs = t(x, [2, 16]);
     const out = await engine.forward({ x: xs, target: xs, samples: 1, indices: Uint32Array.from([0, 1]) });
     const terms = modelObjective(spec, { x: xs, decoded: out.decoded, code: out.code!, codeKernel: out.codeKernel! });
-    expect(Math.abs(terms.regularizer - 0.7 * (closed[0]! + closed[1]!) / 2)).toBeLessThan(1e-5);
+    expect(Math.abs(terms.regularizer - (0.7 * (closed[0]! + closed[1]!)) / 2)).toBeLessThan(1e-5);
     expect(Math.abs(out.loss - terms.loss)).toBeLessThan(1e-4 * terms.loss);
     model.dispose();
   });

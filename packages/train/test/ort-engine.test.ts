@@ -1,4 +1,12 @@
-import { Rng, createModelSpec, initParameters, inputSize, modelObjective, type ModelSpec, type ModelSpecOptions } from '@vae/core';
+import {
+  Rng,
+  createModelSpec,
+  initParameters,
+  inputSize,
+  modelObjective,
+  type ModelSpec,
+  type ModelSpecOptions,
+} from '@vae/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBatch } from '../src/batches.js';
 import { resolveTrainConfig } from '../src/config.js';
@@ -20,7 +28,9 @@ function batches(spec: ModelSpec, n: number, size: number, seed: number): TrainB
   const split = synthSplit(spec, n * size, seed);
   const rng = new Rng(seed + 1);
   const perm = rng.permutation(split.count);
-  return Array.from({ length: n }, (_, i) => makeBatch(split, perm.subarray(i * size, (i + 1) * size), rng, { spec, binarize: 'none', samples: 1 }));
+  return Array.from({ length: n }, (_, i) =>
+    makeBatch(split, perm.subarray(i * size, (i + 1) * size), rng, { spec, binarize: 'none', samples: 1 }),
+  );
 }
 
 const engines: Engine[] = [];
@@ -104,7 +114,11 @@ describe('ort engine', () => {
     await back.setOptimizerState(fromTfjs);
     const again = trueAdamMoments(await back.getOptimizerState());
     for (const key of ['m', 'v'] as const) {
-      again[key][name]!.data.forEach((u, i) => expect(Math.abs(u - truth[key][name]!.data[i]!)).toBeLessThanOrEqual(2 ** -22 * Math.abs(truth[key][name]!.data[i]!)));
+      again[key][name]!.data.forEach((u, i) =>
+        expect(Math.abs(u - truth[key][name]!.data[i]!)).toBeLessThanOrEqual(
+          2 ** -22 * Math.abs(truth[key][name]!.data[i]!),
+        ),
+      );
     }
   });
 
@@ -120,10 +134,18 @@ describe('ort engine', () => {
       await lean.init(spec, params, config);
       for (const b of batches(spec, 3, 16, 21)) {
         const out = await full.step(b);
-        const core = modelObjective(spec, { x: b.target, decoded: out.decoded, ...(out.mu ? { mu: out.mu, logvar: out.logvar! } : {}), ...(out.code ? { code: out.code } : {}), ...(out.codeKernel ? { codeKernel: out.codeKernel } : {}) });
+        const core = modelObjective(spec, {
+          x: b.target,
+          decoded: out.decoded,
+          ...(out.mu ? { mu: out.mu, logvar: out.logvar! } : {}),
+          ...(out.code ? { code: out.code } : {}),
+          ...(out.codeKernel ? { codeKernel: out.codeKernel } : {}),
+        });
         const t = await lean.stepTerms(b);
         for (const key of ['loss', 'reconstruction', 'regularizer'] as const) {
-          expect(Math.abs(t[key] - core[key]), `${kind} ${key}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(core[key])));
+          expect(Math.abs(t[key] - core[key]), `${kind} ${key}`).toBeLessThanOrEqual(
+            1e-5 * Math.max(1, Math.abs(core[key])),
+          );
         }
         if (core.kl === null) expect(t.kl).toBeNull();
         else expect(Math.abs(t.kl! - core.kl)).toBeLessThanOrEqual(1e-5 * Math.max(1, core.kl));
@@ -153,7 +175,9 @@ describe('ort engine', () => {
 
   it('rejects IWAE batches and unknown devices with errors that name the argument', async () => {
     const spec = createModelSpec(SPEC);
-    expect(() => new OrtEngine({ device: 'tpu' as never })).toThrow(/options.device: expected auto\|cuda\|cpu\|webgpu, got "tpu"/);
+    expect(() => new OrtEngine({ device: 'tpu' as never })).toThrow(
+      /options.device: expected auto\|cuda\|cpu\|webgpu, got "tpu"/,
+    );
     const engine = new OrtEngine({ worker: false });
     engines.push(engine);
     await engine.init(spec, initParameters(spec, new Rng(1)), resolveTrainConfig({ backend: 'cpu' }));
@@ -164,12 +188,22 @@ describe('ort engine', () => {
 
 describe('engine auto choice', () => {
   it('picks ort for MLP specs with one sample and tfjs otherwise, saying why', () => {
-    expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 1 })).toEqual({ engine: 'ort', reason: 'the ort training graph supports this spec' });
+    expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 1 })).toEqual({
+      engine: 'ort',
+      reason: 'the ort training graph supports this spec',
+    });
     expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 5 }).engine).toBe('tfjs');
-    expect(chooseEngine('auto', createModelSpec({ kind: 'vae', architecture: 'conv' }), { iwSamples: 1 }).engine).toBe('ort');
-    expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 5 }).reason).toMatch(/1 sample per example, got iwSamples 5/);
+    expect(chooseEngine('auto', createModelSpec({ kind: 'vae', architecture: 'conv' }), { iwSamples: 1 }).engine).toBe(
+      'ort',
+    );
+    expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 5 }).reason).toMatch(
+      /1 sample per example, got iwSamples 5/,
+    );
     expect(chooseEngine('tfjs', createModelSpec(SPEC), { iwSamples: 1 }).engine).toBe('tfjs');
-    expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 1, backend: 'wasm' })).toEqual({ engine: 'tfjs', reason: 'backend wasm is a TensorFlow.js backend' });
+    expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 1, backend: 'wasm' })).toEqual({
+      engine: 'tfjs',
+      reason: 'backend wasm is a TensorFlow.js backend',
+    });
     expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 1, backend: 'cuda' }).engine).toBe('ort');
   });
 });

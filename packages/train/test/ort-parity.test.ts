@@ -1,4 +1,14 @@
-import { Rng, createModelSpec, initParameters, inputSize, validateModelSpec, withBatchNorm, type LayerSpec, type ModelSpec, type ModelSpecOptions } from '@vae/core';
+import {
+  Rng,
+  createModelSpec,
+  initParameters,
+  inputSize,
+  validateModelSpec,
+  withBatchNorm,
+  type LayerSpec,
+  type ModelSpec,
+  type ModelSpecOptions,
+} from '@vae/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBatch } from '../src/batches.js';
 import { resolveTrainConfig } from '../src/config.js';
@@ -22,18 +32,44 @@ const KINDS: Readonly<Record<string, ModelSpecOptions>> = {
   'conv-cvae': { kind: 'cvae', architecture: 'conv', imageShape: [8, 8, 1], latentDim: 4, numClasses: 10 },
   'vae-batch-norm': { kind: 'vae', ...BASE, hidden: [16, 12], norm: 'batch' },
   'conv-vae-batch-norm': { kind: 'vae', architecture: 'conv', imageShape: [8, 8, 1], latentDim: 4, norm: 'batch' },
-  'conv-denoising-ae': { kind: 'denoising-ae', architecture: 'conv', imageShape: [8, 8, 1], latentDim: 4, noise: { type: 'gaussian', sigma: 0.2 } },
+  'conv-denoising-ae': {
+    kind: 'denoising-ae',
+    architecture: 'conv',
+    imageShape: [8, 8, 1],
+    latentDim: 4,
+    noise: { type: 'gaussian', sigma: 0.2 },
+  },
 };
 
 /** The conv preset's layer pattern with narrow layers (4 and 6 filters, 16 units) so tfjs' cpu backend stays fast. */
 function narrow(spec: ModelSpec): ModelSpec {
   if (spec.encoder.every((l) => l.type !== 'conv2d')) return spec;
-  const conv = (filters: number): LayerSpec => ({ type: 'conv2d', filters, kernelSize: 4, strides: 2, padding: 'same', activation: 'relu' });
-  const deconv = (filters: number, activation: 'relu' | 'linear'): LayerSpec => ({ type: 'conv2d-transpose', filters, kernelSize: 4, strides: 2, padding: 'same', activation });
+  const conv = (filters: number): LayerSpec => ({
+    type: 'conv2d',
+    filters,
+    kernelSize: 4,
+    strides: 2,
+    padding: 'same',
+    activation: 'relu',
+  });
+  const deconv = (filters: number, activation: 'relu' | 'linear'): LayerSpec => ({
+    type: 'conv2d-transpose',
+    filters,
+    kernelSize: 4,
+    strides: 2,
+    padding: 'same',
+    activation,
+  });
   const norm = spec.encoder.some((l) => l.type === 'batch-norm');
   const out: ModelSpec = {
     ...spec,
-    encoder: [{ type: 'reshape', shape: [8, 8, 1] }, conv(4), conv(6), { type: 'flatten' }, { type: 'dense', units: 16, activation: 'relu' }],
+    encoder: [
+      { type: 'reshape', shape: [8, 8, 1] },
+      conv(4),
+      conv(6),
+      { type: 'flatten' },
+      { type: 'dense', units: 16, activation: 'relu' },
+    ],
     decoder: [
       { type: 'dense', units: 16, activation: 'relu' },
       { type: 'dense', units: 24, activation: 'relu' },
@@ -43,7 +79,9 @@ function narrow(spec: ModelSpec): ModelSpec {
       { type: 'flatten' },
     ],
   };
-  const normed = norm ? { ...out, encoder: withBatchNorm(out.encoder, false), decoder: withBatchNorm(out.decoder, true) } : out;
+  const normed = norm
+    ? { ...out, encoder: withBatchNorm(out.encoder, false), decoder: withBatchNorm(out.decoder, true) }
+    : out;
   validateModelSpec(normed);
   return normed;
 }
@@ -53,9 +91,15 @@ function data(spec: ModelSpec, steps: number, size: number, seed: number): Train
   const d = inputSize(spec);
   const images = new Uint8Array(steps * size * d);
   for (let i = 0; i < images.length; i++) images[i] = rng.uniform() < 0.5 ? 0 : rng.int(256);
-  const split: ImageSplit = { images, labels: Uint8Array.from({ length: steps * size }, () => rng.int(10)), count: steps * size };
+  const split: ImageSplit = {
+    images,
+    labels: Uint8Array.from({ length: steps * size }, () => rng.int(10)),
+    count: steps * size,
+  };
   const perm = rng.permutation(split.count);
-  return Array.from({ length: steps }, (_, i) => makeBatch(split, perm.subarray(i * size, (i + 1) * size), rng, { spec, binarize: 'dynamic', samples: 1 }));
+  return Array.from({ length: steps }, (_, i) =>
+    makeBatch(split, perm.subarray(i * size, (i + 1) * size), rng, { spec, binarize: 'dynamic', samples: 1 }),
+  );
 }
 
 const engines: Engine[] = [];
@@ -81,7 +125,8 @@ describe('ort engine vs tfjs engine, step by step', () => {
         worst = Math.max(worst, Math.abs(a.loss - b.loss) / Math.abs(a.loss));
         last = { tfjs: a.loss, ort: b.loss };
       }
-      if (process.env.VAE_REPORT) process.stdout.write(`${label}: worst relative loss difference over 20 steps ${worst.toExponential(2)}\n`);
+      if (process.env.VAE_REPORT)
+        process.stdout.write(`${label}: worst relative loss difference over 20 steps ${worst.toExponential(2)}\n`);
       expect(worst).toBeLessThan(1e-4);
       expect(Math.abs(last.tfjs - last.ort) / Math.abs(last.tfjs)).toBeLessThan(1e-4);
       // Evaluation (running statistics for batch norm) agrees too.

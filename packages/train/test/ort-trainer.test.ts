@@ -26,7 +26,14 @@ registerDataset('ort-test-blobs', async () => {
     }
     return { images, labels, count };
   };
-  return { name: 'ort-test-blobs', imageShape: [8, 8, 1], numClasses: 4, train: make(240), test: make(40), source: 'generated in the test' };
+  return {
+    name: 'ort-test-blobs',
+    imageShape: [8, 8, 1],
+    numClasses: 4,
+    train: make(240),
+    test: make(40),
+    source: 'generated in the test',
+  };
 });
 
 /** Number of values that differ (bitwise, as float32) between two parameter sets. */
@@ -53,7 +60,10 @@ const BASE = {
 };
 
 describe('trainer with the ort engine', () => {
-  const models = { mlp: BASE.model, 'mlp with batch norm': { ...BASE.model, hidden: [16, 12], norm: 'batch' as const } };
+  const models = {
+    mlp: BASE.model,
+    'mlp with batch norm': { ...BASE.model, hidden: [16, 12], norm: 'batch' as const },
+  };
   for (const [label, model] of Object.entries(models)) {
     it(`${label}: trains, checkpoints, and a resumed run is bit-identical to an uninterrupted one`, async () => {
       const straight = await train({ ...BASE, model, epochs: 2, runDir: await tempRun('straight') }, { plots: false });
@@ -80,11 +90,13 @@ describe('trainer with the ort engine', () => {
       }
       expect(differingValues(a.optimizer!.m, b.optimizer!.m)).toBe(0);
       expect(differingValues(a.optimizer!.v, b.optimizer!.v)).toBe(0);
-      expect(resumed.metrics.map((m) => [m.trainLoss, m.valLoss])).toEqual(straight.metrics.map((m) => [m.trainLoss, m.valLoss]));
+      expect(resumed.metrics.map((m) => [m.trainLoss, m.valLoss])).toEqual(
+        straight.metrics.map((m) => [m.trainLoss, m.valLoss]),
+      );
     });
   }
 
-  it('exported encoder and decoder graphs from an ort checkpoint reproduce the engine\'s forward pass', async () => {
+  it("exported encoder and decoder graphs from an ort checkpoint reproduce the engine's forward pass", async () => {
     const run = await train({ ...BASE, epochs: 1, runDir: await tempRun('export') }, { plots: false });
     const ck = await loadCheckpoint(run.runDir);
     const engine = new OrtEngine({ worker: false });

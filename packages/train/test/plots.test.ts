@@ -39,9 +39,12 @@ describe('PNG drawing', () => {
     expect(formatTick(-12.34)).toBe('-12.3');
     expect(formatTick(0.5)).toBe('0.50');
     expect(formatTick(123456)).toBe('1.2e5');
-    const chart = PNG.sync.read(Buffer.from(lineChart([{ name: 'a', x: [1, 2], y: [3, 1], colour: [10, 20, 30] }], 't').encode()));
+    const chart = PNG.sync.read(
+      Buffer.from(lineChart([{ name: 'a', x: [1, 2], y: [3, 1], colour: [10, 20, 30] }], 't').encode()),
+    );
     const found = (png: PNG, c: readonly number[]) => {
-      for (let i = 0; i < png.data.length; i += 4) if (png.data[i] === c[0] && png.data[i + 1] === c[1] && png.data[i + 2] === c[2]) return true;
+      for (let i = 0; i < png.data.length; i += 4)
+        if (png.data[i] === c[0] && png.data[i + 1] === c[1] && png.data[i + 2] === c[2]) return true;
       return false;
     };
     expect(found(chart, [10, 20, 30])).toBe(true);

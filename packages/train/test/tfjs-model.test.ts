@@ -7,7 +7,13 @@ beforeAll(async () => {
   await selectBackend('cpu');
 });
 
-function dense(x: Float32Array, rows: number, w: Tensor | undefined, b: Tensor | undefined, act: (v: number) => number): Float32Array {
+function dense(
+  x: Float32Array,
+  rows: number,
+  w: Tensor | undefined,
+  b: Tensor | undefined,
+  act: (v: number) => number,
+): Float32Array {
   const [n, m] = w!.shape as [number, number];
   const out = new Float32Array(rows * m);
   for (let r = 0; r < rows; r++) {
@@ -33,28 +39,44 @@ function concatCols(a: Float32Array, an: number, b: Float32Array, bn: number, ro
 }
 
 /** Naive HWC conv2d, TF 'same' padding. */
-function conv2dSame(x: Float32Array, [h, w, c]: number[], k: Tensor | undefined, bias: Tensor | undefined, s: number): { y: Float32Array; shape: number[] } {
+function conv2dSame(
+  x: Float32Array,
+  [h, w, c]: number[],
+  k: Tensor | undefined,
+  bias: Tensor | undefined,
+  s: number,
+): { y: Float32Array; shape: number[] } {
   const [kh, kw, , oc] = k!.shape as [number, number, number, number];
   const oh = Math.ceil(h! / s);
   const ow = Math.ceil(w! / s);
   const padT = Math.floor(Math.max((oh - 1) * s + kh - h!, 0) / 2);
   const padL = Math.floor(Math.max((ow - 1) * s + kw - w!, 0) / 2);
   const y = new Float32Array(oh * ow * oc);
-  for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let o = 0; o < oc; o++) {
-    let sum = bias!.data[o]!;
-    for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
-      const iy = oy * s + ky - padT;
-      const ix = ox * s + kx - padL;
-      if (iy < 0 || ix < 0 || iy >= h! || ix >= w!) continue;
-      for (let i = 0; i < c!; i++) sum += x[(iy * w! + ix) * c! + i]! * k!.data[((ky * kw + kx) * c! + i) * oc + o]!;
-    }
-    y[(oy * ow + ox) * oc + o] = sum;
-  }
+  for (let oy = 0; oy < oh; oy++)
+    for (let ox = 0; ox < ow; ox++)
+      for (let o = 0; o < oc; o++) {
+        let sum = bias!.data[o]!;
+        for (let ky = 0; ky < kh; ky++)
+          for (let kx = 0; kx < kw; kx++) {
+            const iy = oy * s + ky - padT;
+            const ix = ox * s + kx - padL;
+            if (iy < 0 || ix < 0 || iy >= h! || ix >= w!) continue;
+            for (let i = 0; i < c!; i++)
+              sum += x[(iy * w! + ix) * c! + i]! * k!.data[((ky * kw + kx) * c! + i) * oc + o]!;
+          }
+        y[(oy * ow + ox) * oc + o] = sum;
+      }
   return { y, shape: [oh, ow, oc] };
 }
 
 /** Naive HWC transposed conv, TF 'same' output size in·s; kernel [kh, kw, outC, inC]. */
-function conv2dTransposeSame(x: Float32Array, [h, w, c]: number[], k: Tensor | undefined, bias: Tensor | undefined, s: number): { y: Float32Array; shape: number[] } {
+function conv2dTransposeSame(
+  x: Float32Array,
+  [h, w, c]: number[],
+  k: Tensor | undefined,
+  bias: Tensor | undefined,
+  s: number,
+): { y: Float32Array; shape: number[] } {
   const [kh, kw, oc] = k!.shape as [number, number, number, number];
   const oh = h! * s;
   const ow = w! * s;
@@ -62,15 +84,20 @@ function conv2dTransposeSame(x: Float32Array, [h, w, c]: number[], k: Tensor | u
   const padL = Math.floor(Math.max((w! - 1) * s + kw - ow, 0) / 2);
   const y = new Float32Array(oh * ow * oc);
   for (let i = 0; i < oh * ow; i++) for (let o = 0; o < oc; o++) y[i * oc + o] = bias!.data[o]!;
-  for (let iy = 0; iy < h!; iy++) for (let ix = 0; ix < w!; ix++) for (let ic = 0; ic < c!; ic++) {
-    const v = x[(iy * w! + ix) * c! + ic]!;
-    for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
-      const oy = iy * s + ky - padT;
-      const ox = ix * s + kx - padL;
-      if (oy < 0 || ox < 0 || oy >= oh || ox >= ow) continue;
-      for (let o = 0; o < oc; o++) y[(oy * ow + ox) * oc + o] = y[(oy * ow + ox) * oc + o]! + v * k!.data[((ky * kw + kx) * oc + o) * c! + ic]!;
-    }
-  }
+  for (let iy = 0; iy < h!; iy++)
+    for (let ix = 0; ix < w!; ix++)
+      for (let ic = 0; ic < c!; ic++) {
+        const v = x[(iy * w! + ix) * c! + ic]!;
+        for (let ky = 0; ky < kh; ky++)
+          for (let kx = 0; kx < kw; kx++) {
+            const oy = iy * s + ky - padT;
+            const ox = ix * s + kx - padL;
+            if (oy < 0 || ox < 0 || oy >= oh || ox >= ow) continue;
+            for (let o = 0; o < oc; o++)
+              y[(oy * ow + ox) * oc + o] =
+                y[(oy * ow + ox) * oc + o]! + v * k!.data[((ky * kw + kx) * oc + o) * c! + ic]!;
+          }
+      }
   return { y, shape: [oh, ow, oc] };
 }
 
@@ -85,7 +112,9 @@ describe('createTfjsModel', () => {
     if (!('mu' in enc)) return;
     const h = dense(x, 2, p['encoder.0.kernel'], p['encoder.0.bias'], relu);
     expect(maxAbsDiff(enc.mu.data, dense(h, 2, p['encoder.mu.kernel'], p['encoder.mu.bias'], id))).toBeLessThan(1e-5);
-    expect(maxAbsDiff(enc.logvar.data, dense(h, 2, p['encoder.logvar.kernel'], p['encoder.logvar.bias'], id))).toBeLessThan(1e-5);
+    expect(
+      maxAbsDiff(enc.logvar.data, dense(h, 2, p['encoder.logvar.kernel'], p['encoder.logvar.bias'], id)),
+    ).toBeLessThan(1e-5);
     const z = values(2 * 3, 2, -2, 2);
     const dec = model.decode(t(z, [2, 3]));
     const hd = dense(z, 2, p['decoder.0.kernel'], p['decoder.0.bias'], relu);
@@ -154,7 +183,9 @@ describe('createTfjsModel', () => {
     const { ['encoder.mu.bias']: _drop, ...missing } = p;
     expect(() => createTfjsModel(spec, missing)).toThrow(/missing parameter "encoder.mu.bias"/);
     const model = createTfjsModel(spec, p);
-    expect(() => model.encode(t(new Float32Array(10), [2, 5]))).toThrow(/x: expected shape \[batch, 16\], got \[2, 5\]/);
+    expect(() => model.encode(t(new Float32Array(10), [2, 5]))).toThrow(
+      /x: expected shape \[batch, 16\], got \[2, 5\]/,
+    );
     model.dispose();
     expect(() => model.decode(t(new Float32Array(3), [1, 3]))).toThrow(/after dispose/);
   });

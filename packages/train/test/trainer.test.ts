@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLogLevel } from '@vae/core';
-import { evaluateRun, loadCheckpoint, readMetrics, train, TrainingDivergedError, type TrainConfig, type TrainProgress } from '../src/index.js';
+import {
+  evaluateRun,
+  loadCheckpoint,
+  readMetrics,
+  train,
+  TrainingDivergedError,
+  type TrainConfig,
+  type TrainProgress,
+} from '../src/index.js';
 import { registerTfObjective, getTfObjective } from '../src/tfjs-objectives.js';
 import { tf } from '../src/tf.js';
 
@@ -52,7 +60,18 @@ describe('train()', () => {
     expect(progress.filter((p) => p.phase === 'train')).toHaveLength(24);
     expect(progress.at(-1)!.step).toBe(24);
     const files = await readdir(dir);
-    expect(files).toEqual(expect.arrayContaining(['config.json', 'metrics.jsonl', 'checkpoint', 'loss-curve.png', 'reconstructions.png', 'prior-samples.png', 'latent-traversal.png', 'latent-scatter.png']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'config.json',
+        'metrics.jsonl',
+        'checkpoint',
+        'loss-curve.png',
+        'reconstructions.png',
+        'prior-samples.png',
+        'latent-traversal.png',
+        'latent-scatter.png',
+      ]),
+    );
     const scatter = PNG.sync.read(await readFile(join(dir, 'latent-scatter.png')));
     expect([scatter.width, scatter.height]).toEqual([560, 560]);
     const recon = PNG.sync.read(await readFile(join(dir, 'reconstructions.png')));
@@ -79,14 +98,18 @@ describe('train()', () => {
     const b = await loadCheckpoint(split);
     expect(b.step).toBe(a.step);
     expect(b.rng).toEqual(a.rng);
-    expect(await readFile(join(split, 'checkpoint', 'weights.bin'))).toEqual(await readFile(join(straight, 'checkpoint', 'weights.bin')));
+    expect(await readFile(join(split, 'checkpoint', 'weights.bin'))).toEqual(
+      await readFile(join(straight, 'checkpoint', 'weights.bin')),
+    );
     const strip = (ms: typeof a.metrics) => ms!.map(({ seconds: _s, ...m }) => m);
     expect(strip(b.metrics)).toEqual(strip(a.metrics));
   });
 
   it('stops at --max-steps with a checkpoint it can resume from', async () => {
     const dir = await tempDir();
-    const r = await train(small(dir, { maxSteps: 3, model: { kind: 'ae', hidden: [16], latentDim: 4 } }), { plots: false });
+    const r = await train(small(dir, { maxSteps: 3, model: { kind: 'ae', hidden: [16], latentDim: 4 } }), {
+      plots: false,
+    });
     expect(r.stoppedBy).toBe('max-steps');
     expect(r.step).toBe(3);
     expect(r.metrics[0]!.epochSteps).toBe(3);
@@ -94,11 +117,17 @@ describe('train()', () => {
     const resumed = await train({ runDir: dir, maxSteps: 5 }, { resume: true, plots: false });
     expect([resumed.epoch, resumed.step, resumed.stoppedBy]).toEqual([2, 5, 'max-steps']);
     // Loading the dataset alone takes longer than 1e-9 minutes, so the limit trips after the first step.
-    const timed = await train(small(await tempDir(), { maxMinutes: 1e-9, model: { kind: 'ae', hidden: [16], latentDim: 4 } }), { plots: false });
+    const timed = await train(
+      small(await tempDir(), { maxMinutes: 1e-9, model: { kind: 'ae', hidden: [16], latentDim: 4 } }),
+      { plots: false },
+    );
     expect([timed.stoppedBy, timed.step, timed.epoch]).toEqual(['max-minutes', 1, 1]);
     // The trainer draws batch 2 while step 1 runs; stopping after step 1 rewinds those draws, so the
     // checkpoint's Rng state is the one of a run that never looked ahead (--max-steps 1 does not).
-    const one = await train(small(await tempDir(), { maxSteps: 1, model: { kind: 'ae', hidden: [16], latentDim: 4 } }), { plots: false });
+    const one = await train(
+      small(await tempDir(), { maxSteps: 1, model: { kind: 'ae', hidden: [16], latentDim: 4 } }),
+      { plots: false },
+    );
     expect((await loadCheckpoint(timed.runDir)).rng).toEqual((await loadCheckpoint(one.runDir)).rng);
   });
 
@@ -118,7 +147,9 @@ describe('train()', () => {
         const r = original(a);
         return { ...r, loss: tf.mul(r.loss, Number.NaN) as typeof r.loss };
       });
-      await expect(train(small(dir), { plots: false })).rejects.toThrow(/training diverged at epoch 1, step 1: the loss became NaN. The last good checkpoint \(none yet/);
+      await expect(train(small(dir), { plots: false })).rejects.toThrow(
+        /training diverged at epoch 1, step 1: the loss became NaN. The last good checkpoint \(none yet/,
+      );
     } finally {
       registerTfObjective('vae', null);
     }
@@ -130,13 +161,25 @@ describe('train()', () => {
   it('rejects bad configurations, naming the field, the expected and the actual value', async () => {
     const dir = await tempDir();
     await expect(train(small(dir, { epochs: 0 }))).rejects.toThrow(/epochs: expected an integer in \[1, .*\], got 0/);
-    await expect(train(small(dir, { binarize: 'maybe' as never }))).rejects.toThrow(/binarize: expected one of dynamic\|static\|none, got "maybe"/);
+    await expect(train(small(dir, { binarize: 'maybe' as never }))).rejects.toThrow(
+      /binarize: expected one of dynamic\|static\|none, got "maybe"/,
+    );
     await expect(train(small(dir, { dataset: 'cifar' }))).rejects.toThrow(/dataset: expected one of .*, got "cifar"/);
     await expect(train(small(dir, { engine: 'torch' }))).rejects.toThrow(/engine: expected one of tfjs.*, got "torch"/);
-    await expect(train(small(dir, { backend: 'tpu' as never }))).rejects.toThrow(/backend: expected one of auto\|tensorflow\|webgpu\|wasm\|cpu\|cuda, got "tpu"/);
-    await expect(train(small(dir, { backend: 'cuda', engine: 'tfjs' }))).rejects.toThrow(/backend: expected a TensorFlow.js backend .* got 'cuda'/);
-    await expect(train(small(dir, { iwSamples: 5, model: { kind: 'ae' } }))).rejects.toThrow(/iwSamples: expected 1 for the non-variational kind ae, got 5/);
-    await expect(train(small(dir, { valSize: 60000 }))).rejects.toThrow(/valSize: expected an integer in \[1, 59999\], got 60000/);
-    await expect(train({ runDir: join(dir, 'absent') }, { resume: true })).rejects.toThrow(/checkpoint.json: not found/);
+    await expect(train(small(dir, { backend: 'tpu' as never }))).rejects.toThrow(
+      /backend: expected one of auto\|tensorflow\|webgpu\|wasm\|cpu\|cuda, got "tpu"/,
+    );
+    await expect(train(small(dir, { backend: 'cuda', engine: 'tfjs' }))).rejects.toThrow(
+      /backend: expected a TensorFlow.js backend .* got 'cuda'/,
+    );
+    await expect(train(small(dir, { iwSamples: 5, model: { kind: 'ae' } }))).rejects.toThrow(
+      /iwSamples: expected 1 for the non-variational kind ae, got 5/,
+    );
+    await expect(train(small(dir, { valSize: 60000 }))).rejects.toThrow(
+      /valSize: expected an integer in \[1, 59999\], got 60000/,
+    );
+    await expect(train({ runDir: join(dir, 'absent') }, { resume: true })).rejects.toThrow(
+      /checkpoint.json: not found/,
+    );
   });
 });

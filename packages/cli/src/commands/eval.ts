@@ -18,7 +18,8 @@ function positiveInt(option: string): (raw: unknown) => number {
   return (raw) => {
     const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
     const v = Number(text);
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`--${option}: expected a positive integer, got ${JSON.stringify(text)}`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new RangeError(`--${option}: expected a positive integer, got ${JSON.stringify(text)}`);
     return v;
   };
 }
@@ -29,25 +30,67 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
   describe: 'Evaluate a run folder: ELBO and importance-sampled NLL (nats per example)',
   builder: (y: Argv) =>
     y
-      .option('run', { alias: 'run-dir', type: 'string', demandOption: true, describe: 'run folder written by `vae train`' })
-      .option('samples', { alias: ['iw-samples', 'k'], type: 'string', default: '100', coerce: positiveInt('samples'), describe: 'importance samples K per example' })
-      .option('limit', { type: 'string', default: '1000', coerce: positiveInt('limit'), describe: 'evaluate the first N examples of the split' })
-      .option('split', { type: 'string', default: 'val', choices: Object.keys(EVAL_SPLITS), describe: 'val (held out by the run) or test' })
-      .option('device', { alias: 'backend', type: 'string', default: 'cpu', choices: EVAL_DEVICES, describe: 'onnxruntime-node execution device of the encoder, decoder and scorer graphs' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }) as unknown as Argv<EvalArgs>,
+      .option('run', {
+        alias: 'run-dir',
+        type: 'string',
+        demandOption: true,
+        describe: 'run folder written by `vae train`',
+      })
+      .option('samples', {
+        alias: ['iw-samples', 'k'],
+        type: 'string',
+        default: '100',
+        coerce: positiveInt('samples'),
+        describe: 'importance samples K per example',
+      })
+      .option('limit', {
+        type: 'string',
+        default: '1000',
+        coerce: positiveInt('limit'),
+        describe: 'evaluate the first N examples of the split',
+      })
+      .option('split', {
+        type: 'string',
+        default: 'val',
+        choices: Object.keys(EVAL_SPLITS),
+        describe: 'val (held out by the run) or test',
+      })
+      .option('device', {
+        alias: 'backend',
+        type: 'string',
+        default: 'cpu',
+        choices: EVAL_DEVICES,
+        describe: 'onnxruntime-node execution device of the encoder, decoder and scorer graphs',
+      })
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        describe: 'print the result as JSON',
+      }) as unknown as Argv<EvalArgs>,
   handler: async (args) => {
     const { evaluateRun } = await import('@vae/train');
-    const r = await evaluateRun(args.run, { samples: args.samples, limit: args.limit, split: args.split, device: args.device });
+    const r = await evaluateRun(args.run, {
+      samples: args.samples,
+      limit: args.limit,
+      split: args.split,
+      device: args.device,
+    });
     if (args.json) {
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       return;
     }
-    process.stdout.write(`${r.runDir} (epoch ${r.epoch}), ${r.examples} ${r.split} examples, ${r.protocol}, ${r.backend}, ${r.seconds.toFixed(1)} s\n`);
+    process.stdout.write(
+      `${r.runDir} (epoch ${r.epoch}), ${r.examples} ${r.split} examples, ${r.protocol}, ${r.backend}, ${r.seconds.toFixed(1)} s\n`,
+    );
     if (r.elbo !== null) {
-      process.stdout.write(`  ELBO            ${r.elbo.toFixed(2)} nats (reconstruction ${r.reconstruction.toFixed(2)}, KL ${r.kl!.toFixed(2)})\n`);
+      process.stdout.write(
+        `  ELBO            ${r.elbo.toFixed(2)} nats (reconstruction ${r.reconstruction.toFixed(2)}, KL ${r.kl!.toFixed(2)})\n`,
+      );
       process.stdout.write(`  NLL (IS, K=${r.samples}) ${r.nll!.toFixed(2)} nats\n`);
     } else {
-      process.stdout.write(`  loss ${r.loss.toFixed(2)} nats (reconstruction ${r.reconstruction.toFixed(2)}); no likelihood bound for an autoencoder\n`);
+      process.stdout.write(
+        `  loss ${r.loss.toFixed(2)} nats (reconstruction ${r.reconstruction.toFixed(2)}); no likelihood bound for an autoencoder\n`,
+      );
     }
   },
 };

@@ -40,17 +40,30 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   describe: 'Export a training run as ONNX encoder/decoder graphs with a manifest',
   builder: (y) =>
     y
-      .option('run', { type: 'string', demandOption: true, describe: 'run folder written by `vae train` (or its checkpoint folder)' })
-      .option('out', { type: 'string', demandOption: true, describe: 'model directory to write (replaced atomically if it is a model directory)' })
-      .option('precision', { choices: Object.keys(PRECISIONS) as Precision[], default: 'fp32' as Precision, describe: 'weight precision of the graphs' })
+      .option('run', {
+        type: 'string',
+        demandOption: true,
+        describe: 'run folder written by `vae train` (or its checkpoint folder)',
+      })
+      .option('out', {
+        type: 'string',
+        demandOption: true,
+        describe: 'model directory to write (replaced atomically if it is a model directory)',
+      })
+      .option('precision', {
+        choices: Object.keys(PRECISIONS) as Precision[],
+        default: 'fp32' as Precision,
+        describe: 'weight precision of the graphs',
+      })
       .option('name', { type: 'string', describe: 'model name in the manifest (default: the directory name)' })
-      .option('seed', { type: 'number', default: 0, describe: 'seed of the fixed batch used to measure fp16/int8 error vs fp32' }) as never,
+      .option('seed', {
+        type: 'number',
+        default: 0,
+        describe: 'seed of the fixed batch used to measure fp16/int8 error vs fp32',
+      }) as never,
   handler: async (args) => {
-    const [{ exportModel, measurePrecisionError, readModelDirectory }, { onnxruntimeNodeBackend }, { loadCheckpoint }] = await Promise.all([
-      import('@vae/onnx'),
-      import('@vae/runtime-node'),
-      import('@vae/train'),
-    ]);
+    const [{ exportModel, measurePrecisionError, readModelDirectory }, { onnxruntimeNodeBackend }, { loadCheckpoint }] =
+      await Promise.all([import('@vae/onnx'), import('@vae/runtime-node'), import('@vae/train')]);
     const ckpt = await loadCheckpoint(args.run);
     const provenance = await provenanceOf(ckpt);
     const res = await exportModel({
@@ -63,11 +76,19 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     });
     const m = res.manifest;
     const out = process.stdout;
-    out.write(`exported ${m.name} (${m.kind}, ${m.likelihood}, latent ${m.latentDim}, ${m.precision}) to ${res.outDir}\n`);
-    out.write(`  encoder.onnx   ${String(res.sizes.encoder).padStart(10)} B  (${kib(res.sizes.encoder)})  ${m.graphs.encoder.inputs.map((t) => t.name).join(', ')} → ${m.graphs.encoder.outputs.map((t) => t.name).join(', ')}\n`);
-    out.write(`  decoder.onnx   ${String(res.sizes.decoder).padStart(10)} B  (${kib(res.sizes.decoder)})  ${m.graphs.decoder.inputs.map((t) => t.name).join(', ')} → ${m.graphs.decoder.outputs.map((t) => t.name).join(', ')}\n`);
+    out.write(
+      `exported ${m.name} (${m.kind}, ${m.likelihood}, latent ${m.latentDim}, ${m.precision}) to ${res.outDir}\n`,
+    );
+    out.write(
+      `  encoder.onnx   ${String(res.sizes.encoder).padStart(10)} B  (${kib(res.sizes.encoder)})  ${m.graphs.encoder.inputs.map((t) => t.name).join(', ')} → ${m.graphs.encoder.outputs.map((t) => t.name).join(', ')}\n`,
+    );
+    out.write(
+      `  decoder.onnx   ${String(res.sizes.decoder).padStart(10)} B  (${kib(res.sizes.decoder)})  ${m.graphs.decoder.inputs.map((t) => t.name).join(', ')} → ${m.graphs.decoder.outputs.map((t) => t.name).join(', ')}\n`,
+    );
     out.write(`  manifest.json  ${String(res.sizes.manifest).padStart(10)} B\n`);
-    out.write(`  provenance: ${m.provenance.dataset}, ${m.provenance.epochs} epochs, seed ${m.provenance.seed}, val ELBO ${m.provenance.valElbo === null ? 'n/a' : `${m.provenance.valElbo.toFixed(2)} nats`}, ${m.provenance.engine}/${m.provenance.backend}, commit ${m.provenance.commit ?? 'unknown'}\n`);
+    out.write(
+      `  provenance: ${m.provenance.dataset}, ${m.provenance.epochs} epochs, seed ${m.provenance.seed}, val ELBO ${m.provenance.valElbo === null ? 'n/a' : `${m.provenance.valElbo.toFixed(2)} nats`}, ${m.provenance.engine}/${m.provenance.backend}, commit ${m.provenance.commit ?? 'unknown'}\n`,
+    );
     if (args.precision !== 'fp32') {
       const files = await readModelDirectory(res.outDir);
       const err = await measurePrecisionError({
@@ -79,8 +100,13 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
         encoder: files.encoder,
         decoder: files.decoder,
       });
-      const fmt = (r: Readonly<Record<string, number>>) => Object.entries(r).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ');
-      out.write(`  max |${args.precision} − fp32| on ${err.batch} seeded inputs (seed ${err.seed}, onnxruntime-node cpu): encoder ${fmt(err.encoder)}; decoder ${fmt(err.decoder)}\n`);
+      const fmt = (r: Readonly<Record<string, number>>) =>
+        Object.entries(r)
+          .map(([k, v]) => `${k} ${v.toExponential(2)}`)
+          .join(', ');
+      out.write(
+        `  max |${args.precision} − fp32| on ${err.batch} seeded inputs (seed ${err.seed}, onnxruntime-node cpu): encoder ${fmt(err.encoder)}; decoder ${fmt(err.decoder)}\n`,
+      );
     }
   },
 };

@@ -12,7 +12,11 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
   describe: 'List the model kinds and show the default spec of one',
   builder: (y) =>
     y
-      .option('kind', { choices: Object.keys(MODEL_KINDS) as ModelKind[], default: 'vae' as ModelKind, describe: 'model kind to describe' })
+      .option('kind', {
+        choices: Object.keys(MODEL_KINDS) as ModelKind[],
+        default: 'vae' as ModelKind,
+        describe: 'model kind to describe',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print the spec as JSON' }) as never,
   handler: (args) => {
     const spec = createModelSpec({ kind: args.kind });
@@ -21,10 +25,13 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
       return;
     }
     process.stdout.write('Model kinds:\n');
-    for (const [name, info] of Object.entries(MODEL_KINDS)) process.stdout.write(`  ${name.padEnd(16)} ${info.description}\n`);
+    for (const [name, info] of Object.entries(MODEL_KINDS))
+      process.stdout.write(`  ${name.padEnd(16)} ${info.description}\n`);
     const params = listParameters(spec);
     const count = params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
-    process.stdout.write(`\nDefault ${args.kind}: ${params.length} tensors, ${count.toLocaleString('en-US')} parameters\n`);
+    process.stdout.write(
+      `\nDefault ${args.kind}: ${params.length} tensors, ${count.toLocaleString('en-US')} parameters\n`,
+    );
     for (const p of params) process.stdout.write(`  ${p.name.padEnd(24)} [${p.shape.join(', ')}]\n`);
   },
 };

@@ -30,7 +30,8 @@ function integer(option: string, min: number): (raw: unknown) => number {
   return (raw) => {
     const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
     const v = Number(text);
-    if (!Number.isInteger(v) || v < min) throw new RangeError(`--${option}: expected an integer ≥ ${min}, got ${JSON.stringify(text)}`);
+    if (!Number.isInteger(v) || v < min)
+      throw new RangeError(`--${option}: expected an integer ≥ ${min}, got ${JSON.stringify(text)}`);
     return v;
   };
 }
@@ -38,10 +39,15 @@ function integer(option: string, min: number): (raw: unknown) => number {
 /** `vae parity`: runs a model on every runtime with identical inputs and compares the outputs. */
 export const parityCommand: CommandModule<object, ParityArgs> = {
   command: 'parity',
-  describe: 'Compare a model across runtimes (TensorFlow.js, onnxruntime-node, onnxruntime-web, Chromium); exit 0 pass, 1 violation, 2 runtime unavailable',
+  describe:
+    'Compare a model across runtimes (TensorFlow.js, onnxruntime-node, onnxruntime-web, Chromium); exit 0 pass, 1 violation, 2 runtime unavailable',
   builder: (y: Argv) =>
     y
-      .option('model', { type: 'string', demandOption: true, describe: 'model directory (manifest.json, encoder.onnx, decoder.onnx)' })
+      .option('model', {
+        type: 'string',
+        demandOption: true,
+        describe: 'model directory (manifest.json, encoder.onnx, decoder.onnx)',
+      })
       .option('runtimes', {
         type: 'string',
         array: true,
@@ -57,20 +63,49 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
         },
         describe: 'reference runtime (default ort-node-cpu; tfjs-cpu when --run is given)',
       })
-      .option('reference-model', { alias: 'against', type: 'string', describe: 'the reference runtime runs this model directory instead (compare two exports, e.g. int8 vs fp32)' })
-      .option('run', { alias: 'run-dir', type: 'string', describe: 'training run folder whose checkpoint the TensorFlow.js runtimes load (default: the model\'s parent if it has one)' })
-      .option('inputs', { type: 'string', choices: Object.keys(INPUT_SOURCES), default: 'grey', describe: 'seeded grey levels, or the first N MNIST test images' })
+      .option('reference-model', {
+        alias: 'against',
+        type: 'string',
+        describe: 'the reference runtime runs this model directory instead (compare two exports, e.g. int8 vs fp32)',
+      })
+      .option('run', {
+        alias: 'run-dir',
+        type: 'string',
+        describe:
+          "training run folder whose checkpoint the TensorFlow.js runtimes load (default: the model's parent if it has one)",
+      })
+      .option('inputs', {
+        type: 'string',
+        choices: Object.keys(INPUT_SOURCES),
+        default: 'grey',
+        describe: 'seeded grey levels, or the first N MNIST test images',
+      })
       .option('batch', { type: 'string', default: '64', coerce: integer('batch', 1), describe: 'rows of x and z' })
-      .option('seed', { type: 'string', default: '1', coerce: integer('seed', 0), describe: 'seed of x, y, z (ε seeds are seed+1 for the ELBO, seed+2 for IS)' })
-      .option('samples', { type: 'string', default: '64', coerce: integer('samples', 1), describe: 'importance samples K per example for log p(x)' })
+      .option('seed', {
+        type: 'string',
+        default: '1',
+        coerce: integer('seed', 0),
+        describe: 'seed of x, y, z (ε seeds are seed+1 for the ELBO, seed+2 for IS)',
+      })
+      .option('samples', {
+        type: 'string',
+        default: '64',
+        coerce: integer('samples', 1),
+        describe: 'importance samples K per example for log p(x)',
+      })
       .option('tolerance', {
         type: 'string',
         array: true,
         default: [],
         coerce: (raw: unknown) => (Array.isArray(raw) ? raw : [raw]).map((v) => parseToleranceOverride(String(v))),
-        describe: 'override a tolerance: OUTPUT=ABS[,REL] (OUTPUT: mu, logvar, z, x_logits, x_mean, elbo, log_px or *); repeatable',
+        describe:
+          'override a tolerance: OUTPUT=ABS[,REL] (OUTPUT: mu, logvar, z, x_logits, x_mean, elbo, log_px or *); repeatable',
       })
-      .option('threads', { type: 'string', coerce: (raw: unknown) => (raw === undefined ? undefined : integer('threads', 1)(raw)), describe: 'intra-op threads for CPU/WASM sessions' })
+      .option('threads', {
+        type: 'string',
+        coerce: (raw: unknown) => (raw === undefined ? undefined : integer('threads', 1)(raw)),
+        describe: 'intra-op threads for CPU/WASM sessions',
+      })
       .option('json', { type: 'string', describe: 'write the JSON report to this file (atomically)' })
       .epilog(
         [
@@ -80,7 +115,10 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
         ].join('\n'),
       ) as unknown as Argv<ParityArgs>,
   handler: async (args) => {
-    const [{ formatParityTable, runParity }, { writeFileAtomic }] = await Promise.all([import('@vae/parity'), import('@vae/train')]);
+    const [{ formatParityTable, runParity }, { writeFileAtomic }] = await Promise.all([
+      import('@vae/parity'),
+      import('@vae/train'),
+    ]);
     const report = await runParity({
       modelDir: args.model,
       referenceModelDir: args['reference-model'] ?? null,
@@ -99,4 +137,3 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
     process.exitCode = report.exitCode;
   },
 };
-

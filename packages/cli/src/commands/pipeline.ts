@@ -10,7 +10,13 @@ import { configFromArgs, trainCommand } from './train.js';
 const log = getLogger('pipeline');
 
 /** Runtimes the pipeline checks: the training framework, onnxruntime-node and onnxruntime-web in Node. */
-export const PIPELINE_RUNTIMES: readonly RuntimeName[] = Object.freeze(['tfjs-cpu', 'ort-node-cpu', 'ort-web-wasm', 'ort-node-webgpu', 'ort-web-webgpu']);
+export const PIPELINE_RUNTIMES: readonly RuntimeName[] = Object.freeze([
+  'tfjs-cpu',
+  'ort-node-cpu',
+  'ort-web-wasm',
+  'ort-node-webgpu',
+  'ort-web-webgpu',
+]);
 /** Added with `--browser`. */
 export const PIPELINE_BROWSER_RUNTIMES: readonly RuntimeName[] = Object.freeze(['chromium-wasm', 'chromium-webgpu']);
 
@@ -50,12 +56,8 @@ export interface PipelineResult {
  */
 export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
-  const [{ exportModel }, { loadModel }, { imageGrid, loadCheckpoint, train, writeFileAtomic }, { runParity }] = await Promise.all([
-    import('@vae/onnx'),
-    import('@vae/runtime-node'),
-    import('@vae/train'),
-    import('@vae/parity'),
-  ]);
+  const [{ exportModel }, { loadModel }, { imageGrid, loadCheckpoint, train, writeFileAtomic }, { runParity }] =
+    await Promise.all([import('@vae/onnx'), import('@vae/runtime-node'), import('@vae/train'), import('@vae/parity')]);
   log.info('1/4 train');
   let lastReport = 0;
   const trained = await train(o.train, {
@@ -65,7 +67,9 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       if (now - lastReport < 10_000 && p.epochStep !== p.epochSteps) return;
       lastReport = now;
       const eta = p.etaSeconds === null ? '' : `, ETA ${Math.round(p.etaSeconds)} s`;
-      log.info(`  ${p.phase} epoch ${p.epoch}/${p.epochs} step ${p.epochStep}/${p.epochSteps}, loss ${p.loss.toFixed(2)} nats${eta}`);
+      log.info(
+        `  ${p.phase} epoch ${p.epoch}/${p.epochs} step ${p.epochStep}/${p.epochSteps}, loss ${p.loss.toFixed(2)} nats${eta}`,
+      );
     },
   });
   const runDir = resolve(trained.runDir);
@@ -73,7 +77,13 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   log.info('2/4 export');
   const ckpt = await loadCheckpoint(runDir);
   const modelDir = join(runDir, PIPELINE_FILES.model);
-  await exportModel({ spec: ckpt.spec, params: ckpt.params, provenance: await provenanceOf(ckpt), outDir: modelDir, name: basename(runDir) });
+  await exportModel({
+    spec: ckpt.spec,
+    params: ckpt.params,
+    provenance: await provenanceOf(ckpt),
+    outDir: modelDir,
+    name: basename(runDir),
+  });
 
   log.info('3/4 parity');
   const runtimes = o.runtimes ?? [...PIPELINE_RUNTIMES, ...(o.browser ? PIPELINE_BROWSER_RUNTIMES : [])];
@@ -87,7 +97,13 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   let png: Uint8Array;
   try {
     const k = model.numClasses;
-    const y = k > 0 ? oneHot(Array.from({ length: n }, (_, i) => i % k), k) : undefined;
+    const y =
+      k > 0
+        ? oneHot(
+            Array.from({ length: n }, (_, i) => i % k),
+            k,
+          )
+        : undefined;
     const means = await model.sample({ n, seed: o.seed ?? 1, ...(y ? { y } : {}) });
     png = imageGrid(means.data, n, model.manifest.imageShape, Math.ceil(Math.sqrt(n)), 2).encode();
   } finally {
@@ -106,7 +122,9 @@ export function formatPipelineSummary(r: PipelineResult): string {
     '',
     `Pipeline finished in ${r.seconds.toFixed(1)} s (parity ${r.parity.passed ? 'PASS' : `FAIL, exit ${r.parity.exitCode}`})`,
     `  trained  ${t.spec.kind} for ${t.epoch} epoch(s), ${t.step} steps on ${t.engine}/${t.backend} in ${t.seconds.toFixed(1)} s (stopped by ${t.stoppedBy})` +
-      (last ? `; val loss ${last.valLoss.toFixed(2)} nats${last.valElbo !== null ? `, val ELBO ${last.valElbo.toFixed(2)} nats` : ''}` : ''),
+      (last
+        ? `; val loss ${last.valLoss.toFixed(2)} nats${last.valElbo !== null ? `, val ELBO ${last.valElbo.toFixed(2)} nats` : ''}`
+        : ''),
     `  run      ${resolve(t.runDir)}  (checkpoint/, metrics.jsonl, config.json)`,
     ...t.plots.map((p) => `  plot     ${p}`),
     `  model    ${r.modelDir}  (manifest.json, encoder.onnx, decoder.onnx)`,
@@ -138,9 +156,19 @@ export const pipelineCommand: CommandModule<object, PipelineArgs> = {
         coerce: (raw: unknown) => parseRuntimeList(raw),
         describe: `parity runtimes (comma-separated; default ${PIPELINE_RUNTIMES.join(',')}; those that cannot start are skipped)`,
       })
-      .option('sample-seed', { type: 'number', default: 1, describe: 'seed of the prior samples in samples.png' }) as unknown as Argv<PipelineArgs>,
+      .option('sample-seed', {
+        type: 'number',
+        default: 1,
+        describe: 'seed of the prior samples in samples.png',
+      }) as unknown as Argv<PipelineArgs>,
   handler: async (args) => {
-    const result = await runPipeline({ train: configFromArgs(args, 'runs/pipeline-'), resume: args.resume, browser: args.browser, seed: args['sample-seed'], ...(args.runtimes ? { runtimes: args.runtimes } : {}) });
+    const result = await runPipeline({
+      train: configFromArgs(args, 'runs/pipeline-'),
+      resume: args.resume,
+      browser: args.browser,
+      seed: args['sample-seed'],
+      ...(args.runtimes ? { runtimes: args.runtimes } : {}),
+    });
     process.stdout.write(formatPipelineSummary(result));
     process.exitCode = result.parity.exitCode;
   },

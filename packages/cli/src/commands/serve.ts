@@ -50,35 +50,119 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   describe: 'Serve a model directory over the Open Inference Protocol (KServe V2 REST)',
   builder: (y) =>
     y
-      .option('model', { type: 'string', demandOption: true, describe: 'model directory (manifest.json, encoder.onnx, decoder.onnx)' })
+      .option('model', {
+        type: 'string',
+        demandOption: true,
+        describe: 'model directory (manifest.json, encoder.onnx, decoder.onnx)',
+      })
       .option('port', { type: 'number', default: 8000, describe: 'TCP port (0 picks a free one)' })
-      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on (0.0.0.0 for all interfaces)' })
-      .option('device', { choices: ['auto', ...NODE_DEVICES] as DeviceRequest[], default: 'auto' as DeviceRequest, describe: 'execution device (auto: cuda → webgpu → cpu)' })
+      .option('host', {
+        type: 'string',
+        default: '127.0.0.1',
+        describe: 'address to listen on (0.0.0.0 for all interfaces)',
+      })
+      .option('device', {
+        choices: ['auto', ...NODE_DEVICES] as DeviceRequest[],
+        default: 'auto' as DeviceRequest,
+        describe: 'execution device (auto: cuda → webgpu → cpu)',
+      })
       .option('threads', { type: 'number', describe: 'intra-op threads (default: 1 for small models)' })
-      .option('name', { type: 'string', describe: 'model name prefix (default: the manifest name): <name>-encoder, <name>-decoder' })
-      .option('batching', { type: 'boolean', default: SERVER_DEFAULTS.batching.enabled, describe: 'dynamic micro-batching across concurrent requests (--no-batching: one run per request)' })
-      .option('max-batch-size', { type: 'number', default: SERVER_DEFAULTS.batching.maxBatchSize, describe: 'largest batch in rows' })
-      .option('max-queue-delay-ms', { type: 'number', default: SERVER_DEFAULTS.batching.maxQueueDelayMs, describe: 'longest wait of the first queued request for others' })
-      .option('max-queue-size', { type: 'number', default: SERVER_DEFAULTS.batching.maxQueueSize, describe: 'most queued requests per model; more get 503' })
-      .option('body-limit', { type: 'number', default: SERVER_DEFAULTS.bodyLimit, describe: 'largest request body in bytes; larger get 413' })
-      .option('max-in-flight', { type: 'number', default: SERVER_DEFAULTS.maxInFlight, describe: 'most POST requests admitted at once; more get 503 + Retry-After before their body is read' })
-      .option('max-in-flight-bytes', { type: 'number', default: SERVER_DEFAULTS.maxInFlightBytes, describe: 'most request-body bytes admitted at once (by Content-Length)' })
-      .option('eval-concurrency', { type: 'number', default: SERVER_DEFAULTS.evaluation.maxConcurrent, describe: '/api/elbo and /api/log-likelihood requests running at once' })
-      .option('eval-queue', { type: 'number', default: SERVER_DEFAULTS.evaluation.maxQueued, describe: 'evaluation requests waiting; more get 503' })
-      .option('max-work-rows', { type: 'number', default: SERVER_DEFAULTS.evaluation.maxWorkRows, describe: 'work budget of one evaluation request: rows × samples' })
-      .option('max-chunk-rows', { type: 'number', default: SERVER_DEFAULTS.evaluation.maxChunkRows, describe: 'rows decoded at once by an evaluation (rows × chunkSize): bounds its memory' })
-      .option('request-timeout-ms', { type: 'number', default: SERVER_DEFAULTS.requestTimeoutMs, describe: 'longest wait + run of an evaluation request (503 waiting, 504 running)' })
-      .option('headers-timeout-ms', { type: 'number', default: SERVER_DEFAULTS.headersTimeoutMs, describe: 'longest time a client may take to send its headers (then 408)' })
-      .option('receive-timeout-ms', { type: 'number', default: SERVER_DEFAULTS.receiveTimeoutMs, describe: 'longest time a client may take to send the whole request (then 408)' })
-      .option('allowed-hosts', { type: 'string', array: true, describe: 'Host names accepted (* for any); default on loopback: localhost 127.0.0.1 [::1]' })
-      .option('auth-token', { type: 'string', describe: 'require Authorization: Bearer <token> on all but /v2/health/* (default: $VAE_AUTH_TOKEN)' })
+      .option('name', {
+        type: 'string',
+        describe: 'model name prefix (default: the manifest name): <name>-encoder, <name>-decoder',
+      })
+      .option('batching', {
+        type: 'boolean',
+        default: SERVER_DEFAULTS.batching.enabled,
+        describe: 'dynamic micro-batching across concurrent requests (--no-batching: one run per request)',
+      })
+      .option('max-batch-size', {
+        type: 'number',
+        default: SERVER_DEFAULTS.batching.maxBatchSize,
+        describe: 'largest batch in rows',
+      })
+      .option('max-queue-delay-ms', {
+        type: 'number',
+        default: SERVER_DEFAULTS.batching.maxQueueDelayMs,
+        describe: 'longest wait of the first queued request for others',
+      })
+      .option('max-queue-size', {
+        type: 'number',
+        default: SERVER_DEFAULTS.batching.maxQueueSize,
+        describe: 'most queued requests per model; more get 503',
+      })
+      .option('body-limit', {
+        type: 'number',
+        default: SERVER_DEFAULTS.bodyLimit,
+        describe: 'largest request body in bytes; larger get 413',
+      })
+      .option('max-in-flight', {
+        type: 'number',
+        default: SERVER_DEFAULTS.maxInFlight,
+        describe: 'most POST requests admitted at once; more get 503 + Retry-After before their body is read',
+      })
+      .option('max-in-flight-bytes', {
+        type: 'number',
+        default: SERVER_DEFAULTS.maxInFlightBytes,
+        describe: 'most request-body bytes admitted at once (by Content-Length)',
+      })
+      .option('eval-concurrency', {
+        type: 'number',
+        default: SERVER_DEFAULTS.evaluation.maxConcurrent,
+        describe: '/api/elbo and /api/log-likelihood requests running at once',
+      })
+      .option('eval-queue', {
+        type: 'number',
+        default: SERVER_DEFAULTS.evaluation.maxQueued,
+        describe: 'evaluation requests waiting; more get 503',
+      })
+      .option('max-work-rows', {
+        type: 'number',
+        default: SERVER_DEFAULTS.evaluation.maxWorkRows,
+        describe: 'work budget of one evaluation request: rows × samples',
+      })
+      .option('max-chunk-rows', {
+        type: 'number',
+        default: SERVER_DEFAULTS.evaluation.maxChunkRows,
+        describe: 'rows decoded at once by an evaluation (rows × chunkSize): bounds its memory',
+      })
+      .option('request-timeout-ms', {
+        type: 'number',
+        default: SERVER_DEFAULTS.requestTimeoutMs,
+        describe: 'longest wait + run of an evaluation request (503 waiting, 504 running)',
+      })
+      .option('headers-timeout-ms', {
+        type: 'number',
+        default: SERVER_DEFAULTS.headersTimeoutMs,
+        describe: 'longest time a client may take to send its headers (then 408)',
+      })
+      .option('receive-timeout-ms', {
+        type: 'number',
+        default: SERVER_DEFAULTS.receiveTimeoutMs,
+        describe: 'longest time a client may take to send the whole request (then 408)',
+      })
+      .option('allowed-hosts', {
+        type: 'string',
+        array: true,
+        describe: 'Host names accepted (* for any); default on loopback: localhost 127.0.0.1 [::1]',
+      })
+      .option('auth-token', {
+        type: 'string',
+        describe: 'require Authorization: Bearer <token> on all but /v2/health/* (default: $VAE_AUTH_TOKEN)',
+      })
       .option('cors', { type: 'string', describe: 'allow this origin (or *) by CORS; default: no CORS' }) as never,
   handler: async (args) => {
     const authToken = args['auth-token'] ?? (process.env.VAE_AUTH_TOKEN || undefined);
-    const [{ loadModel }, { createVaeServer }] = await Promise.all([import('@vae/runtime-node'), import('@vae/server')]);
+    const [{ loadModel }, { createVaeServer }] = await Promise.all([
+      import('@vae/runtime-node'),
+      import('@vae/server'),
+    ]);
     // A model that fails to load (missing files, a manifest that disagrees with its graphs) throws
     // here: the command exits 1 with the reason and never listens, so nothing reports ready.
-    const model = await loadModel(args.model, { device: args.device, ...(args.threads === undefined ? {} : { threads: args.threads }) });
+    const model = await loadModel(args.model, {
+      device: args.device,
+      ...(args.threads === undefined ? {} : { threads: args.threads }),
+    });
     for (const f of model.fallbacks) log.info(`skipped ${f.device}: ${f.reason}`);
     let server: ReturnType<typeof createVaeServer>;
     try {
@@ -116,7 +200,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     const stop = shutdownSignal();
     const url = await server.listen({ host: args.host, port: args.port });
     const name = args.name ?? model.manifest.name;
-    process.stdout.write(`serving ${name}-encoder and ${name}-decoder on ${model.device} at ${url} (batching ${args.batching ? `on, ≤${args['max-batch-size']} rows, ≤${args['max-queue-delay-ms']} ms` : 'off'})\n`);
+    process.stdout.write(
+      `serving ${name}-encoder and ${name}-decoder on ${model.device} at ${url} (batching ${args.batching ? `on, ≤${args['max-batch-size']} rows, ≤${args['max-queue-delay-ms']} ms` : 'off'})\n`,
+    );
     const signal = await stop;
     log.info(`${signal}: finishing in-flight requests`);
     await server.close();

@@ -29,7 +29,14 @@ declare module '../model-spec.js' {
 /** PyTorch's defaults. */
 export const BATCH_NORM_DEFAULTS = Object.freeze({ momentum: 0.1, epsilon: 1e-5 });
 
-function normalize(e: LayerEmitter, layer: BatchNormLayer, x: EmitTensor, spatial: boolean, c: number, pixels: number): EmitTensor {
+function normalize(
+  e: LayerEmitter,
+  layer: BatchNormLayer,
+  x: EmitTensor,
+  spatial: boolean,
+  c: number,
+  pixels: number,
+): EmitTensor {
   const full = x.shape;
   const stat = spatial ? [1, c, 1, 1] : [1, c];
   const perChannel = (t: EmitTensor): EmitTensor => (spatial ? e.op('Reshape', [t, e.ints(stat)], {}, stat) : t);
@@ -37,7 +44,12 @@ function normalize(e: LayerEmitter, layer: BatchNormLayer, x: EmitTensor, spatia
   const beta = e.state('beta');
   const eps = e.scalar(layer.epsilon);
   if (!e.training) {
-    const scale = e.op('Div', [gamma, e.op('Sqrt', [e.op('Add', [e.state('running_var'), eps], {}, [c])], {}, [c])], {}, [c]);
+    const scale = e.op(
+      'Div',
+      [gamma, e.op('Sqrt', [e.op('Add', [e.state('running_var'), eps], {}, [c])], {}, [c])],
+      {},
+      [c],
+    );
     const shift = e.op('Sub', [beta, e.op('Mul', [e.state('running_mean'), scale], {}, [c])], {}, [c]);
     return e.op('Add', [e.op('Mul', [x, perChannel(scale)], {}, full), perChannel(shift)], {}, full);
   }
@@ -46,13 +58,31 @@ function normalize(e: LayerEmitter, layer: BatchNormLayer, x: EmitTensor, spatia
   const inv = e.op('Div', [e.scalar(1), count], {}, []);
   const mean = e.op('Mul', [e.op('ReduceSum', [x, axes], { keepdims: 1 }, stat), inv], {}, stat);
   const xc = e.op('Sub', [x, mean], {}, full);
-  const variance = e.op('Mul', [e.op('ReduceSum', [e.op('Mul', [xc, xc], {}, full), axes], { keepdims: 1 }, stat), inv], {}, stat);
+  const variance = e.op(
+    'Mul',
+    [e.op('ReduceSum', [e.op('Mul', [xc, xc], {}, full), axes], { keepdims: 1 }, stat), inv],
+    {},
+    stat,
+  );
   const invStd = e.op('Div', [e.scalar(1), e.op('Sqrt', [e.op('Add', [variance, eps], {}, stat)], {}, stat)], {}, stat);
-  const y = e.op('Add', [e.op('Mul', [e.op('Mul', [xc, invStd], {}, full), perChannel(gamma)], {}, full), perChannel(beta)], {}, full);
+  const y = e.op(
+    'Add',
+    [e.op('Mul', [e.op('Mul', [xc, invStd], {}, full), perChannel(gamma)], {}, full), perChannel(beta)],
+    {},
+    full,
+  );
   const vec = (t: EmitTensor) => e.op('Reshape', [t, e.ints([c])], {}, [c]);
-  const unbiased = e.op('Mul', [vec(variance), e.op('Div', [count, e.op('Sub', [count, e.scalar(1)], {}, [])], {}, [])], {}, [c]);
+  const unbiased = e.op(
+    'Mul',
+    [vec(variance), e.op('Div', [count, e.op('Sub', [count, e.scalar(1)], {}, [])], {}, [])],
+    {},
+    [c],
+  );
   const m = layer.momentum;
-  const blend = (running: EmitTensor, batch: EmitTensor) => e.op('Add', [e.op('Mul', [running, e.scalar(1 - m)], {}, [c]), e.op('Mul', [batch, e.scalar(m)], {}, [c])], {}, [c]);
+  const blend = (running: EmitTensor, batch: EmitTensor) =>
+    e.op('Add', [e.op('Mul', [running, e.scalar(1 - m)], {}, [c]), e.op('Mul', [batch, e.scalar(m)], {}, [c])], {}, [
+      c,
+    ]);
   e.updateBuffer('running_mean', blend(e.state('running_mean'), vec(mean)));
   e.updateBuffer('running_var', blend(e.state('running_var'), unbiased));
   return y;
@@ -61,11 +91,14 @@ function normalize(e: LayerEmitter, layer: BatchNormLayer, x: EmitTensor, spatia
 /** `batch-norm`: one definition for validation, state (γ, β; running mean/variance buffers) and emission. */
 export const batchNormLayer: LayerDefinition<BatchNormLayer> = {
   type: 'batch-norm',
-  description: 'batch normalisation over channels (batch statistics in training, running statistics in evaluation), then an activation',
+  description:
+    'batch normalisation over channels (batch statistics in training, running statistics in evaluation), then an activation',
   outputShape(layer, input, path) {
     checkActivation(layer.activation, `${path}.activation`);
-    if (!(typeof layer.momentum === 'number' && layer.momentum > 0 && layer.momentum <= 1)) specFail(`${path}.momentum`, 'a number in (0, 1]', layer.momentum);
-    if (!(typeof layer.epsilon === 'number' && layer.epsilon > 0)) specFail(`${path}.epsilon`, 'a positive number', layer.epsilon);
+    if (!(typeof layer.momentum === 'number' && layer.momentum > 0 && layer.momentum <= 1))
+      specFail(`${path}.momentum`, 'a number in (0, 1]', layer.momentum);
+    if (!(typeof layer.epsilon === 'number' && layer.epsilon > 0))
+      specFail(`${path}.epsilon`, 'a positive number', layer.epsilon);
     if (input.length !== 1 && input.length !== 3) specFail(path, 'a flat or an HWC input', input);
     return [...input];
   },

@@ -17,7 +17,8 @@ export interface AxisPadding {
  * ⌊total/2⌋ before and the rest after (TF pads more at the end); `valid` pads nothing.
  */
 export function convPadding(size: number, kernel: number, stride: number, padding: 'same' | 'valid'): AxisPadding {
-  if (padding === 'valid') return { begin: 0, end: 0, outputPadding: 0, outputSize: Math.floor((size - kernel) / stride) + 1 };
+  if (padding === 'valid')
+    return { begin: 0, end: 0, outputPadding: 0, outputSize: Math.floor((size - kernel) / stride) + 1 };
   const out = Math.ceil(size / stride);
   const total = Math.max((out - 1) * stride + kernel - size, 0);
   const begin = Math.floor(total / 2);
@@ -30,7 +31,12 @@ export function convPadding(size: number, kernel: number, stride: number, paddin
  * `output_padding` = s − k + total at the end; `valid`: out = (in−1)·s + k, no padding.
  * ONNX: out = s·(in−1) + output_padding + k − begin − end.
  */
-export function convTransposePadding(size: number, kernel: number, stride: number, padding: 'same' | 'valid'): AxisPadding {
+export function convTransposePadding(
+  size: number,
+  kernel: number,
+  stride: number,
+  padding: 'same' | 'valid',
+): AxisPadding {
   if (padding === 'valid') return { begin: 0, end: 0, outputPadding: 0, outputSize: (size - 1) * stride + kernel };
   const out = size * stride;
   const total = Math.max((size - 1) * stride + kernel - out, 0);
@@ -52,7 +58,12 @@ export interface ConvFields {
  * Validates a convolution's fields against its HWC `input` and returns its output shape
  * `[oh, ow, filters]` (`transpose`: TF's Conv2DTranspose size rule).
  */
-export function convOutputShape(layer: ConvFields & { readonly activation: unknown }, input: readonly number[], path: string, transpose: boolean): number[] {
+export function convOutputShape(
+  layer: ConvFields & { readonly activation: unknown },
+  input: readonly number[],
+  path: string,
+  transpose: boolean,
+): number[] {
   if (input.length !== 3) specFail(path, 'an HWC input of rank 3 (add a reshape layer)', input);
   positiveInt(layer.filters, `${path}.filters`);
   positiveInt(layer.kernelSize, `${path}.kernelSize`);
@@ -68,7 +79,12 @@ export function convOutputShape(layer: ConvFields & { readonly activation: unkno
 }
 
 /** The ONNX Conv/ConvTranspose attributes of a layer over an `[h, w]` input. */
-export function convAttributes(layer: ConvFields, h: number, w: number, transpose: boolean): Record<string, readonly number[] | number> {
+export function convAttributes(
+  layer: ConvFields,
+  h: number,
+  w: number,
+  transpose: boolean,
+): Record<string, readonly number[] | number> {
   const rule = transpose ? convTransposePadding : convPadding;
   const ph = rule(h, layer.kernelSize, layer.strides, layer.padding);
   const pw = rule(w, layer.kernelSize, layer.strides, layer.padding);
@@ -87,7 +103,11 @@ export function convAttributes(layer: ConvFields, h: number, w: number, transpos
  * Kernel, bias (unless `useBias: false`) of a convolution over `inC` channels: conv2d keeps TF's
  * `[k, k, inC, outC]`, conv2d-transpose `[k, k, outC, inC]` (fans swap accordingly).
  */
-export function convState(layer: ConvFields & { readonly useBias?: boolean }, inC: number, transpose: boolean): LayerStateInfo[] {
+export function convState(
+  layer: ConvFields & { readonly useBias?: boolean },
+  inC: number,
+  transpose: boolean,
+): LayerStateInfo[] {
   const k = layer.kernelSize;
   const outC = layer.filters;
   const common = { fanIn: k * k * (transpose ? outC : inC), fanOut: k * k * (transpose ? inC : outC), trainable: true };
@@ -101,12 +121,23 @@ export function convState(layer: ConvFields & { readonly useBias?: boolean }, in
  * Emits an NCHW Conv (or ConvTranspose with the kernel as `[inC, outC, kh, kw]`) with TF's padding as
  * explicit pads, then the activation.
  */
-export function emitConv(e: LayerEmitter, layer: ConvFields & { readonly useBias?: boolean; readonly activation: Activation }, shape: LayerShape, input: LayerValue, transpose: boolean): LayerValue {
+export function emitConv(
+  e: LayerEmitter,
+  layer: ConvFields & { readonly useBias?: boolean; readonly activation: Activation },
+  shape: LayerShape,
+  input: LayerValue,
+  transpose: boolean,
+): LayerValue {
   const x = toNchw(e, input, shape.prefix);
   const [h, w] = x.shape as [number, number];
   const [oh, ow, oc] = shape.outputShape as [number, number, number];
   const kernel = e.state('kernel', { perm: [3, 2, 0, 1], channelAxis: transpose ? 1 : 0 });
   const bias = layer.useBias === false ? [] : [e.state('bias')];
-  const y = e.op(transpose ? 'ConvTranspose' : 'Conv', [x.t, kernel, ...bias], convAttributes(layer, h, w, transpose), ['batch', oc, oh, ow]);
+  const y = e.op(transpose ? 'ConvTranspose' : 'Conv', [x.t, kernel, ...bias], convAttributes(layer, h, w, transpose), [
+    'batch',
+    oc,
+    oh,
+    ow,
+  ]);
   return { t: emitActivation(e, layer.activation, y), shape: shape.outputShape, layout: 'nchw' };
 }

@@ -68,9 +68,11 @@ const registry = new Map<string, LayerDefinition<{ readonly type: string }>>();
 
 /** Registers (or replaces) the definition of layer type `def.type`. */
 export function registerLayer<L extends { readonly type: string }>(def: LayerDefinition<L>): void {
-  if (!def || typeof def.type !== 'string' || def.type.length === 0) throw new TypeError(`def.type: expected a non-empty string, got ${JSON.stringify(def?.type)}`);
+  if (!def || typeof def.type !== 'string' || def.type.length === 0)
+    throw new TypeError(`def.type: expected a non-empty string, got ${JSON.stringify(def?.type)}`);
   for (const fn of ['outputShape', 'emit'] as const) {
-    if (typeof def[fn] !== 'function') throw new TypeError(`def.${fn}: expected a function for layer type ${def.type}, got ${typeof def[fn]}`);
+    if (typeof def[fn] !== 'function')
+      throw new TypeError(`def.${fn}: expected a function for layer type ${def.type}, got ${typeof def[fn]}`);
   }
   registry.set(def.type, def as unknown as LayerDefinition<{ readonly type: string }>);
 }
@@ -83,6 +85,7 @@ export function listLayerTypes(): string[] {
 /** The definition of `type`; an unknown type throws a `RangeError` naming it and the registered ones. */
 export function getLayerDefinition(type: unknown, path: string): LayerDefinition {
   const def = typeof type === 'string' ? registry.get(type) : undefined;
-  if (!def) throw new RangeError(`${path}.type: expected one of ${listLayerTypes().join('|')}, got ${JSON.stringify(type)}`);
+  if (!def)
+    throw new RangeError(`${path}.type: expected one of ${listLayerTypes().join('|')}, got ${JSON.stringify(type)}`);
   return def as unknown as LayerDefinition;
 }

@@ -1,7 +1,14 @@
 import { LOGVAR_CLAMP } from '../losses-impl.js';
 import type { SpecLayout } from '../model-shapes.js';
 import { getLayerDefinition, type LayerShape } from './layer-registry.js';
-import { concatFeatures, toFlat, type EmitTensor, type LayerEmitter, type LayerValue, type OpEmitter } from './op-emitter.js';
+import {
+  concatFeatures,
+  toFlat,
+  type EmitTensor,
+  type LayerEmitter,
+  type LayerValue,
+  type OpEmitter,
+} from './op-emitter.js';
 
 /** An {@link OpEmitter} that can also scope itself to one layer (to read and update its state). */
 export interface NetworkEmitter extends OpEmitter {
@@ -19,7 +26,12 @@ export interface EmittedLayers {
  * Emits `layers` (as walked by `describeLayers`) through the layer registry from `input`; `label`
  * (flat `[batch, K]`) is concatenated to the input of the first layer that takes it.
  */
-export function emitLayers(net: NetworkEmitter, layers: readonly LayerShape[], input: LayerValue, label?: EmitTensor): EmittedLayers {
+export function emitLayers(
+  net: NetworkEmitter,
+  layers: readonly LayerShape[],
+  input: LayerValue,
+  label?: EmitTensor,
+): EmittedLayers {
   let value = input;
   let pending = label;
   for (const l of layers) {
@@ -30,7 +42,9 @@ export function emitLayers(net: NetworkEmitter, layers: readonly LayerShape[], i
     }
     value = def.emit(net.layer(l), l.layer, l, value);
     if (value.shape.join(',') !== l.outputShape.join(',')) {
-      throw new RangeError(`${l.prefix} (${l.layer.type}): the emission produced shape [${value.shape.join(', ')}], expected [${l.outputShape.join(', ')}]`);
+      throw new RangeError(
+        `${l.prefix} (${l.layer.type}): the emission produced shape [${value.shape.join(', ')}], expected [${l.outputShape.join(', ')}]`,
+      );
     }
   }
   return { output: value, labelUsed: pending === undefined };
@@ -41,7 +55,12 @@ export function emitLayers(net: NetworkEmitter, layers: readonly LayerShape[], i
  * and the dense heads. Returns each head's output by head name (`mu`, `logvar` or `code`); log σ²
  * is clipped to `LOGVAR_CLAMP`.
  */
-export function emitEncoder(net: NetworkEmitter, layout: SpecLayout, x: EmitTensor, label?: EmitTensor): Record<string, EmitTensor> {
+export function emitEncoder(
+  net: NetworkEmitter,
+  layout: SpecLayout,
+  x: EmitTensor,
+  label?: EmitTensor,
+): Record<string, EmitTensor> {
   const input: LayerValue = { t: x, shape: [x.shape[1] as number], layout: 'row-major' };
   const { output, labelUsed } = emitLayers(net, layout.encoder, input, label);
   const features = labelUsed ? toFlat(net, output) : concatFeatures(net, output, label!);
@@ -49,7 +68,8 @@ export function emitEncoder(net: NetworkEmitter, layout: SpecLayout, x: EmitTens
   for (const h of layout.heads) {
     const name = h.prefix.slice(h.prefix.lastIndexOf('.') + 1);
     let t = emitLayers(net, [h], features).output.t;
-    if (name === 'logvar') t = net.op('Clip', [t, net.scalar(LOGVAR_CLAMP[0]), net.scalar(LOGVAR_CLAMP[1])], {}, t.shape);
+    if (name === 'logvar')
+      t = net.op('Clip', [t, net.scalar(LOGVAR_CLAMP[0]), net.scalar(LOGVAR_CLAMP[1])], {}, t.shape);
     heads[name] = t;
   }
   return heads;

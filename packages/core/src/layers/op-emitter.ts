@@ -60,13 +60,18 @@ export interface LayerValue {
 /** `v` in row-major (HWC) layout, transposing NCHW → NHWC when needed. */
 export function toRowMajor(e: OpEmitter, v: LayerValue): LayerValue {
   if (v.layout === 'row-major') return v;
-  return { t: e.op('Transpose', [v.t], { perm: [0, 2, 3, 1] }, ['batch', ...v.shape]), shape: v.shape, layout: 'row-major' };
+  return {
+    t: e.op('Transpose', [v.t], { perm: [0, 2, 3, 1] }, ['batch', ...v.shape]),
+    shape: v.shape,
+    layout: 'row-major',
+  };
 }
 
 /** `v` (logical HWC) in NCHW layout, transposing NHWC → NCHW when needed. */
 export function toNchw(e: OpEmitter, v: LayerValue, path: string): LayerValue {
   if (v.layout === 'nchw') return v;
-  if (v.shape.length !== 3) throw new RangeError(`${path}: expected an HWC input of rank 3 (add a reshape layer), got [${v.shape.join(', ')}]`);
+  if (v.shape.length !== 3)
+    throw new RangeError(`${path}: expected an HWC input of rank 3 (add a reshape layer), got [${v.shape.join(', ')}]`);
   const [h, w, c] = v.shape as [number, number, number];
   return { t: e.op('Transpose', [v.t], { perm: [0, 3, 1, 2] }, ['batch', c, h, w]), shape: v.shape, layout: 'nchw' };
 }
@@ -87,7 +92,12 @@ export function concatFeatures(e: OpEmitter, a: LayerValue, b: EmitTensor): Laye
 }
 
 /** The ONNX op of each activation (`linear` emits nothing). */
-export const ACTIVATION_OPS: Readonly<Record<Activation, string | null>> = Object.freeze({ linear: null, relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid' });
+export const ACTIVATION_OPS: Readonly<Record<Activation, string | null>> = Object.freeze({
+  linear: null,
+  relu: 'Relu',
+  tanh: 'Tanh',
+  sigmoid: 'Sigmoid',
+});
 
 /** Emits activation `a` on `t` (same shape). */
 export function emitActivation(e: OpEmitter, a: Activation, t: EmitTensor): EmitTensor {

@@ -9,14 +9,20 @@ export const reshapeLayer: LayerDefinition<ReshapeLayer> = {
   type: 'reshape',
   description: 'reshapes the features (batch excluded), row-major',
   outputShape(layer, input, path) {
-    if (!Array.isArray(layer.shape) || layer.shape.length === 0) specFail(`${path}.shape`, 'a non-empty array', layer.shape);
+    if (!Array.isArray(layer.shape) || layer.shape.length === 0)
+      specFail(`${path}.shape`, 'a non-empty array', layer.shape);
     layer.shape.forEach((d, j) => positiveInt(d, `${path}.shape[${j}]`));
-    if (sizeOf(layer.shape) !== sizeOf(input)) specFail(`${path}.shape`, `${sizeOf(input)} elements (input ${JSON.stringify(input)})`, layer.shape);
+    if (sizeOf(layer.shape) !== sizeOf(input))
+      specFail(`${path}.shape`, `${sizeOf(input)} elements (input ${JSON.stringify(input)})`, layer.shape);
     return [...layer.shape];
   },
   emit(e, layer, _shape, input) {
     const x = toRowMajor(e, input);
-    return { t: e.op('Reshape', [x.t, e.ints([0, ...layer.shape])], {}, ['batch', ...layer.shape]), shape: [...layer.shape], layout: 'row-major' };
+    return {
+      t: e.op('Reshape', [x.t, e.ints([0, ...layer.shape])], {}, ['batch', ...layer.shape]),
+      shape: [...layer.shape],
+      layout: 'row-major',
+    };
   },
 };
 

@@ -30,7 +30,8 @@ export function adamMomentScales(o: AdamOptions): { readonly m: number; readonly
 /** Checks Adam options; errors name the field, the expected and the actual value. */
 export function validateAdamOptions(o: AdamOptions): void {
   const check = (v: number, name: string, lo: number, hi: number) => {
-    if (typeof v !== 'number' || !(v >= lo && v < hi)) throw new RangeError(`adam.${name}: expected a number in [${lo}, ${hi}), got ${String(v)}`);
+    if (typeof v !== 'number' || !(v >= lo && v < hi))
+      throw new RangeError(`adam.${name}: expected a number in [${lo}, ${hi}), got ${String(v)}`);
   };
   check(o.beta1, 'beta1', 0, 1);
   check(o.beta2, 'beta2', 0, 1);
@@ -63,7 +64,16 @@ export interface AdamUpdateNames {
  * Records one Adam update on scaled moments ({@link adamMomentScales}): `m̃' = β₁m̃ + g`,
  * `ṽ' = β₂ṽ + g²`, `p' = p − m̃'/(√ṽ'·k1 + k2)`; outputs get the given names.
  */
-export function adamUpdate(tape: Tape, o: AdamOptions, s: AdamScalars, p: TapeValue, g: TapeValue, m: TapeValue, v: TapeValue, names: AdamUpdateNames): { param: TapeValue; m: TapeValue; v: TapeValue } {
+export function adamUpdate(
+  tape: Tape,
+  o: AdamOptions,
+  s: AdamScalars,
+  p: TapeValue,
+  g: TapeValue,
+  m: TapeValue,
+  v: TapeValue,
+  names: AdamUpdateNames,
+): { param: TapeValue; m: TapeValue; v: TapeValue } {
   const m2 = tape.add(tape.mul(m, tape.scalar(o.beta1)), g, names.m);
   const v2 = tape.add(tape.mul(v, tape.scalar(o.beta2)), tape.mul(g, g), names.v);
   const denom = tape.add(tape.mul(tape.unary('Sqrt', v2), s.k1), s.k2);

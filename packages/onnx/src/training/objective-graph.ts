@@ -63,13 +63,23 @@ function meanOverBatch(tape: Tape, perExample: TapeValue, invBatch: TapeValue): 
   return tape.mul(tape.reduceSum(perExample, [0], false), invBatch);
 }
 
-type TapeRegularizer = (tape: Tape, spec: ModelSpec, code: TapeValue, params: Readonly<Record<string, TapeValue>>, invBatch: TapeValue) => TapeValue;
+type TapeRegularizer = (
+  tape: Tape,
+  spec: ModelSpec,
+  code: TapeValue,
+  params: Readonly<Record<string, TapeValue>>,
+  invBatch: TapeValue,
+) => TapeValue;
 
 /** The autoencoder regularizers on the tape (batch means), keyed by the kind's regularizer name. */
 const TAPE_REGULARIZERS: Partial<Record<RegularizerName, TapeRegularizer>> = {
   sparsity(tape, spec, code, _params, invBatch) {
     const s = spec.sparsity!;
-    if (s.type === 'l1') return tape.mul(meanOverBatch(tape, tape.reduceSum(tape.unary('Abs', code), [1], false), invBatch), tape.scalar(s.weight));
+    if (s.type === 'l1')
+      return tape.mul(
+        meanOverBatch(tape, tape.reduceSum(tape.unary('Abs', code), [1], false), invBatch),
+        tape.scalar(s.weight),
+      );
     const rhoHat = tape.clip(tape.mul(tape.reduceSum(code, [0], false), invBatch), RHO_HAT_CLAMP[0], RHO_HAT_CLAMP[1]);
     const rho = s.rho;
     const logRhoHat = tape.unary('Log', rhoHat);
@@ -116,7 +126,8 @@ export function buildObjective(
   let mu: TapeValue | null = null;
   let logvar: TapeValue | null = null;
   if (info.variational) {
-    if (!inputs.eps || !inputs.beta) throw new RangeError(`inputs.eps, inputs.beta: expected both for kind ${spec.kind}`);
+    if (!inputs.eps || !inputs.beta)
+      throw new RangeError(`inputs.eps, inputs.beta: expected both for kind ${spec.kind}`);
     mu = heads.mu!;
     logvar = heads.logvar!;
     const std = tape.unary('Exp', tape.mul(logvar, tape.scalar(0.5)));
@@ -140,7 +151,9 @@ export function buildObjective(
     reconstruction = tape.add(meanOverBatch(tape, sq, invBatch), tape.scalar(constant));
   }
 
-  const regularizer = kl ? tape.mul(kl, inputs.beta!) : (TAPE_REGULARIZERS[info.regularizer]?.(tape, spec, code!, params, invBatch) ?? null);
+  const regularizer = kl
+    ? tape.mul(kl, inputs.beta!)
+    : (TAPE_REGULARIZERS[info.regularizer]?.(tape, spec, code!, params, invBatch) ?? null);
   const loss = regularizer ? tape.add(reconstruction, regularizer) : reconstruction;
   return { loss, reconstruction, kl, regularizer: regularizer ?? tape.scalar(0), decoded, mu, logvar, code };
 }

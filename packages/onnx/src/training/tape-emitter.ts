@@ -1,4 +1,12 @@
-import type { EmitDim, EmitTensor, EmitAttributes, LayerEmitter, LayerShape, NetworkEmitter, StateOptions } from '@vae/core';
+import type {
+  EmitDim,
+  EmitTensor,
+  EmitAttributes,
+  LayerEmitter,
+  LayerShape,
+  NetworkEmitter,
+  StateOptions,
+} from '@vae/core';
 import type { Tape, TapeValue } from './tape.js';
 
 /** Options of {@link tapeEmitter}. */
@@ -19,7 +27,8 @@ export interface TapeEmitterOptions {
 export function tapeEmitter(tape: Tape, o: TapeEmitterOptions): NetworkEmitter {
   const base = {
     training: o.training,
-    op: (type: string, inputs: readonly EmitTensor[], attrs: EmitAttributes, shape: readonly EmitDim[]): EmitTensor => tape.op(type, inputs as readonly TapeValue[], attrs, shape),
+    op: (type: string, inputs: readonly EmitTensor[], attrs: EmitAttributes, shape: readonly EmitDim[]): EmitTensor =>
+      tape.op(type, inputs as readonly TapeValue[], attrs, shape),
     ints: (values: readonly number[]): EmitTensor => tape.ints(values),
     scalar: (value: number): EmitTensor => tape.scalar(value),
     batchSize: (x: EmitTensor): EmitTensor => tape.batchSize(x as TapeValue),

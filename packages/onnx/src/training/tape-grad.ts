@@ -7,7 +7,12 @@ import { TAPE_DTYPES, type Tape, type TapeDim, type TapeValue, type VjpContext, 
 export function unbroadcast(tape: Tape, g: TapeValue, target: readonly TapeDim[]): TapeValue {
   const lead = g.shape.length - target.length;
   let out = g;
-  if (lead > 0) out = tape.reduceSum(out, Array.from({ length: lead }, (_, i) => i), false);
+  if (lead > 0)
+    out = tape.reduceSum(
+      out,
+      Array.from({ length: lead }, (_, i) => i),
+      false,
+    );
   const ones = target.flatMap((d, i) => (d === 1 && out.shape[i] !== 1 ? [i] : []));
   if (ones.length > 0) out = tape.reduceSum(out, ones, true);
   return out;
@@ -27,8 +32,10 @@ function gemmRule(ctx: VjpContext): (TapeValue | null)[] {
   const transB = node.attrs.transB === 1;
   let da: TapeValue | null = null;
   let db: TapeValue | null = null;
-  if (needs[0]) da = transA ? tape.gemm(b, g, null, { transA: transB, transB: true }) : tape.gemm(g, b, null, { transB: !transB });
-  if (needs[1]) db = transB ? tape.gemm(g, a, null, { transA: true, transB: transA }) : tape.gemm(a, g, null, { transA: !transA });
+  if (needs[0])
+    da = transA ? tape.gemm(b, g, null, { transA: transB, transB: true }) : tape.gemm(g, b, null, { transB: !transB });
+  if (needs[1])
+    db = transB ? tape.gemm(g, a, null, { transA: true, transB: transA }) : tape.gemm(a, g, null, { transA: !transA });
   const dc = needs[2] && c ? unbroadcast(tape, g, c.shape) : null;
   return [da, db, dc];
 }
@@ -42,14 +49,20 @@ function subRule(ctx: VjpContext): (TapeValue | null)[] {
   const { tape, node, needs } = ctx;
   const g = one(ctx);
   const [a, b] = node.inputs as [TapeValue, TapeValue];
-  return [needs[0] ? unbroadcast(tape, g, a.shape) : null, needs[1] ? unbroadcast(tape, tape.unary('Neg', g), b.shape) : null];
+  return [
+    needs[0] ? unbroadcast(tape, g, a.shape) : null,
+    needs[1] ? unbroadcast(tape, tape.unary('Neg', g), b.shape) : null,
+  ];
 }
 
 function mulRule(ctx: VjpContext): (TapeValue | null)[] {
   const { tape, node, needs } = ctx;
   const g = one(ctx);
   const [a, b] = node.inputs as [TapeValue, TapeValue];
-  return [needs[0] ? unbroadcast(tape, tape.mul(g, b), a.shape) : null, needs[1] ? unbroadcast(tape, tape.mul(g, a), b.shape) : null];
+  return [
+    needs[0] ? unbroadcast(tape, tape.mul(g, b), a.shape) : null,
+    needs[1] ? unbroadcast(tape, tape.mul(g, a), b.shape) : null,
+  ];
 }
 
 function divRule(ctx: VjpContext): (TapeValue | null)[] {
@@ -132,7 +145,8 @@ function concatRule(ctx: VjpContext): (TapeValue | null)[] {
   const { tape, node, needs } = ctx;
   const g = one(ctx);
   const axis = node.attrs.axis as number;
-  if (axis !== 1 || g.shape.length !== 2) throw new RangeError(`Concat gradient: expected axis 1 of a 2-D value, got axis ${axis} of rank ${g.shape.length}`);
+  if (axis !== 1 || g.shape.length !== 2)
+    throw new RangeError(`Concat gradient: expected axis 1 of a 2-D value, got axis ${axis} of rank ${g.shape.length}`);
   let start = 0;
   return node.inputs.map((x, i) => {
     const width = x.shape[1] as number;
@@ -165,7 +179,8 @@ interface ConvAttrs {
 function convAttrs(ctx: VjpContext): ConvAttrs {
   const a = ctx.node.attrs;
   const dil = (a.dilations as readonly number[] | undefined) ?? [1, 1];
-  if (dil.some((d) => d !== 1)) throw new RangeError(`${ctx.node.op} gradient: expected dilations [1, 1], got [${dil.join(', ')}]`);
+  if (dil.some((d) => d !== 1))
+    throw new RangeError(`${ctx.node.op} gradient: expected dilations [1, 1], got [${dil.join(', ')}]`);
   return {
     kernel: [...(a.kernel_shape as readonly number[])] as [number, number],
     strides: [...(a.strides as readonly number[])] as [number, number],
@@ -180,15 +195,30 @@ const spatial = (v: TapeValue): [number, number] => [v.shape[2] as number, v.sha
  * Correlation of `a` with `b` over the batch: `out[ca, cb, i, j] = Σ_n Σ_pos a[n, ca, pos·s + i − p] · b[n, cb, pos]`,
  * `i, j < k`, as one Conv with the batch moved to the channel axis and the stride as dilation.
  */
-function batchCorrelation(tape: Tape, a: TapeValue, b: TapeValue, k: [number, number], s: [number, number], padBegin: [number, number], padEnd: [number, number]): TapeValue {
+function batchCorrelation(
+  tape: Tape,
+  a: TapeValue,
+  b: TapeValue,
+  k: [number, number],
+  s: [number, number],
+  padBegin: [number, number],
+  padEnd: [number, number],
+): TapeValue {
   const at = tape.transpose(a, [1, 0, 2, 3]);
   const bt = tape.transpose(b, [1, 0, 2, 3]);
   const [ah, aw] = spatial(a);
   const [bh, bw] = spatial(b);
   const outH = ah + padBegin[0] + padEnd[0] - s[0] * (bh - 1);
   const outW = aw + padBegin[1] + padEnd[1] - s[1] * (bw - 1);
-  if (outH < k[0] || outW < k[1]) throw new RangeError(`conv gradient: expected a correlation of at least ${k.join('×')}, got ${outH}×${outW}`);
-  const full = tape.conv(at, bt, null, { kernel: [bh, bw], strides: [1, 1], pads: [padBegin[0], padBegin[1], padEnd[0], padEnd[1]], dilations: s }, [at.shape[0]!, bt.shape[0]!, outH, outW]);
+  if (outH < k[0] || outW < k[1])
+    throw new RangeError(`conv gradient: expected a correlation of at least ${k.join('×')}, got ${outH}×${outW}`);
+  const full = tape.conv(
+    at,
+    bt,
+    null,
+    { kernel: [bh, bw], strides: [1, 1], pads: [padBegin[0], padBegin[1], padEnd[0], padEnd[1]], dilations: s },
+    [at.shape[0]!, bt.shape[0]!, outH, outW],
+  );
   return outH === k[0] && outW === k[1] ? full : tape.slice(full, [0, 0], [k[0], k[1]], [2, 3]);
 }
 
@@ -202,11 +232,23 @@ function convRule(ctx: VjpContext): (TapeValue | null)[] {
   const [oh, ow] = spatial(g);
   let dx: TapeValue | null = null;
   if (needs[0]) {
-    const op: [number, number] = [h - (a.strides[0] * (oh - 1) + a.kernel[0] - a.pads[0] - a.pads[2]), wd - (a.strides[1] * (ow - 1) + a.kernel[1] - a.pads[1] - a.pads[3])];
-    dx = tape.convTranspose(g, w, null, { kernel: a.kernel, strides: a.strides, pads: a.pads, outputPadding: op }, x.shape);
+    const op: [number, number] = [
+      h - (a.strides[0] * (oh - 1) + a.kernel[0] - a.pads[0] - a.pads[2]),
+      wd - (a.strides[1] * (ow - 1) + a.kernel[1] - a.pads[1] - a.pads[3]),
+    ];
+    dx = tape.convTranspose(
+      g,
+      w,
+      null,
+      { kernel: a.kernel, strides: a.strides, pads: a.pads, outputPadding: op },
+      x.shape,
+    );
   }
   const dw = needs[1]
-    ? tape.transpose(batchCorrelation(tape, x, g, a.kernel, a.strides, [a.pads[0], a.pads[1]], [a.pads[2], a.pads[3]]), [1, 0, 2, 3])
+    ? tape.transpose(
+        batchCorrelation(tape, x, g, a.kernel, a.strides, [a.pads[0], a.pads[1]], [a.pads[2], a.pads[3]]),
+        [1, 0, 2, 3],
+      )
     : null;
   const db = needs[2] && b ? tape.reduceSum(g, [0, 2, 3], false) : null;
   return [dx, dw, db];
@@ -219,8 +261,13 @@ function convTransposeRule(ctx: VjpContext): (TapeValue | null)[] {
   const [x, w, b] = node.inputs as [TapeValue, TapeValue, TapeValue | undefined];
   const a = convAttrs(ctx);
   const dx = needs[0] ? tape.conv(g, w, null, { kernel: a.kernel, strides: a.strides, pads: a.pads }, x.shape) : null;
-  const padEnd: [number, number] = [Math.max(0, a.pads[2] - a.outputPadding[0]), Math.max(0, a.pads[3] - a.outputPadding[1])];
-  const dw = needs[1] ? tape.transpose(batchCorrelation(tape, g, x, a.kernel, a.strides, [a.pads[0], a.pads[1]], padEnd), [1, 0, 2, 3]) : null;
+  const padEnd: [number, number] = [
+    Math.max(0, a.pads[2] - a.outputPadding[0]),
+    Math.max(0, a.pads[3] - a.outputPadding[1]),
+  ];
+  const dw = needs[1]
+    ? tape.transpose(batchCorrelation(tape, g, x, a.kernel, a.strides, [a.pads[0], a.pads[1]], padEnd), [1, 0, 2, 3])
+    : null;
   const db = needs[2] && b ? tape.reduceSum(g, [0, 2, 3], false) : null;
   return [dx, dw, db];
 }
@@ -286,7 +333,8 @@ export function gradients(tape: Tape, loss: TapeValue, wrt: readonly TapeValue[]
     const needs = targets.map((x) => depends.has(x.name) && reaches.has(x.name));
     if (!needs.some(Boolean)) continue;
     const rule = node.vjp ?? VJP_RULES[node.op];
-    if (!rule) throw new RangeError(`gradients: no derivative rule for op ${node.op} (output ${node.outputs[0]?.name})`);
+    if (!rule)
+      throw new RangeError(`gradients: no derivative rule for op ${node.op} (output ${node.outputs[0]?.name})`);
     const dInputs = rule({ tape, node, dOutputs, needs });
     targets.forEach((x, j) => {
       const g = dInputs[j];

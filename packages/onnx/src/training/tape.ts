@@ -108,7 +108,8 @@ export class Tape {
   }
 
   private claim(name: string): void {
-    if (this.names.has(name)) throw new RangeError(`name: expected a tensor name not yet used in the graph, got ${JSON.stringify(name)}`);
+    if (this.names.has(name))
+      throw new RangeError(`name: expected a tensor name not yet used in the graph, got ${JSON.stringify(name)}`);
     this.names.add(name);
   }
 
@@ -152,7 +153,15 @@ export class Tape {
    * Records one node with a single output of static `shape`.
    * @param name output tensor name (fresh when omitted).
    */
-  op(op: string, inputs: readonly TapeValue[], attrs: Attributes, shape: readonly TapeDim[], name?: string, extra: Partial<Pick<TapeNode, 'vjp' | 'saved' | 'gradInputs'>> = {}, dtype: TapeValue['dtype'] = this.dtype): TapeValue {
+  op(
+    op: string,
+    inputs: readonly TapeValue[],
+    attrs: Attributes,
+    shape: readonly TapeDim[],
+    name?: string,
+    extra: Partial<Pick<TapeNode, 'vjp' | 'saved' | 'gradInputs'>> = {},
+    dtype: TapeValue['dtype'] = this.dtype,
+  ): TapeValue {
     const outName = name ?? this.fresh(op.toLowerCase());
     if (name !== undefined) this.claim(name);
     const out: TapeValue = { name: outName, shape, dtype };
@@ -161,8 +170,14 @@ export class Tape {
   }
 
   /** `op(A)·op(B) (+ C)` for 2-D operands (ONNX Gemm). */
-  gemm(a: TapeValue, b: TapeValue, c: TapeValue | null, o: { transA?: boolean; transB?: boolean; name?: string } = {}): TapeValue {
-    if (a.shape.length !== 2 || b.shape.length !== 2) throw new RangeError(`gemm: expected 2-D operands, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
+  gemm(
+    a: TapeValue,
+    b: TapeValue,
+    c: TapeValue | null,
+    o: { transA?: boolean; transB?: boolean; name?: string } = {},
+  ): TapeValue {
+    if (a.shape.length !== 2 || b.shape.length !== 2)
+      throw new RangeError(`gemm: expected 2-D operands, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
     const [m, ka] = o.transA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
     const [kb, n] = o.transB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
     if (ka !== kb) throw new RangeError(`gemm: expected matching inner dimensions, got ${ka} and ${kb}`);
@@ -194,7 +209,11 @@ export class Tape {
   }
 
   /** Element-wise unary op keeping the shape (`Relu`, `Sigmoid`, `Tanh`, `Exp`, `Log`, `Abs`, `Neg`, `Sign`, `Sqrt`). */
-  unary(op: 'Relu' | 'Sigmoid' | 'Tanh' | 'Exp' | 'Log' | 'Abs' | 'Neg' | 'Sign' | 'Sqrt' | 'Identity', x: TapeValue, name?: string): TapeValue {
+  unary(
+    op: 'Relu' | 'Sigmoid' | 'Tanh' | 'Exp' | 'Log' | 'Abs' | 'Neg' | 'Sign' | 'Sqrt' | 'Identity',
+    x: TapeValue,
+    name?: string,
+  ): TapeValue {
     return this.op(op, [x], {}, x.shape, name);
   }
 
@@ -207,7 +226,9 @@ export class Tape {
   reduceSum(x: TapeValue, axes: readonly number[], keepdims: boolean, name?: string): TapeValue {
     const rank = x.shape.length;
     const norm = axes.map((a) => (a < 0 ? a + rank : a));
-    const shape = keepdims ? x.shape.map((d, i) => (norm.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !norm.includes(i));
+    const shape = keepdims
+      ? x.shape.map((d, i) => (norm.includes(i) ? 1 : d))
+      : x.shape.filter((_, i) => !norm.includes(i));
     return this.op('ReduceSum', [x, this.ints(norm)], { keepdims: keepdims ? 1 : 0 }, shape, name);
   }
 
@@ -218,7 +239,8 @@ export class Tape {
       if (i !== axis) return d;
       return parts.reduce((s, p) => {
         const pd = p.shape[i]!;
-        if (typeof pd !== 'number' || typeof s !== 'number') throw new RangeError('concat: expected static sizes along the axis');
+        if (typeof pd !== 'number' || typeof s !== 'number')
+          throw new RangeError('concat: expected static sizes along the axis');
         return s + pd;
       }, 0 as number);
     });
@@ -227,13 +249,26 @@ export class Tape {
 
   /** Columns `[start, end)` of a 2-D value (ONNX Slice on axis 1). */
   sliceColumns(x: TapeValue, start: number, end: number, name?: string): TapeValue {
-    return this.op('Slice', [x, this.ints([start]), this.ints([end]), this.ints([1])], {}, [x.shape[0]!, end - start], name);
+    return this.op(
+      'Slice',
+      [x, this.ints([start]), this.ints([end]), this.ints([1])],
+      {},
+      [x.shape[0]!, end - start],
+      name,
+    );
   }
 
   /** Permutes axes (ONNX Transpose). */
   transpose(x: TapeValue, perm: readonly number[], name?: string): TapeValue {
-    if (perm.length !== x.shape.length) throw new RangeError(`transpose: expected a permutation of ${x.shape.length} axes, got [${perm.join(', ')}]`);
-    return this.op('Transpose', [x], { perm: [...perm] }, perm.map((p) => x.shape[p]!), name);
+    if (perm.length !== x.shape.length)
+      throw new RangeError(`transpose: expected a permutation of ${x.shape.length} axes, got [${perm.join(', ')}]`);
+    return this.op(
+      'Transpose',
+      [x],
+      { perm: [...perm] },
+      perm.map((p) => x.shape[p]!),
+      name,
+    );
   }
 
   /** Row-major reshape of a batch-first value to `[batch, ...shape]`. */
@@ -242,7 +277,13 @@ export class Tape {
   }
 
   /** Elements `[start, end)` along each of `axes` (ONNX Slice with static bounds). */
-  slice(x: TapeValue, starts: readonly number[], ends: readonly number[], axes: readonly number[], name?: string): TapeValue {
+  slice(
+    x: TapeValue,
+    starts: readonly number[],
+    ends: readonly number[],
+    axes: readonly number[],
+    name?: string,
+  ): TapeValue {
     const shape = x.shape.map((d, i) => {
       const j = axes.indexOf(i);
       return j < 0 ? d : ends[j]! - starts[j]!;
@@ -254,14 +295,49 @@ export class Tape {
    * 2-D convolution over NCHW (ONNX Conv) with explicit `pads` `[top, left, bottom, right]`;
    * the output shape is given by the caller (it knows the padding rule).
    */
-  conv(x: TapeValue, w: TapeValue, b: TapeValue | null, o: { kernel: readonly [number, number]; strides: readonly [number, number]; pads: readonly number[]; dilations?: readonly [number, number] }, shape: readonly TapeDim[]): TapeValue {
-    const attrs = { kernel_shape: [...o.kernel], strides: [...o.strides], pads: [...o.pads], dilations: [...(o.dilations ?? [1, 1])], group: 1 };
+  conv(
+    x: TapeValue,
+    w: TapeValue,
+    b: TapeValue | null,
+    o: {
+      kernel: readonly [number, number];
+      strides: readonly [number, number];
+      pads: readonly number[];
+      dilations?: readonly [number, number];
+    },
+    shape: readonly TapeDim[],
+  ): TapeValue {
+    const attrs = {
+      kernel_shape: [...o.kernel],
+      strides: [...o.strides],
+      pads: [...o.pads],
+      dilations: [...(o.dilations ?? [1, 1])],
+      group: 1,
+    };
     return this.op('Conv', b ? [x, w, b] : [x, w], attrs, shape);
   }
 
   /** 2-D transposed convolution over NCHW (ONNX ConvTranspose); the output shape is given by the caller. */
-  convTranspose(x: TapeValue, w: TapeValue, b: TapeValue | null, o: { kernel: readonly [number, number]; strides: readonly [number, number]; pads: readonly number[]; outputPadding: readonly [number, number] }, shape: readonly TapeDim[]): TapeValue {
-    const attrs = { kernel_shape: [...o.kernel], strides: [...o.strides], pads: [...o.pads], output_padding: [...o.outputPadding], dilations: [1, 1], group: 1 };
+  convTranspose(
+    x: TapeValue,
+    w: TapeValue,
+    b: TapeValue | null,
+    o: {
+      kernel: readonly [number, number];
+      strides: readonly [number, number];
+      pads: readonly number[];
+      outputPadding: readonly [number, number];
+    },
+    shape: readonly TapeDim[],
+  ): TapeValue {
+    const attrs = {
+      kernel_shape: [...o.kernel],
+      strides: [...o.strides],
+      pads: [...o.pads],
+      output_padding: [...o.outputPadding],
+      dilations: [1, 1],
+      group: 1,
+    };
     return this.op('ConvTranspose', b ? [x, w, b] : [x, w], attrs, shape);
   }
 

@@ -87,7 +87,8 @@ export interface TrainStepGraph {
  */
 export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOptions = {}): TrainStepGraph {
   const mode = options.mode ?? 'adam';
-  if (!(mode in TRAIN_GRAPH_MODES)) throw new RangeError(`options.mode: expected ${Object.keys(TRAIN_GRAPH_MODES).join('|')}, got ${String(mode)}`);
+  if (!(mode in TRAIN_GRAPH_MODES))
+    throw new RangeError(`options.mode: expected ${Object.keys(TRAIN_GRAPH_MODES).join('|')}, got ${String(mode)}`);
   const dtype = options.dtype ?? 'float32';
   if (!(dtype in TAPE_DTYPES)) throw new RangeError(`options.dtype: expected float32|float64, got ${String(dtype)}`);
   const adam = options.adam ?? ADAM_GRAPH_DEFAULTS;
@@ -108,11 +109,24 @@ export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOpti
   const buffers = state.filter((p) => !p.trainable);
   const params: Record<string, TapeValue> = {};
   for (const p of state) params[p.name] = tape.input(p.name, p.shape);
-  const moments = mode === 'adam' ? parameters.map((p) => ({ m: tape.input(N.m(p.name), p.shape), v: tape.input(N.v(p.name), p.shape) })) : [];
+  const moments =
+    mode === 'adam'
+      ? parameters.map((p) => ({ m: tape.input(N.m(p.name), p.shape), v: tape.input(N.v(p.name), p.shape) }))
+      : [];
 
   const bufferUpdates = new Map<string, TapeValue>();
-  const obj: ObjectiveValues = buildObjective(tape, spec, { x, xInput, eps, y, beta }, params, { training: mode !== 'forward', bufferUpdates });
-  const grads = mode === 'forward' ? [] : gradients(tape, obj.loss, parameters.map((p) => params[p.name]!));
+  const obj: ObjectiveValues = buildObjective(tape, spec, { x, xInput, eps, y, beta }, params, {
+    training: mode !== 'forward',
+    bufferUpdates,
+  });
+  const grads =
+    mode === 'forward'
+      ? []
+      : gradients(
+          tape,
+          obj.loss,
+          parameters.map((p) => params[p.name]!),
+        );
 
   const outputs: string[] = [];
   const out = (v: TapeValue, name: string) => {

@@ -113,7 +113,8 @@ export function createHook(o: {
     assertDeviceRequest(device, 'device');
     return o.models.get(device);
   };
-  const canvases = (): CanvasStats[] => Array.from(document.querySelectorAll<HTMLCanvasElement>('canvas[data-grid]'), canvasStats);
+  const canvases = (): CanvasStats[] =>
+    Array.from(document.querySelectorAll<HTMLCanvasElement>('canvas[data-grid]'), canvasStats);
   return {
     ready: o.ready,
     info: async (device) => describe(o.name, await get(device)),
@@ -123,7 +124,13 @@ export function createHook(o: {
       const t0 = performance.now();
       const out = await model.decode(t);
       const ms = performance.now() - t0;
-      return { device: model.device, shape: out.mean.shape, logits: Array.from(out.logits.data), mean: Array.from(out.mean.data), ms };
+      return {
+        device: model.device,
+        shape: out.mean.shape,
+        logits: Array.from(out.logits.data),
+        mean: Array.from(out.mean.data),
+        ms,
+      };
     },
     benchmark: async ({ device, batch, reps, warmup = 3, seed = 0 }) => {
       const { model } = await get(device);

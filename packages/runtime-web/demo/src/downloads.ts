@@ -12,7 +12,11 @@ export function downloads(pattern: RegExp): Download[] {
   return performance
     .getEntriesByType('resource')
     .filter((e): e is PerformanceResourceTiming => e instanceof PerformanceResourceTiming && pattern.test(e.name))
-    .map((e) => ({ name: new URL(e.name).pathname, encodedBodySize: e.encodedBodySize, decodedBodySize: e.decodedBodySize }));
+    .map((e) => ({
+      name: new URL(e.name).pathname,
+      encodedBodySize: e.encodedBodySize,
+      decodedBodySize: e.decodedBodySize,
+    }));
 }
 
 /**

@@ -4,7 +4,13 @@ import type { Tensor } from '@vae/core';
  * Draws the rows of `images` (`[n, H·W·C]`, values in [0, 1], HWC) into `canvas` as a grid of
  * `cols` columns, one canvas pixel per image pixel; CSS scales it up by `zoom`.
  */
-export function drawGrid(canvas: HTMLCanvasElement, images: Tensor, imageShape: readonly [number, number, number], cols: number, zoom = 3): void {
+export function drawGrid(
+  canvas: HTMLCanvasElement,
+  images: Tensor,
+  imageShape: readonly [number, number, number],
+  cols: number,
+  zoom = 3,
+): void {
   const [h, w, c] = imageShape;
   const n = images.shape[0]!;
   const rows = Math.max(1, Math.ceil(n / cols));

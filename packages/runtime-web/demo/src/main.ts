@@ -20,7 +20,10 @@ function text(id: string, value: string): void {
 const params = new URLSearchParams(location.search);
 const name = params.get('model') ?? 'mnist-vae';
 const requested = params.get('device') ?? 'auto';
-const device: DeviceRequest = PAGE_DEVICES.includes(requested as DeviceRequest) && DEVICE_REQUESTS.includes(requested as DeviceRequest) ? (requested as DeviceRequest) : 'auto';
+const device: DeviceRequest =
+  PAGE_DEVICES.includes(requested as DeviceRequest) && DEVICE_REQUESTS.includes(requested as DeviceRequest)
+    ? (requested as DeviceRequest)
+    : 'auto';
 (document.getElementById('model') as HTMLInputElement).value = name;
 (document.getElementById('device') as HTMLSelectElement).value = device;
 
@@ -31,7 +34,10 @@ const models = new DemoModels(`/models/${encodeURIComponent(name)}/`);
 
 function showInfo(info: DemoInfo): void {
   text('ep', `${info.device} (${info.backend}; requested ${info.requested})`);
-  text('fallbacks', info.fallbacks.length === 0 ? 'none' : info.fallbacks.map((f) => `${f.device}: ${f.reason}`).join(' | '));
+  text(
+    'fallbacks',
+    info.fallbacks.length === 0 ? 'none' : info.fallbacks.map((f) => `${f.device}: ${f.reason}`).join(' | '),
+  );
   const decoder = info.modelBytes['decoder.onnx'];
   text('decoder-bytes', decoder === undefined ? '–' : `${formatBytes(decoder)} (${decoder} B, ${info.precision})`);
   text('runtime-bytes', `${formatBytes(info.runtimeBytes)} in ${info.runtime.length} files`);
@@ -49,7 +55,10 @@ const ready = (async (): Promise<DemoInfo> => {
   const images = await loadTestImages('/mnist-test.json', loaded.model.manifest.normalization.scale);
   panels = new Panels(images, (label, ms, dev) => text('latency', `${label}: ${ms.toFixed(2)} ms on ${dev}`));
   await render(loaded);
-  text('state', `ready: ${name} (${loaded.model.manifest.kind}, L=${loaded.model.latentDim}), loaded in ${loaded.loadMs.toFixed(0)} ms`);
+  text(
+    'state',
+    `ready: ${name} (${loaded.model.manifest.kind}, L=${loaded.model.latentDim}), loaded in ${loaded.loadMs.toFixed(0)} ms`,
+  );
   return describe(name, loaded);
 })();
 ready.catch((err: unknown) => text('state', `error: ${err instanceof Error ? err.message : String(err)}`));

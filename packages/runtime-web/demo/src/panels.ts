@@ -18,7 +18,11 @@ function el<T extends HTMLElement>(id: string): T {
   return e as T;
 }
 
-function fillSelect(select: HTMLSelectElement, options: readonly { value: string; label: string }[], selected: string): void {
+function fillSelect(
+  select: HTMLSelectElement,
+  options: readonly { value: string; label: string }[],
+  selected: string,
+): void {
   select.replaceChildren(...options.map((o) => new Option(o.label, o.value, false, o.value === selected)));
 }
 
@@ -35,9 +39,11 @@ export class Panels {
     fillSelect(el('slider-base'), choices, '0');
     fillSelect(el('interp-a'), choices, '0');
     fillSelect(el('interp-b'), choices, String(Math.min(1, images.labels.length - 1)));
-    for (const id of ['seed', 'temperature', 'class']) el(id).addEventListener('change', () => void this.guard(this.samples()));
+    for (const id of ['seed', 'temperature', 'class'])
+      el(id).addEventListener('change', () => void this.guard(this.samples()));
     el('slider-base').addEventListener('change', () => void this.guard(this.sliders().then(() => this.traversal())));
-    for (const id of ['interp-a', 'interp-b', 'interp-spherical']) el(id).addEventListener('change', () => void this.guard(this.interpolation()));
+    for (const id of ['interp-a', 'interp-b', 'interp-spherical'])
+      el(id).addEventListener('change', () => void this.guard(this.interpolation()));
   }
 
   /** Redraws every panel with `loaded`'s model. */
@@ -45,7 +51,12 @@ export class Panels {
     this.current = loaded;
     const k = loaded.model.numClasses;
     el('class-label').hidden = k === 0;
-    if (k > 0) fillSelect(el('class'), Array.from({ length: k }, (_, c) => ({ value: String(c), label: String(c) })), '0');
+    if (k > 0)
+      fillSelect(
+        el('class'),
+        Array.from({ length: k }, (_, c) => ({ value: String(c), label: String(c) })),
+        '0',
+      );
     await this.samples();
     await this.sliders();
     await this.traversal();
@@ -81,7 +92,12 @@ export class Panels {
 
   private labelRows(indices: readonly number[]): Tensor | undefined {
     const k = this.loaded.model.numClasses;
-    return k === 0 ? undefined : oneHot(indices.map((i) => this.images.labels[i]! % k), k);
+    return k === 0
+      ? undefined
+      : oneHot(
+          indices.map((i) => this.images.labels[i]! % k),
+          k,
+        );
   }
 
   private image(i: number): Tensor {

@@ -26,5 +26,10 @@ export async function loadTestImages(url: string, scale: number): Promise<TestIm
   const [h, w, c] = asset.imageShape;
   const data = new Float32Array(bytes.length);
   for (let i = 0; i < bytes.length; i++) data[i] = bytes[i]! * scale;
-  return { x: tensor(data, [asset.count, h * w * c], 'test images'), labels: asset.labels, imageShape: asset.imageShape, source: asset.source };
+  return {
+    x: tensor(data, [asset.count, h * w * c], 'test images'),
+    labels: asset.labels,
+    imageShape: asset.imageShape,
+    source: asset.source,
+  };
 }

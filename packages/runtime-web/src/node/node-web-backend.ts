@@ -29,7 +29,10 @@ async function nodeProbe(dawn: DawnOptions): Promise<WebGpuProbe> {
   try {
     setup = await setupNodeWebGpu(dawn);
   } catch (err) {
-    return { available: false, reason: `npm webgpu (Dawn) could not be loaded: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      available: false,
+      reason: `npm webgpu (Dawn) could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
   const probe = await probeWebGpu();
   if (probe.available || setup.vulkanLoader !== null) return probe;

@@ -14,11 +14,17 @@ export interface EngineChoice {
  * definitions as the exported graphs), one posterior sample is used and the backend is not a TensorFlow.js-only one
  * (`tensorflow`, `wasm`); otherwise `tfjs`. Explicit names pass through.
  */
-export function chooseEngine(request: string, spec: ModelSpec, o: { iwSamples: number; backend?: string }): EngineChoice {
+export function chooseEngine(
+  request: string,
+  spec: ModelSpec,
+  o: { iwSamples: number; backend?: string },
+): EngineChoice {
   if (request !== 'auto') return { engine: request, reason: 'requested' };
   if (!listEngines().includes('ort')) return { engine: 'tfjs', reason: 'the ort engine is not registered' };
-  if (o.backend === 'tensorflow' || o.backend === 'wasm') return { engine: 'tfjs', reason: `backend ${o.backend} is a TensorFlow.js backend` };
-  if (o.iwSamples !== 1) return { engine: 'tfjs', reason: `the ort engine trains with 1 sample per example, got iwSamples ${o.iwSamples}` };
+  if (o.backend === 'tensorflow' || o.backend === 'wasm')
+    return { engine: 'tfjs', reason: `backend ${o.backend} is a TensorFlow.js backend` };
+  if (o.iwSamples !== 1)
+    return { engine: 'tfjs', reason: `the ort engine trains with 1 sample per example, got iwSamples ${o.iwSamples}` };
   try {
     validateModelSpec(spec);
   } catch (err) {

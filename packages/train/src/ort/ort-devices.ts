@@ -1,4 +1,10 @@
-import { CUDA_INSTALL_HINT, SWIFTSHADER_ICD, cudaProviderStatus, ortExecutionProviders, prepareOrtDevice } from '@vae/device-node';
+import {
+  CUDA_INSTALL_HINT,
+  SWIFTSHADER_ICD,
+  cudaProviderStatus,
+  ortExecutionProviders,
+  prepareOrtDevice,
+} from '@vae/device-node';
 import type { InferenceSession } from 'onnxruntime-node';
 
 /** onnxruntime-node execution providers the ort engine can train on, in the order `auto` tries them. */
@@ -27,7 +33,9 @@ export const ORT_AUTO_ORDER: readonly OrtTrainDevice[] = Object.freeze(['cuda', 
 export function ortDeviceSkipReason(device: OrtTrainDevice): string | null {
   if (device !== 'cuda') return null;
   const cuda = cudaProviderStatus();
-  return cuda.installed ? null : `the CUDA provider libraries are not installed (no ${cuda.library}); ${CUDA_INSTALL_HINT}`;
+  return cuda.installed
+    ? null
+    : `the CUDA provider libraries are not installed (no ${cuda.library}); ${CUDA_INSTALL_HINT}`;
 }
 
 /**
@@ -43,7 +51,9 @@ export function prepareOrtTraining(request: OrtDeviceRequest): void {
 /** Parses a device request; a `RangeError` names the argument, the expected and the actual value. */
 export function parseOrtDevice(value: unknown, name = 'device'): OrtDeviceRequest {
   if (value === 'auto' || (typeof value === 'string' && value in ORT_TRAIN_DEVICES)) return value as OrtDeviceRequest;
-  throw new RangeError(`${name}: expected auto|${Object.keys(ORT_TRAIN_DEVICES).join('|')}, got ${JSON.stringify(value)}`);
+  throw new RangeError(
+    `${name}: expected auto|${Object.keys(ORT_TRAIN_DEVICES).join('|')}, got ${JSON.stringify(value)}`,
+  );
 }
 
 /**

@@ -4,7 +4,15 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { defaultTrainingThreads, getLogLevel, getLogger, validateParameters, type ModelSpec, type ObjectiveTerms, type ParameterSet } from '@vae/core';
+import {
+  defaultTrainingThreads,
+  getLogLevel,
+  getLogger,
+  validateParameters,
+  type ModelSpec,
+  type ObjectiveTerms,
+  type ParameterSet,
+} from '@vae/core';
 import { ADAM_DEFAULTS } from '../adam-defaults.js';
 import type { AdamState } from '../checkpoint.js';
 import type { TrainConfig } from '../config.js';
@@ -43,13 +51,18 @@ function workerStart(): { source: URL | string; eval: boolean } {
   if (!import.meta.url.endsWith('.ts')) return { source: new URL('./ort-worker.js', import.meta.url), eval: false };
   const req = createRequire(import.meta.url);
   const pkgFile = req.resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports?: Record<string, { import?: { default?: string } } | string> };
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as {
+    exports?: Record<string, { import?: { default?: string } } | string>;
+  };
   const entry = pkg.exports?.['./esm/api'];
   const rel = typeof entry === 'object' ? entry.import?.default : undefined;
   if (!rel) throw new Error(`ort engine: expected tsx (${pkgFile}) to export ./esm/api for the worker thread`);
   const api = pathToFileURL(join(dirname(pkgFile), rel)).href;
   const worker = new URL('./ort-worker.ts', import.meta.url).href;
-  return { source: `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(worker)}, ${JSON.stringify(import.meta.url)}))`, eval: true };
+  return {
+    source: `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(worker)}, ${JSON.stringify(import.meta.url)}))`,
+    eval: true,
+  };
 }
 
 /** A client of `ort-worker.ts`: one request at a time per id, results matched by id. */
@@ -81,7 +94,10 @@ class WorkerClient {
     this.worker.on('exit', (code) => fail(new Error(`ort engine: the worker thread exited (code ${code})`)));
   }
 
-  call<M extends OrtWorkerMethod>(method: M, args: OrtWorkerMethods[M]['args']): Promise<OrtWorkerMethods[M]['result']> {
+  call<M extends OrtWorkerMethod>(
+    method: M,
+    args: OrtWorkerMethods[M]['args'],
+  ): Promise<OrtWorkerMethods[M]['result']> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     const req: OrtWorkerRequest = { id, method, args };
@@ -151,7 +167,10 @@ export class OrtEngine implements Engine {
     return this.spec;
   }
 
-  private call<M extends OrtWorkerMethod>(method: M, args: OrtWorkerMethods[M]['args']): Promise<OrtWorkerMethods[M]['result']> {
+  private call<M extends OrtWorkerMethod>(
+    method: M,
+    args: OrtWorkerMethods[M]['args'],
+  ): Promise<OrtWorkerMethods[M]['result']> {
     this.ready();
     if (this.client) return this.client.call(method, args);
     const r = this.inline!;
@@ -175,8 +194,16 @@ export class OrtEngine implements Engine {
   }
 
   private static toBatch(batch: TrainBatch): OrtBatch {
-    if (batch.samples !== 1) throw new RangeError(`batch.samples: expected 1 (the ort engine trains the ELBO, not the IWAE bound), got ${batch.samples}`);
-    return { target: batch.target, x: batch.x, ...(batch.eps ? { eps: batch.eps } : {}), ...(batch.y ? { y: batch.y } : {}) };
+    if (batch.samples !== 1)
+      throw new RangeError(
+        `batch.samples: expected 1 (the ort engine trains the ELBO, not the IWAE bound), got ${batch.samples}`,
+      );
+    return {
+      target: batch.target,
+      x: batch.x,
+      ...(batch.eps ? { eps: batch.eps } : {}),
+      ...(batch.y ? { y: batch.y } : {}),
+    };
   }
 
   private static toOutputs(r: OrtStepResult): StepOutputs {
@@ -208,7 +235,6 @@ export class OrtEngine implements Engine {
     return { ...t, elbo: t.kl === null ? null : -(t.reconstruction + t.kl) };
   }
 
-
   getParams(): Promise<ParameterSet> {
     return this.call('getParams', null);
   }
@@ -220,9 +246,15 @@ export class OrtEngine implements Engine {
 
   async setOptimizerState(state: AdamState): Promise<void> {
     for (const key of ['beta1', 'beta2', 'epsilon'] as const) {
-      if (state[key] !== ADAM_DEFAULTS[key]) throw new RangeError(`optimizer.${key}: expected ${ADAM_DEFAULTS[key]}, got ${state[key]}`);
+      if (state[key] !== ADAM_DEFAULTS[key])
+        throw new RangeError(`optimizer.${key}: expected ${ADAM_DEFAULTS[key]}, got ${state[key]}`);
     }
-    await this.call('setOptimizerState', { step: state.step, m: state.m, v: state.v, ...(state.momentScale ? { momentScale: state.momentScale } : {}) });
+    await this.call('setOptimizerState', {
+      step: state.step,
+      m: state.m,
+      v: state.v,
+      ...(state.momentScale ? { momentScale: state.momentScale } : {}),
+    });
   }
 
   dispose(): void {

@@ -1,10 +1,20 @@
 import type { LogLevel, ParameterSet } from '@vae/core';
-import type { OrtAdamState, OrtBatch, OrtFallback, OrtRunnerInit, OrtStepResult, OrtStepTerms } from './ort-step-runner.js';
+import type {
+  OrtAdamState,
+  OrtBatch,
+  OrtFallback,
+  OrtRunnerInit,
+  OrtStepResult,
+  OrtStepTerms,
+} from './ort-step-runner.js';
 import type { OrtTrainDevice } from './ort-devices.js';
 
 /** Calls the engine makes on the worker, with their argument and result types. */
 export interface OrtWorkerMethods {
-  init: { args: { runner: OrtRunnerInit; logLevel: LogLevel }; result: { device: OrtTrainDevice; fallbacks: readonly OrtFallback[]; nodes: number } };
+  init: {
+    args: { runner: OrtRunnerInit; logLevel: LogLevel };
+    result: { device: OrtTrainDevice; fallbacks: readonly OrtFallback[]; nodes: number };
+  };
   step: { args: OrtBatch; result: OrtStepResult };
   stepTerms: { args: OrtBatch; result: OrtStepTerms };
   forward: { args: OrtBatch; result: OrtStepResult };
@@ -32,7 +42,14 @@ export type OrtWorkerResponse =
 export function transferables(r: OrtStepResult): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
   for (const t of [r.decoded, r.mu, r.logvar, r.code, r.codeKernel]) {
-    if (t && t.data.buffer instanceof ArrayBuffer && t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength && !out.includes(t.data.buffer)) out.push(t.data.buffer);
+    if (
+      t &&
+      t.data.buffer instanceof ArrayBuffer &&
+      t.data.byteOffset === 0 &&
+      t.data.byteLength === t.data.buffer.byteLength &&
+      !out.includes(t.data.buffer)
+    )
+      out.push(t.data.buffer);
   }
   return out;
 }

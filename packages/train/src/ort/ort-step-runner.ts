@@ -1,7 +1,29 @@
-import { getLogger, listParameters, listTrainableParameters, modelKindInfo, validateParameters, type ModelSpec, type ParameterSet, type Tensor } from '@vae/core';
-import { TRAIN_STEP_NAMES, adamMomentScales, buildTrainStepGraph, type AdamOptions, type TrainStepGraph } from '@vae/onnx';
+import {
+  getLogger,
+  listParameters,
+  listTrainableParameters,
+  modelKindInfo,
+  validateParameters,
+  type ModelSpec,
+  type ParameterSet,
+  type Tensor,
+} from '@vae/core';
+import {
+  TRAIN_STEP_NAMES,
+  adamMomentScales,
+  buildTrainStepGraph,
+  type AdamOptions,
+  type TrainStepGraph,
+} from '@vae/onnx';
 import * as ort from 'onnxruntime-node';
-import { ORT_AUTO_ORDER, ortDeviceSkipReason, ortSessionOptions, parseOrtDevice, type OrtDeviceRequest, type OrtTrainDevice } from './ort-devices.js';
+import {
+  ORT_AUTO_ORDER,
+  ortDeviceSkipReason,
+  ortSessionOptions,
+  parseOrtDevice,
+  type OrtDeviceRequest,
+  type OrtTrainDevice,
+} from './ort-devices.js';
 
 const N = TRAIN_STEP_NAMES;
 const log = getLogger('train:ort');
@@ -106,7 +128,13 @@ export class OrtStepRunner {
   private spare: Record<string, ort.Tensor> | null = null;
   private adamStep = 0;
 
-  private constructor(init: OrtRunnerInit, graph: TrainStepGraph, session: ort.InferenceSession, device: OrtTrainDevice, fallbacks: OrtFallback[]) {
+  private constructor(
+    init: OrtRunnerInit,
+    graph: TrainStepGraph,
+    session: ort.InferenceSession,
+    device: OrtTrainDevice,
+    fallbacks: OrtFallback[],
+  ) {
     this.init = init;
     this.spec = init.spec;
     this.graph = graph;
@@ -123,7 +151,8 @@ export class OrtStepRunner {
     }
     if (init.preallocate !== false) {
       this.spare = {};
-      for (const [key, t] of Object.entries(this.state)) this.spare[key] = new ort.Tensor('float32', new Float32Array(t.data.length), [...t.dims]);
+      for (const [key, t] of Object.entries(this.state))
+        this.spare[key] = new ort.Tensor('float32', new Float32Array(t.data.length), [...t.dims]);
     }
   }
 
@@ -149,7 +178,9 @@ export class OrtStepRunner {
         log.debug(`device ${device} unavailable: ${errorText(err)}`);
       }
     }
-    throw new Error(`device: no onnxruntime execution provider could run the training graph (${fallbacks.map((f) => `${f.device}: ${f.reason}`).join('; ')})`);
+    throw new Error(
+      `device: no onnxruntime execution provider could run the training graph (${fallbacks.map((f) => `${f.device}: ${f.reason}`).join('; ')})`,
+    );
   }
 
   private feeds(batch: OrtBatch, training: boolean): Record<string, ort.Tensor> {
@@ -157,9 +188,12 @@ export class OrtStepRunner {
     const feeds: Record<string, ort.Tensor> = { [N.x]: toOrt(batch.target, false) };
     if (info.corruptsInput) feeds[N.xInput] = toOrt(batch.x, false);
     if (info.variational) {
-      if (!batch.eps) throw new RangeError(`batch.eps: expected ε [B, ${this.spec.latentDim}] for kind ${this.spec.kind}, got none`);
+      if (!batch.eps)
+        throw new RangeError(`batch.eps: expected ε [B, ${this.spec.latentDim}] for kind ${this.spec.kind}, got none`);
       if (batch.eps.shape[0] !== batch.target.shape[0]) {
-        throw new RangeError(`batch.eps: expected ${batch.target.shape[0]} rows (the ort engine trains with 1 sample per example), got ${batch.eps.shape[0]}`);
+        throw new RangeError(
+          `batch.eps: expected ${batch.target.shape[0]} rows (the ort engine trains with 1 sample per example), got ${batch.eps.shape[0]}`,
+        );
       }
       feeds[N.eps] = toOrt(batch.eps, false);
       feeds[N.beta] = scalar(this.spec.beta);
@@ -198,7 +232,10 @@ export class OrtStepRunner {
 
   /** One Adam step; returns the loss terms and forward outputs computed before the update. */
   async step(batch: OrtBatch): Promise<OrtStepResult> {
-    const kernel = modelKindInfo(this.spec.kind).regularizer === 'contractive' ? this.copyOf(this.state['encoder.code.kernel']!) : null;
+    const kernel =
+      modelKindInfo(this.spec.kind).regularizer === 'contractive'
+        ? this.copyOf(this.state['encoder.code.kernel']!)
+        : null;
     return this.result(await this.runStep(batch, true), kernel);
   }
 
@@ -212,7 +249,12 @@ export class OrtStepRunner {
 
   private terms(out: ort.InferenceSession.ReturnType): OrtStepTerms {
     const num = (name: string) => Number((out[name] as ort.Tensor).data[0]);
-    return { loss: num(N.loss), reconstruction: num(N.reconstruction), kl: out[N.kl] ? num(N.kl) : null, regularizer: num(N.regularizer) };
+    return {
+      loss: num(N.loss),
+      reconstruction: num(N.reconstruction),
+      kl: out[N.kl] ? num(N.kl) : null,
+      regularizer: num(N.regularizer),
+    };
   }
 
   private async runStep(batch: OrtBatch, withForward: boolean): Promise<ort.InferenceSession.ReturnType> {
@@ -221,7 +263,8 @@ export class OrtStepRunner {
     let out: ort.InferenceSession.ReturnType;
     if (this.spare || !withForward) {
       const fetches: Record<string, ort.Tensor | null> = {};
-      for (const name of this.graph.outputs) if (withForward || scalars.has(name) || name.startsWith(N.next(''))) fetches[name] = null;
+      for (const name of this.graph.outputs)
+        if (withForward || scalars.has(name) || name.startsWith(N.next(''))) fetches[name] = null;
       if (this.spare) for (const [key, t] of Object.entries(this.spare)) fetches[N.next(key)] = t;
       out = await this.session.run(feeds, fetches as ort.InferenceSession.FetchesType);
     } else {
@@ -246,10 +289,16 @@ export class OrtStepRunner {
   async forward(batch: OrtBatch): Promise<OrtStepResult> {
     if (!this.forwardSession) {
       const g = buildTrainStepGraph(this.spec, { mode: 'forward', exposeForward: true });
-      this.forwardSession = await ort.InferenceSession.create(g.bytes, ortSessionOptions(this.device, this.init.threads));
+      this.forwardSession = await ort.InferenceSession.create(
+        g.bytes,
+        ortSessionOptions(this.device, this.init.threads),
+      );
     }
     const out = await this.forwardSession.run(this.feeds(batch, false));
-    const kernel = modelKindInfo(this.spec.kind).regularizer === 'contractive' ? this.copyOf(this.state['encoder.code.kernel']!) : null;
+    const kernel =
+      modelKindInfo(this.spec.kind).regularizer === 'contractive'
+        ? this.copyOf(this.state['encoder.code.kernel']!)
+        : null;
     return this.result(out, kernel);
   }
 
@@ -273,7 +322,12 @@ export class OrtStepRunner {
    */
   getOptimizerState(): OrtAdamState {
     const scale = adamMomentScales(this.init.adam);
-    return { step: this.adamStep, m: this.copySet(N.m, this.trainable), v: this.copySet(N.v, this.trainable), momentScale: { m: scale.m, v: scale.v } };
+    return {
+      step: this.adamStep,
+      m: this.copySet(N.m, this.trainable),
+      v: this.copySet(N.v, this.trainable),
+      momentScale: { m: scale.m, v: scale.v },
+    };
   }
 
   /**
@@ -283,10 +337,16 @@ export class OrtStepRunner {
   setOptimizerState(state: OrtAdamState): void {
     validateParameters(this.spec, state.m, 'optimizer.m', true);
     validateParameters(this.spec, state.v, 'optimizer.v', true);
-    if (!Number.isInteger(state.step) || state.step < 0) throw new RangeError(`optimizer.step: expected an integer ≥ 0, got ${String(state.step)}`);
+    if (!Number.isInteger(state.step) || state.step < 0)
+      throw new RangeError(`optimizer.step: expected an integer ≥ 0, got ${String(state.step)}`);
     const scale = adamMomentScales(this.init.adam);
     const from = state.momentScale ?? { m: 1, v: 1 };
-    const rescaled = (t: Tensor, by: number): ort.Tensor => new ort.Tensor('float32', by === 1 ? Float32Array.from(t.data) : Float32Array.from(t.data, (u) => Math.fround(u * by)), [...t.shape]);
+    const rescaled = (t: Tensor, by: number): ort.Tensor =>
+      new ort.Tensor(
+        'float32',
+        by === 1 ? Float32Array.from(t.data) : Float32Array.from(t.data, (u) => Math.fround(u * by)),
+        [...t.shape],
+      );
     const factor = (a: number, b: number): number => (a === b ? 1 : a / b);
     for (const name of this.trainable) {
       this.state[N.m(name)] = rescaled(state.m[name]!, factor(from.m, scale.m));

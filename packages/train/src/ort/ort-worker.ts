@@ -23,7 +23,10 @@ async function handle(req: OrtWorkerRequest): Promise<{ result: unknown; transfe
       setLogLevel(args.logLevel);
       await runner?.release();
       runner = await OrtStepRunner.create(args.runner);
-      return { result: { device: runner.device, fallbacks: runner.fallbacks, nodes: runner.graphInfo().nodes }, transfer: [] };
+      return {
+        result: { device: runner.device, fallbacks: runner.fallbacks, nodes: runner.graphInfo().nodes },
+        transfer: [],
+      };
     }
     case 'step':
     case 'forward': {
