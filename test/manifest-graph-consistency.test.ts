@@ -9,7 +9,7 @@ import { REFERENCE_MODEL, runVae } from './parity-fixtures.js';
 
 /**
  * The reference model directory with a manifest that says latentDim 19 everywhere (top level, spec,
- * graph entries) while both graphs really have 20: self-consistent, so only the loaded sessions can
+ * graph entries, the optional scorer's too) while both graphs really have 20: self-consistent, so only the loaded sessions can
  * tell. Every runtime must refuse it at load time, naming manifest.latentDim.
  */
 let dir: string;
@@ -23,8 +23,9 @@ beforeAll(async () => {
   const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
   m.latentDim = 19;
   m.spec.latentDim = 19;
-  for (const g of [m.graphs.encoder, m.graphs.decoder]) {
-    for (const t of [...g.inputs, ...g.outputs]) if (['mu', 'logvar', 'z'].includes(t.name)) t.shape = ['batch', 19];
+  for (const g of [m.graphs.encoder, m.graphs.decoder, m.graphs.scorer].filter(Boolean)) {
+    for (const t of [...g.inputs, ...g.outputs])
+      if (['mu', 'logvar', 'z', 'eps'].includes(t.name)) t.shape = ['batch', 19];
   }
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(m, null, 2));
   expect(() => parseManifest(m)).not.toThrow();

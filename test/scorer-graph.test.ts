@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaeModel, logLikelihoodVia, setLogLevel, type ModelSpecOptions, type Tensor } from '@vae/core';
@@ -137,11 +138,20 @@ describe('scorer graph (scorer.onnx) against the JavaScript importance-sampling 
 
 describe.skipIf(!hasReferenceModel())('a model exported before the scorer graph', () => {
   let model: VaeModel;
+  let oldDir: string;
   beforeAll(async () => {
-    model = await loadModel(REFERENCE_MODEL_DIR, { device: 'cpu' });
+    // The reference model as exported before scorer.onnx existed: no file, no manifest entry.
+    oldDir = join(await mkdtemp(join(tmpdir(), 'vae-no-scorer-')), 'model');
+    await cp(REFERENCE_MODEL_DIR, oldDir, { recursive: true });
+    await rm(join(oldDir, 'scorer.onnx'));
+    const m = JSON.parse(await readFile(join(oldDir, 'manifest.json'), 'utf8'));
+    delete m.graphs.scorer;
+    await writeFile(join(oldDir, 'manifest.json'), JSON.stringify(m, null, 2));
+    model = await loadModel(oldDir, { device: 'cpu' });
   });
   afterAll(async () => {
     await model?.release();
+    await rm(join(oldDir, '..'), { recursive: true, force: true });
   });
 
   it('loads without scorer.onnx and estimates log p(x) in JavaScript (the same numbers as the reference path)', async () => {
