@@ -73,7 +73,13 @@ function exec(
   });
 }
 
-const torchEnv: NodeJS.ProcessEnv = existsSync(OPENBLAS_OMP) ? { LD_LIBRARY_PATH: OPENBLAS_OMP } : {};
+// OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (set on some of these machines for older OpenBLAS builds) pin slower
+// kernels: unset both for the baseline alone (undefined values are left out of the child's environment).
+const torchEnv: NodeJS.ProcessEnv = {
+  ...(existsSync(OPENBLAS_OMP) ? { LD_LIBRARY_PATH: OPENBLAS_OMP } : {}),
+  OPENBLAS_CORETYPE: undefined,
+  OPENBLAS_L2_SIZE: undefined,
+};
 const probe = existsSync(PYTHON)
   ? await exec(PYTHON, ['-c', 'import torch; print(torch.__version__)'], torchEnv)
   : null;
@@ -97,7 +103,7 @@ async function torch(
   better: (a: Record<string, unknown>, b: Record<string, unknown>) => boolean,
 ): Promise<Record<string, unknown> | null> {
   if (!torchVersion) return null;
-  const args = [join(here, 'torch/vae_baseline.py'), row, '--threads', '2', ...extra];
+  const args = [join(root, 'bench/torch/vae_baseline.py'), row, '--threads', '2', ...extra];
   const passive = await exec(PYTHON, args, { ...torchEnv, OMP_WAIT_POLICY: 'PASSIVE' });
   if (passive.code !== 0)
     throw new Error(`PyTorch ${row}: exit ${passive.code}: ${passive.stderr.trim().split('\n').at(-1)}`);
