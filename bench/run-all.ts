@@ -12,7 +12,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +96,8 @@ async function runSub(name: Exclude<Name, 'is-nll' | 'browser' | 'cli-startup'>)
   if (!existsSync(join(root, sub.script)))
     return { ...base, status: 'failed', reason: `script ${sub.script} not found`, seconds: 0, figures: [] };
   await mkdir(scratch, { recursive: true });
+  // The copies import their shared helpers as ./lib/…: link the folder beside them.
+  if (!existsSync(join(scratch, 'lib'))) await symlink(join(root, 'bench', 'lib'), join(scratch, 'lib'), 'dir');
   const copy = join(scratch, basename(sub.script));
   await copyFile(join(root, sub.script), copy);
   const started = Date.now();
