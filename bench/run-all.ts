@@ -139,6 +139,38 @@ async function runSub(name: Exclude<Name, 'is-nll' | 'browser' | 'cli-startup'>)
   return { ...base, status: 'ok', seconds, figures, results, outputTail: tail(r.stdout, 15) };
 }
 
+type EntryBase = Pick<BenchEntry, 'name' | 'description' | 'command'>;
+
+/**
+ * Runs an in-process benchmark: `entry` turns its results into the entry (by default ok, with the
+ * figures of `base.name`); a thrown error becomes a failed entry.
+ */
+async function runInProcess<R>(
+  base: EntryBase,
+  measure: () => Promise<R>,
+  entry: (results: R, seconds: number) => BenchEntry = (results, seconds) => ({
+    ...base,
+    status: 'ok',
+    seconds,
+    figures: figuresFor(base.name, results),
+    results,
+  }),
+): Promise<BenchEntry> {
+  const started = Date.now();
+  try {
+    const results = await measure();
+    return entry(results, (Date.now() - started) / 1000);
+  } catch (err) {
+    return {
+      ...base,
+      status: 'failed',
+      reason: err instanceof Error ? err.message : String(err),
+      seconds: (Date.now() - started) / 1000,
+      figures: [],
+    };
+  }
+}
+
 async function runIsNll(): Promise<BenchEntry> {
   const o: IsNllOptions = quick
     ? { modelDir, images: 50, samples: 1000, imagesPerCall: 10, chunkSize: 500, wasmImages: 5, seed: 1 }
@@ -149,25 +181,7 @@ async function runIsNll(): Promise<BenchEntry> {
     description: 'importance-sampled NLL evaluation through VaeModel (onnxruntime-node cpu), chunked',
     command,
   };
-  const started = Date.now();
-  try {
-    const results = await isNllBenchmark(o);
-    return {
-      ...base,
-      status: 'ok',
-      seconds: (Date.now() - started) / 1000,
-      figures: figuresFor('is-nll', results),
-      results,
-    };
-  } catch (err) {
-    return {
-      ...base,
-      status: 'failed',
-      reason: err instanceof Error ? err.message : String(err),
-      seconds: (Date.now() - started) / 1000,
-      figures: [],
-    };
-  }
+  return runInProcess(base, () => isNllBenchmark(o));
 }
 
 async function runBrowser(): Promise<BenchEntry> {
@@ -180,37 +194,30 @@ async function runBrowser(): Promise<BenchEntry> {
       'decoder latency in Chromium (onnxruntime-web wasm / WebGPU through VaeModel), baseline onnxruntime-node cpu',
     command: `in-process: browserLatencyBenchmark(batches ${o.batches.join(',')}, ${o.reps} reps)`,
   };
-  const started = Date.now();
-  try {
-    const results = await browserLatencyBenchmark(o);
-    const seconds = (Date.now() - started) / 1000;
-    const failed = results.failures.map((f) => `${f.runtime}: ${f.reason.split('\n')[0]}`).join('; ');
-    if (results.results.length === 0)
+  return runInProcess(
+    base,
+    () => browserLatencyBenchmark(o),
+    (results, seconds) => {
+      const failed = results.failures.map((f) => `${f.runtime}: ${f.reason.split('\n')[0]}`).join('; ');
+      if (results.results.length === 0)
+        return {
+          ...base,
+          status: 'failed',
+          reason: failed || 'no browser runtime measured',
+          seconds,
+          figures: [],
+          results,
+        };
       return {
         ...base,
-        status: 'failed',
-        reason: failed || 'no browser runtime measured',
+        status: 'ok',
         seconds,
-        figures: [],
+        figures: figuresFor('browser', results),
         results,
+        ...(failed ? { outputTail: `not measured: ${failed}` } : {}),
       };
-    return {
-      ...base,
-      status: 'ok',
-      seconds,
-      figures: figuresFor('browser', results),
-      results,
-      ...(failed ? { outputTail: `not measured: ${failed}` } : {}),
-    };
-  } catch (err) {
-    return {
-      ...base,
-      status: 'failed',
-      reason: err instanceof Error ? err.message : String(err),
-      seconds: (Date.now() - started) / 1000,
-      figures: [],
-    };
-  }
+    },
+  );
 }
 
 async function runCliStartup(): Promise<BenchEntry> {
@@ -220,25 +227,7 @@ async function runCliStartup(): Promise<BenchEntry> {
     description: '`vae --help` start-up, built CLI (what an installed package runs), baseline `node -e 0`',
     command: `in-process: cliStartupBenchmark(${reps} runs per command)`,
   };
-  const started = Date.now();
-  try {
-    const results = await cliStartupBenchmark({ root, reps });
-    return {
-      ...base,
-      status: 'ok',
-      seconds: (Date.now() - started) / 1000,
-      figures: figuresFor('cli-startup', results),
-      results,
-    };
-  } catch (err) {
-    return {
-      ...base,
-      status: 'failed',
-      reason: err instanceof Error ? err.message : String(err),
-      seconds: (Date.now() - started) / 1000,
-      figures: [],
-    };
-  }
+  return runInProcess(base, () => cliStartupBenchmark({ root, reps }));
 }
 
 const t0 = Date.now();
