@@ -36,6 +36,13 @@ export interface WebBackendOptions {
   readonly probe?: () => Promise<WebGpuProbe>;
 }
 
+/**
+ * Loads the onnxruntime-web module for a device, e.g. the CPU-only build for `wasm` and the
+ * WebGPU build (imported lazily) for `webgpu`. Called after the device checks, so a declined WebGPU
+ * never loads its build.
+ */
+export type OrtWebLoader = (device: ExecutionDevice) => Promise<OrtWebModule>;
+
 /** Session options as core's `createSession` passes them (`auto` set when resolving `device: 'auto'`). */
 type BackendSessionOptions = SessionOptions & { readonly auto?: boolean };
 
@@ -44,18 +51,21 @@ function message(err: unknown): string {
 }
 
 /**
- * A {@link Backend} over an onnxruntime-web module namespace (`webgpu` → `wasm`). The browser entry
- * passes the WebGPU-capable ESM build; the Node entry (`@vae/runtime-web/node`) the CommonJS build.
+ * A {@link Backend} over an onnxruntime-web module namespace (`webgpu` → `wasm`), or over a
+ * {@link OrtWebLoader} that picks the module per device. The browser entry passes the WebGPU-capable
+ * ESM build; the Node entry (`@vae/runtime-web/node`) the CommonJS build.
  * Session creation rejects with the reason a device is unavailable; runs are queued per session.
  */
-export function createWebBackend(ort: OrtWebModule, options: WebBackendOptions = {}): Backend {
+export function createWebBackend(runtime: OrtWebModule | OrtWebLoader, options: WebBackendOptions = {}): Backend {
   const name = options.name ?? WEB_BACKEND_NAME;
   const skipFallback = options.autoSkipsFallbackAdapter ?? true;
   const probe = options.probe ?? (() => probeWebGpu());
-  let sessions = 0;
+  const load: OrtWebLoader = typeof runtime === 'function' ? runtime : async () => runtime;
+  /** Sessions created per module (each module has its own WASM runtime and `env`). */
+  const created = new Map<OrtWebModule, number>();
 
-  const configureThreads = (threads: number | undefined): void => {
-    if (sessions === 0) {
+  const configureThreads = (ort: OrtWebModule, threads: number | undefined): void => {
+    if ((created.get(ort) ?? 0) === 0) {
       if (threads !== undefined) ort.env.wasm.numThreads = threads;
       else if (ort.env.wasm.numThreads === undefined) ort.env.wasm.numThreads = DEFAULT_WASM_THREADS;
     } else if (threads !== undefined && threads !== ort.env.wasm.numThreads) {
@@ -89,7 +99,8 @@ export function createWebBackend(ort: OrtWebModule, options: WebBackendOptions =
         );
       }
     }
-    configureThreads(o.threads);
+    const ort = await load(device);
+    configureThreads(ort, o.threads);
     const sessionOptions: OrtSessionOptions = {
       executionProviders: [device],
       graphOptimizationLevel: 'all',
@@ -101,7 +112,7 @@ export function createWebBackend(ort: OrtWebModule, options: WebBackendOptions =
     } catch (err) {
       throw new Error(`${name} could not create a ${device} session: ${message(err)}`, { cause: err });
     }
-    sessions++;
+    created.set(ort, (created.get(ort) ?? 0) + 1);
     log.debug(`created ${device} session (${model.length} bytes, ${String(ort.env.wasm.numThreads)} wasm thread(s))`);
     return new WebSession(ort, session, device);
   };

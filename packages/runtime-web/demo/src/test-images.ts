@@ -1,6 +1,6 @@
 import { tensor, type Tensor } from '@vae/core';
 
-/** The demo's test images (see `scripts/extract-test-images.ts`). */
+/** Test images (see `scripts/extract-test-images.ts` and `build/mnist-sample.ts`). */
 export interface TestImages {
   /** `[n, H·W·C]`, grey levels scaled by the model's normalization. */
   readonly x: Tensor;
@@ -17,11 +17,9 @@ interface Asset {
   readonly pixels: string;
 }
 
-/** Fetches the test-image asset at `url` and scales pixels by `scale` (the manifest's `x = pixel · scale`). */
-export async function loadTestImages(url: string, scale: number): Promise<TestImages> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: expected HTTP 200, got ${response.status}`);
-  const asset = (await response.json()) as Asset;
+/** Parses a test-image asset (JSON bytes) and scales pixels by `scale` (the manifest's `x = pixel · scale`). */
+export function parseTestImages(json: Uint8Array | string, scale: number): TestImages {
+  const asset = JSON.parse(typeof json === 'string' ? json : new TextDecoder().decode(json)) as Asset;
   const bytes = Uint8Array.from(atob(asset.pixels), (c) => c.charCodeAt(0));
   const [h, w, c] = asset.imageShape;
   const data = new Float32Array(bytes.length);
@@ -32,4 +30,11 @@ export async function loadTestImages(url: string, scale: number): Promise<TestIm
     imageShape: asset.imageShape,
     source: asset.source,
   };
+}
+
+/** Fetches the test-image asset at `url` and parses it with {@link parseTestImages}. */
+export async function loadTestImages(url: string | URL, scale: number): Promise<TestImages> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${String(url)}: expected HTTP 200, got ${response.status}`);
+  return parseTestImages(await response.text(), scale);
 }

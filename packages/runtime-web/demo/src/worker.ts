@@ -1,0 +1,162 @@
+import { Rng, VaeModel, samplePrior, setLogLevel, type DeviceRequest, type ExecutionDevice, type Tensor } from '@vae/core';
+import { applyWebRuntimeConfig, createWebBackend, type OrtWebModule } from '../../src/index.js';
+import { cacheAvailable, cachedBytes, cachedModelSource } from './cached-fetch.js';
+import type { SiteManifest } from './site-types.js';
+import { parseTestImages } from './test-images.js';
+import type { FileLoad, Rows, WorkerMessage, WorkerModelInfo, WorkerOps, WorkerRequest } from './worker-protocol.js';
+
+/** The slice of `DedicatedWorkerGlobalScope` used here (lib.dom types `self` as a Window). */
+interface WorkerScope {
+  postMessage(message: WorkerMessage, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent<WorkerRequest & { base: string }>) => void): void;
+}
+const scope = self as unknown as WorkerScope;
+setLogLevel('warn');
+
+const progress = (path: string, loaded: number, total: number): void =>
+  scope.postMessage({ kind: 'progress', path, loaded, total });
+
+let site: { manifest: SiteManifest; base: URL } | undefined;
+const runtimeLoads: FileLoad[] = [];
+const runtimes = new Map<ExecutionDevice, Promise<OrtWebModule>>();
+
+/**
+ * The onnxruntime-web build for a device: the CPU-only build for wasm, the WebGPU build (imported
+ * only now) for webgpu; its `.wasm` comes through the Cache API and is passed as `wasmBinary`.
+ */
+function loadRuntime(device: ExecutionDevice): Promise<OrtWebModule> {
+  let p = runtimes.get(device);
+  if (!p) {
+    p = (async () => {
+      if (!site) throw new Error('worker: expected a load request first, got none');
+      const file = device === 'webgpu' ? site.manifest.runtime.webgpu : site.manifest.runtime.wasm;
+      const [ort, wasm] = await Promise.all([
+        device === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm'),
+        cachedBytes(site.base, file, progress),
+      ]);
+      applyWebRuntimeConfig(ort, { numThreads: 1, proxy: false });
+      ort.env.wasm.wasmBinary = wasm.bytes;
+      runtimeLoads.push(wasm.load);
+      return ort;
+    })();
+    p.catch(() => runtimes.delete(device));
+    runtimes.set(device, p);
+  }
+  return p;
+}
+
+const backend = createWebBackend(loadRuntime);
+const models = new Map<string, Promise<{ model: VaeModel; info: WorkerModelInfo }>>();
+
+async function load(args: WorkerOps['load']['args'], base: string): Promise<WorkerModelInfo> {
+  site = { manifest: args.site, base: new URL(base) };
+  const key = `${args.model}@${args.device}`;
+  let p = models.get(key);
+  if (!p) {
+    p = (async () => {
+      const entry = args.site.models.find((m) => m.name === args.model);
+      if (!entry) throw new Error(`model: expected one of ${args.site.models.map((m) => m.name).join(', ')}, got ${args.model}`);
+      const loads: FileLoad[] = [];
+      const sizes = new Map(entry.files.map((f) => [f.path, f.bytes]));
+      const t0 = performance.now();
+      const source = cachedModelSource(site!.base, `models/${entry.name}/`, sizes, progress, loads);
+      const model = await VaeModel.load(source, { device: args.device, backends: [backend] });
+      const m = model.manifest;
+      const info: WorkerModelInfo = {
+        model: args.model,
+        kind: m.kind,
+        precision: m.precision,
+        latentDim: model.latentDim,
+        numClasses: model.numClasses,
+        imageShape: m.imageShape,
+        scale: m.normalization.scale,
+        requested: args.device,
+        device: model.device,
+        backend: model.backend,
+        fallbacks: model.fallbacks.map((f) => ({ device: f.device, reason: f.reason })),
+        loadMs: performance.now() - t0,
+        files: [...loads, ...runtimeLoads],
+        inWorker: typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined',
+        cacheApi: await cacheAvailable(),
+      };
+      return { model, info };
+    })();
+    p.catch(() => models.delete(key));
+    models.set(key, p);
+  }
+  return (await p).info;
+}
+
+let lastModel = '';
+async function modelFor(device: DeviceRequest): Promise<VaeModel> {
+  const p = models.get(`${lastModel}@${device}`);
+  if (!p) throw new Error(`worker: expected the model to be loaded on ${device} first, got no load request`);
+  return (await p).model;
+}
+
+const t = (r: Rows): Tensor => ({ data: r.data, shape: [...r.shape] });
+const rows = (x: Tensor): Rows => ({ data: x.data, shape: x.shape });
+
+async function run(req: WorkerRequest, base: string): Promise<unknown> {
+  if (req.op === 'load') {
+    const args = req.args as WorkerOps['load']['args'];
+    lastModel = args.model;
+    return load(args, base);
+  }
+  const model = await modelFor(req.device);
+  switch (req.op) {
+    case 'sample': {
+      const a = req.args as WorkerOps['sample']['args'];
+      return rows(await model.sample({ n: a.n, seed: a.seed, temperature: a.temperature, ...(a.y ? { y: t(a.y) } : {}) }));
+    }
+    case 'decode': {
+      const a = req.args as WorkerOps['decode']['args'];
+      const out = await model.decode(t(a.z), a.y && t(a.y));
+      return { logits: rows(out.logits), mean: rows(out.mean) };
+    }
+    case 'embed': {
+      const a = req.args as WorkerOps['embed']['args'];
+      return rows(await model.embed(t(a.x), a.y && t(a.y)));
+    }
+    case 'reconstruct': {
+      const a = req.args as WorkerOps['reconstruct']['args'];
+      return rows(await model.reconstruct(t(a.x), a.y && t(a.y)));
+    }
+    case 'interpolate': {
+      const a = req.args as WorkerOps['interpolate']['args'];
+      return rows(
+        await model.interpolate(t(a.a), t(a.b), a.steps, { spherical: a.spherical, ...(a.y ? { y: t(a.y) } : {}) }),
+      );
+    }
+    case 'mapCodes': {
+      const a = req.args as WorkerOps['mapCodes']['args'];
+      const { bytes } = await cachedBytes(new URL(base), a.site.mapSample, progress);
+      const images = parseTestImages(bytes, model.manifest.normalization.scale);
+      return { codes: rows(await model.embed(images.x)), labels: [...images.labels] };
+    }
+    case 'benchmark': {
+      const a = req.args as WorkerOps['benchmark']['args'];
+      const z = samplePrior(new Rng(a.seed), a.batch, model.latentDim);
+      for (let i = 0; i < a.warmup; i++) await model.decode(z);
+      const times: number[] = [];
+      for (let i = 0; i < a.reps; i++) {
+        const t0 = performance.now();
+        await model.decode(z);
+        times.push(performance.now() - t0);
+      }
+      return { times };
+    }
+    default:
+      throw new Error(`worker: expected an operation of WorkerOps, got ${JSON.stringify(req.op)}`);
+  }
+}
+
+scope.addEventListener('message', (e) => {
+  const { base, ...req } = e.data;
+  const t0 = performance.now();
+  run(req, base).then(
+    (result) => scope.postMessage({ kind: 'result', id: req.id, result, runMs: performance.now() - t0 }),
+    (err: unknown) =>
+      scope.postMessage({ kind: 'error', id: req.id, message: err instanceof Error ? err.message : String(err) }),
+  );
+});
