@@ -192,6 +192,7 @@ export {
   type ScoredLogLikelihoodOptions,
 } from './importance-sampling.js';
 export { activeUnits } from './active-units.js';
+export { fitPca, projectPca, type PrincipalComponents } from './pca.js';
 export {
   DEVICE_REQUESTS,
   assertDeviceRequest,
