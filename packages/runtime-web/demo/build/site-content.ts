@@ -66,7 +66,8 @@ function modelBytes(m: SiteModel): number {
 }
 
 /**
- * The site's content: models (those without a measured `parity`, or within its tolerance), the
+ * The site's content: models (with `parity` given: fp32 ones and those measured within tolerance;
+ * without it, as on the dev server: all), the
  * onnxruntime-web binaries, the latent-map sample and `site.json`. The default model is the
  * smallest offered one whose precision is fp32 or whose parity was measured within tolerance.
  */
@@ -80,6 +81,7 @@ export function siteContent(o: {
   for (const { name, dir, manifest } of listModelDirs(o.modelsDir)) {
     const parity = o.parity?.get(name) ?? null;
     if (parity && parity.violations > 0) continue;
+    if (o.parity && manifest.precision !== 'fp32' && !parity) continue;
     const list = SITE_MODEL_FILES.map((f) => {
       const path = `models/${name}/${f}`;
       files.set(path, join(dir, f));

@@ -25,7 +25,12 @@ export async function cacheAvailable(): Promise<boolean> {
   return (await openCache()) !== null;
 }
 
-async function download(url: URL, path: string, total: number, onProgress: ProgressSink): Promise<Uint8Array> {
+async function download(
+  url: URL,
+  path: string,
+  total: number,
+  onProgress: ProgressSink,
+): Promise<Uint8Array<ArrayBuffer>> {
   const response = await fetch(url, { cache: 'no-store' });
   if (response.status === 404) throw new Error(`${path}: not found on the server (HTTP 404); rebuild the site`);
   if (!response.ok || !response.body)

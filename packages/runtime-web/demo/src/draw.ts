@@ -2,7 +2,8 @@ import type { Tensor } from '@vae/core';
 
 /**
  * Draws the rows of `images` (`[n, H·W·C]`, values in [0, 1], HWC) into `canvas` as a grid of
- * `cols` columns, one canvas pixel per image pixel; CSS scales it up by `zoom`.
+ * `cols` columns, one canvas pixel per image pixel. CSS shows it `zoom` times larger, never wider
+ * than its container, and always at the canvas's aspect ratio (`height: auto`).
  */
 export function drawGrid(
   canvas: HTMLCanvasElement,
@@ -17,7 +18,6 @@ export function drawGrid(
   canvas.width = cols * w;
   canvas.height = rows * h;
   canvas.style.width = `${cols * w * zoom}px`;
-  canvas.style.height = `${rows * h * zoom}px`;
   const ctx = canvas.getContext('2d');
   if (!ctx) throw new Error(`canvas #${canvas.id}: expected a 2d context, got none`);
   const img = ctx.createImageData(canvas.width, canvas.height);
@@ -45,6 +45,9 @@ export interface CanvasStats {
   readonly id: string;
   readonly width: number;
   readonly height: number;
+  /** Size on screen (CSS pixels): its ratio must equal width / height. */
+  readonly clientWidth: number;
+  readonly clientHeight: number;
   readonly mean: number;
   readonly std: number;
   /** Distinct grey levels. */
@@ -54,8 +57,9 @@ export interface CanvasStats {
 /** {@link CanvasStats} of `canvas`. */
 export function canvasStats(canvas: HTMLCanvasElement): CanvasStats {
   const ctx = canvas.getContext('2d');
-  const { width, height } = canvas;
-  if (!ctx || width === 0 || height === 0) return { id: canvas.id, width, height, mean: 0, std: 0, levels: 0 };
+  const { width, height, clientWidth, clientHeight } = canvas;
+  const base = { id: canvas.id, width, height, clientWidth, clientHeight };
+  if (!ctx || width === 0 || height === 0) return { ...base, mean: 0, std: 0, levels: 0 };
   const px = ctx.getImageData(0, 0, width, height).data;
   let sum = 0;
   let sq = 0;
@@ -68,5 +72,5 @@ export function canvasStats(canvas: HTMLCanvasElement): CanvasStats {
   }
   const n = px.length / 4;
   const mean = sum / n;
-  return { id: canvas.id, width, height, mean, std: Math.sqrt(Math.max(0, sq / n - mean * mean)), levels: seen.size };
+  return { ...base, mean, std: Math.sqrt(Math.max(0, sq / n - mean * mean)), levels: seen.size };
 }

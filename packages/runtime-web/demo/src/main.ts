@@ -1,66 +1,135 @@
-import { DEVICE_REQUESTS, setLogLevel, type DeviceRequest } from '@vae/core';
-import { configureWebRuntime } from '../../src/index.js';
-import { createHook, describe, type DemoInfo } from './demo-hook.js';
-import { DemoModels, type LoadedModel } from './demo-models.js';
-import { formatBytes } from './downloads.js';
+import { DEVICE_REQUESTS, type DeviceRequest } from '@vae/core';
+import { createHook, type DemoInfo } from './demo-hook.js';
+import { el, fillSelect } from './dom.js';
+import { DrawPad } from './draw-pad.js';
+import { formatBytes, formatMs } from './format.js';
+import { LatentMap } from './latent-map.js';
+import { deviceNotice, precisionNote, unknownModelMessage } from './notices.js';
 import { Panels } from './panels.js';
+import { ProgressView } from './progress-view.js';
+import { RemoteModel } from './remote-model.js';
+import { SITE_MANIFEST_PATH, type SiteManifest } from './site-types.js';
 import { loadTestImages } from './test-images.js';
+import { WorkerClient } from './worker-client.js';
 
-/** The WASM binary onnxruntime-web 1.30's WebGPU-capable build loads (its asyncify build). */
-const ORT_WASM_FILE = 'ort-wasm-simd-threaded.asyncify.wasm';
-
-/** Devices the page offers (the web backend's, plus auto). */
+/** Devices the page offers. */
 const PAGE_DEVICES: readonly DeviceRequest[] = Object.freeze(['auto', 'webgpu', 'wasm']);
 
+const body = document.body;
+const base = new URL('./', location.href).href;
+const params = new URLSearchParams(location.search);
+const t0 = performance.now();
+
 function text(id: string, value: string): void {
-  const e = document.getElementById(id);
-  if (e) e.textContent = value;
+  el(id).textContent = value;
 }
 
-const params = new URLSearchParams(location.search);
-const name = params.get('model') ?? 'mnist-vae';
-const requested = params.get('device') ?? 'auto';
-const device: DeviceRequest =
-  PAGE_DEVICES.includes(requested as DeviceRequest) && DEVICE_REQUESTS.includes(requested as DeviceRequest)
-    ? (requested as DeviceRequest)
-    : 'auto';
-(document.getElementById('model') as HTMLInputElement).value = name;
-(document.getElementById('device') as HTMLSelectElement).value = device;
+function notice(message: string, kind: 'info' | 'error'): void {
+  const n = el('notice');
+  n.hidden = false;
+  n.className = kind;
+  n.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  n.textContent = message;
+}
 
-setLogLevel('warn');
-// Only the .wasm comes from /ort/ (served from node_modules); the JS glue is already in the bundle.
-configureWebRuntime({ wasmPaths: { wasm: new URL(`/ort/${ORT_WASM_FILE}`, location.href).href } });
-const models = new DemoModels(`/models/${encodeURIComponent(name)}/`);
+function showError(err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  if (body.dataset.state !== 'ready') body.dataset.state = 'error';
+  notice(message, 'error');
+}
 
-function showInfo(info: DemoInfo): void {
-  text('ep', `${info.device} (${info.backend}; requested ${info.requested})`);
+async function fetchSite(): Promise<SiteManifest> {
+  const response = await fetch(new URL(SITE_MANIFEST_PATH, base), { cache: 'no-cache' });
+  if (!response.ok)
+    throw new Error(
+      `This page could not find ${SITE_MANIFEST_PATH} (HTTP ${response.status}). Serve the folder written by "pnpm demo:build", or run "pnpm demo".`,
+    );
+  return (await response.json()) as SiteManifest;
+}
+
+function showInfo(site: SiteManifest, info: DemoInfo): void {
+  const device = info.device === 'webgpu' ? 'WebGPU' : 'WASM (CPU)';
+  text('runline', `${info.model} on ${device} · ${precisionNote(site, info.model)}`);
+  const why = deviceNotice(info);
+  if (why) notice(why, 'info');
+  text('ep', `${info.device} (${info.backend}; requested ${info.requested}; in a worker: ${info.inWorker ? 'yes' : 'no'})`);
   text(
     'fallbacks',
     info.fallbacks.length === 0 ? 'none' : info.fallbacks.map((f) => `${f.device}: ${f.reason}`).join(' | '),
   );
-  const decoder = info.modelBytes['decoder.onnx'];
-  text('decoder-bytes', decoder === undefined ? '–' : `${formatBytes(decoder)} (${decoder} B, ${info.precision})`);
-  text('runtime-bytes', `${formatBytes(info.runtimeBytes)} in ${info.runtime.length} files`);
+  text(
+    'files',
+    info.files.map((f) => `${f.path.split('/').pop()} ${formatBytes(f.bytes)} (${f.source})`).join(', ') +
+      (info.cacheApi ? '' : ' — Cache API unavailable (needs https or localhost): nothing is kept for the next visit'),
+  );
 }
 
-let panels: Panels | undefined;
-const render = async (loaded: LoadedModel): Promise<void> => {
-  if (!panels) throw new Error('demo: panels not ready');
-  await panels.renderAll(loaded);
-  showInfo(describe(name, loaded));
-};
+/** Loads the page's model on a device in the worker (set once the site is known). */
+let modelOn: ((device: DeviceRequest) => Promise<RemoteModel>) | undefined;
 
-const ready = (async (): Promise<DemoInfo> => {
-  const loaded = await models.get(device);
-  const images = await loadTestImages('/mnist-test.json', loaded.model.manifest.normalization.scale);
-  panels = new Panels(images, (label, ms, dev) => text('latency', `${label}: ${ms.toFixed(2)} ms on ${dev}`));
-  await render(loaded);
-  text(
-    'state',
-    `ready: ${name} (${loaded.model.manifest.kind}, L=${loaded.model.latentDim}), loaded in ${loaded.loadMs.toFixed(0)} ms`,
+async function boot(): Promise<DemoInfo> {
+  const site = await fetchSite();
+  const name = params.get('model') ?? site.defaultModel;
+  fillSelect(
+    el('model'),
+    site.models.map((m) => ({ value: m.name, label: `${m.name} (${m.precision})` })),
+    name,
   );
-  return describe(name, loaded);
-})();
-ready.catch((err: unknown) => text('state', `error: ${err instanceof Error ? err.message : String(err)}`));
+  const requested = params.get('device') ?? 'auto';
+  const device = PAGE_DEVICES.includes(requested as DeviceRequest) ? (requested as DeviceRequest) : 'auto';
+  el<HTMLSelectElement>('device').value = device;
+  if (!site.models.some((m) => m.name === name)) throw new Error(unknownModelMessage(site, name));
+  if (device !== requested || !DEVICE_REQUESTS.includes(device))
+    notice(`Unknown device "${requested}": using auto. Choose auto, webgpu or wasm.`, 'info');
 
-window.__vaeDemo = createHook({ name, device, models, ready, render });
+  const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'vae-model' });
+  worker.addEventListener('error', (e) => showError(new Error(`The model worker failed: ${e.message}`)));
+  const progress = new ProgressView();
+  const client = new WorkerClient(worker, base, (path, loaded, total) => progress.update(path, loaded, total));
+  const latency = (label: string, runMs: number, queueMs: number, dev: string): void =>
+    text('latency', `${label} on ${dev}: ran ${formatMs(runMs)}, waited ${formatMs(queueMs)}`);
+  const models = new Map<DeviceRequest, Promise<RemoteModel>>();
+  modelOn = (d: DeviceRequest): Promise<RemoteModel> => {
+    let m = models.get(d);
+    if (!m) {
+      m = client
+        .call('load', d, { site, model: name, device: d })
+        .then((r) => new RemoteModel(client, (r as { result: DemoInfo }).result, latency));
+      m.catch(() => models.delete(d));
+      models.set(d, m);
+    }
+    return m;
+  };
+  const model = await modelOn(device);
+  showInfo(site, model.info);
+  const images = await loadTestImages(new URL(site.testImages.path, base), model.info.scale);
+  const panels = new Panels(model, images, showError);
+  await panels.renderAll(() => {
+    body.dataset.state = 'ready';
+    body.dataset.firstGridMs = (performance.now() - t0).toFixed(0);
+    progress.done();
+    text('state', `first images after ${formatMs(performance.now())} (model loaded in ${formatMs(model.info.loadMs)})`);
+  });
+  if (model.numClasses === 0) new DrawPad(model, showError);
+  else el('draw-section').hidden = true;
+  await new LatentMap(model, showError).render(site);
+  return model.info;
+}
+
+let resolveReady!: (info: DemoInfo) => void;
+let rejectReady!: (err: unknown) => void;
+const ready = new Promise<DemoInfo>((resolve, reject) => {
+  resolveReady = resolve;
+  rejectReady = reject;
+});
+ready.catch(showError);
+const pageDevice = params.get('device') ?? 'auto';
+window.__vaeDemo = createHook({
+  device: PAGE_DEVICES.includes(pageDevice as DeviceRequest) ? (pageDevice as DeviceRequest) : 'auto',
+  ready,
+  modelOn: async (d) => {
+    if (!modelOn) await ready;
+    return modelOn!(d);
+  },
+});
+boot().then(resolveReady, rejectReady);

@@ -1,5 +1,7 @@
-import { Rng, VaeModel, samplePrior, setLogLevel, type DeviceRequest, type ExecutionDevice, type Tensor } from '@vae/core';
-import { applyWebRuntimeConfig, createWebBackend, type OrtWebModule } from '../../src/index.js';
+import { Rng, VaeModel, oneHot, samplePrior, setLogLevel, type DeviceRequest, type ExecutionDevice, type Tensor } from '@vae/core';
+import type { OrtWebModule } from '../../src/ort-types.js';
+import { applyWebRuntimeConfig } from '../../src/wasm-config.js';
+import { createWebBackend } from '../../src/web-backend.js';
 import { cacheAvailable, cachedBytes, cachedModelSource } from './cached-fetch.js';
 import type { SiteManifest } from './site-types.js';
 import { parseTestImages } from './test-images.js';
@@ -132,7 +134,9 @@ async function run(req: WorkerRequest, base: string): Promise<unknown> {
       const a = req.args as WorkerOps['mapCodes']['args'];
       const { bytes } = await cachedBytes(new URL(base), a.site.mapSample, progress);
       const images = parseTestImages(bytes, model.manifest.normalization.scale);
-      return { codes: rows(await model.embed(images.x)), labels: [...images.labels] };
+      const k = model.numClasses;
+      const y = k > 0 ? oneHot(images.labels.map((l) => l % k), k) : undefined;
+      return { codes: rows(await model.embed(images.x, y)), labels: [...images.labels] };
     }
     case 'benchmark': {
       const a = req.args as WorkerOps['benchmark']['args'];
