@@ -47,6 +47,8 @@ export interface VaeDemoHook {
   benchmark(o: BenchmarkOptions): Promise<BenchmarkReply>;
   /** Statistics of every image canvas (blank canvases have std 0). */
   canvases(): CanvasStats[];
+  /** Worker calls sent per operation, and calls superseded (coalesced away) before they ran. */
+  calls(): { sent: Record<string, number>; superseded: number };
 }
 
 declare global {
@@ -66,6 +68,7 @@ export function createHook(o: {
   readonly device: DeviceRequest;
   readonly ready: Promise<DemoInfo>;
   readonly modelOn: (device: DeviceRequest) => Promise<RemoteModel>;
+  readonly calls: () => { sent: Record<string, number>; superseded: number };
 }): VaeDemoHook {
   const get = (device: DeviceRequest = o.device): Promise<RemoteModel> => {
     assertDeviceRequest(device, 'device');
@@ -100,5 +103,6 @@ export function createHook(o: {
       };
     },
     canvases: () => Array.from(document.querySelectorAll<HTMLCanvasElement>('canvas[data-grid]'), canvasStats),
+    calls: o.calls,
   };
 }

@@ -66,6 +66,7 @@ function showInfo(site: SiteManifest, info: DemoInfo): void {
 
 /** Loads the page's model on a device in the worker (set once the site is known). */
 let modelOn: ((device: DeviceRequest) => Promise<RemoteModel>) | undefined;
+let client: WorkerClient | undefined;
 
 async function boot(): Promise<DemoInfo> {
   const site = await fetchSite();
@@ -85,16 +86,16 @@ async function boot(): Promise<DemoInfo> {
   const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'vae-model' });
   worker.addEventListener('error', (e) => showError(new Error(`The model worker failed: ${e.message}`)));
   const progress = new ProgressView();
-  const client = new WorkerClient(worker, base, (path, loaded, total) => progress.update(path, loaded, total));
+  client = new WorkerClient(worker, base, (path, loaded, total) => progress.update(path, loaded, total));
   const latency = (label: string, runMs: number, queueMs: number, dev: string): void =>
     text('latency', `${label} on ${dev}: ran ${formatMs(runMs)}, waited ${formatMs(queueMs)}`);
   const models = new Map<DeviceRequest, Promise<RemoteModel>>();
   modelOn = (d: DeviceRequest): Promise<RemoteModel> => {
     let m = models.get(d);
     if (!m) {
-      m = client
+      m = client!
         .call('load', d, { site, model: name, device: d })
-        .then((r) => new RemoteModel(client, (r as { result: DemoInfo }).result, latency));
+        .then((r) => new RemoteModel(client!, (r as { result: DemoInfo }).result, latency));
       m.catch(() => models.delete(d));
       models.set(d, m);
     }
@@ -131,5 +132,9 @@ window.__vaeDemo = createHook({
     if (!modelOn) await ready;
     return modelOn!(d);
   },
+  calls: () => ({
+    sent: { ...client?.counts.sent } as Record<string, number>,
+    superseded: client?.counts.superseded ?? 0,
+  }),
 });
 boot().then(resolveReady, rejectReady);

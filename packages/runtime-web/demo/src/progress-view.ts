@@ -4,9 +4,11 @@ import { formatBytes } from './format.js';
 /** First-load progress: one bar per file with bytes so far and the total. */
 export class ProgressView {
   private readonly rows = new Map<string, { bar: HTMLProgressElement; text: HTMLElement }>();
+  private finished = false;
 
   /** Shows or updates the row of `path`. */
   update(path: string, loaded: number, total: number): void {
+    if (this.finished) return;
     const box = el('progress');
     box.hidden = false;
     let row = this.rows.get(path);
@@ -25,8 +27,9 @@ export class ProgressView {
     row.text.textContent = `${formatBytes(loaded)} / ${formatBytes(total)}`;
   }
 
-  /** Hides the bars (after the first grid is drawn). */
+  /** Hides the bars for good (after the first grid is drawn; later loads are small or cached). */
   done(): void {
+    this.finished = true;
     el('progress').hidden = true;
   }
 }

@@ -27,6 +27,8 @@ export class WorkerClient {
   private readonly calls = new Map<number, { resolve: (m: WorkerMessage) => void }>();
   private readonly busy = new Set<string>();
   private readonly waiting = new Map<string, Waiting>();
+  /** Calls sent to the worker per operation, and calls superseded before they were sent. */
+  readonly counts = { sent: {} as Partial<Record<WorkerOp, number>>, superseded: 0 };
 
   constructor(
     private readonly worker: Worker,
@@ -53,6 +55,7 @@ export class WorkerClient {
     return new Promise((resolve, reject) => {
       const send = (): void => {
         const id = this.nextId++;
+        this.counts.sent[op] = (this.counts.sent[op] ?? 0) + 1;
         if (channel) this.busy.add(channel);
         this.calls.set(id, {
           resolve: (m) => {
@@ -69,7 +72,13 @@ export class WorkerClient {
       };
       if (!channel || !this.busy.has(channel)) return send();
       this.waiting.get(channel)?.drop();
-      this.waiting.set(channel, { send, drop: () => resolve(SUPERSEDED) });
+      this.waiting.set(channel, {
+        send,
+        drop: () => {
+          this.counts.superseded++;
+          resolve(SUPERSEDED);
+        },
+      });
     });
   }
 

@@ -1,0 +1,206 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setLogLevel } from '@vae/core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@vae/runtime-web/node';
+import type { DemoInfo } from '../packages/runtime-web/demo/src/demo-hook.js';
+import type { CanvasStats } from '../packages/runtime-web/demo/src/draw.js';
+import { serveStatic, type StaticServer } from '../packages/runtime-web/demo/build/static-server.js';
+import type { BuiltDemoSite } from '../packages/runtime-web/demo/build/build-site.js';
+import { buildDemo } from '../scripts/demo-site.js';
+
+const REPO = resolve(import.meta.dirname, '..');
+const ARTIFACTS = join(REPO, 'test-artifacts');
+/** The issue's budgets: first visit on wasm ≤ 16 MB raw, second visit ≤ 200 KB transferred. */
+const FIRST_VISIT_RAW = 16_000_000;
+const SECOND_VISIT = 200_000;
+
+/** A page with console errors and page errors collected. */
+async function openPage(context: BrowserContext, url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
+  await page.goto(url);
+  return { page, errors };
+}
+
+async function waitReady(page: Page, errors: string[]): Promise<DemoInfo> {
+  await page.waitForSelector('body[data-state="ready"]', { timeout: 120_000 }).catch(async (err: unknown) => {
+    const state = await page.evaluate(() => `${document.body.dataset.state}: ${document.getElementById('notice')?.textContent}`);
+    throw new Error(`page not ready (${state}); errors: ${errors.join(' | ')}; ${String(err)}`);
+  });
+  return page.evaluate(() => window.__vaeDemo!.ready);
+}
+
+/** Canvases whose on-screen aspect ratio differs from their pixel aspect ratio by more than 2 %. */
+async function distorted(page: Page): Promise<string[]> {
+  const stats: CanvasStats[] = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('canvas'), (c) => ({
+      id: c.id,
+      width: c.width,
+      height: c.height,
+      clientWidth: c.getBoundingClientRect().width,
+      clientHeight: c.getBoundingClientRect().height,
+      mean: 0,
+      std: 0,
+      levels: 0,
+    })),
+  );
+  return stats
+    .filter((s) => s.width > 0 && s.clientHeight > 0)
+    .filter((s) => Math.abs(s.clientWidth / s.clientHeight / (s.width / s.height) - 1) > 0.02)
+    .map((s) => `#${s.id} ${s.width}×${s.height} shown ${s.clientWidth.toFixed(1)}×${s.clientHeight.toFixed(1)}`);
+}
+
+describe.skipIf(!existsSync(CHROMIUM_PATH))('the static demo site (pnpm demo:build) in real Chromium', () => {
+  let site: BuiltDemoSite;
+  let server: StaticServer;
+  let context: BrowserContext;
+  const numbers: Record<string, unknown> = {};
+
+  beforeAll(async () => {
+    setLogLevel('warn');
+    // Brotli quality 5 instead of 11: the same files, built in seconds instead of a minute.
+    site = await buildDemo({
+      outDir: mkdtempSync(join(tmpdir(), 'vae-demo-site-')),
+      modelsDir: join(REPO, 'models'),
+      brotliQuality: 5,
+    });
+    server = await serveStatic(site.outDir);
+    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vae-chromium-site-')), {
+      executablePath: CHROMIUM_PATH,
+      args: [...CHROMIUM_ARGS],
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    if (site) await rm(site.outDir, { recursive: true, force: true });
+    if (Object.keys(numbers).length > 0) console.log(`demo site: ${JSON.stringify(numbers)}`);
+  });
+
+  it('ships exactly the ORT binaries it may load, precompressed, and offers int8 within tolerance', () => {
+    const paths = site.files.map((f) => f.path);
+    expect(paths.filter((p) => p.endsWith('.wasm')).sort()).toEqual([
+      'ort/ort-wasm-simd-threaded.asyncify.wasm',
+      'ort/ort-wasm-simd-threaded.wasm',
+    ]);
+    for (const f of site.files) expect(existsSync(join(site.outDir, `${f.path}.br`)) && existsSync(join(site.outDir, `${f.path}.gz`))).toBe(true);
+    const { manifest } = site.content;
+    const int8 = manifest.models.find((m) => m.precision === 'int8');
+    expect(int8?.parity?.violations).toBe(0);
+    expect(manifest.defaultModel).toBe(int8!.name);
+  });
+
+  it('first visit ≤ 16 MB raw on wasm, second ≤ 200 KB; the model runs in a worker; no console errors', async () => {
+    server.responses.length = 0;
+    const first = await openPage(context, server.url);
+    const info = await waitReady(first.page, first.errors);
+    expect(info.device).toBe('wasm');
+    expect(info.inWorker).toBe(true);
+    expect(first.page.workers().length).toBe(1);
+    expect(info.files.every((f) => f.source === 'network')).toBe(true);
+    const firstRaw = server.responses.reduce((n, r) => n + r.rawBytes, 0);
+    const firstSent = server.responses.reduce((n, r) => n + r.bytes, 0);
+    expect(server.responses.filter((r) => /asyncify|webgpu/.test(r.path))).toEqual([]);
+    expect(firstRaw).toBeLessThanOrEqual(FIRST_VISIT_RAW);
+    expect(first.errors).toEqual([]);
+    const firstGridMs = Number(await first.page.evaluate(() => document.body.dataset.firstGridMs));
+    await first.page.close();
+
+    server.responses.length = 0;
+    const second = await openPage(context, server.url);
+    const again = await waitReady(second.page, second.errors);
+    expect(again.files.filter((f) => f.path.endsWith('.onnx') || f.path.endsWith('.wasm')).map((f) => f.source)).toEqual([
+      'cache',
+      'cache',
+      'cache',
+    ]);
+    const secondSent = server.responses.reduce((n, r) => n + r.bytes, 0);
+    expect(secondSent).toBeLessThanOrEqual(SECOND_VISIT);
+    expect(second.errors).toEqual([]);
+    numbers.visits = {
+      first: { rawBytes: firstRaw, sentBytes: firstSent, firstGridMs },
+      second: {
+        sentBytes: secondSent,
+        firstGridMs: Number(await second.page.evaluate(() => document.body.dataset.firstGridMs)),
+      },
+    };
+    await second.page.close();
+  });
+
+  it('keeps every image at its aspect ratio (±2 %) at 1280 and 390 px, images first on a phone; coalesces seed input', async () => {
+    const { page, errors } = await openPage(context, server.url);
+    await waitReady(page, errors);
+    await mkdir(ARTIFACTS, { recursive: true });
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+      await page.waitForTimeout(100);
+      expect(await distorted(page), `at ${width} px`).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS, `demo-site-${width}.png`), fullPage: true });
+    }
+    const top = await page.evaluate(() => document.getElementById('samples')!.getBoundingClientRect().top);
+    expect(top).toBeLessThan(844);
+    const before = await page.evaluate(() => window.__vaeDemo!.calls());
+    await page.evaluate(() => {
+      const seed = document.getElementById('seed') as HTMLInputElement;
+      for (let i = 2; i <= 31; i++) {
+        seed.value = String(i);
+        seed.dispatchEvent(new Event('input'));
+      }
+    });
+    await page.waitForFunction((n) => (window.__vaeDemo!.calls().sent.sample ?? 0) >= n, (before.sent.sample ?? 0) + 2);
+    await page.waitForTimeout(300);
+    const after = await page.evaluate(() => window.__vaeDemo!.calls());
+    // 30 inputs: the first runs, the last runs, the 28 between are superseded without running.
+    expect((after.sent.sample ?? 0) - (before.sent.sample ?? 0)).toBe(2);
+    expect(after.superseded - before.superseded).toBe(28);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('says what to do on a mistyped model name, listing the available models', async () => {
+    const { page } = await openPage(context, `${server.url}?model=mnist-vea`);
+    await page.waitForSelector('body[data-state="error"]', { timeout: 60_000 });
+    const message = await page.evaluate(() => document.getElementById('notice')!.textContent);
+    expect(message).toContain('no model called "mnist-vea"');
+    for (const m of site.content.manifest.models) expect(message).toContain(m.name);
+    await page.close();
+  });
+
+  it('works from a sub-path of a plain static host (python3 -m http.server, page at /a/b/)', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'vae-demo-host-'));
+    mkdirSync(join(parent, 'a'));
+    symlinkSync(site.outDir, join(parent, 'a', 'b'));
+    const python: ChildProcess = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', parent], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const port = await new Promise<number>((ok, fail) => {
+        python.stdout!.on('data', (d: Buffer) => {
+          const m = /port (\d+)/.exec(String(d));
+          if (m) ok(Number(m[1]));
+        });
+        python.once('exit', (code) => fail(new Error(`python3 -m http.server exited with ${code}`)));
+      });
+      const { page, errors } = await openPage(context, `http://127.0.0.1:${port}/a/b/`);
+      const info = await waitReady(page, errors);
+      expect(info.device).toBe('wasm');
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      python.kill();
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+});
