@@ -22,7 +22,10 @@ export async function measureDemoParity(modelsDir: string): Promise<Map<string, 
     if (m.manifest.precision === 'fp32') continue;
     const fingerprint = m.manifest.provenance.paramsSha256;
     const ref = dirs.find(
-      (d) => d.manifest.precision === 'fp32' && fingerprint !== undefined && d.manifest.provenance.paramsSha256 === fingerprint,
+      (d) =>
+        d.manifest.precision === 'fp32' &&
+        fingerprint !== undefined &&
+        d.manifest.provenance.paramsSha256 === fingerprint,
     );
     if (!ref) continue;
     const [a, r] = await Promise.all([loadModel(m.dir, { device: 'cpu' }), loadModel(ref.dir, { device: 'cpu' })]);
@@ -30,7 +33,12 @@ export async function measureDemoParity(modelsDir: string): Promise<Map<string, 
       const z = samplePrior(new Rng(PARITY_SEED), PARITY_ROWS, a.latentDim);
       const k = a.numClasses;
       const y: Tensor | undefined =
-        k > 0 ? oneHot(Array.from({ length: PARITY_ROWS }, (_, i) => i % k), k) : undefined;
+        k > 0
+          ? oneHot(
+              Array.from({ length: PARITY_ROWS }, (_, i) => i % k),
+              k,
+            )
+          : undefined;
       const [da, dr] = await Promise.all([a.decode(z, y), r.decode(z, y)]);
       const tolerance = toleranceFor('x_logits', 'cpu', 'cpu', comparisonPrecision(m.manifest.precision, 'fp32'));
       result.set(m.name, {

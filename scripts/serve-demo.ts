@@ -12,14 +12,17 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const { values } = parseArgs({
   args: argv[0] === '--' ? argv.slice(1) : argv,
-  options: { port: { type: 'string', default: '4173' }, dir: { type: 'string', default: resolve(repoRoot, 'dist/demo') } },
+  options: {
+    port: { type: 'string', default: '4173' },
+    dir: { type: 'string', default: resolve(repoRoot, 'dist/demo') },
+  },
 });
 if (!existsSync(resolve(values.dir, 'site.json'))) {
   process.stderr.write(`${values.dir} holds no built site (no site.json): run "pnpm demo:build" first\n`);
   process.exit(1);
 }
 const asked = Number(values.port);
-let server;
+let server: Awaited<ReturnType<typeof serveStatic>>;
 try {
   server = await serveStatic(values.dir, { port: asked, host: '127.0.0.1' });
 } catch {

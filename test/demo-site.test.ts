@@ -33,7 +33,9 @@ async function openPage(context: BrowserContext, url: string): Promise<{ page: P
 
 async function waitReady(page: Page, errors: string[]): Promise<DemoInfo> {
   await page.waitForSelector('body[data-state="ready"]', { timeout: 120_000 }).catch(async (err: unknown) => {
-    const state = await page.evaluate(() => `${document.body.dataset.state}: ${document.getElementById('notice')?.textContent}`);
+    const state = await page.evaluate(
+      () => `${document.body.dataset.state}: ${document.getElementById('notice')?.textContent}`,
+    );
     throw new Error(`page not ready (${state}); errors: ${errors.join(' | ')}; ${String(err)}`);
   });
   return page.evaluate(() => window.__vaeDemo!.ready);
@@ -95,7 +97,8 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the static demo site (pnpm demo:bui
       'ort/ort-wasm-simd-threaded.asyncify.wasm',
       'ort/ort-wasm-simd-threaded.wasm',
     ]);
-    for (const f of site.files) expect(existsSync(join(site.outDir, `${f.path}.br`)) && existsSync(join(site.outDir, `${f.path}.gz`))).toBe(true);
+    for (const f of site.files)
+      expect(existsSync(join(site.outDir, `${f.path}.br`)) && existsSync(join(site.outDir, `${f.path}.gz`))).toBe(true);
     const { manifest } = site.content;
     const int8 = manifest.models.find((m) => m.precision === 'int8');
     expect(int8?.parity?.violations).toBe(0);
@@ -121,11 +124,9 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the static demo site (pnpm demo:bui
     server.responses.length = 0;
     const second = await openPage(context, server.url);
     const again = await waitReady(second.page, second.errors);
-    expect(again.files.filter((f) => f.path.endsWith('.onnx') || f.path.endsWith('.wasm')).map((f) => f.source)).toEqual([
-      'cache',
-      'cache',
-      'cache',
-    ]);
+    expect(
+      again.files.filter((f) => f.path.endsWith('.onnx') || f.path.endsWith('.wasm')).map((f) => f.source),
+    ).toEqual(['cache', 'cache', 'cache']);
     const secondSent = server.responses.reduce((n, r) => n + r.bytes, 0);
     expect(secondSent).toBeLessThanOrEqual(SECOND_VISIT);
     expect(second.errors).toEqual([]);
@@ -182,9 +183,13 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the static demo site (pnpm demo:bui
     const parent = mkdtempSync(join(tmpdir(), 'vae-demo-host-'));
     mkdirSync(join(parent, 'a'));
     symlinkSync(site.outDir, join(parent, 'a', 'b'));
-    const python: ChildProcess = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', parent], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const python: ChildProcess = spawn(
+      'python3',
+      ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', parent],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     try {
       const port = await new Promise<number>((ok, fail) => {
         python.stdout!.on('data', (d: Buffer) => {

@@ -173,7 +173,9 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
         const decoder = fileBytes(i, 'decoder.onnx');
         expect(decoder).toBe(statSync(join(models.dir, name, 'decoder.onnx')).size);
         // The wasm device loads the CPU-only build's binary, never the WebGPU build's.
-        expect(fileBytes(i, 'ort-wasm-simd-threaded.wasm')).toBe(statSync(join(ORT_DIST, 'ort-wasm-simd-threaded.wasm')).size);
+        expect(fileBytes(i, 'ort-wasm-simd-threaded.wasm')).toBe(
+          statSync(join(ORT_DIST, 'ort-wasm-simd-threaded.wasm')).size,
+        );
         expect(i.files.some((f) => f.path.endsWith('.asyncify.wasm'))).toBe(false);
         bytes[name] = { decoder, files: i.files };
       }

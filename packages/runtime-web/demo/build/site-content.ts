@@ -53,7 +53,11 @@ export function listModelDirs(modelsDir: string): ModelDir[] {
       const dir = join(modelsDir, e.name);
       // Parsed, not validated: Vite loads this file with its config, outside any TypeScript loader, so it
       // imports nothing from the workspace; the page and `measureDemoParity` validate through VaeModel.load.
-      return { name: e.name, dir, manifest: JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifest };
+      return {
+        name: e.name,
+        dir,
+        manifest: JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifest,
+      };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -100,7 +104,8 @@ export function siteContent(o: {
   }
   const trusted = models.filter((m) => m.precision === 'fp32' || m.parity !== null);
   const byteSorted = [...trusted].sort((a, b) => modelBytes(a) - modelBytes(b));
-  if (byteSorted.length === 0) throw new Error(`modelsDir: expected at least one fp32 model in ${o.modelsDir}, got none`);
+  if (byteSorted.length === 0)
+    throw new Error(`modelsDir: expected at least one fp32 model in ${o.modelsDir}, got none`);
   const runtime = {
     wasm: siteFile(`ort/${ORT_BINARIES.wasm}`, join(ORT_DIST_DIR, ORT_BINARIES.wasm)),
     webgpu: siteFile(`ort/${ORT_BINARIES.webgpu}`, join(ORT_DIST_DIR, ORT_BINARIES.webgpu)),

@@ -19,7 +19,8 @@ function toMnist(pad: HTMLCanvasElement, side: number): Float32Array {
   let [x0, y0, x1, y1] = [pad.width, pad.height, -1, -1];
   for (let y = 0; y < pad.height; y++)
     for (let x = 0; x < pad.width; x++)
-      if (src[(y * pad.width + x) * 4]! > 0) [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+      if (src[(y * pad.width + x) * 4]! > 0)
+        [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
   const out = new Float32Array(side * side);
   if (x1 < 0) return out;
   const box = Math.max(x1 - x0 + 1, y1 - y0 + 1);

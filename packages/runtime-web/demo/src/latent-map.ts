@@ -44,7 +44,7 @@ export class LatentMap {
     });
     el('map-legend').replaceChildren(
       ...DIGIT_COLOURS.map((c, d) => {
-        const item = h('span', String(d));
+        const item = h('li', String(d));
         item.style.setProperty('--swatch', c);
         return item;
       }),
@@ -62,7 +62,8 @@ export class LatentMap {
     this.labels = out.labels;
     this.points = projectPca(pca, out.codes.data, n);
     const explained = (i: number): string => ((100 * pca.variances[i]!) / pca.totalVariance).toFixed(0);
-    el('map-caption').textContent = `${n} MNIST test images, encoded here; PC1 explains ${explained(0)} % and PC2 ${explained(1)} % of the codes' variance.`;
+    el('map-caption').textContent =
+      `${n} MNIST test images, encoded here; PC1 explains ${explained(0)} % and PC2 ${explained(1)} % of the codes' variance.`;
     this.draw();
     await this.pick(0);
   }

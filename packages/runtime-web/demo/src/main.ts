@@ -52,7 +52,10 @@ function showInfo(site: SiteManifest, info: DemoInfo): void {
   text('runline', `${info.model} on ${device} · ${precisionNote(site, info.model)}`);
   const why = deviceNotice(info);
   if (why) notice(why, 'info');
-  text('ep', `${info.device} (${info.backend}; requested ${info.requested}; in a worker: ${info.inWorker ? 'yes' : 'no'})`);
+  text(
+    'ep',
+    `${info.device} (${info.backend}; requested ${info.requested}; in a worker: ${info.inWorker ? 'yes' : 'no'})`,
+  );
   text(
     'fallbacks',
     info.fallbacks.length === 0 ? 'none' : info.fallbacks.map((f) => `${f.device}: ${f.reason}`).join(' | '),

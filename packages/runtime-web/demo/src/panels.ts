@@ -140,7 +140,11 @@ export class Panels {
 
   private async traversal(): Promise<void> {
     const dims = Array.from({ length: this.model.latentDim }, (_, d) => d);
-    const z = latentTraversal({ data: Float32Array.from(this.base), shape: [this.model.latentDim] }, dims, TRAVERSAL_VALUES);
+    const z = latentTraversal(
+      { data: Float32Array.from(this.base), shape: [this.model.latentDim] },
+      dims,
+      TRAVERSAL_VALUES,
+    );
     const out = await this.model.decode(z, this.classRows(z.shape[0]!), 'traversal');
     if (out) drawGrid(el('traversal'), out.mean, this.model.imageShape, TRAVERSAL_VALUES.length, 2);
   }
@@ -161,11 +165,7 @@ export class Panels {
 
   private async reconstruction(): Promise<void> {
     const { x, labels } = this.images;
-    const recon = await this.model.reconstruct(
-      x,
-      this.labelRows(labels.map((_, i) => i)),
-      'reconstruction',
-    );
+    const recon = await this.model.reconstruct(x, this.labelRows(labels.map((_, i) => i)), 'reconstruction');
     if (!recon) return;
     const both: Tensor = { data: Float32Array.from([...x.data, ...recon.data]), shape: [2 * x.shape[0]!, x.shape[1]!] };
     drawGrid(el('reconstruction'), both, this.model.imageShape, Math.ceil(x.shape[0]! / 2), 3);

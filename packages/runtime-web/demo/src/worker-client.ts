@@ -63,7 +63,11 @@ export class WorkerClient {
             if (m.kind === 'error') reject(new Error(m.message));
             else if (m.kind === 'result') {
               const total = performance.now() - t0;
-              resolve({ result: m.result as WorkerOps[K]['result'], runMs: m.runMs, queueMs: Math.max(0, total - m.runMs) });
+              resolve({
+                result: m.result as WorkerOps[K]['result'],
+                runMs: m.runMs,
+                queueMs: Math.max(0, total - m.runMs),
+              });
             }
           },
         });

@@ -1,4 +1,14 @@
-import { Rng, VaeModel, oneHot, samplePrior, setLogLevel, type DeviceRequest, type ExecutionDevice, type Tensor } from '@vae/core';
+import {
+  Rng,
+  VaeModel,
+  oneHot,
+  probeWebGpu,
+  samplePrior,
+  setLogLevel,
+  type DeviceRequest,
+  type ExecutionDevice,
+  type Tensor,
+} from '@vae/core';
 import type { OrtWebModule } from '../../src/ort-types.js';
 import { applyWebRuntimeConfig } from '../../src/wasm-config.js';
 import { createWebBackend } from '../../src/web-backend.js';
@@ -48,6 +58,17 @@ function loadRuntime(device: ExecutionDevice): Promise<OrtWebModule> {
 }
 
 const backend = createWebBackend(loadRuntime);
+
+/**
+ * Starts fetching and importing the runtime that `device` will most likely resolve to, so it
+ * overlaps with the model files instead of following them (errors surface in the real load).
+ */
+async function prefetchRuntime(device: DeviceRequest): Promise<void> {
+  if (device === 'webgpu' || device === 'wasm') return void loadRuntime(device).catch(() => undefined);
+  if (device !== 'auto') return;
+  const gpu = await probeWebGpu();
+  void loadRuntime(gpu.available && !gpu.software ? 'webgpu' : 'wasm').catch(() => undefined);
+}
 const models = new Map<string, Promise<{ model: VaeModel; info: WorkerModelInfo }>>();
 
 async function load(args: WorkerOps['load']['args'], base: string): Promise<WorkerModelInfo> {
@@ -57,10 +78,12 @@ async function load(args: WorkerOps['load']['args'], base: string): Promise<Work
   if (!p) {
     p = (async () => {
       const entry = args.site.models.find((m) => m.name === args.model);
-      if (!entry) throw new Error(`model: expected one of ${args.site.models.map((m) => m.name).join(', ')}, got ${args.model}`);
+      if (!entry)
+        throw new Error(`model: expected one of ${args.site.models.map((m) => m.name).join(', ')}, got ${args.model}`);
       const loads: FileLoad[] = [];
       const sizes = new Map(entry.files.map((f) => [f.path, f.bytes]));
       const t0 = performance.now();
+      await prefetchRuntime(args.device);
       const source = cachedModelSource(site!.base, `models/${entry.name}/`, sizes, progress, loads);
       const model = await VaeModel.load(source, { device: args.device, backends: [backend] });
       const m = model.manifest;
@@ -109,7 +132,9 @@ async function run(req: WorkerRequest, base: string): Promise<unknown> {
   switch (req.op) {
     case 'sample': {
       const a = req.args as WorkerOps['sample']['args'];
-      return rows(await model.sample({ n: a.n, seed: a.seed, temperature: a.temperature, ...(a.y ? { y: t(a.y) } : {}) }));
+      return rows(
+        await model.sample({ n: a.n, seed: a.seed, temperature: a.temperature, ...(a.y ? { y: t(a.y) } : {}) }),
+      );
     }
     case 'decode': {
       const a = req.args as WorkerOps['decode']['args'];
@@ -135,7 +160,13 @@ async function run(req: WorkerRequest, base: string): Promise<unknown> {
       const { bytes } = await cachedBytes(new URL(base), a.site.mapSample, progress);
       const images = parseTestImages(bytes, model.manifest.normalization.scale);
       const k = model.numClasses;
-      const y = k > 0 ? oneHot(images.labels.map((l) => l % k), k) : undefined;
+      const y =
+        k > 0
+          ? oneHot(
+              images.labels.map((l) => l % k),
+              k,
+            )
+          : undefined;
       return { codes: rows(await model.embed(images.x, y)), labels: [...images.labels] };
     }
     case 'benchmark': {
