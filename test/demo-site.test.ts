@@ -140,7 +140,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the static demo site (pnpm demo:bui
     await second.page.close();
   });
 
-  it('keeps every image at its aspect ratio (±2 %) at 1280 and 390 px, images first on a phone; coalesces seed input', async () => {
+  it('keeps every image at its aspect ratio (±2 %) at 1280 and 390 px, images first on a phone; coalesces seed input; draw-a-digit reconstructs', async () => {
     const { page, errors } = await openPage(context, server.url);
     await waitReady(page, errors);
     await mkdir(ARTIFACTS, { recursive: true });
@@ -150,8 +150,13 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the static demo site (pnpm demo:bui
       expect(await distorted(page), `at ${width} px`).toEqual([]);
       await page.screenshot({ path: join(ARTIFACTS, `demo-site-${width}.png`), fullPage: true });
     }
-    const top = await page.evaluate(() => document.getElementById('samples')!.getBoundingClientRect().top);
-    expect(top).toBeLessThan(844);
+    // At 390 px (the viewport now) the whole first grid is on the first screen, above the introduction.
+    const layout = await page.evaluate(() => ({
+      grid: document.getElementById('samples')!.getBoundingClientRect().bottom,
+      intro: document.querySelector('.intro')!.getBoundingClientRect().top,
+    }));
+    expect(layout.grid).toBeLessThan(844);
+    expect(layout.grid).toBeLessThan(layout.intro);
     const before = await page.evaluate(() => window.__vaeDemo!.calls());
     await page.evaluate(() => {
       const seed = document.getElementById('seed') as HTMLInputElement;
@@ -166,6 +171,20 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the static demo site (pnpm demo:bui
     // 30 inputs: the first runs, the last runs, the 28 between are superseded without running.
     expect((after.sent.sample ?? 0) - (before.sent.sample ?? 0)).toBe(2);
     expect(after.superseded - before.superseded).toBe(28);
+    // Draw a vertical stroke: the pad's reconstruction must stop being blank.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    const pad = (await page.locator('#draw').boundingBox())!;
+    await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * 0.2);
+    await page.mouse.down();
+    await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * 0.8, { steps: 12 });
+    await page.mouse.up();
+    await page.waitForFunction(() => {
+      const c = document.getElementById('draw-recon') as HTMLCanvasElement;
+      const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let max = 0;
+      for (let i = 0; i < px.length; i += 4) max = Math.max(max, px[i]!);
+      return max > 128;
+    });
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -38,11 +38,10 @@ export function sitePlugin(modelsDir: string): Plugin {
     name: 'vae-demo-site',
     configureServer(server) {
       server.middlewares.use(serveContent(get));
+      // Vite says when the configured port was taken; this names the page's URL on the port it got.
       server.httpServer?.once('listening', () => {
         const { port } = server.httpServer!.address() as AddressInfo;
-        const asked = server.config.server.port;
-        const moved = asked !== undefined && asked !== port ? ` (port ${asked} was taken)` : '';
-        server.config.logger.info(`VAE demo: http://localhost:${port}/${moved}`);
+        server.config.logger.info(`VAE demo: http://localhost:${port}/ (static build: pnpm demo:build)`);
       });
     },
     configurePreviewServer(server) {

@@ -4,7 +4,7 @@ import { el, fillSelect } from './dom.js';
 import { DrawPad } from './draw-pad.js';
 import { formatBytes, formatMs } from './format.js';
 import { LatentMap } from './latent-map.js';
-import { deviceNotice, precisionNote, unknownModelMessage } from './notices.js';
+import { deviceNotice, precisionNote, precisionShort, unknownModelMessage } from './notices.js';
 import { Panels } from './panels.js';
 import { ProgressView } from './progress-view.js';
 import { RemoteModel } from './remote-model.js';
@@ -49,7 +49,8 @@ async function fetchSite(): Promise<SiteManifest> {
 
 function showInfo(site: SiteManifest, info: DemoInfo): void {
   const device = info.device === 'webgpu' ? 'WebGPU' : 'WASM (CPU)';
-  text('runline', `${info.model} on ${device} · ${precisionNote(site, info.model)}`);
+  text('runline', `${info.model} (${precisionShort(site, info.model)}) on ${device}`);
+  text('precision', precisionNote(site, info.model));
   const why = deviceNotice(info);
   if (why) notice(why, 'info');
   text(

@@ -15,7 +15,14 @@ export function deviceNotice(info: WorkerModelInfo): string | null {
   return `Using WASM (CPU) because ${why}. Choose "webgpu" under Technical details to try it anyway.`;
 }
 
-/** How the model's precision relates to the fp32 reference, for the status line. */
+/** The model's precision in a few words, for the status line. */
+export function precisionShort(site: SiteManifest, model: string): string {
+  const m = site.models.find((x) => x.name === model);
+  if (!m || m.precision === 'fp32') return 'fp32 weights';
+  return m.parity ? `${m.precision} weights, within tolerance of fp32` : `${m.precision} weights`;
+}
+
+/** How the model's precision relates to the fp32 reference, with the measured numbers. */
 export function precisionNote(site: SiteManifest, model: string): string {
   const m = site.models.find((x) => x.name === model);
   if (!m || m.precision === 'fp32') return 'fp32 weights';

@@ -131,7 +131,7 @@ export class Panels {
 
   private buildTraversalLabels(): void {
     const cols = el('traversal-cols');
-    cols.replaceChildren(...TRAVERSAL_VALUES.map((v) => h('span', v > 0 ? `+${v}` : String(v))));
+    cols.replaceChildren(...TRAVERSAL_VALUES.map((v) => h('span', String(v).replace('-', '−'))));
     cols.style.gridTemplateColumns = `repeat(${TRAVERSAL_VALUES.length}, 1fr)`;
     const rows = el('traversal-rows');
     rows.replaceChildren(...Array.from({ length: this.model.latentDim }, (_, d) => h('span', `z${d}`)));
