@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelFileNotFoundError, VaeModel, setLogLevel, type BackendSession, type Tensor } from '@vae/core';
 import { fetchFileSource } from '../src/fetch-file-source.js';
-import { configureNodeWebRuntime, nodeWebBackend } from '../src/node/index.js';
+import { configureNodeWebRuntime, loadOrtWebForNode, nodeWebBackend } from '../src/node/index.js';
+import { createWebBackend } from '../src/web-backend.js';
 import { dirSource, exportTinyModel, latents, maxAbsDiff, runOnNodeCpu } from './fixtures.js';
 
 describe('onnxruntime-web backend in Node (wasm EP)', () => {
@@ -99,6 +100,32 @@ describe('onnxruntime-web backend in Node (wasm EP)', () => {
       const s1 = await model.sample({ n: 2, seed: 4 });
       const s2 = await model.sample({ n: 2, seed: 4 });
       expect(Array.from(s1.data)).toEqual(Array.from(s2.data));
+    } finally {
+      await model.release();
+    }
+  });
+});
+
+describe('createWebBackend over a per-device module loader', () => {
+  it('calls the loader only for the device it runs: auto declining a software adapter never loads WebGPU', async () => {
+    setLogLevel('warn');
+    const dir = await exportTinyModel();
+    const asked: string[] = [];
+    const backend = createWebBackend(
+      async (device) => {
+        asked.push(device);
+        return loadOrtWebForNode();
+      },
+      { probe: async () => ({ available: true, adapter: 'google / swiftshader', software: true }) },
+    );
+    const model = await VaeModel.load(await dirSource(dir), { device: 'auto', backends: [backend] });
+    try {
+      expect(model.device).toBe('wasm');
+      expect(model.fallbacks[0]!.reason).toMatch(/software fallback adapter/);
+      expect(asked).toEqual(['wasm', 'wasm']);
+      const z = latents(2, 4, 3);
+      const cpu = await runOnNodeCpu(join(dir, 'decoder.onnx'), { z });
+      expect(maxAbsDiff((await model.decode(z)).mean, cpu.x_mean!)).toBeLessThan(1e-4);
     } finally {
       await model.release();
     }
