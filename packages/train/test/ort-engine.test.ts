@@ -158,6 +158,41 @@ describe('ort engine', () => {
     }
   });
 
+  it('forwardTerms reports core modelObjective of the forward pass and its embedding, in the worker and inline', async () => {
+    for (const kind of ['vae', 'sparse-ae', 'contractive-ae'] as const) {
+      const spec = createModelSpec({ ...SPEC, kind });
+      const params = initParameters(spec, new Rng(6));
+      const config = resolveTrainConfig({ learningRate: 0.01, backend: 'cpu' });
+      for (const engine of [new OrtEngine({ worker: false }), new OrtEngine()]) {
+        engines.push(engine);
+        await engine.init(spec, params, config);
+        for (const b of batches(spec, 2, 16, 31)) {
+          await engine.step(b);
+          const out = await engine.forward(b);
+          const core = modelObjective(spec, {
+            x: b.target,
+            decoded: out.decoded,
+            ...(out.mu ? { mu: out.mu, logvar: out.logvar! } : {}),
+            ...(out.code ? { code: out.code } : {}),
+            ...(out.codeKernel ? { codeKernel: out.codeKernel } : {}),
+          });
+          const { terms, embedding } = await engine.forwardTerms(b);
+          for (const key of ['loss', 'reconstruction', 'regularizer'] as const) {
+            expect(Math.abs(terms[key] - core[key]), `${kind} ${key}`).toBeLessThanOrEqual(
+              1e-5 * Math.max(1, Math.abs(core[key])),
+            );
+          }
+          if (core.kl === null) expect(terms.kl).toBeNull();
+          else expect(Math.abs(terms.kl! - core.kl)).toBeLessThanOrEqual(1e-5 * Math.max(1, core.kl));
+          if (core.elbo === null) expect(terms.elbo).toBeNull();
+          else expect(Math.abs(terms.elbo! - core.elbo)).toBeLessThanOrEqual(1e-5 * Math.abs(core.elbo));
+          expect(embedding.shape).toEqual([16, spec.latentDim]);
+          expect(Array.from(embedding.data)).toEqual(Array.from((out.mu ?? out.code)!.data));
+        }
+      }
+    }
+  });
+
   it('auto takes CUDA only where its provider libraries are installed, else the CPU EP, with TF32 off as for inference', async () => {
     const spec = createModelSpec(SPEC);
     const tf32 = process.env.NVIDIA_TF32_OVERRIDE;

@@ -51,13 +51,19 @@ export interface OrtBatch {
   readonly y?: Tensor;
 }
 
-/** Loss terms (batch means, nats) and forward outputs of one batch, before the update. */
 /** The scalar loss terms of one step (batch means, nats per example), as the graph computes them. */
 export interface OrtStepTerms {
   readonly loss: number;
   readonly reconstruction: number;
   readonly kl: number | null;
   readonly regularizer: number;
+}
+
+/** Loss terms and embedding of one forward pass. */
+export interface OrtForwardTerms {
+  readonly terms: OrtStepTerms;
+  /** `mu` (variational kinds) or `code` `[B, L]`. */
+  readonly embedding: Tensor;
 }
 
 /** Loss terms and forward outputs of one step. */
@@ -270,8 +276,8 @@ export class OrtStepRunner {
     return new ort.Tensor('float32', Float32Array.from(t.data as Float32Array), [...t.dims]);
   }
 
-  /** Forward pass and loss terms without an update (validation). */
-  async forward(batch: OrtBatch): Promise<OrtStepResult> {
+  /** Runs the forward-mode graph (created on first use), fetching `fetches` or every output. */
+  private async runForward(batch: OrtBatch, fetches?: readonly string[]): Promise<ort.InferenceSession.ReturnType> {
     if (!this.forwardSession) {
       const g = buildTrainStepGraph(this.spec, { mode: 'forward', exposeForward: true });
       this.forwardSession = await ort.InferenceSession.create(
@@ -279,7 +285,23 @@ export class OrtStepRunner {
         ortSessionOptions(this.device, this.init.threads),
       );
     }
-    const out = await this.forwardSession.run(this.feeds(batch));
+    const feeds = this.feeds(batch);
+    return fetches ? this.forwardSession.run(feeds, [...fetches]) : this.forwardSession.run(feeds);
+  }
+
+  /**
+   * Forward pass without an update returning the graph's loss terms and the embedding (`mu` or
+   * `code`) only: what validation needs.
+   */
+  async forwardTerms(batch: OrtBatch): Promise<OrtForwardTerms> {
+    const embedding = modelKindInfo(this.spec.kind).variational ? 'mu' : 'code';
+    const out = await this.runForward(batch, [...this.graph.lossOutputs, embedding]);
+    return { terms: this.terms(out), embedding: fromOrt(out[embedding] as ort.Tensor) };
+  }
+
+  /** Forward pass and loss terms without an update (validation). */
+  async forward(batch: OrtBatch): Promise<OrtStepResult> {
+    const out = await this.runForward(batch);
     const kernel =
       modelKindInfo(this.spec.kind).regularizer === 'contractive'
         ? this.copyOf(this.state['encoder.code.kernel']!)
