@@ -15,7 +15,12 @@ describe('NodeSession', () => {
     const x = (v: number) => ({ data: new Float32Array(784).fill(v), shape: [1, 784] });
     await expect(session.run({ x: x(0), z: x(0) })).rejects.toThrow(/feeds: expected inputs x, got unknown "z"/);
     const order: number[] = [];
-    const runs = [0.1, 0.5, 0.9].map((v, i) => session.run({ x: x(v) }).then((out) => (order.push(i), out)));
+    const runs = [0.1, 0.5, 0.9].map((v, i) =>
+      session.run({ x: x(v) }).then((out) => {
+        order.push(i);
+        return out;
+      }),
+    );
     const released = session.release();
     const outs = await Promise.all(runs);
     await released;
