@@ -419,19 +419,18 @@ export class VaeModel {
     return { [inputName]: t, y };
   }
 
-  private async runSession(
+  private runSession(
     session: BackendSession,
     feeds: Record<string, Tensor>,
     graph: string,
   ): Promise<Record<string, Tensor>> {
-    if (this.released) throw new Error(`${this.manifest.name}: model was released`);
-    try {
-      return await session.run(feeds);
-    } catch (err) {
+    if (this.released) return Promise.reject(new Error(`${this.manifest.name}: model was released`));
+    // A plain promise chain, not an async function: one promise less per run on the b=1 latency path.
+    return session.run(feeds).catch((err: unknown) => {
       throw new Error(`${graph} (${this.device}): run failed: ${err instanceof Error ? err.message : String(err)}`, {
         cause: err,
       });
-    }
+    });
   }
 
   private output(out: Record<string, Tensor>, name: string, shape: readonly number[]): Tensor {

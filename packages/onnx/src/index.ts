@@ -24,7 +24,13 @@ export {
 } from './export-model.js';
 export { readModelDirectory, type ModelDirectory } from './model-directory.js';
 export { measurePrecisionError, type PrecisionError, type PrecisionErrorOptions } from './precision-error.js';
-export { ADAM_GRAPH_DEFAULTS, adamMomentScales, type AdamOptions } from './training/adam-graph.js';
+export {
+  ADAM_GRAPH_DEFAULTS,
+  adamMomentScales,
+  adamStepScalars,
+  validateAdamOptions,
+  type AdamOptions,
+} from './training/adam-graph.js';
 export {
   TRAIN_GRAPH_MODES,
   TRAIN_STEP_NAMES,

@@ -13,7 +13,7 @@ const log = getLogger('runtime-node:session');
 
 /**
  * A {@link BackendSession} over one `onnxruntime-node` InferenceSession. `run` calls are queued and
- * execute one at a time, in call order.
+ * execute one at a time, in call order; a call on an idle session starts at once.
  */
 export class NodeSession implements BackendSession {
   readonly inputNames: readonly string[];
@@ -21,7 +21,12 @@ export class NodeSession implements BackendSession {
   readonly inputMetadata: readonly SessionValueInfo[];
   readonly outputMetadata: readonly SessionValueInfo[];
   private tail: Promise<unknown> = Promise.resolve();
+  /** Runs started or queued and not yet settled. */
+  private inFlight = 0;
   private released = false;
+  private readonly settle = (): void => {
+    this.inFlight--;
+  };
 
   constructor(
     private readonly session: ort.InferenceSession,
@@ -35,12 +40,14 @@ export class NodeSession implements BackendSession {
 
   /** Runs the graph after every earlier call has finished; float32 in, float32 out. */
   run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
-    const result = this.tail.then(() => this.runNow(feeds));
-    this.tail = result.catch(() => undefined);
+    if (this.released) return Promise.reject(new Error('session: expected a live session, got a released one'));
+    const result = this.inFlight === 0 ? this.runNow(feeds) : this.tail.then(() => this.runNow(feeds));
+    this.inFlight++;
+    this.tail = result.then(this.settle, this.settle);
     return result;
   }
 
-  /** Waits for queued runs, then frees the native session. */
+  /** Refuses new runs, waits for those already started or queued, then frees the native session. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
@@ -50,7 +57,6 @@ export class NodeSession implements BackendSession {
   }
 
   private async runNow(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
-    if (this.released) throw new Error('session: expected a live session, got a released one');
     const inputs: Record<string, ort.Tensor> = {};
     for (const name of this.inputNames) {
       const t = feeds[name];
@@ -61,17 +67,19 @@ export class NodeSession implements BackendSession {
       assertTensor(t, `feeds.${name}`);
       inputs[name] = new ort.Tensor('float32', t.data, t.shape);
     }
-    for (const name of Object.keys(feeds)) {
-      if (!this.inputNames.includes(name))
-        throw new RangeError(
-          `feeds: expected inputs ${this.inputNames.join(', ')}, got unknown ${JSON.stringify(name)}`,
-        );
+    // Every input name is present, so more keys means an unknown one.
+    if (Object.keys(feeds).length !== this.inputNames.length) {
+      const unknown = Object.keys(feeds).find((name) => !this.inputNames.includes(name));
+      throw new RangeError(
+        `feeds: expected inputs ${this.inputNames.join(', ')}, got unknown ${JSON.stringify(unknown)}`,
+      );
     }
     const out = await this.session.run(inputs);
     const result: Record<string, Tensor> = {};
-    for (const [name, value] of Object.entries(out)) {
+    for (const name in out) {
+      const value = out[name]!;
       if (value.type !== 'float32') throw new TypeError(`output ${name}: expected float32, got ${value.type}`);
-      result[name] = { data: value.data as Float32Array, shape: value.dims.map(Number) };
+      result[name] = { data: value.data as Float32Array, shape: value.dims.slice() };
     }
     return result;
   }

@@ -33,6 +33,14 @@ export interface StepOutputs {
   readonly codeKernel?: Tensor;
 }
 
+/** What {@link Engine.forwardTerms} returns for one batch. */
+export interface ForwardTerms {
+  /** Batch-mean objective terms the engine computed itself (equal to core's `modelObjective`). */
+  readonly terms: ObjectiveTerms;
+  /** Encoder means `[B, L]` (variational kinds) or codes (autoencoders). */
+  readonly embedding: Tensor;
+}
+
 /**
  * A training engine: owns the parameters and optimizer state on some runtime (TensorFlow.js,
  * ONNX Runtime training graphs, …) and performs Adam steps on batches prepared by the trainer.
@@ -57,6 +65,12 @@ export interface Engine {
   stepTerms?(batch: TrainBatch): Promise<ObjectiveTerms>;
   /** Forward pass only (no update), for validation. */
   forward(batch: TrainBatch): Promise<StepOutputs>;
+  /**
+   * Optional: forward pass only (one posterior sample per example) returning the engine's own
+   * objective terms and the embedding, which validation needs, instead of every forward tensor
+   * (the decoded batch is neither copied out nor scored again in JavaScript).
+   */
+  forwardTerms?(batch: TrainBatch): Promise<ForwardTerms>;
   /** Current parameters. */
   getParams(): Promise<ParameterSet>;
   /** Current Adam state (moments and step count). */

@@ -16,6 +16,7 @@ export {
   registerEngine,
   type Engine,
   type EngineFactory,
+  type ForwardTerms,
   type StepOutputs,
   type TrainBatch,
 } from './engine.js';

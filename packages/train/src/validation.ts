@@ -2,7 +2,7 @@ import { Rng, activeUnits, modelKindInfo, type ModelSpec, type Tensor } from '@v
 import { makeBatch } from './batches.js';
 import type { Binarization } from './config.js';
 import type { ImageSplit } from './datasets.js';
-import type { Engine } from './engine.js';
+import type { Engine, ForwardTerms, TrainBatch } from './engine.js';
 import { reportTerms } from './report.js';
 
 /** Validation results, batch-size-weighted means in nats per example. */
@@ -20,10 +20,17 @@ export interface ValidationResult {
 /** Seed offset of the validation stream, so validation never consumes the training `Rng`. */
 export const VALIDATION_SEED_OFFSET = 0x5eed;
 
+/** The engine's own terms when it has them, else core's from the forward outputs. */
+async function forwardTerms(engine: Engine, spec: ModelSpec, batch: TrainBatch): Promise<ForwardTerms> {
+  if (engine.forwardTerms) return engine.forwardTerms(batch);
+  const out = await engine.forward(batch);
+  return { terms: await reportTerms(spec, batch, out), embedding: (out.mu ?? out.code)! };
+}
+
 /**
  * Evaluates `engine` on every example of `split` with one posterior sample, drawing binarization,
  * noise and ε from a fresh `Rng(seed + VALIDATION_SEED_OFFSET)`, so every epoch sees the same
- * validation draws. Terms come from core's `modelObjective`.
+ * validation draws. Terms come from the engine (`forwardTerms`) or core's `modelObjective`.
  */
 export async function validate(
   engine: Engine,
@@ -40,14 +47,13 @@ export async function validate(
     const indices = new Uint32Array(end - start);
     for (let i = 0; i < indices.length; i++) indices[i] = start + i;
     const batch = makeBatch(split, indices, rng, { spec, binarize: o.binarize, samples: 1 });
-    const out = await engine.forward(batch);
-    const t = await reportTerms(spec, batch, out);
+    const { terms: t, embedding } = await forwardTerms(engine, spec, batch);
     const w = indices.length;
     sums.loss += t.loss * w;
     sums.reconstruction += t.reconstruction * w;
     sums.kl += (t.kl ?? 0) * w;
     sums.elbo += (t.elbo ?? 0) * w;
-    emb.set((out.mu ?? out.code)!.data, start * spec.latentDim);
+    emb.set(embedding.data, start * spec.latentDim);
   }
   const n = split.count;
   const embeddings: Tensor = { data: emb, shape: [n, spec.latentDim] };

@@ -6,12 +6,13 @@ import {
   modelObjective,
   type ModelSpec,
   type ModelSpecOptions,
+  type ObjectiveTerms,
 } from '@vae/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBatch } from '../src/batches.js';
 import { resolveTrainConfig } from '../src/config.js';
 import type { ImageSplit } from '../src/datasets.js';
-import type { Engine, TrainBatch } from '../src/engine.js';
+import type { Engine, StepOutputs, TrainBatch } from '../src/engine.js';
 import { trueAdamMoments } from '../src/checkpoint.js';
 import { TfjsEngine } from '../src/tfjs-engine.js';
 import { OrtEngine, chooseEngine, ortDeviceForConfig, ortDeviceSkipReason } from '../src/ort/index.js';
@@ -31,6 +32,24 @@ function batches(spec: ModelSpec, n: number, size: number, seed: number): TrainB
   return Array.from({ length: n }, (_, i) =>
     makeBatch(split, perm.subarray(i * size, (i + 1) * size), rng, { spec, binarize: 'none', samples: 1 }),
   );
+}
+
+/** `terms` equal core's `modelObjective` of the forward outputs `out` of batch `b` (1e-5 relative). */
+function expectCoreTerms(spec: ModelSpec, b: TrainBatch, out: StepOutputs, t: ObjectiveTerms, kind: string): void {
+  const core = modelObjective(spec, {
+    x: b.target,
+    decoded: out.decoded,
+    ...(out.mu ? { mu: out.mu, logvar: out.logvar! } : {}),
+    ...(out.code ? { code: out.code } : {}),
+    ...(out.codeKernel ? { codeKernel: out.codeKernel } : {}),
+  });
+  for (const key of ['loss', 'reconstruction', 'regularizer'] as const) {
+    expect(Math.abs(t[key] - core[key]), `${kind} ${key}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(core[key])));
+  }
+  if (core.kl === null) expect(t.kl).toBeNull();
+  else expect(Math.abs(t.kl! - core.kl)).toBeLessThanOrEqual(1e-5 * Math.max(1, core.kl));
+  if (core.elbo === null) expect(t.elbo).toBeNull();
+  else expect(Math.abs(t.elbo! - core.elbo)).toBeLessThanOrEqual(1e-5 * Math.abs(core.elbo));
 }
 
 const engines: Engine[] = [];
@@ -134,27 +153,31 @@ describe('ort engine', () => {
       await lean.init(spec, params, config);
       for (const b of batches(spec, 3, 16, 21)) {
         const out = await full.step(b);
-        const core = modelObjective(spec, {
-          x: b.target,
-          decoded: out.decoded,
-          ...(out.mu ? { mu: out.mu, logvar: out.logvar! } : {}),
-          ...(out.code ? { code: out.code } : {}),
-          ...(out.codeKernel ? { codeKernel: out.codeKernel } : {}),
-        });
-        const t = await lean.stepTerms(b);
-        for (const key of ['loss', 'reconstruction', 'regularizer'] as const) {
-          expect(Math.abs(t[key] - core[key]), `${kind} ${key}`).toBeLessThanOrEqual(
-            1e-5 * Math.max(1, Math.abs(core[key])),
-          );
-        }
-        if (core.kl === null) expect(t.kl).toBeNull();
-        else expect(Math.abs(t.kl! - core.kl)).toBeLessThanOrEqual(1e-5 * Math.max(1, core.kl));
-        if (core.elbo === null) expect(t.elbo).toBeNull();
-        else expect(Math.abs(t.elbo! - core.elbo)).toBeLessThanOrEqual(1e-5 * Math.abs(core.elbo));
+        expectCoreTerms(spec, b, out, await lean.stepTerms(b), kind);
       }
       const pf = await full.getParams();
       const pl = await lean.getParams();
       for (const name of Object.keys(pf)) expect(pl[name]!.data, `${kind} ${name}`).toEqual(pf[name]!.data);
+    }
+  });
+
+  it('forwardTerms reports core modelObjective of the forward pass and its embedding, in the worker and inline', async () => {
+    for (const kind of ['vae', 'sparse-ae', 'contractive-ae'] as const) {
+      const spec = createModelSpec({ ...SPEC, kind });
+      const params = initParameters(spec, new Rng(6));
+      const config = resolveTrainConfig({ learningRate: 0.01, backend: 'cpu' });
+      for (const engine of [new OrtEngine({ worker: false }), new OrtEngine()]) {
+        engines.push(engine);
+        await engine.init(spec, params, config);
+        for (const b of batches(spec, 2, 16, 31)) {
+          await engine.step(b);
+          const out = await engine.forward(b);
+          const { terms, embedding } = await engine.forwardTerms(b);
+          expectCoreTerms(spec, b, out, terms, kind);
+          expect(embedding.shape).toEqual([16, spec.latentDim]);
+          expect(Array.from(embedding.data)).toEqual(Array.from((out.mu ?? out.code)!.data));
+        }
+      }
     }
   });
 

@@ -53,6 +53,26 @@ export function adamScalars(tape: Tape, o: AdamOptions, lr: TapeValue, step: Tap
   return { k1, k2 };
 }
 
+/**
+ * The same per-step scalars as {@link adamScalars}, as numbers, for an Adam update run outside a graph
+ * (`lr` > 0, `step` = t ≥ 1): computed in double precision and rounded once to float32.
+ */
+export function adamStepScalars(
+  o: AdamOptions,
+  lr: number,
+  step: number,
+): { readonly k1: number; readonly k2: number } {
+  if (!(lr > 0) || !Number.isFinite(lr)) throw new RangeError(`lr: expected a finite number > 0, got ${String(lr)}`);
+  if (!Number.isInteger(step) || step < 1) throw new RangeError(`step: expected an integer ≥ 1, got ${String(step)}`);
+  const bc1 = 1 - o.beta1 ** step;
+  const bc2 = 1 - o.beta2 ** step;
+  const lrScaled = lr * (1 - o.beta1);
+  return {
+    k1: Math.fround((bc1 * Math.sqrt(1 - o.beta2)) / (lrScaled * Math.sqrt(bc2))),
+    k2: Math.fround((bc1 * o.epsilon) / lrScaled),
+  };
+}
+
 /** Output names of one parameter's Adam update. */
 export interface AdamUpdateNames {
   readonly param: string;

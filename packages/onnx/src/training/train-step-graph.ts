@@ -9,7 +9,8 @@ import { tapeToBytes } from './tape-model.js';
 /** What a training graph does after the backward pass. */
 export const TRAIN_GRAPH_MODES = Object.freeze({
   adam: 'forward, backward and one Adam step; outputs the loss terms and the updated state',
-  gradients: 'forward and backward; outputs the loss terms and the gradient of every parameter',
+  gradients:
+    'forward and backward; outputs the loss terms, the gradient of every parameter and the new value of every buffer',
   forward: 'forward only (validation); outputs the loss terms',
 });
 /** A training graph mode. */
@@ -64,7 +65,7 @@ export interface TrainStepGraph {
   /** Trainable parameters in canonical order (graph inputs under their canonical names). */
   readonly parameters: readonly ParameterInfo[];
   /**
-   * Buffers (graph inputs too): `adam` mode outputs each one's new value as `next.<name>` (e.g.
+   * Buffers (graph inputs too): `adam` and `gradients` modes output each one's new value as `next.<name>` (e.g.
    * batch-norm running statistics); `forward` mode reads them (evaluation statistics).
    */
   readonly buffers: readonly ParameterInfo[];
@@ -153,13 +154,15 @@ export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOpti
       out(u.m, names.m);
       out(u.v, names.v);
     });
+  } else if (mode === 'gradients') {
+    parameters.forEach((p, i) => out(grads[i]!, N.grad(p.name)));
+  }
+  if (mode !== 'forward') {
     for (const b of buffers) {
       const next = bufferUpdates.get(b.name);
       if (!next) throw new RangeError(`${b.name}: its layer emitted no update for this buffer`);
       out(next, N.next(b.name));
     }
-  } else if (mode === 'gradients') {
-    parameters.forEach((p, i) => out(grads[i]!, N.grad(p.name)));
   }
   const { bytes, stats } = tapeToBytes(tape, `train_step_${spec.kind}`);
   return {

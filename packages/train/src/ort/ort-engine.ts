@@ -16,10 +16,10 @@ import {
 import { ADAM_DEFAULTS } from '../adam-defaults.js';
 import type { AdamState } from '../checkpoint.js';
 import type { TrainConfig } from '../config.js';
-import { registerEngine, type Engine, type StepOutputs, type TrainBatch } from '../engine.js';
+import { registerEngine, type Engine, type ForwardTerms, type StepOutputs, type TrainBatch } from '../engine.js';
 import { parseOrtDevice, prepareOrtTraining, type OrtDeviceRequest } from './ort-devices.js';
 import type { OrtWorkerMethod, OrtWorkerMethods, OrtWorkerRequest, OrtWorkerResponse } from './ort-protocol.js';
-import { OrtStepRunner, type OrtBatch, type OrtStepResult } from './ort-step-runner.js';
+import { OrtStepRunner, type OrtBatch, type OrtStepResult, type OrtStepTerms } from './ort-step-runner.js';
 
 const log = getLogger('train:ort');
 
@@ -181,6 +181,8 @@ export class OrtEngine implements Engine {
         return r.forward(args as OrtBatch) as Promise<OrtWorkerMethods[M]['result']>;
       case 'stepTerms':
         return r.stepTerms(args as OrtBatch) as Promise<OrtWorkerMethods[M]['result']>;
+      case 'forwardTerms':
+        return r.forwardTerms(args as OrtBatch) as Promise<OrtWorkerMethods[M]['result']>;
       case 'getParams':
         return Promise.resolve(r.getParams() as OrtWorkerMethods[M]['result']);
       case 'getOptimizerState':
@@ -231,7 +233,16 @@ export class OrtEngine implements Engine {
    * it instead of {@link OrtEngine.step} + a JavaScript recomputation, which cost a third of an epoch.
    */
   async stepTerms(batch: TrainBatch): Promise<ObjectiveTerms> {
-    const t = await this.call('stepTerms', OrtEngine.toBatch(batch));
+    return OrtEngine.withElbo(await this.call('stepTerms', OrtEngine.toBatch(batch)));
+  }
+
+  /** The forward graph's own loss terms and the embedding (tested equal to core's `modelObjective` on {@link OrtEngine.forward}). */
+  async forwardTerms(batch: TrainBatch): Promise<ForwardTerms> {
+    const r = await this.call('forwardTerms', OrtEngine.toBatch(batch));
+    return { terms: OrtEngine.withElbo(r.terms), embedding: r.embedding };
+  }
+
+  private static withElbo(t: OrtStepTerms): ObjectiveTerms {
     return { ...t, elbo: t.kl === null ? null : -(t.reconstruction + t.kl) };
   }
 

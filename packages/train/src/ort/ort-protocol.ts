@@ -3,6 +3,7 @@ import type {
   OrtAdamState,
   OrtBatch,
   OrtFallback,
+  OrtForwardTerms,
   OrtRunnerInit,
   OrtStepResult,
   OrtStepTerms,
@@ -18,6 +19,7 @@ export interface OrtWorkerMethods {
   step: { args: OrtBatch; result: OrtStepResult };
   stepTerms: { args: OrtBatch; result: OrtStepTerms };
   forward: { args: OrtBatch; result: OrtStepResult };
+  forwardTerms: { args: OrtBatch; result: OrtForwardTerms };
   getParams: { args: null; result: ParameterSet };
   getOptimizerState: { args: null; result: OrtAdamState };
   setOptimizerState: { args: OrtAdamState; result: null };

@@ -12,10 +12,12 @@ import {
   TRAIN_STEP_NAMES,
   adamMomentScales,
   buildTrainStepGraph,
+  validateAdamOptions,
   type AdamOptions,
   type TrainStepGraph,
 } from '@vae/onnx';
 import * as ort from 'onnxruntime-node';
+import { AdamArena } from './adam-arena.js';
 import {
   ORT_AUTO_ORDER,
   ortDeviceSkipReason,
@@ -37,12 +39,6 @@ export interface OrtRunnerInit {
   readonly device: OrtDeviceRequest;
   /** Intra-op threads of the CPU EP. */
   readonly threads: number;
-  /**
-   * Let onnxruntime write the updated state straight into two alternating sets of buffers owned by
-   * the runner (pre-allocated outputs) instead of allocating and copying ~3× the model size per step.
-   * Default true.
-   */
-  readonly preallocate?: boolean;
 }
 
 /** One batch as the training graph takes it. */
@@ -55,13 +51,19 @@ export interface OrtBatch {
   readonly y?: Tensor;
 }
 
-/** Loss terms (batch means, nats) and forward outputs of one batch, before the update. */
 /** The scalar loss terms of one step (batch means, nats per example), as the graph computes them. */
 export interface OrtStepTerms {
   readonly loss: number;
   readonly reconstruction: number;
   readonly kl: number | null;
   readonly regularizer: number;
+}
+
+/** Loss terms and embedding of one forward pass. */
+export interface OrtForwardTerms {
+  readonly terms: OrtStepTerms;
+  /** `mu` (variational kinds) or `code` `[B, L]`. */
+  readonly embedding: Tensor;
 }
 
 /** Loss terms and forward outputs of one step. */
@@ -107,9 +109,12 @@ function scalar(v: number): ort.Tensor {
 const errorText = (err: unknown): string => (err instanceof Error ? err.message.split('\n')[0]! : String(err));
 
 /**
- * Drives the ONNX training-step graph of one model on one onnxruntime-node session: parameters and
- * Adam moments live as onnxruntime tensors, each step feeds them in and adopts the graph's updated
- * outputs. Synchronous inside `session.run`, so the engine runs it in a worker thread.
+ * Drives the ONNX training graph of one model (forward and backward, `gradients` mode) on one
+ * onnxruntime-node session, with Adam in an {@link AdamArena}: the trainable parameters are views of
+ * the arena fed to every run as the same tensors, onnxruntime writes the gradients into the arena
+ * (pre-allocated outputs), and the arena's SIMD kernel updates parameters and moments in place.
+ * Buffers (batch-norm statistics) are adopted from the graph's `next.<name>` outputs. Synchronous
+ * inside `session.run`, so the engine runs it in a worker thread.
  */
 export class OrtStepRunner {
   readonly device: OrtTrainDevice;
@@ -123,9 +128,11 @@ export class OrtStepRunner {
   private readonly names: string[];
   /** The parameters Adam updates (buffers are updated by their layers, in the graph). */
   private readonly trainable: string[];
-  private state: Record<string, ort.Tensor> = {};
-  /** The other half of the ping-pong state buffers (pre-allocated outputs), or null. */
-  private spare: Record<string, ort.Tensor> | null = null;
+  /** Every state tensor as fed to the graph: arena views for parameters, adopted outputs for buffers. */
+  private readonly state: Record<string, ort.Tensor> = {};
+  private readonly arena: AdamArena;
+  /** Pre-allocated `grad.<name>` outputs: the arena's gradient views. */
+  private readonly gradOutputs: Record<string, ort.Tensor> = {};
   private adamStep = 0;
 
   private constructor(
@@ -142,25 +149,25 @@ export class OrtStepRunner {
     this.device = device;
     this.fallbacks = fallbacks;
     this.names = listParameters(init.spec).map((p) => p.name);
-    this.trainable = listTrainableParameters(init.spec).map((p) => p.name);
-    for (const name of this.names) this.state[name] = toOrt(init.params[name]!, true);
-    for (const name of this.trainable) {
-      const p = init.params[name]!;
-      this.state[N.m(name)] = new ort.Tensor('float32', new Float32Array(p.data.length), [...p.shape]);
-      this.state[N.v(name)] = new ort.Tensor('float32', new Float32Array(p.data.length), [...p.shape]);
+    const trainable = listTrainableParameters(init.spec);
+    this.trainable = trainable.map((p) => p.name);
+    this.arena = AdamArena.create(trainable);
+    log.debug(`Adam on ${this.arena.simd ? 'the WebAssembly SIMD kernel' : 'the JavaScript loop'}`);
+    for (const p of trainable) {
+      const value = this.arena.param(p.name);
+      value.set(init.params[p.name]!.data);
+      this.state[p.name] = new ort.Tensor('float32', value, [...p.shape]);
+      this.gradOutputs[N.grad(p.name)] = new ort.Tensor('float32', this.arena.grad(p.name), [...p.shape]);
     }
-    if (init.preallocate !== false) {
-      this.spare = {};
-      for (const [key, t] of Object.entries(this.state))
-        this.spare[key] = new ort.Tensor('float32', new Float32Array(t.data.length), [...t.dims]);
-    }
+    for (const name of this.names) this.state[name] ??= toOrt(init.params[name]!, true);
   }
 
   /** Builds the training graph of `init.spec` and opens a session on the requested (or first working) device. */
   static async create(init: OrtRunnerInit): Promise<OrtStepRunner> {
     validateParameters(init.spec, init.params);
+    validateAdamOptions(init.adam);
     const request = parseOrtDevice(init.device);
-    const graph = buildTrainStepGraph(init.spec, { mode: 'adam', adam: init.adam, exposeForward: true });
+    const graph = buildTrainStepGraph(init.spec, { mode: 'gradients', exposeForward: true });
     log.debug(`training graph: ${graph.stats.nodes} nodes, ${graph.bytes.byteLength} bytes`);
     const candidates = request === 'auto' ? ORT_AUTO_ORDER : [request];
     const fallbacks: OrtFallback[] = [];
@@ -183,7 +190,7 @@ export class OrtStepRunner {
     );
   }
 
-  private feeds(batch: OrtBatch, training: boolean): Record<string, ort.Tensor> {
+  private feeds(batch: OrtBatch): Record<string, ort.Tensor> {
     const info = modelKindInfo(this.spec.kind);
     const feeds: Record<string, ort.Tensor> = { [N.x]: toOrt(batch.target, false) };
     if (info.corruptsInput) feeds[N.xInput] = toOrt(batch.x, false);
@@ -203,14 +210,6 @@ export class OrtStepRunner {
       feeds[N.y] = toOrt(batch.y, false);
     }
     for (const name of this.names) feeds[name] = this.state[name]!;
-    if (training) {
-      for (const name of this.trainable) {
-        feeds[N.m(name)] = this.state[N.m(name)]!;
-        feeds[N.v(name)] = this.state[N.v(name)]!;
-      }
-      feeds[N.lr] = scalar(this.init.learningRate);
-      feeds[N.step] = scalar(this.adamStep + 1);
-    }
     return feeds;
   }
 
@@ -257,26 +256,18 @@ export class OrtStepRunner {
     };
   }
 
+  /**
+   * Forward and backward on one batch (gradients land in the arena), the buffers' new values, then
+   * the arena's Adam update. Forward tensors are fetched only `withForward`.
+   */
   private async runStep(batch: OrtBatch, withForward: boolean): Promise<ort.InferenceSession.ReturnType> {
-    const feeds = this.feeds(batch, true);
-    const scalars = new Set<string>([N.loss, N.reconstruction, N.kl, N.regularizer]);
-    let out: ort.InferenceSession.ReturnType;
-    if (this.spare || !withForward) {
-      const fetches: Record<string, ort.Tensor | null> = {};
-      for (const name of this.graph.outputs)
-        if (withForward || scalars.has(name) || name.startsWith(N.next(''))) fetches[name] = null;
-      if (this.spare) for (const [key, t] of Object.entries(this.spare)) fetches[N.next(key)] = t;
-      out = await this.session.run(feeds, fetches as ort.InferenceSession.FetchesType);
-    } else {
-      out = await this.session.run(feeds);
-    }
-    if (this.spare) {
-      const previous = this.state;
-      this.state = this.spare;
-      this.spare = previous;
-    } else {
-      for (const key of Object.keys(this.state)) this.state[key] = out[N.next(key)] as ort.Tensor;
-    }
+    const fetches: Record<string, ort.Tensor | null> = {};
+    for (const name of this.graph.outputs)
+      if (withForward || this.graph.lossOutputs.includes(name) || name.startsWith(N.next(''))) fetches[name] = null;
+    Object.assign(fetches, this.gradOutputs);
+    const out = await this.session.run(this.feeds(batch), fetches as ort.InferenceSession.FetchesType);
+    for (const b of this.graph.buffers) this.state[b.name] = out[N.next(b.name)] as ort.Tensor;
+    this.arena.update(this.init.adam, this.init.learningRate, this.adamStep + 1);
     this.adamStep += 1;
     return out;
   }
@@ -285,8 +276,8 @@ export class OrtStepRunner {
     return new ort.Tensor('float32', Float32Array.from(t.data as Float32Array), [...t.dims]);
   }
 
-  /** Forward pass and loss terms without an update (validation). */
-  async forward(batch: OrtBatch): Promise<OrtStepResult> {
+  /** Runs the forward-mode graph (created on first use), fetching `fetches` or every output. */
+  private async runForward(batch: OrtBatch, fetches?: readonly string[]): Promise<ort.InferenceSession.ReturnType> {
     if (!this.forwardSession) {
       const g = buildTrainStepGraph(this.spec, { mode: 'forward', exposeForward: true });
       this.forwardSession = await ort.InferenceSession.create(
@@ -294,7 +285,23 @@ export class OrtStepRunner {
         ortSessionOptions(this.device, this.init.threads),
       );
     }
-    const out = await this.forwardSession.run(this.feeds(batch, false));
+    const feeds = this.feeds(batch);
+    return fetches ? this.forwardSession.run(feeds, [...fetches]) : this.forwardSession.run(feeds);
+  }
+
+  /**
+   * Forward pass without an update returning the graph's loss terms and the embedding (`mu` or
+   * `code`) only: what validation needs.
+   */
+  async forwardTerms(batch: OrtBatch): Promise<OrtForwardTerms> {
+    const embedding = modelKindInfo(this.spec.kind).variational ? 'mu' : 'code';
+    const out = await this.runForward(batch, [...this.graph.lossOutputs, embedding]);
+    return { terms: this.terms(out), embedding: fromOrt(out[embedding] as ort.Tensor) };
+  }
+
+  /** Forward pass and loss terms without an update (validation). */
+  async forward(batch: OrtBatch): Promise<OrtStepResult> {
+    const out = await this.runForward(batch);
     const kernel =
       modelKindInfo(this.spec.kind).regularizer === 'contractive'
         ? this.copyOf(this.state['encoder.code.kernel']!)
@@ -302,37 +309,34 @@ export class OrtStepRunner {
     return this.result(out, kernel);
   }
 
-  private copySet(key: (name: string) => string, names: readonly string[] = this.names): ParameterSet {
+  private copySet(data: (name: string) => Float32Array, names: readonly string[]): ParameterSet {
     const out: ParameterSet = {};
-    for (const name of names) {
-      const t = this.state[key(name)]!;
-      out[name] = { data: Float32Array.from(t.data as Float32Array), shape: [...t.dims] };
-    }
+    for (const name of names) out[name] = { data: Float32Array.from(data(name)), shape: [...this.state[name]!.dims] };
     return out;
   }
 
-  /** Copies of the current parameters. */
+  /** Copies of the current parameters and buffers. */
   getParams(): ParameterSet {
-    return this.copySet((n) => n);
+    return this.copySet((n) => this.state[n]!.data as Float32Array, this.names);
   }
 
   /**
-   * Copies of the Adam moments exactly as the graph keeps them (scaled, see `adamMomentScales`; the
+   * Copies of the Adam moments exactly as the arena keeps them (scaled, see `adamMomentScales`; the
    * scale is returned with them) and the number of steps taken: restoring them is bit-exact.
    */
   getOptimizerState(): OrtAdamState {
     const scale = adamMomentScales(this.init.adam);
     return {
       step: this.adamStep,
-      m: this.copySet(N.m, this.trainable),
-      v: this.copySet(N.v, this.trainable),
+      m: this.copySet((n) => this.arena.m(n), this.trainable),
+      v: this.copySet((n) => this.arena.v(n), this.trainable),
       momentScale: { m: scale.m, v: scale.v },
     };
   }
 
   /**
    * Restores Adam moments and step count (e.g. from a checkpoint written by any engine): moments
-   * stored in this graph's scale are adopted as they are, others are converted.
+   * stored in the arena's scale are adopted as they are, others are converted.
    */
   setOptimizerState(state: OrtAdamState): void {
     validateParameters(this.spec, state.m, 'optimizer.m', true);
@@ -341,16 +345,12 @@ export class OrtStepRunner {
       throw new RangeError(`optimizer.step: expected an integer ≥ 0, got ${String(state.step)}`);
     const scale = adamMomentScales(this.init.adam);
     const from = state.momentScale ?? { m: 1, v: 1 };
-    const rescaled = (t: Tensor, by: number): ort.Tensor =>
-      new ort.Tensor(
-        'float32',
-        by === 1 ? Float32Array.from(t.data) : Float32Array.from(t.data, (u) => Math.fround(u * by)),
-        [...t.shape],
-      );
+    const rescaled = (t: Tensor, by: number): Float32Array =>
+      by === 1 ? t.data : Float32Array.from(t.data, (u) => Math.fround(u * by));
     const factor = (a: number, b: number): number => (a === b ? 1 : a / b);
     for (const name of this.trainable) {
-      this.state[N.m(name)] = rescaled(state.m[name]!, factor(from.m, scale.m));
-      this.state[N.v(name)] = rescaled(state.v[name]!, factor(from.v, scale.v));
+      this.arena.m(name).set(rescaled(state.m[name]!, factor(from.m, scale.m)));
+      this.arena.v(name).set(rescaled(state.v[name]!, factor(from.v, scale.v)));
     }
     this.adamStep = state.step;
   }

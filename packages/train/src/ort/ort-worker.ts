@@ -33,6 +33,10 @@ async function handle(req: OrtWorkerRequest): Promise<{ result: unknown; transfe
       const r: OrtStepResult = await need()[req.method](req.args as OrtBatch);
       return { result: r, transfer: transferables(r) };
     }
+    case 'forwardTerms': {
+      const r = await need().forwardTerms(req.args as OrtBatch);
+      return { result: r, transfer: [r.embedding.data.buffer as ArrayBuffer] };
+    }
     case 'stepTerms':
       return { result: await need().stepTerms(req.args as OrtBatch), transfer: [] };
     case 'getParams':

@@ -1,0 +1,205 @@
+import { adamStepScalars, type AdamOptions } from '@vae/onnx';
+
+/**
+ * Parameters, gradients and Adam moments of a model in one memory, updated in place by a 230-byte
+ * WebAssembly SIMD kernel (four values per instruction; a JavaScript loop with float32 rounding at
+ * every operation, bit-identical, where WebAssembly SIMD is unavailable). The ort engine keeps Adam
+ * here instead of in its training graph: onnxruntime-node copies every output of a run into a new
+ * ArrayBuffer, so an in-graph update paid for three model-sized copies per step (parameters and both
+ * moments) where gradients alone cost one, and the ten element-wise graph nodes per parameter cost
+ * more than this single pass.
+ *
+ * The update is `adamUpdate` of `@vae/onnx` (same scaled moments, same float32 operations in the same
+ * order, scalars from `adamStepScalars`). The kernel, in text form:
+ *
+ * ```wat
+ * (module
+ *   (memory (export "memory") 1)
+ *   ;; Over n bytes (a multiple of 16) of four float32 arrays: m̃' = β₁m̃ + g, ṽ' = β₂ṽ + g², p' = p − m̃'/(√ṽ'·k1 + k2).
+ *   (func (export "adam")
+ *     (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
+ *     (param $b1 f32) (param $b2 f32) (param $k1 f32) (param $k2 f32)
+ *     (local $i i32) (local $gi v128) (local $mi v128) (local $vi v128)
+ *     (local $B1 v128) (local $B2 v128) (local $K1 v128) (local $K2 v128)
+ *     (local.set $B1 (f32x4.splat (local.get $b1)))
+ *     (local.set $B2 (f32x4.splat (local.get $b2)))
+ *     (local.set $K1 (f32x4.splat (local.get $k1)))
+ *     (local.set $K2 (f32x4.splat (local.get $k2)))
+ *     (block $done
+ *       (loop $l
+ *         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+ *         (local.set $gi (v128.load (i32.add (local.get $g) (local.get $i))))
+ *         (local.set $mi (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $i))) (local.get $B1)) (local.get $gi)))
+ *         (local.set $vi (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $i))) (local.get $B2))
+ *                                   (f32x4.mul (local.get $gi) (local.get $gi))))
+ *         (v128.store (i32.add (local.get $m) (local.get $i)) (local.get $mi))
+ *         (v128.store (i32.add (local.get $v) (local.get $i)) (local.get $vi))
+ *         (v128.store (i32.add (local.get $p) (local.get $i))
+ *           (f32x4.sub (v128.load (i32.add (local.get $p) (local.get $i)))
+ *             (f32x4.div (local.get $mi)
+ *               (f32x4.add (f32x4.mul (f32x4.sqrt (local.get $vi)) (local.get $K1)) (local.get $K2)))))
+ *         (local.set $i (i32.add (local.get $i) (i32.const 16)))
+ *         (br $l)))))
+ * ```
+ */
+const ADAM_WASM = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0d, 0x01, 0x60, 0x09, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7d,
+  0x7d, 0x7d, 0x7d, 0x00, 0x03, 0x02, 0x01, 0x00, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x11, 0x02, 0x06, 0x6d, 0x65,
+  0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x04, 0x61, 0x64, 0x61, 0x6d, 0x00, 0x00, 0x0a, 0xb0, 0x01, 0x01, 0xad, 0x01,
+  0x02, 0x01, 0x7f, 0x07, 0x7b, 0x20, 0x05, 0xfd, 0x13, 0x21, 0x0d, 0x20, 0x06, 0xfd, 0x13, 0x21, 0x0e, 0x20, 0x07,
+  0xfd, 0x13, 0x21, 0x0f, 0x20, 0x08, 0xfd, 0x13, 0x21, 0x10, 0x02, 0x40, 0x03, 0x40, 0x20, 0x09, 0x20, 0x04, 0x4f,
+  0x0d, 0x01, 0x20, 0x01, 0x20, 0x09, 0x6a, 0xfd, 0x00, 0x04, 0x00, 0x21, 0x0a, 0x20, 0x02, 0x20, 0x09, 0x6a, 0xfd,
+  0x00, 0x04, 0x00, 0x20, 0x0d, 0xfd, 0xe6, 0x01, 0x20, 0x0a, 0xfd, 0xe4, 0x01, 0x21, 0x0b, 0x20, 0x03, 0x20, 0x09,
+  0x6a, 0xfd, 0x00, 0x04, 0x00, 0x20, 0x0e, 0xfd, 0xe6, 0x01, 0x20, 0x0a, 0x20, 0x0a, 0xfd, 0xe6, 0x01, 0xfd, 0xe4,
+  0x01, 0x21, 0x0c, 0x20, 0x02, 0x20, 0x09, 0x6a, 0x20, 0x0b, 0xfd, 0x0b, 0x04, 0x00, 0x20, 0x03, 0x20, 0x09, 0x6a,
+  0x20, 0x0c, 0xfd, 0x0b, 0x04, 0x00, 0x20, 0x00, 0x20, 0x09, 0x6a, 0x20, 0x00, 0x20, 0x09, 0x6a, 0xfd, 0x00, 0x04,
+  0x00, 0x20, 0x0b, 0x20, 0x0c, 0xfd, 0xe3, 0x01, 0x20, 0x0f, 0xfd, 0xe6, 0x01, 0x20, 0x10, 0xfd, 0xe4, 0x01, 0xfd,
+  0xe7, 0x01, 0xfd, 0xe5, 0x01, 0xfd, 0x0b, 0x04, 0x00, 0x20, 0x09, 0x41, 0x10, 0x6a, 0x21, 0x09, 0x0c, 0x00, 0x0b,
+  0x0b, 0x0b,
+]);
+
+/** A named tensor shape laid out in an {@link AdamArena}. */
+export interface ArenaTensor {
+  readonly name: string;
+  readonly shape: readonly number[];
+}
+
+/** Options of {@link AdamArena.create}. */
+export interface AdamArenaOptions {
+  /** Use the WebAssembly SIMD kernel when the platform has it (default true); false: the JavaScript loop. */
+  readonly simd?: boolean;
+}
+
+type AdamKernel = (
+  p: number,
+  g: number,
+  m: number,
+  v: number,
+  n: number,
+  b1: number,
+  b2: number,
+  k1: number,
+  k2: number,
+) => void;
+
+/** Every tensor starts on a 16-byte boundary (the kernel's vector width), in floats. */
+const ALIGN = 4;
+const WASM_PAGE = 65536;
+
+/** Region of the arena: parameters, gradients, first and second moments, each `size` floats. */
+const REGIONS = { p: 0, g: 1, m: 2, v: 3 } as const;
+type Region = keyof typeof REGIONS;
+
+function wasmKernel(bytes: number): { kernel: AdamKernel; buffer: ArrayBuffer } | null {
+  try {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(ADAM_WASM));
+    const memory = instance.exports.memory as WebAssembly.Memory;
+    const pages = Math.ceil(bytes / WASM_PAGE);
+    if (pages > 1) memory.grow(pages - 1);
+    return { kernel: instance.exports.adam as AdamKernel, buffer: memory.buffer };
+  } catch {
+    return null;
+  }
+}
+
+/** The kernel in JavaScript: the same float32 operations in the same order (`Math.fround` after each). */
+function jsAdam(
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  b1: number,
+  b2: number,
+  k1: number,
+  k2: number,
+): void {
+  const f = Math.fround;
+  for (let i = 0; i < p.length; i++) {
+    const gi = g[i]!;
+    const mi = f(f(m[i]! * b1) + gi);
+    const vi = f(f(v[i]! * b2) + f(gi * gi));
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = f(p[i]! - f(mi / f(f(f(Math.sqrt(vi)) * k1) + k2)));
+  }
+}
+
+/**
+ * One flat float32 memory holding every trainable tensor's value, gradient and Adam moments (the
+ * moments scaled as `adamMomentScales` of `@vae/onnx` says), with a view per tensor and region. The
+ * views stay valid for the arena's lifetime (the memory never grows after creation).
+ */
+export class AdamArena {
+  /** Whether updates run on the WebAssembly SIMD kernel. */
+  readonly simd: boolean;
+  /** Floats per region (the tensors' sizes, each rounded up to a multiple of 4). */
+  readonly size: number;
+  private readonly kernel: AdamKernel | null;
+  private readonly regions: Record<Region, Float32Array>;
+  private readonly views = new Map<string, Record<Region, Float32Array>>();
+
+  private constructor(tensors: readonly ArenaTensor[], options: AdamArenaOptions) {
+    const offsets: number[] = [];
+    let size = 0;
+    for (const t of tensors) {
+      offsets.push(size);
+      const n = t.shape.reduce((a, b) => a * b, 1);
+      size += Math.ceil(n / ALIGN) * ALIGN;
+    }
+    this.size = size;
+    const bytes = 4 * size * Object.keys(REGIONS).length;
+    const wasm = options.simd === false ? null : wasmKernel(bytes);
+    this.simd = wasm !== null;
+    this.kernel = wasm?.kernel ?? null;
+    const buffer = wasm?.buffer ?? new ArrayBuffer(bytes);
+    const region = (r: Region) => new Float32Array(buffer, 4 * size * REGIONS[r], size);
+    this.regions = { p: region('p'), g: region('g'), m: region('m'), v: region('v') };
+    tensors.forEach((t, i) => {
+      if (this.views.has(t.name)) throw new RangeError(`tensors: expected unique names, got ${t.name} twice`);
+      const n = t.shape.reduce((a, b) => a * b, 1);
+      const view = (r: Region) => this.regions[r].subarray(offsets[i]!, offsets[i]! + n);
+      this.views.set(t.name, { p: view('p'), g: view('g'), m: view('m'), v: view('v') });
+    });
+  }
+
+  /** An arena for `tensors` (all zero). */
+  static create(tensors: readonly ArenaTensor[], options: AdamArenaOptions = {}): AdamArena {
+    return new AdamArena(tensors, options);
+  }
+
+  private view(name: string, r: Region): Float32Array {
+    const v = this.views.get(name);
+    if (!v) throw new RangeError(`name: expected one of ${[...this.views.keys()].join(', ')}, got ${name}`);
+    return v[r];
+  }
+
+  /** The value of tensor `name` (a view: writes change the arena). */
+  param(name: string): Float32Array {
+    return this.view(name, 'p');
+  }
+
+  /** The gradient slot of tensor `name` (a view). */
+  grad(name: string): Float32Array {
+    return this.view(name, 'g');
+  }
+
+  /** The scaled first moment of tensor `name` (a view). */
+  m(name: string): Float32Array {
+    return this.view(name, 'm');
+  }
+
+  /** The scaled second moment of tensor `name` (a view). */
+  v(name: string): Float32Array {
+    return this.view(name, 'v');
+  }
+
+  /** Adam step `step` (t ≥ 1) with learning rate `lr` on every tensor, from the gradients in the arena. */
+  update(o: AdamOptions, lr: number, step: number): void {
+    const { k1, k2 } = adamStepScalars(o, lr, step);
+    const b1 = Math.fround(o.beta1);
+    const b2 = Math.fround(o.beta2);
+    const { p, g, m, v } = this.regions;
+    if (this.kernel) this.kernel(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, 4 * this.size, b1, b2, k1, k2);
+    else jsAdam(p, g, m, v, b1, b2, k1, k2);
+  }
+}

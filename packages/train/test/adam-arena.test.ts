@@ -1,0 +1,104 @@
+import { Rng } from '@vae/core';
+import { ADAM_GRAPH_DEFAULTS, adamMomentScales } from '@vae/onnx';
+import { describe, expect, it } from 'vitest';
+import { AdamArena, type ArenaTensor } from '../src/ort/adam-arena.js';
+
+/** Sizes that are not multiples of the kernel's 4-value vectors, so padding between tensors is exercised. */
+const TENSORS: ArenaTensor[] = [
+  { name: 'a.kernel', shape: [7, 5] },
+  { name: 'a.bias', shape: [5] },
+  { name: 'b.kernel', shape: [5, 3] },
+  { name: 'b.bias', shape: [3] },
+];
+
+function filled(simd: boolean, seed: number): AdamArena {
+  const arena = AdamArena.create(TENSORS, { simd });
+  const rng = new Rng(seed);
+  for (const t of TENSORS) arena.param(t.name).forEach((_, i, a) => (a[i] = rng.normal()));
+  return arena;
+}
+
+function setGrads(arena: AdamArena, rng: Rng): void {
+  for (const t of TENSORS) arena.grad(t.name).forEach((_, i, a) => (a[i] = 0.1 * rng.normal()));
+}
+
+describe('AdamArena', () => {
+  it('runs the WebAssembly SIMD kernel on Node, bit-identical to the JavaScript loop over several steps', () => {
+    const simd = filled(true, 3);
+    const js = filled(false, 3);
+    expect(simd.simd).toBe(true);
+    expect(js.simd).toBe(false);
+    const [r1, r2] = [new Rng(9), new Rng(9)];
+    for (let step = 1; step <= 5; step++) {
+      setGrads(simd, r1);
+      setGrads(js, r2);
+      simd.update(ADAM_GRAPH_DEFAULTS, 0.01, step);
+      js.update(ADAM_GRAPH_DEFAULTS, 0.01, step);
+    }
+    for (const t of TENSORS) {
+      for (const key of ['param', 'm', 'v'] as const) {
+        const a = simd[key](t.name);
+        const b = js[key](t.name);
+        expect(a.length).toBe(t.shape.reduce((x, y) => x * y, 1));
+        expect(a.some((u) => u !== 0)).toBe(true);
+        expect(Array.from(a), `${t.name} ${key}`).toEqual(Array.from(b));
+      }
+    }
+  });
+
+  it('is bias-corrected Adam on the scaled moments, within float32 rounding of a float64 reference', () => {
+    const arena = filled(true, 4);
+    const rng = new Rng(11);
+    const { beta1, beta2, epsilon } = ADAM_GRAPH_DEFAULTS;
+    const scale = adamMomentScales(ADAM_GRAPH_DEFAULTS);
+    const lr = 0.003;
+    const ref = new Map(
+      TENSORS.map((t) => [
+        t.name,
+        {
+          p: Float64Array.from(arena.param(t.name)),
+          m: new Float64Array(arena.m(t.name).length),
+          v: new Float64Array(arena.v(t.name).length),
+        },
+      ]),
+    );
+    // Bounds: float32 rounding relative to the values' scale (gradients are ~0.1, so m ~0.1 and v ~1e-5).
+    let worst = 0;
+    for (let step = 1; step <= 4; step++) {
+      setGrads(arena, rng);
+      for (const t of TENSORS) {
+        const r = ref.get(t.name)!;
+        arena.grad(t.name).forEach((g, i) => {
+          r.m[i] = beta1 * r.m[i]! + (1 - beta1) * g;
+          r.v[i] = beta2 * r.v[i]! + (1 - beta2) * g * g;
+          const mHat = r.m[i]! / (1 - beta1 ** step);
+          const vHat = r.v[i]! / (1 - beta2 ** step);
+          r.p[i] = r.p[i]! - (lr * mHat) / (Math.sqrt(vHat) + epsilon);
+        });
+      }
+      arena.update(ADAM_GRAPH_DEFAULTS, lr, step);
+      for (const t of TENSORS) {
+        const r = ref.get(t.name)!;
+        arena.param(t.name).forEach((p, i) => {
+          worst = Math.max(worst, Math.abs(p - r.p[i]!) / (lr + 2 ** -23 * Math.abs(r.p[i]!)));
+          expect(Math.abs(arena.m(t.name)[i]! * scale.m - r.m[i]!)).toBeLessThanOrEqual(
+            1e-6 * (Math.abs(r.m[i]!) + 0.1),
+          );
+          expect(Math.abs(arena.v(t.name)[i]! * scale.v - r.v[i]!)).toBeLessThanOrEqual(
+            1e-6 * (Math.abs(r.v[i]!) + 1e-5),
+          );
+        });
+      }
+    }
+    // Every update moves each value by about lr; float32 keeps it within a small fraction of that.
+    expect(worst).toBeLessThan(1e-3);
+  });
+
+  it('names the argument in its errors', () => {
+    const arena = AdamArena.create(TENSORS);
+    expect(() => arena.param('c.kernel')).toThrow(/name: expected one of a\.kernel, .*got c\.kernel/);
+    expect(() => arena.update(ADAM_GRAPH_DEFAULTS, 0, 1)).toThrow(/lr: expected a finite number > 0, got 0/);
+    expect(() => arena.update(ADAM_GRAPH_DEFAULTS, 0.01, 0)).toThrow(/step: expected an integer ≥ 1, got 0/);
+    expect(() => AdamArena.create([TENSORS[0]!, TENSORS[0]!])).toThrow(/unique names, got a\.kernel twice/);
+  });
+});
