@@ -61,12 +61,26 @@ export {
   loadDataset,
   loadIdxDirectory,
   registerDataset,
+  sliceSplit,
   splitValidation,
   type DatasetLoader,
   type DatasetLoadOptions,
+  type FactorLabels,
   type ImageDataset,
   type ImageSplit,
 } from './datasets.js';
+export {
+  SHAPES_FACTORS,
+  SHAPES_GRID_SIZE,
+  SHAPES_SIZE,
+  SHAPE_NAMES,
+  generateShapes,
+  renderShape,
+  renderShapes,
+  sampleShapesFactors,
+  shapesFactorsAt,
+  type ShapesOptions,
+} from './shapes.js';
 export { makeBatch, type BatchOptions } from './batches.js';
 export { reportTerms, type ReportedTerms } from './report.js';
 export { imageGrid } from './plots-impl.js';
