@@ -96,3 +96,4 @@ export {
 } from './trainer.js';
 export { evaluateRun, type EvaluateOptions, type EvaluationResult } from './evaluate.js';
 export { writeFileAtomic } from './atomic-write.js';
+export * from './disentanglement/index.js';
