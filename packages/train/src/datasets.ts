@@ -206,7 +206,7 @@ registerDataset(
 );
 registerDataset(
   'shapes',
-  () => generateShapes(),
+  async () => generateShapes(),
   `dSprites-like binary 64×64 sprites generated in TypeScript (20,000 train + 2,000 test of the ${SHAPES_GRID_SIZE}-point factor grid shape×scale×orientation×posX×posY, seed 0); labels = shape`,
 );
 

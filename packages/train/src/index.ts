@@ -97,3 +97,22 @@ export {
 export { evaluateRun, type EvaluateOptions, type EvaluationResult } from './evaluate.js';
 export { writeFileAtomic } from './atomic-write.js';
 export * from './disentanglement/index.js';
+export {
+  inputsOf,
+  openLatentSource,
+  type LatentSource,
+  type ModelLocation,
+  type OpenLatentOptions,
+} from './latent-source.js';
+export {
+  ACTIVE_UNIT_THRESHOLD,
+  LATENT_FILES,
+  latentPlane,
+  latentScatter,
+  latentViews,
+  writeLatentViews,
+  type LatentSummary,
+  type LatentViewOptions,
+  type LatentViews,
+} from './latent-views.js';
+export { barChart, errorBarChart } from './plots-bars.js';

@@ -110,6 +110,23 @@ export class PngCanvas {
     }
   }
 
+  /** Copies `other` onto this canvas with its top-left corner at (`x`, `y`) (clipped at the edges). */
+  draw(other: PngCanvas, x: number, y: number): void {
+    const src = other.png.data;
+    const dst = this.png.data;
+    for (let j = 0; j < other.height; j++) {
+      const ty = y + j;
+      if (ty < 0 || ty >= this.height) continue;
+      for (let i = 0; i < other.width; i++) {
+        const tx = x + i;
+        if (tx < 0 || tx >= this.width) continue;
+        const s = (j * other.width + i) * 4;
+        const d = (ty * this.width + tx) * 4;
+        for (let k = 0; k < 4; k++) dst[d + k] = src[s + k]!;
+      }
+    }
+  }
+
   /** Text in the 3×5 font scaled by `scale` (unknown characters are skipped as spaces). */
   text(x: number, y: number, s: string, c: Rgb, scale = 1): void {
     let cx = x;

@@ -13,3 +13,9 @@ export {
   type FactorVaeOptions,
   type FactorVaeResult,
 } from './factor-vae.js';
+export {
+  evaluateDisentanglement,
+  shapesGroundTruth,
+  type DisentanglementOptions,
+  type DisentanglementResult,
+} from './evaluate-disentanglement.js';
