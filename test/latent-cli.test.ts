@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRequire } from 'node:module';
-import { runCli } from '@vae/cli';
+import { runCliCaptured } from './cli-capture.js';
 import { ROOT } from './parity-fixtures.js';
 
 /** pngjs, resolved from @vae/train (which depends on it). */
@@ -21,21 +21,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    stdout += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  });
-  const code = await runCli(argv);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+const run = runCliCaptured;
 
 /** A tiny MLP run (a few optimizer steps): real files, fast. */
 async function tinyRun(name: string, extra: string[]): Promise<string> {

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { DeviceRequest } from '@vae/core';
-import { EVAL_DEVICES, positiveInt } from './eval.js';
-import { locationOf } from './latent.js';
+import { positiveInt } from './eval.js';
+import { locationOf, modelLocationOptions } from './latent.js';
 
 interface DisentanglementArgs {
   run?: string;
@@ -19,9 +19,7 @@ export const disentanglementCommand: CommandModule<object, DisentanglementArgs> 
   command: 'disentanglement',
   describe: "MIG and FactorVAE metric of a model trained on --dataset shapes (disentanglement_lib's settings)",
   builder: (y: Argv) =>
-    y
-      .option('run', { alias: 'run-dir', type: 'string', describe: 'run folder written by `vae train`' })
-      .option('model', { type: 'string', describe: 'exported model directory' })
+    modelLocationOptions(y)
       .option('mig-samples', {
         type: 'string',
         default: '10000',
@@ -40,17 +38,10 @@ export const disentanglementCommand: CommandModule<object, DisentanglementArgs> 
         coerce: positiveInt('eval-votes'),
         describe: 'FactorVAE evaluation votes (batches of 64)',
       })
-      .option('seed', { type: 'number', default: 0, describe: 'seed of the factor draws' })
-      .option('device', {
-        type: 'string',
-        default: 'cpu',
-        choices: EVAL_DEVICES,
-        describe: 'onnxruntime-node execution device',
-      })
-      .option('json', {
-        type: 'boolean',
-        default: false,
-        describe: 'print the result as JSON',
+      .option('seed', {
+        type: 'number',
+        default: 0,
+        describe: 'seed of the factor draws',
       }) as unknown as Argv<DisentanglementArgs>,
   handler: async (args) => {
     const at = locationOf(args);

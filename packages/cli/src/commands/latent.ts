@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import type { DeviceRequest } from '@vae/core';
 import type { ModelLocation } from '@vae/train';
@@ -25,10 +26,22 @@ export function locationOf(a: { run?: string; model?: string }): ModelLocation {
   return a.run !== undefined ? { run: a.run } : { model: a.model! };
 }
 
+/** The options every command reading one model shares: `--run` | `--model`, `--device`, `--json`. */
+export function modelLocationOptions(y: Argv): Argv {
+  return y
+    .option('run', { alias: 'run-dir', type: 'string', describe: 'run folder written by `vae train`' })
+    .option('model', { type: 'string', describe: 'exported model directory (manifest.json …)' })
+    .option('device', {
+      type: 'string',
+      default: 'cpu',
+      choices: EVAL_DEVICES,
+      describe: 'onnxruntime-node execution device',
+    })
+    .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' });
+}
+
 /** A directory given to `--compare`: a run folder when it has a checkpoint, else a model directory. */
-async function compareLocation(dir: string): Promise<ModelLocation> {
-  const { existsSync } = await import('node:fs');
-  const { join } = await import('node:path');
+function compareLocation(dir: string): ModelLocation {
   return existsSync(join(dir, 'checkpoint')) ? { run: dir } : { model: dir };
 }
 
@@ -38,9 +51,7 @@ export const latentCommand: CommandModule<object, LatentArgs> = {
   describe:
     'Draw latent-space views: test-set scatter by label (PCA when L > 2), manifold grid (L = 2), KL per dimension, μ ± σ',
   builder: (y: Argv) =>
-    y
-      .option('run', { alias: 'run-dir', type: 'string', describe: 'run folder written by `vae train`' })
-      .option('model', { type: 'string', describe: 'exported model directory (manifest.json …)' })
+    modelLocationOptions(y)
       .option('compare', {
         type: 'string',
         describe: 'a second run folder or model directory drawn side by side (compare-*.png)',
@@ -58,17 +69,9 @@ export const latentCommand: CommandModule<object, LatentArgs> = {
         coerce: positiveInt('grid'),
         describe: 'points per side of the manifold grid',
       })
-      .option('dataset', { type: 'string', describe: 'dataset to use instead of the one recorded with the model' })
-      .option('device', {
+      .option('dataset', {
         type: 'string',
-        default: 'cpu',
-        choices: EVAL_DEVICES,
-        describe: 'onnxruntime-node execution device',
-      })
-      .option('json', {
-        type: 'boolean',
-        default: false,
-        describe: 'print the summary as JSON',
+        describe: 'dataset to use instead of the one recorded with the model',
       }) as unknown as Argv<LatentArgs>,
   handler: async (args) => {
     const at = locationOf(args);
@@ -76,7 +79,7 @@ export const latentCommand: CommandModule<object, LatentArgs> = {
     const open = { device: args.device, ...(args.dataset ? { dataset: args.dataset } : {}) };
     const source = await openLatentSource(at, open);
     try {
-      const compare = args.compare ? await openLatentSource(await compareLocation(args.compare), open) : undefined;
+      const compare = args.compare ? await openLatentSource(compareLocation(args.compare), open) : undefined;
       try {
         const r = await writeLatentViews(source, resolve(args.out), {
           limit: args.limit,
