@@ -97,6 +97,26 @@ describe('vae latent', () => {
     expect(grid.width).toBe(8 * (28 + 2) + 2);
     const both = await png(join(out, 'compare-scatter.png'));
     expect(both.width).toBe(2 * 560 + 3 * 16);
+
+    // An exported model directory gives the same views (the dataset comes from its provenance).
+    const modelDir = join(dir, 'vae2-model');
+    expect((await run(['export', '--run', vae, '--out', modelDir])).code).toBe(0);
+    const fromModel = await run([
+      'latent',
+      '--model',
+      modelDir,
+      '--out',
+      join(dir, 'views-model'),
+      '--limit',
+      '300',
+      '--grid',
+      '8',
+      '--json',
+    ]);
+    expect(fromModel.code).toBe(0);
+    const m = JSON.parse(fromModel.stdout).summary;
+    expect(m).toMatchObject({ dataset: 'mnist', latentDim: 2, examples: 300 });
+    m.klPerDimension.forEach((v: number, j: number) => expect(v).toBeCloseTo(res.summary.klPerDimension[j], 3));
   });
 
   it('scatters principal components when L > 2 and fails clearly on bad arguments', async () => {

@@ -48,6 +48,7 @@ const GLYPHS: Readonly<Record<string, readonly number[]>> = Object.freeze({
   ':': [0, 2, 0, 2, 0],
   '/': [1, 1, 2, 4, 4],
   '=': [0, 7, 0, 7, 0],
+  '%': [5, 1, 2, 4, 5],
 });
 
 /** A minimal RGB raster drawn pixel by pixel and encoded with pngjs. */
