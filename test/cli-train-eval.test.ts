@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { runCli } from '@vae/cli';
+import { runCliCaptured } from './cli-capture.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -12,21 +12,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    stdout += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  });
-  const code = await runCli(argv);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+const run = runCliCaptured;
 
 describe('vae train / vae eval', () => {
   it('trains a tiny model, then evaluates it (ELBO and IS NLL)', async () => {

@@ -52,6 +52,7 @@ describe('vae pipeline (main job)', () => {
       'model/decoder.onnx',
       'parity.json',
       'samples.png',
+      'latent-scatter.png',
     ]) {
       expect(existsSync(join(runDir, f)), f).toBe(true);
     }
@@ -70,6 +71,7 @@ describe('vae pipeline (main job)', () => {
   it('the summary names the files and prints the parity table', () => {
     expect(run.stdout).toContain(`model    ${join(runDir, 'model')}`);
     expect(run.stdout).toContain(`samples  ${join(runDir, 'samples.png')}`);
+    expect(run.stdout).toContain(`latent   ${join(runDir, 'latent-scatter.png')}`);
     expect(run.stdout).toMatch(/tfjs-cpu\s+mu\s+\S+/);
     expect(run.stdout).toMatch(/\nPASS\n/);
   });

@@ -153,6 +153,7 @@ export {
 export {
   latentTraversal,
   lerp,
+  normalQuantile,
   oneHot,
   reparameterize,
   samplePosterior,
@@ -171,6 +172,7 @@ export {
   elbo,
   gaussianLogLikelihood,
   klDiagonalGaussians,
+  klPerDimension,
   klSparsity,
   klStandardNormal,
   l1Sparsity,

@@ -148,6 +148,25 @@ export function klStandardNormal(mu: Tensor, logvar: Tensor): Float64Array {
 }
 
 /**
+ * KL(N(μ, σ²) ‖ N(0, I)) per latent dimension, averaged over the batch:
+ * `KL_j = mean_x ½(μ_j² + σ_j² − 1 − log σ_j²)` (log σ² clamped). The values sum to the mean of
+ * {@link klStandardNormal}; dimensions near 0 carry no information (collapsed units).
+ * @param mu `[batch, L]`, batch ≥ 1.
+ * @param logvar `[batch, L]`.
+ * @returns length `L`, nats.
+ */
+export function klPerDimension(mu: Tensor, logvar: Tensor): Float64Array {
+  assertSameShape(mu, 'mu', logvar, 'logvar');
+  const [batch, n] = mu.shape as [number, number];
+  if (batch === 0) throw new RangeError('mu: expected at least one row, got 0');
+  const out = new Float64Array(n);
+  for (let r = 0; r < batch; r++)
+    for (let j = 0; j < n; j++) out[j] = out[j]! + klStandardNormalTerm(mu.data[r * n + j]!, logvar.data[r * n + j]!);
+  for (let j = 0; j < n; j++) out[j] = out[j]! / batch;
+  return out;
+}
+
+/**
  * KL(N(μ₁, σ₁²) ‖ N(μ₂, σ₂²)) per example for diagonal Gaussians:
  * `½ Σ_j (log σ₂² − log σ₁² + (σ₁² + (μ₁ − μ₂)²)/σ₂² − 1)`, log-variances clamped to `LOGVAR_CLAMP`.
  * All four tensors are `[batch, L]`.

@@ -9,6 +9,7 @@ import {
   elbo,
   gaussianLogLikelihood,
   klDiagonalGaussians,
+  klPerDimension,
   klSparsity,
   klStandardNormal,
   l1Sparsity,
@@ -321,5 +322,19 @@ describe('autoencoder regularizers', () => {
     expect(() => contractivePenalty(code, tensor(new Float32Array(d * 2), [d, 2]))).toThrow(
       /^kernel: expected shape \[batch, 3\], got \[5, 2\]/,
     );
+  });
+});
+
+describe('klPerDimension', () => {
+  it('averages each dimension over the batch and sums to the mean KL per example', () => {
+    const mu = { data: Float32Array.from([0, 1, 0.5, -2, 0, 0]), shape: [3, 2] };
+    const logvar = { data: Float32Array.from([0, -1, 0.3, 0, 0, 0]), shape: [3, 2] };
+    const per = klPerDimension(mu, logvar);
+    const term = (m: number, lv: number): number => 0.5 * (m * m + Math.exp(lv) - 1 - lv);
+    expect(per[0]).toBeCloseTo((term(0, 0) + term(0.5, 0.3) + term(0, 0)) / 3, 6);
+    expect(per[1]).toBeCloseTo((term(1, -1) + term(-2, 0) + term(0, 0)) / 3, 6);
+    const total = klStandardNormal(mu, logvar);
+    expect(per[0]! + per[1]!).toBeCloseTo((total[0]! + total[1]! + total[2]!) / 3, 6);
+    expect(() => klPerDimension(mu, { data: new Float32Array(4), shape: [2, 2] })).toThrow(/logvar/);
   });
 });

@@ -3,6 +3,7 @@ import {
   Rng,
   latentTraversal,
   lerp,
+  normalQuantile,
   oneHot,
   reparameterize,
   samplePosterior,
@@ -174,5 +175,18 @@ describe('oneHot and sigmoidTensor', () => {
     expect(t.data[3]).toBeCloseTo(1 / (1 + Math.exp(-2)), 6);
     expect(t.shape).toEqual([2, 2]);
     expect(() => sigmoidTensor(tensor([Number.NaN], [1]))).toThrow(/^logits: expected finite values/);
+  });
+});
+
+describe('normalQuantile', () => {
+  it('matches tabulated quantiles of the standard normal, is odd around 1/2, and rejects p outside (0, 1)', () => {
+    expect(normalQuantile(0.5)).toBeCloseTo(0, 12);
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959963985, 8);
+    expect(normalQuantile(0.8413447461)).toBeCloseTo(1, 8);
+    expect(normalQuantile(0.001)).toBeCloseTo(-3.090232306, 8);
+    expect(normalQuantile(1e-9)).toBeCloseTo(-5.997807015, 6);
+    for (const p of [0.01, 0.2, 0.45]) expect(normalQuantile(p)).toBeCloseTo(-normalQuantile(1 - p), 9);
+    expect(() => normalQuantile(0)).toThrow(/p: expected a probability in \(0, 1\), got 0/);
+    expect(() => normalQuantile(Number.NaN)).toThrow(/got NaN/);
   });
 });

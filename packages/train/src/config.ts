@@ -22,7 +22,7 @@ export type Binarization = keyof typeof BINARIZATIONS;
 export interface TrainConfig {
   /** Options the model spec was created from (`createModelSpec`); the resolved spec is stored beside. */
   readonly model: ModelSpecOptions;
-  /** Dataset registry name (`mnist`, `fashion-mnist`, `idx`). */
+  /** Dataset registry name (`mnist`, `fashion-mnist`, `idx`, `shapes`). */
   readonly dataset: string;
   /** Directory of IDX files for `idx` (or to override where a named dataset is read from). */
   readonly dataDir: string | null;

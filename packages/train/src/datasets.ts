@@ -4,14 +4,30 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { parseIdx } from './idx-impl.js';
+import { SHAPES_GRID_SIZE, generateShapes } from './shapes.js';
 
 const gunzipAsync = promisify(gunzip);
+
+/**
+ * Ground-truth generative factors of every image of a split (datasets generated from a factor grid,
+ * e.g. `shapes`): what disentanglement metrics compare latent codes with.
+ */
+export interface FactorLabels {
+  /** Factor names, e.g. `shape`, `scale`, `orientation`, `posX`, `posY`. */
+  readonly names: readonly string[];
+  /** Number of values of each factor (factor `f` takes the indices `0 … sizes[f] − 1`). */
+  readonly sizes: readonly number[];
+  /** Factor indices, row-major `[count, names.length]`. */
+  readonly values: Uint8Array;
+}
 
 /** Images `[count, H·W·C]` as raw grey levels 0–255 (HWC order) and their labels. */
 export interface ImageSplit {
   readonly images: Uint8Array;
   readonly labels: Uint8Array;
   readonly count: number;
+  /** The factors each image was generated from, for datasets that have them (absent for MNIST and IDX files). */
+  readonly factors?: FactorLabels;
 }
 
 /** A labelled image dataset, pixels kept as bytes (converted to float per batch). */
@@ -188,6 +204,23 @@ registerDataset(
   },
   'any directory of IDX files (gz or raw), given with --data-dir',
 );
+registerDataset(
+  'shapes',
+  async () => generateShapes(),
+  `dSprites-like binary 64×64 sprites generated in TypeScript (20,000 train + 2,000 test of the ${SHAPES_GRID_SIZE}-point factor grid shape×scale×orientation×posX×posY, seed 0); labels = shape`,
+);
+
+/** Rows `[start, end)` of a split (factors included). */
+export function sliceSplit(split: ImageSplit, pixels: number, start: number, end: number): ImageSplit {
+  const f = split.factors;
+  const width = f ? f.names.length : 0;
+  return {
+    images: split.images.subarray(start * pixels, end * pixels),
+    labels: split.labels.subarray(start, end),
+    count: end - start,
+    ...(f ? { factors: { ...f, values: f.values.subarray(start * width, end * width) } } : {}),
+  };
+}
 
 /** Training and validation parts of a training split: the validation set is its last `valSize` examples. */
 export function splitValidation(
@@ -199,8 +232,5 @@ export function splitValidation(
     throw new RangeError(`valSize: expected an integer in [1, ${split.count - 1}], got ${String(valSize)}`);
   }
   const n = split.count - valSize;
-  return {
-    train: { images: split.images.subarray(0, n * pixels), labels: split.labels.subarray(0, n), count: n },
-    val: { images: split.images.subarray(n * pixels), labels: split.labels.subarray(n), count: valSize },
-  };
+  return { train: sliceSplit(split, pixels, 0, n), val: sliceSplit(split, pixels, n, split.count) };
 }

@@ -62,12 +62,26 @@ export {
   loadDataset,
   loadIdxDirectory,
   registerDataset,
+  sliceSplit,
   splitValidation,
   type DatasetLoader,
   type DatasetLoadOptions,
+  type FactorLabels,
   type ImageDataset,
   type ImageSplit,
 } from './datasets.js';
+export {
+  SHAPES_FACTORS,
+  SHAPES_GRID_SIZE,
+  SHAPES_SIZE,
+  SHAPE_NAMES,
+  generateShapes,
+  renderShape,
+  renderShapes,
+  sampleShapesFactors,
+  shapesFactorsAt,
+  type ShapesOptions,
+} from './shapes.js';
 export { makeBatch, type BatchOptions } from './batches.js';
 export { reportTerms, type ReportedTerms } from './report.js';
 export { imageGrid } from './plots-impl.js';
@@ -83,3 +97,23 @@ export {
 } from './trainer.js';
 export { evaluateRun, type EvaluateOptions, type EvaluationResult } from './evaluate.js';
 export { writeFileAtomic } from './atomic-write.js';
+export * from './disentanglement/index.js';
+export {
+  inputsOf,
+  openLatentSource,
+  type LatentSource,
+  type ModelLocation,
+  type OpenLatentOptions,
+} from './latent-source.js';
+export {
+  ACTIVE_UNIT_THRESHOLD,
+  LATENT_FILES,
+  latentPlane,
+  latentScatter,
+  latentViews,
+  writeLatentViews,
+  type LatentSummary,
+  type LatentViewOptions,
+  type LatentViews,
+} from './latent-views.js';
+export { barChart, errorBarChart } from './plots-bars.js';

@@ -14,7 +14,8 @@ export const CLASS_COLOURS: readonly Rgb[] = Object.freeze([
   [23, 190, 207],
 ] as Rgb[]);
 
-const AXIS: Rgb = [60, 60, 60];
+/** Colour of axes and labels. */
+export const AXIS: Rgb = [60, 60, 60];
 const GRID: Rgb = [225, 225, 225];
 
 /** Formats a tick value compactly (≤ 6 characters where possible). */
@@ -57,20 +58,30 @@ export function imageGrid(
   return canvas;
 }
 
-interface Frame {
+/** A plot area with data → pixel mappings. */
+export interface Frame {
   readonly canvas: PngCanvas;
   px(x: number): number;
   py(y: number): number;
 }
 
-function niceRange(lo: number, hi: number): [number, number] {
+/** `[lo, hi]` padded by 5 % (a unit range around a single value; [0, 1] for non-finite input). */
+export function niceRange(lo: number, hi: number): [number, number] {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
   if (lo === hi) return [lo - 1, hi + 1];
   const pad = (hi - lo) * 0.05;
   return [lo - pad, hi + pad];
 }
 
-function frame(width: number, height: number, xr: [number, number], yr: [number, number], title: string): Frame {
+/** A white canvas with a grid, tick labels on both axes and a title. */
+export function frame(
+  width: number,
+  height: number,
+  xr: [number, number],
+  yr: [number, number],
+  title: string,
+  xTicks = true,
+): Frame {
   const canvas = new PngCanvas(width, height);
   const left = 52;
   const right = width - 12;
@@ -82,9 +93,10 @@ function frame(width: number, height: number, xr: [number, number], yr: [number,
     const yv = yr[0] + ((yr[1] - yr[0]) * i) / 4;
     const xv = xr[0] + ((xr[1] - xr[0]) * i) / 4;
     canvas.line(left, py(yv), right, py(yv), GRID);
-    canvas.line(px(xv), top, px(xv), bottom, GRID);
     const yl = formatTick(yv);
     canvas.text(left - 4 - PngCanvas.textWidth(yl, 2) - 2, py(yv) - 5, yl, AXIS, 2);
+    if (!xTicks) continue;
+    canvas.line(px(xv), top, px(xv), bottom, GRID);
     const xl = formatTick(xv);
     const xw = PngCanvas.textWidth(xl, 2);
     canvas.text(Math.min(px(xv) - xw / 2, width - xw - 2), bottom + 6, xl, AXIS, 2);
@@ -124,13 +136,17 @@ export function lineChart(
   return f.canvas;
 }
 
-/** Scatter plot of 2-D points coloured by integer label (colours from {@link CLASS_COLOURS}). */
+/**
+ * Scatter plot of 2-D points coloured by integer label (colours from {@link CLASS_COLOURS}); the
+ * legend names the classes `legend` (default: the digits 0–9).
+ */
 export function scatter(
   points: Float32Array,
   labels: ArrayLike<number>,
   title: string,
   width = 560,
   height = 560,
+  legend: readonly string[] = CLASS_COLOURS.map((_, k) => String(k)),
 ): PngCanvas {
   const n = labels.length;
   let x0 = Infinity,
@@ -148,9 +164,26 @@ export function scatter(
     const c = CLASS_COLOURS[labels[i]! % CLASS_COLOURS.length]!;
     f.canvas.fillRect(Math.round(f.px(points[2 * i]!)) - 1, Math.round(f.py(points[2 * i + 1]!)) - 1, 3, 3, c);
   }
-  CLASS_COLOURS.forEach((c, k) => {
-    f.canvas.fillRect(width - 40, 30 + k * 14, 8, 8, c);
-    f.canvas.text(width - 28, 30 + k * 14, String(k), c, 2);
+  const wide = Math.max(...legend.map((name) => PngCanvas.textWidth(name, 2)));
+  legend.forEach((name, k) => {
+    const c = CLASS_COLOURS[k % CLASS_COLOURS.length]!;
+    f.canvas.fillRect(width - 24 - wide, 30 + k * 14, 8, 8, c);
+    f.canvas.text(width - 12 - wide, 30 + k * 14, name, c, 2);
   });
   return f.canvas;
+}
+
+/** Canvases side by side on a white background, each with a caption above it (e.g. two runs compared). */
+export function sideBySide(panels: readonly { canvas: PngCanvas; caption: string }[], gap = 16): PngCanvas {
+  const top = 20;
+  const width = panels.reduce((s, p) => s + p.canvas.width, 0) + gap * (panels.length + 1);
+  const height = Math.max(...panels.map((p) => p.canvas.height)) + top + gap;
+  const out = new PngCanvas(width, height);
+  let x = gap;
+  for (const p of panels) {
+    out.text(x, 4, p.caption, [60, 60, 60], 2);
+    out.draw(p.canvas, x, top);
+    x += p.canvas.width + gap;
+  }
+  return out;
 }

@@ -48,6 +48,7 @@ const GLYPHS: Readonly<Record<string, readonly number[]>> = Object.freeze({
   ':': [0, 2, 0, 2, 0],
   '/': [1, 1, 2, 4, 4],
   '=': [0, 7, 0, 7, 0],
+  '%': [5, 1, 2, 4, 5],
 });
 
 /** A minimal RGB raster drawn pixel by pixel and encoded with pngjs. */
@@ -106,6 +107,23 @@ export class PngCanvas {
       if (e2 <= dx) {
         err += dx;
         y += sy;
+      }
+    }
+  }
+
+  /** Copies `other` onto this canvas with its top-left corner at (`x`, `y`) (clipped at the edges). */
+  draw(other: PngCanvas, x: number, y: number): void {
+    const src = other.png.data;
+    const dst = this.png.data;
+    for (let j = 0; j < other.height; j++) {
+      const ty = y + j;
+      if (ty < 0 || ty >= this.height) continue;
+      for (let i = 0; i < other.width; i++) {
+        const tx = x + i;
+        if (tx < 0 || tx >= this.width) continue;
+        const s = (j * other.width + i) * 4;
+        const d = (ty * this.width + tx) * 4;
+        for (let k = 0; k < 4; k++) dst[d + k] = src[s + k]!;
       }
     }
   }

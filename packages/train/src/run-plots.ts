@@ -16,7 +16,8 @@ import type { Binarization } from './config.js';
 import type { ImageSplit } from './datasets.js';
 import type { EpochMetrics } from './metrics.js';
 import type { PngCanvas } from './png-canvas.js';
-import { imageGrid, lineChart, scatter } from './plots-impl.js';
+import { latentScatter } from './latent-views.js';
+import { imageGrid, lineChart } from './plots-impl.js';
 import { loadOnnxModel } from './onnx-model.js';
 
 /** File names of the run-folder plots. */
@@ -53,8 +54,8 @@ function labelsFor(spec: ModelSpec, labels: ArrayLike<number>): Tensor | undefin
  * Writes the PNGs of a run folder, computed on onnxruntime-node's CPU EP (the model's graphs built
  * in memory; fast for every architecture), and returns their paths: loss curve
  * (train/val loss per epoch), reconstructions (originals above, reconstructions below), prior
- * samples (variational kinds), latent traversal, and a latent scatter coloured by label when the
- * latent space is 2-D. Randomness comes from `Rng(seed)` streams of their own.
+ * samples (variational kinds), latent traversal, and a latent scatter coloured by label (the
+ * principal-component plane when the latent space has more than 2 dimensions). Randomness comes from `Rng(seed)` streams of their own.
  */
 export async function writeRunPlots(o: RunPlotInputs): Promise<string[]> {
   const { spec, runDir } = o;
@@ -133,11 +134,9 @@ export async function writeRunPlots(o: RunPlotInputs): Promise<string[]> {
       imageGrid(await decodePixels(model, trav, ty), trav.shape[0]!, spec.imageShape, values.length),
     );
 
-    if (spec.latentDim === 2) {
-      await save(
-        PLOT_FILES.scatter,
-        scatter(emb.data, o.val.labels.subarray(0, scatterN), `latent ${variational ? 'means' : 'codes'} by label`),
-      );
+    if (spec.latentDim >= 2) {
+      const labels = o.val.labels.subarray(0, scatterN);
+      await save(PLOT_FILES.scatter, latentScatter(emb.data, labels, spec.latentDim, variational).canvas);
     }
   } finally {
     await model.release();

@@ -4,7 +4,7 @@ import { writeFileAtomic } from './atomic-write.js';
 import { makeBatch } from './batches.js';
 import { recoverCheckpoint, removeRunTemps, saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { resolveTrainConfig, type TrainConfig } from './config.js';
-import { loadDataset, splitValidation, type ImageDataset } from './datasets.js';
+import { loadDataset, sliceSplit, splitValidation, type ImageDataset } from './datasets.js';
 import { createEngine, type Engine, type TrainBatch } from './engine.js';
 import { faultPoint } from './fault-points.js';
 import { readMetrics, writeMetrics, type EpochMetrics } from './metrics.js';
@@ -139,11 +139,7 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
   const split = splitValidation(data.train, d, validationSize(config, data.train.count));
   const trainSet =
     config.trainSize !== null && config.trainSize < split.train.count
-      ? {
-          images: split.train.images.subarray(0, config.trainSize * d),
-          labels: split.train.labels.subarray(0, config.trainSize),
-          count: config.trainSize,
-        }
+      ? sliceSplit(split.train, d, 0, config.trainSize)
       : split.train;
 
   const rng = checkpoint ? Rng.fromState(checkpoint.rng) : new Rng(config.seed);

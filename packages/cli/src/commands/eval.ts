@@ -3,7 +3,7 @@ import type { DeviceRequest } from '@vae/core';
 import { EVAL_SPLITS, type EvalSplit } from '@vae/train/options';
 
 /** Devices `vae eval` can run its graphs on (onnxruntime-node). */
-const EVAL_DEVICES = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
+export const EVAL_DEVICES = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
 
 interface EvalArgs {
   run: string;
@@ -14,7 +14,8 @@ interface EvalArgs {
   json: boolean;
 }
 
-function positiveInt(option: string): (raw: unknown) => number {
+/** A positive-integer option parser that names the option in its error. */
+export function positiveInt(option: string): (raw: unknown) => number {
   return (raw) => {
     const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
     const v = Number(text);

@@ -45,6 +45,8 @@ export interface PipelineResult {
   readonly parity: ParityReport;
   readonly parityJson: string;
   readonly samplesPng: string;
+  /** The scatter of the validation set's latent means by label (principal components when L > 2), if drawn. */
+  readonly latentScatter: string | null;
   readonly seconds: number;
 }
 
@@ -52,12 +54,22 @@ export interface PipelineResult {
  * The main job: train → export to `<run>/model` → parity of the export on the runtimes available
  * (TensorFlow.js from the checkpoint, onnxruntime-node cpu/webgpu, onnxruntime-web wasm/webgpu in
  * Node, Chromium with `browser`) → a grid of prior samples decoded by the exported decoder through
- * `VaeModel`. Runtimes that cannot start here are skipped with their reason.
+ * `VaeModel`. Runtimes that cannot start here are skipped with their reason. The run's plots include
+ * the latent scatter (`latent-scatter.png`, principal components when L > 2).
  */
 export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
-  const [{ exportModel }, { loadModel }, { imageGrid, loadCheckpoint, train, writeFileAtomic }, { runParity }] =
-    await Promise.all([import('@vae/onnx'), import('@vae/runtime-node'), import('@vae/train'), import('@vae/parity')]);
+  const [
+    { exportModel },
+    { loadModel },
+    { PLOT_FILES, imageGrid, loadCheckpoint, train, writeFileAtomic },
+    { runParity },
+  ] = await Promise.all([
+    import('@vae/onnx'),
+    import('@vae/runtime-node'),
+    import('@vae/train'),
+    import('@vae/parity'),
+  ]);
   log.info('1/4 train');
   let lastReport = 0;
   const trained = await train(o.train, {
@@ -111,7 +123,16 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   }
   const samplesPng = join(runDir, PIPELINE_FILES.samples);
   await writeFileAtomic(samplesPng, png);
-  return { train: trained, modelDir, parity, parityJson, samplesPng, seconds: (performance.now() - started) / 1000 };
+  const latentScatter = trained.plots.find((p) => basename(p) === PLOT_FILES.scatter) ?? null;
+  return {
+    train: trained,
+    modelDir,
+    parity,
+    parityJson,
+    samplesPng,
+    latentScatter,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 /** The pipeline's summary: where the files are, the training figures, then the parity table. */
@@ -130,6 +151,7 @@ export function formatPipelineSummary(r: PipelineResult): string {
     `  model    ${r.modelDir}  (manifest.json, encoder.onnx, decoder.onnx)`,
     `  parity   ${r.parityJson}`,
     `  samples  ${r.samplesPng}`,
+    ...(r.latentScatter ? [`  latent   ${r.latentScatter}`] : []),
     '',
   ];
   return `${lines.join('\n')}\n${formatParityTable(r.parity)}`;

@@ -1,7 +1,9 @@
 import type { CommandModule } from 'yargs';
+import { disentanglementCommand } from './disentanglement.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { infoCommand } from './info.js';
+import { latentCommand } from './latent.js';
 import { parityCommand } from './parity.js';
 import { pipelineCommand } from './pipeline.js';
 import { serveCommand } from './serve.js';
@@ -14,6 +16,8 @@ export const COMMANDS: readonly AnyCommand[] = [
   pipelineCommand,
   trainCommand,
   evalCommand,
+  latentCommand,
+  disentanglementCommand,
   exportCommand,
   parityCommand,
   serveCommand,
