@@ -4,15 +4,11 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { parseIdx } from './idx-impl.js';
+import type { ImageSplit } from './image-split.js';
+
+export { splitValidation, type ImageSplit } from './image-split.js';
 
 const gunzipAsync = promisify(gunzip);
-
-/** Images `[count, H·W·C]` as raw grey levels 0–255 (HWC order) and their labels. */
-export interface ImageSplit {
-  readonly images: Uint8Array;
-  readonly labels: Uint8Array;
-  readonly count: number;
-}
 
 /** A labelled image dataset, pixels kept as bytes (converted to float per batch). */
 export interface ImageDataset {
@@ -188,19 +184,3 @@ registerDataset(
   },
   'any directory of IDX files (gz or raw), given with --data-dir',
 );
-
-/** Training and validation parts of a training split: the validation set is its last `valSize` examples. */
-export function splitValidation(
-  split: ImageSplit,
-  pixels: number,
-  valSize: number,
-): { train: ImageSplit; val: ImageSplit } {
-  if (!Number.isInteger(valSize) || valSize < 1 || valSize >= split.count) {
-    throw new RangeError(`valSize: expected an integer in [1, ${split.count - 1}], got ${String(valSize)}`);
-  }
-  const n = split.count - valSize;
-  return {
-    train: { images: split.images.subarray(0, n * pixels), labels: split.labels.subarray(0, n), count: n },
-    val: { images: split.images.subarray(n * pixels), labels: split.labels.subarray(n), count: valSize },
-  };
-}

@@ -5,6 +5,7 @@ import { makeBatch } from './batches.js';
 import { recoverCheckpoint, removeRunTemps, saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { resolveTrainConfig, type TrainConfig } from './config.js';
 import { loadDataset, splitValidation, type ImageDataset } from './datasets.js';
+import { firstExamples } from './image-split.js';
 import { createEngine, type Engine, type TrainBatch } from './engine.js';
 import { faultPoint } from './fault-points.js';
 import { readMetrics, writeMetrics, type EpochMetrics } from './metrics.js';
@@ -137,14 +138,7 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
       `iwSamples: expected 1 with beta ≠ 1 (the IWAE bound has no β), got ${config.iwSamples} with beta ${spec.beta}`,
     );
   const split = splitValidation(data.train, d, validationSize(config, data.train.count));
-  const trainSet =
-    config.trainSize !== null && config.trainSize < split.train.count
-      ? {
-          images: split.train.images.subarray(0, config.trainSize * d),
-          labels: split.train.labels.subarray(0, config.trainSize),
-          count: config.trainSize,
-        }
-      : split.train;
+  const trainSet = firstExamples(split.train, d, config.trainSize);
 
   const rng = checkpoint ? Rng.fromState(checkpoint.rng) : new Rng(config.seed);
   const initial = checkpoint ? checkpoint.params : initParameters(spec, rng);

@@ -17,7 +17,13 @@ import { ADAM_DEFAULTS } from '../adam-defaults.js';
 import type { AdamState } from '../checkpoint.js';
 import type { TrainConfig } from '../config.js';
 import { registerEngine, type Engine, type ForwardTerms, type StepOutputs, type TrainBatch } from '../engine.js';
-import { parseOrtDevice, prepareOrtTraining, type OrtDeviceRequest } from './ort-devices.js';
+import {
+  NODE_ORT_PLATFORM,
+  parseOrtDevice,
+  prepareOrtTraining,
+  type OrtDeviceRequest,
+  type OrtTrainDevice,
+} from './ort-devices.js';
 import type { OrtWorkerMethod, OrtWorkerMethods, OrtWorkerRequest, OrtWorkerResponse } from './ort-protocol.js';
 import { OrtStepRunner, type OrtBatch, type OrtStepResult, type OrtStepTerms } from './ort-step-runner.js';
 
@@ -125,7 +131,7 @@ export class OrtEngine implements Engine {
   backend = 'none';
   private readonly options: OrtEngineOptions;
   private client: WorkerClient | null = null;
-  private inline: OrtStepRunner | null = null;
+  private inline: OrtStepRunner<OrtTrainDevice> | null = null;
   private spec: ModelSpec | null = null;
 
   constructor(options: OrtEngineOptions = {}) {
@@ -150,7 +156,7 @@ export class OrtEngine implements Engine {
     prepareOrtTraining(parseOrtDevice(runner.device));
     let info: OrtWorkerMethods['init']['result'];
     if (this.options.worker === false) {
-      this.inline = await OrtStepRunner.create(runner);
+      this.inline = await OrtStepRunner.create(runner, NODE_ORT_PLATFORM);
       info = { device: this.inline.device, fallbacks: this.inline.fallbacks, nodes: this.inline.graphInfo().nodes };
     } else {
       this.client = new WorkerClient();
