@@ -14,6 +14,7 @@ export {
   type OrtRunnerInit,
   type OrtStepResult,
   type OrtStepTerms,
+  withElbo,
 } from './ort/ort-step-runner.js';
 export type { OrtModule, OrtPlatform } from './ort/ort-platform.js';
 export { WEB_TRAIN_DEVICES, parseWebDevice, webOrtPlatform, type WebTrainDevice } from './ort/web-platform.js';
@@ -22,3 +23,5 @@ export { firstExamples, splitValidation, type ImageSplit } from './image-split.j
 export { parseIdx, type IdxArray } from './idx-impl.js';
 export type { TrainBatch } from './engine.js';
 export type { Binarization } from './config.js';
+export { validate, VALIDATION_SEED_OFFSET, type ValidationEngine, type ValidationResult } from './validation.js';
+export { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config.js';

@@ -25,7 +25,7 @@ import {
   type OrtTrainDevice,
 } from './ort-devices.js';
 import type { OrtWorkerMethod, OrtWorkerMethods, OrtWorkerRequest, OrtWorkerResponse } from './ort-protocol.js';
-import { OrtStepRunner, type OrtBatch, type OrtStepResult, type OrtStepTerms } from './ort-step-runner.js';
+import { OrtStepRunner, withElbo, type OrtBatch, type OrtStepResult } from './ort-step-runner.js';
 
 const log = getLogger('train:ort');
 
@@ -239,17 +239,13 @@ export class OrtEngine implements Engine {
    * it instead of {@link OrtEngine.step} + a JavaScript recomputation, which cost a third of an epoch.
    */
   async stepTerms(batch: TrainBatch): Promise<ObjectiveTerms> {
-    return OrtEngine.withElbo(await this.call('stepTerms', OrtEngine.toBatch(batch)));
+    return withElbo(await this.call('stepTerms', OrtEngine.toBatch(batch)));
   }
 
   /** The forward graph's own loss terms and the embedding (tested equal to core's `modelObjective` on {@link OrtEngine.forward}). */
   async forwardTerms(batch: TrainBatch): Promise<ForwardTerms> {
     const r = await this.call('forwardTerms', OrtEngine.toBatch(batch));
-    return { terms: OrtEngine.withElbo(r.terms), embedding: r.embedding };
-  }
-
-  private static withElbo(t: OrtStepTerms): ObjectiveTerms {
-    return { ...t, elbo: t.kl === null ? null : -(t.reconstruction + t.kl) };
+    return { terms: withElbo(r.terms), embedding: r.embedding };
   }
 
   getParams(): Promise<ParameterSet> {

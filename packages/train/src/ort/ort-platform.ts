@@ -6,7 +6,9 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
  * types are imported here (nothing reaches a browser bundle).
  */
 export interface OrtModule {
-  readonly InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+  readonly InferenceSession: {
+    create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+  };
   readonly Tensor: typeof Tensor;
 }
 

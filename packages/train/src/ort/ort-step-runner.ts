@@ -5,6 +5,7 @@ import {
   modelKindInfo,
   validateParameters,
   type ModelSpec,
+  type ObjectiveTerms,
   type ParameterSet,
   type Tensor,
 } from '@vae/core';
@@ -51,6 +52,11 @@ export interface OrtStepTerms {
   readonly reconstruction: number;
   readonly kl: number | null;
   readonly regularizer: number;
+}
+
+/** The graph's terms with the ELBO added (−(reconstruction + KL); null for non-variational kinds), as engines report them. */
+export function withElbo(t: OrtStepTerms): ObjectiveTerms {
+  return { ...t, elbo: t.kl === null ? null : -(t.reconstruction + t.kl) };
 }
 
 /** Loss terms and embedding of one forward pass. */

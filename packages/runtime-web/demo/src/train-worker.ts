@@ -1,0 +1,271 @@
+import { Rng, createModelSpec, initParameters, inputSize, probeWebGpu, setLogLevel, type ModelSpec } from '@vae/core';
+import { buildModelFiles } from '@vae/onnx/graphs';
+import {
+  ADAM_DEFAULTS,
+  DEFAULT_TRAIN_CONFIG,
+  OrtStepRunner,
+  firstExamples,
+  makeBatch,
+  parseIdx,
+  splitValidation,
+  validate,
+  webOrtPlatform,
+  withElbo,
+  type ImageSplit,
+  type OrtBatch,
+  type TrainBatch,
+  type WebTrainDevice,
+} from '@vae/train/web';
+import { applyWebRuntimeConfig } from '../../src/wasm-config.js';
+import { cachedBytes } from './cached-fetch.js';
+import type { SiteFile, SiteManifest } from './site-types.js';
+import type { TrainInfo, TrainMessage, TrainOps, TrainRequest, TrainSettings, TrainStatus } from './train-protocol.js';
+import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from './train-store.js';
+
+/** The slice of `DedicatedWorkerGlobalScope` used here. */
+interface WorkerScope {
+  postMessage(message: TrainMessage, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent<TrainRequest>) => void): void;
+}
+const scope = self as unknown as WorkerScope;
+setLogLevel('warn');
+
+const download = (path: string, loaded: number, total: number): void =>
+  scope.postMessage({ kind: 'download', path, loaded, total });
+
+/** Gunzips `bytes` with the browser's DecompressionStream. */
+async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function idx(base: URL, file: SiteFile, rank: number): Promise<Uint8Array> {
+  const { bytes } = await cachedBytes(base, file, download);
+  return parseIdx(await gunzip(bytes), file.path, rank).data;
+}
+
+/** MNIST's training split (60,000 images) from the site's gzipped IDX files. */
+async function loadTrainSplit(site: SiteManifest, base: URL): Promise<ImageSplit> {
+  const d = site.trainingData;
+  const [images, labels] = await Promise.all([idx(base, d.trainImages, 3), idx(base, d.trainLabels, 1)]);
+  return { images, labels, count: labels.length };
+}
+
+/** The onnxruntime-web build for `device`, its binary through the Cache API. */
+async function loadRuntime(site: SiteManifest, base: URL, device: WebTrainDevice) {
+  const file = device === 'webgpu' ? site.runtime.webgpu : site.runtime.wasm;
+  const [ort, wasm] = await Promise.all([
+    device === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm'),
+    cachedBytes(base, file, download),
+  ]);
+  applyWebRuntimeConfig(ort, { numThreads: 1, proxy: false });
+  ort.env.wasm.wasmBinary = wasm.bytes;
+  return ort;
+}
+
+/** The device `request` resolves to, and why. */
+async function chooseDevice(request: TrainSettings['device']): Promise<{ device: WebTrainDevice; why: string }> {
+  if (request === 'wasm') return { device: 'wasm', why: 'requested' };
+  const gpu = await probeWebGpu();
+  if (request === 'webgpu') {
+    if (!gpu.available) throw new Error(`device: expected a WebGPU adapter for webgpu, got none (${gpu.reason})`);
+    return { device: 'webgpu', why: 'requested' };
+  }
+  if (!gpu.available) return { device: 'wasm', why: `auto: no WebGPU (${gpu.reason})` };
+  if (gpu.software)
+    return {
+      device: 'wasm',
+      why: 'auto: the WebGPU adapter is a software fallback (e.g. SwiftShader), measured slower than wasm for this MLP',
+    };
+  return { device: 'webgpu', why: 'auto: a hardware WebGPU adapter is present' };
+}
+
+interface Run {
+  readonly settings: TrainSettings;
+  readonly spec: ModelSpec;
+  readonly device: WebTrainDevice;
+  readonly runner: OrtStepRunner<WebTrainDevice>;
+  readonly rng: Rng;
+  readonly train: ImageSplit;
+  readonly val: ImageSplit;
+  perm: Uint32Array | null;
+  status: TrainStatus;
+}
+let run: Run | null = null;
+let pauseRequested = false;
+
+function need(): Run {
+  if (!run) throw new Error('worker: expected an init request first, got none');
+  return run;
+}
+
+const toOrt = (b: TrainBatch): OrtBatch => ({ target: b.target, x: b.x, ...(b.eps ? { eps: b.eps } : {}) });
+
+async function init(args: TrainOps['init']['args'], base: URL): Promise<TrainInfo> {
+  await run?.runner.release();
+  run = null;
+  const stored = args.resume ? await loadCheckpoint() : null;
+  const settings = stored?.settings ?? args.settings;
+  const spec = createModelSpec(DEFAULT_TRAIN_CONFIG.model);
+  const d = inputSize(spec);
+  const all = await loadTrainSplit(args.site, base);
+  const valSize = Math.max(1, Math.round(all.count * DEFAULT_TRAIN_CONFIG.valFraction));
+  const split = splitValidation(all, d, valSize);
+  const train = firstExamples(split.train, d, settings.trainSize);
+  const val = firstExamples(split.val, d, settings.valCount);
+  const rng = stored ? Rng.fromState(stored.rng) : new Rng(settings.seed);
+  const params = stored ? stored.params : initParameters(spec, rng);
+  const { device, why } = await chooseDevice(settings.device);
+  const ort = await loadRuntime(args.site, base, device);
+  const runner = await OrtStepRunner.create(
+    { spec, params, learningRate: settings.learningRate, adam: { ...ADAM_DEFAULTS }, device, threads: 1 },
+    webOrtPlatform(ort),
+  );
+  if (stored) runner.setOptimizerState(stored.optimizer);
+  const epochSteps = Math.ceil(train.count / settings.batchSize);
+  const status: TrainStatus = stored?.status ?? {
+    step: 0,
+    epoch: 0,
+    epochStep: 0,
+    epochSteps,
+    losses: [],
+    valElbo: [],
+    done: false,
+    trainSeconds: 0,
+  };
+  run = { settings, spec, device, runner, rng, train, val, perm: stored?.perm ?? null, status };
+  return { device, why, resumed: stored !== null, trainCount: train.count, valCount: val.count, status, settings };
+}
+
+async function checkpoint(r: Run): Promise<void> {
+  await saveCheckpoint({
+    settings: r.settings,
+    params: r.runner.getParams(),
+    optimizer: r.runner.getOptimizerState(),
+    rng: r.rng.getState(),
+    perm: r.perm,
+    status: r.status,
+    savedAt: new Date().toISOString(),
+  });
+}
+
+async function validation(r: Run) {
+  const engine = {
+    forward: () => Promise.reject(new Error('worker: validation uses forwardTerms')),
+    forwardTerms: async (b: TrainBatch) => {
+      const out = await r.runner.forwardTerms(toOrt(b));
+      return { terms: withElbo(out.terms), embedding: out.embedding };
+    },
+  };
+  return validate(engine, r.spec, r.val, {
+    binarize: DEFAULT_TRAIN_CONFIG.binarize,
+    batchSize: Math.max(r.settings.batchSize, 256),
+    seed: r.settings.seed,
+  });
+}
+
+/**
+ * The training loop: the Node trainer's order of random draws (one permutation per epoch, then per
+ * batch binarization and ε via `makeBatch`), one `stepTerms` per batch; validation and a checkpoint
+ * after each epoch, a checkpoint on pause.
+ */
+async function train(untilStep: number | null): Promise<TrainStatus> {
+  const r = need();
+  pauseRequested = false;
+  const { batchSize, epochs } = r.settings;
+  const losses = [...r.status.losses];
+  const valElbo = [...r.status.valElbo];
+  let { step, epoch, epochStep, trainSeconds } = r.status;
+  const set = (done: boolean): TrainStatus =>
+    (r.status = { step, epoch, epochStep, epochSteps: r.status.epochSteps, losses, valElbo, done, trainSeconds });
+  while (epoch < epochs && !pauseRequested && (untilStep === null || step < untilStep)) {
+    r.perm ??= r.rng.permutation(r.train.count);
+    const start = epochStep * batchSize;
+    const indices = r.perm.subarray(start, Math.min(r.train.count, start + batchSize));
+    const batch = makeBatch(r.train, indices, r.rng, {
+      spec: r.spec,
+      binarize: DEFAULT_TRAIN_CONFIG.binarize,
+      samples: 1,
+    });
+    const t0 = performance.now();
+    const terms = await r.runner.stepTerms(toOrt(batch));
+    trainSeconds += (performance.now() - t0) / 1000;
+    if (!Number.isFinite(terms.loss))
+      throw new Error(`training diverged at step ${step + 1}: the loss is ${terms.loss}`);
+    losses.push(terms.loss);
+    step++;
+    epochStep++;
+    if (epochStep >= r.status.epochSteps) {
+      epoch++;
+      epochStep = 0;
+      r.perm = null;
+      set(false);
+      const val = await validation(r);
+      valElbo.push(val.elbo ?? Number.NaN);
+      scope.postMessage({ kind: 'epoch', epoch, valElbo: val.elbo ?? Number.NaN });
+      await checkpoint(r);
+    }
+    const s = set(epoch >= epochs);
+    const { losses: _l, valElbo: _v, ...progress } = s;
+    scope.postMessage({ kind: 'step', status: progress, loss: terms.loss });
+  }
+  const s = set(epoch >= epochs);
+  if (pauseRequested || (untilStep !== null && step >= untilStep)) await checkpoint(r);
+  return s;
+}
+
+async function exportModel(name: string) {
+  const r = need();
+  const { files } = await buildModelFiles({
+    spec: r.spec,
+    params: r.runner.getParams(),
+    precision: 'fp32',
+    name,
+    provenance: {
+      dataset: r.settings.trainSize === null ? 'mnist' : `mnist (first ${r.train.count} training images)`,
+      epochs: r.status.epoch,
+      seed: r.settings.seed,
+      valElbo: r.status.valElbo.at(-1) ?? null,
+      engine: 'ort-web',
+      backend: r.device,
+      commit: null,
+      trainedIn: { platform: 'browser', agent: navigator.userAgent, device: `onnxruntime-web ${r.device}` },
+    },
+  });
+  return { name, files };
+}
+
+async function handle(req: TrainRequest): Promise<{ result: unknown; transfer: Transferable[] }> {
+  const base = new URL(req.base);
+  switch (req.op) {
+    case 'init':
+      return { result: await init(req.args as TrainOps['init']['args'], base), transfer: [] };
+    case 'run':
+      return { result: await train((req.args as TrainOps['run']['args']).untilStep), transfer: [] };
+    case 'pause':
+      pauseRequested = true;
+      return { result: null, transfer: [] };
+    case 'validate': {
+      const v = await validation(need());
+      return { result: { loss: v.loss, elbo: v.elbo, activeUnits: v.activeUnits }, transfer: [] };
+    }
+    case 'export': {
+      const m = await exportModel((req.args as TrainOps['export']['args']).name);
+      return { result: m, transfer: Object.values(m.files).map((b) => b.buffer as ArrayBuffer) };
+    }
+    case 'forget':
+      await deleteCheckpoint();
+      return { result: null, transfer: [] };
+    default:
+      throw new Error(`worker: expected an operation of TrainOps, got ${JSON.stringify(req.op)}`);
+  }
+}
+
+scope.addEventListener('message', (e) => {
+  const req = e.data;
+  handle(req).then(
+    ({ result, transfer }) => scope.postMessage({ kind: 'result', id: req.id, result }, transfer),
+    (err: unknown) =>
+      scope.postMessage({ kind: 'error', id: req.id, message: err instanceof Error ? err.message : String(err) }),
+  );
+});
