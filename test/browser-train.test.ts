@@ -9,6 +9,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@vae/runtime-web/node';
 import { train } from '@vae/train';
 import type { TrainInfo, TrainSettings, TrainStatus } from '../packages/runtime-web/demo/src/train-protocol.js';
 import type {} from '../packages/runtime-web/demo/src/train-main.js';
+import type {} from '../packages/runtime-web/demo/src/demo-hook.js';
 import { serveStatic, type StaticServer } from '../packages/runtime-web/demo/build/static-server.js';
 import type { BuiltDemoSite } from '../packages/runtime-web/demo/build/build-site.js';
 import { buildDemo } from '../scripts/demo-site.js';
@@ -147,6 +148,17 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('training in a browser tab (train.ht
       const report = JSON.parse(await readFile(json, 'utf8')) as { passed: boolean };
       expect(report.passed).toBe(true);
       numbers.epoch = { valElbo: status.valElbo[0], trainSeconds: status.trainSeconds };
+      // The viewer (index.html of the same site) opens the model the tab stored.
+      const viewer = await context.newPage();
+      await viewer.goto(`${server.url}?model=${encodeURIComponent('trained:mnist-vae-browser')}&device=wasm`);
+      await viewer.waitForSelector('body[data-state="ready"]', { timeout: 120_000 });
+      const loaded = await viewer.evaluate(() => window.__vaeDemo!.ready);
+      expect(loaded.model).toBe('trained:mnist-vae-browser');
+      expect(loaded.files.filter((f) => f.path.endsWith('.onnx')).map((f) => f.source)).toEqual([
+        'indexeddb',
+        'indexeddb',
+      ]);
+      await viewer.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,7 @@
 import { el, h } from './dom.js';
 import { SITE_MANIFEST_PATH, type SiteManifest } from './site-types.js';
 import { TrainClient } from './train-client.js';
+import { TRAINED_MODEL_PREFIX } from './train-store.js';
 import {
   TRAIN_PAGE_DEVICES,
   type TrainDeviceRequest,
@@ -161,7 +162,11 @@ async function main(): Promise<void> {
         const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>]));
         return h('a', file, { href: url, download: `${model.name}-${file}` });
       });
-      el('downloads').replaceChildren(...links.flatMap((a) => [a, document.createTextNode(' ')]));
+      const viewer = h('a', 'open it in the viewer', {
+        id: 'open-viewer',
+        href: `./?model=${encodeURIComponent(`${TRAINED_MODEL_PREFIX}${model.name}`)}`,
+      });
+      el('downloads').replaceChildren(...[...links, viewer].flatMap((a) => [a, document.createTextNode(' ')]));
     })().catch(fail);
   });
 }

@@ -61,7 +61,7 @@ export interface TrainOps {
   pause: { args: null; result: null };
   /** Validation terms on the held-out examples (same draws as the Node trainer's validation). */
   validate: { args: null; result: { loss: number; elbo: number | null; activeUnits: number | null } };
-  /** Builds the model directory (fp32) in memory, provenance naming this browser. */
+  /** Builds the model directory (fp32) in memory, provenance naming this browser, and stores it for the viewer. */
   export: { args: { name: string }; result: ExportedModel };
   /** Deletes the stored checkpoint. */
   forget: { args: null; result: null };

@@ -16,8 +16,12 @@ export interface StoredCheckpoint {
 }
 
 const DB_NAME = 'vae-train';
-const STORE = 'checkpoints';
+const STORES = { checkpoints: 'checkpoints', models: 'models' } as const;
+type Store = keyof typeof STORES;
 const KEY = 'current';
+
+/** `?model=` prefix under which the viewer opens a model trained on the training page (stored in IndexedDB). */
+export const TRAINED_MODEL_PREFIX = 'trained:';
 
 function request<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((ok, fail) => {
@@ -29,15 +33,21 @@ function request<T>(r: IDBRequest<T>): Promise<T> {
 async function open(): Promise<IDBDatabase> {
   if (typeof indexedDB === 'undefined') throw new Error('checkpoint: expected IndexedDB in this browser, got none');
   const r = indexedDB.open(DB_NAME, 1);
-  r.onupgradeneeded = () => r.result.createObjectStore(STORE);
+  r.onupgradeneeded = () => {
+    for (const name of Object.values(STORES)) r.result.createObjectStore(name);
+  };
   return request(r);
 }
 
-async function transact<T>(mode: IDBTransactionMode, body: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+async function transact<T>(
+  store: Store,
+  mode: IDBTransactionMode,
+  body: (s: IDBObjectStore) => IDBRequest<T>,
+): Promise<T> {
   const db = await open();
   try {
-    const tx = db.transaction(STORE, mode);
-    const result = await request(body(tx.objectStore(STORE)));
+    const tx = db.transaction(STORES[store], mode);
+    const result = await request(body(tx.objectStore(STORES[store])));
     await new Promise<void>((ok, fail) => {
       tx.oncomplete = () => ok();
       tx.onerror = () => fail(tx.error ?? new Error('IndexedDB transaction failed'));
@@ -54,15 +64,30 @@ async function transact<T>(mode: IDBTransactionMode, body: (s: IDBObjectStore) =
  * (atomic: a reload mid-write leaves the previous checkpoint).
  */
 export function saveCheckpoint(c: StoredCheckpoint): Promise<IDBValidKey> {
-  return transact('readwrite', (s) => s.put(c, KEY));
+  return transact('checkpoints', 'readwrite', (s) => s.put(c, KEY));
 }
 
 /** The stored checkpoint, or null. */
 export async function loadCheckpoint(): Promise<StoredCheckpoint | null> {
-  return ((await transact('readonly', (s) => s.get(KEY))) as StoredCheckpoint | undefined) ?? null;
+  return ((await transact('checkpoints', 'readonly', (s) => s.get(KEY))) as StoredCheckpoint | undefined) ?? null;
 }
 
 /** Deletes the stored checkpoint. */
 export function deleteCheckpoint(): Promise<undefined> {
-  return transact('readwrite', (s) => s.delete(KEY));
+  return transact('checkpoints', 'readwrite', (s) => s.delete(KEY));
+}
+
+/** Stores an exported model directory (file name → bytes) under `name`, for the viewer. */
+export function saveTrainedModel(name: string, files: Readonly<Record<string, Uint8Array>>): Promise<IDBValidKey> {
+  return transact('models', 'readwrite', (s) => s.put(files, name));
+}
+
+/** The files of the stored model `name`; throws naming it when the training page has not stored it. */
+export async function loadTrainedModel(name: string): Promise<Record<string, Uint8Array>> {
+  const files = (await transact('models', 'readonly', (s) => s.get(name))) as Record<string, Uint8Array> | undefined;
+  if (!files)
+    throw new Error(
+      `model: expected a model called "${name}" trained and exported on the training page of this site (train.html) in this browser, got none`,
+    );
+  return files;
 }

@@ -20,7 +20,7 @@ import { applyWebRuntimeConfig } from '../../src/wasm-config.js';
 import { cachedBytes } from './cached-fetch.js';
 import type { SiteFile, SiteManifest } from './site-types.js';
 import type { TrainInfo, TrainMessage, TrainOps, TrainRequest, TrainSettings, TrainStatus } from './train-protocol.js';
-import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from './train-store.js';
+import { deleteCheckpoint, loadCheckpoint, saveCheckpoint, saveTrainedModel } from './train-store.js';
 
 /** The slice of `DedicatedWorkerGlobalScope` used here. */
 interface WorkerScope {
@@ -251,6 +251,7 @@ async function handle(req: TrainRequest): Promise<{ result: unknown; transfer: T
     }
     case 'export': {
       const m = await exportModel((req.args as TrainOps['export']['args']).name);
+      await saveTrainedModel(m.name, m.files);
       return { result: m, transfer: Object.values(m.files).map((b) => b.buffer as ArrayBuffer) };
     }
     case 'forget':
