@@ -118,9 +118,15 @@ async function load(args: WorkerOps['load']['args'], base: string): Promise<Work
 async function modelSource(manifest: SiteManifest, name: string, loads: FileLoad[]): Promise<ModelFileSource> {
   if (name.startsWith(TRAINED_MODEL_PREFIX)) {
     const files = await loadTrainedModel(name.slice(TRAINED_MODEL_PREFIX.length));
-    for (const [file, bytes] of Object.entries(files))
-      loads.push({ path: file, bytes: bytes.length, source: 'indexeddb' });
-    return memoryFileSource(files, `IndexedDB: ${name}`);
+    const stored = memoryFileSource(files, `IndexedDB: ${name}`);
+    return {
+      location: stored.location,
+      read: async (file) => {
+        const bytes = await stored.read(file);
+        loads.push({ path: file, bytes: bytes.length, source: 'indexeddb' });
+        return bytes;
+      },
+    };
   }
   const entry = manifest.models.find((m) => m.name === name);
   if (!entry) throw new Error(`model: expected one of ${manifest.models.map((m) => m.name).join(', ')}, got ${name}`);

@@ -4,3 +4,4 @@ export * from './ort-protocol.js';
 export * from './ort-engine.js';
 export * from './engine-choice.js';
 export * from './ort-platform.js';
+export * from './node-platform.js';

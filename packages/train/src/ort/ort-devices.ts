@@ -5,9 +5,7 @@ import {
   ortExecutionProviders,
   prepareOrtDevice,
 } from '@vae/device-node';
-import * as ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
-import type { OrtPlatform } from './ort-platform.js';
 
 /** onnxruntime-node execution providers the ort engine can train on, in the order `auto` tries them. */
 export const ORT_TRAIN_DEVICES = Object.freeze({
@@ -73,13 +71,3 @@ export function ortSessionOptions(device: OrtTrainDevice, threads: number): Infe
     ...(threads > 1 ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   };
 }
-
-/** The ort engine's platform: onnxruntime-node, which writes gradients straight into the Adam arena. */
-export const NODE_ORT_PLATFORM: OrtPlatform<OrtTrainDevice> = Object.freeze({
-  ort,
-  autoOrder: ORT_AUTO_ORDER,
-  parseDevice: parseOrtDevice,
-  skipReason: ortDeviceSkipReason,
-  sessionOptions: ortSessionOptions,
-  writesPreallocatedOutputs: true,
-});

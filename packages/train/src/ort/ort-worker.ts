@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { setLogLevel } from '@vae/core';
-import { NODE_ORT_PLATFORM, type OrtTrainDevice } from './ort-devices.js';
+import type { OrtTrainDevice } from './ort-devices.js';
+import { NODE_ORT_PLATFORM } from './node-platform.js';
 import { transferables, type OrtWorkerMethods, type OrtWorkerRequest, type OrtWorkerResponse } from './ort-protocol.js';
 import { OrtStepRunner, type OrtAdamState, type OrtBatch, type OrtStepResult } from './ort-step-runner.js';
 
