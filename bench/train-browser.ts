@@ -94,6 +94,8 @@ try {
     epochSeconds,
     secondsPerEpoch: epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length,
     stepSeconds: status!.trainSeconds,
+    validationSeconds: status!.validationSeconds,
+    checkpointSeconds: status!.checkpointSeconds,
     valElbo: status!.valElbo,
   });
   out(

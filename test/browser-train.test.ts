@@ -92,6 +92,15 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('training in a browser tab (train.ht
     const opened = await openTrainPage(context, server.url);
     page = opened.page;
     expect(opened.info.resumed).toBe(false);
+    // The page's default device is auto: with Chromium's (SwiftShader) WebGPU adapter it times both devices and keeps the faster.
+    const m =
+      /^auto: measured ([\d.]+) ms\/step on WebGPU \(.+\) vs ([\d.]+) ms\/step on wasm; (wasm|webgpu) is faster$/.exec(
+        opened.info.why,
+      );
+    expect(m, opened.info.why).not.toBeNull();
+    expect(opened.info.device).toBe(Number(m![1]) < Number(m![2]) ? 'webgpu' : 'wasm');
+    expect(m![3]).toBe(opened.info.device);
+    numbers.auto = opened.info.why;
     const info = await fresh(page, SETTINGS);
     expect(info.device).toBe('wasm');
     expect(info.trainCount).toBe(6400);

@@ -31,6 +31,9 @@ export interface TrainStatus {
   readonly done: boolean;
   /** Seconds spent in training steps (this page load and earlier ones). */
   readonly trainSeconds: number;
+  /** Seconds spent in validation after epochs, and in writing checkpoints. */
+  readonly validationSeconds: number;
+  readonly checkpointSeconds: number;
 }
 
 /** What `init` reports: the device that runs and why, and whether a checkpoint was resumed. */

@@ -1,4 +1,13 @@
-import { Rng, createModelSpec, initParameters, inputSize, probeWebGpu, setLogLevel, type ModelSpec } from '@vae/core';
+import {
+  Rng,
+  createModelSpec,
+  initParameters,
+  inputSize,
+  probeWebGpu,
+  setLogLevel,
+  type ModelSpec,
+  type ParameterSet,
+} from '@vae/core';
 import { buildModelFiles } from '@vae/onnx/graphs';
 import {
   ADAM_DEFAULTS,
@@ -63,8 +72,44 @@ async function loadRuntime(site: SiteManifest, base: URL, device: WebTrainDevice
   return ort;
 }
 
-/** The device `request` resolves to, and why. */
-async function chooseDevice(request: TrainSettings['device']): Promise<{ device: WebTrainDevice; why: string }> {
+/** Seed offset of the throwaway batch `auto` times devices on. */
+const TRIAL_SEED_OFFSET = 0x7a1;
+/** Steps timed per device when `auto` measures (after one warm-up step). */
+const TRIAL_STEPS = 2;
+
+/** Seconds per training step on `device`: a throwaway runner on one batch, from `params`. */
+async function stepSeconds(
+  ort: Awaited<ReturnType<typeof loadRuntime>>,
+  device: WebTrainDevice,
+  spec: ModelSpec,
+  params: ParameterSet,
+  batch: OrtBatch,
+): Promise<number> {
+  const runner = await OrtStepRunner.create(
+    { spec, params, learningRate: 1e-3, adam: { ...ADAM_DEFAULTS }, device, threads: 1 },
+    webOrtPlatform(ort),
+  );
+  try {
+    await runner.stepTerms(batch);
+    const t0 = performance.now();
+    for (let i = 0; i < TRIAL_STEPS; i++) await runner.stepTerms(batch);
+    return (performance.now() - t0) / 1000 / TRIAL_STEPS;
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * The device `request` resolves to, and why. `auto` with a WebGPU adapter times a few steps on
+ * both devices (a throwaway batch from its own generator: the run's stream is untouched) and keeps
+ * the faster; without an adapter it is wasm.
+ */
+async function chooseDevice(
+  request: TrainSettings['device'],
+  site: SiteManifest,
+  base: URL,
+  trial: { spec: ModelSpec; params: ParameterSet; batch: () => OrtBatch },
+): Promise<{ device: WebTrainDevice; why: string }> {
   if (request === 'wasm') return { device: 'wasm', why: 'requested' };
   const gpu = await probeWebGpu();
   if (request === 'webgpu') {
@@ -72,12 +117,32 @@ async function chooseDevice(request: TrainSettings['device']): Promise<{ device:
     return { device: 'webgpu', why: 'requested' };
   }
   if (!gpu.available) return { device: 'wasm', why: `auto: no WebGPU (${gpu.reason})` };
-  if (gpu.software)
-    return {
-      device: 'wasm',
-      why: 'auto: the WebGPU adapter is a software fallback (e.g. SwiftShader), measured slower than wasm for this MLP',
-    };
-  return { device: 'webgpu', why: 'auto: a hardware WebGPU adapter is present' };
+  const batch = trial.batch();
+  const seconds = {} as Record<WebTrainDevice, number>;
+  for (const device of ['wasm', 'webgpu'] as const) {
+    try {
+      seconds[device] = await stepSeconds(
+        await loadRuntime(site, base, device),
+        device,
+        trial.spec,
+        trial.params,
+        batch,
+      );
+    } catch (err) {
+      if (device === 'wasm') throw err;
+      return {
+        device: 'wasm',
+        why: `auto: WebGPU failed to train (${err instanceof Error ? err.message : String(err)})`,
+      };
+    }
+  }
+  const ms = (d: WebTrainDevice): string => `${(seconds[d] * 1000).toFixed(1)} ms/step`;
+  const adapter = `${gpu.software ? 'software fallback adapter' : 'adapter'} ${gpu.adapter}`;
+  const device: WebTrainDevice = seconds.webgpu < seconds.wasm ? 'webgpu' : 'wasm';
+  return {
+    device,
+    why: `auto: measured ${ms('webgpu')} on WebGPU (${adapter}) vs ${ms('wasm')} on wasm; ${device} is faster`,
+  };
 }
 
 interface Run {
@@ -115,7 +180,16 @@ async function init(args: TrainOps['init']['args'], base: URL): Promise<TrainInf
   const val = firstExamples(split.val, d, settings.valCount);
   const rng = stored ? Rng.fromState(stored.rng) : new Rng(settings.seed);
   const params = stored ? stored.params : initParameters(spec, rng);
-  const { device, why } = await chooseDevice(settings.device);
+  const { device, why } = await chooseDevice(settings.device, args.site, base, {
+    spec,
+    params,
+    batch: () => {
+      const trialRng = new Rng(settings.seed + TRIAL_SEED_OFFSET);
+      const indices = trialRng.permutation(train.count).subarray(0, Math.min(train.count, settings.batchSize));
+      const b = makeBatch(train, indices, trialRng, { spec, binarize: DEFAULT_TRAIN_CONFIG.binarize, samples: 1 });
+      return toOrt(b);
+    },
+  });
   const ort = await loadRuntime(args.site, base, device);
   const runner = await OrtStepRunner.create(
     { spec, params, learningRate: settings.learningRate, adam: { ...ADAM_DEFAULTS }, device, threads: 1 },
@@ -132,6 +206,8 @@ async function init(args: TrainOps['init']['args'], base: URL): Promise<TrainInf
     valElbo: [],
     done: false,
     trainSeconds: 0,
+    validationSeconds: 0,
+    checkpointSeconds: 0,
   };
   run = { settings, spec, device, runner, rng, train, val, perm: stored?.perm ?? null, status };
   return { device, why, resumed: stored !== null, trainCount: train.count, valCount: val.count, status, settings };
@@ -175,9 +251,26 @@ async function train(untilStep: number | null): Promise<TrainStatus> {
   const { batchSize, epochs } = r.settings;
   const losses = [...r.status.losses];
   const valElbo = [...r.status.valElbo];
-  let { step, epoch, epochStep, trainSeconds } = r.status;
+  let { step, epoch, epochStep, trainSeconds, validationSeconds, checkpointSeconds } = r.status;
   const set = (done: boolean): TrainStatus =>
-    (r.status = { step, epoch, epochStep, epochSteps: r.status.epochSteps, losses, valElbo, done, trainSeconds });
+    (r.status = {
+      step,
+      epoch,
+      epochStep,
+      epochSteps: r.status.epochSteps,
+      losses,
+      valElbo,
+      done,
+      trainSeconds,
+      validationSeconds,
+      checkpointSeconds,
+    });
+  const timedCheckpoint = async (): Promise<void> => {
+    const t0 = performance.now();
+    await checkpoint(r);
+    checkpointSeconds += (performance.now() - t0) / 1000;
+    set(r.status.done);
+  };
   while (epoch < epochs && !pauseRequested && (untilStep === null || step < untilStep)) {
     r.perm ??= r.rng.permutation(r.train.count);
     const start = epochStep * batchSize;
@@ -199,19 +292,21 @@ async function train(untilStep: number | null): Promise<TrainStatus> {
       epoch++;
       epochStep = 0;
       r.perm = null;
-      set(false);
+      const t0 = performance.now();
       const val = await validation(r);
+      validationSeconds += (performance.now() - t0) / 1000;
       valElbo.push(val.elbo ?? Number.NaN);
       scope.postMessage({ kind: 'epoch', epoch, valElbo: val.elbo ?? Number.NaN });
-      await checkpoint(r);
+      set(epoch >= epochs);
+      await timedCheckpoint();
     }
     const s = set(epoch >= epochs);
     const { losses: _l, valElbo: _v, ...progress } = s;
     scope.postMessage({ kind: 'step', status: progress, loss: terms.loss });
   }
-  const s = set(epoch >= epochs);
-  if (pauseRequested || (untilStep !== null && step >= untilStep)) await checkpoint(r);
-  return s;
+  set(epoch >= epochs);
+  if (pauseRequested || (untilStep !== null && step >= untilStep)) await timedCheckpoint();
+  return r.status;
 }
 
 async function exportModel(name: string) {
