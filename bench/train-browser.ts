@@ -47,6 +47,7 @@ const settings = (device: TrainSettings['device']): TrainSettings => ({
   learningRate: 1e-3,
   epochs,
   device,
+  checkpointEvery: 50,
 });
 
 const site = await buildDemo({

@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -25,6 +25,7 @@ const SETTINGS: TrainSettings = {
   learningRate: 1e-3,
   epochs: 1,
   device: 'wasm',
+  checkpointEvery: 50,
 };
 const PARITY_STEPS = 20;
 
@@ -184,7 +185,26 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('training in a browser tab (train.ht
     expect(info.status.step).toBe(10);
     const resumed = await runUntil(page, PARITY_STEPS);
     expect(resumed.losses).toEqual(browserLosses);
-    await mkdir(join(REPO, 'test-artifacts'), { recursive: true });
+  });
+
+  it('a reload while training (no pause) resumes from the last periodic checkpoint and continues the same stream', async () => {
+    await fresh(page, { ...SETTINGS, checkpointEvery: 5 });
+    // Start a run without waiting for it, and reload once the page shows step 12 or later.
+    await page.evaluate(() => {
+      document.body.dataset.step = '0';
+      void window.__vaeTrain!.client.call('run', { untilStep: null });
+    });
+    await page.waitForFunction(() => Number(document.body.dataset.step ?? 0) >= 12, null, { timeout: 60_000 });
+    await page.reload();
+    await page.waitForFunction(() => window.__vaeTrain !== undefined, null, { timeout: 60_000 });
+    const info = await page.evaluate(() => window.__vaeTrain!.ready);
+    expect(info.resumed).toBe(true);
+    expect(info.status.step).toBeGreaterThanOrEqual(10);
+    expect(info.status.step % 5).toBe(0);
+    expect(info.status.losses).toEqual(browserLosses.slice(0, info.status.step));
+    const resumed = await runUntil(page, Math.max(PARITY_STEPS, info.status.step + 5));
+    expect(resumed.losses.slice(0, PARITY_STEPS)).toEqual(browserLosses);
+    numbers.reloadedAtCheckpoint = info.status.step;
     await page.close();
   });
 });

@@ -58,6 +58,7 @@ function settings(): TrainSettings {
     learningRate: 1e-3,
     epochs: num('epochs'),
     device,
+    checkpointEvery: 50,
   };
 }
 

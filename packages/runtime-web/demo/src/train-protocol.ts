@@ -16,6 +16,8 @@ export interface TrainSettings {
   readonly learningRate: number;
   readonly epochs: number;
   readonly device: TrainDeviceRequest;
+  /** Steps between checkpoints while training (besides pause, epoch ends and the end of a run), so a reload loses at most this many. */
+  readonly checkpointEvery: number;
 }
 
 /** Where a run stands (also what the checkpoint holds besides tensors). */

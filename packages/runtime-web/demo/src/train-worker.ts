@@ -171,6 +171,8 @@ async function init(args: TrainOps['init']['args'], base: URL): Promise<TrainInf
   run = null;
   const stored = args.resume ? await loadCheckpoint() : null;
   const settings = stored?.settings ?? args.settings;
+  if (!Number.isInteger(settings.checkpointEvery) || settings.checkpointEvery < 1)
+    throw new RangeError(`checkpointEvery: expected an integer ≥ 1, got ${String(settings.checkpointEvery)}`);
   const spec = createModelSpec(DEFAULT_TRAIN_CONFIG.model);
   const d = inputSize(spec);
   const all = await loadTrainSplit(args.site, base);
@@ -301,6 +303,7 @@ async function train(untilStep: number | null): Promise<TrainStatus> {
       await timedCheckpoint();
     }
     const s = set(epoch >= epochs);
+    if (epochStep > 0 && step % r.settings.checkpointEvery === 0) await timedCheckpoint();
     const { losses: _l, valElbo: _v, ...progress } = s;
     scope.postMessage({ kind: 'step', status: progress, loss: terms.loss });
   }
