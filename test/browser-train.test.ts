@@ -175,6 +175,9 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('training in a browser tab (train.ht
   });
 
   it('pauses with a checkpoint in IndexedDB that survives a reload, and the resumed run continues the same stream', async () => {
+    await expect(fresh(page, { ...SETTINGS, trainSize: 0 })).rejects.toThrow(
+      /trainSize: expected an integer in \[1, \d+\], got 0/,
+    );
     await fresh(page, SETTINGS);
     const first = await runUntil(page, 10);
     expect(first.step).toBe(10);

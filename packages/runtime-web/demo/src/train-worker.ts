@@ -1,5 +1,7 @@
 import {
   Rng,
+  assertInteger,
+  assertNumber,
   createModelSpec,
   initParameters,
   inputSize,
@@ -166,13 +168,23 @@ function need(): Run {
 
 const toOrt = (b: TrainBatch): OrtBatch => ({ target: b.target, x: b.x, ...(b.eps ? { eps: b.eps } : {}) });
 
+/** Throws a `RangeError` naming the first bad field of `s` (the page's form, or a test). */
+function validateSettings(s: TrainSettings): void {
+  assertInteger(s.seed, 'seed', 0);
+  if (s.trainSize !== null) assertInteger(s.trainSize, 'trainSize', 1);
+  if (s.valCount !== null) assertInteger(s.valCount, 'valCount', 1);
+  assertInteger(s.batchSize, 'batchSize', 1);
+  assertNumber(s.learningRate, 'learningRate', Number.MIN_VALUE);
+  assertInteger(s.epochs, 'epochs', 1);
+  assertInteger(s.checkpointEvery, 'checkpointEvery', 1);
+}
+
 async function init(args: TrainOps['init']['args'], base: URL): Promise<TrainInfo> {
+  validateSettings(args.settings);
   await run?.runner.release();
   run = null;
   const stored = args.resume ? await loadCheckpoint() : null;
   const settings = stored?.settings ?? args.settings;
-  if (!Number.isInteger(settings.checkpointEvery) || settings.checkpointEvery < 1)
-    throw new RangeError(`checkpointEvery: expected an integer ≥ 1, got ${String(settings.checkpointEvery)}`);
   const spec = createModelSpec(DEFAULT_TRAIN_CONFIG.model);
   const d = inputSize(spec);
   const all = await loadTrainSplit(args.site, base);
