@@ -32,7 +32,17 @@ function arg(name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 && argv[i + 1] && !argv[i + 1]!.startsWith('--') ? argv[i + 1] : undefined;
 }
-const ALL = ['train', 'train-ort', 'encoder', 'is-nll', 'vs-pytorch', 'server', 'browser', 'cli-startup'] as const;
+const ALL = [
+  'train',
+  'train-ort',
+  'train-browser',
+  'encoder',
+  'is-nll',
+  'vs-pytorch',
+  'server',
+  'browser',
+  'cli-startup',
+] as const;
 type Name = (typeof ALL)[number];
 const parseList = (v: string | undefined): string[] =>
   (v ?? '')

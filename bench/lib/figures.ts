@@ -67,6 +67,37 @@ registerFigureExtractor('train', (json) => {
   });
 });
 
+registerFigureExtractor('train-browser', (json) => {
+  const rows = list(obj(json).results);
+  const node = rows.find((r) => r.runtime === 'node');
+  const base = num(node?.secondsPerEpoch);
+  const lastElbo = (r: Json | undefined): number | undefined =>
+    num(Array.isArray(r?.valElbo) ? (r.valElbo as unknown[]).at(-1) : undefined);
+  const nodeElbo = lastElbo(node);
+  return rows.flatMap((r) => {
+    const v = num(r.secondsPerEpoch);
+    if (v === undefined) return [];
+    const label = `${String(r.runtime)} ${String(r.device)}`;
+    const figs: Figure[] = [
+      {
+        metric: `training ${label}: seconds per epoch${r.extrapolated ? ' (extrapolated)' : ''}`,
+        value: v,
+        unit: 's',
+        ...(base !== undefined && r !== node ? { baseline: { label: 'node ort cpu', value: base } } : {}),
+      },
+    ];
+    const elbo = lastElbo(r);
+    if (elbo !== undefined)
+      figs.push({
+        metric: `training ${label}: final validation ELBO`,
+        value: elbo,
+        unit: 'nats',
+        ...(nodeElbo !== undefined && r !== node ? { baseline: { label: 'node ort cpu', value: nodeElbo } } : {}),
+      });
+    return figs;
+  });
+});
+
 registerFigureExtractor('encoder', (json) =>
   list(obj(json).results).flatMap((r) => {
     const api = obj(r.api);

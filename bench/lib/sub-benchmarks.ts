@@ -33,6 +33,15 @@ export const SUB_BENCHMARKS = Object.freeze({
     resultsFile: null,
     timeoutSeconds: 300,
   },
+  'train-browser': {
+    description:
+      'training in a browser tab (demo train.html, ort step runner on onnxruntime-web in Chromium: wasm, WebGPU) vs the same run in Node (ort engine, CPU EP): s/epoch and validation ELBO',
+    script: 'bench/train-browser.ts',
+    args: ['--train-size', '55000', '--epochs', '1', '--webgpu-steps', '10'],
+    quickArgs: ['--train-size', '6400', '--epochs', '1', '--webgpu-steps', '3'],
+    resultsFile: 'bench/train-browser-results.json',
+    timeoutSeconds: 600,
+  },
   encoder: {
     description: 'encoder latency and throughput through VaeModel vs bare onnxruntime-node, per EP',
     script: 'bench/encoder.ts',

@@ -120,6 +120,13 @@ function provenance(v: unknown, field: string): Provenance {
   if (o.paramsSha256 !== undefined && (typeof o.paramsSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(o.paramsSha256))) {
     throw new ManifestError(`${field}.paramsSha256`, '64 lower-case hex digits (or absent)', o.paramsSha256);
   }
+  if (o.trainedIn !== undefined) {
+    const t = object(o.trainedIn, `${field}.trainedIn`);
+    if (t.platform !== 'browser' && t.platform !== 'node')
+      throw new ManifestError(`${field}.trainedIn.platform`, 'browser|node', t.platform);
+    string(t.agent, `${field}.trainedIn.agent`);
+    string(t.device, `${field}.trainedIn.device`);
+  }
   return o as unknown as Provenance;
 }
 

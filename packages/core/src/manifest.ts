@@ -53,6 +53,11 @@ export interface Provenance {
    * checkpoint can be matched to this model; absent in manifests written before it was recorded.
    */
   readonly paramsSha256?: string;
+  /**
+   * Where the model was trained: `browser` (a web page, e.g. the demo's training page, with the
+   * browser's user agent and the onnxruntime-web device) or `node`; absent when not recorded.
+   */
+  readonly trainedIn?: { readonly platform: 'browser' | 'node'; readonly agent: string; readonly device: string };
 }
 
 /** `manifest.json` of a model directory (versioned; validated on load). */

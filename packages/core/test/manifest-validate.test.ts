@@ -68,6 +68,17 @@ describe('parseManifest', () => {
     expect(parsed).not.toBe(m);
   });
 
+  it('keeps provenance.trainedIn (where the model was trained) and rejects a malformed one', () => {
+    const trainedIn = { platform: 'browser', agent: 'Mozilla/5.0 Chrome/140', device: 'onnxruntime-web wasm' };
+    expect(parseManifest(mutate((m) => (m.provenance.trainedIn = trainedIn))).provenance.trainedIn).toEqual(trainedIn);
+    expect(() => parseManifest(mutate((m) => (m.provenance.trainedIn = { ...trainedIn, platform: 'tab' })))).toThrow(
+      /manifest\.provenance\.trainedIn\.platform: expected browser\|node, got "tab"/,
+    );
+    expect(() => parseManifest(mutate((m) => (m.provenance.trainedIn = { ...trainedIn, agent: '' })))).toThrow(
+      /manifest\.provenance\.trainedIn\.agent: expected a non-empty string/,
+    );
+  });
+
   const cases: [string, (m: Record<string, any>) => void, RegExp][] = [
     ['not an object', () => undefined, /^manifest: expected an object, got "x"/],
     [

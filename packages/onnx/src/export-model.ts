@@ -2,14 +2,7 @@ import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'nod
 import { basename, dirname, join, resolve } from 'node:path';
 import {
   MANIFEST_FILE,
-  decoderSignature,
-  encoderSignature,
   getLogger,
-  modelKindInfo,
-  scorerSignature,
-  parametersSha256,
-  parseManifest,
-  sha256Hex,
   validateModelSpec,
   validateParameters,
   type ModelManifest,
@@ -17,9 +10,8 @@ import {
   type ParameterSet,
   type Precision,
 } from '@vae/core';
-import { buildDecoderGraph, buildEncoderGraph } from './inference-graphs.js';
-import { buildScorerGraph } from './scorer-graph.js';
-import { MODEL_FILES, createManifest, type ManifestGraph, type ProvenanceInput } from './manifest-build.js';
+import { MODEL_FILES, type ProvenanceInput } from './manifest-build.js';
+import { buildModelFiles } from './model-files.js';
 import { weightWriter } from './precision-weights.js';
 
 const log = getLogger('onnx:export');
@@ -76,49 +68,6 @@ async function assertReplaceable(outDir: string): Promise<boolean> {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** What {@link buildModelFiles} builds from. */
-export interface ModelFilesOptions {
-  readonly spec: ModelSpec;
-  readonly params: ParameterSet;
-  readonly provenance: ProvenanceInput;
-  readonly precision: Precision;
-  readonly name: string;
-}
-
-/**
- * The files of a model directory, built in memory: `encoder.onnx`, `decoder.onnx`, `scorer.onnx`
- * (variational kinds) and the validated `manifest.json` naming them with their SHA-256. What
- * {@link exportModel} writes; also loadable straight from memory (e.g. to evaluate a checkpoint).
- */
-export async function buildModelFiles(
-  o: ModelFilesOptions,
-): Promise<{ manifest: ModelManifest; files: Record<string, Uint8Array> }> {
-  const { spec, params, precision } = o;
-  const encoder = buildEncoderGraph(spec, params, { precision });
-  const decoder = buildDecoderGraph(spec, params, { precision });
-  const scorer = modelKindInfo(spec.kind).variational ? buildScorerGraph(spec, params, { precision }) : null;
-  const entry = async (signature: ManifestGraph['signature'], bytes: Uint8Array): Promise<ManifestGraph> => ({
-    signature,
-    sha256: await sha256Hex(bytes),
-    bytes: bytes.length,
-  });
-  const manifest = parseManifest(
-    createManifest({
-      name: o.name,
-      spec,
-      precision,
-      encoder: await entry(encoderSignature(spec), encoder),
-      decoder: await entry(decoderSignature(spec), decoder),
-      ...(scorer ? { scorer: await entry(scorerSignature(spec), scorer) } : {}),
-      provenance: { ...o.provenance, paramsSha256: await parametersSha256(spec, params) },
-    }),
-  );
-  const files: Record<string, Uint8Array> = { [MODEL_FILES.encoder]: encoder, [MODEL_FILES.decoder]: decoder };
-  if (scorer) files[MODEL_FILES.scorer] = scorer;
-  files[MANIFEST_FILE] = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
-  return { manifest, files };
 }
 
 /**

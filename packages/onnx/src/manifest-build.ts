@@ -82,6 +82,7 @@ export function createManifest(o: {
       commit: o.provenance.commit,
       exportedAt: o.provenance.exportedAt ?? new Date().toISOString(),
       ...(o.provenance.paramsSha256 ? { paramsSha256: o.provenance.paramsSha256 } : {}),
+      ...(o.provenance.trainedIn ? { trainedIn: { ...o.provenance.trainedIn } } : {}),
     },
   };
 }

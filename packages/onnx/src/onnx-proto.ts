@@ -1,6 +1,14 @@
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
+import LongImpl from 'long';
 import protobuf from 'protobufjs';
+
+// protobufjs 6 finds `long` with a hidden `require` that bundlers (Vite, esbuild) cannot see, so in a
+// browser bundle `util.Long` is null and int64 fields fail; give it `long` 5 (the same API, with types).
+if (!protobuf.util.Long) {
+  protobuf.util.Long = LongImpl as unknown as typeof protobuf.util.Long;
+  protobuf.configure();
+}
 
 /**
  * The generated ONNX protobuf classes (`onnx-proto` 8.0.1, from ONNX 1.10, IR version 8).

@@ -37,5 +37,12 @@ export default defineConfig({
   worker: { format: 'es', plugins: () => [keepOrtWasmOut()] },
   server: { port: Number(process.env.VAE_DEMO_PORT ?? 5173), strictPort: false, fs: { allow: [repoRoot] } },
   preview: { port: Number(process.env.VAE_DEMO_PORT ?? 4173) },
-  build: { outDir: resolve(repoRoot, 'dist/demo'), emptyOutDir: true, target: 'es2022', reportCompressedSize: false },
+  build: {
+    outDir: resolve(repoRoot, 'dist/demo'),
+    emptyOutDir: true,
+    target: 'es2022',
+    reportCompressedSize: false,
+    // Two pages of one site: the viewer and the training page.
+    rolldownOptions: { input: { index: resolve(here, 'index.html'), train: resolve(here, 'train.html') } },
+  },
 });

@@ -4,31 +4,12 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { parseIdx } from './idx-impl.js';
+import type { ImageSplit } from './image-split.js';
 import { SHAPES_GRID_SIZE, generateShapes } from './shapes.js';
 
+export { firstExamples, sliceSplit, splitValidation, type FactorLabels, type ImageSplit } from './image-split.js';
+
 const gunzipAsync = promisify(gunzip);
-
-/**
- * Ground-truth generative factors of every image of a split (datasets generated from a factor grid,
- * e.g. `shapes`): what disentanglement metrics compare latent codes with.
- */
-export interface FactorLabels {
-  /** Factor names, e.g. `shape`, `scale`, `orientation`, `posX`, `posY`. */
-  readonly names: readonly string[];
-  /** Number of values of each factor (factor `f` takes the indices `0 … sizes[f] − 1`). */
-  readonly sizes: readonly number[];
-  /** Factor indices, row-major `[count, names.length]`. */
-  readonly values: Uint8Array;
-}
-
-/** Images `[count, H·W·C]` as raw grey levels 0–255 (HWC order) and their labels. */
-export interface ImageSplit {
-  readonly images: Uint8Array;
-  readonly labels: Uint8Array;
-  readonly count: number;
-  /** The factors each image was generated from, for datasets that have them (absent for MNIST and IDX files). */
-  readonly factors?: FactorLabels;
-}
 
 /** A labelled image dataset, pixels kept as bytes (converted to float per batch). */
 export interface ImageDataset {
@@ -209,28 +190,3 @@ registerDataset(
   async () => generateShapes(),
   `dSprites-like binary 64×64 sprites generated in TypeScript (20,000 train + 2,000 test of the ${SHAPES_GRID_SIZE}-point factor grid shape×scale×orientation×posX×posY, seed 0); labels = shape`,
 );
-
-/** Rows `[start, end)` of a split (factors included). */
-export function sliceSplit(split: ImageSplit, pixels: number, start: number, end: number): ImageSplit {
-  const f = split.factors;
-  const width = f ? f.names.length : 0;
-  return {
-    images: split.images.subarray(start * pixels, end * pixels),
-    labels: split.labels.subarray(start, end),
-    count: end - start,
-    ...(f ? { factors: { ...f, values: f.values.subarray(start * width, end * width) } } : {}),
-  };
-}
-
-/** Training and validation parts of a training split: the validation set is its last `valSize` examples. */
-export function splitValidation(
-  split: ImageSplit,
-  pixels: number,
-  valSize: number,
-): { train: ImageSplit; val: ImageSplit } {
-  if (!Number.isInteger(valSize) || valSize < 1 || valSize >= split.count) {
-    throw new RangeError(`valSize: expected an integer in [1, ${split.count - 1}], got ${String(valSize)}`);
-  }
-  const n = split.count - valSize;
-  return { train: sliceSplit(split, pixels, 0, n), val: sliceSplit(split, pixels, n, split.count) };
-}

@@ -22,6 +22,8 @@ export {
 } from './engine.js';
 export { TfjsEngine } from './tfjs-engine.js';
 export { OrtEngine, DEFAULT_ORT_THREADS, type OrtEngineOptions } from './ort/ort-engine.js';
+export { NODE_ORT_PLATFORM } from './ort/node-platform.js';
+export type { OrtModule, OrtPlatform } from './ort/ort-platform.js';
 export { chooseEngine, type EngineChoice } from './ort/engine-choice.js';
 export {
   ENGINE_REQUESTS,

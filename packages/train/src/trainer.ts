@@ -4,7 +4,8 @@ import { writeFileAtomic } from './atomic-write.js';
 import { makeBatch } from './batches.js';
 import { recoverCheckpoint, removeRunTemps, saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { resolveTrainConfig, type TrainConfig } from './config.js';
-import { loadDataset, sliceSplit, splitValidation, type ImageDataset } from './datasets.js';
+import { loadDataset, splitValidation, type ImageDataset } from './datasets.js';
+import { firstExamples } from './image-split.js';
 import { createEngine, type Engine, type TrainBatch } from './engine.js';
 import { faultPoint } from './fault-points.js';
 import { readMetrics, writeMetrics, type EpochMetrics } from './metrics.js';
@@ -137,10 +138,7 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
       `iwSamples: expected 1 with beta ≠ 1 (the IWAE bound has no β), got ${config.iwSamples} with beta ${spec.beta}`,
     );
   const split = splitValidation(data.train, d, validationSize(config, data.train.count));
-  const trainSet =
-    config.trainSize !== null && config.trainSize < split.train.count
-      ? sliceSplit(split.train, d, 0, config.trainSize)
-      : split.train;
+  const trainSet = firstExamples(split.train, d, config.trainSize);
 
   const rng = checkpoint ? Rng.fromState(checkpoint.rng) : new Rng(config.seed);
   const initial = checkpoint ? checkpoint.params : initParameters(spec, rng);

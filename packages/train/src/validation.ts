@@ -1,7 +1,7 @@
 import { Rng, activeUnits, modelKindInfo, type ModelSpec, type Tensor } from '@vae/core';
 import { makeBatch } from './batches.js';
 import type { Binarization } from './config.js';
-import type { ImageSplit } from './datasets.js';
+import type { ImageSplit } from './image-split.js';
 import type { Engine, ForwardTerms, TrainBatch } from './engine.js';
 import { reportTerms } from './report.js';
 
@@ -17,11 +17,14 @@ export interface ValidationResult {
   readonly embeddings: Tensor;
 }
 
+/** What {@link validate} needs of an engine: a forward pass, and its own loss terms when it has them. */
+export type ValidationEngine = Pick<Engine, 'forward' | 'forwardTerms'>;
+
 /** Seed offset of the validation stream, so validation never consumes the training `Rng`. */
 export const VALIDATION_SEED_OFFSET = 0x5eed;
 
 /** The engine's own terms when it has them, else core's from the forward outputs. */
-async function forwardTerms(engine: Engine, spec: ModelSpec, batch: TrainBatch): Promise<ForwardTerms> {
+async function forwardTerms(engine: ValidationEngine, spec: ModelSpec, batch: TrainBatch): Promise<ForwardTerms> {
   if (engine.forwardTerms) return engine.forwardTerms(batch);
   const out = await engine.forward(batch);
   return { terms: await reportTerms(spec, batch, out), embedding: (out.mu ?? out.code)! };
@@ -33,7 +36,7 @@ async function forwardTerms(engine: Engine, spec: ModelSpec, batch: TrainBatch):
  * validation draws. Terms come from the engine (`forwardTerms`) or core's `modelObjective`.
  */
 export async function validate(
-  engine: Engine,
+  engine: ValidationEngine,
   spec: ModelSpec,
   split: ImageSplit,
   o: { binarize: Binarization; batchSize: number; seed: number },

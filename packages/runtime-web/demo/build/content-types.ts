@@ -8,6 +8,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = Object.freeze({
   '.js': 'text/javascript; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
   '.onnx': 'application/octet-stream',
+  '.gz': 'application/gzip',
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
 });

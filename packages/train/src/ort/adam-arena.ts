@@ -1,4 +1,4 @@
-import { adamStepScalars, type AdamOptions } from '@vae/onnx';
+import { adamStepScalars, type AdamOptions } from '@vae/onnx/graphs';
 
 /**
  * Parameters, gradients and Adam moments of a model in one memory, updated in place by a 230-byte

@@ -17,9 +17,10 @@ import { ADAM_DEFAULTS } from '../adam-defaults.js';
 import type { AdamState } from '../checkpoint.js';
 import type { TrainConfig } from '../config.js';
 import { registerEngine, type Engine, type ForwardTerms, type StepOutputs, type TrainBatch } from '../engine.js';
-import { parseOrtDevice, prepareOrtTraining, type OrtDeviceRequest } from './ort-devices.js';
+import { NODE_ORT_PLATFORM } from './node-platform.js';
+import { parseOrtDevice, prepareOrtTraining, type OrtDeviceRequest, type OrtTrainDevice } from './ort-devices.js';
 import type { OrtWorkerMethod, OrtWorkerMethods, OrtWorkerRequest, OrtWorkerResponse } from './ort-protocol.js';
-import { OrtStepRunner, type OrtBatch, type OrtStepResult, type OrtStepTerms } from './ort-step-runner.js';
+import { OrtStepRunner, withElbo, type OrtBatch, type OrtStepResult } from './ort-step-runner.js';
 
 const log = getLogger('train:ort');
 
@@ -125,7 +126,7 @@ export class OrtEngine implements Engine {
   backend = 'none';
   private readonly options: OrtEngineOptions;
   private client: WorkerClient | null = null;
-  private inline: OrtStepRunner | null = null;
+  private inline: OrtStepRunner<OrtTrainDevice> | null = null;
   private spec: ModelSpec | null = null;
 
   constructor(options: OrtEngineOptions = {}) {
@@ -150,7 +151,7 @@ export class OrtEngine implements Engine {
     prepareOrtTraining(parseOrtDevice(runner.device));
     let info: OrtWorkerMethods['init']['result'];
     if (this.options.worker === false) {
-      this.inline = await OrtStepRunner.create(runner);
+      this.inline = await OrtStepRunner.create(runner, NODE_ORT_PLATFORM);
       info = { device: this.inline.device, fallbacks: this.inline.fallbacks, nodes: this.inline.graphInfo().nodes };
     } else {
       this.client = new WorkerClient();
@@ -233,17 +234,13 @@ export class OrtEngine implements Engine {
    * it instead of {@link OrtEngine.step} + a JavaScript recomputation, which cost a third of an epoch.
    */
   async stepTerms(batch: TrainBatch): Promise<ObjectiveTerms> {
-    return OrtEngine.withElbo(await this.call('stepTerms', OrtEngine.toBatch(batch)));
+    return withElbo(await this.call('stepTerms', OrtEngine.toBatch(batch)));
   }
 
   /** The forward graph's own loss terms and the embedding (tested equal to core's `modelObjective` on {@link OrtEngine.forward}). */
   async forwardTerms(batch: TrainBatch): Promise<ForwardTerms> {
     const r = await this.call('forwardTerms', OrtEngine.toBatch(batch));
-    return { terms: OrtEngine.withElbo(r.terms), embedding: r.embedding };
-  }
-
-  private static withElbo(t: OrtStepTerms): ObjectiveTerms {
-    return { ...t, elbo: t.kl === null ? null : -(t.reconstruction + t.kl) };
+    return { terms: withElbo(r.terms), embedding: r.embedding };
   }
 
   getParams(): Promise<ParameterSet> {

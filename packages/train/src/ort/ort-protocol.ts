@@ -13,8 +13,8 @@ import type { OrtTrainDevice } from './ort-devices.js';
 /** Calls the engine makes on the worker, with their argument and result types. */
 export interface OrtWorkerMethods {
   init: {
-    args: { runner: OrtRunnerInit; logLevel: LogLevel };
-    result: { device: OrtTrainDevice; fallbacks: readonly OrtFallback[]; nodes: number };
+    args: { runner: OrtRunnerInit<OrtTrainDevice>; logLevel: LogLevel };
+    result: { device: OrtTrainDevice; fallbacks: readonly OrtFallback<OrtTrainDevice>[]; nodes: number };
   };
   step: { args: OrtBatch; result: OrtStepResult };
   stepTerms: { args: OrtBatch; result: OrtStepTerms };

@@ -5,6 +5,7 @@ import {
   modelKindInfo,
   validateParameters,
   type ModelSpec,
+  type ObjectiveTerms,
   type ParameterSet,
   type Tensor,
 } from '@vae/core';
@@ -15,28 +16,22 @@ import {
   validateAdamOptions,
   type AdamOptions,
   type TrainStepGraph,
-} from '@vae/onnx';
-import * as ort from 'onnxruntime-node';
+} from '@vae/onnx/graphs';
+import type * as ort from 'onnxruntime-node';
 import { AdamArena } from './adam-arena.js';
-import {
-  ORT_AUTO_ORDER,
-  ortDeviceSkipReason,
-  ortSessionOptions,
-  parseOrtDevice,
-  type OrtDeviceRequest,
-  type OrtTrainDevice,
-} from './ort-devices.js';
+import type { OrtModule, OrtPlatform } from './ort-platform.js';
 
 const N = TRAIN_STEP_NAMES;
 const log = getLogger('train:ort');
 
 /** What an {@link OrtStepRunner} is created from (plain data: it crosses the worker boundary). */
-export interface OrtRunnerInit {
+export interface OrtRunnerInit<D extends string = string> {
   readonly spec: ModelSpec;
   readonly params: ParameterSet;
   readonly learningRate: number;
   readonly adam: AdamOptions;
-  readonly device: OrtDeviceRequest;
+  /** A device of the platform, or `auto`. */
+  readonly device: D | 'auto';
   /** Intra-op threads of the CPU EP. */
   readonly threads: number;
 }
@@ -57,6 +52,11 @@ export interface OrtStepTerms {
   readonly reconstruction: number;
   readonly kl: number | null;
   readonly regularizer: number;
+}
+
+/** The graph's terms with the ELBO added (−(reconstruction + KL); null for non-variational kinds), as engines report them. */
+export function withElbo(t: OrtStepTerms): ObjectiveTerms {
+  return { ...t, elbo: t.kl === null ? null : -(t.reconstruction + t.kl) };
 }
 
 /** Loss terms and embedding of one forward pass. */
@@ -89,41 +89,43 @@ export interface OrtAdamState {
 }
 
 /** A device that could not be used, and why. */
-export interface OrtFallback {
-  readonly device: OrtTrainDevice;
+export interface OrtFallback<D extends string = string> {
+  readonly device: D;
   readonly reason: string;
 }
 
-function toOrt(t: Tensor, copy: boolean): ort.Tensor {
-  return new ort.Tensor('float32', copy ? Float32Array.from(t.data) : t.data, [...t.shape]);
+function toOrt(o: OrtModule, t: Tensor, copy: boolean): ort.Tensor {
+  return new o.Tensor('float32', copy ? Float32Array.from(t.data) : t.data, [...t.shape]);
 }
 
 function fromOrt(t: ort.Tensor): Tensor {
   return { data: t.data as Float32Array, shape: [...t.dims] };
 }
 
-function scalar(v: number): ort.Tensor {
-  return new ort.Tensor('float32', Float32Array.of(v), []);
+function scalar(o: OrtModule, v: number): ort.Tensor {
+  return new o.Tensor('float32', Float32Array.of(v), []);
 }
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message.split('\n')[0]! : String(err));
 
 /**
  * Drives the ONNX training graph of one model (forward and backward, `gradients` mode) on one
- * onnxruntime-node session, with Adam in an {@link AdamArena}: the trainable parameters are views of
+ * onnxruntime session, with Adam in an {@link AdamArena}: the trainable parameters are views of
  * the arena fed to every run as the same tensors, onnxruntime writes the gradients into the arena
- * (pre-allocated outputs), and the arena's SIMD kernel updates parameters and moments in place.
- * Buffers (batch-norm statistics) are adopted from the graph's `next.<name>` outputs. Synchronous
- * inside `session.run`, so the engine runs it in a worker thread.
+ * (pre-allocated outputs; on a platform that does not, they are copied in), and the arena's SIMD
+ * kernel updates parameters and moments in place. Buffers (batch-norm statistics) are adopted from
+ * the graph's `next.<name>` outputs. The same class runs on onnxruntime-node (the ort engine's
+ * worker thread) and on onnxruntime-web (a browser Web Worker): the {@link OrtPlatform} says which.
  */
-export class OrtStepRunner {
-  readonly device: OrtTrainDevice;
-  readonly fallbacks: readonly OrtFallback[];
+export class OrtStepRunner<D extends string = string> {
+  readonly device: D;
+  readonly fallbacks: readonly OrtFallback<D>[];
+  private readonly platform: OrtPlatform<D>;
   private readonly spec: ModelSpec;
   private readonly graph: TrainStepGraph;
   private readonly session: ort.InferenceSession;
   private forwardSession: ort.InferenceSession | null = null;
-  private readonly init: OrtRunnerInit;
+  private readonly init: OrtRunnerInit<D>;
   /** Every state tensor (parameters and buffers). */
   private readonly names: string[];
   /** The parameters Adam updates (buffers are updated by their layers, in the graph). */
@@ -136,12 +138,14 @@ export class OrtStepRunner {
   private adamStep = 0;
 
   private constructor(
-    init: OrtRunnerInit,
+    platform: OrtPlatform<D>,
+    init: OrtRunnerInit<D>,
     graph: TrainStepGraph,
     session: ort.InferenceSession,
-    device: OrtTrainDevice,
-    fallbacks: OrtFallback[],
+    device: D,
+    fallbacks: OrtFallback<D>[],
   ) {
+    this.platform = platform;
     this.init = init;
     this.spec = init.spec;
     this.graph = graph;
@@ -156,30 +160,36 @@ export class OrtStepRunner {
     for (const p of trainable) {
       const value = this.arena.param(p.name);
       value.set(init.params[p.name]!.data);
-      this.state[p.name] = new ort.Tensor('float32', value, [...p.shape]);
-      this.gradOutputs[N.grad(p.name)] = new ort.Tensor('float32', this.arena.grad(p.name), [...p.shape]);
+      this.state[p.name] = new platform.ort.Tensor('float32', value, [...p.shape]);
+      this.gradOutputs[N.grad(p.name)] = new platform.ort.Tensor('float32', this.arena.grad(p.name), [...p.shape]);
     }
-    for (const name of this.names) this.state[name] ??= toOrt(init.params[name]!, true);
+    for (const name of this.names) this.state[name] ??= toOrt(platform.ort, init.params[name]!, true);
   }
 
-  /** Builds the training graph of `init.spec` and opens a session on the requested (or first working) device. */
-  static async create(init: OrtRunnerInit): Promise<OrtStepRunner> {
+  /**
+   * Builds the training graph of `init.spec` and opens a session on the requested (or first working)
+   * device of `platform`.
+   */
+  static async create<D extends string>(init: OrtRunnerInit<D>, platform: OrtPlatform<D>): Promise<OrtStepRunner<D>> {
     validateParameters(init.spec, init.params);
     validateAdamOptions(init.adam);
-    const request = parseOrtDevice(init.device);
+    const request = platform.parseDevice(init.device);
     const graph = buildTrainStepGraph(init.spec, { mode: 'gradients', exposeForward: true });
     log.debug(`training graph: ${graph.stats.nodes} nodes, ${graph.bytes.byteLength} bytes`);
-    const candidates = request === 'auto' ? ORT_AUTO_ORDER : [request];
-    const fallbacks: OrtFallback[] = [];
+    const candidates = request === 'auto' ? platform.autoOrder : [request];
+    const fallbacks: OrtFallback<D>[] = [];
     for (const device of candidates) {
-      const skip = ortDeviceSkipReason(device);
+      const skip = platform.skipReason(device);
       if (skip && request === 'auto') {
         fallbacks.push({ device, reason: skip });
         continue;
       }
       try {
-        const session = await ort.InferenceSession.create(graph.bytes, ortSessionOptions(device, init.threads));
-        return new OrtStepRunner(init, graph, session, device, fallbacks);
+        const session = await platform.ort.InferenceSession.create(
+          graph.bytes,
+          platform.sessionOptions(device, init.threads),
+        );
+        return new OrtStepRunner(platform, init, graph, session, device, fallbacks);
       } catch (err) {
         fallbacks.push({ device, reason: skip ? `${errorText(err)}: ${skip}` : errorText(err) });
         log.debug(`device ${device} unavailable: ${errorText(err)}`);
@@ -192,8 +202,9 @@ export class OrtStepRunner {
 
   private feeds(batch: OrtBatch): Record<string, ort.Tensor> {
     const info = modelKindInfo(this.spec.kind);
-    const feeds: Record<string, ort.Tensor> = { [N.x]: toOrt(batch.target, false) };
-    if (info.corruptsInput) feeds[N.xInput] = toOrt(batch.x, false);
+    const o = this.platform.ort;
+    const feeds: Record<string, ort.Tensor> = { [N.x]: toOrt(o, batch.target, false) };
+    if (info.corruptsInput) feeds[N.xInput] = toOrt(o, batch.x, false);
     if (info.variational) {
       if (!batch.eps)
         throw new RangeError(`batch.eps: expected ε [B, ${this.spec.latentDim}] for kind ${this.spec.kind}, got none`);
@@ -202,12 +213,12 @@ export class OrtStepRunner {
           `batch.eps: expected ${batch.target.shape[0]} rows (the ort engine trains with 1 sample per example), got ${batch.eps.shape[0]}`,
         );
       }
-      feeds[N.eps] = toOrt(batch.eps, false);
-      feeds[N.beta] = scalar(this.spec.beta);
+      feeds[N.eps] = toOrt(o, batch.eps, false);
+      feeds[N.beta] = scalar(o, this.spec.beta);
     }
     if (info.conditional) {
       if (!batch.y) throw new RangeError(`batch.y: expected one-hot labels for kind ${this.spec.kind}, got none`);
-      feeds[N.y] = toOrt(batch.y, false);
+      feeds[N.y] = toOrt(o, batch.y, false);
     }
     for (const name of this.names) feeds[name] = this.state[name]!;
     return feeds;
@@ -264,8 +275,12 @@ export class OrtStepRunner {
     const fetches: Record<string, ort.Tensor | null> = {};
     for (const name of this.graph.outputs)
       if (withForward || this.graph.lossOutputs.includes(name) || name.startsWith(N.next(''))) fetches[name] = null;
-    Object.assign(fetches, this.gradOutputs);
+    const inPlace = this.platform.writesPreallocatedOutputs;
+    for (const [name, t] of Object.entries(this.gradOutputs)) fetches[name] = inPlace ? t : null;
     const out = await this.session.run(this.feeds(batch), fetches as ort.InferenceSession.FetchesType);
+    if (!inPlace)
+      for (const [name, t] of Object.entries(this.gradOutputs))
+        (t.data as Float32Array).set((out[name] as ort.Tensor).data as Float32Array);
     for (const b of this.graph.buffers) this.state[b.name] = out[N.next(b.name)] as ort.Tensor;
     this.arena.update(this.init.adam, this.init.learningRate, this.adamStep + 1);
     this.adamStep += 1;
@@ -273,16 +288,16 @@ export class OrtStepRunner {
   }
 
   private copyOf(t: ort.Tensor): ort.Tensor {
-    return new ort.Tensor('float32', Float32Array.from(t.data as Float32Array), [...t.dims]);
+    return new this.platform.ort.Tensor('float32', Float32Array.from(t.data as Float32Array), [...t.dims]);
   }
 
   /** Runs the forward-mode graph (created on first use), fetching `fetches` or every output. */
   private async runForward(batch: OrtBatch, fetches?: readonly string[]): Promise<ort.InferenceSession.ReturnType> {
     if (!this.forwardSession) {
       const g = buildTrainStepGraph(this.spec, { mode: 'forward', exposeForward: true });
-      this.forwardSession = await ort.InferenceSession.create(
+      this.forwardSession = await this.platform.ort.InferenceSession.create(
         g.bytes,
-        ortSessionOptions(this.device, this.init.threads),
+        this.platform.sessionOptions(this.device, this.init.threads),
       );
     }
     const feeds = this.feeds(batch);

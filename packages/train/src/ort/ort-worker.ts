@@ -1,5 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { setLogLevel } from '@vae/core';
+import type { OrtTrainDevice } from './ort-devices.js';
+import { NODE_ORT_PLATFORM } from './node-platform.js';
 import { transferables, type OrtWorkerMethods, type OrtWorkerRequest, type OrtWorkerResponse } from './ort-protocol.js';
 import { OrtStepRunner, type OrtAdamState, type OrtBatch, type OrtStepResult } from './ort-step-runner.js';
 
@@ -9,9 +11,9 @@ import { OrtStepRunner, type OrtAdamState, type OrtBatch, type OrtStepResult } f
  */
 const port = parentPort;
 if (!port) throw new Error('ort-worker: expected to run in a worker thread');
-let runner: OrtStepRunner | null = null;
+let runner: OrtStepRunner<OrtTrainDevice> | null = null;
 
-function need(): OrtStepRunner {
+function need(): OrtStepRunner<OrtTrainDevice> {
   if (!runner) throw new Error('ort engine: call init() first');
   return runner;
 }
@@ -22,7 +24,7 @@ async function handle(req: OrtWorkerRequest): Promise<{ result: unknown; transfe
       const args = req.args as OrtWorkerMethods['init']['args'];
       setLogLevel(args.logLevel);
       await runner?.release();
-      runner = await OrtStepRunner.create(args.runner);
+      runner = await OrtStepRunner.create(args.runner, NODE_ORT_PLATFORM);
       return {
         result: { device: runner.device, fallbacks: runner.fallbacks, nodes: runner.graphInfo().nodes },
         transfer: [],

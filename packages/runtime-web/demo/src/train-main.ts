@@ -1,0 +1,175 @@
+import { el, h } from './dom.js';
+import { SITE_MANIFEST_PATH, type SiteManifest } from './site-types.js';
+import { TrainClient } from './train-client.js';
+import { TRAINED_MODEL_PREFIX } from './train-store.js';
+import {
+  TRAIN_PAGE_DEVICES,
+  type TrainDeviceRequest,
+  type TrainInfo,
+  type TrainSettings,
+  type TrainStatus,
+} from './train-protocol.js';
+
+/** The hook the training page exposes as `window.__vaeTrain` (used by the real-browser tests). */
+export interface VaeTrainHook {
+  /** Resolves once the worker has loaded data and runtime (and the stored checkpoint, if any). */
+  readonly ready: Promise<TrainInfo>;
+  /** The worker client (tests drive runs, validation and export through it). */
+  readonly client: TrainClient;
+}
+
+declare global {
+  interface Window {
+    __vaeTrain?: VaeTrainHook;
+  }
+}
+
+const body = document.body;
+const base = new URL('./', location.href).href;
+const losses: number[] = [];
+let status: TrainStatus | null = null;
+
+function text(id: string, value: string): void {
+  el(id).textContent = value;
+}
+
+function notice(message: string): void {
+  const n = el('notice');
+  n.hidden = false;
+  n.setAttribute('role', 'alert');
+  n.textContent = message;
+}
+
+function fail(err: unknown): void {
+  body.dataset.state = 'error';
+  notice(err instanceof Error ? err.message : String(err));
+}
+
+function settings(): TrainSettings {
+  const num = (id: string): number => Number(el<HTMLInputElement>(id).value);
+  const device = el<HTMLSelectElement>('device').value as TrainDeviceRequest;
+  if (!TRAIN_PAGE_DEVICES.includes(device))
+    throw new RangeError(`device: expected ${TRAIN_PAGE_DEVICES.join('|')}, got ${device}`);
+  return {
+    seed: num('seed'),
+    trainSize: num('train-size'),
+    valCount: null,
+    batchSize: 128,
+    learningRate: 1e-3,
+    epochs: num('epochs'),
+    device,
+    checkpointEvery: 50,
+  };
+}
+
+/** Loss per step, and its running mean over 50 steps. */
+function drawCurve(): void {
+  const c = el<HTMLCanvasElement>('loss-curve');
+  const g = c.getContext('2d')!;
+  g.clearRect(0, 0, c.width, c.height);
+  if (losses.length < 2) return;
+  const lo = Math.min(...losses);
+  const hi = Math.max(...losses);
+  const x = (i: number): number => (i / (losses.length - 1)) * (c.width - 10) + 5;
+  const y = (v: number): number => c.height - 5 - ((v - lo) / (hi - lo || 1)) * (c.height - 20);
+  g.strokeStyle = '#4a7bd0';
+  g.beginPath();
+  losses.forEach((v, i) => (i === 0 ? g.moveTo(x(i), y(v)) : g.lineTo(x(i), y(v))));
+  g.stroke();
+  g.fillStyle = '#333';
+  g.fillText(`${hi.toFixed(1)} nats`, 8, 12);
+  g.fillText(`${lo.toFixed(1)} nats (step ${losses.length})`, 8, c.height - 8);
+}
+
+function showStatus(s: TrainStatus): void {
+  status = s;
+  const total = s.epochSteps * (settingsShown?.epochs ?? 1);
+  const p = el<HTMLProgressElement>('progress');
+  p.max = total;
+  p.value = s.step;
+  text(
+    'runline',
+    `step ${s.step} of ${total}, epoch ${Math.min(s.epoch + 1, settingsShown?.epochs ?? 1)}${s.done ? ' (done)' : ''}; ${s.trainSeconds.toFixed(1)} s in training steps`,
+  );
+  body.dataset.step = String(s.step);
+}
+
+let settingsShown: TrainSettings | null = null;
+
+function showInfo(info: TrainInfo): void {
+  settingsShown = info.settings;
+  losses.splice(0, losses.length, ...info.status.losses);
+  text(
+    'device-line',
+    `onnxruntime-web ${info.device} (${info.why}); ${info.trainCount} training and ${info.valCount} validation images` +
+      (info.resumed ? '; resumed from the checkpoint stored in this browser' : ''),
+  );
+  body.dataset.device = info.device;
+  showStatus(info.status);
+  drawCurve();
+}
+
+async function main(): Promise<void> {
+  const response = await fetch(new URL(SITE_MANIFEST_PATH, base), { cache: 'no-cache' });
+  if (!response.ok) throw new Error(`This page could not find ${SITE_MANIFEST_PATH} (HTTP ${response.status}).`);
+  const site = (await response.json()) as SiteManifest;
+  const worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module', name: 'vae-train' });
+  const client = new TrainClient(worker, base, (m) => {
+    if (m.kind === 'step') {
+      losses.push(m.loss);
+      showStatus({ ...m.status, losses, valElbo: [] });
+      if (m.status.step % 10 === 0 || m.status.done) drawCurve();
+    } else if (m.kind === 'epoch') text('epoch-line', `epoch ${m.epoch}: validation ELBO ${m.valElbo.toFixed(2)} nats`);
+    else text('runline', `downloading ${m.path}: ${(m.loaded / 1e6).toFixed(1)} MB`);
+  });
+  const buttons = { start: el<HTMLButtonElement>('start'), pause: el<HTMLButtonElement>('pause') };
+  const resume = el<HTMLButtonElement>('resume');
+  const exportButton = el<HTMLButtonElement>('export');
+  const idle = (): void => {
+    buttons.start.disabled = false;
+    buttons.pause.disabled = true;
+    resume.disabled = status?.done ?? true;
+    exportButton.disabled = (status?.step ?? 0) === 0;
+    body.dataset.state = status?.done ? 'done' : 'paused';
+  };
+  const go = async (): Promise<void> => {
+    buttons.start.disabled = true;
+    resume.disabled = true;
+    buttons.pause.disabled = false;
+    exportButton.disabled = true;
+    body.dataset.state = 'training';
+    showStatus(await client.call('run', { untilStep: null }));
+    drawCurve();
+    idle();
+  };
+  const ready = client.call('init', { site, settings: settings(), resume: true });
+  window.__vaeTrain = { ready, client };
+  showInfo(await ready);
+  idle();
+  el('settings').addEventListener('submit', (e) => {
+    e.preventDefault();
+    void (async () => {
+      await client.call('forget', null);
+      showInfo(await client.call('init', { site, settings: settings(), resume: false }));
+      await go();
+    })().catch(fail);
+  });
+  buttons.pause.addEventListener('click', () => void client.call('pause', null).catch(fail));
+  resume.addEventListener('click', () => void go().catch(fail));
+  exportButton.addEventListener('click', () => {
+    void (async () => {
+      const model = await client.call('export', { name: 'mnist-vae-browser' });
+      const links = Object.entries(model.files).map(([file, bytes]) => {
+        const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+        return h('a', file, { href: url, download: `${model.name}-${file}` });
+      });
+      const viewer = h('a', 'open it in the viewer', {
+        id: 'open-viewer',
+        href: `./?model=${encodeURIComponent(`${TRAINED_MODEL_PREFIX}${model.name}`)}`,
+      });
+      el('downloads').replaceChildren(...[...links, viewer].flatMap((a) => [a, document.createTextNode(' ')]));
+    })().catch(fail);
+  });
+}
+
+main().catch(fail);

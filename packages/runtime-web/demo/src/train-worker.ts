@@ -1,0 +1,382 @@
+import {
+  Rng,
+  assertInteger,
+  assertNumber,
+  createModelSpec,
+  initParameters,
+  inputSize,
+  probeWebGpu,
+  setLogLevel,
+  type ModelSpec,
+  type ParameterSet,
+} from '@vae/core';
+import { buildModelFiles } from '@vae/onnx/graphs';
+import {
+  ADAM_DEFAULTS,
+  DEFAULT_TRAIN_CONFIG,
+  OrtStepRunner,
+  firstExamples,
+  makeBatch,
+  parseIdx,
+  splitValidation,
+  validate,
+  webOrtPlatform,
+  withElbo,
+  type ImageSplit,
+  type OrtBatch,
+  type TrainBatch,
+  type WebTrainDevice,
+} from '@vae/train/web';
+import { applyWebRuntimeConfig } from '../../src/wasm-config.js';
+import { cachedBytes } from './cached-fetch.js';
+import type { SiteFile, SiteManifest } from './site-types.js';
+import type { TrainInfo, TrainMessage, TrainOps, TrainRequest, TrainSettings, TrainStatus } from './train-protocol.js';
+import { deleteCheckpoint, loadCheckpoint, saveCheckpoint, saveTrainedModel } from './train-store.js';
+
+/** The slice of `DedicatedWorkerGlobalScope` used here. */
+interface WorkerScope {
+  postMessage(message: TrainMessage, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent<TrainRequest>) => void): void;
+}
+const scope = self as unknown as WorkerScope;
+setLogLevel('warn');
+
+const download = (path: string, loaded: number, total: number): void =>
+  scope.postMessage({ kind: 'download', path, loaded, total });
+
+/** Gunzips `bytes` with the browser's DecompressionStream. */
+async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function idx(base: URL, file: SiteFile, rank: number): Promise<Uint8Array> {
+  const { bytes } = await cachedBytes(base, file, download);
+  return parseIdx(await gunzip(bytes), file.path, rank).data;
+}
+
+/** MNIST's training split (60,000 images) from the site's gzipped IDX files. */
+async function loadTrainSplit(site: SiteManifest, base: URL): Promise<ImageSplit> {
+  const d = site.trainingData;
+  const [images, labels] = await Promise.all([idx(base, d.trainImages, 3), idx(base, d.trainLabels, 1)]);
+  return { images, labels, count: labels.length };
+}
+
+/** The onnxruntime-web build for `device`, its binary through the Cache API. */
+async function loadRuntime(site: SiteManifest, base: URL, device: WebTrainDevice) {
+  const file = device === 'webgpu' ? site.runtime.webgpu : site.runtime.wasm;
+  const [ort, wasm] = await Promise.all([
+    device === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm'),
+    cachedBytes(base, file, download),
+  ]);
+  applyWebRuntimeConfig(ort, { numThreads: 1, proxy: false });
+  ort.env.wasm.wasmBinary = wasm.bytes;
+  return ort;
+}
+
+/** Seed offset of the throwaway batch `auto` times devices on. */
+const TRIAL_SEED_OFFSET = 0x7a1;
+/** Steps timed per device when `auto` measures (after one warm-up step). */
+const TRIAL_STEPS = 2;
+
+/** Seconds per training step on `device`: a throwaway runner on one batch, from `params`. */
+async function stepSeconds(
+  ort: Awaited<ReturnType<typeof loadRuntime>>,
+  device: WebTrainDevice,
+  spec: ModelSpec,
+  params: ParameterSet,
+  batch: OrtBatch,
+): Promise<number> {
+  const runner = await OrtStepRunner.create(
+    { spec, params, learningRate: 1e-3, adam: { ...ADAM_DEFAULTS }, device, threads: 1 },
+    webOrtPlatform(ort),
+  );
+  try {
+    await runner.stepTerms(batch);
+    const t0 = performance.now();
+    for (let i = 0; i < TRIAL_STEPS; i++) await runner.stepTerms(batch);
+    return (performance.now() - t0) / 1000 / TRIAL_STEPS;
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * The device `request` resolves to, and why. `auto` with a WebGPU adapter times a few steps on
+ * both devices (a throwaway batch from its own generator: the run's stream is untouched) and keeps
+ * the faster; without an adapter it is wasm.
+ */
+async function chooseDevice(
+  request: TrainSettings['device'],
+  site: SiteManifest,
+  base: URL,
+  trial: { spec: ModelSpec; params: ParameterSet; batch: () => OrtBatch },
+): Promise<{ device: WebTrainDevice; why: string }> {
+  if (request === 'wasm') return { device: 'wasm', why: 'requested' };
+  const gpu = await probeWebGpu();
+  if (request === 'webgpu') {
+    if (!gpu.available) throw new Error(`device: expected a WebGPU adapter for webgpu, got none (${gpu.reason})`);
+    return { device: 'webgpu', why: 'requested' };
+  }
+  if (!gpu.available) return { device: 'wasm', why: `auto: no WebGPU (${gpu.reason})` };
+  const batch = trial.batch();
+  const seconds = {} as Record<WebTrainDevice, number>;
+  for (const device of ['wasm', 'webgpu'] as const) {
+    try {
+      seconds[device] = await stepSeconds(
+        await loadRuntime(site, base, device),
+        device,
+        trial.spec,
+        trial.params,
+        batch,
+      );
+    } catch (err) {
+      if (device === 'wasm') throw err;
+      return {
+        device: 'wasm',
+        why: `auto: WebGPU failed to train (${err instanceof Error ? err.message : String(err)})`,
+      };
+    }
+  }
+  const ms = (d: WebTrainDevice): string => `${(seconds[d] * 1000).toFixed(1)} ms/step`;
+  const adapter = `${gpu.software ? 'software fallback adapter' : 'adapter'} ${gpu.adapter}`;
+  const device: WebTrainDevice = seconds.webgpu < seconds.wasm ? 'webgpu' : 'wasm';
+  return {
+    device,
+    why: `auto: measured ${ms('webgpu')} on WebGPU (${adapter}) vs ${ms('wasm')} on wasm; ${device} is faster`,
+  };
+}
+
+interface Run {
+  readonly settings: TrainSettings;
+  readonly spec: ModelSpec;
+  readonly device: WebTrainDevice;
+  readonly runner: OrtStepRunner<WebTrainDevice>;
+  readonly rng: Rng;
+  readonly train: ImageSplit;
+  readonly val: ImageSplit;
+  perm: Uint32Array | null;
+  status: TrainStatus;
+}
+let run: Run | null = null;
+let pauseRequested = false;
+
+function need(): Run {
+  if (!run) throw new Error('worker: expected an init request first, got none');
+  return run;
+}
+
+const toOrt = (b: TrainBatch): OrtBatch => ({ target: b.target, x: b.x, ...(b.eps ? { eps: b.eps } : {}) });
+
+/** Throws a `RangeError` naming the first bad field of `s` (the page's form, or a test). */
+function validateSettings(s: TrainSettings): void {
+  assertInteger(s.seed, 'seed', 0);
+  if (s.trainSize !== null) assertInteger(s.trainSize, 'trainSize', 1);
+  if (s.valCount !== null) assertInteger(s.valCount, 'valCount', 1);
+  assertInteger(s.batchSize, 'batchSize', 1);
+  assertNumber(s.learningRate, 'learningRate', Number.MIN_VALUE);
+  assertInteger(s.epochs, 'epochs', 1);
+  assertInteger(s.checkpointEvery, 'checkpointEvery', 1);
+}
+
+async function init(args: TrainOps['init']['args'], base: URL): Promise<TrainInfo> {
+  validateSettings(args.settings);
+  await run?.runner.release();
+  run = null;
+  const stored = args.resume ? await loadCheckpoint() : null;
+  const settings = stored?.settings ?? args.settings;
+  const spec = createModelSpec(DEFAULT_TRAIN_CONFIG.model);
+  const d = inputSize(spec);
+  const all = await loadTrainSplit(args.site, base);
+  const valSize = Math.max(1, Math.round(all.count * DEFAULT_TRAIN_CONFIG.valFraction));
+  const split = splitValidation(all, d, valSize);
+  const train = firstExamples(split.train, d, settings.trainSize);
+  const val = firstExamples(split.val, d, settings.valCount);
+  const rng = stored ? Rng.fromState(stored.rng) : new Rng(settings.seed);
+  const params = stored ? stored.params : initParameters(spec, rng);
+  const { device, why } = await chooseDevice(settings.device, args.site, base, {
+    spec,
+    params,
+    batch: () => {
+      const trialRng = new Rng(settings.seed + TRIAL_SEED_OFFSET);
+      const indices = trialRng.permutation(train.count).subarray(0, Math.min(train.count, settings.batchSize));
+      const b = makeBatch(train, indices, trialRng, { spec, binarize: DEFAULT_TRAIN_CONFIG.binarize, samples: 1 });
+      return toOrt(b);
+    },
+  });
+  const ort = await loadRuntime(args.site, base, device);
+  const runner = await OrtStepRunner.create(
+    { spec, params, learningRate: settings.learningRate, adam: { ...ADAM_DEFAULTS }, device, threads: 1 },
+    webOrtPlatform(ort),
+  );
+  if (stored) runner.setOptimizerState(stored.optimizer);
+  const epochSteps = Math.ceil(train.count / settings.batchSize);
+  const status: TrainStatus = stored?.status ?? {
+    step: 0,
+    epoch: 0,
+    epochStep: 0,
+    epochSteps,
+    losses: [],
+    valElbo: [],
+    done: false,
+    trainSeconds: 0,
+    validationSeconds: 0,
+    checkpointSeconds: 0,
+  };
+  run = { settings, spec, device, runner, rng, train, val, perm: stored?.perm ?? null, status };
+  return { device, why, resumed: stored !== null, trainCount: train.count, valCount: val.count, status, settings };
+}
+
+async function checkpoint(r: Run): Promise<void> {
+  await saveCheckpoint({
+    settings: r.settings,
+    params: r.runner.getParams(),
+    optimizer: r.runner.getOptimizerState(),
+    rng: r.rng.getState(),
+    perm: r.perm,
+    status: r.status,
+    savedAt: new Date().toISOString(),
+  });
+}
+
+async function validation(r: Run) {
+  const engine = {
+    forward: () => Promise.reject(new Error('worker: validation uses forwardTerms')),
+    forwardTerms: async (b: TrainBatch) => {
+      const out = await r.runner.forwardTerms(toOrt(b));
+      return { terms: withElbo(out.terms), embedding: out.embedding };
+    },
+  };
+  return validate(engine, r.spec, r.val, {
+    binarize: DEFAULT_TRAIN_CONFIG.binarize,
+    batchSize: Math.max(r.settings.batchSize, 256),
+    seed: r.settings.seed,
+  });
+}
+
+/**
+ * The training loop: the Node trainer's order of random draws (one permutation per epoch, then per
+ * batch binarization and ε via `makeBatch`), one `stepTerms` per batch; validation and a checkpoint
+ * after each epoch, a checkpoint on pause.
+ */
+async function train(untilStep: number | null): Promise<TrainStatus> {
+  const r = need();
+  pauseRequested = false;
+  const { batchSize, epochs } = r.settings;
+  const losses = [...r.status.losses];
+  const valElbo = [...r.status.valElbo];
+  let { step, epoch, epochStep, trainSeconds, validationSeconds, checkpointSeconds } = r.status;
+  const set = (done: boolean): TrainStatus =>
+    (r.status = {
+      step,
+      epoch,
+      epochStep,
+      epochSteps: r.status.epochSteps,
+      losses,
+      valElbo,
+      done,
+      trainSeconds,
+      validationSeconds,
+      checkpointSeconds,
+    });
+  const timedCheckpoint = async (): Promise<void> => {
+    const t0 = performance.now();
+    await checkpoint(r);
+    checkpointSeconds += (performance.now() - t0) / 1000;
+    set(r.status.done);
+  };
+  while (epoch < epochs && !pauseRequested && (untilStep === null || step < untilStep)) {
+    r.perm ??= r.rng.permutation(r.train.count);
+    const start = epochStep * batchSize;
+    const indices = r.perm.subarray(start, Math.min(r.train.count, start + batchSize));
+    const batch = makeBatch(r.train, indices, r.rng, {
+      spec: r.spec,
+      binarize: DEFAULT_TRAIN_CONFIG.binarize,
+      samples: 1,
+    });
+    const t0 = performance.now();
+    const terms = await r.runner.stepTerms(toOrt(batch));
+    trainSeconds += (performance.now() - t0) / 1000;
+    if (!Number.isFinite(terms.loss))
+      throw new Error(`training diverged at step ${step + 1}: the loss is ${terms.loss}`);
+    losses.push(terms.loss);
+    step++;
+    epochStep++;
+    if (epochStep >= r.status.epochSteps) {
+      epoch++;
+      epochStep = 0;
+      r.perm = null;
+      const t0 = performance.now();
+      const val = await validation(r);
+      validationSeconds += (performance.now() - t0) / 1000;
+      valElbo.push(val.elbo ?? Number.NaN);
+      scope.postMessage({ kind: 'epoch', epoch, valElbo: val.elbo ?? Number.NaN });
+      set(epoch >= epochs);
+      await timedCheckpoint();
+    }
+    const s = set(epoch >= epochs);
+    if (epochStep > 0 && step % r.settings.checkpointEvery === 0) await timedCheckpoint();
+    const { losses: _l, valElbo: _v, ...progress } = s;
+    scope.postMessage({ kind: 'step', status: progress, loss: terms.loss });
+  }
+  set(epoch >= epochs);
+  if (pauseRequested || (untilStep !== null && step >= untilStep)) await timedCheckpoint();
+  return r.status;
+}
+
+async function exportModel(name: string) {
+  const r = need();
+  const { files } = await buildModelFiles({
+    spec: r.spec,
+    params: r.runner.getParams(),
+    precision: 'fp32',
+    name,
+    provenance: {
+      dataset: r.settings.trainSize === null ? 'mnist' : `mnist (first ${r.train.count} training images)`,
+      epochs: r.status.epoch,
+      seed: r.settings.seed,
+      valElbo: r.status.valElbo.at(-1) ?? null,
+      engine: 'ort-web',
+      backend: r.device,
+      commit: null,
+      trainedIn: { platform: 'browser', agent: navigator.userAgent, device: `onnxruntime-web ${r.device}` },
+    },
+  });
+  return { name, files };
+}
+
+async function handle(req: TrainRequest): Promise<{ result: unknown; transfer: Transferable[] }> {
+  const base = new URL(req.base);
+  switch (req.op) {
+    case 'init':
+      return { result: await init(req.args as TrainOps['init']['args'], base), transfer: [] };
+    case 'run':
+      return { result: await train((req.args as TrainOps['run']['args']).untilStep), transfer: [] };
+    case 'pause':
+      pauseRequested = true;
+      return { result: null, transfer: [] };
+    case 'validate': {
+      const v = await validation(need());
+      return { result: { loss: v.loss, elbo: v.elbo, activeUnits: v.activeUnits }, transfer: [] };
+    }
+    case 'export': {
+      const m = await exportModel((req.args as TrainOps['export']['args']).name);
+      await saveTrainedModel(m.name, m.files);
+      return { result: m, transfer: Object.values(m.files).map((b) => b.buffer as ArrayBuffer) };
+    }
+    case 'forget':
+      await deleteCheckpoint();
+      return { result: null, transfer: [] };
+    default:
+      throw new Error(`worker: expected an operation of TrainOps, got ${JSON.stringify(req.op)}`);
+  }
+}
+
+scope.addEventListener('message', (e) => {
+  const req = e.data;
+  handle(req).then(
+    ({ result, transfer }) => scope.postMessage({ kind: 'result', id: req.id, result }, transfer),
+    (err: unknown) =>
+      scope.postMessage({ kind: 'error', id: req.id, message: err instanceof Error ? err.message : String(err) }),
+  );
+});

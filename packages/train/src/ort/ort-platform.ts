@@ -1,0 +1,36 @@
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+
+/**
+ * The slice of an onnxruntime module the step runner uses. onnxruntime-node and onnxruntime-web
+ * both re-export onnxruntime-common's `InferenceSession` and `Tensor`, so either module fits; only
+ * types are imported here (nothing reaches a browser bundle).
+ */
+export interface OrtModule {
+  readonly InferenceSession: {
+    create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+  };
+  readonly Tensor: typeof Tensor;
+}
+
+/**
+ * Where an {@link OrtStepRunner} runs: the onnxruntime module and how it names and opens devices.
+ * `@vae/train` gives one for onnxruntime-node (`NODE_ORT_PLATFORM`, in a worker thread) and one for
+ * onnxruntime-web (`webOrtPlatform`, in a Web Worker).
+ */
+export interface OrtPlatform<D extends string = string> {
+  readonly ort: OrtModule;
+  /** Devices `auto` tries, in order. */
+  readonly autoOrder: readonly D[];
+  /** Parses a device request; a `RangeError` names the argument, the expected and the actual value. */
+  parseDevice(value: unknown, name?: string): D | 'auto';
+  /** Why `auto` should skip `device` without trying it, or null. */
+  skipReason(device: D): string | null;
+  /** Session options of the training sessions on `device` with `threads` intra-op threads. */
+  sessionOptions(device: D, threads: number): InferenceSession.SessionOptions;
+  /**
+   * Whether `run()` writes into pre-allocated CPU output tensors (onnxruntime-node does; onnxruntime-web
+   * copies them into its WebAssembly heap and hands the originals back unchanged, so gradients are
+   * fetched and copied into the Adam arena instead).
+   */
+  readonly writesPreallocatedOutputs: boolean;
+}

@@ -1,0 +1,213 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseManifest, setLogLevel } from '@vae/core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@vae/runtime-web/node';
+import { train } from '@vae/train';
+import type { TrainInfo, TrainSettings, TrainStatus } from '../packages/runtime-web/demo/src/train-protocol.js';
+import type {} from '../packages/runtime-web/demo/src/train-main.js';
+import type {} from '../packages/runtime-web/demo/src/demo-hook.js';
+import { serveStatic, type StaticServer } from '../packages/runtime-web/demo/build/static-server.js';
+import type { BuiltDemoSite } from '../packages/runtime-web/demo/build/build-site.js';
+import { buildDemo } from '../scripts/demo-site.js';
+import { runVae } from './parity-fixtures.js';
+
+const REPO = resolve(import.meta.dirname, '..');
+/** The page's defaults: the first 6,400 training images, one epoch of 50 steps, seed 1, wasm. */
+const SETTINGS: TrainSettings = {
+  seed: 1,
+  trainSize: 6400,
+  valCount: null,
+  batchSize: 128,
+  learningRate: 1e-3,
+  epochs: 1,
+  device: 'wasm',
+  checkpointEvery: 50,
+};
+const PARITY_STEPS = 20;
+
+async function openTrainPage(
+  context: BrowserContext,
+  url: string,
+): Promise<{ page: Page; info: TrainInfo; errors: string[] }> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
+  await page.goto(`${url}train.html`);
+  await page.waitForFunction(() => window.__vaeTrain !== undefined, null, { timeout: 60_000 });
+  const info = await page.evaluate(() => window.__vaeTrain!.ready);
+  return { page, info, errors };
+}
+
+/** Starts a fresh run in the page's worker (the stored checkpoint is deleted first). */
+async function fresh(page: Page, settings: TrainSettings): Promise<TrainInfo> {
+  return page.evaluate(async (s) => {
+    const { client } = window.__vaeTrain!;
+    await client.call('forget', null);
+    const site = await (await fetch('site.json')).json();
+    return client.call('init', { site, settings: s, resume: false });
+  }, settings);
+}
+
+function runUntil(page: Page, untilStep: number | null): Promise<TrainStatus> {
+  return page.evaluate((n) => window.__vaeTrain!.client.call('run', { untilStep: n }), untilStep);
+}
+
+describe.skipIf(!existsSync(CHROMIUM_PATH))('training in a browser tab (train.html of the static demo site)', () => {
+  let site: BuiltDemoSite;
+  let server: StaticServer;
+  let context: BrowserContext;
+  let page: Page;
+  let browserLosses: number[] = [];
+  const numbers: Record<string, unknown> = {};
+
+  beforeAll(async () => {
+    setLogLevel('warn');
+    site = await buildDemo({
+      outDir: mkdtempSync(join(tmpdir(), 'vae-train-site-')),
+      modelsDir: join(REPO, 'models'),
+      brotliQuality: 5,
+    });
+    server = await serveStatic(site.outDir);
+    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vae-chromium-train-')), {
+      executablePath: CHROMIUM_PATH,
+      args: [...CHROMIUM_ARGS],
+      headless: true,
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    if (site) await rm(site.outDir, { recursive: true, force: true });
+    if (Object.keys(numbers).length > 0) console.log(`browser training: ${JSON.stringify(numbers)}`);
+  });
+
+  it('20 steps in the tab equal 20 steps of the Node trainer on the ort engine (same seed and initial weights) within 1e-4 relative', async () => {
+    const opened = await openTrainPage(context, server.url);
+    page = opened.page;
+    expect(opened.info.resumed).toBe(false);
+    // The page's default device is auto: with Chromium's (SwiftShader) WebGPU adapter it times both devices and keeps the faster.
+    const m =
+      /^auto: measured ([\d.]+) ms\/step on WebGPU \(.+\) vs ([\d.]+) ms\/step on wasm; (wasm|webgpu) is faster$/.exec(
+        opened.info.why,
+      );
+    expect(m, opened.info.why).not.toBeNull();
+    expect(opened.info.device).toBe(Number(m![1]) < Number(m![2]) ? 'webgpu' : 'wasm');
+    expect(m![3]).toBe(opened.info.device);
+    numbers.auto = opened.info.why;
+    const info = await fresh(page, SETTINGS);
+    expect(info.device).toBe('wasm');
+    expect(info.trainCount).toBe(6400);
+    const status = await runUntil(page, PARITY_STEPS);
+    browserLosses = [...status.losses];
+    expect(browserLosses).toHaveLength(PARITY_STEPS);
+
+    // Node: the real trainer (ort engine in its worker thread, CPU EP), same seed, data and batches.
+    const runDir = mkdtempSync(join(tmpdir(), 'vae-train-node-'));
+    const means: number[] = [];
+    try {
+      await train(
+        { engine: 'ort', backend: 'cpu', seed: 1, trainSize: 6400, epochs: 1, maxSteps: PARITY_STEPS, runDir },
+        {
+          plots: false,
+          onProgress: (p) => {
+            if (p.phase === 'train') means[p.step - 1] = p.loss;
+          },
+        },
+      );
+    } finally {
+      await rm(runDir, { recursive: true, force: true });
+    }
+    // The trainer reports the epoch's running mean; every batch has 128 rows, so step i's loss is i·mᵢ − (i−1)·mᵢ₋₁.
+    const nodeLosses = means.map((m, i) => (i === 0 ? m : (i + 1) * m - i * means[i - 1]!));
+    expect(nodeLosses).toHaveLength(PARITY_STEPS);
+    const rel = browserLosses.map((b, i) => Math.abs(b - nodeLosses[i]!) / Math.abs(nodeLosses[i]!));
+    expect(Math.max(...rel)).toBeLessThanOrEqual(1e-4);
+    expect(browserLosses.at(-1)!).toBeLessThan(browserLosses[0]!);
+    numbers.parity = { step20: { browser: browserLosses.at(-1), node: nodeLosses.at(-1) }, maxRel: Math.max(...rel) };
+    expect(opened.errors).toEqual([]);
+  });
+
+  it('finishes the epoch of 6,400 images, exports in the tab, and the exported directory passes vae parity in Node', async () => {
+    const status = await runUntil(page, null);
+    expect(status.done).toBe(true);
+    expect(status.step).toBe(50);
+    expect(status.valElbo).toHaveLength(1);
+    const model = await page.evaluate(async () => {
+      const m = await window.__vaeTrain!.client.call('export', { name: 'mnist-vae-browser' });
+      return { name: m.name, files: Object.fromEntries(Object.entries(m.files).map(([k, v]) => [k, Array.from(v)])) };
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'vae-browser-model-'));
+    try {
+      for (const [file, bytes] of Object.entries(model.files)) await writeFile(join(dir, file), Uint8Array.from(bytes));
+      const manifest = parseManifest(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')));
+      expect(manifest.provenance.trainedIn?.platform).toBe('browser');
+      expect(manifest.provenance.trainedIn?.agent).toMatch(/Chrom/);
+      expect(manifest.provenance.backend).toBe('wasm');
+      expect(manifest.provenance.valElbo).toBeCloseTo(status.valElbo[0]!, 6);
+      const json = join(dir, 'parity.json');
+      const r = await runVae(['parity', '--model', dir, '--runtimes', 'ort-node-cpu,ort-web-wasm', '--json', json]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const report = JSON.parse(await readFile(json, 'utf8')) as { passed: boolean };
+      expect(report.passed).toBe(true);
+      numbers.epoch = { valElbo: status.valElbo[0], trainSeconds: status.trainSeconds };
+      // The viewer (index.html of the same site) opens the model the tab stored.
+      const viewer = await context.newPage();
+      await viewer.goto(`${server.url}?model=${encodeURIComponent('trained:mnist-vae-browser')}&device=wasm`);
+      await viewer.waitForSelector('body[data-state="ready"]', { timeout: 120_000 });
+      const loaded = await viewer.evaluate(() => window.__vaeDemo!.ready);
+      expect(loaded.model).toBe('trained:mnist-vae-browser');
+      expect(loaded.files.filter((f) => f.path.endsWith('.onnx')).map((f) => f.source)).toEqual([
+        'indexeddb',
+        'indexeddb',
+      ]);
+      await viewer.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('pauses with a checkpoint in IndexedDB that survives a reload, and the resumed run continues the same stream', async () => {
+    await expect(fresh(page, { ...SETTINGS, trainSize: 0 })).rejects.toThrow(
+      /trainSize: expected an integer in \[1, \d+\], got 0/,
+    );
+    await fresh(page, SETTINGS);
+    const first = await runUntil(page, 10);
+    expect(first.step).toBe(10);
+    await page.reload();
+    await page.waitForFunction(() => window.__vaeTrain !== undefined, null, { timeout: 60_000 });
+    const info = await page.evaluate(() => window.__vaeTrain!.ready);
+    expect(info.resumed).toBe(true);
+    expect(info.status.step).toBe(10);
+    const resumed = await runUntil(page, PARITY_STEPS);
+    expect(resumed.losses).toEqual(browserLosses);
+  });
+
+  it('a reload while training (no pause) resumes from the last periodic checkpoint and continues the same stream', async () => {
+    await fresh(page, { ...SETTINGS, checkpointEvery: 5 });
+    // Start a run without waiting for it, and reload once the page shows step 12 or later.
+    await page.evaluate(() => {
+      document.body.dataset.step = '0';
+      void window.__vaeTrain!.client.call('run', { untilStep: null });
+    });
+    await page.waitForFunction(() => Number(document.body.dataset.step ?? 0) >= 12, null, { timeout: 60_000 });
+    await page.reload();
+    await page.waitForFunction(() => window.__vaeTrain !== undefined, null, { timeout: 60_000 });
+    const info = await page.evaluate(() => window.__vaeTrain!.ready);
+    expect(info.resumed).toBe(true);
+    expect(info.status.step).toBeGreaterThanOrEqual(10);
+    expect(info.status.step % 5).toBe(0);
+    expect(info.status.losses).toEqual(browserLosses.slice(0, info.status.step));
+    const resumed = await runUntil(page, Math.max(PARITY_STEPS, info.status.step + 5));
+    expect(resumed.losses.slice(0, PARITY_STEPS)).toEqual(browserLosses);
+    numbers.reloadedAtCheckpoint = info.status.step;
+    await page.close();
+  });
+});
