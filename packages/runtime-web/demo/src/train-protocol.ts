@@ -45,8 +45,20 @@ export interface TrainInfo {
   readonly resumed: boolean;
   readonly trainCount: number;
   readonly valCount: number;
+  /** What the run trains on: `MNIST`, or the name of the user's data. */
+  readonly dataset: string;
   readonly status: TrainStatus;
   readonly settings: TrainSettings;
+}
+
+/**
+ * Training data the user chose with the page's file pickers, posted to the worker as the files
+ * themselves (nothing is uploaded): IDX files (one image file, an optional label file; raw or
+ * gzipped), or PNG images of the model's size.
+ */
+export interface OwnData {
+  readonly kind: 'idx' | 'png';
+  readonly files: readonly File[];
 }
 
 /** An exported model directory, in memory. */
@@ -58,8 +70,14 @@ export interface ExportedModel {
 
 /** Operations of the training worker, with their argument and result types. */
 export interface TrainOps {
-  /** Loads runtime and data; resumes the stored checkpoint when `resume` and one exists, else starts afresh. */
-  init: { args: { site: SiteManifest; settings: TrainSettings; resume: boolean }; result: TrainInfo };
+  /**
+   * Loads runtime and data; resumes the stored checkpoint when `resume` and one exists, else starts
+   * afresh. `data`: the user's files instead of MNIST (absent or null: MNIST, or the data of the resumed run).
+   */
+  init: {
+    args: { site: SiteManifest; settings: TrainSettings; resume: boolean; data?: OwnData | null };
+    result: TrainInfo;
+  };
   /** Trains until paused, until `untilStep` steps in total (null: no limit) or until the last epoch ends. */
   run: { args: { untilStep: number | null }; result: TrainStatus };
   /** Asks a running `run` to stop after its current step and checkpoint. */

@@ -1,5 +1,6 @@
 import type { ParameterSet, RngState } from '@vae/core';
 import type { OrtAdamState } from '@vae/train/web';
+import type { OwnSplit } from './own-data.js';
 import type { TrainSettings, TrainStatus } from './train-protocol.js';
 
 /** A training checkpoint as the page stores it in IndexedDB (typed arrays are stored as they are). */
@@ -19,6 +20,8 @@ const DB_NAME = 'vae-train';
 const STORES = { checkpoints: 'checkpoints', models: 'models' } as const;
 type Store = keyof typeof STORES;
 const KEY = 'current';
+/** Key of the user's decoded data, beside the checkpoint of the run that trains on it. */
+const DATA_KEY = 'own-data';
 
 /** `?model=` prefix under which the viewer opens a model trained on the training page (stored in IndexedDB). */
 export const TRAINED_MODEL_PREFIX = 'trained:';
@@ -72,9 +75,25 @@ export async function loadCheckpoint(): Promise<StoredCheckpoint | null> {
   return ((await transact('checkpoints', 'readonly', (s) => s.get(KEY))) as StoredCheckpoint | undefined) ?? null;
 }
 
-/** Deletes the stored checkpoint. */
-export function deleteCheckpoint(): Promise<undefined> {
-  return transact('checkpoints', 'readwrite', (s) => s.delete(KEY));
+/** Deletes the stored checkpoint and the user's data stored with it. */
+export async function deleteCheckpoint(): Promise<void> {
+  await transact('checkpoints', 'readwrite', (s) => s.delete(KEY));
+  await deleteOwnData();
+}
+
+/** Stores the user's decoded data, so that a reload resumes a run on it without choosing the files again. */
+export function saveOwnData(data: OwnSplit): Promise<IDBValidKey> {
+  return transact('checkpoints', 'readwrite', (s) => s.put(data, DATA_KEY));
+}
+
+/** The user's stored data, or null (the run trains on MNIST). */
+export async function loadOwnData(): Promise<OwnSplit | null> {
+  return ((await transact('checkpoints', 'readonly', (s) => s.get(DATA_KEY))) as OwnSplit | undefined) ?? null;
+}
+
+/** Deletes the user's stored data. */
+export function deleteOwnData(): Promise<undefined> {
+  return transact('checkpoints', 'readwrite', (s) => s.delete(DATA_KEY));
 }
 
 /** Stores an exported model directory (file name → bytes) under `name`, for the viewer. */

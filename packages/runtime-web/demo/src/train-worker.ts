@@ -29,9 +29,19 @@ import {
 } from '@vae/train/web';
 import { applyWebRuntimeConfig } from '../../src/wasm-config.js';
 import { cachedBytes } from './cached-fetch.js';
+import { gunzip } from './gunzip.js';
+import { decodeOwnData, type OwnSplit } from './own-data.js';
 import type { SiteFile, SiteManifest } from './site-types.js';
 import type { TrainInfo, TrainMessage, TrainOps, TrainRequest, TrainSettings, TrainStatus } from './train-protocol.js';
-import { deleteCheckpoint, loadCheckpoint, saveCheckpoint, saveTrainedModel } from './train-store.js';
+import {
+  deleteCheckpoint,
+  deleteOwnData,
+  loadCheckpoint,
+  loadOwnData,
+  saveCheckpoint,
+  saveOwnData,
+  saveTrainedModel,
+} from './train-store.js';
 
 /** The slice of `DedicatedWorkerGlobalScope` used here. */
 interface WorkerScope {
@@ -43,12 +53,6 @@ setLogLevel('warn');
 
 const download = (path: string, loaded: number, total: number): void =>
   scope.postMessage({ kind: 'download', path, loaded, total });
-
-/** Gunzips `bytes` with the browser's DecompressionStream. */
-async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
 
 async function idx(base: URL, file: SiteFile, rank: number): Promise<Uint8Array> {
   const { bytes } = await cachedBytes(base, file, download);
@@ -155,6 +159,8 @@ interface Run {
   readonly rng: Rng;
   readonly train: ImageSplit;
   readonly val: ImageSplit;
+  /** The user's data set's name, or null for MNIST. */
+  readonly ownData: string | null;
   perm: Uint32Array | null;
   status: TrainStatus;
 }
@@ -179,6 +185,32 @@ function validateSettings(s: TrainSettings): void {
   assertInteger(s.checkpointEvery, 'checkpointEvery', 1);
 }
 
+/** Validation examples held out of `count` (the Node trainer's fraction). */
+const valSizeOf = (count: number): number => Math.max(1, Math.round(count * DEFAULT_TRAIN_CONFIG.valFraction));
+
+/** Throws naming `data` when, after the validation split, it has fewer training images than one batch. */
+function assertBatchFits(data: string, count: number, batchSize: number): void {
+  if (count - valSizeOf(count) >= batchSize) return;
+  let least = batchSize + 1;
+  while (least - valSizeOf(least) < batchSize) least++;
+  throw new Error(
+    `${data}: expected at least ${least} images (a batch of ${batchSize} after holding out ${DEFAULT_TRAIN_CONFIG.valFraction.toFixed(3)} for validation), got ${count}`,
+  );
+}
+
+/** The user's data of this run: decoded from `args.data` (and stored), the resumed run's, or null (MNIST). */
+async function ownData(args: TrainOps['init']['args'], resumed: boolean, spec: ModelSpec): Promise<OwnSplit | null> {
+  if (args.data) {
+    const own = await decodeOwnData(args.data, spec.imageShape);
+    assertBatchFits(own.name, own.count, args.settings.batchSize);
+    await saveOwnData(own);
+    return own;
+  }
+  if (resumed) return loadOwnData();
+  await deleteOwnData();
+  return null;
+}
+
 async function init(args: TrainOps['init']['args'], base: URL): Promise<TrainInfo> {
   validateSettings(args.settings);
   await run?.runner.release();
@@ -187,9 +219,9 @@ async function init(args: TrainOps['init']['args'], base: URL): Promise<TrainInf
   const settings = stored?.settings ?? args.settings;
   const spec = createModelSpec(DEFAULT_TRAIN_CONFIG.model);
   const d = inputSize(spec);
-  const all = await loadTrainSplit(args.site, base);
-  const valSize = Math.max(1, Math.round(all.count * DEFAULT_TRAIN_CONFIG.valFraction));
-  const split = splitValidation(all, d, valSize);
+  const own = await ownData(args, stored !== null, spec);
+  const all = own ?? (await loadTrainSplit(args.site, base));
+  const split = splitValidation(all, d, valSizeOf(all.count));
   const train = firstExamples(split.train, d, settings.trainSize);
   const val = firstExamples(split.val, d, settings.valCount);
   const rng = stored ? Rng.fromState(stored.rng) : new Rng(settings.seed);
@@ -223,8 +255,18 @@ async function init(args: TrainOps['init']['args'], base: URL): Promise<TrainInf
     validationSeconds: 0,
     checkpointSeconds: 0,
   };
-  run = { settings, spec, device, runner, rng, train, val, perm: stored?.perm ?? null, status };
-  return { device, why, resumed: stored !== null, trainCount: train.count, valCount: val.count, status, settings };
+  const ownName = own?.name ?? null;
+  run = { settings, spec, device, runner, rng, train, val, ownData: ownName, perm: stored?.perm ?? null, status };
+  return {
+    device,
+    why,
+    resumed: stored !== null,
+    trainCount: train.count,
+    valCount: val.count,
+    dataset: ownName ?? 'MNIST',
+    status,
+    settings,
+  };
 }
 
 async function checkpoint(r: Run): Promise<void> {
@@ -324,6 +366,12 @@ async function train(untilStep: number | null): Promise<TrainStatus> {
   return r.status;
 }
 
+/** The manifest's `dataset`: MNIST or the user's data, and how many training images of it. */
+function datasetProvenance(r: Run): string {
+  const name = r.ownData === null ? 'mnist' : `own data: ${r.ownData}`;
+  return r.settings.trainSize === null ? name : `${name} (first ${r.train.count} training images)`;
+}
+
 async function exportModel(name: string) {
   const r = need();
   const { files } = await buildModelFiles({
@@ -332,7 +380,7 @@ async function exportModel(name: string) {
     precision: 'fp32',
     name,
     provenance: {
-      dataset: r.settings.trainSize === null ? 'mnist' : `mnist (first ${r.train.count} training images)`,
+      dataset: datasetProvenance(r),
       epochs: r.status.epoch,
       seed: r.settings.seed,
       valElbo: r.status.valElbo.at(-1) ?? null,
