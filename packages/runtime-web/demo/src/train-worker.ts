@@ -369,7 +369,8 @@ async function train(untilStep: number | null): Promise<TrainStatus> {
 /** The manifest's `dataset`: MNIST or the user's data, and how many training images of it. */
 function datasetProvenance(r: Run): string {
   const name = r.ownData === null ? 'mnist' : `own data: ${r.ownData}`;
-  return r.settings.trainSize === null ? name : `${name} (first ${r.train.count} training images)`;
+  const all = r.settings.trainSize === null || r.settings.trainSize > r.train.count;
+  return all ? name : `${name} (first ${r.train.count} training images)`;
 }
 
 async function exportModel(name: string) {
