@@ -88,7 +88,7 @@ async function browserPngs(page: Page, sizes: readonly (readonly [number, number
 async function startExpectingError(
   page: Page,
   input: string,
-  files: { name: string; mimeType: string; buffer: Buffer }[],
+  files: Parameters<Page['setInputFiles']>[1],
 ): Promise<string> {
   await page.evaluate(() => (document.body.dataset.state = 'idle'));
   await page.setInputFiles(input, files);
@@ -290,6 +290,17 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('training in a browser tab (train.ht
     expect(status.valElbo).toHaveLength(1);
     expect(Number.isFinite(status.valElbo[0])).toBe(true);
     numbers.ownIdx = { losses: [status.losses[0], status.losses.at(-1)], valElbo: status.valElbo[0] };
+    // A reload resumes the run on the stored data, without choosing the files again.
+    await own.reload();
+    await own.waitForFunction(() => window.__vaeTrain !== undefined, null, { timeout: 60_000 });
+    const resumed = await own.evaluate(() => window.__vaeTrain!.ready);
+    expect(resumed).toMatchObject({
+      resumed: true,
+      dataset: 'my-images-idx3-ubyte.gz',
+      trainCount: 1173,
+      valCount: 107,
+    });
+    expect(resumed.status.losses).toEqual(status.losses);
 
     const png = (name: string, buffer: Buffer) => ({ name, mimeType: 'image/png', buffer });
     const [good, wrong] = await browserPngs(own, [
@@ -299,6 +310,15 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('training in a browser tab (train.ht
     expect(await startExpectingError(own, '#png-files', [png('a.png', good!), png('b.png', wrong!)])).toBe(
       'b.png: expected a 28×28 PNG, got 32×28',
     );
+    const folder = mkdtempSync(join(tmpdir(), 'vae-own-png-'));
+    try {
+      for (const name of ['a.png', 'c.png', 'd.png']) await writeFile(join(folder, name), good!);
+      expect(await startExpectingError(own, '#png-folder', folder)).toMatch(
+        /^vae-own-png-\w+ \(3 PNGs\): expected at least 140 images \(a batch of 128 after holding out 0\.083 for validation\), got 3$/,
+      );
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
     expect(
       await startExpectingError(own, '#png-files', [png('a.png', good!), png('c.png', good!), png('d.png', good!)]),
     ).toMatch(
