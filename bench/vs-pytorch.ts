@@ -300,24 +300,27 @@ for (const row of rows) {
         }
       }
       const med = (v: number[]) => [...v].sort((a, c) => a - c)[Math.floor(v.length / 2)]!;
-      const pt = await torch('encoder', [], (a, b) => first(a.b256ImagesPerSecond) > first(b.b256ImagesPerSecond));
-      for (const b of [64, 256]) {
-        const api = (b * 1000) / med(m[b]!.api);
-        const bareRate = (b * 1000) / med(m[b]!.bare);
-        // Single calls alternating bare / API: the ratio of the per-call medians resists other load
-        // on a shared machine, which the block rates above (kept in the note) do not.
+      // Single calls alternating bare / API: per-call medians (and per-pair differences) resist other
+      // load on a shared machine, which the block rates above do not.
+      const alternate = async (b: number, pairs: number): Promise<{ bare: number[]; api: number[] }> => {
         const x = mnistTest(b, testImages);
-        const pairs = Math.round(240_000 / b);
-        const bareCalls: number[] = [];
-        const apiCalls: number[] = [];
+        const calls = { bare: [] as number[], api: [] as number[] };
         for (let i = 0; i < pairs; i++) {
           const t0 = performance.now();
           await bare.run({ x: new ort.Tensor('float32', x.data, x.shape) });
           const t1 = performance.now();
           await model.encode(x);
-          bareCalls.push(t1 - t0);
-          apiCalls.push(performance.now() - t1);
+          calls.bare.push(t1 - t0);
+          calls.api.push(performance.now() - t1);
         }
+        return calls;
+      };
+      const pt = await torch('encoder', [], (a, b) => first(a.b256ImagesPerSecond) > first(b.b256ImagesPerSecond));
+      for (const b of [64, 256]) {
+        const api = (b * 1000) / med(m[b]!.api);
+        const bareRate = (b * 1000) / med(m[b]!.bare);
+        const pairs = Math.round(240_000 / b);
+        const { bare: bareCalls, api: apiCalls } = await alternate(b, pairs);
         results.push({
           row: 'encoder',
           metric: `encoder b=${b} images/s, API / bare onnxruntime`,
@@ -340,18 +343,10 @@ for (const row of rows) {
         ratio: pt256 ? pt256 / api256 : null,
         command: 'VaeModel.encode, onnxruntime-node cpu, 1 thread',
       });
-      // b=1 overhead from single calls alternating bare / API: the median of the per-pair differences
-      // resists other load on a shared machine, which the block means above do not.
-      const x1 = mnistTest(1, testImages);
+      // b=1 overhead: the median of the per-pair differences of alternating single calls.
       const pairs = 20000;
-      const diffs: number[] = [];
-      for (let i = 0; i < pairs; i++) {
-        const t0 = performance.now();
-        await bare.run({ x: new ort.Tensor('float32', x1.data, x1.shape) });
-        const t1 = performance.now();
-        await model.encode(x1);
-        diffs.push(performance.now() - t1 - (t1 - t0));
-      }
+      const single = await alternate(1, pairs);
+      const diffs = single.api.map((t, i) => t - single.bare[i]!);
       const lat = med(m[1]!.api);
       const ptLat = pt ? Math.min(...torchRuns.filter((r) => r.row === 'encoder').map((r) => Number(r.b1Ms))) : null;
       results.push(
