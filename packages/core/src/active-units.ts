@@ -1,12 +1,15 @@
 import { assertFinite, assertNumber, assertShape, type Tensor } from './tensor.js';
 
+/** Threshold of Var_x(μ_j) above which a latent unit counts as active (Burda et al. 2016). */
+export const ACTIVE_UNIT_THRESHOLD = 0.01;
+
 /**
  * Active latent units (Burda et al., 2016): dimension j is active when the variance over the data
- * set of the posterior mean, `Var_x(μ_j(x))`, exceeds `threshold` (default 0.01). The variance is the
+ * set of the posterior mean, `Var_x(μ_j(x))`, exceeds `threshold` (default {@link ACTIVE_UNIT_THRESHOLD}). The variance is the
  * population variance (divided by N), computed in float64 with the two-pass formula.
  * @param mu posterior means `[N, L]` over the data set, N ≥ 1.
  */
-export function activeUnits(mu: Tensor, threshold = 0.01): { count: number; variances: Float64Array } {
+export function activeUnits(mu: Tensor, threshold = ACTIVE_UNIT_THRESHOLD): { count: number; variances: Float64Array } {
   assertShape(mu, [null, null], 'mu');
   assertFinite(mu, 'mu');
   assertNumber(threshold, 'threshold', 0);

@@ -193,7 +193,7 @@ export {
   type ImportanceSamplingOptions,
   type ScoredLogLikelihoodOptions,
 } from './importance-sampling.js';
-export { activeUnits } from './active-units.js';
+export { ACTIVE_UNIT_THRESHOLD, activeUnits } from './active-units.js';
 export { fitPca, projectPca, type PrincipalComponents } from './pca.js';
 export {
   DEVICE_REQUESTS,

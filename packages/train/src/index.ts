@@ -108,7 +108,6 @@ export {
   type OpenLatentOptions,
 } from './latent-source.js';
 export {
-  ACTIVE_UNIT_THRESHOLD,
   LATENT_FILES,
   latentPlane,
   latentScatter,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  ACTIVE_UNIT_THRESHOLD,
   Rng,
   activeUnits,
   assertInteger,
@@ -28,9 +29,6 @@ export const LATENT_FILES = Object.freeze({
   compareManifold: 'compare-manifold.png',
   compareKl: 'compare-kl.png',
 });
-
-/** Threshold of Var_x(μ_j) above which a unit counts as active (Burda et al. 2016). */
-export const ACTIVE_UNIT_THRESHOLD = 0.01;
 
 /**
  * A 2-D view of latent codes `[n, L]`: the codes themselves for L = 2, else their first two
@@ -205,7 +203,7 @@ export async function latentViews(source: LatentSource, o: LatentViewOptions = {
   const enc = await encodeTest(source, n, rng);
   const labels = source.test.labels.subarray(0, n);
   const sc = latentScatter(enc.mu.data, labels, l, source.model.variational, source.classNames);
-  const variance = activeUnits(enc.mu, ACTIVE_UNIT_THRESHOLD).variances;
+  const variance = activeUnits(enc.mu).variances;
   const active = Array.from(variance, (v) => v > ACTIVE_UNIT_THRESHOLD);
   const kl = enc.logvar ? klPerDimension(enc.mu, enc.logvar) : null;
   const klChart = kl
