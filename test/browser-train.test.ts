@@ -3,17 +3,16 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest, setLogLevel } from '@vae/core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@vae/runtime-web/node';
+import { CHROMIUM_PATH } from '@vae/runtime-web/node';
 import { train } from '@vae/train';
 import type { TrainInfo, TrainSettings, TrainStatus } from '../packages/runtime-web/demo/src/train-protocol.js';
 import type {} from '../packages/runtime-web/demo/src/train-main.js';
 import type {} from '../packages/runtime-web/demo/src/demo-hook.js';
-import { serveStatic, type StaticServer } from '../packages/runtime-web/demo/build/static-server.js';
-import type { BuiltDemoSite } from '../packages/runtime-web/demo/build/build-site.js';
-import { buildDemo } from '../scripts/demo-site.js';
+import type { StaticServer } from '../packages/runtime-web/demo/build/static-server.js';
+import { openStaticSite, type StaticSite } from './static-site-fixture.js';
 import { runVae } from './parity-fixtures.js';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -108,32 +107,21 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
   'training in a browser tab (train.html of the static demo site)',
   { timeout: TEST_TIMEOUT },
   () => {
-    let site: BuiltDemoSite;
     let server: StaticServer;
     let context: BrowserContext;
+    let opened: StaticSite | undefined;
     let page: Page;
     let browserLosses: number[] = [];
     const numbers: Record<string, unknown> = {};
 
     beforeAll(async () => {
       setLogLevel('warn');
-      site = await buildDemo({
-        outDir: mkdtempSync(join(tmpdir(), 'vae-train-site-')),
-        modelsDir: join(REPO, 'models'),
-        brotliQuality: 5,
-      });
-      server = await serveStatic(site.outDir);
-      context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vae-chromium-train-')), {
-        executablePath: CHROMIUM_PATH,
-        args: [...CHROMIUM_ARGS],
-        headless: true,
-      });
+      opened = await openStaticSite('train');
+      ({ server, context } = opened);
     });
 
     afterAll(async () => {
-      await context?.close();
-      await server?.close();
-      if (site) await rm(site.outDir, { recursive: true, force: true });
+      await opened?.close();
       if (Object.keys(numbers).length > 0) console.log(`browser training: ${JSON.stringify(numbers)}`);
     });
 

@@ -3,15 +3,15 @@ import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLogLevel } from '@vae/core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@vae/runtime-web/node';
+import { CHROMIUM_PATH } from '@vae/runtime-web/node';
 import type { DemoInfo } from '../packages/runtime-web/demo/src/demo-hook.js';
 import type { CanvasStats } from '../packages/runtime-web/demo/src/draw.js';
-import { serveStatic, type StaticServer } from '../packages/runtime-web/demo/build/static-server.js';
+import type { StaticServer } from '../packages/runtime-web/demo/build/static-server.js';
 import type { BuiltDemoSite } from '../packages/runtime-web/demo/build/build-site.js';
-import { buildDemo } from '../scripts/demo-site.js';
+import { openStaticSite, type StaticSite } from './static-site-fixture.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const ARTIFACTS = join(REPO, 'test-artifacts');
@@ -65,29 +65,17 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the static demo site (pnpm demo:bui
   let site: BuiltDemoSite;
   let server: StaticServer;
   let context: BrowserContext;
+  let opened: StaticSite | undefined;
   const numbers: Record<string, unknown> = {};
 
   beforeAll(async () => {
     setLogLevel('warn');
-    // Brotli quality 5 instead of 11: the same files, built in seconds instead of a minute.
-    site = await buildDemo({
-      outDir: mkdtempSync(join(tmpdir(), 'vae-demo-site-')),
-      modelsDir: join(REPO, 'models'),
-      brotliQuality: 5,
-    });
-    server = await serveStatic(site.outDir);
-    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vae-chromium-site-')), {
-      executablePath: CHROMIUM_PATH,
-      args: [...CHROMIUM_ARGS],
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-    });
+    opened = await openStaticSite('demo', { width: 1280, height: 900 });
+    ({ site, server, context } = opened);
   });
 
   afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    if (site) await rm(site.outDir, { recursive: true, force: true });
+    await opened?.close();
     if (Object.keys(numbers).length > 0) console.log(`demo site: ${JSON.stringify(numbers)}`);
   });
 
