@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh Debian machine: pnpm, the Debian packages used by
 # tests (Chromium for real-browser tests and its SwiftShader Vulkan driver for WebGPU without a GPU,
-# Fashion-MNIST), and the workspace's npm dependencies. Safe to run repeatedly.
+# Fashion-MNIST, redis-server for the embedding queue), and the workspace's npm dependencies. Safe to run
+# repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,12 +15,14 @@ need=()
 # Vulkan loader for Dawn (WebGPU in Node); the Vulkan driver is SwiftShader from the chromium package.
 ldconfig -p 2>/dev/null | grep -q "libvulkan.so.1 " || need+=(libvulkan1)
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
+# Redis for the embedding work queue (BullMQ); the tests start their own server on a free port.
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   else
-    echo "setup: optional Debian packages missing (${need[*]}); browser/WebGPU tests and fashion-mnist will be skipped." >&2
+    echo "setup: optional Debian packages missing (${need[*]}); browser/WebGPU tests, fashion-mnist and the Redis queue tests will be skipped." >&2
     echo "setup: install them with: sudo apt-get install -y ${need[*]}" >&2
   fi
 fi
