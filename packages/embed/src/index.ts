@@ -1,2 +1,12 @@
 /** Public API of `@vae/embed`: bulk embedding, similarity search and the BullMQ work queue. */
-export const EMBED_PACKAGE = '@vae/embed';
+export {
+  chunkKey,
+  decodeEmbedded,
+  embedChunk,
+  encodeEmbedded,
+  hashBytes,
+  makeChunk,
+  type Chunk,
+  type EmbeddedChunk,
+  type EmbeddingSink,
+} from './chunk.js';

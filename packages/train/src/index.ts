@@ -85,6 +85,7 @@ export {
   type ShapesOptions,
 } from './shapes.js';
 export { makeBatch, type BatchOptions } from './batches.js';
+export { gatherPixels } from './batch-impl.js';
 export { reportTerms, type ReportedTerms } from './report.js';
 export { imageGrid } from './plots-impl.js';
 export { PLOT_FILES, writeRunPlots, type RunPlotInputs } from './run-plots.js';
