@@ -48,3 +48,4 @@ export {
   type Neighbour,
   type SearchOptions,
 } from './search.js';
+export { assertSameModel, embedPng, openTableSearch, type SearchQuery, type TableSearch } from './table-search.js';

@@ -7,6 +7,7 @@ import { infoCommand } from './info.js';
 import { latentCommand } from './latent.js';
 import { parityCommand } from './parity.js';
 import { pipelineCommand } from './pipeline.js';
+import { searchCommand } from './search.js';
 import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
 
@@ -23,5 +24,6 @@ export const COMMANDS: readonly AnyCommand[] = [
   parityCommand,
   serveCommand,
   embedCommand,
+  searchCommand,
   infoCommand,
 ] as unknown as AnyCommand[];
