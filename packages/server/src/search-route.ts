@@ -20,7 +20,10 @@ export interface SearchProvider {
   readonly dim: number;
   /** Where the vectors are, for messages (e.g. the table path). */
   readonly source: string;
-  /** The `k` nearest stored items to the stored item `id`, or to `vector`; nearest first. */
+  /**
+   * The `k` nearest stored items to the stored item `id`, or to `vector`; nearest first. Throws a
+   * `RangeError` for a query it cannot answer (e.g. an unknown id): the route answers 400 with it.
+   */
   search(query: { readonly id: number } | { readonly vector: Float32Array }, k: number): Promise<SearchHit[]>;
 }
 
@@ -56,19 +59,23 @@ export function registerSearchRoute(app: FastifyInstance, ctx: SearchContext): v
         `body: expected exactly one of id, vector, x, got ${given.length === 0 ? 'none' : given.join(', ')}`,
       );
     const k = intField(b, 'k', 1, MAX_SEARCH_K, 10);
+    const search = (query: { id: number } | { vector: Float32Array }): Promise<SearchHit[]> =>
+      provider.search(query, k).catch((err: unknown) => {
+        throw err instanceof RangeError ? badRequest(err.message) : err;
+      });
     let neighbours: SearchHit[];
     if (given[0] === 'id') {
-      neighbours = await provider.search({ id: intField(b, 'id', 0, 0x7fffffff) }, k);
+      neighbours = await search({ id: intField(b, 'id', 0, 0x7fffffff) });
     } else if (given[0] === 'vector') {
       const v = b.vector;
       if (!Array.isArray(v) || v.length !== provider.dim)
         throw badRequest(`vector: expected ${provider.dim} numbers, got ${describe(v)}`);
       const vector = new Float32Array(provider.dim);
       v.forEach((value, i) => storeFloat32(vector, i, value, `vector[${i}]`));
-      neighbours = await provider.search({ vector }, k);
+      neighbours = await search({ vector });
     } else {
       const x = parseRows(b.x, ctx.inputSize(), 'x', 1);
-      neighbours = await provider.search({ vector: (await ctx.embedRow(x)).data }, k);
+      neighbours = await search({ vector: (await ctx.embedRow(x)).data });
     }
     return { neighbours, k, query: given[0] };
   });
