@@ -70,8 +70,13 @@ export class ChunkPreparer {
 
   /** Chunk `index`: items `[start, start + labels.length)` of the corpus, hashed, with its model input. */
   async prepare(index: number, start: number, labels: Int32Array): Promise<PreparedChunk> {
-    const id = this.nextId++;
     const count = labels.length;
+    const items = this.pixels.length / this.inputSize;
+    if (!Number.isInteger(start) || start < 0 || start + count > items)
+      throw new RangeError(
+        `labels: expected items [${start}, ${start + count}) within the ${items} items of the corpus, got ${count} labels from ${start}`,
+      );
+    const id = this.nextId++;
     const reply = await new Promise<PrepareResponse>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
