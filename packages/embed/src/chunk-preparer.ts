@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { workerStart } from '@vae/train';
-import { hashOfHashes, type Chunk } from './chunk.js';
+import type { Chunk } from './chunk.js';
 
 /** What the worker is started with: the corpus pixels in shared memory. */
 export interface PrepareWorkerData {
@@ -13,9 +13,15 @@ export type PrepareRequest =
   | { readonly id: number; readonly start: number; readonly count: number; readonly recycle?: undefined }
   | { readonly recycle: Float32Array };
 
-/** The worker's answer: item hashes and model input, or the error message. */
+/** The worker's answer: item and chunk hashes and model input, or the error message. */
 export type PrepareResponse =
-  | { readonly id: number; readonly ok: true; readonly itemHashes: string[]; readonly input: Float32Array }
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly hash: string;
+      readonly itemHashes: string[];
+      readonly input: Float32Array;
+    }
   | { readonly id: number; readonly ok: false; readonly message: string };
 
 /** A chunk with its model input (`count × D` floats), ready for `embedChunk`. */
@@ -90,7 +96,7 @@ export class ChunkPreparer {
       count,
       pixels: this.pixels.subarray(start * d, (start + count) * d),
       labels,
-      hash: hashOfHashes(reply.itemHashes),
+      hash: reply.hash,
       itemHashes: reply.itemHashes,
     };
     return { chunk, input: reply.input };
