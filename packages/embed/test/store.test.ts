@@ -23,6 +23,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const MODEL_DIR = join(ROOT, 'models/mnist-vae');
 const { PNG } = createRequire(join(ROOT, 'packages/train/package.json'))('pngjs') as typeof import('pngjs');
 
+/** Options of every embedToTable call here (with `out`). */
+const OPTS = { modelDir: MODEL_DIR, chunkSize: 256, logvar: true, index: 'none' } as const;
+
 let dir: string;
 let model: VaeModel;
 let corpus: Corpus;
@@ -131,13 +134,7 @@ describe('corpus sources', () => {
 describe('LanceDB table', () => {
   it('stores every id once with the encoder’s μ and logvar; a second run writes nothing', async () => {
     const out = join(dir, 'a.lance');
-    const r = await embedToTable(model, corpus, {
-      modelDir: MODEL_DIR,
-      out,
-      chunkSize: 256,
-      logvar: true,
-      index: 'none',
-    });
+    const r = await embedToTable(model, corpus, { ...OPTS, out });
     expect(r).toMatchObject({ chunks: 3, written: 3, skipped: 0, items: 700, rows: 700, index: 'none' });
     const stored = await rows(out);
     expect(stored.map((s) => s.id)).toEqual(Array.from({ length: 700 }, (_, i) => i));
@@ -151,13 +148,7 @@ describe('LanceDB table', () => {
       expect(stored[i]!.logvar).toEqual(Array.from(e.logvar.data.subarray(i * 20, (i + 1) * 20)));
       expect(stored[i]!.label).toBe(corpus.labels[i]);
     }
-    const again = await embedToTable(model, corpus, {
-      modelDir: MODEL_DIR,
-      out,
-      chunkSize: 256,
-      logvar: true,
-      index: 'none',
-    });
+    const again = await embedToTable(model, corpus, { ...OPTS, out });
     expect(again).toMatchObject({ written: 0, skipped: 700, rows: 700 });
   });
 
@@ -166,14 +157,8 @@ describe('LanceDB table', () => {
     const full = await rows(join(dir, 'a.lance'));
     const first = await loadCorpus({ dataset: 'mnist', split: 'test', limit: 512 });
     // Chunks 0 and 1 only (the first 512 items), as a run stopped after two chunks leaves it.
-    await embedToTable(model, first, { modelDir: MODEL_DIR, out, chunkSize: 256, logvar: true, index: 'none' });
-    const r = await embedToTable(model, corpus, {
-      modelDir: MODEL_DIR,
-      out,
-      chunkSize: 256,
-      logvar: true,
-      index: 'none',
-    });
+    await embedToTable(model, first, { ...OPTS, out });
+    const r = await embedToTable(model, corpus, { ...OPTS, out });
     expect(r).toMatchObject({ written: 1, skipped: 512, rows: 700 });
     expect(await rows(out)).toEqual(full);
   });
