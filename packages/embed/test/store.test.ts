@@ -215,6 +215,29 @@ describe('LanceDB table', () => {
     );
   });
 
+  it('builds the IVF-PQ index at the end (auto: none below 10,000 rows) and keeps it when nothing was added', async () => {
+    const out = join(dir, 'indexed.lance');
+    expect((await embedToTable(model, corpus, { ...OPTS, out, index: 'auto' })).index).toBe('none');
+    expect((await embedToTable(model, corpus, { ...OPTS, out, index: 'ivf-pq' })).index).toBe('ivf-pq');
+    const { table } = await openTableForRead(out);
+    try {
+      const indices = await table.listIndices();
+      expect(indices.map((i) => [i.columns[0], i.indexType]).sort()).toEqual([
+        ['id', 'BTree'],
+        ['vector', 'IvfPq'],
+      ]);
+    } finally {
+      table.close();
+    }
+    expect((await embedToTable(model, corpus, { ...OPTS, out, index: 'auto' })).index).toBe('ivf-pq');
+    const search = await openTableSearch(out);
+    try {
+      expect((await search.search({ id: 9 }, 3))[0]).toMatchObject({ id: 9, distance: 0 });
+    } finally {
+      search.close();
+    }
+  });
+
   it('searches by id and by vector; exact and index agree on the nearest', async () => {
     const out = join(dir, 'a.lance');
     const search = await openTableSearch(out);
