@@ -1,11 +1,13 @@
 import type { CommandModule } from 'yargs';
 import { disentanglementCommand } from './disentanglement.js';
+import { embedCommand } from './embed.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { infoCommand } from './info.js';
 import { latentCommand } from './latent.js';
 import { parityCommand } from './parity.js';
 import { pipelineCommand } from './pipeline.js';
+import { searchCommand } from './search.js';
 import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
 
@@ -21,5 +23,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   exportCommand,
   parityCommand,
   serveCommand,
+  embedCommand,
+  searchCommand,
   infoCommand,
 ] as unknown as AnyCommand[];

@@ -1,0 +1,226 @@
+/**
+ * Bulk embedding and similarity search (@vae/embed), measured in one run:
+ *
+ *   tsx bench/embed.ts [--model models/mnist-vae] [--rounds 5] [--batch 256] [--threads 1]
+ *                      [--chunk-size 8192] [--limit 60000] [--queries 1000] [--nprobes 20] [--refine 10]
+ *
+ * (a) Throughput: MNIST train (60,000 images) through `embedCorpus` into a fresh LanceDB table
+ *   (hashing, conversion, encoder, Arrow rows, commits) against the bare onnxruntime-node encoder
+ *   (bench/lib/bare-encoder.ts) over the same images, already converted to floats, at the same batch
+ *   size and threads. Rounds alternate bare / embed; the ratio is of the median rates. The worker
+ *   thread that prepares chunks is started once before the rounds (like the bare session). The
+ *   process's CPU seconds per pass (all threads) are reported too: on a shared machine they show
+ *   the work each side needs, which the wall-clock rates cannot.
+ * (b) Search: the IVF-PQ index is built on the table's μ (60,000 × 20); recall@10 of the index
+ *   (nprobes, refine factor) against exact flat search over `queries` stored vectors (evenly
+ *   spaced ids), and the latency of both (median / p95 per query, one query at a time); a few other
+ *   settings are measured for the trade-off.
+ * Writes bench/embed-results.json.
+ */
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setLogLevel } from '@vae/core';
+import {
+  ChunkPreparer,
+  EmbeddingTable,
+  buildIndex,
+  embedCorpus,
+  loadCorpus,
+  searchVector,
+  tableMeta,
+} from '@vae/embed';
+import { loadModel } from '@vae/runtime-node';
+import { bareEncoder } from './lib/bare-encoder.js';
+import { benchModel } from './lib/bench-model.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+const out = (s: string) => process.stdout.write(`${s}\n`);
+const rounds = Number(arg('rounds', '5'));
+const batch = Number(arg('batch', '256'));
+const threads = Number(arg('threads', '1'));
+const chunkSize = Number(arg('chunk-size', '8192'));
+const limit = Number(arg('limit', '60000'));
+const queries = Number(arg('queries', '1000'));
+const nprobes = Number(arg('nprobes', '20'));
+const refineFactor = Number(arg('refine', '10'));
+setLogLevel('warn');
+/** Other index settings measured for the trade-off (nprobes, refine factor). */
+const SWEEP: readonly (readonly [number, number])[] = [
+  [5, 1],
+  [10, 1],
+  [10, 5],
+  [40, 20],
+];
+
+const med = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+const p95 = (v: readonly number[]) =>
+  [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(v.length * 0.95))]!;
+
+const bench = await benchModel(resolve(arg('model', join(here, '../models/mnist-vae'))));
+const corpus = await loadCorpus({ dataset: 'mnist', split: 'train', limit });
+const n = corpus.count;
+const d = corpus.inputSize;
+const model = await loadModel(bench.dir, { device: 'cpu', threads });
+const bare = await bareEncoder(bench.dir, threads);
+const preparer = new ChunkPreparer(corpus.pixels, d);
+await preparer.prepare(0, 0, corpus.labels.subarray(0, 1)); // the worker has started
+const x = Float32Array.from(corpus.pixels, (p) => p / 255);
+const scratch = await mkdtemp(join(tmpdir(), 'vae-bench-embed-'));
+const tablePath = join(scratch, 'mnist-train.lance');
+const meta = tableMeta(model, bench.dir, corpus, { chunkSize });
+
+/** Items/s and the process's CPU seconds (all threads: encoder, worker, LanceDB) of one pass. */
+interface Pass {
+  readonly rate: number;
+  readonly cpuSeconds: number;
+}
+
+async function timed(run: () => Promise<void>): Promise<Pass> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await run();
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { rate: n / seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+function bareRun(): Promise<Pass> {
+  return timed(async () => {
+    for (let s = 0; s < n; s += batch) {
+      const m = Math.min(batch, n - s);
+      await bare.run({ data: x.subarray(s * d, (s + m) * d), shape: [m, d] });
+    }
+  });
+}
+
+async function embedRun(): Promise<Pass> {
+  const table = await EmbeddingTable.open(tablePath, meta, { overwrite: true });
+  try {
+    const pass = await timed(async () => {
+      await embedCorpus(model, corpus, table, { chunkSize, batchSize: batch, preparer });
+    });
+    const rows = await table.table.countRows();
+    if (rows !== n) throw new Error(`embed run: expected ${n} rows, got ${rows}`);
+    return pass;
+  } finally {
+    table.close();
+  }
+}
+
+try {
+  await bareRun(); // warm-ups: JIT, LanceDB's first table
+  await embedRun();
+  const bares: Pass[] = [];
+  const embeds: Pass[] = [];
+  for (let r = 0; r < rounds; r++) {
+    bares.push(await bareRun());
+    embeds.push(await embedRun());
+    out(
+      `round ${r + 1}: bare ${Math.round(bares[r]!.rate)} items/s (${bares[r]!.cpuSeconds.toFixed(2)} CPU-s), embed → LanceDB ${Math.round(embeds[r]!.rate)} items/s (${embeds[r]!.cpuSeconds.toFixed(2)} CPU-s): ${(embeds[r]!.rate / bares[r]!.rate).toFixed(3)}`,
+    );
+  }
+  const rate = (p: readonly Pass[]) => med(p.map((q) => q.rate));
+  const cpu = (p: readonly Pass[]) => med(p.map((q) => q.cpuSeconds));
+  const throughput = {
+    items: n,
+    batch,
+    threads,
+    chunkSize,
+    rounds,
+    bareItemsPerSecond: rate(bares),
+    embedItemsPerSecond: rate(embeds),
+    ratio: rate(embeds) / rate(bares),
+    perRoundRatios: embeds.map((e, i) => e.rate / bares[i]!.rate),
+    bareCpuSeconds: cpu(bares),
+    embedCpuSeconds: cpu(embeds),
+    loadavgAfter: loadavg(),
+  };
+  out(
+    `throughput: embed ${Math.round(throughput.embedItemsPerSecond)} items/s vs bare encoder ${Math.round(throughput.bareItemsPerSecond)} items/s: ${throughput.ratio.toFixed(3)} (goal ≥ 0.80); CPU-s per pass: bare ${throughput.bareCpuSeconds.toFixed(2)}, embed ${throughput.embedCpuSeconds.toFixed(2)}`,
+  );
+
+  // (b) Search on the table of the last round.
+  const table = (await EmbeddingTable.open(tablePath, meta)).table;
+  const t0 = performance.now();
+  const kind = await buildIndex(table, 'ivf-pq', meta.dim);
+  const indexSeconds = (performance.now() - t0) / 1000;
+  const all = await table.query().select(['id', 'vector']).toArrow();
+  const vectors = new Map<number, Float32Array>();
+  for (let i = 0; i < all.numRows; i++)
+    vectors.set(all.getChild('id')!.get(i) as number, Float32Array.from(all.getChild('vector')!.get(i).toArray()));
+  const ids = Array.from({ length: Math.min(queries, n) }, (_, i) => Math.floor((i * n) / Math.min(queries, n)));
+  const exactMs: number[] = [];
+  const exactIds: Set<number>[] = [];
+  for (const id of ids) {
+    const s = performance.now();
+    const exact = await searchVector(table, vectors.get(id)!, { k: 10, exact: true });
+    exactMs.push(performance.now() - s);
+    exactIds.push(new Set(exact.map((h) => h.id)));
+  }
+  /** recall@10 and per-query latencies of the index at one setting. */
+  const annAt = async (probes: number, refine: number) => {
+    const ms: number[] = [];
+    let hits = 0;
+    for (const [q, id] of ids.entries()) {
+      const s = performance.now();
+      const ann = await searchVector(table, vectors.get(id)!, { k: 10, nprobes: probes, refineFactor: refine });
+      ms.push(performance.now() - s);
+      hits += ann.filter((h) => exactIds[q]!.has(h.id)).length;
+    }
+    return {
+      nprobes: probes,
+      refineFactor: refine,
+      recallAt10: hits / (10 * ids.length),
+      latencyMs: { median: med(ms), p95: p95(ms) },
+    };
+  };
+  const headline = await annAt(nprobes, refineFactor);
+  const sweep = [];
+  for (const [probes, refine] of SWEEP) {
+    const r = await annAt(probes, refine);
+    sweep.push(r);
+    out(
+      `  nprobes ${probes}, refine ${refine}: recall@10 ${r.recallAt10.toFixed(4)}, median ${r.latencyMs.median.toFixed(2)} ms, p95 ${r.latencyMs.p95.toFixed(2)} ms`,
+    );
+  }
+  table.close();
+  const search = {
+    index: kind,
+    rows: n,
+    dim: meta.dim,
+    indexSeconds,
+    nprobes,
+    refineFactor,
+    queries: ids.length,
+    recallAt10: headline.recallAt10,
+    annLatencyMs: headline.latencyMs,
+    exactLatencyMs: { median: med(exactMs), p95: p95(exactMs) },
+    sweep,
+  };
+  out(
+    `search: ${kind} (built in ${indexSeconds.toFixed(1)} s), recall@10 ${search.recallAt10.toFixed(4)} over ${ids.length} queries (nprobes ${nprobes}, refine ${refineFactor}); latency median / p95: index ${search.annLatencyMs.median.toFixed(2)} / ${search.annLatencyMs.p95.toFixed(2)} ms, exact ${search.exactLatencyMs.median.toFixed(2)} / ${search.exactLatencyMs.p95.toFixed(2)} ms`,
+  );
+  const report = {
+    benchmark: 'embed',
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', loadavg: loadavg() },
+    model: bench.label,
+    throughput,
+    search,
+  };
+  const file = join(here, 'embed-results.json');
+  await writeFile(`${file}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
+  out(`wrote ${file}`);
+} finally {
+  await preparer.close();
+  await bare.release();
+  await model.release();
+  await rm(scratch, { recursive: true, force: true });
+}
