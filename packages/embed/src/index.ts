@@ -10,3 +10,4 @@ export {
   type EmbeddedChunk,
   type EmbeddingSink,
 } from './chunk.js';
+export * from './queue/index.js';
