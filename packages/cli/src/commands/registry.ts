@@ -8,6 +8,7 @@ import { parityCommand } from './parity.js';
 import { pipelineCommand } from './pipeline.js';
 import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
+import { workerCommand } from './worker.js';
 
 type AnyCommand = CommandModule<object, never>;
 
@@ -21,5 +22,6 @@ export const COMMANDS: readonly AnyCommand[] = [
   exportCommand,
   parityCommand,
   serveCommand,
+  workerCommand,
   infoCommand,
 ] as unknown as AnyCommand[];

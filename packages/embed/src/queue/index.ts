@@ -10,6 +10,7 @@ export {
 } from './chunk-job.js';
 export {
   RedisUnreachableError,
+  bullmqConnection,
   checkRedis,
   redisConnection,
   type RedisConnection,
