@@ -152,13 +152,15 @@ function startOnce(args: string[]): Promise<{ child: ChildProcess } | { inUse: t
 }
 
 /**
- * Starts a real `redis-server` (no persistence) on a free loopback port, optionally with
+ * Starts a real `redis-server` (no persistence) on a free loopback port (or `port`), optionally with
  * `--requirepass` and a TLS port that requires client certificates signed by the test CA.
  */
-export async function startRedis(options: { password?: string; tls?: boolean } = {}): Promise<RedisFixture> {
+export async function startRedis(
+  options: { password?: string; tls?: boolean; port?: number } = {},
+): Promise<RedisFixture> {
   const tls = options.tls ? await makeTlsFiles() : null;
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const tlsPort = tls ? await freePort() : 0;
     const args = [
       '--port',
@@ -188,7 +190,7 @@ export async function startRedis(options: { password?: string; tls?: boolean } =
       );
     const started = await startOnce(args);
     if ('inUse' in started) {
-      if (attempt < 5) continue;
+      if (attempt < 5 && options.port === undefined) continue;
       throw new Error('redis-server: no free port after 5 attempts');
     }
     const child = started.child;

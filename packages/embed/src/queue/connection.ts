@@ -144,7 +144,7 @@ export async function checkRedis(connection: RedisConnection, timeoutMs = 10_000
       client.disconnect();
     }
     const code = errorCode(last);
-    if (PERMANENT.test(code) || Date.now() + 250 >= deadline) {
+    if (PERMANENT.test(code) || Date.now() >= deadline) {
       const seconds = Math.round(timeoutMs / 100) / 10;
       throw new RedisUnreachableError(
         `Redis at ${connection.display} ${PERMANENT.test(code) ? 'refused the connection' : `unreachable after ${seconds} s`}: ${code} (${(last as Error)?.message ?? String(last)}); ${hint(code, connection.options.port)}`,
@@ -152,7 +152,7 @@ export async function checkRedis(connection: RedisConnection, timeoutMs = 10_000
       );
     }
     last = undefined;
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, Math.min(250, deadline - Date.now())));
   }
 }
 
