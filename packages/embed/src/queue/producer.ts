@@ -85,7 +85,8 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
   if (skipped) log.info(`${skipped} of ${all.length} chunks already stored: skipped`);
 
   const redis = bullmqConnection(connection);
-  const queue = new Queue(queueName, { connection: redis });
+  // Completed events carry the results: keep few in the stream (a missed one is read by the sweep).
+  const queue = new Queue(queueName, { connection: redis, streams: { events: { maxLen: Math.max(100, 4 * window) } } });
   const events = new QueueEvents(queueName, { connection: redis });
   queue.on('error', (err) => log.warn(`queue: ${err.message}`));
   events.on('error', (err) => log.warn(`queue events: ${err.message}`));
@@ -97,20 +98,28 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
   let wake: () => void = () => {};
   const poke = () => wake();
 
-  const collect = async (jobId: string): Promise<void> => {
+  /** Collects a job's result: the value its completed event carried, else read from Redis. */
+  const collect = async (jobId: string, returned?: unknown): Promise<void> => {
     const chunk = outstanding.get(jobId);
     if (!chunk) return;
-    const job = await queue.getJob(jobId);
-    if (!job) return;
-    if (job.failedReason && (await job.isFailed())) {
-      failure ??= new QueueJobError(`chunk ${chunk.index} (job ${jobId}) failed on a worker: ${job.failedReason}`);
-      return poke();
+    let value = returned;
+    if (value === undefined) {
+      // State first, then the job: a job read before it completed would carry no return value.
+      const state = await queue.getJobState(jobId);
+      if (state !== 'completed' && state !== 'failed') return;
+      const job = await queue.getJob(jobId);
+      if (!job || !outstanding.has(jobId)) return;
+      if (state === 'failed') {
+        failure ??= new QueueJobError(`chunk ${chunk.index} (job ${jobId}) failed on a worker: ${job.failedReason}`);
+        return poke();
+      }
+      value = job.returnvalue;
     }
-    if (!(await job.isCompleted()) || !outstanding.has(jobId)) return;
+    if (!outstanding.has(jobId)) return;
     outstanding.delete(jobId);
     let result: EmbeddedChunk;
     try {
-      result = decodeEmbedded(job.returnvalue);
+      result = decodeEmbedded(typeof value === 'string' ? JSON.parse(value) : value);
       if (result.index !== chunk.index || result.hash !== chunk.hash || result.count !== chunk.count)
         throw new Error(
           `expected chunk ${chunkKey(chunk)} (${chunk.count} items), got ${chunkKey(result)} (${result.count})`,
@@ -134,20 +143,20 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
         itemsTotal: total.items,
       });
     }
-    await job.remove().catch((err: Error) => log.debug(`job ${jobId}: not removed (${err.message})`));
+    await queue.remove(jobId).catch((err: Error) => log.debug(`job ${jobId}: not removed (${err.message})`));
     poke();
   };
 
   let pending = Promise.resolve();
-  const enqueueCollect = (jobId: string) => {
+  const enqueueCollect = (jobId: string, returned?: unknown) => {
     pending = pending
-      .then(() => collect(jobId))
+      .then(() => collect(jobId, returned))
       .catch((err: unknown) => {
         failure ??= new QueueJobError(`collecting job ${jobId}: ${(err as Error).message}`);
         poke();
       });
   };
-  events.on('completed', ({ jobId }) => enqueueCollect(jobId));
+  events.on('completed', ({ jobId, returnvalue }) => enqueueCollect(jobId, returnvalue ?? undefined));
   events.on('failed', ({ jobId }) => enqueueCollect(jobId));
 
   const sweep = setInterval(() => {
