@@ -8,9 +8,11 @@
  * Each worker runs onnxruntime with 1 intra-op thread (so 2 workers use the 2 cores without
  * oversubscribing); the local run also uses 1 thread. The queue figures are wall time from the
  * first job added to the last result decoded and stored by the producer (its sink only counts:
- * the store's own cost is not in them), with workers already started. Writes
+ * the store's own cost is not in them), with workers already started. CPU seconds of the producer,
+ * the workers and redis-server over the same span show where the cores went. Writes
  * bench/embed-queue-results.json.
  */
+import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -47,6 +49,21 @@ setLogLevel('warn');
 const unavailable = redisSkipReason();
 if (unavailable) throw new Error(`embed-queue bench: ${unavailable}`);
 
+/** User + system CPU seconds a process has used so far (Linux /proc). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+const ownCpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
 /** A sink that only counts what it receives (the benchmark measures the queue, not a store). */
 class CountingSink implements EmbeddingSink {
   items = 0;
@@ -78,7 +95,14 @@ const local = { itemsPerSecond: n / localSeconds, seconds: localSeconds };
 out(`local (1 process, 1 thread): ${local.itemsPerSecond.toFixed(0)} items/s (${localSeconds.toFixed(2)} s)`);
 
 const redis = await startRedis();
-const queue: { workers: number; itemsPerSecond: number; seconds: number; chunksPerWorker: number[] }[] = [];
+interface QueueRow {
+  workers: number;
+  itemsPerSecond: number;
+  seconds: number;
+  chunksPerWorker: number[];
+  cpuSeconds: { producer: number; workers: number[]; redis: number };
+}
+const queue: QueueRow[] = [];
 try {
   const connection = redisConnection({ url: redis.url });
   for (const count of WORKER_COUNTS) {
@@ -88,6 +112,11 @@ try {
     try {
       await Promise.all(workers.map((w) => w.waitFor(/worker ready/)));
       const sink = new CountingSink();
+      const cpu0 = {
+        producer: ownCpu(),
+        workers: workers.map((w) => cpuSeconds(w.child.pid)),
+        redis: cpuSeconds(redis.process.pid),
+      };
       const r = await embedViaQueue({
         connection,
         runId: `bench-${count}`,
@@ -98,15 +127,26 @@ try {
         batchSize: batch,
         logvar: true,
       });
+      const cpuSpent = {
+        producer: ownCpu() - cpu0.producer,
+        workers: workers.map((w, i) => cpuSeconds(w.child.pid) - cpu0.workers[i]!),
+        redis: cpuSeconds(redis.process.pid) - cpu0.redis,
+      };
       if (sink.items !== n) throw new Error(`expected ${n} items stored, got ${sink.items}`);
       const chunksPerWorker: number[] = [];
       for (const w of workers) {
         await stopCli(w);
         chunksPerWorker.push(Number(/worker stopped after (\d+) chunks/.exec(w.output())?.[1] ?? Number.NaN));
       }
-      queue.push({ workers: count, itemsPerSecond: n / r.seconds, seconds: r.seconds, chunksPerWorker });
+      queue.push({
+        workers: count,
+        itemsPerSecond: n / r.seconds,
+        seconds: r.seconds,
+        chunksPerWorker,
+        cpuSeconds: cpuSpent,
+      });
       out(
-        `queue, ${count} worker process(es): ${(n / r.seconds).toFixed(0)} items/s (${r.seconds.toFixed(2)} s; chunks per worker ${chunksPerWorker.join(', ')})`,
+        `queue, ${count} worker process(es): ${(n / r.seconds).toFixed(0)} items/s (${r.seconds.toFixed(2)} s; chunks per worker ${chunksPerWorker.join(', ')}; CPU s: producer ${cpuSpent.producer.toFixed(2)}, workers ${cpuSpent.workers.map((c) => c.toFixed(2)).join(' + ')}, redis ${cpuSpent.redis.toFixed(2)})`,
       );
     } finally {
       await Promise.all(workers.map((w) => stopCli(w, 'SIGKILL')));

@@ -40,6 +40,7 @@ const ALL = [
   'is-nll',
   'vs-pytorch',
   'server',
+  'embed-queue',
   'browser',
   'cli-startup',
 ] as const;
@@ -100,7 +101,7 @@ function runChild(
 async function runSub(name: Exclude<Name, 'is-nll' | 'browser' | 'cli-startup'>): Promise<BenchEntry> {
   const sub = SUB_BENCHMARKS[name as SubBenchmarkName];
   const args = quick ? sub.quickArgs : sub.args;
-  const modelArgs = name === 'encoder' || name === 'server' ? ['--model', modelDir] : [];
+  const modelArgs = name === 'encoder' || name === 'server' || name === 'embed-queue' ? ['--model', modelDir] : [];
   const command = `tsx ${sub.script} ${[...args, ...modelArgs].join(' ')}`.trim();
   const base = { name, description: sub.description, command };
   if (!existsSync(join(root, sub.script)))

@@ -177,7 +177,8 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
     while (next < todo.length || outstanding.size > 0) {
       if (failure) throw failure;
       if (next < todo.length && outstanding.size < window) {
-        const batch = todo.slice(next, next + window - outstanding.size);
+        // A few jobs per round trip: workers start on the first while the next are encoded.
+        const batch = todo.slice(next, next + Math.min(4, window - outstanding.size));
         next += batch.length;
         const ids = batch.map((c) => chunkJobId(options.runId, c));
         for (const [i, id] of ids.entries()) {
