@@ -24,7 +24,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setLogLevel, type Tensor } from '@vae/core';
 import { loadModel } from '@vae/runtime-node';
-import * as ort from 'onnxruntime-node';
+import { bareEncoder } from './lib/bare-encoder.js';
 import { benchModel } from './lib/bench-model.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -275,13 +275,7 @@ for (const row of rows) {
     const bench = await modelForRow();
     const dir = bench.dir;
     const model = await loadModel(dir, { device: 'cpu', threads: 1 });
-    const bare = await ort.InferenceSession.create(join(dir, 'encoder.onnx'), {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-      logSeverityLevel: 3,
-    });
+    const bare = await bareEncoder(dir, 1);
     try {
       const per = async (fn: () => Promise<unknown>, n: number): Promise<number> => {
         for (let i = 0; i < 20; i++) await fn();
@@ -295,7 +289,7 @@ for (const row of rows) {
         const n = b === 1 ? 5000 : 4000 / Math.sqrt(b);
         m[b] = { api: [], bare: [] };
         for (let r = 0; r < 5; r++) {
-          m[b]!.bare.push(await per(() => bare.run({ x: new ort.Tensor('float32', x.data, x.shape) }), n));
+          m[b]!.bare.push(await per(() => bare.run(x), n));
           m[b]!.api.push(await per(() => model.encode(x), n));
         }
       }
@@ -307,7 +301,7 @@ for (const row of rows) {
         const calls = { bare: [] as number[], api: [] as number[] };
         for (let i = 0; i < pairs; i++) {
           const t0 = performance.now();
-          await bare.run({ x: new ort.Tensor('float32', x.data, x.shape) });
+          await bare.run(x);
           const t1 = performance.now();
           await model.encode(x);
           calls.bare.push(t1 - t0);

@@ -4,10 +4,48 @@ export {
   decodeEmbedded,
   embedChunk,
   encodeEmbedded,
+  chunkInput,
   hashBytes,
+  hashItems,
+  hashOfHashes,
   makeChunk,
   type Chunk,
+  type EmbedChunkOptions,
   type EmbeddedChunk,
   type EmbeddingSink,
 } from './chunk.js';
+export {
+  CORPUS_SOURCES,
+  CORPUS_SPLITS,
+  loadCorpus,
+  type Corpus,
+  type CorpusOptions,
+  type CorpusSource,
+  type CorpusSplit,
+} from './corpus.js';
+export { ChunkPreparer, type PreparedChunk } from './chunk-preparer.js';
+export {
+  DEFAULT_CHUNK_SIZE,
+  DEFAULT_EMBED_BATCH,
+  corpusChunk,
+  embedCorpus,
+  type EmbedCorpusOptions,
+  type EmbedCorpusResult,
+  type EmbedProgress,
+} from './embed-corpus.js';
+export { embedToTable, tableMeta, type EmbedToTableOptions, type EmbedToTableResult } from './embed-table.js';
+export { EmbeddingTable, TABLE_META_KEY, openTableForRead, tableLocation, type EmbedTableMeta } from './store.js';
+export { exportParquet, type ParquetExport } from './parquet.js';
+export {
+  ANN_QUERY_DEFAULTS,
+  AUTO_INDEX_MIN_ROWS,
+  DEFAULT_ANN,
+  INDEX_CHOICES,
+  buildIndex,
+  searchVector,
+  vectorOfId,
+  type IndexChoice,
+  type Neighbour,
+  type SearchOptions,
+} from './search.js';
 export * from './queue/index.js';

@@ -9,7 +9,8 @@ import type { Binarization } from './config.js';
 /**
  * Gathers rows `indices` of `images` (bytes, `pixels` per row) into floats in [0, 1], binarized:
  * `dynamic` draws one `rng.uniform()` per pixel (row-major) and sets 1 when it is below the grey
- * level; `static` thresholds at 0.5; `none` keeps grey levels.
+ * level; `static` thresholds at 0.5; `none` keeps grey levels. Writes into `into` when given (a
+ * reused buffer: filling one is several times cheaper than allocating a large one).
  */
 export function gatherPixels(
   images: Uint8Array,
@@ -17,14 +18,26 @@ export function gatherPixels(
   indices: ArrayLike<number>,
   binarize: Binarization,
   rng: Rng,
+  into?: Float32Array,
 ): Float32Array {
-  const out = new Float32Array(indices.length * pixels);
+  const out = into ?? new Float32Array(indices.length * pixels);
+  if (out.length !== indices.length * pixels)
+    throw new RangeError(`into: expected ${indices.length * pixels} values, got ${out.length}`);
+  if (binarize === 'none') {
+    // The common case without a per-pixel branch (embedding throughput depends on it).
+    for (let r = 0; r < indices.length; r++) {
+      const src = indices[r]! * pixels;
+      const dst = r * pixels;
+      for (let i = 0; i < pixels; i++) out[dst + i] = images[src + i]! / 255;
+    }
+    return out;
+  }
   for (let r = 0; r < indices.length; r++) {
     const src = indices[r]! * pixels;
     const dst = r * pixels;
     for (let i = 0; i < pixels; i++) {
       const p = images[src + i]! / 255;
-      out[dst + i] = binarize === 'none' ? p : binarize === 'static' ? (p >= 0.5 ? 1 : 0) : rng.uniform() < p ? 1 : 0;
+      out[dst + i] = binarize === 'static' ? (p >= 0.5 ? 1 : 0) : rng.uniform() < p ? 1 : 0;
     }
   }
   return out;

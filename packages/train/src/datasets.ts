@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { parseIdx } from './idx-impl.js';
+import { parseIdx, type IdxArray } from './idx-impl.js';
 import type { ImageSplit } from './image-split.js';
 import { SHAPES_GRID_SIZE, generateShapes } from './shapes.js';
 
@@ -85,6 +85,14 @@ async function readMaybeGzip(path: string, fix: string): Promise<Uint8Array> {
   return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
 }
 
+/**
+ * Reads one IDX ubyte file (gzip-compressed or raw) of rank `rank`; errors name the file and what is
+ * wrong, with `fix` appended.
+ */
+export async function readIdxFile(path: string, rank: number, fix: string): Promise<IdxArray> {
+  return parseIdx(await readMaybeGzip(path, fix), path, rank);
+}
+
 const FILE_STEMS = Object.freeze({
   trainImages: ['train-images-idx3-ubyte', 'train-images.idx3-ubyte'],
   trainLabels: ['train-labels-idx1-ubyte', 'train-labels.idx1-ubyte'],
@@ -113,8 +121,8 @@ async function readSplit(
 ): Promise<{ split: ImageSplit; shape: [number, number, number] }> {
   const imagePath = await findFile(dir, images, fix);
   const labelPath = await findFile(dir, labels, fix);
-  const img = parseIdx(await readMaybeGzip(imagePath, fix), imagePath, 3);
-  const lab = parseIdx(await readMaybeGzip(labelPath, fix), labelPath, 1);
+  const img = await readIdxFile(imagePath, 3, fix);
+  const lab = await readIdxFile(labelPath, 1, fix);
   if (img.dims[0] !== lab.dims[0]) {
     throw new Error(
       `${labelPath}: expected ${img.dims[0]} labels (as many as images in ${imagePath}), got ${lab.dims[0]}; the files do not belong together`,

@@ -43,7 +43,7 @@ export {
   type TrainConfig,
 } from './config.js';
 export { ORT_TRAIN_DEVICES, type OrtDeviceRequest, type OrtTrainDevice } from './ort/ort-devices.js';
-export { FAULT_POINT_ENV } from './fault-points.js';
+export { FAULT_POINT_ENV, faultPoint } from './fault-points.js';
 export { METRICS_FILE, readMetrics, type EpochMetrics } from './metrics.js';
 export {
   CHECKPOINT_DIR,
@@ -63,6 +63,7 @@ export {
   listDatasets,
   loadDataset,
   loadIdxDirectory,
+  readIdxFile,
   registerDataset,
   sliceSplit,
   splitValidation,
@@ -88,6 +89,8 @@ export { makeBatch, type BatchOptions } from './batches.js';
 export { gatherPixels } from './batch-impl.js';
 export { reportTerms, type ReportedTerms } from './report.js';
 export { imageGrid } from './plots-impl.js';
+export { readPngGrey, type GreyImage } from './png-read.js';
+export type { IdxArray } from './idx-impl.js';
 export { PLOT_FILES, writeRunPlots, type RunPlotInputs } from './run-plots.js';
 export {
   CONFIG_FILE,
@@ -100,6 +103,7 @@ export {
 } from './trainer.js';
 export { evaluateRun, type EvaluateOptions, type EvaluationResult } from './evaluate.js';
 export { writeFileAtomic } from './atomic-write.js';
+export { workerStart, type WorkerStart } from './worker-start.js';
 export * from './disentanglement/index.js';
 export {
   inputsOf,

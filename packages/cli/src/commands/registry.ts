@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { disentanglementCommand } from './disentanglement.js';
+import { embedCommand } from './embed.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { infoCommand } from './info.js';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   exportCommand,
   parityCommand,
   serveCommand,
+  embedCommand,
   workerCommand,
   infoCommand,
 ] as unknown as AnyCommand[];

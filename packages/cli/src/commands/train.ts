@@ -6,7 +6,6 @@ import {
   MODEL_KINDS,
   NORMS,
   modelKindInfo,
-  setLogSink,
   type Norm,
   type ModelKind,
   type ModelSpecOptions,
@@ -14,6 +13,7 @@ import {
   type SparsitySpec,
 } from '@vae/core';
 import type { TrainProgress } from '@vae/train';
+import { choice, startProgressBars } from '../progress.js';
 import {
   BINARIZATIONS,
   DEFAULT_TRAIN_CONFIG,
@@ -100,16 +100,6 @@ function hiddenOption(raw: unknown): number[] | undefined {
   return values;
 }
 
-function choice<T extends string>(option: string, choices: readonly T[]): (v: unknown) => T | undefined {
-  return (raw: unknown) => {
-    if (raw === undefined) return undefined;
-    const v = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
-    if (!(choices as readonly string[]).includes(v))
-      throw new RangeError(`--${option}: expected one of ${choices.join('|')}, got ${JSON.stringify(v)}`);
-    return v as T;
-  };
-}
-
 /** Builds the model options from the CLI flags (only the ones given; `createModelSpec` fills the rest). */
 export function modelOptionsFromArgs(a: TrainArgs): ModelSpecOptions {
   const kind = a.kind ?? 'vae';
@@ -174,23 +164,9 @@ function formatSeconds(s: number | null): string {
 
 /** A cli-progress bar on stderr driven by the trainer's progress callback; logs print above it. */
 async function progressBar(): Promise<{ onProgress: (p: TrainProgress) => void; stop: () => void }> {
-  const { MultiBar, Presets } = (await import('cli-progress')).default;
-  const multi = new MultiBar(
-    {
-      stream: process.stderr,
-      format: 'epoch {epoch}/{epochs} [{bar}] {value}/{total} | {phase} loss {loss} | ETA {etaText}',
-      hideCursor: true,
-      noTTYOutput: !process.stderr.isTTY,
-      notTTYSchedule: 5000,
-      clearOnComplete: false,
-    },
-    Presets.shades_classic,
+  const { multi, stop } = await startProgressBars(
+    'epoch {epoch}/{epochs} [{bar}] {value}/{total} | {phase} loss {loss} | ETA {etaText}',
   );
-  setLogSink((level, scope, message) => {
-    const line = `${level === 'info' ? '' : `${level}: `}[${scope}] ${message}\n`;
-    if (process.stderr.isTTY) multi.log(line);
-    else process.stderr.write(line);
-  });
   let bar: cliProgress.SingleBar | null = null;
   let barEpoch = -1;
   return {
@@ -208,12 +184,7 @@ async function progressBar(): Promise<{ onProgress: (p: TrainProgress) => void; 
         barEpoch = p.epoch;
       } else bar.update(p.epochStep, payload);
     },
-    stop() {
-      multi.stop();
-      setLogSink((level, scope, message) =>
-        process.stderr.write(`${level === 'info' ? '' : `${level}: `}[${scope}] ${message}\n`),
-      );
-    },
+    stop,
   };
 }
 

@@ -1,7 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
@@ -17,6 +13,7 @@ import { ADAM_DEFAULTS } from '../adam-defaults.js';
 import type { AdamState } from '../checkpoint.js';
 import type { TrainConfig } from '../config.js';
 import { registerEngine, type Engine, type ForwardTerms, type StepOutputs, type TrainBatch } from '../engine.js';
+import { workerStart } from '../worker-start.js';
 import { NODE_ORT_PLATFORM } from './node-platform.js';
 import { parseOrtDevice, prepareOrtTraining, type OrtDeviceRequest, type OrtTrainDevice } from './ort-devices.js';
 import type { OrtWorkerMethod, OrtWorkerMethods, OrtWorkerRequest, OrtWorkerResponse } from './ort-protocol.js';
@@ -42,30 +39,6 @@ export function ortDeviceForConfig(backend: string): OrtDeviceRequest {
   return backend === 'cpu' || backend === 'webgpu' || backend === 'cuda' ? backend : 'auto';
 }
 
-/**
- * How the worker thread starts. Built packages start `ort-worker.js` next to this module. Run from
- * TypeScript sources (inside the repository, on tsx) the worker is `ort-worker.ts`, and Node 20 does
- * not apply `--import` loaders inside workers, so it loads through tsx's `tsImport` (tsx is a
- * development dependency of this package, only needed from sources).
- */
-function workerStart(): { source: URL | string; eval: boolean } {
-  if (!import.meta.url.endsWith('.ts')) return { source: new URL('./ort-worker.js', import.meta.url), eval: false };
-  const req = createRequire(import.meta.url);
-  const pkgFile = req.resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as {
-    exports?: Record<string, { import?: { default?: string } } | string>;
-  };
-  const entry = pkg.exports?.['./esm/api'];
-  const rel = typeof entry === 'object' ? entry.import?.default : undefined;
-  if (!rel) throw new Error(`ort engine: expected tsx (${pkgFile}) to export ./esm/api for the worker thread`);
-  const api = pathToFileURL(join(dirname(pkgFile), rel)).href;
-  const worker = new URL('./ort-worker.ts', import.meta.url).href;
-  return {
-    source: `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(worker)}, ${JSON.stringify(import.meta.url)}))`,
-    eval: true,
-  };
-}
-
 /** A client of `ort-worker.ts`: one request at a time per id, results matched by id. */
 class WorkerClient {
   private readonly worker: Worker;
@@ -74,7 +47,7 @@ class WorkerClient {
   private failure: Error | null = null;
 
   constructor() {
-    const start = workerStart();
+    const start = workerStart(import.meta.url, 'ort-worker');
     this.worker = new Worker(start.source, { eval: start.eval });
     // Keep the process alive only while a call is in flight, so a forgotten dispose() cannot hang it.
     this.worker.unref();

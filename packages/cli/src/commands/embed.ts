@@ -1,0 +1,160 @@
+import type { Argv, CommandModule } from 'yargs';
+import type { CorpusSource, CorpusSplit, EmbedProgress, IndexChoice } from '@vae/embed';
+import { choice, startProgressBars } from '../progress.js';
+
+interface EmbedArgs {
+  model: string;
+  dataset: CorpusSource;
+  split?: CorpusSplit;
+  data?: string;
+  out: string;
+  limit?: number;
+  'chunk-size': number;
+  'batch-size': number;
+  logvar: boolean;
+  overwrite: boolean;
+  index: IndexChoice;
+  parquet?: string;
+  threads?: number;
+  progress?: boolean;
+  json: boolean;
+}
+
+/** The corpus sources and splits, the index choices (kept here so `vae --help` does not load @vae/embed). */
+const SOURCES: readonly CorpusSource[] = ['mnist', 'fashion-mnist', 'idx', 'images'];
+const SPLITS: readonly CorpusSplit[] = ['train', 'test', 'all'];
+const INDEXES: readonly IndexChoice[] = ['none', 'auto', 'ivf-pq', 'ivf-hnsw-sq'];
+
+function positive(option: string): (v: unknown) => number | undefined {
+  return (v: unknown) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1)
+      throw new RangeError(`--${option}: expected an integer ≥ 1, got ${JSON.stringify(v)}`);
+    return n;
+  };
+}
+
+/** A progress bar with items/s driven by `embedCorpus`'s callback. */
+async function embedBar(): Promise<{ onProgress: (p: EmbedProgress) => void; stop: () => void }> {
+  const { multi, stop } = await startProgressBars(
+    'embed [{bar}] {value}/{total} items | {rate} items/s | ETA {eta_formatted}',
+  );
+  const t0 = performance.now();
+  let bar: ReturnType<typeof multi.create> | null = null;
+  let first = 0;
+  return {
+    onProgress(p) {
+      if (!bar) {
+        bar = multi.create(p.total, 0, { rate: '--' });
+        first = p.skipped;
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      bar.update(p.done, { rate: seconds > 0 ? Math.round((p.done - Math.min(first, p.skipped)) / seconds) : '--' });
+    },
+    stop,
+  };
+}
+
+/** `vae embed`: a corpus through a model's encoder into a LanceDB table (resumable), optionally exported to Parquet. */
+export const embedCommand: CommandModule<object, EmbedArgs> = {
+  command: 'embed',
+  describe: 'Embed a corpus (μ per image, with id, label and content hash) into a LanceDB table; resumable',
+  builder: (y: Argv) =>
+    y
+      .option('model', { type: 'string', demandOption: true, describe: 'exported model directory' })
+      .option('dataset', {
+        type: 'string',
+        demandOption: true,
+        coerce: choice('dataset', SOURCES),
+        describe: `corpus: ${SOURCES.join('|')} (idx: --data FILE of images; images: --data FOLDER of PNGs)`,
+      })
+      .option('split', {
+        type: 'string',
+        coerce: choice('split', SPLITS),
+        describe: 'train|test|all (default all: train then test; idx and images are one split)',
+      })
+      .option('data', {
+        type: 'string',
+        describe: 'IDX images file, PNG folder, or a directory of IDX files instead of the default',
+      })
+      .option('out', { type: 'string', demandOption: true, describe: 'table path DIR/NAME[.lance] (LanceDB)' })
+      .option('limit', { type: 'number', coerce: positive('limit'), describe: 'embed only the first N items' })
+      .option('chunk-size', {
+        type: 'number',
+        default: 8192,
+        coerce: positive('chunk-size'),
+        describe: 'items per chunk (unit of resumption)',
+      })
+      .option('batch-size', {
+        type: 'number',
+        default: 256,
+        coerce: positive('batch-size'),
+        describe: 'encoder batch size',
+      })
+      .option('logvar', { type: 'boolean', default: false, describe: 'store log σ² too (variational models)' })
+      .option('overwrite', { type: 'boolean', default: false, describe: 'start a new table instead of resuming one' })
+      .option('index', {
+        type: 'string',
+        default: 'auto',
+        coerce: choice('index', INDEXES),
+        describe: 'ANN index built at the end: none|auto|ivf-pq|ivf-hnsw-sq (auto: ivf-pq from 10,000 rows)',
+      })
+      .option('parquet', { type: 'string', describe: 'also export the table to this Parquet file' })
+      .option('threads', {
+        type: 'number',
+        coerce: positive('threads'),
+        describe: 'encoder intra-op threads (default 1)',
+      })
+      .option('progress', {
+        type: 'boolean',
+        describe: 'draw a progress bar on stderr (default: when stderr is a TTY)',
+      })
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        describe: 'print the result as JSON on stdout',
+      }) as unknown as Argv<EmbedArgs>,
+  handler: async (args) => {
+    const [{ loadCorpus, embedToTable, exportParquet }, { loadModel }] = await Promise.all([
+      import('@vae/embed'),
+      import('@vae/runtime-node'),
+    ]);
+    const corpus = await loadCorpus({
+      dataset: args.dataset,
+      ...(args.split === undefined ? {} : { split: args.split }),
+      ...(args.data === undefined ? {} : { data: args.data }),
+      ...(args.limit === undefined ? {} : { limit: args.limit }),
+    });
+    const model = await loadModel(args.model, { device: 'cpu', threads: args.threads ?? 1 });
+    const showBar = args.progress ?? process.stderr.isTTY === true;
+    const bar = showBar ? await embedBar() : null;
+    const t0 = performance.now();
+    let result: Awaited<ReturnType<typeof embedToTable>>;
+    try {
+      result = await embedToTable(model, corpus, {
+        modelDir: args.model,
+        out: args.out,
+        chunkSize: args['chunk-size'],
+        batchSize: args['batch-size'],
+        logvar: args.logvar,
+        overwrite: args.overwrite,
+        index: args.index,
+        ...(bar ? { onProgress: bar.onProgress } : {}),
+      });
+    } finally {
+      bar?.stop();
+      await model.release();
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const parquet = args.parquet ? await exportParquet(args.out, args.parquet) : null;
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify({ ...result, corpus: corpus.name, seconds, parquet }, null, 2)}\n`);
+      return;
+    }
+    process.stdout.write(
+      `Embedded ${corpus.name} (${result.items} items, ${result.skipped} already stored) with ${model.manifest.name} in ${seconds.toFixed(1)} s → ${result.table} (${result.rows} rows, index ${result.index})\n`,
+    );
+    if (parquet) process.stdout.write(`  Parquet: ${parquet.path} (${parquet.rows} rows)\n`);
+  },
+};

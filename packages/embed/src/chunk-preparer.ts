@@ -1,0 +1,104 @@
+import { Worker } from 'node:worker_threads';
+import { workerStart } from '@vae/train';
+import { hashOfHashes, type Chunk } from './chunk.js';
+
+/** What the worker is started with: the corpus pixels in shared memory. */
+export interface PrepareWorkerData {
+  readonly pixels: Uint8Array;
+  readonly inputSize: number;
+}
+
+/** A request to `prepare-worker.ts`: prepare items `[start, start + count)`, or take back a spent input buffer. */
+export type PrepareRequest =
+  | { readonly id: number; readonly start: number; readonly count: number; readonly recycle?: undefined }
+  | { readonly recycle: Float32Array };
+
+/** The worker's answer: item hashes and model input, or the error message. */
+export type PrepareResponse =
+  | { readonly id: number; readonly ok: true; readonly itemHashes: string[]; readonly input: Float32Array }
+  | { readonly id: number; readonly ok: false; readonly message: string };
+
+/** A chunk with its model input (`count × D` floats), ready for `embedChunk`. */
+export interface PreparedChunk {
+  readonly chunk: Chunk;
+  readonly input: Float32Array;
+}
+
+/** `bytes` in a SharedArrayBuffer (the same view when it already is one). */
+export function sharedBytes(bytes: Uint8Array): Uint8Array {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
+  const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  shared.set(bytes);
+  return shared;
+}
+
+/**
+ * Hashes chunks and converts their pixels to model input on a worker thread, so that this work runs
+ * on another core while onnxruntime (whose `run` is synchronous on the main thread) encodes. The
+ * worker reads the corpus from shared memory; input buffers go back to it with {@link recycle}.
+ */
+export class ChunkPreparer {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: (r: PrepareResponse) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private closed = false;
+
+  /** Starts the worker on `pixels` (`N × inputSize` bytes; copied once into shared memory unless shared already). */
+  constructor(
+    private readonly pixels: Uint8Array,
+    private readonly inputSize: number,
+  ) {
+    const start = workerStart(import.meta.url, 'prepare-worker');
+    const data: PrepareWorkerData = { pixels: sharedBytes(pixels), inputSize };
+    this.worker = new Worker(start.source, { eval: start.eval, workerData: data });
+    this.worker.unref();
+    this.worker.on('message', (r: PrepareResponse) => {
+      const p = this.pending.get(r.id);
+      this.pending.delete(r.id);
+      if (this.pending.size === 0) this.worker.unref();
+      p?.resolve(r);
+    });
+    const fail = (err: Error) => {
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => {
+      if (!this.closed) fail(new Error(`chunk preparer: the worker thread exited (code ${code})`));
+    });
+  }
+
+  /** Chunk `index`: items `[start, start + labels.length)` of the corpus, hashed, with its model input. */
+  async prepare(index: number, start: number, labels: Int32Array): Promise<PreparedChunk> {
+    const id = this.nextId++;
+    const count = labels.length;
+    const reply = await new Promise<PrepareResponse>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage({ id, start, count } satisfies PrepareRequest);
+    });
+    if (!reply.ok) throw new Error(reply.message);
+    const d = this.inputSize;
+    const chunk: Chunk = {
+      index,
+      start,
+      count,
+      pixels: this.pixels.subarray(start * d, (start + count) * d),
+      labels,
+      hash: hashOfHashes(reply.itemHashes),
+      itemHashes: reply.itemHashes,
+    };
+    return { chunk, input: reply.input };
+  }
+
+  /** Gives a spent input buffer back to the worker for reuse (fresh 25 MB buffers cost more than filling them). */
+  recycle(input: Float32Array): void {
+    this.worker.postMessage({ recycle: input } satisfies PrepareRequest, [input.buffer as ArrayBuffer]);
+  }
+
+  /** Stops the worker thread. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.worker.terminate();
+  }
+}

@@ -1,0 +1,61 @@
+import { resolve } from 'node:path';
+import type { VaeModel } from '@vae/core';
+import type { Corpus } from './corpus.js';
+import { DEFAULT_CHUNK_SIZE, embedCorpus, type EmbedCorpusOptions, type EmbedCorpusResult } from './embed-corpus.js';
+import { buildIndex, type IndexChoice } from './search.js';
+import { EmbeddingTable, type EmbedTableMeta } from './store.js';
+
+/** Options of {@link embedToTable}. */
+export interface EmbedToTableOptions extends EmbedCorpusOptions {
+  /** The model's directory (recorded in the table for `vae search --image`). */
+  readonly modelDir: string;
+  /** Table path `DIR/NAME[.lance]`. */
+  readonly out: string;
+  /** Start a new table even when one exists (default: resume it). */
+  readonly overwrite?: boolean;
+  /** ANN index built at the end (default `auto`). */
+  readonly index?: IndexChoice;
+}
+
+/** What {@link embedToTable} did. */
+export interface EmbedToTableResult extends EmbedCorpusResult {
+  readonly table: string;
+  readonly rows: number;
+  readonly index: IndexChoice;
+}
+
+/** The table metadata for a model and corpus. */
+export function tableMeta(model: VaeModel, modelDir: string, corpus: Corpus, o: EmbedCorpusOptions): EmbedTableMeta {
+  return {
+    model: model.manifest.name,
+    paramsSha256: model.manifest.provenance.paramsSha256 ?? '',
+    modelDir: resolve(modelDir),
+    dim: model.latentDim,
+    imageShape: [...model.manifest.imageShape],
+    dataset: corpus.dataset,
+    split: corpus.split,
+    source: corpus.source,
+    chunkSize: o.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    logvar: (o.logvar ?? false) && model.variational,
+  };
+}
+
+/**
+ * Embeds a corpus into the LanceDB table at `out` (resuming it when it exists and was written by
+ * the same model from the same corpus), then builds the index.
+ */
+export async function embedToTable(
+  model: VaeModel,
+  corpus: Corpus,
+  o: EmbedToTableOptions,
+): Promise<EmbedToTableResult> {
+  const meta = tableMeta(model, o.modelDir, corpus, o);
+  const table = await EmbeddingTable.open(o.out, meta, { overwrite: o.overwrite ?? false });
+  try {
+    const result = await embedCorpus(model, corpus, table, { ...o, logvar: meta.logvar });
+    const index = await buildIndex(table.table, o.index ?? 'auto', meta.dim);
+    return { ...result, table: resolve(o.out), rows: await table.table.countRows(), index };
+  } finally {
+    table.close();
+  }
+}

@@ -1,0 +1,32 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { chunkInput, hashItems } from './chunk.js';
+import type { PrepareRequest, PrepareResponse, PrepareWorkerData } from './chunk-preparer.js';
+
+/**
+ * Worker-thread entry of {@link ChunkPreparer}: hashes a chunk's items and converts its pixels to
+ * model input, reading the corpus from shared memory and writing into recycled buffers.
+ */
+const port = parentPort;
+if (!port) throw new Error('prepare-worker: expected to run in a worker thread');
+const { pixels, inputSize } = workerData as PrepareWorkerData;
+const free: Float32Array[] = [];
+
+port.on('message', (m: PrepareRequest) => {
+  if (m.recycle) {
+    free.push(m.recycle);
+    return;
+  }
+  let reply: PrepareResponse;
+  try {
+    const bytes = pixels.subarray(m.start * inputSize, (m.start + m.count) * inputSize);
+    const itemHashes = hashItems(bytes, inputSize);
+    const size = m.count * inputSize;
+    const i = free.findIndex((b) => b.length === size);
+    const input = chunkInput(bytes, m.count, inputSize, i >= 0 ? free.splice(i, 1)[0] : undefined);
+    reply = { id: m.id, ok: true, itemHashes, input };
+    port.postMessage(reply, [input.buffer as ArrayBuffer]);
+  } catch (err) {
+    reply = { id: m.id, ok: false, message: err instanceof Error ? err.message : String(err) };
+    port.postMessage(reply);
+  }
+});
