@@ -1,19 +1,8 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandModule } from 'yargs';
 import { getLogger } from '@vae/core';
+import { type QueueConnectionArgs, queueConnectionInput, queueConnectionOptions } from './queue-options.js';
 
 const log = getLogger('vae:worker');
-
-/** The Redis connection options `vae worker` and `vae embed --queue` share. */
-export interface QueueConnectionArgs {
-  queue?: string;
-  'queue-name': string;
-  'redis-password'?: string;
-  'tls-ca'?: string;
-  'tls-cert'?: string;
-  'tls-key'?: string;
-  'tls-insecure': boolean;
-  'connect-timeout-ms': number;
-}
 
 interface WorkerArgs extends QueueConnectionArgs {
   queue: string;
@@ -21,41 +10,6 @@ interface WorkerArgs extends QueueConnectionArgs {
   concurrency: number;
   'lock-ms': number;
   threads: number;
-}
-
-/** Adds `--queue-name`, `--redis-password` and the TLS options (`--queue` itself is the caller's). */
-export function queueConnectionOptions<T>(y: Argv<T>): Argv<T> {
-  return y
-    .option('queue-name', { type: 'string', default: 'vae-embed', describe: 'BullMQ queue name' })
-    .option('redis-password', {
-      type: 'string',
-      describe: 'Redis password (default: $VAE_REDIS_PASSWORD, else one in the URL); never logged',
-    })
-    .option('tls-ca', { type: 'string', describe: 'PEM file of the CA that signed the Redis server certificate' })
-    .option('tls-cert', { type: 'string', describe: 'PEM client certificate (Redis with tls-auth-clients)' })
-    .option('tls-key', { type: 'string', describe: 'PEM key of --tls-cert' })
-    .option('tls-insecure', {
-      type: 'boolean',
-      default: false,
-      describe: 'do not verify the server certificate (testing only)',
-    })
-    .option('connect-timeout-ms', {
-      type: 'number',
-      default: 10_000,
-      describe: 'give up (exit 1) when Redis cannot be reached within this time',
-    }) as Argv<T>;
-}
-
-/** The `RedisConnectionInput` of parsed queue arguments. */
-export function queueConnectionInput(args: QueueConnectionArgs & { queue: string }) {
-  return {
-    url: args.queue,
-    password: args['redis-password'] ?? (process.env.VAE_REDIS_PASSWORD || undefined),
-    tlsCa: args['tls-ca'],
-    tlsCert: args['tls-cert'],
-    tlsKey: args['tls-key'],
-    tlsInsecure: args['tls-insecure'],
-  };
 }
 
 /** Resolves with the first SIGTERM/SIGINT; `again` runs on each later one. */
@@ -78,30 +32,23 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
   command: 'worker',
   describe: 'Embed chunk jobs from a Redis queue (run on any number of machines beside `vae embed --queue`)',
   builder: (y) =>
-    queueConnectionOptions(
-      y
-        .option('queue', {
-          type: 'string',
-          demandOption: true,
-          describe: 'Redis URL: redis://[:password@]host:port[/db] or rediss:// for TLS',
-        })
-        .option('model', {
-          type: 'string',
-          demandOption: true,
-          describe: 'model directory; must be the producer model (jobs for another encoder are refused)',
-        })
-        .option('concurrency', { type: 'number', default: 1, describe: 'chunk jobs embedded at once' })
-        .option('lock-ms', {
-          type: 'number',
-          default: 30_000,
-          describe: "job lock in ms: a dead worker's job is taken over by another after about 1–2× this",
-        })
-        .option('threads', {
-          type: 'number',
-          default: 1,
-          describe: 'onnxruntime intra-op threads (1: run one worker per core)',
-        }),
-    ) as never,
+    queueConnectionOptions(y, true)
+      .option('model', {
+        type: 'string',
+        demandOption: true,
+        describe: 'model directory; must be the producer model (jobs for another encoder are refused)',
+      })
+      .option('concurrency', { type: 'number', default: 1, describe: 'chunk jobs embedded at once' })
+      .option('lock-ms', {
+        type: 'number',
+        default: 30_000,
+        describe: "job lock in ms: a dead worker's job is taken over by another after about 1–2× this",
+      })
+      .option('threads', {
+        type: 'number',
+        default: 1,
+        describe: 'onnxruntime intra-op threads (1: run one worker per core)',
+      }) as never,
   handler: async (args) => {
     const [{ loadModel }, { checkRedis, redisConnection, startQueueWorker }] = await Promise.all([
       import('@vae/runtime-node'),

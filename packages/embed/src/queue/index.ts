@@ -24,3 +24,4 @@ export {
   type QueueProgress,
 } from './producer.js';
 export { WORKER_DEFAULTS, startQueueWorker, type QueueWorker, type QueueWorkerOptions } from './worker.js';
+export { embedToTableViaQueue, queueRunId, type QueueTableOptions } from './queue-table.js';

@@ -12,6 +12,8 @@ export interface QueueProgress {
   readonly chunksTotal: number;
   readonly itemsDone: number;
   readonly itemsTotal: number;
+  /** Items whose chunks were stored before this run (skipped). */
+  readonly itemsSkipped: number;
 }
 
 /** Options of {@link embedViaQueue}. */
@@ -82,7 +84,17 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
   const total = { chunks: all.length, items: all.reduce((n, c) => n + c.count, 0) };
   let done = { chunks: all.length - todo.length, items: total.items - todo.reduce((n, c) => n + c.count, 0) };
   const skipped = done.chunks;
+  const itemsSkipped = done.items;
   if (skipped) log.info(`${skipped} of ${all.length} chunks already stored: skipped`);
+  const progress = () =>
+    options.onProgress?.({
+      chunksDone: done.chunks,
+      chunksTotal: total.chunks,
+      itemsDone: done.items,
+      itemsTotal: total.items,
+      itemsSkipped,
+    });
+  progress();
 
   const redis = bullmqConnection(connection);
   // Completed events carry the results: keep few in the stream (a missed one is read by the sweep).
@@ -136,12 +148,7 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
       written++;
       writtenItems += result.count;
       done = { chunks: done.chunks + 1, items: done.items + result.count };
-      options.onProgress?.({
-        chunksDone: done.chunks,
-        chunksTotal: total.chunks,
-        itemsDone: done.items,
-        itemsTotal: total.items,
-      });
+      progress();
     }
     await queue.remove(jobId).catch((err: Error) => log.debug(`job ${jobId}: not removed (${err.message})`));
     poke();
