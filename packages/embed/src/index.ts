@@ -48,4 +48,5 @@ export {
   type Neighbour,
   type SearchOptions,
 } from './search.js';
+export { assertSameModel, embedPng, openTableSearch, type SearchQuery, type TableSearch } from './table-search.js';
 export * from './queue/index.js';

@@ -74,7 +74,7 @@ export async function searchVector(
     .vectorSearch(Array.from(vector))
     .column('vector')
     .distanceType('l2')
-    .select(['id', 'label', 'hash'])
+    .select(['id', 'label', 'hash', '_distance'])
     .limit(k);
   if (o.exact) q = q.bypassVectorIndex();
   else

@@ -4,6 +4,7 @@ import { badRequest } from './http-error.js';
 import { describe, intField, numberField, parseRows, toRows } from './json-tensors.js';
 import type { ModelEndpoint, NamedTensors } from './model-endpoints.js';
 import { SERVER_DEFAULTS, type EvaluationLimits } from './server-options.js';
+import { registerSearchRoute, type SearchProvider } from './search-route.js';
 import type { WorkQueue } from './work-queue.js';
 
 /** The evaluation routes: bounded by {@link EvaluationLimits} and run through their own queue. */
@@ -23,6 +24,8 @@ export interface ApiContext {
   readonly limits: EvaluationLimits;
   readonly maxRows: number;
   readonly maxSamples: number;
+  /** Similarity search over stored embeddings (`/api/search`), or null. */
+  readonly search: SearchProvider | null;
 }
 
 function bodyOf(body: unknown): Record<string, unknown> {
@@ -40,7 +43,8 @@ const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 /**
  * Registers `/api/embed`, `/api/reconstruct`, `/api/sample` (through the micro-batched endpoints)
  * and the evaluation routes `/api/elbo`, `/api/log-likelihood` (through the evaluation queue, within
- * the work budget rows × samples and the chunk bound rows × chunkSize, stopped at the deadline).
+ * the work budget rows × samples and the chunk bound rows × chunkSize, stopped at the deadline),
+ * and `/api/search` (see {@link registerSearchRoute}).
  */
 export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { maxRows, maxSamples, limits } = ctx;
@@ -77,6 +81,16 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       throw badRequest(`x: expected at most ${limits.maxChunkRows} rows for an evaluation, got ${rows}`);
   };
 
+  registerSearchRoute(app, {
+    provider: ctx.search,
+    inputSize: () => ctx.requireReady().model.inputSize,
+    embedRow: async (x) => {
+      const m = ctx.requireReady();
+      if (m.model.numClasses > 0)
+        throw badRequest(`x: expected an unconditional model for search by image, got kind ${m.model.manifest.kind}`);
+      return embedding(m.model, await encodeRows(m, x, undefined));
+    },
+  });
   app.post('/api/embed', async (req) => {
     const m = ctx.requireReady();
     const body = bodyOf(req.body);

@@ -351,7 +351,7 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
   app.post<{ Params: { name: string } }>('/v2/models/:name/infer', infer);
   app.post<{ Params: { name: string; version: string } }>('/v2/models/:name/versions/:version/infer', infer);
 
-  registerApiRoutes(app, { requireReady, evaluations, limits, maxRows, maxSamples });
+  registerApiRoutes(app, { requireReady, evaluations, limits, maxRows, maxSamples, search: options.search ?? null });
 
   app.get('/metrics', async (_req, reply) => {
     for (const [name, ep] of Object.entries(state.endpoints)) metrics.queueDepth.set({ model: name }, ep.batcher.depth);

@@ -18,3 +18,4 @@ export {
   type V2TensorMetadata,
   type ParsedInferRequest,
 } from './v2-protocol.js';
+export { MAX_SEARCH_K, type SearchHit, type SearchProvider } from './search-route.js';

@@ -1,3 +1,4 @@
+import type { SearchProvider } from './search-route.js';
 import type { VaeModel } from '@vae/core';
 import type { BatchingOptions } from './model-endpoints.js';
 
@@ -79,6 +80,8 @@ export interface VaeServerOptions {
   readonly cors?: string;
   /** Release the model on close (default: true for a factory, false for a model passed in). */
   readonly ownsModel?: boolean;
+  /** Similarity search behind `POST /api/search` (e.g. a LanceDB table, wired by the CLI); default none (404). */
+  readonly search?: SearchProvider;
   /** Also export Node process metrics (default true). */
   readonly defaultMetrics?: boolean;
 }

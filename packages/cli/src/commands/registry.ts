@@ -7,6 +7,7 @@ import { infoCommand } from './info.js';
 import { latentCommand } from './latent.js';
 import { parityCommand } from './parity.js';
 import { pipelineCommand } from './pipeline.js';
+import { searchCommand } from './search.js';
 import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
 import { workerCommand } from './worker.js';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   parityCommand,
   serveCommand,
   embedCommand,
+  searchCommand,
   workerCommand,
   infoCommand,
 ] as unknown as AnyCommand[];

@@ -29,6 +29,7 @@ interface ServeArgs {
   'allowed-hosts'?: string[];
   'auth-token'?: string;
   cors?: string;
+  table?: string;
 }
 
 /** Resolves when the process receives SIGTERM or SIGINT. */
@@ -150,7 +151,11 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         type: 'string',
         describe: 'require Authorization: Bearer <token> on all but /v2/health/* (default: $VAE_AUTH_TOKEN)',
       })
-      .option('cors', { type: 'string', describe: 'allow this origin (or *) by CORS; default: no CORS' }) as never,
+      .option('cors', { type: 'string', describe: 'allow this origin (or *) by CORS; default: no CORS' })
+      .option('table', {
+        type: 'string',
+        describe: 'embeddings table (vae embed) searched by POST /api/search; it must be of this model',
+      }) as never,
   handler: async (args) => {
     const authToken = args['auth-token'] ?? (process.env.VAE_AUTH_TOKEN || undefined);
     const [{ loadModel }, { createVaeServer }] = await Promise.all([
@@ -165,7 +170,13 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     });
     for (const f of model.fallbacks) log.info(`skipped ${f.device}: ${f.reason}`);
     let server: ReturnType<typeof createVaeServer>;
+    let search: Awaited<ReturnType<typeof import('@vae/embed').openTableSearch>> | null = null;
     try {
+      if (args.table !== undefined) {
+        const { openTableSearch, assertSameModel } = await import('@vae/embed');
+        search = await openTableSearch(args.table);
+        assertSameModel(search.meta, model, args.table);
+      }
       server = createVaeServer({
         model,
         ...(args.name === undefined ? {} : { name: args.name }),
@@ -185,6 +196,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         ...(args['allowed-hosts'] === undefined ? {} : { allowedHosts: args['allowed-hosts'] }),
         ...(authToken === undefined ? {} : { authToken }),
         ...(args.cors === undefined ? {} : { cors: args.cors }),
+        ...(search ? { search } : {}),
         batching: {
           enabled: args.batching,
           maxBatchSize: args['max-batch-size'],
@@ -193,7 +205,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         },
       });
     } catch (err) {
-      // Bad server options: free the model before the error ends the command.
+      // Bad server options or table: free the model before the error ends the command.
+      search?.close();
       await model.release();
       throw err;
     }
@@ -206,6 +219,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     const signal = await stop;
     log.info(`${signal}: finishing in-flight requests`);
     await server.close();
+    search?.close();
     process.stdout.write('server stopped\n');
   },
 };
