@@ -7,7 +7,7 @@ import { type EmbedToTableOptions, type EmbedToTableResult, tableMeta } from '..
 import { buildIndex } from '../search.js';
 import { EmbeddingTable } from '../store.js';
 import { modelIdOf } from './chunk-job.js';
-import type { RedisConnection } from './connection.js';
+import { checkRedis, type RedisConnection } from './connection.js';
 import { embedViaQueue } from './producer.js';
 
 /** Options of {@link embedToTableViaQueue}: those of `embedToTable` plus the queue. */
@@ -39,6 +39,8 @@ export async function embedToTableViaQueue(
     throw new RangeError(
       `dataset: expected images of ${model.manifest.imageShape.join('×')} for ${model.manifest.name}, got ${corpus.imageShape.join('×')} from ${corpus.name}`,
     );
+  // An unreachable Redis fails before the table is created or opened.
+  await checkRedis(o.connection, o.connectTimeoutMs);
   const size = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const meta = tableMeta(model, o.modelDir, corpus, o);
   const table = await EmbeddingTable.open(o.out, meta, { overwrite: o.overwrite ?? false });
