@@ -91,10 +91,11 @@ describe.skipIf(skip)('resuming a queued embedding', () => {
     try {
       const spec = { runId: 'resume-b', modelId: modelIdOf(model), inputSize: D, batchSize: 8, logvar: true };
       // What a producer killed right after adding its jobs leaves behind.
+      const data = await Promise.all(chunks.map((c) => encodeChunkJob(c, spec)));
       await queue.addBulk(
-        chunks.map((c) => ({
+        chunks.map((c, i) => ({
           name: 'embed-chunk',
-          data: encodeChunkJob(c, spec),
+          data: data[i]!,
           opts: { jobId: chunkJobId('resume-b', c) },
         })),
       );
@@ -124,7 +125,7 @@ describe.skipIf(skip)('resuming a queued embedding', () => {
     try {
       const spec = { runId: 'resume-c', modelId: modelIdOf(model), inputSize: D, batchSize: 8, logvar: false };
       const c = chunks[0]!;
-      const job = { ...encodeChunkJob(c, spec), hash: '0123456789abcdef' };
+      const job = { ...(await encodeChunkJob(c, spec)), hash: '0123456789abcdef' };
       await queue.add('embed-chunk', job, { jobId: chunkJobId('resume-c', c) });
       const failed = run(new RecordingSink(), 'resume-c', 'corrupt');
       failed.catch(() => {});

@@ -22,7 +22,7 @@ export function queueConnectionOptions<T>(y: Argv<T>, required: boolean): Argv<T
     .option('queue', {
       type: 'string',
       demandOption: required,
-      describe: `Redis URL: redis://[:password@]host:port[/db] or rediss:// for TLS${required ? '' : '; embed on \`vae worker\` processes through this BullMQ queue'}`,
+      describe: `Redis URL: redis://[:password@]host:port[/db] or rediss:// for TLS${required ? '' : '; embed on `vae worker` processes through this BullMQ queue'}`,
     })
     .option('queue-name', { type: 'string', default: 'vae-embed', describe: 'BullMQ queue name' })
     .option('redis-password', {

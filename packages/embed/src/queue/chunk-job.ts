@@ -1,4 +1,5 @@
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRaw, inflateRawSync } from 'node:zlib';
 import type { VaeModel } from '@vae/core';
 import { type Chunk, chunkKey, makeChunk } from '../chunk.js';
 
@@ -39,11 +40,14 @@ export function chunkJobId(runId: string, chunk: { index: number; hash: string }
   return `${runId}.${chunkKey(chunk).replace(':', '.')}`;
 }
 
-/** Builds the job data of `chunk`. */
-export function encodeChunkJob(
+const deflateRawAsync = promisify(deflateRaw);
+
+/** Builds the job data of `chunk` (compressing on libuv's thread pool, off the producer's event loop). */
+export async function encodeChunkJob(
   chunk: Chunk,
   run: { runId: string; modelId: string; inputSize: number; batchSize: number; logvar: boolean },
-): ChunkJobData {
+): Promise<ChunkJobData> {
+  const deflated = await deflateRawAsync(chunk.pixels, { level: 1 });
   const labels = Buffer.from(chunk.labels.buffer, chunk.labels.byteOffset, chunk.labels.byteLength);
   return {
     v: CHUNK_JOB_VERSION,
@@ -54,7 +58,7 @@ export function encodeChunkJob(
     count: chunk.count,
     inputSize: run.inputSize,
     hash: chunk.hash,
-    pixelsDeflated: deflateRawSync(chunk.pixels, { level: 1 }).toString('base64'),
+    pixelsDeflated: deflated.toString('base64'),
     labels: labels.toString('base64'),
     batchSize: run.batchSize,
     logvar: run.logvar,

@@ -193,11 +193,12 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
           if ((await queue.getJobState(id)) === 'failed') await queue.remove(id);
           outstanding.set(id, batch[i]!);
         }
+        const data = await Promise.all(batch.map((c) => encodeChunkJob(c, run)));
         await queue.addBulk(
-          batch.map((c, i) => ({
+          ids.map((jobId, i) => ({
             name: 'embed-chunk',
-            data: encodeChunkJob(c, run),
-            opts: { jobId: ids[i]!, attempts: options.attempts ?? 3, backoff: { type: 'fixed', delay: 1000 } },
+            data: data[i]!,
+            opts: { jobId, attempts: options.attempts ?? 3, backoff: { type: 'fixed', delay: 1000 } },
           })),
         );
         // Jobs already completed in Redis (an earlier producer of this run) send no new event.
