@@ -14,6 +14,7 @@ import {
   makeChunk,
   modelIdOf,
   QueueJobError,
+  type QueueProgress,
   redisConnection,
   startQueueWorker,
 } from '../src/index.js';
@@ -60,6 +61,20 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/** The producer of the kill test's run over all chunks. */
+const produce = (sink: RecordingSink, onProgress?: (p: QueueProgress) => void) =>
+  embedViaQueue({
+    connection: redisConnection({ url: redis.url }),
+    runId: 'kill-test',
+    modelId: modelIdOf(model),
+    inputSize: D,
+    chunks,
+    sink,
+    batchSize: BATCH,
+    logvar: true,
+    ...(onProgress ? { onProgress } : {}),
+  });
+
 describe.skipIf(skip)('vae worker processes on a real Redis', () => {
   it('3 workers, one SIGKILLed mid-chunk: its job is taken over; every id once; vectors equal the local run', async () => {
     const worker = (env: Record<string, string> = {}) =>
@@ -75,17 +90,7 @@ describe.skipIf(skip)('vae worker processes on a real Redis', () => {
       await Promise.all(all.map((w) => w.waitFor(/worker ready/)));
       const sink = new RecordingSink();
       const progress: number[] = [];
-      const result = await embedViaQueue({
-        connection: redisConnection({ url: redis.url }),
-        runId: 'kill-test',
-        modelId: modelIdOf(model),
-        inputSize: D,
-        chunks,
-        sink,
-        batchSize: BATCH,
-        logvar: true,
-        onProgress: (p) => progress.push(p.itemsDone),
-      });
+      const result = await produce(sink, (p) => progress.push(p.itemsDone));
       const death = await victim.exited;
       expect(death.signal, victim.output()).toBe('SIGKILL');
       const taken = /chunk (\d+) \(items [^)]*\) taken/.exec(victim.output());
@@ -109,16 +114,7 @@ describe.skipIf(skip)('vae worker processes on a real Redis', () => {
       }
 
       // Resuming with everything stored enqueues nothing.
-      const again = await embedViaQueue({
-        connection: redisConnection({ url: redis.url }),
-        runId: 'kill-test',
-        modelId: modelIdOf(model),
-        inputSize: D,
-        chunks,
-        sink,
-        batchSize: BATCH,
-        logvar: true,
-      });
+      const again = await produce(sink);
       expect(again).toMatchObject({ written: 0, skipped: CHUNKS });
       expect(sink.writes.length).toBe(CHUNKS);
 

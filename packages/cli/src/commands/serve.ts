@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { getLogger, type DeviceRequest } from '@vae/core';
 import { NODE_DEVICES } from '@vae/runtime-node/options';
 import { SERVER_DEFAULTS } from '@vae/server/options';
+import { shutdownSignal } from '../shutdown-signal.js';
 
 const log = getLogger('vae:serve');
 
@@ -30,19 +31,6 @@ interface ServeArgs {
   'auth-token'?: string;
   cors?: string;
   table?: string;
-}
-
-/** Resolves when the process receives SIGTERM or SIGINT. */
-function shutdownSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', on);
-      process.off('SIGINT', on);
-      resolve(signal);
-    };
-    process.on('SIGTERM', on);
-    process.on('SIGINT', on);
-  });
 }
 
 /** `vae serve`: Open Inference Protocol (KServe V2) HTTP server for a model directory. */

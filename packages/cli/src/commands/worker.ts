@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { getLogger } from '@vae/core';
+import { shutdownSignal } from '../shutdown-signal.js';
 import { type QueueConnectionArgs, queueConnectionInput, queueConnectionOptions } from './queue-options.js';
 
 const log = getLogger('vae:worker');
@@ -10,21 +11,6 @@ interface WorkerArgs extends QueueConnectionArgs {
   concurrency: number;
   'lock-ms': number;
   threads: number;
-}
-
-/** Resolves with the first SIGTERM/SIGINT; `again` runs on each later one. */
-function onStopSignals(again: () => void): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    let first = true;
-    const on = (signal: NodeJS.Signals) => {
-      if (first) {
-        first = false;
-        resolve(signal);
-      } else again();
-    };
-    process.on('SIGTERM', on);
-    process.on('SIGINT', on);
-  });
 }
 
 /** `vae worker`: embeds chunk jobs from a BullMQ queue on Redis until stopped. */
@@ -73,7 +59,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       throw err;
     }
     process.stdout.write(`worker ready on ${connection.display} (queue ${args['queue-name']})\n`);
-    const signal = await onStopSignals(() => {
+    const signal = await shutdownSignal(() => {
       log.info('second signal: leaving the current job to another worker');
       void worker.close(true);
     });
