@@ -207,8 +207,11 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
       }
       const before = done.chunks;
       await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 5000);
+        const timer = setTimeout(resolve, 5000);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
       if (done.chunks !== before) lastProgress = Date.now();
       else if (!hinted && Date.now() - lastProgress > 15_000) {
