@@ -128,6 +128,33 @@ registerFigureExtractor('encoder', (json) =>
   }),
 );
 
+registerFigureExtractor('embed', (json) => {
+  const t = obj(obj(json).throughput);
+  const s = obj(obj(json).search);
+  const figs: Figure[] = [];
+  const rate = num(t.embedItemsPerSecond);
+  const bare = num(t.bareItemsPerSecond);
+  if (rate !== undefined)
+    figs.push({
+      metric: 'embed → LanceDB, MNIST train',
+      value: rate,
+      unit: 'items/s',
+      ...(bare !== undefined ? { baseline: { label: 'bare onnxruntime encoder', value: bare } } : {}),
+    });
+  const recall = num(s.recallAt10);
+  if (recall !== undefined) figs.push({ metric: `${String(s.index)} recall@10 vs exact`, value: recall, unit: '' });
+  const ann = num(obj(s.annLatencyMs).median);
+  const exact = num(obj(s.exactLatencyMs).median);
+  if (ann !== undefined)
+    figs.push({
+      metric: 'search latency median (index)',
+      value: ann,
+      unit: 'ms',
+      ...(exact !== undefined ? { baseline: { label: 'exact search', value: exact } } : {}),
+    });
+  return figs;
+});
+
 registerFigureExtractor('server', (json) => {
   const rows = list(obj(json).results);
   // Baseline of a batching configuration: the one-run-per-request configuration of the same device and payload.

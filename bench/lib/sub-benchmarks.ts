@@ -59,6 +59,15 @@ export const SUB_BENCHMARKS = Object.freeze({
     resultsFile: 'bench/vs-pytorch-results.json',
     timeoutSeconds: 900,
   },
+  embed: {
+    description:
+      'bulk embedding of MNIST train into LanceDB vs the bare encoder (items/s, same batch size), IVF-PQ recall@10 and query latency vs exact search',
+    script: 'bench/embed.ts',
+    args: ['--rounds', '5', '--queries', '1000'],
+    quickArgs: ['--rounds', '2', '--limit', '20000', '--queries', '200'],
+    resultsFile: 'bench/embed-results.json',
+    timeoutSeconds: 420,
+  },
   server: {
     description: 'Open Inference Protocol server under load, micro-batching on vs off',
     script: 'bench/server.ts',

@@ -17,7 +17,18 @@ import { REFERENCE_MODEL_DIR, mnistTestImages } from '../runtime-node-fixtures.j
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(here, '../..');
-const PACKAGES = ['core', 'device-node', 'onnx', 'runtime-node', 'runtime-web', 'server', 'train', 'parity', 'cli'];
+const PACKAGES = [
+  'core',
+  'device-node',
+  'onnx',
+  'runtime-node',
+  'runtime-web',
+  'server',
+  'train',
+  'parity',
+  'embed',
+  'cli',
+];
 const ARTIFACT = join(ROOT, 'test-artifacts', 'consumer-packages.json');
 const execFileAsync = promisify(execFile);
 /** The environment of the consumer's processes: no loader or condition from this test runner. */
@@ -115,7 +126,7 @@ describe('packed packages used from a project outside the repository', () => {
     if (packDir) await rm(packDir, { recursive: true, force: true });
   });
 
-  it('packs the nine packages with dist only (no sources, no tsx), and publint and attw pass on each tarball', async () => {
+  it('packs the ten packages with dist only (no sources, no tsx), and publint and attw pass on each tarball', async () => {
     expect(tarballs).toEqual(PACKAGES.map((p) => `vae-${p}-0.1.0.tgz`).sort());
     const sizes: Record<string, number> = {};
     for (const t of tarballs) {
@@ -167,6 +178,19 @@ describe('packed packages used from a project outside the repository', () => {
     } finally {
       await model.release();
     }
+  });
+
+  it('@vae/embed from its tarball embeds MNIST test digits into LanceDB, exports Parquet and finds an item as its own nearest', async () => {
+    const { stdout } = await sh(process.execPath, ['embed.mjs'], project);
+    const got = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      rows: number;
+      written: number;
+      parquetRows: number;
+      neighbours: { id: number; distance: number }[];
+    };
+    expect(got).toMatchObject({ rows: 300, written: 3, parquetRows: 300 });
+    expect(got.neighbours).toHaveLength(3);
+    expect(got.neighbours[0]).toMatchObject({ id: 5, distance: 0 });
   });
 
   it('a TypeScript consumer typechecks against the shipped .d.ts with moduleResolution bundler and node16; a wrong call is rejected', async () => {

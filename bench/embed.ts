@@ -1,0 +1,174 @@
+/**
+ * Bulk embedding and similarity search (@vae/embed), measured in one run:
+ *
+ *   tsx bench/embed.ts [--model models/mnist-vae] [--rounds 5] [--batch 256] [--threads 1]
+ *                      [--chunk-size 8192] [--limit 60000] [--queries 1000] [--nprobes 20] [--refine 10]
+ *
+ * (a) Throughput: MNIST train (60,000 images) through `embedCorpus` into a fresh LanceDB table
+ *   (hashing, conversion, encoder, Arrow rows, commits) against the bare onnxruntime-node encoder
+ *   (bench/lib/bare-encoder.ts) over the same images, already converted to floats, at the same batch
+ *   size and threads. Rounds alternate bare / embed; the ratio is of the median rates. The worker
+ *   thread that prepares chunks is started once before the rounds (like the bare session).
+ * (b) Search: the IVF-PQ index is built on the table's μ (60,000 × 20); recall@10 of the index
+ *   (nprobes, refine factor) against exact flat search over `queries` stored vectors (evenly
+ *   spaced ids), and the latency of both (median / p95 per query, one query at a time).
+ * Writes bench/embed-results.json.
+ */
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setLogLevel } from '@vae/core';
+import {
+  ChunkPreparer,
+  EmbeddingTable,
+  buildIndex,
+  embedCorpus,
+  loadCorpus,
+  searchVector,
+  tableMeta,
+} from '@vae/embed';
+import { loadModel } from '@vae/runtime-node';
+import { bareEncoder } from './lib/bare-encoder.js';
+import { benchModel } from './lib/bench-model.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+const out = (s: string) => process.stdout.write(`${s}\n`);
+const rounds = Number(arg('rounds', '5'));
+const batch = Number(arg('batch', '256'));
+const threads = Number(arg('threads', '1'));
+const chunkSize = Number(arg('chunk-size', '8192'));
+const limit = Number(arg('limit', '60000'));
+const queries = Number(arg('queries', '1000'));
+const nprobes = Number(arg('nprobes', '20'));
+const refineFactor = Number(arg('refine', '10'));
+setLogLevel('warn');
+
+const med = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+const p95 = (v: readonly number[]) =>
+  [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(v.length * 0.95))]!;
+
+const bench = await benchModel(resolve(arg('model', join(here, '../models/mnist-vae'))));
+const corpus = await loadCorpus({ dataset: 'mnist', split: 'train', limit });
+const n = corpus.count;
+const d = corpus.inputSize;
+const model = await loadModel(bench.dir, { device: 'cpu', threads });
+const bare = await bareEncoder(bench.dir, threads);
+const preparer = new ChunkPreparer(corpus.pixels, d);
+await preparer.prepare(0, 0, corpus.labels.subarray(0, 1)); // the worker has started
+const x = Float32Array.from(corpus.pixels, (p) => p / 255);
+const scratch = await mkdtemp(join(tmpdir(), 'vae-bench-embed-'));
+const tablePath = join(scratch, 'mnist-train.lance');
+const meta = tableMeta(model, bench.dir, corpus, { chunkSize });
+
+async function bareRun(): Promise<number> {
+  const t0 = performance.now();
+  for (let s = 0; s < n; s += batch) {
+    const m = Math.min(batch, n - s);
+    await bare.run({ data: x.subarray(s * d, (s + m) * d), shape: [m, d] });
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function embedRun(): Promise<number> {
+  const table = await EmbeddingTable.open(tablePath, meta, { overwrite: true });
+  try {
+    const t0 = performance.now();
+    await embedCorpus(model, corpus, table, { chunkSize, batchSize: batch, preparer });
+    const rate = n / ((performance.now() - t0) / 1000);
+    const rows = await table.table.countRows();
+    if (rows !== n) throw new Error(`embed run: expected ${n} rows, got ${rows}`);
+    return rate;
+  } finally {
+    table.close();
+  }
+}
+
+try {
+  await bareRun(); // warm-up
+  const bareRates: number[] = [];
+  const embedRates: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    bareRates.push(await bareRun());
+    embedRates.push(await embedRun());
+    out(
+      `round ${r + 1}: bare ${Math.round(bareRates[r]!)} items/s, embed → LanceDB ${Math.round(embedRates[r]!)} items/s (${(embedRates[r]! / bareRates[r]!).toFixed(3)})`,
+    );
+  }
+  const throughput = {
+    items: n,
+    batch,
+    threads,
+    chunkSize,
+    rounds,
+    bareItemsPerSecond: med(bareRates),
+    embedItemsPerSecond: med(embedRates),
+    ratio: med(embedRates) / med(bareRates),
+    perRoundRatios: embedRates.map((e, i) => e / bareRates[i]!),
+  };
+  out(
+    `throughput: embed ${Math.round(throughput.embedItemsPerSecond)} items/s vs bare encoder ${Math.round(throughput.bareItemsPerSecond)} items/s: ${throughput.ratio.toFixed(3)} (goal ≥ 0.80)`,
+  );
+
+  // (b) Search on the table of the last round.
+  const table = (await EmbeddingTable.open(tablePath, meta)).table;
+  const t0 = performance.now();
+  const kind = await buildIndex(table, 'ivf-pq', meta.dim);
+  const indexSeconds = (performance.now() - t0) / 1000;
+  const all = await table.query().select(['id', 'vector']).toArrow();
+  const vectors = new Map<number, Float32Array>();
+  for (let i = 0; i < all.numRows; i++)
+    vectors.set(all.getChild('id')!.get(i) as number, Float32Array.from(all.getChild('vector')!.get(i).toArray()));
+  const ids = Array.from({ length: Math.min(queries, n) }, (_, i) => Math.floor((i * n) / Math.min(queries, n)));
+  const exactMs: number[] = [];
+  const annMs: number[] = [];
+  let hits = 0;
+  for (const id of ids) {
+    const v = vectors.get(id)!;
+    let s = performance.now();
+    const exact = await searchVector(table, v, { k: 10, exact: true });
+    exactMs.push(performance.now() - s);
+    s = performance.now();
+    const ann = await searchVector(table, v, { k: 10, nprobes, refineFactor });
+    annMs.push(performance.now() - s);
+    const truth = new Set(exact.map((h) => h.id));
+    hits += ann.filter((h) => truth.has(h.id)).length;
+  }
+  table.close();
+  const search = {
+    index: kind,
+    rows: n,
+    dim: meta.dim,
+    indexSeconds,
+    nprobes,
+    refineFactor,
+    queries: ids.length,
+    recallAt10: hits / (10 * ids.length),
+    annLatencyMs: { median: med(annMs), p95: p95(annMs) },
+    exactLatencyMs: { median: med(exactMs), p95: p95(exactMs) },
+  };
+  out(
+    `search: ${kind} (built in ${indexSeconds.toFixed(1)} s), recall@10 ${search.recallAt10.toFixed(4)} over ${ids.length} queries (nprobes ${nprobes}, refine ${refineFactor}); latency median / p95: index ${search.annLatencyMs.median.toFixed(2)} / ${search.annLatencyMs.p95.toFixed(2)} ms, exact ${search.exactLatencyMs.median.toFixed(2)} / ${search.exactLatencyMs.p95.toFixed(2)} ms`,
+  );
+  const report = {
+    benchmark: 'embed',
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', loadavg: loadavg() },
+    model: bench.label,
+    throughput,
+    search,
+  };
+  const file = join(here, 'embed-results.json');
+  await writeFile(`${file}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
+  out(`wrote ${file}`);
+} finally {
+  await preparer.close();
+  await bare.release();
+  await model.release();
+  await rm(scratch, { recursive: true, force: true });
+}
