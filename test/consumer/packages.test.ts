@@ -114,7 +114,10 @@ describe('packed packages used from a project outside the repository', () => {
       ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs.map((t) => join(packDir, t)), ...tools],
       project,
     );
-    const ortDist = join(project, 'node_modules', 'onnxruntime-web', 'dist');
+    // npm installs @lancedb/lancedb's optional @huggingface/transformers (pnpm here ignores it), which
+    // brings another onnxruntime-web: ours may then sit under @vae/runtime-web.
+    const nestedOrt = join(project, 'node_modules', '@vae', 'runtime-web', 'node_modules', 'onnxruntime-web', 'dist');
+    const ortDist = existsSync(nestedOrt) ? nestedOrt : join(project, 'node_modules', 'onnxruntime-web', 'dist');
     for (const f of ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'])
       await cp(join(ortDist, f), join(project, 'public', 'ort', f));
   });

@@ -1,4 +1,5 @@
 import type cliProgress from 'cli-progress';
+import type { Argv } from 'yargs';
 import { setLogSink } from '@vae/core';
 
 /** A cli-progress multi-bar on stderr with the logger's lines printed above it until `stop`. */
@@ -46,4 +47,18 @@ export function choice<T extends string>(option: string, choices: readonly T[]):
       throw new RangeError(`--${option}: expected one of ${choices.join('|')}, got ${JSON.stringify(v)}`);
     return v as T;
   };
+}
+
+/** The `--progress` and `--json` options of the long-running commands (`vae train`, `vae embed`). */
+export function progressAndJsonOptions<T>(y: Argv<T>): Argv<T & { progress?: boolean; json: boolean }> {
+  return y
+    .option('progress', {
+      type: 'boolean',
+      describe: 'draw a progress bar on stderr (default: when stderr is a TTY)',
+    })
+    .option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'print the result as JSON on stdout',
+    });
 }

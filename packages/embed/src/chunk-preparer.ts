@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { workerStart } from '@vae/train';
-import { hashOfHashes, type Chunk } from './chunk.js';
+import type { Chunk } from './chunk.js';
 
 /** What the worker is started with: the corpus pixels in shared memory. */
 export interface PrepareWorkerData {
@@ -13,9 +13,15 @@ export type PrepareRequest =
   | { readonly id: number; readonly start: number; readonly count: number; readonly recycle?: undefined }
   | { readonly recycle: Float32Array };
 
-/** The worker's answer: item hashes and model input, or the error message. */
+/** The worker's answer: item and chunk hashes and model input, or the error message. */
 export type PrepareResponse =
-  | { readonly id: number; readonly ok: true; readonly itemHashes: string[]; readonly input: Float32Array }
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly hash: string;
+      readonly itemHashes: string[];
+      readonly input: Float32Array;
+    }
   | { readonly id: number; readonly ok: false; readonly message: string };
 
 /** A chunk with its model input (`count × D` floats), ready for `embedChunk`. */
@@ -70,8 +76,13 @@ export class ChunkPreparer {
 
   /** Chunk `index`: items `[start, start + labels.length)` of the corpus, hashed, with its model input. */
   async prepare(index: number, start: number, labels: Int32Array): Promise<PreparedChunk> {
-    const id = this.nextId++;
     const count = labels.length;
+    const items = this.pixels.length / this.inputSize;
+    if (!Number.isInteger(start) || start < 0 || start + count > items)
+      throw new RangeError(
+        `labels: expected items [${start}, ${start + count}) within the ${items} items of the corpus, got ${count} labels from ${start}`,
+      );
+    const id = this.nextId++;
     const reply = await new Promise<PrepareResponse>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
@@ -85,7 +96,7 @@ export class ChunkPreparer {
       count,
       pixels: this.pixels.subarray(start * d, (start + count) * d),
       labels,
-      hash: hashOfHashes(reply.itemHashes),
+      hash: reply.hash,
       itemHashes: reply.itemHashes,
     };
     return { chunk, input: reply.input };

@@ -181,13 +181,7 @@ function batchInput(
   const d = model.inputSize;
   const data = input
     ? input.subarray(from * d, to * d)
-    : gatherPixels(
-        chunk.pixels,
-        d,
-        Uint32Array.from({ length: to - from }, (_, i) => from + i),
-        'none',
-        NO_RNG,
-      );
+    : chunkInput(chunk.pixels.subarray(from * d, to * d), to - from, d);
   const x = { data, shape: [to - from, d] };
   if (model.numClasses === 0) return { x };
   return { x, y: oneHot(chunk.labels.subarray(from, to), model.numClasses) };

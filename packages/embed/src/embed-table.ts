@@ -53,7 +53,7 @@ export async function embedToTable(
   const table = await EmbeddingTable.open(o.out, meta, { overwrite: o.overwrite ?? false });
   try {
     const result = await embedCorpus(model, corpus, table, { ...o, logvar: meta.logvar });
-    const index = await buildIndex(table.table, o.index ?? 'auto', meta.dim);
+    const index = await buildIndex(table.table, o.index ?? 'auto', meta.dim, { keepExisting: result.written === 0 });
     return { ...result, table: resolve(o.out), rows: await table.table.countRows(), index };
   } finally {
     table.close();

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { chunkInput, hashItems } from './chunk.js';
+import { chunkInput, hashItems, hashOfHashes } from './chunk.js';
 import type { PrepareRequest, PrepareResponse, PrepareWorkerData } from './chunk-preparer.js';
 
 /**
@@ -23,7 +23,7 @@ port.on('message', (m: PrepareRequest) => {
     const size = m.count * inputSize;
     const i = free.findIndex((b) => b.length === size);
     const input = chunkInput(bytes, m.count, inputSize, i >= 0 ? free.splice(i, 1)[0] : undefined);
-    reply = { id: m.id, ok: true, itemHashes, input };
+    reply = { id: m.id, ok: true, hash: hashOfHashes(itemHashes), itemHashes, input };
     port.postMessage(reply, [input.buffer as ArrayBuffer]);
   } catch (err) {
     reply = { id: m.id, ok: false, message: err instanceof Error ? err.message : String(err) };

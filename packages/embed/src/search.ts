@@ -14,6 +14,9 @@ export const AUTO_INDEX_MIN_ROWS = 10_000;
 /** Query-time settings that give recall@10 ≥ 0.95 on MNIST μ (60k × 20) with the indexes built here (bench/embed.ts). */
 export const ANN_QUERY_DEFAULTS = Object.freeze({ nprobes: 20, refineFactor: 10 });
 
+/** LanceDB's index type names of the ANN indexes built here. */
+const INDEX_TYPES: Readonly<Record<string, IndexChoice>> = { IvfPq: 'ivf-pq', IvfHnswSq: 'ivf-hnsw-sq' };
+
 /** One neighbour: its row's id and label, and the squared L2 distance to the query. */
 export interface Neighbour {
   readonly id: number;
@@ -39,10 +42,21 @@ function checkK(k: number): number {
 /**
  * Builds the ANN index on `vector` (replacing one there), and a B-tree index on `id` for lookups by
  * id. IVF-PQ: √rows partitions, L/2 sub-vectors (2 dimensions each); IVF-HNSW-SQ: √rows partitions.
- * Returns the index built, or `none` (`auto` on fewer than {@link AUTO_INDEX_MIN_ROWS} rows).
+ * Returns the index built, or `none` (`auto` on fewer than {@link AUTO_INDEX_MIN_ROWS} rows). With
+ * `keepExisting` (nothing was added since it was built) an ANN index of the requested kind is kept.
  */
-export async function buildIndex(table: lancedb.Table, choice: IndexChoice, dim: number): Promise<IndexChoice> {
+export async function buildIndex(
+  table: lancedb.Table,
+  choice: IndexChoice,
+  dim: number,
+  options: { keepExisting?: boolean } = {},
+): Promise<IndexChoice> {
   if (choice === 'none') return 'none';
+  if (options.keepExisting) {
+    const existing = (await table.listIndices()).find((i) => i.columns.includes('vector'));
+    const kind = existing ? INDEX_TYPES[existing.indexType] : undefined;
+    if (kind && (choice === 'auto' || choice === kind)) return kind;
+  }
   const rows = await table.countRows();
   await table.createIndex('id', { config: lancedb.Index.btree(), replace: true });
   const kind = choice === 'auto' ? (rows >= AUTO_INDEX_MIN_ROWS ? DEFAULT_ANN : 'none') : choice;

@@ -5,11 +5,14 @@ import { loadModel } from '@vae/runtime-node';
 import { loadDataset } from '@vae/train';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ChunkPreparer,
+  chunkInput,
   chunkKey,
   decodeEmbedded,
   embedChunk,
   encodeEmbedded,
   hashBytes,
+  hashItems,
   makeChunk,
   type Chunk,
 } from '../src/index.js';
@@ -60,6 +63,15 @@ describe('chunk hashes', () => {
     expect(hashBytes(tail, 0, 6)).not.toBe(hashBytes(tail));
   });
 
+  it('give the same hash for aligned and unaligned views of the same bytes', () => {
+    const item = chunk.pixels.slice(0, D);
+    const shifted = new Uint8Array(D + 3);
+    shifted.set(item, 3);
+    expect(hashBytes(shifted, 3, 3 + D)).toBe(hashBytes(item));
+    expect(hashItems(shifted.subarray(3), D)).toEqual([hashBytes(item)]);
+    expect(hashBytes(shifted, 3, 3 + 7)).toBe(hashBytes(item.slice(0, 7)));
+  });
+
   it('rejects a slice whose size does not match, naming the argument', () => {
     expect(() => makeChunk(0, 0, new Uint8Array(10), new Int32Array(1), D)).toThrow(
       /pixels: expected .*784 bytes, got 10/,
@@ -92,6 +104,29 @@ describe('embedChunk', () => {
     await expect(embedChunk(model, chunk, { batchSize: 0, logvar: false })).rejects.toThrow(
       /batchSize: expected an integer ≥ 1, got 0/,
     );
+  });
+});
+
+describe('ChunkPreparer', () => {
+  it('hashes and converts on a worker thread exactly as makeChunk and chunkInput do, reusing recycled buffers', async () => {
+    const preparer = new ChunkPreparer(chunk.pixels, D);
+    try {
+      const a = await preparer.prepare(3, 0, chunk.labels.subarray(0, 20));
+      const ref = makeChunk(3, 0, chunk.pixels.subarray(0, 20 * D), chunk.labels.subarray(0, 20), D);
+      expect([a.chunk.hash, a.chunk.itemHashes]).toEqual([ref.hash, ref.itemHashes]);
+      expect(a.input).toEqual(chunkInput(ref.pixels, 20, D));
+      preparer.recycle(a.input);
+      const b = await preparer.prepare(4, 17, chunk.labels.subarray(17, 37));
+      expect(b.chunk.hash).toBe(
+        makeChunk(4, 17, chunk.pixels.subarray(17 * D, 37 * D), chunk.labels.subarray(17, 37), D).hash,
+      );
+      expect(b.input).toEqual(chunkInput(chunk.pixels.subarray(17 * D, 37 * D), 20, D));
+      await expect(preparer.prepare(5, 30, new Int32Array(20))).rejects.toThrow(
+        /labels: expected items \[30, 50\) within the 37 items of the corpus, got 20 labels from 30/,
+      );
+    } finally {
+      await preparer.close();
+    }
   });
 });
 

@@ -23,6 +23,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const MODEL_DIR = join(ROOT, 'models/mnist-vae');
 const { PNG } = createRequire(join(ROOT, 'packages/train/package.json'))('pngjs') as typeof import('pngjs');
 
+/** Options of every embedToTable call here (with `out`). */
+const OPTS = { modelDir: MODEL_DIR, chunkSize: 256, logvar: true, index: 'none' } as const;
+
 let dir: string;
 let model: VaeModel;
 let corpus: Corpus;
@@ -131,13 +134,7 @@ describe('corpus sources', () => {
 describe('LanceDB table', () => {
   it('stores every id once with the encoder’s μ and logvar; a second run writes nothing', async () => {
     const out = join(dir, 'a.lance');
-    const r = await embedToTable(model, corpus, {
-      modelDir: MODEL_DIR,
-      out,
-      chunkSize: 256,
-      logvar: true,
-      index: 'none',
-    });
+    const r = await embedToTable(model, corpus, { ...OPTS, out });
     expect(r).toMatchObject({ chunks: 3, written: 3, skipped: 0, items: 700, rows: 700, index: 'none' });
     const stored = await rows(out);
     expect(stored.map((s) => s.id)).toEqual(Array.from({ length: 700 }, (_, i) => i));
@@ -151,13 +148,7 @@ describe('LanceDB table', () => {
       expect(stored[i]!.logvar).toEqual(Array.from(e.logvar.data.subarray(i * 20, (i + 1) * 20)));
       expect(stored[i]!.label).toBe(corpus.labels[i]);
     }
-    const again = await embedToTable(model, corpus, {
-      modelDir: MODEL_DIR,
-      out,
-      chunkSize: 256,
-      logvar: true,
-      index: 'none',
-    });
+    const again = await embedToTable(model, corpus, { ...OPTS, out });
     expect(again).toMatchObject({ written: 0, skipped: 700, rows: 700 });
   });
 
@@ -166,14 +157,8 @@ describe('LanceDB table', () => {
     const full = await rows(join(dir, 'a.lance'));
     const first = await loadCorpus({ dataset: 'mnist', split: 'test', limit: 512 });
     // Chunks 0 and 1 only (the first 512 items), as a run stopped after two chunks leaves it.
-    await embedToTable(model, first, { modelDir: MODEL_DIR, out, chunkSize: 256, logvar: true, index: 'none' });
-    const r = await embedToTable(model, corpus, {
-      modelDir: MODEL_DIR,
-      out,
-      chunkSize: 256,
-      logvar: true,
-      index: 'none',
-    });
+    await embedToTable(model, first, { ...OPTS, out });
+    const r = await embedToTable(model, corpus, { ...OPTS, out });
     expect(r).toMatchObject({ written: 1, skipped: 512, rows: 700 });
     expect(await rows(out)).toEqual(full);
   });
@@ -228,6 +213,29 @@ describe('LanceDB table', () => {
     await expect(exportParquet(join(dir, 'missing.lance'), file)).rejects.toThrow(
       /table: expected an embeddings table at .*missing\.lance, got no such directory/,
     );
+  });
+
+  it('builds the IVF-PQ index at the end (auto: none below 10,000 rows) and keeps it when nothing was added', async () => {
+    const out = join(dir, 'indexed.lance');
+    expect((await embedToTable(model, corpus, { ...OPTS, out, index: 'auto' })).index).toBe('none');
+    expect((await embedToTable(model, corpus, { ...OPTS, out, index: 'ivf-pq' })).index).toBe('ivf-pq');
+    const { table } = await openTableForRead(out);
+    try {
+      const indices = await table.listIndices();
+      expect(indices.map((i) => [i.columns[0], i.indexType]).sort()).toEqual([
+        ['id', 'BTree'],
+        ['vector', 'IvfPq'],
+      ]);
+    } finally {
+      table.close();
+    }
+    expect((await embedToTable(model, corpus, { ...OPTS, out, index: 'auto' })).index).toBe('ivf-pq');
+    const search = await openTableSearch(out);
+    try {
+      expect((await search.search({ id: 9 }, 3))[0]).toMatchObject({ id: 9, distance: 0 });
+    } finally {
+      search.close();
+    }
   });
 
   it('searches by id and by vector; exact and index agree on the nearest', async () => {

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { CorpusSource, CorpusSplit, EmbedProgress, IndexChoice } from '@vae/embed';
-import { choice, startProgressBars } from '../progress.js';
+import { choice, progressAndJsonOptions, startProgressBars } from '../progress.js';
 import { embedOnQueue } from './embed-queue.js';
 import { type QueueConnectionArgs, queueConnectionOptions } from './queue-options.js';
 
@@ -63,60 +63,53 @@ export const embedCommand: CommandModule<object, EmbedArgs> = {
   command: 'embed',
   describe: 'Embed a corpus (μ per image, with id, label and content hash) into a LanceDB table; resumable',
   builder: (y: Argv) =>
-    queueConnectionOptions(y, false) // --queue and its connection options (queue-options.ts)
-      .option('model', { type: 'string', demandOption: true, describe: 'exported model directory' })
-      .option('dataset', {
-        type: 'string',
-        demandOption: true,
-        coerce: choice('dataset', SOURCES),
-        describe: `corpus: ${SOURCES.join('|')} (idx: --data FILE of images; images: --data FOLDER of PNGs)`,
-      })
-      .option('split', {
-        type: 'string',
-        coerce: choice('split', SPLITS),
-        describe: 'train|test|all (default all: train then test; idx and images are one split)',
-      })
-      .option('data', {
-        type: 'string',
-        describe: 'IDX images file, PNG folder, or a directory of IDX files instead of the default',
-      })
-      .option('out', { type: 'string', demandOption: true, describe: 'table path DIR/NAME[.lance] (LanceDB)' })
-      .option('limit', { type: 'number', coerce: positive('limit'), describe: 'embed only the first N items' })
-      .option('chunk-size', {
-        type: 'number',
-        default: 8192,
-        coerce: positive('chunk-size'),
-        describe: 'items per chunk (unit of resumption)',
-      })
-      .option('batch-size', {
-        type: 'number',
-        default: 256,
-        coerce: positive('batch-size'),
-        describe: 'encoder batch size',
-      })
-      .option('logvar', { type: 'boolean', default: false, describe: 'store log σ² too (variational models)' })
-      .option('overwrite', { type: 'boolean', default: false, describe: 'start a new table instead of resuming one' })
-      .option('index', {
-        type: 'string',
-        default: 'auto',
-        coerce: choice('index', INDEXES),
-        describe: 'ANN index built at the end: none|auto|ivf-pq|ivf-hnsw-sq (auto: ivf-pq from 10,000 rows)',
-      })
-      .option('parquet', { type: 'string', describe: 'also export the table to this Parquet file' })
-      .option('threads', {
-        type: 'number',
-        coerce: positive('threads'),
-        describe: 'encoder intra-op threads (default 1)',
-      })
-      .option('progress', {
-        type: 'boolean',
-        describe: 'draw a progress bar on stderr (default: when stderr is a TTY)',
-      })
-      .option('json', {
-        type: 'boolean',
-        default: false,
-        describe: 'print the result as JSON on stdout',
-      }) as unknown as Argv<EmbedArgs>,
+    progressAndJsonOptions(
+      queueConnectionOptions(y, false) // --queue and its connection options (queue-options.ts)
+        .option('model', { type: 'string', demandOption: true, describe: 'exported model directory' })
+        .option('dataset', {
+          type: 'string',
+          demandOption: true,
+          coerce: choice('dataset', SOURCES),
+          describe: `corpus: ${SOURCES.join('|')} (idx: --data FILE of images; images: --data FOLDER of PNGs)`,
+        })
+        .option('split', {
+          type: 'string',
+          coerce: choice('split', SPLITS),
+          describe: 'train|test|all (default all: train then test; idx and images are one split)',
+        })
+        .option('data', {
+          type: 'string',
+          describe: 'IDX images file, PNG folder, or a directory of IDX files instead of the default',
+        })
+        .option('out', { type: 'string', demandOption: true, describe: 'table path DIR/NAME[.lance] (LanceDB)' })
+        .option('limit', { type: 'number', coerce: positive('limit'), describe: 'embed only the first N items' })
+        .option('chunk-size', {
+          type: 'number',
+          default: 8192,
+          coerce: positive('chunk-size'),
+          describe: 'items per chunk (unit of resumption)',
+        })
+        .option('batch-size', {
+          type: 'number',
+          default: 256,
+          coerce: positive('batch-size'),
+          describe: 'encoder batch size',
+        })
+        .option('logvar', { type: 'boolean', default: false, describe: 'store log σ² too (variational models)' })
+        .option('overwrite', { type: 'boolean', default: false, describe: 'start a new table instead of resuming one' })
+        .option('index', {
+          type: 'string',
+          default: 'auto',
+          coerce: choice('index', INDEXES),
+          describe: 'ANN index built at the end: none|auto|ivf-pq|ivf-hnsw-sq (auto: ivf-pq from 10,000 rows)',
+        })
+        .option('parquet', { type: 'string', describe: 'also export the table to this Parquet file' })
+        .option('threads', {
+          type: 'number',
+          coerce: positive('threads'),
+          describe: 'encoder intra-op threads (default 1)',
+        }),
+    ) as unknown as Argv<EmbedArgs>,
   handler: async (args) => {
     const [{ loadCorpus, embedToTable, exportParquet }, { loadModel }] = await Promise.all([
       import('@vae/embed'),

@@ -13,7 +13,7 @@ import {
   type SparsitySpec,
 } from '@vae/core';
 import type { TrainProgress } from '@vae/train';
-import { choice, startProgressBars } from '../progress.js';
+import { choice, progressAndJsonOptions, startProgressBars } from '../progress.js';
 import {
   BINARIZATIONS,
   DEFAULT_TRAIN_CONFIG,
@@ -193,173 +193,166 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train',
   describe: 'Train a model (default: the 784-400-20 Bernoulli VAE on MNIST) into a run folder',
   builder: (y: Argv) =>
-    y
-      .option('kind', {
-        type: 'string',
-        coerce: choice('kind', Object.keys(MODEL_KINDS) as ModelKind[]),
-        describe: `model kind: ${Object.keys(MODEL_KINDS).join('|')} (default vae)`,
-      })
-      .option('arch', {
-        type: 'string',
-        coerce: choice('arch', Object.keys(ARCHITECTURES) as (keyof typeof ARCHITECTURES)[]),
-        describe: 'network: mlp|conv (default mlp)',
-      })
-      .option('norm', {
-        type: 'string',
-        coerce: choice('norm', Object.keys(NORMS) as Norm[]),
-        describe:
-          'none|batch (default none): batch normalisation after each hidden dense/conv layer, before its activation (momentum 0.1, ε 1e-5, as PyTorch)',
-      })
-      .option('hidden', {
-        type: 'string',
-        coerce: hiddenOption,
-        describe: 'MLP hidden sizes, e.g. 400 or 512,256 (default 400)',
-      })
-      .option('activation', {
-        type: 'string',
-        coerce: choice('activation', ['relu', 'tanh'] as const),
-        describe: 'MLP hidden activation: relu|tanh (default relu)',
-      })
-      .option('latent', {
-        type: 'string',
-        coerce: numberOption('latent', { integer: true, min: 1 }),
-        describe: 'latent dimensions (default 20 for VAEs, 32 for AEs)',
-      })
-      .option('likelihood', {
-        type: 'string',
-        coerce: choice('likelihood', Object.keys(LIKELIHOODS) as (keyof typeof LIKELIHOODS)[]),
-        describe: 'decoder likelihood: bernoulli|gaussian (default bernoulli)',
-      })
-      .option('sigma', {
-        type: 'string',
-        coerce: numberOption('sigma', { min: 0, exclusiveMin: true }),
-        describe: 'fixed σ of the Gaussian likelihood (default 0.1)',
-      })
-      .option('beta', {
-        type: 'string',
-        coerce: numberOption('beta', { min: 0 }),
-        describe: 'KL weight β (default 1; 4 for beta-vae)',
-      })
-      .option('sparsity', {
-        type: 'string',
-        coerce: choice('sparsity', ['l1', 'kl'] as const),
-        describe: 'sparse-ae penalty: l1|kl (default kl)',
-      })
-      .option('sparsity-weight', {
-        type: 'string',
-        coerce: numberOption('sparsity-weight', { min: 0 }),
-        describe: 'sparse-ae penalty weight (default 1 for kl, 1e-3 for l1)',
-      })
-      .option('rho', {
-        type: 'string',
-        coerce: numberOption('rho', { min: 0, max: 1, exclusiveMin: true }),
-        describe: 'sparse-ae KL target activation ρ (default 0.05)',
-      })
-      .option('noise', {
-        type: 'string',
-        coerce: choice('noise', ['mask', 'gaussian', 'salt-pepper'] as const),
-        describe: 'denoising-ae corruption: mask|gaussian|salt-pepper (default mask)',
-      })
-      .option('noise-level', {
-        type: 'string',
-        coerce: numberOption('noise-level', { min: 0 }),
-        describe: 'masked/salt-pepper fraction or Gaussian σ (default 0.3)',
-      })
-      .option('contractive-weight', {
-        type: 'string',
-        coerce: numberOption('contractive-weight', { min: 0 }),
-        describe: 'contractive-ae penalty weight λ (default 0.1)',
-      })
-      .option('dataset', {
-        type: 'string',
-        describe: `dataset: ${listDatasets()
-          .map((d) => d.name)
-          .join('|')} (default mnist)`,
-      })
-      .option('data-dir', { type: 'string', describe: 'directory of IDX files (required for --dataset idx)' })
-      .option('binarize', {
-        type: 'string',
-        coerce: choice('binarize', Object.keys(BINARIZATIONS) as (keyof typeof BINARIZATIONS)[]),
-        describe: 'dynamic|static|none (default dynamic)',
-      })
-      .option('epochs', {
-        type: 'string',
-        coerce: numberOption('epochs', { integer: true, min: 1 }),
-        describe: `epochs (default ${DEFAULT_TRAIN_CONFIG.epochs})`,
-      })
-      .option('batch-size', {
-        type: 'string',
-        coerce: numberOption('batch-size', { integer: true, min: 1 }),
-        describe: `batch size (default ${DEFAULT_TRAIN_CONFIG.batchSize})`,
-      })
-      .option('lr', {
-        type: 'string',
-        coerce: numberOption('lr', { min: 0, exclusiveMin: true }),
-        describe: `Adam learning rate (default ${DEFAULT_TRAIN_CONFIG.learningRate})`,
-      })
-      .option('seed', {
-        type: 'string',
-        coerce: numberOption('seed', { integer: true }),
-        describe: `random seed (default ${DEFAULT_TRAIN_CONFIG.seed})`,
-      })
-      .option('val-fraction', {
-        type: 'string',
-        coerce: numberOption('val-fraction', { min: 0, max: 0.9, exclusiveMin: true }),
-        describe: 'fraction of the training split held out for validation (default 1/12)',
-      })
-      .option('val-size', {
-        type: 'string',
-        coerce: numberOption('val-size', { integer: true, min: 1 }),
-        describe: 'validation examples (overrides --val-fraction)',
-      })
-      .option('train-size', {
-        type: 'string',
-        coerce: numberOption('train-size', { integer: true, min: 1 }),
-        describe: 'use only the first N training examples',
-      })
-      .option('engine', {
-        type: 'string',
-        coerce: choice('engine', Object.keys(ENGINE_REQUESTS) as EngineRequest[]),
-        describe: `training engine: ${Object.keys(ENGINE_REQUESTS).join('|')} (default auto: ort when its training graph covers the model, else tfjs)`,
-      })
-      .option('backend', {
-        type: 'string',
-        coerce: choice('backend', [
-          'auto',
-          ...new Set([...Object.keys(TFJS_BACKENDS), ...Object.keys(ORT_TRAIN_DEVICES)]),
-        ] as TrainConfig['backend'][]),
-        describe: `tfjs backend (${Object.keys(TFJS_BACKENDS).join('|')}) or ort execution provider (${Object.keys(ORT_TRAIN_DEVICES).join('|')}); default auto`,
-      })
-      .option('iw-samples', {
-        type: 'string',
-        coerce: numberOption('iw-samples', { integer: true, min: 1, max: 5000 }),
-        describe: 'train on the importance-weighted bound with K samples (variational kinds; default 1 = ELBO)',
-      })
-      .option('max-minutes', {
-        type: 'string',
-        coerce: numberOption('max-minutes', { min: 0, exclusiveMin: true }),
-        describe: 'stop (checkpointed) after this many minutes',
-      })
-      .option('max-steps', {
-        type: 'string',
-        coerce: numberOption('max-steps', { integer: true, min: 1 }),
-        describe: 'stop (checkpointed) after this many optimizer steps in total',
-      })
-      .option('run-dir', { alias: 'out', type: 'string', describe: 'run folder (default runs/<kind>-<dataset>)' })
-      .option('resume', {
-        type: 'boolean',
-        default: false,
-        describe: 'continue the run in --run-dir from its checkpoint',
-      })
-      .option('progress', {
-        type: 'boolean',
-        describe: 'draw a progress bar on stderr (default: when stderr is a TTY)',
-      })
-      .option('json', {
-        type: 'boolean',
-        default: false,
-        describe: 'print the result as JSON on stdout',
-      }) as unknown as Argv<TrainArgs>,
+    progressAndJsonOptions(
+      y
+        .option('kind', {
+          type: 'string',
+          coerce: choice('kind', Object.keys(MODEL_KINDS) as ModelKind[]),
+          describe: `model kind: ${Object.keys(MODEL_KINDS).join('|')} (default vae)`,
+        })
+        .option('arch', {
+          type: 'string',
+          coerce: choice('arch', Object.keys(ARCHITECTURES) as (keyof typeof ARCHITECTURES)[]),
+          describe: 'network: mlp|conv (default mlp)',
+        })
+        .option('norm', {
+          type: 'string',
+          coerce: choice('norm', Object.keys(NORMS) as Norm[]),
+          describe:
+            'none|batch (default none): batch normalisation after each hidden dense/conv layer, before its activation (momentum 0.1, ε 1e-5, as PyTorch)',
+        })
+        .option('hidden', {
+          type: 'string',
+          coerce: hiddenOption,
+          describe: 'MLP hidden sizes, e.g. 400 or 512,256 (default 400)',
+        })
+        .option('activation', {
+          type: 'string',
+          coerce: choice('activation', ['relu', 'tanh'] as const),
+          describe: 'MLP hidden activation: relu|tanh (default relu)',
+        })
+        .option('latent', {
+          type: 'string',
+          coerce: numberOption('latent', { integer: true, min: 1 }),
+          describe: 'latent dimensions (default 20 for VAEs, 32 for AEs)',
+        })
+        .option('likelihood', {
+          type: 'string',
+          coerce: choice('likelihood', Object.keys(LIKELIHOODS) as (keyof typeof LIKELIHOODS)[]),
+          describe: 'decoder likelihood: bernoulli|gaussian (default bernoulli)',
+        })
+        .option('sigma', {
+          type: 'string',
+          coerce: numberOption('sigma', { min: 0, exclusiveMin: true }),
+          describe: 'fixed σ of the Gaussian likelihood (default 0.1)',
+        })
+        .option('beta', {
+          type: 'string',
+          coerce: numberOption('beta', { min: 0 }),
+          describe: 'KL weight β (default 1; 4 for beta-vae)',
+        })
+        .option('sparsity', {
+          type: 'string',
+          coerce: choice('sparsity', ['l1', 'kl'] as const),
+          describe: 'sparse-ae penalty: l1|kl (default kl)',
+        })
+        .option('sparsity-weight', {
+          type: 'string',
+          coerce: numberOption('sparsity-weight', { min: 0 }),
+          describe: 'sparse-ae penalty weight (default 1 for kl, 1e-3 for l1)',
+        })
+        .option('rho', {
+          type: 'string',
+          coerce: numberOption('rho', { min: 0, max: 1, exclusiveMin: true }),
+          describe: 'sparse-ae KL target activation ρ (default 0.05)',
+        })
+        .option('noise', {
+          type: 'string',
+          coerce: choice('noise', ['mask', 'gaussian', 'salt-pepper'] as const),
+          describe: 'denoising-ae corruption: mask|gaussian|salt-pepper (default mask)',
+        })
+        .option('noise-level', {
+          type: 'string',
+          coerce: numberOption('noise-level', { min: 0 }),
+          describe: 'masked/salt-pepper fraction or Gaussian σ (default 0.3)',
+        })
+        .option('contractive-weight', {
+          type: 'string',
+          coerce: numberOption('contractive-weight', { min: 0 }),
+          describe: 'contractive-ae penalty weight λ (default 0.1)',
+        })
+        .option('dataset', {
+          type: 'string',
+          describe: `dataset: ${listDatasets()
+            .map((d) => d.name)
+            .join('|')} (default mnist)`,
+        })
+        .option('data-dir', { type: 'string', describe: 'directory of IDX files (required for --dataset idx)' })
+        .option('binarize', {
+          type: 'string',
+          coerce: choice('binarize', Object.keys(BINARIZATIONS) as (keyof typeof BINARIZATIONS)[]),
+          describe: 'dynamic|static|none (default dynamic)',
+        })
+        .option('epochs', {
+          type: 'string',
+          coerce: numberOption('epochs', { integer: true, min: 1 }),
+          describe: `epochs (default ${DEFAULT_TRAIN_CONFIG.epochs})`,
+        })
+        .option('batch-size', {
+          type: 'string',
+          coerce: numberOption('batch-size', { integer: true, min: 1 }),
+          describe: `batch size (default ${DEFAULT_TRAIN_CONFIG.batchSize})`,
+        })
+        .option('lr', {
+          type: 'string',
+          coerce: numberOption('lr', { min: 0, exclusiveMin: true }),
+          describe: `Adam learning rate (default ${DEFAULT_TRAIN_CONFIG.learningRate})`,
+        })
+        .option('seed', {
+          type: 'string',
+          coerce: numberOption('seed', { integer: true }),
+          describe: `random seed (default ${DEFAULT_TRAIN_CONFIG.seed})`,
+        })
+        .option('val-fraction', {
+          type: 'string',
+          coerce: numberOption('val-fraction', { min: 0, max: 0.9, exclusiveMin: true }),
+          describe: 'fraction of the training split held out for validation (default 1/12)',
+        })
+        .option('val-size', {
+          type: 'string',
+          coerce: numberOption('val-size', { integer: true, min: 1 }),
+          describe: 'validation examples (overrides --val-fraction)',
+        })
+        .option('train-size', {
+          type: 'string',
+          coerce: numberOption('train-size', { integer: true, min: 1 }),
+          describe: 'use only the first N training examples',
+        })
+        .option('engine', {
+          type: 'string',
+          coerce: choice('engine', Object.keys(ENGINE_REQUESTS) as EngineRequest[]),
+          describe: `training engine: ${Object.keys(ENGINE_REQUESTS).join('|')} (default auto: ort when its training graph covers the model, else tfjs)`,
+        })
+        .option('backend', {
+          type: 'string',
+          coerce: choice('backend', [
+            'auto',
+            ...new Set([...Object.keys(TFJS_BACKENDS), ...Object.keys(ORT_TRAIN_DEVICES)]),
+          ] as TrainConfig['backend'][]),
+          describe: `tfjs backend (${Object.keys(TFJS_BACKENDS).join('|')}) or ort execution provider (${Object.keys(ORT_TRAIN_DEVICES).join('|')}); default auto`,
+        })
+        .option('iw-samples', {
+          type: 'string',
+          coerce: numberOption('iw-samples', { integer: true, min: 1, max: 5000 }),
+          describe: 'train on the importance-weighted bound with K samples (variational kinds; default 1 = ELBO)',
+        })
+        .option('max-minutes', {
+          type: 'string',
+          coerce: numberOption('max-minutes', { min: 0, exclusiveMin: true }),
+          describe: 'stop (checkpointed) after this many minutes',
+        })
+        .option('max-steps', {
+          type: 'string',
+          coerce: numberOption('max-steps', { integer: true, min: 1 }),
+          describe: 'stop (checkpointed) after this many optimizer steps in total',
+        })
+        .option('run-dir', { alias: 'out', type: 'string', describe: 'run folder (default runs/<kind>-<dataset>)' })
+        .option('resume', {
+          type: 'boolean',
+          default: false,
+          describe: 'continue the run in --run-dir from its checkpoint',
+        }),
+    ) as unknown as Argv<TrainArgs>,
   handler: async (args) => {
     const showBar = args.progress ?? process.stderr.isTTY === true;
     const bar = showBar ? await progressBar() : null;

@@ -60,7 +60,7 @@ export async function embedToTableViaQueue(
       logvar: meta.logvar,
       onProgress: (p) => o.onProgress?.({ done: p.itemsDone, total: p.itemsTotal, skipped: p.itemsSkipped }),
     });
-    const index = await buildIndex(table.table, o.index ?? 'auto', meta.dim);
+    const index = await buildIndex(table.table, o.index ?? 'auto', meta.dim, { keepExisting: result.written === 0 });
     return {
       chunks: count,
       written: result.written,
