@@ -19,17 +19,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setLogLevel } from '@vae/core';
 import {
-  type Chunk,
+  corpusChunk,
   type EmbeddedChunk,
   type EmbeddingSink,
   embedChunk,
   embedViaQueue,
-  makeChunk,
+  loadCorpus,
   modelIdOf,
   redisConnection,
 } from '@vae/embed';
 import { loadModel } from '@vae/runtime-node';
-import { loadDataset } from '@vae/train';
 import { type CliProcess, spawnCli, stopCli } from './lib/cli-process.js';
 import { redisSkipReason, startRedis } from './lib/redis-server.js';
 
@@ -75,16 +74,10 @@ class CountingSink implements EmbeddingSink {
   }
 }
 
-const mnist = await loadDataset('mnist');
-const d = 784;
-const n = Math.min(items, mnist.train.labels.length);
-const chunks: Chunk[] = [];
-for (let s = 0, i = 0; s < n; s += chunkSize, i++) {
-  const e = Math.min(s + chunkSize, n);
-  chunks.push(
-    makeChunk(i, s, mnist.train.images.subarray(s * d, e * d), Int32Array.from(mnist.train.labels.subarray(s, e)), d),
-  );
-}
+const corpus = await loadCorpus({ dataset: 'mnist', split: 'train', limit: items });
+const d = corpus.inputSize;
+const n = corpus.count;
+const chunks = Array.from({ length: Math.ceil(n / chunkSize) }, (_, i) => corpusChunk(corpus, i, chunkSize));
 
 const model = await loadModel(modelDir, { device: 'cpu', threads: 1 });
 for (const c of chunks.slice(0, 2)) await embedChunk(model, c, { batchSize: batch, logvar: true });
