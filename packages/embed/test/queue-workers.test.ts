@@ -40,6 +40,8 @@ const LOCK_MS = 2000;
 let redis: RedisFixture;
 let model: VaeModel;
 let chunks: Chunk[];
+/** All 10,000 MNIST test images as one chunk: long enough to be mid-embedding when a signal comes. */
+let big: Chunk;
 const reference = new Map<string, EmbeddedChunk>();
 
 beforeAll(async () => {
@@ -52,6 +54,7 @@ beforeAll(async () => {
     const labels = Int32Array.from(mnist.test.labels.subarray(s, s + CHUNK_SIZE));
     return makeChunk(i, s, mnist.test.images.slice(s * D, (s + CHUNK_SIZE) * D), labels, D);
   });
+  big = makeChunk(0, 0, mnist.test.images, Int32Array.from(mnist.test.labels), D);
   // The single-machine run: the same chunks through embedChunk in this process.
   for (const c of chunks) reference.set(chunkKey(c), await embedChunk(model, c, { batchSize: BATCH, logvar: true }));
 });
@@ -159,6 +162,35 @@ describe.skipIf(skip)('vae worker processes on a real Redis', () => {
     } finally {
       await worker.close();
       await other.release();
+    }
+  });
+
+  it('SIGTERM while a chunk is being embedded: the worker finishes it, its result arrives, it exits 0', async () => {
+    // Default 30 s lock: a worker that dropped its job instead would leave the producer waiting past the test timeout.
+    const w = spawnCli(['worker', '--queue', redis.url, '--model', MODEL_DIR, '--queue-name', 'graceful']);
+    try {
+      await w.waitFor(/worker ready/);
+      const sink = new RecordingSink();
+      const run = embedViaQueue({
+        connection: redisConnection({ url: redis.url }),
+        queueName: 'graceful',
+        runId: 'graceful',
+        modelId: modelIdOf(model),
+        inputSize: D,
+        chunks: [big],
+        sink,
+        batchSize: 256,
+        logvar: false,
+      });
+      await w.waitFor(/chunk 0 \(items 0–9999\) taken/);
+      w.child.kill('SIGTERM');
+      await expect(run).resolves.toMatchObject({ written: 1, items: 10_000 });
+      const exit = await w.exited;
+      expect(exit.code, w.output()).toBe(0);
+      expect(w.output()).toMatch(/SIGTERM: finishing the current job[\s\S]*worker stopped after 1 chunks/);
+      expect(sink.stored.get(chunkKey(big))!.mu.length).toBe(10_000 * model.latentDim);
+    } finally {
+      await stopCli(w, 'SIGKILL');
     }
   });
 });
