@@ -8,7 +8,9 @@
  *   (hashing, conversion, encoder, Arrow rows, commits) against the bare onnxruntime-node encoder
  *   (bench/lib/bare-encoder.ts) over the same images, already converted to floats, at the same batch
  *   size and threads. Rounds alternate bare / embed; the ratio is of the median rates. The worker
- *   thread that prepares chunks is started once before the rounds (like the bare session).
+ *   thread that prepares chunks is started once before the rounds (like the bare session). The
+ *   process's CPU seconds per pass (all threads) are reported too: on a shared machine they show
+ *   the work each side needs, which the wall-clock rates cannot.
  * (b) Search: the IVF-PQ index is built on the table's μ (60,000 × 20); recall@10 of the index
  *   (nprobes, refine factor) against exact flat search over `queries` stored vectors (evenly
  *   spaced ids), and the latency of both (median / p95 per query, one query at a time); a few other
@@ -73,53 +75,74 @@ const scratch = await mkdtemp(join(tmpdir(), 'vae-bench-embed-'));
 const tablePath = join(scratch, 'mnist-train.lance');
 const meta = tableMeta(model, bench.dir, corpus, { chunkSize });
 
-async function bareRun(): Promise<number> {
-  const t0 = performance.now();
-  for (let s = 0; s < n; s += batch) {
-    const m = Math.min(batch, n - s);
-    await bare.run({ data: x.subarray(s * d, (s + m) * d), shape: [m, d] });
-  }
-  return n / ((performance.now() - t0) / 1000);
+/** Items/s and the process's CPU seconds (all threads: encoder, worker, LanceDB) of one pass. */
+interface Pass {
+  readonly rate: number;
+  readonly cpuSeconds: number;
 }
 
-async function embedRun(): Promise<number> {
+async function timed(run: () => Promise<void>): Promise<Pass> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await run();
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { rate: n / seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+function bareRun(): Promise<Pass> {
+  return timed(async () => {
+    for (let s = 0; s < n; s += batch) {
+      const m = Math.min(batch, n - s);
+      await bare.run({ data: x.subarray(s * d, (s + m) * d), shape: [m, d] });
+    }
+  });
+}
+
+async function embedRun(): Promise<Pass> {
   const table = await EmbeddingTable.open(tablePath, meta, { overwrite: true });
   try {
-    const t0 = performance.now();
-    await embedCorpus(model, corpus, table, { chunkSize, batchSize: batch, preparer });
-    const rate = n / ((performance.now() - t0) / 1000);
+    const pass = await timed(async () => {
+      await embedCorpus(model, corpus, table, { chunkSize, batchSize: batch, preparer });
+    });
     const rows = await table.table.countRows();
     if (rows !== n) throw new Error(`embed run: expected ${n} rows, got ${rows}`);
-    return rate;
+    return pass;
   } finally {
     table.close();
   }
 }
 
 try {
-  await bareRun(); // warm-up
-  const bareRates: number[] = [];
-  const embedRates: number[] = [];
+  await bareRun(); // warm-ups: JIT, LanceDB's first table
+  await embedRun();
+  const bares: Pass[] = [];
+  const embeds: Pass[] = [];
   for (let r = 0; r < rounds; r++) {
-    bareRates.push(await bareRun());
-    embedRates.push(await embedRun());
+    bares.push(await bareRun());
+    embeds.push(await embedRun());
     out(
-      `round ${r + 1}: bare ${Math.round(bareRates[r]!)} items/s, embed → LanceDB ${Math.round(embedRates[r]!)} items/s (${(embedRates[r]! / bareRates[r]!).toFixed(3)})`,
+      `round ${r + 1}: bare ${Math.round(bares[r]!.rate)} items/s (${bares[r]!.cpuSeconds.toFixed(2)} CPU-s), embed → LanceDB ${Math.round(embeds[r]!.rate)} items/s (${embeds[r]!.cpuSeconds.toFixed(2)} CPU-s): ${(embeds[r]!.rate / bares[r]!.rate).toFixed(3)}`,
     );
   }
+  const rate = (p: readonly Pass[]) => med(p.map((q) => q.rate));
+  const cpu = (p: readonly Pass[]) => med(p.map((q) => q.cpuSeconds));
   const throughput = {
     items: n,
     batch,
     threads,
     chunkSize,
     rounds,
-    bareItemsPerSecond: med(bareRates),
-    embedItemsPerSecond: med(embedRates),
-    ratio: med(embedRates) / med(bareRates),
-    perRoundRatios: embedRates.map((e, i) => e / bareRates[i]!),
+    bareItemsPerSecond: rate(bares),
+    embedItemsPerSecond: rate(embeds),
+    ratio: rate(embeds) / rate(bares),
+    perRoundRatios: embeds.map((e, i) => e.rate / bares[i]!.rate),
+    bareCpuSeconds: cpu(bares),
+    embedCpuSeconds: cpu(embeds),
+    loadavgAfter: loadavg(),
   };
   out(
-    `throughput: embed ${Math.round(throughput.embedItemsPerSecond)} items/s vs bare encoder ${Math.round(throughput.bareItemsPerSecond)} items/s: ${throughput.ratio.toFixed(3)} (goal ≥ 0.80)`,
+    `throughput: embed ${Math.round(throughput.embedItemsPerSecond)} items/s vs bare encoder ${Math.round(throughput.bareItemsPerSecond)} items/s: ${throughput.ratio.toFixed(3)} (goal ≥ 0.80); CPU-s per pass: bare ${throughput.bareCpuSeconds.toFixed(2)}, embed ${throughput.embedCpuSeconds.toFixed(2)}`,
   );
 
   // (b) Search on the table of the last round.

@@ -135,7 +135,7 @@ describe('vae search', () => {
     const byImage = await runVae(['search', '--table', table, '--image', file, '--k', '5']);
     expect(byImage.code, byImage.stderr).toBe(0);
     expect(byImage.stdout).toMatch(
-      /^5 nearest in .*full\.lance \(index, [\d.]+ ms\):\n {2}id 7 {2}label 9 {2}distance² 0\.0000\n/,
+      /^5 nearest in .*full\.lance \(exact, [\d.]+ ms\):\n {2}id 7 {2}label 9 {2}distance² 0\.0000\n/,
     );
     expect(
       byImage.stdout

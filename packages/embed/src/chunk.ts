@@ -301,10 +301,10 @@ export function decodeEmbedded(v: unknown): EmbeddedChunk {
   const start = int('start', 0);
   const count = int('count', 0);
   const dim = int('dim', 1);
-  const hash = o['hash'];
+  const hash = o.hash;
   if (typeof hash !== 'string' || !HEX16.test(hash))
     throw new TypeError(`hash: expected 16 hex digits, got ${describe(hash)}`);
-  const itemHashes = o['itemHashes'];
+  const itemHashes = o.itemHashes;
   if (!Array.isArray(itemHashes) || itemHashes.length !== count)
     throw new RangeError(`itemHashes: expected an array of ${count} hashes, got ${describe(itemHashes)}`);
   itemHashes.forEach((h, i) => {
@@ -315,11 +315,11 @@ export function decodeEmbedded(v: unknown): EmbeddedChunk {
     throw new RangeError(
       `hash: expected the hash of itemHashes (${hashOfHashes(itemHashes as string[])}), got ${hash}`,
     );
-  const labels = fromBase64(o['labels'], 'labels', count, (b, n) => new Int32Array(b, 0, n));
-  const mu = fromBase64(o['mu'], 'mu', count * dim, (b, n) => new Float32Array(b, 0, n));
+  const labels = fromBase64(o.labels, 'labels', count, (b, n) => new Int32Array(b, 0, n));
+  const mu = fromBase64(o.mu, 'mu', count * dim, (b, n) => new Float32Array(b, 0, n));
   const logvar =
-    o['logvar'] === null || o['logvar'] === undefined
+    o.logvar === null || o.logvar === undefined
       ? null
-      : fromBase64(o['logvar'], 'logvar', count * dim, (b, n) => new Float32Array(b, 0, n));
+      : fromBase64(o.logvar, 'logvar', count * dim, (b, n) => new Float32Array(b, 0, n));
   return { index, start, count, hash, labels, itemHashes: itemHashes as string[], dim, mu, logvar };
 }

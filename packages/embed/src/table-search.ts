@@ -13,6 +13,8 @@ export interface TableSearch {
   readonly dim: number;
   readonly source: string;
   readonly meta: EmbedTableMeta;
+  /** Whether the table has an ANN index on its vectors (else every search is exact). */
+  readonly indexed: boolean;
   /** Nearest first; a query by id includes the item itself (distance 0). */
   search(query: SearchQuery, k: number, options?: Omit<SearchOptions, 'k'>): Promise<Neighbour[]>;
   close(): void;
@@ -21,10 +23,12 @@ export interface TableSearch {
 /** Opens the table at `path` for search. */
 export async function openTableSearch(path: string): Promise<TableSearch> {
   const { table, meta } = await openTableForRead(path);
+  const indexed = (await table.listIndices()).some((i) => i.columns.includes('vector'));
   return {
     dim: meta.dim,
     source: path,
     meta,
+    indexed,
     async search(query, k, options = {}) {
       let vector: Float32Array;
       if ('id' in query) vector = await vectorOfId(table, query.id);

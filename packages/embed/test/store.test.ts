@@ -111,6 +111,20 @@ describe('corpus sources', () => {
     expect(Array.from(c.labels)).toEqual([-1, -1, -1]);
   });
 
+  it('rejects PNG folders with mixed sizes or a file that is no PNG, naming the file', async () => {
+    const mixed = join(dir, 'mixed');
+    await mkdir(mixed, { recursive: true });
+    await writeFile(join(mixed, 'a.png'), PNG.sync.write(new PNG({ width: 28, height: 28 })));
+    await writeFile(join(mixed, 'b.png'), PNG.sync.write(new PNG({ width: 32, height: 28 })));
+    await expect(loadCorpus({ dataset: 'images', data: mixed })).rejects.toThrow(
+      /b\.png: expected 28×28 pixels \(as a\.png\), got 28×32/,
+    );
+    await writeFile(join(mixed, 'b.png'), 'not a png');
+    await expect(loadCorpus({ dataset: 'images', data: mixed })).rejects.toThrow(
+      /b\.png: expected a PNG image, got undecodable bytes/,
+    );
+  });
+
   it('rejects bad arguments naming them', async () => {
     await expect(loadCorpus({ dataset: 'cifar' as never })).rejects.toThrow(
       /dataset: expected one of mnist\|fashion-mnist\|idx\|images, got "cifar"/,

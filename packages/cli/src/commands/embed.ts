@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
+import { quietLanceDbLog } from '../lancedb-log.js';
 import type { CorpusSource, CorpusSplit, EmbedProgress, IndexChoice } from '@vae/embed';
 import { choice, progressAndJsonOptions, startProgressBars } from '../progress.js';
 import { embedOnQueue } from './embed-queue.js';
@@ -111,6 +112,7 @@ export const embedCommand: CommandModule<object, EmbedArgs> = {
         }),
     ) as unknown as Argv<EmbedArgs>,
   handler: async (args) => {
+    quietLanceDbLog();
     const [{ loadCorpus, embedToTable, exportParquet }, { loadModel }] = await Promise.all([
       import('@vae/embed'),
       import('@vae/runtime-node'),

@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
+import { quietLanceDbLog } from '../lancedb-log.js';
 
 interface SearchArgs {
   table: string;
@@ -40,6 +41,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
         return true;
       }) as unknown as Argv<SearchArgs>,
   handler: async (args) => {
+    quietLanceDbLog();
     const { openTableSearch, embedPng, assertSameModel } = await import('@vae/embed');
     const search = await openTableSearch(args.table);
     try {
@@ -69,7 +71,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
         return;
       }
       process.stdout.write(
-        `${neighbours.length} nearest in ${args.table} (${args.exact ? 'exact' : 'index'}, ${ms.toFixed(1)} ms):\n`,
+        `${neighbours.length} nearest in ${args.table} (${args.exact || !search.indexed ? 'exact' : 'ANN index'}, ${ms.toFixed(1)} ms):\n`,
       );
       for (const n of neighbours)
         process.stdout.write(`  id ${n.id}  label ${n.label}  distance² ${n.distance.toFixed(4)}\n`);

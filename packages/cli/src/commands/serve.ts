@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { quietLanceDbLog } from '../lancedb-log.js';
 import { getLogger, type DeviceRequest } from '@vae/core';
 import { NODE_DEVICES } from '@vae/runtime-node/options';
 import { SERVER_DEFAULTS } from '@vae/server/options';
@@ -161,6 +162,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     let search: Awaited<ReturnType<typeof import('@vae/embed').openTableSearch>> | null = null;
     try {
       if (args.table !== undefined) {
+        quietLanceDbLog();
         const { openTableSearch, assertSameModel } = await import('@vae/embed');
         search = await openTableSearch(args.table);
         assertSameModel(search.meta, model, args.table);
