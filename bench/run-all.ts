@@ -41,6 +41,7 @@ const ALL = [
   'vs-pytorch',
   'embed',
   'server',
+  'embed-queue',
   'browser',
   'cli-startup',
 ] as const;
@@ -101,7 +102,8 @@ function runChild(
 async function runSub(name: Exclude<Name, 'is-nll' | 'browser' | 'cli-startup'>): Promise<BenchEntry> {
   const sub = SUB_BENCHMARKS[name as SubBenchmarkName];
   const args = quick ? sub.quickArgs : sub.args;
-  const modelArgs = name === 'encoder' || name === 'server' || name === 'embed' ? ['--model', modelDir] : [];
+  const withModel = ['encoder', 'server', 'embed', 'embed-queue'];
+  const modelArgs = withModel.includes(name) ? ['--model', modelDir] : [];
   const command = `tsx ${sub.script} ${[...args, ...modelArgs].join(' ')}`.trim();
   const base = { name, description: sub.description, command };
   if (!existsSync(join(root, sub.script)))

@@ -269,3 +269,30 @@ registerFigureExtractor('vs-pytorch', (json) =>
     ];
   }),
 );
+
+registerFigureExtractor('embed-queue', (json) => {
+  const o = obj(json);
+  const local = num(obj(o.local).itemsPerSecond);
+  const rows = list(o.queue);
+  const one = num(rows.find((r) => r.workers === 1)?.itemsPerSecond);
+  return rows.flatMap((r) => {
+    const v = num(r.itemsPerSecond);
+    if (v === undefined) return [];
+    const baseline =
+      r.workers === 1
+        ? local !== undefined
+          ? { label: 'local, 1 process', value: local }
+          : undefined
+        : one !== undefined
+          ? { label: 'queue, 1 worker', value: one }
+          : undefined;
+    return [
+      {
+        metric: `embed queue, ${String(r.workers)} worker process(es): throughput`,
+        value: v,
+        unit: 'items/s',
+        ...(baseline ? { baseline } : {}),
+      },
+    ];
+  });
+});

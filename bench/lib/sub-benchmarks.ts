@@ -76,6 +76,15 @@ export const SUB_BENCHMARKS = Object.freeze({
     resultsFile: 'bench/server-results.json',
     timeoutSeconds: 300,
   },
+  'embed-queue': {
+    description:
+      'embedding on the BullMQ queue (real redis-server, vae worker processes, 1 intra-op thread each): items/s with 1 and 2 workers vs the single-process local run, MNIST train',
+    script: 'bench/embed-queue.ts',
+    args: ['--items', '60000', '--chunk-size', '2000'],
+    quickArgs: ['--items', '10000', '--chunk-size', '1000'],
+    resultsFile: 'bench/embed-queue-results.json',
+    timeoutSeconds: 300,
+  },
 } as const satisfies Record<string, SubBenchmark>);
 
 /** A sub-benchmark name. */

@@ -49,3 +49,4 @@ export {
   type SearchOptions,
 } from './search.js';
 export { assertSameModel, embedPng, openTableSearch, type SearchQuery, type TableSearch } from './table-search.js';
+export * from './queue/index.js';

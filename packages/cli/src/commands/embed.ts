@@ -2,8 +2,10 @@ import type { Argv, CommandModule } from 'yargs';
 import { quietLanceDbLog } from '../lancedb-log.js';
 import type { CorpusSource, CorpusSplit, EmbedProgress, IndexChoice } from '@vae/embed';
 import { choice, progressAndJsonOptions, startProgressBars } from '../progress.js';
+import { embedOnQueue } from './embed-queue.js';
+import { type QueueConnectionArgs, queueConnectionOptions } from './queue-options.js';
 
-interface EmbedArgs {
+interface EmbedArgs extends QueueConnectionArgs {
   model: string;
   dataset: CorpusSource;
   split?: CorpusSplit;
@@ -63,7 +65,7 @@ export const embedCommand: CommandModule<object, EmbedArgs> = {
   describe: 'Embed a corpus (μ per image, with id, label and content hash) into a LanceDB table; resumable',
   builder: (y: Argv) =>
     progressAndJsonOptions(
-      y
+      queueConnectionOptions(y, false) // --queue and its connection options (queue-options.ts)
         .option('model', { type: 'string', demandOption: true, describe: 'exported model directory' })
         .option('dataset', {
           type: 'string',
@@ -127,7 +129,7 @@ export const embedCommand: CommandModule<object, EmbedArgs> = {
     const t0 = performance.now();
     let result: Awaited<ReturnType<typeof embedToTable>>;
     try {
-      result = await embedToTable(model, corpus, {
+      const tableOptions = {
         modelDir: args.model,
         out: args.out,
         chunkSize: args['chunk-size'],
@@ -136,7 +138,11 @@ export const embedCommand: CommandModule<object, EmbedArgs> = {
         overwrite: args.overwrite,
         index: args.index,
         ...(bar ? { onProgress: bar.onProgress } : {}),
-      });
+      };
+      // --queue: `vae worker` processes embed the chunks through Redis (embed-queue.ts).
+      result = args.queue
+        ? await embedOnQueue(model, corpus, tableOptions, { ...args, queue: args.queue })
+        : await embedToTable(model, corpus, tableOptions);
     } finally {
       bar?.stop();
       await model.release();

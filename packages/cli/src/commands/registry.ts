@@ -10,6 +10,7 @@ import { pipelineCommand } from './pipeline.js';
 import { searchCommand } from './search.js';
 import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
+import { workerCommand } from './worker.js';
 
 type AnyCommand = CommandModule<object, never>;
 
@@ -25,5 +26,6 @@ export const COMMANDS: readonly AnyCommand[] = [
   serveCommand,
   embedCommand,
   searchCommand,
+  workerCommand,
   infoCommand,
 ] as unknown as AnyCommand[];

@@ -3,6 +3,7 @@ import { quietLanceDbLog } from '../lancedb-log.js';
 import { getLogger, type DeviceRequest } from '@vae/core';
 import { NODE_DEVICES } from '@vae/runtime-node/options';
 import { SERVER_DEFAULTS } from '@vae/server/options';
+import { shutdownSignal } from '../shutdown-signal.js';
 
 const log = getLogger('vae:serve');
 
@@ -31,19 +32,6 @@ interface ServeArgs {
   'auth-token'?: string;
   cors?: string;
   table?: string;
-}
-
-/** Resolves when the process receives SIGTERM or SIGINT. */
-function shutdownSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', on);
-      process.off('SIGINT', on);
-      resolve(signal);
-    };
-    process.on('SIGTERM', on);
-    process.on('SIGINT', on);
-  });
 }
 
 /** `vae serve`: Open Inference Protocol (KServe V2) HTTP server for a model directory. */

@@ -1,0 +1,27 @@
+/** The BullMQ work queue: many machines embedding one corpus (producer, worker, Redis connection). */
+export {
+  CHUNK_JOB_VERSION,
+  DEFAULT_QUEUE_NAME,
+  chunkJobId,
+  decodeChunkJob,
+  encodeChunkJob,
+  modelIdOf,
+  type ChunkJobData,
+} from './chunk-job.js';
+export {
+  RedisUnreachableError,
+  bullmqConnection,
+  checkRedis,
+  redisConnection,
+  type RedisConnection,
+  type RedisConnectionInput,
+} from './connection.js';
+export {
+  QueueJobError,
+  embedViaQueue,
+  type QueueEmbedOptions,
+  type QueueEmbedResult,
+  type QueueProgress,
+} from './producer.js';
+export { WORKER_DEFAULTS, startQueueWorker, type QueueWorker, type QueueWorkerOptions } from './worker.js';
+export { embedToTableViaQueue, queueRunId, type QueueTableOptions } from './queue-table.js';

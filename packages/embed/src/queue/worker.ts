@@ -1,0 +1,113 @@
+import { getLogger, type VaeModel } from '@vae/core';
+import { faultPoint } from '@vae/train/options';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { embedChunk, encodeEmbedded } from '../chunk.js';
+import { DEFAULT_QUEUE_NAME, decodeChunkJob, modelIdOf } from './chunk-job.js';
+import { bullmqConnection, checkRedis, type RedisConnection } from './connection.js';
+
+const log = getLogger('embed:worker');
+
+/** Defaults of {@link startQueueWorker}: sane for production (a stalled job is taken over after ~1 min). */
+export const WORKER_DEFAULTS = Object.freeze({
+  concurrency: 1,
+  /** How long a job's lock lasts without renewal (renewed every half of it while the worker lives). */
+  lockMs: 30_000,
+  /**
+   * How often a stalled job (a dead worker's: its lock expired) may go back to the queue before it
+   * fails. A killed worker's job must not fail, so this allows many such deaths.
+   */
+  maxStalledCount: 10,
+  connectTimeoutMs: 10_000,
+});
+
+/** Options of {@link startQueueWorker}. */
+export interface QueueWorkerOptions {
+  readonly connection: RedisConnection;
+  /** The model the jobs need: its encoder SHA-256 must equal each job's `modelId`. */
+  readonly model: VaeModel;
+  readonly queueName?: string;
+  /** Jobs run at once (default 1: one onnxruntime session per process). */
+  readonly concurrency?: number;
+  /** Job lock duration in ms; the stalled-job check runs at the same interval. */
+  readonly lockMs?: number;
+  /** Give up connecting after this many ms (default 10 s). */
+  readonly connectTimeoutMs?: number;
+}
+
+/** A running queue worker. */
+export interface QueueWorker {
+  /** Chunks this worker embedded. */
+  readonly completed: () => number;
+  /**
+   * Stops taking jobs. Without `force` it waits for the current job to finish and return its
+   * result; with `force` it leaves it, to be taken over by another worker when its lock expires.
+   */
+  close(force?: boolean): Promise<void>;
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name}: expected an integer ≥ 1, got ${value}`);
+  return value;
+}
+
+/**
+ * Connects to Redis (failing clearly when it cannot) and runs a BullMQ worker that embeds chunk
+ * jobs: it refuses a job for another model or whose pixels do not match its hash (the job fails at
+ * once, without retries), embeds the chunk with {@link embedChunk} and returns
+ * {@link encodeEmbedded}'s object as the job's result.
+ *
+ * Fault point (tests): `queue-worker:embedding`, reached after a job is taken and locked, before
+ * it is embedded.
+ */
+export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
+  const concurrency = positive(options.concurrency ?? WORKER_DEFAULTS.concurrency, '--concurrency');
+  const lockMs = positive(options.lockMs ?? WORKER_DEFAULTS.lockMs, '--lock-ms');
+  const { connection, model } = options;
+  await checkRedis(connection, options.connectTimeoutMs ?? WORKER_DEFAULTS.connectTimeoutMs);
+  const modelId = modelIdOf(model);
+  let completed = 0;
+  const processor = async (job: Job) => {
+    let decoded: ReturnType<typeof decodeChunkJob>;
+    try {
+      decoded = decodeChunkJob(job.data);
+    } catch (err) {
+      throw new UnrecoverableError(`job ${job.id}: ${(err as Error).message}`);
+    }
+    const { job: data, chunk } = decoded;
+    if (data.modelId !== modelId)
+      throw new UnrecoverableError(
+        `job ${job.id}: refused: it needs the encoder with SHA-256 ${data.modelId}, this worker runs ${model.manifest.name} with ${modelId}; start workers with the producer's --model`,
+      );
+    if (data.inputSize !== model.inputSize)
+      throw new UnrecoverableError(
+        `job ${job.id}: inputSize: expected ${model.inputSize} for ${model.manifest.name}, got ${data.inputSize}`,
+      );
+    log.info(`chunk ${chunk.index} (items ${chunk.start}–${chunk.start + chunk.count - 1}) taken`);
+    faultPoint('queue-worker:embedding');
+    const embedded = await embedChunk(model, chunk, { batchSize: data.batchSize, logvar: data.logvar });
+    completed++;
+    return encodeEmbedded(embedded);
+  };
+  const worker = new Worker(options.queueName ?? DEFAULT_QUEUE_NAME, processor, {
+    connection: bullmqConnection(connection),
+    concurrency,
+    lockDuration: lockMs,
+    stalledInterval: lockMs,
+    maxStalledCount: WORKER_DEFAULTS.maxStalledCount,
+    autorun: false,
+  });
+  worker.on('error', (err) => log.warn(`queue: ${err.message}`));
+  worker.on('failed', (job, err) => log.warn(`job ${job?.id ?? '?'} failed: ${err.message}`));
+  const running = worker.run().catch((err: unknown) => log.error(`worker stopped: ${(err as Error).message}`));
+  await worker.waitUntilReady();
+  log.info(
+    `worker on ${connection.display} queue ${options.queueName ?? DEFAULT_QUEUE_NAME}: ${model.manifest.name} (encoder ${modelId.slice(0, 12)}…), concurrency ${concurrency}, lock ${lockMs} ms`,
+  );
+  return {
+    completed: () => completed,
+    close: async (force = false) => {
+      await worker.close(force);
+      await running;
+    },
+  };
+}
