@@ -166,6 +166,10 @@ describe('bad input is rejected with the argument, the expected and the actual v
     await expect(model.decode({ data: Float32Array.from([0, 0, Infinity, 0]), shape: [1, 4] })).rejects.toThrow(
       /z: expected finite values, got Infinity/,
     );
+    // A producer that marks its tensor finite takes responsibility: the scan is skipped (the row is encoded).
+    expect((await model.embed({ ...bad, finite: true })).shape).toEqual([2, model.latentDim]);
+    const clean = syntheticImages(2);
+    expect((await model.embed({ ...clean, finite: true })).data).toEqual((await model.embed(clean)).data);
   });
 
   it('labels on an unconditional model, bad options', async () => {

@@ -7,6 +7,12 @@ export interface Tensor {
   readonly data: Float32Array;
   /** Dimensions, outermost first (batch first where there is one). */
   readonly shape: readonly number[];
+  /**
+   * `true` when the producer guarantees every value is finite (e.g. values converted from 8-bit
+   * pixels): `VaeModel` then skips its NaN/±Infinity scan of this input. The producer is
+   * responsible; leave it unset for anything that comes from outside (requests, files of floats).
+   */
+  readonly finite?: boolean;
 }
 
 /** A dimension that may be any non-negative integer (e.g. the batch). */

@@ -64,9 +64,11 @@ function hexEqual(a: string, b: string): boolean {
 
 /**
  * {@link assertFinite} with a fast path ({@link hasNonFinite}, SIMD where available); only when a
- * value is NaN or ±Infinity does the element-wise check run to name the first one.
+ * value is NaN or ±Infinity does the element-wise check run to name the first one. Skipped for a
+ * tensor its producer marked {@link Tensor.finite}.
  */
 function assertFiniteFast(t: Tensor, name: string): void {
+  if (t.finite === true) return;
   if (hasNonFinite(t.data)) assertFinite(t, name);
 }
 

@@ -182,7 +182,8 @@ function batchInput(
   const data = input
     ? input.subarray(from * d, to * d)
     : chunkInput(chunk.pixels.subarray(from * d, to * d), to - from, d);
-  const x = { data, shape: [to - from, d] };
+  // Converted from bytes: finite by construction, so the model skips its NaN/±Infinity scan.
+  const x: Tensor = { data, shape: [to - from, d], finite: true };
   if (model.numClasses === 0) return { x };
   return { x, y: oneHot(chunk.labels.subarray(from, to), model.numClasses) };
 }
