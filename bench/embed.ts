@@ -28,8 +28,10 @@ import {
   buildIndex,
   embedCorpus,
   loadCorpus,
+  openTableForRead,
   searchVector,
   tableMeta,
+  TableWriter,
 } from '@vae/embed';
 import { loadModel } from '@vae/runtime-node';
 import { bareEncoder } from './lib/bare-encoder.js';
@@ -100,17 +102,21 @@ function bareRun(): Promise<Pass> {
 }
 
 async function embedRun(): Promise<Pass> {
-  const table = await EmbeddingTable.open(tablePath, meta, { overwrite: true });
+  // The product path (embedToTable): the table is written from its worker thread.
+  const writer = await TableWriter.open(tablePath, meta, { overwrite: true });
+  let pass: Pass;
   try {
-    const pass = await timed(async () => {
-      await embedCorpus(model, corpus, table, { chunkSize, batchSize: batch, preparer });
+    pass = await timed(async () => {
+      await embedCorpus(model, corpus, writer, { chunkSize, batchSize: batch, preparer });
     });
-    const rows = await table.table.countRows();
-    if (rows !== n) throw new Error(`embed run: expected ${n} rows, got ${rows}`);
-    return pass;
   } finally {
-    table.close();
+    await writer.close();
   }
+  const { table } = await openTableForRead(tablePath);
+  const rows = await table.countRows();
+  table.close();
+  if (rows !== n) throw new Error(`embed run: expected ${n} rows, got ${rows}`);
+  return pass;
 }
 
 try {

@@ -3,7 +3,8 @@ import type { VaeModel } from '@vae/core';
 import type { Corpus } from './corpus.js';
 import { DEFAULT_CHUNK_SIZE, embedCorpus, type EmbedCorpusOptions, type EmbedCorpusResult } from './embed-corpus.js';
 import { buildIndex, type IndexChoice } from './search.js';
-import { EmbeddingTable, type EmbedTableMeta } from './store.js';
+import { openTableForRead, type EmbedTableMeta } from './store.js';
+import { TableWriter } from './table-writer.js';
 
 /** Options of {@link embedToTable}. */
 export interface EmbedToTableOptions extends EmbedCorpusOptions {
@@ -42,7 +43,8 @@ export function tableMeta(model: VaeModel, modelDir: string, corpus: Corpus, o: 
 
 /**
  * Embeds a corpus into the LanceDB table at `out` (resuming it when it exists and was written by
- * the same model from the same corpus), then builds the index.
+ * the same model from the same corpus), then builds the index. The table is written from a worker
+ * thread ({@link TableWriter}), so the encoder's thread only encodes.
  */
 export async function embedToTable(
   model: VaeModel,
@@ -50,11 +52,17 @@ export async function embedToTable(
   o: EmbedToTableOptions,
 ): Promise<EmbedToTableResult> {
   const meta = tableMeta(model, o.modelDir, corpus, o);
-  const table = await EmbeddingTable.open(o.out, meta, { overwrite: o.overwrite ?? false });
+  const writer = await TableWriter.open(o.out, meta, { overwrite: o.overwrite ?? false });
+  let result: EmbedCorpusResult;
   try {
-    const result = await embedCorpus(model, corpus, table, { ...o, logvar: meta.logvar });
-    const index = await buildIndex(table.table, o.index ?? 'auto', meta.dim, { keepExisting: result.written === 0 });
-    return { ...result, table: resolve(o.out), rows: await table.table.countRows(), index };
+    result = await embedCorpus(model, corpus, writer, { ...o, logvar: meta.logvar });
+  } finally {
+    await writer.close();
+  }
+  const { table } = await openTableForRead(o.out);
+  try {
+    const index = await buildIndex(table, o.index ?? 'auto', meta.dim, { keepExisting: result.written === 0 });
+    return { ...result, table: resolve(o.out), rows: await table.countRows(), index };
   } finally {
     table.close();
   }

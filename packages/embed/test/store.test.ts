@@ -16,6 +16,7 @@ import {
   openTableForRead,
   openTableSearch,
   tableMeta,
+  TableWriter,
   type Corpus,
 } from '../src/index.js';
 
@@ -209,6 +210,38 @@ describe('LanceDB table', () => {
     } finally {
       t.close();
     }
+  });
+
+  it('the worker-thread writer (what embedToTable uses) reports the table’s own errors and keeps the rows', async () => {
+    const out = join(dir, 'a.lance');
+    const before = await rows(out);
+    const meta = tableMeta(model, MODEL_DIR, corpus, { chunkSize: 256, logvar: true });
+    await expect(TableWriter.open(out, { ...meta, model: 'other-vae' })).rejects.toThrow(
+      /a\.lance: expected model "mnist-vae" \(the table was written with it\), got "other-vae"/,
+    );
+    const w = await TableWriter.open(out, meta);
+    try {
+      expect((await w.storedKeys()).size).toBe(3);
+      const stored = before[0]!;
+      const changed = {
+        index: 0,
+        start: 0,
+        count: 1,
+        hash: '0123456789abcdef',
+        labels: new Int32Array(1),
+        itemHashes: ['0123456789abcdef'],
+        dim: 20,
+        mu: Float32Array.from(stored.vector),
+        logvar: Float32Array.from(stored.logvar!),
+      };
+      await expect(w.write(changed)).rejects.toThrow(
+        /chunk 0 is stored with content hash [0-9a-f]{16}, got 0123456789abcdef/,
+      );
+      await expect(w.write({ ...changed, index: 9, dim: 3 })).rejects.toThrow(RangeError);
+    } finally {
+      await w.close();
+    }
+    expect(await rows(out)).toEqual(before);
   });
 
   it('exports Parquet that hyparquet reads back equal to the table', async () => {
