@@ -41,6 +41,19 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Chunk 0 with other content than the corpus's (one item): a table holding chunk 0 must refuse it. */
+const CHANGED_CHUNK_0 = {
+  index: 0,
+  start: 0,
+  count: 1,
+  hash: '0123456789abcdef',
+  labels: new Int32Array(1),
+  itemHashes: ['0123456789abcdef'],
+  dim: 20,
+  mu: new Float32Array(20),
+  logvar: new Float32Array(20),
+} as const;
+
 /** The table's rows sorted by id, as plain values. */
 async function rows(path: string) {
   const { table } = await openTableForRead(path);
@@ -193,18 +206,7 @@ describe('LanceDB table', () => {
     await expect(EmbeddingTable.open(out, { ...meta, split: 'train' })).rejects.toThrow(/expected split "test"/);
     const t = await EmbeddingTable.open(out, meta);
     try {
-      const changed = {
-        index: 0,
-        start: 0,
-        count: 1,
-        hash: '0123456789abcdef',
-        labels: new Int32Array(1),
-        itemHashes: ['0123456789abcdef'],
-        dim: 20,
-        mu: new Float32Array(20),
-        logvar: new Float32Array(20),
-      };
-      await expect(t.write(changed)).rejects.toThrow(
+      await expect(t.write(CHANGED_CHUNK_0)).rejects.toThrow(
         /chunk 0 is stored with content hash [0-9a-f]{16}, got 0123456789abcdef; the corpus changed/,
       );
     } finally {
@@ -222,22 +224,10 @@ describe('LanceDB table', () => {
     const w = await TableWriter.open(out, meta);
     try {
       expect((await w.storedKeys()).size).toBe(3);
-      const stored = before[0]!;
-      const changed = {
-        index: 0,
-        start: 0,
-        count: 1,
-        hash: '0123456789abcdef',
-        labels: new Int32Array(1),
-        itemHashes: ['0123456789abcdef'],
-        dim: 20,
-        mu: Float32Array.from(stored.vector),
-        logvar: Float32Array.from(stored.logvar!),
-      };
-      await expect(w.write(changed)).rejects.toThrow(
+      await expect(w.write(CHANGED_CHUNK_0)).rejects.toThrow(
         /chunk 0 is stored with content hash [0-9a-f]{16}, got 0123456789abcdef/,
       );
-      await expect(w.write({ ...changed, index: 9, dim: 3 })).rejects.toThrow(RangeError);
+      await expect(w.write({ ...CHANGED_CHUNK_0, index: 9, dim: 3 })).rejects.toThrow(RangeError);
     } finally {
       await w.close();
     }
