@@ -1,5 +1,5 @@
-import { Rng, oneHot, type Tensor, type VaeModel } from '@vae/core';
-import { gatherPixels } from '@vae/train/web';
+import { oneHot, type Tensor, type VaeModel } from '@vae/core';
+import { pixelsToUnit } from '@vae/train/web';
 
 /** A contiguous range of a corpus: the unit of work, of resumption and of exactly-once. */
 export interface Chunk {
@@ -166,8 +166,9 @@ export function makeChunk(
 
 /** A chunk's model input `count × D`: grey levels / 255 (as the datasets are trained on), into `out` when given. */
 export function chunkInput(pixels: Uint8Array, count: number, inputSize: number, out?: Float32Array): Float32Array {
-  const rows = Uint32Array.from({ length: count }, (_, i) => i);
-  return gatherPixels(pixels, inputSize, rows, 'none', NO_RNG, out);
+  if (pixels.length !== count * inputSize)
+    throw new RangeError(`pixels: expected ${count} × ${inputSize} bytes, got ${pixels.length}`);
+  return pixelsToUnit(pixels, out);
 }
 
 /** The model input `[rows, D]` and, for conditional models, one-hot labels. */
@@ -177,26 +178,32 @@ function batchInput(
   from: number,
   to: number,
   input: Float32Array | undefined,
+  stage: Float32Array | undefined,
 ): { x: Tensor; y?: Tensor } {
   const d = model.inputSize;
-  const data = input
+  let data = input
     ? input.subarray(from * d, to * d)
     : chunkInput(chunk.pixels.subarray(from * d, to * d), to - from, d);
+  if (stage) {
+    data = stage.subarray(0, data.length);
+    data.set(input!.subarray(from * d, to * d));
+  }
   // Converted from bytes: finite by construction, so the model skips its NaN/±Infinity scan.
   const x: Tensor = { data, shape: [to - from, d], finite: true };
   if (model.numClasses === 0) return { x };
   return { x, y: oneHot(chunk.labels.subarray(from, to), model.numClasses) };
 }
 
-/** `gatherPixels` with binarization `none` draws nothing; it still takes a generator. */
-const NO_RNG = new Rng(0);
-
 /** Options of {@link embedChunk}. */
 export interface EmbedChunkOptions {
   readonly batchSize: number;
   /** Return log σ² too (variational models). */
   readonly logvar: boolean;
-  /** The chunk's model input already converted ({@link chunkInput}), e.g. by a worker thread. */
+  /**
+   * The chunk's model input already converted ({@link chunkInput}), e.g. by a worker thread. In
+   * shared memory it is copied batch by batch into two private buffers (onnxruntime-node refuses
+   * tensors on a SharedArrayBuffer).
+   */
   readonly input?: Float32Array;
 }
 
@@ -219,11 +226,16 @@ export async function embedChunk(model: VaeModel, chunk: Chunk, options: EmbedCh
   const mu = new Float32Array(chunk.count * l);
   const logvar = wantLogvar ? new Float32Array(chunk.count * l) : null;
   const b = options.batchSize;
-  let next = chunk.count > 0 ? batchInput(model, chunk, 0, Math.min(b, chunk.count), input) : null;
-  for (let from = 0; next; from += b) {
+  // Two, as the next batch is staged while the current one runs.
+  const stages =
+    input?.buffer instanceof SharedArrayBuffer
+      ? [new Float32Array(Math.min(b, chunk.count) * d), new Float32Array(Math.min(b, chunk.count) * d)]
+      : [];
+  let next = chunk.count > 0 ? batchInput(model, chunk, 0, Math.min(b, chunk.count), input, stages[0]) : null;
+  for (let from = 0, k = 1; next; from += b, k++) {
     const running = model.encode(next.x, next.y);
     const to = Math.min(from + b, chunk.count);
-    next = to < chunk.count ? batchInput(model, chunk, to, Math.min(to + b, chunk.count), input) : null;
+    next = to < chunk.count ? batchInput(model, chunk, to, Math.min(to + b, chunk.count), input, stages[k % 2]) : null;
     const e = await running;
     if ('mu' in e) {
       mu.set(e.mu.data, from * l);

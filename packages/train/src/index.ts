@@ -87,6 +87,7 @@ export {
 } from './shapes.js';
 export { makeBatch, type BatchOptions } from './batches.js';
 export { gatherPixels } from './batch-impl.js';
+export { pixelsToUnit } from './unit-pixels.js';
 export { reportTerms, type ReportedTerms } from './report.js';
 export { imageGrid } from './plots-impl.js';
 export { readPngGrey, type GreyImage } from './png-read.js';

@@ -20,6 +20,7 @@ export type { OrtModule, OrtPlatform } from './ort/ort-platform.js';
 export { WEB_TRAIN_DEVICES, parseWebDevice, webOrtPlatform, type WebTrainDevice } from './ort/web-platform.js';
 export { makeBatch, type BatchOptions } from './batches.js';
 export { gatherPixels } from './batch-impl.js';
+export { pixelsToUnit } from './unit-pixels.js';
 export { firstExamples, splitValidation, type ImageSplit } from './image-split.js';
 export { parseIdx, type IdxArray } from './idx-impl.js';
 export type { TrainBatch } from './engine.js';
