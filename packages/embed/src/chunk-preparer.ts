@@ -102,9 +102,9 @@ export class ChunkPreparer {
     return { chunk, input: reply.input };
   }
 
-  /** Gives a spent input buffer back to the worker for reuse (fresh 25 MB buffers cost more than filling them). */
+  /** Gives a spent input buffer (shared memory) back to the worker for reuse; the caller must not use it after. */
   recycle(input: Float32Array): void {
-    this.worker.postMessage({ recycle: input } satisfies PrepareRequest, [input.buffer as ArrayBuffer]);
+    this.worker.postMessage({ recycle: input } satisfies PrepareRequest);
   }
 
   /** Stops the worker thread. */

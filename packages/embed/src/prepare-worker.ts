@@ -4,7 +4,10 @@ import type { PrepareRequest, PrepareResponse, PrepareWorkerData } from './chunk
 
 /**
  * Worker-thread entry of {@link ChunkPreparer}: hashes a chunk's items and converts its pixels to
- * model input, reading the corpus from shared memory and writing into recycled buffers.
+ * model input, reading the corpus from shared memory and writing into recycled buffers. The input
+ * buffers are shared memory too, allocated once and passed back and forth: transferring a fresh
+ * 25 MB ArrayBuffer per chunk made V8 collect garbage on both threads at every chunk (external
+ * memory pressure).
  */
 const port = parentPort;
 if (!port) throw new Error('prepare-worker: expected to run in a worker thread');
@@ -22,9 +25,10 @@ port.on('message', (m: PrepareRequest) => {
     const itemHashes = hashItems(bytes, inputSize);
     const size = m.count * inputSize;
     const i = free.findIndex((b) => b.length === size);
-    const input = chunkInput(bytes, m.count, inputSize, i >= 0 ? free.splice(i, 1)[0] : undefined);
+    const into = i >= 0 ? free.splice(i, 1)[0]! : new Float32Array(new SharedArrayBuffer(size * 4));
+    const input = chunkInput(bytes, m.count, inputSize, into);
     reply = { id: m.id, ok: true, hash: hashOfHashes(itemHashes), itemHashes, input };
-    port.postMessage(reply, [input.buffer as ArrayBuffer]);
+    port.postMessage(reply);
   } catch (err) {
     reply = { id: m.id, ok: false, message: err instanceof Error ? err.message : String(err) };
     port.postMessage(reply);
