@@ -3,10 +3,18 @@ export {
   CHUNK_JOB_VERSION,
   DEFAULT_QUEUE_NAME,
   chunkJobId,
+  chunkOfPayload,
+  chunkPayload,
   decodeChunkJob,
+  decodeChunkResult,
   encodeChunkJob,
+  encodeChunkResult,
   modelIdOf,
+  payloadKey,
+  resultKey,
   type ChunkJobData,
+  type ChunkResultData,
+  type QueueKeys,
 } from './chunk-job.js';
 export {
   RedisUnreachableError,

@@ -1,7 +1,16 @@
 import { getLogger } from '@vae/core';
 import { Queue, QueueEvents } from 'bullmq';
-import { type Chunk, chunkKey, decodeEmbedded, type EmbeddedChunk, type EmbeddingSink } from '../chunk.js';
-import { chunkJobId, DEFAULT_QUEUE_NAME, encodeChunkJob } from './chunk-job.js';
+import { Redis } from 'ioredis';
+import { type Chunk, chunkKey, type EmbeddedChunk, type EmbeddingSink } from '../chunk.js';
+import {
+  chunkJobId,
+  chunkPayload,
+  DEFAULT_QUEUE_NAME,
+  decodeChunkResult,
+  encodeChunkJob,
+  payloadKey,
+  resultKey,
+} from './chunk-job.js';
 import { bullmqConnection, checkRedis, type RedisConnection } from './connection.js';
 
 const log = getLogger('embed:queue');
@@ -97,9 +106,12 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
   progress();
 
   const redis = bullmqConnection(connection);
-  // Completed events carry the results: keep few in the stream (a missed one is read by the sweep).
+  // Completed events carry the (small) results: keep few in the stream (a missed one is read by the sweep).
   const queue = new Queue(queueName, { connection: redis, streams: { events: { maxLen: Math.max(100, 4 * window) } } });
   const events = new QueueEvents(queueName, { connection: redis });
+  // Chunk bytes and results travel as binary values on a plain client (BullMQ keeps job data as JSON).
+  const client = new Redis(connection.options);
+  client.on('error', (err) => log.debug(`payload client: ${err.message}`));
   queue.on('error', (err) => log.warn(`queue: ${err.message}`));
   events.on('error', (err) => log.warn(`queue events: ${err.message}`));
   const outstanding = new Map<string, Chunk>();
@@ -128,14 +140,12 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
       value = job.returnvalue;
     }
     if (!outstanding.has(jobId)) return;
+    const bytes = await client.getBuffer(resultKey(queue, jobId));
+    if (!outstanding.has(jobId)) return;
     outstanding.delete(jobId);
     let result: EmbeddedChunk;
     try {
-      result = decodeEmbedded(typeof value === 'string' ? JSON.parse(value) : value);
-      if (result.index !== chunk.index || result.hash !== chunk.hash || result.count !== chunk.count)
-        throw new Error(
-          `expected chunk ${chunkKey(chunk)} (${chunk.count} items), got ${chunkKey(result)} (${result.count})`,
-        );
+      result = decodeChunkResult(value, bytes, chunk);
     } catch (err) {
       failure ??= new QueueJobError(`chunk ${chunk.index} (job ${jobId}): bad result: ${(err as Error).message}`);
       return poke();
@@ -151,6 +161,7 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
       progress();
     }
     await queue.remove(jobId).catch((err: Error) => log.debug(`job ${jobId}: not removed (${err.message})`));
+    await client.del(payloadKey(queue, jobId), resultKey(queue, jobId));
     poke();
   };
 
@@ -188,16 +199,16 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
         const batch = todo.slice(next, next + Math.min(4, window - outstanding.size));
         next += batch.length;
         const ids = batch.map((c) => chunkJobId(options.runId, c));
-        for (const [i, id] of ids.entries()) {
-          // A job left failed by an earlier run with this id would make the re-add a no-op: clear it.
-          if ((await queue.getJobState(id)) === 'failed') await queue.remove(id);
-          outstanding.set(id, batch[i]!);
-        }
-        const data = await Promise.all(batch.map((c) => encodeChunkJob(c, run)));
+        const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
+        // A job left failed by an earlier run with this id would make the re-add a no-op: clear it.
+        await Promise.all(ids.map((id, i) => (states[i] === 'failed' ? queue.remove(id) : 0)));
+        for (const [i, id] of ids.entries()) outstanding.set(id, batch[i]!);
+        // The bytes first: a worker that takes a job finds them.
+        await Promise.all(ids.map((id, i) => client.set(payloadKey(queue, id), chunkPayload(batch[i]!))));
         await queue.addBulk(
           ids.map((jobId, i) => ({
             name: 'embed-chunk',
-            data: data[i]!,
+            data: encodeChunkJob(batch[i]!, run),
             opts: { jobId, attempts: options.attempts ?? 3, backoff: { type: 'fixed', delay: 1000 } },
           })),
         );
@@ -225,13 +236,15 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
     if (failure) throw failure;
   } catch (err) {
     // Leave no orphaned work: jobs not yet taken are removed (a job a worker holds is locked and stays).
-    for (const id of outstanding.keys()) await queue.remove(id).catch(() => 0);
+    for (const id of outstanding.keys())
+      if (await queue.remove(id).catch(() => 0)) await client.del(payloadKey(queue, id)).catch(() => 0);
     throw err;
   } finally {
     clearInterval(sweep);
     await pending;
     await events.close();
     await queue.close();
+    client.disconnect();
   }
   const seconds = (performance.now() - t0) / 1000;
   return { written, skipped, duplicates, items: writtenItems, seconds };
