@@ -21,7 +21,10 @@ export {
   bullmqConnection,
   checkRedis,
   redisConnection,
+  watchRedis,
+  type ReconnectSwitch,
   type RedisConnection,
+  type RedisWatch,
   type RedisConnectionInput,
 } from './connection.js';
 export {

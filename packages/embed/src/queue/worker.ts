@@ -1,7 +1,7 @@
 import { getLogger, type VaeModel } from '@vae/core';
 import { faultPoint } from '@vae/train/options';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { type Chunk, embedChunk } from '../chunk.js';
 import {
   type ChunkJobData,
@@ -13,7 +13,7 @@ import {
   payloadKey,
   resultKey,
 } from './chunk-job.js';
-import { bullmqConnection, checkRedis, type RedisConnection } from './connection.js';
+import { bullmqConnection, checkRedis, type RedisConnection, watchRedis } from './connection.js';
 
 const log = getLogger('embed:worker');
 
@@ -77,8 +77,23 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const modelId = modelIdOf(model);
   let completed = 0;
   // Chunk bytes and results travel as binary values on a plain client (BullMQ keeps job data as JSON).
-  const client = new Redis(connection.options);
-  client.on('error', (err) => log.debug(`payload client: ${err.message}`));
+  const client = new Redis(bullmqConnection(connection) as RedisOptions);
+  // A lost Redis: BullMQ and this client reconnect without limit; one line when it goes, one when it is back.
+  let down = false;
+  const report = (what: string) => (err: Error) => (down ? log.debug : log.warn)(`${what}: ${err.message}`);
+  client.on('error', report('payload client'));
+  const unwatch = watchRedis(client, connection, Number.POSITIVE_INFINITY, {
+    onDown: () => {
+      down = true;
+      log.warn(
+        `Redis at ${connection.display} lost: retrying until it is back; the current chunk's result is sent then (or, if its lock expires first, another worker embeds it again)`,
+      );
+    },
+    onUp: () => {
+      down = false;
+      log.info(`Redis at ${connection.display} is back: taking jobs again`);
+    },
+  });
   const processor = async (job: Job) => {
     let data: ChunkJobData;
     let chunk: Chunk;
@@ -120,7 +135,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     maxStalledCount: WORKER_DEFAULTS.maxStalledCount,
     autorun: false,
   });
-  worker.on('error', (err) => log.warn(`queue: ${err.message}`));
+  worker.on('error', report('queue'));
   worker.on('failed', (job, err) => log.warn(`job ${job?.id ?? '?'} failed: ${err.message}`));
   const running = worker.run().catch((err: unknown) => log.error(`worker stopped: ${(err as Error).message}`));
   await worker.waitUntilReady();
@@ -132,6 +147,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     close: async (force = false) => {
       await worker.close(force);
       await running;
+      unwatch();
       client.disconnect();
     },
   };
