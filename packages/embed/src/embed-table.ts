@@ -41,21 +41,29 @@ export function tableMeta(model: VaeModel, modelDir: string, corpus: Corpus, o: 
 }
 
 /**
- * Embeds a corpus into the LanceDB table at `out` (resuming it when it exists and was written by
- * the same model from the same corpus), then builds the index.
+ * Opens the LanceDB table at `o.out` for `model` and `corpus` (resuming it when it exists and was
+ * written by the same model from the same corpus), lets `embed` fill it, builds the index (keeping
+ * the existing one when nothing was written) and closes the table: what the local and the queued
+ * paths share.
  */
-export async function embedToTable(
+export async function fillTable<R extends { readonly written: number }>(
   model: VaeModel,
   corpus: Corpus,
   o: EmbedToTableOptions,
-): Promise<EmbedToTableResult> {
+  embed: (table: EmbeddingTable, meta: EmbedTableMeta) => Promise<R>,
+): Promise<R & { table: string; rows: number; index: IndexChoice }> {
   const meta = tableMeta(model, o.modelDir, corpus, o);
   const table = await EmbeddingTable.open(o.out, meta, { overwrite: o.overwrite ?? false });
   try {
-    const result = await embedCorpus(model, corpus, table, { ...o, logvar: meta.logvar });
+    const result = await embed(table, meta);
     const index = await buildIndex(table.table, o.index ?? 'auto', meta.dim, { keepExisting: result.written === 0 });
     return { ...result, table: resolve(o.out), rows: await table.table.countRows(), index };
   } finally {
     table.close();
   }
+}
+
+/** Embeds a corpus into the LanceDB table at `out` in this process (see {@link fillTable}). */
+export function embedToTable(model: VaeModel, corpus: Corpus, o: EmbedToTableOptions): Promise<EmbedToTableResult> {
+  return fillTable(model, corpus, o, (table, meta) => embedCorpus(model, corpus, table, { ...o, logvar: meta.logvar }));
 }
