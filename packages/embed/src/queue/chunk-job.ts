@@ -175,13 +175,14 @@ export function decodeChunkResult(value: unknown, bytes: Buffer | null, chunk: C
     new Uint8Array(a.buffer).set(bytes.subarray(from, from + n * 4));
     return a;
   };
+  const { index, start, count, hash, labels, itemHashes } = chunk;
   return {
-    index: chunk.index,
-    start: chunk.start,
-    count: chunk.count,
-    hash: chunk.hash,
-    labels: chunk.labels,
-    itemHashes: chunk.itemHashes,
+    index,
+    start,
+    count,
+    hash,
+    labels,
+    itemHashes,
     dim: v.dim as number,
     mu: floats(0),
     logvar: v.logvar ? floats(n * 4) : null,
