@@ -2,9 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCorpus, openTableForRead } from '@vae/embed';
+import { loadCorpus } from '@vae/embed';
 import { FAULT_POINT_ENV } from '@vae/train';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { embedArgs as sharedEmbedArgs, rowsById } from './embed-table-fixtures.js';
 import { REFERENCE_MODEL, ROOT, runVae } from './parity-fixtures.js';
 
 const { PNG } = createRequire(join(ROOT, 'packages/train/package.json'))('pngjs') as typeof import('pngjs');
@@ -17,46 +18,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const embedArgs = (out: string, extra: string[] = []) => [
-  'embed',
-  '--model',
-  REFERENCE_MODEL,
-  '--dataset',
-  'mnist',
-  '--split',
-  'test',
-  '--limit',
-  '1000',
-  '--chunk-size',
-  '200',
-  '--out',
-  out,
-  '--index',
-  'none',
-  '--json',
-  ...extra,
-];
-
-/** id → { hash, vector } of a table, and how many rows each id has. */
-async function contents(path: string) {
-  const { table } = await openTableForRead(path);
-  try {
-    const a = await table.query().toArrow();
-    const byId = new Map<number, { hash: string; vector: number[]; times: number }>();
-    for (let i = 0; i < a.numRows; i++) {
-      const id = a.getChild('id')!.get(i) as number;
-      const prev = byId.get(id);
-      byId.set(id, {
-        hash: a.getChild('hash')!.get(i) as string,
-        vector: Array.from(a.getChild('vector')!.get(i).toArray() as Float32Array),
-        times: (prev?.times ?? 0) + 1,
-      });
-    }
-    return { rows: a.numRows, byId };
-  } finally {
-    table.close();
-  }
-}
+const embedArgs = (out: string, extra: string[] = []) => sharedEmbedArgs(out, 200, extra);
 
 describe('vae embed', () => {
   it('a run SIGKILLed after two chunks resumes to the table of an uninterrupted run (every id once, same vectors)', async () => {
@@ -74,13 +36,13 @@ describe('vae embed', () => {
     const killed = join(dir, 'killed.lance');
     const k = await runVae(embedArgs(killed), 120_000, { [FAULT_POINT_ENV]: 'embed:chunk-written@2' });
     expect(k.signal).toBe('SIGKILL');
-    const partial = await contents(killed);
+    const partial = await rowsById(killed);
     expect(partial.rows).toBe(400);
 
     const resumed = await runVae(embedArgs(killed));
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ written: 3, skipped: 400, rows: 1000 });
-    const [a, b] = [await contents(full), await contents(killed)];
+    const [a, b] = [await rowsById(full), await rowsById(killed)];
     expect(b.rows).toBe(1000);
     for (let id = 0; id < 1000; id++) {
       expect(b.byId.get(id)?.times).toBe(1);

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openTableForRead } from '@vae/embed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliProcess, spawnCli, stopCli } from '../bench/lib/cli-process.js';
+import { embedArgs as sharedEmbedArgs, rowsById } from './embed-table-fixtures.js';
 import { REFERENCE_MODEL, runVae } from './parity-fixtures.js';
 import { freePort, type RedisFixture, redisSkipReason, startRedis } from './redis-fixture.js';
 
@@ -29,47 +29,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const embedArgs = (out: string, extra: string[] = []) => [
-  'embed',
-  '--model',
-  REFERENCE_MODEL,
-  '--dataset',
-  'mnist',
-  '--split',
-  'test',
-  '--limit',
-  '1000',
-  '--chunk-size',
-  '100',
-  '--out',
-  out,
-  '--index',
-  'none',
-  '--logvar',
-  '--json',
-  ...extra,
-];
-
-/** Rows of a table by id: how often each id occurs, its content hash and its μ / log σ² bits. */
-async function rowsById(path: string) {
-  const { table } = await openTableForRead(path);
-  try {
-    const a = await table.query().toArrow();
-    const byId = new Map<number, { times: number; hash: string; bits: string }>();
-    for (let i = 0; i < a.numRows; i++) {
-      const id = a.getChild('id')!.get(i) as number;
-      const mu = a.getChild('vector')!.get(i).toArray() as Float32Array;
-      const logvar = a.getChild('logvar')?.get(i)?.toArray() as Float32Array | undefined;
-      const bits = [mu, logvar ?? new Float32Array()]
-        .map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex'))
-        .join('/');
-      byId.set(id, { times: (byId.get(id)?.times ?? 0) + 1, hash: a.getChild('hash')!.get(i) as string, bits });
-    }
-    return byId;
-  } finally {
-    table.close();
-  }
-}
+const embedArgs = (out: string, extra: string[] = []) => sharedEmbedArgs(out, 100, ['--logvar', ...extra]);
 
 describe.skipIf(skip)('vae embed --queue with 2 vae worker processes (password from $VAE_REDIS_PASSWORD)', () => {
   it('stores every id once with the bits of the local run; a second run stores nothing', async () => {
@@ -86,7 +46,7 @@ describe.skipIf(skip)('vae embed --queue with 2 vae worker processes (password f
     const local = join(dir, 'local.lance');
     const l = await runVae(embedArgs(local));
     expect(l.code, l.stderr).toBe(0);
-    const [a, b] = [await rowsById(local), await rowsById(queued)];
+    const [a, b] = [(await rowsById(local)).byId, (await rowsById(queued)).byId];
     expect(b.size).toBe(1000);
     for (let id = 0; id < 1000; id++) {
       expect(b.get(id)?.times).toBe(1);

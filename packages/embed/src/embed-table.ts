@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { VaeModel } from '@vae/core';
+import type { EmbeddingSink } from './chunk.js';
 import type { Corpus } from './corpus.js';
 import { DEFAULT_CHUNK_SIZE, embedCorpus, type EmbedCorpusOptions, type EmbedCorpusResult } from './embed-corpus.js';
 import { buildIndex, type IndexChoice } from './search.js';
@@ -42,20 +43,23 @@ export function tableMeta(model: VaeModel, modelDir: string, corpus: Corpus, o: 
 }
 
 /**
- * Embeds a corpus into the LanceDB table at `out` (resuming it when it exists and was written by
- * the same model from the same corpus), then builds the index. The table is written from a worker
- * thread ({@link TableWriter}), so the encoder's thread only encodes.
+ * Opens the LanceDB table at `o.out` for `model` and `corpus` (resuming it when it exists and was
+ * written by the same model from the same corpus) on a worker thread ({@link TableWriter}: Arrow
+ * rows and commits off the encoder's thread), lets `embed` fill it, builds the index (keeping the
+ * existing one when nothing was written) and closes the table: what the local and the queued paths
+ * share.
  */
-export async function embedToTable(
+export async function fillTable<R extends { readonly written: number }>(
   model: VaeModel,
   corpus: Corpus,
   o: EmbedToTableOptions,
-): Promise<EmbedToTableResult> {
+  embed: (sink: EmbeddingSink, meta: EmbedTableMeta) => Promise<R>,
+): Promise<R & { table: string; rows: number; index: IndexChoice }> {
   const meta = tableMeta(model, o.modelDir, corpus, o);
   const writer = await TableWriter.open(o.out, meta, { overwrite: o.overwrite ?? false });
-  let result: EmbedCorpusResult;
+  let result: R;
   try {
-    result = await embedCorpus(model, corpus, writer, { ...o, logvar: meta.logvar });
+    result = await embed(writer, meta);
   } finally {
     await writer.close();
   }
@@ -66,4 +70,9 @@ export async function embedToTable(
   } finally {
     table.close();
   }
+}
+
+/** Embeds a corpus into the LanceDB table at `out` in this process (see {@link fillTable}). */
+export function embedToTable(model: VaeModel, corpus: Corpus, o: EmbedToTableOptions): Promise<EmbedToTableResult> {
+  return fillTable(model, corpus, o, (sink, meta) => embedCorpus(model, corpus, sink, { ...o, logvar: meta.logvar }));
 }

@@ -33,7 +33,13 @@ export {
   type EmbedCorpusResult,
   type EmbedProgress,
 } from './embed-corpus.js';
-export { embedToTable, tableMeta, type EmbedToTableOptions, type EmbedToTableResult } from './embed-table.js';
+export {
+  embedToTable,
+  fillTable,
+  tableMeta,
+  type EmbedToTableOptions,
+  type EmbedToTableResult,
+} from './embed-table.js';
 export { EmbeddingTable, TABLE_META_KEY, openTableForRead, tableLocation, type EmbedTableMeta } from './store.js';
 export { TableWriter } from './table-writer.js';
 export { exportParquet, type ParquetExport } from './parquet.js';

@@ -1,6 +1,7 @@
 import type { VaeModel } from '@vae/core';
 import { loadModel } from '@vae/runtime-node';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisFixture, redisSkipReason, startRedis } from '../../../test/redis-fixture.js';
 import {
@@ -8,11 +9,13 @@ import {
   type Chunk,
   chunkJobId,
   chunkKey,
+  chunkPayload,
   type EmbeddedChunk,
   embedViaQueue,
   encodeChunkJob,
   makeChunk,
   modelIdOf,
+  payloadKey,
   QueueJobError,
   type QueueWorker,
   type RedisConnection,
@@ -30,11 +33,14 @@ let model: VaeModel;
 let connection: RedisConnection;
 let worker: QueueWorker;
 let chunks: Chunk[];
+/** A plain client for the chunk bytes the tests put beside their jobs. */
+let client: Redis;
 
 beforeAll(async () => {
   if (skip) return;
   redis = await startRedis();
   connection = redisConnection({ url: redis.url });
+  client = new Redis(connection.options);
   model = await loadModel(MODEL_DIR, { device: 'cpu', threads: 1 });
   worker = await startQueueWorker({ connection, model, queueName: 'resume', lockMs: 2000 });
   chunks = Array.from({ length: 8 }, (_, i) => {
@@ -44,6 +50,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await worker?.close();
+  client?.disconnect();
   await model?.release();
   await redis?.stop();
 });
@@ -91,11 +98,11 @@ describe.skipIf(skip)('resuming a queued embedding', () => {
     try {
       const spec = { runId: 'resume-b', modelId: modelIdOf(model), inputSize: D, batchSize: 8, logvar: true };
       // What a producer killed right after adding its jobs leaves behind.
-      const data = await Promise.all(chunks.map((c) => encodeChunkJob(c, spec)));
+      for (const c of chunks) await client.set(payloadKey(queue, chunkJobId('resume-b', c)), chunkPayload(c));
       await queue.addBulk(
-        chunks.map((c, i) => ({
+        chunks.map((c) => ({
           name: 'embed-chunk',
-          data: data[i]!,
+          data: encodeChunkJob(c, spec),
           opts: { jobId: chunkJobId('resume-b', c) },
         })),
       );
@@ -125,8 +132,10 @@ describe.skipIf(skip)('resuming a queued embedding', () => {
     try {
       const spec = { runId: 'resume-c', modelId: modelIdOf(model), inputSize: D, batchSize: 8, logvar: false };
       const c = chunks[0]!;
-      const job = { ...(await encodeChunkJob(c, spec)), hash: '0123456789abcdef' };
-      await queue.add('embed-chunk', job, { jobId: chunkJobId('resume-c', c) });
+      const job = { ...encodeChunkJob(c, spec), hash: '0123456789abcdef' };
+      const id = chunkJobId('resume-c', c);
+      await client.set(payloadKey(queue, id), chunkPayload(c));
+      await queue.add('embed-chunk', job, { jobId: id });
       const failed = run(new RecordingSink(), 'resume-c', 'corrupt');
       failed.catch(() => {});
       while (((await queue.getJobCounts('waiting')).waiting ?? 0) < chunks.length)

@@ -2,6 +2,7 @@ import type { VaeModel } from '@vae/core';
 import { loadModel } from '@vae/runtime-node';
 import { loadDataset } from '@vae/train';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisFixture, redisSkipReason, startRedis } from '../../../test/redis-fixture.js';
 import {
@@ -121,11 +122,18 @@ describe.skipIf(skip)('vae worker processes on a real Redis', () => {
       expect(again).toMatchObject({ written: 0, skipped: CHUNKS });
       expect(sink.writes.length).toBe(CHUNKS);
 
-      // The producer removed its jobs.
+      // The producer removed its jobs, and their chunk bytes and results.
       const queue = new Queue('vae-embed', { connection: bullmqConnection(redisConnection({ url: redis.url })) });
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
       await queue.close();
       expect(counts).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
+      const client = new Redis(redisConnection({ url: redis.url }).options);
+      const left = [
+        ...(await client.keys('bull:vae-embed:payload:*')),
+        ...(await client.keys('bull:vae-embed:result:*')),
+      ];
+      client.disconnect();
+      expect(left).toEqual([]);
 
       // SIGTERM: the surviving workers stop cleanly.
       for (const w of others) {

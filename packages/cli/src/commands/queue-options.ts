@@ -40,7 +40,8 @@ export function queueConnectionOptions<T>(y: Argv<T>, required: boolean): Argv<T
     .option('connect-timeout-ms', {
       type: 'number',
       default: 10_000,
-      describe: 'give up (exit 1) when Redis cannot be reached within this time',
+      describe:
+        'give up (exit 1) when Redis cannot be reached within this time; `vae embed` also when it is lost this long mid-run (`vae worker` keeps reconnecting)',
     }) as Argv<T>;
 }
 

@@ -156,11 +156,80 @@ export async function checkRedis(connection: RedisConnection, timeoutMs = 10_000
   }
 }
 
+/** Set `stopped` to make clients made with {@link bullmqConnection} give up reconnecting. */
+export interface ReconnectSwitch {
+  stopped: boolean;
+}
+
 /**
- * The connection options BullMQ's Queue, QueueEvents and Worker get: ioredis's, with
- * `maxRetriesPerRequest: null` (BullMQ's blocking commands need it; ioredis reconnects with backoff).
+ * The connection options BullMQ's Queue, QueueEvents and Worker (and the producer's and workers'
+ * own clients) get: ioredis's, with `maxRetriesPerRequest: null` (BullMQ's blocking commands need
+ * it) and a reconnect every 50 ms × attempts, at most 2 s apart, until `until.stopped` (then the
+ * next failed attempt ends the client and fails the commands still waiting).
  */
-export function bullmqConnection(connection: RedisConnection): BullRedisOptions {
+export function bullmqConnection(connection: RedisConnection, until?: ReconnectSwitch): BullRedisOptions {
+  const retryStrategy = (times: number) => (until?.stopped ? null : Math.min(times * 50, 2000));
   // ioredis's option types (retryStrategy, tls) are stricter than BullMQ's own copy of them.
-  return { ...connection.options, maxRetriesPerRequest: null } as BullRedisOptions;
+  return { ...connection.options, maxRetriesPerRequest: null, retryStrategy } as BullRedisOptions;
+}
+
+/** Callbacks of {@link watchRedis}. */
+export interface RedisWatch {
+  /** Called once when the connection has been down for `timeoutMs` (ioredis kept reconnecting). */
+  readonly onLost?: (err: RedisUnreachableError) => void;
+  /** Called when an established connection drops. */
+  readonly onDown?: () => void;
+  /** Called when it is back after {@link RedisWatch.onDown}. */
+  readonly onUp?: () => void;
+}
+
+/**
+ * Watches an ioredis client while a run goes on. ioredis reconnects on its own; BullMQ's clients
+ * wait for it without limit, so a caller that must not wait forever races its work against
+ * `onLost`, which comes with a {@link RedisUnreachableError} naming the URL once the connection
+ * has been down for `timeoutMs`. Returns a function that stops watching.
+ */
+export function watchRedis(client: Redis, connection: RedisConnection, timeoutMs: number, on: RedisWatch): () => void {
+  let downSince: number | null = null;
+  let lost = false;
+  let last: unknown;
+  const onError = (err: unknown) => {
+    last = err;
+  };
+  const onClose = () => {
+    if (downSince !== null) return;
+    downSince = Date.now();
+    on.onDown?.();
+  };
+  const onReady = () => {
+    if (downSince === null) return;
+    downSince = null;
+    last = undefined;
+    on.onUp?.();
+  };
+  client.on('error', onError);
+  client.on('close', onClose);
+  client.on('ready', onReady);
+  const timer = setInterval(
+    () => {
+      if (lost || downSince === null || Date.now() - downSince < timeoutMs) return;
+      lost = true;
+      const code = errorCode(last);
+      const seconds = Math.round(timeoutMs / 100) / 10;
+      on.onLost?.(
+        new RedisUnreachableError(
+          `Redis at ${connection.display} lost for ${seconds} s while running: ${code}${last ? ` (${(last as Error).message})` : ''}; what is stored stays stored: restart Redis and run the same command again to resume`,
+          code,
+        ),
+      );
+    },
+    Math.max(50, Math.min(500, timeoutMs / 4)),
+  );
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    client.off('error', onError);
+    client.off('close', onClose);
+    client.off('ready', onReady);
+  };
 }

@@ -3,17 +3,28 @@ export {
   CHUNK_JOB_VERSION,
   DEFAULT_QUEUE_NAME,
   chunkJobId,
+  chunkOfPayload,
+  chunkPayload,
   decodeChunkJob,
+  decodeChunkResult,
   encodeChunkJob,
+  encodeChunkResult,
   modelIdOf,
+  payloadKey,
+  resultKey,
   type ChunkJobData,
+  type ChunkResultData,
+  type QueueKeys,
 } from './chunk-job.js';
 export {
   RedisUnreachableError,
   bullmqConnection,
   checkRedis,
   redisConnection,
+  watchRedis,
+  type ReconnectSwitch,
   type RedisConnection,
+  type RedisWatch,
   type RedisConnectionInput,
 } from './connection.js';
 export {

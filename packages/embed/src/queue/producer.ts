@@ -1,8 +1,24 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { getLogger } from '@vae/core';
 import { Queue, QueueEvents } from 'bullmq';
-import { type Chunk, chunkKey, decodeEmbedded, type EmbeddedChunk, type EmbeddingSink } from '../chunk.js';
-import { chunkJobId, DEFAULT_QUEUE_NAME, encodeChunkJob } from './chunk-job.js';
-import { bullmqConnection, checkRedis, type RedisConnection } from './connection.js';
+import { Redis, type RedisOptions } from 'ioredis';
+import { type Chunk, chunkKey, type EmbeddedChunk, type EmbeddingSink } from '../chunk.js';
+import {
+  chunkJobId,
+  chunkPayload,
+  DEFAULT_QUEUE_NAME,
+  decodeChunkResult,
+  encodeChunkJob,
+  payloadKey,
+  resultKey,
+} from './chunk-job.js';
+import {
+  bullmqConnection,
+  checkRedis,
+  type RedisConnection,
+  type RedisUnreachableError,
+  watchRedis,
+} from './connection.js';
 
 const log = getLogger('embed:queue');
 
@@ -96,17 +112,23 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
     });
   progress();
 
-  const redis = bullmqConnection(connection);
-  // Completed events carry the results: keep few in the stream (a missed one is read by the sweep).
+  const reconnect = { stopped: false };
+  const redis = bullmqConnection(connection, reconnect);
+  // Completed events carry the (small) results: keep few in the stream (a missed one is read by the sweep).
   const queue = new Queue(queueName, { connection: redis, streams: { events: { maxLen: Math.max(100, 4 * window) } } });
   const events = new QueueEvents(queueName, { connection: redis });
-  queue.on('error', (err) => log.warn(`queue: ${err.message}`));
-  events.on('error', (err) => log.warn(`queue events: ${err.message}`));
+  // Chunk bytes and results travel as binary values on a plain client (BullMQ keeps job data as JSON).
+  const client = new Redis(redis as RedisOptions);
+  let down = false;
+  const report = (what: string) => (err: Error) => (down ? log.debug : log.warn)(`${what}: ${err.message}`);
+  client.on('error', report('payload client'));
+  queue.on('error', report('queue'));
+  events.on('error', report('queue events'));
   const outstanding = new Map<string, Chunk>();
   let written = 0;
   let writtenItems = 0;
   let duplicates = 0;
-  let failure: QueueJobError | null = null;
+  let failure: Error | null = null;
   let wake: () => void = () => {};
   const poke = () => wake();
 
@@ -128,14 +150,12 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
       value = job.returnvalue;
     }
     if (!outstanding.has(jobId)) return;
+    const bytes = await client.getBuffer(resultKey(queue, jobId));
+    if (!outstanding.has(jobId)) return;
     outstanding.delete(jobId);
     let result: EmbeddedChunk;
     try {
-      result = decodeEmbedded(typeof value === 'string' ? JSON.parse(value) : value);
-      if (result.index !== chunk.index || result.hash !== chunk.hash || result.count !== chunk.count)
-        throw new Error(
-          `expected chunk ${chunkKey(chunk)} (${chunk.count} items), got ${chunkKey(result)} (${result.count})`,
-        );
+      result = decodeChunkResult(value, bytes, chunk);
     } catch (err) {
       failure ??= new QueueJobError(`chunk ${chunk.index} (job ${jobId}): bad result: ${(err as Error).message}`);
       return poke();
@@ -151,6 +171,7 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
       progress();
     }
     await queue.remove(jobId).catch((err: Error) => log.debug(`job ${jobId}: not removed (${err.message})`));
+    await client.del(payloadKey(queue, jobId), resultKey(queue, jobId));
     poke();
   };
 
@@ -171,7 +192,28 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
   }, options.sweepMs ?? 1000);
   let lastProgress = Date.now();
   let hinted = false;
-  try {
+  // BullMQ waits for a lost Redis without limit: the run races a watch that gives up after the timeout.
+  let lost: RedisUnreachableError | null = null;
+  let giveUp: (err: RedisUnreachableError) => void = () => {};
+  const gaveUp = new Promise<never>((_, reject) => {
+    giveUp = reject;
+  });
+  gaveUp.catch(() => {});
+  const unwatch = watchRedis(client, connection, options.connectTimeoutMs ?? 10_000, {
+    onDown: () => {
+      down = true;
+      log.warn(`Redis at ${connection.display} lost: waiting up to ${options.connectTimeoutMs ?? 10_000} ms for it`);
+    },
+    onUp: () => {
+      down = false;
+      log.info(`Redis at ${connection.display} is back`);
+    },
+    onLost: (err) => {
+      lost = err;
+      giveUp(err);
+    },
+  });
+  const drive = async () => {
     await events.waitUntilReady();
     let next = 0;
     const run = {
@@ -182,22 +224,22 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
       logvar: options.logvar,
     };
     while (next < todo.length || outstanding.size > 0) {
-      if (failure) throw failure;
+      if (failure) return;
       if (next < todo.length && outstanding.size < window) {
         // A few jobs per round trip: workers start on the first while the next are encoded.
         const batch = todo.slice(next, next + Math.min(4, window - outstanding.size));
         next += batch.length;
         const ids = batch.map((c) => chunkJobId(options.runId, c));
-        for (const [i, id] of ids.entries()) {
-          // A job left failed by an earlier run with this id would make the re-add a no-op: clear it.
-          if ((await queue.getJobState(id)) === 'failed') await queue.remove(id);
-          outstanding.set(id, batch[i]!);
-        }
-        const data = await Promise.all(batch.map((c) => encodeChunkJob(c, run)));
+        const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
+        // A job left failed by an earlier run with this id would make the re-add a no-op: clear it.
+        await Promise.all(ids.map((id, i) => (states[i] === 'failed' ? queue.remove(id) : 0)));
+        for (const [i, id] of ids.entries()) outstanding.set(id, batch[i]!);
+        // The bytes first: a worker that takes a job finds them.
+        await Promise.all(ids.map((id, i) => client.set(payloadKey(queue, id), chunkPayload(batch[i]!))));
         await queue.addBulk(
           ids.map((jobId, i) => ({
             name: 'embed-chunk',
-            data: data[i]!,
+            data: encodeChunkJob(batch[i]!, run),
             opts: { jobId, attempts: options.attempts ?? 3, backoff: { type: 'fixed', delay: 1000 } },
           })),
         );
@@ -222,16 +264,32 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
       }
     }
     await pending;
+  };
+  const driving = drive();
+  driving.catch(() => {});
+  try {
+    await Promise.race([driving, gaveUp]);
     if (failure) throw failure;
   } catch (err) {
     // Leave no orphaned work: jobs not yet taken are removed (a job a worker holds is locked and stays).
-    for (const id of outstanding.keys()) await queue.remove(id).catch(() => 0);
+    const removeUntaken = async () => {
+      for (const id of outstanding.keys())
+        if (await queue.remove(id).catch(() => 0)) await client.del(payloadKey(queue, id)).catch(() => 0);
+    };
+    if (!lost) await Promise.race([removeUntaken(), gaveUp]).catch(() => {});
     throw err;
   } finally {
     clearInterval(sweep);
+    unwatch();
+    // With Redis lost, the clients end at their next failed reconnect, failing the commands still
+    // waiting; a result being written to the sink finishes.
+    if (lost) reconnect.stopped = true;
     await pending;
-    await events.close();
-    await queue.close();
+    // close() stops QueueEvents' reconnect loop at once, but may never settle for an ended client.
+    const closing = Promise.all([events.close(), queue.close()]);
+    if (lost) await Promise.race([closing.catch(() => {}), delay(1000)]);
+    else await closing;
+    client.disconnect();
   }
   const seconds = (performance.now() - t0) / 1000;
   return { written, skipped, duplicates, items: writtenItems, seconds };

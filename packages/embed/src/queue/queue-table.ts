@@ -3,9 +3,7 @@ import type { VaeModel } from '@vae/core';
 import { hashBytes } from '../chunk.js';
 import type { Corpus } from '../corpus.js';
 import { corpusChunk, DEFAULT_CHUNK_SIZE, DEFAULT_EMBED_BATCH } from '../embed-corpus.js';
-import { type EmbedToTableOptions, type EmbedToTableResult, tableMeta } from '../embed-table.js';
-import { buildIndex } from '../search.js';
-import { EmbeddingTable } from '../store.js';
+import { type EmbedToTableOptions, type EmbedToTableResult, fillTable } from '../embed-table.js';
 import { modelIdOf } from './chunk-job.js';
 import { checkRedis, type RedisConnection } from './connection.js';
 import { embedViaQueue } from './producer.js';
@@ -42,9 +40,7 @@ export async function embedToTableViaQueue(
   // An unreachable Redis fails before the table is created or opened.
   await checkRedis(o.connection, o.connectTimeoutMs);
   const size = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const meta = tableMeta(model, o.modelDir, corpus, o);
-  const table = await EmbeddingTable.open(o.out, meta, { overwrite: o.overwrite ?? false });
-  try {
+  return fillTable(model, corpus, o, async (table, meta) => {
     const count = Math.ceil(corpus.count / size);
     const chunks = Array.from({ length: count }, (_, i) => corpusChunk(corpus, i, size));
     const result = await embedViaQueue({
@@ -60,17 +56,6 @@ export async function embedToTableViaQueue(
       logvar: meta.logvar,
       onProgress: (p) => o.onProgress?.({ done: p.itemsDone, total: p.itemsTotal, skipped: p.itemsSkipped }),
     });
-    const index = await buildIndex(table.table, o.index ?? 'auto', meta.dim, { keepExisting: result.written === 0 });
-    return {
-      chunks: count,
-      written: result.written,
-      skipped: corpus.count - result.items,
-      items: corpus.count,
-      table: resolve(o.out),
-      rows: await table.table.countRows(),
-      index,
-    };
-  } finally {
-    table.close();
-  }
+    return { chunks: count, written: result.written, skipped: corpus.count - result.items, items: corpus.count };
+  });
 }

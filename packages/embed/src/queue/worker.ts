@@ -1,9 +1,19 @@
 import { getLogger, type VaeModel } from '@vae/core';
 import { faultPoint } from '@vae/train/options';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
-import { embedChunk, encodeEmbedded } from '../chunk.js';
-import { DEFAULT_QUEUE_NAME, decodeChunkJob, modelIdOf } from './chunk-job.js';
-import { bullmqConnection, checkRedis, type RedisConnection } from './connection.js';
+import { Redis, type RedisOptions } from 'ioredis';
+import { type Chunk, embedChunk } from '../chunk.js';
+import {
+  type ChunkJobData,
+  chunkOfPayload,
+  DEFAULT_QUEUE_NAME,
+  decodeChunkJob,
+  encodeChunkResult,
+  modelIdOf,
+  payloadKey,
+  resultKey,
+} from './chunk-job.js';
+import { bullmqConnection, checkRedis, type RedisConnection, watchRedis } from './connection.js';
 
 const log = getLogger('embed:worker');
 
@@ -53,8 +63,8 @@ function positive(value: number, name: string): number {
 /**
  * Connects to Redis (failing clearly when it cannot) and runs a BullMQ worker that embeds chunk
  * jobs: it refuses a job for another model or whose pixels do not match its hash (the job fails at
- * once, without retries), embeds the chunk with {@link embedChunk} and returns
- * {@link encodeEmbedded}'s object as the job's result.
+ * once, without retries), embeds the chunk with {@link embedChunk}, stores the vectors' bytes at
+ * {@link resultKey} and returns {@link encodeChunkResult}'s small value as the job's result.
  *
  * Fault point (tests): `queue-worker:embedding`, reached after a job is taken and locked, before
  * it is embedded.
@@ -66,14 +76,40 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   await checkRedis(connection, options.connectTimeoutMs ?? WORKER_DEFAULTS.connectTimeoutMs);
   const modelId = modelIdOf(model);
   let completed = 0;
+  // Chunk bytes and results travel as binary values on a plain client (BullMQ keeps job data as JSON).
+  const client = new Redis(bullmqConnection(connection) as RedisOptions);
+  // A lost Redis: BullMQ and this client reconnect without limit; one line when it goes, one when it is back.
+  let down = false;
+  const report = (what: string) => (err: Error) => (down ? log.debug : log.warn)(`${what}: ${err.message}`);
+  client.on('error', report('payload client'));
+  const unwatch = watchRedis(client, connection, Number.POSITIVE_INFINITY, {
+    onDown: () => {
+      down = true;
+      log.warn(
+        `Redis at ${connection.display} lost: retrying until it is back; the current chunk's result is sent then (or, if its lock expires first, another worker embeds it again)`,
+      );
+    },
+    onUp: () => {
+      down = false;
+      log.info(`Redis at ${connection.display} is back: taking jobs again`);
+    },
+  });
   const processor = async (job: Job) => {
-    let decoded: ReturnType<typeof decodeChunkJob>;
+    let data: ChunkJobData;
+    let chunk: Chunk;
     try {
-      decoded = decodeChunkJob(job.data);
+      data = decodeChunkJob(job.data);
     } catch (err) {
       throw new UnrecoverableError(`job ${job.id}: ${(err as Error).message}`);
     }
-    const { job: data, chunk } = decoded;
+    // A Redis error here fails this attempt only (retried); bad bytes fail the job for good.
+    const key = payloadKey(worker, job.id ?? '');
+    const payload = await client.getBuffer(key);
+    try {
+      chunk = chunkOfPayload(data, payload, key);
+    } catch (err) {
+      throw new UnrecoverableError(`job ${job.id}: ${(err as Error).message}`);
+    }
     if (data.modelId !== modelId)
       throw new UnrecoverableError(
         `job ${job.id}: refused: it needs the encoder with SHA-256 ${data.modelId}, this worker runs ${model.manifest.name} with ${modelId}; start workers with the producer's --model`,
@@ -85,8 +121,11 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     log.info(`chunk ${chunk.index} (items ${chunk.start}–${chunk.start + chunk.count - 1}) taken`);
     faultPoint('queue-worker:embedding');
     const embedded = await embedChunk(model, chunk, { batchSize: data.batchSize, logvar: data.logvar });
+    const { value, bytes } = encodeChunkResult(embedded);
+    // The bytes first: the job completes (and the producer reads them) only after they are stored.
+    await client.set(resultKey(worker, job.id ?? ''), bytes);
     completed++;
-    return encodeEmbedded(embedded);
+    return value;
   };
   const worker = new Worker(options.queueName ?? DEFAULT_QUEUE_NAME, processor, {
     connection: bullmqConnection(connection),
@@ -96,7 +135,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     maxStalledCount: WORKER_DEFAULTS.maxStalledCount,
     autorun: false,
   });
-  worker.on('error', (err) => log.warn(`queue: ${err.message}`));
+  worker.on('error', report('queue'));
   worker.on('failed', (job, err) => log.warn(`job ${job?.id ?? '?'} failed: ${err.message}`));
   const running = worker.run().catch((err: unknown) => log.error(`worker stopped: ${(err as Error).message}`));
   await worker.waitUntilReady();
@@ -108,6 +147,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     close: async (force = false) => {
       await worker.close(force);
       await running;
+      unwatch();
+      client.disconnect();
     },
   };
 }
