@@ -74,7 +74,9 @@ const preparer = new ChunkPreparer(corpus.pixels, d);
 await preparer.prepare(0, 0, corpus.labels.subarray(0, 1)); // the worker has started
 const x = Float32Array.from(corpus.pixels, (p) => p / 255);
 const scratch = await mkdtemp(join(tmpdir(), 'vae-bench-embed-'));
-const tablePath = join(scratch, 'mnist-train.lance');
+/** Each embed pass writes a new table (the last one is searched). */
+let passes = 0;
+let tablePath = '';
 const meta = tableMeta(model, bench.dir, corpus, { chunkSize });
 
 /** Items/s and the process's CPU seconds (all threads: encoder, worker, LanceDB) of one pass. */
@@ -103,7 +105,8 @@ function bareRun(): Promise<Pass> {
 
 async function embedRun(): Promise<Pass> {
   // The product path (embedToTable): the table is written from its worker thread.
-  const writer = await TableWriter.open(tablePath, meta, { overwrite: true });
+  tablePath = join(scratch, `mnist-train-${++passes}.lance`);
+  const writer = await TableWriter.open(tablePath, meta);
   let pass: Pass;
   try {
     pass = await timed(async () => {
