@@ -18,19 +18,16 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setLogLevel } from '@vae/core';
 import { evaluateDisentanglement, train, writeFileAtomic, type DisentanglementResult } from '@vae/train';
+import { benchArg } from './lib/bench-arg.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 function ints(name: string, fallback: string): number[] {
-  const v = arg(name, fallback).split(',').map(Number);
+  const v = benchArg(name, fallback).split(',').map(Number);
   if (v.some((x) => !Number.isFinite(x)))
-    throw new RangeError(`--${name}: expected numbers, got ${arg(name, fallback)}`);
+    throw new RangeError(`--${name}: expected numbers, got ${benchArg(name, fallback)}`);
   return v;
 }
 
-const out = resolve(arg('out', 'runs/disentanglement'));
+const out = resolve(benchArg('out', 'runs/disentanglement'));
 const seeds = ints('seeds', '1,2,3');
 const betas = ints('betas', '1,4');
 const trainSize = ints('train-size', '10000')[0]!;

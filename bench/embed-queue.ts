@@ -31,17 +31,14 @@ import {
 import { loadModel } from '@vae/runtime-node';
 import { type CliProcess, spawnCli, stopCli } from './lib/cli-process.js';
 import { redisSkipReason, startRedis } from './lib/redis-server.js';
+import { benchArg } from './lib/bench-arg.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 const out = (s: string) => process.stdout.write(`${s}\n`);
-const modelDir = resolve(arg('model', join(here, '../models/mnist-vae')));
-const items = Number(arg('items', '60000'));
-const chunkSize = Number(arg('chunk-size', '2000'));
-const batch = Number(arg('batch', '256'));
+const modelDir = resolve(benchArg('model', join(here, '../models/mnist-vae')));
+const items = Number(benchArg('items', '60000'));
+const chunkSize = Number(benchArg('chunk-size', '2000'));
+const batch = Number(benchArg('batch', '256'));
 const WORKER_COUNTS = [1, 2] as const;
 
 setLogLevel('warn');

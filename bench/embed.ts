@@ -36,21 +36,18 @@ import {
 import { loadModel } from '@vae/runtime-node';
 import { bareEncoder } from './lib/bare-encoder.js';
 import { benchModel } from './lib/bench-model.js';
+import { benchArg } from './lib/bench-arg.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 const out = (s: string) => process.stdout.write(`${s}\n`);
-const rounds = Number(arg('rounds', '5'));
-const batch = Number(arg('batch', '256'));
-const threads = Number(arg('threads', '1'));
-const chunkSize = Number(arg('chunk-size', '8192'));
-const limit = Number(arg('limit', '60000'));
-const queries = Number(arg('queries', '1000'));
-const nprobes = Number(arg('nprobes', '20'));
-const refineFactor = Number(arg('refine', '10'));
+const rounds = Number(benchArg('rounds', '5'));
+const batch = Number(benchArg('batch', '256'));
+const threads = Number(benchArg('threads', '1'));
+const chunkSize = Number(benchArg('chunk-size', '8192'));
+const limit = Number(benchArg('limit', '60000'));
+const queries = Number(benchArg('queries', '1000'));
+const nprobes = Number(benchArg('nprobes', '20'));
+const refineFactor = Number(benchArg('refine', '10'));
 setLogLevel('warn');
 /** Other index settings measured for the trade-off (nprobes, refine factor). */
 const SWEEP: readonly (readonly [number, number])[] = [
@@ -64,7 +61,7 @@ const med = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.
 const p95 = (v: readonly number[]) =>
   [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(v.length * 0.95))]!;
 
-const bench = await benchModel(resolve(arg('model', join(here, '../models/mnist-vae'))));
+const bench = await benchModel(resolve(benchArg('model', join(here, '../models/mnist-vae'))));
 const corpus = await loadCorpus({ dataset: 'mnist', split: 'train', limit });
 const n = corpus.count;
 const d = corpus.inputSize;

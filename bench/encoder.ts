@@ -17,22 +17,19 @@ import { ensureVulkanIcd } from '@vae/device-node';
 import { loadModel, webgpuBundled } from '@vae/runtime-node';
 import * as ort from 'onnxruntime-node';
 import { benchModel } from './lib/bench-model.js';
+import { benchArg } from './lib/bench-arg.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 const out = (s: string) => process.stdout.write(`${s}\n`);
-const seconds = Number(arg('seconds', '1'));
-const threadChoices = arg('threads', '1,2').split(',').map(Number);
-const devices = arg('devices', webgpuBundled() ? 'cpu,webgpu' : 'cpu').split(',') as ExecutionDevice[];
+const seconds = Number(benchArg('seconds', '1'));
+const threadChoices = benchArg('threads', '1,2').split(',').map(Number);
+const devices = benchArg('devices', webgpuBundled() ? 'cpu,webgpu' : 'cpu').split(',') as ExecutionDevice[];
 const BATCHES = [64, 256] as const;
 
 setLogLevel('warn');
 
 async function modelDir(): Promise<{ dir: string; source: string }> {
-  const m = await benchModel(resolve(arg('model', join(here, '../models/mnist-vae'))));
+  const m = await benchModel(resolve(benchArg('model', join(here, '../models/mnist-vae'))));
   return { dir: m.dir, source: m.label };
 }
 

@@ -27,12 +27,9 @@ import { loadModel } from '@vae/runtime-node';
 import { createVaeServer, type BatchingOptions } from '@vae/server';
 import { benchModel } from './lib/bench-model.js';
 import { measureHeavy, measureOverload } from './lib/server-stress.js';
+import { benchArg } from './lib/bench-arg.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 const out = (s: string) => process.stdout.write(`${s}\n`);
 setLogLevel('warn');
 
@@ -54,7 +51,7 @@ async function child(config: ChildConfig): Promise<void> {
 }
 
 async function modelDir(): Promise<{ dir: string; source: string }> {
-  const m = await benchModel(resolve(arg('model', join(here, '../models/mnist-vae'))));
+  const m = await benchModel(resolve(benchArg('model', join(here, '../models/mnist-vae'))));
   return { dir: m.dir, source: m.label };
 }
 
@@ -91,8 +88,8 @@ async function load(url: string, payload: Payload, seconds: number, connections:
 }
 
 async function main(): Promise<void> {
-  const seconds = Number(arg('seconds', '10'));
-  const connections = Number(arg('connections', '64'));
+  const seconds = Number(benchArg('seconds', '10'));
+  const connections = Number(benchArg('connections', '64'));
   const { dir, source } = await modelDir();
   const rng = new Rng(3);
   const pixels = Array.from({ length: 784 }, () => Math.floor(rng.uniform() * 256) / 255);
@@ -109,8 +106,8 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) },
     },
   };
-  const devices = arg('devices', 'cpu,webgpu').split(',') as ('cpu' | 'webgpu')[];
-  const sections = arg('sections', 'batching,overload,heavy').split(',');
+  const devices = benchArg('devices', 'cpu,webgpu').split(',') as ('cpu' | 'webgpu')[];
+  const sections = benchArg('sections', 'batching,overload,heavy').split(',');
   out(`server benchmark: ${source}`);
   out(
     `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${connections} connections, ${seconds}s per configuration; bodies: JSON ${jsonBody.length} B, binary ${payloads.binary.body.length} B (1 image)`,
@@ -131,7 +128,7 @@ async function main(): Promise<void> {
   const label = (c: (typeof configs)[number]) =>
     `${c.device} ${c.payload} ${c.batching.enabled ? `batching (≤${c.batching.maxBatchSize}, ${c.batching.maxQueueDelayMs} ms)` : 'one run/request'}`;
 
-  const rounds = Number(arg('rounds', '3'));
+  const rounds = Number(benchArg('rounds', '3'));
   // Every configuration keeps its own server child; rounds interleave the configurations so that
   // load from other processes on the machine affects all of them alike (medians are reported).
   const children: (Awaited<ReturnType<typeof startChild>> | null)[] = [];

@@ -26,16 +26,13 @@ import { serveStatic } from '../packages/runtime-web/demo/build/static-server.js
 import type { TrainInfo, TrainSettings, TrainStatus } from '../packages/runtime-web/demo/src/train-protocol.js';
 import type {} from '../packages/runtime-web/demo/src/train-main.js';
 import { buildDemo } from '../scripts/demo-site.js';
+import { benchArg } from './lib/bench-arg.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
-const trainSize = Number(arg('train-size', '55000'));
-const epochs = Number(arg('epochs', '1'));
-const webgpuSteps = Number(arg('webgpu-steps', '20'));
+const trainSize = Number(benchArg('train-size', '55000'));
+const epochs = Number(benchArg('epochs', '1'));
+const webgpuSteps = Number(benchArg('webgpu-steps', '20'));
 const out = (s: string) => process.stdout.write(`${s}\n`);
 setLogLevel('warn');
 

@@ -26,16 +26,12 @@ import {
   resolveTrainConfig,
   type Engine,
 } from '@vae/train';
+import { benchArg } from './lib/bench-arg.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
-
-const epochs = Number(arg('epochs', '2'));
-const threadCounts = arg('threads', '1,2').split(',').map(Number);
-const tfjsSteps = Number(arg('tfjs-steps', '20'));
-const tfjsBackends = arg('tfjs-backends', 'wasm')
+const epochs = Number(benchArg('epochs', '2'));
+const threadCounts = benchArg('threads', '1,2').split(',').map(Number);
+const tfjsSteps = Number(benchArg('tfjs-steps', '20'));
+const tfjsBackends = benchArg('tfjs-backends', 'wasm')
   .split(',')
   .filter((b) => b !== '' && b !== 'none');
 const batchSize = 128;

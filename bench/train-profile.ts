@@ -16,15 +16,12 @@ import { fileURLToPath } from 'node:url';
 import { Rng, createModelSpec, initParameters, listParameters } from '@vae/core';
 import { TRAIN_STEP_NAMES as N, buildTrainStepGraph, type TrainGraphMode } from '@vae/onnx';
 import * as ort from 'onnxruntime-node';
+import { benchArg } from './lib/bench-arg.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-const mode = arg('mode', 'gradients') as TrainGraphMode;
+const mode = benchArg('mode', 'gradients') as TrainGraphMode;
 if (mode !== 'gradients' && mode !== 'adam') throw new RangeError(`--mode: expected gradients|adam, got ${mode}`);
-const threads = Number(arg('threads', '2'));
-const steps = Number(arg('steps', '300'));
+const threads = Number(benchArg('threads', '2'));
+const steps = Number(benchArg('steps', '300'));
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const batch = 128;
 

@@ -26,15 +26,11 @@ import {
   selectBackend,
   type TfjsBackendName,
 } from '@vae/train';
+import { benchArg } from './lib/bench-arg.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
-const steps = Number(arg('steps', '50'));
-const warmup = Number(arg('warmup', '3'));
-const backends = arg('backends', 'tensorflow,webgpu,wasm,cpu').split(',').filter(Boolean) as TfjsBackendName[];
+const steps = Number(benchArg('steps', '50'));
+const warmup = Number(benchArg('warmup', '3'));
+const backends = benchArg('backends', 'tensorflow,webgpu,wasm,cpu').split(',').filter(Boolean) as TfjsBackendName[];
 const batchSize = 128;
 const userIcd = process.env.VK_ICD_FILENAMES;
 const icd = ensureVulkanIcd();

@@ -26,20 +26,17 @@ import { setLogLevel, type Tensor } from '@vae/core';
 import { loadModel } from '@vae/runtime-node';
 import { bareEncoder } from './lib/bare-encoder.js';
 import { benchModel } from './lib/bench-model.js';
+import { benchArg } from './lib/bench-arg.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 const ROWS = ['train', 'eval', 'encoder', 'conv'] as const;
-const rows = arg('rows', ROWS.join(',')).split(',');
+const rows = benchArg('rows', ROWS.join(',')).split(',');
 for (const r of rows)
   if (!(ROWS as readonly string[]).includes(r))
     throw new RangeError(`--rows: expected names among ${ROWS.join(',')}, got ${JSON.stringify(r)}`);
-const images = Number(arg('images', '1000'));
-const samples = Number(arg('samples', '1000'));
+const images = Number(benchArg('images', '1000'));
+const samples = Number(benchArg('samples', '1000'));
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const PYTHON = '/usr/bin/python3';
 const OPENBLAS_OMP = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
