@@ -60,8 +60,10 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     }
     process.stdout.write(`worker ready on ${connection.display} (queue ${args['queue-name']})\n`);
     const signal = await shutdownSignal(() => {
-      log.info('second signal: leaving the current job to another worker');
-      void worker.close(true);
+      // Exits at once, also when Redis is down (BullMQ's close then waits for it): the job's lock
+      // expires and another worker takes the job.
+      log.info('second signal: stopping now, leaving the current job to another worker');
+      process.exit(1);
     });
     log.info(`${signal}: finishing the current job (signal again to leave it to another worker)`);
     await worker.close();
