@@ -27,6 +27,8 @@
  * ```
  */
 
+import { instantiateWasm } from './wasm-instance.js';
+
 const SCAN_WASM = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x03, 0x02,
   0x01, 0x00, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x16, 0x02, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00,
@@ -58,17 +60,11 @@ let scanner: Scanner | null | undefined;
 
 function wasmScanner(): Scanner | null {
   if (scanner !== undefined) return scanner;
-  try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(SCAN_WASM));
-    const memory = instance.exports.memory as WebAssembly.Memory;
-    memory.grow(Math.ceil((PIECE * 4) / 65536));
-    scanner = {
-      view: new Float32Array(memory.buffer, 0, PIECE),
-      nonFinite: instance.exports.nonFinite as Scanner['nonFinite'],
-    };
-  } catch {
-    scanner = null;
-  }
+  const w = instantiateWasm(SCAN_WASM, PIECE * 4);
+  scanner = w && {
+    view: new Float32Array(w.memory.buffer, 0, PIECE),
+    nonFinite: w.exports.nonFinite as Scanner['nonFinite'],
+  };
   return scanner;
 }
 

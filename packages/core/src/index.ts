@@ -238,3 +238,4 @@ export {
   type EncoderDecoder,
   type LikelihoodInfo,
 } from './variational-scores.js';
+export { instantiateWasm, type WasmInstance } from './wasm-instance.js';

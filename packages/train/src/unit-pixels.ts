@@ -30,6 +30,8 @@
  * ```
  */
 
+import { instantiateWasm } from '@vae/core';
+
 const UNIT_WASM = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x07, 0x01, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x00, 0x03, 0x02,
   0x01, 0x00, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x13, 0x02, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00,
@@ -60,18 +62,12 @@ let converter: Converter | null | undefined;
 
 function wasmConverter(): Converter | null {
   if (converter !== undefined) return converter;
-  try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(UNIT_WASM));
-    const memory = instance.exports.memory as WebAssembly.Memory;
-    memory.grow(Math.ceil((PIECE * 5) / 65536));
-    converter = {
-      bytes: new Uint8Array(memory.buffer, 0, PIECE),
-      floats: new Float32Array(memory.buffer, PIECE, PIECE),
-      toUnit: instance.exports.toUnit as Converter['toUnit'],
-    };
-  } catch {
-    converter = null;
-  }
+  const w = instantiateWasm(UNIT_WASM, PIECE * 5);
+  converter = w && {
+    bytes: new Uint8Array(w.memory.buffer, 0, PIECE),
+    floats: new Float32Array(w.memory.buffer, PIECE, PIECE),
+    toUnit: w.exports.toUnit as Converter['toUnit'],
+  };
   return converter;
 }
 

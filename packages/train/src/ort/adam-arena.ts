@@ -1,3 +1,4 @@
+import { instantiateWasm } from '@vae/core';
 import { adamStepScalars, type AdamOptions } from '@vae/onnx/graphs';
 
 /**
@@ -84,22 +85,14 @@ type AdamKernel = (
 
 /** Every tensor starts on a 16-byte boundary (the kernel's vector width), in floats. */
 const ALIGN = 4;
-const WASM_PAGE = 65536;
 
 /** Region of the arena: parameters, gradients, first and second moments, each `size` floats. */
 const REGIONS = { p: 0, g: 1, m: 2, v: 3 } as const;
 type Region = keyof typeof REGIONS;
 
 function wasmKernel(bytes: number): { kernel: AdamKernel; buffer: ArrayBuffer } | null {
-  try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(ADAM_WASM));
-    const memory = instance.exports.memory as WebAssembly.Memory;
-    const pages = Math.ceil(bytes / WASM_PAGE);
-    if (pages > 1) memory.grow(pages - 1);
-    return { kernel: instance.exports.adam as AdamKernel, buffer: memory.buffer };
-  } catch {
-    return null;
-  }
+  const w = instantiateWasm(ADAM_WASM, bytes);
+  return w && { kernel: w.exports.adam as AdamKernel, buffer: w.memory.buffer };
 }
 
 /** The kernel in JavaScript: the same float32 operations in the same order (`Math.fround` after each). */
