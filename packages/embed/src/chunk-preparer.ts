@@ -1,6 +1,5 @@
-import { Worker } from 'node:worker_threads';
-import { workerStart } from '@vae/train';
 import type { Chunk } from './chunk.js';
+import { WorkerRequests } from './worker-requests.js';
 
 /** What the worker is started with: the corpus pixels in shared memory. */
 export interface PrepareWorkerData {
@@ -44,34 +43,15 @@ export function sharedBytes(bytes: Uint8Array): Uint8Array {
  * worker reads the corpus from shared memory; input buffers go back to it with {@link recycle}.
  */
 export class ChunkPreparer {
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (r: PrepareResponse) => void; reject: (e: Error) => void }>();
-  private nextId = 1;
-  private closed = false;
+  private readonly worker: WorkerRequests<Extract<PrepareRequest, { readonly start: number }>, PrepareResponse>;
 
   /** Starts the worker on `pixels` (`N × inputSize` bytes; copied once into shared memory unless shared already). */
   constructor(
     private readonly pixels: Uint8Array,
     private readonly inputSize: number,
   ) {
-    const start = workerStart(import.meta.url, 'prepare-worker');
     const data: PrepareWorkerData = { pixels: sharedBytes(pixels), inputSize };
-    this.worker = new Worker(start.source, { eval: start.eval, workerData: data });
-    this.worker.unref();
-    this.worker.on('message', (r: PrepareResponse) => {
-      const p = this.pending.get(r.id);
-      this.pending.delete(r.id);
-      if (this.pending.size === 0) this.worker.unref();
-      p?.resolve(r);
-    });
-    const fail = (err: Error) => {
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => {
-      if (!this.closed) fail(new Error(`chunk preparer: the worker thread exited (code ${code})`));
-    });
+    this.worker = new WorkerRequests(import.meta.url, 'prepare-worker', data);
   }
 
   /** Chunk `index`: items `[start, start + labels.length)` of the corpus, hashed, with its model input. */
@@ -82,12 +62,7 @@ export class ChunkPreparer {
       throw new RangeError(
         `labels: expected items [${start}, ${start + count}) within the ${items} items of the corpus, got ${count} labels from ${start}`,
       );
-    const id = this.nextId++;
-    const reply = await new Promise<PrepareResponse>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.ref();
-      this.worker.postMessage({ id, start, count } satisfies PrepareRequest);
-    });
+    const reply = await this.worker.request({ start, count });
     if (!reply.ok) throw new Error(reply.message);
     const d = this.inputSize;
     const chunk: Chunk = {
@@ -104,12 +79,11 @@ export class ChunkPreparer {
 
   /** Gives a spent input buffer (shared memory) back to the worker for reuse; the caller must not use it after. */
   recycle(input: Float32Array): void {
-    this.worker.postMessage({ recycle: input } satisfies PrepareRequest);
+    this.worker.post({ recycle: input } satisfies PrepareRequest);
   }
 
   /** Stops the worker thread. */
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.worker.terminate();
+  close(): Promise<void> {
+    return this.worker.close();
   }
 }

@@ -1,7 +1,6 @@
-import { Worker } from 'node:worker_threads';
-import { workerStart } from '@vae/train';
 import type { EmbeddedChunk, EmbeddingSink } from './chunk.js';
 import type { EmbedTableMeta } from './store.js';
+import { WorkerRequests, type WithoutId } from './worker-requests.js';
 
 /** A request to `table-write-worker.ts`. */
 export type TableWriteRequest =
@@ -27,36 +26,15 @@ export type TableWriteResponse =
  * errors as the table itself; `write` resolves once the chunk is committed.
  */
 export class TableWriter implements EmbeddingSink {
-  private readonly pending = new Map<
-    number,
-    { resolve: (r: TableWriteResponse) => void; reject: (e: Error) => void }
-  >();
-  private nextId = 1;
-  private closed = false;
   private keys: ReadonlySet<string> = new Set();
 
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (r: TableWriteResponse) => {
-      const p = this.pending.get(r.id);
-      this.pending.delete(r.id);
-      p?.resolve(r);
-    });
-    const fail = (err: Error) => {
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => {
-      if (!this.closed) fail(new Error(`table writer: the worker thread exited (code ${code})`));
-    });
-  }
+  private constructor(private readonly worker: WorkerRequests<TableWriteRequest, TableWriteResponse>) {}
 
   /** Opens (creates, resumes or overwrites) the table at `path` on a new worker thread; see `EmbeddingTable.open`. */
   static async open(path: string, meta: EmbedTableMeta, options: { overwrite?: boolean } = {}): Promise<TableWriter> {
-    const start = workerStart(import.meta.url, 'table-write-worker');
-    const writer = new TableWriter(new Worker(start.source, { eval: start.eval }));
+    const writer = new TableWriter(new WorkerRequests(import.meta.url, 'table-write-worker'));
     try {
-      const r = await writer.request({ id: 0, op: 'open', path, meta, overwrite: options.overwrite ?? false });
+      const r = await writer.request({ op: 'open', path, meta, overwrite: options.overwrite ?? false });
       writer.keys = new Set(r.keys ?? []);
       return writer;
     } catch (err) {
@@ -65,16 +43,9 @@ export class TableWriter implements EmbeddingSink {
     }
   }
 
-  private async request(m: TableWriteRequest): Promise<TableWriteResponse & { ok: true }> {
-    const id = this.nextId++;
-    const reply = await new Promise<TableWriteResponse>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...m, id });
-    });
-    if (!reply.ok) {
-      const err = reply.name === 'RangeError' ? new RangeError(reply.message) : new Error(reply.message);
-      throw err;
-    }
+  private async request(m: WithoutId<TableWriteRequest>): Promise<TableWriteResponse & { ok: true }> {
+    const reply = await this.worker.request(m);
+    if (!reply.ok) throw reply.name === 'RangeError' ? new RangeError(reply.message) : new Error(reply.message);
     return reply;
   }
 
@@ -85,17 +56,16 @@ export class TableWriter implements EmbeddingSink {
 
   /** Appends a chunk's rows in one commit on the worker (a no-op when its key is stored). */
   async write(chunk: EmbeddedChunk): Promise<void> {
-    await this.request({ id: 0, op: 'write', chunk });
+    await this.request({ op: 'write', chunk });
   }
 
   /** Closes the table and stops the worker thread. */
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.worker.closed) return;
     try {
-      if (this.pending.size === 0) await this.request({ id: 0, op: 'close' });
+      if (!this.worker.busy) await this.request({ op: 'close' });
     } finally {
-      this.closed = true;
-      await this.worker.terminate();
+      await this.worker.close();
     }
   }
 }
