@@ -181,13 +181,11 @@ function batchInput(
   stage: Float32Array | undefined,
 ): { x: Tensor; y?: Tensor } {
   const d = model.inputSize;
-  let data = input
+  const rows = input
     ? input.subarray(from * d, to * d)
     : chunkInput(chunk.pixels.subarray(from * d, to * d), to - from, d);
-  if (stage) {
-    data = stage.subarray(0, data.length);
-    data.set(input!.subarray(from * d, to * d));
-  }
+  const data = stage ? stage.subarray(0, rows.length) : rows;
+  if (stage) data.set(rows);
   // Converted from bytes: finite by construction, so the model skips its NaN/±Infinity scan.
   const x: Tensor = { data, shape: [to - from, d], finite: true };
   if (model.numClasses === 0) return { x };

@@ -86,7 +86,6 @@ export {
   type ShapesOptions,
 } from './shapes.js';
 export { makeBatch, type BatchOptions } from './batches.js';
-export { gatherPixels } from './batch-impl.js';
 export { pixelsToUnit } from './unit-pixels.js';
 export { reportTerms, type ReportedTerms } from './report.js';
 export { imageGrid } from './plots-impl.js';

@@ -19,7 +19,6 @@ export {
 export type { OrtModule, OrtPlatform } from './ort/ort-platform.js';
 export { WEB_TRAIN_DEVICES, parseWebDevice, webOrtPlatform, type WebTrainDevice } from './ort/web-platform.js';
 export { makeBatch, type BatchOptions } from './batches.js';
-export { gatherPixels } from './batch-impl.js';
 export { pixelsToUnit } from './unit-pixels.js';
 export { firstExamples, splitValidation, type ImageSplit } from './image-split.js';
 export { parseIdx, type IdxArray } from './idx-impl.js';
