@@ -1,4 +1,5 @@
 import type { Chunk } from './chunk.js';
+import type { WorkerFailure } from './worker-replies.js';
 import { WorkerRequests } from './worker-requests.js';
 
 /** What the worker is started with: the corpus pixels in shared memory. */
@@ -12,7 +13,7 @@ export type PrepareRequest =
   | { readonly id: number; readonly start: number; readonly count: number; readonly recycle?: undefined }
   | { readonly recycle: Float32Array };
 
-/** The worker's answer: item and chunk hashes and model input, or the error message. */
+/** The worker's answer: item and chunk hashes and model input, or the failure. */
 export type PrepareResponse =
   | {
       readonly id: number;
@@ -21,7 +22,7 @@ export type PrepareResponse =
       readonly itemHashes: string[];
       readonly input: Float32Array;
     }
-  | { readonly id: number; readonly ok: false; readonly message: string };
+  | WorkerFailure;
 
 /** A chunk with its model input (`count × D` floats), ready for `embedChunk`. */
 export interface PreparedChunk {
@@ -63,7 +64,6 @@ export class ChunkPreparer {
         `labels: expected items [${start}, ${start + count}) within the ${items} items of the corpus, got ${count} labels from ${start}`,
       );
     const reply = await this.worker.request({ start, count });
-    if (!reply.ok) throw new Error(reply.message);
     const d = this.inputSize;
     const chunk: Chunk = {
       index,

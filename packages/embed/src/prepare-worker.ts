@@ -1,6 +1,7 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { chunkInput, hashItems, hashOfHashes } from './chunk.js';
-import type { PrepareRequest, PrepareResponse, PrepareWorkerData } from './chunk-preparer.js';
+import type { PrepareRequest, PrepareWorkerData } from './chunk-preparer.js';
+import { answerRequests } from './worker-replies.js';
 
 /**
  * Worker-thread entry of {@link ChunkPreparer}: hashes a chunk's items and converts its pixels to
@@ -9,28 +10,19 @@ import type { PrepareRequest, PrepareResponse, PrepareWorkerData } from './chunk
  * 25 MB ArrayBuffer per chunk made V8 collect garbage on both threads at every chunk (external
  * memory pressure).
  */
-const port = parentPort;
-if (!port) throw new Error('prepare-worker: expected to run in a worker thread');
 const { pixels, inputSize } = workerData as PrepareWorkerData;
 const free: Float32Array[] = [];
 
-port.on('message', (m: PrepareRequest) => {
+answerRequests<PrepareRequest>('prepare-worker', (m) => {
   if (m.recycle) {
     free.push(m.recycle);
-    return;
+    return undefined;
   }
-  let reply: PrepareResponse;
-  try {
-    const bytes = pixels.subarray(m.start * inputSize, (m.start + m.count) * inputSize);
-    const itemHashes = hashItems(bytes, inputSize);
-    const size = m.count * inputSize;
-    const i = free.findIndex((b) => b.length === size);
-    const into = i >= 0 ? free.splice(i, 1)[0]! : new Float32Array(new SharedArrayBuffer(size * 4));
-    const input = chunkInput(bytes, m.count, inputSize, into);
-    reply = { id: m.id, ok: true, hash: hashOfHashes(itemHashes), itemHashes, input };
-    port.postMessage(reply);
-  } catch (err) {
-    reply = { id: m.id, ok: false, message: err instanceof Error ? err.message : String(err) };
-    port.postMessage(reply);
-  }
+  const bytes = pixels.subarray(m.start * inputSize, (m.start + m.count) * inputSize);
+  const itemHashes = hashItems(bytes, inputSize);
+  const size = m.count * inputSize;
+  const i = free.findIndex((b) => b.length === size);
+  const into = i >= 0 ? free.splice(i, 1)[0]! : new Float32Array(new SharedArrayBuffer(size * 4));
+  const input = chunkInput(bytes, m.count, inputSize, into);
+  return { hash: hashOfHashes(itemHashes), itemHashes, input };
 });

@@ -1,6 +1,7 @@
 import type { EmbeddedChunk, EmbeddingSink } from './chunk.js';
 import type { EmbedTableMeta } from './store.js';
-import { WorkerRequests, type WithoutId } from './worker-requests.js';
+import type { WorkerFailure } from './worker-replies.js';
+import { WorkerRequests } from './worker-requests.js';
 
 /** A request to `table-write-worker.ts`. */
 export type TableWriteRequest =
@@ -17,7 +18,7 @@ export type TableWriteRequest =
 /** The worker's answer: done (with the stored keys after `open`), or the error. */
 export type TableWriteResponse =
   | { readonly id: number; readonly ok: true; readonly keys?: readonly string[] }
-  | { readonly id: number; readonly ok: false; readonly name: string; readonly message: string };
+  | WorkerFailure;
 
 /**
  * An {@link EmbeddingTable} written from a worker thread: building a chunk's Arrow rows and
@@ -34,19 +35,13 @@ export class TableWriter implements EmbeddingSink {
   static async open(path: string, meta: EmbedTableMeta, options: { overwrite?: boolean } = {}): Promise<TableWriter> {
     const writer = new TableWriter(new WorkerRequests(import.meta.url, 'table-write-worker'));
     try {
-      const r = await writer.request({ op: 'open', path, meta, overwrite: options.overwrite ?? false });
+      const r = await writer.worker.request({ op: 'open', path, meta, overwrite: options.overwrite ?? false });
       writer.keys = new Set(r.keys ?? []);
       return writer;
     } catch (err) {
       await writer.close().catch(() => undefined);
       throw err;
     }
-  }
-
-  private async request(m: WithoutId<TableWriteRequest>): Promise<TableWriteResponse & { ok: true }> {
-    const reply = await this.worker.request(m);
-    if (!reply.ok) throw reply.name === 'RangeError' ? new RangeError(reply.message) : new Error(reply.message);
-    return reply;
   }
 
   /** Keys of the chunks stored when the table was opened. */
@@ -56,14 +51,14 @@ export class TableWriter implements EmbeddingSink {
 
   /** Appends a chunk's rows in one commit on the worker (a no-op when its key is stored). */
   async write(chunk: EmbeddedChunk): Promise<void> {
-    await this.request({ op: 'write', chunk });
+    await this.worker.request({ op: 'write', chunk });
   }
 
   /** Closes the table and stops the worker thread. */
   async close(): Promise<void> {
     if (this.worker.closed) return;
     try {
-      if (!this.worker.busy) await this.request({ op: 'close' });
+      if (!this.worker.busy) await this.worker.request({ op: 'close' });
     } finally {
       await this.worker.close();
     }

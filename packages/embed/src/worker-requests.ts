@@ -1,15 +1,20 @@
 import { Worker } from 'node:worker_threads';
 import { workerStart } from '@vae/train';
+import type { WorkerFailure } from './worker-replies.js';
 
 /** `T` without its `id`, member by member for a union of requests. */
 export type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 /**
- * Requests to a worker thread answered by `id`: each `request` resolves with the worker's reply
- * carrying its id, and every pending request is rejected when the worker fails or exits unasked.
+ * Requests to a worker thread answered by `id` (the worker side is `answerRequests`): each
+ * `request` resolves with the worker's reply carrying its id, and every pending request is
+ * rejected when the worker fails or exits unasked.
  * The worker holds the process open only while a request is pending.
  */
-export class WorkerRequests<Request extends { readonly id: number }, Reply extends { readonly id: number }> {
+export class WorkerRequests<
+  Request extends { readonly id: number },
+  Reply extends { readonly id: number; readonly ok: true } | WorkerFailure,
+> {
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   private nextId = 1;
@@ -50,15 +55,20 @@ export class WorkerRequests<Request extends { readonly id: number }, Reply exten
     return this.pending.size > 0;
   }
 
-  /** Sends `message` with a fresh id; resolves with the reply to it. */
-  request(message: WithoutId<Request>): Promise<Reply> {
-    if (this.stopped) return Promise.reject(new Error(`${this.name}: the worker thread was closed`));
+  /**
+   * Sends `message` with a fresh id; resolves with the reply to it, or rejects with the worker's
+   * error (a `RangeError` stays one, so callers can tell bad input from failures).
+   */
+  async request(message: WithoutId<Request>): Promise<Exclude<Reply, WorkerFailure>> {
+    if (this.stopped) throw new Error(`${this.name}: the worker thread was closed`);
     const id = this.nextId++;
-    return new Promise<Reply>((resolve, reject) => {
+    const reply = await new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
       this.worker.postMessage({ ...message, id });
     });
+    if (!reply.ok) throw reply.name === 'RangeError' ? new RangeError(reply.message) : new Error(reply.message);
+    return reply as Exclude<Reply, WorkerFailure>;
   }
 
   /** Sends a message that gets no reply. */
