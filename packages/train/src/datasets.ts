@@ -1,15 +1,12 @@
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
-import { parseIdx, type IdxArray } from './idx-impl.js';
+import { readFileBounded } from './bounded-read.js';
+import { parseIdx, parseIdxHeader, type IdxArray, type IdxHeader } from './idx-impl.js';
 import type { ImageSplit } from './image-split.js';
 import { SHAPES_GRID_SIZE, generateShapes } from './shapes.js';
 
 export { firstExamples, sliceSplit, splitValidation, type FactorLabels, type ImageSplit } from './image-split.js';
-
-const gunzipAsync = promisify(gunzip);
 
 /** A labelled image dataset, pixels kept as bytes (converted to float per batch). */
 export interface ImageDataset {
@@ -67,30 +64,56 @@ export function loadDataset(name: string, options: DatasetLoadOptions = { dataDi
   return p;
 }
 
-async function readMaybeGzip(path: string, fix: string): Promise<Uint8Array> {
-  let raw: Buffer;
-  try {
-    raw = await readFile(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${path}: file not found; ${fix}`);
-    throw new Error(`${path}: could not be read (${(err as Error).message}); ${fix}`);
-  }
-  if (raw[0] === 0x1f && raw[1] === 0x8b) {
-    try {
-      return new Uint8Array(await gunzipAsync(raw));
-    } catch (err) {
-      throw new Error(`${path}: corrupt or truncated gzip data (${(err as Error).message}); ${fix}`);
-    }
-  }
-  return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+/** Largest IDX content {@link readIdxFile} decodes unless told otherwise: 1 GiB (MNIST train is 47 MB). */
+export const MAX_IDX_BYTES = 2 ** 30;
+
+/** Limits of {@link readIdxFile}, checked against the file's header before its data is decoded. */
+export interface IdxLimits {
+  /** Most data bytes accepted (default {@link MAX_IDX_BYTES}). */
+  readonly maxBytes?: number;
+  /** The dimensions after the first that the file must have, e.g. `[28, 28]` for images of a 28×28 model. */
+  readonly itemDims?: readonly number[];
+}
+
+/** Checks an IDX header against `limits` before anything else is read. */
+function checkIdxHeader(path: string, header: IdxHeader, limits: IdxLimits): void {
+  const max = limits.maxBytes ?? MAX_IDX_BYTES;
+  const shape = `[${header.dims.join(', ')}]`;
+  if (header.dataBytes > max)
+    throw new RangeError(
+      `${path}: expected at most ${max} bytes of IDX data, the header claims ${shape} = ${header.dataBytes}; not decoded`,
+    );
+  const item = limits.itemDims;
+  if (item && header.dims.slice(1).join() !== item.join())
+    throw new RangeError(
+      `${path}: expected items of ${item.join('×')}, the header says ${header.dims.slice(1).join('×')} (${shape}); not decoded`,
+    );
 }
 
 /**
  * Reads one IDX ubyte file (gzip-compressed or raw) of rank `rank`; errors name the file and what is
- * wrong, with `fix` appended.
+ * wrong, with `fix` appended. The header is read and checked against `limits` first; then exactly
+ * the bytes it announces are decompressed (see {@link readFileBounded}), so a gzip bomb is refused
+ * or cut off at its claimed size instead of being expanded.
  */
-export async function readIdxFile(path: string, rank: number, fix: string): Promise<IdxArray> {
-  return parseIdx(await readMaybeGzip(path, fix), path, rank);
+export async function readIdxFile(path: string, rank: number, fix: string, limits: IdxLimits = {}): Promise<IdxArray> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFileBounded(path, (head) => {
+      const header = parseIdxHeader(head, path, rank);
+      if (!header) return null;
+      checkIdxHeader(path, header, limits);
+      return header.headerBytes + header.dataBytes;
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`${path}: file not found; ${fix}`);
+    if (code) throw new Error(`${path}: could not be read (${(err as Error).message}); ${fix}`);
+    const e = err as Error;
+    e.message = `${e.message}; ${fix}`;
+    throw e;
+  }
+  return parseIdx(bytes, path, rank);
 }
 
 const FILE_STEMS = Object.freeze({
@@ -122,7 +145,8 @@ async function readSplit(
   const imagePath = await findFile(dir, images, fix);
   const labelPath = await findFile(dir, labels, fix);
   const img = await readIdxFile(imagePath, 3, fix);
-  const lab = await readIdxFile(labelPath, 1, fix);
+  // One label byte per image: a labels file claiming more is refused before it is decoded.
+  const lab = await readIdxFile(labelPath, 1, fix, { maxBytes: img.dims[0]! });
   if (img.dims[0] !== lab.dims[0]) {
     throw new Error(
       `${labelPath}: expected ${img.dims[0]} labels (as many as images in ${imagePath}), got ${lab.dims[0]}; the files do not belong together`,

@@ -10,12 +10,20 @@ export interface IdxArray {
   readonly data: Uint8Array;
 }
 
+/** What an IDX header says: the dimensions, the header's length and the data's (the product of the dimensions). */
+export interface IdxHeader {
+  readonly dims: readonly number[];
+  readonly headerBytes: number;
+  readonly dataBytes: number;
+}
+
 /**
- * Parses `bytes` (already gunzipped) as an IDX ubyte array with `expectedRank` dimensions.
- * Throws an Error naming `file` and what is wrong (bad magic, wrong rank, truncated data).
+ * Reads the IDX header at the start of `bytes` (a prefix of the file is enough) without touching
+ * the data: returns null while `bytes` is too short to hold the whole header, else the dimensions
+ * and sizes. Throws an Error naming `file` for a bad magic, data type or rank.
  */
-export function parseIdx(bytes: Uint8Array, file: string, expectedRank: number): IdxArray {
-  if (bytes.length < 4) throw new Error(`${file}: truncated IDX file (${bytes.length} bytes, no header)`);
+export function parseIdxHeader(bytes: Uint8Array, file: string, expectedRank: number): IdxHeader | null {
+  if (bytes.length < 4) return null;
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     throw new Error(
       `${file}: not an IDX file (magic starts with 0x${hex(bytes[0]!)}${hex(bytes[1]!)}, expected 0x0000)`,
@@ -27,19 +35,29 @@ export function parseIdx(bytes: Uint8Array, file: string, expectedRank: number):
   if (rank !== expectedRank)
     throw new Error(`${file}: expected an IDX array of rank ${expectedRank}, got rank ${rank}`);
   const headerBytes = 4 + 4 * rank;
-  if (bytes.length < headerBytes)
-    throw new Error(`${file}: truncated IDX header (${bytes.length} of ${headerBytes} bytes)`);
+  if (bytes.length < headerBytes) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
   for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i, false));
-  const size = dims.reduce((a, b) => a * b, 1);
+  return { dims, headerBytes, dataBytes: dims.reduce((a, b) => a * b, 1) };
+}
+
+/**
+ * Parses `bytes` (already gunzipped) as an IDX ubyte array with `expectedRank` dimensions.
+ * Throws an Error naming `file` and what is wrong (bad magic, wrong rank, truncated data).
+ */
+export function parseIdx(bytes: Uint8Array, file: string, expectedRank: number): IdxArray {
+  if (bytes.length < 4) throw new Error(`${file}: truncated IDX file (${bytes.length} bytes, no header)`);
+  const header = parseIdxHeader(bytes, file, expectedRank);
+  if (!header) throw new Error(`${file}: truncated IDX header (${bytes.length} of ${4 + 4 * expectedRank} bytes)`);
+  const { dims, headerBytes, dataBytes } = header;
   const available = bytes.length - headerBytes;
-  if (available < size) {
+  if (available < dataBytes) {
     throw new Error(
-      `${file}: truncated IDX data: header says [${dims.join(', ')}] = ${size} bytes, file has ${available}`,
+      `${file}: truncated IDX data: header says [${dims.join(', ')}] = ${dataBytes} bytes, file has ${available}`,
     );
   }
-  return { dims, data: bytes.subarray(headerBytes, headerBytes + size) };
+  return { dims, data: bytes.subarray(headerBytes, headerBytes + dataBytes) };
 }
 
 function hex(b: number): string {

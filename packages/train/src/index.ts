@@ -63,6 +63,7 @@ export {
   listDatasets,
   loadDataset,
   loadIdxDirectory,
+  MAX_IDX_BYTES,
   readIdxFile,
   registerDataset,
   sliceSplit,
@@ -71,8 +72,17 @@ export {
   type DatasetLoadOptions,
   type FactorLabels,
   type ImageDataset,
+  type IdxLimits,
   type ImageSplit,
 } from './datasets.js';
+export { DEFLATE_MAX_RATIO, isGzip, readFileBounded, type LengthFromHeader } from './bounded-read.js';
+export {
+  MAX_IMAGE_PIXELS,
+  checkImageHeader,
+  readPngHeader,
+  type ImageLimits,
+  type PngHeader,
+} from './png-header.js';
 export {
   SHAPES_FACTORS,
   SHAPES_GRID_SIZE,
@@ -90,7 +100,7 @@ export { pixelsToUnit } from './unit-pixels.js';
 export { reportTerms, type ReportedTerms } from './report.js';
 export { imageGrid } from './plots-impl.js';
 export { readPngGrey, type GreyImage } from './png-read.js';
-export type { IdxArray } from './idx-impl.js';
+export type { IdxArray, IdxHeader } from './idx-impl.js';
 export { PLOT_FILES, writeRunPlots, type RunPlotInputs } from './run-plots.js';
 export {
   CONFIG_FILE,
