@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { VaeModel } from '@vae/core';
 import { sharedBytes } from './chunk-preparer.js';
-import { loadDataset, readIdxFile, readPngGrey, type ImageSplit } from '@vae/train';
+import { type GreyImage, loadDataset, readIdxFile, readPngGrey, type ImageSplit } from '@vae/train';
 
 /** Where a corpus comes from. */
 export const CORPUS_SOURCES = ['mnist', 'fashion-mnist', 'idx', 'images'] as const;
@@ -20,6 +21,11 @@ export interface CorpusOptions {
   readonly data?: string;
   /** Keep only the first `limit` items. */
   readonly limit?: number;
+  /**
+   * The image shape `[H, W, C]` the corpus must have (the model's): PNG and IDX headers are checked
+   * against it before anything is decoded, so an oversized file costs nothing.
+   */
+  readonly imageShape?: readonly number[];
 }
 
 /** Images of a corpus as bytes, with their labels. Item `i` has id `i` (its position in the split). */
@@ -71,14 +77,16 @@ function labelsBeside(imagesPath: string): string | null {
   return null;
 }
 
-async function loadIdxFile(path: string): Promise<Omit<Corpus, 'name' | 'dataset' | 'split'>> {
+type CorpusBody = Omit<Corpus, 'name' | 'dataset' | 'split'>;
+
+async function loadIdxFile(path: string, shape: readonly number[] | undefined): Promise<CorpusBody> {
   const fix = 'expected an IDX images file (e.g. train-images-idx3-ubyte[.gz]) in --data';
-  const img = await readIdxFile(path, 3, fix);
+  const img = await readIdxFile(path, 3, fix, shape ? { itemDims: shape.slice(0, 2) } : {});
   const [count, h, w] = img.dims as [number, number, number];
   const labelsPath = labelsBeside(path);
   let labels = new Int32Array(count).fill(-1);
   if (labelsPath) {
-    const lab = await readIdxFile(labelsPath, 1, 'expected an IDX labels file beside the images');
+    const lab = await readIdxFile(labelsPath, 1, 'expected an IDX labels file beside the images', { maxBytes: count });
     if (lab.dims[0] !== count)
       throw new RangeError(
         `${labelsPath}: expected ${count} labels (as many as images in ${path}), got ${lab.dims[0]}`,
@@ -88,7 +96,7 @@ async function loadIdxFile(path: string): Promise<Omit<Corpus, 'name' | 'dataset
   return { imageShape: [h, w, 1], inputSize: h * w, count, pixels: img.data, labels, source: path };
 }
 
-async function loadPngFolder(dir: string): Promise<Omit<Corpus, 'name' | 'dataset' | 'split'>> {
+async function loadPngFolder(dir: string, shape: readonly number[] | undefined): Promise<CorpusBody> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => n.toLowerCase().endsWith('.png')).sort();
@@ -99,21 +107,25 @@ async function loadPngFolder(dir: string): Promise<Omit<Corpus, 'name' | 'datase
   }
   if (names.length === 0)
     throw new RangeError(`data: expected a folder with at least one .png file, got none in ${dir}`);
-  let shape: [number, number] | null = null;
+  // The first image sets the size the others must have, unless the model's is given; each header is
+  // checked before its pixels are decoded.
+  let size: [number, number] | undefined = shape ? [shape[0]!, shape[1]!] : undefined;
   let pixels = new Uint8Array(0);
   for (const [i, n] of names.entries()) {
     const path = join(dir, n);
-    const img = readPngGrey(await readFile(path), path);
-    if (!shape) {
-      shape = [img.height, img.width];
-      pixels = new Uint8Array(names.length * img.width * img.height);
-    } else if (img.height !== shape[0] || img.width !== shape[1])
-      throw new RangeError(
-        `${path}: expected ${shape[0]}×${shape[1]} pixels (as ${names[0]}), got ${img.height}×${img.width}`,
-      );
+    const bytes = await readFile(path);
+    let img: GreyImage;
+    try {
+      img = readPngGrey(bytes, path, size ? { size } : {});
+    } catch (err) {
+      if (i > 0 && !shape && err instanceof RangeError) err.message += ` (the size of ${names[0]})`;
+      throw err;
+    }
+    size ??= [img.height, img.width];
+    if (i === 0) pixels = new Uint8Array(names.length * img.width * img.height);
     pixels.set(img.pixels, i * img.pixels.length);
   }
-  const [h, w] = shape!;
+  const [h, w] = size!;
   return {
     imageShape: [h, w, 1],
     inputSize: h * w,
@@ -135,7 +147,7 @@ export async function loadCorpus(o: CorpusOptions): Promise<Corpus> {
   const split = oneOf(o.split ?? 'all', CORPUS_SPLITS, 'split');
   if (o.limit !== undefined && (!Number.isInteger(o.limit) || o.limit < 1))
     throw new RangeError(`limit: expected an integer ≥ 1, got ${String(o.limit)}`);
-  let body: Omit<Corpus, 'name' | 'dataset' | 'split'>;
+  let body: CorpusBody;
   if (dataset === 'idx' || dataset === 'images') {
     if (split !== 'all')
       throw new RangeError(
@@ -145,7 +157,7 @@ export async function loadCorpus(o: CorpusOptions): Promise<Corpus> {
       throw new RangeError(
         `data: expected ${dataset === 'idx' ? 'an IDX images file' : 'a folder of PNGs'} for dataset ${dataset}, got none`,
       );
-    body = dataset === 'idx' ? await loadIdxFile(o.data) : await loadPngFolder(o.data);
+    body = dataset === 'idx' ? await loadIdxFile(o.data, o.imageShape) : await loadPngFolder(o.data, o.imageShape);
   } else {
     const d = await loadDataset(dataset, { dataDir: o.data ?? null });
     const parts = split === 'all' ? [d.train, d.test] : [d[split]];
@@ -164,4 +176,12 @@ export async function loadCorpus(o: CorpusOptions): Promise<Corpus> {
     pixels: sharedBytes(body.pixels.subarray(0, count * body.inputSize)),
     labels: body.labels.subarray(0, count),
   };
+}
+
+/** Throws a RangeError unless the corpus's images are the model's input (checked before any table is touched). */
+export function assertCorpusFits(model: VaeModel, corpus: Corpus): void {
+  if (corpus.inputSize !== model.inputSize)
+    throw new RangeError(
+      `dataset: expected images of ${model.manifest.imageShape.join('×')} for ${model.manifest.name}, got ${corpus.imageShape.join('×')} from ${corpus.name}`,
+    );
 }

@@ -2,7 +2,7 @@ import { getLogger, type VaeModel } from '@vae/core';
 import { faultPoint } from '@vae/train';
 import { chunkKey, embedChunk, makeChunk, type Chunk, type EmbeddingSink } from './chunk.js';
 import { ChunkPreparer, type PreparedChunk } from './chunk-preparer.js';
-import type { Corpus } from './corpus.js';
+import { assertCorpusFits, type Corpus } from './corpus.js';
 
 const log = getLogger('embed:corpus');
 
@@ -78,10 +78,7 @@ export async function embedCorpus(
 ): Promise<EmbedCorpusResult> {
   const size = checkPositive(o.chunkSize ?? DEFAULT_CHUNK_SIZE, 'chunkSize');
   const batchSize = checkPositive(o.batchSize ?? DEFAULT_EMBED_BATCH, 'batchSize');
-  if (corpus.inputSize !== model.inputSize)
-    throw new RangeError(
-      `dataset: expected images of ${model.manifest.imageShape.join('×')} for ${model.manifest.name}, got ${corpus.imageShape.join('×')} from ${corpus.name}`,
-    );
+  assertCorpusFits(model, corpus);
   const stored = await sink.storedKeys();
   const chunks = Math.ceil(corpus.count / size);
   const preparer = o.preparer ?? new ChunkPreparer(corpus.pixels, corpus.inputSize);

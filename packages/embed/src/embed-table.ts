@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import type { VaeModel } from '@vae/core';
 import type { EmbeddingSink } from './chunk.js';
-import type { Corpus } from './corpus.js';
+import { assertCorpusFits, type Corpus } from './corpus.js';
 import { DEFAULT_CHUNK_SIZE, embedCorpus, type EmbedCorpusOptions, type EmbedCorpusResult } from './embed-corpus.js';
-import { buildIndex, type IndexChoice } from './search.js';
-import { openTableForRead, type EmbedTableMeta } from './store.js';
+import type { IndexChoice } from './search.js';
+import type { EmbedTableMeta } from './store.js';
 import { TableWriter } from './table-writer.js';
 
 /** Options of {@link embedToTable}. */
@@ -31,6 +31,8 @@ export function tableMeta(model: VaeModel, modelDir: string, corpus: Corpus, o: 
   return {
     model: model.manifest.name,
     paramsSha256: model.manifest.provenance.paramsSha256 ?? '',
+    encoderSha256: model.manifest.graphs.encoder.sha256,
+    precision: model.manifest.precision,
     modelDir: resolve(modelDir),
     dim: model.latentDim,
     imageShape: [...model.manifest.imageShape],
@@ -44,10 +46,12 @@ export function tableMeta(model: VaeModel, modelDir: string, corpus: Corpus, o: 
 
 /**
  * Opens the LanceDB table at `o.out` for `model` and `corpus` (resuming it when it exists and was
- * written by the same model from the same corpus) on a worker thread ({@link TableWriter}: Arrow
- * rows and commits off the encoder's thread), lets `embed` fill it, builds the index (keeping the
- * existing one when nothing was written) and closes the table: what the local and the queued paths
- * share.
+ * written by the same encoder from the same corpus) on a worker thread ({@link TableWriter}: Arrow
+ * rows and commits off the encoder's thread, under the table's writer lease), lets `embed` fill it,
+ * builds the index (keeping the existing one when nothing was written) and closes the table: what
+ * the local and the queued paths share. A corpus that does not fit the model is refused before the
+ * table is touched, and a table this run created is removed again when the run fails before
+ * writing anything.
  */
 export async function fillTable<R extends { readonly written: number }>(
   model: VaeModel,
@@ -55,21 +59,20 @@ export async function fillTable<R extends { readonly written: number }>(
   o: EmbedToTableOptions,
   embed: (sink: EmbeddingSink, meta: EmbedTableMeta) => Promise<R>,
 ): Promise<R & { table: string; rows: number; index: IndexChoice }> {
+  assertCorpusFits(model, corpus);
   const meta = tableMeta(model, o.modelDir, corpus, o);
   const writer = await TableWriter.open(o.out, meta, { overwrite: o.overwrite ?? false });
   let result: R;
+  let built: { index: IndexChoice; rows: number };
   try {
     result = await embed(writer, meta);
-  } finally {
-    await writer.close();
+    built = await writer.buildIndex(o.index ?? 'auto', result.written === 0);
+  } catch (err) {
+    await writer.close({ dropIfEmpty: true }).catch(() => undefined);
+    throw err;
   }
-  const { table } = await openTableForRead(o.out);
-  try {
-    const index = await buildIndex(table, o.index ?? 'auto', meta.dim, { keepExisting: result.written === 0 });
-    return { ...result, table: resolve(o.out), rows: await table.countRows(), index };
-  } finally {
-    table.close();
-  }
+  await writer.close();
+  return { ...result, table: resolve(o.out), ...built };
 }
 
 /** Embeds a corpus into the LanceDB table at `out` in this process (see {@link fillTable}). */

@@ -17,6 +17,7 @@ export {
 export {
   CORPUS_SOURCES,
   CORPUS_SPLITS,
+  assertCorpusFits,
   loadCorpus,
   type Corpus,
   type CorpusOptions,
@@ -40,7 +41,17 @@ export {
   type EmbedToTableOptions,
   type EmbedToTableResult,
 } from './embed-table.js';
-export { EmbeddingTable, TABLE_META_KEY, openTableForRead, tableLocation, type EmbedTableMeta } from './store.js';
+export {
+  EmbeddingTable,
+  TABLE_META_KEY,
+  assertTableEncoder,
+  openTableForRead,
+  tableLocation,
+  type EmbedTableMeta,
+  type EncoderIdentity,
+  type OpenTableOptions,
+} from './store.js';
+export { LEASE_DEFAULTS, TableBusyError, TableLease, type LeaseOwner, type LeaseTiming } from './table-lease.js';
 export { TableWriter } from './table-writer.js';
 export { exportParquet, type ParquetExport } from './parquet.js';
 export {
@@ -55,5 +66,13 @@ export {
   type Neighbour,
   type SearchOptions,
 } from './search.js';
-export { assertSameModel, embedPng, openTableSearch, type SearchQuery, type TableSearch } from './table-search.js';
+export {
+  MAX_QUERY_NORM2,
+  assertSameModel,
+  embedPng,
+  encoderIdentity,
+  openTableSearch,
+  type SearchQuery,
+  type TableSearch,
+} from './table-search.js';
 export * from './queue/index.js';

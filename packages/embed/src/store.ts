@@ -2,37 +2,42 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { getLogger } from '@vae/core';
-import type { Data, Field as ArrowField, Schema as ArrowSchema, Table as ArrowTable } from 'apache-arrow';
-import { arrow } from './arrow.js';
+import type { Schema as ArrowSchema } from 'apache-arrow';
 import { chunkKey, type EmbeddedChunk, type EmbeddingSink } from './chunk.js';
+import { arrow } from './arrow.js';
+import { chunkIpc, type EmbedTableMeta, TABLE_META_KEY, tableSchema } from './table-rows.js';
+import { type LeaseTiming, TableLease } from './table-lease.js';
 
 const log = getLogger('embed:store');
 
-/** Schema metadata key holding {@link EmbedTableMeta} as JSON. */
-export const TABLE_META_KEY = 'vae.embed';
+export { TABLE_META_KEY, type EmbedTableMeta } from './table-rows.js';
 
-/** What a table was made from; checked on resume so vectors of different models never mix. */
-export interface EmbedTableMeta {
-  /** Model name from its manifest. */
+/** Fields that must match for a resumed run to add to a table (the rest is informative; the encoder is checked by {@link assertTableEncoder}). */
+const RESUME_FIELDS = ['model', 'paramsSha256', 'dim', 'dataset', 'split', 'chunkSize', 'logvar'] as const;
+
+/** The encoder identity a table's vectors are compared under. */
+export interface EncoderIdentity {
   readonly model: string;
-  /** `provenance.paramsSha256` of the manifest ('' when the manifest has none). */
-  readonly paramsSha256: string;
-  /** Absolute model directory (what `vae search --image` loads unless told otherwise). */
-  readonly modelDir: string;
-  /** Latent size L. */
-  readonly dim: number;
-  readonly imageShape: readonly number[];
-  readonly dataset: string;
-  readonly split: string;
-  /** Where the corpus was read from. */
-  readonly source: string;
-  readonly chunkSize: number;
-  /** Whether the table has a `logvar` column. */
-  readonly logvar: boolean;
+  readonly encoderSha256: string;
+  readonly precision: string;
 }
 
-/** Fields that must match for a resumed run to add to a table (the rest is informative). */
-const RESUME_FIELDS = ['model', 'paramsSha256', 'dim', 'dataset', 'split', 'chunkSize', 'logvar'] as const;
+/**
+ * Throws unless the table's vectors (`meta`) came from the encoder `given`: the same graph SHA-256
+ * (which covers precision and weights). The error names both hashes and precisions. A table
+ * written before tables recorded their encoder gets a message saying so (it cannot be checked:
+ * re-embed it with --overwrite).
+ */
+export function assertTableEncoder(meta: EmbedTableMeta, given: EncoderIdentity, path: string): void {
+  if (!meta.encoderSha256)
+    throw new Error(
+      `${path}: expected a table that records its encoder's SHA-256, got one written before vae embed recorded it (model ${meta.model}, params ${meta.paramsSha256.slice(0, 12) || 'unknown'}); its vectors cannot be checked against ${given.model} (encoder ${given.encoderSha256}, ${given.precision}): re-embed it with vae embed --overwrite`,
+    );
+  if (meta.encoderSha256 !== given.encoderSha256)
+    throw new Error(
+      `${path}: expected the encoder the table was embedded with, ${meta.model} (encoder SHA-256 ${meta.encoderSha256}, ${meta.precision ?? 'unknown precision'}), got ${given.model} (encoder SHA-256 ${given.encoderSha256}, ${given.precision}); vectors of different encoders are not comparable: use that model, or write to another table (or --overwrite)`,
+    );
+}
 
 /** A table path `DIR/NAME[.lance]` as LanceDB's database directory and table name. */
 export function tableLocation(path: string): { readonly db: string; readonly name: string } {
@@ -42,22 +47,6 @@ export function tableLocation(path: string): { readonly db: string; readonly nam
   const name = basename(full).replace(/\.lance$/, '');
   if (name === '') throw new RangeError(`table: expected a path ending in a table name, got ${JSON.stringify(path)}`);
   return { db: dirname(full), name };
-}
-
-function vectorField(name: string, dim: number): ArrowField {
-  return new arrow.Field(name, new arrow.FixedSizeList(dim, new arrow.Field('item', new arrow.Float32(), true)), false);
-}
-
-function tableSchema(meta: EmbedTableMeta): ArrowSchema {
-  const fields = [
-    new arrow.Field('id', new arrow.Int32(), false),
-    new arrow.Field('label', new arrow.Int32(), false),
-    new arrow.Field('hash', new arrow.Utf8(), false),
-    new arrow.Field('chunk', new arrow.Utf8(), false),
-    vectorField('vector', meta.dim),
-    ...(meta.logvar ? [vectorField('logvar', meta.dim)] : []),
-  ];
-  return new arrow.Schema(fields, new Map([[TABLE_META_KEY, JSON.stringify(meta)]]));
 }
 
 function parseMeta(schema: ArrowSchema, path: string): EmbedTableMeta {
@@ -76,83 +65,63 @@ export async function openTableForRead(path: string): Promise<{ table: lancedb.T
   return { table, meta: parseMeta(await table.schema(), path) };
 }
 
-function floatData(values: Float32Array, rows: number, dim: number): Data {
-  const child = arrow.makeData({ type: new arrow.Float32(), length: rows * dim, data: values });
-  return arrow.makeData({
-    type: vectorField('v', dim).type as InstanceType<typeof arrow.FixedSizeList>,
-    length: rows,
-    nullCount: 0,
-    child,
-  });
-}
-
-/** Arrow Utf8 data from offsets and ASCII bytes. */
-function utf8Data(valueOffsets: Int32Array, bytes: Uint8Array): Data {
-  const length = valueOffsets.length - 1;
-  return arrow.makeData({ type: new arrow.Utf8(), length, nullCount: 0, valueOffsets, data: bytes });
-}
-
-/** ASCII strings as Arrow Utf8 data, the bytes in one native call (`vectorFromArray` costs ~10× more). */
-function stringData(values: readonly string[]): Data {
-  const valueOffsets = new Int32Array(values.length + 1);
-  let size = 0;
-  for (let i = 0; i < values.length; i++) {
-    size += values[i]!.length;
-    valueOffsets[i + 1] = size;
-  }
-  return utf8Data(valueOffsets, Buffer.from(values.join(''), 'latin1'));
-}
-
-/** One ASCII string `count` times as Arrow Utf8 data. */
-function repeatedStringData(value: string, count: number): Data {
-  const valueOffsets = Int32Array.from({ length: count + 1 }, (_, i) => i * value.length);
-  return utf8Data(valueOffsets, Buffer.alloc(value.length * count, value, 'latin1'));
-}
-
-/** One chunk's rows as an Arrow table in the store's schema. */
-function chunkRows(schema: ArrowSchema, c: EmbeddedChunk): ArrowTable {
-  const ids = Int32Array.from({ length: c.count }, (_, i) => c.start + i);
-  const key = chunkKey(c);
-  const children: Data[] = [
-    arrow.makeData({ type: new arrow.Int32(), length: c.count, data: ids }),
-    arrow.makeData({ type: new arrow.Int32(), length: c.count, data: c.labels }),
-    stringData(c.itemHashes),
-    repeatedStringData(key, c.count),
-    floatData(c.mu, c.count, c.dim),
-  ];
-  if (schema.fields.length > 5) {
-    if (!c.logvar) throw new RangeError(`chunk ${c.index}: expected logvar (the table has a logvar column), got null`);
-    children.push(floatData(c.logvar, c.count, c.dim));
-  }
-  const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: c.count, nullCount: 0, children });
-  return new arrow.Table([new arrow.RecordBatch(schema, struct)]);
+/** Options of {@link EmbeddingTable.open}. */
+export interface OpenTableOptions {
+  /** Start a new table even when one exists. */
+  readonly overwrite?: boolean;
+  /** Lease timing (tests shorten it). */
+  readonly lease?: Partial<LeaseTiming>;
 }
 
 /**
  * An embeddings table in an embedded LanceDB database: rows `id, label, hash, chunk, vector[L]`
  * (and `logvar[L]`), written one chunk per commit (a chunk is stored whole or not at all), with
- * {@link EmbedTableMeta} in the schema metadata.
+ * {@link EmbedTableMeta} in the schema metadata. One writer at a time: opening for writing takes
+ * the table's {@link TableLease}, and every commit first checks that the table's latest version is
+ * this writer's last one, so rows of another writer (one that ignored or outlived the lease) are
+ * never duplicated silently.
  */
 export class EmbeddingTable implements EmbeddingSink {
+  private written = 0;
+
   private constructor(
     /** The LanceDB table. */
     readonly table: lancedb.Table,
     readonly meta: EmbedTableMeta,
     readonly path: string,
-    private readonly schema: ArrowSchema,
+    /** The Arrow schema rows are written in (see `chunkIpc`). */
+    readonly schema: ArrowSchema,
     private readonly keys: Set<string>,
     private readonly hashByIndex: Map<number, string>,
+    private readonly lease: TableLease,
+    private version: number,
+    /** Whether this writer created the table (dropped again by `close({ dropIfEmpty })` when nothing was written). */
+    private readonly created: boolean,
   ) {}
 
   /**
-   * Opens the table at `path` for writing: creates it when absent (or when `overwrite`), else
-   * checks that `meta` matches the stored metadata (model, params checksum, L, dataset, split,
-   * chunk size, logvar) and loads the keys of the chunks already stored.
+   * Opens the table at `path` for writing: takes its writer lease (a `TableBusyError` naming the
+   * holder when another process writes it), then creates the table when absent (or when
+   * `overwrite`), else checks that `meta` matches the stored metadata (model, encoder SHA-256,
+   * params checksum, L, dataset, split, chunk size, logvar) and loads the keys of the chunks already
+   * stored.
    */
-  static async open(
+  static async open(path: string, meta: EmbedTableMeta, options: OpenTableOptions = {}): Promise<EmbeddingTable> {
+    const { db, name } = tableLocation(path);
+    const lease = await TableLease.acquire(resolve(db, `${name}.lance`), options.lease);
+    try {
+      return await EmbeddingTable.openLeased(path, meta, options, lease);
+    } catch (err) {
+      await lease.release();
+      throw err;
+    }
+  }
+
+  private static async openLeased(
     path: string,
     meta: EmbedTableMeta,
-    options: { overwrite?: boolean } = {},
+    options: OpenTableOptions,
+    lease: TableLease,
   ): Promise<EmbeddingTable> {
     const { db, name } = tableLocation(path);
     const conn = await lancedb.connect(db);
@@ -160,7 +129,7 @@ export class EmbeddingTable implements EmbeddingSink {
     if (!exists || options.overwrite) {
       const schema = tableSchema(meta);
       const table = await conn.createEmptyTable(name, schema, { mode: 'overwrite' });
-      return new EmbeddingTable(table, meta, path, schema, new Set(), new Map());
+      return new EmbeddingTable(table, meta, path, schema, new Set(), new Map(), lease, await table.version(), !exists);
     }
     const table = await conn.openTable(name);
     const schema = await table.schema();
@@ -171,18 +140,10 @@ export class EmbeddingTable implements EmbeddingSink {
           `${path}: expected ${f} ${JSON.stringify(stored[f])} (the table was written with it), got ${JSON.stringify(meta[f])}; write to another table or pass --overwrite instead of mixing vectors`,
         );
     }
-    const keys = new Set<string>();
-    const hashByIndex = new Map<number, string>();
-    const column = (await table.query().select(['chunk']).toArrow()).getChild('chunk');
-    for (let i = 0; i < (column?.length ?? 0); i++) {
-      const key = column!.get(i) as string;
-      if (keys.has(key)) continue;
-      keys.add(key);
-      const [index, hash] = key.split(':') as [string, string];
-      hashByIndex.set(Number(index), hash);
-    }
+    assertTableEncoder(stored, encoderOf(meta), path);
+    const { keys, hashByIndex } = await storedChunks(table);
     log.info(`${path}: resuming, ${keys.size} chunks already stored`);
-    return new EmbeddingTable(table, stored, path, schema, keys, hashByIndex);
+    return new EmbeddingTable(table, stored, path, schema, keys, hashByIndex, lease, await table.version(), false);
   }
 
   /** Keys ({@link chunkKey}) of the chunks stored. */
@@ -190,26 +151,108 @@ export class EmbeddingTable implements EmbeddingSink {
     return new Set(this.keys);
   }
 
-  /**
-   * Appends a chunk's rows in one commit; a no-op when its key is stored. Throws when a chunk with
-   * the same index but other content is stored (the corpus changed under the table).
-   */
-  async write(c: EmbeddedChunk): Promise<void> {
-    const key = chunkKey(c);
-    if (this.keys.has(key)) return;
+  /** Whether chunk `c` is stored; throws when its index is stored with other content (the corpus changed under the table). */
+  has(c: { readonly index: number; readonly hash: string }): boolean {
+    if (this.keys.has(chunkKey(c))) return true;
     const other = this.hashByIndex.get(c.index);
     if (other !== undefined)
       throw new Error(
         `${this.path}: chunk ${c.index} is stored with content hash ${other}, got ${c.hash}; the corpus changed since the table was written`,
       );
-    if (c.dim !== this.meta.dim) throw new RangeError(`chunk ${c.index}: expected dim ${this.meta.dim}, got ${c.dim}`);
-    await this.table.add(chunkRows(this.schema, c));
-    this.keys.add(key);
-    this.hashByIndex.set(c.index, c.hash);
+    return false;
   }
 
-  /** Closes the table handle. */
-  close(): void {
-    this.table.close();
+  /**
+   * Appends a chunk's rows in one commit; a no-op when its key is stored. Throws when a chunk with
+   * the same index but other content is stored (the corpus changed under the table), when the lease
+   * was lost, or when another writer committed to the table since this one's last commit.
+   */
+  async write(c: EmbeddedChunk): Promise<void> {
+    if (this.has(c)) return;
+    if (c.dim !== this.meta.dim) throw new RangeError(`chunk ${c.index}: expected dim ${this.meta.dim}, got ${c.dim}`);
+    await this.commit(c, chunkIpc(this.schema, c));
   }
+
+  /**
+   * Commits chunk `c` whose rows another thread serialised ({@link chunkIpc} with this table's
+   * {@link EmbeddingTable.schema}); the caller has checked {@link EmbeddingTable.has} and the dim.
+   */
+  async commit(c: EmbeddedChunk, rows: Uint8Array): Promise<void> {
+    this.lease.check();
+    await this.table.checkoutLatest();
+    const latest = await this.table.version();
+    if (latest !== this.version)
+      throw new Error(
+        `${this.path}: expected the table at version ${this.version} (this run's last commit), got version ${latest}: another process wrote to it meanwhile; nothing of chunk ${c.index} was written (run vae embed again to resume)`,
+      );
+    const { version } = await nativeAdd(this.table, rows);
+    this.version = version;
+    // Another commit landed between the check and this one: prove the ids are still unique.
+    if (version !== latest + 1) await this.assertUniqueIds(c);
+    this.keys.add(chunkKey(c));
+    this.hashByIndex.set(c.index, c.hash);
+    this.written++;
+  }
+
+  private async assertUniqueIds(c: EmbeddedChunk): Promise<void> {
+    const rows = await this.table.countRows(`id >= ${c.start} AND id < ${c.start + c.count}`);
+    if (rows !== c.count)
+      throw new Error(
+        `${this.path}: expected ${c.count} rows with ids ${c.start}…${c.start + c.count - 1} after committing chunk ${c.index}, got ${rows}: another process wrote the same items at the same time; rebuild the table with vae embed --overwrite`,
+      );
+  }
+
+  /**
+   * Closes the table handle and releases the writer lease. With `dropIfEmpty`, a table this writer
+   * created and wrote nothing to is removed again (a failed first run leaves no empty table).
+   */
+  async close(options: { dropIfEmpty?: boolean } = {}): Promise<void> {
+    this.table.close();
+    try {
+      if (options.dropIfEmpty && this.created && this.written === 0) {
+        const { db, name } = tableLocation(this.path);
+        await (await lancedb.connect(db)).dropTable(name);
+      }
+    } finally {
+      await this.lease.release();
+    }
+  }
+}
+
+/** LanceDB 0.31's native table behind `LocalTable` (its `add` takes Arrow IPC file bytes). */
+interface NativeTable {
+  add(buf: Buffer, mode: string): Promise<{ version: number }>;
+}
+
+/**
+ * Appends Arrow IPC file bytes to `table` through LanceDB's native `add`, which its JavaScript
+ * `Table.add` calls after serialising rows the same way ({@link chunkIpc}): so the serialisation
+ * can run on a worker thread while every LanceDB call stays on the main thread. Falls back to the
+ * public `add` (deserialising the bytes) if a LanceDB release hides its native table.
+ */
+function nativeAdd(table: lancedb.Table, rows: Uint8Array): Promise<{ version: number }> {
+  const inner = (table as unknown as { inner?: Partial<NativeTable> }).inner;
+  const buf = Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength);
+  if (typeof inner?.add === 'function') return inner.add(buf, 'append');
+  return table.add(arrow.tableFromIPC(buf));
+}
+
+/** The encoder identity recorded in `meta` (a new table's, so every field is set). */
+function encoderOf(meta: EmbedTableMeta): EncoderIdentity {
+  return { model: meta.model, encoderSha256: meta.encoderSha256 ?? '', precision: meta.precision ?? '' };
+}
+
+/** Keys of the chunks stored in `table`, and each chunk index's content hash. */
+async function storedChunks(table: lancedb.Table): Promise<{ keys: Set<string>; hashByIndex: Map<number, string> }> {
+  const keys = new Set<string>();
+  const hashByIndex = new Map<number, string>();
+  const column = (await table.query().select(['chunk']).toArrow()).getChild('chunk');
+  for (let i = 0; i < (column?.length ?? 0); i++) {
+    const key = column!.get(i) as string;
+    if (keys.has(key)) continue;
+    keys.add(key);
+    const [index, hash] = key.split(':') as [string, string];
+    hashByIndex.set(Number(index), hash);
+  }
+  return { keys, hashByIndex };
 }

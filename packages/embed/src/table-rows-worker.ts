@@ -1,19 +1,14 @@
-import { EmbeddingTable } from './store.js';
-import type { TableWriteRequest } from './table-writer.js';
+import { workerData } from 'node:worker_threads';
+import type { EmbeddedChunk } from './chunk.js';
+import { chunkIpc, type EmbedTableMeta, tableSchema } from './table-rows.js';
 import { answerRequests } from './worker-replies.js';
 
-/** Worker-thread entry of {@link TableWriter}: one `EmbeddingTable`, requests handled in order. */
-let table: EmbeddingTable | null = null;
+/**
+ * Worker-thread entry of {@link TableWriter}: serialises a chunk's rows to Arrow IPC file bytes in
+ * the table's schema. It imports no LanceDB: LanceDB's calls stay on the main thread.
+ */
+const schema = tableSchema((workerData as { meta: EmbedTableMeta }).meta);
 
-answerRequests<TableWriteRequest>('table-write-worker', async (m) => {
-  if (m.op === 'open') {
-    table = await EmbeddingTable.open(m.path, m.meta, { overwrite: m.overwrite });
-    return { keys: [...(await table.storedKeys())] };
-  }
-  if (m.op === 'close') {
-    table?.close();
-    table = null;
-  } else if (!table) throw new Error('table writer: expected the table to be open before a write');
-  else await table.write(m.chunk);
-  return {};
-});
+answerRequests<{ readonly id: number; readonly chunk: EmbeddedChunk }>('table-rows-worker', (m) => ({
+  rows: chunkIpc(schema, m.chunk),
+}));

@@ -3,7 +3,7 @@ import type { VaeModel } from '@vae/core';
 import { readPngGrey } from '@vae/train';
 import { chunkInput } from './chunk.js';
 import { searchVector, vectorOfId, type Neighbour, type SearchOptions } from './search.js';
-import { openTableForRead, type EmbedTableMeta } from './store.js';
+import { assertTableEncoder, type EmbedTableMeta, type EncoderIdentity, openTableForRead } from './store.js';
 
 /** A query: a stored item's id, or a vector of L values. */
 export type SearchQuery = { readonly id: number } | { readonly vector: Float32Array };
@@ -18,6 +18,29 @@ export interface TableSearch {
   /** Nearest first; a query by id includes the item itself (distance 0). */
   search(query: SearchQuery, k: number, options?: Omit<SearchOptions, 'k'>): Promise<Neighbour[]>;
   close(): void;
+}
+
+/** Largest float32 value: LanceDB's squared L2 distances are float32 sums. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+/**
+ * Largest squared norm of a query vector: ‖q − s‖² ≤ 2‖q‖² + 2‖s‖² then stays finite in float32
+ * for any stored vector of reasonable size (a query of 3e38 would make every distance +∞, and
+ * LanceDB drops such rows: 200 with no neighbours instead of an error).
+ */
+export const MAX_QUERY_NORM2 = FLOAT32_MAX / 4;
+
+/** `v` when its values are finite and its squared norm is at most {@link MAX_QUERY_NORM2}, else a RangeError. */
+function checkedQuery(v: Float32Array): Float32Array {
+  let norm2 = 0;
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i]!)) throw new RangeError(`vector[${i}]: expected a finite number, got ${v[i]}`);
+    norm2 += v[i]! * v[i]!;
+  }
+  if (norm2 > MAX_QUERY_NORM2)
+    throw new RangeError(
+      `vector: expected a squared norm of at most ${MAX_QUERY_NORM2.toExponential(2)} (squared distances must fit float32), got ${norm2.toExponential(2)}`,
+    );
+  return v;
 }
 
 /** Opens the table at `path` for search. */
@@ -35,7 +58,7 @@ export async function openTableSearch(path: string): Promise<TableSearch> {
       else {
         if (query.vector.length !== meta.dim)
           throw new RangeError(`vector: expected ${meta.dim} values (the table's L), got ${query.vector.length}`);
-        vector = query.vector;
+        vector = checkedQuery(query.vector);
       }
       return searchVector(table, vector, { ...options, k });
     },
@@ -43,22 +66,28 @@ export async function openTableSearch(path: string): Promise<TableSearch> {
   };
 }
 
+/** The encoder identity of a loaded model (what a table records and is checked against). */
+export function encoderIdentity(model: VaeModel): EncoderIdentity {
+  return {
+    model: model.manifest.name,
+    encoderSha256: model.manifest.graphs.encoder.sha256,
+    precision: model.manifest.precision,
+  };
+}
+
 /**
- * Throws unless `model` is the model the table was embedded with (name and parameter checksum):
- * vectors of another model are not comparable with the stored ones.
+ * Throws unless `model`'s encoder is the one the table was embedded with (same graph SHA-256, so
+ * same weights and precision: an int8 export under the same name is refused, naming both hashes):
+ * vectors of another encoder are not comparable with the stored ones.
  */
 export function assertSameModel(meta: EmbedTableMeta, model: VaeModel, table: string): void {
-  const sha = model.manifest.provenance.paramsSha256 ?? '';
-  if (model.manifest.name !== meta.model || sha !== meta.paramsSha256)
-    throw new Error(
-      `model: expected ${meta.model} (params ${meta.paramsSha256.slice(0, 12) || 'unknown'}) as ${table} was embedded with, got ${model.manifest.name} (params ${sha.slice(0, 12) || 'unknown'})`,
-    );
+  assertTableEncoder(meta, encoderIdentity(model), table);
 }
 
 /** The embedding (μ, or z) of a PNG image file: grey, the model's size, scaled as the corpus is. */
 export async function embedPng(model: VaeModel, file: string): Promise<Float32Array> {
-  const img = readPngGrey(await readFile(file), file);
   const [h, w, c] = model.manifest.imageShape;
+  const img = readPngGrey(await readFile(file), file, { size: [h, w] });
   if (c !== 1 || img.height !== h || img.width !== w)
     throw new RangeError(
       `image: expected a ${h}×${w} grey image for ${model.manifest.name}, got ${img.height}×${img.width} (${file})`,

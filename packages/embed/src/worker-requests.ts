@@ -50,11 +50,6 @@ export class WorkerRequests<
     return this.stopped;
   }
 
-  /** Whether requests are waiting for their reply. */
-  get busy(): boolean {
-    return this.pending.size > 0;
-  }
-
   /**
    * Sends `message` with a fresh id; resolves with the reply to it, or rejects with the worker's
    * error (a `RangeError` stays one, so callers can tell bad input from failures).

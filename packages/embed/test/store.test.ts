@@ -131,7 +131,7 @@ describe('corpus sources', () => {
     await writeFile(join(mixed, 'a.png'), PNG.sync.write(new PNG({ width: 28, height: 28 })));
     await writeFile(join(mixed, 'b.png'), PNG.sync.write(new PNG({ width: 32, height: 28 })));
     await expect(loadCorpus({ dataset: 'images', data: mixed })).rejects.toThrow(
-      /b\.png: expected 28×28 pixels \(as a\.png\), got 28×32/,
+      /b\.png: expected a 28×28 image, got 28×32×4 \(read from its header; not decoded\) \(the size of a\.png\)/,
     );
     await writeFile(join(mixed, 'b.png'), 'not a png');
     await expect(loadCorpus({ dataset: 'images', data: mixed })).rejects.toThrow(
@@ -214,7 +214,7 @@ describe('LanceDB table', () => {
     }
   });
 
-  it('the worker-thread writer (what embedToTable uses) reports the table’s own errors and keeps the rows', async () => {
+  it('the writer with its rows worker (what embedToTable uses) reports the table’s own errors and keeps the rows', async () => {
     const out = join(dir, 'a.lance');
     const before = await rows(out);
     const meta = tableMeta(model, MODEL_DIR, corpus, { chunkSize: 256, logvar: true });

@@ -117,13 +117,21 @@ export const embedCommand: CommandModule<object, EmbedArgs> = {
       import('@vae/embed'),
       import('@vae/runtime-node'),
     ]);
-    const corpus = await loadCorpus({
-      dataset: args.dataset,
-      ...(args.split === undefined ? {} : { split: args.split }),
-      ...(args.data === undefined ? {} : { data: args.data }),
-      ...(args.limit === undefined ? {} : { limit: args.limit }),
-    });
+    // The model first: its image shape is checked against each file's header before decoding.
     const model = await loadModel(args.model, { device: 'cpu', threads: args.threads ?? 1 });
+    let corpus: Awaited<ReturnType<typeof loadCorpus>>;
+    try {
+      corpus = await loadCorpus({
+        dataset: args.dataset,
+        imageShape: model.manifest.imageShape,
+        ...(args.split === undefined ? {} : { split: args.split }),
+        ...(args.data === undefined ? {} : { data: args.data }),
+        ...(args.limit === undefined ? {} : { limit: args.limit }),
+      });
+    } catch (err) {
+      await model.release();
+      throw err;
+    }
     const showBar = args.progress ?? process.stderr.isTTY === true;
     const bar = showBar ? await embedBar() : null;
     const t0 = performance.now();
