@@ -112,6 +112,7 @@ try {
         runId: `bench-${count}`,
         modelId: modelIdOf(model),
         inputSize: d,
+        dim: model.latentDim,
         chunks,
         sink,
         batchSize: batch,

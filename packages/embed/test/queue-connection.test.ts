@@ -153,6 +153,7 @@ describe.skipIf(skip)('connecting to a real redis-server', () => {
         runId: 'secured',
         modelId: modelIdOf(model),
         inputSize: d,
+        dim: model.latentDim,
         chunks: [makeChunk(0, 0, pixels, Int32Array.of(-1, -1, -1), d)],
         sink,
         batchSize: 2,

@@ -24,6 +24,7 @@ let connection: RedisConnection;
 let worker: CliProcess;
 let chunks: Chunk[];
 let modelId: string;
+let latent: number;
 
 beforeAll(async () => {
   if (skip) return;
@@ -31,6 +32,7 @@ beforeAll(async () => {
   connection = redisConnection({ url: redis.url });
   const model = await loadModel(MODEL_DIR, { device: 'cpu', threads: 1 });
   modelId = modelIdOf(model);
+  latent = model.latentDim;
   await model.release();
   chunks = Array.from({ length: 12 }, (_, i) => {
     const pixels = Uint8Array.from({ length: 40 * D }, (_, j) => (j * 17 + i * 5) % 256);
@@ -66,6 +68,7 @@ const produce = (sink: RecordingSink) =>
     runId: 'loss-a',
     modelId,
     inputSize: D,
+    dim: latent,
     chunks,
     sink,
     batchSize: 8,

@@ -62,6 +62,7 @@ const run = (sink: RecordingSink, runId: string, queueName = 'resume') =>
     runId,
     modelId: modelIdOf(model),
     inputSize: D,
+    dim: model.latentDim,
     chunks,
     sink,
     batchSize: 8,

@@ -2,6 +2,8 @@
 export {
   CHUNK_JOB_VERSION,
   DEFAULT_QUEUE_NAME,
+  MAX_JOB_PAYLOAD_BYTES,
+  QUEUE_KEY_TTL_MS,
   chunkJobId,
   chunkOfPayload,
   chunkPayload,
@@ -10,12 +12,15 @@ export {
   encodeChunkJob,
   encodeChunkResult,
   modelIdOf,
+  payloadBytes,
   payloadKey,
+  resultBytes,
   resultKey,
   type ChunkJobData,
   type ChunkResultData,
   type QueueKeys,
 } from './chunk-job.js';
+export { getExactly, type BoundedValue } from './bounded-get.js';
 export {
   RedisUnreachableError,
   bullmqConnection,

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { VaeModel } from '@vae/core';
 import { hashBytes } from '../chunk.js';
-import type { Corpus } from '../corpus.js';
+import { assertCorpusFits, type Corpus } from '../corpus.js';
 import { corpusChunk, DEFAULT_CHUNK_SIZE, DEFAULT_EMBED_BATCH } from '../embed-corpus.js';
 import { type EmbedToTableOptions, type EmbedToTableResult, fillTable } from '../embed-table.js';
 import { modelIdOf } from './chunk-job.js';
@@ -33,10 +33,7 @@ export async function embedToTableViaQueue(
   corpus: Corpus,
   o: QueueTableOptions,
 ): Promise<EmbedToTableResult> {
-  if (corpus.inputSize !== model.inputSize)
-    throw new RangeError(
-      `dataset: expected images of ${model.manifest.imageShape.join('×')} for ${model.manifest.name}, got ${corpus.imageShape.join('×')} from ${corpus.name}`,
-    );
+  assertCorpusFits(model, corpus);
   // An unreachable Redis fails before the table is created or opened.
   await checkRedis(o.connection, o.connectTimeoutMs);
   const size = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -50,6 +47,7 @@ export async function embedToTableViaQueue(
       runId: queueRunId(model, corpus, o.out, size, meta.logvar),
       modelId: modelIdOf(model),
       inputSize: corpus.inputSize,
+      dim: meta.dim,
       chunks,
       sink: table,
       batchSize: o.batchSize ?? DEFAULT_EMBED_BATCH,

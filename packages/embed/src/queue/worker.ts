@@ -1,8 +1,9 @@
 import { getLogger, type VaeModel } from '@vae/core';
 import { faultPoint } from '@vae/train/options';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, type JobJson, UnrecoverableError, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { type Chunk, embedChunk } from '../chunk.js';
+import { getExactly } from './bounded-get.js';
 import {
   type ChunkJobData,
   chunkOfPayload,
@@ -10,8 +11,11 @@ import {
   decodeChunkJob,
   encodeChunkResult,
   modelIdOf,
+  payloadBytes,
   payloadKey,
+  QUEUE_KEY_TTL_MS,
   resultKey,
+  UNREADABLE_JOB,
 } from './chunk-job.js';
 import { bullmqConnection, checkRedis, type RedisConnection, watchRedis } from './connection.js';
 
@@ -42,6 +46,26 @@ export interface QueueWorkerOptions {
   readonly lockMs?: number;
   /** Give up connecting after this many ms (default 10 s). */
   readonly connectTimeoutMs?: number;
+  /** Expiry of the result bytes a worker stores for its producer (default {@link QUEUE_KEY_TTL_MS}). */
+  readonly resultTtlMs?: number;
+}
+
+/**
+ * A BullMQ Worker that survives unreadable job data. BullMQ parses a job's stored `data` as JSON
+ * after it has moved the job to active and locked it; a parse error then escapes the worker's
+ * loop, the job keeps its lock until it stalls, and it is taken again: truncated JSON or binary
+ * bytes in a job's hash kept it active for as long as workers ran, and its producer waited forever.
+ * Here such a job gets data that names the parse error, which the processor refuses at once
+ * (`UnrecoverableError`: failed without retries, within its lock period).
+ */
+class ChunkJobWorker extends Worker {
+  protected override createJob(data: JobJson, jobId: string): Job {
+    try {
+      return super.createJob(data, jobId);
+    } catch (err) {
+      return super.createJob({ ...data, data: JSON.stringify({ [UNREADABLE_JOB]: (err as Error).message }) }, jobId);
+    }
+  }
 }
 
 /** A running queue worker. */
@@ -72,6 +96,7 @@ function positive(value: number, name: string): number {
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
   const concurrency = positive(options.concurrency ?? WORKER_DEFAULTS.concurrency, '--concurrency');
   const lockMs = positive(options.lockMs ?? WORKER_DEFAULTS.lockMs, '--lock-ms');
+  const resultTtlMs = positive(options.resultTtlMs ?? QUEUE_KEY_TTL_MS, 'resultTtlMs');
   const { connection, model } = options;
   await checkRedis(connection, options.connectTimeoutMs ?? WORKER_DEFAULTS.connectTimeoutMs);
   const modelId = modelIdOf(model);
@@ -102,9 +127,10 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     } catch (err) {
       throw new UnrecoverableError(`job ${job.id}: ${(err as Error).message}`);
     }
-    // A Redis error here fails this attempt only (retried); bad bytes fail the job for good.
+    // A Redis error here fails this attempt only (retried); bad bytes fail the job for good. The
+    // payload is only transferred when it has the length the job declares.
     const key = payloadKey(worker, job.id ?? '');
-    const payload = await client.getBuffer(key);
+    const payload = await getExactly(client, key, payloadBytes(data));
     try {
       chunk = chunkOfPayload(data, payload, key);
     } catch (err) {
@@ -123,11 +149,11 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     const embedded = await embedChunk(model, chunk, { batchSize: data.batchSize, logvar: data.logvar });
     const { value, bytes } = encodeChunkResult(embedded);
     // The bytes first: the job completes (and the producer reads them) only after they are stored.
-    await client.set(resultKey(worker, job.id ?? ''), bytes);
+    await client.set(resultKey(worker, job.id ?? ''), bytes, 'PX', resultTtlMs);
     completed++;
     return value;
   };
-  const worker = new Worker(options.queueName ?? DEFAULT_QUEUE_NAME, processor, {
+  const worker = new ChunkJobWorker(options.queueName ?? DEFAULT_QUEUE_NAME, processor, {
     connection: bullmqConnection(connection),
     concurrency,
     lockDuration: lockMs,
