@@ -1,8 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCorpus } from '@vae/embed';
+import { embedToTable, loadCorpus } from '@vae/embed';
+import { loadModel } from '@vae/runtime-node';
 import { FAULT_POINT_ENV } from '@vae/train';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embedArgs as sharedEmbedArgs, rowsById } from './embed-table-fixtures.js';
@@ -11,9 +12,21 @@ import { REFERENCE_MODEL, ROOT, runVae } from './parity-fixtures.js';
 const { PNG } = createRequire(join(ROOT, 'packages/train/package.json'))('pngjs') as typeof import('pngjs');
 
 let dir: string;
+/** models/mnist-vae-int8 renamed to mnist-vae: same name and params checksum as the reference, another encoder. */
+let renamedInt8: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vae-embed-cli-'));
+  renamedInt8 = join(dir, 'renamed-int8');
+  await cp(`${REFERENCE_MODEL}-int8`, renamedInt8, { recursive: true });
+  const manifest = JSON.parse(await readFile(join(renamedInt8, 'manifest.json'), 'utf8'));
+  await writeFile(join(renamedInt8, 'manifest.json'), JSON.stringify({ ...manifest, name: 'mnist-vae' }));
 });
+
+/** `--model` of an argument list replaced by `model`. */
+const withModel = (args: string[], model: string) => args.map((v) => (v === REFERENCE_MODEL ? model : v));
+/** The encoder SHA-256 of a model directory's manifest. */
+const encoderSha = async (model: string) =>
+  JSON.parse(await readFile(join(model, 'manifest.json'), 'utf8')).graphs.encoder.sha256 as string;
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
@@ -50,14 +63,37 @@ describe('vae embed', () => {
     }
   });
 
-  it('refuses to resume a table with another model, naming both', async () => {
-    const r = await runVae(
-      embedArgs(join(dir, 'full.lance'), []).map((v) => (v === REFERENCE_MODEL ? `${REFERENCE_MODEL}-int8` : v)),
-    );
+  it('refuses to resume a table with another model, naming both; an int8 export renamed to the same name, naming both encoder hashes', async () => {
+    const r = await runVae(withModel(embedArgs(join(dir, 'full.lance')), `${REFERENCE_MODEL}-int8`));
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(
       /full\.lance: expected model "mnist-vae" \(the table was written with it\), got "mnist-vae-int8"/,
     );
+    const renamed = await runVae(withModel(embedArgs(join(dir, 'full.lance')), renamedInt8));
+    expect(renamed.code).toBe(1);
+    expect(renamed.stderr).toContain(
+      `expected the encoder the table was embedded with, mnist-vae (encoder SHA-256 ${await encoderSha(REFERENCE_MODEL)}, fp32), got mnist-vae (encoder SHA-256 ${await encoderSha(renamedInt8)}, int8)`,
+    );
+    expect((await rowsById(join(dir, 'full.lance'))).rows).toBe(1000);
+  });
+
+  it('two concurrent resumes of one table: one clear error or both fine, never a duplicate id', async () => {
+    const out = join(dir, 'race.lance');
+    // The table to resume, written in this process (chunks of 200, as embedArgs).
+    const model = await loadModel(REFERENCE_MODEL, { device: 'cpu', threads: 1 });
+    try {
+      const first = await loadCorpus({ dataset: 'mnist', split: 'test', limit: 200 });
+      await embedToTable(model, first, { modelDir: REFERENCE_MODEL, out, chunkSize: 200, index: 'none' });
+    } finally {
+      await model.release();
+    }
+    const runs = await Promise.all([runVae(embedArgs(out)), runVae(embedArgs(out))]);
+    for (const r of runs) {
+      if (r.code !== 0) expect(r.stderr).toMatch(/race\.lance: another vae embed is writing this table \(pid \d+ on /);
+    }
+    expect(runs.some((r) => r.code === 0)).toBe(true);
+    const { rows, byId } = await rowsById(out);
+    expect([rows, byId.size]).toEqual([1000, 1000]);
   });
 
   it('rejects bad arguments naming the option, expected and actual value', async () => {
@@ -105,6 +141,12 @@ describe('vae search', () => {
         .filter((l) => l.startsWith('  id '))
         .map((l) => Number(l.split(/\s+/)[2])),
     ).toEqual(hits.map((h) => h.id));
+
+    const wrong = await runVae(['search', '--table', table, '--image', file, '--model', renamedInt8]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(
+      `(encoder SHA-256 ${await encoderSha(REFERENCE_MODEL)}, fp32), got mnist-vae (encoder SHA-256 ${await encoderSha(renamedInt8)}, int8)`,
+    );
 
     const neither = await runVae(['search', '--table', table]);
     expect(neither.stderr).toMatch(/--id\/--image: expected exactly one, got neither/);

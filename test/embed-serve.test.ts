@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VaeModel } from '@vae/core';
@@ -65,6 +65,7 @@ describe('POST /api/search', () => {
       [{ id: 500 }, /id: expected an id stored in the table \(0 … 499\), got 500/],
       [{ id: 1, k: 0 }, /k: expected an integer in \[1, 1000\], got 0/],
       [{ x: [1, 2, 3] }, /x\[0\]: expected a row of 784 numbers/],
+      [{ vector: [3e38, ...new Array(19).fill(0)] }, /vector: expected a squared norm of at most 8\.51e\+37/],
       [[1], /body: expected a JSON object/],
     ];
     for (const [body, message] of cases) {
@@ -90,7 +91,7 @@ describe('POST /api/search', () => {
 });
 
 describe('vae serve --table', () => {
-  it('wires the table into /api/search; refuses a table of another model', async () => {
+  it('wires the table into /api/search; refuses an int8 encoder renamed to the table’s model, naming both hashes', async () => {
     const serve = await startServe(['--model', REFERENCE_MODEL, '--table', table, '--port', '0', '--device', 'cpu']);
     try {
       const r = await postJson(`${serve.base}/api/search`, { id: 10, k: 3 });
@@ -100,19 +101,18 @@ describe('vae serve --table', () => {
       serve.proc.kill('SIGTERM');
       await serve.exited;
     }
-    const wrong = await startServe([
-      '--model',
-      `${REFERENCE_MODEL}-int8`,
-      '--table',
-      table,
-      '--port',
-      '0',
-      '--device',
-      'cpu',
-    ]).catch((e: { code: number; stderr: string }) => e);
+    const renamed = join(dir, 'renamed-int8');
+    await cp(`${REFERENCE_MODEL}-int8`, renamed, { recursive: true });
+    const manifest = JSON.parse(await readFile(join(renamed, 'manifest.json'), 'utf8'));
+    await writeFile(join(renamed, 'manifest.json'), JSON.stringify({ ...manifest, name: 'mnist-vae' }));
+    const wrong = await startServe(['--model', renamed, '--table', table, '--port', '0', '--device', 'cpu']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect('code' in wrong ? wrong.code : null).toBe(1);
     expect('stderr' in wrong ? wrong.stderr : '').toMatch(
-      /model: expected mnist-vae .* as .*test500\.lance was embedded with, got mnist-vae-int8/,
+      new RegExp(
+        `test500\\.lance: expected the encoder the table was embedded with, mnist-vae \\(encoder SHA-256 ${model.manifest.graphs.encoder.sha256}, fp32\\), got mnist-vae \\(encoder SHA-256 ${manifest.graphs.encoder.sha256}, int8\\)`,
+      ),
     );
   });
 });
