@@ -114,4 +114,22 @@ describe('vae train survives SIGKILL at every point of the epoch-end sequence', 
     },
     240_000,
   );
+
+  it('killed during its first checkpoint save (a metrics line, no checkpoint): --resume starts it again from epoch 1, bit-identical', async () => {
+    const runDir = join(await tempDir(), 'run');
+    const r = await runVae([...TRAIN, '--run-dir', runDir], 120_000, {
+      [FAULT_POINT_ENV]: 'checkpoint:temp-partial@1',
+    });
+    expect(r.signal, r.stderr).toBe('SIGKILL');
+    expect((await readMetrics(runDir)).map((m) => m.epoch)).toEqual([1]);
+    await expect(loadCheckpoint(runDir)).rejects.toThrow(/checkpoint\.json: not found/);
+    const done = await runVae(['train', '--run-dir', runDir, '--resume', '--no-progress', '--json']);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).toMatch(/no checkpoint was saved yet .*starting it again from epoch 1 with its config\.json/);
+    const final = await loadCheckpoint(runDir);
+    expect((await readMetrics(runDir)).map((m) => m.epoch)).toEqual([1, 2, 3]);
+    for (const [name, t] of Object.entries(reference.params))
+      expect(Array.from(final.params[name]!.data), name).toEqual(Array.from(t.data));
+    expect((await readdir(runDir)).filter((e) => e.includes('.tmp-'))).toEqual([]);
+  }, 240_000);
 });

@@ -385,6 +385,17 @@ export async function recoverCheckpoint(runDir: string): Promise<LoadedCheckpoin
   return loaded;
 }
 
+/**
+ * Whether a run folder holds no checkpoint at all, not even a damaged one: no `checkpoint/`, no
+ * `checkpoint.old`, no temp with a `checkpoint.json` (a temp with only weights is a save cut short).
+ * What a run killed during its first epoch or its first save leaves.
+ */
+export async function neverCheckpointed(runDir: string): Promise<boolean> {
+  if (await exists(join(runDir, CHECKPOINT_DIR))) return false;
+  for (const folder of await fallbackFolders(runDir)) if (await exists(join(folder, 'checkpoint.json'))) return false;
+  return true;
+}
+
 /** Removes temps (checkpoint folders, files) that killed processes left in a run folder. */
 export async function removeRunTemps(runDir: string): Promise<void> {
   const removed = await removeStaleTemps(runDir);

@@ -1,8 +1,15 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng, createModelSpec, getLogger, initParameters, inputSize, modelKindInfo, type ModelSpec } from '@vae/core';
 import { writeFileAtomic } from './atomic-write.js';
 import { makeBatch } from './batches.js';
-import { recoverCheckpoint, removeRunTemps, saveCheckpoint, type CheckpointState } from './checkpoint.js';
+import {
+  neverCheckpointed,
+  recoverCheckpoint,
+  removeRunTemps,
+  saveCheckpoint,
+  type CheckpointState,
+} from './checkpoint.js';
 import { resolveTrainConfig, type TrainConfig } from './config.js';
 import { loadDataset, splitValidation, type ImageDataset } from './datasets.js';
 import { firstExamples } from './image-split.js';
@@ -103,13 +110,41 @@ async function resolveStart(
   }
   const runDir = partial.runDir;
   if (!runDir) throw new RangeError('runDir: expected the run folder to resume, got none');
-  const checkpoint = await recoverCheckpoint(runDir);
   const overrides: Partial<TrainConfig> = {};
   for (const key of RESUMABLE_OVERRIDES)
     if (partial[key] !== undefined) Object.assign(overrides, { [key]: partial[key] });
+  const saved = await configOfUncheckpointedRun(runDir);
+  if (saved) {
+    log.warn(
+      `${runDir}: no checkpoint was saved yet (the run stopped during its first epoch or its first save): starting it again from epoch 1 with its ${CONFIG_FILE}`,
+    );
+    const config = resolveTrainConfig({ ...saved, ...overrides, runDir });
+    await removeRunTemps(runDir);
+    return { config, checkpoint: null, metrics: [] };
+  }
+  const checkpoint = await recoverCheckpoint(runDir);
   const config = resolveTrainConfig({ ...checkpoint.config, ...overrides, runDir });
   const metrics = (checkpoint.metrics ?? []).filter((m) => m.epoch <= checkpoint.epoch);
   return { config, checkpoint, metrics };
+}
+
+/**
+ * The configuration of a run that `vae train` started but never checkpointed (its `config.json`
+ * is written before the first epoch), or null when the folder has a checkpoint (or is no run).
+ */
+async function configOfUncheckpointedRun(runDir: string): Promise<TrainConfig | null> {
+  if (!(await neverCheckpointed(runDir))) return null;
+  let text: string;
+  try {
+    text = await readFile(join(runDir, CONFIG_FILE), 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    return (JSON.parse(text) as { config: TrainConfig }).config;
+  } catch (err) {
+    throw new Error(`${join(runDir, CONFIG_FILE)}: could not be read as JSON (${(err as Error).message})`);
+  }
 }
 
 /**
