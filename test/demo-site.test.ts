@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -9,7 +10,7 @@ import { setLogLevel } from '@vae/core';
 import { CHROMIUM_PATH } from '@vae/runtime-web/node';
 import type { DemoInfo } from '../packages/runtime-web/demo/src/demo-hook.js';
 import type { CanvasStats } from '../packages/runtime-web/demo/src/draw.js';
-import type { StaticServer } from '../packages/runtime-web/demo/build/static-server.js';
+import { serveStatic, type StaticServer } from '../packages/runtime-web/demo/build/static-server.js';
 import type { BuiltDemoSite } from '../packages/runtime-web/demo/build/build-site.js';
 import { openStaticSite, type StaticSite } from './static-site-fixture.js';
 
@@ -184,6 +185,34 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the static demo site (pnpm demo:bui
     expect(message).toContain('no model called "mnist-vea"');
     for (const m of site.content.manifest.models) expect(message).toContain(m.name);
     await page.close();
+  });
+
+  it('refuses a model folder swapped after the build (fp32 manifest and graphs under the int8 name), naming both hashes', async () => {
+    const int8 = site.content.manifest.models.find((m) => m.precision === 'int8')!;
+    const fp32 = site.content.manifest.models.find((m) => m.precision === 'fp32')!;
+    const copy = mkdtempSync(join(tmpdir(), 'vae-demo-swapped-'));
+    await cp(site.outDir, copy, { recursive: true });
+    const target = join(copy, 'models', int8.name);
+    for (const f of await readdir(target)) await rm(join(target, f));
+    for (const f of await readdir(join(site.outDir, 'models', fp32.name)))
+      if (!/\.(br|gz)$/.test(f)) await cp(join(site.outDir, 'models', fp32.name, f), join(target, f));
+    const swapped = await serveStatic(copy);
+    try {
+      const { page } = await openPage(context, `${swapped.url}?model=${int8.name}`);
+      await page.waitForSelector('body[data-state="error"]', { timeout: 60_000 });
+      const message = await page.evaluate(() => document.getElementById('notice')!.textContent);
+      const listed = int8.files.find((f) => f.path.endsWith('manifest.json'))!.sha256;
+      const served = createHash('sha256')
+        .update(await readFile(join(target, 'manifest.json')))
+        .digest('hex');
+      expect(message).toContain(
+        `models/${int8.name}/manifest.json: expected SHA-256 ${listed} as site.json lists it, got ${served}`,
+      );
+      await page.close();
+    } finally {
+      await swapped.close();
+      await rm(copy, { recursive: true, force: true });
+    }
   });
 
   it('works from a sub-path of a plain static host (python3 -m http.server, page at /a/b/)', async () => {

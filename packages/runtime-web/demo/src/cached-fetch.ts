@@ -87,16 +87,20 @@ export async function cachedBytes(
 
 /**
  * A model directory at `base` + `dir` as core's {@link ModelFileSource}: `manifest.json` is always
- * fetched (revalidated), the graphs through {@link cachedBytes} keyed by the manifest's SHA-256.
+ * fetched (revalidated) and must have the SHA-256 `site.json` lists for it (a manifest swapped
+ * together with its graphs, e.g. fp32 files under an int8 model's name, is refused naming both
+ * hashes); the graphs come through {@link cachedBytes}, keyed by and checked against the manifest's
+ * SHA-256.
  */
 export function cachedModelSource(
   base: URL,
   dir: string,
-  sizes: ReadonlyMap<string, number>,
+  files: readonly { readonly path: string; readonly bytes: number; readonly sha256: string }[],
   onProgress: ProgressSink,
   loads: FileLoad[],
 ): ModelFileSource {
   const location = new URL(dir, base).href;
+  const listed = new Map(files.map((f) => [f.path, f]));
   let graphs: Record<string, { file: string; sha256: string }> = {};
   return {
     location,
@@ -108,6 +112,12 @@ export function cachedModelSource(
         if (response.status === 404) throw new ModelFileNotFoundError(location, file);
         if (!response.ok) throw new Error(`${path}: expected HTTP 200, got ${response.status}`);
         const bytes = new Uint8Array(await response.arrayBuffer());
+        const expected = listed.get(path)?.sha256;
+        const actual = hex(await crypto.subtle.digest('SHA-256', bytes));
+        if (actual !== expected)
+          throw new Error(
+            `${path}: expected SHA-256 ${expected ?? '(not listed)'} as site.json lists it, got ${actual}; the model folder was changed after the site was built: rebuild the site (pnpm demo:build)`,
+          );
         graphs = (JSON.parse(new TextDecoder().decode(bytes)) as { graphs?: typeof graphs }).graphs ?? {};
         loads.push({ path, bytes: bytes.length, source: 'network' });
         onProgress(path, bytes.length, bytes.length);
@@ -117,7 +127,7 @@ export function cachedModelSource(
       if (!graph) throw new Error(`${path}: expected a graph listed in manifest.json, got an unlisted file`);
       const { bytes, load } = await cachedBytes(
         base,
-        { path, bytes: sizes.get(path) ?? 0, sha256: graph.sha256 },
+        { path, bytes: listed.get(path)?.bytes ?? 0, sha256: graph.sha256 },
         onProgress,
       );
       loads.push(load);

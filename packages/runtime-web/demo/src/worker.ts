@@ -130,8 +130,7 @@ async function modelSource(manifest: SiteManifest, name: string, loads: FileLoad
   }
   const entry = manifest.models.find((m) => m.name === name);
   if (!entry) throw new Error(`model: expected one of ${manifest.models.map((m) => m.name).join(', ')}, got ${name}`);
-  const sizes = new Map(entry.files.map((f) => [f.path, f.bytes]));
-  return cachedModelSource(site!.base, `models/${entry.name}/`, sizes, progress, loads);
+  return cachedModelSource(site!.base, `models/${entry.name}/`, entry.files, progress, loads);
 }
 
 let lastModel = '';
