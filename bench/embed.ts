@@ -101,7 +101,7 @@ function bareRun(): Promise<Pass> {
 }
 
 async function embedRun(): Promise<Pass> {
-  // The product path (embedToTable): the table is written from its worker thread.
+  // The product path (embedToTable): rows serialised on its worker thread, committed from this one.
   tablePath = join(scratch, `mnist-train-${++passes}.lance`);
   const writer = await TableWriter.open(tablePath, meta);
   let pass: Pass;

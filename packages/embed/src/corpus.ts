@@ -26,6 +26,8 @@ export interface CorpusOptions {
    * against it before anything is decoded, so an oversized file costs nothing.
    */
   readonly imageShape?: readonly number[];
+  /** Most bytes of IDX image data decoded (default `MAX_IDX_BYTES` of @vae/train, 1 GiB). */
+  readonly maxBytes?: number;
 }
 
 /** Images of a corpus as bytes, with their labels. Item `i` has id `i` (its position in the split). */
@@ -79,9 +81,12 @@ function labelsBeside(imagesPath: string): string | null {
 
 type CorpusBody = Omit<Corpus, 'name' | 'dataset' | 'split'>;
 
-async function loadIdxFile(path: string, shape: readonly number[] | undefined): Promise<CorpusBody> {
-  const fix = 'expected an IDX images file (e.g. train-images-idx3-ubyte[.gz]) in --data';
-  const img = await readIdxFile(path, 3, fix, shape ? { itemDims: shape.slice(0, 2) } : {});
+async function loadIdxFile(path: string, o: CorpusOptions): Promise<CorpusBody> {
+  const fix = 'expected an IDX images file (e.g. train-images-idx3-ubyte[.gz]) in --data, of at most --max-data-mb';
+  const img = await readIdxFile(path, 3, fix, {
+    ...(o.imageShape ? { itemDims: o.imageShape.slice(0, 2) } : {}),
+    ...(o.maxBytes === undefined ? {} : { maxBytes: o.maxBytes }),
+  });
   const [count, h, w] = img.dims as [number, number, number];
   const labelsPath = labelsBeside(path);
   let labels = new Int32Array(count).fill(-1);
@@ -157,7 +162,7 @@ export async function loadCorpus(o: CorpusOptions): Promise<Corpus> {
       throw new RangeError(
         `data: expected ${dataset === 'idx' ? 'an IDX images file' : 'a folder of PNGs'} for dataset ${dataset}, got none`,
       );
-    body = dataset === 'idx' ? await loadIdxFile(o.data, o.imageShape) : await loadPngFolder(o.data, o.imageShape);
+    body = dataset === 'idx' ? await loadIdxFile(o.data, o) : await loadPngFolder(o.data, o.imageShape);
   } else {
     const d = await loadDataset(dataset, { dataDir: o.data ?? null });
     const parts = split === 'all' ? [d.train, d.test] : [d[split]];

@@ -182,6 +182,22 @@ describe('one encoder per table', () => {
 });
 
 describe('refused runs and queries', () => {
+  it("checks an IDX file's and a PNG's header against the model's shape and the size limit before decoding", async () => {
+    const idx = join(dir, 'big-images-idx3-ubyte');
+    const header = Buffer.alloc(16);
+    header[2] = 0x08;
+    header[3] = 3;
+    [2, 64, 64].forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+    await writeFile(idx, Buffer.concat([header, Buffer.alloc(2 * 64 * 64)]));
+    await expect(loadCorpus({ dataset: 'idx', data: idx, imageShape: [28, 28, 1] })).rejects.toThrow(
+      /expected items of 28×28, the header says 64×64 \(\[2, 64, 64\]\); not decoded/,
+    );
+    await expect(loadCorpus({ dataset: 'idx', data: idx, maxBytes: 4096 })).rejects.toThrow(
+      /expected at most 4096 bytes of IDX data, the header claims \[2, 64, 64\] = 8192; not decoded; .*--max-data-mb/,
+    );
+  });
+
+
   it('a corpus of another image size is refused before the table is created (no empty .lance folder)', async () => {
     const out = join(dir, 'never.lance');
     const small = { ...corpus, imageShape: [14, 14, 1] as const, inputSize: 196, name: 'small/all' };

@@ -19,6 +19,7 @@ interface EmbedArgs extends QueueConnectionArgs {
   index: IndexChoice;
   parquet?: string;
   threads?: number;
+  'max-data-mb': number;
   progress?: boolean;
   json: boolean;
 }
@@ -109,6 +110,12 @@ export const embedCommand: CommandModule<object, EmbedArgs> = {
           type: 'number',
           coerce: positive('threads'),
           describe: 'encoder intra-op threads (default 1)',
+        })
+        .option('max-data-mb', {
+          type: 'number',
+          default: 1024,
+          coerce: positive('max-data-mb'),
+          describe: 'largest IDX image data decoded, in MiB (checked against the file header before decoding)',
         }),
     ) as unknown as Argv<EmbedArgs>,
   handler: async (args) => {
@@ -124,6 +131,7 @@ export const embedCommand: CommandModule<object, EmbedArgs> = {
       corpus = await loadCorpus({
         dataset: args.dataset,
         imageShape: model.manifest.imageShape,
+        maxBytes: args['max-data-mb'] * 2 ** 20,
         ...(args.split === undefined ? {} : { split: args.split }),
         ...(args.data === undefined ? {} : { data: args.data }),
         ...(args.limit === undefined ? {} : { limit: args.limit }),
