@@ -24,6 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createDeflate, createGzip, crc32 } from 'node:zlib';
+import { idxHeaderBytes } from '@vae/train';
 import { startRedis } from './lib/redis-server.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -87,17 +88,9 @@ async function blackPng(path: string, side: number): Promise<void> {
   await writeFile(path, Buffer.concat(png));
 }
 
-function idxHeader(dims: number[]): Buffer {
-  const b = Buffer.alloc(4 + 4 * dims.length);
-  b[2] = 0x08;
-  b[3] = dims.length;
-  dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
-  return b;
-}
-
 async function gzipIdx(path: string, dims: number[], dataBytes: number): Promise<void> {
   const content = async function* () {
-    yield idxHeader(dims);
+    yield idxHeaderBytes(dims);
     yield* zeros(dataBytes);
   };
   await pipeline(content(), createGzip({ level: 9 }), createWriteStream(path));

@@ -17,6 +17,7 @@ import {
   resultKey,
   startQueueWorker,
 } from '../src/index.js';
+import { embedArgs as sharedEmbedArgs } from '../../../test/embed-table-fixtures.js';
 import { MODEL_DIR, spawnCli, stopCli } from './queue-fixtures.js';
 
 /**
@@ -49,27 +50,8 @@ afterAll(async () => {
 });
 
 /** `vae embed --queue` of the first 1,000 MNIST test images in chunks of 100 on queue `name`. */
-const embedArgs = (name: string) => [
-  'embed',
-  '--model',
-  MODEL_DIR,
-  '--dataset',
-  'mnist',
-  '--split',
-  'test',
-  '--limit',
-  '1000',
-  '--chunk-size',
-  '100',
-  '--index',
-  'none',
-  '--out',
-  join(dir, `${name}.lance`),
-  '--queue',
-  redis.url,
-  '--queue-name',
-  name,
-];
+const embedArgs = (name: string) =>
+  sharedEmbedArgs(join(dir, `${name}.lance`), 100, ['--queue', redis.url, '--queue-name', name]);
 
 async function until(done: () => Promise<boolean>): Promise<void> {
   while (!(await done())) await new Promise((r) => setTimeout(r, 50));

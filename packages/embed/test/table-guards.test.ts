@@ -197,7 +197,6 @@ describe('refused runs and queries', () => {
     );
   });
 
-
   it('a corpus of another image size is refused before the table is created (no empty .lance folder)', async () => {
     const out = join(dir, 'never.lance');
     const small = { ...corpus, imageShape: [14, 14, 1] as const, inputSize: 196, name: 'small/all' };

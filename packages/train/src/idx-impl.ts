@@ -42,6 +42,16 @@ export function parseIdxHeader(bytes: Uint8Array, file: string, expectedRank: nu
   return { dims, headerBytes, dataBytes: dims.reduce((a, b) => a * b, 1) };
 }
 
+/** The IDX header of an unsigned-byte array with dimensions `dims` (what {@link parseIdxHeader} reads). */
+export function idxHeaderBytes(dims: readonly number[]): Uint8Array {
+  const bytes = new Uint8Array(4 + 4 * dims.length);
+  bytes[2] = 0x08;
+  bytes[3] = dims.length;
+  const view = new DataView(bytes.buffer);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  return bytes;
+}
+
 /**
  * Parses `bytes` (already gunzipped) as an IDX ubyte array with `expectedRank` dimensions.
  * Throws an Error naming `file` and what is wrong (bad magic, wrong rank, truncated data).

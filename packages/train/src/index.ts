@@ -100,7 +100,7 @@ export { pixelsToUnit } from './unit-pixels.js';
 export { reportTerms, type ReportedTerms } from './report.js';
 export { imageGrid } from './plots-impl.js';
 export { readPngGrey, type GreyImage } from './png-read.js';
-export type { IdxArray, IdxHeader } from './idx-impl.js';
+export { idxHeaderBytes, type IdxArray, type IdxHeader } from './idx-impl.js';
 export { PLOT_FILES, writeRunPlots, type RunPlotInputs } from './run-plots.js';
 export {
   CONFIG_FILE,

@@ -21,7 +21,7 @@ export { WEB_TRAIN_DEVICES, parseWebDevice, webOrtPlatform, type WebTrainDevice 
 export { makeBatch, type BatchOptions } from './batches.js';
 export { pixelsToUnit } from './unit-pixels.js';
 export { firstExamples, splitValidation, type ImageSplit } from './image-split.js';
-export { parseIdx, parseIdxHeader, type IdxArray, type IdxHeader } from './idx-impl.js';
+export { idxHeaderBytes, parseIdx, parseIdxHeader, type IdxArray, type IdxHeader } from './idx-impl.js';
 export type { TrainBatch } from './engine.js';
 export type { Binarization } from './config.js';
 export { validate, VALIDATION_SEED_OFFSET, type ValidationEngine, type ValidationResult } from './validation.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readIdxFile, readPngGrey, readPngHeader } from '../src/index.js';
+import { idxHeaderBytes, readIdxFile, readPngGrey, readPngHeader } from '../src/index.js';
 
 /**
  * Size checks before decoding: an image's header and an IDX file's header are read first, and
@@ -19,16 +19,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function idxHeader(dims: number[]): Buffer {
-  const b = Buffer.alloc(4 + 4 * dims.length);
-  b[2] = 0x08;
-  b[3] = dims.length;
-  dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
-  return b;
-}
-
 /** A gzip file of `header` followed by `zeros` zero bytes, written as a stream (never held whole). */
-async function gzipBomb(path: string, header: Buffer, zeros: number): Promise<void> {
+async function gzipBomb(path: string, header: Uint8Array, zeros: number): Promise<void> {
   const block = Buffer.alloc(1 << 20);
   async function* content() {
     yield header;
@@ -76,7 +68,7 @@ describe('IDX files: the header is checked before the data is decompressed', () 
     const path = join(dir, 'bomb-images-idx3-ubyte.gz');
     // 10 images announced, 64 MB of zeros behind them (~64 kB compressed), and the stream cut short:
     // decompressing it all fails ("unexpected end of file"); stopping at the header's size does not.
-    await gzipBomb(path, idxHeader([10, 28, 28]), 64 << 20);
+    await gzipBomb(path, idxHeaderBytes([10, 28, 28]), 64 << 20);
     await truncate(path, (await stat(path)).size - 100);
     const a = await readIdxFile(path, 3, 'FIX');
     expect(a.dims).toEqual([10, 28, 28]);
@@ -85,7 +77,7 @@ describe('IDX files: the header is checked before the data is decompressed', () 
 
   it('refuses a header that claims more than maxBytes, more than the gzip stream can hold, or other item dims', async () => {
     const huge = join(dir, 'huge-images-idx3-ubyte.gz');
-    await gzipBomb(huge, idxHeader([4_000_000, 28, 28]), 1 << 20);
+    await gzipBomb(huge, idxHeaderBytes([4_000_000, 28, 28]), 1 << 20);
     await expect(readIdxFile(huge, 3, 'FIX')).rejects.toThrow(
       /expected at most 1073741824 bytes of IDX data, the header claims \[4000000, 28, 28\] = 3136000000; not decoded; FIX/,
     );
@@ -93,11 +85,11 @@ describe('IDX files: the header is checked before the data is decompressed', () 
       /its header claims 3136000016 bytes, more than a \d+-byte gzip stream can hold \(≤ 1032×\)/,
     );
     const raw = join(dir, 'raw-images-idx3-ubyte');
-    await writeFile(raw, Buffer.concat([idxHeader([1000, 28, 28]), Buffer.alloc(784)]));
+    await writeFile(raw, Buffer.concat([idxHeaderBytes([1000, 28, 28]), Buffer.alloc(784)]));
     await expect(readIdxFile(raw, 3, 'FIX')).rejects.toThrow(
       /its header claims 784016 bytes, more than the file's 800 bytes/,
     );
-    await writeFile(raw, Buffer.concat([idxHeader([1, 64, 64]), Buffer.alloc(4096)]));
+    await writeFile(raw, Buffer.concat([idxHeaderBytes([1, 64, 64]), Buffer.alloc(4096)]));
     await expect(readIdxFile(raw, 3, 'FIX', { itemDims: [28, 28] })).rejects.toThrow(
       /expected items of 28×28, the header says 64×64 \(\[1, 64, 64\]\); not decoded/,
     );
