@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import { getLogger } from '@vae/core';
 
 const log = getLogger('embed:lease');
@@ -103,6 +104,8 @@ export class TableLease {
   static async acquire(tableDir: string, options: Partial<LeaseTiming> = {}): Promise<TableLease> {
     const { heartbeatMs, staleMs } = { ...LEASE_DEFAULTS, ...options };
     const file = `${tableDir}.lock`;
+    // The table's folder may not exist yet (LanceDB creates it on the first write).
+    await mkdir(dirname(file), { recursive: true });
     const owner: LeaseOwner = {
       pid: process.pid,
       host: hostname(),

@@ -62,7 +62,8 @@ async function idCounts(path: string): Promise<{ rows: number; distinct: number 
 
 describe('one writer per table', () => {
   it('two concurrent resumes of one table: one fails naming the holder, the ids stay unique', async () => {
-    const out = join(dir, 'race.lance');
+    // In a folder that does not exist yet: the lease is taken before LanceDB creates it.
+    const out = join(dir, 'new', 'race.lance');
     const first = await loadCorpus({ dataset: 'mnist', split: 'test', limit: 200 });
     await embedToTable(model, first, { ...OPTS, out });
     const runs = await Promise.allSettled([
@@ -80,7 +81,7 @@ describe('one writer per table', () => {
   });
 
   it('takes over the lease of a writer that died (its PID no longer runs)', async () => {
-    const out = join(dir, 'race.lance');
+    const out = join(dir, 'new', 'race.lance');
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     await writeFile(
       `${out}.lock`,
@@ -92,7 +93,7 @@ describe('one writer per table', () => {
   });
 
   it("commits rows serialised off-thread through LanceDB's native add (present in the pinned LanceDB)", async () => {
-    const { table } = await openTableForRead(join(dir, 'race.lance'));
+    const { table } = await openTableForRead(join(dir, 'new', 'race.lance'));
     try {
       expect(typeof (table as unknown as { inner?: { add?: unknown } }).inner?.add).toBe('function');
     } finally {
@@ -216,7 +217,7 @@ describe('refused runs and queries', () => {
   });
 
   it('a finite query vector whose distances overflow float32 is refused, not answered with no neighbours', async () => {
-    const search = await openTableSearch(join(dir, 'race.lance'));
+    const search = await openTableSearch(join(dir, 'new', 'race.lance'));
     try {
       const v = new Float32Array(20);
       v[0] = 3e38;
