@@ -17,7 +17,8 @@ import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setLogLevel } from '@vae/core';
-import { evaluateDisentanglement, train, writeFileAtomic, type DisentanglementResult } from '@vae/train';
+import { writeFileAtomic } from '@vae/data/node';
+import { evaluateDisentanglement, train, type DisentanglementResult } from '@vae/train';
 import { benchArg } from './lib/bench-arg.js';
 
 function ints(name: string, fallback: string): number[] {

@@ -24,7 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createDeflate, createGzip, crc32 } from 'node:zlib';
-import { idxHeaderBytes } from '@vae/train';
+import { idxHeaderBytes } from '@vae/data';
 import { startRedis } from './lib/redis-server.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -17,7 +17,7 @@ import { cpus, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setLogLevel } from '@vae/core';
-import { writeFileAtomic } from '@vae/train';
+import { writeFileAtomic } from '@vae/data/node';
 import { figuresFor } from './lib/figures.js';
 import { browserLatencyBenchmark } from './lib/browser-latency.js';
 import { cliStartupBenchmark } from './lib/cli-startup.js';

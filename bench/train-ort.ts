@@ -17,15 +17,9 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, createModelSpec, initParameters, setLogLevel } from '@vae/core';
-import {
-  OrtEngine,
-  TfjsEngine,
-  loadDataset,
-  makeBatch,
-  reportTerms,
-  resolveTrainConfig,
-  type Engine,
-} from '@vae/train';
+import { OrtEngine, TfjsEngine, makeBatch, reportTerms, resolveTrainConfig, type Engine } from '@vae/train';
+import { inMemory } from '@vae/data';
+import { loadDataset } from '@vae/data/node';
 import { benchArg } from './lib/bench-arg.js';
 
 const epochs = Number(benchArg('epochs', '2'));
@@ -39,7 +33,7 @@ const out = (s: string) => process.stdout.write(`${s}\n`);
 
 setLogLevel('warn');
 const data = await loadDataset('mnist');
-const split = data.train;
+const split = inMemory(data.train);
 const spec = createModelSpec({ kind: 'vae', hidden: [400], latentDim: 20 });
 const stepsPerEpoch = Math.ceil(split.count / batchSize);
 out(

@@ -19,13 +19,14 @@ import { Rng, createModelSpec, initParameters, setLogLevel } from '@vae/core';
 import { ensureVulkanIcd } from '@vae/device-node';
 import {
   TfjsEngine,
-  loadDataset,
   makeBatch,
   reportTerms,
   resolveTrainConfig,
   selectBackend,
   type TfjsBackendName,
 } from '@vae/train';
+import { inMemory } from '@vae/data';
+import { loadDataset } from '@vae/data/node';
 import { benchArg } from './lib/bench-arg.js';
 
 const steps = Number(benchArg('steps', '50'));
@@ -53,6 +54,7 @@ interface Row {
 setLogLevel('warn');
 const loadBefore = loadavg()[0]!;
 const data = await loadDataset('mnist');
+const trainSplit = inMemory(data.train);
 const spec = createModelSpec({ kind: 'vae', hidden: [400], latentDim: 20, likelihood: 'bernoulli' });
 const stepsPerEpoch = Math.ceil(data.train.count / batchSize);
 const rows: Row[] = [];
@@ -71,7 +73,7 @@ for (const backend of backends) {
   let totalMs = 0;
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
-    const batch = makeBatch(data.train, perm.subarray(i * batchSize, (i + 1) * batchSize), rng, {
+    const batch = makeBatch(trainSplit, perm.subarray(i * batchSize, (i + 1) * batchSize), rng, {
       spec,
       binarize: 'dynamic',
       samples: 1,

@@ -2,7 +2,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FAULT_POINT_ENV, loadCheckpoint, readMetrics, type LoadedCheckpoint } from '@vae/train';
+import { FAULT_POINT_ENV } from '@vae/data/node';
+import { loadCheckpoint, readMetrics, type LoadedCheckpoint } from '@vae/train';
 import { runVae } from './parity-fixtures.js';
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embedToTable, loadCorpus } from '@vae/embed';
 import { loadModel } from '@vae/runtime-node';
-import { FAULT_POINT_ENV } from '@vae/train';
+import { FAULT_POINT_ENV } from '@vae/data/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embedArgs as sharedEmbedArgs, rowsById } from './embed-table-fixtures.js';
 import { REFERENCE_MODEL, ROOT, runVae } from './parity-fixtures.js';

@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, elbo, mean, samplePosterior, type Tensor } from '@vae/core';
 import { readModelDirectory, type ModelDirectory } from '@vae/onnx';
-import { loadDataset } from '@vae/train';
+import { loadDataset } from '@vae/data/node';
 
 const models = resolve(fileURLToPath(import.meta.url), '../../models');
 const N = 500;
@@ -50,7 +50,7 @@ beforeAll(async () => {
   const rng = new Rng(1);
   const d = 784;
   x = {
-    data: Float32Array.from(data.test.images.subarray(0, N * d), (p) => (rng.uniform() < p / 255 ? 1 : 0)),
+    data: Float32Array.from(data.test!.images.subarray(0, N * d), (p) => (rng.uniform() < p / 255 ? 1 : 0)),
     shape: [N, d],
   };
 });

@@ -1,7 +1,7 @@
 import { Rng, VaeModel, type Tensor } from '@vae/core';
 import { nodeFileSource, onnxruntimeNodeBackend } from '@vae/runtime-node';
 import { nodeWebBackend } from '@vae/runtime-web/node';
-import { loadDataset } from '@vae/train';
+import { loadDataset } from '@vae/data/node';
 import { benchModel } from './bench-model.js';
 
 /** Options of {@link isNllBenchmark}. */
@@ -125,7 +125,7 @@ export async function isNllBenchmark(o: IsNllOptions): Promise<IsNllResult> {
   const data = await loadDataset('mnist');
   const d = 784;
   const x: Tensor = {
-    data: Float32Array.from(data.test.images.subarray(0, o.images * d), (v) => v / 255),
+    data: Float32Array.from(data.test!.images.subarray(0, o.images * d), (v) => v / 255),
     shape: [o.images, d],
   };
   const cpu = await VaeModel.load(nodeFileSource(dir), { device: 'cpu', backends: [onnxruntimeNodeBackend] });

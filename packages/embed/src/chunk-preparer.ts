@@ -1,6 +1,5 @@
 import type { Chunk } from './chunk.js';
-import type { WorkerFailure } from './worker-replies.js';
-import { WorkerRequests } from './worker-requests.js';
+import { WorkerRequests, type WorkerFailure } from '@vae/data/node';
 
 /** What the worker is started with: the corpus pixels in shared memory. */
 export interface PrepareWorkerData {

@@ -1,5 +1,5 @@
 import { oneHot, type Tensor, type VaeModel } from '@vae/core';
-import { pixelsToUnit } from '@vae/train/web';
+import { pixelsToUnit } from '@vae/data';
 
 /** A contiguous range of a corpus: the unit of work, of resumption and of exactly-once. */
 export interface Chunk {

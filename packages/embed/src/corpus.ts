@@ -1,33 +1,38 @@
-import { existsSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import type { VaeModel } from '@vae/core';
+import { readRows, type ImageDataset, type ImageSplit } from '@vae/data';
+import { datasetInfo, datasetNames, loadDataset } from '@vae/data/node';
 import { sharedBytes } from './chunk-preparer.js';
-import { type GreyImage, loadDataset, readIdxFile, readPngGrey, type ImageSplit } from '@vae/train';
 
-/** Where a corpus comes from. */
-export const CORPUS_SOURCES = ['mnist', 'fashion-mnist', 'idx', 'images'] as const;
-export type CorpusSource = (typeof CORPUS_SOURCES)[number];
+/** A dataset registered with `@vae/data` (`mnist`, `fashion-mnist`, `idx`, `images`, `shapes`, `color-shapes`, …). */
+export type CorpusSource = string;
 /** Which part of a dataset: its train or test split, or both (train first, then test). */
 export const CORPUS_SPLITS = ['train', 'test', 'all'] as const;
 export type CorpusSplit = (typeof CORPUS_SPLITS)[number];
 
+/** The datasets a corpus can come from: every one registered with `@vae/data` (asked, not listed here). */
+export function corpusSources(): string[] {
+  return datasetNames();
+}
+
 /** Options of {@link loadCorpus}. */
 export interface CorpusOptions {
   readonly dataset: CorpusSource;
-  /** Default `all` (the only choice for `idx` and `images`, which are one file or folder). */
+  /** Default `all` (train then test; datasets without a test split have only train). */
   readonly split?: CorpusSplit;
-  /** `idx`: an images IDX file; `images`: a folder of PNGs; mnist/fashion-mnist: a directory of IDX files instead of the default. */
+  /** Where to read from (`--data`): an IDX images file or directory, a folder of images, or instead of a dataset's default. */
   readonly data?: string;
   /** Keep only the first `limit` items. */
   readonly limit?: number;
   /**
-   * The image shape `[H, W, C]` the corpus must have (the model's): PNG and IDX headers are checked
-   * against it before anything is decoded, so an oversized file costs nothing.
+   * The image shape `[H, W, C]` the corpus must have (the model's): image folders are decoded to
+   * it (resized, centre-cropped, converted to C channels); IDX headers are checked against it
+   * before anything is decoded, so an oversized file costs nothing.
    */
   readonly imageShape?: readonly number[];
-  /** Most bytes of IDX image data decoded (default `MAX_IDX_BYTES` of @vae/train, 1 GiB). */
+  /** Most bytes of IDX image data decoded (default `MAX_IDX_BYTES` of @vae/data, 1 GiB). */
   readonly maxBytes?: number;
+  /** Image folders: the pixel cache directory (default: `@vae/data`'s). */
+  readonly cacheDir?: string;
 }
 
 /** Images of a corpus as bytes, with their labels. Item `i` has id `i` (its position in the split). */
@@ -39,12 +44,14 @@ export interface Corpus {
   readonly imageShape: readonly [number, number, number];
   readonly inputSize: number;
   readonly count: number;
-  /** `count × inputSize` grey levels 0–255 (in a SharedArrayBuffer). */
+  /** `count × inputSize` pixel bytes 0–255, HWC (in a SharedArrayBuffer). */
   readonly pixels: Uint8Array;
   /** `count` labels, -1 where the corpus has none. */
   readonly labels: Int32Array;
   /** Where the data was read from. */
   readonly source: string;
+  /** Image folders: the file of each item (relative to the folder), so ids map back to files. */
+  readonly files?: readonly string[];
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], name: string): T {
@@ -68,118 +75,87 @@ function concat(splits: readonly ImageSplit[]): { pixels: Uint8Array; labels: In
   return { pixels, labels };
 }
 
-/** The labels file beside an images IDX file (`…images-idx3-ubyte[.gz]` → `…labels-idx1-ubyte[.gz]`), if present. */
-function labelsBeside(imagesPath: string): string | null {
-  const name = basename(imagesPath).replace('images-idx3', 'labels-idx1').replace('images.idx3', 'labels.idx1');
-  if (name === basename(imagesPath)) return null;
-  for (const candidate of [name, name.replace(/\.gz$/, ''), `${name.replace(/\.gz$/, '')}.gz`]) {
-    const path = join(dirname(imagesPath), candidate);
-    if (existsSync(path)) return path;
-  }
-  return null;
-}
-
-type CorpusBody = Omit<Corpus, 'name' | 'dataset' | 'split'>;
-
-async function loadIdxFile(path: string, o: CorpusOptions): Promise<CorpusBody> {
-  const fix = 'expected an IDX images file (e.g. train-images-idx3-ubyte[.gz]) in --data, of at most --max-data-mb';
-  const img = await readIdxFile(path, 3, fix, {
-    ...(o.imageShape ? { itemDims: o.imageShape.slice(0, 2) } : {}),
-    ...(o.maxBytes === undefined ? {} : { maxBytes: o.maxBytes }),
+/** An image folder's rows (a fixed shuffle in its cache) back in file-name order, so ids follow the sorted files. */
+function inFileOrder(
+  split: ImageSplit,
+  files: readonly string[],
+  d: number,
+): { split: ImageSplit; files: readonly string[] } {
+  const order = files.map((_, i) => i).sort((a, b) => (files[a]! < files[b]! ? -1 : files[a]! > files[b]! ? 1 : 0));
+  const images = new Uint8Array(split.images.length);
+  const labels = new Uint8Array(split.count);
+  order.forEach((row, i) => {
+    images.set(split.images.subarray(row * d, (row + 1) * d), i * d);
+    labels[i] = split.labels[row]!;
   });
-  const [count, h, w] = img.dims as [number, number, number];
-  const labelsPath = labelsBeside(path);
-  let labels = new Int32Array(count).fill(-1);
-  if (labelsPath) {
-    const lab = await readIdxFile(labelsPath, 1, 'expected an IDX labels file beside the images', { maxBytes: count });
-    if (lab.dims[0] !== count)
-      throw new RangeError(
-        `${labelsPath}: expected ${count} labels (as many as images in ${path}), got ${lab.dims[0]}`,
-      );
-    labels = Int32Array.from(lab.data);
-  }
-  return { imageShape: [h, w, 1], inputSize: h * w, count, pixels: img.data, labels, source: path };
+  return { split: { images, labels, count: split.count }, files: order.map((row) => files[row]!) };
 }
 
-async function loadPngFolder(dir: string, shape: readonly number[] | undefined): Promise<CorpusBody> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((n) => n.toLowerCase().endsWith('.png')).sort();
-  } catch (err) {
-    throw new Error(
-      `data: expected a folder of PNG images, got ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+async function splitsOf(
+  d: ImageDataset,
+  split: CorpusSplit,
+  inputSize: number,
+): Promise<{ parts: ImageSplit[]; files?: readonly string[] }> {
+  if (split === 'test' && !d.test)
+    throw new RangeError(
+      `split: expected train or all for dataset ${d.name} (${d.source} has no test split), got test`,
     );
+  const parts: ImageSplit[] = [];
+  let files: readonly string[] | undefined;
+  if (split !== 'test') {
+    let train = await readRows(d.train, inputSize, 0, d.train.count);
+    if (d.files) ({ split: train, files } = inFileOrder(train, d.files, inputSize));
+    parts.push(train);
   }
-  if (names.length === 0)
-    throw new RangeError(`data: expected a folder with at least one .png file, got none in ${dir}`);
-  // The first image sets the size the others must have, unless the model's is given; each header is
-  // checked before its pixels are decoded.
-  let size: [number, number] | undefined = shape ? [shape[0]!, shape[1]!] : undefined;
-  let pixels = new Uint8Array(0);
-  for (const [i, n] of names.entries()) {
-    const path = join(dir, n);
-    const bytes = await readFile(path);
-    let img: GreyImage;
-    try {
-      img = readPngGrey(bytes, path, size ? { size } : {});
-    } catch (err) {
-      if (i > 0 && !shape && err instanceof RangeError) err.message += ` (the size of ${names[0]})`;
-      throw err;
-    }
-    size ??= [img.height, img.width];
-    if (i === 0) pixels = new Uint8Array(names.length * img.width * img.height);
-    pixels.set(img.pixels, i * img.pixels.length);
-  }
-  const [h, w] = size!;
-  return {
-    imageShape: [h, w, 1],
-    inputSize: h * w,
-    count: names.length,
-    pixels,
-    labels: new Int32Array(names.length).fill(-1),
-    source: dir,
-  };
+  if (split !== 'train' && d.test) parts.push(d.test);
+  const onlyTrain = split === 'train' || !d.test;
+  return { parts, ...(files && onlyTrain ? { files } : {}) };
 }
 
 /**
- * Loads a corpus: MNIST or Fashion-MNIST through @vae/train's dataset registry, one IDX images file
- * (labels read from the `labels-idx1` file beside it when there is one), or a folder of PNGs (sorted
- * by file name; colour converted to grey). Ids are positions in the chosen split, so they are stable
- * across runs of the same input.
+ * Loads a corpus from any dataset of `@vae/data`'s registry: MNIST, Fashion-MNIST, IDX files
+ * (labels read from the `labels-idx1` file beside the images when there is one), a folder of PNG
+ * and JPEG images (decoded to the model's shape through the pixel cache, ids in file-name order;
+ * class subfolders give labels), or a generated set. Ids are positions in the chosen split, so they
+ * are stable across runs of the same input.
  */
 export async function loadCorpus(o: CorpusOptions): Promise<Corpus> {
-  const dataset = oneOf(o.dataset, CORPUS_SOURCES, 'dataset');
+  const info = datasetInfo(o.dataset);
+  const dataset = o.dataset;
   const split = oneOf(o.split ?? 'all', CORPUS_SPLITS, 'split');
   if (o.limit !== undefined && (!Number.isInteger(o.limit) || o.limit < 1))
     throw new RangeError(`limit: expected an integer ≥ 1, got ${String(o.limit)}`);
-  let body: CorpusBody;
-  if (dataset === 'idx' || dataset === 'images') {
-    if (split !== 'all')
-      throw new RangeError(
-        `split: expected all for dataset ${dataset} (one ${dataset === 'idx' ? 'file' : 'folder'}), got ${split}`,
-      );
-    if (!o.data)
-      throw new RangeError(
-        `data: expected ${dataset === 'idx' ? 'an IDX images file' : 'a folder of PNGs'} for dataset ${dataset}, got none`,
-      );
-    body = dataset === 'idx' ? await loadIdxFile(o.data, o) : await loadPngFolder(o.data, o.imageShape);
-  } else {
-    const d = await loadDataset(dataset, { dataDir: o.data ?? null });
-    const parts = split === 'all' ? [d.train, d.test] : [d[split]];
-    const { pixels, labels } = concat(parts);
-    const [h, w, c] = d.imageShape;
-    body = { imageShape: d.imageShape, inputSize: h * w * c, count: labels.length, pixels, labels, source: d.source };
-  }
-  const count = o.limit === undefined ? body.count : Math.min(o.limit, body.count);
+  if (info.data === 'required' && !o.data)
+    throw new RangeError(`data: expected a path for dataset ${dataset} (--data; ${info.description}), got none`);
+  const shape = o.imageShape;
+  const d = await loadDataset(dataset, {
+    dataDir: o.data ?? null,
+    ...(shape && info.resizable ? { imageSize: [shape[0]!, shape[1]!] as const, channels: shape[2] as 1 | 3 } : {}),
+    ...(shape && info.channels === 'data' && !info.resizable
+      ? { expectShape: [shape[0]!, shape[1]!, shape[2]!] as const }
+      : {}),
+    ...(o.maxBytes === undefined ? {} : { maxBytes: o.maxBytes }),
+    ...(o.cacheDir === undefined ? {} : { cacheDir: o.cacheDir }),
+  });
+  const [h, w, c] = d.imageShape;
+  const inputSize = h * w * c;
+  const { parts, files } = await splitsOf(d, split, inputSize);
+  const { pixels, labels } = concat(parts);
+  if (d.classNames === null) labels.fill(-1);
+  const all = labels.length;
+  const count = o.limit === undefined ? all : Math.min(o.limit, all);
   return {
-    ...body,
+    imageShape: d.imageShape,
+    inputSize,
+    source: d.source,
     name: `${dataset}/${split}`,
     dataset,
     split,
     count,
     // Shared memory: the worker thread that hashes and converts chunks reads it without a copy.
-    pixels: sharedBytes(body.pixels.subarray(0, count * body.inputSize)),
-    labels: body.labels.subarray(0, count),
+    pixels: sharedBytes(pixels.subarray(0, count * inputSize)),
+    labels: labels.subarray(0, count),
+    ...(files ? { files: files.slice(0, count) } : {}),
   };
 }
 

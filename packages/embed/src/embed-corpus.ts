@@ -1,5 +1,5 @@
 import { getLogger, type VaeModel } from '@vae/core';
-import { faultPoint } from '@vae/train';
+import { faultPoint } from '@vae/data/node';
 import { chunkKey, embedChunk, makeChunk, type Chunk, type EmbeddingSink } from './chunk.js';
 import { ChunkPreparer, type PreparedChunk } from './chunk-preparer.js';
 import { assertCorpusFits, type Corpus } from './corpus.js';

@@ -15,9 +15,9 @@ export {
   type EmbeddingSink,
 } from './chunk.js';
 export {
-  CORPUS_SOURCES,
   CORPUS_SPLITS,
   assertCorpusFits,
+  corpusSources,
   loadCorpus,
   type Corpus,
   type CorpusOptions,
@@ -69,7 +69,7 @@ export {
 export {
   MAX_QUERY_NORM2,
   assertSameModel,
-  embedPng,
+  embedImage,
   encoderIdentity,
   openTableSearch,
   type SearchQuery,

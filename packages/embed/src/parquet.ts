@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { writeFileAtomic } from '@vae/train';
+import { writeFileAtomic } from '@vae/data/node';
 import { parquetWriteBuffer, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
 import { openTableForRead, TABLE_META_KEY } from './store.js';
 

@@ -1,7 +1,7 @@
 import { workerData } from 'node:worker_threads';
 import { chunkInput, hashItems, hashOfHashes } from './chunk.js';
 import type { PrepareRequest, PrepareWorkerData } from './chunk-preparer.js';
-import { answerRequests } from './worker-replies.js';
+import { answerRequests } from '@vae/data/node';
 
 /**
  * Worker-thread entry of {@link ChunkPreparer}: hashes a chunk's items and converts its pixels to

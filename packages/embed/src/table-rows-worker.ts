@@ -1,7 +1,7 @@
 import { workerData } from 'node:worker_threads';
 import type { EmbeddedChunk } from './chunk.js';
 import { chunkIpc, type EmbedTableMeta, tableSchema } from './table-rows.js';
-import { answerRequests } from './worker-replies.js';
+import { answerRequests } from '@vae/data/node';
 
 /**
  * Worker-thread entry of {@link TableWriter}: serialises a chunk's rows to Arrow IPC file bytes in

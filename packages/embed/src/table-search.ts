@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { VaeModel } from '@vae/core';
-import { readPngGrey } from '@vae/train';
+import { fitImage } from '@vae/data';
+import { decodeImage } from '@vae/data/node';
 import { chunkInput } from './chunk.js';
 import { searchVector, vectorOfId, type Neighbour, type SearchOptions } from './search.js';
 import { assertTableEncoder, type EmbedTableMeta, type EncoderIdentity, openTableForRead } from './store.js';
@@ -84,13 +85,21 @@ export function assertSameModel(meta: EmbedTableMeta, model: VaeModel, table: st
   assertTableEncoder(meta, encoderIdentity(model), table);
 }
 
-/** The embedding (μ, or z) of a PNG image file: grey, the model's size, scaled as the corpus is. */
-export async function embedPng(model: VaeModel, file: string): Promise<Float32Array> {
+/**
+ * The embedding (μ, or z) of a PNG or JPEG image file: decoded (its header checked against the
+ * size budget first), converted to the model's channels and resized to the model's size (short side,
+ * centre crop) exactly as `vae embed --dataset images` prepares a folder, scaled as the corpus is.
+ */
+export async function embedImage(model: VaeModel, file: string): Promise<Float32Array> {
   const [h, w, c] = model.manifest.imageShape;
-  const img = readPngGrey(await readFile(file), file, { size: [h, w] });
-  if (c !== 1 || img.height !== h || img.width !== w)
-    throw new RangeError(
-      `image: expected a ${h}×${w} grey image for ${model.manifest.name}, got ${img.height}×${img.width} (${file})`,
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new Error(
+      `image: ${file} could not be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
     );
-  return (await model.embed({ data: chunkInput(img.pixels, 1, h * w), shape: [1, h * w] })).data;
+  }
+  const pixels = fitImage(decodeImage(bytes, file), { size: [h, w], channels: c as 1 | 3 });
+  return (await model.embed({ data: chunkInput(pixels, 1, h * w * c), shape: [1, h * w * c] })).data;
 }

@@ -1,8 +1,7 @@
 import type { EmbeddedChunk, EmbeddingSink } from './chunk.js';
 import { buildIndex, type IndexChoice } from './search.js';
 import { EmbeddingTable, type EmbedTableMeta, type OpenTableOptions } from './store.js';
-import type { WorkerFailure } from './worker-replies.js';
-import { WorkerRequests } from './worker-requests.js';
+import { WorkerRequests, type WorkerFailure } from '@vae/data/node';
 
 /** A request to `table-rows-worker.ts`: one chunk to serialise. */
 export interface TableRowsRequest {

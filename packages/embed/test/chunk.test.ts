@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { VaeModel } from '@vae/core';
 import { loadModel } from '@vae/runtime-node';
-import { loadDataset } from '@vae/train';
+import { loadDataset } from '@vae/data/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ChunkPreparer,
@@ -30,8 +30,8 @@ beforeAll(async () => {
   chunk = makeChunk(
     3,
     100,
-    mnist.test.images.slice(100 * D, (100 + n) * D),
-    Int32Array.from(mnist.test.labels.subarray(100, 100 + n)),
+    mnist.test!.images.slice(100 * D, (100 + n) * D),
+    Int32Array.from(mnist.test!.labels.subarray(100, 100 + n)),
     D,
   );
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VaeModel } from '@vae/core';
 import { loadModel } from '@vae/runtime-node';
-import { FAULT_POINT_ENV } from '@vae/train';
+import { FAULT_POINT_ENV } from '@vae/data/node';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

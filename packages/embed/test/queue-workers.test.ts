@@ -1,6 +1,6 @@
 import type { VaeModel } from '@vae/core';
 import { loadModel } from '@vae/runtime-node';
-import { loadDataset } from '@vae/train';
+import { loadDataset } from '@vae/data/node';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,10 +52,10 @@ beforeAll(async () => {
   const mnist = await loadDataset('mnist');
   chunks = Array.from({ length: CHUNKS }, (_, i) => {
     const s = i * CHUNK_SIZE;
-    const labels = Int32Array.from(mnist.test.labels.subarray(s, s + CHUNK_SIZE));
-    return makeChunk(i, s, mnist.test.images.slice(s * D, (s + CHUNK_SIZE) * D), labels, D);
+    const labels = Int32Array.from(mnist.test!.labels.subarray(s, s + CHUNK_SIZE));
+    return makeChunk(i, s, mnist.test!.images.slice(s * D, (s + CHUNK_SIZE) * D), labels, D);
   });
-  big = makeChunk(0, 0, mnist.test.images, Int32Array.from(mnist.test.labels), D);
+  big = makeChunk(0, 0, mnist.test!.images, Int32Array.from(mnist.test!.labels), D);
   // The single-machine run: the same chunks through embedChunk in this process.
   for (const c of chunks) reference.set(chunkKey(c), await embedChunk(model, c, { batchSize: BATCH, logvar: true }));
 });

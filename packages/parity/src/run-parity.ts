@@ -145,8 +145,8 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     images = o.loadImages
       ? await o.loadImages()
       : await (async () => {
-          const train = await import('@vae/train');
-          return (await train.loadDataset('mnist')).test;
+          const data = await import('@vae/data/node');
+          return (await data.loadDataset('mnist')).test!;
         })();
   }
   const inputs = buildParityInputs(model.manifest, { batch, seed, samples, ...(images ? { images } : {}) });

@@ -1,7 +1,7 @@
 import { inputSize, modelKindInfo, type ModelSpec, type Rng } from '@vae/core';
 import { corrupt, gatherPixels, oneHotRows } from './batch-impl.js';
 import type { Binarization } from './config.js';
-import type { ImageSplit } from './image-split.js';
+import type { ImageSplit } from '@vae/data';
 import type { TrainBatch } from './engine.js';
 
 /** What {@link makeBatch} needs besides the rows. */

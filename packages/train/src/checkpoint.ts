@@ -12,9 +12,8 @@ import {
   type RngState,
   type Tensor,
 } from '@vae/core';
-import { parseTempPath, removeStaleTemps, syncDir, tempPathFor, writeFileDurable } from './atomic-write.js';
+import { faultPoint, parseTempPath, removeStaleTemps, syncDir, tempPathFor, writeFileDurable } from '@vae/data/node';
 import type { TrainConfig } from './config.js';
-import { faultPoint } from './fault-points.js';
 import { readMetrics, type EpochMetrics } from './metrics.js';
 
 const log = getLogger('train:checkpoint');

@@ -1,4 +1,5 @@
 import { assertInteger, assertNumber, type ModelSpecOptions } from '@vae/core';
+import type { DatasetLoadOptions } from '@vae/data';
 import { TFJS_BACKENDS, type BackendRequest } from './vocabularies.js';
 
 /** Every value `TrainConfig.backend` accepts: `auto`, the tfjs backends, and `cuda` (ort engine only). */
@@ -22,10 +23,14 @@ export type Binarization = keyof typeof BINARIZATIONS;
 export interface TrainConfig {
   /** Options the model spec was created from (`createModelSpec`); the resolved spec is stored beside. */
   readonly model: ModelSpecOptions;
-  /** Dataset registry name (`mnist`, `fashion-mnist`, `idx`, `shapes`). */
+  /** Dataset registry name (`mnist`, `fashion-mnist`, `idx`, `images`, `shapes`, `color-shapes`, or one registered with `@vae/data`). */
   readonly dataset: string;
-  /** Directory of IDX files for `idx` (or to override where a named dataset is read from). */
+  /** Where the dataset is read from (`--data`): IDX files for `idx`, an image folder for `images`, or instead of a named dataset's default. */
   readonly dataDir: string | null;
+  /** Image folders: resize the short side to this and centre-crop (`--image-size`); null keeps the images' own (equal) size. */
+  readonly imageSize: number | null;
+  /** Image folders and IDX: convert the images to this many channels (`--channels`); null: what the data has. */
+  readonly channels: 1 | 3 | null;
   readonly binarize: Binarization;
   readonly epochs: number;
   readonly batchSize: number;
@@ -65,6 +70,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = Object.freeze({
   }) as ModelSpecOptions,
   dataset: 'mnist',
   dataDir: null,
+  imageSize: null,
+  channels: null,
   binarize: 'dynamic',
   epochs: 10,
   batchSize: 128,
@@ -86,6 +93,9 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   const c: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...partial };
   if (typeof c.dataset !== 'string' || c.dataset === '')
     throw new RangeError(`dataset: expected a dataset name, got ${JSON.stringify(c.dataset)}`);
+  if (c.imageSize !== null) assertInteger(c.imageSize, 'imageSize', 1, 4096);
+  if (c.channels !== null && c.channels !== 1 && c.channels !== 3)
+    throw new RangeError(`channels: expected 1 or 3, got ${JSON.stringify(c.channels)}`);
   if (!(c.binarize in BINARIZATIONS))
     throw new RangeError(
       `binarize: expected one of ${Object.keys(BINARIZATIONS).join('|')}, got ${JSON.stringify(c.binarize)}`,
@@ -105,4 +115,33 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   if (typeof c.runDir !== 'string' || c.runDir === '')
     throw new RangeError(`runDir: expected a directory path, got ${JSON.stringify(c.runDir)}`);
   return c;
+}
+
+/** How a run reads its data that is not part of its configuration (a resumed run may change it). */
+export interface DataRuntimeOptions {
+  /** Image folders: the pixel cache directory (default `$VAE_CACHE_DIR` or `~/.cache/vae-everywhere/images`). */
+  readonly cacheDir?: string | null;
+  /** Image folders: pixel bytes above which the training rows are read from disk in shuffled blocks (default 1 GiB). */
+  readonly memoryBytes?: number;
+  /** Rows read from disk: bytes shuffled together per buffer (default 256 MiB; two buffers are in memory). */
+  readonly shuffleBufferBytes?: number;
+}
+
+/** The dataset registry's load options for a configuration. */
+export function datasetLoadOptions(
+  c: Pick<TrainConfig, 'dataDir' | 'imageSize' | 'channels'>,
+  o: DataRuntimeOptions = {},
+): DatasetLoadOptions {
+  return {
+    dataDir: c.dataDir,
+    imageSize: c.imageSize ?? null,
+    channels: c.channels ?? null,
+    ...(o.cacheDir === undefined ? {} : { cacheDir: o.cacheDir }),
+    ...(o.memoryBytes === undefined ? {} : { memoryBytes: o.memoryBytes }),
+  };
+}
+
+/** Number of validation examples a configuration holds out of `count` training examples. */
+export function validationSize(config: TrainConfig, count: number): number {
+  return config.valSize ?? Math.max(1, Math.round(count * config.valFraction));
 }

@@ -13,10 +13,10 @@ import {
 } from '@vae/core';
 import { gatherPixels } from './batch-impl.js';
 import { loadCheckpoint } from './checkpoint.js';
-import { resolveTrainConfig } from './config.js';
-import { loadDataset, splitValidation } from './datasets.js';
+import { holdOutValidation } from '@vae/data';
+import { loadDataset } from '@vae/data/node';
+import { datasetLoadOptions, resolveTrainConfig, validationSize, type DataRuntimeOptions } from './config.js';
 import { loadOnnxModel } from './onnx-model.js';
-import { validationSize } from './trainer.js';
 import { VALIDATION_SEED_OFFSET } from './validation.js';
 import { EVAL_SPLITS, type EvalSplit } from './vocabularies.js';
 
@@ -33,6 +33,10 @@ export interface EvaluateOptions {
   readonly device?: DeviceRequest;
   /** Examples per encoder batch (default 100). */
   readonly batchSize?: number;
+  /** Read the data from here instead of the run's `dataDir` (`--data`; e.g. a moved folder). */
+  readonly dataDir?: string;
+  /** Image cache and memory options (as for training). */
+  readonly data?: DataRuntimeOptions;
 }
 
 /** Result of {@link evaluateRun}; all values in nats per example, means over the evaluated examples. */
@@ -79,9 +83,18 @@ export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Prom
   const config = resolveTrainConfig(ckpt.config);
   const { spec } = ckpt;
   const d = inputSize(spec);
-  const data = await loadDataset(config.dataset, { dataDir: config.dataDir });
+  const data = await loadDataset(
+    config.dataset,
+    datasetLoadOptions({ ...config, dataDir: o.dataDir ?? config.dataDir }, o.data),
+  );
+  if (splitName === 'test' && !data.test)
+    throw new RangeError(
+      `split: expected val for dataset ${config.dataset} (${data.source} has no test split; the run validated on rows it held out), got test`,
+    );
   const source =
-    splitName === 'test' ? data.test : splitValidation(data.train, d, validationSize(config, data.train.count)).val;
+    splitName === 'test' && data.test
+      ? data.test
+      : (await holdOutValidation(data.train, d, validationSize(config, data.train.count))).val;
   const limit = assertInteger(o.limit ?? 1000, 'limit', 1);
   const n = Math.min(limit, source.count);
   const device = o.device ?? 'cpu';

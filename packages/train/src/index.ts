@@ -38,12 +38,15 @@ export {
   BINARIZATIONS,
   DEFAULT_TRAIN_CONFIG,
   TRAIN_BACKENDS,
+  datasetLoadOptions,
   resolveTrainConfig,
+  validationSize,
   type Binarization,
+  type DataRuntimeOptions,
   type TrainConfig,
 } from './config.js';
+export { epochRows, type BatchRows, type EpochRows } from './epoch-rows.js';
 export { ORT_TRAIN_DEVICES, type OrtDeviceRequest, type OrtTrainDevice } from './ort/ort-devices.js';
-export { FAULT_POINT_ENV, faultPoint } from './fault-points.js';
 export { METRICS_FILE, readMetrics, type EpochMetrics } from './metrics.js';
 export {
   CHECKPOINT_DIR,
@@ -58,49 +61,9 @@ export {
   type LoadedCheckpoint,
   type TensorIndexEntry,
 } from './checkpoint.js';
-export {
-  FASHION_MNIST_DIR,
-  listDatasets,
-  loadDataset,
-  loadIdxDirectory,
-  MAX_IDX_BYTES,
-  readIdxFile,
-  registerDataset,
-  sliceSplit,
-  splitValidation,
-  type DatasetLoader,
-  type DatasetLoadOptions,
-  type FactorLabels,
-  type ImageDataset,
-  type IdxLimits,
-  type ImageSplit,
-} from './datasets.js';
-export { DEFLATE_MAX_RATIO, isGzip, readFileBounded, type LengthFromHeader } from './bounded-read.js';
-export {
-  MAX_IMAGE_PIXELS,
-  checkImageHeader,
-  readPngHeader,
-  type ImageLimits,
-  type PngHeader,
-} from './png-header.js';
-export {
-  SHAPES_FACTORS,
-  SHAPES_GRID_SIZE,
-  SHAPES_SIZE,
-  SHAPE_NAMES,
-  generateShapes,
-  renderShape,
-  renderShapes,
-  sampleShapesFactors,
-  shapesFactorsAt,
-  type ShapesOptions,
-} from './shapes.js';
 export { makeBatch, type BatchOptions } from './batches.js';
-export { pixelsToUnit } from './unit-pixels.js';
 export { reportTerms, type ReportedTerms } from './report.js';
 export { imageGrid } from './plots-impl.js';
-export { readPngGrey, type GreyImage } from './png-read.js';
-export { idxHeaderBytes, type IdxArray, type IdxHeader } from './idx-impl.js';
 export { PLOT_FILES, writeRunPlots, type RunPlotInputs } from './run-plots.js';
 export {
   CONFIG_FILE,
@@ -112,8 +75,6 @@ export {
   type TrainResult,
 } from './trainer.js';
 export { evaluateRun, type EvaluateOptions, type EvaluationResult } from './evaluate.js';
-export { writeFileAtomic } from './atomic-write.js';
-export { workerStart, type WorkerStart } from './worker-start.js';
 export * from './disentanglement/index.js';
 export {
   inputsOf,

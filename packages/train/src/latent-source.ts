@@ -3,10 +3,16 @@ import { Rng, oneHot, type DeviceRequest, type Tensor, type VaeModel } from '@va
 import { loadModel } from '@vae/runtime-node';
 import { gatherPixels } from './batch-impl.js';
 import { loadCheckpoint } from './checkpoint.js';
-import { resolveTrainConfig, type Binarization } from './config.js';
-import { loadDataset, type ImageSplit } from './datasets.js';
+import { holdOutValidation, type ImageSplit } from '@vae/data';
+import { datasetInfo, loadDataset } from '@vae/data/node';
+import {
+  DEFAULT_TRAIN_CONFIG,
+  resolveTrainConfig,
+  validationSize,
+  type Binarization,
+  type TrainConfig,
+} from './config.js';
 import { loadOnnxModel } from './onnx-model.js';
-import { SHAPE_NAMES } from './shapes.js';
 
 /** Where a latent view or metric reads its model from: a run folder (checkpoint) or an exported model directory. */
 export type ModelLocation = { readonly run: string } | { readonly model: string };
@@ -18,7 +24,7 @@ export interface LatentSource {
   readonly location: string;
   readonly model: VaeModel;
   readonly dataset: string;
-  /** The dataset's test split. */
+  /** The dataset's test split, or the validation rows held out of its training split when it has none. */
   readonly test: ImageSplit;
   /** How images become model input (`dynamic` is read as grey levels, like the run plots). */
   readonly binarize: Binarization;
@@ -33,7 +39,10 @@ export interface OpenLatentOptions {
   readonly device?: DeviceRequest;
   /** Dataset to read instead of the one recorded with the model (required when none is recorded). */
   readonly dataset?: string;
+  /** Where to read it from instead of the run's `dataDir` (`--data`). */
   readonly dataDir?: string | null;
+  /** Image folders: the pixel cache directory. */
+  readonly cacheDir?: string | null;
 }
 
 /**
@@ -48,10 +57,11 @@ export async function openLatentSource(at: ModelLocation, o: OpenLatentOptions =
   let dataDir = o.dataDir ?? null;
   let binarize: Binarization = 'none';
   let location: string;
+  let config: TrainConfig = DEFAULT_TRAIN_CONFIG;
   if ('run' in at) {
     location = resolve(at.run);
     const ckpt = await loadCheckpoint(at.run);
-    const config = resolveTrainConfig(ckpt.config);
+    config = resolveTrainConfig(ckpt.config);
     dataset = o.dataset ?? config.dataset;
     dataDir = o.dataDir ?? config.dataDir;
     binarize = config.binarize === 'dynamic' ? 'none' : config.binarize;
@@ -62,20 +72,24 @@ export async function openLatentSource(at: ModelLocation, o: OpenLatentOptions =
     dataset = o.dataset ?? model.manifest.provenance.dataset;
   }
   try {
-    const data = await loadDataset(dataset, { dataDir });
+    const [h, w, c] = model.manifest.imageShape;
+    // Decoded image files take the model's shape; other datasets have their own.
+    const shaped = datasetInfo(dataset).resizable ? { imageSize: [h, w] as const, channels: c as 1 | 3 } : {};
+    const cache = o.cacheDir ? { cacheDir: o.cacheDir } : {};
+    const data = await loadDataset(dataset, { dataDir, ...shaped, ...cache });
     const d = model.inputSize;
     if (data.imageShape[0] * data.imageShape[1] * data.imageShape[2] !== d)
       throw new RangeError(
         `dataset: expected images of ${model.manifest.imageShape.join('×')} for ${location}, got ${data.imageShape.join('×')} from ${dataset}`,
       );
-    const classNames =
-      dataset === 'shapes' ? SHAPE_NAMES : Array.from({ length: data.numClasses }, (_, k) => String(k));
+    const classNames = data.classNames ?? Array.from({ length: data.numClasses }, (_, k) => String(k));
+    const test = data.test ?? (await holdOutValidation(data.train, d, validationSize(config, data.train.count))).val;
     return {
       name: basename(location),
       location,
       model,
       dataset,
-      test: data.test,
+      test,
       binarize,
       classNames,
       release: () => model.release(),

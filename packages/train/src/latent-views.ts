@@ -12,7 +12,7 @@ import {
   projectPca,
   type Tensor,
 } from '@vae/core';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@vae/data/node';
 import { inputsOf, type LatentSource } from './latent-source.js';
 import { barChart, errorBarChart } from './plots-bars.js';
 import { CLASS_COLOURS, imageGrid, scatter, sideBySide } from './plots-impl.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@vae/data/node';
 
 /** File name of the per-epoch metrics inside a run folder. */
 export const METRICS_FILE = 'metrics.jsonl';

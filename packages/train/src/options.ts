@@ -13,6 +13,3 @@ export {
 } from './vocabularies.js';
 export { BINARIZATIONS, DEFAULT_TRAIN_CONFIG, TRAIN_BACKENDS, type Binarization, type TrainConfig } from './config.js';
 export { ORT_TRAIN_DEVICES, type OrtDeviceRequest, type OrtTrainDevice } from './ort/ort-devices.js';
-export { listDatasets } from './datasets.js';
-/** Fault injection for crash-safety tests (`VAE_FAULT_POINT`), here so workers need not load TensorFlow.js. */
-export { FAULT_POINT_ENV, faultPoint } from './fault-points.js';

@@ -10,10 +10,10 @@ import {
   type Tensor,
   type VaeModel,
 } from '@vae/core';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@vae/data/node';
 import { gatherPixels } from './batch-impl.js';
 import type { Binarization } from './config.js';
-import type { ImageSplit } from './datasets.js';
+import type { ImageSplit } from '@vae/data';
 import type { EpochMetrics } from './metrics.js';
 import type { PngCanvas } from './png-canvas.js';
 import { latentScatter } from './latent-views.js';

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng, createModelSpec, getLogger, initParameters, inputSize, modelKindInfo, type ModelSpec } from '@vae/core';
-import { writeFileAtomic } from './atomic-write.js';
 import { makeBatch } from './batches.js';
 import {
   neverCheckpointed,
@@ -10,11 +9,17 @@ import {
   saveCheckpoint,
   type CheckpointState,
 } from './checkpoint.js';
-import { resolveTrainConfig, type TrainConfig } from './config.js';
-import { loadDataset, splitValidation, type ImageDataset } from './datasets.js';
-import { firstExamples } from './image-split.js';
+import { firstRows, holdOutValidation, type ImageDataset } from '@vae/data';
+import { faultPoint, loadDataset, writeFileAtomic } from '@vae/data/node';
+import {
+  datasetLoadOptions,
+  resolveTrainConfig,
+  validationSize,
+  type DataRuntimeOptions,
+  type TrainConfig,
+} from './config.js';
 import { createEngine, type Engine, type TrainBatch } from './engine.js';
-import { faultPoint } from './fault-points.js';
+import { epochRows } from './epoch-rows.js';
 import { readMetrics, writeMetrics, type EpochMetrics } from './metrics.js';
 import { writeRunPlots } from './run-plots.js';
 import { reportTerms, type ReportedTerms } from './report.js';
@@ -52,6 +57,8 @@ export interface TrainOptions {
   readonly onProgress?: (p: TrainProgress) => void;
   /** Write the PNGs at the end (default true). */
   readonly plots?: boolean;
+  /** Where image folders are cached and how much of a dataset is held in memory (not part of the configuration). */
+  readonly data?: DataRuntimeOptions;
 }
 
 /** Why a run ended. */
@@ -83,18 +90,20 @@ export class TrainingDivergedError extends Error {
 }
 
 /** The model spec a configuration trains on a dataset (image shape and classes from the data). */
-export function specForConfig(config: TrainConfig, data: Pick<ImageDataset, 'imageShape' | 'numClasses'>): ModelSpec {
+export function specForConfig(
+  config: TrainConfig,
+  data: Pick<ImageDataset, 'imageShape' | 'numClasses'> & Partial<Pick<ImageDataset, 'classNames' | 'source'>>,
+): ModelSpec {
   const conditional = modelKindInfo(config.model.kind ?? 'vae').conditional;
+  if (conditional && data.classNames === null)
+    throw new RangeError(
+      `dataset: expected labelled images for the conditional kind ${config.model.kind}, got none from ${data.source ?? config.dataset} (put each class in its own subfolder)`,
+    );
   return createModelSpec({
     ...config.model,
     imageShape: data.imageShape as [number, number, number],
     ...(conditional ? { numClasses: data.numClasses } : {}),
   });
-}
-
-/** Number of validation examples a configuration holds out of `count` training examples. */
-export function validationSize(config: TrainConfig, count: number): number {
-  return config.valSize ?? Math.max(1, Math.round(count * config.valFraction));
 }
 
 const RESUMABLE_OVERRIDES = ['epochs', 'maxMinutes', 'maxSteps', 'backend'] as const;
@@ -157,7 +166,7 @@ async function configOfUncheckpointedRun(runDir: string): Promise<TrainConfig | 
 export async function train(partial: Partial<TrainConfig> = {}, options: TrainOptions = {}): Promise<TrainResult> {
   const started = Date.now();
   const { config, checkpoint, metrics } = await resolveStart(partial, options.resume === true);
-  const data = await loadDataset(config.dataset, { dataDir: config.dataDir });
+  const data = await loadDataset(config.dataset, datasetLoadOptions(config, options.data));
   const spec = checkpoint ? checkpoint.spec : specForConfig(config, data);
   const d = inputSize(spec);
   if (d !== data.imageShape[0] * data.imageShape[1] * data.imageShape[2]) {
@@ -172,8 +181,12 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
     throw new RangeError(
       `iwSamples: expected 1 with beta ≠ 1 (the IWAE bound has no β), got ${config.iwSamples} with beta ${spec.beta}`,
     );
-  const split = splitValidation(data.train, d, validationSize(config, data.train.count));
-  const trainSet = firstExamples(split.train, d, config.trainSize);
+  const split = await holdOutValidation(data.train, d, validationSize(config, data.train.count));
+  const trainSet = firstRows(split.train, d, config.trainSize);
+  const order = epochRows(
+    trainSet,
+    options.data?.shuffleBufferBytes ? { bufferBytes: options.data.shuffleBufferBytes } : {},
+  );
 
   const rng = checkpoint ? Rng.fromState(checkpoint.rng) : new Rng(config.seed);
   const initial = checkpoint ? checkpoint.params : initParameters(spec, rng);
@@ -204,17 +217,17 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
       }
       const epochNo = epoch + 1;
       const epochStarted = Date.now();
-      const perm = rng.permutation(trainSet.count);
+      order.start(rng);
       const sums = { loss: 0, reconstruction: 0, kl: 0, elbo: 0, iw: 0, n: 0 };
       let epochStep = 0;
-      const batchAt = (start: number): { indices: Uint32Array; batch: TrainBatch } => {
-        const indices = perm.subarray(start, Math.min(trainSet.count, start + config.batchSize));
+      const batchAt = async (start: number): Promise<{ indices: Uint32Array; batch: TrainBatch }> => {
+        const { split: rows, indices } = await order.rows(start, Math.min(trainSet.count, start + config.batchSize));
         return {
           indices,
-          batch: makeBatch(trainSet, indices, rng, { spec, binarize: config.binarize, samples: config.iwSamples }),
+          batch: makeBatch(rows, indices, rng, { spec, binarize: config.binarize, samples: config.iwSamples }),
         };
       };
-      let current = batchAt(0);
+      let current = await batchAt(0);
       for (let start = 0; start < trainSet.count; start += config.batchSize) {
         const { indices, batch } = current;
         const stepping = stepAndReport(engine, spec, batch);
@@ -227,6 +240,7 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
             ? rng.getState()
             : null;
         const prefetched = rewind ? batchAt(nextStart) : null;
+        void prefetched?.catch(() => undefined); // awaited below; a failed read surfaces there
         const { terms, loss } = await stepping;
         if (!terms || !Number.isFinite(terms.loss) || !Number.isFinite(loss)) {
           throw new TrainingDivergedError(
@@ -261,10 +275,11 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
         else if (config.maxMinutes !== null && (Date.now() - started) / 60000 >= config.maxMinutes)
           stoppedBy = 'max-minutes';
         if (stoppedBy !== 'epochs') {
+          await prefetched;
           if (rewind) rng.setState(rewind);
           break;
         }
-        if (prefetched) current = prefetched;
+        if (prefetched) current = await prefetched;
       }
       options.onProgress?.({
         phase: 'validate',

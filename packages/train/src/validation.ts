@@ -1,7 +1,7 @@
 import { Rng, activeUnits, modelKindInfo, type ModelSpec, type Tensor } from '@vae/core';
 import { makeBatch } from './batches.js';
 import type { Binarization } from './config.js';
-import type { ImageSplit } from './image-split.js';
+import type { ImageSplit } from '@vae/data';
 import type { Engine, ForwardTerms, TrainBatch } from './engine.js';
 import { reportTerms } from './report.js';
 

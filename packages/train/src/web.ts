@@ -1,6 +1,7 @@
 /**
  * The browser-safe part of `@vae/train` (`@vae/train/web`): the ort engine's step runner on
- * onnxruntime-web, the batches (same random draws as Node for the same seed) and the IDX parser.
+ * onnxruntime-web, the batches (same random draws as Node for the same seed), and `@vae/data`'s
+ * IDX parser and splits re-exported for the browser trainer.
  * Nothing here imports a Node built-in or onnxruntime-node.
  */
 export { ADAM_DEFAULTS } from './adam-defaults.js';
@@ -19,9 +20,18 @@ export {
 export type { OrtModule, OrtPlatform } from './ort/ort-platform.js';
 export { WEB_TRAIN_DEVICES, parseWebDevice, webOrtPlatform, type WebTrainDevice } from './ort/web-platform.js';
 export { makeBatch, type BatchOptions } from './batches.js';
-export { pixelsToUnit } from './unit-pixels.js';
-export { firstExamples, splitValidation, type ImageSplit } from './image-split.js';
-export { idxHeaderBytes, parseIdx, parseIdxHeader, type IdxArray, type IdxHeader } from './idx-impl.js';
+/** Re-exported from `@vae/data` (the browser trainer page imports them from here). */
+export {
+  firstExamples,
+  idxHeaderBytes,
+  parseIdx,
+  parseIdxHeader,
+  pixelsToUnit,
+  splitValidation,
+  type IdxArray,
+  type IdxHeader,
+  type ImageSplit,
+} from '@vae/data';
 export type { TrainBatch } from './engine.js';
 export type { Binarization } from './config.js';
 export { validate, VALIDATION_SEED_OFFSET, type ValidationEngine, type ValidationResult } from './validation.js';

@@ -8,7 +8,7 @@ import {
   mutualInformationGap,
   type GroundTruthCodes,
 } from '../src/index.js';
-import { SHAPES_FACTORS } from '../src/shapes.js';
+import { SHAPES_FACTORS } from '@vae/data';
 
 /** Synthetic ground truth: factors uniform on `sizes`, codes = `map(factor row, noise rng)`. */
 function synthetic(

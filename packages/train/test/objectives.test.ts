@@ -18,8 +18,8 @@ import {
   reportTerms,
   resolveTrainConfig,
   selectBackend,
-  type ImageSplit,
 } from '../src/index.js';
+import type { ImageSplit } from '@vae/data';
 import { t, tinySpec, values } from './helpers.js';
 
 beforeAll(async () => {

@@ -11,7 +11,7 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBatch } from '../src/batches.js';
 import { resolveTrainConfig } from '../src/config.js';
-import type { ImageSplit } from '../src/datasets.js';
+import type { ImageSplit } from '@vae/data';
 import type { Engine, StepOutputs, TrainBatch } from '../src/engine.js';
 import { trueAdamMoments } from '../src/checkpoint.js';
 import { TfjsEngine } from '../src/tfjs-engine.js';

@@ -12,7 +12,7 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBatch } from '../src/batches.js';
 import { resolveTrainConfig } from '../src/config.js';
-import type { ImageSplit } from '../src/datasets.js';
+import type { ImageSplit } from '@vae/data';
 import type { Engine, TrainBatch } from '../src/engine.js';
 import { OrtEngine } from '../src/ort/index.js';
 import { TfjsEngine } from '../src/tfjs-engine.js';

@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../src/checkpoint.js';
 import { resolveTrainConfig } from '../src/config.js';
-import { registerDataset } from '../src/datasets.js';
+import { registerDataset } from '@vae/data/node';
 import { OrtEngine } from '../src/ort/index.js';
 import { train } from '../src/trainer.js';
 

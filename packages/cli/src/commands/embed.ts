@@ -1,15 +1,15 @@
 import type { Argv, CommandModule } from 'yargs';
 import { quietLanceDbLog } from '../lancedb-log.js';
-import type { CorpusSource, CorpusSplit, EmbedProgress, IndexChoice } from '@vae/embed';
+import type { CorpusSplit, EmbedProgress, IndexChoice } from '@vae/embed';
 import { choice, progressAndJsonOptions, startProgressBars } from '../progress.js';
+import { dataOptions, type DataArgs } from './data-options.js';
 import { embedOnQueue } from './embed-queue.js';
 import { type QueueConnectionArgs, queueConnectionOptions } from './queue-options.js';
 
-interface EmbedArgs extends QueueConnectionArgs {
+interface EmbedArgs extends QueueConnectionArgs, DataArgs {
   model: string;
-  dataset: CorpusSource;
+  dataset: string;
   split?: CorpusSplit;
-  data?: string;
   out: string;
   limit?: number;
   'chunk-size': number;
@@ -24,8 +24,7 @@ interface EmbedArgs extends QueueConnectionArgs {
   json: boolean;
 }
 
-/** The corpus sources and splits, the index choices (kept here so `vae --help` does not load @vae/embed). */
-const SOURCES: readonly CorpusSource[] = ['mnist', 'fashion-mnist', 'idx', 'images'];
+/** The splits and index choices (kept here so `vae --help` does not load @vae/embed; datasets come from @vae/data). */
 const SPLITS: readonly CorpusSplit[] = ['train', 'test', 'all'];
 const INDEXES: readonly IndexChoice[] = ['none', 'auto', 'ivf-pq', 'ivf-hnsw-sq'];
 
@@ -66,22 +65,18 @@ export const embedCommand: CommandModule<object, EmbedArgs> = {
   describe: 'Embed a corpus (μ per image, with id, label and content hash) into a LanceDB table; resumable',
   builder: (y: Argv) =>
     progressAndJsonOptions(
-      queueConnectionOptions(y, false) // --queue and its connection options (queue-options.ts)
+      dataOptions(queueConnectionOptions(y, false), {
+        imageOptions: false,
+        cacheOption: true,
+        datasetRequired: true,
+        datasetNote:
+          "images: --data FOLDER of PNG/JPEG, decoded to the model's shape (resize + centre crop, its channels)",
+      }) // --queue and its connection options (queue-options.ts)
         .option('model', { type: 'string', demandOption: true, describe: 'exported model directory' })
-        .option('dataset', {
-          type: 'string',
-          demandOption: true,
-          coerce: choice('dataset', SOURCES),
-          describe: `corpus: ${SOURCES.join('|')} (idx: --data FILE of images; images: --data FOLDER of PNGs)`,
-        })
         .option('split', {
           type: 'string',
           coerce: choice('split', SPLITS),
           describe: 'train|test|all (default all: train then test; idx and images are one split)',
-        })
-        .option('data', {
-          type: 'string',
-          describe: 'IDX images file, PNG folder, or a directory of IDX files instead of the default',
         })
         .option('out', { type: 'string', demandOption: true, describe: 'table path DIR/NAME[.lance] (LanceDB)' })
         .option('limit', { type: 'number', coerce: positive('limit'), describe: 'embed only the first N items' })
@@ -135,6 +130,7 @@ export const embedCommand: CommandModule<object, EmbedArgs> = {
         ...(args.split === undefined ? {} : { split: args.split }),
         ...(args.data === undefined ? {} : { data: args.data }),
         ...(args.limit === undefined ? {} : { limit: args.limit }),
+        ...(args['cache-dir'] === undefined ? {} : { cacheDir: args['cache-dir'] }),
       });
     } catch (err) {
       await model.release();

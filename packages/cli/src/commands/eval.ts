@@ -11,6 +11,7 @@ interface EvalArgs {
   limit: number;
   split: EvalSplit;
   device: DeviceRequest;
+  data?: string;
   json: boolean;
 }
 
@@ -63,6 +64,11 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
         choices: EVAL_DEVICES,
         describe: 'onnxruntime-node execution device of the encoder, decoder and scorer graphs',
       })
+      .option('data', {
+        alias: 'data-dir',
+        type: 'string',
+        describe: 'read the dataset from here instead of where the run read it (e.g. a moved image folder)',
+      })
       .option('json', {
         type: 'boolean',
         default: false,
@@ -75,6 +81,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       limit: args.limit,
       split: args.split,
       device: args.device,
+      ...(args.data === undefined ? {} : { dataDir: args.data }),
     });
     if (args.json) {
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

@@ -3,16 +3,16 @@ import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import type { DeviceRequest } from '@vae/core';
 import type { ModelLocation } from '@vae/train';
+import { dataOptions, dataRuntime, type DataArgs } from './data-options.js';
 import { EVAL_DEVICES, positiveInt } from './eval.js';
 
-interface LatentArgs {
+interface LatentArgs extends DataArgs {
   run?: string;
   model?: string;
   compare?: string;
   out: string;
   limit: number;
   grid: number;
-  dataset?: string;
   device: DeviceRequest;
   json: boolean;
 }
@@ -51,7 +51,11 @@ export const latentCommand: CommandModule<object, LatentArgs> = {
   describe:
     'Draw latent-space views: test-set scatter by label (PCA when L > 2), manifold grid (L = 2), KL per dimension, μ ± σ',
   builder: (y: Argv) =>
-    modelLocationOptions(y)
+    dataOptions(modelLocationOptions(y), {
+      imageOptions: false,
+      cacheOption: true,
+      datasetNote: 'default: the one recorded with the model',
+    })
       .option('compare', {
         type: 'string',
         describe: 'a second run folder or model directory drawn side by side (compare-*.png)',
@@ -68,15 +72,16 @@ export const latentCommand: CommandModule<object, LatentArgs> = {
         default: '20',
         coerce: positiveInt('grid'),
         describe: 'points per side of the manifold grid',
-      })
-      .option('dataset', {
-        type: 'string',
-        describe: 'dataset to use instead of the one recorded with the model',
       }) as unknown as Argv<LatentArgs>,
   handler: async (args) => {
     const at = locationOf(args);
     const { openLatentSource, writeLatentViews } = await import('@vae/train');
-    const open = { device: args.device, ...(args.dataset ? { dataset: args.dataset } : {}) };
+    const open = {
+      device: args.device,
+      ...(args.dataset ? { dataset: args.dataset } : {}),
+      ...(args.data ? { dataDir: args.data } : {}),
+      ...dataRuntime(args),
+    };
     const source = await openLatentSource(at, open);
     try {
       const compare = args.compare ? await openLatentSource(compareLocation(args.compare), open) : undefined;

@@ -117,7 +117,7 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
   handler: async (args) => {
     const [{ formatParityTable, runParity }, { writeFileAtomic }] = await Promise.all([
       import('@vae/parity'),
-      import('@vae/train'),
+      import('@vae/data/node'),
     ]);
     const report = await runParity({
       modelDir: args.model,

@@ -62,13 +62,15 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const [
     { exportModel },
     { loadModel },
-    { PLOT_FILES, imageGrid, loadCheckpoint, train, writeFileAtomic },
+    { PLOT_FILES, imageGrid, loadCheckpoint, train },
     { runParity },
+    { writeFileAtomic },
   ] = await Promise.all([
     import('@vae/onnx'),
     import('@vae/runtime-node'),
     import('@vae/train'),
     import('@vae/parity'),
+    import('@vae/data/node'),
   ]);
   log.info('1/4 train');
   let lastReport = 0;

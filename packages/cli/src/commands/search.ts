@@ -13,15 +13,18 @@ interface SearchArgs {
   json: boolean;
 }
 
-/** `vae search`: the k nearest items of an embeddings table to a stored item or to a PNG image. */
+/** `vae search`: the k nearest items of an embeddings table to a stored item or to a PNG/JPEG image. */
 export const searchCommand: CommandModule<object, SearchArgs> = {
   command: 'search',
-  describe: 'Find the k nearest items in an embeddings table (vae embed) to a stored id or a PNG image',
+  describe: 'Find the k nearest items in an embeddings table (vae embed) to a stored id or a PNG/JPEG image',
   builder: (y: Argv) =>
     y
       .option('table', { type: 'string', demandOption: true, describe: 'table path DIR/NAME[.lance]' })
       .option('id', { type: 'number', describe: 'query by the id of a stored item' })
-      .option('image', { type: 'string', describe: 'query by a PNG image (encoded with the table’s model)' })
+      .option('image', {
+        type: 'string',
+        describe: "query by a PNG or JPEG image (resized to the table's model: short side, centre crop, its channels)",
+      })
       .option('model', {
         type: 'string',
         describe: 'model directory for --image (default: the one recorded in the table)',
@@ -42,7 +45,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       }) as unknown as Argv<SearchArgs>,
   handler: async (args) => {
     quietLanceDbLog();
-    const { openTableSearch, embedPng, assertSameModel } = await import('@vae/embed');
+    const { openTableSearch, embedImage, assertSameModel } = await import('@vae/embed');
     const search = await openTableSearch(args.table);
     try {
       let query: { id: number } | { vector: Float32Array };
@@ -52,7 +55,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
         const model = await loadModel(modelDir, { device: 'cpu', threads: 1 });
         try {
           assertSameModel(search.meta, model, args.table);
-          query = { vector: await embedPng(model, args.image) };
+          query = { vector: await embedImage(model, args.image) };
         } finally {
           await model.release();
         }

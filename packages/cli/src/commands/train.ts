@@ -20,12 +20,12 @@ import {
   ENGINE_REQUESTS,
   ORT_TRAIN_DEVICES,
   TFJS_BACKENDS,
-  listDatasets,
   type EngineRequest,
   type TrainConfig,
 } from '@vae/train/options';
+import { dataOptions, dataRuntime, type DataArgs } from './data-options.js';
 
-interface TrainArgs {
+interface TrainArgs extends DataArgs {
   kind?: ModelKind;
   arch?: keyof typeof ARCHITECTURES;
   norm?: Norm;
@@ -41,8 +41,6 @@ interface TrainArgs {
   noise?: NoiseSpec['type'];
   'noise-level'?: number;
   'contractive-weight'?: number;
-  dataset?: string;
-  'data-dir'?: string;
   binarize?: keyof typeof BINARIZATIONS;
   epochs?: number;
   'batch-size'?: number;
@@ -139,7 +137,9 @@ export function configFromArgs(a: TrainArgs, runDirPrefix = 'runs/'): Partial<Tr
     dataset,
     runDir: a['run-dir'] ?? `${runDirPrefix}${kind}-${dataset}`,
   };
-  if (a['data-dir'] !== undefined) c.dataDir = a['data-dir'];
+  if (a.data !== undefined) c.dataDir = a.data;
+  if (a['image-size'] !== undefined) c.imageSize = a['image-size'];
+  if (a.channels !== undefined) c.channels = a.channels;
   if (a.binarize !== undefined) c.binarize = a.binarize;
   if (a.epochs !== undefined) c.epochs = a.epochs;
   if (a['batch-size'] !== undefined) c.batchSize = a['batch-size'];
@@ -194,7 +194,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   describe: 'Train a model (default: the 784-400-20 Bernoulli VAE on MNIST) into a run folder',
   builder: (y: Argv) =>
     progressAndJsonOptions(
-      y
+      dataOptions(y, { imageOptions: true, defaultDataset: DEFAULT_TRAIN_CONFIG.dataset })
         .option('kind', {
           type: 'string',
           coerce: choice('kind', Object.keys(MODEL_KINDS) as ModelKind[]),
@@ -271,13 +271,6 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
           coerce: numberOption('contractive-weight', { min: 0 }),
           describe: 'contractive-ae penalty weight λ (default 0.1)',
         })
-        .option('dataset', {
-          type: 'string',
-          describe: `dataset: ${listDatasets()
-            .map((d) => d.name)
-            .join('|')} (default mnist)`,
-        })
-        .option('data-dir', { type: 'string', describe: 'directory of IDX files (required for --dataset idx)' })
         .option('binarize', {
           type: 'string',
           coerce: choice('binarize', Object.keys(BINARIZATIONS) as (keyof typeof BINARIZATIONS)[]),
@@ -306,7 +299,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         .option('val-fraction', {
           type: 'string',
           coerce: numberOption('val-fraction', { min: 0, max: 0.9, exclusiveMin: true }),
-          describe: 'fraction of the training split held out for validation (default 1/12)',
+          describe:
+            'fraction of the training data held out for validation (default 1/12); the validation set of datasets without a test split (images, IDX without t10k files) too',
         })
         .option('val-size', {
           type: 'string',
@@ -362,6 +356,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       result = await train(configFromArgs(args), {
         resume: args.resume,
         ...(bar ? { onProgress: bar.onProgress } : {}),
+        data: dataRuntime(args),
       });
     } finally {
       bar?.stop();

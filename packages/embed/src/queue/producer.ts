@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { getLogger } from '@vae/core';
-import { faultPoint } from '@vae/train/options';
+import { faultPoint } from '@vae/data/node';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { type Chunk, chunkKey, type EmbeddedChunk, type EmbeddingSink } from '../chunk.js';

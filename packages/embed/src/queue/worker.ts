@@ -1,5 +1,5 @@
 import { getLogger, type VaeModel } from '@vae/core';
-import { faultPoint } from '@vae/train/options';
+import { faultPoint } from '@vae/data/node';
 import { type Job, type JobJson, UnrecoverableError, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { type Chunk, embedChunk } from '../chunk.js';

@@ -1,41 +1,43 @@
 import { oneHot, type Rng } from '@vae/core';
+import { pixelsToUnit, type FactorSet } from '@vae/data';
+import { datasetInfo, listDatasets } from '@vae/data/node';
 import { openLatentSource, type LatentSource, type ModelLocation, type OpenLatentOptions } from '../latent-source.js';
-import { SHAPES_FACTORS, SHAPES_SIZE, renderShapes, sampleShapesFactors } from '../shapes.js';
 import { factorVaeScore, type FactorVaeOptions, type FactorVaeResult } from './factor-vae.js';
 import type { GroundTruthCodes } from './ground-truth.js';
 import { MIG_DEFAULTS, mutualInformationGap, type MigResult } from './mig.js';
 
-/** Rows per encoder run when encoding generated sprites. */
+/** Rows per encoder run when encoding generated images. */
 const ENCODE_ROWS = 1024;
 
 /**
- * The `shapes` factor grid seen through a model: factors are sampled uniformly per factor, the
- * sprites rendered, and the representation is the encoder's μ (variational) or code (autoencoders),
+ * A dataset's factor grid seen through a model: factors are sampled uniformly per factor, the
+ * images rendered, and the representation is the encoder's μ (variational) or code (autoencoders),
  * as disentanglement_lib uses the mean representation.
  */
-export function shapesGroundTruth(source: Pick<LatentSource, 'model'>): GroundTruthCodes {
+export function factorGroundTruth(set: FactorSet, source: Pick<LatentSource, 'model'>): GroundTruthCodes {
   const { model } = source;
-  const px = SHAPES_SIZE * SHAPES_SIZE;
+  const [h, w, c] = set.imageShape;
+  const px = h * w * c;
   if (model.inputSize !== px)
     throw new RangeError(
-      `model: expected a model of 64×64×1 images for the shapes factor grid, got ${model.manifest.imageShape.join('×')}`,
+      `model: expected a model of ${set.imageShape.join('×')} images for the factor grid, got ${model.manifest.imageShape.join('×')}`,
     );
-  const k = SHAPES_FACTORS.sizes.length;
   return {
-    ...SHAPES_FACTORS,
+    names: set.names,
+    sizes: set.sizes,
     latentDim: model.latentDim,
-    sample: (count: number, rng: Rng) => sampleShapesFactors(count, rng),
+    sample: (count: number, rng: Rng) => set.sample(count, rng),
     async codes(factors, count) {
+      const k = set.sizes.length;
       const out = new Float32Array(count * model.latentDim);
       for (let start = 0; start < count; start += ENCODE_ROWS) {
         const m = Math.min(ENCODE_ROWS, count - start);
         const rows = factors.subarray(start * k, (start + m) * k);
-        const bytes = renderShapes(rows, m);
-        const x = { data: Float32Array.from(bytes, (v) => v / 255), shape: [m, px] };
+        const x = { data: pixelsToUnit(set.render(rows, m)), shape: [m, px] };
         const y =
           model.numClasses > 0
             ? oneHot(
-                Array.from({ length: m }, (_, i) => rows[i * k]!),
+                Array.from({ length: m }, (_, i) => set.labelOf(rows, i)),
                 model.numClasses,
               )
             : undefined;
@@ -69,7 +71,7 @@ export interface DisentanglementResult {
 }
 
 /**
- * MIG and the FactorVAE metric of a model trained on `shapes` (a run folder or an exported model
+ * MIG and the FactorVAE metric of a model trained on a dataset with ground-truth factors (`shapes`, `color-shapes`) (a run folder or an exported model
  * directory), on freshly rendered sprites of the full factor grid.
  */
 export async function evaluateDisentanglement(
@@ -79,11 +81,12 @@ export async function evaluateDisentanglement(
   const started = performance.now();
   const source = await openLatentSource(at, o);
   try {
-    if (source.dataset !== 'shapes')
+    const set = datasetInfo(source.dataset).factors;
+    if (!set)
       throw new RangeError(
-        `dataset: expected a model trained on shapes (the only dataset with ground-truth factors), got ${JSON.stringify(source.dataset)} for ${source.location}`,
+        `dataset: expected a model trained on a dataset with ground-truth factors (${withFactors().join('|')}), got ${JSON.stringify(source.dataset)} for ${source.location}`,
       );
-    const gt = shapesGroundTruth(source);
+    const gt = factorGroundTruth(set, source);
     const seed = o.seed ?? 0;
     const mig = await mutualInformationGap(gt, {
       samples: o.migSamples ?? MIG_DEFAULTS.samples,
@@ -103,4 +106,11 @@ export async function evaluateDisentanglement(
   } finally {
     await source.release();
   }
+}
+
+/** Registered datasets with ground-truth factors. */
+function withFactors(): string[] {
+  return listDatasets()
+    .filter((d) => d.factors)
+    .map((d) => d.name);
 }

@@ -15,7 +15,7 @@ export {
 } from './factor-vae.js';
 export {
   evaluateDisentanglement,
-  shapesGroundTruth,
+  factorGroundTruth,
   type DisentanglementOptions,
   type DisentanglementResult,
 } from './evaluate-disentanglement.js';

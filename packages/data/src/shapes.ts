@@ -1,5 +1,7 @@
 import { Rng, assertInteger } from '@vae/core';
-import type { FactorLabels, ImageDataset, ImageSplit } from './datasets.js';
+import type { FactorSet, ImageDataset } from './dataset.js';
+import { checkFactorRow, gridFactorsAt, gridSplit, sampleGridFactors } from './factor-grid.js';
+import type { FactorLabels, ImageSplit } from './image-split.js';
 
 /**
  * A dSprites-like ground-truth-factor dataset (Matthey et al. 2017), generated deterministically in
@@ -45,14 +47,7 @@ function inside(shape: number, u: number, v: number): boolean {
  * `out[offset … offset + 4096)` as 0/255 bytes (the rest of that range is cleared).
  */
 export function renderShape(f: ArrayLike<number>, out: Uint8Array, offset = 0): void {
-  const sizes = SHAPES_FACTORS.sizes;
-  for (let k = 0; k < NUM_FACTORS; k++) {
-    const v = f[k]!;
-    if (!Number.isInteger(v) || v < 0 || v >= sizes[k]!)
-      throw new RangeError(
-        `factors[${k}] (${SHAPES_FACTORS.names[k]}): expected an integer in [0, ${sizes[k]! - 1}], got ${v}`,
-      );
-  }
+  checkFactorRow(SHAPES_FACTORS, f);
   const size = SHAPES_SIZE;
   out.fill(0, offset, offset + size * size);
   const shape = f[0]!;
@@ -81,21 +76,12 @@ export function renderShape(f: ArrayLike<number>, out: Uint8Array, offset = 0): 
 
 /** Factor indices of grid position `index` (row-major over {@link SHAPES_FACTORS}`.sizes`, posY fastest). */
 export function shapesFactorsAt(index: number, out: Uint8Array = new Uint8Array(NUM_FACTORS), offset = 0): Uint8Array {
-  let rest = index;
-  for (let k = NUM_FACTORS - 1; k >= 0; k--) {
-    const n = SHAPES_FACTORS.sizes[k]!;
-    out[offset + k] = rest % n;
-    rest = Math.floor(rest / n);
-  }
-  return out;
+  return gridFactorsAt(SHAPES_FACTORS.sizes, index, out, offset);
 }
 
 /** `count` factor rows drawn independently and uniformly per factor (with replacement), as disentanglement_lib samples. */
 export function sampleShapesFactors(count: number, rng: Rng): Uint8Array {
-  const out = new Uint8Array(count * NUM_FACTORS);
-  for (let i = 0; i < count; i++)
-    for (let k = 0; k < NUM_FACTORS; k++) out[i * NUM_FACTORS + k] = rng.int(SHAPES_FACTORS.sizes[k]!);
-  return out;
+  return sampleGridFactors(SHAPES_FACTORS.sizes, count, rng);
 }
 
 /** Renders `count` sprites from `count × 5` factor rows into one `[count, 4096]` byte array. */
@@ -104,15 +90,6 @@ export function renderShapes(factors: Uint8Array, count: number): Uint8Array {
   const images = new Uint8Array(count * px);
   for (let i = 0; i < count; i++) renderShape(factors.subarray(i * NUM_FACTORS, (i + 1) * NUM_FACTORS), images, i * px);
   return images;
-}
-
-function splitOf(indices: Uint32Array): ImageSplit {
-  const count = indices.length;
-  const values = new Uint8Array(count * NUM_FACTORS);
-  for (let i = 0; i < count; i++) shapesFactorsAt(indices[i]!, values, i * NUM_FACTORS);
-  const labels = new Uint8Array(count);
-  for (let i = 0; i < count; i++) labels[i] = values[i * NUM_FACTORS]!;
-  return { images: renderShapes(values, count), labels, count, factors: { ...SHAPES_FACTORS, values } };
 }
 
 /** Options of {@link generateShapes}. */
@@ -130,7 +107,7 @@ export interface ShapesOptions {
  * (the first `train` for training, the next `test` for testing, so the two never overlap). Labels are
  * the shape (3 classes); `factors` keeps all five factor indices of every image.
  */
-export function generateShapes(o: ShapesOptions = {}): ImageDataset {
+export function generateShapes(o: ShapesOptions = {}): ImageDataset<ImageSplit> & { test: ImageSplit } {
   const train = assertInteger(o.train ?? 20_000, 'train', 1);
   const test = assertInteger(o.test ?? 2_000, 'test', 1);
   const seed = o.seed ?? 0;
@@ -143,8 +120,18 @@ export function generateShapes(o: ShapesOptions = {}): ImageDataset {
     name: 'shapes',
     imageShape: [SHAPES_SIZE, SHAPES_SIZE, 1],
     numClasses: SHAPE_NAMES.length,
-    train: splitOf(order.subarray(0, train)),
-    test: splitOf(order.subarray(train, train + test)),
+    classNames: SHAPE_NAMES,
+    train: gridSplit(SHAPES_FACTOR_SET, order.subarray(0, train)),
+    test: gridSplit(SHAPES_FACTOR_SET, order.subarray(train, train + test)),
     source: `generated sprite grid (seed ${seed}, ${train} train + ${test} test of ${SHAPES_GRID_SIZE})`,
   };
 }
+
+/** The `shapes` factor grid as a {@link FactorSet} (sampled and rendered by the disentanglement metrics). */
+export const SHAPES_FACTOR_SET: FactorSet = Object.freeze({
+  ...SHAPES_FACTORS,
+  imageShape: Object.freeze([SHAPES_SIZE, SHAPES_SIZE, 1]) as readonly [number, number, number],
+  sample: sampleShapesFactors,
+  render: renderShapes,
+  labelOf: (factors: Uint8Array, row: number) => factors[row * NUM_FACTORS]!,
+});

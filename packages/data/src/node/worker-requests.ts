@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { workerStart } from '@vae/train';
+import { workerStart } from './worker-start.js';
 import type { WorkerFailure } from './worker-replies.js';
 
 /** `T` without its `id`, member by member for a union of requests. */

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { idxHeaderBytes, readIdxFile, readPngGrey, readPngHeader } from '../src/index.js';
+import { idxHeaderBytes, readPngHeader } from '../src/index.js';
+import { decodeImage, readIdxFile } from '../src/node/index.js';
 
 /**
  * Size checks before decoding: an image's header and an IDX file's header are read first, and
@@ -112,18 +113,34 @@ describe('PNG images: the header is checked before any pixel is inflated', () =>
 
   it('refuses a 20000×20000 image before decoding it (the size asked for, and the pixel limit)', () => {
     const bomb = png(20000, 20000, deflateSync(Buffer.alloc(1)));
-    expect(() => readPngGrey(bomb, 'bomb.png', { size: [28, 28] })).toThrow(
+    expect(() => decodeImage(bomb, 'bomb.png', { size: [28, 28] })).toThrow(
       /bomb\.png: expected a 28×28 image, got 20000×20000×1 \(read from its header; not decoded\)/,
     );
-    expect(() => readPngGrey(bomb, 'bomb.png')).toThrow(
+    expect(() => decodeImage(bomb, 'bomb.png')).toThrow(
       /bomb\.png: expected an image of 1 to 16777216 pixels, got 20000×20000×1 = 400000000/,
     );
   });
 
   it('refuses an interlaced image whose data inflates past its size (decoders do not bound those)', () => {
     const bomb = png(28, 28, deflateSync(Buffer.alloc(32 << 20)), true);
-    expect(() => readPngGrey(bomb, 'interlaced.png', { size: [28, 28] })).toThrow(
+    expect(() => decodeImage(bomb, 'interlaced.png', { size: [28, 28] })).toThrow(
       /interlaced\.png: expected at most \d+ bytes of image data for 28×28×1, got more; not decoded/,
+    );
+  });
+
+  it('refuses a JPEG whose frame header claims 60000×60000 before decoding it', () => {
+    // SOI, an APP0 segment, then SOF0 claiming 60000×60000×3 and nothing else.
+    const sof = [0xff, 0xc0, 0, 17, 8, 0xea, 0x60, 0xea, 0x60, 3, 1, 0x11, 0, 2, 0x11, 1, 3, 0x11, 1];
+    const app0 = [0xff, 0xe0, 0, 4, 0, 0];
+    const bomb = Uint8Array.from([0xff, 0xd8, ...app0, ...sof]);
+    expect(() => decodeImage(bomb, 'bomb.jpg')).toThrow(
+      /bomb\.jpg: expected an image of 1 to 16777216 pixels, got 60000×60000×3 = 3600000000 \(read from its header; not decoded\)/,
+    );
+    expect(() => decodeImage(Uint8Array.from([0xff, 0xd8, ...app0]), 'cut.jpg')).toThrow(
+      /cut\.jpg: expected a JPEG frame header \(SOF\), got none in 8 bytes/,
+    );
+    expect(() => decodeImage(new TextEncoder().encode('hello'), 'notes.png')).toThrow(
+      /notes\.png: expected a PNG or JPEG image, got bytes starting 68 65 6c 6c/,
     );
   });
 });

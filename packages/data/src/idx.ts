@@ -22,7 +22,11 @@ export interface IdxHeader {
  * the data: returns null while `bytes` is too short to hold the whole header, else the dimensions
  * and sizes. Throws an Error naming `file` for a bad magic, data type or rank.
  */
-export function parseIdxHeader(bytes: Uint8Array, file: string, expectedRank: number): IdxHeader | null {
+export function parseIdxHeader(
+  bytes: Uint8Array,
+  file: string,
+  expectedRank: number | readonly number[],
+): IdxHeader | null {
   if (bytes.length < 4) return null;
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     throw new Error(
@@ -32,8 +36,9 @@ export function parseIdxHeader(bytes: Uint8Array, file: string, expectedRank: nu
   if (bytes[2] !== 0x08)
     throw new Error(`${file}: expected IDX data type 0x08 (unsigned byte), got 0x${hex(bytes[2]!)}`);
   const rank = bytes[3]!;
-  if (rank !== expectedRank)
-    throw new Error(`${file}: expected an IDX array of rank ${expectedRank}, got rank ${rank}`);
+  const ranks = typeof expectedRank === 'number' ? [expectedRank] : expectedRank;
+  if (!ranks.includes(rank))
+    throw new Error(`${file}: expected an IDX array of rank ${ranks.join(' or ')}, got rank ${rank}`);
   const headerBytes = 4 + 4 * rank;
   if (bytes.length < headerBytes) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -53,13 +58,13 @@ export function idxHeaderBytes(dims: readonly number[]): Uint8Array {
 }
 
 /**
- * Parses `bytes` (already gunzipped) as an IDX ubyte array with `expectedRank` dimensions.
+ * Parses `bytes` (already gunzipped) as an IDX ubyte array with `expectedRank` dimensions (or one of several ranks).
  * Throws an Error naming `file` and what is wrong (bad magic, wrong rank, truncated data).
  */
-export function parseIdx(bytes: Uint8Array, file: string, expectedRank: number): IdxArray {
+export function parseIdx(bytes: Uint8Array, file: string, expectedRank: number | readonly number[]): IdxArray {
   if (bytes.length < 4) throw new Error(`${file}: truncated IDX file (${bytes.length} bytes, no header)`);
   const header = parseIdxHeader(bytes, file, expectedRank);
-  if (!header) throw new Error(`${file}: truncated IDX header (${bytes.length} of ${4 + 4 * expectedRank} bytes)`);
+  if (!header) throw new Error(`${file}: truncated IDX header (${bytes.length} of ${4 + 4 * bytes[3]!} bytes)`);
   const { dims, headerBytes, dataBytes } = header;
   const available = bytes.length - headerBytes;
   if (available < dataBytes) {

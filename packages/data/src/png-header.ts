@@ -50,7 +50,11 @@ export interface ImageLimits {
 }
 
 /** Throws a RangeError naming `name` when the header's size is not `limits.size` or over `limits.maxPixels`. */
-export function checkImageHeader(header: PngHeader, name: string, limits: ImageLimits = {}): void {
+export function checkImageHeader(
+  header: Pick<PngHeader, 'width' | 'height' | 'channels'>,
+  name: string,
+  limits: ImageLimits = {},
+): void {
   const got = `${header.height}×${header.width}×${header.channels}`;
   const size = limits.size;
   if (size && (header.height !== size[0] || header.width !== size[1]))

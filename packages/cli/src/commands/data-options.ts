@@ -1,0 +1,90 @@
+import type { Argv } from 'yargs';
+import { datasetInfo, datasetNames } from '@vae/data/node';
+
+/** The data flags every command that reads a dataset shares (`--dataset`, `--data`, …). */
+export interface DataArgs {
+  dataset?: string;
+  data?: string;
+  'image-size'?: number;
+  channels?: 1 | 3;
+  'cache-dir'?: string;
+}
+
+function datasetChoice(raw: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  const name = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
+  datasetInfo(name); // a RangeError naming the registered datasets when unknown
+  return name;
+}
+
+function imageSize(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1 || v > 4096)
+    throw new RangeError(`--image-size: expected an integer in [1, 4096], got ${JSON.stringify(text)}`);
+  return v;
+}
+
+function channels(raw: unknown): 1 | 3 | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
+  if (text !== '1' && text !== '3') throw new RangeError(`--channels: expected 1 or 3, got ${JSON.stringify(text)}`);
+  return Number(text) as 1 | 3;
+}
+
+/**
+ * Adds the data flags: `--dataset` (any dataset registered with `@vae/data`, asked, not listed
+ * here), `--data` (alias `--data-dir`: where to read it from), and with `imageOptions` the image
+ * folder flags `--image-size`, `--channels`, `--cache-dir`.
+ */
+export function dataOptions(
+  y: Argv,
+  o: {
+    imageOptions: boolean;
+    cacheOption?: boolean;
+    defaultDataset?: string;
+    datasetRequired?: boolean;
+    datasetNote?: string;
+  },
+): Argv {
+  const withData = y
+    .option('dataset', {
+      type: 'string',
+      coerce: datasetChoice,
+      ...(o.datasetRequired ? { demandOption: true } : {}),
+      describe: `dataset: ${datasetNames().join('|')}${o.defaultDataset ? ` (default ${o.defaultDataset})` : ''}${o.datasetNote ? `; ${o.datasetNote}` : ''}`,
+    })
+    .option('data', {
+      alias: 'data-dir',
+      type: 'string',
+      describe:
+        'where to read the dataset from: a folder of PNG/JPEG images (--dataset images; class subfolders give labels), IDX files (a directory, or one images file), or instead of a named dataset’s default location',
+    });
+  const withImages = !o.imageOptions
+    ? withData
+    : withData
+        .option('image-size', {
+          type: 'string',
+          coerce: imageSize,
+          describe:
+            '--dataset images: resize the short side to N and centre-crop N×N (antialiased bilinear, as torchvision Resize + CenterCrop); default: the images’ own size, which must then be equal',
+        })
+        .option('channels', {
+          type: 'string',
+          coerce: channels,
+          describe:
+            '--dataset images or idx: 1 (grey) or 3 (colour), converting every image; default: what the data has (mixed grey and colour is an error)',
+        });
+  if (!o.imageOptions && !o.cacheOption) return withImages;
+  return withImages.option('cache-dir', {
+    type: 'string',
+    describe:
+      '--dataset images: where decoded pixels are cached (default $VAE_CACHE_DIR, else ~/.cache/vae-everywhere/images; delete it to clear)',
+  });
+}
+
+/** The runtime data options (not saved with a run) the flags give. */
+export function dataRuntime(a: DataArgs): { cacheDir?: string } {
+  return a['cache-dir'] === undefined ? {} : { cacheDir: a['cache-dir'] };
+}

@@ -1,0 +1,71 @@
+import { inflateSync } from 'node:zlib';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { readImageHeader, type ImageHeader } from '../image-header.js';
+import { checkImageHeader, maxInflatedBytes, pngImageData, readPngHeader, type ImageLimits } from '../png-header.js';
+import type { RawImage } from '../resize.js';
+
+/** A decoded image with what its header said. */
+export interface DecodedImage extends RawImage {
+  readonly header: ImageHeader;
+}
+
+function decodePng(bytes: Uint8Array, name: string): RawImage {
+  const header = readPngHeader(bytes, name);
+  let png: PNG;
+  try {
+    // pngjs bounds the inflated data by the header's size, except for interlaced images: bound it here.
+    if (header.interlaced) inflateSync(pngImageData(bytes), { maxOutputLength: maxInflatedBytes(header) });
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_BUFFER_TOO_LARGE')
+      throw new RangeError(
+        `${name}: expected at most ${maxInflatedBytes(header)} bytes of image data for ${header.height}×${header.width}×${header.channels}, got more; not decoded`,
+      );
+    throw new Error(`${name}: expected a PNG image, got undecodable bytes (${e.message})`);
+  }
+  const data = png.data;
+  return {
+    width: png.width,
+    height: png.height,
+    channels: 4,
+    pixels: new Uint8Array(data.buffer, data.byteOffset, data.length),
+  };
+}
+
+function decodeJpeg(bytes: Uint8Array, name: string, header: ImageHeader, maxPixels: number): RawImage {
+  let img: { width: number; height: number; data: Uint8Array };
+  try {
+    img = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: false,
+      tolerantDecoding: false,
+      maxResolutionInMP: maxPixels / 1e6,
+      maxMemoryUsageInMB: Math.max(64, Math.ceil((maxPixels * 4 * 3) / 2 ** 20)),
+    });
+  } catch (err) {
+    throw new Error(`${name}: expected a JPEG image, got undecodable bytes (${(err as Error).message})`);
+  }
+  const channels = img.data.length / (img.width * img.height);
+  if (img.width !== header.width || img.height !== header.height || !Number.isInteger(channels))
+    throw new Error(
+      `${name}: expected a ${header.width}×${header.height} JPEG as its header says, got ${img.width}×${img.height} from the decoder`,
+    );
+  return { width: img.width, height: img.height, channels, pixels: img.data };
+}
+
+/**
+ * Decodes a PNG (pngjs) or JPEG (jpeg-js) file's bytes, told apart by their signatures. The header
+ * is read and checked against `limits` first (at most `MAX_IMAGE_PIXELS` unless told otherwise,
+ * the required size when given), so an oversized image (a decompression bomb) is refused before a
+ * pixel is decoded. Errors name `name` (the file) and what was expected.
+ */
+export function decodeImage(bytes: Uint8Array, name: string, limits: ImageLimits = {}): DecodedImage {
+  const header = readImageHeader(bytes, name);
+  checkImageHeader(header, name, limits);
+  const maxPixels = limits.maxPixels ?? header.width * header.height;
+  const img =
+    header.format === 'png' ? decodePng(bytes, name) : decodeJpeg(bytes, name, header, Math.max(maxPixels, 1));
+  return { ...img, header };
+}

@@ -1,0 +1,105 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { createHash } from 'node:crypto';
+import { isImageFileName } from '../image-header.js';
+
+/** The image files of a folder, in the order the cache stores them before shuffling (sorted by path). */
+export interface FolderScan {
+  readonly dir: string;
+  /** Paths relative to `dir`, `/`-separated, sorted. */
+  readonly files: readonly string[];
+  /** Label of each file: the index of its class subfolder in `classNames` (0 without classes). */
+  readonly labels: Uint8Array;
+  /** Sorted class subfolder names (ImageFolder layout), or null when the images sit directly in `dir`. */
+  readonly classNames: readonly string[] | null;
+  /** SHA-256 of the listing: every path with its size and modification time. */
+  readonly listingHash: string;
+}
+
+/** Most classes (labels are stored as bytes). */
+export const MAX_CLASSES = 256;
+
+function isHidden(name: string): boolean {
+  return name.startsWith('.');
+}
+
+async function walk(dir: string, root: string, out: string[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  for (const e of entries) {
+    if (isHidden(e.name)) continue;
+    const path = join(dir, e.name);
+    if (e.isDirectory()) await walk(path, root, out);
+    else if (isImageFileName(e.name)) out.push(path);
+    else
+      throw new RangeError(
+        `${path}: expected only PNG or JPEG images (.png, .jpg, .jpeg) in ${root}, got a file named ${JSON.stringify(e.name)}; move it out of the folder`,
+      );
+  }
+}
+
+async function readFolder(dir: string): Promise<import('node:fs').Dirent[]> {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(
+      `data: expected a folder of PNG or JPEG images, got ${dir} (${code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : (err as Error).message})`,
+    );
+  }
+}
+
+/**
+ * Lists the images of `dir`: either directly in it (no labels) or in class subfolders, torchvision's
+ * ImageFolder layout (`dir/<class>/**`, labels = the index of the class in sorted order). Hidden
+ * files are skipped; any other non-image file, an empty folder or class, or images beside class
+ * folders is an error naming the path. Sizes and modification times go into the listing hash that
+ * keys the pixel cache.
+ */
+export async function scanImageFolder(dir: string): Promise<FolderScan> {
+  const top = (await readFolder(dir)).filter((e) => !isHidden(e.name));
+  const classDirs = top
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+  const topFiles = top.filter((e) => !e.isDirectory());
+  if (classDirs.length > 0 && topFiles.length > 0)
+    throw new RangeError(
+      `${dir}: expected either images directly in the folder or class subfolders (ImageFolder layout), got both (${topFiles[0]!.name} beside ${classDirs[0]}/)`,
+    );
+  if (classDirs.length > MAX_CLASSES)
+    throw new RangeError(`${dir}: expected at most ${MAX_CLASSES} class subfolders, got ${classDirs.length}`);
+  const paths: string[] = [];
+  const labelOf: number[] = [];
+  if (classDirs.length === 0) {
+    await walk(dir, dir, paths);
+    labelOf.push(...paths.map(() => 0));
+  } else {
+    for (const [k, name] of classDirs.entries()) {
+      const before = paths.length;
+      await walk(join(dir, name), dir, paths);
+      if (paths.length === before)
+        throw new RangeError(`${join(dir, name)}: expected PNG or JPEG images in class folder ${name}, got none`);
+      for (let i = before; i < paths.length; i++) labelOf.push(k);
+    }
+  }
+  if (paths.length === 0)
+    throw new RangeError(`${dir}: expected PNG or JPEG images (directly or in class subfolders), got none`);
+  const rel = paths.map((p) => relative(dir, p).split(sep).join('/'));
+  const order = rel.map((_, i) => i).sort((a, b) => (rel[a]! < rel[b]! ? -1 : rel[a]! > rel[b]! ? 1 : 0));
+  const files = order.map((i) => rel[i]!);
+  const labels = Uint8Array.from(order, (i) => labelOf[i]!);
+  const hash = createHash('sha256');
+  const STAT_BATCH = 256;
+  for (let start = 0; start < files.length; start += STAT_BATCH) {
+    const part = files.slice(start, start + STAT_BATCH);
+    const stats = await Promise.all(
+      part.map((f) =>
+        stat(join(dir, f)).catch((err: NodeJS.ErrnoException) => {
+          throw new Error(`${join(dir, f)}: could not be read (${err.code ?? err.message})`);
+        }),
+      ),
+    );
+    part.forEach((f, i) => hash.update(`${f}\t${stats[i]!.size}\t${stats[i]!.mtimeMs}\n`));
+  }
+  return { dir, files, labels, classNames: classDirs.length > 0 ? classDirs : null, listingHash: hash.digest('hex') };
+}

@@ -1,0 +1,246 @@
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { availableParallelism, homedir } from 'node:os';
+import { join } from 'node:path';
+import { Rng, getLogger } from '@vae/core';
+import { sizeOfTarget, type TargetSize } from '../resize.js';
+import { removeStaleTemps, syncDir, tempPathFor, writeFileDurable } from './atomic-write.js';
+import { readImageHeader } from '../image-header.js';
+import { decodeFileInto, readImageFile, type DecodeTarget } from './decode-file.js';
+import type { DecodeReply, DecodeRequest } from './decode-worker.js';
+import { faultPoint } from './fault-points.js';
+import { scanImageFolder, type FolderScan } from './folder-scan.js';
+import { WorkerRequests } from './worker-requests.js';
+
+const log = getLogger('data:cache');
+
+/** Version of the cache layout; a change makes new keys, so old caches are never misread. */
+export const CACHE_FORMAT = 1;
+/** Environment variable overriding where image folders are cached. */
+export const CACHE_DIR_ENV = 'VAE_CACHE_DIR';
+/** Files of one cache entry. */
+export const CACHE_FILES = Object.freeze({ index: 'index.json', pixels: 'pixels.u8', labels: 'labels.u8' });
+/** Seed of the fixed row order: rows are stored shuffled, so a contiguous block is a random sample. */
+const ROW_ORDER_SEED = 0x1ca4e;
+/** Files per decoding request to a worker. */
+const DECODE_BATCH = 64;
+/** Folders smaller than this are decoded on the main thread (a worker's start costs more). */
+const MIN_FILES_FOR_WORKERS = 256;
+
+/**
+ * Where image folders are cached unless told otherwise: `$VAE_CACHE_DIR`, else
+ * `$XDG_CACHE_HOME/vae-everywhere/images`, else `~/.cache/vae-everywhere/images`.
+ */
+export function defaultCacheDir(): string {
+  const env = process.env[CACHE_DIR_ENV];
+  if (env) return env;
+  const xdg = process.env.XDG_CACHE_HOME;
+  return join(xdg && xdg !== '' ? xdg : join(homedir(), '.cache'), 'vae-everywhere', 'images');
+}
+
+/** What a cache entry's `index.json` records. */
+export interface CacheIndex {
+  readonly format: number;
+  /** The folder it was decoded from. */
+  readonly source: string;
+  readonly imageShape: readonly [number, number, number];
+  readonly count: number;
+  readonly classNames: readonly string[] | null;
+  /** Relative path of each row's file, in row order (rows are a fixed shuffle of the sorted files). */
+  readonly files: readonly string[];
+  /** The decode options the key was made from. */
+  readonly options: { readonly size: TargetSize | null; readonly channels: 1 | 3 | null };
+  readonly decodeSeconds: number;
+}
+
+/** Options of {@link ensureImageCache}. */
+export interface ImageCacheOptions {
+  readonly size?: TargetSize | null;
+  readonly channels?: 1 | 3 | null;
+  readonly cacheDir?: string | null;
+  readonly maxPixels?: number;
+  readonly maxFileBytes?: number;
+  /** Decoding worker threads (default: the cores, at most 4; 0 decodes on the main thread). */
+  readonly workers?: number;
+}
+
+/** A cache entry ready to read. */
+export interface ImageCache {
+  /** Its folder (`<cacheDir>/<key>`). */
+  readonly path: string;
+  readonly index: CacheIndex;
+  /** Labels in row order. */
+  readonly labels: Uint8Array;
+  /** Whether this call decoded the folder (false: it was cached). */
+  readonly built: boolean;
+}
+
+function cacheKey(scan: FolderScan, o: ImageCacheOptions): string {
+  const size = o.size === undefined || o.size === null ? null : sizeOfTarget(o.size);
+  return createHash('sha256')
+    .update(JSON.stringify({ format: CACHE_FORMAT, listing: scan.listingHash, size, channels: o.channels ?? null }))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+async function readIndex(path: string): Promise<ImageCache | null> {
+  let text: string;
+  try {
+    text = await readFile(join(path, CACHE_FILES.index), 'utf8');
+  } catch {
+    return null;
+  }
+  const index = JSON.parse(text) as CacheIndex;
+  const [h, w, c] = index.imageShape;
+  const want = index.count * h * w * c;
+  const got = (await stat(join(path, CACHE_FILES.pixels))).size;
+  if (got !== want)
+    throw new Error(
+      `${join(path, CACHE_FILES.pixels)}: expected ${want} bytes (${index.count} × ${h}×${w}×${c}), got ${got}; the cache is damaged: delete ${path}`,
+    );
+  const labels = new Uint8Array(await readFile(join(path, CACHE_FILES.labels)));
+  return { path, index, labels, built: false };
+}
+
+/**
+ * The pixel cache of image folder `dir`: decoded once into `<cacheDir>/<key>/` as uint8 rows
+ * (a fixed shuffle of the sorted files), keyed by the folder's listing (paths, sizes, modification
+ * times) and the decode options, so a second run only lists the folder. Built in a temp folder that
+ * is renamed into place when complete: a failed or killed build leaves no entry (its temp is
+ * removed now, or by the next build once its process is gone). The first image sets the size
+ * (unless `size` is given) and the channels (unless `channels` is given); an image that differs is
+ * an error naming it, the expected and the actual value.
+ */
+export async function ensureImageCache(dir: string, o: ImageCacheOptions = {}): Promise<ImageCache> {
+  const scan = await scanImageFolder(dir);
+  const root = o.cacheDir ?? defaultCacheDir();
+  const path = join(root, cacheKey(scan, o));
+  const existing = await readIndex(path);
+  if (existing) {
+    log.info(`${dir}: ${existing.index.count} images from the cache ${path}`);
+    return existing;
+  }
+  await mkdir(root, { recursive: true });
+  await removeStaleTemps(root);
+  const tmp = tempPathFor(path);
+  await mkdir(tmp);
+  try {
+    const index = await buildCache(scan, tmp, o);
+    faultPoint('image-cache:built');
+    await syncDir(tmp);
+    try {
+      await rename(tmp, path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      await rm(tmp, { recursive: true, force: true }); // another process finished the same entry first
+    }
+    await syncDir(root);
+    log.info(`${dir}: decoded ${index.count} images in ${index.decodeSeconds.toFixed(1)} s → ${path}`);
+    const done = await readIndex(path);
+    if (!done) throw new Error(`${path}: the cache entry vanished after it was written`);
+    return { ...done, built: true };
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function describe(colour: boolean): string {
+  return colour ? '3 channels (colour)' : '1 channel (grey)';
+}
+
+async function buildCache(scan: FolderScan, tmp: string, o: ImageCacheOptions): Promise<CacheIndex> {
+  const started = performance.now();
+  const n = scan.files.length;
+  const pathOf = (i: number): string => join(scan.dir, scan.files[i]!);
+  const limits = {
+    ...(o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels }),
+    ...(o.maxFileBytes === undefined ? {} : { maxFileBytes: o.maxFileBytes }),
+  };
+  // The first image fixes what the others must be: its size (without --image-size) and channels.
+  const probe = readImageHeader(await readImageFile(pathOf(0), o.maxFileBytes), pathOf(0));
+  const channels = o.channels ?? (probe.colour ? 3 : 1);
+  const size = o.size ?? null;
+  const [h, w] = size === null ? [probe.height, probe.width] : sizeOfTarget(size);
+  const target: DecodeTarget = { size, requireSize: size === null ? [h, w] : null, channels, ...limits };
+  const rowBytes = h * w * channels;
+  const rowOf = new Rng(ROW_ORDER_SEED).permutation(n);
+  const handle = await open(join(tmp, CACHE_FILES.pixels), 'wx');
+  const workers: WorkerRequests<DecodeRequest, DecodeReply>[] = [];
+  try {
+    const checkChannels = (i: number, colour: boolean): void => {
+      if (o.channels == null && colour !== probe.colour)
+        throw new RangeError(
+          `${pathOf(i)}: expected ${describe(probe.colour)} like ${scan.files[0]}, got ${describe(colour)}; pass --channels 1 or --channels 3 to convert every image`,
+        );
+    };
+    const writeRows = async (first: number, pixels: Uint8Array, colour: Uint8Array): Promise<void> => {
+      for (let k = 0; k < colour.length; k++) {
+        checkChannels(first + k, colour[k] === 1);
+        await handle.write(pixels, k * rowBytes, rowBytes, rowOf[first + k]! * rowBytes);
+      }
+    };
+    const count = o.workers ?? Math.min(4, availableParallelism());
+    const progress = progressLogger(scan.dir, n, started);
+    if (count === 0 || n < MIN_FILES_FOR_WORKERS) {
+      const row = new Uint8Array(rowBytes);
+      for (let i = 0; i < n; i++) {
+        const r = await decodeFileInto(pathOf(i), target, row, 0);
+        await writeRows(i, row, Uint8Array.of(r.colour ? 1 : 0));
+        progress(i + 1);
+      }
+    } else {
+      for (let k = 0; k < count; k++) workers.push(new WorkerRequests(import.meta.url, 'decode-worker'));
+      let next = 0;
+      let done = 0;
+      await Promise.all(
+        workers.map(async (worker) => {
+          while (next < n) {
+            const first = next;
+            next = Math.min(n, next + DECODE_BATCH);
+            const paths = Array.from({ length: next - first }, (_, k) => pathOf(first + k));
+            const reply = await worker.request({ paths, target, rowBytes });
+            await writeRows(first, reply.pixels, reply.colour);
+            done += paths.length;
+            progress(done);
+          }
+        }),
+      );
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+    await Promise.all(workers.map((w) => w.close()));
+  }
+  const labels = new Uint8Array(n);
+  const files = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    labels[rowOf[i]!] = scan.labels[i]!;
+    files[rowOf[i]!] = scan.files[i]!;
+  }
+  const index: CacheIndex = {
+    format: CACHE_FORMAT,
+    source: scan.dir,
+    imageShape: [h, w, channels],
+    count: n,
+    classNames: scan.classNames,
+    files,
+    options: { size, channels: o.channels ?? null },
+    decodeSeconds: (performance.now() - started) / 1000,
+  };
+  await writeFileDurable(join(tmp, CACHE_FILES.labels), labels);
+  await writeFileDurable(join(tmp, CACHE_FILES.index), `${JSON.stringify(index)}\n`);
+  return index;
+}
+
+/** Logs decoding progress at most every 5 s. */
+function progressLogger(dir: string, n: number, started: number): (done: number) => void {
+  let last = started;
+  return (done) => {
+    const now = performance.now();
+    if (now - last < 5000 || done === n) return;
+    last = now;
+    log.info(`${dir}: decoded ${done}/${n} images (${Math.round((done * 1000) / (now - started))}/s)`);
+  };
+}
