@@ -108,7 +108,7 @@ describe('corpus sources', () => {
     expect(Array.from(unlabelled.labels)).toEqual([-1, -1, -1, -1, -1]);
   });
 
-  it('a folder of PNGs (sorted by name, colour converted to grey)', async () => {
+  it("a folder of PNGs (sorted by name, decoded to the model's shape: colour converted to grey)", async () => {
     const pngDir = join(dir, 'pngs');
     await mkdir(pngDir, { recursive: true });
     for (let i = 0; i < 3; i++) {
@@ -119,8 +119,14 @@ describe('corpus sources', () => {
       }
       await writeFile(join(pngDir, `img-${i}.png`), PNG.sync.write(png));
     }
-    const c = await loadCorpus({ dataset: 'images', data: pngDir });
+    const c = await loadCorpus({
+      dataset: 'images',
+      data: pngDir,
+      imageShape: [28, 28, 1],
+      cacheDir: join(dir, 'cache'),
+    });
     expect(c.count).toBe(3);
+    expect(c.files).toEqual(['img-0.png', 'img-1.png', 'img-2.png']);
     expect(c.pixels).toEqual(corpus.pixels.subarray(0, 3 * 784));
     expect(Array.from(c.labels)).toEqual([-1, -1, -1]);
   });
@@ -130,30 +136,31 @@ describe('corpus sources', () => {
     await mkdir(mixed, { recursive: true });
     await writeFile(join(mixed, 'a.png'), PNG.sync.write(new PNG({ width: 28, height: 28 })));
     await writeFile(join(mixed, 'b.png'), PNG.sync.write(new PNG({ width: 32, height: 28 })));
-    await expect(loadCorpus({ dataset: 'images', data: mixed })).rejects.toThrow(
-      /b\.png: expected a 28×28 image, got 28×32×4 \(read from its header; not decoded\) \(the size of a\.png\)/,
+    const cacheDir = join(dir, 'cache');
+    await expect(loadCorpus({ dataset: 'images', data: mixed, cacheDir })).rejects.toThrow(
+      /b\.png: expected a 28×28 image, got 28×32×4 \(read from its header; not decoded\); pass --image-size N/,
     );
     await writeFile(join(mixed, 'b.png'), 'not a png');
-    await expect(loadCorpus({ dataset: 'images', data: mixed })).rejects.toThrow(
-      /b\.png: expected a PNG image, got undecodable bytes/,
+    await expect(loadCorpus({ dataset: 'images', data: mixed, cacheDir })).rejects.toThrow(
+      /b\.png: expected a PNG or JPEG image, got bytes starting 6e 6f 74 20/,
     );
   });
 
   it('rejects bad arguments naming them', async () => {
     await expect(loadCorpus({ dataset: 'cifar' as never })).rejects.toThrow(
-      /dataset: expected one of mnist\|fashion-mnist\|idx\|images, got "cifar"/,
+      /dataset: expected one of (?=.*mnist)(?=.*images)(?=.*color-shapes)[a-z|-]+, got "cifar"/,
     );
     await expect(loadCorpus({ dataset: 'mnist', split: 'val' as never })).rejects.toThrow(
       /split: expected one of train\|test\|all, got "val"/,
     );
     await expect(loadCorpus({ dataset: 'idx' })).rejects.toThrow(
-      /data: expected an IDX images file for dataset idx, got none/,
+      /data: expected a path for dataset idx \(--data; .*\), got none/,
     );
-    await expect(loadCorpus({ dataset: 'idx', split: 'train', data: 'x' })).rejects.toThrow(
-      /split: expected all for dataset idx/,
+    await expect(loadCorpus({ dataset: 'idx', split: 'test', data: join(dir, 'idx', 'raw.idx') })).rejects.toThrow(
+      /split: expected train or all for dataset idx \(.*raw\.idx has no test split\), got test/,
     );
     await expect(loadCorpus({ dataset: 'images', data: join(dir, 'nope') })).rejects.toThrow(
-      /data: expected a folder of PNG images, got .*nope \(ENOENT\)/,
+      /data: expected a folder of PNG or JPEG images, got .*nope \(no such folder\)/,
     );
     await expect(loadCorpus({ dataset: 'mnist', limit: 0 })).rejects.toThrow(/limit: expected an integer ≥ 1, got 0/);
   });
