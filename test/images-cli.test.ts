@@ -1,0 +1,155 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliCaptured as run } from './cli-capture.js';
+import { ROOT } from './parity-fixtures.js';
+
+/** Encoders, resolved from @vae/data (which decodes with them). */
+const req = createRequire(join(ROOT, 'packages/data/package.json'));
+const { PNG } = req('pngjs') as typeof import('pngjs');
+const jpeg = req('jpeg-js') as typeof import('jpeg-js');
+
+let dir: string;
+let folder: string;
+let cache: string;
+
+/** A colour image of `w × h`: a class colour square on a gradient that depends on `i`. */
+function pixels(w: number, h: number, cls: number, i: number): Buffer {
+  const data = Buffer.alloc(w * h * 4);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const inside = Math.abs(x - w / 2) < w / 4 && Math.abs(y - h / 2) < h / 4;
+      const rgb = inside ? (cls === 0 ? [230, 40, 40] : [40, 60, 230]) : [(x * 6 + i * 9) % 256, (y * 6) % 256, 90];
+      data.set([...rgb, 255], 4 * (y * w + x));
+    }
+  return data;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'vae-images-cli-'));
+  folder = join(dir, 'photos');
+  cache = join(dir, 'cache');
+  for (const [cls, name] of ['cats', 'dogs'].entries()) {
+    await mkdir(join(folder, name), { recursive: true });
+    for (let i = 0; i < 24; i++) {
+      const w = 20 + ((i * 7) % 17);
+      const h = 18 + ((i * 5) % 13);
+      const data = pixels(w, h, cls, i);
+      if (i % 2 === 0) {
+        const png = new PNG({ width: w, height: h });
+        png.data = data;
+        await writeFile(join(folder, name, `${name}-${String(i).padStart(2, '0')}.png`), PNG.sync.write(png));
+      } else {
+        const bytes = jpeg.encode({ width: w, height: h, data }, 90).data;
+        await writeFile(join(folder, name, `${name}-${String(i).padStart(2, '0')}.jpg`), bytes);
+      }
+    }
+  }
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('your own images: vae train → export → embed → search on a colour PNG + JPEG folder', () => {
+  it('trains on the folder resized to 16×16×3 with labels from its subfolders, embeds it with the model and finds an image by its file', async () => {
+    const runDir = join(dir, 'run');
+    const tr = await run([
+      'train',
+      '--dataset',
+      'images',
+      '--data',
+      folder,
+      '--image-size',
+      '16',
+      '--cache-dir',
+      cache,
+      '--binarize',
+      'none',
+      '--hidden',
+      '32',
+      '--latent',
+      '4',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '16',
+      '--run-dir',
+      runDir,
+      '--json',
+    ]);
+    expect(tr.code, tr.stderr).toBe(0);
+    const config = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8'));
+    expect(config.spec.imageShape).toEqual([16, 16, 3]);
+    expect(config.config).toMatchObject({ dataset: 'images', dataDir: folder, imageSize: 16, channels: null });
+    // 48 images, no test split: 4 held out for validation (1/12), 44 trained on in 3 steps.
+    expect(JSON.parse(tr.stdout)).toMatchObject({ epoch: 1, step: 3 });
+    expect((await readdir(cache)).length).toBe(1);
+
+    const modelDir = join(dir, 'model');
+    const ex = await run(['export', '--run', runDir, '--out', modelDir]);
+    expect(ex.code, ex.stderr).toBe(0);
+    expect(JSON.parse(await readFile(join(modelDir, 'manifest.json'), 'utf8')).imageShape).toEqual([16, 16, 3]);
+
+    const table = join(dir, 'emb', 'photos.lance');
+    const em = await run([
+      'embed',
+      '--model',
+      modelDir,
+      '--dataset',
+      'images',
+      '--data-dir',
+      folder,
+      '--cache-dir',
+      cache,
+      '--out',
+      table,
+      '--index',
+      'none',
+      '--json',
+    ]);
+    expect(em.code, em.stderr).toBe(0);
+    expect(JSON.parse(em.stdout)).toMatchObject({ items: 48, rows: 48, corpus: 'images/all' });
+
+    // Ids follow the sorted files: dogs/dogs-07.jpg is id 24 + 7. Its own embedding is at distance 0.
+    const se = await run(['search', '--table', table, '--image', join(folder, 'dogs', 'dogs-07.jpg'), '--k', '5', '--json']);
+    expect(se.code, se.stderr).toBe(0);
+    const neighbours = JSON.parse(se.stdout).neighbours as { id: number; label: number; distance: number }[];
+    expect(neighbours).toHaveLength(5);
+    expect(neighbours[0]).toMatchObject({ id: 31, label: 1 });
+    expect(neighbours[0]!.distance).toBeLessThan(1e-6);
+  });
+
+  it('an empty folder or a decompression bomb fails naming the file, leaving no run folder and no cache entry', async () => {
+    const empty = join(dir, 'empty');
+    await mkdir(empty);
+    const runDir = join(dir, 'run-empty');
+    const a = await run(['train', '--dataset', 'images', '--data', empty, '--cache-dir', cache, '--run-dir', runDir]);
+    expect(a.code).not.toBe(0);
+    expect(a.stderr).toMatch(/empty: expected PNG or JPEG images \(directly or in class subfolders\), got none/);
+    expect(existsSync(runDir)).toBe(false);
+
+    const bombs = join(dir, 'bombs');
+    await mkdir(bombs);
+    await writeFile(join(bombs, 'a.png'), await readFile(join(folder, 'cats', 'cats-00.png')));
+    const bomb = Buffer.from(await readFile(join(folder, 'cats', 'cats-02.png')));
+    bomb.writeUInt32BE(30_000, 16);
+    bomb.writeUInt32BE(30_000, 20);
+    await writeFile(join(bombs, 'b.png'), bomb);
+    const before = await readdir(cache);
+    const b = await run(['train', '--dataset', 'images', '--data', bombs, '--image-size', '16', '--cache-dir', cache, '--run-dir', runDir]);
+    expect(b.code).not.toBe(0);
+    expect(b.stderr).toMatch(/b\.png: expected an image of 1 to 16777216 pixels, got 30000×30000×4/);
+    expect(existsSync(runDir)).toBe(false);
+    expect(await readdir(cache)).toEqual(before);
+
+    const c = await run(['train', '--dataset', 'images', '--run-dir', runDir]);
+    expect(c.code).not.toBe(0);
+    expect(c.stderr).toMatch(/data: expected a path for dataset images \(pass --data\), got none/);
+    const d = await run(['train', '--dataset', 'images', '--data', folder, '--channels', '2', '--run-dir', runDir]);
+    expect(d.code).not.toBe(0);
+    expect(d.stderr).toMatch(/--channels: expected 1 or 3, got "2"/);
+  });
+});
