@@ -124,6 +124,30 @@ function tapsFor(width: number, height: number, oh: number, ow: number): { h: Ta
 }
 
 let scratch = new Float32Array(0);
+let rowAcc = new Float32Array(0);
+
+/** The horizontal pass of one row of RGB pixels (the common case, channels unrolled). */
+function horizontal3(pixels: Uint8Array, src: number, tmp: Float32Array, dst: number, hx: Taps, ow: number): void {
+  const { start, count, weights, taps } = hx;
+  for (let i = 0; i < ow; i++) {
+    let p = src + start[i]! * 3;
+    let w = i * taps;
+    const end = w + count[i]!;
+    let r = 0;
+    let g = 0;
+    let b = 0;
+    for (; w < end; w++, p += 3) {
+      const k = weights[w]!;
+      r += pixels[p]! * k;
+      g += pixels[p + 1]! * k;
+      b += pixels[p + 2]! * k;
+    }
+    const o = dst + 3 * i;
+    tmp[o] = r;
+    tmp[o + 1] = g;
+    tmp[o + 2] = b;
+  }
+}
 
 /**
  * Resizes `pixels` (`width × height × channels`, any channel count) to cover `size` and keeps its
@@ -162,26 +186,35 @@ export function resizeCover(
   for (let y = rowLo; y < rowHi; y++) {
     const src = y * width * c;
     const dst = (y - rowLo) * rowLen;
-    for (let i = 0; i < ow; i++) {
-      const s0 = src + hx.start[i]! * c;
-      const wOff = i * hx.taps;
-      const n = hx.count[i]!;
-      for (let k = 0; k < c; k++) {
-        let acc = 0;
-        for (let t = 0; t < n; t++) acc += pixels[s0 + t * c + k]! * hx.weights[wOff + t]!;
-        tmp[dst + i * c + k] = acc;
+    if (c === 3) horizontal3(pixels, src, tmp, dst, hx, ow);
+    else
+      for (let i = 0; i < ow; i++) {
+        const s0 = src + hx.start[i]! * c;
+        const wOff = i * hx.taps;
+        const n = hx.count[i]!;
+        for (let k = 0; k < c; k++) {
+          let acc = 0;
+          for (let t = 0; t < n; t++) acc += pixels[s0 + t * c + k]! * hx.weights[wOff + t]!;
+          tmp[dst + i * c + k] = acc;
+        }
       }
-    }
   }
+  if (rowAcc.length < rowLen) rowAcc = new Float32Array(rowLen);
+  const acc = rowAcc;
   for (let j = 0; j < oh; j++) {
     const r0 = (vy.start[j]! - rowLo) * rowLen;
     const wOff = j * vy.taps;
     const n = vy.count[j]!;
+    acc.fill(0, 0, rowLen);
+    for (let t = 0; t < n; t++) {
+      const k = vy.weights[wOff + t]!;
+      const base = r0 + t * rowLen;
+      for (let i = 0; i < rowLen; i++) acc[i]! += tmp[base + i]! * k;
+    }
     const dst = offset + j * rowLen;
     for (let i = 0; i < rowLen; i++) {
-      let acc = 0;
-      for (let t = 0; t < n; t++) acc += tmp[r0 + t * rowLen + i]! * vy.weights[wOff + t]!;
-      target[dst + i] = acc <= 0 ? 0 : acc >= 255 ? 255 : Math.round(acc);
+      const v = acc[i]!;
+      target[dst + i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
     }
   }
   return target;

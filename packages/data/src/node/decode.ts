@@ -2,7 +2,14 @@ import { inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { readImageHeader, type ImageHeader } from '../image-header.js';
-import { checkImageHeader, maxInflatedBytes, pngImageData, readPngHeader, type ImageLimits } from '../png-header.js';
+import {
+  MAX_IMAGE_PIXELS,
+  checkImageHeader,
+  maxInflatedBytes,
+  pngImageData,
+  readPngHeader,
+  type ImageLimits,
+} from '../png-header.js';
 import type { RawImage } from '../resize.js';
 
 /** A decoded image with what its header said. */
@@ -41,7 +48,7 @@ function decodeJpeg(bytes: Uint8Array, name: string, header: ImageHeader, maxPix
       useTArray: true,
       formatAsRGBA: false,
       tolerantDecoding: false,
-      maxResolutionInMP: maxPixels / 1e6,
+      maxResolutionInMP: Math.ceil(maxPixels / 1e6),
       maxMemoryUsageInMB: Math.max(64, Math.ceil((maxPixels * 4 * 3) / 2 ** 20)),
     });
   } catch (err) {
@@ -64,8 +71,8 @@ function decodeJpeg(bytes: Uint8Array, name: string, header: ImageHeader, maxPix
 export function decodeImage(bytes: Uint8Array, name: string, limits: ImageLimits = {}): DecodedImage {
   const header = readImageHeader(bytes, name);
   checkImageHeader(header, name, limits);
-  const maxPixels = limits.maxPixels ?? header.width * header.height;
-  const img =
-    header.format === 'png' ? decodePng(bytes, name) : decodeJpeg(bytes, name, header, Math.max(maxPixels, 1));
+  // jpeg-js enforces the same budget again (in whole megapixels) while it allocates.
+  const maxPixels = limits.maxPixels ?? MAX_IMAGE_PIXELS;
+  const img = header.format === 'png' ? decodePng(bytes, name) : decodeJpeg(bytes, name, header, maxPixels);
   return { ...img, header };
 }

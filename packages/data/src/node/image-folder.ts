@@ -1,4 +1,4 @@
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageDataset, StoredSplit } from '../dataset.js';
 import { CACHE_FILES, ensureImageCache, type ImageCacheOptions } from './pixel-cache.js';
@@ -13,6 +13,9 @@ export interface ImageFolderOptions extends ImageCacheOptions {
   /** Pixel bytes above which the rows are read from disk in blocks (default {@link DEFAULT_MEMORY_BYTES}). */
   readonly memoryBytes?: number;
 }
+
+/** Most bytes one read asks for (a single read is limited to 2 GiB). */
+const READ_PIECE = 2 ** 30;
 
 /** Rows of a cache's pixel file, read on demand (one open per read: nothing to close). */
 function storedRows(file: string, count: number, labels: Uint8Array, rowBytes: number): StoredSplit {
@@ -29,7 +32,8 @@ function storedRows(file: string, count: number, labels: Uint8Array, rowBytes: n
       try {
         let filled = 0;
         while (filled < out.length) {
-          const { bytesRead } = await handle.read(out, filled, out.length - filled, start * rowBytes + filled);
+          const n = Math.min(READ_PIECE, out.length - filled);
+          const { bytesRead } = await handle.read(out, filled, n, start * rowBytes + filled);
           if (bytesRead === 0)
             throw new Error(`${file}: ended at byte ${start * rowBytes + filled}; the cache is damaged`);
           filled += bytesRead;
@@ -55,9 +59,8 @@ export async function loadImageFolder(dir: string, o: ImageFolderOptions = {}): 
   const rowBytes = h * w * c;
   const file = join(cache.path, CACHE_FILES.pixels);
   const inMemory = index.count * rowBytes <= (o.memoryBytes ?? DEFAULT_MEMORY_BYTES);
-  const train = inMemory
-    ? { images: new Uint8Array(await readFile(file)), labels, count: index.count }
-    : storedRows(file, index.count, labels, rowBytes);
+  const stored = storedRows(file, index.count, labels, rowBytes);
+  const train = inMemory ? { images: await stored.read(0, index.count), labels, count: index.count } : stored;
   return {
     name: 'images',
     imageShape: [h, w, c],
