@@ -44,6 +44,7 @@ const ALL = [
   'embed-queue',
   'browser',
   'cli-startup',
+  'images',
 ] as const;
 type Name = (typeof ALL)[number];
 const parseList = (v: string | undefined): string[] =>

@@ -10,7 +10,9 @@ import { ROOT } from './parity-fixtures.js';
 /** Encoders, resolved from @vae/data (which decodes with them). */
 const req = createRequire(join(ROOT, 'packages/data/package.json'));
 const { PNG } = req('pngjs') as typeof import('pngjs');
-const jpeg = req('jpeg-js') as typeof import('jpeg-js');
+const jpeg = req('jpeg-js') as {
+  encode(img: { width: number; height: number; data: Buffer }, quality: number): { data: Buffer };
+};
 
 let dir: string;
 let folder: string;
@@ -114,7 +116,16 @@ describe('your own images: vae train → export → embed → search on a colour
     expect(JSON.parse(em.stdout)).toMatchObject({ items: 48, rows: 48, corpus: 'images/all' });
 
     // Ids follow the sorted files: dogs/dogs-07.jpg is id 24 + 7. Its own embedding is at distance 0.
-    const se = await run(['search', '--table', table, '--image', join(folder, 'dogs', 'dogs-07.jpg'), '--k', '5', '--json']);
+    const se = await run([
+      'search',
+      '--table',
+      table,
+      '--image',
+      join(folder, 'dogs', 'dogs-07.jpg'),
+      '--k',
+      '5',
+      '--json',
+    ]);
     expect(se.code, se.stderr).toBe(0);
     const neighbours = JSON.parse(se.stdout).neighbours as { id: number; label: number; distance: number }[];
     expect(neighbours).toHaveLength(5);
@@ -139,7 +150,19 @@ describe('your own images: vae train → export → embed → search on a colour
     bomb.writeUInt32BE(30_000, 20);
     await writeFile(join(bombs, 'b.png'), bomb);
     const before = await readdir(cache);
-    const b = await run(['train', '--dataset', 'images', '--data', bombs, '--image-size', '16', '--cache-dir', cache, '--run-dir', runDir]);
+    const b = await run([
+      'train',
+      '--dataset',
+      'images',
+      '--data',
+      bombs,
+      '--image-size',
+      '16',
+      '--cache-dir',
+      cache,
+      '--run-dir',
+      runDir,
+    ]);
     expect(b.code).not.toBe(0);
     expect(b.stderr).toMatch(/b\.png: expected an image of 1 to 16777216 pixels, got 30000×30000×4/);
     expect(existsSync(runDir)).toBe(false);

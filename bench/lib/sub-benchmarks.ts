@@ -85,6 +85,15 @@ export const SUB_BENCHMARKS = Object.freeze({
     resultsFile: 'bench/embed-queue-results.json',
     timeoutSeconds: 300,
   },
+  images: {
+    description:
+      'image folders: decode + resize of ~100×100 JPEG/PNG to 64×64 (pure JS vs sharp), first pass into the pixel cache, and a generated 200,000-image 64×64 colour folder: cached start to the first step, peak RSS, streamed vs in-memory epoch',
+    script: 'bench/images.ts',
+    args: ['--decode-count', '2000', '--photos', '60', '--count', '200000', '--epochs', '1'],
+    quickArgs: ['--decode-count', '400', '--photos', '10', '--count', '5000', '--epochs', '1'],
+    resultsFile: 'bench/images-results.json',
+    timeoutSeconds: 3600,
+  },
 } as const satisfies Record<string, SubBenchmark>);
 
 /** A sub-benchmark name. */

@@ -19,6 +19,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(here, '../..');
 const PACKAGES = [
   'core',
+  'data',
   'device-node',
   'onnx',
   'runtime-node',

@@ -1,6 +1,6 @@
-import { Rng, assertInteger } from '@vae/core';
+import { Rng } from '@vae/core';
 import type { FactorSet, ImageDataset } from './dataset.js';
-import { checkFactorRow, gridSplit, sampleGridFactors } from './factor-grid.js';
+import { checkFactorRow, gridCounts, gridDataset, sampleGridFactors, type GridDraw } from './factor-grid.js';
 import type { ImageSplit } from './image-split.js';
 import { SHAPES_FACTORS, SHAPES_SIZE, SHAPE_NAMES, renderShape } from './shapes.js';
 
@@ -83,15 +83,8 @@ function distinctIndices(n: number, k: number, rng: Rng): Uint32Array {
   return Uint32Array.from(perm, (p) => out[p]!);
 }
 
-/** Options of {@link generateColorShapes}. */
-export interface ColorShapesOptions {
-  /** Training images (default 10,000: 123 MB of pixels). */
-  readonly train?: number;
-  /** Test images (default 1,000). */
-  readonly test?: number;
-  /** Which subset of the grid (default 0). */
-  readonly seed?: number;
-}
+/** Options of {@link generateColorShapes}: training images (default 10,000: 123 MB of pixels), test images (default 1,000), which subset (seed, default 0). */
+export type ColorShapesOptions = GridDraw;
 
 /**
  * `train + test` distinct positions of the colour sprite grid chosen by a seeded draw (the first
@@ -99,21 +92,8 @@ export interface ColorShapesOptions {
  * factor indices of every image.
  */
 export function generateColorShapes(o: ColorShapesOptions = {}): ImageDataset<ImageSplit> & { test: ImageSplit } {
-  const train = assertInteger(o.train ?? 10_000, 'train', 1);
-  const test = assertInteger(o.test ?? 1_000, 'test', 1);
-  const seed = o.seed ?? 0;
-  if (train + test > COLOR_SHAPES_GRID_SIZE)
-    throw new RangeError(
-      `train + test: expected at most the grid size ${COLOR_SHAPES_GRID_SIZE}, got ${train} + ${test} = ${train + test}`,
-    );
+  const { train, test, seed } = gridCounts(o, { train: 10_000, test: 1_000 }, COLOR_SHAPES_GRID_SIZE);
   const order = distinctIndices(COLOR_SHAPES_GRID_SIZE, train + test, new Rng(seed));
-  return {
-    name: 'color-shapes',
-    imageShape: [SHAPES_SIZE, SHAPES_SIZE, 3],
-    numClasses: SHAPE_NAMES.length,
-    classNames: SHAPE_NAMES,
-    train: gridSplit(COLOR_SHAPES_FACTOR_SET, order.subarray(0, train)),
-    test: gridSplit(COLOR_SHAPES_FACTOR_SET, order.subarray(train)),
-    source: `generated colour sprite grid (seed ${seed}, ${train} train + ${test} test of ${COLOR_SHAPES_GRID_SIZE})`,
-  };
+  const source = `generated colour sprite grid (seed ${seed}, ${train} train + ${test} test of ${COLOR_SHAPES_GRID_SIZE})`;
+  return gridDataset('color-shapes', COLOR_SHAPES_FACTOR_SET, SHAPE_NAMES, order, train, source);
 }

@@ -1,5 +1,5 @@
-import type { Rng } from '@vae/core';
-import type { FactorSet } from './dataset.js';
+import { assertInteger, type Rng } from '@vae/core';
+import type { FactorSet, ImageDataset } from './dataset.js';
 import type { ImageSplit } from './image-split.js';
 
 /** Factor indices of grid position `index` (row-major over `sizes`, the last factor fastest). */
@@ -46,4 +46,46 @@ export function gridSplit(set: FactorSet, indices: ArrayLike<number>): ImageSpli
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) labels[i] = set.labelOf(values, i);
   return { images: set.render(values, count), labels, count, factors: { names: set.names, sizes: set.sizes, values } };
+}
+
+/** How many images a generated set draws from its grid, and with which seed. */
+export interface GridDraw {
+  readonly train?: number;
+  readonly test?: number;
+  readonly seed?: number;
+}
+
+/** `train`, `test` and `seed` of `o` with defaults, checked against the grid's size. */
+export function gridCounts(
+  o: GridDraw,
+  defaults: { train: number; test: number },
+  gridSize: number,
+): { train: number; test: number; seed: number } {
+  const train = assertInteger(o.train ?? defaults.train, 'train', 1);
+  const test = assertInteger(o.test ?? defaults.test, 'test', 1);
+  if (train + test > gridSize)
+    throw new RangeError(
+      `train + test: expected at most the grid size ${gridSize}, got ${train} + ${test} = ${train + test}`,
+    );
+  return { train, test, seed: o.seed ?? 0 };
+}
+
+/** A generated dataset of the grid positions `order` (the first `train` for training, the rest for testing). */
+export function gridDataset(
+  name: string,
+  set: FactorSet,
+  classNames: readonly string[],
+  order: Uint32Array,
+  train: number,
+  source: string,
+): ImageDataset<ImageSplit> & { test: ImageSplit } {
+  return {
+    name,
+    imageShape: [set.imageShape[0], set.imageShape[1], set.imageShape[2]],
+    numClasses: classNames.length,
+    classNames,
+    train: gridSplit(set, order.subarray(0, train)),
+    test: gridSplit(set, order.subarray(train)),
+    source,
+  };
 }

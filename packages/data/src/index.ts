@@ -89,4 +89,4 @@ export {
   renderColorShapes,
   type ColorShapesOptions,
 } from './color-shapes.js';
-export { gridFactorsAt, gridSplit, sampleGridFactors } from './factor-grid.js';
+export { gridFactorsAt, gridSplit, sampleGridFactors, type GridDraw } from './factor-grid.js';

@@ -1,6 +1,13 @@
-import { Rng, assertInteger } from '@vae/core';
+import { Rng } from '@vae/core';
 import type { FactorSet, ImageDataset } from './dataset.js';
-import { checkFactorRow, gridFactorsAt, gridSplit, sampleGridFactors } from './factor-grid.js';
+import {
+  checkFactorRow,
+  gridCounts,
+  gridDataset,
+  gridFactorsAt,
+  sampleGridFactors,
+  type GridDraw,
+} from './factor-grid.js';
 import type { FactorLabels, ImageSplit } from './image-split.js';
 
 /**
@@ -92,15 +99,8 @@ export function renderShapes(factors: Uint8Array, count: number): Uint8Array {
   return images;
 }
 
-/** Options of {@link generateShapes}. */
-export interface ShapesOptions {
-  /** Training images (default 20,000). */
-  readonly train?: number;
-  /** Test images (default 2,000). */
-  readonly test?: number;
-  /** Which subset of the grid (default 0). */
-  readonly seed?: number;
-}
+/** Options of {@link generateShapes}: training images (default 20,000), test images (default 2,000), which subset of the grid (seed, default 0). */
+export type ShapesOptions = GridDraw;
 
 /**
  * A subset of the sprite grid: `train + test` distinct grid positions chosen by a seeded permutation
@@ -108,23 +108,10 @@ export interface ShapesOptions {
  * the shape (3 classes); `factors` keeps all five factor indices of every image.
  */
 export function generateShapes(o: ShapesOptions = {}): ImageDataset<ImageSplit> & { test: ImageSplit } {
-  const train = assertInteger(o.train ?? 20_000, 'train', 1);
-  const test = assertInteger(o.test ?? 2_000, 'test', 1);
-  const seed = o.seed ?? 0;
-  if (train + test > SHAPES_GRID_SIZE)
-    throw new RangeError(
-      `train + test: expected at most the grid size ${SHAPES_GRID_SIZE}, got ${train} + ${test} = ${train + test}`,
-    );
-  const order = new Rng(seed).permutation(SHAPES_GRID_SIZE);
-  return {
-    name: 'shapes',
-    imageShape: [SHAPES_SIZE, SHAPES_SIZE, 1],
-    numClasses: SHAPE_NAMES.length,
-    classNames: SHAPE_NAMES,
-    train: gridSplit(SHAPES_FACTOR_SET, order.subarray(0, train)),
-    test: gridSplit(SHAPES_FACTOR_SET, order.subarray(train, train + test)),
-    source: `generated sprite grid (seed ${seed}, ${train} train + ${test} test of ${SHAPES_GRID_SIZE})`,
-  };
+  const { train, test, seed } = gridCounts(o, { train: 20_000, test: 2_000 }, SHAPES_GRID_SIZE);
+  const order = new Rng(seed).permutation(SHAPES_GRID_SIZE).subarray(0, train + test);
+  const source = `generated sprite grid (seed ${seed}, ${train} train + ${test} test of ${SHAPES_GRID_SIZE})`;
+  return gridDataset('shapes', SHAPES_FACTOR_SET, SHAPE_NAMES, order, train, source);
 }
 
 /** The `shapes` factor grid as a {@link FactorSet} (sampled and rendered by the disentanglement metrics). */
