@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliCaptured as run } from './cli-capture.js';
-import { ROOT } from './parity-fixtures.js';
+import { FAULT_POINT_ENV } from '@vae/data/node';
+import { ROOT, runVae } from './parity-fixtures.js';
 
 /** Encoders, resolved from @vae/data (which decodes with them). */
 const req = createRequire(join(ROOT, 'packages/data/package.json'));
@@ -89,6 +90,37 @@ describe('your own images: vae train → export → embed → search on a colour
     // 48 images, no test split: 4 held out for validation (1/12), 44 trained on in 3 steps.
     expect(JSON.parse(tr.stdout)).toMatchObject({ epoch: 1, step: 3 });
     expect((await readdir(cache)).length).toBe(1);
+    // From the cache, with the rows kept on disk and read in shuffled blocks: same data, same steps.
+    const streamed = await run([
+      'train',
+      '--dataset',
+      'images',
+      '--data',
+      folder,
+      '--image-size',
+      '16',
+      '--cache-dir',
+      cache,
+      '--memory-mb',
+      '0',
+      '--binarize',
+      'none',
+      '--hidden',
+      '8',
+      '--latent',
+      '2',
+      '--epochs',
+      '2',
+      '--batch-size',
+      '16',
+      '--run-dir',
+      join(dir, 'run-streamed'),
+      '--json',
+    ]);
+    expect(streamed.code, streamed.stderr).toBe(0);
+    expect(streamed.stderr).toMatch(/48 images from the cache/);
+    expect(JSON.parse(streamed.stdout)).toMatchObject({ epoch: 2, step: 6 });
+    expect((await readdir(cache)).length).toBe(1);
 
     const modelDir = join(dir, 'model');
     const ex = await run(['export', '--run', runDir, '--out', modelDir]);
@@ -131,6 +163,33 @@ describe('your own images: vae train → export → embed → search on a colour
     expect(neighbours).toHaveLength(5);
     expect(neighbours[0]).toMatchObject({ id: 31, label: 1 });
     expect(neighbours[0]!.distance).toBeLessThan(1e-6);
+  });
+
+  it('a build killed before its rename leaves no cache entry; the next run removes the temp and decodes again', async () => {
+    const killedCache = join(dir, 'killed-cache');
+    const args = ['train', '--dataset', 'images', '--data', folder, '--image-size', '8', '--cache-dir', killedCache];
+    const k = await runVae([...args, '--run-dir', join(dir, 'run-killed'), '--epochs', '1', '--hidden', '8'], 120_000, {
+      [FAULT_POINT_ENV]: 'image-cache:built',
+    });
+    expect(k.signal).toBe('SIGKILL');
+    const left = await readdir(killedCache);
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(/\.tmp-\d+-[0-9a-f]{8}$/);
+    const again = await run([
+      ...args,
+      '--run-dir',
+      join(dir, 'run-again'),
+      '--epochs',
+      '1',
+      '--hidden',
+      '8',
+      '--latent',
+      '2',
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    const now = await readdir(killedCache);
+    expect(now).toHaveLength(1);
+    expect(now[0]).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('an empty folder or a decompression bomb fails naming the file, leaving no run folder and no cache entry', async () => {

@@ -8,6 +8,7 @@ export interface DataArgs {
   'image-size'?: number;
   channels?: 1 | 3;
   'cache-dir'?: string;
+  'memory-mb'?: number;
 }
 
 function datasetChoice(raw: unknown): string | undefined {
@@ -31,6 +32,15 @@ function channels(raw: unknown): 1 | 3 | undefined {
   const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
   if (text !== '1' && text !== '3') throw new RangeError(`--channels: expected 1 or 3, got ${JSON.stringify(text)}`);
   return Number(text) as 1 | 3;
+}
+
+function memoryMb(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
+  const v = Number(text);
+  if (!Number.isFinite(v) || v < 0 || text.trim() === '')
+    throw new RangeError(`--memory-mb: expected a number ≥ 0, got ${JSON.stringify(text)}`);
+  return v;
 }
 
 /**
@@ -75,6 +85,12 @@ export function dataOptions(
           coerce: channels,
           describe:
             '--dataset images or idx: 1 (grey) or 3 (colour), converting every image; default: what the data has (mixed grey and colour is an error)',
+        })
+        .option('memory-mb', {
+          type: 'string',
+          coerce: memoryMb,
+          describe:
+            '--dataset images: pixels held in memory up to this many MiB (default 1024); a larger folder is read from its cache on disk in shuffled blocks',
         });
   if (!o.imageOptions && !o.cacheOption) return withImages;
   return withImages.option('cache-dir', {
@@ -85,6 +101,9 @@ export function dataOptions(
 }
 
 /** The runtime data options (not saved with a run) the flags give. */
-export function dataRuntime(a: DataArgs): { cacheDir?: string } {
-  return a['cache-dir'] === undefined ? {} : { cacheDir: a['cache-dir'] };
+export function dataRuntime(a: DataArgs): { cacheDir?: string; memoryBytes?: number } {
+  return {
+    ...(a['cache-dir'] === undefined ? {} : { cacheDir: a['cache-dir'] }),
+    ...(a['memory-mb'] === undefined ? {} : { memoryBytes: a['memory-mb'] * 2 ** 20 }),
+  };
 }
