@@ -62,10 +62,7 @@ describe('vae train / vae eval', () => {
     [['train', '--kind', 'gan'], /--kind: expected one of ae\|sparse-ae\|.*\|cvae, got "gan"/],
     [['train', '--hidden', '400,x'], /--hidden: expected positive integers .*, got "400,x"/],
     [['train', '--backend', 'tpu'], /--backend: expected one of auto\|tensorflow\|webgpu\|wasm\|cpu\|cuda, got "tpu"/],
-    [
-      ['train', '--dataset', 'idx'],
-      /dataDir: expected a directory of IDX files for dataset idx, got none \(pass --data-dir\)/,
-    ],
+    [['train', '--dataset', 'idx'], /data: expected a path for dataset idx \(pass --data\), got none/],
     [['train', '--resume', '--run-dir', '/nonexistent/run'], /checkpoint.json: not found/],
     [['eval', '--run', '/nonexistent/run'], /checkpoint.json: not found/],
     [['eval', '--run', 'x', '--samples', '0'], /--samples: expected a positive integer, got "0"/],

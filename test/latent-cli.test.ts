@@ -173,9 +173,30 @@ describe('vae disentanglement', () => {
     expect(views.code).toBe(0);
     expect(views.stdout).toContain('shapes test images');
 
+    // The colour set: the same metrics over seven factors, asked of the registry (not by name).
+    const colour = await tinyRun('color-shapes', ['--dataset', 'color-shapes', '--latent', '3', '--binarize', 'none']);
+    const c = await run([
+      'disentanglement',
+      '--run',
+      colour,
+      '--mig-samples',
+      '500',
+      '--train-votes',
+      '20',
+      '--eval-votes',
+      '10',
+      '--json',
+    ]);
+    expect(c.code, c.stderr).toBe(0);
+    const cres = JSON.parse(c.stdout);
+    expect(cres.factors).toEqual(['shape', 'scale', 'orientation', 'posX', 'posY', 'objectHue', 'backgroundHue']);
+    expect(cres.mig.mutualInformation).toHaveLength(3 * 7);
+
     const mnist = await tinyRun('mnist-for-metrics', ['--latent', '2']);
     const refused = await run(['disentanglement', '--run', mnist]);
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/dataset: expected a model trained on shapes .*, got "mnist"/);
+    expect(refused.stderr).toMatch(
+      /dataset: expected a model trained on a dataset with ground-truth factors \(.*shapes.*\), got "mnist"/,
+    );
   });
 });
