@@ -99,7 +99,7 @@ describe('vae embed', () => {
   it('rejects bad arguments naming the option, expected and actual value', async () => {
     const bad = await runVae(['embed', '--model', REFERENCE_MODEL, '--dataset', 'cifar', '--out', join(dir, 'x')]);
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/--dataset: expected one of mnist\|fashion-mnist\|idx\|images, got "cifar"/);
+    expect(bad.stderr).toMatch(/--dataset: expected one of (?=[a-z|-]*mnist)(?=[a-z|-]*images)[a-z|-]+, got "cifar"/);
     const chunk = await runVae([
       'embed',
       '--model',

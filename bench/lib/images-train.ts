@@ -8,6 +8,8 @@ import { setLogLevel } from '@vae/core';
 import { train } from '@vae/train';
 import { benchArg } from './bench-arg.js';
 
+/** Seconds from process start to here: Node, tsx and the modules of @vae/train (TensorFlow.js, onnxruntime). */
+const modulesLoaded = process.uptime();
 setLogLevel('warn');
 const memoryMb = Number(benchArg('memory-mb', '1024'));
 const epochs = Number(benchArg('epochs', '1'));
@@ -40,6 +42,7 @@ const result = await train(
 process.stdout.write(
   `${JSON.stringify({
     memoryMb,
+    modulesLoadedSeconds: modulesLoaded,
     firstStepSeconds: firstStep,
     epochTrainSeconds: [...epochTrain.values()],
     steps: result.step,

@@ -48,7 +48,7 @@ export function firstRows(split: TrainSplit, pixels: number, count: number | nul
 
 /** Options of {@link BlockShuffler}. */
 export interface BlockShufflerOptions {
-  /** Bytes of rows shuffled together (a group of blocks); two groups are in memory at once. Default 256 MiB. */
+  /** Bytes of rows shuffled together (a group of blocks); two groups are in memory at once. Default 128 MiB. */
   readonly bufferBytes?: number;
 }
 
@@ -61,7 +61,7 @@ export interface EpochPlan {
 }
 
 /** Default bytes shuffled together by {@link BlockShuffler}. */
-export const SHUFFLE_BUFFER_BYTES = 256 * 2 ** 20;
+export const SHUFFLE_BUFFER_BYTES = 128 * 2 ** 20;
 
 /**
  * Reads a stored split in shuffled blocks, with bounded memory: each epoch visits the blocks in a

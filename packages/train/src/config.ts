@@ -123,7 +123,7 @@ export interface DataRuntimeOptions {
   readonly cacheDir?: string | null;
   /** Image folders: pixel bytes above which the training rows are read from disk in shuffled blocks (default 1 GiB). */
   readonly memoryBytes?: number;
-  /** Rows read from disk: bytes shuffled together per buffer (default 256 MiB; two buffers are in memory). */
+  /** Rows read from disk: bytes shuffled together per buffer (default 128 MiB; two buffers are in memory). */
   readonly shuffleBufferBytes?: number;
 }
 

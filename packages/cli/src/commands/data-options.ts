@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { datasetInfo, datasetNames } from '@vae/data/node';
+import { datasetNames } from '@vae/data/node';
 
 /** The data flags every command that reads a dataset shares (`--dataset`, `--data`, …). */
 export interface DataArgs {
@@ -14,7 +14,8 @@ export interface DataArgs {
 function datasetChoice(raw: unknown): string | undefined {
   if (raw === undefined) return undefined;
   const name = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
-  datasetInfo(name); // a RangeError naming the registered datasets when unknown
+  if (!datasetNames().includes(name))
+    throw new RangeError(`--dataset: expected one of ${datasetNames().join('|')}, got ${JSON.stringify(name)}`);
   return name;
 }
 

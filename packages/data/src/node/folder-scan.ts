@@ -1,4 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
+import { statSync, type Stats } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { createHash } from 'node:crypto';
 import { isImageFileName } from '../image-header.js';
@@ -89,17 +90,18 @@ export async function scanImageFolder(dir: string): Promise<FolderScan> {
   const files = order.map((i) => rel[i]!);
   const labels = Uint8Array.from(order, (i) => labelOf[i]!);
   const hash = createHash('sha256');
-  const STAT_BATCH = 256;
-  for (let start = 0; start < files.length; start += STAT_BATCH) {
-    const part = files.slice(start, start + STAT_BATCH);
-    const stats = await Promise.all(
-      part.map((f) =>
-        stat(join(dir, f)).catch((err: NodeJS.ErrnoException) => {
-          throw new Error(`${join(dir, f)}: could not be read (${err.code ?? err.message})`);
-        }),
-      ),
-    );
-    part.forEach((f, i) => hash.update(`${f}\t${stats[i]!.size}\t${stats[i]!.mtimeMs}\n`));
+  // Synchronous stats: ~10× cheaper per file than the thread pool's (200,000 files are listed before
+  // a cached run's first step), and nothing else runs while a dataset loads.
+  for (const f of files) {
+    let s: Stats;
+    try {
+      s = statSync(join(dir, f));
+    } catch (err) {
+      throw new Error(
+        `${join(dir, f)}: could not be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
+    }
+    hash.update(`${f}\t${s.size}\t${s.mtimeMs}\n`);
   }
   return { dir, files, labels, classNames: classDirs.length > 0 ? classDirs : null, listingHash: hash.digest('hex') };
 }
