@@ -111,10 +111,14 @@ describe('image folders', () => {
     const again = await ensureImageCache(dir, { size: 16, cacheDir });
     expect(again.built).toBe(false);
     expect(again.path).toBe(first.path);
-    // Other decode options are another entry; a touched folder is another key.
+    // Asking for what the data has anyway (colour) is the same entry; other options are another one.
+    expect((await ensureImageCache(dir, { size: [16, 16], channels: 3, cacheDir })).path).toBe(first.path);
     await ensureImageCache(dir, { size: 8, cacheDir, channels: 1 });
     expect((await cacheEntries(cacheDir)).entries.length).toBe(2);
-    expect((await cacheEntries(cacheDir)).temps).toEqual([]);
+    // A touched folder is another key.
+    await writeFile(join(dir, 'cats', 'cats-0.png'), pngFile(21, 18, 99));
+    expect((await ensureImageCache(dir, { size: 16, cacheDir })).built).toBe(true);
+    expect(await cacheEntries(cacheDir)).toMatchObject({ temps: [] });
   });
 
   it('without --image-size takes the first image’s size and channels, and names a file that differs', async () => {

@@ -75,10 +75,19 @@ export interface ImageCache {
   readonly built: boolean;
 }
 
-function cacheKey(scan: FolderScan, o: ImageCacheOptions): string {
-  const size = o.size === undefined || o.size === null ? null : sizeOfTarget(o.size);
+/** What the first file's header says: the size and channels every row gets unless told otherwise. */
+type Probe = ReturnType<typeof readImageHeader>;
+
+/**
+ * The entry's key: the listing and the resolved output shape (the first image's size and channels
+ * where none is asked for), so `--channels 3` on a colour folder, or `--image-size` equal to the
+ * images' size, finds the entry an automatic run made (the pixels are the same).
+ */
+function cacheKey(scan: FolderScan, o: ImageCacheOptions, probe: Probe): string {
+  const size = o.size === undefined || o.size === null ? [probe.height, probe.width] : sizeOfTarget(o.size);
+  const channels = o.channels ?? (probe.colour ? 3 : 1);
   return createHash('sha256')
-    .update(JSON.stringify({ format: CACHE_FORMAT, listing: scan.listingHash, size, channels: o.channels ?? null }))
+    .update(JSON.stringify({ format: CACHE_FORMAT, listing: scan.listingHash, size, channels }))
     .digest('hex')
     .slice(0, 32);
 }
@@ -113,8 +122,10 @@ async function readIndex(path: string): Promise<ImageCache | null> {
  */
 export async function ensureImageCache(dir: string, o: ImageCacheOptions = {}): Promise<ImageCache> {
   const scan = await scanImageFolder(dir);
+  const first = join(scan.dir, scan.files[0]!);
+  const probe = readImageHeader(await readImageFile(first, o.maxFileBytes), first);
   const root = o.cacheDir ?? defaultCacheDir();
-  const path = join(root, cacheKey(scan, o));
+  const path = join(root, cacheKey(scan, o, probe));
   const existing = await readIndex(path);
   if (existing) {
     log.info(`${dir}: ${existing.index.count} images from the cache ${path}`);
@@ -125,7 +136,7 @@ export async function ensureImageCache(dir: string, o: ImageCacheOptions = {}): 
   const tmp = tempPathFor(path);
   await mkdir(tmp);
   try {
-    const index = await buildCache(scan, tmp, o);
+    const index = await buildCache(scan, tmp, o, probe);
     faultPoint('image-cache:built');
     await syncDir(tmp);
     try {
@@ -150,7 +161,7 @@ function describe(colour: boolean): string {
   return colour ? '3 channels (colour)' : '1 channel (grey)';
 }
 
-async function buildCache(scan: FolderScan, tmp: string, o: ImageCacheOptions): Promise<CacheIndex> {
+async function buildCache(scan: FolderScan, tmp: string, o: ImageCacheOptions, probe: Probe): Promise<CacheIndex> {
   const started = performance.now();
   const n = scan.files.length;
   const pathOf = (i: number): string => join(scan.dir, scan.files[i]!);
@@ -159,7 +170,6 @@ async function buildCache(scan: FolderScan, tmp: string, o: ImageCacheOptions): 
     ...(o.maxFileBytes === undefined ? {} : { maxFileBytes: o.maxFileBytes }),
   };
   // The first image fixes what the others must be: its size (without --image-size) and channels.
-  const probe = readImageHeader(await readImageFile(pathOf(0), o.maxFileBytes), pathOf(0));
   const channels = o.channels ?? (probe.colour ? 3 : 1);
   const size = o.size ?? null;
   const [h, w] = size === null ? [probe.height, probe.width] : sizeOfTarget(size);
