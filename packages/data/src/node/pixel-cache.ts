@@ -60,7 +60,7 @@ export interface ImageCacheOptions {
   readonly cacheDir?: string | null;
   readonly maxPixels?: number;
   readonly maxFileBytes?: number;
-  /** Decoding worker threads (default: the cores, at most 4; 0 decodes on the main thread). */
+  /** Decoding worker threads beside the main thread (default: the cores − 1, at most 3; 0: the main thread only). */
   readonly workers?: number;
 }
 
@@ -191,33 +191,41 @@ async function buildCache(scan: FolderScan, tmp: string, o: ImageCacheOptions, p
         await handle.write(pixels, k * rowBytes, rowBytes, rowOf[first + k]! * rowBytes);
       }
     };
-    const count = o.workers ?? Math.min(4, availableParallelism());
+    // Worker threads and the main thread take batches from one counter: the main thread decodes
+    // from the start (a worker's start costs up to a second from TypeScript sources), so one worker
+    // per core beyond the first.
+    const count = n < MIN_FILES_FOR_WORKERS ? 0 : (o.workers ?? Math.min(3, availableParallelism() - 1));
+    for (let k = 0; k < count; k++) workers.push(new WorkerRequests(import.meta.url, 'decode-worker'));
     const progress = progressLogger(scan.dir, n, started);
-    if (count === 0 || n < MIN_FILES_FOR_WORKERS) {
-      const row = new Uint8Array(rowBytes);
-      for (let i = 0; i < n; i++) {
-        const r = await decodeFileInto(pathOf(i), target, row, 0);
-        await writeRows(i, row, Uint8Array.of(r.colour ? 1 : 0));
-        progress(i + 1);
+    let next = 0;
+    let done = 0;
+    const take = (): { first: number; paths: string[] } | null => {
+      if (next >= n) return null;
+      const first = next;
+      next = Math.min(n, next + DECODE_BATCH);
+      return { first, paths: Array.from({ length: next - first }, (_, k) => pathOf(first + k)) };
+    };
+    const finish = async (first: number, pixels: Uint8Array, colour: Uint8Array): Promise<void> => {
+      await writeRows(first, pixels, colour);
+      done += colour.length;
+      progress(done);
+    };
+    const local = async (): Promise<void> => {
+      const pixels = new Uint8Array(DECODE_BATCH * rowBytes);
+      for (let job = take(); job; job = take()) {
+        const colour = new Uint8Array(job.paths.length);
+        for (const [k, path] of job.paths.entries())
+          colour[k] = (await decodeFileInto(path, target, pixels, k * rowBytes)).colour ? 1 : 0;
+        await finish(job.first, pixels, colour);
       }
-    } else {
-      for (let k = 0; k < count; k++) workers.push(new WorkerRequests(import.meta.url, 'decode-worker'));
-      let next = 0;
-      let done = 0;
-      await Promise.all(
-        workers.map(async (worker) => {
-          while (next < n) {
-            const first = next;
-            next = Math.min(n, next + DECODE_BATCH);
-            const paths = Array.from({ length: next - first }, (_, k) => pathOf(first + k));
-            const reply = await worker.request({ paths, target, rowBytes });
-            await writeRows(first, reply.pixels, reply.colour);
-            done += paths.length;
-            progress(done);
-          }
-        }),
-      );
-    }
+    };
+    const remote = async (worker: WorkerRequests<DecodeRequest, DecodeReply>): Promise<void> => {
+      for (let job = take(); job; job = take()) {
+        const reply = await worker.request({ paths: job.paths, target, rowBytes });
+        await finish(job.first, reply.pixels, reply.colour);
+      }
+    };
+    await Promise.all([local(), ...workers.map(remote)]);
     await handle.sync();
   } finally {
     await handle.close();
