@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
@@ -162,6 +162,12 @@ describe('image folders', () => {
       await writeFile(join(dir, name), bytes);
       await expect(loadImageFolder(dir, { size: 16, cacheDir }), name).rejects.toThrow(message);
     }
+    const unreadable = await tempDir('vae-bad-');
+    await writeFile(join(unreadable, 'a.png'), pngFile(20, 20, 0));
+    await symlink(join(unreadable, 'gone.png'), join(unreadable, 'c.png'));
+    await expect(loadImageFolder(unreadable, { size: 16, cacheDir })).rejects.toThrow(
+      /c\.png: could not be read \(ENOENT\)/,
+    );
     const empty = await tempDir('vae-empty-');
     await expect(loadImageFolder(empty, { cacheDir })).rejects.toThrow(
       /vae-empty-\w+: expected PNG or JPEG images \(directly or in class subfolders\), got none/,
