@@ -1,6 +1,5 @@
+import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
-import jpeg from 'jpeg-js';
-import { PNG } from 'pngjs';
 import { readImageHeader, type ImageHeader } from '../image-header.js';
 import {
   MAX_IMAGE_PIXELS,
@@ -12,6 +11,17 @@ import {
 } from '../png-header.js';
 import type { RawImage } from '../resize.js';
 
+/** The decoders, loaded on first use (so that listing datasets, e.g. for `vae --help`, does not load them). */
+const requireCjs = createRequire(import.meta.url);
+let decoders: { PNG: typeof import('pngjs').PNG; jpeg: typeof import('jpeg-js') } | undefined;
+function codecs(): NonNullable<typeof decoders> {
+  decoders ??= {
+    PNG: (requireCjs('pngjs') as typeof import('pngjs')).PNG,
+    jpeg: requireCjs('jpeg-js') as typeof import('jpeg-js'),
+  };
+  return decoders;
+}
+
 /** A decoded image with what its header said. */
 export interface DecodedImage extends RawImage {
   readonly header: ImageHeader;
@@ -19,7 +29,8 @@ export interface DecodedImage extends RawImage {
 
 function decodePng(bytes: Uint8Array, name: string): RawImage {
   const header = readPngHeader(bytes, name);
-  let png: PNG;
+  const { PNG } = codecs();
+  let png: InstanceType<typeof PNG>;
   try {
     // pngjs bounds the inflated data by the header's size, except for interlaced images: bound it here.
     if (header.interlaced) inflateSync(pngImageData(bytes), { maxOutputLength: maxInflatedBytes(header) });
@@ -44,7 +55,7 @@ function decodePng(bytes: Uint8Array, name: string): RawImage {
 function decodeJpeg(bytes: Uint8Array, name: string, header: ImageHeader, maxPixels: number): RawImage {
   let img: { width: number; height: number; data: Uint8Array };
   try {
-    img = jpeg.decode(bytes, {
+    img = codecs().jpeg.decode(bytes, {
       useTArray: true,
       formatAsRGBA: false,
       tolerantDecoding: false,
