@@ -25,9 +25,10 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { setLogLevel } from '@vae/core';
-import { fitImage } from '@vae/data';
-import { decodeImage, ensureImageCache, scanImageFolder } from '@vae/data/node';
+import { Rng, setLogLevel } from '@vae/core';
+import { fitImage, holdOutValidation, pixelsToUnit } from '@vae/data';
+import { epochRows } from '@vae/train';
+import { decodeImage, ensureImageCache, loadDataset, scanImageFolder } from '@vae/data/node';
 import { benchArg } from './lib/bench-arg.js';
 
 setLogLevel('warn');
@@ -133,6 +134,38 @@ function trainChild(args: string[]): Promise<Record<string, unknown>> {
   });
 }
 
+/**
+ * The data side of an epoch alone, back to back in this process (so the machine's load hits both
+ * alike): every training row's batch of 256 gathered into model input (floats in [0, 1]) from rows
+ * held in memory, and from the cache on disk through `epochRows` (shuffled 4 MiB blocks, 128 MiB
+ * buffers, the next buffer read while this one is used). Rows/s far above the trainer's step rate
+ * mean the read cannot slow an epoch.
+ */
+async function dataPath(folder: string, cacheDir: string) {
+  const rows = async (memoryBytes: number) => {
+    const data = await loadDataset('images', { dataDir: folder, cacheDir, memoryBytes });
+    const d = 64 * 64 * 3;
+    const { train } = await holdOutValidation(data.train, d, Math.round(data.train.count / 12));
+    const order = epochRows(train);
+    const rng = new Rng(1);
+    const input = new Float32Array(256 * d);
+    const t0 = performance.now();
+    order.start(rng);
+    for (let start = 0; start < train.count; start += 256) {
+      const end = Math.min(train.count, start + 256);
+      const { split, indices } = await order.rows(start, end);
+      for (const [r, i] of indices.entries())
+        pixelsToUnit(split.images.subarray(i * d, (i + 1) * d), input.subarray(r * d, (r + 1) * d));
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    return { rows: train.count, seconds, rowsPerSecond: train.count / seconds, loadavg: loadavg() };
+  };
+  const streamed = await rows(0);
+  const inMemory = await rows(Number.MAX_SAFE_INTEGER);
+  const streamedAgain = await rows(0);
+  return { streamed, inMemory, streamedAgain };
+}
+
 const report: Record<string, unknown> = {
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, loadavgAtStart: loadavg() },
   sharp: sharp.versions,
@@ -215,6 +248,8 @@ try {
     log(JSON.stringify(report.cachedInMemory));
     const e = (r: Record<string, unknown>) => (r.epochTrainSeconds as number[])[0]!;
     report.epochStreamedOverInMemory = e(streamed) / e(held);
+    report.dataPath = await dataPath(big, cache);
+    log(JSON.stringify(report.dataPath));
   }
 } finally {
   if (keep) log(`kept ${work}`);

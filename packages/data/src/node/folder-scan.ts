@@ -1,6 +1,6 @@
 import { statSync, type Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { isImageFileName } from '../image-header.js';
 
@@ -24,13 +24,14 @@ function isHidden(name: string): boolean {
   return name.startsWith('.');
 }
 
-async function walk(dir: string, root: string, out: string[]): Promise<void> {
+/** Appends the image files under `dir` to `out` as `/`-separated paths relative to `root` (`prefix` is `dir`'s). */
+async function walk(dir: string, root: string, prefix: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   for (const e of entries) {
     if (isHidden(e.name)) continue;
     const path = join(dir, e.name);
-    if (e.isDirectory()) await walk(path, root, out);
-    else if (isImageFileName(e.name)) out.push(path);
+    if (e.isDirectory()) await walk(path, root, `${prefix}${e.name}/`, out);
+    else if (isImageFileName(e.name)) out.push(`${prefix}${e.name}`);
     else
       throw new RangeError(
         `${path}: expected only PNG or JPEG images (.png, .jpg, .jpeg) in ${root}, got a file named ${JSON.stringify(e.name)}; move it out of the folder`,
@@ -69,39 +70,38 @@ export async function scanImageFolder(dir: string): Promise<FolderScan> {
     );
   if (classDirs.length > MAX_CLASSES)
     throw new RangeError(`${dir}: expected at most ${MAX_CLASSES} class subfolders, got ${classDirs.length}`);
-  const paths: string[] = [];
-  const labelOf: number[] = [];
-  if (classDirs.length === 0) {
-    await walk(dir, dir, paths);
-    labelOf.push(...paths.map(() => 0));
-  } else {
-    for (const [k, name] of classDirs.entries()) {
-      const before = paths.length;
-      await walk(join(dir, name), dir, paths);
-      if (paths.length === before)
-        throw new RangeError(`${join(dir, name)}: expected PNG or JPEG images in class folder ${name}, got none`);
-      for (let i = before; i < paths.length; i++) labelOf.push(k);
-    }
+  const files: string[] = [];
+  if (classDirs.length === 0) await walk(dir, dir, '', files);
+  for (const name of classDirs) {
+    const before = files.length;
+    await walk(join(dir, name), dir, `${name}/`, files);
+    if (files.length === before)
+      throw new RangeError(`${join(dir, name)}: expected PNG or JPEG images in class folder ${name}, got none`);
   }
-  if (paths.length === 0)
+  if (files.length === 0)
     throw new RangeError(`${dir}: expected PNG or JPEG images (directly or in class subfolders), got none`);
-  const rel = paths.map((p) => relative(dir, p).split(sep).join('/'));
-  const order = rel.map((_, i) => i).sort((a, b) => (rel[a]! < rel[b]! ? -1 : rel[a]! > rel[b]! ? 1 : 0));
-  const files = order.map((i) => rel[i]!);
-  const labels = Uint8Array.from(order, (i) => labelOf[i]!);
+  files.sort(); // code-unit order, the same on every platform
+  const classOf = new Map(classDirs.map((name, k) => [name, k]));
+  const labels = new Uint8Array(files.length);
+  if (classDirs.length > 0) for (const [i, f] of files.entries()) labels[i] = classOf.get(f.slice(0, f.indexOf('/')))!;
   const hash = createHash('sha256');
   // Synchronous stats: ~10× cheaper per file than the thread pool's (200,000 files are listed before
   // a cached run's first step), and nothing else runs while a dataset loads.
-  for (const f of files) {
-    let s: Stats;
-    try {
-      s = statSync(join(dir, f));
-    } catch (err) {
-      throw new Error(
-        `${join(dir, f)}: could not be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      );
+  const LINES = 4096;
+  for (let start = 0; start < files.length; start += LINES) {
+    let lines = '';
+    for (const f of files.slice(start, start + LINES)) {
+      let s: Stats;
+      try {
+        s = statSync(join(dir, f));
+      } catch (err) {
+        throw new Error(
+          `${join(dir, f)}: could not be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        );
+      }
+      lines += `${f}\t${s.size}\t${s.mtimeMs}\n`;
     }
-    hash.update(`${f}\t${s.size}\t${s.mtimeMs}\n`);
+    hash.update(lines);
   }
   return { dir, files, labels, classNames: classDirs.length > 0 ? classDirs : null, listingHash: hash.digest('hex') };
 }
