@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type cliProgress from 'cli-progress';
 import {
   ARCHITECTURES,
+  CONV_PRESETS,
   LIKELIHOODS,
   MODEL_KINDS,
   NORMS,
@@ -30,7 +31,7 @@ interface TrainArgs {
   arch?: keyof typeof ARCHITECTURES;
   norm?: Norm;
   hidden?: number[];
-  activation?: 'relu' | 'tanh';
+  activation?: 'relu' | 'leaky-relu' | 'tanh';
   latent?: number;
   likelihood?: keyof typeof LIKELIHOODS;
   sigma?: number;
@@ -203,13 +204,17 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         .option('arch', {
           type: 'string',
           coerce: choice('arch', Object.keys(ARCHITECTURES) as (keyof typeof ARCHITECTURES)[]),
-          describe: 'network: mlp|conv (default mlp)',
+          describe: `network: mlp|conv (default mlp); conv picks a preset by the data's image size: ${Object.entries(
+            CONV_PRESETS,
+          )
+            .map(([name, what]) => `${name}: ${what}`)
+            .join('; ')}`,
         })
         .option('norm', {
           type: 'string',
           coerce: choice('norm', Object.keys(NORMS) as Norm[]),
           describe:
-            'none|batch (default none): batch normalisation after each hidden dense/conv layer, before its activation (momentum 0.1, ε 1e-5, as PyTorch)',
+            'none|batch (default none; batch for the vanilla-32/64 conv presets): batch normalisation after each hidden dense/conv layer, before its activation (momentum 0.1, ε 1e-5, as PyTorch)',
         })
         .option('hidden', {
           type: 'string',
@@ -218,13 +223,13 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         })
         .option('activation', {
           type: 'string',
-          coerce: choice('activation', ['relu', 'tanh'] as const),
-          describe: 'MLP hidden activation: relu|tanh (default relu)',
+          coerce: choice('activation', ['relu', 'leaky-relu', 'tanh'] as const),
+          describe: 'MLP hidden activation: relu|leaky-relu|tanh (default relu; leaky-relu: slope 0.01, as PyTorch)',
         })
         .option('latent', {
           type: 'string',
           coerce: numberOption('latent', { integer: true, min: 1 }),
-          describe: 'latent dimensions (default 20 for VAEs, 32 for AEs)',
+          describe: 'latent dimensions (default 20 for VAEs, 32 for AEs; 128 for the vanilla-32/64 conv presets)',
         })
         .option('likelihood', {
           type: 'string',
