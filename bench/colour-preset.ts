@@ -5,12 +5,14 @@
  *
  *   tsx bench/colour-preset.ts [--size 64] [--train 2000] [--val 250] [--epochs 3] [--batch 64]
  *                              [--engine auto] [--likelihood bernoulli] [--max-minutes 8] [--steps]
+ *                              [--run-dir DIR]
  *
  * Data: coloured discs and squares on a coloured background (object and background hue, shape,
  * position and size drawn from a seeded Rng), generated in memory and registered as a dataset; pixels
  * are intensities in [0, 1] per channel (`binarize: none`: Bernoulli on intensities, or Gaussian
  * with σ 0.1). The trainer's own validation (one posterior sample per image, nats per image summed
- * over H·W·3 values) gives the ELBO; `--steps` prints every step's running loss. Writes
+ * over H·W·3 values) gives the ELBO; `--steps` prints every step's running loss; `--run-dir` keeps
+ * the run (for `vae export`, `vae parity`: the dataset is registered in this process only). Writes
  * bench/colour-preset-results.json.
  */
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
@@ -75,7 +77,8 @@ registerDataset(
   'coloured discs and squares (bench only)',
 );
 
-const runDir = await mkdtemp(join(tmpdir(), 'vae-colour-preset-'));
+const keep = benchArg('run-dir', '');
+const runDir = keep || (await mkdtemp(join(tmpdir(), 'vae-colour-preset-')));
 const load = loadavg()[0]!;
 try {
   const result = await train(
@@ -130,5 +133,5 @@ try {
   await writeFile(`${path}.tmp`, `${JSON.stringify(figures, null, 2)}\n`);
   await rename(`${path}.tmp`, path);
 } finally {
-  await rm(runDir, { recursive: true, force: true });
+  if (!keep) await rm(runDir, { recursive: true, force: true });
 }
