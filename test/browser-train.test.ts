@@ -346,7 +346,10 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
           // 200 colour PNGs, 40×30: a rectangle of one random colour on a background of another.
           const files: File[] = [];
           let seed = 7;
-          const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+          const rand = (): number => {
+            seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+            return seed / 2 ** 32;
+          };
           const colour = () => `rgb(${(rand() * 256) | 0}, ${(rand() * 256) | 0}, ${(rand() * 256) | 0})`;
           for (let i = 0; i < 200; i++) {
             const c = new OffscreenCanvas(40, 30);
