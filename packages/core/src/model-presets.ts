@@ -23,6 +23,11 @@ export type Architecture = keyof typeof ARCHITECTURES;
 export interface ModelSpecOptions {
   readonly kind?: ModelKind;
   readonly architecture?: Architecture;
+  /**
+   * The conv architecture's network: `auto` (default) picks by image size ({@link convPresetFor});
+   * a name from {@link CONV_PRESETS} asks for that one (an error when the image size does not fit it).
+   */
+  readonly convPreset?: ConvPresetName | 'auto';
   readonly imageShape?: readonly [number, number, number];
   /** Hidden sizes of MLP networks (the decoder mirrors them). Default `[400]`. */
   readonly hidden?: readonly number[];
@@ -180,16 +185,31 @@ function vanillaNetworks(side: number, c: number, stages: readonly number[]): Co
 /**
  * The conv preset for an `[H, W, C]` image: `vanilla-64` for 64×64, `vanilla-32` for 32×32 (any C),
  * `conv-small` for other sizes with H and W divisible by 4 (28×28×1 as before); any other size is a
- * `RangeError` naming the supported ones.
+ * `RangeError` naming the supported ones. `preset` other than `auto` is checked against the size.
  */
-export function convPresetFor(imageShape: readonly [number, number, number]): ConvPresetName {
-  return convNetworks(...imageShape).preset;
+export function convPresetFor(
+  imageShape: readonly [number, number, number],
+  preset: ConvPresetName | 'auto' = 'auto',
+): ConvPresetName {
+  return convNetworks(...imageShape, preset).preset;
 }
 
-function convNetworks(h: number, w: number, c: number): ConvNetworks {
+function convNetworks(h: number, w: number, c: number, preset: ConvPresetName | 'auto' = 'auto'): ConvNetworks {
+  if (preset !== 'auto' && !(preset in CONV_PRESETS))
+    throw new RangeError(
+      `convPreset: expected auto or one of ${Object.keys(CONV_PRESETS).join('|')}, got ${JSON.stringify(preset)}`,
+    );
   const stages = h === w ? VANILLA_STAGES[h] : undefined;
-  if (stages) return vanillaNetworks(h, c, stages);
+  if (preset === 'vanilla-32' || preset === 'vanilla-64') {
+    const side = preset === 'vanilla-64' ? 64 : 32;
+    if (h !== side || w !== side)
+      throw new RangeError(`convPreset: expected ${side}×${side} images for ${preset}, got ${h}×${w}×${c}`);
+    return vanillaNetworks(side, c, VANILLA_STAGES[side]!);
+  }
+  if (stages && preset === 'auto') return vanillaNetworks(h, c, stages);
   if (h % 4 !== 0 || w % 4 !== 0) {
+    if (preset === 'conv-small')
+      throw new RangeError(`convPreset: expected H and W divisible by 4 for conv-small, got ${h}×${w}×${c}`);
     throw new RangeError(
       `imageShape: expected 32×32, 64×64 (PyTorch-VAE's VanillaVAE) or H and W divisible by 4 (the small conv network) for the conv architecture, got ${h}×${w}×${c}`,
     );
@@ -222,7 +242,7 @@ export function createModelSpec(options: ModelSpecOptions = {}): ModelSpec {
     encoder = [];
     decoder = [{ type: 'dense', units: d, activation: 'linear' }];
   } else if (architecture === 'conv') {
-    ({ encoder, decoder, defaults: presetDefaults } = convNetworks(h, w, c));
+    ({ encoder, decoder, defaults: presetDefaults } = convNetworks(h, w, c, options.convPreset));
   } else if (architecture === 'mlp') {
     encoder = hidden.map((units) => ({ type: 'dense', units, activation }));
     decoder = [...hidden].reverse().map((units): LayerSpec => ({ type: 'dense', units, activation }));

@@ -77,6 +77,22 @@ describe('conv presets by image size', () => {
     expect(outline(plain.decoder).at(-2)).toBe('conv2d:1:k3s1:linear');
   });
 
+  it('convPreset asks for a preset by name, checked against the image size', () => {
+    const small = createModelSpec({ architecture: 'conv', imageShape: [64, 64, 1], convPreset: 'conv-small' });
+    expect(outline(small.encoder).slice(1, 3)).toEqual(['conv2d:32:k4s2:relu', 'conv2d:64:k4s2:relu']);
+    expect(small.latentDim).toBe(20);
+    expect(convPresetFor([64, 64, 1], 'conv-small')).toBe('conv-small');
+    expect(() => createModelSpec({ architecture: 'conv', convPreset: 'vanilla-64' })).toThrow(
+      'convPreset: expected 64×64 images for vanilla-64, got 28×28×1',
+    );
+    expect(() => createModelSpec({ architecture: 'conv', imageShape: [30, 30, 3], convPreset: 'conv-small' })).toThrow(
+      'convPreset: expected H and W divisible by 4 for conv-small, got 30×30×3',
+    );
+    expect(() => convPresetFor([64, 64, 3], 'vanilla-128' as 'vanilla-64')).toThrow(
+      'convPreset: expected auto or one of conv-small|vanilla-32|vanilla-64, got "vanilla-128"',
+    );
+  });
+
   it('names the supported sizes for any other', () => {
     expect(Object.keys(CONV_PRESETS)).toEqual(['conv-small', 'vanilla-32', 'vanilla-64']);
     expect(() => createModelSpec({ architecture: 'conv', imageShape: [30, 30, 3] })).toThrow(

@@ -195,7 +195,10 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
     if (checkpoint?.optimizer) await engine.setOptimizerState(checkpoint.optimizer);
     await writeMetrics(runDir, metrics);
     await writeFileAtomic(join(runDir, CONFIG_FILE), `${JSON.stringify({ config, spec }, null, 2)}\n`);
-    const preset = config.model.architecture === 'conv' ? ` (conv preset ${convPresetFor(spec.imageShape)})` : '';
+    const preset =
+      config.model.architecture === 'conv'
+        ? ` (conv preset ${convPresetFor(spec.imageShape, config.model.convPreset)})`
+        : '';
     log.info(
       `${spec.kind}${preset} ${spec.imageShape.join('×')} on ${config.dataset} (${trainSet.count} train / ${split.val.count} val), ${engine.name}/${engine.backend}, ` +
         `batch ${config.batchSize}, ${checkpoint ? `resuming after epoch ${checkpoint.epoch}` : 'from scratch'} → ${runDir}`,

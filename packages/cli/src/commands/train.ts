@@ -7,6 +7,7 @@ import {
   MODEL_KINDS,
   NORMS,
   modelKindInfo,
+  type ConvPresetName,
   type Norm,
   type ModelKind,
   type ModelSpecOptions,
@@ -29,6 +30,7 @@ import {
 interface TrainArgs {
   kind?: ModelKind;
   arch?: keyof typeof ARCHITECTURES;
+  'conv-preset'?: ConvPresetName | 'auto';
   norm?: Norm;
   hidden?: number[];
   activation?: 'relu' | 'leaky-relu' | 'tanh';
@@ -106,6 +108,7 @@ export function modelOptionsFromArgs(a: TrainArgs): ModelSpecOptions {
   const kind = a.kind ?? 'vae';
   const o: { -readonly [K in keyof ModelSpecOptions]: ModelSpecOptions[K] } = { kind };
   if (a.arch !== undefined) o.architecture = a.arch;
+  if (a['conv-preset'] !== undefined) o.convPreset = a['conv-preset'];
   if (a.norm !== undefined) o.norm = a.norm;
   if (a.hidden !== undefined) o.hidden = a.hidden;
   if (a.activation !== undefined) o.activation = a.activation;
@@ -209,6 +212,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
           )
             .map(([name, what]) => `${name}: ${what}`)
             .join('; ')}`,
+        })
+        .option('conv-preset', {
+          type: 'string',
+          coerce: choice('conv-preset', ['auto', ...Object.keys(CONV_PRESETS)] as (ConvPresetName | 'auto')[]),
+          describe: `--arch conv's network: auto (by image size, default)|${Object.keys(CONV_PRESETS).join('|')} (an error when the images do not fit it)`,
         })
         .option('norm', {
           type: 'string',
