@@ -59,7 +59,13 @@ for (const beta of betas) {
     if (rows.some((r) => r.beta === beta && r.seed === seed)) continue;
     const runDir = join(out, `beta${beta}-seed${seed}`);
     const t = await train({
-      model: { kind: beta === 1 ? 'vae' : 'beta-vae', architecture: 'conv', latentDim: latent, beta },
+      model: {
+        kind: beta === 1 ? 'vae' : 'beta-vae',
+        architecture: 'conv',
+        convPreset: 'conv-small',
+        latentDim: latent,
+        beta,
+      },
       dataset: 'shapes',
       binarize: 'none',
       trainSize,

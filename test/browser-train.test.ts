@@ -112,6 +112,8 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
     let opened: StaticSite | undefined;
     let page: Page;
     let browserLosses: number[] = [];
+    /** The page the own-data tests share. */
+    let ownPage: { page: Page; errors: string[] } | undefined;
     const numbers: Record<string, unknown> = {};
 
     beforeAll(async () => {
@@ -298,26 +300,36 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
       expect(resumed.status.losses).toEqual(status.losses);
 
       const png = (name: string, buffer: Buffer) => ({ name, mimeType: 'image/png', buffer });
-      const [good, wrong] = await browserPngs(own, [
+      const [good, other] = await browserPngs(own, [
         [28, 28],
         [32, 28],
       ]);
-      expect(await startExpectingError(own, '#png-files', [png('a.png', good!), png('b.png', wrong!)])).toBe(
-        'b.png: expected a 28×28 PNG, got 32×28',
-      );
+      expect(
+        await startExpectingError(own, '#png-files', [
+          png('a.png', good!),
+          { name: 'b.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') },
+        ]),
+      ).toBe('b.txt: expected a PNG or JPEG file (*.png, *.jpg), got another kind of file');
+      expect(
+        await startExpectingError(own, '#png-files', [
+          png('a.png', good!),
+          { name: 'c.png', mimeType: 'image/png', buffer: Buffer.from('a PNG in name only') },
+        ]),
+      ).toMatch(/^c\.png: expected a PNG or JPEG image, got one the browser cannot decode/);
       const folder = mkdtempSync(join(tmpdir(), 'vae-own-png-'));
       try {
-        for (const name of ['a.png', 'c.png', 'd.png']) await writeFile(join(folder, name), good!);
+        for (const name of ['a.png', 'c.png']) await writeFile(join(folder, name), good!);
+        await writeFile(join(folder, 'd.png'), other!);
         expect(await startExpectingError(own, '#png-folder', folder)).toMatch(
-          /^vae-own-png-\w+ \(3 PNGs\): expected at least 140 images \(a batch of 128 after holding out 0\.083 for validation\), got 3$/,
+          /^vae-own-png-\w+ \(3 images, 28×28×1\): expected at least 140 images \(a batch of 128 after holding out 0\.083 for validation\), got 3$/,
         );
       } finally {
         await rm(folder, { recursive: true, force: true });
       }
       expect(
-        await startExpectingError(own, '#png-files', [png('a.png', good!), png('c.png', good!), png('d.png', good!)]),
+        await startExpectingError(own, '#png-files', [png('a.png', good!), png('c.png', good!), png('d.png', other!)]),
       ).toMatch(
-        /^PNG files \(3 PNGs\): expected at least 140 images \(a batch of 128 after holding out 0\.083 for validation\), got 3$/,
+        /^image files \(3 images, 28×28×1\): expected at least 140 images \(a batch of 128 after holding out 0\.083 for validation\), got 3$/,
       );
       const truncated = idxBytes([n, 28, 28], images).subarray(0, 16 + 1000);
       expect(
@@ -325,6 +337,63 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
           { name: 'cut-idx3-ubyte', mimeType: 'application/octet-stream', buffer: Buffer.from(truncated) },
         ]),
       ).toBe(`cut-idx3-ubyte: truncated IDX data: header says [${n}, 28, 28] = ${n * 784} bytes, file has 1000`);
+      expect(errors).toEqual([]);
+      ownPage = { page: own, errors };
+    });
+
+    it('trains 5 steps on colour PNGs of another size (40×30, resized in the tab to 16×16×3) and the viewer draws the model in colour', async () => {
+      // The previous test's page when it ran (opening another one loads MNIST again: tens of seconds under load).
+      ownPage ??= await openTrainPage(context, server.url);
+      const { page: own, errors } = ownPage;
+      const info = await own.evaluate(
+        async (settings) => {
+          // 80 colour PNGs, 40×30: a rectangle of one random colour on a background of another.
+          const files: File[] = [];
+          let seed = 7;
+          const rand = (): number => {
+            seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+            return seed / 2 ** 32;
+          };
+          const colour = () => `rgb(${(rand() * 256) | 0}, ${(rand() * 256) | 0}, ${(rand() * 256) | 0})`;
+          for (let i = 0; i < 80; i++) {
+            const c = new OffscreenCanvas(40, 30);
+            const g = c.getContext('2d')!;
+            g.fillStyle = colour();
+            g.fillRect(0, 0, 40, 30);
+            g.fillStyle = colour();
+            g.fillRect(5 + rand() * 15, 5 + rand() * 10, 10 + rand() * 10, 8 + rand() * 8);
+            const blob = await c.convertToBlob({ type: 'image/png' });
+            files.push(new File([blob], `img-${String(i).padStart(3, '0')}.png`, { type: 'image/png' }));
+          }
+          const { client } = window.__vaeTrain!;
+          await client.call('forget', null);
+          const site = await (await fetch('site.json')).json();
+          return client.call('init', { site, settings, resume: false, data: { kind: 'png', files } });
+        },
+        { ...SETTINGS, trainSize: null, batchSize: 16, imageSize: 16, channels: 'auto' } satisfies TrainSettings,
+      );
+      // 80 images: 7 held out (1/12), 73 train in 5 batches of 16.
+      expect(info).toMatchObject({ imageShape: [16, 16, 3], trainCount: 73, valCount: 7 });
+      expect(info.dataset).toBe('image files (80 images, 16×16×3)');
+      const status = await runUntil(own, null);
+      expect(status.done).toBe(true);
+      expect(status.losses).toHaveLength(5);
+      expect(status.losses.every((l) => Number.isFinite(l) && l > 0)).toBe(true);
+      expect(status.losses.at(-1)!).toBeLessThan(status.losses[0]!);
+      expect(Number.isFinite(status.valElbo[0])).toBe(true);
+      numbers.ownColour = { losses: [status.losses[0], status.losses.at(-1)], valElbo: status.valElbo[0] };
+      const manifest = await own.evaluate(async () => {
+        const m = await window.__vaeTrain!.client.call('export', { name: 'colour-vae-browser' });
+        return JSON.parse(new TextDecoder().decode(m.files['manifest.json']));
+      });
+      expect(manifest.imageShape).toEqual([16, 16, 3]);
+      expect(manifest.provenance.dataset).toBe('own data: image files (80 images, 16×16×3)');
+      const viewer = await context.newPage();
+      await viewer.goto(`${server.url}?model=${encodeURIComponent('trained:colour-vae-browser')}&device=wasm`);
+      await viewer.waitForSelector('body[data-state="ready"]', { timeout: 120_000 });
+      const samples = (await viewer.evaluate(() => window.__vaeDemo!.canvases())).find((c) => c.id === 'samples')!;
+      expect(samples.colourPixels, 'pixels of the samples with R, G and B all different').toBeGreaterThan(0);
+      await viewer.close();
       expect(errors).toEqual([]);
       await own.close();
     });

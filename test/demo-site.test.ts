@@ -54,6 +54,7 @@ async function distorted(page: Page): Promise<string[]> {
       mean: 0,
       std: 0,
       levels: 0,
+      colourPixels: 0,
     })),
   );
   return stats

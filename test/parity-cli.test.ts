@@ -76,7 +76,7 @@ describe('vae parity (CLI)', () => {
     // The encoder is untouched: identical outputs.
     expect(by.mu!.stats.maxAbs).toBe(0);
     expect(by.mu!.pass).toBe(true);
-    // The logits move by exactly the perturbation (float32 round-off aside), 100× the 1e-5 tolerance.
+    // The logits move by exactly the perturbation (float32 round-off aside), 30× the 3e-5 tolerance.
     expect(by.x_logits!.stats.maxAbs).toBeGreaterThan(0.9e-3);
     expect(by.x_logits!.stats.maxAbs).toBeLessThan(1.1e-3);
     expect(by.x_logits!.violations).toBe(by.x_logits!.stats.count);
@@ -249,7 +249,7 @@ describe('parity building blocks', () => {
     expect(parseToleranceOverride('elbo=0,2e-5')).toEqual({ output: 'elbo', tolerance: { abs: 0, rel: 2e-5 } });
     expect(() => parseToleranceOverride('elbo=-1')).toThrow(/--tolerance: expected a non-negative number for ABS/);
     expect(() => parseToleranceOverride('elbo')).toThrow(/OUTPUT=ABS\[,REL\]/);
-    expect(toleranceFor('mu', 'wasm', 'cpu', 'fp32')).toEqual({ abs: 1e-5, rel: 1e-6 });
+    expect(toleranceFor('mu', 'wasm', 'cpu', 'fp32')).toEqual({ abs: 3e-5, rel: 1e-5 });
     expect(toleranceFor('mu', 'webgpu', 'cpu', 'fp32')).toEqual({ abs: 1e-4, rel: 1e-5 });
     expect(toleranceFor('elbo', 'cpu', 'cpu', 'fp32')).toEqual({ abs: 0, rel: 1e-5 });
     expect(toleranceFor('mu', 'cpu', 'cpu', 'fp32', [parseToleranceOverride('*=1,2')])).toEqual({ abs: 1, rel: 2 });

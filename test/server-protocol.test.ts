@@ -338,7 +338,11 @@ describe('convenience routes', () => {
 
   it('validates their inputs (400 with the reason)', async () => {
     const cases: [string, unknown, RegExp][] = [
-      ['/api/embed', { x: [[1, 2, 3]] }, /x\[0\]: expected a row of 784 numbers, got an array of length 3/],
+      [
+        '/api/embed',
+        { x: [[1, 2, 3]] },
+        /x\[0\]: expected a row of 784 numbers \(one 28×28×1 image, HWC\), got an array of length 3/,
+      ],
       [
         '/api/embed',
         { x: nested(x), y: nested(cyclicOneHot(3, 10)) },

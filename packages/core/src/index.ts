@@ -26,6 +26,7 @@ export {
 export { Rng, type RngState } from './rng.js';
 export {
   ACTIVATIONS,
+  LEAKY_RELU_SLOPE,
   LIKELIHOODS,
   inputSize,
   type Activation,
@@ -81,6 +82,7 @@ export {
   toRowMajor,
   type EmitAttributes,
   type EmitDim,
+  type EmitFloat,
   type EmitTensor,
   type LayerEmitter,
   type LayerValue,
@@ -107,10 +109,13 @@ export {
 export { BATCH_NORM_DEFAULTS, batchNormLayer, type BatchNormLayer } from './layers/batch-norm.js';
 export {
   ARCHITECTURES,
+  CONV_PRESETS,
   NORMS,
+  convPresetFor,
   createModelSpec,
   withBatchNorm,
   type Architecture,
+  type ConvPresetName,
   type ModelSpecOptions,
   type Norm,
 } from './model-presets.js';

@@ -73,7 +73,7 @@ export interface ModelManifest {
   readonly numClasses: number;
   /** `[H, W, C]`; graphs take flat `[batch, H·W·C]` input in HWC order. */
   readonly imageShape: readonly [number, number, number];
-  /** How raw pixels map to model input: `x = pixel · scale` (grey levels in [0, 1]). */
+  /** How raw pixels map to model input: `x = pixel · scale` (intensities in [0, 1], per channel). */
   readonly normalization: { readonly scale: number; readonly description: string };
   /** log σ² is clamped to this range in graphs and in evaluation. */
   readonly logvarClamp: readonly [number, number];

@@ -16,7 +16,16 @@
  */
 
 /** Activation functions, as a frozen table so the set can be listed and validated. */
-export const ACTIVATIONS = Object.freeze({ linear: 'linear', relu: 'relu', tanh: 'tanh', sigmoid: 'sigmoid' });
+export const ACTIVATIONS = Object.freeze({
+  linear: 'linear',
+  relu: 'relu',
+  /** max(x, 0.01·x): PyTorch's `LeakyReLU()` default slope ({@link LEAKY_RELU_SLOPE}). */
+  'leaky-relu': 'leaky-relu',
+  tanh: 'tanh',
+  sigmoid: 'sigmoid',
+});
+/** Slope of `leaky-relu` for negative inputs (PyTorch's `nn.LeakyReLU` default, as in PyTorch-VAE). */
+export const LEAKY_RELU_SLOPE = 0.01;
 /** An activation name. */
 export type Activation = keyof typeof ACTIVATIONS;
 

@@ -151,7 +151,7 @@ describe('validateModelSpec errors name the field, the expected and the actual v
     [
       'codeActivation',
       { codeActivation: 'gelu' },
-      /^spec.codeActivation: expected linear\|relu\|tanh\|sigmoid, got "gelu"/,
+      /^spec.codeActivation: expected linear\|relu\|leaky-relu\|tanh\|sigmoid, got "gelu"/,
     ],
     [
       'dense units',
@@ -215,7 +215,7 @@ describe('validateModelSpec errors name the field, the expected and the actual v
       /^spec.numClasses: expected a positive integer, got 0/,
     );
     expect(() => createModelSpec({ architecture: 'conv', imageShape: [6, 6, 1] })).toThrow(
-      /^imageShape: expected H and W divisible by 4 for the conv architecture, got 6×6/,
+      /^imageShape: expected 32×32, 64×64 \(PyTorch-VAE's VanillaVAE\) or H and W divisible by 4 \(the small conv network\) for the conv architecture, got 6×6×1/,
     );
   });
 

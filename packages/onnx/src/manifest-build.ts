@@ -21,7 +21,7 @@ export const MODEL_FILES = Object.freeze({ encoder: 'encoder.onnx', decoder: 'de
 /** How pixels map to model input in every exported model. */
 export const PIXEL_NORMALIZATION = Object.freeze({
   scale: 1 / 255,
-  description: 'x = pixel / 255 (grey levels in [0, 1]), flat [batch, H·W·C] in HWC (row-major) order',
+  description: 'x = pixel / 255 (intensities in [0, 1], per channel), flat [batch, H·W·C] in HWC (row-major) order',
 });
 
 /** One graph of {@link createManifest}: its signature and file facts. */

@@ -1,4 +1,5 @@
 import {
+  LEAKY_RELU_SLOPE,
   LOGVAR_CLAMP,
   modelKindInfo,
   validateModelSpec,
@@ -6,6 +7,9 @@ import {
   type ModelSpec,
   type ParameterSet,
 } from '@vae/core';
+
+/** LeakyRelu's `alpha` is a FLOAT attribute: the graphs compute with float32(0.01). */
+const LEAKY_SLOPE = Math.fround(LEAKY_RELU_SLOPE);
 
 /**
  * An independent float64 forward pass written straight from TensorFlow's definitions (HWC, 'same'
@@ -16,6 +20,7 @@ type Row = Float64Array;
 
 function act(v: number, a: string): number {
   if (a === 'relu') return Math.max(0, v);
+  if (a === 'leaky-relu') return v > 0 ? v : LEAKY_SLOPE * v;
   if (a === 'tanh') return Math.tanh(v);
   if (a === 'sigmoid') return 1 / (1 + Math.exp(-v));
   if (a === 'linear') return v;

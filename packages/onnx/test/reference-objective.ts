@@ -3,6 +3,7 @@
  * written independently of the graph autodiff, as the reference for gradient checks.
  */
 import {
+  LEAKY_RELU_SLOPE,
   LOGVAR_CLAMP,
   RHO_HAT_CLAMP,
   inputSize,
@@ -12,6 +13,9 @@ import {
   type Activation,
   type ModelSpec,
 } from '@vae/core';
+
+/** LeakyRelu's `alpha` is a FLOAT attribute: the graphs compute with float32(0.01). */
+const LEAKY_SLOPE = Math.fround(LEAKY_RELU_SLOPE);
 
 /** Parameters by canonical name, float64, TensorFlow layout (dense kernels `[in, out]`). */
 export type ReferenceParams = Readonly<Record<string, Float64Array>>;
@@ -58,6 +62,8 @@ function act(a: Activation, v: number): number {
       return v;
     case 'relu':
       return v > 0 ? v : 0;
+    case 'leaky-relu':
+      return v > 0 ? v : LEAKY_SLOPE * v;
     case 'tanh':
       return Math.tanh(v);
     case 'sigmoid':
@@ -72,6 +78,8 @@ function actGrad(a: Activation, out: number): number {
       return 1;
     case 'relu':
       return out > 0 ? 1 : 0;
+    case 'leaky-relu':
+      return out > 0 ? 1 : LEAKY_SLOPE;
     case 'tanh':
       return 1 - out * out;
     case 'sigmoid':

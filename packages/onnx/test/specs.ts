@@ -1,4 +1,14 @@
-import { createModelSpec, MODEL_KIND_NAMES, oneHot, Rng, type ModelKind, type ModelSpec, type Tensor } from '@vae/core';
+import {
+  createModelSpec,
+  MODEL_KIND_NAMES,
+  oneHot,
+  Rng,
+  withBatchNorm,
+  type LayerSpec,
+  type ModelKind,
+  type ModelSpec,
+  type Tensor,
+} from '@vae/core';
 
 /** Small specs of every kind and both architectures (8×8 images), fast enough for unit tests. */
 export function smallSpecs(): { label: string; spec: ModelSpec }[] {
@@ -75,7 +85,44 @@ export function oddConvSpecs(): { label: string; spec: ModelSpec }[] {
   return [
     { label: 'odd-cvae/conv', spec: cvae },
     { label: 'odd-cvae-heads/conv', spec: headsOnly },
+    { label: 'colour-vanilla-mini/conv', spec: vanillaMiniSpec() },
   ];
+}
+
+/**
+ * PyTorch-VAE's VanillaVAE layout (the `vanilla-32`/`vanilla-64` presets) in miniature on 8×8×3
+ * colour images: conv k3 s2 + batch norm + LeakyReLU stages down to 2×2, a linear `decoder_input`,
+ * mirrored transposed convs and a final conv to 3 channels; Gaussian likelihood.
+ */
+export function vanillaMiniSpec(): ModelSpec {
+  const layer = (type: 'conv2d' | 'conv2d-transpose', filters: number, strides: number, linear = false) =>
+    ({
+      type,
+      filters,
+      kernelSize: 3,
+      strides,
+      padding: 'same',
+      activation: linear ? 'linear' : 'leaky-relu',
+    }) as LayerSpec;
+  const base = createModelSpec({ kind: 'vae', imageShape: [8, 8, 3], latentDim: 3, likelihood: 'gaussian' });
+  return {
+    ...base,
+    encoder: withBatchNorm(
+      [{ type: 'reshape', shape: [8, 8, 3] }, layer('conv2d', 4, 2), layer('conv2d', 6, 2), { type: 'flatten' }],
+      false,
+    ),
+    decoder: withBatchNorm(
+      [
+        { type: 'dense', units: 2 * 2 * 6, activation: 'linear' },
+        { type: 'reshape', shape: [2, 2, 6] },
+        layer('conv2d-transpose', 4, 2),
+        layer('conv2d-transpose', 4, 2),
+        layer('conv2d', 3, 1, true),
+        { type: 'flatten' },
+      ],
+      true,
+    ),
+  };
 }
 
 /** Seeded inputs of `spec` for a batch of `n`: `x` uniform in [0, 1], `y` one-hot, `z` standard normal. */

@@ -5,18 +5,22 @@ import { batchFeeds, ort, randomBatch, randomParams } from './training-helpers.j
 
 const N = TRAIN_STEP_NAMES;
 
-/** Small conv networks over 8×8 images (valid and same padding, strides 1 and 2, odd kernels, asymmetric padding). */
-function convSpec(kind: 'vae' | 'ae' | 'cvae'): ModelSpec {
+/**
+ * Small conv networks over 8×8 images (valid and same padding, strides 1 and 2, odd kernels,
+ * asymmetric padding); `channels` 3: colour, HWC, the Gaussian likelihood over every channel.
+ */
+function convSpec(kind: 'vae' | 'ae' | 'cvae', channels: 1 | 3 = 1): ModelSpec {
   const base = createModelSpec({
     kind,
-    imageShape: [8, 8, 1],
+    imageShape: [8, 8, channels],
     latentDim: 3,
     ...(kind === 'cvae' ? { numClasses: 3 } : {}),
+    ...(channels === 3 ? { likelihood: 'gaussian', gaussianSigma: 0.5 } : {}),
   });
   const spec: ModelSpec = {
     ...base,
     encoder: [
-      { type: 'reshape', shape: [8, 8, 1] },
+      { type: 'reshape', shape: [8, 8, channels] },
       { type: 'conv2d', filters: 3, kernelSize: 4, strides: 2, padding: 'same', activation: 'tanh' },
       { type: 'conv2d', filters: 4, kernelSize: 3, strides: 1, padding: 'valid', activation: 'tanh' },
       { type: 'flatten' },
@@ -26,12 +30,12 @@ function convSpec(kind: 'vae' | 'ae' | 'cvae'): ModelSpec {
       { type: 'dense', units: 2 * 2 * 4, activation: 'tanh' },
       { type: 'reshape', shape: [2, 2, 4] },
       { type: 'conv2d-transpose', filters: 3, kernelSize: 2, strides: 2, padding: 'valid', activation: 'tanh' },
-      { type: 'conv2d-transpose', filters: 1, kernelSize: 5, strides: 2, padding: 'same', activation: 'linear' },
+      { type: 'conv2d-transpose', filters: channels, kernelSize: 5, strides: 2, padding: 'same', activation: 'linear' },
       { type: 'flatten' },
     ] as LayerSpec[],
   };
   const layout = validateModelSpec(spec);
-  expect(layout.decoder.at(-1)!.outputShape).toEqual([64]);
+  expect(layout.decoder.at(-1)!.outputShape).toEqual([64 * channels]);
   return spec;
 }
 
@@ -40,9 +44,14 @@ function convSpec(kind: 'vae' | 'ae' | 'cvae'): ModelSpec {
 // differences along whole-tensor directions (the computed gradient's and a random one) keep the
 // rounding noise far below the signal.
 describe('training graph gradients of convolutional networks (float32 directional differences)', () => {
-  for (const kind of ['vae', 'ae', 'cvae'] as const) {
-    it(`${kind}: directional derivatives match the graph gradient per parameter tensor`, async () => {
-      const spec = convSpec(kind);
+  for (const [kind, channels] of [
+    ['vae', 1],
+    ['ae', 1],
+    ['cvae', 1],
+    ['vae', 3],
+  ] as const) {
+    it(`${kind}${channels === 3 ? ' colour (8×8×3, Gaussian)' : ''}: directional derivatives match the graph gradient per parameter tensor`, async () => {
+      const spec = convSpec(kind, channels);
       const rng = new Rng(31);
       const params = randomParams(spec, rng);
       const b = randomBatch(spec, rng, 4);

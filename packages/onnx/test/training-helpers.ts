@@ -23,6 +23,23 @@ export const TINY_SPECS: Readonly<Record<string, ModelSpecOptions>> = {
     gaussianSigma: 0.7,
     activation: 'tanh',
   },
+  // Colour (C = 3, HWC) with PyTorch-VAE's LeakyReLU: the likelihoods sum over every channel of every pixel.
+  'vae-colour-leaky-relu': {
+    kind: 'vae',
+    imageShape: [2, 2, 3],
+    hidden: [6, 5],
+    latentDim: 3,
+    activation: 'leaky-relu',
+  },
+  'vae-colour-gaussian': {
+    kind: 'vae',
+    imageShape: [2, 3, 3],
+    hidden: [7],
+    latentDim: 2,
+    likelihood: 'gaussian',
+    gaussianSigma: 0.3,
+    activation: 'leaky-relu',
+  },
   'beta-vae': { kind: 'beta-vae', imageShape: [4, 4, 1], hidden: [6], latentDim: 3, beta: 4 },
   cvae: { kind: 'cvae', imageShape: [4, 4, 1], hidden: [6], latentDim: 3, numClasses: 3 },
   ae: { kind: 'ae', imageShape: [4, 4, 1], hidden: [6], latentDim: 3 },

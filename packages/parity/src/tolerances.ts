@@ -24,7 +24,7 @@ export interface ToleranceRow {
 
 /** Rows shared by the float32-exact devices (cpu, wasm) and by the GPU devices (webgpu, cuda). */
 const EXACT_ROWS: Readonly<Record<Precision, ToleranceRow>> = Object.freeze({
-  fp32: { tensor: { abs: 1e-5, rel: 1e-6 }, score: { abs: 0, rel: 1e-5 } },
+  fp32: { tensor: { abs: 3e-5, rel: 1e-5 }, score: { abs: 0, rel: 1e-5 } },
   fp16: { tensor: { abs: 1e-2, rel: 1e-2 }, score: { abs: 0, rel: 1e-2 } },
   int8: { tensor: { abs: 2.5e-1, rel: 5e-2 }, score: { abs: 0, rel: 3e-2 } },
 });
@@ -43,10 +43,15 @@ const GPU_ROWS: Readonly<Record<Precision, ToleranceRow>> = Object.freeze({
  * other full-precision weights (e.g. TensorFlow.js from the fp32 checkpoint against an int8 graph, or
  * `--reference-model` pointing at the fp32 export).
  *
- * - fp32 cpu/wasm: 1e-5 absolute per output value plus 1e-6 relative (≈ 8 float32 ulps, so logits of
- *   magnitude 20–50 are not held to a fraction of an ulp); measured on the reference 784-400-20 MLP:
- *   ≤ 3.8e-6 (wasm vs cpu, x_logits). ELBO / log p(x) are sums over 784 pixels (~100 nats), so they
- *   get a relative 1e-5 (≈1e-3 nats; measured ≤ 1.6e-4 nats).
+ * - fp32 cpu/wasm: 3e-5 absolute per output value plus 1e-5 relative. Measured on the reference
+ *   784-400-20 MLP: ≤ 3.8e-6 (wasm vs cpu, x_logits); on the 64×64×3 VanillaVAE preset (five
+ *   convolutions with batch norm, heads summing 2,048 features; 3.9M parameters), 64 rows against
+ *   onnxruntime-node cpu: μ ≤ 1.3e-5 and log σ² ≤ 5.3e-5 at −29.1 (1.8e-6 relative) on TensorFlow.js
+ *   wasm, μ ≤ 8.4e-6 on TensorFlow.js cpu. The former 1e-5 + 1e-6 row failed that colour model (3 of
+ *   8,192 μ values): its float32 sums are longer and deeper. A weight perturbed by 1e-3 still fails
+ *   by 30×. ELBO / log p(x) are sums over H·W·C values (~100 nats for MNIST, ~5,000 for 64×64×3), so
+ *   they get a relative 1e-5 (≈1e-3 nats on MNIST; measured ≤ 1.6e-4 nats there, ≤ 3e-2 nats at
+ *   −5,000 on the colour model).
  * - fp32 webgpu / cuda: 1e-4 absolute + 1e-5 relative, 1e-4 relative for scores (other reduction
  *   order, fused multiply-add; CUDA with TF32 off). Measured on SwiftShader: ≤ 1.4e-5 (x_logits),
  *   ≤ 4.8e-4 nats (ELBO). TF32 would need ~1e-2 and is never assumed.

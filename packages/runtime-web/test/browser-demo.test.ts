@@ -20,18 +20,33 @@ const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 const ORT_DIST = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/webgpu'));
 const FP32 = 'mnist-vae';
 const INT8 = 'mnist-vae-int8';
+/** A seeded-random colour conv VAE (16×16×3, batch norm) the page serves beside the MNIST models. */
+const COLOUR = 'colour-vae';
 
 /**
  * The models the page serves: the reference models in `models/` when the export pipeline has
- * produced them, otherwise small seeded-random models exported with `@vae/onnx` under the same names.
+ * produced them (copied), otherwise small seeded-random models exported with `@vae/onnx` under the
+ * same names; and a small colour model.
  */
 async function modelsDir(): Promise<{ dir: string; reference: boolean }> {
   const repoModels = join(REPO_ROOT, 'models');
-  if (hasModel(join(repoModels, FP32)) && hasModel(join(repoModels, INT8))) return { dir: repoModels, reference: true };
+  const reference = hasModel(join(repoModels, FP32)) && hasModel(join(repoModels, INT8));
   const dir = mkdtempSync(join(tmpdir(), 'vae-demo-models-'));
-  await cp(await exportTinyModel({ name: FP32 }), join(dir, FP32), { recursive: true });
-  await cp(await exportTinyModel({ name: INT8, precision: 'int8' }), join(dir, INT8), { recursive: true });
-  return { dir, reference: false };
+  for (const [name, precision] of [
+    [FP32, 'fp32'],
+    [INT8, 'int8'],
+  ] as const) {
+    const from = reference ? join(repoModels, name) : await exportTinyModel({ name, precision });
+    await cp(from, join(dir, name), { recursive: true });
+  }
+  const colour = await exportTinyModel({
+    name: COLOUR,
+    seed: 5,
+    spec: { architecture: 'conv', imageShape: [16, 16, 3], latentDim: 6, norm: 'batch' },
+    outputGain: 8,
+  });
+  await cp(colour, join(dir, COLOUR), { recursive: true });
+  return { dir, reference };
 }
 
 async function writeArtifact(file: string, body: string | Buffer): Promise<void> {
@@ -149,6 +164,44 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
       numbers.parity = { ...(numbers.parity as object), wasm: { maxAbsDiffLogits: logits, maxAbsDiffMean: mean } };
       expectDrawn(await page.evaluate(() => window.__vaeDemo!.canvases()));
       await writeArtifact('browser-demo-wasm.png', await page.screenshot({ fullPage: true }));
+    });
+
+    it('draws a colour model (16×16×3) in colour: RGB samples, every panel, the latent map and the draw pad', async () => {
+      const { page, info } = await open(`model=${COLOUR}&device=wasm`);
+      expect(info.imageShape).toEqual([16, 16, 3]);
+      const stats = await page.evaluate(() => window.__vaeDemo!.canvases());
+      expectDrawn(stats);
+      const colour = Object.fromEntries(stats.map((s) => [s.id, s.colourPixels]));
+      expect(colour.samples, 'pixels of #samples with R, G and B all different').toBeGreaterThan(0);
+      for (const id of ['slider-image', 'traversal', 'interpolation', 'reconstruction'])
+        expect(colour[id], `colour pixels of #${id}`).toBeGreaterThan(0);
+      // The panels' MNIST images are fitted to the model's shape, and the page says so.
+      expect(await page.textContent('#recon-caption')).toMatch(/resized from 28×28×1 to the model's 16×16×3/);
+      expect(await page.textContent('#map-caption')).toMatch(/^300 test images \(.*16×16×3/);
+      // A stroke of the brush colour on the pad is encoded and redrawn, in colour.
+      await page.locator('#draw').scrollIntoViewIfNeeded();
+      const pad = (await page.locator('#draw').boundingBox())!;
+      await page.mouse.move(pad.x + pad.width * 0.3, pad.y + pad.height * 0.3);
+      await page.mouse.down();
+      await page.mouse.move(pad.x + pad.width * 0.7, pad.y + pad.height * 0.6, { steps: 5 });
+      await page.mouse.up();
+      await page
+        .waitForFunction(() => {
+          const c = document.getElementById('draw-recon') as HTMLCanvasElement;
+          const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          // Not grey: random weights can saturate the reconstruction to 0/255 per channel.
+          for (let i = 0; i < px.length; i += 4) if (px[i] !== px[i + 1] || px[i + 1] !== px[i + 2]) return true;
+          return false;
+        })
+        .catch(async (err: unknown) => {
+          const notice = await page.textContent('#notice');
+          const calls = await page.evaluate(() => window.__vaeDemo!.calls());
+          throw new Error(
+            `draw-recon never showed colour; notice: ${notice}; calls ${JSON.stringify(calls)}; ${String(err)}`,
+          );
+        });
+      await writeArtifact('browser-demo-colour.png', await page.screenshot({ fullPage: true }));
+      await page.close();
     });
 
     it('int8 decoder: same outputs as onnxruntime-node CPU on wasm and webgpu; download sizes of fp32 and int8', async () => {

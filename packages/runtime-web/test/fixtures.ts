@@ -9,6 +9,7 @@ import {
   initParameters,
   memoryFileSource,
   type ModelFileSource,
+  type ModelSpecOptions,
   type Precision,
   type Tensor,
 } from '@vae/core';
@@ -28,13 +29,19 @@ export function hasModel(dir: string): boolean {
   return existsSync(join(dir, 'manifest.json'));
 }
 
-/** Exports a small seeded-random MLP VAE (784-32-4) with `@vae/onnx` into a fresh temp directory. */
+/**
+ * Exports a small seeded-random model with `@vae/onnx` into a fresh temp directory: by default the
+ * MLP VAE 784-32-4; `spec` overrides its options (e.g. a colour conv model). `outputGain` multiplies
+ * the decoder's output kernel, so that random decodings are not all close to grey 0.5.
+ */
 export async function exportTinyModel(
-  o: { name?: string; seed?: number; precision?: Precision } = {},
+  o: { name?: string; seed?: number; precision?: Precision; spec?: ModelSpecOptions; outputGain?: number } = {},
 ): Promise<string> {
   const { name = 'tiny-web', seed = 11, precision = 'fp32' } = o;
-  const spec = createModelSpec({ hidden: [32], latentDim: 4 });
+  const spec = createModelSpec({ hidden: [32], latentDim: 4, ...o.spec });
   const params = initParameters(spec, new Rng(seed));
+  const output = `decoder.${spec.decoder.findLastIndex((l) => l.type !== 'flatten')}.kernel`;
+  params[output] = { ...params[output]!, data: params[output]!.data.map((v) => v * (o.outputGain ?? 1)) };
   const outDir = join(await mkdtemp(join(tmpdir(), 'vae-runtime-web-')), name);
   await exportModel({
     spec,

@@ -48,6 +48,9 @@ const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
  */
 export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { maxRows, maxSamples, limits } = ctx;
+  /** The image rows `x` of a request: each the model's `H·W·C` values in HWC order. */
+  const imageRows = (model: VaeModel, x: unknown): Tensor =>
+    parseRows(x, model.inputSize, 'x', maxRows, model.manifest.imageShape);
   const labels = (model: VaeModel, body: Record<string, unknown>, rows: number): Tensor | undefined => {
     if (model.numClasses === 0) {
       if (body.y !== undefined)
@@ -83,7 +86,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   registerSearchRoute(app, {
     provider: ctx.search,
-    inputSize: () => ctx.requireReady().model.inputSize,
+    imageShape: () => ctx.requireReady().model.manifest.imageShape,
     embedRow: async (x) => {
       const m = ctx.requireReady();
       if (m.model.numClasses > 0)
@@ -94,13 +97,13 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post('/api/embed', async (req) => {
     const m = ctx.requireReady();
     const body = bodyOf(req.body);
-    const x = parseRows(body.x, m.model.inputSize, 'x', maxRows);
+    const x = imageRows(m.model, body.x);
     return { embedding: toRows(embedding(m.model, await encodeRows(m, x, labels(m.model, body, x.shape[0]!)))) };
   });
   app.post('/api/reconstruct', async (req) => {
     const m = ctx.requireReady();
     const body = bodyOf(req.body);
-    const x = parseRows(body.x, m.model.inputSize, 'x', maxRows);
+    const x = imageRows(m.model, body.x);
     const y = labels(m.model, body, x.shape[0]!);
     const z = embedding(m.model, await encodeRows(m, x, y));
     return { images: toRows(meanOf(m.model, await decodeRows(m, z, y))), imageShape: m.model.manifest.imageShape };
@@ -123,7 +126,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const { model } = ctx.requireReady();
     variational(model, 'ELBO');
     const body = bodyOf(req.body);
-    const x = parseRows(body.x, model.inputSize, 'x', maxRows);
+    const x = imageRows(model, body.x);
     const seed = intField(body, 'seed', 0, 0xffffffff);
     const y = labels(model, body, x.shape[0]!);
     budget(x.shape[0]!, 1);
@@ -137,7 +140,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const { model } = ctx.requireReady();
     variational(model, 'log-likelihood');
     const body = bodyOf(req.body);
-    const x = parseRows(body.x, model.inputSize, 'x', maxRows);
+    const x = imageRows(model, body.x);
     const rows = x.shape[0]!;
     const samples = intField(body, 'samples', 1, maxSamples, 100);
     const seed = intField(body, 'seed', 0, 0xffffffff);

@@ -3,17 +3,25 @@ import { badRequest } from './http-error.js';
 
 /**
  * Parses a JSON matrix for the convenience routes: rows `number[][]` (or one row `number[]`) of
- * `width` finite numbers, at most `maxRows` rows. Throws 400 errors naming `path`.
+ * `width` finite numbers, at most `maxRows` rows. Throws 400 errors naming `path` (and, for image
+ * rows, the `imageShape` `[H, W, C]` a row flattens in HWC order).
  */
-export function parseRows(value: unknown, width: number, path: string, maxRows: number): Tensor {
+export function parseRows(
+  value: unknown,
+  width: number,
+  path: string,
+  maxRows: number,
+  imageShape?: readonly number[],
+): Tensor {
+  const what = imageShape ? `${width} numbers (one ${imageShape.join('×')} image, HWC)` : `${width} numbers`;
   if (!Array.isArray(value) || value.length === 0)
-    throw badRequest(`${path}: expected a non-empty array of rows of ${width} numbers, got ${describe(value)}`);
+    throw badRequest(`${path}: expected a non-empty array of rows of ${what}, got ${describe(value)}`);
   const rows: unknown[] = Array.isArray(value[0]) ? value : [value];
   if (rows.length > maxRows) throw badRequest(`${path}: expected at most ${maxRows} rows, got ${rows.length}`);
   const out = new Float32Array(rows.length * width);
   rows.forEach((row, i) => {
     if (!Array.isArray(row) || row.length !== width)
-      throw badRequest(`${path}[${i}]: expected a row of ${width} numbers, got ${describe(row)}`);
+      throw badRequest(`${path}[${i}]: expected a row of ${what}, got ${describe(row)}`);
     for (let j = 0; j < width; j++) storeFloat32(out, i * width + j, row[j], `${path}[${i}][${j}]`);
   });
   return { data: out, shape: [rows.length, width] };

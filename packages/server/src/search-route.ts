@@ -35,8 +35,8 @@ export interface SearchContext {
   readonly provider: SearchProvider | null;
   /** The embedding (μ, or z) of one image row `[1, D]` (through the micro-batched encoder), as `[1, L]`. */
   readonly embedRow: (x: Tensor) => Promise<Tensor>;
-  /** The model's input size D. */
-  readonly inputSize: () => number;
+  /** The model's image shape `[H, W, C]` (its input size D = H·W·C, HWC order). */
+  readonly imageShape: () => readonly number[];
 }
 
 /**
@@ -74,7 +74,14 @@ export function registerSearchRoute(app: FastifyInstance, ctx: SearchContext): v
       v.forEach((value, i) => storeFloat32(vector, i, value, `vector[${i}]`));
       neighbours = await search({ vector });
     } else {
-      const x = parseRows(b.x, ctx.inputSize(), 'x', 1);
+      const shape = ctx.imageShape();
+      const x = parseRows(
+        b.x,
+        shape.reduce((a, v) => a * v, 1),
+        'x',
+        1,
+        shape,
+      );
       neighbours = await search({ vector: (await ctx.embedRow(x)).data });
     }
     return { neighbours, k, query: given[0] };

@@ -151,7 +151,7 @@ export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Prom
       ? 'one seeded stochastic binarization of the evaluated images'
       : config.binarize === 'static'
         ? 'static binarization at 0.5'
-        : 'grey levels';
+        : 'intensities in [0, 1], not binarized';
   return {
     runDir,
     epoch: ckpt.epoch,

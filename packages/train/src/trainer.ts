@@ -1,6 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Rng, createModelSpec, getLogger, initParameters, inputSize, modelKindInfo, type ModelSpec } from '@vae/core';
+import {
+  Rng,
+  convPresetFor,
+  createModelSpec,
+  getLogger,
+  initParameters,
+  inputSize,
+  modelKindInfo,
+  type ModelSpec,
+} from '@vae/core';
 import { makeBatch } from './batches.js';
 import {
   neverCheckpointed,
@@ -199,8 +208,12 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
     if (checkpoint?.optimizer) await engine.setOptimizerState(checkpoint.optimizer);
     await writeMetrics(runDir, metrics);
     await writeFileAtomic(join(runDir, CONFIG_FILE), `${JSON.stringify({ config, spec }, null, 2)}\n`);
+    const preset =
+      config.model.architecture === 'conv'
+        ? ` (conv preset ${convPresetFor(spec.imageShape, config.model.convPreset)})`
+        : '';
     log.info(
-      `${spec.kind} on ${config.dataset} (${trainSet.count} train / ${split.val.count} val), ${engine.name}/${engine.backend}, ` +
+      `${spec.kind}${preset} ${spec.imageShape.join('×')} on ${config.dataset} (${trainSet.count} train / ${split.val.count} val), ${engine.name}/${engine.backend}, ` +
         `batch ${config.batchSize}, ${checkpoint ? `resuming after epoch ${checkpoint.epoch}` : 'from scratch'} → ${runDir}`,
     );
     const stepsPerEpoch = Math.ceil(trainSet.count / config.batchSize);

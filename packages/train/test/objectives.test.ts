@@ -43,6 +43,12 @@ const cases: [string, ModelSpecOptions][] = [
   ['denoising-ae salt-pepper', { kind: 'denoising-ae', noise: { type: 'salt-pepper', fraction: 0.5 } }],
   ['beta-vae β=4', { kind: 'beta-vae', beta: 4 }],
   ['conv vae', { kind: 'vae', architecture: 'conv', imageShape: [8, 8, 1] }],
+  // Colour (HWC, C = 3): the likelihoods sum over every channel of every pixel.
+  ['mlp vae colour gaussian', { kind: 'vae', imageShape: [4, 4, 3], likelihood: 'gaussian', gaussianSigma: 0.3 }],
+  [
+    'conv vae colour, batch norm, leaky-relu mlp',
+    { kind: 'vae', architecture: 'conv', imageShape: [8, 8, 3], norm: 'batch', activation: 'leaky-relu' },
+  ],
 ];
 
 async function engineFor(spec: ModelSpec, seed = 1): Promise<TfjsEngine> {
@@ -57,7 +63,7 @@ describe('training objectives (tfjs) equal core modelObjective on the same outpu
 
   it.each(cases)('%s', async (_name, options) => {
     const spec = tinySpec(options);
-    const d = spec.imageShape[0] * spec.imageShape[1];
+    const d = spec.imageShape[0] * spec.imageShape[1] * spec.imageShape[2];
     const data: ImageSplit =
       d === 16
         ? split

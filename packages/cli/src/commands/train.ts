@@ -2,10 +2,12 @@ import type { Argv, CommandModule } from 'yargs';
 import type cliProgress from 'cli-progress';
 import {
   ARCHITECTURES,
+  CONV_PRESETS,
   LIKELIHOODS,
   MODEL_KINDS,
   NORMS,
   modelKindInfo,
+  type ConvPresetName,
   type Norm,
   type ModelKind,
   type ModelSpecOptions,
@@ -28,9 +30,10 @@ import { dataOptions, dataRuntime, type DataArgs } from './data-options.js';
 interface TrainArgs extends DataArgs {
   kind?: ModelKind;
   arch?: keyof typeof ARCHITECTURES;
+  'conv-preset'?: ConvPresetName | 'auto';
   norm?: Norm;
   hidden?: number[];
-  activation?: 'relu' | 'tanh';
+  activation?: 'relu' | 'leaky-relu' | 'tanh';
   latent?: number;
   likelihood?: keyof typeof LIKELIHOODS;
   sigma?: number;
@@ -103,6 +106,7 @@ export function modelOptionsFromArgs(a: TrainArgs): ModelSpecOptions {
   const kind = a.kind ?? 'vae';
   const o: { -readonly [K in keyof ModelSpecOptions]: ModelSpecOptions[K] } = { kind };
   if (a.arch !== undefined) o.architecture = a.arch;
+  if (a['conv-preset'] !== undefined) o.convPreset = a['conv-preset'];
   if (a.norm !== undefined) o.norm = a.norm;
   if (a.hidden !== undefined) o.hidden = a.hidden;
   if (a.activation !== undefined) o.activation = a.activation;
@@ -203,13 +207,22 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         .option('arch', {
           type: 'string',
           coerce: choice('arch', Object.keys(ARCHITECTURES) as (keyof typeof ARCHITECTURES)[]),
-          describe: 'network: mlp|conv (default mlp)',
+          describe: `network: mlp|conv (default mlp); conv picks a preset by the data's image size: ${Object.entries(
+            CONV_PRESETS,
+          )
+            .map(([name, what]) => `${name}: ${what}`)
+            .join('; ')}`,
+        })
+        .option('conv-preset', {
+          type: 'string',
+          coerce: choice('conv-preset', ['auto', ...Object.keys(CONV_PRESETS)] as (ConvPresetName | 'auto')[]),
+          describe: `--arch conv's network: auto (by image size, default)|${Object.keys(CONV_PRESETS).join('|')} (an error when the images do not fit it)`,
         })
         .option('norm', {
           type: 'string',
           coerce: choice('norm', Object.keys(NORMS) as Norm[]),
           describe:
-            'none|batch (default none): batch normalisation after each hidden dense/conv layer, before its activation (momentum 0.1, ε 1e-5, as PyTorch)',
+            'none|batch (default none; batch for the vanilla-32/64 conv presets): batch normalisation after each hidden dense/conv layer, before its activation (momentum 0.1, ε 1e-5, as PyTorch)',
         })
         .option('hidden', {
           type: 'string',
@@ -218,13 +231,13 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         })
         .option('activation', {
           type: 'string',
-          coerce: choice('activation', ['relu', 'tanh'] as const),
-          describe: 'MLP hidden activation: relu|tanh (default relu)',
+          coerce: choice('activation', ['relu', 'leaky-relu', 'tanh'] as const),
+          describe: 'MLP hidden activation: relu|leaky-relu|tanh (default relu; leaky-relu: slope 0.01, as PyTorch)',
         })
         .option('latent', {
           type: 'string',
           coerce: numberOption('latent', { integer: true, min: 1 }),
-          describe: 'latent dimensions (default 20 for VAEs, 32 for AEs)',
+          describe: 'latent dimensions (default 20 for VAEs, 32 for AEs; 128 for the vanilla-32/64 conv presets)',
         })
         .option('likelihood', {
           type: 'string',

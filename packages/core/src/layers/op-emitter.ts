@@ -1,4 +1,4 @@
-import type { Activation } from '../model-spec.js';
+import { LEAKY_RELU_SLOPE, type Activation } from '../model-spec.js';
 
 /** A static dimension, or `'batch'` for the dynamic batch dimension. */
 export type EmitDim = number | 'batch';
@@ -9,8 +9,14 @@ export interface EmitTensor {
   readonly shape: readonly EmitDim[];
 }
 
-/** ONNX node attributes: integers, integer lists, strings (no floats: pass those as inputs). */
-export type EmitAttributes = Readonly<Record<string, number | readonly number[] | string>>;
+/** A FLOAT attribute (plain numbers are INT attributes). */
+export interface EmitFloat {
+  readonly kind: 'float';
+  readonly value: number;
+}
+
+/** ONNX node attributes: integers, integer lists, strings, and floats as {@link EmitFloat}. */
+export type EmitAttributes = Readonly<Record<string, number | readonly number[] | string | EmitFloat>>;
 
 /**
  * The small ONNX-op interface layer emissions are written against. Implemented by the inference
@@ -91,16 +97,19 @@ export function concatFeatures(e: OpEmitter, a: LayerValue, b: EmitTensor): Laye
   return { t: e.op('Concat', [flat.t, b], { axis: 1 }, ['batch', n]), shape: [n], layout: 'row-major' };
 }
 
-/** The ONNX op of each activation (`linear` emits nothing). */
-export const ACTIVATION_OPS: Readonly<Record<Activation, string | null>> = Object.freeze({
+/** The ONNX op (and its attributes) of each activation (`linear` emits nothing). */
+export const ACTIVATION_OPS: Readonly<
+  Record<Activation, { readonly op: string; readonly attrs: EmitAttributes } | null>
+> = Object.freeze({
   linear: null,
-  relu: 'Relu',
-  tanh: 'Tanh',
-  sigmoid: 'Sigmoid',
+  relu: { op: 'Relu', attrs: {} },
+  'leaky-relu': { op: 'LeakyRelu', attrs: { alpha: { kind: 'float', value: LEAKY_RELU_SLOPE } } },
+  tanh: { op: 'Tanh', attrs: {} },
+  sigmoid: { op: 'Sigmoid', attrs: {} },
 });
 
 /** Emits activation `a` on `t` (same shape). */
 export function emitActivation(e: OpEmitter, a: Activation, t: EmitTensor): EmitTensor {
-  const op = ACTIVATION_OPS[a];
-  return op ? e.op(op, [t], {}, t.shape) : t;
+  const act = ACTIVATION_OPS[a];
+  return act ? e.op(act.op, [t], act.attrs, t.shape) : t;
 }

@@ -81,6 +81,20 @@ function reluRule(ctx: VjpContext): (TapeValue | null)[] {
   return [tape.mul(one(ctx), tape.unary('Sign', node.outputs[0]!))];
 }
 
+/**
+ * dY·(1 if Y > 0 else α) as dY·((1+α)/2 + (1−α)/2·Sign(Y)), read from the output like ReLU's rule
+ * (at Y = 0 the mean of both slopes). α is the node's FLOAT attribute, so float32 as the forward op reads it.
+ */
+function leakyReluRule(ctx: VjpContext): (TapeValue | null)[] {
+  const { tape, node } = ctx;
+  const alpha = Math.fround((node.attrs.alpha as { value: number } | undefined)?.value ?? 0.01);
+  const slope = tape.add(
+    tape.mul(tape.unary('Sign', node.outputs[0]!), tape.scalar((1 - alpha) / 2)),
+    tape.scalar((1 + alpha) / 2),
+  );
+  return [tape.mul(one(ctx), slope)];
+}
+
 function sigmoidRule(ctx: VjpContext): (TapeValue | null)[] {
   const { tape, node } = ctx;
   const y = node.outputs[0]!;
@@ -286,6 +300,7 @@ export const VJP_RULES: Readonly<Record<string, VjpRule>> = Object.freeze({
   Mul: mulRule,
   Div: divRule,
   Relu: reluRule,
+  LeakyRelu: leakyReluRule,
   Sigmoid: sigmoidRule,
   Tanh: tanhRule,
   Exp: expRule,

@@ -1,6 +1,7 @@
 import type { Tensor } from '@vae/core';
 import { el } from './dom.js';
 import { drawGrid } from './draw.js';
+import { centreCropBox, type HwcShape } from './image-fit.js';
 import type { RemoteModel } from './remote-model.js';
 
 /** Drawing surface in canvas pixels (shown at this size or smaller, square). */
@@ -53,7 +54,32 @@ function toMnist(pad: HTMLCanvasElement, side: number): Float32Array {
   return shifted;
 }
 
-/** The "draw a digit" pad: every stroke is encoded and reconstructed live (latest stroke only). */
+/**
+ * `pad` as one image of `shape` (HWC, values in [0, 1]): the pad's centre crop scaled to H×W, its
+ * RGB for colour models, luminance for grey ones (grey square models use {@link toMnist} instead).
+ */
+function toImage(pad: HTMLCanvasElement, [h, w, c]: HwcShape): Float32Array {
+  const small = document.createElement('canvas');
+  small.width = w;
+  small.height = h;
+  const s = small.getContext('2d')!;
+  s.imageSmoothingQuality = 'high';
+  const box = centreCropBox(pad.width, pad.height, w, h);
+  s.drawImage(pad, box.x, box.y, box.width, box.height, 0, 0, w, h);
+  const px = s.getImageData(0, 0, w, h).data;
+  const out = new Float32Array(h * w * c);
+  for (let p = 0; p < h * w; p++) {
+    const [r, g, b] = [px[4 * p]! / 255, px[4 * p + 1]! / 255, px[4 * p + 2]! / 255];
+    if (c === 3) out.set([r, g, b], 3 * p);
+    else out[p] = 0.299 * r + 0.587 * g + 0.114 * b;
+  }
+  return out;
+}
+
+/**
+ * The drawing pad: every stroke is encoded and reconstructed live (latest stroke only). Grey square
+ * models get a white brush and MNIST's layout; colour models a brush of the chosen colour.
+ */
 export class DrawPad {
   private drawing = false;
   private last: [number, number] | null = null;
@@ -65,6 +91,7 @@ export class DrawPad {
     const pad = el<HTMLCanvasElement>('draw');
     pad.width = PAD;
     pad.height = PAD;
+    el('draw-colour-label').hidden = model.imageShape[2] !== 3;
     this.clear();
     const at = (e: PointerEvent): [number, number] => {
       const r = pad.getBoundingClientRect();
@@ -94,13 +121,13 @@ export class DrawPad {
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, PAD, PAD);
     const out = el<HTMLCanvasElement>('draw-recon');
-    const [h, w] = this.model.imageShape;
-    drawGrid(out, { data: new Float32Array(h * w), shape: [1, h * w] }, [h, w, 1], 1, 224 / w);
+    const [h, w, c] = this.model.imageShape;
+    drawGrid(out, { data: new Float32Array(h * w * c), shape: [1, h * w * c] }, [h, w, c], 1, 224 / w);
   }
 
   private stroke(p: [number, number]): void {
     const ctx = el<HTMLCanvasElement>('draw').getContext('2d')!;
-    ctx.strokeStyle = '#fff';
+    ctx.strokeStyle = this.model.imageShape[2] === 3 ? el<HTMLInputElement>('draw-colour').value : '#fff';
     ctx.lineWidth = 2 * BRUSH;
     ctx.lineCap = 'round';
     ctx.beginPath();
@@ -112,11 +139,11 @@ export class DrawPad {
   }
 
   private async reconstruct(): Promise<void> {
-    const [h, w, c] = this.model.imageShape;
-    if (c !== 1 || h !== w) return;
+    const shape = this.model.imageShape;
+    const [h, w, c] = shape;
     const scale = this.model.info.scale * 255;
-    const data = toMnist(el('draw'), w).map((v) => v * scale);
-    const x: Tensor = { data, shape: [1, h * w] };
+    const image = c === 1 && h === w ? toMnist(el('draw'), w) : toImage(el('draw'), shape);
+    const x: Tensor = { data: image.map((v) => v * scale), shape: [1, h * w * c] };
     const recon = await this.model.reconstruct(x, undefined, 'draw');
     if (recon) drawGrid(el('draw-recon'), recon, this.model.imageShape, 1, 224 / w);
   }

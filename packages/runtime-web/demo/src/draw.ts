@@ -40,7 +40,7 @@ export function drawGrid(
   ctx.putImageData(img, 0, 0);
 }
 
-/** Pixel statistics of a canvas (red channel): whether something was drawn. */
+/** Pixel statistics of a canvas (red channel), and how many pixels have colour: whether something was drawn, and in colour. */
 export interface CanvasStats {
   readonly id: string;
   readonly width: number;
@@ -52,6 +52,8 @@ export interface CanvasStats {
   readonly std: number;
   /** Distinct grey levels. */
   readonly levels: number;
+  /** Pixels whose red, green and blue all differ (0 for a grey image). */
+  readonly colourPixels: number;
 }
 
 /** {@link CanvasStats} of `canvas`. */
@@ -59,18 +61,20 @@ export function canvasStats(canvas: HTMLCanvasElement): CanvasStats {
   const ctx = canvas.getContext('2d');
   const { width, height, clientWidth, clientHeight } = canvas;
   const base = { id: canvas.id, width, height, clientWidth, clientHeight };
-  if (!ctx || width === 0 || height === 0) return { ...base, mean: 0, std: 0, levels: 0 };
+  if (!ctx || width === 0 || height === 0) return { ...base, mean: 0, std: 0, levels: 0, colourPixels: 0 };
   const px = ctx.getImageData(0, 0, width, height).data;
   let sum = 0;
   let sq = 0;
+  let colourPixels = 0;
   const seen = new Set<number>();
   for (let i = 0; i < px.length; i += 4) {
-    const v = px[i]!;
+    const [v, g, b] = [px[i]!, px[i + 1]!, px[i + 2]!];
     sum += v;
     sq += v * v;
     seen.add(v);
+    if (v !== g && g !== b && v !== b) colourPixels++;
   }
   const n = px.length / 4;
   const mean = sum / n;
-  return { ...base, mean, std: Math.sqrt(Math.max(0, sq / n - mean * mean)), levels: seen.size };
+  return { ...base, mean, std: Math.sqrt(Math.max(0, sq / n - mean * mean)), levels: seen.size, colourPixels };
 }

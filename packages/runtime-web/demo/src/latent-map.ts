@@ -63,7 +63,7 @@ export class LatentMap {
     this.points = projectPca(pca, out.codes.data, n);
     const explained = (i: number): string => ((100 * pca.variances[i]!) / pca.totalVariance).toFixed(0);
     el('map-caption').textContent =
-      `${n} MNIST test images, encoded here; PC1 explains ${explained(0)} % and PC2 ${explained(1)} % of the codes' variance.`;
+      `${n} ${out.fitted ? `test images (${out.fitted})` : 'MNIST test images'}, encoded here; PC1 explains ${explained(0)} % and PC2 ${explained(1)} % of the codes' variance.`;
     this.draw();
     await this.pick(0);
   }

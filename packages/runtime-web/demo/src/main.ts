@@ -9,7 +9,7 @@ import { Panels } from './panels.js';
 import { ProgressView } from './progress-view.js';
 import { RemoteModel } from './remote-model.js';
 import { SITE_MANIFEST_PATH, type SiteManifest } from './site-types.js';
-import { loadTestImages } from './test-images.js';
+import { fitTestImages, loadTestImages } from './test-images.js';
 import { TRAINED_MODEL_PREFIX } from './train-store.js';
 import { WorkerClient } from './worker-client.js';
 
@@ -110,7 +110,12 @@ async function boot(): Promise<DemoInfo> {
   };
   const model = await modelOn(device);
   showInfo(site, model.info);
-  const images = await loadTestImages(new URL(site.testImages.path, base), model.info.scale);
+  const images = fitTestImages(
+    await loadTestImages(new URL(site.testImages.path, base), model.info.scale),
+    model.imageShape,
+  );
+  if (images.fitted)
+    text('recon-caption', `Top rows: ${images.fitted}. Bottom rows: the same images encoded and decoded.`);
   const panels = new Panels(model, images, showError);
   await panels.renderAll(() => {
     body.dataset.state = 'ready';

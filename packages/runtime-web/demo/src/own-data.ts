@@ -1,10 +1,13 @@
 import { parseIdx, type ImageSplit } from '@vae/train/web';
 import { gunzip, isGzip } from './gunzip.js';
-import type { OwnData } from './train-protocol.js';
+import { centreCropBox } from './image-fit.js';
+import type { OwnData, TrainSettings } from './train-protocol.js';
 
 /** Decoded user data: a name for the manifest's provenance and the images (labels zero when none were given). */
 export interface OwnSplit extends ImageSplit {
   readonly name: string;
+  /** `[H, W, C]` of the decoded images (the model trained on them gets this shape). */
+  readonly imageShape: readonly [number, number, number];
 }
 
 /** IDX rank of an image file (`[n, h, w]`) and of a label file (`[n]`). */
@@ -20,8 +23,11 @@ async function idxArray(file: File) {
   return { name: fileName(file), rank, ...parseIdx(bytes, fileName(file), rank) };
 }
 
-/** One IDX image file (rank 3, `[n, h, w]`) and at most one label file (rank 1), raw or gzipped, in any order. */
-async function decodeIdx(files: readonly File[], [h, w]: readonly number[]): Promise<OwnSplit> {
+/**
+ * One IDX image file (rank 3, `[n, h, w]`: grey images of its own size) and at most one label file
+ * (rank 1), raw or gzipped, in any order.
+ */
+async function decodeIdx(files: readonly File[]): Promise<OwnSplit> {
   const arrays = await Promise.all(files.map(idxArray));
   const images = arrays.filter((a) => a.rank === IMAGES_RANK);
   const labels = arrays.filter((a) => a.rank === LABELS_RANK);
@@ -33,55 +39,82 @@ async function decodeIdx(files: readonly File[], [h, w]: readonly number[]): Pro
     throw new Error(`IDX files: expected at most one label file, got ${labels.map((a) => a.name).join(', ')}`);
   const img = images[0]!;
   const [count, ih, iw] = img.dims as [number, number, number];
-  if (ih !== h || iw !== w) throw new Error(`${img.name}: expected ${h}×${w} images, got ${ih}×${iw}`);
   const lab = labels[0];
   if (lab && lab.dims[0] !== count)
     throw new Error(`${lab.name}: expected ${count} labels (one per image of ${img.name}), got ${lab.dims[0]}`);
-  return { name: img.name, images: img.data, labels: lab?.data ?? new Uint8Array(count), count };
+  return {
+    name: img.name,
+    images: img.data,
+    labels: lab?.data ?? new Uint8Array(count),
+    count,
+    imageShape: [ih, iw, 1],
+  };
 }
 
-/** PNG files, each `h`×`w`, as grey levels (luminance over black, so transparency reads as 0), ordered by path. */
-async function decodePng(files: readonly File[], [h, w]: readonly number[]): Promise<OwnSplit> {
+/** File names the page decodes as images. */
+const IMAGE_FILE = /\.(png|jpe?g)$/i;
+
+/**
+ * PNG or JPEG files of any size as `size`×`size` images, ordered by path: each resized so that its
+ * short side is `size`, then centre-cropped (the CLI's rule, {@link centreCropBox}), drawn over black
+ * (transparency reads as 0). `channels` 3 keeps RGB, 1 takes luminance, `auto` is 3 when some pixel
+ * of some image has colour (R, G, B not all equal), else 1.
+ */
+async function decodeImages(files: readonly File[], size: number, channels: 1 | 3 | 'auto'): Promise<OwnSplit> {
   const sorted = [...files].sort((a, b) => (fileName(a) < fileName(b) ? -1 : 1));
-  const images = new Uint8Array(sorted.length * h! * w!);
-  const canvas = new OffscreenCanvas(w!, h!);
+  const pixels = size * size;
+  const rgb = new Uint8Array(sorted.length * pixels * 3);
+  const canvas = new OffscreenCanvas(size, size);
   const g = canvas.getContext('2d', { willReadFrequently: true })!;
+  g.imageSmoothingQuality = 'high';
+  let colour = false;
   for (const [i, file] of sorted.entries()) {
     const name = fileName(file);
-    if (!/\.png$/i.test(name)) throw new Error(`${name}: expected a PNG file (*.png), got another kind of file`);
+    if (!IMAGE_FILE.test(name))
+      throw new Error(`${name}: expected a PNG or JPEG file (*.png, *.jpg), got another kind of file`);
     const bitmap = await createImageBitmap(file).catch((err: unknown) => {
-      throw new Error(`${name}: expected a PNG image, got one the browser cannot decode (${String(err)})`);
+      throw new Error(`${name}: expected a PNG or JPEG image, got one the browser cannot decode (${String(err)})`);
     });
     try {
-      if (bitmap.width !== w || bitmap.height !== h)
-        throw new Error(`${name}: expected a ${w}×${h} PNG, got ${bitmap.width}×${bitmap.height}`);
-      g.clearRect(0, 0, w!, h!);
-      g.drawImage(bitmap, 0, 0);
+      const box = centreCropBox(bitmap.width, bitmap.height, size, size);
+      g.fillStyle = '#000';
+      g.fillRect(0, 0, size, size);
+      g.drawImage(bitmap, box.x, box.y, box.width, box.height, 0, 0, size, size);
     } finally {
       bitmap.close();
     }
-    const rgba = g.getImageData(0, 0, w!, h!).data;
-    for (let p = 0; p < h! * w!; p++) {
-      const [r, gr, b, a] = [rgba[4 * p]!, rgba[4 * p + 1]!, rgba[4 * p + 2]!, rgba[4 * p + 3]!];
-      images[i * h! * w! + p] = Math.round(((0.299 * r + 0.587 * gr + 0.114 * b) * a) / 255);
+    const rgba = g.getImageData(0, 0, size, size).data;
+    for (let p = 0; p < pixels; p++) {
+      const [r, gr, b] = [rgba[4 * p]!, rgba[4 * p + 1]!, rgba[4 * p + 2]!];
+      rgb.set([r, gr, b], (i * pixels + p) * 3);
+      colour ||= r !== gr || gr !== b;
     }
   }
+  const c = channels === 'auto' ? (colour ? 3 : 1) : channels;
+  const images = c === 3 ? rgb : new Uint8Array(sorted.length * pixels);
+  if (c === 1)
+    for (let q = 0; q < images.length; q++)
+      images[q] = Math.round(0.299 * rgb[3 * q]! + 0.587 * rgb[3 * q + 1]! + 0.114 * rgb[3 * q + 2]!);
   const first = sorted[0] ? fileName(sorted[0]) : '';
-  const folder = first.includes('/') ? first.slice(0, first.lastIndexOf('/')) : 'PNG files';
+  const folder = first.includes('/') ? first.slice(0, first.lastIndexOf('/')) : 'image files';
   return {
-    name: `${folder} (${sorted.length} PNGs)`,
+    name: `${folder} (${sorted.length} images, ${size}×${size}×${c})`,
     images,
     labels: new Uint8Array(sorted.length),
     count: sorted.length,
+    imageShape: [size, size, c],
   };
 }
 
 /**
- * The images of `data` for a model whose images are `imageShape` `[h, w, 1]`; throws naming the
- * file, the expected and the actual value for a file that is not such an image set.
+ * The images of `data`: IDX files as they are (grey, their own size); PNG/JPEG files resized to
+ * `settings.imageSize` (short side, centre crop) with `settings.channels`. Throws naming the file,
+ * the expected and the actual value for a file that is not such an image set.
  */
-export async function decodeOwnData(data: OwnData, imageShape: readonly number[]): Promise<OwnSplit> {
-  if (imageShape[2] !== 1) throw new Error(`model: expected grey images (1 channel), got ${imageShape[2]} channels`);
+export async function decodeOwnData(
+  data: OwnData,
+  settings: Required<Pick<TrainSettings, 'imageSize' | 'channels'>>,
+): Promise<OwnSplit> {
   if (data.files.length === 0) throw new Error(`${data.kind} files: expected at least one file, got none`);
-  return data.kind === 'idx' ? decodeIdx(data.files, imageShape) : decodePng(data.files, imageShape);
+  return data.kind === 'idx' ? decodeIdx(data.files) : decodeImages(data.files, settings.imageSize, settings.channels);
 }

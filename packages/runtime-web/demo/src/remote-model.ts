@@ -78,9 +78,9 @@ export class RemoteModel {
   }
 
   /** Codes of the site's map sample (encoded in the worker) and their digit labels. */
-  async mapCodes(site: SiteManifest): Promise<{ codes: Tensor; labels: number[] } | null> {
+  async mapCodes(site: SiteManifest): Promise<{ codes: Tensor; labels: number[]; fitted: string | null } | null> {
     const r = await this.run('encode map sample', 'mapCodes', { site }, 'map');
-    return r && { codes: tensor(r.codes), labels: r.labels };
+    return r && { codes: tensor(r.codes), labels: r.labels, fitted: r.fitted };
   }
 
   /** Decoder latency: `reps` timed runs inside the worker. */

@@ -1,4 +1,5 @@
 import { tensor, type Tensor } from '@vae/core';
+import { fitImages, type HwcShape } from './image-fit.js';
 
 /** Test images (see `scripts/extract-test-images.ts` and `build/mnist-sample.ts`). */
 export interface TestImages {
@@ -7,6 +8,8 @@ export interface TestImages {
   readonly labels: readonly number[];
   readonly imageShape: readonly [number, number, number];
   readonly source: string;
+  /** How the images were fitted to the model's shape, or null when they had it already. */
+  readonly fitted: string | null;
 }
 
 interface Asset {
@@ -29,6 +32,25 @@ export function parseTestImages(json: Uint8Array | string, scale: number): TestI
     labels: asset.labels,
     imageShape: asset.imageShape,
     source: asset.source,
+    fitted: null,
+  };
+}
+
+/**
+ * `images` as images of the model's `imageShape` (see {@link fitImages}: short side resized,
+ * centre-cropped, grey repeated over 3 channels or colour to luminance), with a note saying so;
+ * unchanged when the shapes agree. Lets every panel draw a model of any shape from the site's MNIST sample.
+ */
+export function fitTestImages(images: TestImages, imageShape: HwcShape): TestImages {
+  const [h, w, c] = images.imageShape;
+  if (h === imageShape[0] && w === imageShape[1] && c === imageShape[2]) return images;
+  const channels =
+    c === imageShape[2] ? '' : imageShape[2] === 3 ? ', grey repeated over 3 channels' : ', as luminance';
+  return {
+    ...images,
+    x: fitImages(images.x, images.imageShape, imageShape),
+    imageShape: [...imageShape],
+    fitted: `${images.source}, resized from ${h}×${w}×${c} to the model's ${imageShape.join('×')} (short side, centre crop${channels})`,
   };
 }
 

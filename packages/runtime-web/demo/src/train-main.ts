@@ -32,6 +32,8 @@ let status: TrainStatus | null = null;
 /** The user's files chosen for the next fresh run (null: MNIST). */
 let chosen: OwnData | null = null;
 const FILE_INPUTS = { 'idx-files': 'idx', 'png-files': 'png', 'png-folder': 'png' } as const;
+/** What each kind of file choice is called on the page. */
+const KIND_LABELS = { idx: 'IDX', png: 'image' } as const;
 
 /** Keeps the files of the last file input the user filled, clearing the others. */
 function watchFileInputs(): void {
@@ -43,7 +45,7 @@ function watchFileInputs(): void {
       chosen = files.length > 0 ? { kind: FILE_INPUTS[input.id as keyof typeof FILE_INPUTS], files } : null;
       text(
         'data-line',
-        chosen ? `${files.length} ${chosen.kind.toUpperCase()} file(s) chosen: used when you start afresh` : 'MNIST',
+        chosen ? `${files.length} ${KIND_LABELS[chosen.kind]} file(s) chosen: used when you start afresh` : 'MNIST',
       );
     });
   }
@@ -84,7 +86,16 @@ function settings(): TrainSettings {
     epochs: num('epochs'),
     device,
     checkpointEvery: 50,
+    imageSize: num('image-size'),
+    channels: channelsChoice(el<HTMLSelectElement>('channels').value),
   };
+}
+
+/** The channels select's value as a setting. */
+function channelsChoice(value: string): 1 | 3 | 'auto' {
+  if (value === '1' || value === '3') return Number(value) as 1 | 3;
+  if (value === 'auto') return 'auto';
+  throw new RangeError(`channels: expected 1, 3 or auto, got ${value}`);
 }
 
 /** Loss per step, and its running mean over 50 steps. */
@@ -126,7 +137,7 @@ function showInfo(info: TrainInfo): void {
   losses.splice(0, losses.length, ...info.status.losses);
   text(
     'device-line',
-    `onnxruntime-web ${info.device} (${info.why}); ${info.dataset}: ${info.trainCount} training and ${info.valCount} validation images` +
+    `onnxruntime-web ${info.device} (${info.why}); ${info.dataset}: ${info.trainCount} training and ${info.valCount} validation images of ${info.imageShape.join('×')}` +
       (info.resumed ? '; resumed from the checkpoint stored in this browser' : ''),
   );
   body.dataset.device = info.device;
@@ -185,7 +196,9 @@ async function main(): Promise<void> {
   resume.addEventListener('click', () => void go().catch(fail));
   exportButton.addEventListener('click', () => {
     void (async () => {
-      const model = await client.call('export', { name: 'mnist-vae-browser' });
+      const model = await client.call('export', {
+        name: body.dataset.dataset === 'MNIST' ? 'mnist-vae-browser' : 'own-vae-browser',
+      });
       const links = Object.entries(model.files).map(([file, bytes]) => {
         const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>]));
         return h('a', file, { href: url, download: `${model.name}-${file}` });

@@ -18,7 +18,17 @@ export interface TrainSettings {
   readonly device: TrainDeviceRequest;
   /** Steps between checkpoints while training (besides pause, epoch ends and the end of a run), so a reload loses at most this many. */
   readonly checkpointEvery: number;
+  /**
+   * Side N of the N×N images the user's PNG/JPEG files become (short side resized to N, centre crop:
+   * the CLI's `--image-size` rule). MNIST and IDX files keep their own size. Absent (older checkpoints): 28.
+   */
+  readonly imageSize?: number;
+  /** Channels of the user's PNG/JPEG images: 1 (luminance), 3 (RGB) or `auto` (3 if any pixel has colour). Absent: `auto`. */
+  readonly channels?: 1 | 3 | 'auto';
 }
+
+/** Largest {@link TrainSettings.imageSize} the page accepts. */
+export const MAX_IMAGE_SIZE = 128;
 
 /** Where a run stands (also what the checkpoint holds besides tensors). */
 export interface TrainStatus {
@@ -47,6 +57,8 @@ export interface TrainInfo {
   readonly valCount: number;
   /** What the run trains on: `MNIST`, or the name of the user's data. */
   readonly dataset: string;
+  /** `[H, W, C]` of the model (and of the data). */
+  readonly imageShape: readonly [number, number, number];
   readonly status: TrainStatus;
   readonly settings: TrainSettings;
 }
@@ -54,7 +66,7 @@ export interface TrainInfo {
 /**
  * Training data the user chose with the page's file pickers, posted to the worker as the files
  * themselves (nothing is uploaded): IDX files (one image file, an optional label file; raw or
- * gzipped), or PNG images of the model's size.
+ * gzipped), or PNG/JPEG images of any size (resized in the worker to `imageSize`).
  */
 export interface OwnData {
   readonly kind: 'idx' | 'png';

@@ -32,7 +32,15 @@ import { cachedBytes } from './cached-fetch.js';
 import { gunzip } from './gunzip.js';
 import { decodeOwnData, type OwnSplit } from './own-data.js';
 import type { SiteFile, SiteManifest } from './site-types.js';
-import type { TrainInfo, TrainMessage, TrainOps, TrainRequest, TrainSettings, TrainStatus } from './train-protocol.js';
+import {
+  MAX_IMAGE_SIZE,
+  type TrainInfo,
+  type TrainMessage,
+  type TrainOps,
+  type TrainRequest,
+  type TrainSettings,
+  type TrainStatus,
+} from './train-protocol.js';
 import {
   deleteCheckpoint,
   deleteOwnData,
@@ -183,7 +191,13 @@ function validateSettings(s: TrainSettings): void {
   assertNumber(s.learningRate, 'learningRate', Number.MIN_VALUE);
   assertInteger(s.epochs, 'epochs', 1);
   assertInteger(s.checkpointEvery, 'checkpointEvery', 1);
+  if (s.imageSize !== undefined) assertInteger(s.imageSize, 'imageSize', 4, MAX_IMAGE_SIZE);
+  if (s.channels !== undefined && ![1, 3, 'auto'].includes(s.channels))
+    throw new RangeError(`channels: expected 1, 3 or auto, got ${JSON.stringify(s.channels)}`);
 }
+
+/** MNIST's shape: the page's data when the user chose none. */
+const MNIST_SHAPE = [28, 28, 1] as const;
 
 /** Validation examples held out of `count` (the Node trainer's fraction). */
 const valSizeOf = (count: number): number => Math.max(1, Math.round(count * DEFAULT_TRAIN_CONFIG.valFraction));
@@ -199,9 +213,12 @@ function assertBatchFits(data: string, count: number, batchSize: number): void {
 }
 
 /** The user's data of this run: decoded from `args.data` (and stored), the resumed run's, or null (MNIST). */
-async function ownData(args: TrainOps['init']['args'], resumed: boolean, spec: ModelSpec): Promise<OwnSplit | null> {
+async function ownData(args: TrainOps['init']['args'], resumed: boolean): Promise<OwnSplit | null> {
   if (args.data) {
-    const own = await decodeOwnData(args.data, spec.imageShape);
+    const own = await decodeOwnData(args.data, {
+      imageSize: args.settings.imageSize ?? MNIST_SHAPE[0],
+      channels: args.settings.channels ?? 'auto',
+    });
     assertBatchFits(own.name, own.count, args.settings.batchSize);
     await saveOwnData(own);
     return own;
@@ -217,9 +234,11 @@ async function init(args: TrainOps['init']['args'], base: URL): Promise<TrainInf
   run = null;
   const stored = args.resume ? await loadCheckpoint() : null;
   const settings = stored?.settings ?? args.settings;
-  const spec = createModelSpec(DEFAULT_TRAIN_CONFIG.model);
+  const own = await ownData(args, stored !== null);
+  // The Node trainer's default model (784-400-20 MLP VAE for MNIST) at the data's shape; data stored
+  // before the page read other sizes has none and is MNIST-shaped.
+  const spec = createModelSpec({ ...DEFAULT_TRAIN_CONFIG.model, imageShape: [...(own?.imageShape ?? MNIST_SHAPE)] });
   const d = inputSize(spec);
-  const own = await ownData(args, stored !== null, spec);
   const all = own ?? (await loadTrainSplit(args.site, base));
   const split = splitValidation(all, d, valSizeOf(all.count));
   const train = firstExamples(split.train, d, settings.trainSize);
@@ -264,6 +283,7 @@ async function init(args: TrainOps['init']['args'], base: URL): Promise<TrainInf
     trainCount: train.count,
     valCount: val.count,
     dataset: ownName ?? 'MNIST',
+    imageShape: spec.imageShape,
     status,
     settings,
   };

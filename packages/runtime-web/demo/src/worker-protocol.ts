@@ -46,7 +46,8 @@ export interface WorkerOps {
   reconstruct: { args: { x: Rows; y?: Rows }; result: Rows };
   interpolate: { args: { a: Rows; b: Rows; steps: number; spherical: boolean; y?: Rows }; result: Rows };
   /** Encodes the site's map sample: codes `[n, L]` and labels. */
-  mapCodes: { args: { site: SiteManifest }; result: { codes: Rows; labels: number[] } };
+  /** Codes of the map sample (fitted to the model's shape when it differs: `fitted` says how, else null). */
+  mapCodes: { args: { site: SiteManifest }; result: { codes: Rows; labels: number[]; fitted: string | null } };
   benchmark: {
     args: { batch: number; reps: number; warmup: number; seed: number };
     result: { times: number[] };

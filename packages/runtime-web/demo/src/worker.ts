@@ -16,7 +16,7 @@ import { applyWebRuntimeConfig } from '../../src/wasm-config.js';
 import { createWebBackend } from '../../src/web-backend.js';
 import { cacheAvailable, cachedBytes, cachedModelSource } from './cached-fetch.js';
 import type { SiteManifest } from './site-types.js';
-import { parseTestImages } from './test-images.js';
+import { fitTestImages, parseTestImages } from './test-images.js';
 import { TRAINED_MODEL_PREFIX, loadTrainedModel } from './train-store.js';
 import type { FileLoad, Rows, WorkerMessage, WorkerModelInfo, WorkerOps, WorkerRequest } from './worker-protocol.js';
 
@@ -179,7 +179,10 @@ async function run(req: WorkerRequest, base: string): Promise<unknown> {
     case 'mapCodes': {
       const a = req.args as WorkerOps['mapCodes']['args'];
       const { bytes } = await cachedBytes(new URL(base), a.site.mapSample, progress);
-      const images = parseTestImages(bytes, model.manifest.normalization.scale);
+      const images = fitTestImages(
+        parseTestImages(bytes, model.manifest.normalization.scale),
+        model.manifest.imageShape,
+      );
       const k = model.numClasses;
       const y =
         k > 0
@@ -188,7 +191,7 @@ async function run(req: WorkerRequest, base: string): Promise<unknown> {
               k,
             )
           : undefined;
-      return { codes: rows(await model.embed(images.x, y)), labels: [...images.labels] };
+      return { codes: rows(await model.embed(images.x, y)), labels: [...images.labels], fitted: images.fitted };
     }
     case 'benchmark': {
       const a = req.args as WorkerOps['benchmark']['args'];
