@@ -149,6 +149,47 @@ export class Rng {
     return this.uniform() < p;
   }
 
+  /**
+   * Dynamic binarization of grey levels: `out[i]` = 1 when the next {@link Rng.uniform} is below
+   * `levels[i] / 255`, else 0, for every `i < out.length`. The same numbers and the same stream as
+   * that loop over `uniform()`, ~2.5× faster: the generator state stays in locals and the 53-bit
+   * draw is compared with a per-level threshold (`uniform() < p` ⟺ `draw < p·2⁵³`, both exact).
+   */
+  binarizeLevels(levels: Uint8Array, out: Float32Array): Float32Array {
+    if (levels.length < out.length)
+      throw new RangeError(`levels: expected at least ${out.length} values (as out), got ${levels.length}`);
+    const limit = levelThresholds();
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    for (let i = 0; i < out.length; i++) {
+      // Two steps of nextUint32, inlined: the high 27 and 26 bits of a uniform().
+      const a = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 5;
+      let t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      const b = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 6;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      out[i] = a * 67108864 + b < limit[levels[i]!]! ? 1 : 0;
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+    return out;
+  }
+
   /** A random permutation of `0 … n−1` (Fisher–Yates). */
   permutation(n: number): Uint32Array {
     const out = new Uint32Array(n);
@@ -166,6 +207,14 @@ export class Rng {
   fork(): Rng {
     return new Rng(this.nextUint32() * 4294967296 + this.nextUint32());
   }
+}
+
+let thresholds: Float64Array | null = null;
+
+/** `(v / 255)·2⁵³` for each grey level v: the 53-bit draws below it are those with `uniform() < v / 255`. */
+function levelThresholds(): Float64Array {
+  thresholds ??= Float64Array.from({ length: 256 }, (_, v) => (v / 255) * 9007199254740992);
+  return thresholds;
 }
 
 /** 32-bit rotate left on int32 bits (the state words are kept as int32 so V8 stores them unboxed). */
