@@ -150,6 +150,21 @@ describe('Rng state, int, permutation, fork', () => {
   });
 });
 
+describe('Rng.normals', () => {
+  it('gives the numbers and the stream of normal() calls, cached deviates included', () => {
+    for (const lengths of [[1], [2, 3], [7, 1, 1, 4], [1001]]) {
+      const bulk = new Rng(11);
+      const one = new Rng(11);
+      for (const n of lengths) {
+        expect(bulk.normals(n)).toEqual(Float32Array.from({ length: n }, () => one.normal()));
+        expect(bulk.getState()).toEqual(one.getState());
+      }
+      expect(bulk.nextUint32()).toBe(one.nextUint32());
+    }
+    expect(new Rng(1).normals(0)).toEqual(new Float32Array(0));
+  });
+});
+
 describe('Rng.binarizeLevels', () => {
   it('gives the values and the stream of uniform() < level / 255 for every grey level', () => {
     const levels = Uint8Array.from({ length: 256 * 40 }, (_, i) => i % 256);
