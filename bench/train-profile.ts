@@ -19,7 +19,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, createModelSpec, initParameters, listParameters } from '@vae/core';
 import { TRAIN_STEP_NAMES as N, buildTrainStepGraph, type TrainGraphMode } from '@vae/onnx';
-import { ADAM_DEFAULTS, NODE_ORT_PLATFORM, loadDataset, makeBatch, splitValidation } from '@vae/train';
+import { inMemory, loadDataset, splitValidation } from '@vae/data';
+import { ADAM_DEFAULTS, NODE_ORT_PLATFORM, makeBatch } from '@vae/train';
 import { OrtStepRunner } from '@vae/train/web';
 import * as ort from 'onnxruntime-node';
 import { benchArg } from './lib/bench-arg.js';
@@ -101,7 +102,7 @@ const ops = [...byOp]
 /** Median per-step milliseconds of batch preparation, run and Adam through the engine's step runner. */
 async function pipeline(): Promise<{ prepMs: number; runMs: number; adamMs: number; stepMs: number }> {
   const data = await loadDataset('mnist');
-  const split = splitValidation(data.train, 784, 5000);
+  const split = splitValidation(inMemory(data.train), 784, 5000);
   const r = new Rng(2);
   const runner = await OrtStepRunner.create(
     { spec, params: initParameters(spec, r), learningRate: 1e-3, adam: { ...ADAM_DEFAULTS }, device: 'cpu', threads },
