@@ -121,6 +121,21 @@ function isOptions(d: ReturnType<typeof dataset>, samples: number, seed: number,
   };
 }
 
+type SeenRun = { z: number[]; rows: number[] };
+
+/** A linear decoder that records each run's latent rows and example indices into `seen`. */
+function recordingDecode(seen: SeenRun[]) {
+  return async (z: Tensor, rows: ArrayLike<number>) => {
+    seen.push({ z: Array.from(z.data), rows: Array.from(rows) });
+    return decodeLinear(z);
+  };
+}
+
+/** Each run's z is μ (10 × example index) + ε, ε drawn from `ref` in run, row, latent-dim order. */
+function expectEpsInOrder(seen: readonly SeenRun[], ref: Rng): void {
+  const expected = seen.map((s) => s.rows.flatMap((b) => [0, 1].map(() => Math.fround(10 * b + ref.normal()))));
+  expect(seen.map((s) => s.z)).toEqual(expected);
+}
 describe('importanceSampledLogLikelihood on a linear-Gaussian model', () => {
   const data = dataset(16, 100);
   const exact = data.rows.map(exactLogMarginal);
@@ -217,7 +232,7 @@ describe('importanceSampledLogLikelihood on a linear-Gaussian model', () => {
     const x = tensor([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], [2, D]);
     const mu = tensor([0, 0, 10, 10], [2, L]);
     const logvar = tensor([0, 0, 0, 0], [2, L]);
-    const seen: { z: number[]; rows: number[] }[] = [];
+    const seen: SeenRun[] = [];
     await importanceSampledLogLikelihood({
       x,
       mu,
@@ -227,18 +242,13 @@ describe('importanceSampledLogLikelihood on a linear-Gaussian model', () => {
       rng: new Rng(4),
       likelihood: 'gaussian',
       sigma: 1,
-      decode: async (z, rows) => {
-        seen.push({ z: Array.from(z.data), rows: Array.from(rows) });
-        return decodeLinear(z);
-      },
+      decode: recordingDecode(seen),
     });
     expect(seen.map((s) => s.rows)).toEqual([
       [0, 0, 0, 1, 1, 1],
       [0, 0, 1, 1],
     ]);
-    const ref = new Rng(4);
-    const expected = seen.map((s) => s.rows.flatMap((b) => [0, 1].map(() => Math.fround(10 * b + ref.normal()))));
-    expect(seen.map((s) => s.z)).toEqual(expected);
+    expectEpsInOrder(seen, new Rng(4));
   });
 });
 
@@ -275,7 +285,7 @@ describe('planSampleRuns (decoded rows per run)', () => {
     const x = tensor([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2], [3, D]);
     const mu = tensor([0, 0, 10, 10, 20, 20], [3, L]);
     const logvar = tensor([0, 0, 0, 0, 0, 0], [3, L]);
-    const seen: { z: number[]; rows: number[] }[] = [];
+    const seen: SeenRun[] = [];
     const est = await importanceSampledLogLikelihood({
       x,
       mu,
@@ -285,15 +295,10 @@ describe('planSampleRuns (decoded rows per run)', () => {
       rng: new Rng(4),
       likelihood: 'gaussian',
       sigma: 1,
-      decode: async (z, rows) => {
-        seen.push({ z: Array.from(z.data), rows: Array.from(rows) });
-        return decodeLinear(z);
-      },
+      decode: recordingDecode(seen),
     });
     expect(seen.map((s) => s.rows)).toEqual([[0, 1], [0, 1], [2], [2]]);
-    const ref = new Rng(4);
-    const expected = seen.map((s) => s.rows.flatMap((b) => [0, 1].map(() => Math.fround(10 * b + ref.normal()))));
-    expect(seen.map((s) => s.z)).toEqual(expected);
+    expectEpsInOrder(seen, new Rng(4));
     expect(est.every(Number.isFinite)).toBe(true);
   });
 });
