@@ -16,7 +16,8 @@
  *   first carries warm-up); PyTorch: the plain training loop, 2 epochs, the faster.
  * eval: IS −log p(x), K samples on the first N MNIST test images as grey levels, through ONE
  *   `VaeModel.logLikelihood(x, { samples, seed })` call with default options (core picks the decoder
- *   rows per run), scorer graph on onnxruntime-node cpu, 2 threads; PyTorch: the same protocol.
+ *   rows per run), the model loaded with default options (the scorer's batch-workload threads: every
+ *   core up to 4), scorer graph on onnxruntime-node cpu; PyTorch: the same protocol.
  * encoder: b=256 images/s and b=1 latency through `VaeModel.encode` and bare onnxruntime-node
  *   (1 thread, interleaved); the b=64/256 API / bare ratios are ratios of per-call medians of
  *   alternating single calls, the b=1 API − bare overhead the median difference of 20,000 of them;
@@ -338,7 +339,7 @@ for (const row of rows) {
   } else if (row === 'eval') {
     const bench = await modelForRow();
     const dir = bench.dir;
-    const model = await loadModel(dir, { device: 'cpu', threads: 2 });
+    const model = await loadModel(dir, { device: 'cpu' });
     try {
       if (!model.hasScorer) throw new Error(`${dir}: expected scorer.onnx`);
       const x = mnistTest(images, testImages);
@@ -361,7 +362,7 @@ for (const row of rows) {
           `IS −log p(x), K=${samples}, ${images} MNIST test images`,
           r.ours.seconds,
           r.pytorch ? first(r.pytorch.seconds) : null,
-          `VaeModel.logLikelihood(x [${images}, 784], { samples: ${samples}, seed: 1 }): default options, scorer.onnx, onnxruntime-node cpu, 2 threads`,
+          `VaeModel.logLikelihood(x [${images}, 784], { samples: ${samples}, seed: 1 }): default options, model loaded with default options (scorer.onnx on onnxruntime-node cpu, its batch-workload threads)`,
           {
             note: `default plan: ${plan.groupSize} images × ${plan.chunkSize} samples per run; mean −log p(x) ${meanNll.toFixed(2)} nats (model: ${bench.label})`,
             pytorchSetting: setting(r.pytorch, 'seconds'),

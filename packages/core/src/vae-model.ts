@@ -149,7 +149,7 @@ export class VaeModel {
         session = (
           await createSessionWithBackend(bytes, {
             device: this.device,
-            ...(from.threads === undefined ? {} : { threads: from.threads }),
+            ...(from.threads === undefined ? { workload: 'batch' as const } : { threads: from.threads }),
             backends: [from.backend],
           })
         ).session;

@@ -15,6 +15,7 @@ import {
   prepareOrtDevice,
   type OrtNodeDevice,
 } from '@vae/device-node';
+import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { webgpuBundled } from './execution-providers.js';
 import { NODE_DEVICES } from './options.js';
@@ -56,7 +57,7 @@ async function createNodeSession(
       );
     }
   }
-  const threads = options.threads ?? defaultInferenceThreads(model.length);
+  const threads = options.threads ?? defaultInferenceThreads(model.length, options.workload, availableParallelism());
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: ortExecutionProviders(ortDevice),
     graphOptimizationLevel: 'all',
