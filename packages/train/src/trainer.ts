@@ -279,7 +279,7 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
         if (stoppedBy !== 'epochs') break;
         // The next batch is drawn once this step has replied: the ort engine's worker applies Adam
         // meanwhile. Drawing it during the step would share the cores with onnxruntime's intra-op
-        // threads, which spin between ops while a run lasts.
+        // threads while the run lasts.
         if (start + config.batchSize < trainSet.count) current = await batchAt(start + config.batchSize);
       }
       options.onProgress?.({

@@ -58,10 +58,10 @@ export function parseOrtDevice(value: unknown, name = 'device'): OrtDeviceReques
 
 /**
  * Session options of the training sessions on `device`. With more than one intra-op thread the pool
- * spins between the ops of a run (handing work over without a wake-up: a 784-400-20 b128 run took
- * 3.2–3.7 ms against 3.8–4.2 ms without spinning, medians of 430 steps on 2 idle cores) and stops
- * spinning when the run returns (`force_spinning_stop`), leaving the cores to the Adam update and
- * the next batch.
+ * does not spin: spinning between ops made a 784-400-20 b128 run 3.2–3.7 ms against 3.8–4.2 ms on 2
+ * idle cores (medians of 430 steps), but on a shared machine a spinning thread that loses its core
+ * stalls the run: `vae train` epochs took 4.6–6.8 s with spinning (and `force_spinning_stop`)
+ * against 2.5–4.2 s for the same code without it (load 6, 2 cores, alternating runs).
  */
 export function ortSessionOptions(device: OrtTrainDevice, threads: number): InferenceSession.SessionOptions {
   return {
@@ -71,6 +71,6 @@ export function ortSessionOptions(device: OrtTrainDevice, threads: number): Infe
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
-    ...(threads > 1 ? { extra: { session: { intra_op: { allow_spinning: '1' }, force_spinning_stop: '1' } } } : {}),
+    ...(threads > 1 ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   };
 }
