@@ -193,9 +193,13 @@ export {
   type ObjectiveTerms,
 } from './losses.js';
 export {
+  DEFAULT_ROWS_PER_RUN,
   importanceSampledLogLikelihood,
+  planSampleRuns,
   scoredLogLikelihood,
   type ImportanceSamplingOptions,
+  type SampleRuns,
+  type ScoredGroup,
   type ScoredLogLikelihoodOptions,
 } from './importance-sampling.js';
 export { ACTIVE_UNIT_THRESHOLD, activeUnits } from './active-units.js';
