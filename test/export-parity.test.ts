@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  MODEL_KIND_NAMES,
+  listModelKinds,
   Rng,
   createModelSpec,
   initParameters,
@@ -22,7 +22,7 @@ const TOLERANCE = 1e-5;
 /** Every model kind, MLP and conv (contractive-ae is MLP-only), at MNIST size; plus TF padding corner cases. */
 function specs(): { label: string; spec: ModelSpec }[] {
   const out: { label: string; spec: ModelSpec }[] = [];
-  for (const kind of MODEL_KIND_NAMES) {
+  for (const kind of listModelKinds()) {
     for (const architecture of ['mlp', 'conv'] as const) {
       if (kind === 'contractive-ae' && architecture === 'conv') continue;
       out.push({

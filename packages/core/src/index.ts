@@ -39,19 +39,34 @@ export {
   type LayerType,
   type Likelihood,
   type ModelKind,
+  type ModelKindMap,
   type ModelSpec,
   type NoiseSpec,
   type ReshapeLayer,
   type SparsitySpec,
 } from './model-spec.js';
+import './kinds/builtin-kinds.js';
 export {
-  MODEL_KINDS,
-  MODEL_KIND_NAMES,
+  listModelKinds,
   modelKindInfo,
+  registerModelKind,
   type KindDefaults,
+  type KindOption,
   type ModelKindInfo,
-  type RegularizerName,
 } from './model-kinds.js';
+export type { KindObjective, ObjectiveIo, ObjectiveOps, ObjectiveParts } from './objective-ops.js';
+export { float64ObjectiveOps, type F64, type F64NegLogLikelihood } from './objective-eval.js';
+export {
+  autoencoderObjective,
+  batchMean,
+  gaussianKl,
+  head,
+  posterior,
+  reconstruction,
+  reparameterizeOps,
+  variationalObjective,
+  type Posterior,
+} from './objective-terms.js';
 export {
   describeLayers,
   initParameters,

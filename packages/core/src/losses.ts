@@ -1,7 +1,8 @@
 import { bernoulliKl, bernoulliLogProb, gaussianLogProb, klGaussianTerm, klStandardNormalTerm } from './losses-impl.js';
-import { modelKindInfo, type RegularizerName } from './model-kinds.js';
+import { modelKindInfo } from './model-kinds.js';
+import { float64ObjectiveOps, type F64 } from './objective-eval.js';
 import { LIKELIHOODS, inputSize, type Likelihood, type ModelSpec } from './model-spec.js';
-import { validateModelSpec } from './model-shapes.js';
+import { listParameters, validateModelSpec } from './model-shapes.js';
 import { assertFinite, assertNumber, assertShape, assertTensor, type Tensor } from './tensor.js';
 
 export {
@@ -52,6 +53,10 @@ export interface ObjectiveInputs {
   readonly code?: Tensor;
   /** `contractive-ae`: the `encoder.code.kernel` parameter `[D, latentDim]`. */
   readonly codeKernel?: Tensor;
+  /** Variational kinds: the ε `[batch, latentDim]` the decoded sample was drawn with (required where the kind reads z). */
+  readonly eps?: Tensor;
+  /** Parameters the kind's objective reads (`modelKindInfo(kind).objectiveParams`), by canonical name. */
+  readonly params?: Readonly<Record<string, Tensor>>;
 }
 
 function assertMatrix(t: Tensor, name: string, cols: number | null = null, rows: number | null = null): void {
@@ -284,42 +289,22 @@ export function contractivePenalty(code: Tensor, kernel: Tensor): Float64Array {
   return out;
 }
 
-/** The autoencoder regularizers of {@link modelObjective} (batch means), keyed by the kind's regularizer name. */
-const AUTOENCODER_REGULARIZERS: Partial<
-  Record<RegularizerName, (spec: ModelSpec, a: ObjectiveInputs, batch: number) => number>
-> = {
-  sparsity(spec, a, batch) {
-    const code = required(a.code, 'code', spec.kind);
-    assertMatrix(code, 'code', spec.latentDim, batch);
-    const s = spec.sparsity!;
-    return s.type === 'l1' ? s.weight * mean(l1Sparsity(code)) : s.weight * klSparsity(code, s.rho);
-  },
-  contractive(spec, a, batch) {
-    const code = required(a.code, 'code', spec.kind);
-    const kernel = required(a.codeKernel, 'codeKernel', spec.kind);
-    assertMatrix(code, 'code', spec.latentDim, batch);
-    assertMatrix(kernel, 'codeKernel', spec.latentDim, inputSize(spec));
-    return spec.contractiveWeight! * mean(contractivePenalty(code, kernel));
-  },
-};
-
 function required(t: Tensor | undefined, name: string, kind: string): Tensor {
   if (t === undefined) throw new TypeError(`${name}: expected a tensor for kind ${kind}, got undefined`);
   return t;
 }
 
+function f64(t: Tensor): F64 {
+  return { shape: t.shape, data: Float64Array.from(t.data) };
+}
+
 /**
  * The training objective of `spec`'s model on one batch, every term in nats per example
- * (summed over pixels and latent dims, averaged over the batch). With
- * `R = mean(−log p(x|decoded))` (Bernoulli on logits or Gaussian with `spec.gaussianSigma`,
- * always against the clean `x`):
- * - `vae`, `beta-vae`, `cvae`: `loss = mean(−(log p(x|z) − β·KL)) = R + β·mean(KL)`, β = `spec.beta`,
- *   KL = {@link klStandardNormal}(mu, logvar); also reports `kl` and `elbo = mean(log p(x|z) − KL)`.
- * - `ae`, `denoising-ae`: `loss = R` (regularizer 0).
- * - `sparse-ae` with `{ type: 'l1', weight }`: `loss = R + weight·mean(Σ_j |h_j|)`;
- *   with `{ type: 'kl', rho, weight }`: `loss = R + weight·Σ_j KL(ρ ‖ ρ̂_j)` ({@link klSparsity}).
- * - `contractive-ae`: `loss = R + contractiveWeight·mean(Σ_j (h_j(1 − h_j))² Σ_i W_ij²)` with
- *   `W = codeKernel` (`encoder.code.kernel`, `[D, latentDim]`).
+ * (summed over pixels and latent dims, averaged over the batch): the kind's own objective
+ * (`modelKindInfo(kind).objective`, the one every training engine runs) evaluated in float64 on
+ * the forward outputs given. `decoded` is the decoder output for z = μ + σ·ε (variational kinds;
+ * give `eps` for kinds that read z itself, e.g. `beta-tcvae`) or for the code. `elbo` is
+ * `−reconstruction − KL` for variational kinds.
  */
 export function modelObjective(spec: ModelSpec, a: ObjectiveInputs): ObjectiveTerms {
   validateModelSpec(spec);
@@ -329,17 +314,48 @@ export function modelObjective(spec: ModelSpec, a: ObjectiveInputs): ObjectiveTe
   const batch = a.x.shape[0]!;
   if (batch === 0) throw new RangeError('x: expected at least one row, got 0');
   assertMatrix(a.decoded, 'decoded', d, batch);
-  const ll = logLikelihood(spec.likelihood, a.x, a.decoded, spec.gaussianSigma);
-  const reconstruction = -mean(ll);
-  if (info.variational) {
-    const mu = required(a.mu, 'mu', spec.kind);
-    const logvar = required(a.logvar, 'logvar', spec.kind);
-    assertMatrix(mu, 'mu', spec.latentDim, batch);
-    assertMatrix(logvar, 'logvar', spec.latentDim, batch);
-    const kl = mean(klStandardNormal(mu, logvar));
-    const regularizer = spec.beta * kl;
-    return { loss: reconstruction + regularizer, reconstruction, kl, regularizer, elbo: -reconstruction - kl };
+  const heads: Record<string, F64> = {};
+  for (const h of info.heads) {
+    const t = required((a as unknown as Record<string, Tensor | undefined>)[h], h, spec.kind);
+    assertMatrix(t, h, spec.latentDim, batch);
+    heads[h] = f64(t);
   }
-  const regularizer = AUTOENCODER_REGULARIZERS[info.regularizer]?.(spec, a, batch) ?? 0;
-  return { loss: reconstruction + regularizer, reconstruction, kl: null, regularizer, elbo: null };
+  const params: Record<string, F64> = {};
+  const given: Record<string, Tensor | undefined> = { ...a.params };
+  if (a.codeKernel) given['encoder.code.kernel'] = a.codeKernel;
+  for (const name of info.objectiveParams ?? []) {
+    const t = required(given[name], name, spec.kind);
+    const shape = listParameters(spec).find((p) => p.name === name)?.shape;
+    if (shape) assertMatrix(t, name, shape[1] ?? null, shape[0] ?? null);
+    params[name] = f64(t);
+  }
+  if (info.needsEps) required(a.eps, 'eps', spec.kind);
+  if (a.eps) assertMatrix(a.eps, 'eps', spec.latentDim, batch);
+  const ops = float64ObjectiveOps((decoded, target) => {
+    // Both are float64 copies of float32 tensors (x and the decoder output), so the round trip is exact.
+    const f32 = (t: F64): Tensor => ({ data: Float32Array.from(t.data), shape: t.shape });
+    const ll = logLikelihood(spec.likelihood, f32(target), f32(decoded), spec.gaussianSigma);
+    return { shape: [ll.length], data: ll.map((v) => -v) };
+  });
+  const decoded = f64(a.decoded);
+  const parts = info.objective(ops, {
+    spec,
+    x: f64(a.x),
+    heads,
+    decode: () => decoded,
+    eps: a.eps ? f64(a.eps) : null,
+    beta: ops.scalar(spec.beta),
+    samples: 1,
+    params,
+  });
+  const value = (t: F64) => t.data[0]!;
+  const kl = parts.kl ? value(parts.kl) : null;
+  const reconstruction = value(parts.reconstruction);
+  return {
+    loss: value(parts.loss),
+    reconstruction,
+    kl,
+    regularizer: value(parts.regularizer),
+    elbo: kl === null ? null : -reconstruction - kl,
+  };
 }

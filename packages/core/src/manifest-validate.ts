@@ -8,7 +8,8 @@ import {
   type Provenance,
   type TensorInfo,
 } from './manifest.js';
-import { MODEL_KINDS } from './model-kinds.js';
+import './kinds/builtin-kinds.js';
+import { listModelKinds, modelKindInfo } from './model-kinds.js';
 import { assertModelFileName } from './model-source.js';
 import { validateModelSpec } from './model-shapes.js';
 import { LIKELIHOODS, type ModelSpec } from './model-spec.js';
@@ -167,9 +168,10 @@ export function parseManifest(json: unknown): ModelManifest {
     );
   }
   string(m.name, 'manifest.name');
-  const kind = oneOf(m.kind, 'manifest.kind', Object.keys(MODEL_KINDS) as (keyof typeof MODEL_KINDS)[]);
-  if (m.variational !== MODEL_KINDS[kind].variational)
-    throw new ManifestError('manifest.variational', `${MODEL_KINDS[kind].variational} for kind ${kind}`, m.variational);
+  const kind = oneOf(m.kind, 'manifest.kind', listModelKinds());
+  const variational = modelKindInfo(kind).variational;
+  if (m.variational !== variational)
+    throw new ManifestError('manifest.variational', `${variational} for kind ${kind}`, m.variational);
   oneOf(m.likelihood, 'manifest.likelihood', Object.keys(LIKELIHOODS) as (keyof typeof LIKELIHOODS)[]);
   if (finite(m.gaussianSigma, 'manifest.gaussianSigma') <= 0)
     throw new ManifestError('manifest.gaussianSigma', 'a positive number', m.gaussianSigma);
@@ -217,7 +219,7 @@ export function parseManifest(json: unknown): ModelManifest {
   matchesSignature(encoder, encoderSignature(spec), 'manifest.graphs.encoder');
   matchesSignature(decoder, decoderSignature(spec), 'manifest.graphs.decoder');
   if (graphs.scorer !== undefined) {
-    if (!MODEL_KINDS[kind].variational)
+    if (!modelKindInfo(kind).variational)
       throw new ManifestError(
         'manifest.graphs.scorer',
         `no scorer for the non-variational kind ${kind}`,

@@ -1,4 +1,5 @@
 import './layers/builtin-layers.js';
+import './kinds/builtin-kinds.js';
 import { getLayerDefinition, type LayerShape, type ParameterInfo } from './layers/layer-registry.js';
 import { checkActivation, positiveInt, specFail as fail } from './layers/spec-checks.js';
 import { modelKindInfo } from './model-kinds.js';

@@ -110,8 +110,16 @@ export type SparsitySpec =
   | { readonly type: 'l1'; readonly weight: number }
   | { readonly type: 'kl'; readonly rho: number; readonly weight: number };
 
-/** Model kinds; see `MODEL_KINDS` in `model-kinds.ts` for their properties. */
-export type ModelKind = 'ae' | 'sparse-ae' | 'denoising-ae' | 'contractive-ae' | 'vae' | 'beta-vae' | 'cvae';
+/**
+ * The model kinds, keyed by name. A kind defined in its own file under `kinds/` adds its name here by
+ * declaration merging (`declare module '../model-spec.js' { interface ModelKindMap { … } }`) next to
+ * its `registerModelKind` call.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging in each kind's file.
+export interface ModelKindMap {}
+
+/** A model kind name; see `modelKindInfo` for its properties. */
+export type ModelKind = keyof ModelKindMap & string;
 
 /** The complete, serializable description of one model. */
 export interface ModelSpec {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  MODEL_KIND_NAMES,
+  listModelKinds,
   createModelSpec,
   modelObjective,
   tensor,
@@ -106,7 +106,7 @@ describe('modelObjective, variational kinds', () => {
 describe('modelObjective, autoencoders', () => {
   it('ae and denoising-ae: loss = mean −log p(x|decoded) against the clean x, no regularizer', () => {
     for (const kind of ['ae', 'denoising-ae'] as const) {
-      const t = modelObjective(spec(kind), { x, decoded: logits });
+      const t = modelObjective(spec(kind), { x, decoded: logits, code });
       expect(t.reconstruction).toBeCloseTo(-avg(naiveBernoulli(f(x), f(logits))), 10);
       expect(t.loss).toBe(t.reconstruction);
       expect(t.regularizer).toBe(0);
@@ -120,7 +120,7 @@ describe('modelObjective, autoencoders', () => {
     const xs = tensor([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], [2, 4]);
     const means = tensor([0.75, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], [2, 4]);
     // per pixel −log σ − ½ log 2π = 0.4673558279…; row 1 loses ½ for the off pixel.
-    expect(modelObjective(s, { x: xs, decoded: means }).reconstruction).toBeCloseTo(-1.6194233118, 9);
+    expect(modelObjective(s, { x: xs, decoded: means, code }).reconstruction).toBeCloseTo(-1.6194233118, 9);
   });
 
   it('sparse-ae (l1): + weight·mean Σ|h|', () => {
@@ -154,7 +154,7 @@ describe('modelObjective, autoencoders', () => {
 
   it('covers every model kind', () => {
     const inputs = { x, decoded: logits, mu, logvar, code, codeKernel: kernel };
-    for (const kind of MODEL_KIND_NAMES) {
+    for (const kind of listModelKinds()) {
       const t = modelObjective(spec(kind), inputs);
       expect(Number.isFinite(t.loss)).toBe(true);
       expect(t.loss).toBeCloseTo(t.reconstruction + t.regularizer, 12);
@@ -180,7 +180,7 @@ describe('modelObjective validation', () => {
       /^code: expected a tensor for kind sparse-ae/,
     );
     expect(() => modelObjective(spec('contractive-ae'), { x, decoded: logits, code })).toThrow(
-      /^codeKernel: expected a tensor for kind contractive-ae/,
+      /^encoder.code.kernel: expected a tensor for kind contractive-ae/,
     );
     expect(() =>
       modelObjective(spec('contractive-ae'), {
@@ -189,7 +189,7 @@ describe('modelObjective validation', () => {
         code,
         codeKernel: tensor(new Float32Array(6), [3, 2]),
       }),
-    ).toThrow(/^codeKernel: expected shape \[4, 2\], got \[3, 2\]/);
+    ).toThrow(/^encoder.code.kernel: expected shape \[4, 2\], got \[3, 2\]/);
     expect(() => modelObjective(spec('ae'), { x, decoded: tensor([0, 0, 0, Number.NaN, 0, 0, 0, 0], [2, 4]) })).toThrow(
       /^decoded: expected finite values, got NaN at flat index 3/,
     );

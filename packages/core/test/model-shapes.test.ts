@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  MODEL_KIND_NAMES,
-  MODEL_KINDS,
+  listModelKinds,
+  modelKindInfo,
   Rng,
   createModelSpec,
   initParameters,
@@ -32,11 +32,11 @@ describe('listParameters', () => {
   });
 
   it('mlp preset of every kind', () => {
-    for (const kind of MODEL_KIND_NAMES) {
+    for (const kind of listModelKinds()) {
       const spec = createModelSpec({ kind, hidden: [64, 32], latentDim: 8 });
       const p = shapes(spec);
-      const k = MODEL_KINDS[kind].conditional ? 10 : 0;
-      const heads = MODEL_KINDS[kind].variational ? ['mu', 'logvar'] : ['code'];
+      const k = modelKindInfo(kind).conditional ? 10 : 0;
+      const heads = modelKindInfo(kind).variational ? ['mu', 'logvar'] : ['code'];
       for (const h of heads) expect(p[`encoder.${h}.kernel`]).toEqual(kind === 'contractive-ae' ? [784, 8] : [32, 8]);
       if (kind === 'contractive-ae') {
         // One sigmoid layer x → h and a linear decoder h → x.
@@ -61,7 +61,7 @@ describe('listParameters', () => {
   });
 
   it('conv preset of every kind that supports it (TF kernel layouts)', () => {
-    for (const kind of MODEL_KIND_NAMES) {
+    for (const kind of listModelKinds()) {
       if (kind === 'contractive-ae') {
         expect(() => createModelSpec({ kind, architecture: 'conv' })).toThrow(
           /^architecture: expected 'mlp' for contractive-ae/,
@@ -70,11 +70,11 @@ describe('listParameters', () => {
       }
       const spec = createModelSpec({ kind, architecture: 'conv', latentDim: 16 });
       const p = shapes(spec);
-      const k = MODEL_KINDS[kind].conditional ? 10 : 0;
+      const k = modelKindInfo(kind).conditional ? 10 : 0;
       expect(p['encoder.1.kernel']).toEqual([4, 4, 1, 32]);
       expect(p['encoder.2.kernel']).toEqual([4, 4, 32, 64]);
       expect(p['encoder.4.kernel']).toEqual([7 * 7 * 64 + k, 256]);
-      const heads = MODEL_KINDS[kind].variational ? ['mu', 'logvar'] : ['code'];
+      const heads = modelKindInfo(kind).variational ? ['mu', 'logvar'] : ['code'];
       for (const h of heads) expect(p[`encoder.${h}.kernel`]).toEqual([256, 16]);
       expect(p['decoder.0.kernel']).toEqual([16 + k, 256]);
       expect(p['decoder.1.kernel']).toEqual([256, 3136]);

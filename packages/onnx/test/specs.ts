@@ -1,6 +1,6 @@
 import {
   createModelSpec,
-  MODEL_KIND_NAMES,
+  listModelKinds,
   oneHot,
   Rng,
   withBatchNorm,
@@ -13,7 +13,7 @@ import {
 /** Small specs of every kind and both architectures (8×8 images), fast enough for unit tests. */
 export function smallSpecs(): { label: string; spec: ModelSpec }[] {
   const out: { label: string; spec: ModelSpec }[] = [];
-  for (const kind of MODEL_KIND_NAMES as readonly ModelKind[]) {
+  for (const kind of listModelKinds() as readonly ModelKind[]) {
     for (const architecture of ['mlp', 'conv'] as const) {
       if (kind === 'contractive-ae' && architecture === 'conv') continue;
       const spec = createModelSpec({

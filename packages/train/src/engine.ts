@@ -29,8 +29,8 @@ export interface StepOutputs {
   readonly mu?: Tensor;
   readonly logvar?: Tensor;
   readonly code?: Tensor;
-  /** `contractive-ae`: `encoder.code.kernel` as used in this forward pass. */
-  readonly codeKernel?: Tensor;
+  /** The parameters the kind's objective reads (`objectiveParams`, e.g. `encoder.code.kernel`) as used in this forward pass. */
+  readonly objectiveParams?: Readonly<Record<string, Tensor>>;
 }
 
 /** What {@link Engine.forwardTerms} returns for one batch. */

@@ -117,13 +117,14 @@ export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Prom
       const enc = await model.encode(x, y);
       const w = rows.length;
       if ('mu' in enc) {
-        const { z } = samplePosterior(enc.mu, enc.logvar, rng);
+        const { z, eps } = samplePosterior(enc.mu, enc.logvar, rng);
         const dec = await model.decode(z, y);
         const terms = modelObjective(spec, {
           x,
           decoded: spec.likelihood === 'bernoulli' ? dec.logits : dec.mean,
           mu: enc.mu,
           logvar: enc.logvar,
+          eps,
         });
         sums.elbo += terms.elbo! * w;
         sums.kl += terms.kl! * w;
@@ -135,12 +136,11 @@ export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Prom
         for (const v of ll) sums.ll += v;
       } else {
         const dec = await model.decode(enc.z, y);
-        const kernel = ckpt.params['encoder.code.kernel'];
         const terms = modelObjective(spec, {
           x,
           decoded: spec.likelihood === 'bernoulli' ? dec.logits : dec.mean,
           code: enc.z,
-          ...(info.regularizer === 'contractive' && kernel ? { codeKernel: kernel } : {}),
+          params: ckpt.params,
         });
         sums.reconstruction += terms.reconstruction * w;
         sums.loss += terms.loss * w;

@@ -39,7 +39,8 @@ export async function reportTerms(spec: ModelSpec, batch: TrainBatch, out: StepO
     ...(out.mu ? { mu: out.mu } : {}),
     ...(out.logvar ? { logvar: out.logvar } : {}),
     ...(out.code ? { code: out.code } : {}),
-    ...(out.codeKernel ? { codeKernel: out.codeKernel } : {}),
+    ...(out.objectiveParams ? { params: out.objectiveParams } : {}),
+    ...(s === 1 && batch.eps ? { eps: batch.eps } : {}),
   });
   if (s === 1) return { ...terms, iwBound: null };
   if (!batch.epsRngState || !out.mu || !out.logvar)

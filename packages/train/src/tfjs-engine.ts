@@ -91,37 +91,44 @@ export class TfjsEngine implements Engine {
     });
   }
 
-  private async collect(result: TfObjectiveResult, codeKernel: tf.Tensor | null): Promise<StepOutputs> {
+  private async collect(result: TfObjectiveResult, snapshot: Record<string, tf.Tensor>): Promise<StepOutputs> {
     const read = (t: tf.Tensor | undefined): Promise<Tensor | undefined> =>
       t ? fromTfAsync(t) : Promise.resolve(undefined);
-    const [loss, decoded, mu, logvar, code, kernel] = await Promise.all([
+    const names = Object.keys(snapshot);
+    const [loss, decoded, mu, logvar, code, ...kept] = await Promise.all([
       result.loss.data(),
       fromTfAsync(result.decoded),
       read(result.mu),
       read(result.logvar),
       read(result.code),
-      read(codeKernel ?? undefined),
+      ...names.map((n) => read(snapshot[n])),
     ]);
+    const objectiveParams: Record<string, Tensor> = {};
+    names.forEach((n, i) => {
+      objectiveParams[n] = kept[i]!;
+    });
     return {
       loss: loss[0]!,
       decoded,
       ...(mu ? { mu } : {}),
       ...(logvar ? { logvar } : {}),
       ...(code ? { code } : {}),
-      ...(kernel ? { codeKernel: kernel } : {}),
+      ...(names.length ? { objectiveParams } : {}),
     };
   }
 
-  private kernelSnapshot(): tf.Tensor | null {
-    const k =
-      this.spec && modelKindInfo(this.spec.kind).regularizer === 'contractive'
-        ? this.vars['encoder.code.kernel']
-        : undefined;
-    return k ? tf.clone(k) : null;
+  /** Copies of the parameters the kind's objective reads, before an update changes them. */
+  private paramSnapshot(): Record<string, tf.Tensor> {
+    const out: Record<string, tf.Tensor> = {};
+    for (const name of this.spec ? (modelKindInfo(this.spec.kind).objectiveParams ?? []) : []) {
+      const v = this.vars[name];
+      if (v) out[name] = tf.clone(v);
+    }
+    return out;
   }
 
   async forward(batch: TrainBatch): Promise<StepOutputs> {
-    const kernel = this.kernelSnapshot();
+    const snapshot = this.paramSnapshot();
     const result = tf.tidy(() => {
       const r = this.run(batch);
       return [r.loss, r.decoded, r.mu, r.logvar, r.code] as const;
@@ -130,16 +137,16 @@ export class TfjsEngine implements Engine {
       const [loss, decoded, mu, logvar, code] = result;
       return await this.collect(
         { loss, decoded, ...(mu ? { mu } : {}), ...(logvar ? { logvar } : {}), ...(code ? { code } : {}) },
-        kernel,
+        snapshot,
       );
     } finally {
       tf.dispose(result.filter((t): t is NonNullable<typeof t> => t !== undefined));
-      kernel?.dispose();
+      for (const t of Object.values(snapshot)) t.dispose();
     }
   }
 
   async step(batch: TrainBatch): Promise<StepOutputs> {
-    const kernel = this.kernelSnapshot();
+    const snapshot = this.paramSnapshot();
     let kept: TfObjectiveResult | null = null;
     this.mode.training = true;
     let computed: { value: tf.Scalar; grads: tf.NamedTensorMap };
@@ -166,7 +173,7 @@ export class TfjsEngine implements Engine {
     try {
       this.applyAdam(grads);
       this.applyBufferUpdates();
-      return await this.collect({ ...outputs!, loss: value }, kernel);
+      return await this.collect({ ...outputs!, loss: value }, snapshot);
     } finally {
       value.dispose();
       tf.dispose(Object.values(grads));
@@ -174,7 +181,7 @@ export class TfjsEngine implements Engine {
         tf.dispose(
           [outputs.decoded, outputs.mu, outputs.logvar, outputs.code].filter((t): t is tf.Tensor2D => t !== undefined),
         );
-      kernel?.dispose();
+      for (const t of Object.values(snapshot)) t.dispose();
     }
   }
 

@@ -1,5 +1,5 @@
-import { RHO_HAT_CLAMP, modelKindInfo, type ModelKind, type ModelSpec, type RegularizerName } from '@vae/core';
-import { clampLogvarTf, type TfNetwork, type TfParameterMap } from './tfjs-network.js';
+import { modelKindInfo, type ModelKind, type ModelSpec, type ObjectiveOps } from '@vae/core';
+import type { TfNetwork, TfParameterMap } from './tfjs-network.js';
 import { tf } from './tf.js';
 
 /** Inputs of one objective evaluation, as tfjs tensors. */
@@ -28,7 +28,7 @@ export interface TfObjectiveResult {
   readonly code?: tf.Tensor2D;
 }
 
-/** A training objective in tfjs ops (differentiable), mirroring core's `modelObjective`. */
+/** A training objective in tfjs ops (differentiable): the kind's objective, as core's `modelObjective` evaluates it. */
 export type TfObjective = (a: TfObjectiveInputs) => TfObjectiveResult;
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -46,90 +46,61 @@ export function negLogLikelihoodTf(spec: ModelSpec, target: tf.Tensor2D, decoded
   return tf.add(tf.mul(sq, 0.5), target.shape[1] * (Math.log(s) + HALF_LOG_2PI)) as tf.Tensor1D;
 }
 
-function repeatRows(t: tf.Tensor2D, times: number): tf.Tensor2D {
-  if (times === 1) return t;
-  const [b, n] = t.shape;
-  return tf.tile(t.expandDims(1), [1, times, 1]).reshape([b * times, n]);
+/** {@link ObjectiveOps} in TensorFlow.js (differentiable by tfjs's own gradients). */
+export function tfObjectiveOps(spec: ModelSpec): ObjectiveOps<tf.Tensor> {
+  return {
+    scalar: (v) => tf.scalar(v),
+    add: (a, b) => tf.add(a, b),
+    sub: (a, b) => tf.sub(a, b),
+    mul: (a, b) => tf.mul(a, b),
+    div: (a, b) => tf.div(a, b),
+    exp: (a) => tf.exp(a),
+    log: (a) => tf.log(a),
+    abs: (a) => tf.abs(a),
+    clip: (a, lo, hi) => tf.clipByValue(a, lo, hi),
+    sum: (a, axis) => tf.sum(a, axis),
+    logSumExp: (a, axis) => tf.logSumExp(a, axis),
+    unsqueeze: (a, axis) => tf.expandDims(a, axis),
+    repeatRows: (a, times) =>
+      times === 1 ? a : tf.tile(tf.expandDims(a, 1), [1, times, 1]).reshape([-1, a.shape[1]!]),
+    splitRows: (a, times) => tf.reshape(a, [-1, times]),
+    rows: (a) => tf.scalar(a.shape[0]!),
+    negLogLikelihood: (decoded, target) => negLogLikelihoodTf(spec, target as tf.Tensor2D, decoded as tf.Tensor2D),
+  };
 }
 
-function requireEps(a: TfObjectiveInputs): tf.Tensor2D {
+function checkEps(a: TfObjectiveInputs): void {
   const rows = a.x.shape[0] * a.samples;
   if (!a.eps || a.eps.shape[0] !== rows || a.eps.shape[1] !== a.spec.latentDim) {
     throw new RangeError(
       `eps: expected shape [${rows}, ${a.spec.latentDim}] for kind ${a.spec.kind}, got ${a.eps ? `[${a.eps.shape.join(', ')}]` : 'none'}`,
     );
   }
-  return a.eps;
 }
 
-/** ELBO (β-weighted KL) for one sample, or the importance-weighted bound for S > 1 samples. */
-const variationalObjective: TfObjective = (a) => {
-  const enc = a.net.encode(a.x, a.y);
-  if (!('mu' in enc)) throw new Error(`kind ${a.spec.kind}: the encoder has no mu/logvar heads`);
-  const { mu, logvar } = enc;
-  const lv = clampLogvarTf(logvar) as tf.Tensor2D;
-  const eps = requireEps(a);
-  const s = a.samples;
-  const muR = repeatRows(mu, s);
-  const lvR = repeatRows(lv, s);
-  const z = tf.add(muR, tf.mul(tf.exp(tf.mul(lvR, 0.5)), eps)) as tf.Tensor2D;
-  const yR = a.y ? repeatRows(a.y, s) : undefined;
-  const decoded = a.net.decode(z, yR);
-  const nll = negLogLikelihoodTf(a.spec, repeatRows(a.target, s), decoded);
-  if (s === 1) {
-    const kl = tf.mul(tf.sum(tf.sub(tf.add(tf.square(mu), tf.exp(lv)), tf.add(lv, 1)), 1), 0.5);
-    const loss = tf.mean(tf.add(nll, tf.mul(kl, a.spec.beta))) as tf.Scalar;
-    return { loss, decoded, mu, logvar };
-  }
-  // log w = log p(x|z) + log p(z) − log q(z|x); the ½ log 2π terms cancel.
-  const logPriorOverQ = tf.mul(tf.sum(tf.sub(tf.add(tf.square(eps), lvR), tf.square(z)), 1), 0.5);
-  const logW = tf.sub(logPriorOverQ, nll).reshape([a.x.shape[0], s]);
-  const bound = tf.sub(tf.logSumExp(logW, 1), Math.log(s));
-  return { loss: tf.neg(tf.mean(bound)) as tf.Scalar, decoded, mu, logvar };
-};
-
-function autoencode(a: TfObjectiveInputs): { code: tf.Tensor2D; decoded: tf.Tensor2D; reconstruction: tf.Scalar } {
-  const enc = a.net.encode(a.x, a.y);
-  if (!('code' in enc)) throw new Error(`kind ${a.spec.kind}: the encoder has no code head`);
-  const decoded = a.net.decode(enc.code, a.y);
+/** The kind's own objective (written once in `@vae/core`) run on {@link tfObjectiveOps}. */
+const kindObjective: TfObjective = (a) => {
+  const info = modelKindInfo(a.spec.kind);
+  if (info.variational) checkEps(a);
+  const ops = tfObjectiveOps(a.spec);
+  const heads = a.net.encode(a.x, a.y) as unknown as Record<string, tf.Tensor>;
+  const parts = info.objective(ops, {
+    spec: a.spec,
+    x: a.target,
+    heads,
+    decode: (z, s) => a.net.decode(z as tf.Tensor2D, a.y ? (ops.repeatRows(a.y, s) as tf.Tensor2D) : undefined),
+    eps: a.eps ?? null,
+    beta: tf.scalar(a.spec.beta),
+    samples: a.samples,
+    params: a.params as unknown as Record<string, tf.Tensor>,
+  });
   return {
-    code: enc.code,
-    decoded,
-    reconstruction: tf.mean(negLogLikelihoodTf(a.spec, a.target, decoded)) as tf.Scalar,
+    loss: parts.loss as tf.Scalar,
+    decoded: parts.decoded as tf.Tensor2D,
+    ...(parts.mu ? { mu: parts.mu as tf.Tensor2D } : {}),
+    ...(parts.logvar ? { logvar: parts.logvar as tf.Tensor2D } : {}),
+    ...(parts.code ? { code: parts.code as tf.Tensor2D } : {}),
   };
-}
-
-type TfRegularizer = (a: TfObjectiveInputs, code: tf.Tensor2D) => tf.Scalar;
-
-/** The autoencoder regularizers in tfjs ops (batch means), keyed by the kind's regularizer name. */
-const TF_REGULARIZERS: Partial<Record<RegularizerName, TfRegularizer>> = {
-  sparsity(a, code) {
-    const s = a.spec.sparsity!;
-    let penalty: tf.Tensor;
-    if (s.type === 'l1') penalty = tf.mean(tf.sum(tf.abs(code), 1));
-    else {
-      const rhoHat = tf.clipByValue(tf.mean(code, 0), RHO_HAT_CLAMP[0], RHO_HAT_CLAMP[1]);
-      const r = s.rho;
-      penalty = tf.sum(
-        tf.add(tf.mul(r, tf.log(tf.div(r, rhoHat))), tf.mul(1 - r, tf.log(tf.div(1 - r, tf.sub(1, rhoHat))))),
-      );
-    }
-    return tf.mul(penalty, s.weight) as tf.Scalar;
-  },
-  contractive(a, code) {
-    const kernel = a.params['encoder.code.kernel'];
-    if (!kernel) throw new RangeError('params: missing parameter "encoder.code.kernel"');
-    const colNorms = tf.sum(tf.square(kernel), 0);
-    const g = tf.mul(code, tf.sub(1, code));
-    return tf.mul(tf.mean(tf.sum(tf.mul(tf.square(g), colNorms), 1)), a.spec.contractiveWeight!) as tf.Scalar;
-  },
-};
-
-/** Reconstruction NLL plus the kind's regularizer, for autoencoders. */
-const autoencoderObjective: TfObjective = (a) => {
-  const { code, decoded, reconstruction } = autoencode(a);
-  const reg = TF_REGULARIZERS[modelKindInfo(a.spec.kind).regularizer]?.(a, code);
-  return { loss: reg ? (tf.add(reconstruction, reg) as tf.Scalar) : reconstruction, decoded, code };
 };
 
 const overrides = new Map<string, TfObjective>();
@@ -142,10 +113,10 @@ export function registerTfObjective(kind: ModelKind, objective: TfObjective | nu
 }
 
 /**
- * The tfjs objective of `kind`: the ELBO/IWAE bound for variational kinds, else reconstruction plus
- * the kind's regularizer; a `RangeError` lists the kinds for an unknown one.
+ * The tfjs objective of `kind`: the kind's own objective on tfjs ops (or a test's override); a
+ * `RangeError` lists the kinds for an unknown one.
  */
 export function getTfObjective(kind: ModelKind | string): TfObjective {
-  const info = modelKindInfo(kind);
-  return overrides.get(kind) ?? (info.variational ? variationalObjective : autoencoderObjective);
+  modelKindInfo(kind);
+  return overrides.get(kind) ?? kindObjective;
 }

@@ -199,7 +199,7 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
 
   const rng = checkpoint ? Rng.fromState(checkpoint.rng) : new Rng(config.seed);
   const initial = checkpoint ? checkpoint.params : initParameters(spec, rng);
-  const choice = chooseEngine(config.engine, spec, { iwSamples: config.iwSamples, backend: config.backend });
+  const choice = chooseEngine(config.engine, spec, { backend: config.backend });
   if (config.engine === 'auto') log.info(`engine auto → ${choice.engine}: ${choice.reason}`);
   const engine: Engine = createEngine(choice.engine);
   const runDir = config.runDir;

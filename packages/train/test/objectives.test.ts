@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  MODEL_KIND_NAMES,
+  listModelKinds,
   Rng,
   contractivePenalty,
   importanceSampledLogLikelihood,
@@ -35,7 +35,7 @@ const split: ImageSplit = {
 const config = resolveTrainConfig({ ...DEFAULT_TRAIN_CONFIG, backend: 'cpu', learningRate: 1e-2 });
 
 const cases: [string, ModelSpecOptions][] = [
-  ...MODEL_KIND_NAMES.map((kind): [string, ModelSpecOptions] => [kind, { kind }]),
+  ...listModelKinds().map((kind): [string, ModelSpecOptions] => [kind, { kind }]),
   ['vae gaussian', { kind: 'vae', likelihood: 'gaussian', gaussianSigma: 0.3 }],
   ['vae tanh 2 layers', { kind: 'vae', hidden: [6, 4], activation: 'tanh' }],
   ['sparse-ae l1', { kind: 'sparse-ae', sparsity: { type: 'l1', weight: 0.5 } }],
@@ -79,7 +79,7 @@ describe('training objectives (tfjs) equal core modelObjective on the same outpu
       decoded: out.decoded,
       ...(out.mu ? { mu: out.mu, logvar: out.logvar! } : {}),
       ...(out.code ? { code: out.code } : {}),
-      ...(out.codeKernel ? { codeKernel: out.codeKernel } : {}),
+      ...(out.objectiveParams ? { params: out.objectiveParams } : {}),
     });
     expect(hand.loss).toBeGreaterThan(0);
     expect(Math.abs(out.loss - hand.loss)).toBeLessThan(1e-4 * Math.abs(hand.loss) + 1e-4);
@@ -159,7 +159,7 @@ describe('training objectives (tfjs) equal core modelObjective on the same outpu
     engines.push(engine);
     const xs = t(x, [2, 16]);
     const out = await engine.forward({ x: xs, target: xs, samples: 1, indices: Uint32Array.from([0, 1]) });
-    const terms = modelObjective(spec, { x: xs, decoded: out.decoded, code: out.code!, codeKernel: out.codeKernel! });
+    const terms = modelObjective(spec, { x: xs, decoded: out.decoded, code: out.code!, params: out.objectiveParams! });
     expect(Math.abs(terms.regularizer - (0.7 * (closed[0]! + closed[1]!)) / 2)).toBeLessThan(1e-5);
     expect(Math.abs(out.loss - terms.loss)).toBeLessThan(1e-4 * terms.loss);
     model.dispose();

@@ -49,7 +49,7 @@ function expectCoreTerms(spec: ModelSpec, b: TrainBatch, out: StepOutputs, t: Ob
     decoded: out.decoded,
     ...(out.mu ? { mu: out.mu, logvar: out.logvar! } : {}),
     ...(out.code ? { code: out.code } : {}),
-    ...(out.codeKernel ? { codeKernel: out.codeKernel } : {}),
+    ...(out.objectiveParams ? { params: out.objectiveParams } : {}),
   });
   for (const key of ['loss', 'reconstruction', 'regularizer'] as const) {
     expect(Math.abs(t[key] - core[key]), `${kind} ${key}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(core[key])));
@@ -231,7 +231,7 @@ describe('ort engine', () => {
     expect(process.env.NVIDIA_TF32_OVERRIDE).toBe(tf32 || '0');
   });
 
-  it('rejects IWAE batches and unknown devices with errors that name the argument', async () => {
+  it('rejects batches with another sample count than its graph, and unknown devices, with errors that name the argument', async () => {
     const spec = createModelSpec(SPEC);
     expect(() => new OrtEngine({ device: 'tpu' as never })).toThrow(
       /options.device: expected auto\|cuda\|cpu\|webgpu, got "tpu"/,
@@ -245,23 +245,17 @@ describe('ort engine', () => {
 });
 
 describe('engine auto choice', () => {
-  it('picks ort for MLP specs with one sample and tfjs otherwise, saying why', () => {
-    expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 1 })).toEqual({
+  it('picks ort unless the backend is a TensorFlow.js one, saying why', () => {
+    expect(chooseEngine('auto', createModelSpec(SPEC))).toEqual({
       engine: 'ort',
       reason: 'the ort training graph supports this spec',
     });
-    expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 5 }).engine).toBe('tfjs');
-    expect(chooseEngine('auto', createModelSpec({ kind: 'vae', architecture: 'conv' }), { iwSamples: 1 }).engine).toBe(
-      'ort',
-    );
-    expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 5 }).reason).toMatch(
-      /1 sample per example, got iwSamples 5/,
-    );
-    expect(chooseEngine('tfjs', createModelSpec(SPEC), { iwSamples: 1 }).engine).toBe('tfjs');
-    expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 1, backend: 'wasm' })).toEqual({
+    expect(chooseEngine('auto', createModelSpec({ kind: 'vae', architecture: 'conv' })).engine).toBe('ort');
+    expect(chooseEngine('tfjs', createModelSpec(SPEC)).engine).toBe('tfjs');
+    expect(chooseEngine('auto', createModelSpec(SPEC), { backend: 'wasm' })).toEqual({
       engine: 'tfjs',
       reason: 'backend wasm is a TensorFlow.js backend',
     });
-    expect(chooseEngine('auto', createModelSpec(SPEC), { iwSamples: 1, backend: 'cuda' }).engine).toBe('ort');
+    expect(chooseEngine('auto', createModelSpec(SPEC), { backend: 'cuda' }).engine).toBe('ort');
   });
 });

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { MODEL_KINDS, createModelSpec, listParameters, type ModelKind } from '@vae/core';
+import { createModelSpec, listModelKinds, listParameters, modelKindInfo, type ModelKind } from '@vae/core';
 
 interface InfoArgs {
   kind: ModelKind;
@@ -13,7 +13,7 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
   builder: (y) =>
     y
       .option('kind', {
-        choices: Object.keys(MODEL_KINDS) as ModelKind[],
+        choices: listModelKinds() as ModelKind[],
         default: 'vae' as ModelKind,
         describe: 'model kind to describe',
       })
@@ -25,8 +25,8 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
       return;
     }
     process.stdout.write('Model kinds:\n');
-    for (const [name, info] of Object.entries(MODEL_KINDS))
-      process.stdout.write(`  ${name.padEnd(16)} ${info.description}\n`);
+    for (const name of listModelKinds())
+      process.stdout.write(`  ${name.padEnd(16)} ${modelKindInfo(name).description}\n`);
     const params = listParameters(spec);
     const count = params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     process.stdout.write(

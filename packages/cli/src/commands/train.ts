@@ -4,10 +4,11 @@ import {
   ARCHITECTURES,
   CONV_PRESETS,
   LIKELIHOODS,
-  MODEL_KINDS,
+  listModelKinds,
   NORMS,
   modelKindInfo,
   type ConvPresetName,
+  type KindOption,
   type Norm,
   type ModelKind,
   type ModelSpecOptions,
@@ -101,6 +102,34 @@ function hiddenOption(raw: unknown): number[] | undefined {
   return values;
 }
 
+/** Every kind's own flags (`ModelKindInfo.options`), registered once whichever kind is chosen. */
+function kindOptions(): { kind: string; option: KindOption }[] {
+  return listModelKinds().flatMap((kind) => (modelKindInfo(kind).options ?? []).map((option) => ({ kind, option })));
+}
+
+/** Sets `o[field][key]` from each kind flag given; a flag of another kind is an error naming it. */
+function applyKindOptions(a: TrainArgs, kind: string, o: Record<string, unknown>): void {
+  const info = modelKindInfo(kind);
+  for (const { kind: owner, option } of kindOptions()) {
+    const value = (a as unknown as Record<string, unknown>)[option.flag];
+    if (value === undefined) continue;
+    if (owner !== kind) throw new RangeError(`--${option.flag}: expected --kind ${owner}, got --kind ${kind}`);
+    const base = (o[option.field] ?? info.defaults?.fields?.[option.field] ?? {}) as Record<string, unknown>;
+    o[option.field] = { ...base, [option.key]: value };
+  }
+}
+
+function withKindOptions<A>(y: Argv<A>): Argv<A> {
+  let out = y;
+  for (const { kind, option } of kindOptions())
+    out = out.option(option.flag, {
+      type: 'string',
+      coerce: numberOption(option.flag, { min: option.min }),
+      describe: `${kind}: ${option.describe}`,
+    });
+  return out;
+}
+
 /** Builds the model options from the CLI flags (only the ones given; `createModelSpec` fills the rest). */
 export function modelOptionsFromArgs(a: TrainArgs): ModelSpecOptions {
   const kind = a.kind ?? 'vae';
@@ -115,7 +144,8 @@ export function modelOptionsFromArgs(a: TrainArgs): ModelSpecOptions {
   if (a.sigma !== undefined) o.gaussianSigma = a.sigma;
   if (a.beta !== undefined) o.beta = a.beta;
   const info = modelKindInfo(kind);
-  if (info.regularizer === 'sparsity') {
+  const fields = info.defaults?.fields ?? {};
+  if (fields.sparsity !== undefined) {
     const weight = a['sparsity-weight'] ?? (a.sparsity === 'l1' ? 1e-3 : 1);
     o.sparsity =
       (a.sparsity ?? 'kl') === 'l1'
@@ -127,8 +157,9 @@ export function modelOptionsFromArgs(a: TrainArgs): ModelSpecOptions {
     const level = a['noise-level'] ?? (type === 'gaussian' ? 0.3 : 0.3);
     o.noise = type === 'gaussian' ? { type, sigma: level } : { type, fraction: level };
   }
-  if (info.regularizer === 'contractive' && a['contractive-weight'] !== undefined)
+  if (fields.contractiveWeight !== undefined && a['contractive-weight'] !== undefined)
     o.contractiveWeight = a['contractive-weight'];
+  applyKindOptions(a, kind, o as Record<string, unknown>);
   return o;
 }
 
@@ -198,11 +229,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   describe: 'Train a model (default: the 784-400-20 Bernoulli VAE on MNIST) into a run folder',
   builder: (y: Argv) =>
     progressAndJsonOptions(
-      dataOptions(y, { imageOptions: true, defaultDataset: DEFAULT_TRAIN_CONFIG.dataset })
+      withKindOptions(dataOptions(y, { imageOptions: true, defaultDataset: DEFAULT_TRAIN_CONFIG.dataset }))
         .option('kind', {
           type: 'string',
-          coerce: choice('kind', Object.keys(MODEL_KINDS) as ModelKind[]),
-          describe: `model kind: ${Object.keys(MODEL_KINDS).join('|')} (default vae)`,
+          coerce: choice('kind', listModelKinds() as ModelKind[]),
+          describe: `model kind: ${listModelKinds().join('|')} (default vae)`,
         })
         .option('arch', {
           type: 'string',

@@ -1,7 +1,7 @@
 import { LEAKY_RELU_SLOPE, type Activation } from '../model-spec.js';
 
-/** A static dimension, or `'batch'` for the dynamic batch dimension. */
-export type EmitDim = number | 'batch';
+/** A static dimension, or a named dynamic one (`'batch'`; training graphs also name repeated batches). */
+export type EmitDim = number | string;
 
 /** A tensor of the graph being emitted: its name and full static shape (batch first). */
 export interface EmitTensor {

@@ -1,15 +1,14 @@
 import {
-  RHO_HAT_CLAMP,
+  emitDecoder,
+  emitEncoder,
   inputSize,
   listParameters,
   modelKindInfo,
   validateModelSpec,
-  type RegularizerName,
-  emitDecoder,
-  emitEncoder,
   type ModelSpec,
+  type ObjectiveOps,
 } from '@vae/core';
-import type { Tape, TapeValue, VjpContext } from './tape.js';
+import { repeatedDim, unrepeatedDim, type Tape, type TapeDim, type TapeValue, type VjpContext } from './tape.js';
 import { tapeEmitter } from './tape-emitter.js';
 
 /** Graph inputs the objective reads besides the parameters. */
@@ -18,12 +17,14 @@ export interface ObjectiveInputs {
   readonly x: TapeValue;
   /** `denoising-ae`: the corrupted encoder input `[batch, D]`. */
   readonly xInput: TapeValue | null;
-  /** Variational kinds: standard normal noise `[batch, latentDim]`. */
+  /** Variational kinds: standard normal noise `[batch·S, latentDim]`, example-major. */
   readonly eps: TapeValue | null;
   /** Conditional kinds: one-hot labels `[batch, K]`. */
   readonly y: TapeValue | null;
   /** Variational kinds: the KL weight (a scalar input, so β schedules need no rebuild). */
   readonly beta: TapeValue | null;
+  /** Importance samples per example (1 = the ELBO; S > 1 the IWAE bound). Default 1. */
+  readonly samples?: number;
 }
 
 /** Values of the objective on a tape; scalars are batch means in nats per example. */
@@ -32,7 +33,7 @@ export interface ObjectiveValues {
   readonly reconstruction: TapeValue;
   readonly kl: TapeValue | null;
   readonly regularizer: TapeValue;
-  /** Decoder output `[batch, D]` (logits or mean). */
+  /** Decoder output `[batch·S, D]` (logits or mean). */
   readonly decoded: TapeValue;
   /** Variational kinds: posterior mean and clamped log σ² `[batch, latentDim]`. */
   readonly mu: TapeValue | null;
@@ -59,49 +60,79 @@ export function bernoulliNll(tape: Tape, logits: TapeValue, x: TapeValue): TapeV
   return tape.op('Sub', [t, logBig], {}, logits.shape, undefined, { vjp, gradInputs: [logits], saved: [s] });
 }
 
-function meanOverBatch(tape: Tape, perExample: TapeValue, invBatch: TapeValue): TapeValue {
-  return tape.mul(tape.reduceSum(perExample, [0], false), invBatch);
+/** `−log p(x | decoded)` per row for the spec's likelihood. */
+function negLogLikelihood(tape: Tape, spec: ModelSpec, decoded: TapeValue, x: TapeValue): TapeValue {
+  if (spec.likelihood === 'bernoulli') return tape.reduceSum(bernoulliNll(tape, decoded, x), [1], false);
+  const sigma = spec.gaussianSigma;
+  const r = tape.sub(x, decoded);
+  const sq = tape.mul(tape.reduceSum(tape.mul(r, r), [1], false), tape.scalar(0.5 / (sigma * sigma)));
+  return tape.add(sq, tape.scalar(inputSize(spec) * (Math.log(sigma) + 0.5 * Math.log(2 * Math.PI))));
 }
 
-type TapeRegularizer = (
-  tape: Tape,
-  spec: ModelSpec,
-  code: TapeValue,
-  params: Readonly<Record<string, TapeValue>>,
-  invBatch: TapeValue,
-) => TapeValue;
+/** `v` with its first dimension named `rows` (an Identity; the gradient gets `v`'s own name back). */
+function relabelRows(tape: Tape, v: TapeValue, rows: TapeDim): TapeValue {
+  const vjp = (ctx: VjpContext) => [ctx.tape.op('Identity', [ctx.dOutputs[0]!], {}, v.shape)];
+  return tape.op('Identity', [v], {}, [rows, ...v.shape.slice(1)], undefined, { vjp, gradInputs: [v] });
+}
 
-/** The autoencoder regularizers on the tape (batch means), keyed by the kind's regularizer name. */
-const TAPE_REGULARIZERS: Partial<Record<RegularizerName, TapeRegularizer>> = {
-  sparsity(tape, spec, code, _params, invBatch) {
-    const s = spec.sparsity!;
-    if (s.type === 'l1')
-      return tape.mul(
-        meanOverBatch(tape, tape.reduceSum(tape.unary('Abs', code), [1], false), invBatch),
-        tape.scalar(s.weight),
-      );
-    const rhoHat = tape.clip(tape.mul(tape.reduceSum(code, [0], false), invBatch), RHO_HAT_CLAMP[0], RHO_HAT_CLAMP[1]);
-    const rho = s.rho;
-    const logRhoHat = tape.unary('Log', rhoHat);
-    const log1mRhoHat = tape.unary('Log', tape.sub(tape.scalar(1), rhoHat));
-    const cross = tape.add(tape.mul(logRhoHat, tape.scalar(rho)), tape.mul(log1mRhoHat, tape.scalar(1 - rho)));
-    const entropy = rho * Math.log(rho) + (1 - rho) * Math.log(1 - rho);
-    const klSum = tape.sub(tape.scalar(entropy * spec.latentDim), tape.reduceSum(cross, [0], false));
-    return tape.mul(klSum, tape.scalar(s.weight));
-  },
-  contractive(tape, spec, code, params, invBatch) {
-    const w = params['encoder.code.kernel']!;
-    const colNorms = tape.reduceSum(tape.mul(w, w), [0], false);
-    const slope = tape.mul(code, tape.sub(tape.scalar(1), code));
-    const perExample = tape.reduceSum(tape.mul(tape.mul(slope, slope), colNorms), [1], false);
-    return tape.mul(meanOverBatch(tape, perExample, invBatch), tape.scalar(spec.contractiveWeight!));
-  },
-};
+function norm(axis: number, rank: number): number {
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** {@link ObjectiveOps} on the training tape: each op records ONNX nodes with a gradient rule. */
+export function tapeObjectiveOps(tape: Tape, spec: ModelSpec): ObjectiveOps<TapeValue> {
+  return {
+    scalar: (v) => tape.scalar(v),
+    add: (a, b) => tape.add(a, b),
+    sub: (a, b) => tape.sub(a, b),
+    mul: (a, b) => tape.mul(a, b),
+    div: (a, b) => tape.div(a, b),
+    exp: (a) => tape.unary('Exp', a),
+    log: (a) => tape.unary('Log', a),
+    abs: (a) => tape.unary('Abs', a),
+    clip: (a, lo, hi) => tape.clip(a, lo, hi),
+    sum: (a, axis) => tape.reduceSum(a, [norm(axis, a.shape.length)], false),
+    logSumExp(a, axis) {
+      const ax = norm(axis, a.shape.length);
+      const keep = a.shape.map((d, i) => (i === ax ? 1 : d));
+      const vjp = (ctx: VjpContext) => {
+        const t = ctx.tape;
+        return [t.mul(ctx.dOutputs[0]!, t.unary('Exp', t.sub(a, lse)))];
+      };
+      const lse: TapeValue = tape.op('ReduceLogSumExp', [a], { axes: [ax], keepdims: 1 }, keep, undefined, {
+        vjp,
+        gradInputs: [a],
+      });
+      return tape.reduceSum(lse, [ax], false);
+    },
+    unsqueeze(a, axis) {
+      const ax = norm(axis, a.shape.length + 1);
+      const shape: TapeDim[] = [...a.shape.slice(0, ax), 1, ...a.shape.slice(ax)];
+      const vjp = (ctx: VjpContext) => [ctx.tape.reduceSum(ctx.dOutputs[0]!, [ax], false)];
+      return tape.op('Unsqueeze', [a, tape.ints([ax])], {}, shape, undefined, { vjp, gradInputs: [a] });
+    },
+    repeatRows(a, times) {
+      if (times === 1) return a;
+      const n = a.shape[1];
+      if (a.shape.length !== 2 || typeof n !== 'number')
+        throw new RangeError(`repeatRows: expected [batch, n] with a static n, got [${a.shape.join(', ')}]`);
+      const lifted = this.unsqueeze(a, 1);
+      const tiled = tape.mul(lifted, tape.filled(1, [1, times, 1]));
+      return tape.op('Reshape', [tiled, tape.ints([-1, n])], {}, [repeatedDim(a.shape[0]!, times), n]);
+    },
+    splitRows(a, times) {
+      if (times === 1) return this.unsqueeze(a, 1);
+      return tape.op('Reshape', [a, tape.ints([-1, times])], {}, [unrepeatedDim(a.shape[0]!, times), times]);
+    },
+    rows: (a) => tape.batchSize(a),
+    negLogLikelihood: (decoded, target) => negLogLikelihood(tape, spec, decoded, target),
+  };
+}
 
 /**
- * Records the forward pass and the training objective of `spec` (the same terms as core's
- * `modelObjective`): reconstruction NLL against the clean `x`, plus β·KL for variational kinds, or
- * the sparsity / contractive regularizer for autoencoders. log σ² is clamped to `LOGVAR_CLAMP`.
+ * Records the forward pass and the training objective of `spec`: the kind's own objective
+ * (`modelKindInfo(kind).objective`, the same code core's `modelObjective` evaluates in float64) run
+ * on {@link tapeObjectiveOps}. No kind is named here.
  */
 export function buildObjective(
   tape: Tape,
@@ -114,46 +145,39 @@ export function buildObjective(
   const info = modelKindInfo(spec.kind);
   for (const p of listParameters(spec)) if (!params[p.name]) throw new RangeError(`params: missing ${p.name}`);
   const { x, y } = inputs;
-  const invBatch = tape.div(tape.scalar(1), tape.batchSize(x));
+  const samples = inputs.samples ?? 1;
   const encIn = info.corruptsInput ? inputs.xInput : x;
   if (!encIn) throw new RangeError(`inputs.xInput: expected the corrupted input for kind ${spec.kind}, got null`);
+  if (info.variational && (!inputs.eps || !inputs.beta))
+    throw new RangeError(`inputs.eps, inputs.beta: expected both for kind ${spec.kind}`);
   const net = tapeEmitter(tape, { state: params, ...mode });
+  const ops = tapeObjectiveOps(tape, spec);
   const heads = emitEncoder(net, layout, encIn, y ?? undefined) as Record<string, TapeValue>;
-
-  let z: TapeValue;
-  let kl: TapeValue | null = null;
-  let code: TapeValue | null = null;
-  let mu: TapeValue | null = null;
-  let logvar: TapeValue | null = null;
-  if (info.variational) {
-    if (!inputs.eps || !inputs.beta)
-      throw new RangeError(`inputs.eps, inputs.beta: expected both for kind ${spec.kind}`);
-    mu = heads.mu!;
-    logvar = heads.logvar!;
-    const std = tape.unary('Exp', tape.mul(logvar, tape.scalar(0.5)));
-    z = tape.add(mu, tape.mul(std, inputs.eps));
-    const terms = tape.sub(tape.add(tape.mul(mu, mu), tape.mul(std, std)), tape.add(logvar, tape.scalar(1)));
-    kl = tape.mul(meanOverBatch(tape, tape.reduceSum(terms, [1], false), invBatch), tape.scalar(0.5));
-  } else {
-    code = heads.code!;
-    z = code;
-  }
-  const decoded = emitDecoder(net, layout, z, y ?? undefined) as TapeValue;
-
-  let reconstruction: TapeValue;
-  if (spec.likelihood === 'bernoulli') {
-    reconstruction = meanOverBatch(tape, tape.reduceSum(bernoulliNll(tape, decoded, x), [1], false), invBatch);
-  } else {
-    const sigma = spec.gaussianSigma;
-    const r = tape.sub(x, decoded);
-    const sq = tape.mul(tape.reduceSum(tape.mul(r, r), [1], false), tape.scalar(0.5 / (sigma * sigma)));
-    const constant = inputSize(spec) * (Math.log(sigma) + 0.5 * Math.log(2 * Math.PI));
-    reconstruction = tape.add(meanOverBatch(tape, sq, invBatch), tape.scalar(constant));
-  }
-
-  const regularizer = kl
-    ? tape.mul(kl, inputs.beta!)
-    : (TAPE_REGULARIZERS[info.regularizer]?.(tape, spec, code!, params, invBatch) ?? null);
-  const loss = regularizer ? tape.add(reconstruction, regularizer) : reconstruction;
-  return { loss, reconstruction, kl, regularizer: regularizer ?? tape.scalar(0), decoded, mu, logvar, code };
+  const parts = info.objective(ops, {
+    spec,
+    x,
+    heads,
+    decode(z, s) {
+      if (s === 1) return emitDecoder(net, layout, z, y ?? undefined) as TapeValue;
+      // Layers label their batch dimension 'batch': the decoder sees the B·S rows under that label.
+      const rows = z.shape[0]!;
+      const yS = y ? relabelRows(tape, ops.repeatRows(y, s), 'batch') : undefined;
+      const out = emitDecoder(net, layout, relabelRows(tape, z, 'batch'), yS) as TapeValue;
+      return relabelRows(tape, out, rows);
+    },
+    eps: inputs.eps,
+    beta: inputs.beta ?? tape.scalar(spec.beta),
+    samples,
+    params,
+  });
+  return {
+    loss: parts.loss,
+    reconstruction: parts.reconstruction,
+    kl: parts.kl,
+    regularizer: parts.regularizer,
+    decoded: parts.decoded,
+    mu: parts.mu ?? null,
+    logvar: parts.logvar ?? null,
+    code: parts.code ?? null,
+  };
 }

@@ -8,8 +8,26 @@ export const TAPE_DTYPES = Object.freeze({
 /** A tape element type. */
 export type TapeDtype = keyof typeof TAPE_DTYPES;
 
-/** A static dimension, or `'batch'` for the dynamic batch dimension. */
-export type TapeDim = number | 'batch';
+/**
+ * A static dimension, or a named dynamic one: `'batch'`, or `'batchx3'` for a batch with each row
+ * repeated 3 times (importance samples; see {@link repeatedDim}).
+ */
+export type TapeDim = number | string;
+
+/** The dimension `d` with each row repeated `times` times. */
+export function repeatedDim(d: TapeDim, times: number): TapeDim {
+  if (times === 1) return d;
+  return typeof d === 'number' ? d * times : `${d}x${times}`;
+}
+
+/** The dimension of which `d` is the `times`-fold repetition (inverse of {@link repeatedDim}). */
+export function unrepeatedDim(d: TapeDim, times: number): TapeDim {
+  if (times === 1) return d;
+  if (typeof d === 'number') return d / times;
+  const suffix = `x${times}`;
+  if (!d.endsWith(suffix)) throw new RangeError(`dimension ${d}: expected a ${times}-fold repetition (…${suffix})`);
+  return d.slice(0, -suffix.length);
+}
 
 /** One value of a tape: a graph tensor name plus its static shape. */
 export interface TapeValue {
@@ -136,6 +154,11 @@ export class Tape {
   /** An int64 vector constant, e.g. axes or a shape. */
   ints(values: readonly number[]): TapeValue {
     return this.constant(values, [values.length], 'int64');
+  }
+
+  /** A float constant of shape `dims` with every element `value`, of the tape's type. */
+  filled(value: number, dims: readonly number[]): TapeValue {
+    return this.constant(new Array<number>(dims.reduce((a, b) => a * b, 1)).fill(value), dims, this.dtype);
   }
 
   private constant(values: readonly number[], dims: readonly number[], dtype: TapeDtype | 'int64'): TapeValue {

@@ -2,7 +2,7 @@ import { inputSize, listParameters, modelKindInfo, type ModelSpec, type Paramete
 import type { GraphStats } from '../graph-builder.js';
 import { ADAM_GRAPH_DEFAULTS, adamScalars, adamUpdate, validateAdamOptions, type AdamOptions } from './adam-graph.js';
 import { buildObjective, type ObjectiveValues } from './objective-graph.js';
-import { Tape, TAPE_DTYPES, type TapeDtype, type TapeValue } from './tape.js';
+import { Tape, TAPE_DTYPES, repeatedDim, type TapeDtype, type TapeValue } from './tape.js';
 import { gradients } from './tape-grad.js';
 import { tapeToBytes } from './tape-model.js';
 
@@ -26,6 +26,11 @@ export interface TrainStepGraphOptions {
   readonly adam?: AdamOptions;
   /** Also output `decoded` and `mu`/`logvar` (clamped) or `code`, for tests. Default false. */
   readonly exposeForward?: boolean;
+  /**
+   * Importance samples S per example (variational kinds): S > 1 trains the IWAE bound, with ε fed
+   * as `[batch·S, latentDim]`, example-major (as core's importance sampling). Default 1.
+   */
+  readonly samples?: number;
 }
 
 /** Names of the tensors of a training graph. */
@@ -62,6 +67,8 @@ export interface TrainStepGraph {
   readonly mode: TrainGraphMode;
   readonly dtype: TapeDtype;
   readonly adam: AdamOptions;
+  /** Importance samples per example the graph was built for (ε has `samples·batch` rows). */
+  readonly samples: number;
   /** Trainable parameters in canonical order (graph inputs under their canonical names). */
   readonly parameters: readonly ParameterInfo[];
   /**
@@ -95,12 +102,17 @@ export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOpti
   const adam = options.adam ?? ADAM_GRAPH_DEFAULTS;
   validateAdamOptions(adam);
   const info = modelKindInfo(spec.kind);
+  const samples = options.samples ?? 1;
+  if (!(Number.isInteger(samples) && samples >= 1))
+    throw new RangeError(`options.samples: expected an integer ≥ 1, got ${String(samples)}`);
+  if (samples > 1 && !info.variational)
+    throw new RangeError(`options.samples: expected 1 for the non-variational kind ${spec.kind}, got ${samples}`);
   const N = TRAIN_STEP_NAMES;
   const tape = new Tape(dtype);
   const d = inputSize(spec);
   const x = tape.input(N.x, ['batch', d]);
   const xInput = info.corruptsInput ? tape.input(N.xInput, ['batch', d]) : null;
-  const eps = info.variational ? tape.input(N.eps, ['batch', spec.latentDim]) : null;
+  const eps = info.variational ? tape.input(N.eps, [repeatedDim('batch', samples), spec.latentDim]) : null;
   const y = info.conditional ? tape.input(N.y, ['batch', spec.numClasses]) : null;
   const beta = info.variational ? tape.input(N.beta, []) : null;
   const lr = mode === 'adam' ? tape.input(N.lr, []) : null;
@@ -116,7 +128,7 @@ export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOpti
       : [];
 
   const bufferUpdates = new Map<string, TapeValue>();
-  const obj: ObjectiveValues = buildObjective(tape, spec, { x, xInput, eps, y, beta }, params, {
+  const obj: ObjectiveValues = buildObjective(tape, spec, { x, xInput, eps, y, beta, samples }, params, {
     training: mode !== 'forward',
     bufferUpdates,
   });
@@ -164,12 +176,13 @@ export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOpti
       out(next, N.next(b.name));
     }
   }
-  const { bytes, stats } = tapeToBytes(tape, `train_step_${spec.kind}`);
+  const { bytes, stats } = tapeToBytes(tape, `train_step_${spec.kind}${samples > 1 ? `_iw${samples}` : ''}`);
   return {
     bytes,
     mode,
     dtype,
     adam,
+    samples,
     parameters,
     buffers,
     dataInputs: [N.x, ...(xInput ? [N.xInput] : []), ...(eps ? [N.eps] : []), ...(y ? [N.y] : [])],

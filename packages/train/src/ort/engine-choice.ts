@@ -11,20 +11,14 @@ export interface EngineChoice {
  * Resolves an engine request for `spec`. `auto` picks `ort` (many times faster than tfjs-wasm on the
  * 784-400-20 VAE: see `bench/train-ort.ts`) when it is registered, its training graph supports every
  * layer of the spec (every registered layer: its training graph is emitted from the same layer
- * definitions as the exported graphs), one posterior sample is used and the backend is not a TensorFlow.js-only one
- * (`tensorflow`, `wasm`); otherwise `tfjs`. Explicit names pass through.
+ * definitions as the exported graphs; the IWAE bound too) and the backend is not a TensorFlow.js-only
+ * one (`tensorflow`, `wasm`); otherwise `tfjs`. Explicit names pass through.
  */
-export function chooseEngine(
-  request: string,
-  spec: ModelSpec,
-  o: { iwSamples: number; backend?: string },
-): EngineChoice {
+export function chooseEngine(request: string, spec: ModelSpec, o: { backend?: string } = {}): EngineChoice {
   if (request !== 'auto') return { engine: request, reason: 'requested' };
   if (!listEngines().includes('ort')) return { engine: 'tfjs', reason: 'the ort engine is not registered' };
   if (o.backend === 'tensorflow' || o.backend === 'wasm')
     return { engine: 'tfjs', reason: `backend ${o.backend} is a TensorFlow.js backend` };
-  if (o.iwSamples !== 1)
-    return { engine: 'tfjs', reason: `the ort engine trains with 1 sample per example, got iwSamples ${o.iwSamples}` };
   try {
     validateModelSpec(spec);
   } catch (err) {

@@ -100,6 +100,8 @@ export class OrtEngine implements Engine {
   private readonly options: OrtEngineOptions;
   private client: WorkerClient | null = null;
   private inline: OrtStepRunner<OrtTrainDevice> | null = null;
+  /** Importance samples per example of the training graph (`config.iwSamples`). */
+  private samples = 1;
   private spec: ModelSpec | null = null;
 
   constructor(options: OrtEngineOptions = {}) {
@@ -120,7 +122,9 @@ export class OrtEngine implements Engine {
       adam: { ...ADAM_DEFAULTS },
       device: this.options.device ?? ortDeviceForConfig(config.backend),
       threads: this.options.threads ?? DEFAULT_ORT_THREADS,
+      samples: config.iwSamples,
     };
+    this.samples = runner.samples;
     prepareOrtTraining(parseOrtDevice(runner.device));
     let info: OrtWorkerMethods['init']['result'];
     if (this.options.worker === false) {
@@ -169,10 +173,10 @@ export class OrtEngine implements Engine {
     }
   }
 
-  private static toBatch(batch: TrainBatch): OrtBatch {
-    if (batch.samples !== 1)
+  private toBatch(batch: TrainBatch, samples: number): OrtBatch {
+    if (batch.samples !== samples)
       throw new RangeError(
-        `batch.samples: expected 1 (the ort engine trains the ELBO, not the IWAE bound), got ${batch.samples}`,
+        `batch.samples: expected ${samples} (the samples per example of this engine's ${samples === this.samples ? 'training' : 'forward'} graph), got ${batch.samples}`,
       );
     return {
       target: batch.target,
@@ -189,16 +193,16 @@ export class OrtEngine implements Engine {
       ...(r.mu ? { mu: r.mu } : {}),
       ...(r.logvar ? { logvar: r.logvar } : {}),
       ...(r.code ? { code: r.code } : {}),
-      ...(r.codeKernel ? { codeKernel: r.codeKernel } : {}),
+      ...(r.objectiveParams ? { objectiveParams: r.objectiveParams } : {}),
     };
   }
 
   async step(batch: TrainBatch): Promise<StepOutputs> {
-    return OrtEngine.toOutputs(await this.call('step', OrtEngine.toBatch(batch)));
+    return OrtEngine.toOutputs(await this.call('step', this.toBatch(batch, this.samples)));
   }
 
   async forward(batch: TrainBatch): Promise<StepOutputs> {
-    return OrtEngine.toOutputs(await this.call('forward', OrtEngine.toBatch(batch)));
+    return OrtEngine.toOutputs(await this.call('forward', this.toBatch(batch, 1)));
   }
 
   /**
@@ -207,12 +211,12 @@ export class OrtEngine implements Engine {
    * it instead of {@link OrtEngine.step} + a JavaScript recomputation, which cost a third of an epoch.
    */
   async stepTerms(batch: TrainBatch): Promise<ObjectiveTerms> {
-    return withElbo(await this.call('stepTerms', OrtEngine.toBatch(batch)));
+    return withElbo(await this.call('stepTerms', this.toBatch(batch, this.samples)));
   }
 
   /** The forward graph's own loss terms and the embedding (tested equal to core's `modelObjective` on {@link OrtEngine.forward}). */
   async forwardTerms(batch: TrainBatch): Promise<ForwardTerms> {
-    const r = await this.call('forwardTerms', OrtEngine.toBatch(batch));
+    const r = await this.call('forwardTerms', this.toBatch(batch, 1));
     return { terms: withElbo(r.terms), embedding: r.embedding };
   }
 

@@ -43,7 +43,7 @@ export type OrtWorkerResponse =
 /** Buffers of a step result that can be transferred instead of copied (they are not kept by the sender). */
 export function transferables(r: OrtStepResult): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
-  for (const t of [r.decoded, r.mu, r.logvar, r.code, r.codeKernel]) {
+  for (const t of [r.decoded, r.mu, r.logvar, r.code, ...Object.values(r.objectiveParams ?? {})]) {
     if (
       t &&
       t.data.buffer instanceof ArrayBuffer &&

@@ -34,6 +34,8 @@ export interface OrtRunnerInit<D extends string = string> {
   readonly device: D | 'auto';
   /** Intra-op threads of the CPU EP. */
   readonly threads: number;
+  /** Importance samples per example of the training graph (S > 1: the IWAE bound). Default 1. */
+  readonly samples?: number;
 }
 
 /** One batch as the training graph takes it. */
@@ -76,7 +78,8 @@ export interface OrtStepResult {
   readonly mu?: Tensor;
   readonly logvar?: Tensor;
   readonly code?: Tensor;
-  readonly codeKernel?: Tensor;
+  /** The parameters the kind's objective reads, as used in this forward pass. */
+  readonly objectiveParams?: Readonly<Record<string, Tensor>>;
 }
 
 /** Adam state of the runner. */
@@ -178,7 +181,11 @@ export class OrtStepRunner<D extends string = string> {
     validateParameters(init.spec, init.params);
     validateAdamOptions(init.adam);
     const request = platform.parseDevice(init.device);
-    const graph = buildTrainStepGraph(init.spec, { mode: 'gradients', exposeForward: true });
+    const graph = buildTrainStepGraph(init.spec, {
+      mode: 'gradients',
+      exposeForward: true,
+      samples: init.samples ?? 1,
+    });
     log.debug(`training graph: ${graph.stats.nodes} nodes, ${graph.bytes.byteLength} bytes`);
     const candidates = request === 'auto' ? platform.autoOrder : [request];
     const fallbacks: OrtFallback<D>[] = [];
@@ -212,7 +219,8 @@ export class OrtStepRunner<D extends string = string> {
     );
   }
 
-  private feeds(batch: OrtBatch): Record<string, ort.Tensor> {
+  /** Graph feeds of `batch`; ε has `samples` rows per example (the step graph's S, or 1 for the forward graph). */
+  private feeds(batch: OrtBatch, samples: number): Record<string, ort.Tensor> {
     const info = modelKindInfo(this.spec.kind);
     const o = this.platform.ort;
     const feeds: Record<string, ort.Tensor> = { [N.x]: toOrt(o, batch.target, false) };
@@ -220,11 +228,11 @@ export class OrtStepRunner<D extends string = string> {
     if (info.variational) {
       if (!batch.eps)
         throw new RangeError(`batch.eps: expected ε [B, ${this.spec.latentDim}] for kind ${this.spec.kind}, got none`);
-      if (batch.eps.shape[0] !== batch.target.shape[0]) {
+      const rows = batch.target.shape[0]! * samples;
+      if (batch.eps.shape[0] !== rows)
         throw new RangeError(
-          `batch.eps: expected ${batch.target.shape[0]} rows (the ort engine trains with 1 sample per example), got ${batch.eps.shape[0]}`,
+          `batch.eps: expected ${rows} rows (${samples} sample(s) per example), got ${batch.eps.shape[0]}`,
         );
-      }
       feeds[N.eps] = toOrt(o, batch.eps, false);
       feeds[N.beta] = scalar(o, this.spec.beta);
     }
@@ -236,7 +244,7 @@ export class OrtStepRunner<D extends string = string> {
     return feeds;
   }
 
-  private result(out: ort.InferenceSession.ReturnType, codeKernel: ort.Tensor | null): OrtStepResult {
+  private result(out: ort.InferenceSession.ReturnType, kept: Record<string, ort.Tensor>): OrtStepResult {
     const num = (name: string) => Number((out[name] as ort.Tensor).data[0]);
     const opt = (name: string) => (out[name] ? { [name]: fromOrt(out[name] as ort.Tensor) } : {});
     return {
@@ -248,18 +256,17 @@ export class OrtStepRunner<D extends string = string> {
       ...opt('mu'),
       ...opt('logvar'),
       ...opt('code'),
-      ...(codeKernel ? { codeKernel: fromOrt(codeKernel) } : {}),
+      ...(Object.keys(kept).length
+        ? { objectiveParams: Object.fromEntries(Object.entries(kept).map(([n, t]) => [n, fromOrt(t)])) }
+        : {}),
     };
   }
 
   /** One Adam step; returns the loss terms and forward outputs computed before the update. */
   async step(batch: OrtBatch): Promise<OrtStepResult> {
     this.flush();
-    const kernel =
-      modelKindInfo(this.spec.kind).regularizer === 'contractive'
-        ? this.copyOf(this.state['encoder.code.kernel']!)
-        : null;
-    return this.result(await this.runStep(batch, true), kernel);
+    const kept = this.objectiveParams();
+    return this.result(await this.runStep(batch, true), kept);
   }
 
   /**
@@ -291,7 +298,10 @@ export class OrtStepRunner<D extends string = string> {
       if (withForward || this.graph.lossOutputs.includes(name) || name.startsWith(N.next(''))) fetches[name] = null;
     const inPlace = this.platform.writesPreallocatedOutputs;
     for (const [name, t] of Object.entries(this.gradOutputs)) fetches[name] = inPlace ? t : null;
-    const out = await this.session.run(this.feeds(batch), fetches as ort.InferenceSession.FetchesType);
+    const out = await this.session.run(
+      this.feeds(batch, this.graph.samples),
+      fetches as ort.InferenceSession.FetchesType,
+    );
     if (!inPlace)
       for (const [name, t] of Object.entries(this.gradOutputs))
         (t.data as Float32Array).set((out[name] as ort.Tensor).data as Float32Array);
@@ -310,6 +320,13 @@ export class OrtStepRunner<D extends string = string> {
     this.updatePending = false;
     this.arena.update(this.init.adam, this.init.learningRate, this.adamStep + 1);
     this.adamStep += 1;
+  }
+
+  /** Copies of the parameters the kind's objective reads (`objectiveParams`), before an update changes them. */
+  private objectiveParams(): Record<string, ort.Tensor> {
+    const out: Record<string, ort.Tensor> = {};
+    for (const name of modelKindInfo(this.spec.kind).objectiveParams ?? []) out[name] = this.copyOf(this.state[name]!);
+    return out;
   }
 
   private copyOf(t: ort.Tensor): ort.Tensor {
@@ -332,7 +349,7 @@ export class OrtStepRunner<D extends string = string> {
   private async runForward(batch: OrtBatch, fetches?: readonly string[]): Promise<ort.InferenceSession.ReturnType> {
     this.flush();
     const session = await this.openForward();
-    const feeds = this.feeds(batch);
+    const feeds = this.feeds(batch, 1);
     return fetches ? session.run(feeds, [...fetches]) : session.run(feeds);
   }
 
@@ -350,11 +367,8 @@ export class OrtStepRunner<D extends string = string> {
   async forward(batch: OrtBatch): Promise<OrtStepResult> {
     this.flush();
     const out = await this.runForward(batch);
-    const kernel =
-      modelKindInfo(this.spec.kind).regularizer === 'contractive'
-        ? this.copyOf(this.state['encoder.code.kernel']!)
-        : null;
-    return this.result(out, kernel);
+    const kept = this.objectiveParams();
+    return this.result(out, kept);
   }
 
   private copySet(data: (name: string) => Float32Array, names: readonly string[]): ParameterSet {
