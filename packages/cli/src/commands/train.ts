@@ -283,7 +283,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         .option('beta', {
           type: 'string',
           coerce: numberOption('beta', { min: 0 }),
-          describe: 'KL weight β (default 1; 4 for beta-vae)',
+          describe: "weight β of the kind's KL-type term (default: the kind's, e.g. 1 for vae, 4 for beta-vae)",
         })
         .option('sparsity', {
           type: 'string',
