@@ -59,6 +59,14 @@ export const TINY_SPECS: Readonly<Record<string, ModelSpecOptions>> = {
   },
   'beta-vae': { kind: 'beta-vae', imageShape: [4, 4, 1], hidden: [6], latentDim: 3, beta: 4 },
   cvae: { kind: 'cvae', imageShape: [4, 4, 1], hidden: [6], latentDim: 3, numClasses: 3 },
+  'beta-tcvae': {
+    kind: 'beta-tcvae',
+    imageShape: [4, 4, 1],
+    hidden: [6],
+    latentDim: 3,
+    beta: 3,
+    tcvae: { alpha: 2, gamma: 0.5, datasetSize: 100 },
+  },
   ae: { kind: 'ae', imageShape: [4, 4, 1], hidden: [6], latentDim: 3 },
   'denoising-ae': {
     kind: 'denoising-ae',

@@ -80,6 +80,7 @@ describe('training objectives (tfjs) equal core modelObjective on the same outpu
       ...(out.mu ? { mu: out.mu, logvar: out.logvar! } : {}),
       ...(out.code ? { code: out.code } : {}),
       ...(out.objectiveParams ? { params: out.objectiveParams } : {}),
+      ...(batch.eps ? { eps: batch.eps } : {}),
     });
     expect(hand.loss).toBeGreaterThan(0);
     expect(Math.abs(out.loss - hand.loss)).toBeLessThan(1e-4 * Math.abs(hand.loss) + 1e-4);

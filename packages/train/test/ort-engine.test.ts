@@ -50,6 +50,7 @@ function expectCoreTerms(spec: ModelSpec, b: TrainBatch, out: StepOutputs, t: Ob
     ...(out.mu ? { mu: out.mu, logvar: out.logvar! } : {}),
     ...(out.code ? { code: out.code } : {}),
     ...(out.objectiveParams ? { params: out.objectiveParams } : {}),
+    ...(b.eps ? { eps: b.eps } : {}),
   });
   for (const key of ['loss', 'reconstruction', 'regularizer'] as const) {
     expect(Math.abs(t[key] - core[key]), `${kind} ${key}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(core[key])));

@@ -22,6 +22,7 @@ const KINDS: Readonly<Record<string, ModelSpecOptions>> = {
   vae: { kind: 'vae', ...BASE },
   'beta-vae': { kind: 'beta-vae', ...BASE, beta: 4 },
   cvae: { kind: 'cvae', ...BASE, numClasses: 10 },
+  'beta-tcvae': { kind: 'beta-tcvae', ...BASE },
   ae: { kind: 'ae', ...BASE },
   'denoising-ae': { kind: 'denoising-ae', ...BASE, noise: { type: 'mask', fraction: 0.3 } },
   'sparse-ae-kl': { kind: 'sparse-ae', ...BASE, sparsity: { type: 'kl', rho: 0.05, weight: 1 } },

@@ -6,3 +6,4 @@ import './contractive-ae.js';
 import './vae.js';
 import './beta-vae.js';
 import './cvae.js';
+import './beta-tcvae.js';
