@@ -39,6 +39,7 @@ export {
   type LayerType,
   type Likelihood,
   type ModelKind,
+  type KindFields,
   type ModelKindMap,
   type ModelSpec,
   type NoiseSpec,

@@ -5,6 +5,7 @@ import type {
   Conv2dLayer,
   Conv2dTransposeLayer,
   DenseLayer,
+  KindFields,
   LayerSpec,
   Likelihood,
   ModelKind,
@@ -20,7 +21,7 @@ export const ARCHITECTURES = Object.freeze({ mlp: 'mlp', conv: 'conv' });
 export type Architecture = keyof typeof ARCHITECTURES;
 
 /** Options of {@link createModelSpec}; every field has a default. */
-export interface ModelSpecOptions {
+export interface ModelSpecOptions extends KindFields {
   readonly kind?: ModelKind;
   readonly architecture?: Architecture;
   /**

@@ -121,8 +121,15 @@ export interface ModelKindMap {}
 /** A model kind name; see `modelKindInfo` for its properties. */
 export type ModelKind = keyof ModelKindMap & string;
 
+/**
+ * Spec fields a kind defined in its own file adds (e.g. `beta-tcvae`'s `tcvae`), by declaration merging
+ * next to its `registerModelKind` call; both {@link ModelSpec} and `ModelSpecOptions` carry them.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging in kind files.
+export interface KindFields {}
+
 /** The complete, serializable description of one model. */
-export interface ModelSpec {
+export interface ModelSpec extends KindFields {
   /** Schema version of this object. */
   readonly specVersion: 1;
   readonly kind: ModelKind;

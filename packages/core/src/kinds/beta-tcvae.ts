@@ -21,14 +21,8 @@ declare module '../model-spec.js' {
   interface ModelKindMap {
     'beta-tcvae': true;
   }
-  interface ModelSpec {
+  interface KindFields {
     /** `beta-tcvae` only. */
-    readonly tcvae?: TcvaeSpec;
-  }
-}
-
-declare module '../model-presets.js' {
-  interface ModelSpecOptions {
     readonly tcvae?: TcvaeSpec;
   }
 }
