@@ -56,10 +56,54 @@ describe('vae train / vae eval', () => {
     expect(r.nll).toBeLessThan(-r.elbo);
   });
 
+  it('trains beta-tcvae (its own --alpha/--gamma flags) and the IWAE bound on the ort engine', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vae-cli-'));
+    dirs.push(dir);
+    const tiny = ['--train-size', '128', '--val-size', '64', '--epochs', '1', '--hidden', '16', '--latent', '3'];
+    const tc = await run([
+      'train',
+      ...tiny,
+      '--kind',
+      'beta-tcvae',
+      '--alpha',
+      '2',
+      '--gamma',
+      '0.5',
+      '--engine',
+      'ort',
+      '--run-dir',
+      join(dir, 'tc'),
+      '--json',
+    ]);
+    expect(tc.code).toBe(0);
+    expect(JSON.parse(tc.stdout).engine).toBe('ort');
+    const config = JSON.parse(await readFile(join(dir, 'tc', 'config.json'), 'utf8'));
+    expect(config.spec.tcvae).toEqual({ alpha: 2, gamma: 0.5, datasetSize: 60000 });
+    expect(config.spec.beta).toBe(6);
+    const iw = await run([
+      'train',
+      ...tiny,
+      '--iw-samples',
+      '3',
+      '--engine',
+      'ort',
+      '--run-dir',
+      join(dir, 'iw'),
+      '--json',
+    ]);
+    expect(iw.code).toBe(0);
+    const out = JSON.parse(iw.stdout);
+    expect(out.engine).toBe('ort');
+    expect(out.last.trainIwBound).toBeLessThan(0);
+    const wrong = await run(['train', ...tiny, '--kind', 'vae', '--alpha', '2', '--run-dir', join(dir, 'x')]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/--alpha: expected --kind beta-tcvae, got --kind vae/);
+  });
+
   it.each([
     [['train', '--epochs', 'abc'], /--epochs: expected an integer ≥ 1, got "abc"/],
     [['train', '--lr', '-1'], /--lr: expected a number > 0, got "-1"/],
-    [['train', '--kind', 'gan'], /--kind: expected one of ae\|sparse-ae\|.*\|cvae, got "gan"/],
+    [['train', '--kind', 'gan'], /--kind: expected one of ae\|sparse-ae\|.*\|cvae\|.*, got "gan"/],
     [['train', '--hidden', '400,x'], /--hidden: expected positive integers .*, got "400,x"/],
     [['train', '--backend', 'tpu'], /--backend: expected one of auto\|tensorflow\|webgpu\|wasm\|cpu\|cuda, got "tpu"/],
     [['train', '--dataset', 'idx'], /data: expected a path for dataset idx \(pass --data\), got none/],

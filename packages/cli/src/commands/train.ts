@@ -408,7 +408,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     const last = result.metrics[result.metrics.length - 1];
     if (args.json) {
       process.stdout.write(
-        `${JSON.stringify({ runDir: result.runDir, epoch: result.epoch, step: result.step, backend: result.backend, stoppedBy: result.stoppedBy, seconds: result.seconds, last, plots: result.plots }, null, 2)}\n`,
+        `${JSON.stringify({ runDir: result.runDir, epoch: result.epoch, step: result.step, engine: result.engine, backend: result.backend, stoppedBy: result.stoppedBy, seconds: result.seconds, last, plots: result.plots }, null, 2)}\n`,
       );
       return;
     }
