@@ -87,7 +87,7 @@ describe('parseManifest', () => {
       /manifest\.schema: expected "vae-everywhere\/model-manifest", got "other"/,
     ],
     ['newer version', (m) => (m.schemaVersion = 2), /manifest\.schemaVersion: expected 1 \(written by a newer version/],
-    ['unknown kind', (m) => (m.kind = 'gan'), /manifest\.kind: expected one of ae\|.*\|cvae, got "gan"/],
+    ['unknown kind', (m) => (m.kind = 'gan'), /manifest\.kind: expected one of ae\|.*\|cvae\|.*, got "gan"/],
     [
       'variational mismatch',
       (m) => (m.variational = false),

@@ -153,7 +153,8 @@ describe('modelObjective, autoencoders', () => {
   });
 
   it('covers every model kind', () => {
-    const inputs = { x, decoded: logits, mu, logvar, code, codeKernel: kernel };
+    const eps = tensor([0.3, -1.2, 0.8, 0.1], [2, 2]);
+    const inputs = { x, decoded: logits, mu, logvar, code, codeKernel: kernel, eps };
     for (const kind of listModelKinds()) {
       const t = modelObjective(spec(kind), inputs);
       expect(Number.isFinite(t.loss)).toBe(true);

@@ -20,7 +20,7 @@ export type BackendRequest = TfjsBackendName | 'auto';
 export const ENGINE_REQUESTS = Object.freeze({
   auto: 'the fastest engine that supports the model: ort when its training graph covers the spec, else tfjs',
   tfjs: 'TensorFlow.js (every model kind and architecture, IWAE bound)',
-  ort: 'ONNX Runtime training-step graph (every registered layer type, 1 posterior sample)',
+  ort: 'ONNX Runtime training-step graph (every registered layer type and model kind, IWAE bound)',
 });
 /** An engine request. */
 export type EngineRequest = keyof typeof ENGINE_REQUESTS;
