@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ParityReport } from '@vae/parity';
 import { HAS_CHROMIUM, REFERENCE_MODEL, runVae, tempDir } from './parity-fixtures.js';
+import { findExecutable } from '@vae/parity';
 import { hasVulkanIcd } from './runtime-node-fixtures.js';
 
 /** WebGPU without a GPU needs a Vulkan ICD: SwiftShader from Debian's chromium package, or one set by the user. */
 const HAS_VULKAN_ICD = hasVulkanIcd();
 
 describe('vae parity on the reference model (CI)', () => {
-  it('passes on every runtime available without a GPU: cpu, wasm, WebGPU in Node, Chromium wasm/WebGPU', async () => {
+  it('passes on every runtime available without a GPU: cpu, wasm, WebGPU in Node, Deno, Bun, Chromium wasm/WebGPU', async () => {
     expect(
       existsSync(join(REFERENCE_MODEL, 'manifest.json')),
       `${REFERENCE_MODEL} must exist (the export pipeline's reference model)`,
@@ -18,7 +19,7 @@ describe('vae parity on the reference model (CI)', () => {
     const json = join(await tempDir(), 'parity.json');
     // Every runtime, unavailable ones skipped with their reason; a smaller batch and K keep it ~1 min.
     const r = await runVae(
-      ['parity', '--model', REFERENCE_MODEL, '--batch', '32', '--samples', '32', '--json', json],
+      ['parity', '--model', REFERENCE_MODEL, '--runtimes', 'all', '--batch', '32', '--samples', '32', '--json', json],
       230_000,
     );
     expect(r.code, `${r.stdout}\n${r.stderr.slice(-2000)}`).toBe(0);
@@ -32,8 +33,14 @@ describe('vae parity on the reference model (CI)', () => {
       expect(status['ort-web-webgpu']).toBe('pass');
     }
     if (HAS_CHROMIUM) {
-      expect(status['chromium-wasm']).toBe('pass');
-      expect(status['chromium-webgpu']).toBe('pass');
+      expect(status['ort-web-wasm@chromium']).toBe('pass');
+      expect(status['ort-web-webgpu@chromium']).toBe('pass');
+    }
+    // deno and bun are pinned devDependencies: their runtimes must pass wherever they are installed.
+    for (const host of ['deno', 'bun']) {
+      if (!findExecutable(host)) continue;
+      expect(status[`ort-node-cpu@${host}`]).toBe('pass');
+      expect(status[`ort-web-wasm@${host}`]).toBe('pass');
     }
     for (const x of report.runtimes) {
       expect(['reference', 'pass', 'skipped'], `${x.runtime}: ${x.reason ?? ''}`).toContain(x.status);

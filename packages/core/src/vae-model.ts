@@ -1,4 +1,4 @@
-import { createSessionWithBackend, assertDeviceRequest, type DeviceFallback } from './backend-registry.js';
+import { createSessionWithBackend, assertDeviceRequest, type DeviceFallback } from './runtime-registry.js';
 import { hasNonFinite } from './finite-scan.js';
 import { SCORER_OUTPUT, checkGraphSignature } from './graph-signature.js';
 import { scoredLogLikelihood } from './importance-sampling.js';

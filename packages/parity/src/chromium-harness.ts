@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getLogger, type DeviceRequest } from '@vae/core';
-import type { PageApi, PageInfo } from './chromium-wire.js';
+import type { PageApi } from './chromium-wire.js';
+import type { WireSession } from './wire-runtime.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@vae/runtime-web/node';
 
 const log = getLogger('parity:chromium');
@@ -91,12 +92,7 @@ async function serve(modelDir: string): Promise<{ server: Server; url: string }>
 }
 
 /** A Chromium page with a model loaded on one device, driven through `window.__vaeParity`. */
-export interface ChromiumSession {
-  readonly info: PageInfo;
-  /** Calls `window.__vaeParity[method](...args)` in the page. */
-  call<K extends keyof PageApi>(method: K, ...args: Parameters<PageApi[K]>): Promise<Awaited<ReturnType<PageApi[K]>>>;
-  close(): Promise<void>;
-}
+export type ChromiumSession = WireSession;
 
 /**
  * Serves `modelDir` and onnxruntime-web's files on a loopback port, starts Chromium (playwright-core,

@@ -1,6 +1,6 @@
 export { errorStats, violations, type ErrorStats, type Tolerance } from './metrics-impl.js';
 export {
-  DEVICE_CLASSES,
+  ARITHMETIC_CLASSES,
   SCORE_OUTPUTS,
   TOLERANCES,
   comparisonPrecision,
@@ -11,9 +11,21 @@ export {
   type ToleranceOverride,
   type ToleranceRow,
 } from './tolerances.js';
-export { RUNTIMES, RUNTIME_NAMES, assertRuntimeName, parseRuntimeList, type RuntimeName } from './runtime-names.js';
-export type { OpenedRuntime, ParityRuntime, ParityRuntimeContext } from './parity-runtime.js';
-export { openParityRuntime, registerParityRuntime, type RuntimeOpener } from './runtime-registry.js';
+export { ALL_RUNTIMES, parseRuntimeList, type RuntimeName } from './runtime-names.js';
+export type { OpenedRuntime, ParityHost, ParityRuntime, ParityRuntimeContext } from './parity-runtime.js';
+export {
+  assertRuntimeName,
+  getParityRuntime,
+  listParityRuntimes,
+  openParityRuntime,
+  parityName,
+  registerParityHost,
+  registerParityRuntime,
+} from './runtime-registry.js';
+export { DENO_ARGS } from './parity-hosts.js';
+export { childHost, findExecutable, type ChildHostOptions } from './child-host.js';
+export { createWireApi, type WireLoader } from './wire-api.js';
+export { wireRuntime, type WireSession } from './wire-runtime.js';
 export {
   INPUT_SOURCES,
   buildParityInputs,
