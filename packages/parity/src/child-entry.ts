@@ -26,7 +26,7 @@ function directorySource(dir: string): ModelFileSource {
   const location = resolve(dir);
   return {
     location,
-    read: async (file) => {
+    read: async (file: string) => {
       assertModelFileName(file);
       return new Uint8Array(await readFile(join(location, file)));
     },

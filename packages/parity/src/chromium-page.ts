@@ -1,5 +1,5 @@
 /**
- * Browser entry of the browser parity hosts (bundled with esbuild by `chromium-harness.ts`): loads
+ * Browser entry of the browser parity hosts (bundled with esbuild by `browser-harness.ts`): loads
  * the served model directory with `@vae/runtime-web` on the requested device and exposes the
  * `VaeModel` calls as `window.__vaeParity` ({@link createWireApi}).
  */

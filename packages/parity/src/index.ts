@@ -51,5 +51,13 @@ export {
   checkpointProvenance,
   type CheckpointProvenance,
 } from './checkpoint-provenance.js';
-export { openChromiumSession, type ChromiumSession } from './chromium-harness.js';
+export { openBrowserSession, openChromiumSession, type ChromiumSession } from './browser-harness.js';
+export {
+  BROWSER_DRIVERS,
+  FIREFOX_PATH,
+  WEBKIT_MINIBROWSER,
+  type BrowserDriver,
+  type BrowserPage,
+} from './browser-drivers.js';
+export { WORKERD_HOST, openWorkerdSession } from './workerd-host.js';
 export { latencyStats, type LatencyStats } from './chromium-wire.js';

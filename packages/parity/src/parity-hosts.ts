@@ -5,11 +5,13 @@
  */
 import { registerNodeBackend } from '@vae/runtime-node';
 import { registerNodeWebBackend } from '@vae/runtime-web/node';
-import { openChromiumSession } from './chromium-harness.js';
+import { openBrowserSession } from './browser-harness.js';
+import { BROWSER_DRIVERS } from './browser-drivers.js';
 import { childHost } from './child-host.js';
 import { registerParityHost } from './runtime-registry.js';
 import { openVaeModel } from './vae-model-runtime.js';
 import { wireRuntime } from './wire-runtime.js';
+import { WORKERD_HOST } from './workerd-host.js';
 
 registerNodeBackend();
 registerNodeWebBackend();
@@ -48,11 +50,14 @@ registerParityHost(
   }),
 );
 
-registerParityHost('chromium', {
-  description: 'Chromium (playwright-core, /usr/bin/chromium)',
-  async open(ctx, runtime, device) {
-    if (runtime.name !== 'onnxruntime-web')
-      throw new Error(`the chromium host runs onnxruntime-web, not ${runtime.name}`);
-    return wireRuntime(await openChromiumSession(ctx.modelDir, device), ctx);
-  },
-});
+for (const [name, driver] of Object.entries(BROWSER_DRIVERS)) {
+  registerParityHost(name, {
+    description: `${name} (the parity page on @vae/runtime-web)`,
+    async open(ctx, runtime, device) {
+      if (runtime.name !== 'onnxruntime-web')
+        throw new Error(`the ${name} host runs onnxruntime-web, not ${runtime.name}`);
+      return wireRuntime(await openBrowserSession(ctx.modelDir, device, driver), ctx);
+    },
+  });
+}
+registerParityHost('workerd', WORKERD_HOST);

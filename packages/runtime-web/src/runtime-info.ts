@@ -39,6 +39,9 @@ export const WEB_RUNTIME_INFO = Object.freeze({
       deno: ['wasm'],
       bun: ['wasm'],
       chromium: ['wasm', 'webgpu'],
+      firefox: ['wasm'],
+      webkit: ['wasm'],
+      workerd: ['wasm'],
     }),
   }),
 } satisfies Omit<Runtime, 'createSession'>);
