@@ -8,11 +8,12 @@ import { findExecutable } from './child-host.js';
 
 /** An open page of a browser, driven from Node. */
 export interface BrowserPage {
-  /** Whether `window.__vaeParity` is defined yet. */
-  ready(): Promise<boolean>;
-  /** Resolves with `await window.__vaeParity[method](...args)` (JSON values). */
-  call(method: string, args: readonly unknown[]): Promise<unknown>;
-  /** Page errors and console errors seen so far. */
+  /**
+   * Runs the function whose source is `fn` (e.g. `(a, b) => window.x(a, b)`, possibly async) in the
+   * page with `args` and resolves with its result (JSON values). A rejection carries the page's message.
+   */
+  run(fn: string, args?: readonly unknown[]): Promise<unknown>;
+  /** Page errors and console errors seen so far (engines whose driver reports them). */
   readonly errors: string[];
   close(): Promise<void>;
 }
@@ -26,11 +27,9 @@ export interface BrowserDriver {
   open(url: string): Promise<BrowserPage>;
 }
 
-declare const window: { __vaeParity?: Record<string, (...a: unknown[]) => Promise<unknown>> };
-
-/** In-page function of the CDP/BiDi drivers: calls the parity API. */
-const pageCall = ([m, a]: readonly [string, readonly unknown[]]): Promise<unknown> => window.__vaeParity![m]!(...a);
-const pageReady = (): boolean => window.__vaeParity !== undefined;
+/** In-page function of the CDP/BiDi drivers: evaluates the function source and applies it. */
+const pageRun = ([fn, args]: readonly [string, readonly unknown[]]): Promise<unknown> =>
+  Promise.resolve(new Function(`return (${fn});`)()(...args));
 
 /** Chromium of Debian's `chromium` package through playwright-core. */
 const chromium: BrowserDriver = {
@@ -55,8 +54,7 @@ const chromium: BrowserDriver = {
     await page.goto(url);
     return {
       errors,
-      ready: () => page.evaluate(pageReady),
-      call: (m, a) => page.evaluate(pageCall, [m, a] as const),
+      run: (fn, args = []) => page.evaluate(pageRun, [fn, args] as const),
       close: async () => {
         await context.close();
         await rm(profile, { recursive: true, force: true });
@@ -85,8 +83,7 @@ const firefox: BrowserDriver = {
     await page.goto(url);
     return {
       errors,
-      ready: () => page.evaluate(pageReady),
-      call: (m, a) => page.evaluate(pageCall, [m, a] as const),
+      run: (fn, args = []) => page.evaluate(pageRun, [fn, args] as const),
       close: () => browser.close(),
     };
   },
@@ -130,9 +127,9 @@ async function waitForDriver(base: string, child: ChildProcess, output: string[]
   }
 }
 
-/** The async script of `execute/async`: calls the parity API and reports `{ ok }` or `{ err }`. */
-const EXECUTE_CALL = `const [m, a, done] = arguments;
-window.__vaeParity[m](...a).then((ok) => done({ ok: ok === undefined ? null : ok }), (e) => done({ err: String((e && e.message) || e) }));`;
+/** The `execute/async` script running function source `fn` on `args`, reporting `{ ok }` or `{ err }`. */
+const executeRun = (fn: string): string => `const done = arguments[arguments.length - 1];
+Promise.resolve().then(() => (${fn})(...arguments[0])).then((ok) => done({ ok: ok === undefined ? null : ok }), (e) => done({ err: String((e && e.message) || e) }));`;
 
 /**
  * WebKitGTK's MiniBrowser through WebKitWebDriver (W3C WebDriver over HTTP), under `xvfb-run -a`
@@ -174,13 +171,8 @@ const webkit: BrowserDriver = {
       await webdriver(base, 'POST', `${s}/url`, { url });
       return {
         errors: [],
-        ready: async () =>
-          (await webdriver(base, 'POST', `${s}/execute/sync`, {
-            script: 'return window.__vaeParity !== undefined;',
-            args: [],
-          })) === true,
-        call: async (m, a) => {
-          const r = (await webdriver(base, 'POST', `${s}/execute/async`, { script: EXECUTE_CALL, args: [m, a] })) as {
+        run: async (fn, args = []) => {
+          const r = (await webdriver(base, 'POST', `${s}/execute/async`, { script: executeRun(fn), args: [args] })) as {
             ok?: unknown;
             err?: string;
           };

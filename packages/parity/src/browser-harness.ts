@@ -97,7 +97,7 @@ export async function openBrowserSession(
     const p = page;
     const pageErrors = (): string => (p.errors.length ? `; page errors: ${p.errors.join(' | ')}` : '');
     const started = Date.now();
-    while (!(await p.ready())) {
+    while (!(await p.run('() => window.__vaeParity !== undefined'))) {
       if (Date.now() - started > 30_000) throw new Error(`the parity page did not start within 30 s${pageErrors()}`);
       await new Promise((ok) => setTimeout(ok, 50));
     }
@@ -106,7 +106,9 @@ export async function openBrowserSession(
       ...args: Parameters<PageApi[K]>
     ): Promise<Awaited<ReturnType<PageApi[K]>>> => {
       try {
-        return (await p.call(method, args)) as Awaited<ReturnType<PageApi[K]>>;
+        return (await p.run('(m, a) => window.__vaeParity[m](...a)', [method, args])) as Awaited<
+          ReturnType<PageApi[K]>
+        >;
       } catch (err) {
         const text = err instanceof Error ? err.message.split('\n')[0] : String(err);
         throw new Error(`${driver.name} ${method}: ${text}${pageErrors()}`, { cause: err });
