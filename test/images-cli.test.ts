@@ -57,7 +57,7 @@ afterAll(async () => {
 });
 
 describe('your own images: vae train → export → embed → search on a colour PNG + JPEG folder', () => {
-  it('trains on the folder resized to 16×16×3 with labels from its subfolders, embeds it with the model and finds an image by its file', async () => {
+  it('trains a conv model on the folder resized to 64×64×3 with labels from its subfolders, exports it, passes parity, embeds the folder and finds an image by its file', async () => {
     const runDir = join(dir, 'run');
     const tr = await run([
       'train',
@@ -66,13 +66,13 @@ describe('your own images: vae train → export → embed → search on a colour
       '--data',
       folder,
       '--image-size',
-      '16',
+      '64',
+      '--arch',
+      'conv',
       '--cache-dir',
       cache,
       '--binarize',
       'none',
-      '--hidden',
-      '32',
       '--latent',
       '4',
       '--epochs',
@@ -85,8 +85,8 @@ describe('your own images: vae train → export → embed → search on a colour
     ]);
     expect(tr.code, tr.stderr).toBe(0);
     const config = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8'));
-    expect(config.spec.imageShape).toEqual([16, 16, 3]);
-    expect(config.config).toMatchObject({ dataset: 'images', dataDir: folder, imageSize: 16, channels: null });
+    expect(config.spec.imageShape).toEqual([64, 64, 3]);
+    expect(config.config).toMatchObject({ dataset: 'images', dataDir: folder, imageSize: 64, channels: null });
     // 48 images, no test split: 4 held out for validation (1/12), 44 trained on in 3 steps.
     expect(JSON.parse(tr.stdout)).toMatchObject({ epoch: 1, step: 3 });
     expect((await readdir(cache)).length).toBe(1);
@@ -98,7 +98,7 @@ describe('your own images: vae train → export → embed → search on a colour
       '--data',
       folder,
       '--image-size',
-      '16',
+      '64',
       '--cache-dir',
       cache,
       '--memory-mb',
@@ -125,7 +125,34 @@ describe('your own images: vae train → export → embed → search on a colour
     const modelDir = join(dir, 'model');
     const ex = await run(['export', '--run', runDir, '--out', modelDir]);
     expect(ex.code, ex.stderr).toBe(0);
-    expect(JSON.parse(await readFile(join(modelDir, 'manifest.json'), 'utf8')).imageShape).toEqual([16, 16, 3]);
+    expect(JSON.parse(await readFile(join(modelDir, 'manifest.json'), 'utf8')).imageShape).toEqual([64, 64, 3]);
+
+    // The trained checkpoint on TensorFlow.js against the exported graphs on onnxruntime-node and
+    // onnxruntime-web (every runtime runs in parity-cli.test.ts); a small IS K keeps it to seconds.
+    const parityJson = join(dir, 'parity.json');
+    const pa = await run([
+      'parity',
+      '--model',
+      modelDir,
+      '--run',
+      runDir,
+      '--runtimes',
+      'tfjs-cpu,ort-node-cpu,ort-web-wasm',
+      '--batch',
+      '8',
+      '--samples',
+      '4',
+      '--json',
+      parityJson,
+    ]);
+    expect(pa.code, pa.stderr).toBe(0);
+    const parity = JSON.parse(await readFile(parityJson, 'utf8'));
+    expect(parity.passed).toBe(true);
+    expect(parity.runtimes.map((r: { runtime: string; status: string }) => `${r.runtime}:${r.status}`)).toEqual([
+      'tfjs-cpu:reference',
+      'ort-node-cpu:pass',
+      'ort-web-wasm:pass',
+    ]);
 
     const table = join(dir, 'emb', 'photos.lance');
     const em = await run([
@@ -163,7 +190,7 @@ describe('your own images: vae train → export → embed → search on a colour
     expect(neighbours).toHaveLength(5);
     expect(neighbours[0]).toMatchObject({ id: 31, label: 1 });
     expect(neighbours[0]!.distance).toBeLessThan(1e-6);
-  });
+  }, 240_000);
 
   it('a build killed before its rename leaves no cache entry; the next run removes the temp and decodes again', async () => {
     const killedCache = join(dir, 'killed-cache');
