@@ -31,6 +31,25 @@ export interface BrowserDriver {
 const pageRun = ([fn, args]: readonly [string, readonly unknown[]]): Promise<unknown> =>
   Promise.resolve(new Function(`return (${fn});`)()(...args));
 
+/** The page events playwright-core and puppeteer-core share. */
+interface EventedPage {
+  on(event: 'pageerror', f: (e: unknown) => void): unknown;
+  on(event: 'console', f: (m: { type(): string; text(): string }) => void): unknown;
+  goto(url: string): Promise<unknown>;
+  evaluate<R, A>(f: (a: A) => R | Promise<R>, arg: A): Promise<R>;
+}
+
+/** Opens `url` in `page`, collecting page errors and console errors; the {@link BrowserPage} over it. */
+async function evaluatingPage(page: EventedPage, url: string, close: () => Promise<void>): Promise<BrowserPage> {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e instanceof Error ? e.message : String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(url);
+  return { errors, run: (fn, args = []) => page.evaluate(pageRun, [fn, args] as const), close };
+}
+
 /** Chromium of Debian's `chromium` package through playwright-core. */
 const chromium: BrowserDriver = {
   name: 'chromium',
@@ -45,21 +64,10 @@ const chromium: BrowserDriver = {
         await rm(profile, { recursive: true, force: true });
         throw err;
       });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
+    return evaluatingPage((await context.newPage()) as unknown as EventedPage, url, async () => {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
     });
-    await page.goto(url);
-    return {
-      errors,
-      run: (fn, args = []) => page.evaluate(pageRun, [fn, args] as const),
-      close: async () => {
-        await context.close();
-        await rm(profile, { recursive: true, force: true });
-      },
-    };
   },
 };
 
@@ -74,18 +82,7 @@ const firefox: BrowserDriver = {
   async open(url) {
     const { default: puppeteer } = await import('puppeteer-core');
     const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX_PATH, headless: true });
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e instanceof Error ? e.message : String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    await page.goto(url);
-    return {
-      errors,
-      run: (fn, args = []) => page.evaluate(pageRun, [fn, args] as const),
-      close: () => browser.close(),
-    };
+    return evaluatingPage((await browser.newPage()) as unknown as EventedPage, url, () => browser.close());
   },
 };
 
