@@ -211,6 +211,21 @@ describe('packed packages used from a project outside the repository', () => {
       }
     });
 
+    it('the installed vae serve runs under Deno (+ --allow-net) and Bun and answers /v2/health/ready', async () => {
+      const cli = join(project, 'node_modules', '@vae', 'cli', 'dist', 'bin.js');
+      const args = [cli, 'serve', '--model', 'models/mnist-vae', '--port', '0', '--device', 'cpu'];
+      for (const command of [
+        [ENGINES.deno!, ...DENO_ARGS, '--allow-net', ...args],
+        [ENGINES.bun!, ...args],
+      ]) {
+        const serve = startUntil(command[0]!, command.slice(1), project, /at (http:\/\/127\.0\.0\.1:\d+)/);
+        const base = (await serve.match)[1]!;
+        expect((await fetch(`${base}/v2/health/ready`)).status, command[0]).toBe(200);
+        serve.proc.kill('SIGTERM');
+        await serve.exited;
+      }
+    });
+
     it('the installed vae parity runs onnxruntime-node and -web under Deno and Bun and onnxruntime-web under workerd: all pass', async () => {
       const runtimes = [
         'ort-node-cpu@deno',

@@ -60,12 +60,12 @@ let registrations = 0;
  * This is the only device list: a device exists because a runtime offers it.
  */
 export function listDevices(runtimes: readonly Runtime[] = listRuntimes()): ExecutionDevice[] {
-  return [...new Set(runtimes.flatMap((r) => r.devices))];
+  return [...new Set(runtimes.flatMap((r) => (Array.isArray(r?.devices) ? r.devices : [])))];
 }
 
-/** The device requests {@link createSession} accepts now: `auto` and {@link listDevices}. */
-export function deviceRequests(): DeviceRequest[] {
-  return ['auto', ...listDevices()];
+/** The device requests {@link createSession} accepts now: `auto` and {@link listDevices} (of `runtimes`). */
+export function deviceRequests(runtimes?: readonly Runtime[]): DeviceRequest[] {
+  return ['auto', ...listDevices(runtimes)];
 }
 
 /** What the first registered runtime offering `device` says about it, or undefined. */
@@ -90,11 +90,16 @@ export function trainDevices(
 }
 
 /**
- * Throws a `RangeError` naming `name` unless `value` is `auto` or a device of a registered runtime
- * (any non-empty name while none is registered: `createSession` then says what is missing).
+ * Throws a `RangeError` naming `name` unless `value` is `auto` or a device of `runtimes` (default:
+ * the registered ones; any non-empty name while there are none: `createSession` then says what is
+ * missing).
  */
-export function assertDeviceRequest(value: unknown, name = 'device'): asserts value is DeviceRequest {
-  const known = deviceRequests();
+export function assertDeviceRequest(
+  value: unknown,
+  name = 'device',
+  runtimes?: readonly Runtime[],
+): asserts value is DeviceRequest {
+  const known = deviceRequests(runtimes);
   const ok =
     typeof value === 'string' && value.length > 0 && (known.length === 1 || (known as string[]).includes(value));
   if (!ok) throw new RangeError(`${name}: expected one of ${known.join('|')}, got ${JSON.stringify(value)}`);
@@ -186,12 +191,12 @@ export async function createSessionWithBackend(
   }
   if (o === null || typeof o !== 'object')
     throw new TypeError(`options: expected { device, threads?, backends? }, got ${String(o)}`);
-  assertDeviceRequest(o.device, 'device');
   if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1)) {
     throw new RangeError(`threads: expected a positive integer, got ${String(o.threads)}`);
   }
   const backends = o.backends ? [...o.backends] : listBackends();
   backends.forEach((b) => assertBackend(b));
+  assertDeviceRequest(o.device, 'device', backends);
   if (backends.length === 0) {
     throw new Error(
       'createSession: no runtime is registered (import @vae/runtime-node or @vae/runtime-web and call its register function)',

@@ -175,7 +175,7 @@ export class VaeModel {
       );
     }
     const device = o.device ?? 'auto';
-    assertDeviceRequest(device, 'device');
+    assertDeviceRequest(device, 'device', o.backends);
     if (o.threads !== undefined) assertInteger(o.threads, 'threads', 1, 1024);
     const manifest = await readManifest(source);
     const encoderBytes = await readGraph(source, manifest.graphs.encoder, 'encoder');

@@ -98,7 +98,7 @@ export async function openBrowserSession(
     const pageErrors = (): string => (p.errors.length ? `; page errors: ${p.errors.join(' | ')}` : '');
     const started = Date.now();
     while (!(await p.run('() => window.__vaeParity !== undefined'))) {
-      if (Date.now() - started > 30_000) throw new Error(`the parity page did not start within 30 s${pageErrors()}`);
+      if (Date.now() - started > 60_000) throw new Error(`the parity page did not start within 60 s${pageErrors()}`);
       await new Promise((ok) => setTimeout(ok, 50));
     }
     const call = async <K extends keyof PageApi>(
