@@ -20,7 +20,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, convPresetFor, listParameters, listTrainableParameters, setLogLevel, type Likelihood } from '@vae/core';
-import { registerDataset, train, type ImageSplit } from '@vae/train';
+import { registerDataset, type ImageSplit } from '@vae/data';
+import { train } from '@vae/train';
 import { benchArg } from './lib/bench-arg.js';
 
 const size = Number(benchArg('size', '64'));

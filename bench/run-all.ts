@@ -187,12 +187,13 @@ async function runInProcess<R>(
 
 async function runIsNll(): Promise<BenchEntry> {
   const o: IsNllOptions = quick
-    ? { modelDir, images: 50, samples: 1000, imagesPerCall: 10, chunkSize: 500, wasmImages: 5, seed: 1 }
-    : { modelDir, images: 1000, samples: 5000, imagesPerCall: 10, chunkSize: 500, wasmImages: 20, seed: 1 };
+    ? { modelDir, images: 50, samples: 1000, tuneImages: 10, wasmImages: 5, seed: 1 }
+    : { modelDir, images: 1000, samples: 5000, tuneImages: 50, wasmImages: 20, seed: 1 };
   const command = `in-process: isNllBenchmark(${o.images} images, K=${o.samples})`;
   const base = {
     name: 'is-nll',
-    description: 'importance-sampled NLL evaluation through VaeModel (onnxruntime-node cpu), chunked',
+    description:
+      'importance-sampled NLL evaluation through VaeModel (onnxruntime-node cpu), one call with default options, and those defaults against tuned rows per run',
     command,
   };
   return runInProcess(base, () => isNllBenchmark(o));

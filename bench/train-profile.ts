@@ -1,12 +1,16 @@
 /**
- * Where a training step's time goes: onnxruntime's profiler on the ort engine's step graph (the
- * default 784-400-20 VAE, batch 128), kernel time summed by op type, beside the step's wall time.
+ * Where a training step's time goes, for the default 784-400-20 VAE, batch 128:
+ * 1. kernels: onnxruntime's profiler on the ort engine's step graph, kernel time summed by op type,
+ *    beside the step's wall time (`gradients` is the graph the engine runs; `adam` the same graph
+ *    with the in-graph Adam step, the engine's layout before the arena);
+ * 2. pipeline: the engine's own step runner (`OrtStepRunner`, the engine's session options) on real
+ *    MNIST batches, inline: per step the batch preparation (`makeBatch`, dynamic binarization and ε),
+ *    the run (`stepTerms`) and the Adam update (`flush`), medians over the steps — what the trainer
+ *    and the engine's worker do one after the other (the worker's Adam overlaps the next batch's
+ *    preparation).
  *
  *   tsx bench/train-profile.ts [--mode gradients|adam] [--threads 2] [--steps 300]
  *
- * `gradients` is the graph the engine runs (forward + backward; Adam runs outside it, in the
- * engine's AdamArena, not timed here); `adam` is the same graph with the in-graph Adam step and its
- * state outputs, the engine's layout before the arena. Session options as the engine's CPU EP.
  * Writes bench/train-profile-results.json.
  */
 import { mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +19,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, createModelSpec, initParameters, listParameters } from '@vae/core';
 import { TRAIN_STEP_NAMES as N, buildTrainStepGraph, type TrainGraphMode } from '@vae/onnx';
+import { inMemory, loadDataset, splitValidation } from '@vae/data';
+import { ADAM_DEFAULTS, NODE_ORT_PLATFORM, makeBatch } from '@vae/train';
+import { OrtStepRunner } from '@vae/train/web';
 import * as ort from 'onnxruntime-node';
 import { benchArg } from './lib/bench-arg.js';
 
@@ -29,15 +36,9 @@ const spec = createModelSpec({ kind: 'vae', hidden: [400], latentDim: 20 });
 const graph = buildTrainStepGraph(spec, { mode });
 const dir = await mkdtemp(join(tmpdir(), 'vae-train-profile-'));
 const session = await ort.InferenceSession.create(graph.bytes, {
-  executionProviders: ['cpu'],
-  intraOpNumThreads: threads,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
-  graphOptimizationLevel: 'all',
-  logSeverityLevel: 3,
+  ...NODE_ORT_PLATFORM.sessionOptions('cpu', threads),
   enableProfiling: true,
   profileFilePrefix: join(dir, 'profile'),
-  ...(threads > 1 ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
 });
 const rng = new Rng(1);
 const params = initParameters(spec, rng);
@@ -98,6 +99,45 @@ const ops = [...byOp]
     msPerStep: r.us / runs.length / 1000,
     nodes: r.nodes / runs.length,
   }));
+/** Median per-step milliseconds of batch preparation, run and Adam through the engine's step runner. */
+async function pipeline(): Promise<{ prepMs: number; runMs: number; adamMs: number; stepMs: number }> {
+  const data = await loadDataset('mnist');
+  const split = splitValidation(inMemory(data.train), 784, 5000);
+  const r = new Rng(2);
+  const runner = await OrtStepRunner.create(
+    { spec, params: initParameters(spec, r), learningRate: 1e-3, adam: { ...ADAM_DEFAULTS }, device: 'cpu', threads },
+    NODE_ORT_PLATFORM,
+  );
+  const t = { prep: [] as number[], run: [] as number[], adam: [] as number[] };
+  try {
+    const perm = r.permutation(split.train.count);
+    for (let i = 0; i < steps + 20; i++) {
+      const at = (i * batch) % (split.train.count - batch);
+      const t0 = performance.now();
+      const b = makeBatch(split.train, perm.subarray(at, at + batch), r, { spec, binarize: 'dynamic', samples: 1 });
+      const t1 = performance.now();
+      await runner.stepTerms({ target: b.target, x: b.x, eps: b.eps! });
+      const t2 = performance.now();
+      runner.flush();
+      const t3 = performance.now();
+      if (i < 20) continue;
+      t.prep.push(t1 - t0);
+      t.run.push(t2 - t1);
+      t.adam.push(t3 - t2);
+    }
+  } finally {
+    await runner.release();
+  }
+  const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+  return {
+    prepMs: med(t.prep),
+    runMs: med(t.run),
+    adamMs: med(t.adam),
+    stepMs: med(t.prep) + med(t.run) + med(t.adam),
+  };
+}
+const steps2 = await pipeline();
+
 const report = {
   benchmark: 'train-profile',
   date: new Date().toISOString(),
@@ -110,6 +150,7 @@ const report = {
   modelRunMs: runs.reduce((s, e) => s + e.dur, 0) / runs.length / 1000,
   kernelMsPerStep: kernelUs / runs.length / 1000,
   ops,
+  pipeline: steps2,
 };
 out(
   `${mode} graph (${graph.stats.nodes} nodes), ${threads} thread(s), ${steps} profiled steps, load ${loadavg()
@@ -123,6 +164,9 @@ for (const o of ops)
   out(
     `${o.op.padEnd(14)}${(100 * o.share).toFixed(1).padStart(6)} %${o.msPerStep.toFixed(3).padStart(8)} ms${o.nodes.toFixed(0).padStart(5)} nodes`,
   );
+out(
+  `pipeline (engine step runner, MNIST batches, medians of ${steps} steps): batch prep ${steps2.prepMs.toFixed(3)} ms, run ${steps2.runMs.toFixed(3)} ms, Adam ${steps2.adamMs.toFixed(3)} ms`,
+);
 const here = dirname(fileURLToPath(import.meta.url));
 const json = join(here, 'train-profile-results.json');
 await writeFile(`${json}.tmp`, `${JSON.stringify(report, null, 2)}\n`);

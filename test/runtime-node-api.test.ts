@@ -119,6 +119,11 @@ describe('VaeModel on the cpu device (onnxruntime-node)', () => {
     expect(got).toEqual(expected);
     expect(Array.from(got).every((v) => v < 0 && Number.isFinite(v))).toBe(true);
     expect(await model.elbo(x, { seed: 21 })).toEqual(got);
+    // runs of at most rowsPerRun rows draw the same ε from the same generator: the same numbers
+    for (const rowsPerRun of [1, 4]) expect(await model.elbo(x, { seed: 21, rowsPerRun })).toEqual(got);
+    await expect(model.elbo(x, { seed: 21, rowsPerRun: 0 })).rejects.toThrow(
+      /^rowsPerRun: expected an integer in \[1, /,
+    );
   });
 
   it('estimates log p(x) by importance sampling, deterministic per seed and above the mean ELBO', async () => {

@@ -54,7 +54,7 @@ describe('scorer graph (scorer.onnx) against the JavaScript importance-sampling 
   beforeAll(() => setLogLevel('warn'));
 
   for (const c of CASES) {
-    it(`${c.label}: same ε, log p(x) within 1e-4 nats (or 2 float32 ulps), chunking bounded`, async () => {
+    it(`${c.label}: same ε, log p(x) within 1e-4 nats (or 2 float32 ulps), for chunk sizes, row budgets (groups of examples) and defaults`, async () => {
       const dir = await exportTinyModel({ ...c.spec, seed: 3 });
       const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
       expect(manifest.graphs.scorer.file).toBe('scorer.onnx');
@@ -64,12 +64,14 @@ describe('scorer graph (scorer.onnx) against the JavaScript importance-sampling 
         const x =
           model.inputSize === 784 ? (mnistTestImages(5) ?? syntheticImages(5)) : syntheticImages(5, model.inputSize);
         const y: Tensor | undefined = c.y ? cyclicOneHot(5, model.numClasses) : undefined;
-        for (const [samples, chunkSize] of [
-          [1, 1],
-          [37, 10],
-          [200, 200],
-        ] as const) {
-          const o = { samples, seed: 11, chunkSize, ...(y ? { y } : {}) };
+        for (const runs of [
+          { samples: 1, chunkSize: 1 },
+          { samples: 37, chunkSize: 10 },
+          { samples: 200, chunkSize: 200 },
+          { samples: 37, rowsPerRun: 3 }, // groups of 3 and 2 examples, 1 sample per run
+          { samples: 200 }, // the default plan
+        ]) {
+          const o = { ...runs, seed: 11, ...(y ? { y } : {}) };
           const scored = await model.logLikelihood(x, o);
           const reference = await logLikelihoodVia(model, model.manifest, x, o);
           expect(scored.every(Number.isFinite)).toBe(true);
@@ -145,6 +147,12 @@ describe('scorer graph (scorer.onnx) against the JavaScript importance-sampling 
       const x = syntheticImages(2);
       await expect(model.logLikelihood(x, { samples: 4, seed: 1, chunkSize: 0 })).rejects.toThrow(
         /chunkSize: expected an integer in \[1/,
+      );
+      await expect(model.logLikelihood(x, { samples: 4, seed: 1, rowsPerRun: 0 })).rejects.toThrow(
+        /rowsPerRun: expected an integer in \[1/,
+      );
+      await expect(model.logLikelihood(x, { samples: 4, seed: 1, chunkSize: 2, rowsPerRun: 8 })).rejects.toThrow(
+        /^chunkSize, rowsPerRun: expected at most one of them, got chunkSize 2 and rowsPerRun 8$/,
       );
       const bad = { data: Float32Array.from(x.data, (v, i) => (i === 3 ? 1.5 : v)), shape: x.shape };
       await expect(model.logLikelihood(bad, { samples: 4, seed: 1 })).rejects.toThrow(

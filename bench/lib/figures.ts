@@ -214,6 +214,13 @@ registerFigureExtractor('is-nll', (json) => {
       unit: 'rows/s',
       baseline: { label: 'full IS evaluation', value: r.main.samplesPerSecond },
     });
+  if (r.tuning)
+    figs.push({
+      metric: `IS-NLL default options on ${r.tuning.images} images, K=${r.tuning.samples}: wall time (best of 2)`,
+      value: r.tuning.defaultSeconds,
+      unit: 's',
+      baseline: { label: `best tuned: rowsPerRun ${r.tuning.best.rowsPerRun}`, value: r.tuning.best.seconds },
+    });
   if (r.main.meanNll !== null)
     figs.push({
       metric: `IS-NLL: mean −log p(x), K=${r.main.samples}`,
@@ -254,21 +261,37 @@ registerFigureExtractor('cli-startup', (json) => {
   });
 });
 
-registerFigureExtractor('vs-pytorch', (json) =>
-  list(obj(json).rows).flatMap((r) => {
+registerFigureExtractor('vs-pytorch', (json) => {
+  const o = obj(json);
+  const peak = num(obj(o.roofline).peakGflops);
+  const figs: Figure[] =
+    peak !== undefined
+      ? [{ metric: 'roofline: peak GEMM of this machine (onnxruntime-node MatMul)', value: peak, unit: 'GFLOP/s' }]
+      : [];
+  for (const r of list(o.rows)) {
     const v = num(r.ours);
-    if (v === undefined) return [];
+    if (v === undefined) continue;
     const base = num(r.pytorch);
-    return [
-      {
-        metric: `${String(r.row)}: ${String(r.metric)}`,
-        value: v,
-        unit: String(r.unit),
-        ...(base !== undefined ? { baseline: { label: 'PyTorch, same run', value: base } } : {}),
-      },
-    ];
-  }),
-);
+    const name = `${String(r.row)}: ${String(r.metric)}`;
+    figs.push({
+      metric: name,
+      value: v,
+      unit: String(r.unit),
+      ...(base !== undefined ? { baseline: { label: 'PyTorch, same run', value: base } } : {}),
+    });
+    const roof = obj(r.roofline);
+    const ours = num(roof.oursFraction);
+    const theirs = num(roof.pytorchFraction);
+    if (ours !== undefined)
+      figs.push({
+        metric: `${name}: fraction of the peak GEMM rate`,
+        value: ours,
+        unit: 'of peak',
+        ...(theirs !== undefined ? { baseline: { label: 'PyTorch', value: theirs } } : {}),
+      });
+  }
+  return figs;
+});
 
 registerFigureExtractor('embed-queue', (json) => {
   const o = obj(json);

@@ -1,4 +1,4 @@
-import { Rng, VaeModel, type Tensor } from '@vae/core';
+import { DEFAULT_ROWS_PER_RUN, Rng, VaeModel, planSampleRuns, type Tensor } from '@vae/core';
 import { nodeFileSource, onnxruntimeNodeBackend } from '@vae/runtime-node';
 import { nodeWebBackend } from '@vae/runtime-web/node';
 import { loadDataset } from '@vae/data/node';
@@ -12,10 +12,8 @@ export interface IsNllOptions {
   readonly images: number;
   /** Importance samples K per image (default 5,000). */
   readonly samples: number;
-  /** Images per `logLikelihood` call (default 10): decode batches are `imagesPerCall × chunkSize` rows. */
-  readonly imagesPerCall: number;
-  /** Samples per decode call and image (default 500). */
-  readonly chunkSize: number;
+  /** Images of the tuning comparison: default options against each `rowsPerRun` of {@link TUNED_ROWS}. */
+  readonly tuneImages: number;
   /** Images of the wasm-EP baseline (default images / 20). */
   readonly wasmImages: number;
   readonly seed: number;
@@ -35,6 +33,19 @@ export interface IsNllRun {
   readonly meanNll: number | null;
 }
 
+/** Default options against tuned decoder rows per run, on the same images, best of 2 alternating rounds each. */
+export interface IsNllTuning {
+  readonly images: number;
+  readonly samples: number;
+  /** Seconds with default options, and the plan they chose. */
+  readonly defaultSeconds: number;
+  readonly defaultPlan: { readonly groupSize: number; readonly chunkSize: number };
+  /** Seconds for each `rowsPerRun` tried. */
+  readonly tuned: readonly { readonly rowsPerRun: number; readonly seconds: number }[];
+  /** The fastest tuned setting. */
+  readonly best: { readonly rowsPerRun: number; readonly seconds: number };
+}
+
 /** Result of {@link isNllBenchmark}. */
 export interface IsNllResult {
   readonly benchmark: 'is-nll';
@@ -42,7 +53,11 @@ export interface IsNllResult {
   readonly protocol: string;
   readonly main: IsNllRun;
   readonly baselines: readonly IsNllRun[];
+  readonly tuning: IsNllTuning;
 }
+
+/** Decoded rows per run tried against the default (`DEFAULT_ROWS_PER_RUN`). */
+export const TUNED_ROWS: readonly number[] = [1024, 2048, 4096, 8192, 16384, 32768];
 
 function rows(x: Tensor, start: number, end: number): Tensor {
   const d = x.shape[1]!;
@@ -53,20 +68,15 @@ async function measure(
   model: VaeModel,
   label: string,
   x: Tensor,
-  o: { samples: number; chunkSize: number; imagesPerCall: number; seed: number },
+  o: { samples: number; seed: number; rowsPerRun?: number },
 ): Promise<IsNllRun> {
   const n = x.shape[0]!;
-  let sum = 0;
   const t0 = performance.now();
-  for (let i = 0; i < n; i += o.imagesPerCall) {
-    const part = rows(x, i, Math.min(n, i + o.imagesPerCall));
-    const lp = await model.logLikelihood(part, {
-      samples: o.samples,
-      seed: o.seed + i,
-      chunkSize: Math.min(o.chunkSize, o.samples),
-    });
-    for (const v of lp) sum += v;
-  }
+  const lp = await model.logLikelihood(x, {
+    samples: o.samples,
+    seed: o.seed,
+    ...(o.rowsPerRun === undefined ? {} : { rowsPerRun: o.rowsPerRun }),
+  });
   const seconds = (performance.now() - t0) / 1000;
   return {
     label,
@@ -76,7 +86,32 @@ async function measure(
     seconds,
     imagesPerSecond: n / seconds,
     samplesPerSecond: (n * o.samples) / seconds,
-    meanNll: -sum / n,
+    meanNll: -lp.reduce((a, v) => a + v, 0) / n,
+  };
+}
+
+/** Default options against every {@link TUNED_ROWS} budget on the first `o.tuneImages` images, alternating. */
+async function tuning(model: VaeModel, x: Tensor, o: IsNllOptions): Promise<IsNllTuning> {
+  const part = rows(x, 0, o.tuneImages);
+  const settings = [undefined, ...TUNED_ROWS];
+  const best = new Map<number | undefined, number>();
+  for (let round = 0; round < 2; round++)
+    for (const rowsPerRun of settings) {
+      const r = await measure(model, 'tuning', part, {
+        samples: o.samples,
+        seed: o.seed,
+        ...(rowsPerRun ? { rowsPerRun } : {}),
+      });
+      best.set(rowsPerRun, Math.min(best.get(rowsPerRun) ?? Infinity, r.seconds));
+    }
+  const tuned = TUNED_ROWS.map((rowsPerRun) => ({ rowsPerRun, seconds: best.get(rowsPerRun)! }));
+  return {
+    images: o.tuneImages,
+    samples: o.samples,
+    defaultSeconds: best.get(undefined)!,
+    defaultPlan: planSampleRuns(o.tuneImages, o.samples),
+    tuned,
+    best: tuned.reduce((a, b) => (b.seconds < a.seconds ? b : a)),
   };
 }
 
@@ -88,7 +123,7 @@ async function measure(
 async function decoderOnly(dir: string, o: IsNllOptions): Promise<IsNllRun> {
   const model = await VaeModel.load(nodeFileSource(dir), { device: 'cpu', backends: [onnxruntimeNodeBackend] });
   try {
-    const rowsPerCall = o.imagesPerCall * Math.min(o.chunkSize, o.samples);
+    const rowsPerCall = DEFAULT_ROWS_PER_RUN;
     const total = o.wasmImages * o.samples;
     const z: Tensor = {
       data: new Rng(o.seed).normals(rowsPerCall * model.latentDim),
@@ -114,11 +149,12 @@ async function decoderOnly(dir: string, o: IsNllOptions): Promise<IsNllRun> {
 }
 
 /**
- * Importance-sampled NLL evaluation speed: K samples per image on MNIST test images through
- * `VaeModel.logLikelihood` on onnxruntime-node's CPU EP, chunked; baselines measured in the same
- * run: K = 1 (the cost of a single-sample ELBO) on the same images, the decoder alone on the same
- * number of latent rows as the subset below, and the same K on onnxruntime-web's wasm EP in Node on
- * a subset (compare samples/s).
+ * Importance-sampled NLL evaluation speed: K samples per image on MNIST test images through ONE
+ * `VaeModel.logLikelihood(x, { samples, seed })` call with default options (the model loaded with
+ * default options too) on onnxruntime-node's CPU EP; baselines measured in the same run: K = 1 (the
+ * cost of a single-sample ELBO) on the same images, the decoder alone on the same number of latent
+ * rows as the wasm subset, the same K on onnxruntime-web's wasm EP in Node on a subset (compare
+ * samples/s), and the default options against tuned rows per run on `tuneImages` images.
  */
 export async function isNllBenchmark(o: IsNllOptions): Promise<IsNllResult> {
   const { dir, label } = await benchModel(o.modelDir);
@@ -131,14 +167,11 @@ export async function isNllBenchmark(o: IsNllOptions): Promise<IsNllResult> {
   const cpu = await VaeModel.load(nodeFileSource(dir), { device: 'cpu', backends: [onnxruntimeNodeBackend] });
   let main: IsNllRun;
   let elbo: IsNllRun;
+  let tuned: IsNllTuning;
   try {
-    main = await measure(cpu, `K=${o.samples}, onnxruntime-node cpu`, x, o);
-    elbo = await measure(cpu, 'K=1 (single-sample ELBO cost), onnxruntime-node cpu', x, {
-      ...o,
-      samples: 1,
-      chunkSize: 1,
-      imagesPerCall: 1000,
-    });
+    main = await measure(cpu, `K=${o.samples}, default options, onnxruntime-node cpu`, x, o);
+    elbo = await measure(cpu, 'K=1 (single-sample ELBO cost), onnxruntime-node cpu', x, { ...o, samples: 1 });
+    tuned = await tuning(cpu, x, o);
   } finally {
     await cpu.release();
   }
@@ -159,8 +192,9 @@ export async function isNllBenchmark(o: IsNllOptions): Promise<IsNllResult> {
   return {
     benchmark: 'is-nll',
     model: label,
-    protocol: `first ${o.images} MNIST test images as grey levels in [0,1] (not binarized), Bernoulli likelihood, K=${o.samples} importance samples, ${o.imagesPerCall} images × ${Math.min(o.chunkSize, o.samples)} samples per decode call`,
+    protocol: `first ${o.images} MNIST test images as grey levels in [0,1] (not binarized), Bernoulli likelihood, K=${o.samples} importance samples, one logLikelihood call with default options (${planSampleRuns(o.images, o.samples).groupSize} images × ${planSampleRuns(o.images, o.samples).chunkSize} samples per run)`,
     main,
     baselines,
+    tuning: tuned,
   };
 }

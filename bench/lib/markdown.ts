@@ -43,6 +43,12 @@ function fmt(v: number): string {
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/** A benchmark's `notes` (strings under its table: how a baseline was made fair, what a figure means). */
+function notesOf(results: unknown): string[] {
+  const notes = (results as { notes?: unknown } | null | undefined)?.notes;
+  return Array.isArray(notes) ? notes.filter((n): n is string => typeof n === 'string') : [];
+}
+
 /** `bench/results.md`: one table per benchmark (figure, value, baseline, ratio), failures with reasons. */
 export function resultsMarkdown(r: BenchResults): string {
   const lines = [
@@ -76,6 +82,8 @@ export function resultsMarkdown(r: BenchResults): string {
     } else if (b.outputTail) {
       lines.push('```', b.outputTail, '```');
     }
+    const notes = notesOf(b.results);
+    if (notes.length > 0) lines.push('', ...notes.map((n) => `- ${cell(n)}`));
   }
   return `${lines.join('\n')}\n`;
 }

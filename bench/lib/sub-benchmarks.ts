@@ -57,7 +57,9 @@ export const SUB_BENCHMARKS = Object.freeze({
     args: [],
     quickArgs: ['--rows', 'eval,encoder', '--images', '50'],
     resultsFile: 'bench/vs-pytorch-results.json',
-    timeoutSeconds: 900,
+    // Every PyTorch row runs at 1 and 2 threads under both OpenMP wait policies, twice (--rounds 2):
+    // 900 s was not enough at load 6–8 on 2 cores.
+    timeoutSeconds: 1800,
   },
   embed: {
     description:

@@ -13,8 +13,16 @@ export interface ImportanceSamplingOptions {
   readonly logvar: Tensor;
   /** Number K of importance samples per example, ≥ 1. */
   readonly samples: number;
-  /** Samples per example decoded in one call (default 100); memory grows with `batch·chunkSize`. */
+  /**
+   * Samples per example decoded in one call, all examples at once (`batch·chunkSize` rows per call).
+   * Default: chosen from `rowsPerRun` (see {@link planSampleRuns}).
+   */
   readonly chunkSize?: number;
+  /**
+   * Budget of decoded rows per call when `chunkSize` is not given (default {@link DEFAULT_ROWS_PER_RUN}):
+   * examples and samples are split so that each call decodes at most about this many rows.
+   */
+  readonly rowsPerRun?: number;
   /** Source of ε. */
   readonly rng: Rng;
   readonly likelihood: Likelihood;
@@ -57,12 +65,51 @@ class RunningLogMeanExp {
   }
 }
 
+/**
+ * Decoded rows per call when neither `chunkSize` nor `rowsPerRun` is given: large enough to amortize
+ * a call, small enough that a call's activations stay in cache (docs/BENCHMARKS.md has the sweep).
+ */
+export const DEFAULT_ROWS_PER_RUN = 4096;
+
+/** How {@link planSampleRuns} splits the work: groups of examples, each scored in chunks of samples. */
+export interface SampleRuns {
+  /** Examples per group (the last group may be smaller). */
+  readonly groupSize: number;
+  /** Samples per example per call (the last chunk may be smaller). */
+  readonly chunkSize: number;
+}
+
+/**
+ * Splits K `samples` of `batch` examples into calls. With `chunkSize` given, every call takes all
+ * examples and `chunkSize` samples each. Otherwise each call decodes at most about `rowsPerRun`
+ * rows: as many samples per example as fit with all examples (at least 1), and when even one sample
+ * of every example does not fit, groups of `rowsPerRun` examples; chunks and groups are balanced
+ * (K=1000 with 10 examples and 4,096 rows gives 3 chunks of 334, 334, 332 samples).
+ */
+export function planSampleRuns(
+  batch: number,
+  samples: number,
+  o: { readonly chunkSize?: number; readonly rowsPerRun?: number } = {},
+): SampleRuns {
+  assertInteger(batch, 'batch', 1);
+  assertInteger(samples, 'samples', 1);
+  if (o.chunkSize !== undefined && o.rowsPerRun !== undefined)
+    throw new RangeError(
+      `chunkSize, rowsPerRun: expected at most one of them, got chunkSize ${o.chunkSize} and rowsPerRun ${o.rowsPerRun}`,
+    );
+  if (o.chunkSize !== undefined) return { groupSize: batch, chunkSize: assertInteger(o.chunkSize, 'chunkSize', 1) };
+  const budget = assertInteger(o.rowsPerRun ?? DEFAULT_ROWS_PER_RUN, 'rowsPerRun', 1);
+  const balanced = (total: number, most: number) => Math.ceil(total / Math.ceil(total / most));
+  const chunkSize = balanced(samples, Math.max(1, Math.floor(budget / batch)));
+  return { groupSize: balanced(batch, Math.max(1, Math.floor(budget / chunkSize))), chunkSize };
+}
+
 /** What both estimators share: inputs, K, chunking, ε source and likelihood. */
 type CommonOptions = Omit<ImportanceSamplingOptions, 'decode'> & Partial<Pick<ImportanceSamplingOptions, 'decode'>>;
 
 function checkOptions<T extends CommonOptions>(
   o: T,
-): T & { batch: number; d: number; l: number; samples: number; chunkSize: number; sigma: number } {
+): T & { batch: number; d: number; l: number; samples: number; sigma: number } & SampleRuns {
   if (o === null || typeof o !== 'object') throw new TypeError(`options: expected an object, got ${String(o)}`);
   const { x, mu, logvar, rng, likelihood } = o;
   assertShape(x, [null, null], 'x');
@@ -74,7 +121,7 @@ function checkOptions<T extends CommonOptions>(
   assertShape(logvar, [batch, l], 'logvar');
   assertFinite(logvar, 'logvar');
   const samples = assertInteger(o.samples, 'samples', 1);
-  const chunkSize = assertInteger(o.chunkSize ?? 100, 'chunkSize', 1);
+  const runs = planSampleRuns(batch, samples, o);
   if (!(likelihood in LIKELIHOODS)) {
     throw new RangeError(
       `likelihood: expected one of ${Object.keys(LIKELIHOODS).join('|')}, got ${JSON.stringify(likelihood)}`,
@@ -89,7 +136,23 @@ function checkOptions<T extends CommonOptions>(
         throw new RangeError(`x: expected values in [0, 1] for the Bernoulli likelihood, got ${v} at flat index ${i}`);
     }
   }
-  return { ...o, batch, d, l, samples, chunkSize, sigma };
+  return { ...o, batch, d, l, samples, sigma, ...runs };
+}
+
+/** One decoder call of a {@link SampleRuns} plan: examples `start … start + count − 1`, `c` samples each. */
+interface SampleCall {
+  readonly start: number;
+  readonly count: number;
+  readonly c: number;
+}
+
+/** The calls of `runs` in order: for each group of examples, for each chunk of samples. */
+function* sampleCalls(batch: number, samples: number, runs: SampleRuns): Generator<SampleCall> {
+  for (let start = 0; start < batch; start += runs.groupSize) {
+    const count = Math.min(runs.groupSize, batch - start);
+    for (let k0 = 0; k0 < samples; k0 += runs.chunkSize)
+      yield { start, count, c: Math.min(runs.chunkSize, samples - k0) };
+  }
 }
 
 /**
@@ -98,19 +161,21 @@ function checkOptions<T extends CommonOptions>(
  * in nats. K = 1 is the single-sample ELBO estimate `log p(x|z) + log p(z) − log q(z|x)`;
  * the bound tightens towards log p(x) as K grows.
  *
- * The K samples are processed in chunks of `chunkSize` with a running log-sum-exp per example, so
- * memory is bounded by one chunk (`batch·chunkSize` rows of z and of decoded pixels).
+ * The K samples are processed in calls of {@link planSampleRuns} (groups of examples, chunks of
+ * samples) with a running log-sum-exp per example, so memory is bounded by one call's rows of z and
+ * of decoded pixels.
  *
- * Order of ε: for each chunk, for each example row, for each sample of the chunk, for each latent
- * dimension, one `rng.normal()`. The decode batch has the same row order (example-major within a
- * chunk). Consequently, with a single example the result does not depend on `chunkSize`; with several
- * examples a different `chunkSize` assigns the ε's differently (same distribution, other numbers).
+ * Order of ε: for each group, for each chunk, for each example row of the group, for each sample of
+ * the chunk, for each latent dimension, one `rng.normal()`. The decode batch has the same row order
+ * (example-major within a call). Consequently, with a single example the result does not depend on
+ * the chunking; with several examples another chunking assigns the ε's differently (same
+ * distribution, other numbers).
  *
  * log q(z|x) is evaluated from ε (`Σ_j −½ε_j² − ½ log σ_j² − ½ log 2π`) and log p(z) from z in
  * float64; the decoder receives z rounded to float32.
  */
 export async function importanceSampledLogLikelihood(o: ImportanceSamplingOptions): Promise<Float64Array> {
-  const { x, mu, logvar, rng, likelihood, decode, batch, d, l, samples, chunkSize, sigma } = checkOptions(o);
+  const { x, mu, logvar, rng, likelihood, decode, batch, d, l, samples, sigma, groupSize, chunkSize } = checkOptions(o);
   if (typeof decode !== 'function') throw new TypeError(`decode: expected a function, got ${typeof decode}`);
   const logSigma = Math.log(sigma);
   const invSigma = 1 / sigma;
@@ -121,15 +186,14 @@ export async function importanceSampledLogLikelihood(o: ImportanceSamplingOption
     sd[i] = Math.exp(0.5 * lv[i]!);
   }
   const acc = new RunningLogMeanExp(batch);
-  for (let k0 = 0; k0 < samples; k0 += chunkSize) {
-    const c = Math.min(chunkSize, samples - k0);
-    const n = batch * c;
+  for (const { start, count, c } of sampleCalls(batch, samples, { groupSize, chunkSize })) {
+    const n = count * c;
     const z = new Float32Array(n * l);
     const rows = new Uint32Array(n);
     const logPriorOverQ = new Float64Array(n);
-    for (let b = 0; b < batch; b++) {
+    for (let b = start; b < start + count; b++) {
       for (let k = 0; k < c; k++) {
-        const r = b * c + k;
+        const r = (b - start) * c + k;
         rows[r] = b;
         let acc = 0;
         for (let j = 0; j < l; j++) {
@@ -162,38 +226,45 @@ export async function importanceSampledLogLikelihood(o: ImportanceSamplingOption
   return acc.result(samples);
 }
 
+/** Examples `start … start + count − 1` of a batch: what one scorer call scores. */
+export interface ScoredGroup {
+  readonly start: number;
+  readonly count: number;
+}
+
 /** Options of {@link scoredLogLikelihood}: those of the JavaScript estimator, with a scorer instead of a decoder. */
 export interface ScoredLogLikelihoodOptions extends Omit<ImportanceSamplingOptions, 'decode'> {
   /**
-   * Runs a scorer graph (`scorerSignature`) on ε `[batch·c, L]` (c samples per example, example-major)
-   * and resolves to `log Σ_k exp w_k` per example `[batch]` over those c samples.
+   * Runs a scorer graph (`scorerSignature`) on the examples of `group` with ε `[count·c, L]` (c
+   * samples per example, example-major) and resolves to `log Σ_k exp w_k` per example of the group
+   * `[count]` over those c samples.
    */
-  readonly score: (eps: Tensor, c: number) => Promise<ArrayLike<number>>;
+  readonly score: (eps: Tensor, c: number, group: ScoredGroup) => Promise<ArrayLike<number>>;
 }
 
 /**
  * The estimate of {@link importanceSampledLogLikelihood}, with the weights computed by a scorer
- * graph: ε are drawn from `rng` in the same order (for each chunk, example, sample, latent
- * dimension), rounded to float32 and fed to `score`, whose per-chunk log-sum-exps are combined here
+ * graph: ε are drawn from `rng` in the same order (for each group, chunk, example, sample, latent
+ * dimension), rounded to float32 and fed to `score`, whose per-call log-sum-exps are combined here
  * in float64. Agrees with the JavaScript estimator within float32 rounding (tested within 1e-4 nats).
  */
 export async function scoredLogLikelihood(o: ScoredLogLikelihoodOptions): Promise<Float64Array> {
   if (o === null || typeof o !== 'object') throw new TypeError(`options: expected an object, got ${String(o)}`);
-  const { rng, batch, l, samples, chunkSize, score } = checkOptions(o);
+  const { rng, batch, l, samples, score, groupSize, chunkSize } = checkOptions(o);
   if (typeof score !== 'function') throw new TypeError(`score: expected a function, got ${typeof score}`);
   const acc = new RunningLogMeanExp(batch);
   let eps = new Float32Array(0);
-  for (let k0 = 0; k0 < samples; k0 += chunkSize) {
-    const c = Math.min(chunkSize, samples - k0);
-    if (eps.length !== batch * c * l) eps = new Float32Array(batch * c * l);
+  for (const { start, count, c } of sampleCalls(batch, samples, { groupSize, chunkSize })) {
+    if (eps.length !== count * c * l) eps = new Float32Array(count * c * l);
     rng.normals(eps.length, eps);
-    const lse = await score({ data: eps, shape: [batch * c, l] }, c);
-    if (lse.length !== batch) throw new RangeError(`score(eps, c) result: expected ${batch} values, got ${lse.length}`);
-    for (let b = 0; b < batch; b++) {
+    const lse = await score({ data: eps, shape: [count * c, l] }, c, { start, count });
+    if (lse.length !== count)
+      throw new RangeError(`score(eps, c, group) result: expected ${count} values, got ${lse.length}`);
+    for (let b = 0; b < count; b++) {
       const w = Number(lse[b]);
       if (Number.isNaN(w))
-        throw new RangeError(`score(eps, c) result: expected finite values, got NaN for example ${b}`);
-      acc.add(b, w);
+        throw new RangeError(`score(eps, c, group) result: expected finite values, got NaN for example ${start + b}`);
+      acc.add(start + b, w);
     }
   }
   return acc.result(samples);

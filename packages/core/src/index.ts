@@ -203,11 +203,16 @@ export {
   type ObjectiveTerms,
 } from './losses.js';
 export {
+  DEFAULT_ROWS_PER_RUN,
   importanceSampledLogLikelihood,
+  planSampleRuns,
   scoredLogLikelihood,
   type ImportanceSamplingOptions,
+  type SampleRuns,
+  type ScoredGroup,
   type ScoredLogLikelihoodOptions,
 } from './importance-sampling.js';
+export { RUN_ACTIVATION_BUDGET_BYTES, decodedRowFloats, rowsPerRunFor } from './run-budget.js';
 export { ACTIVE_UNIT_THRESHOLD, activeUnits } from './active-units.js';
 export { fitPca, projectPca, type PrincipalComponents } from './pca.js';
 export {

@@ -130,23 +130,120 @@ export class Rng {
     }
   }
 
-  /** Fills `out` (or a new array of length `n`) with standard normal deviates (the stream of {@link Rng.normal}). */
+  /**
+   * Fills `out` (or a new array of length `n`) with standard normal deviates: the numbers and the
+   * stream of {@link Rng.normal} (a cached deviate first, the second of the last pair cached), with
+   * the generator state in locals (~2× faster than calling `normal()`: ε for importance sampling and
+   * training batches come from here).
+   */
   normals(n: number, out: Float32Array = new Float32Array(n)): Float32Array {
     const len = out.length;
     let i = 0;
+    if (len > 0 && this.hasSpare) {
+      this.hasSpare = false;
+      out[i++] = this.spare;
+    }
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
     while (i < len) {
-      out[i++] = this.normal();
-      if (i < len && this.hasSpare) {
-        this.hasSpare = false;
-        out[i++] = this.spare;
+      // Four steps of nextUint32, inlined: two uniform() values, as 2·uniform() − 1.
+      let a = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 5;
+      let t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      let b = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 6;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      const u = 2 * ((a * 67108864 + b) / 9007199254740992) - 1;
+      a = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 5;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      b = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 6;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      const v = 2 * ((a * 67108864 + b) / 9007199254740992) - 1;
+      const q = u * u + v * v;
+      if (!(q > 0 && q < 1)) continue;
+      const f = Math.sqrt((-2 * portableLog(q)) / q);
+      out[i++] = u * f;
+      if (i < len) out[i++] = v * f;
+      else {
+        this.spare = v * f;
+        this.hasSpare = true;
       }
     }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
     return out;
   }
 
   /** True with probability `p`. */
   bernoulli(p: number): boolean {
     return this.uniform() < p;
+  }
+
+  /**
+   * Dynamic binarization of grey levels: `out[i]` = 1 when the next {@link Rng.uniform} is below
+   * `levels[i] / 255`, else 0, for every `i < out.length`. The same numbers and the same stream as
+   * that loop over `uniform()`, ~2.5× faster: the generator state stays in locals and the 53-bit
+   * draw is compared with a per-level threshold (`uniform() < p` ⟺ `draw < p·2⁵³`, both exact).
+   */
+  binarizeLevels(levels: Uint8Array, out: Float32Array): Float32Array {
+    if (levels.length < out.length)
+      throw new RangeError(`levels: expected at least ${out.length} values (as out), got ${levels.length}`);
+    const limit = levelThresholds();
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    for (let i = 0; i < out.length; i++) {
+      // Two steps of nextUint32, inlined: the high 27 and 26 bits of a uniform().
+      const a = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 5;
+      let t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      const b = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 6;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      out[i] = a * 67108864 + b < limit[levels[i]!]! ? 1 : 0;
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+    return out;
   }
 
   /** A random permutation of `0 … n−1` (Fisher–Yates). */
@@ -166,6 +263,14 @@ export class Rng {
   fork(): Rng {
     return new Rng(this.nextUint32() * 4294967296 + this.nextUint32());
   }
+}
+
+let thresholds: Float64Array | null = null;
+
+/** `(v / 255)·2⁵³` for each grey level v: the 53-bit draws below it are those with `uniform() < v / 255`. */
+function levelThresholds(): Float64Array {
+  thresholds ??= Float64Array.from({ length: 256 }, (_, v) => (v / 255) * 9007199254740992);
+  return thresholds;
 }
 
 /** 32-bit rotate left on int32 bits (the state words are kept as int32 so V8 stores them unboxed). */

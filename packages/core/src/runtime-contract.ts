@@ -45,6 +45,12 @@ export interface SessionOptions {
   readonly device: ExecutionDevice;
   /** Intra-op threads (CPU / WASM); backends pick a tuned default when absent. */
   readonly threads?: number;
+  /**
+   * What the session will run, for the default of `threads`: `latency` (default; single examples and
+   * small batches, where thread hand-off costs more than it saves on small models) or `batch` (runs of
+   * thousands of rows such as the scorer's, which gain from every core up to core's training default).
+   */
+  readonly workload?: 'latency' | 'batch';
 }
 
 /**

@@ -42,6 +42,8 @@ export interface CreatedSession {
 export interface CreateSessionOptions {
   readonly device: DeviceRequest;
   readonly threads?: number;
+  /** What the session will run, for the backend's default threads (see `SessionOptions.workload`). */
+  readonly workload?: 'latency' | 'batch';
   /** Backends to try (in this order); defaults to the registered ones by descending priority. */
   readonly backends?: readonly Backend[];
 }
@@ -217,8 +219,12 @@ export async function createSessionWithBackend(
   }
   const fallbacks: DeviceFallback[] = [];
   for (const { backend, device } of attempts) {
-    const options: ResolvedSessionOptions =
-      o.threads === undefined ? { device, auto } : { device, threads: o.threads, auto };
+    const options: ResolvedSessionOptions = {
+      device,
+      auto,
+      ...(o.threads === undefined ? {} : { threads: o.threads }),
+      ...(o.workload === undefined ? {} : { workload: o.workload }),
+    };
     try {
       const session = await backend.createSession(model, options);
       if (fallbacks.length > 0)

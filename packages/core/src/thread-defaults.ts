@@ -9,8 +9,18 @@
  */
 export const SMALL_MODEL_BYTES = 16 * 1024 * 1024;
 
-/** onnxruntime-node intra-op threads for inference when `threads` is not given (undefined: ORT's default). */
-export function defaultInferenceThreads(modelBytes: number): number | undefined {
+/**
+ * onnxruntime-node intra-op threads for inference when `threads` is not given (undefined: ORT's
+ * default). A `batch` workload (runs of thousands of rows, e.g. the scorer's) gets
+ * {@link defaultTrainingThreads} of `parallelism` whatever the model's size: IS K=1000 on 200 MNIST
+ * images took 0.83 s at 2 threads against 1.44 s at 1 on this project's 2-core machine (load 4).
+ */
+export function defaultInferenceThreads(
+  modelBytes: number,
+  workload: 'latency' | 'batch' = 'latency',
+  parallelism = 1,
+): number | undefined {
+  if (workload === 'batch') return defaultTrainingThreads(parallelism);
   return modelBytes <= SMALL_MODEL_BYTES ? 1 : undefined;
 }
 

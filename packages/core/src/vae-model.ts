@@ -9,8 +9,17 @@ import type { ModelFileSource } from './model-source.js';
 import { Rng } from './rng.js';
 import type { Backend, BackendSession, DeviceRequest, ExecutionDevice } from './runtime-contract.js';
 import { lerp, samplePrior, slerp } from './sampling.js';
+import { rowsPerRunFor } from './run-budget.js';
 import { sha256Hex } from './sha256.js';
-import { assertFinite, assertInteger, assertNumber, assertShape, gatherRows, type Tensor } from './tensor.js';
+import {
+  assertFinite,
+  assertInteger,
+  assertNumber,
+  assertShape,
+  gatherRows,
+  sliceRows,
+  type Tensor,
+} from './tensor.js';
 import { elboVia, logLikelihoodVia, type DecodeResult, type EncodeResult } from './variational-scores.js';
 
 const log = getLogger('core:model');
@@ -40,8 +49,17 @@ export interface LogLikelihoodOptions {
   /** Importance samples K per example (1 gives the ELBO with one sample). */
   readonly samples: number;
   readonly seed: number;
-  /** Latent samples decoded per decoder run (default: core's choice). */
+  /**
+   * Samples per example per run, all examples in every run (`batch·chunkSize` decoded rows). Default:
+   * chosen from `rowsPerRun`.
+   */
   readonly chunkSize?: number;
+  /**
+   * Decoded rows per run when `chunkSize` is not given (default: core's `rowsPerRunFor(spec)`, the
+   * measured fastest `DEFAULT_ROWS_PER_RUN` or fewer for a large decoder): examples and samples are
+   * split into runs of about this many rows (core's `planSampleRuns`).
+   */
+  readonly rowsPerRun?: number;
   readonly y?: Tensor;
   /**
    * Awaited before each chunk is scored, e.g. to check a deadline (throw to abandon the estimate)
@@ -92,6 +110,7 @@ function asRow(t: Tensor, width: number, name: string): Tensor {
  */
 export class VaeModel {
   private released = false;
+  private rowBudget: number | undefined;
 
   private constructor(
     /** The validated `manifest.json`. */
@@ -133,7 +152,7 @@ export class VaeModel {
         session = (
           await createSessionWithBackend(bytes, {
             device: this.device,
-            ...(from.threads === undefined ? {} : { threads: from.threads }),
+            ...(from.threads === undefined ? { workload: 'batch' as const } : { threads: from.threads }),
             backends: [from.backend],
           })
         ).session;
@@ -316,31 +335,41 @@ export class VaeModel {
 
   /**
    * Single-sample ELBO per example in nats (`log p(x|z) − KL`, one z ~ q(z|x) drawn with
-   * `new Rng(seed)`), computed by core's loss layer.
+   * `new Rng(seed)`), computed by core's loss layer; rows run in batches of at most `rowsPerRun`
+   * (default `DEFAULT_ROWS_PER_RUN`; the result does not depend on it).
    */
-  async elbo(x: Tensor, o: { readonly seed: number; readonly y?: Tensor }): Promise<Float64Array> {
+  async elbo(
+    x: Tensor,
+    o: { readonly seed: number; readonly y?: Tensor; readonly rowsPerRun?: number },
+  ): Promise<Float64Array> {
     this.requireVariational('elbo');
-    if (o === null || typeof o !== 'object') throw new TypeError(`options: expected { seed, y? }, got ${String(o)}`);
+    if (o === null || typeof o !== 'object')
+      throw new TypeError(`options: expected { seed, y?, rowsPerRun? }, got ${String(o)}`);
     assertInteger(o.seed, 'seed', Number.MIN_SAFE_INTEGER);
-    return elboVia(this, this.manifest, x, o);
+    if (o.rowsPerRun !== undefined) assertInteger(o.rowsPerRun, 'rowsPerRun', 1);
+    return elboVia(this, this.manifest, x, { ...o, rowsPerRun: o.rowsPerRun ?? this.defaultRowsPerRun() });
   }
 
   /**
    * Importance-sampled estimate of log p(x) per example in nats, with K = `samples`. Runs the
    * model's scorer graph when it has one (exported models since the scorer was added; one session
-   * run per chunk of `chunkSize` samples), else decodes and evaluates the likelihood in JavaScript
+   * run per call of core's `planSampleRuns`: about `rowsPerRun` decoded rows, or all examples ×
+   * `chunkSize` samples), else decodes and evaluates the likelihood in JavaScript
    * (`logLikelihoodVia`, the reference). Both draw the same ε from `new Rng(seed)`.
    */
-  async logLikelihood(x: Tensor, o: LogLikelihoodOptions): Promise<Float64Array> {
+  async logLikelihood(x: Tensor, options: LogLikelihoodOptions): Promise<Float64Array> {
+    let o = options;
     this.requireVariational('logLikelihood');
     if (o === null || typeof o !== 'object')
-      throw new TypeError(`options: expected { samples, seed, chunkSize?, y? }, got ${String(o)}`);
+      throw new TypeError(`options: expected { samples, seed, chunkSize?, rowsPerRun?, y? }, got ${String(o)}`);
     assertInteger(o.samples, 'samples', 1);
     assertInteger(o.seed, 'seed', Number.MIN_SAFE_INTEGER);
     if (o.chunkSize !== undefined) assertInteger(o.chunkSize, 'chunkSize', 1);
+    if (o.rowsPerRun !== undefined) assertInteger(o.rowsPerRun, 'rowsPerRun', 1);
     if (o.beforeChunk !== undefined && typeof o.beforeChunk !== 'function')
       throw new TypeError(`beforeChunk: expected a function, got ${typeof o.beforeChunk}`);
     const before = o.beforeChunk ?? (() => undefined);
+    if (o.chunkSize === undefined && o.rowsPerRun === undefined) o = { ...o, rowsPerRun: this.defaultRowsPerRun() };
     const scorer = await this.scorerSession();
     if (!scorer) {
       const f = {
@@ -352,22 +381,30 @@ export class VaeModel {
     const e = await this.encode(x, o.y);
     if (!('mu' in e))
       throw new TypeError('logLikelihood: expected a variational encoder (mu, logvar), got one returning z');
-    const fixed: Record<string, Tensor> = { x, mu: e.mu, logvar: e.logvar, ...(o.y ? { y: o.y } : {}) };
-    const n = x.shape[0]!;
+    const { y } = o;
     return scoredLogLikelihood({
       x,
       mu: e.mu,
       logvar: e.logvar,
       samples: o.samples,
       ...(o.chunkSize === undefined ? {} : { chunkSize: o.chunkSize }),
+      ...(o.rowsPerRun === undefined ? {} : { rowsPerRun: o.rowsPerRun }),
       rng: new Rng(o.seed),
       likelihood: this.manifest.likelihood,
       sigma: this.manifest.gaussianSigma,
-      score: async (eps) => {
+      score: async (eps, _c, { start, count }) => {
         await before();
-        return this.output(await this.runSession(scorer, { ...fixed, eps }, 'scorer'), SCORER_OUTPUT, [n]).data;
+        const rows = (t: Tensor) => sliceRows(t, start, start + count);
+        const feeds = { x: rows(x), mu: rows(e.mu), logvar: rows(e.logvar), eps, ...(y ? { y: rows(y) } : {}) };
+        return this.output(await this.runSession(scorer, feeds, 'scorer'), SCORER_OUTPUT, [count]).data;
       },
     });
+  }
+
+  /** Rows per run when the caller names neither `chunkSize` nor `rowsPerRun`: core's budget for this decoder. */
+  private defaultRowsPerRun(): number {
+    this.rowBudget ??= rowsPerRunFor(this.manifest.spec);
+    return this.rowBudget;
   }
 
   /**

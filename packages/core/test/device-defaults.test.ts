@@ -17,6 +17,12 @@ describe('thread defaults', () => {
     expect(DEFAULT_WASM_THREADS).toBe(1);
   });
 
+  it('inference of a batch workload (the scorer): the training default of the machine, whatever the size', () => {
+    expect(defaultInferenceThreads(1_300_000, 'latency', 2)).toBe(1);
+    expect(defaultInferenceThreads(1_300_000, 'batch', 2)).toBe(2);
+    expect(defaultInferenceThreads(SMALL_MODEL_BYTES + 1, 'batch', 64)).toBe(MAX_DEFAULT_TRAINING_THREADS);
+  });
+
   it('training: the machine parallelism, capped, and a clear error for a bad count', () => {
     expect(defaultTrainingThreads(1)).toBe(1);
     expect(defaultTrainingThreads(2)).toBe(2);

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_ROWS_PER_RUN,
   Rng,
   activeUnits,
   importanceSampledLogLikelihood,
+  planSampleRuns,
   klStandardNormal,
   tensor,
   type Tensor,
@@ -119,6 +121,21 @@ function isOptions(d: ReturnType<typeof dataset>, samples: number, seed: number,
   };
 }
 
+type SeenRun = { z: number[]; rows: number[] };
+
+/** A linear decoder that records each run's latent rows and example indices into `seen`. */
+function recordingDecode(seen: SeenRun[]) {
+  return async (z: Tensor, rows: ArrayLike<number>) => {
+    seen.push({ z: Array.from(z.data), rows: Array.from(rows) });
+    return decodeLinear(z);
+  };
+}
+
+/** Each run's z is μ (10 × example index) + ε, ε drawn from `ref` in run, row, latent-dim order. */
+function expectEpsInOrder(seen: readonly SeenRun[], ref: Rng): void {
+  const expected = seen.map((s) => s.rows.flatMap((b) => [0, 1].map(() => Math.fround(10 * b + ref.normal()))));
+  expect(seen.map((s) => s.z)).toEqual(expected);
+}
 describe('importanceSampledLogLikelihood on a linear-Gaussian model', () => {
   const data = dataset(16, 100);
   const exact = data.rows.map(exactLogMarginal);
@@ -215,7 +232,7 @@ describe('importanceSampledLogLikelihood on a linear-Gaussian model', () => {
     const x = tensor([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], [2, D]);
     const mu = tensor([0, 0, 10, 10], [2, L]);
     const logvar = tensor([0, 0, 0, 0], [2, L]);
-    const seen: { z: number[]; rows: number[] }[] = [];
+    const seen: SeenRun[] = [];
     await importanceSampledLogLikelihood({
       x,
       mu,
@@ -225,18 +242,64 @@ describe('importanceSampledLogLikelihood on a linear-Gaussian model', () => {
       rng: new Rng(4),
       likelihood: 'gaussian',
       sigma: 1,
-      decode: async (z, rows) => {
-        seen.push({ z: Array.from(z.data), rows: Array.from(rows) });
-        return decodeLinear(z);
-      },
+      decode: recordingDecode(seen),
     });
     expect(seen.map((s) => s.rows)).toEqual([
       [0, 0, 0, 1, 1, 1],
       [0, 0, 1, 1],
     ]);
-    const ref = new Rng(4);
-    const expected = seen.map((s) => s.rows.flatMap((b) => [0, 1].map(() => Math.fround(10 * b + ref.normal()))));
-    expect(seen.map((s) => s.z)).toEqual(expected);
+    expectEpsInOrder(seen, new Rng(4));
+  });
+});
+
+describe('planSampleRuns (decoded rows per run)', () => {
+  it('keeps every example in every run with an explicit chunkSize', () => {
+    expect(planSampleRuns(1000, 1000, { chunkSize: 100 })).toEqual({ groupSize: 1000, chunkSize: 100 });
+  });
+
+  it('by default fills about DEFAULT_ROWS_PER_RUN rows with balanced chunks and groups', () => {
+    for (const [batch, samples] of [
+      [1, 5000],
+      [10, 1000],
+      [1000, 1000],
+      [60000, 1],
+      [7, 3],
+    ] as const) {
+      const { groupSize, chunkSize } = planSampleRuns(batch, samples);
+      expect(groupSize * chunkSize).toBeLessThanOrEqual(Math.max(DEFAULT_ROWS_PER_RUN, 1));
+      expect(groupSize).toBeLessThanOrEqual(batch);
+    }
+    expect(planSampleRuns(10, 1000, { rowsPerRun: 4096 })).toEqual({ groupSize: 10, chunkSize: 334 });
+    expect(planSampleRuns(10000, 1000, { rowsPerRun: 4096 })).toEqual({ groupSize: 3334, chunkSize: 1 });
+    expect(planSampleRuns(7, 3, { rowsPerRun: 4096 })).toEqual({ groupSize: 7, chunkSize: 3 });
+  });
+
+  it('rejects a bad budget or both options, naming them', () => {
+    expect(() => planSampleRuns(2, 2, { rowsPerRun: 0 })).toThrow(/^rowsPerRun: expected an integer in \[1, /);
+    expect(() => planSampleRuns(2, 2, { chunkSize: 1, rowsPerRun: 4 })).toThrow(
+      /^chunkSize, rowsPerRun: expected at most one of them, got chunkSize 1 and rowsPerRun 4$/,
+    );
+  });
+
+  it('splits examples into groups when one sample of each does not fit; ε drawn per group, chunk, example, sample', async () => {
+    const x = tensor([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2], [3, D]);
+    const mu = tensor([0, 0, 10, 10, 20, 20], [3, L]);
+    const logvar = tensor([0, 0, 0, 0, 0, 0], [3, L]);
+    const seen: SeenRun[] = [];
+    const est = await importanceSampledLogLikelihood({
+      x,
+      mu,
+      logvar,
+      samples: 2,
+      rowsPerRun: 2, // 1 sample per run, groups of 2 and 1 examples
+      rng: new Rng(4),
+      likelihood: 'gaussian',
+      sigma: 1,
+      decode: recordingDecode(seen),
+    });
+    expect(seen.map((s) => s.rows)).toEqual([[0, 1], [0, 1], [2], [2]]);
+    expectEpsInOrder(seen, new Rng(4));
+    expect(est.every(Number.isFinite)).toBe(true);
   });
 });
 

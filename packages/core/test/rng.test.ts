@@ -150,6 +150,53 @@ describe('Rng state, int, permutation, fork', () => {
   });
 });
 
+describe('Rng.normals', () => {
+  it('gives the numbers and the stream of normal() calls, cached deviates included', () => {
+    for (const lengths of [[1], [2, 3], [7, 1, 1, 4], [1001]]) {
+      const bulk = new Rng(11);
+      const one = new Rng(11);
+      for (const n of lengths) {
+        expect(bulk.normals(n)).toEqual(Float32Array.from({ length: n }, () => one.normal()));
+        expect(bulk.getState()).toEqual(one.getState());
+      }
+      expect(bulk.nextUint32()).toBe(one.nextUint32());
+    }
+    expect(new Rng(1).normals(0)).toEqual(new Float32Array(0));
+  });
+});
+
+describe('Rng.binarizeLevels', () => {
+  it('gives the values and the stream of uniform() < level / 255 for every grey level', () => {
+    const levels = Uint8Array.from({ length: 256 * 40 }, (_, i) => i % 256);
+    const fast = new Rng(7);
+    const slow = new Rng(7);
+    fast.normal(); // a cached polar deviate is left alone (binarization draws uniforms only)
+    slow.normal();
+    const out = fast.binarizeLevels(levels, new Float32Array(levels.length));
+    const want = Float32Array.from(levels, (v) => (slow.uniform() < v / 255 ? 1 : 0));
+    expect(out).toEqual(want);
+    expect(fast.getState()).toEqual(slow.getState());
+    // level 0 never and level 255 always; the middle levels near their probability
+    expect(out.filter((_, i) => levels[i] === 0).every((v) => v === 0)).toBe(true);
+    expect(out.filter((_, i) => levels[i] === 255).every((v) => v === 1)).toBe(true);
+    const mid = out.filter((_, i) => levels[i] === 128);
+    expect(Math.abs(mid.reduce((a, v) => a + v, 0) / mid.length - 128 / 255)).toBeLessThan(0.2);
+  });
+
+  it('fills only out.length values and rejects fewer levels than that, naming them', () => {
+    const rng = new Rng(3);
+    const before = rng.getState();
+    expect(rng.binarizeLevels(new Uint8Array([255, 255, 255]), new Float32Array(2))).toEqual(Float32Array.of(1, 1));
+    const ref = Rng.fromState(before);
+    ref.uniform();
+    ref.uniform();
+    expect(rng.getState()).toEqual(ref.getState());
+    expect(() => rng.binarizeLevels(new Uint8Array(1), new Float32Array(2))).toThrow(
+      /^levels: expected at least 2 values \(as out\), got 1$/,
+    );
+  });
+});
+
 describe('portableLog', () => {
   const view = new DataView(new ArrayBuffer(8));
   function check(x: number): void {

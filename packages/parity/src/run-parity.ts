@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { assertInteger, getLogger, type ModelManifest, type Precision } from '@vae/core';
+import { assertInteger, getLogger, rowsPerRunFor, type ModelManifest, type Precision } from '@vae/core';
 import { readModelDirectory } from '@vae/onnx';
 import { CheckpointMismatchError } from './checkpoint-provenance.js';
 import { errorStats, violations } from './metrics-impl.js';
@@ -66,6 +66,15 @@ export function detectRunDir(modelDir: string): string | null {
   return existsSync(join(parent, 'checkpoint', 'checkpoint.json')) ? parent : null;
 }
 
+/**
+ * Samples per example per run, the same on every runtime (the ε assignment depends on it): all K
+ * when the decoder's budget allows (`rowsPerRunFor`), fewer for a large decoder.
+ */
+function parityChunkSize(manifest: ModelManifest, inputs: ParityInputs): number {
+  const batch = inputs.x.shape[0]!;
+  return Math.min(inputs.samples, Math.max(1, Math.floor(rowsPerRunFor(manifest.spec) / batch)));
+}
+
 async function computeOutputs(rt: OpenedRuntime, manifest: ModelManifest, inputs: ParityInputs): Promise<Outputs> {
   const out: Outputs = {};
   const enc = await rt.encode(inputs.x, inputs.y);
@@ -82,7 +91,7 @@ async function computeOutputs(rt: OpenedRuntime, manifest: ModelManifest, inputs
     out.log_px = await rt.logLikelihood(inputs.x, {
       samples: inputs.samples,
       seed: inputs.isSeed,
-      chunkSize: inputs.samples,
+      chunkSize: parityChunkSize(manifest, inputs),
       ...y,
     });
   }

@@ -16,6 +16,7 @@ import {
   prepareOrtDevice,
   type OrtNodeDevice,
 } from '@vae/device-node';
+import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { webgpuBundled } from './execution-providers.js';
 import { NODE_DEVICES, NODE_RUNTIME_INFO } from './options.js';
@@ -56,14 +57,17 @@ async function createNodeSession(
       );
     }
   }
-  const threads = options.threads ?? defaultInferenceThreads(model.length);
+  const threads = options.threads ?? defaultInferenceThreads(model.length, options.workload, availableParallelism());
+  const batchPool = options.workload === 'batch' && threads !== undefined && threads > 1;
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: ortExecutionProviders(ortDevice),
     graphOptimizationLevel: 'all',
     logSeverityLevel: LOG_SEVERITY,
     // Keep DequantizeLinear weights as dequantize-then-float-MatMul: ORT's QDQ fusion would otherwise
     // also quantize the activations of int8 models, departing from the WASM/WebGPU results by ~2.5e-2.
-    extra: { session: { disable_quant_qdq: '1' } },
+    // A batch workload's threads wait without spinning: on a shared machine a spinning thread that
+    // loses its core stalls every run (as for training sessions, train's ortSessionOptions).
+    extra: { session: { disable_quant_qdq: '1', ...(batchPool ? { intra_op: { allow_spinning: '0' } } : {}) } },
     ...(threads === undefined ? {} : { intraOpNumThreads: threads, interOpNumThreads: 1 }),
   };
   try {

@@ -35,10 +35,11 @@ export function gatherPixels(
   for (let r = 0; r < indices.length; r++) {
     const src = indices[r]! * pixels;
     const dst = r * pixels;
-    for (let i = 0; i < pixels; i++) {
-      const p = images[src + i]! / 255;
-      out[dst + i] = binarize === 'static' ? (p >= 0.5 ? 1 : 0) : rng.uniform() < p ? 1 : 0;
+    if (binarize === 'dynamic') {
+      rng.binarizeLevels(images.subarray(src, src + pixels), out.subarray(dst, dst + pixels));
+      continue;
     }
+    for (let i = 0; i < pixels; i++) out[dst + i] = images[src + i]! / 255 >= 0.5 ? 1 : 0;
   }
   return out;
 }

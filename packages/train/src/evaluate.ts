@@ -1,6 +1,8 @@
+import { availableParallelism } from 'node:os';
 import {
   Rng,
   assertDeviceRequest,
+  defaultTrainingThreads,
   assertInteger,
   getLogger,
   inputSize,
@@ -37,6 +39,11 @@ export interface EvaluateOptions {
   readonly dataDir?: string;
   /** Image cache and memory options (as for training). */
   readonly data?: DataRuntimeOptions;
+  /**
+   * Intra-op threads of the graphs (default: core's `defaultTrainingThreads` for this machine, as
+   * training: an evaluation is a batch job, whose scorer runs are large enough to gain from threads).
+   */
+  readonly threads?: number;
 }
 
 /** Result of {@link evaluateRun}; all values in nats per example, means over the evaluated examples. */
@@ -60,9 +67,6 @@ export interface EvaluationResult {
   readonly protocol: string;
   readonly seconds: number;
 }
-
-/** Decoder rows per scorer run: large enough to amortize a run, small enough to stay in cache. */
-const SCORER_ROWS = 2000;
 
 /**
  * Evaluates a run folder's checkpoint on onnxruntime-node: the mean ELBO (one posterior sample;
@@ -101,7 +105,8 @@ export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Prom
   assertDeviceRequest(device, 'device');
   const info = modelKindInfo(spec.kind);
   const rng = new Rng(config.seed + VALIDATION_SEED_OFFSET);
-  const model = await loadOnnxModel(spec, ckpt.params, { device, location: `${runDir} (checkpoint)` });
+  const threads = assertInteger(o.threads ?? defaultTrainingThreads(availableParallelism()), 'threads', 1, 1024);
+  const model = await loadOnnxModel(spec, ckpt.params, { device, location: `${runDir} (checkpoint)`, threads });
   const sums = { elbo: 0, kl: 0, reconstruction: 0, loss: 0, ll: 0 };
   try {
     for (let start = 0; start < n; start += batchSize) {
@@ -125,8 +130,8 @@ export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Prom
         sums.reconstruction += terms.reconstruction * w;
         sums.loss += terms.loss * w;
         const seed = rng.nextUint32();
-        const chunkSize = Math.max(1, Math.min(samples, Math.floor(SCORER_ROWS / w)));
-        const ll = await model.logLikelihood(x, { samples, seed, chunkSize, ...(y ? { y } : {}) });
+        // Default options: core splits the samples into runs of its measured best size.
+        const ll = await model.logLikelihood(x, { samples, seed, ...(y ? { y } : {}) });
         for (const v of ll) sums.ll += v;
       } else {
         const dec = await model.decode(enc.z, y);

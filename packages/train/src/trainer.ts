@@ -243,18 +243,7 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
       let current = await batchAt(0);
       for (let start = 0; start < trainSet.count; start += config.batchSize) {
         const { indices, batch } = current;
-        const stepping = stepAndReport(engine, spec, batch);
-        // Pipeline: draw the next batch while the engine (a worker thread) runs this step. If the run
-        // stops after this step, the generator is rewound so the checkpoint holds the same state as
-        // without the look-ahead.
-        const nextStart = start + config.batchSize;
-        const rewind =
-          nextStart < trainSet.count && (config.maxSteps === null || step + 1 < config.maxSteps)
-            ? rng.getState()
-            : null;
-        const prefetched = rewind ? batchAt(nextStart) : null;
-        void prefetched?.catch(() => undefined); // awaited below; a failed read surfaces there
-        const { terms, loss } = await stepping;
+        const { terms, loss } = await stepAndReport(engine, spec, batch);
         if (!terms || !Number.isFinite(terms.loss) || !Number.isFinite(loss)) {
           throw new TrainingDivergedError(
             `training diverged at epoch ${epochNo}, step ${step + 1}: the loss became ${!Number.isFinite(loss) || !terms ? loss : terms.loss}. ` +
@@ -287,12 +276,11 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
         if (config.maxSteps !== null && step >= config.maxSteps) stoppedBy = 'max-steps';
         else if (config.maxMinutes !== null && (Date.now() - started) / 60000 >= config.maxMinutes)
           stoppedBy = 'max-minutes';
-        if (stoppedBy !== 'epochs') {
-          await prefetched;
-          if (rewind) rng.setState(rewind);
-          break;
-        }
-        if (prefetched) current = await prefetched;
+        if (stoppedBy !== 'epochs') break;
+        // The next batch is drawn once this step has replied: the ort engine's worker applies Adam
+        // meanwhile. Drawing it during the step would share the cores with onnxruntime's intra-op
+        // threads while the run lasts.
+        if (start + config.batchSize < trainSet.count) current = await batchAt(start + config.batchSize);
       }
       options.onProgress?.({
         phase: 'validate',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, setLogLevel } from '@vae/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerDataset } from '../src/datasets.js';
+import { registerDataset } from '@vae/data';
 import { evaluateRun } from '../src/evaluate.js';
 import { train } from '../src/trainer.js';
 

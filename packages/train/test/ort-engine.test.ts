@@ -15,7 +15,15 @@ import type { ImageSplit } from '@vae/data';
 import type { Engine, StepOutputs, TrainBatch } from '../src/engine.js';
 import { trueAdamMoments } from '../src/checkpoint.js';
 import { TfjsEngine } from '../src/tfjs-engine.js';
-import { OrtEngine, chooseEngine, ortDeviceForConfig, ortDeviceSkipReason } from '../src/ort/index.js';
+import { ADAM_DEFAULTS } from '../src/adam-defaults.js';
+import {
+  NODE_ORT_PLATFORM,
+  OrtEngine,
+  OrtStepRunner,
+  chooseEngine,
+  ortDeviceForConfig,
+  ortDeviceSkipReason,
+} from '../src/ort/index.js';
 
 function synthSplit(spec: ModelSpec, count: number, seed: number): ImageSplit {
   const rng = new Rng(seed);
@@ -158,6 +166,33 @@ describe('ort engine', () => {
       const pf = await full.getParams();
       const pl = await lean.getParams();
       for (const name of Object.keys(pf)) expect(pl[name]!.data, `${kind} ${name}`).toEqual(pf[name]!.data);
+    }
+  });
+
+  it('applies the Adam update of a step exactly once, by flush() (the worker, after replying) or by the next call', async () => {
+    const spec = createModelSpec(SPEC);
+    const params = initParameters(spec, new Rng(6));
+    const init = { spec, params, learningRate: 0.01, adam: { ...ADAM_DEFAULTS }, device: 'cpu' as const, threads: 1 };
+    const [a, b] = [
+      await OrtStepRunner.create(init, NODE_ORT_PLATFORM),
+      await OrtStepRunner.create(init, NODE_ORT_PLATFORM),
+    ];
+    try {
+      const [b1, b2] = batches(spec, 2, 8, 31) as [TrainBatch, TrainBatch];
+      const asOrt = (t: TrainBatch) => ({ target: t.target, x: t.x, eps: t.eps! });
+      await a.stepTerms(asOrt(b1));
+      a.flush();
+      a.flush(); // nothing pending: no second update
+      await b.stepTerms(asOrt(b1)); // b's update is applied by its next call
+      expect(a.getOptimizerState().step).toBe(1);
+      expect(b.getOptimizerState().step).toBe(1);
+      expect(a.getParams()).toEqual(b.getParams());
+      expect((await a.stepTerms(asOrt(b2))).loss).toBe((await b.stepTerms(asOrt(b2))).loss);
+      expect(a.getParams()).toEqual(b.getParams());
+      expect(a.getParams()).not.toEqual(params);
+    } finally {
+      await a.release();
+      await b.release();
     }
   });
 

@@ -114,7 +114,9 @@ const errorText = (err: unknown): string => (err instanceof Error ? err.message.
  * the arena fed to every run as the same tensors, onnxruntime writes the gradients into the arena
  * (pre-allocated outputs; on a platform that does not, they are copied in), and the arena's SIMD
  * kernel updates parameters and moments in place. Buffers (batch-norm statistics) are adopted from
- * the graph's `next.<name>` outputs. The same class runs on onnxruntime-node (the ort engine's
+ * the graph's `next.<name>` outputs. A step returns its loss terms as soon as onnxruntime has run;
+ * the Adam update follows in {@link OrtStepRunner.flush}, which the worker calls right after replying
+ * (so the trainer prepares the next batch meanwhile) and every other method calls first. The same class runs on onnxruntime-node (the ort engine's
  * worker thread) and on onnxruntime-web (a browser Web Worker): the {@link OrtPlatform} says which.
  */
 export class OrtStepRunner<D extends string = string> {
@@ -136,6 +138,8 @@ export class OrtStepRunner<D extends string = string> {
   /** Pre-allocated `grad.<name>` outputs: the arena's gradient views. */
   private readonly gradOutputs: Record<string, ort.Tensor> = {};
   private adamStep = 0;
+  /** The Adam update of the last step's gradients, not applied yet (see {@link OrtStepRunner.flush}). */
+  private updatePending = false;
 
   private constructor(
     platform: OrtPlatform<D>,
@@ -189,7 +193,15 @@ export class OrtStepRunner<D extends string = string> {
           graph.bytes,
           platform.sessionOptions(device, init.threads),
         );
-        return new OrtStepRunner(platform, init, graph, session, device, fallbacks);
+        const runner = new OrtStepRunner(platform, init, graph, session, device, fallbacks);
+        // The validation session too, so that the first epoch does not pay for its creation.
+        try {
+          await runner.openForward();
+        } catch (err) {
+          await runner.release();
+          throw err;
+        }
+        return runner;
       } catch (err) {
         fallbacks.push({ device, reason: skip ? `${errorText(err)}: ${skip}` : errorText(err) });
         log.debug(`device ${device} unavailable: ${errorText(err)}`);
@@ -242,6 +254,7 @@ export class OrtStepRunner<D extends string = string> {
 
   /** One Adam step; returns the loss terms and forward outputs computed before the update. */
   async step(batch: OrtBatch): Promise<OrtStepResult> {
+    this.flush();
     const kernel =
       modelKindInfo(this.spec.kind).regularizer === 'contractive'
         ? this.copyOf(this.state['encoder.code.kernel']!)
@@ -268,10 +281,11 @@ export class OrtStepRunner<D extends string = string> {
   }
 
   /**
-   * Forward and backward on one batch (gradients land in the arena), the buffers' new values, then
-   * the arena's Adam update. Forward tensors are fetched only `withForward`.
+   * Forward and backward on one batch (gradients land in the arena) and the buffers' new values; the
+   * arena's Adam update is left pending. Forward tensors are fetched only `withForward`.
    */
   private async runStep(batch: OrtBatch, withForward: boolean): Promise<ort.InferenceSession.ReturnType> {
+    this.flush();
     const fetches: Record<string, ort.Tensor | null> = {};
     for (const name of this.graph.outputs)
       if (withForward || this.graph.lossOutputs.includes(name) || name.startsWith(N.next(''))) fetches[name] = null;
@@ -282,17 +296,28 @@ export class OrtStepRunner<D extends string = string> {
       for (const [name, t] of Object.entries(this.gradOutputs))
         (t.data as Float32Array).set((out[name] as ort.Tensor).data as Float32Array);
     for (const b of this.graph.buffers) this.state[b.name] = out[N.next(b.name)] as ort.Tensor;
+    this.updatePending = true;
+    return out;
+  }
+
+  /**
+   * Applies the pending Adam update of the last step (parameters and moments in place), if any. Every
+   * other method calls it first, so the update is never skipped nor applied twice; calling it early
+   * only moves work to a moment when the caller's thread would otherwise wait.
+   */
+  flush(): void {
+    if (!this.updatePending) return;
+    this.updatePending = false;
     this.arena.update(this.init.adam, this.init.learningRate, this.adamStep + 1);
     this.adamStep += 1;
-    return out;
   }
 
   private copyOf(t: ort.Tensor): ort.Tensor {
     return new this.platform.ort.Tensor('float32', Float32Array.from(t.data as Float32Array), [...t.dims]);
   }
 
-  /** Runs the forward-mode graph (created on first use), fetching `fetches` or every output. */
-  private async runForward(batch: OrtBatch, fetches?: readonly string[]): Promise<ort.InferenceSession.ReturnType> {
+  /** The forward-mode graph's session (validation), created by {@link OrtStepRunner.create}. */
+  private async openForward(): Promise<ort.InferenceSession> {
     if (!this.forwardSession) {
       const g = buildTrainStepGraph(this.spec, { mode: 'forward', exposeForward: true });
       this.forwardSession = await this.platform.ort.InferenceSession.create(
@@ -300,8 +325,15 @@ export class OrtStepRunner<D extends string = string> {
         this.platform.sessionOptions(this.device, this.init.threads),
       );
     }
+    return this.forwardSession;
+  }
+
+  /** Runs the forward-mode graph, fetching `fetches` or every output. */
+  private async runForward(batch: OrtBatch, fetches?: readonly string[]): Promise<ort.InferenceSession.ReturnType> {
+    this.flush();
+    const session = await this.openForward();
     const feeds = this.feeds(batch);
-    return fetches ? this.forwardSession.run(feeds, [...fetches]) : this.forwardSession.run(feeds);
+    return fetches ? session.run(feeds, [...fetches]) : session.run(feeds);
   }
 
   /**
@@ -316,6 +348,7 @@ export class OrtStepRunner<D extends string = string> {
 
   /** Forward pass and loss terms without an update (validation). */
   async forward(batch: OrtBatch): Promise<OrtStepResult> {
+    this.flush();
     const out = await this.runForward(batch);
     const kernel =
       modelKindInfo(this.spec.kind).regularizer === 'contractive'
@@ -332,6 +365,7 @@ export class OrtStepRunner<D extends string = string> {
 
   /** Copies of the current parameters and buffers. */
   getParams(): ParameterSet {
+    this.flush();
     return this.copySet((n) => this.state[n]!.data as Float32Array, this.names);
   }
 
@@ -340,6 +374,7 @@ export class OrtStepRunner<D extends string = string> {
    * scale is returned with them) and the number of steps taken: restoring them is bit-exact.
    */
   getOptimizerState(): OrtAdamState {
+    this.flush();
     const scale = adamMomentScales(this.init.adam);
     return {
       step: this.adamStep,
@@ -354,6 +389,7 @@ export class OrtStepRunner<D extends string = string> {
    * stored in the arena's scale are adopted as they are, others are converted.
    */
   setOptimizerState(state: OrtAdamState): void {
+    this.flush();
     validateParameters(this.spec, state.m, 'optimizer.m', true);
     validateParameters(this.spec, state.v, 'optimizer.v', true);
     if (!Number.isInteger(state.step) || state.step < 0)

@@ -69,5 +69,7 @@ port.on('message', (req: OrtWorkerRequest) => {
       msg = { id: req.id, ok: false, error: { name: e.name, message: e.message } };
     }
     port.postMessage(msg, transfer);
+    // A step's Adam update runs after its reply, while the main thread prepares the next batch.
+    runner?.flush();
   });
 });
