@@ -40,7 +40,7 @@ export async function measureDemoParity(modelsDir: string): Promise<Map<string, 
             )
           : undefined;
       const [da, dr] = await Promise.all([a.decode(z, y), r.decode(z, y)]);
-      const tolerance = toleranceFor('x_logits', 'cpu', 'cpu', comparisonPrecision(m.manifest.precision, 'fp32'));
+      const tolerance = toleranceFor('x_logits', 'exact', 'exact', comparisonPrecision(m.manifest.precision, 'fp32'));
       result.set(m.name, {
         reference: ref.name,
         output: 'x_logits',

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh Debian machine: pnpm, the Debian packages used by
-# tests (Chromium for real-browser tests and its SwiftShader Vulkan driver for WebGPU without a GPU,
-# Fashion-MNIST, redis-server for the embedding queue), and the workspace's npm dependencies. Safe to run
-# repeatedly.
+# tests (Chromium, Firefox ESR and WebKitGTK + xvfb for real-browser tests, Chromium's SwiftShader Vulkan
+# driver for WebGPU without a GPU, Fashion-MNIST, redis-server for the embedding queue), and the
+# workspace's npm dependencies (Deno, Bun and workerd come from npm as pinned devDependencies). Safe to
+# run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,11 @@ fi
 
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# Firefox (Gecko, driven over WebDriver BiDi by puppeteer-core) and WebKitGTK's MiniBrowser with
+# WebKitWebDriver under a virtual X server: the parity hosts and browser tests of those engines.
+[ -x /usr/bin/firefox-esr ] || need+=(firefox-esr)
+[ -x /usr/bin/WebKitWebDriver ] || need+=(webkit2gtk-driver)
+command -v xvfb-run >/dev/null 2>&1 || need+=(xvfb)
 # Vulkan loader for Dawn (WebGPU in Node); the Vulkan driver is SwiftShader from the chromium package.
 ldconfig -p 2>/dev/null | grep -q "libvulkan.so.1 " || need+=(libvulkan1)
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
@@ -22,7 +28,7 @@ if ((${#need[@]})); then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   else
-    echo "setup: optional Debian packages missing (${need[*]}); browser/WebGPU tests, fashion-mnist and the Redis queue tests will be skipped." >&2
+    echo "setup: optional Debian packages missing (${need[*]}); browser/WebGPU tests and parity runtimes, fashion-mnist and the Redis queue tests will be skipped." >&2
     echo "setup: install them with: sudo apt-get install -y ${need[*]}" >&2
   fi
 fi

@@ -249,17 +249,17 @@ describe('parity building blocks', () => {
     expect(parseToleranceOverride('elbo=0,2e-5')).toEqual({ output: 'elbo', tolerance: { abs: 0, rel: 2e-5 } });
     expect(() => parseToleranceOverride('elbo=-1')).toThrow(/--tolerance: expected a non-negative number for ABS/);
     expect(() => parseToleranceOverride('elbo')).toThrow(/OUTPUT=ABS\[,REL\]/);
-    expect(toleranceFor('mu', 'wasm', 'cpu', 'fp32')).toEqual({ abs: 3e-5, rel: 1e-5 });
-    expect(toleranceFor('mu', 'webgpu', 'cpu', 'fp32')).toEqual({ abs: 1e-4, rel: 1e-5 });
-    expect(toleranceFor('elbo', 'cpu', 'cpu', 'fp32')).toEqual({ abs: 0, rel: 1e-5 });
-    expect(toleranceFor('mu', 'cpu', 'cpu', 'fp32', [parseToleranceOverride('*=1,2')])).toEqual({ abs: 1, rel: 2 });
+    expect(toleranceFor('mu', 'exact', 'exact', 'fp32')).toEqual({ abs: 3e-5, rel: 1e-5 });
+    expect(toleranceFor('mu', 'reassociated', 'exact', 'fp32')).toEqual({ abs: 1e-4, rel: 1e-5 });
+    expect(toleranceFor('elbo', 'exact', 'exact', 'fp32')).toEqual({ abs: 0, rel: 1e-5 });
+    expect(toleranceFor('mu', 'exact', 'exact', 'fp32', [parseToleranceOverride('*=1,2')])).toEqual({ abs: 1, rel: 2 });
     expect(comparisonPrecision('int8', 'int8')).toBe('fp32');
     expect(comparisonPrecision('int8', 'fp32')).toBe('int8');
     expect(comparisonPrecision('fp32', 'fp16')).toBe('fp16');
   });
 
   it('maps results to exit codes: violation 1, unavailable 2, else 0', () => {
-    const base = { deviceClass: 'cpu' as const, requested: true, outputs: [] };
+    const base = { device: 'cpu', arithmetic: 'exact' as const, requested: true, outputs: [] };
     expect(
       exitCodeFor([
         { ...base, runtime: 'ort-node-cpu', status: 'reference' },

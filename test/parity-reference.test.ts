@@ -4,27 +4,32 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ParityReport } from '@vae/parity';
 import { HAS_CHROMIUM, REFERENCE_MODEL, runVae, tempDir } from './parity-fixtures.js';
+import { BROWSER_DRIVERS, findExecutable } from '@vae/parity';
 import { hasVulkanIcd } from './runtime-node-fixtures.js';
 
 /** WebGPU without a GPU needs a Vulkan ICD: SwiftShader from Debian's chromium package, or one set by the user. */
 const HAS_VULKAN_ICD = hasVulkanIcd();
 
 describe('vae parity on the reference model (CI)', () => {
-  it('passes on every runtime available without a GPU: cpu, wasm, WebGPU in Node, Chromium wasm/WebGPU', async () => {
+  it('passes on every registered runtime available without a GPU: Node, Deno, Bun, workerd, Chromium, Firefox, WebKit', async () => {
     expect(
       existsSync(join(REFERENCE_MODEL, 'manifest.json')),
       `${REFERENCE_MODEL} must exist (the export pipeline's reference model)`,
     ).toBe(true);
     const json = join(await tempDir(), 'parity.json');
-    // Every runtime, unavailable ones skipped with their reason; a smaller batch and K keep it ~1 min.
+    // Every registered runtime (--runtimes all), unavailable ones skipped with their reason; a smaller
+    // batch and K keep it short.
     const r = await runVae(
-      ['parity', '--model', REFERENCE_MODEL, '--batch', '32', '--samples', '32', '--json', json],
-      230_000,
+      ['parity', '--model', REFERENCE_MODEL, '--runtimes', 'all', '--batch', '32', '--samples', '32', '--json', json],
+      400_000,
     );
     expect(r.code, `${r.stdout}\n${r.stderr.slice(-2000)}`).toBe(0);
     const report = JSON.parse(await readFile(json, 'utf8')) as ParityReport;
     expect(report.passed).toBe(true);
-    const status = Object.fromEntries(report.runtimes.map((x) => [x.runtime, x.status]));
+    // Each status carries the runtime's reason, so a skipped one says why.
+    const status = Object.fromEntries(
+      report.runtimes.map((x) => [x.runtime, x.reason ? `${x.status}: ${x.reason}` : x.status]),
+    );
     expect(status['ort-node-cpu']).toBe('reference');
     expect(status['ort-web-wasm']).toBe('pass');
     if (HAS_VULKAN_ICD) {
@@ -32,8 +37,21 @@ describe('vae parity on the reference model (CI)', () => {
       expect(status['ort-web-webgpu']).toBe('pass');
     }
     if (HAS_CHROMIUM) {
-      expect(status['chromium-wasm']).toBe('pass');
-      expect(status['chromium-webgpu']).toBe('pass');
+      expect(status['ort-web-wasm@chromium']).toBe('pass');
+      expect(status['ort-web-webgpu@chromium']).toBe('pass');
+    }
+    // deno, bun and workerd are pinned devDependencies, Firefox and WebKit installed by .ci/run: on CI
+    // every one must pass; elsewhere a missing one is skipped with its reason (checked below).
+    const ci = process.env.CI === 'true';
+    for (const host of ['deno', 'bun']) {
+      if (!ci && !findExecutable(host)) continue;
+      expect(status[`ort-node-cpu@${host}`], host).toBe('pass');
+      expect(status[`ort-web-wasm@${host}`], host).toBe('pass');
+    }
+    if (ci || findExecutable('workerd')) expect(status['ort-web-wasm@workerd']).toBe('pass');
+    for (const browser of ['firefox', 'webkit']) {
+      if (ci || BROWSER_DRIVERS[browser]!.missing() === null)
+        expect(status[`ort-web-wasm@${browser}`], browser).toBe('pass');
     }
     for (const x of report.runtimes) {
       expect(['reference', 'pass', 'skipped'], `${x.runtime}: ${x.reason ?? ''}`).toContain(x.status);
@@ -44,5 +62,5 @@ describe('vae parity on the reference model (CI)', () => {
       }
     }
     expect(r.stdout).toMatch(/\nPASS\n/);
-  }, 240_000);
+  }, 420_000);
 });

@@ -12,7 +12,9 @@ import { preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLogLevel, type Tensor } from '@vae/core';
 import { loadModel } from '@vae/runtime-node';
+import { DENO_ARGS, findExecutable, type ParityReport } from '@vae/parity';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@vae/runtime-web/node';
+import { buildWorker } from '../../examples/cloudflare-worker/scripts/build.js';
 import { REFERENCE_MODEL_DIR, mnistTestImages } from '../runtime-node-fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -32,8 +34,19 @@ const PACKAGES = [
 ];
 const ARTIFACT = join(ROOT, 'test-artifacts', 'consumer-packages.json');
 const execFileAsync = promisify(execFile);
+/** The repository's pinned Deno, Bun and workerd (devDependencies), lent to the consumer project. */
+const ENGINES = { deno: findExecutable('deno'), bun: findExecutable('bun'), workerd: findExecutable('workerd') };
+/** CI must run every engine; elsewhere a missing one skips its test. */
+const ENGINES_PRESENT = process.env.CI === 'true' || Object.values(ENGINES).every(Boolean);
 /** The environment of the consumer's processes: no loader or condition from this test runner. */
-const CONSUMER_ENV = { ...process.env, NODE_OPTIONS: '', ONNXRUNTIME_NODE_INSTALL: 'skip' };
+const CONSUMER_ENV = {
+  ...process.env,
+  NODE_OPTIONS: '',
+  ONNXRUNTIME_NODE_INSTALL: 'skip',
+  VAE_DENO_PATH: ENGINES.deno ?? '',
+  VAE_BUN_PATH: ENGINES.bun ?? '',
+  VAE_WORKERD_PATH: ENGINES.workerd ?? '',
+};
 
 function sh(file: string, args: string[], cwd: string): Promise<{ stdout: string; stderr: string }> {
   return execFileAsync(file, args, { cwd, env: CONSUMER_ENV, maxBuffer: 64 << 20 }).catch(
@@ -87,7 +100,7 @@ describe('packed packages used from a project outside the repository', () => {
     await Promise.all(PACKAGES.map((p) => rm(join(ROOT, 'packages', p, 'dist'), { recursive: true, force: true })));
     await sh('pnpm', ['build'], ROOT);
     packDir = mkdtempSync(join(tmpdir(), 'vae-packs-'));
-    await sh('pnpm', ['-r', 'pack', '--pack-destination', packDir], ROOT);
+    await sh('pnpm', ['-r', '--filter', './packages/*', 'pack', '--pack-destination', packDir], ROOT);
     tarballs = (await readdir(packDir)).filter((f) => f.endsWith('.tgz')).sort();
     project = mkdtempSync(join(tmpdir(), 'vae-consumer-'));
     expect(relative(ROOT, project).startsWith('..')).toBe(true);
@@ -184,6 +197,84 @@ describe('packed packages used from a project outside the repository', () => {
     }
   });
 
+  describe.skipIf(!ENGINES_PRESENT)('Deno, Bun and Cloudflare Workers', () => {
+    it('the README Node example runs unchanged under Deno (--allow-read --allow-env --allow-ffi) and Bun, identical to Node', async () => {
+      const last = (out: string): { device: string; mu: number[]; logvar: number[] } =>
+        JSON.parse(out.trim().split('\n').pop()!);
+      const node = last((await sh(process.execPath, ['encode.mjs'], project)).stdout);
+      const deno = last((await sh(ENGINES.deno!, [...DENO_ARGS, 'encode.mjs'], project)).stdout);
+      const bun = last((await sh(ENGINES.bun!, ['encode.mjs'], project)).stdout);
+      for (const got of [deno, bun]) {
+        expect(got.device).toBe('cpu');
+        expect(got.mu).toEqual(node.mu);
+        expect(got.logvar).toEqual(node.logvar);
+      }
+    });
+
+    it('the installed vae serve runs under Deno (+ --allow-net) and Bun and answers /v2/health/ready', async () => {
+      const cli = join(project, 'node_modules', '@vae', 'cli', 'dist', 'bin.js');
+      const args = [cli, 'serve', '--model', 'models/mnist-vae', '--port', '0', '--device', 'cpu'];
+      for (const command of [
+        [ENGINES.deno!, ...DENO_ARGS, '--allow-net', ...args],
+        [ENGINES.bun!, ...args],
+      ]) {
+        const serve = startUntil(command[0]!, command.slice(1), project, /at (http:\/\/127\.0\.0\.1:\d+)/);
+        const base = (await serve.match)[1]!;
+        expect((await fetch(`${base}/v2/health/ready`)).status, command[0]).toBe(200);
+        serve.proc.kill('SIGTERM');
+        await serve.exited;
+      }
+    });
+
+    it('the installed vae parity runs onnxruntime-node and -web under Deno and Bun and onnxruntime-web under workerd: all pass', async () => {
+      const runtimes = [
+        'ort-node-cpu@deno',
+        'ort-web-wasm@deno',
+        'ort-node-cpu@bun',
+        'ort-web-wasm@bun',
+        'ort-web-wasm@workerd',
+      ];
+      const bin = join(project, 'node_modules', '.bin', 'vae');
+      const args = ['parity', '--model', 'models/mnist-vae', '--runtimes', runtimes.join(','), '--batch', '8'];
+      await sh(bin, [...args, '--samples', '8', '--json', 'engines-parity.json'], project);
+      const report = JSON.parse(await readFile(join(project, 'engines-parity.json'), 'utf8')) as ParityReport;
+      expect(Object.fromEntries(report.runtimes.map((r) => [r.runtime, r.status]))).toEqual({
+        'ort-node-cpu': 'reference',
+        ...Object.fromEntries(runtimes.map((r) => [r, 'pass'])),
+      });
+      figures.enginesParitySeconds = Object.fromEntries(report.runtimes.map((r) => [r.runtime, r.seconds]));
+    });
+
+    it('the Cloudflare Worker example bundles the installed @vae/runtime-web/workers and decodes a PNG under workerd', async () => {
+      const from = join(project, 'cloudflare-worker');
+      await cp(join(ROOT, 'examples', 'cloudflare-worker', 'src'), join(from, 'src'), { recursive: true });
+      const port = 20_000 + Math.floor(Math.random() * 20_000);
+      const built = await buildWorker(join(project, 'models', 'mnist-vae'), join(from, 'dist'), port, from);
+      const js = await readFile(join(from, 'dist', 'worker.js'), 'utf8');
+      expect(js).not.toMatch(/packages\/runtime-web\/src/);
+      figures.workerBundle = { bytes: built.bytes, gzipBytes: built.gzipBytes };
+      const serve = spawn(ENGINES.workerd!, ['serve', built.config], {
+        cwd: from,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      serve.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      try {
+        let res: Response | undefined;
+        for (let i = 0; i < 100 && !res; i++) {
+          res = await fetch(`http://127.0.0.1:${port}/decode?seed=2`).catch(() => undefined);
+          if (!res) await new Promise((ok) => setTimeout(ok, 100));
+        }
+        expect(res?.status, stderr).toBe(200);
+        expect(res!.headers.get('content-type')).toBe('image/png');
+        const png = new Uint8Array(await res!.arrayBuffer());
+        expect([...png.subarray(1, 4)]).toEqual([0x50, 0x4e, 0x47]);
+      } finally {
+        serve.kill('SIGTERM');
+      }
+    });
+  });
+
   it('@vae/embed from its tarball embeds MNIST test digits into LanceDB, exports Parquet and finds an item as its own nearest', async () => {
     const { stdout } = await sh(process.execPath, ['embed.mjs'], project);
     const got = JSON.parse(stdout.trim().split('\n').pop()!) as {
@@ -217,7 +308,9 @@ describe('packed packages used from a project outside the repository', () => {
         if (file === 'check.ts') expect(ours, `${mode}: ${out}`).toEqual([]);
         else
           expect(ours, `${mode}: ${out}`).toEqual([
-            expect.stringMatching(/^check-error\.ts\(4,\d+\): error TS2322: Type '"gpu"'/),
+            expect.stringMatching(
+              /^check-error\.ts\(5,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/,
+            ),
           ]);
       }
     }

@@ -135,14 +135,24 @@ export {
   type ModelSpecOptions,
   type Norm,
 } from './model-presets.js';
-export {
-  DEVICES,
-  type Backend,
-  type BackendSession,
-  type DeviceRequest,
-  type ExecutionDevice,
-  type SessionOptions,
+export type {
+  Backend,
+  BackendSession,
+  DeviceArithmetic,
+  DeviceInfo,
+  DeviceRequest,
+  ExecutionDevice,
+  Runtime,
+  RuntimeParity,
+  SessionOptions,
 } from './runtime-contract.js';
+export { RunQueue } from './run-queue.js';
+export {
+  OrtSession,
+  type OrtInferenceSessionLike,
+  type OrtTensorFactory,
+  type OrtTensorLike,
+} from './ort-session.js';
 export {
   SOFTWARE_GPU_PATTERN,
   describeAdapter,
@@ -222,17 +232,23 @@ export { RUN_ACTIVATION_BUDGET_BYTES, decodedRowFloats, rowsPerRunFor } from './
 export { ACTIVE_UNIT_THRESHOLD, activeUnits } from './active-units.js';
 export { fitPca, projectPca, type PrincipalComponents } from './pca.js';
 export {
-  DEVICE_REQUESTS,
   assertDeviceRequest,
   createSession,
+  deviceInfo,
+  deviceRequests,
+  getRuntime,
   listBackends,
+  listDevices,
+  listRuntimes,
   registerBackend,
+  registerRuntime,
+  trainDevices,
   unregisterBackend,
   type CreatedSession,
   type CreateSessionOptions,
   type DeviceFallback,
   type ResolvedSessionOptions,
-} from './backend-registry.js';
+} from './runtime-registry.js';
 export { ModelFileNotFoundError, assertModelFileName, memoryFileSource, type ModelFileSource } from './model-source.js';
 export { ManifestError, parseManifest } from './manifest-validate.js';
 export { parametersSha256, sha256Hex } from './sha256.js';

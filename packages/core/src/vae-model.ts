@@ -1,4 +1,4 @@
-import { createSessionWithBackend, assertDeviceRequest, type DeviceFallback } from './backend-registry.js';
+import { createSessionWithBackend, assertDeviceRequest, type DeviceFallback } from './runtime-registry.js';
 import { hasNonFinite } from './finite-scan.js';
 import { SCORER_OUTPUT, checkGraphSignature } from './graph-signature.js';
 import { scoredLogLikelihood } from './importance-sampling.js';
@@ -194,7 +194,7 @@ export class VaeModel {
       );
     }
     const device = o.device ?? 'auto';
-    assertDeviceRequest(device, 'device');
+    assertDeviceRequest(device, 'device', o.backends);
     if (o.threads !== undefined) assertInteger(o.threads, 'threads', 1, 1024);
     const manifest = await readManifest(source);
     const encoderBytes = await readGraph(source, manifest.graphs.encoder, 'encoder');

@@ -1,6 +1,6 @@
 export { errorStats, violations, type ErrorStats, type Tolerance } from './metrics-impl.js';
 export {
-  DEVICE_CLASSES,
+  ARITHMETIC_CLASSES,
   SCORE_OUTPUTS,
   TOLERANCES,
   comparisonPrecision,
@@ -11,9 +11,21 @@ export {
   type ToleranceOverride,
   type ToleranceRow,
 } from './tolerances.js';
-export { RUNTIMES, RUNTIME_NAMES, assertRuntimeName, parseRuntimeList, type RuntimeName } from './runtime-names.js';
-export type { OpenedRuntime, ParityRuntime, ParityRuntimeContext } from './parity-runtime.js';
-export { openParityRuntime, registerParityRuntime, type RuntimeOpener } from './runtime-registry.js';
+export { ALL_RUNTIMES, parseRuntimeList, type RuntimeName } from './runtime-names.js';
+export type { OpenedRuntime, ParityHost, ParityRuntime, ParityRuntimeContext } from './parity-runtime.js';
+export {
+  assertRuntimeName,
+  getParityRuntime,
+  listParityRuntimes,
+  openParityRuntime,
+  parityName,
+  registerParityHost,
+  registerParityRuntime,
+} from './runtime-registry.js';
+export { DENO_ARGS } from './parity-hosts.js';
+export { childHost, findExecutable, type ChildHostOptions } from './child-host.js';
+export { createWireApi, type WireLoader } from './wire-api.js';
+export { wireRuntime, type WireSession } from './wire-runtime.js';
 export {
   INPUT_SOURCES,
   buildParityInputs,
@@ -39,5 +51,13 @@ export {
   checkpointProvenance,
   type CheckpointProvenance,
 } from './checkpoint-provenance.js';
-export { openChromiumSession, type ChromiumSession } from './chromium-harness.js';
+export { openBrowserSession, openChromiumSession, type ChromiumSession } from './browser-harness.js';
+export {
+  BROWSER_DRIVERS,
+  FIREFOX_PATH,
+  WEBKIT_MINIBROWSER,
+  type BrowserDriver,
+  type BrowserPage,
+} from './browser-drivers.js';
+export { WORKERD_HOST, openWorkerdSession } from './workerd-host.js';
 export { latencyStats, type LatencyStats } from './chromium-wire.js';

@@ -1,12 +1,12 @@
 /**
- * `@vae/parity/options`: the runtimes, input sources, tolerances and report shape of parity checks,
+ * `@vae/parity/options`: the runtime-list syntax, input sources, tolerances and report shape of parity checks,
  * and the checkpoint provenance helpers, importable without loading any runtime (command-line front
  * ends list them in their help).
  */
-export { RUNTIMES, RUNTIME_NAMES, assertRuntimeName, parseRuntimeList, type RuntimeName } from './runtime-names.js';
+export { ALL_RUNTIMES, parseRuntimeList, type RuntimeName } from './runtime-names.js';
 export { INPUT_SOURCES, type InputSource } from './parity-inputs.js';
 export {
-  DEVICE_CLASSES,
+  ARITHMETIC_CLASSES,
   TOLERANCES,
   describeTolerances,
   parseToleranceOverride,

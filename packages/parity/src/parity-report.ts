@@ -2,12 +2,12 @@ import type { Precision } from '@vae/core';
 import type { ErrorStats, Tolerance } from './metrics-impl.js';
 import type { InputSource } from './parity-inputs.js';
 import type { RuntimeName } from './runtime-names.js';
-import type { DeviceClass } from './tolerances.js';
+import type { DeviceArithmetic } from '@vae/core';
 
 /** Identifies a parity report file. */
 export const PARITY_REPORT_SCHEMA = 'vae-everywhere/parity-report';
-/** Current parity report version. */
-export const PARITY_REPORT_VERSION = 1;
+/** Current parity report version (2: runtimes carry `device` and `arithmetic`; names are open, `@host` for non-Node hosts). */
+export const PARITY_REPORT_VERSION = 2;
 
 /** Exit codes of `vae parity`. */
 export const PARITY_EXIT_CODES = Object.freeze({ pass: 0, violation: 1, unavailable: 2 });
@@ -31,7 +31,10 @@ export type RuntimeStatus = 'reference' | 'pass' | 'fail' | 'skipped' | 'error';
 /** One runtime's line of the report. */
 export interface RuntimeResult {
   readonly runtime: RuntimeName;
-  readonly deviceClass: DeviceClass;
+  /** Execution device it computed on (`cpu`, `wasm`, `webgpu`, …). */
+  readonly device: string;
+  /** That device's arithmetic, which selected its tolerance row. */
+  readonly arithmetic: DeviceArithmetic;
   readonly status: RuntimeStatus;
   /** Whether the user asked for it (`--runtimes`). */
   readonly requested: boolean;

@@ -1,5 +1,4 @@
-import type { ModelManifest, Precision, Tensor } from '@vae/core';
-import type { DeviceClass } from './tolerances.js';
+import type { DeviceArithmetic, ExecutionDevice, ModelManifest, Precision, Runtime, Tensor } from '@vae/core';
 import type { EncoderDecoder } from '@vae/core';
 
 /** What a runtime opener receives. */
@@ -31,10 +30,27 @@ export interface OpenedRuntime extends EncoderDecoder {
   release(): Promise<void>;
 }
 
-/** A pluggable runtime of `vae parity`. */
+/** A runtime of `vae parity`, registered under an open name. */
 export interface ParityRuntime {
+  /** e.g. `ort-node-cpu`, `ort-web-wasm@firefox`, `tfjs-cpu`. */
+  readonly name: string;
   readonly description: string;
-  readonly deviceClass: DeviceClass;
+  /** The execution device it computes on. */
+  readonly device: ExecutionDevice;
+  /** How that device does float32 arithmetic (selects the default tolerance row). */
+  readonly arithmetic: DeviceArithmetic;
   /** Opens the runtime on the context's model; rejects with the reason it cannot run here. */
   open(ctx: ParityRuntimeContext): Promise<OpenedRuntime>;
+}
+
+/**
+ * A place `vae parity` launches registered runtimes in: this Node process, a Deno or Bun child
+ * process, a browser page, a Workers isolate. Registered under an open name (`registerParityHost`);
+ * a runtime lists the hosts it runs under (`Runtime.parity.hosts`).
+ */
+export interface ParityHost {
+  /** e.g. `Deno (npm deno, --allow-read --allow-env --allow-ffi)`. */
+  readonly description: string;
+  /** Opens `runtime` on `device` in this host; rejects with the reason it cannot run here. */
+  open(ctx: ParityRuntimeContext, runtime: Runtime, device: ExecutionDevice): Promise<OpenedRuntime>;
 }

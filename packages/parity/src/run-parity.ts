@@ -20,13 +20,12 @@ import {
   type ParityReport,
   type RuntimeResult,
 } from './parity-report.js';
-import { openParityRuntime } from './runtime-registry.js';
-import { RUNTIMES, RUNTIME_NAMES, assertRuntimeName, type RuntimeName } from './runtime-names.js';
+import type { ParityRuntime } from './parity-runtime.js';
+import { getParityRuntime, listParityRuntimes } from './runtime-registry.js';
+import { ALL_RUNTIMES, type RuntimeName } from './runtime-names.js';
 import { comparisonPrecision, toleranceFor, type ToleranceOverride } from './tolerances.js';
-import './ort-node-runtimes.js';
-import './ort-web-runtimes.js';
 import './tfjs-runtimes.js';
-import './chromium-runtimes.js';
+import './parity-hosts.js';
 
 const log = getLogger('parity');
 
@@ -38,7 +37,7 @@ export interface ParityOptions {
   readonly referenceModelDir?: string | null;
   /** Training run folder for the TensorFlow.js runtimes; default: the model's parent when it holds a checkpoint. */
   readonly runDir?: string | null;
-  /** Runtimes asked for; absent = every runtime, those that cannot start being skipped. */
+  /** Runtimes asked for; absent or `all` = every registered runtime, those that cannot start being skipped. */
   readonly runtimes?: readonly RuntimeName[];
   /** Treat `runtimes` as a selection rather than a demand: those that cannot start are skipped, not errors. */
   readonly skipUnavailable?: boolean;
@@ -100,12 +99,13 @@ async function computeOutputs(rt: OpenedRuntime, manifest: ModelManifest, inputs
 }
 
 async function runOne(
-  name: RuntimeName,
+  runtime: ParityRuntime,
   ctx: ParityRuntimeContext,
   inputs: ParityInputs,
 ): Promise<{ outputs: Outputs; detail: string; weights: Precision; seconds: number }> {
+  const name = runtime.name;
   const started = performance.now();
-  const rt = await openParityRuntime(name, ctx);
+  const rt = await runtime.open(ctx);
   try {
     const outputs = await computeOutputs(rt, ctx.manifest, inputs);
     return { outputs, detail: rt.detail, weights: rt.weights, seconds: (performance.now() - started) / 1000 };
@@ -135,12 +135,12 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   const model = await readModelDirectory(modelDir);
   const refModel = refModelDir === modelDir ? model : await readModelDirectory(refModelDir);
   assertCompatible(model.manifest, refModel.manifest, '--reference-model');
-  const requested = o.runtimes && o.runtimes.length > 0 ? [...new Set(o.runtimes)] : null;
-  requested?.forEach((r, i) => assertRuntimeName(r, `runtimes[${i}]`));
+  const all = !o.runtimes || o.runtimes.length === 0 || o.runtimes.includes(ALL_RUNTIMES);
+  const requested = all ? null : [...new Set(o.runtimes)];
+  requested?.forEach((r, i) => getParityRuntime(r, `runtimes[${i}]`));
   const explicitRun = o.runDir ? resolve(o.runDir) : null;
   const runDir = explicitRun ?? detectRunDir(modelDir);
-  const reference = o.reference ?? (explicitRun ? 'tfjs-cpu' : 'ort-node-cpu');
-  assertRuntimeName(reference, 'reference');
+  const reference = getParityRuntime(o.reference ?? (explicitRun ? 'tfjs-cpu' : 'ort-node-cpu'), 'reference');
   const batch = assertInteger(o.batch ?? 64, 'batch', 1, 65_536);
   const seed = assertInteger(o.seed ?? 1, 'seed', 0, Number.MAX_SAFE_INTEGER - 2);
   const samples = assertInteger(o.samples ?? 64, 'samples', 1, 100_000);
@@ -166,17 +166,17 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   const results: RuntimeResult[] = [];
   const problems: string[] = [];
 
-  log.info(`reference ${reference} on ${refModelDir}`);
+  log.info(`reference ${reference.name} on ${refModelDir}`);
+  const place = (r: ParityRuntime) => ({ runtime: r.name, device: r.device, arithmetic: r.arithmetic });
   let ref: Awaited<ReturnType<typeof runOne>>;
   try {
     ref = await runOne(reference, refCtx, inputs);
   } catch (err) {
     if (err instanceof CheckpointMismatchError) throw err;
     const reason = message(err);
-    problems.push(`reference ${reference} could not run: ${reason}`);
+    problems.push(`reference ${reference.name} could not run: ${reason}`);
     results.push({
-      runtime: reference,
-      deviceClass: RUNTIMES[reference].deviceClass,
+      ...place(reference),
       status: 'error',
       requested: true,
       reason,
@@ -187,10 +187,9 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   }
   if (sameModel) {
     results.push({
-      runtime: reference,
-      deviceClass: RUNTIMES[reference].deviceClass,
+      ...place(reference),
       status: 'reference',
-      requested: requested?.includes(reference) ?? false,
+      requested: requested?.includes(reference.name) ?? false,
       detail: ref.detail,
       modelDir: refModelDir,
       seconds: ref.seconds,
@@ -198,23 +197,23 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     });
   }
 
-  const candidates = RUNTIME_NAMES.filter(
-    (n) => (requested ? requested.includes(n) : true) && !(sameModel && n === reference),
+  const candidates = listParityRuntimes().filter(
+    (r) => (requested ? requested.includes(r.name) : true) && !(sameModel && r.name === reference.name),
   );
-  for (const name of candidates) {
+  for (const candidate of candidates) {
+    const name = candidate.name;
     const asked = requested !== null && o.skipUnavailable !== true;
     log.info(`${name}: running`);
     let got: Awaited<ReturnType<typeof runOne>>;
     try {
-      got = await runOne(name, ctx, inputs);
+      got = await runOne(candidate, ctx, inputs);
     } catch (err) {
       if (err instanceof CheckpointMismatchError) throw err;
       const reason = message(err);
       if (asked) problems.push(`${name} was requested but could not run: ${reason}`);
       else log.info(`${name}: skipped (${reason.replace(/:?\s*\n\s*(?:-\s*)?/g, ': ')})`);
       results.push({
-        runtime: name,
-        deviceClass: RUNTIMES[name].deviceClass,
+        ...place(candidate),
         status: asked ? 'error' : 'skipped',
         requested: asked,
         reason,
@@ -229,13 +228,7 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
       const values = got.outputs[output];
       if (!values) throw new Error(`${name}: expected output ${output} (computed by the reference), got none`);
       const stats = errorStats(values, refValues);
-      const tolerance = toleranceFor(
-        output,
-        RUNTIMES[name].deviceClass,
-        RUNTIMES[reference].deviceClass,
-        precision,
-        o.tolerances ?? [],
-      );
+      const tolerance = toleranceFor(output, candidate.arithmetic, reference.arithmetic, precision, o.tolerances ?? []);
       const v = violations(values, refValues, tolerance);
       const pass = v.count === 0 && stats.nonFinite === 0;
       if (!pass) {
@@ -249,8 +242,7 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     const pass = comparisons.every((c) => c.pass);
     log.info(`${name}: ${pass ? 'pass' : 'FAIL'} (${got.seconds.toFixed(1)} s, ${got.detail})`);
     results.push({
-      runtime: name,
-      deviceClass: RUNTIMES[name].deviceClass,
+      ...place(candidate),
       status: pass ? 'pass' : 'fail',
       requested: asked,
       detail: got.detail,
@@ -278,7 +270,7 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
         decoderSha256: model.manifest.graphs.decoder.sha256,
       },
       referenceModel: { dir: refModelDir, name: refModel.manifest.name, precision: refModel.manifest.precision },
-      reference,
+      reference: reference.name,
       runDir,
       inputs: { source: inputs.source, batch, seed, elboSeed: inputs.elboSeed, isSeed: inputs.isSeed, samples },
       runtimes: results,

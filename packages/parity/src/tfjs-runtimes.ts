@@ -57,5 +57,12 @@ async function openTfjs(ctx: ParityRuntimeContext, backend: 'cpu' | 'wasm'): Pro
   };
 }
 
-registerParityRuntime('tfjs-cpu', (ctx) => openTfjs(ctx, 'cpu'));
-registerParityRuntime('tfjs-wasm', (ctx) => openTfjs(ctx, 'wasm'));
+for (const backend of ['cpu', 'wasm'] as const) {
+  registerParityRuntime({
+    name: `tfjs-${backend}`,
+    description: `TensorFlow.js ${backend} backend, weights from the training checkpoint`,
+    device: backend,
+    arithmetic: 'exact',
+    open: (ctx) => openTfjs(ctx, backend),
+  });
+}

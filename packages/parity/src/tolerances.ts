@@ -1,18 +1,17 @@
-import type { Precision } from '@vae/core';
+import type { DeviceArithmetic, Precision } from '@vae/core';
 import type { Tolerance } from './metrics-impl.js';
 
 /**
- * Device classes a parity runtime belongs to. Tolerances depend on the class (how the arithmetic is
- * done), not on the runtime's name: `ort-web-wasm` and `chromium-wasm` share one row.
+ * What each device arithmetic means. Tolerances depend on how the arithmetic is done (a device's
+ * `arithmetic`, declared by the runtime that offers it), not on the runtime's name: `ort-web-wasm`,
+ * `ort-web-wasm@firefox` and `ort-node-cpu` share one row.
  */
-export const DEVICE_CLASSES = Object.freeze({
-  cpu: 'native CPU kernels (onnxruntime-node cpu EP, TensorFlow.js cpu)',
-  wasm: 'WebAssembly kernels (onnxruntime-web wasm EP, TensorFlow.js wasm; fp32 SIMD)',
-  webgpu: 'WebGPU shaders (Dawn in Node, Chromium); float32, reassociated reductions',
-  cuda: 'CUDA EP with TF32 disabled (use_tf32: 0, NVIDIA_TF32_OVERRIDE=0)',
+export const ARITHMETIC_CLASSES: Readonly<Record<DeviceArithmetic, string>> = Object.freeze({
+  exact: 'float32 kernels summing in graph order (onnxruntime cpu EP, wasm EP, TensorFlow.js cpu/wasm)',
+  reassociated: 'GPU shaders: other reduction order, fused multiply-add (WebGPU, CUDA with TF32 disabled)',
 });
-/** A device class name. */
-export type DeviceClass = keyof typeof DEVICE_CLASSES;
+/** A device's arithmetic (the key of the tolerance table). */
+export type DeviceClass = DeviceArithmetic;
 
 /** What a tolerance applies to: graph outputs (per value) or per-example scores (ELBO, log p(x)). */
 export interface ToleranceRow {
@@ -36,14 +35,14 @@ const GPU_ROWS: Readonly<Record<Precision, ToleranceRow>> = Object.freeze({
 /**
  * Default tolerances, allclose semantics: a value passes when `|a − r| ≤ abs + rel·|r|`.
  *
- * Rows are keyed by device class × precision. The precision key is the weight precision that
+ * Rows are keyed by device arithmetic × precision. The precision key is the weight precision that
  * separates the two sides: `fp32` whenever candidate and reference run the same weights (every
  * runtime executes the same graph of an fp16/int8 model in float32 after its Cast/DequantizeLinear,
  * so the arithmetic is float32 everywhere); `fp16`/`int8` when one side runs a quantized model and the
  * other full-precision weights (e.g. TensorFlow.js from the fp32 checkpoint against an int8 graph, or
  * `--reference-model` pointing at the fp32 export).
  *
- * - fp32 cpu/wasm: 3e-5 absolute per output value plus 1e-5 relative. Measured on the reference
+ * - fp32 exact (cpu, wasm): 3e-5 absolute per output value plus 1e-5 relative. Measured on the reference
  *   784-400-20 MLP: ≤ 3.8e-6 (wasm vs cpu, x_logits); on the 64×64×3 VanillaVAE preset (five
  *   convolutions with batch norm, heads summing 2,048 features; 3.9M parameters), 64 rows against
  *   onnxruntime-node cpu: μ ≤ 1.3e-5 and log σ² ≤ 5.3e-5 at −29.1 (1.8e-6 relative) on TensorFlow.js
@@ -52,7 +51,7 @@ const GPU_ROWS: Readonly<Record<Precision, ToleranceRow>> = Object.freeze({
  *   by 30×. ELBO / log p(x) are sums over H·W·C values (~100 nats for MNIST, ~5,000 for 64×64×3), so
  *   they get a relative 1e-5 (≈1e-3 nats on MNIST; measured ≤ 1.6e-4 nats there, ≤ 3e-2 nats at
  *   −5,000 on the colour model).
- * - fp32 webgpu / cuda: 1e-4 absolute + 1e-5 relative, 1e-4 relative for scores (other reduction
+ * - fp32 reassociated (webgpu, cuda): 1e-4 absolute + 1e-5 relative, 1e-4 relative for scores (other reduction
  *   order, fused multiply-add; CUDA with TF32 off). Measured on SwiftShader: ≤ 1.4e-5 (x_logits),
  *   ≤ 4.8e-4 nats (ELBO). TF32 would need ~1e-2 and is never assumed.
  * - fp16 weights vs fp32: 1e-2 absolute + 1e-2 relative; scores 1e-2 relative.
@@ -62,10 +61,8 @@ const GPU_ROWS: Readonly<Record<Precision, ToleranceRow>> = Object.freeze({
  *   tighter row would flag the expected quantization error, not a runtime bug.
  */
 export const TOLERANCES: Readonly<Record<DeviceClass, Readonly<Record<Precision, ToleranceRow>>>> = Object.freeze({
-  cpu: EXACT_ROWS,
-  wasm: EXACT_ROWS,
-  webgpu: GPU_ROWS,
-  cuda: GPU_ROWS,
+  exact: EXACT_ROWS,
+  reassociated: GPU_ROWS,
 });
 
 /** Outputs compared as per-example scores (the rest are graph outputs). */
@@ -89,8 +86,8 @@ export function comparisonPrecision(candidate: Precision, reference: Precision):
 }
 
 /**
- * The tolerance of `output` when a runtime of class `candidate` is compared with one of class
- * `reference`: the looser of the two classes' rows (elementwise max of abs and rel), then the
+ * The tolerance of `output` when a runtime of arithmetic `candidate` is compared with one of
+ * arithmetic `reference`: the looser of the two classes' rows (elementwise max of abs and rel), then the
  * last matching override (`*` matches every output).
  */
 export function toleranceFor(
@@ -141,7 +138,7 @@ export function describeTolerances(): string[] {
   for (const [cls, rows] of Object.entries(TOLERANCES)) {
     for (const [precision, row] of Object.entries(rows))
       lines.push(
-        `  ${`${cls} × ${precision}`.padEnd(16)} outputs ${f(row.tensor).padEnd(20)} elbo/log_px ${f(row.score)}`,
+        `  ${`${cls} × ${precision}`.padEnd(22)} outputs ${f(row.tensor).padEnd(20)} elbo/log_px ${f(row.score)}`,
       );
   }
   return lines;

@@ -1,6 +1,5 @@
 export { onnxruntimeNodeBackend } from './onnxruntime-node-backend.js';
-export { NodeSession } from './node-session.js';
 export { nodeFileSource } from './node-file-source.js';
-export { registerNodeBackend, loadModel, NODE_BACKEND_PRIORITY } from './load-model.js';
+export { registerNodeBackend, loadModel } from './load-model.js';
 export { webgpuBundled } from './execution-providers.js';
-export { NODE_DEVICES } from './options.js';
+export { NODE_BACKEND_PRIORITY, NODE_DEVICES, NODE_RUNTIME_INFO } from './options.js';

@@ -1,13 +1,11 @@
-import { VaeModel, registerBackend, type VaeModelLoadOptions } from '@vae/core';
+import { VaeModel, registerRuntime, type VaeModelLoadOptions } from '@vae/core';
 import { nodeFileSource } from './node-file-source.js';
 import { onnxruntimeNodeBackend } from './onnxruntime-node-backend.js';
-
-/** Priority of the Node backend in core's registry (onnxruntime-web registers lower in Node). */
-export const NODE_BACKEND_PRIORITY = 100;
+import { NODE_BACKEND_PRIORITY } from './options.js';
 
 /** Registers {@link onnxruntimeNodeBackend} with core's backend registry (idempotent). */
 export function registerNodeBackend(priority = NODE_BACKEND_PRIORITY): void {
-  registerBackend(onnxruntimeNodeBackend, priority);
+  registerRuntime(onnxruntimeNodeBackend, priority);
 }
 
 /** Registers the Node backend and loads the model directory `dir` (manifest, checksums, sessions). */

@@ -1,7 +1,8 @@
 import {
+  OrtSession,
   defaultInferenceThreads,
   getLogger,
-  type Backend,
+  type Runtime,
   type BackendSession,
   type ExecutionDevice,
   type SessionOptions,
@@ -18,8 +19,7 @@ import {
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { webgpuBundled } from './execution-providers.js';
-import { NODE_DEVICES } from './options.js';
-import { NodeSession } from './node-session.js';
+import { NODE_DEVICES, NODE_RUNTIME_INFO } from './options.js';
 
 const log = getLogger('runtime-node');
 
@@ -73,7 +73,7 @@ async function createNodeSession(
   try {
     const session = await ort.InferenceSession.create(model, sessionOptions);
     log.debug(`created ${device} session (${model.length} bytes, ${threads ?? 'default'} threads)`);
-    return new NodeSession(session, device);
+    return new OrtSession(session, (data, dims) => new ort.Tensor('float32', data, dims), device);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (device === 'cuda') throw new Error(`${message}; ${CUDA_INSTALL_HINT}`, { cause: err });
@@ -84,9 +84,8 @@ async function createNodeSession(
   }
 }
 
-/** The `onnxruntime-node` backend: `cuda` → `webgpu` → `cpu`. */
-export const onnxruntimeNodeBackend: Backend = Object.freeze({
-  name: 'onnxruntime-node',
-  devices: NODE_DEVICES,
+/** The `onnxruntime-node` runtime: `cuda` → `webgpu` → `cpu` ({@link NODE_RUNTIME_INFO} + its session factory). */
+export const onnxruntimeNodeBackend: Runtime = Object.freeze({
+  ...NODE_RUNTIME_INFO,
   createSession: createNodeSession,
 });

@@ -1,6 +1,6 @@
-import { registerBackend } from '@vae/core';
+import { registerRuntime } from '@vae/core';
 import * as ort from 'onnxruntime-web/webgpu';
-import { WEB_BACKEND_PRIORITY } from './backend-priority.js';
+import { WEB_BACKEND_PRIORITY } from './runtime-info.js';
 import { applyWebRuntimeConfig, type WebRuntimeConfig } from './wasm-config.js';
 import { createWebBackend } from './web-backend.js';
 
@@ -20,5 +20,5 @@ export function configureWebRuntime(config: WebRuntimeConfig): void {
 
 /** Registers {@link onnxruntimeWebBackend} with core's backend registry (idempotent). */
 export function registerWebBackend(priority = WEB_BACKEND_PRIORITY): void {
-  registerBackend(onnxruntimeWebBackend, priority);
+  registerRuntime(onnxruntimeWebBackend, priority);
 }

@@ -1,15 +1,7 @@
-export { RunQueue } from './run-queue.js';
 export type { OrtWebModule } from './ort-types.js';
-export { WebSession } from './web-session.js';
 export { applyWebRuntimeConfig, type WasmPaths, type WebRuntimeConfig } from './wasm-config.js';
-export {
-  createWebBackend,
-  WEB_BACKEND_NAME,
-  WEB_DEVICES,
-  type OrtWebLoader,
-  type WebBackendOptions,
-} from './web-backend.js';
-export { WEB_BACKEND_PRIORITY } from './backend-priority.js';
+export { createWebBackend, type OrtWebLoader, type WebBackendOptions } from './web-backend.js';
+export { WEB_BACKEND_NAME, WEB_BACKEND_PRIORITY, WEB_DEVICES, WEB_RUNTIME_INFO } from './runtime-info.js';
 export { configureWebRuntime, onnxruntimeWebBackend, ortWeb, registerWebBackend } from './browser-backend.js';
 export {
   fetchFileSource,

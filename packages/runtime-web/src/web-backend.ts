@@ -1,23 +1,18 @@
 import {
   DEFAULT_WASM_THREADS,
+  OrtSession,
   getLogger,
   probeWebGpu,
-  type Backend,
+  type Runtime,
   type BackendSession,
   type ExecutionDevice,
   type SessionOptions,
   type WebGpuProbe,
 } from '@vae/core';
 import type { OrtSessionOptions, OrtWebModule } from './ort-types.js';
-import { WebSession } from './web-session.js';
+import { WEB_BACKEND_NAME, WEB_DEVICES, WEB_RUNTIME_INFO } from './runtime-info.js';
 
 const log = getLogger('runtime-web');
-
-/** Devices onnxruntime-web can run, in the order `auto` tries them. */
-export const WEB_DEVICES: readonly ExecutionDevice[] = Object.freeze(['webgpu', 'wasm'] as const);
-
-/** Name of the backend in core's registry. */
-export const WEB_BACKEND_NAME = 'onnxruntime-web';
 
 /** onnxruntime log severity for sessions (3 = errors only). */
 const LOG_SEVERITY = 3;
@@ -56,7 +51,7 @@ function message(err: unknown): string {
  * ESM build; the Node entry (`@vae/runtime-web/node`) the CommonJS build.
  * Session creation rejects with the reason a device is unavailable; runs are queued per session.
  */
-export function createWebBackend(runtime: OrtWebModule | OrtWebLoader, options: WebBackendOptions = {}): Backend {
+export function createWebBackend(runtime: OrtWebModule | OrtWebLoader, options: WebBackendOptions = {}): Runtime {
   const name = options.name ?? WEB_BACKEND_NAME;
   const skipFallback = options.autoSkipsFallbackAdapter ?? true;
   const probe = options.probe ?? (() => probeWebGpu());
@@ -114,8 +109,8 @@ export function createWebBackend(runtime: OrtWebModule | OrtWebLoader, options: 
     }
     created.set(ort, (created.get(ort) ?? 0) + 1);
     log.debug(`created ${device} session (${model.length} bytes, ${String(ort.env.wasm.numThreads)} wasm thread(s))`);
-    return new WebSession(ort, session, device);
+    return new OrtSession(session, (data, dims) => new ort.Tensor('float32', data, [...dims]), device);
   };
 
-  return Object.freeze({ name, devices: WEB_DEVICES, createSession });
+  return Object.freeze({ ...WEB_RUNTIME_INFO, name, createSession });
 }

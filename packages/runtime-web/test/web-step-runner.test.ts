@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng, createModelSpec, initParameters, setLogLevel } from '@vae/core';
 import { NODE_ORT_PLATFORM } from '@vae/train';
 import { ADAM_DEFAULTS, OrtStepRunner, makeBatch, webOrtPlatform, type OrtBatch } from '@vae/train/web';
-import { configureNodeWebRuntime, loadOrtWebForNode } from '../src/node/index.js';
+import { WEB_RUNTIME_INFO, configureNodeWebRuntime, loadOrtWebForNode } from '../src/node/index.js';
 
 /**
  * The ort engine's step runner on onnxruntime-web (wasm, in Node: no browser needed) against the
@@ -32,7 +32,10 @@ describe('OrtStepRunner on onnxruntime-web (wasm EP in Node) vs onnxruntime-node
       return { target: b.target, x: b.x, eps: b.eps! };
     });
     const init = { spec, params, learningRate: 1e-3, adam: { ...ADAM_DEFAULTS }, threads: 1 };
-    const web = await OrtStepRunner.create({ ...init, device: 'wasm' }, webOrtPlatform(loadOrtWebForNode()));
+    const web = await OrtStepRunner.create(
+      { ...init, device: 'wasm' },
+      webOrtPlatform(loadOrtWebForNode(), WEB_RUNTIME_INFO),
+    );
     const node = await OrtStepRunner.create({ ...init, device: 'cpu' }, NODE_ORT_PLATFORM);
     try {
       for (const batch of batches) {

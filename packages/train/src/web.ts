@@ -18,7 +18,7 @@ export {
   withElbo,
 } from './ort/ort-step-runner.js';
 export type { OrtModule, OrtPlatform } from './ort/ort-platform.js';
-export { WEB_TRAIN_DEVICES, parseWebDevice, webOrtPlatform, type WebTrainDevice } from './ort/web-platform.js';
+export { parseTrainDevice, webOrtPlatform, type WebTrainDevice } from './ort/web-platform.js';
 export { makeBatch, type BatchOptions } from './batches.js';
 /** Re-exported from `@vae/data` (the browser trainer page imports them from here). */
 export {

@@ -235,7 +235,7 @@ describe('ort engine', () => {
   it('rejects batches with another sample count than its graph, and unknown devices, with errors that name the argument', async () => {
     const spec = createModelSpec(SPEC);
     expect(() => new OrtEngine({ device: 'tpu' as never })).toThrow(
-      /options.device: expected auto\|cuda\|cpu\|webgpu, got "tpu"/,
+      /options.device: expected auto\|cuda\|webgpu\|cpu, got "tpu"/,
     );
     const engine = new OrtEngine({ worker: false });
     engines.push(engine);

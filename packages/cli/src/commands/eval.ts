@@ -1,9 +1,10 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { DeviceRequest } from '@vae/core';
+import { NODE_DEVICES } from '@vae/runtime-node/options';
 import { EVAL_SPLITS, type EvalSplit } from '@vae/train/options';
 
-/** Devices `vae eval` can run its graphs on (onnxruntime-node). */
-export const EVAL_DEVICES = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
+/** Devices `vae eval` can run its graphs on: those of the onnxruntime-node runtime. */
+export const EVAL_DEVICES: readonly DeviceRequest[] = Object.freeze(['auto', ...NODE_DEVICES]);
 
 interface EvalArgs {
   run: string;

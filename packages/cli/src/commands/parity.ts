@@ -1,8 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import {
   INPUT_SOURCES,
-  RUNTIME_NAMES,
-  assertRuntimeName,
   describeTolerances,
   parseRuntimeList,
   parseToleranceOverride,
@@ -40,7 +38,7 @@ function integer(option: string, min: number): (raw: unknown) => number {
 export const parityCommand: CommandModule<object, ParityArgs> = {
   command: 'parity',
   describe:
-    'Compare a model across runtimes (TensorFlow.js, onnxruntime-node, onnxruntime-web, Chromium); exit 0 pass, 1 violation, 2 runtime unavailable',
+    'Compare a model across runtimes (TensorFlow.js, onnxruntime-node and onnxruntime-web in Node, Deno, Bun and browsers); exit 0 pass, 1 violation, 2 runtime unavailable',
   builder: (y: Argv) =>
     y
       .option('model', {
@@ -52,15 +50,12 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
         type: 'string',
         array: true,
         coerce: (raw: unknown) => parseRuntimeList(raw),
-        describe: `runtimes to run (comma-separated or repeated); default: every one, skipping those that cannot start. One of ${RUNTIME_NAMES.join(', ')}`,
+        describe:
+          'runtimes to run (comma-separated or repeated), e.g. ort-node-cpu,ort-web-wasm@firefox; default all: every registered runtime, each reported as pass, fail or skipped with its reason (docs/RUNTIMES.md lists them)',
       })
       .option('reference', {
         type: 'string',
-        coerce: (raw: unknown) => {
-          const v = Array.isArray(raw) ? raw[raw.length - 1] : raw;
-          assertRuntimeName(v, '--reference');
-          return v;
-        },
+        coerce: (raw: unknown) => parseRuntimeList(Array.isArray(raw) ? raw[raw.length - 1] : raw, '--reference')?.[0],
         describe: 'reference runtime (default ort-node-cpu; tfjs-cpu when --run is given)',
       })
       .option('reference-model', {
@@ -109,7 +104,7 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
       .option('json', { type: 'string', describe: 'write the JSON report to this file (atomically)' })
       .epilog(
         [
-          'Default tolerances, allclose |a − r| ≤ abs + rel·|r|, by device class × precision (the looser of candidate and',
+          'Default tolerances, allclose |a − r| ≤ abs + rel·|r|, by device arithmetic × precision (the looser of candidate and',
           'reference; precision fp32 whenever both sides run the same weights):',
           ...describeTolerances(),
         ].join('\n'),

@@ -18,7 +18,10 @@ export const PIPELINE_RUNTIMES: readonly RuntimeName[] = Object.freeze([
   'ort-web-webgpu',
 ]);
 /** Added with `--browser`. */
-export const PIPELINE_BROWSER_RUNTIMES: readonly RuntimeName[] = Object.freeze(['chromium-wasm', 'chromium-webgpu']);
+export const PIPELINE_BROWSER_RUNTIMES: readonly RuntimeName[] = Object.freeze([
+  'ort-web-wasm@chromium',
+  'ort-web-webgpu@chromium',
+]);
 
 /** File names the pipeline writes into the run folder (besides the trainer's). */
 export const PIPELINE_FILES = Object.freeze({ model: 'model', parity: 'parity.json', samples: 'samples.png' });

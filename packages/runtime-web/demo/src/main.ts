@@ -1,4 +1,5 @@
-import { DEVICE_REQUESTS, type DeviceRequest } from '@vae/core';
+import type { DeviceRequest } from '@vae/core';
+import { WEB_DEVICES } from '../../src/runtime-info.js';
 import { createHook, type DemoInfo } from './demo-hook.js';
 import { el, fillSelect } from './dom.js';
 import { DrawPad } from './draw-pad.js';
@@ -14,7 +15,7 @@ import { TRAINED_MODEL_PREFIX } from './train-store.js';
 import { WorkerClient } from './worker-client.js';
 
 /** Devices the page offers. */
-const PAGE_DEVICES: readonly DeviceRequest[] = Object.freeze(['auto', 'webgpu', 'wasm']);
+const PAGE_DEVICES: readonly DeviceRequest[] = Object.freeze(['auto', ...WEB_DEVICES]);
 
 const body = document.body;
 const base = new URL('./', location.href).href;
@@ -87,8 +88,8 @@ async function boot(): Promise<DemoInfo> {
   const trained = name.startsWith(TRAINED_MODEL_PREFIX);
   if (trained) el<HTMLSelectElement>('model').add(new Option(`${name} (trained in this browser)`, name, true, true));
   else if (!site.models.some((m) => m.name === name)) throw new Error(unknownModelMessage(site, name));
-  if (device !== requested || !DEVICE_REQUESTS.includes(device))
-    notice(`Unknown device "${requested}": using auto. Choose auto, webgpu or wasm.`, 'info');
+  if (device !== requested)
+    notice(`Unknown device "${requested}": using auto. Choose ${PAGE_DEVICES.join(', ')}.`, 'info');
 
   const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'vae-model' });
   worker.addEventListener('error', (e) => showError(new Error(`The model worker failed: ${e.message}`)));

@@ -25,8 +25,8 @@ import {
   type ImageSplit,
   type OrtBatch,
   type TrainBatch,
-  type WebTrainDevice,
 } from '@vae/train/web';
+import { WEB_RUNTIME_INFO } from '../../src/runtime-info.js';
 import { applyWebRuntimeConfig } from '../../src/wasm-config.js';
 import { cachedBytes } from './cached-fetch.js';
 import { gunzip } from './gunzip.js';
@@ -50,6 +50,9 @@ import {
   saveOwnData,
   saveTrainedModel,
 } from './train-store.js';
+
+/** The onnxruntime-web devices this page trains on (each has its own build of the runtime). */
+type WebTrainDevice = 'wasm' | 'webgpu';
 
 /** The slice of `DedicatedWorkerGlobalScope` used here. */
 interface WorkerScope {
@@ -101,7 +104,7 @@ async function stepSeconds(
 ): Promise<number> {
   const runner = await OrtStepRunner.create(
     { spec, params, learningRate: 1e-3, adam: { ...ADAM_DEFAULTS }, device, threads: 1 },
-    webOrtPlatform(ort),
+    webOrtPlatform<WebTrainDevice>(ort, WEB_RUNTIME_INFO),
   );
   try {
     await runner.stepTerms(batch);
@@ -258,7 +261,7 @@ async function init(args: TrainOps['init']['args'], base: URL): Promise<TrainInf
   const ort = await loadRuntime(args.site, base, device);
   const runner = await OrtStepRunner.create(
     { spec, params, learningRate: settings.learningRate, adam: { ...ADAM_DEFAULTS }, device, threads: 1 },
-    webOrtPlatform(ort),
+    webOrtPlatform<WebTrainDevice>(ort, WEB_RUNTIME_INFO),
   );
   if (stored) runner.setOptimizerState(stored.optimizer);
   const epochSteps = Math.ceil(train.count / settings.batchSize);

@@ -7,7 +7,6 @@ export {
   registerNodeWebBackend,
   type NodeWebBackendOptions,
 } from './node-web-backend.js';
-export { WEB_BACKEND_PRIORITY } from '../backend-priority.js';
-export { WEB_BACKEND_NAME, WEB_DEVICES, createWebBackend } from '../web-backend.js';
-export { WebSession } from '../web-session.js';
+export { WEB_BACKEND_NAME, WEB_BACKEND_PRIORITY, WEB_DEVICES, WEB_RUNTIME_INFO } from '../runtime-info.js';
+export { createWebBackend } from '../web-backend.js';
 export { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
-import { probeWebGpu, registerBackend, type Backend, type WebGpuProbe } from '@vae/core';
+import { probeWebGpu, registerRuntime, type Backend, type WebGpuProbe } from '@vae/core';
 import { vulkanLoaderHint, type DawnOptions, type DawnSetup } from '@vae/device-node';
-import { WEB_BACKEND_PRIORITY } from '../backend-priority.js';
+import { WEB_BACKEND_PRIORITY } from '../runtime-info.js';
 import type { OrtWebModule } from '../ort-types.js';
 import { applyWebRuntimeConfig, type WebRuntimeConfig } from '../wasm-config.js';
 import { createWebBackend, type WebBackendOptions } from '../web-backend.js';
@@ -51,8 +51,11 @@ export interface NodeWebBackendOptions extends Omit<WebBackendOptions, 'probe'> 
  */
 export function createNodeWebBackend(options: NodeWebBackendOptions = {}): Backend {
   const { dawn = {}, ...rest } = options;
-  useBaselineWasmCompiler();
-  return createWebBackend(loadOrtWebForNode(), { ...rest, probe: () => nodeProbe(dawn) });
+  const load = async (): Promise<OrtWebModule> => {
+    useBaselineWasmCompiler();
+    return loadOrtWebForNode();
+  };
+  return createWebBackend(load, { ...rest, probe: () => nodeProbe(dawn) });
 }
 
 let shared: Backend | undefined;
@@ -65,5 +68,5 @@ export function nodeWebBackend(): Backend {
 
 /** Registers {@link nodeWebBackend} with core's registry (below `@vae/runtime-node`'s priority). */
 export function registerNodeWebBackend(priority = WEB_BACKEND_PRIORITY): void {
-  registerBackend(nodeWebBackend(), priority);
+  registerRuntime(nodeWebBackend(), priority);
 }

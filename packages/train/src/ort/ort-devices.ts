@@ -1,20 +1,21 @@
+import { trainDevices } from '@vae/core';
+import { NODE_RUNTIME_INFO } from '@vae/runtime-node/options';
 import {
   CUDA_INSTALL_HINT,
-  SWIFTSHADER_ICD,
   cudaProviderStatus,
   ortExecutionProviders,
   prepareOrtDevice,
+  type OrtNodeDevice,
 } from '@vae/device-node';
 import type { InferenceSession } from 'onnxruntime-node';
 
-/** onnxruntime-node execution providers the ort engine can train on, in the order `auto` tries them. */
-export const ORT_TRAIN_DEVICES = Object.freeze({
-  cuda: { note: 'NVIDIA GPU; needs the CUDA provider libraries (ONNXRUNTIME_NODE_INSTALL=cuda12 at install)' },
-  cpu: { note: 'MLAS kernels; 1 intra-op thread is fastest on 2 busy cores' },
-  webgpu: { note: `Dawn; needs a Vulkan driver (e.g. VK_ICD_FILENAMES=${SWIFTSHADER_ICD})` },
-});
-/** A concrete device of the ort engine. */
-export type OrtTrainDevice = keyof typeof ORT_TRAIN_DEVICES;
+/**
+ * onnxruntime-node devices the ort engine can train on, with their notes: those the registered
+ * onnxruntime-node runtime marks trainable (`NODE_RUNTIME_INFO.deviceInfo[d].train`).
+ */
+export const ORT_TRAIN_DEVICES: Readonly<Record<string, string>> = trainDevices(NODE_RUNTIME_INFO);
+/** A concrete device of the ort engine (one of {@link ORT_TRAIN_DEVICES}). */
+export type OrtTrainDevice = OrtNodeDevice;
 /** A device request: a concrete device or `auto`. */
 export type OrtDeviceRequest = OrtTrainDevice | 'auto';
 
@@ -23,7 +24,7 @@ export type OrtDeviceRequest = OrtTrainDevice | 'auto';
  * CPU EP (gpuweb #5291, onnxruntime #18584) and on software Vulkan drivers much slower; ask for it
  * explicitly.
  */
-export const ORT_AUTO_ORDER: readonly OrtTrainDevice[] = Object.freeze(['cuda', 'cpu']);
+export const ORT_AUTO_ORDER: readonly OrtTrainDevice[] = Object.freeze(['cuda', 'cpu'] as const);
 
 /**
  * Why `auto` should not try `device` on this machine without creating a session, or null. CUDA is

@@ -1,32 +1,38 @@
+import { trainDevices, type Runtime } from '@vae/core';
 import type { OrtModule, OrtPlatform } from './ort-platform.js';
 
-/** Devices of onnxruntime-web the step runner can train on. */
-export const WEB_TRAIN_DEVICES = Object.freeze({
-  wasm: { note: 'WebAssembly SIMD kernels (the CPU), available in every browser' },
-  webgpu: { note: 'the WebGPU execution provider; needs a WebGPU adapter and the WebGPU build of onnxruntime-web' },
-});
-/** A device of onnxruntime-web. */
-export type WebTrainDevice = keyof typeof WEB_TRAIN_DEVICES;
+/** A device of onnxruntime-web the step runner trains on (one its runtime marks trainable). */
+export type WebTrainDevice = string;
 
-/** Parses a browser device request; a `RangeError` names the argument, the expected and the actual value. */
-export function parseWebDevice(value: unknown, name = 'device'): WebTrainDevice | 'auto' {
-  if (value === 'auto' || (typeof value === 'string' && value in WEB_TRAIN_DEVICES))
-    return value as WebTrainDevice | 'auto';
-  throw new RangeError(
-    `${name}: expected auto|${Object.keys(WEB_TRAIN_DEVICES).join('|')}, got ${JSON.stringify(value)}`,
-  );
+/**
+ * Parses a device request against the devices `runtime` marks trainable; a `RangeError` names the
+ * argument, the expected and the actual value.
+ */
+export function parseTrainDevice(
+  runtime: Pick<Runtime, 'devices' | 'deviceInfo'>,
+  value: unknown,
+  name = 'device',
+): WebTrainDevice | 'auto' {
+  const devices = Object.keys(trainDevices(runtime));
+  if (value === 'auto' || (typeof value === 'string' && devices.includes(value))) return value;
+  throw new RangeError(`${name}: expected auto|${devices.join('|')}, got ${JSON.stringify(value)}`);
 }
 
 /**
  * The step runner's platform on onnxruntime-web (pass the module the page imported: the CPU-only
- * build for `wasm`, the WebGPU build for `webgpu`). `auto` means wasm here: whether WebGPU is
- * faster for a model is measured by the caller (small MLPs are often faster on wasm).
+ * build for `wasm`, the WebGPU build for `webgpu`, and the runtime's description, e.g.
+ * `WEB_RUNTIME_INFO` of `@vae/runtime-web`, whose trainable devices it accepts). `auto` means wasm
+ * here: whether WebGPU is faster for a model is measured by the caller (small MLPs are often faster
+ * on wasm).
  */
-export function webOrtPlatform(ort: OrtModule): OrtPlatform<WebTrainDevice> {
+export function webOrtPlatform<D extends WebTrainDevice = WebTrainDevice>(
+  ort: OrtModule,
+  runtime: Pick<Runtime, 'devices' | 'deviceInfo'>,
+): OrtPlatform<D> {
   return {
     ort,
-    autoOrder: ['wasm'],
-    parseDevice: parseWebDevice,
+    autoOrder: ['wasm' as D],
+    parseDevice: (value, name) => parseTrainDevice(runtime, value, name) as D | 'auto',
     skipReason: () => null,
     sessionOptions: (device) => ({
       executionProviders: [device],

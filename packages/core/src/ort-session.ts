@@ -1,25 +1,41 @@
-import {
-  assertTensor,
-  getLogger,
-  sessionValueInfos,
-  type BackendSession,
-  type SessionValueInfo,
-  type ExecutionDevice,
-  type Tensor,
-} from '@vae/core';
-import type { OrtInferenceSession, OrtTensor, OrtWebModule } from './ort-types.js';
+import { sessionValueInfos, type OrtValueMetadata, type SessionValueInfo } from './graph-signature.js';
+import { getLogger } from './logger.js';
 import { RunQueue } from './run-queue.js';
+import type { BackendSession, ExecutionDevice } from './runtime-contract.js';
+import { assertTensor, type Tensor } from './tensor.js';
 
-const log = getLogger('runtime-web:session');
+const log = getLogger('core:session');
+
+/** An onnxruntime tensor as onnxruntime-common defines it (both onnxruntime-node's and onnxruntime-web's fit). */
+export interface OrtTensorLike {
+  readonly type: string;
+  readonly dims: readonly number[];
+  getData(releaseData?: boolean): Promise<unknown>;
+  dispose(): void;
+}
+
+/** An onnxruntime `InferenceSession` (structurally; core imports no onnxruntime package). */
+export interface OrtInferenceSessionLike {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputMetadata?: readonly OrtValueMetadata[];
+  readonly outputMetadata?: readonly OrtValueMetadata[];
+  run(feeds: Record<string, OrtTensorLike>): Promise<Record<string, OrtTensorLike>>;
+  release(): Promise<void>;
+}
+
+/** Makes an onnxruntime float32 tensor (`new ort.Tensor('float32', data, dims)`). */
+export type OrtTensorFactory = (data: Float32Array, dims: readonly number[]) => OrtTensorLike;
 
 /**
- * A {@link BackendSession} over one onnxruntime-web `InferenceSession`. Concurrent `run()` calls on
- * one onnxruntime-web session are unsafe (reported to fail with "Session already started"; measured
- * here, four concurrent WebGPU runs in Node never finished), so calls are queued and execute one at
- * a time in call order. Outputs are copied into fresh `Float32Array`s (WebGPU outputs are
+ * The one {@link BackendSession} over an onnxruntime `InferenceSession`, shared by every runtime
+ * (onnxruntime-node, onnxruntime-web). Feeds are checked by name before anything runs. Concurrent
+ * `run()` calls on one onnxruntime session are unsafe (onnxruntime-web: "Session already started";
+ * measured here, four concurrent WebGPU runs in Node never finished), so calls are queued and execute
+ * one at a time in call order. Outputs are copied into fresh `Float32Array`s (GPU outputs are
  * downloaded first), so results never alias runtime memory.
  */
-export class WebSession implements BackendSession {
+export class OrtSession implements BackendSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly inputMetadata: readonly SessionValueInfo[];
@@ -28,8 +44,8 @@ export class WebSession implements BackendSession {
   private released = false;
 
   constructor(
-    private readonly ort: OrtWebModule,
-    private readonly session: OrtInferenceSession,
+    private readonly session: OrtInferenceSessionLike,
+    private readonly tensor: OrtTensorFactory,
     readonly device: ExecutionDevice,
   ) {
     this.inputNames = Object.freeze([...session.inputNames]);
@@ -46,7 +62,7 @@ export class WebSession implements BackendSession {
   /** Runs the graph after every earlier call has finished; float32 in, float32 out. */
   run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
     if (this.released) return Promise.reject(new Error('session: expected a live session, got a released one'));
-    let inputs: Record<string, OrtTensor>;
+    let inputs: Record<string, OrtTensorLike>;
     try {
       inputs = this.toOrtFeeds(feeds);
     } catch (err) {
@@ -55,7 +71,7 @@ export class WebSession implements BackendSession {
     return this.queue.enqueue(() => this.runNow(inputs));
   }
 
-  /** Waits for queued runs, then frees the session (idempotent). */
+  /** Refuses new runs, waits for those already queued, then frees the session (idempotent). */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
@@ -64,20 +80,19 @@ export class WebSession implements BackendSession {
     log.debug(`released ${this.device} session`);
   }
 
-  private toOrtFeeds(feeds: Readonly<Record<string, Tensor>>): Record<string, OrtTensor> {
+  private toOrtFeeds(feeds: Readonly<Record<string, Tensor>>): Record<string, OrtTensorLike> {
     if (feeds === null || typeof feeds !== 'object') {
       throw new TypeError(
         `feeds: expected an object keyed by input name (${this.inputNames.join(', ')}), got ${String(feeds)}`,
       );
     }
-    for (const name of Object.keys(feeds)) {
-      if (!this.inputNames.includes(name)) {
-        throw new RangeError(
-          `feeds: expected inputs ${this.inputNames.join(', ')}, got unknown ${JSON.stringify(name)}`,
-        );
-      }
+    const unknown = Object.keys(feeds).find((name) => !this.inputNames.includes(name));
+    if (unknown !== undefined) {
+      throw new RangeError(
+        `feeds: expected inputs ${this.inputNames.join(', ')}, got unknown ${JSON.stringify(unknown)}`,
+      );
     }
-    const inputs: Record<string, OrtTensor> = {};
+    const inputs: Record<string, OrtTensorLike> = {};
     for (const name of this.inputNames) {
       const t = feeds[name];
       if (t === undefined) {
@@ -86,12 +101,12 @@ export class WebSession implements BackendSession {
         );
       }
       assertTensor(t, `feeds.${name}`);
-      inputs[name] = new this.ort.Tensor('float32', t.data, [...t.shape]);
+      inputs[name] = this.tensor(t.data, t.shape);
     }
     return inputs;
   }
 
-  private async runNow(inputs: Record<string, OrtTensor>): Promise<Record<string, Tensor>> {
+  private async runNow(inputs: Record<string, OrtTensorLike>): Promise<Record<string, Tensor>> {
     const out = await this.session.run(inputs);
     const result: Record<string, Tensor> = {};
     for (const name of this.outputNames) {

@@ -6,7 +6,7 @@ import { onnxruntimeNodeBackend } from '../src/index.js';
 
 const ENCODER = join(fileURLToPath(new URL('../../../models/mnist-vae', import.meta.url)), 'encoder.onnx');
 
-describe('NodeSession', () => {
+describe('OrtSession on onnxruntime-node', () => {
   it('runs concurrent calls in call order, rejects unknown feeds by name, and release waits for queued runs', async () => {
     const session = await onnxruntimeNodeBackend.createSession(new Uint8Array(await readFile(ENCODER)), {
       device: 'cpu',

@@ -1,16 +1,21 @@
 import type { Tensor } from '@vae/core';
-import { openChromiumSession } from './chromium-harness.js';
-import type { WireTensor } from './chromium-wire.js';
+import type { PageApi, PageInfo, WireTensor } from './chromium-wire.js';
 import type { OpenedRuntime, ParityRuntimeContext } from './parity-runtime.js';
-import { registerParityRuntime } from './runtime-registry.js';
+
+/** A model loaded in another process or page, driven through the {@link PageApi} calls. */
+export interface WireSession {
+  readonly info: PageInfo;
+  /** Calls `method(...args)` on the host's {@link PageApi}. */
+  call<K extends keyof PageApi>(method: K, ...args: Parameters<PageApi[K]>): Promise<Awaited<ReturnType<PageApi[K]>>>;
+  close(): Promise<void>;
+}
 
 const wire = (t: Tensor): WireTensor => ({ data: Array.from(t.data), shape: [...t.shape] });
 const tensor = (w: WireTensor): Tensor => ({ data: Float32Array.from(w.data), shape: [...w.shape] });
 const wireOrNull = (t: Tensor | undefined): WireTensor | null => (t ? wire(t) : null);
 
-/** The model in real Chromium on `device`: every call runs `VaeModel` (from `@vae/runtime-web`) in the page. */
-async function openChromium(ctx: ParityRuntimeContext, device: 'wasm' | 'webgpu'): Promise<OpenedRuntime> {
-  const s = await openChromiumSession(ctx.modelDir, device);
+/** An {@link OpenedRuntime} whose every call runs `VaeModel` in the session's host. */
+export function wireRuntime(s: WireSession, ctx: ParityRuntimeContext): OpenedRuntime {
   return {
     detail: `${s.info.browser}, ${s.info.backend} ${s.info.device}${s.info.adapter ? ` (${s.info.adapter})` : ''}`,
     weights: ctx.manifest.precision,
@@ -28,6 +33,3 @@ async function openChromium(ctx: ParityRuntimeContext, device: 'wasm' | 'webgpu'
     release: () => s.close(),
   };
 }
-
-registerParityRuntime('chromium-wasm', (ctx) => openChromium(ctx, 'wasm'));
-registerParityRuntime('chromium-webgpu', (ctx) => openChromium(ctx, 'webgpu'));

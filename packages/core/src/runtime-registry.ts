@@ -1,14 +1,15 @@
 import { getLogger } from './logger.js';
-import {
-  DEVICES,
-  type Backend,
-  type BackendSession,
-  type DeviceRequest,
-  type ExecutionDevice,
-  type SessionOptions,
+import type {
+  Backend,
+  DeviceInfo,
+  BackendSession,
+  DeviceRequest,
+  ExecutionDevice,
+  Runtime,
+  SessionOptions,
 } from './runtime-contract.js';
 
-const log = getLogger('core:backends');
+const log = getLogger('core:runtimes');
 
 /**
  * Options a backend receives from {@link createSession}. `auto` is true when the device is being
@@ -56,17 +57,54 @@ interface Registered {
 const registry = new Map<string, Registered>();
 let registrations = 0;
 
-/** The device requests {@link createSession} accepts, for messages and CLI choices. */
-export const DEVICE_REQUESTS: readonly DeviceRequest[] = Object.freeze([
-  'auto',
-  ...(Object.keys(DEVICES) as ExecutionDevice[]),
-]);
+/**
+ * Devices offered by the registered runtimes (highest priority first, each once), or by `runtimes`.
+ * This is the only device list: a device exists because a runtime offers it.
+ */
+export function listDevices(runtimes: readonly Runtime[] = listRuntimes()): ExecutionDevice[] {
+  return [...new Set(runtimes.flatMap((r) => (Array.isArray(r?.devices) ? r.devices : [])))];
+}
 
-/** Throws a `RangeError` naming `name` unless `value` is `auto` or a known device. */
-export function assertDeviceRequest(value: unknown, name = 'device'): asserts value is DeviceRequest {
-  if (typeof value !== 'string' || !(DEVICE_REQUESTS as readonly string[]).includes(value)) {
-    throw new RangeError(`${name}: expected one of ${DEVICE_REQUESTS.join('|')}, got ${JSON.stringify(value)}`);
+/** The device requests {@link createSession} accepts now: `auto` and {@link listDevices} (of `runtimes`). */
+export function deviceRequests(runtimes?: readonly Runtime[]): DeviceRequest[] {
+  return ['auto', ...listDevices(runtimes)];
+}
+
+/** What the first registered runtime offering `device` says about it, or undefined. */
+export function deviceInfo(device: ExecutionDevice): DeviceInfo | undefined {
+  for (const r of listRuntimes()) {
+    const info = r.deviceInfo?.[device];
+    if (info) return info;
   }
+  return undefined;
+}
+
+/** Devices of `runtime` the ort trainer can train on, in its preferred order, with their notes. */
+export function trainDevices(
+  runtime: Pick<Runtime, 'devices' | 'deviceInfo'>,
+): Readonly<Record<ExecutionDevice, string>> {
+  const out: Record<ExecutionDevice, string> = {};
+  for (const d of runtime.devices) {
+    const note = runtime.deviceInfo?.[d]?.train;
+    if (note !== undefined) out[d] = note;
+  }
+  return Object.freeze(out);
+}
+
+/**
+ * Throws a `RangeError` naming `name` unless `value` is `auto` or a device of `runtimes` (default:
+ * the registered ones; any non-empty name while there are none: `createSession` then says what is
+ * missing).
+ */
+export function assertDeviceRequest(
+  value: unknown,
+  name = 'device',
+  runtimes?: readonly Runtime[],
+): asserts value is DeviceRequest {
+  const known = deviceRequests(runtimes);
+  const ok =
+    typeof value === 'string' && value.length > 0 && (known.length === 1 || (known as string[]).includes(value));
+  if (!ok) throw new RangeError(`${name}: expected one of ${known.join('|')}, got ${JSON.stringify(value)}`);
 }
 
 function assertBackend(backend: unknown): asserts backend is Backend {
@@ -80,38 +118,53 @@ function assertBackend(backend: unknown): asserts backend is Backend {
     typeof b.createSession !== 'function'
   ) {
     throw new TypeError(
-      `backend: expected { name: string, devices: ExecutionDevice[], createSession() }, got ${JSON.stringify(backend)}`,
+      `runtime: expected { name: string, devices: string[], createSession() }, got ${JSON.stringify(backend)}`,
     );
   }
   for (const d of b.devices) {
-    if (!(d in DEVICES))
-      throw new RangeError(
-        `backend.devices: expected entries of ${Object.keys(DEVICES).join('|')}, got ${JSON.stringify(d)}`,
-      );
+    if (typeof d !== 'string' || d.length === 0 || d === 'auto')
+      throw new RangeError(`${b.name}.devices: expected device names other than auto, got ${JSON.stringify(d)}`);
   }
 }
 
 /**
- * Registers `backend` under its name (as onnxruntime's `js/common` does). Higher priority is tried
- * first by {@link createSession}; registering the same name again replaces the entry.
+ * Registers `runtime` under its name (as onnxruntime's `js/common` does). Higher priority is tried
+ * first by {@link createSession}; `priority` defaults to `runtime.priority`, then 0. Registering the
+ * same name again replaces the entry.
  */
-export function registerBackend(backend: Backend, priority: number): void {
-  assertBackend(backend);
+export function registerRuntime(runtime: Runtime, priority = runtime.priority ?? 0): void {
+  assertBackend(runtime);
   if (typeof priority !== 'number' || !Number.isFinite(priority)) {
     throw new RangeError(`priority: expected a finite number, got ${String(priority)}`);
   }
-  registry.set(backend.name, { backend, priority, order: registrations++ });
-  log.debug(`registered backend ${backend.name} (priority ${priority}; devices ${backend.devices.join(', ')})`);
+  const previous = registry.get(runtime.name);
+  registry.set(runtime.name, { backend: runtime, priority, order: previous?.order ?? registrations++ });
+  log.debug(`registered runtime ${runtime.name} (priority ${priority}; devices ${runtime.devices.join(', ')})`);
 }
 
-/** Removes the backend registered as `name`; returns whether there was one. */
+/** {@link registerRuntime} with an explicit priority (the name onnxruntime's js/common uses). */
+export function registerBackend(backend: Backend, priority: number): void {
+  registerRuntime(backend, priority);
+}
+
+/** Removes the runtime registered as `name`; returns whether there was one. */
 export function unregisterBackend(name: string): boolean {
   return registry.delete(name);
 }
 
-/** Registered backends, highest priority first (ties: first registered first). */
-export function listBackends(): Backend[] {
+/** Registered runtimes, highest priority first (ties: first registered first). */
+export function listRuntimes(): Runtime[] {
   return [...registry.values()].sort((a, b) => b.priority - a.priority || a.order - b.order).map((r) => r.backend);
+}
+
+/** The runtime registered as `name`, or undefined. */
+export function getRuntime(name: string): Runtime | undefined {
+  return registry.get(name)?.backend;
+}
+
+/** {@link listRuntimes} (the name onnxruntime's js/common uses). */
+export function listBackends(): Backend[] {
+  return listRuntimes();
 }
 
 function errorMessage(err: unknown): string {
@@ -140,15 +193,15 @@ export async function createSessionWithBackend(
   }
   if (o === null || typeof o !== 'object')
     throw new TypeError(`options: expected { device, threads?, backends? }, got ${String(o)}`);
-  assertDeviceRequest(o.device, 'device');
   if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1)) {
     throw new RangeError(`threads: expected a positive integer, got ${String(o.threads)}`);
   }
   const backends = o.backends ? [...o.backends] : listBackends();
   backends.forEach((b) => assertBackend(b));
+  assertDeviceRequest(o.device, 'device', backends);
   if (backends.length === 0) {
     throw new Error(
-      'createSession: no backend is registered (call registerNodeBackend() from @vae/runtime-node or registerWebBackend() from @vae/runtime-web)',
+      'createSession: no runtime is registered (import @vae/runtime-node or @vae/runtime-web and call its register function)',
     );
   }
   const auto = o.device === 'auto';

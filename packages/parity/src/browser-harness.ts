@@ -1,16 +1,17 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getLogger, type DeviceRequest } from '@vae/core';
-import type { PageApi, PageInfo } from './chromium-wire.js';
+import type { PageApi } from './chromium-wire.js';
+import type { WireSession } from './wire-runtime.js';
+import { bundleEntry } from './bundle-entry.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@vae/runtime-web/node';
+import { BROWSER_DRIVERS, type BrowserDriver, type BrowserPage } from './browser-drivers.js';
 
-const log = getLogger('parity:chromium');
+const log = getLogger('parity:browser');
 
 /** Chromium of Debian's `chromium` package. */
 export { CHROMIUM_ARGS, CHROMIUM_PATH };
@@ -28,28 +29,8 @@ const TYPES: Readonly<Record<string, string>> = Object.freeze({
   '.onnx': 'application/octet-stream',
 });
 
-let bundle: Promise<string> | undefined;
-
-/** The page entry bundled for the browser (once per process). */
-function pageBundle(): Promise<string> {
-  bundle ??= (async () => {
-    const { build } = await import('esbuild');
-    const out = await build({
-      entryPoints: [PAGE_ENTRY],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      logLevel: 'silent',
-    });
-    return out.outputFiles.map((f) => f.text).join('\n');
-  })();
-  return bundle;
-}
-
 /** Folder of onnxruntime-web's runtime files (`.wasm`, `.mjs`), as `@vae/runtime-web` resolves it. */
-function ortDistDir(): string {
+export function ortDistDir(): string {
   const webPackage = createRequire(import.meta.url).resolve('@vae/runtime-web/package.json');
   return dirname(createRequire(webPackage).resolve('onnxruntime-web/webgpu'));
 }
@@ -62,7 +43,7 @@ function plainName(name: string): string | null {
 
 async function serve(modelDir: string): Promise<{ server: Server; url: string }> {
   const ortDir = ortDistDir();
-  const js = await pageBundle();
+  const js = await bundleEntry(PAGE_ENTRY);
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const send = (status: number, type: string, body: string | Uint8Array): void => {
@@ -90,74 +71,53 @@ async function serve(modelDir: string): Promise<{ server: Server; url: string }>
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
 }
 
-/** A Chromium page with a model loaded on one device, driven through `window.__vaeParity`. */
-export interface ChromiumSession {
-  readonly info: PageInfo;
-  /** Calls `window.__vaeParity[method](...args)` in the page. */
-  call<K extends keyof PageApi>(method: K, ...args: Parameters<PageApi[K]>): Promise<Awaited<ReturnType<PageApi[K]>>>;
-  close(): Promise<void>;
-}
+/** A browser page with a model loaded on one device, driven through `window.__vaeParity`. */
+export type ChromiumSession = WireSession;
 
 /**
- * Serves `modelDir` and onnxruntime-web's files on a loopback port, starts Chromium (playwright-core,
- * fresh profile, {@link CHROMIUM_ARGS}), opens the parity page and loads the model on `device`
- * (exactly that device). Rejects with the reason (no Chromium, no WebGPU adapter, page errors).
+ * Serves `modelDir` and onnxruntime-web's files on a loopback port, opens the parity page in the
+ * browser of `driver` and loads the model on `device` (exactly that device). Rejects with the
+ * reason (browser missing, no WebGPU adapter, page errors).
  */
-export async function openChromiumSession(modelDir: string, device: DeviceRequest): Promise<ChromiumSession> {
-  if (!existsSync(CHROMIUM_PATH))
-    throw new Error(`${CHROMIUM_PATH} not found (Debian/Ubuntu: apt-get install chromium)`);
-  const { chromium } = await import('playwright-core');
+export async function openBrowserSession(
+  modelDir: string,
+  device: DeviceRequest,
+  driver: BrowserDriver,
+): Promise<WireSession> {
+  const missing = driver.missing();
+  if (missing) throw new Error(missing);
   const { server, url } = await serve(modelDir);
-  const profile = await mkdtemp(join(tmpdir(), 'vae-parity-chromium-'));
-  const cleanup: (() => Promise<unknown>)[] = [
-    async () => new Promise((ok) => server.close(ok)),
-    async () => rm(profile, { recursive: true, force: true }),
-  ];
+  let page: BrowserPage | undefined;
   const closeAll = async (): Promise<void> => {
-    for (const f of cleanup.reverse()) await f().catch(() => undefined);
+    await page?.close().catch(() => undefined);
+    await new Promise((ok) => server.close(ok));
   };
   try {
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
-      args: [...CHROMIUM_ARGS],
-      headless: true,
-    });
-    cleanup.push(async () => context.close());
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    await page.goto(url);
-    await page
-      .waitForFunction(() => window.__vaeParity !== undefined, undefined, { timeout: 30_000 })
-      .catch((err: unknown) => {
-        throw new Error(
-          `the parity page did not start: ${String(err)}${errors.length ? `; page errors: ${errors.join(' | ')}` : ''}`,
-        );
-      });
+    page = await driver.open(url);
+    const p = page;
+    const pageErrors = (): string => (p.errors.length ? `; page errors: ${p.errors.join(' | ')}` : '');
+    const started = Date.now();
+    while (!(await p.run('() => window.__vaeParity !== undefined'))) {
+      if (Date.now() - started > 60_000) throw new Error(`the parity page did not start within 60 s${pageErrors()}`);
+      await new Promise((ok) => setTimeout(ok, 50));
+    }
     const call = async <K extends keyof PageApi>(
       method: K,
       ...args: Parameters<PageApi[K]>
     ): Promise<Awaited<ReturnType<PageApi[K]>>> => {
       try {
-        return (await page.evaluate(
-          ([m, a]) =>
-            (window.__vaeParity![m as keyof PageApi] as (...x: unknown[]) => Promise<unknown>)(...(a as unknown[])),
-          [method, args] as const,
-        )) as Awaited<ReturnType<PageApi[K]>>;
+        return (await p.run('(m, a) => window.__vaeParity[m](...a)', [method, args])) as Awaited<
+          ReturnType<PageApi[K]>
+        >;
       } catch (err) {
         const text = err instanceof Error ? err.message.split('\n')[0] : String(err);
-        throw new Error(`chromium ${method}: ${text}${errors.length ? `; page errors: ${errors.join(' | ')}` : ''}`, {
-          cause: err,
-        });
+        throw new Error(`${driver.name} ${method}: ${text}${pageErrors()}`, { cause: err });
       }
     };
     const info = await call('load', device);
     if (device !== 'auto' && info.device !== device)
-      throw new Error(`chromium: expected a ${device} session, got ${info.device}`);
-    log.debug(`chromium page on ${info.device} (${info.browser}${info.adapter ? `, ${info.adapter}` : ''})`);
+      throw new Error(`${driver.name}: expected a ${device} session, got ${info.device}`);
+    log.debug(`${driver.name} page on ${info.device} (${info.browser}${info.adapter ? `, ${info.adapter}` : ''})`);
     return {
       info,
       call,
@@ -170,4 +130,9 @@ export async function openChromiumSession(modelDir: string, device: DeviceReques
     await closeAll();
     throw err;
   }
+}
+
+/** {@link openBrowserSession} in Debian's Chromium (playwright-core, fresh profile, {@link CHROMIUM_ARGS}). */
+export function openChromiumSession(modelDir: string, device: DeviceRequest): Promise<ChromiumSession> {
+  return openBrowserSession(modelDir, device, BROWSER_DRIVERS.chromium!);
 }
