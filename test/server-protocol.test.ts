@@ -28,7 +28,8 @@ describe('Open Inference Protocol: health and metadata', () => {
     expect(await getJson(`${base}/v2/health/ready`)).toEqual({ status: 200, body: { ready: true } });
     const meta = await getJson(`${base}/v2`);
     expect(meta.status).toBe(200);
-    expect(meta.body).toEqual({ name: 'vae-everywhere', version: '0.1.0', extensions: ['binary_tensor_data'] });
+    expect(meta.body).toMatchObject({ name: 'vae-everywhere', version: '0.1.0', extensions: ['binary_tensor_data'] });
+    expect(meta.body.routes).toContain('POST /v2/models/:name/infer');
   });
 
   it('model metadata and ready for the encoder and decoder, with and without a version', async () => {

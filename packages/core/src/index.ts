@@ -15,6 +15,7 @@ export {
 } from './tensor.js';
 export {
   LOG_LEVELS,
+  consoleLogSink,
   getLogLevel,
   getLogger,
   setLogLevel,

@@ -17,13 +17,24 @@ export interface Logger {
   child(scope: string): Logger;
 }
 
-const state: { level: LogLevel; sink: LogSink } = {
-  level: 'info',
-  sink: (level, scope, message) => {
-    // The default sink is the one place library output reaches the console.
-    console.error(`${level === 'info' ? '' : `${level}: `}[${scope}] ${message}`);
-  },
-};
+/**
+ * The default sink, the one place library output reaches the console. In Node every record goes to
+ * stderr (`console.error`), so stdout stays the program's own output; in a browser each level uses its
+ * console method (`console.debug`, `console.info`, `console.warn`, `console.error`), so an info line is
+ * not shown as an error in the developer tools.
+ */
+export function consoleLogSink(inNode: boolean): LogSink {
+  return (level, scope, message) => {
+    const line = `${level === 'info' ? '' : `${level}: `}[${scope}] ${message}`;
+    if (inNode) console.error(line);
+    else console[level](line);
+  };
+}
+
+const runningInNode =
+  typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === 'string';
+
+const state: { level: LogLevel; sink: LogSink } = { level: 'info', sink: consoleLogSink(runningInNode) };
 
 /** Sets the minimum level that reaches the sink. */
 export function setLogLevel(level: LogLevel): void {
@@ -38,7 +49,7 @@ export function getLogLevel(): LogLevel {
   return state.level;
 }
 
-/** Replaces the sink (e.g. to capture logs in tests or route them to a progress bar). */
+/** Replaces the sink (e.g. to capture logs in tests, send them to your logger, or route them to a progress bar). */
 export function setLogSink(sink: LogSink): void {
   state.sink = sink;
 }

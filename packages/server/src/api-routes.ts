@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { Rng, samplePrior, type Tensor, type VaeModel } from '@vae/core';
 import { badRequest } from './http-error.js';
-import { describe, intField, numberField, parseRows, toRows } from './json-tensors.js';
+import { apiBodies, type ApiBodies, type RowsSpec } from './api-schema.js';
+import { describe, numberField, parseRows, toRows } from './json-tensors.js';
 import type { ModelEndpoint, NamedTensors } from './model-endpoints.js';
 import { SERVER_DEFAULTS, type EvaluationLimits } from './server-options.js';
-import { registerSearchRoute, type SearchProvider } from './search-route.js';
+import { MAX_SEARCH_K, registerSearchRoute, type SearchProvider } from './search-route.js';
 import type { WorkQueue } from './work-queue.js';
 
 /** The evaluation routes: bounded by {@link EvaluationLimits} and run through their own queue. */
@@ -44,20 +45,28 @@ const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
  * Registers `/api/embed`, `/api/reconstruct`, `/api/sample` (through the micro-batched endpoints)
  * and the evaluation routes `/api/elbo`, `/api/log-likelihood` (through the evaluation queue, within
  * the work budget rows × samples and the chunk bound rows × chunkSize, stopped at the deadline),
- * and `/api/search` (see {@link registerSearchRoute}).
+ * and `/api/search` (see {@link registerSearchRoute}). Returns the body descriptions the routes
+ * validate with (for the OpenAPI document).
  */
-export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): ApiBodies {
   const { maxRows, maxSamples, limits } = ctx;
+  const bodies = apiBodies({
+    maxRows,
+    maxSamples,
+    maxSampleImages: SERVER_DEFAULTS.maxSampleImages,
+    maxSearchK: MAX_SEARCH_K,
+  });
+  const rowsSpec: RowsSpec = bodies['/api/embed'].fields.x;
   /** The image rows `x` of a request: each the model's `H·W·C` values in HWC order. */
   const imageRows = (model: VaeModel, x: unknown): Tensor =>
-    parseRows(x, model.inputSize, 'x', maxRows, model.manifest.imageShape);
+    parseRows(x, model.inputSize, 'x', rowsSpec.maxRows, model.manifest.imageShape);
   const labels = (model: VaeModel, body: Record<string, unknown>, rows: number): Tensor | undefined => {
     if (model.numClasses === 0) {
       if (body.y !== undefined)
         throw badRequest(`y: expected no labels for unconditional kind ${model.manifest.kind}, got ${typeof body.y}`);
       return undefined;
     }
-    const y = parseRows(body.y, model.numClasses, 'y', maxRows);
+    const y = parseRows(body.y, model.numClasses, 'y', rowsSpec.maxRows);
     if (y.shape[0] !== rows) throw badRequest(`y: expected ${rows} rows (one per input), got ${y.shape[0]}`);
     return y;
   };
@@ -86,6 +95,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   registerSearchRoute(app, {
     provider: ctx.search,
+    body: bodies['/api/search'],
     imageShape: () => ctx.requireReady().model.manifest.imageShape,
     embedRow: async (x) => {
       const m = ctx.requireReady();
@@ -111,9 +121,10 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post('/api/sample', async (req) => {
     const m = ctx.requireReady();
     const body = bodyOf(req.body);
-    const n = intField(body, 'n', 1, SERVER_DEFAULTS.maxSampleImages, 1);
-    const seed = intField(body, 'seed', 0, 0xffffffff);
-    const temperature = numberField(body, 'temperature', 0, 10, 1);
+    const { fields } = bodies['/api/sample'];
+    const n = numberField(body, 'n', fields.n);
+    const seed = numberField(body, 'seed', fields.seed);
+    const temperature = numberField(body, 'temperature', fields.temperature);
     const y = labels(m.model, body, n);
     const z = samplePrior(new Rng(seed), n, m.model.latentDim, temperature);
     return {
@@ -127,7 +138,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     variational(model, 'ELBO');
     const body = bodyOf(req.body);
     const x = imageRows(model, body.x);
-    const seed = intField(body, 'seed', 0, 0xffffffff);
+    const seed = numberField(body, 'seed', bodies['/api/elbo'].fields.seed);
     const y = labels(model, body, x.shape[0]!);
     budget(x.shape[0]!, 1);
     const elbo = await ctx.evaluations.run(async (work) => {
@@ -142,8 +153,9 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const body = bodyOf(req.body);
     const x = imageRows(model, body.x);
     const rows = x.shape[0]!;
-    const samples = intField(body, 'samples', 1, maxSamples, 100);
-    const seed = intField(body, 'seed', 0, 0xffffffff);
+    const { fields } = bodies['/api/log-likelihood'];
+    const samples = numberField(body, 'samples', fields.samples);
+    const seed = numberField(body, 'seed', fields.seed);
     budget(rows, samples);
     const maxChunk = Math.max(1, Math.floor(limits.maxChunkRows / rows));
     const chunkSize = body.chunkSize ?? Math.min(100, maxChunk);
@@ -169,4 +181,5 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     );
     return { logLikelihood: Array.from(ll), unit: 'nats per example', samples, seed, chunkSize };
   });
+  return bodies;
 }

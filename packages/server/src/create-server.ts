@@ -6,6 +6,7 @@ import { isEvaluationRoute, registerApiRoutes } from './api-routes.js';
 import { Guards, LOOPBACK_HOSTS, RouteMethods, isLoopback } from './http-guards.js';
 import { HttpError, badRequest } from './http-error.js';
 import { parseJsonBody } from './json-body.js';
+import { openApiDocument } from './openapi.js';
 import { V2_VERSION, createModelEndpoints, type BatchingOptions, type ModelEndpoint } from './model-endpoints.js';
 import { REQUEST_ID_HEADER, createRequestIds } from './request-id.js';
 import { createServerMetrics, type ServerMetrics } from './server-metrics.js';
@@ -21,6 +22,11 @@ export const SERVER_INFO = Object.freeze({
   name: 'vae-everywhere',
   version: '0.1.0',
   extensions: Object.freeze(['binary_tensor_data']),
+});
+
+const SERVER_INFO_TITLE = Object.freeze({
+  title: `${SERVER_INFO.name} inference server`,
+  version: SERVER_INFO.version,
 });
 
 /** Request/response header giving the length of the JSON part of a binary-extension body. */
@@ -278,7 +284,10 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
     return send(
       request,
       reply,
-      new HttpError(404, `route: expected a known route (see GET /v2), got ${request.method} ${path}`),
+      new HttpError(
+        404,
+        `route: expected one of ${routeList().join(', ')} (GET /openapi.json documents them), got ${request.method} ${path}`,
+      ),
     );
   });
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -299,7 +308,9 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
     const ok = state.status === 'ready';
     return reply.code(ok ? 200 : 503).send({ ready: ok });
   });
-  app.get('/v2', async () => SERVER_INFO);
+  /** `METHOD /path` of every route, for `GET /v2` and the 404 hint. */
+  const routeList = (): string[] => routes.list().map((r) => `${r.method} ${r.url}`);
+  app.get('/v2', async () => ({ ...SERVER_INFO, routes: routeList() }));
   const metadata = async (req: { params: { name: string; version?: string } }) =>
     endpointFor(req.params.name, req.params.version).metadata;
   app.get<{ Params: { name: string } }>('/v2/models/:name', metadata);
@@ -351,12 +362,27 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
   app.post<{ Params: { name: string } }>('/v2/models/:name/infer', infer);
   app.post<{ Params: { name: string; version: string } }>('/v2/models/:name/versions/:version/infer', infer);
 
-  registerApiRoutes(app, { requireReady, evaluations, limits, maxRows, maxSamples, search: options.search ?? null });
+  const bodies = registerApiRoutes(app, {
+    requireReady,
+    evaluations,
+    limits,
+    maxRows,
+    maxSamples,
+    search: options.search ?? null,
+  });
 
   app.get('/metrics', async (_req, reply) => {
     for (const [name, ep] of Object.entries(state.endpoints)) metrics.queueDepth.set({ model: name }, ep.batcher.depth);
     metrics.queueDepth.set({ model: 'evaluations' }, evaluations.depth);
     return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  let openApi: Record<string, unknown> | undefined;
+  app.get('/openapi.json', async () => {
+    // Built once the model is known, so row widths and examples are exact for it.
+    if (!state.model) return openApiDocument(routes.list(), bodies, undefined, SERVER_INFO_TITLE);
+    openApi ??= openApiDocument(routes.list(), bodies, state.model, SERVER_INFO_TITLE);
+    return openApi;
   });
 
   let closing: Promise<void> | undefined;

@@ -127,13 +127,18 @@ export class Guards {
  * methods a path supports, for `405 Method Not Allowed` with `Allow`.
  */
 export class RouteMethods {
-  private readonly routes: { readonly pattern: RegExp; readonly method: string }[] = [];
+  private readonly routes: { readonly pattern: RegExp; readonly method: string; readonly url: string }[] = [];
 
   install(app: FastifyInstance): void {
     app.addHook('onRoute', (route) => {
       const pattern = new RegExp(`^${route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+')}$`);
-      for (const method of [route.method].flat()) this.routes.push({ pattern, method });
+      for (const method of [route.method].flat()) this.routes.push({ pattern, method, url: route.url });
     });
+  }
+
+  /** Every registered route but Fastify's automatic HEAD ones, in registration order. */
+  list(): { readonly method: string; readonly url: string }[] {
+    return this.routes.filter((r) => r.method !== 'HEAD').map(({ method, url }) => ({ method, url }));
   }
 
   /** Methods routed for `path` (without the query), sorted; empty when the path is unknown. */

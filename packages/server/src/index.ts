@@ -19,3 +19,16 @@ export {
   type ParsedInferRequest,
 } from './v2-protocol.js';
 export { MAX_SEARCH_K, type SearchHit, type SearchProvider } from './search-route.js';
+export { openApiDocument, apiExamples, type RouteEntry } from './openapi.js';
+export {
+  apiBodies,
+  bodySchema,
+  fieldSchema,
+  type ApiBodies,
+  type ApiLimits,
+  type BodySpec,
+  type FieldSpec,
+  type IntegerSpec,
+  type NumberSpec,
+  type RowsSpec,
+} from './api-schema.js';

@@ -1,4 +1,5 @@
 import type { Tensor } from '@vae/core';
+import type { IntegerSpec, NumberSpec } from './api-schema.js';
 import { badRequest } from './http-error.js';
 
 /**
@@ -50,32 +51,17 @@ export function toRows(t: Tensor): number[][] {
   return out;
 }
 
-/** Reads an integer field of a JSON body, or throws 400. */
-export function intField(
-  body: Record<string, unknown>,
-  key: string,
-  min: number,
-  max: number,
-  fallback?: number,
-): number {
-  const v = body[key] ?? fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw badRequest(`${key}: expected an integer in [${min}, ${max}], got ${describe(v)}`);
-  }
-  return v;
-}
-
-/** Reads a finite number field of a JSON body, or throws 400. */
-export function numberField(
-  body: Record<string, unknown>,
-  key: string,
-  min: number,
-  max: number,
-  fallback: number,
-): number {
-  const v = body[key] ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-    throw badRequest(`${key}: expected a number in [${min}, ${max}], got ${describe(v)}`);
+/**
+ * Reads a number field of a JSON body as its {@link IntegerSpec} or {@link NumberSpec} describes it
+ * (range, default), or throws 400 naming the field, the range and the value.
+ */
+export function numberField(body: Record<string, unknown>, key: string, spec: IntegerSpec | NumberSpec): number {
+  const v = body[key] ?? spec.default;
+  const integer = spec.type === 'integer';
+  if (typeof v !== 'number' || !(integer ? Number.isInteger(v) : Number.isFinite(v)) || v < spec.min || v > spec.max) {
+    throw badRequest(
+      `${key}: expected ${integer ? 'an integer' : 'a number'} in [${spec.min}, ${spec.max}], got ${describe(v)}`,
+    );
   }
   return v;
 }

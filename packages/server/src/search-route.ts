@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Tensor } from '@vae/core';
 import { HttpError, badRequest } from './http-error.js';
-import { describe, intField, parseRows, storeFloat32 } from './json-tensors.js';
+import type { ApiBodies } from './api-schema.js';
+import { describe, numberField, parseRows, storeFloat32 } from './json-tensors.js';
 
 /** One neighbour returned by a {@link SearchProvider}. */
 export interface SearchHit {
@@ -37,6 +38,8 @@ export interface SearchContext {
   readonly embedRow: (x: Tensor) => Promise<Tensor>;
   /** The model's image shape `[H, W, C]` (its input size D = H·W·C, HWC order). */
   readonly imageShape: () => readonly number[];
+  /** The body description shared with the OpenAPI document. */
+  readonly body: ApiBodies['/api/search'];
 }
 
 /**
@@ -53,19 +56,20 @@ export function registerSearchRoute(app: FastifyInstance, ctx: SearchContext): v
     if (body === null || typeof body !== 'object' || Array.isArray(body))
       throw badRequest(`body: expected a JSON object { id } | { vector } | { x }, got ${describe(body)}`);
     const b = body as Record<string, unknown>;
-    const given = ['id', 'vector', 'x'].filter((key) => b[key] !== undefined);
+    const { fields, oneOf } = ctx.body;
+    const given = oneOf.filter((key) => b[key] !== undefined);
     if (given.length !== 1)
       throw badRequest(
-        `body: expected exactly one of id, vector, x, got ${given.length === 0 ? 'none' : given.join(', ')}`,
+        `body: expected exactly one of ${oneOf.join(', ')}, got ${given.length === 0 ? 'none' : given.join(', ')}`,
       );
-    const k = intField(b, 'k', 1, MAX_SEARCH_K, 10);
+    const k = numberField(b, 'k', fields.k);
     const search = (query: { id: number } | { vector: Float32Array }): Promise<SearchHit[]> =>
       provider.search(query, k).catch((err: unknown) => {
         throw err instanceof RangeError ? badRequest(err.message) : err;
       });
     let neighbours: SearchHit[];
     if (given[0] === 'id') {
-      neighbours = await search({ id: intField(b, 'id', 0, 0x7fffffff) });
+      neighbours = await search({ id: numberField(b, 'id', fields.id) });
     } else if (given[0] === 'vector') {
       const v = b.vector;
       if (!Array.isArray(v) || v.length !== provider.dim)
@@ -79,7 +83,7 @@ export function registerSearchRoute(app: FastifyInstance, ctx: SearchContext): v
         b.x,
         shape.reduce((a, v) => a * v, 1),
         'x',
-        1,
+        fields.x.maxRows,
         shape,
       );
       neighbours = await search({ vector: (await ctx.embedRow(x)).data });

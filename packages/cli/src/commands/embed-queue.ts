@@ -1,6 +1,7 @@
 import type { VaeModel } from '@vae/core';
 import type { Corpus, EmbedToTableOptions, EmbedToTableResult } from '@vae/embed';
 import { type QueueConnectionArgs, queueConnectionInput } from './queue-options.js';
+import { importOptional } from '../optional-package.js';
 
 /**
  * The `--queue` branch of `vae embed`: the chunks go to `vae worker` processes through the BullMQ
@@ -12,7 +13,11 @@ export async function embedOnQueue(
   options: EmbedToTableOptions,
   args: QueueConnectionArgs & { queue: string },
 ): Promise<EmbedToTableResult> {
-  const { embedToTableViaQueue, redisConnection } = await import('@vae/embed');
+  const { embedToTableViaQueue, redisConnection } = await importOptional(
+    '@vae/embed',
+    'vae embed --queue',
+    () => import('@vae/embed'),
+  );
   return embedToTableViaQueue(model, corpus, {
     ...options,
     connection: redisConnection(queueConnectionInput(args)),

@@ -5,6 +5,7 @@ import { choice, progressAndJsonOptions, startProgressBars } from '../progress.j
 import { dataOptions, type DataArgs } from './data-options.js';
 import { embedOnQueue } from './embed-queue.js';
 import { type QueueConnectionArgs, queueConnectionOptions } from './queue-options.js';
+import { importOptional } from '../optional-package.js';
 
 interface EmbedArgs extends QueueConnectionArgs, DataArgs {
   model: string;
@@ -116,7 +117,7 @@ export const embedCommand: CommandModule<object, EmbedArgs> = {
   handler: async (args) => {
     quietLanceDbLog();
     const [{ loadCorpus, embedToTable, exportParquet }, { loadModel }] = await Promise.all([
-      import('@vae/embed'),
+      importOptional('@vae/embed', 'vae embed', () => import('@vae/embed')),
       import('@vae/runtime-node'),
     ]);
     // The model first: its image shape is checked against each file's header before decoding.

@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { quietLanceDbLog } from '../lancedb-log.js';
+import { importOptional } from '../optional-package.js';
 
 interface SearchArgs {
   table: string;
@@ -45,7 +46,11 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       }) as unknown as Argv<SearchArgs>,
   handler: async (args) => {
     quietLanceDbLog();
-    const { openTableSearch, embedImage, assertSameModel } = await import('@vae/embed');
+    const { openTableSearch, embedImage, assertSameModel } = await importOptional(
+      '@vae/embed',
+      'vae search',
+      () => import('@vae/embed'),
+    );
     const search = await openTableSearch(args.table);
     try {
       let query: { id: number } | { vector: Float32Array };

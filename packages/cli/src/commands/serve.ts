@@ -4,6 +4,7 @@ import { getLogger, type DeviceRequest } from '@vae/core';
 import { NODE_DEVICES } from '@vae/runtime-node/options';
 import { SERVER_DEFAULTS } from '@vae/server/options';
 import { shutdownSignal } from '../shutdown-signal.js';
+import { importOptional } from '../optional-package.js';
 
 const log = getLogger('vae:serve');
 
@@ -163,7 +164,11 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     try {
       if (args.table !== undefined) {
         quietLanceDbLog();
-        const { openTableSearch, assertSameModel } = await import('@vae/embed');
+        const { openTableSearch, assertSameModel } = await importOptional(
+          '@vae/embed',
+          'vae serve --table',
+          () => import('@vae/embed'),
+        );
         search = await openTableSearch(args.table);
         assertSameModel(search.meta, model, args.table);
       }

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { getLogger } from '@vae/core';
 import { shutdownSignal } from '../shutdown-signal.js';
 import { type QueueConnectionArgs, queueConnectionInput, queueConnectionOptions } from './queue-options.js';
+import { importOptional } from '../optional-package.js';
 
 const log = getLogger('vae:worker');
 
@@ -38,7 +39,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
   handler: async (args) => {
     const [{ loadModel }, { checkRedis, redisConnection, startQueueWorker }] = await Promise.all([
       import('@vae/runtime-node'),
-      import('@vae/embed'),
+      importOptional('@vae/embed', 'vae worker', () => import('@vae/embed')),
     ]);
     const connection = redisConnection(queueConnectionInput(args));
     // Fail on an unreachable Redis before spending time on the model.

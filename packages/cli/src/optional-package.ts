@@ -1,0 +1,33 @@
+/**
+ * Packages `@vae/cli` does not install by default (optional peer dependencies), with what each one
+ * brings; a command that needs one loads it through {@link importOptional}.
+ */
+export const OPTIONAL_PACKAGES = Object.freeze({
+  '@vae/embed': 'embeddings into LanceDB, similarity search and the Redis queue (brings @lancedb/lancedb, ~160 MB)',
+});
+
+/** The name of an optional package. */
+export type OptionalPackage = keyof typeof OPTIONAL_PACKAGES;
+
+/** The package an `ERR_MODULE_NOT_FOUND` error says is missing, or undefined for any other error. */
+export function missingPackage(err: unknown): string | undefined {
+  if ((err as { code?: unknown } | null)?.code !== 'ERR_MODULE_NOT_FOUND') return undefined;
+  const m = /Cannot find (?:package|module) '((?:@[^/']+\/)?[^/']+)/.exec((err as Error).message);
+  return m?.[1];
+}
+
+/**
+ * Loads an optional package for `command` (e.g. `vae search`) through `load` (`() => import(name)`).
+ * When it, or a package it needs, is not installed, throws an error that names the command and the
+ * exact install line: `vae search: needs @vae/embed (…), which is not installed; add it: npm i @vae/embed`.
+ */
+export async function importOptional<T>(name: OptionalPackage, command: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    const missing = missingPackage(err);
+    if (missing === undefined) throw err;
+    const what = missing === name ? `${name} (${OPTIONAL_PACKAGES[name]})` : `${missing} (needed by ${name})`;
+    throw new Error(`${command}: needs ${what}, which is not installed; add it: npm i ${missing}`, { cause: err });
+  }
+}
