@@ -59,18 +59,13 @@ afterAll(async () => {
 describe('your own images: vae train → export → embed → search on a colour PNG + JPEG folder', () => {
   it('trains a conv model on the folder resized to 64×64×3 with labels from its subfolders, exports it, passes parity, embeds the folder and finds an image by its file', async () => {
     const runDir = join(dir, 'run');
+    /** The folder at 64×64 through the shared cache, as both training runs read it. */
+    const folderArgs = ['--dataset', 'images', '--data', folder, '--image-size', '64', '--cache-dir', cache];
     const tr = await run([
       'train',
-      '--dataset',
-      'images',
-      '--data',
-      folder,
-      '--image-size',
-      '64',
+      ...folderArgs,
       '--arch',
       'conv',
-      '--cache-dir',
-      cache,
       '--binarize',
       'none',
       '--latent',
@@ -93,14 +88,7 @@ describe('your own images: vae train → export → embed → search on a colour
     // From the cache, with the rows kept on disk and read in shuffled blocks: same data, same steps.
     const streamed = await run([
       'train',
-      '--dataset',
-      'images',
-      '--data',
-      folder,
-      '--image-size',
-      '64',
-      '--cache-dir',
-      cache,
+      ...folderArgs,
       '--memory-mb',
       '0',
       '--binarize',

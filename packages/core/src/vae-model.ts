@@ -336,7 +336,7 @@ export class VaeModel {
   /**
    * Single-sample ELBO per example in nats (`log p(x|z) − KL`, one z ~ q(z|x) drawn with
    * `new Rng(seed)`), computed by core's loss layer; rows run in batches of at most `rowsPerRun`
-   * (default `DEFAULT_ROWS_PER_RUN`; the result does not depend on it).
+   * (default: core's `rowsPerRunFor(spec)`; the result does not depend on it).
    */
   async elbo(
     x: Tensor,
