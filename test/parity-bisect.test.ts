@@ -12,9 +12,12 @@ import {
   type OnnxParityReport,
   type ParityReport,
 } from '@vae/parity';
-import { exportTo, perturbed, runVae, tempDir, tinyModel } from './parity-fixtures.js';
+import { HAS_CHROMIUM, exportTo, perturbed, runVae, tempDir, tinyModel } from './parity-fixtures.js';
 
 setLogLevel('warn');
+
+/** The one browser case (its page runs the graphs, one Chromium launch); wasm in Node without Chromium. */
+const BROWSER_CANDIDATE = HAS_CHROMIUM ? 'ort-web-wasm@chromium' : 'ort-web-wasm';
 
 let dir: string;
 let modelA: string;
@@ -84,17 +87,14 @@ describe('vae parity --bisect', () => {
     expect(again.runtimes[0]!.outputs[0]!.stats.maxAbs).toBeCloseTo(b.maxAbs!, 6);
   });
 
-  it('finds no divergent node between two runtimes on the same graph, and refuses an ambiguous pair', async () => {
-    const ok = await runOnnxParity({
-      file: onnxFile,
-      runtimes: ['ort-node-cpu', 'ort-web-wasm'],
-      bisect: true,
-      dims: { batch: 4 },
-    });
+  it(`finds no divergent node between two runtimes on the same graph (${BROWSER_CANDIDATE}), and refuses an ambiguous pair`, async () => {
+    const runtimes = ['ort-node-cpu', BROWSER_CANDIDATE];
+    const ok = await runOnnxParity({ file: onnxFile, runtimes, bisect: true, dims: { batch: 4 } });
     expect(ok.exitCode, ok.problems.join('\n')).toBe(0);
-    expect(ok.bisect).toMatchObject({ runtime: 'ort-web-wasm', reference: 'ort-node-cpu', node: null, repro: null });
+    expect(ok.bisect).toMatchObject({ runtime: BROWSER_CANDIDATE, reference: 'ort-node-cpu', node: null, repro: null });
     // Gemm, Tanh, Sigmoid, Mul: every float32 node compared (the int64 Cast is not).
     expect(ok.bisect!.trace.map((t) => t.op)).toEqual(['Gemm', 'Tanh', 'Sigmoid', 'Mul']);
+    for (const t of ok.bisect!.trace) expect(t.maxAbs).toBeLessThan(1e-5);
     await expect(runOnnxParity({ file: onnxFile, bisect: true })).rejects.toThrow(
       /--bisect: expected one runtime to compare with the reference ort-node-cpu in --runtimes .*got all/,
     );

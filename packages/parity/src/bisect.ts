@@ -42,6 +42,8 @@ export interface BisectOptions {
   readonly threads?: number;
   /** Path prefix of the repro files: `<prefix>.onnx` and `<prefix>.golden.json`. */
   readonly reproPrefix: string;
+  /** Engines already open (the caller releases them); the others are opened and released here. */
+  readonly engines?: { readonly reference?: GraphEngine; readonly candidate?: GraphEngine };
 }
 
 /** Error of one input of the divergent node (candidate vs reference). */
@@ -214,10 +216,10 @@ const NO_DIVERGENCE = {
  * the walk. Opens each runtime's graph engine once (one browser launch per side).
  */
 export async function runBisect(o: BisectOptions): Promise<BisectResult> {
-  const refEngine = await openGraphEngine(o.reference, '--reference', o);
+  const refEngine = o.engines?.reference ?? (await openGraphEngine(o.reference, '--reference', o));
   let candEngine: GraphEngine | undefined;
   try {
-    candEngine = await openGraphEngine(o.candidate, '--runtimes', o);
+    candEngine = o.engines?.candidate ?? (await openGraphEngine(o.candidate, '--runtimes', o));
     const graphs: BisectGraphSummary[] = [];
     const trace: BisectTraceRow[] = [];
     for (const g of o.graphs) {
@@ -244,8 +246,8 @@ export async function runBisect(o: BisectOptions): Promise<BisectResult> {
     }
     return { reference: o.reference.name, runtime: o.candidate.name, graphs, trace, ...NO_DIVERGENCE };
   } finally {
-    await candEngine?.release();
-    await refEngine.release();
+    if (candEngine !== o.engines?.candidate) await candEngine?.release();
+    if (refEngine !== o.engines?.reference) await refEngine.release();
   }
 }
 

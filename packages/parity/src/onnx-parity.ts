@@ -13,12 +13,12 @@ import { bisectProblem, runBisect, type BisectResult } from './bisect.js';
 import { compareOutputs, type FlatOutputs } from './compare-outputs.js';
 import { analyzeGraph, floatOutputs, withOutputs, type GraphAnalysis } from './graph-analysis.js';
 import { graphFeeds } from './graph-feeds.js';
-import { openGraphEngine } from './graph-engine.js';
+import { openGraphEngine, type GraphEngine } from './graph-engine.js';
 import { PARITY_EXIT_CODES, exitCodeFor, type RuntimeResult } from './parity-report.js';
 import type { ParityRuntime } from './parity-runtime.js';
 import { getParityRuntime, listParityRuntimes } from './runtime-registry.js';
 import { ALL_RUNTIMES, type RuntimeName } from './runtime-names.js';
-import { readTensorFile, writeTensorFile } from './tensor-file.js';
+import { readTensorFile, writeTensorFile, type TensorFileContents } from './tensor-file.js';
 import { toleranceFor, type ToleranceOverride } from './tolerances.js';
 import './parity-hosts.js';
 
@@ -85,20 +85,32 @@ const flat = (o: Record<string, Tensor>): FlatOutputs =>
   Object.fromEntries(Object.entries(o).map(([k, t]) => [k, t.data]));
 const place = (r: ParityRuntime) => ({ runtime: r.name, device: r.device, arithmetic: r.arithmetic });
 
-/** Runs `bytes` once on `runtime`; the outputs and what ran them. */
-async function runOnce(runtime: ParityRuntime, bytes: Uint8Array, feeds: Record<string, Tensor>, threads?: number) {
+/** Runs `bytes` once on `run`'s engine of `runtime`; the outputs and what ran them. */
+async function runOnce(run: OnnxRun, runtime: ParityRuntime) {
   const started = performance.now();
-  const engine = await openGraphEngine(runtime, runtime.name, threads === undefined ? {} : { threads });
+  const engine = await engineOf(run, runtime);
   try {
-    const session = await engine.load(bytes);
-    const outputs = await session.run(feeds).finally(() => session.release());
+    const session = await engine.load(run.bytes);
+    const outputs = await session.run(run.feeds).finally(() => session.release());
     return { outputs, detail: engine.detail, seconds: (performance.now() - started) / 1000 };
   } finally {
-    await engine.release();
+    if (!run.kept.has(runtime.name)) await engine.release();
   }
 }
 
+/** The engine of `runtime`: the kept one of the bisect's two sides (opened once), else a fresh one. */
+async function engineOf(run: OnnxRun, runtime: ParityRuntime): Promise<GraphEngine> {
+  const threads = run.o.threads === undefined ? {} : { threads: run.o.threads };
+  if (!run.kept.has(runtime.name)) return openGraphEngine(runtime, runtime.name, threads);
+  const engine = run.kept.get(runtime.name) ?? (await openGraphEngine(runtime, runtime.name, threads));
+  run.kept.set(runtime.name, engine);
+  return engine;
+}
+
 /** The graph of `--onnx`, decoded, with its float32 outputs only. */
+type OnnxGraph = Awaited<ReturnType<typeof readGraph>>;
+
+/** Reads and decodes `--onnx FILE`; `bytes` keeps only its float32 outputs. */
 async function readGraph(path: string) {
   const file = resolve(path);
   const raw = new Uint8Array(
@@ -153,9 +165,11 @@ interface OnnxRun {
   readonly o: OnnxParityOptions;
   readonly bytes: Uint8Array;
   readonly feeds: Record<string, Tensor>;
-  readonly requested: readonly string[] | null;
+  readonly selection: ReturnType<typeof selectRuntimes>;
   readonly results: RuntimeResult[];
   readonly problems: string[];
+  /** Engines kept open for the bisect (reference and candidate: one browser launch each), by runtime name. */
+  readonly kept: Map<string, GraphEngine | undefined>;
 }
 
 /** Records that `runtime` could not run: an error when asked for, else skipped. */
@@ -167,8 +181,8 @@ function unavailable(run: OnnxRun, runtime: ParityRuntime, asked: boolean, reaso
 /** Runs the reference runtime; its outputs, or null (recorded as an error) when it cannot run. */
 async function runReference(run: OnnxRun, reference: ParityRuntime): Promise<Record<string, Tensor> | null> {
   try {
-    const got = await runOnce(reference, run.bytes, run.feeds, run.o.threads);
-    const asked = run.requested?.includes(reference.name) ?? false;
+    const got = await runOnce(run, reference);
+    const asked = run.selection.requested?.includes(reference.name) ?? false;
     run.results.push({
       ...place(reference),
       status: 'reference',
@@ -191,10 +205,10 @@ async function runCandidate(
   ref: Record<string, Tensor>,
   refArithmetic: ParityRuntime['arithmetic'],
 ): Promise<void> {
-  const asked = run.requested !== null;
+  const asked = run.selection.requested !== null;
   let got: Awaited<ReturnType<typeof runOnce>>;
   try {
-    got = await runOnce(c, run.bytes, run.feeds, run.o.threads);
+    got = await runOnce(run, c);
   } catch (err) {
     return unavailable(run, c, asked, message(err));
   }
@@ -214,36 +228,50 @@ async function runCandidate(
   });
 }
 
+/** The bisect of `--onnx --bisect` on the run's kept engines. */
+async function bisectGraphFile(run: OnnxRun, g: OnnxGraph, reference: ParityRuntime, candidate: ParityRuntime) {
+  const o = run.o;
+  const bisect = await runBisect({
+    graphs: [{ name: basename(g.file), reference: g.raw, candidate: g.raw, feeds: run.feeds }],
+    reference,
+    candidate,
+    precision: 'fp32',
+    reproPrefix: o.reproPrefix ?? join(await mkdtemp(join(tmpdir(), 'vae-bisect-')), 'bisect'),
+    engines: { reference: await engineOf(run, reference), candidate: await engineOf(run, candidate) },
+    ...(o.tolerances ? { tolerances: o.tolerances } : {}),
+    ...(o.threads === undefined ? {} : { threads: o.threads }),
+  });
+  if (bisect.node) run.problems.push(bisectProblem(bisect));
+  return bisect;
+}
+
+/** The runs of the reference, the candidates and the bisect; kept engines released at the end. */
+async function runAll(run: OnnxRun, g: OnnxGraph, golden: TensorFileContents | null, sha256: string) {
+  const { reference, bisectWith, candidates } = run.selection;
+  try {
+    const ref = golden ? golden.outputs! : await runReference(run, reference);
+    if (ref && run.o.saveOutputs) {
+      const model = { file: basename(g.file), sha256 };
+      await writeTensorFile(run.o.saveOutputs, { model, runtime: reference.name, inputs: run.feeds, outputs: ref });
+    }
+    if (ref) for (const c of candidates) await runCandidate(run, c, ref, golden ? 'exact' : reference.arithmetic);
+    return bisectWith ? await bisectGraphFile(run, g, reference, bisectWith) : undefined;
+  } finally {
+    for (const engine of run.kept.values()) await engine?.release();
+  }
+}
+
 /** Runs and compares `--onnx FILE` (see the module doc). Never throws for a runtime that cannot start. */
 export async function runOnnxParity(o: OnnxParityOptions): Promise<OnnxParityReport> {
   const g = await readGraph(o.file);
   const seed = assertInteger(o.seed ?? 1, 'seed', 0, Number.MAX_SAFE_INTEGER);
   const { golden, feeds, source } = await loadFeeds(o, g.a, seed);
-  const { requested, reference, bisectWith, candidates } = selectRuntimes(o, golden !== null);
-  const run: OnnxRun = { o, bytes: g.bytes, feeds, requested, results: [], problems: [] };
-  const ref = golden ? golden.outputs! : await runReference(run, reference);
+  const selection = selectRuntimes(o, golden !== null);
+  const { reference, bisectWith } = selection;
+  const kept = new Map(bisectWith ? [reference.name, bisectWith.name].map((n) => [n, undefined]) : []);
+  const run: OnnxRun = { o, bytes: g.bytes, feeds, selection, results: [], problems: [], kept };
   const sha256 = await sha256Hex(g.raw);
-  if (ref && o.saveOutputs)
-    await writeTensorFile(o.saveOutputs, {
-      model: { file: basename(g.file), sha256 },
-      runtime: reference.name,
-      inputs: feeds,
-      outputs: ref,
-    });
-  if (ref) for (const c of candidates) await runCandidate(run, c, ref, golden ? 'exact' : reference.arithmetic);
-  let bisect: BisectResult | undefined;
-  if (bisectWith) {
-    bisect = await runBisect({
-      graphs: [{ name: basename(g.file), reference: g.raw, candidate: g.raw, feeds }],
-      reference,
-      candidate: bisectWith,
-      precision: 'fp32',
-      reproPrefix: o.reproPrefix ?? join(await mkdtemp(join(tmpdir(), 'vae-bisect-')), 'bisect'),
-      ...(o.tolerances ? { tolerances: o.tolerances } : {}),
-      ...(o.threads === undefined ? {} : { threads: o.threads }),
-    });
-    if (bisect.node) run.problems.push(bisectProblem(bisect));
-  }
+  const bisect = await runAll(run, g, golden, sha256);
   const exitCode = bisect?.node ? PARITY_EXIT_CODES.violation : exitCodeFor(run.results);
   return {
     schema: ONNX_PARITY_REPORT_SCHEMA,
