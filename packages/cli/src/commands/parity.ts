@@ -154,6 +154,9 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
           'Default tolerances, allclose |a − r| ≤ abs + rel·|r|, by device arithmetic × precision (the looser of candidate and',
           'reference; precision fp32 whenever both sides run the same weights):',
           ...describeTolerances(),
+          '',
+          'Finding the node that diverges: --bisect with --against DIR, or with --runtimes REF,OTHER; any ONNX file: --onnx FILE',
+          '[--dim NAME=N] [--load-inputs F] [--save-outputs F | --load-outputs F]. See docs/RUNTIMES.md.',
         ].join('\n'),
       ) as unknown as Argv<ParityArgs>,
   handler: async (args) => {
