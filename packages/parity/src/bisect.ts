@@ -115,11 +115,39 @@ async function runExposed(engine: GraphEngine, a: GraphAnalysis, feeds: Readonly
   }
 }
 
-function compareOutput(o: BisectOptions, name: string, got: Tensor, ref: Tensor): BisectOutputError {
+/**
+ * Compares one output of a node. Its tolerance is the output's allclose row with `rel × scale` added
+ * to the absolute term, `scale` being the largest |value| among the node's float inputs: a node that
+ * subtracts large, nearly equal values (a log-likelihood sum minus another) loses precision to
+ * cancellation that its inputs' rounding explains, and is not a divergence.
+ */
+function compareOutput(o: BisectOptions, name: string, got: Tensor, ref: Tensor, scale: number): BisectOutputError {
+  const row = toleranceFor(name, o.candidate.arithmetic, o.reference.arithmetic, o.precision, o.tolerances);
+  const tolerance = { abs: row.abs + row.rel * scale, rel: row.rel };
   const stats = errorStats(got.data, ref.data);
-  const tolerance = toleranceFor(name, o.candidate.arithmetic, o.reference.arithmetic, o.precision, o.tolerances);
   const v = violations(got.data, ref.data, tolerance);
   return { name, stats, tolerance, violations: v.count, pass: v.count === 0 && stats.nonFinite === 0 };
+}
+
+/** Largest finite |value| of `values` (0 when empty). */
+function maxMagnitude(values: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = Math.abs(values[i]!);
+    if (v > m && Number.isFinite(v)) m = v;
+  }
+  return m;
+}
+
+/** The magnitude of a node's float inputs on the reference side (captured values or initializers). */
+function inputScale(node: GraphNodeInfo, ref: GraphAnalysis, a: Outputs): number {
+  let scale = 0;
+  for (const i of node.inputs) {
+    const init = ref.initializers.get(i);
+    const values = a[i]?.data ?? (init ? initializerValues(init) : null);
+    if (values) scale = Math.max(scale, maxMagnitude(values));
+  }
+  return scale;
 }
 
 function inputError(name: string, ref: GraphAnalysis, cand: GraphAnalysis, a: Outputs, b: Outputs): BisectInputError {
@@ -182,7 +210,8 @@ async function bisectGraph(
   for (const node of cand.nodes) {
     const names = node.outputs.filter((n) => a[n] && b[n]);
     if (names.length === 0) continue;
-    const outputs = names.map((n) => compareOutput(o, n, b[n]!, a[n]!));
+    const scale = inputScale(node, ref, a);
+    const outputs = names.map((n) => compareOutput(o, n, b[n]!, a[n]!, scale));
     const pass = outputs.every((e) => e.pass);
     const maxAbs = Math.max(...outputs.map((e) => e.stats.maxAbs));
     const maxRel = Math.max(...outputs.map((e) => e.stats.maxRel));

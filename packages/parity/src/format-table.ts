@@ -74,7 +74,11 @@ const TRACE_ROWS = 12;
 
 /** The bisect section: per-graph summary, the last compared nodes, the divergent node with its inputs, the repro. */
 export function formatBisect(b: BisectResult): string[] {
-  const lines = [`Bisect: ${b.runtime} against ${b.reference}, node by node in graph order`];
+  const sides =
+    b.runtime === b.reference
+      ? `the model under test against the reference model, both on ${b.runtime}`
+      : `${b.runtime} against ${b.reference}`;
+  const lines = [`Bisect: ${sides}, node by node in graph order`];
   for (const g of b.graphs)
     lines.push(
       `  ${g.graph}: ${g.compared} of ${g.nodes} nodes compared, ${g.firstDivergent ? `first out of tolerance: ${g.firstDivergent}` : 'all within tolerance'}`,
@@ -99,6 +103,25 @@ function verdict(passed: boolean, exitCode: number, problems: readonly string[])
   return [passed ? 'PASS' : `FAIL (exit ${exitCode})`, ...problems.map((p) => `  - ${firstLine(p, 240)}`)];
 }
 
+/** The body shared by both reports under their two `head` lines: the table, notes, bisect, verdict. */
+function reportText(
+  head: readonly string[],
+  r: Pick<ParityReport, 'runtimes' | 'bisect' | 'passed' | 'exitCode' | 'problems'>,
+): string {
+  const { table, notes } = runtimeTable(r.runtimes);
+  const lines = [
+    ...head,
+    '',
+    ...table,
+    '',
+    ...notes.map((n) => `  ${n}`),
+    '',
+    ...(r.bisect ? [...formatBisect(r.bisect), ''] : []),
+    ...verdict(r.passed, r.exitCode, r.problems),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
 /** Why the reference is what it is, for the first line of the table. */
 function referenceLabel(report: ParityReport): string {
   return report.reference.startsWith('tfjs') && report.runDir
@@ -112,40 +135,29 @@ function referenceLabel(report: ParityReport): string {
  * tolerance; skipped runtimes with their reason; the bisect section (`--bisect`); then the verdict.
  */
 export function formatParityTable(report: ParityReport): string {
-  const { table, notes } = runtimeTable(report.runtimes);
-  const lines = [
-    `Parity of ${report.model.name} (${report.model.precision}) ${report.model.dir} against reference ${referenceLabel(report)}`,
-    `reference model: ${report.referenceModel.dir === report.model.dir ? 'the same model' : `${report.referenceModel.name} (${report.referenceModel.precision}) ${report.referenceModel.dir}`}; ` +
-      `inputs: ${report.inputs.source}, batch ${report.inputs.batch}, seed ${report.inputs.seed}, IS K=${report.inputs.samples}`,
-    '',
-    ...table,
-    '',
-    ...notes.map((n) => `  ${n}`),
-    '',
-    ...(report.bisect ? [...formatBisect(report.bisect), ''] : []),
-    ...verdict(report.passed, report.exitCode, report.problems),
-  ];
-  return `${lines.join('\n')}\n`;
+  const ref = report.referenceModel;
+  return reportText(
+    [
+      `Parity of ${report.model.name} (${report.model.precision}) ${report.model.dir} against reference ${referenceLabel(report)}`,
+      `reference model: ${ref.dir === report.model.dir ? 'the same model' : `${ref.name} (${ref.precision}) ${ref.dir}`}; ` +
+        `inputs: ${report.inputs.source}, batch ${report.inputs.batch}, seed ${report.inputs.seed}, IS K=${report.inputs.samples}`,
+    ],
+    report,
+  );
 }
 
 /** The `--onnx` parity report as a plain-text table (the layout of {@link formatParityTable}). */
 export function formatOnnxParityTable(report: OnnxParityReport): string {
-  const { table, notes } = runtimeTable(report.runtimes);
   const shapes = report.model.inputs.map((i) => `${i.name} [${i.shape.join(', ')}]`).join(', ');
   const source =
     report.inputs.source === 'file'
       ? `from ${report.inputs.file}`
       : `random uniform [0, 1), seed ${report.inputs.seed}`;
-  const lines = [
-    `Parity of ${report.model.file} against reference ${report.reference}`,
-    `inputs: ${shapes}, ${source}; outputs: ${report.model.outputs.join(', ')}`,
-    '',
-    ...table,
-    '',
-    ...notes.map((n) => `  ${n}`),
-    '',
-    ...(report.bisect ? [...formatBisect(report.bisect), ''] : []),
-    ...verdict(report.passed, report.exitCode, report.problems),
-  ];
-  return `${lines.join('\n')}\n`;
+  return reportText(
+    [
+      `Parity of ${report.model.file} against reference ${report.reference}`,
+      `inputs: ${shapes}, ${source}; outputs: ${report.model.outputs.join(', ')}`,
+    ],
+    report,
+  );
 }
