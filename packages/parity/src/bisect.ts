@@ -208,7 +208,8 @@ async function bisectGraph(
   const b = { ...g.feeds, ...(await runExposed(candEngine, cand, g.feeds)) };
   const trace: BisectTraceRow[] = [];
   for (const node of cand.nodes) {
-    const names = node.outputs.filter((n) => a[n] && b[n]);
+    // Outputs both sides computed, with the same size (two exports may differ in hidden sizes).
+    const names = node.outputs.filter((n) => a[n] && b[n] && a[n].data.length === b[n].data.length);
     if (names.length === 0) continue;
     const scale = inputScale(node, ref, a);
     const outputs = names.map((n) => compareOutput(o, n, b[n]!, a[n]!, scale));
