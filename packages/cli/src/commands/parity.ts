@@ -34,6 +34,9 @@ interface ParityArgs {
   json: string | undefined;
 }
 
+/** Options that only `--onnx` takes. */
+const ONNX_ONLY = ['dim', 'load-inputs', 'load-outputs', 'save-outputs'] as const;
+
 function integer(option: string, min: number): (raw: unknown) => number {
   return (raw) => {
     const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
@@ -91,6 +94,9 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
       .check((a) => {
         if (!a.model === !a.onnx)
           throw new RangeError(`--model / --onnx: expected exactly one of them, got ${a.model ? 'both' : 'neither'}`);
+        const onnxOnly = ONNX_ONLY.find((k) => a[k] !== undefined && (k !== 'dim' || Object.keys(a.dim).length > 0));
+        if (a.model && onnxOnly)
+          throw new RangeError(`--${onnxOnly}: expected it with --onnx FILE, got it with --model`);
         return true;
       })
       .option('runtimes', {
