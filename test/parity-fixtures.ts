@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, createModelSpec, initParameters, type ModelSpec, type ParameterSet } from '@vae/core';
 import { exportModel } from '@vae/onnx';
+import { chromiumPath } from '@vae/runtime-web/node';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -15,8 +16,8 @@ export const ROOT = resolve(here, '..');
 /** The reference model directory (784-400-20 MLP VAE trained on MNIST). */
 export const REFERENCE_MODEL = resolve(ROOT, 'models/mnist-vae');
 
-/** Whether Chromium is installed where the browser harness looks for it. */
-export const HAS_CHROMIUM = existsSync('/usr/bin/chromium');
+/** Whether Chromium is installed where the browser harness looks for it (`VAE_CHROMIUM`, else /usr/bin/chromium). */
+export const HAS_CHROMIUM = existsSync(chromiumPath());
 
 /** Result of running the CLI in a child process. */
 export interface CliRun {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@vae/runtime-web/node';
+import { CHROMIUM_ARGS, CHROMIUM_ENV, CHROMIUM_PATH, chromiumPath } from '@vae/runtime-web/node';
 import { findExecutable } from './child-host.js';
 
 /** An open page of a browser, driven from Node. */
@@ -50,16 +50,24 @@ async function evaluatingPage(page: EventedPage, url: string, close: () => Promi
   return { errors, run: (fn, args = []) => page.evaluate(pageRun, [fn, args] as const), close };
 }
 
-/** Chromium of Debian's `chromium` package through playwright-core. */
+/** Why the Chromium binary cannot run, naming where its path came from; null when it exists. */
+function chromiumMissing(): string | null {
+  const path = chromiumPath();
+  if (existsSync(path)) return null;
+  return path === CHROMIUM_PATH && !process.env[CHROMIUM_ENV]
+    ? `${CHROMIUM_PATH} not found (Debian/Ubuntu: apt-get install chromium, or point --chromium PATH / ${CHROMIUM_ENV} at a Chromium binary)`
+    : `--chromium / ${CHROMIUM_ENV}: expected the path of a Chromium binary, got ${path} (no such file)`;
+}
+
+/** Chromium (Debian's `chromium` package, or `--chromium` / `VAE_CHROMIUM`) through playwright-core. */
 const chromium: BrowserDriver = {
   name: 'chromium',
-  missing: () =>
-    existsSync(CHROMIUM_PATH) ? null : `${CHROMIUM_PATH} not found (Debian/Ubuntu: apt-get install chromium)`,
+  missing: chromiumMissing,
   async open(url) {
     const { chromium: pw } = await import('playwright-core');
     const profile = await mkdtemp(join(tmpdir(), 'vae-parity-chromium-'));
     const context = await pw
-      .launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true })
+      .launchPersistentContext(profile, { executablePath: chromiumPath(), args: [...CHROMIUM_ARGS], headless: true })
       .catch(async (err: unknown) => {
         await rm(profile, { recursive: true, force: true });
         throw err;

@@ -4,13 +4,14 @@
  * `VaeModel` calls as `window.__vaeParity` ({@link createWireApi}).
  */
 import { probeWebGpu, type DeviceRequest } from '@vae/core';
-import { configureWebRuntime, loadModel } from '@vae/runtime-web';
-import type { PageApi } from './chromium-wire.js';
+import { configureWebRuntime, loadModel, onnxruntimeWebBackend } from '@vae/runtime-web';
+import type { PageApi, PageInfo } from './chromium-wire.js';
+import { createGraphWireApi, type GraphPageApi } from './graph-wire-api.js';
 import { createWireApi } from './wire-api.js';
 
 declare global {
   interface Window {
-    __vaeParity?: PageApi;
+    __vaeParity?: PageApi & GraphPageApi;
   }
 }
 
@@ -28,13 +29,17 @@ function browserName(): string {
 
 configureWebRuntime({ wasmPaths: new URL('/ort/', location.href).href, numThreads: 1 });
 
-window.__vaeParity = createWireApi(async (device) => {
-  const model = await loadModel(new URL('/model/', location.href).href, { device: device as DeviceRequest });
-  const info = {
-    device: model.device,
-    backend: model.backend,
-    browser: browserName(),
-    adapter: model.device === 'webgpu' ? await adapterInfo() : '',
-  };
-  return { model, info };
+const hostInfo = async (device: string): Promise<PageInfo> => ({
+  device,
+  backend: onnxruntimeWebBackend.name,
+  browser: browserName(),
+  adapter: device === 'webgpu' ? await adapterInfo() : '',
 });
+
+window.__vaeParity = {
+  ...createWireApi(async (device) => {
+    const model = await loadModel(new URL('/model/', location.href).href, { device: device as DeviceRequest });
+    return { model, info: { ...(await hostInfo(model.device)), backend: model.backend } };
+  }),
+  ...createGraphWireApi(onnxruntimeWebBackend, hostInfo),
+};

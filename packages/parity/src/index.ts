@@ -44,14 +44,63 @@ export {
   type RuntimeStatus,
 } from './parity-report.js';
 export { detectRunDir, runParity, type ParityOptions } from './run-parity.js';
-export { formatParityTable } from './format-table.js';
+export { formatBisect, formatOnnxParityTable, formatParityTable } from './format-table.js';
+export {
+  runBisect,
+  type BisectGraph,
+  type BisectGraphSummary,
+  type BisectInputError,
+  type BisectOptions,
+  type BisectOutputError,
+  type BisectResult,
+  type BisectTraceRow,
+} from './bisect.js';
+export { bisectCandidate, bisectModels, type ModelBisectOptions } from './bisect-models.js';
+export { reproGraph, type ReproGraph } from './bisect-repro.js';
+export {
+  ONNX_PARITY_REPORT_SCHEMA,
+  runOnnxParity,
+  type OnnxParityOptions,
+  type OnnxParityReport,
+} from './onnx-parity.js';
+export {
+  ONNX_TYPES,
+  OUTPUT_TYPES,
+  analyzeGraph,
+  exposeIntermediates,
+  type GraphAnalysis,
+  type GraphInputInfo,
+  type GraphNodeInfo,
+} from './graph-analysis.js';
+export { graphFeeds, resolveShape, type GraphFeedOptions } from './graph-feeds.js';
+export { parseDims } from './dims-option.js';
+export {
+  backendGraphEngine,
+  openGraphEngine,
+  type GraphEngine,
+  type GraphEngineOptions,
+  type GraphRunner,
+} from './graph-engine.js';
+export { decodeTensor, encodeTensor, type EncodedTensor } from './tensor-codec.js';
+export {
+  TENSOR_FILE_FORMAT,
+  TENSOR_FILE_VERSION,
+  readTensorFile,
+  writeTensorFile,
+  type TensorFileContents,
+} from './tensor-file.js';
 export {
   CheckpointMismatchError,
   assertCheckpointBelongs,
   checkpointProvenance,
   type CheckpointProvenance,
 } from './checkpoint-provenance.js';
-export { openBrowserSession, openChromiumSession, type ChromiumSession } from './browser-harness.js';
+export {
+  openBrowserGraphs,
+  openBrowserSession,
+  openChromiumSession,
+  type ChromiumSession,
+} from './browser-harness.js';
 export {
   BROWSER_DRIVERS,
   FIREFOX_PATH,

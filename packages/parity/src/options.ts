@@ -15,5 +15,6 @@ export {
   type ToleranceRow,
 } from './tolerances.js';
 export { PARITY_EXIT_CODES, type ParityReport, type RuntimeResult } from './parity-report.js';
-export { formatParityTable } from './format-table.js';
+export { formatOnnxParityTable, formatParityTable } from './format-table.js';
+export { parseDims } from './dims-option.js';
 export { CheckpointMismatchError, checkpointProvenance, type CheckpointProvenance } from './checkpoint-provenance.js';

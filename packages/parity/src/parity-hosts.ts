@@ -5,9 +5,10 @@
  */
 import { registerNodeBackend } from '@vae/runtime-node';
 import { registerNodeWebBackend } from '@vae/runtime-web/node';
-import { openBrowserSession } from './browser-harness.js';
+import { openBrowserGraphs, openBrowserSession } from './browser-harness.js';
 import { BROWSER_DRIVERS } from './browser-drivers.js';
 import { childHost } from './child-host.js';
+import { backendGraphEngine } from './graph-engine.js';
 import { registerParityHost } from './runtime-registry.js';
 import { openVaeModel } from './vae-model-runtime.js';
 import { wireRuntime } from './wire-runtime.js';
@@ -19,6 +20,7 @@ registerNodeWebBackend();
 registerParityHost('node', {
   description: 'this Node process',
   open: (ctx, runtime, device) => openVaeModel(ctx, runtime, device),
+  openGraphs: async (runtime, device, o) => backendGraphEngine(runtime, device, o),
 });
 
 /** Deno's permissions for onnxruntime-node (its native binding) and the model files. */
@@ -57,6 +59,11 @@ for (const [name, driver] of Object.entries(BROWSER_DRIVERS)) {
       if (runtime.name !== 'onnxruntime-web')
         throw new Error(`the ${name} host runs onnxruntime-web, not ${runtime.name}`);
       return wireRuntime(await openBrowserSession(ctx.modelDir, device, driver), ctx);
+    },
+    async openGraphs(runtime, device) {
+      if (runtime.name !== 'onnxruntime-web')
+        throw new Error(`the ${name} host runs onnxruntime-web, not ${runtime.name}`);
+      return openBrowserGraphs(device, driver);
     },
   });
 }

@@ -1,4 +1,5 @@
 import type { Precision } from '@vae/core';
+import type { BisectResult } from './bisect.js';
 import type { ErrorStats, Tolerance } from './metrics-impl.js';
 import type { InputSource } from './parity-inputs.js';
 import type { RuntimeName } from './runtime-names.js';
@@ -82,6 +83,8 @@ export interface ParityReport {
   readonly exitCode: number;
   /** One line per problem (violations, runtimes that could not start). */
   readonly problems: readonly string[];
+  /** With `--bisect`: the node-by-node comparison and its first divergent node. */
+  readonly bisect?: BisectResult;
 }
 
 /** Exit code for a set of runtime results: 1 on any violation, else 2 on any error, else 0. */

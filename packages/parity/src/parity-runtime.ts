@@ -1,5 +1,6 @@
 import type { DeviceArithmetic, ExecutionDevice, ModelManifest, Precision, Runtime, Tensor } from '@vae/core';
 import type { EncoderDecoder } from '@vae/core';
+import type { GraphEngine, GraphEngineOptions } from './graph-engine.js';
 
 /** What a runtime opener receives. */
 export interface ParityRuntimeContext {
@@ -41,6 +42,11 @@ export interface ParityRuntime {
   readonly arithmetic: DeviceArithmetic;
   /** Opens the runtime on the context's model; rejects with the reason it cannot run here. */
   open(ctx: ParityRuntimeContext): Promise<OpenedRuntime>;
+  /**
+   * Opens an engine for raw ONNX graphs (`--bisect`, `--onnx`); absent when this runtime cannot run
+   * them (TensorFlow.js runs the training checkpoint; hosts without `openGraphs`).
+   */
+  openGraphs?(o: GraphEngineOptions): Promise<GraphEngine>;
 }
 
 /**
@@ -53,4 +59,6 @@ export interface ParityHost {
   readonly description: string;
   /** Opens `runtime` on `device` in this host; rejects with the reason it cannot run here. */
   open(ctx: ParityRuntimeContext, runtime: Runtime, device: ExecutionDevice): Promise<OpenedRuntime>;
+  /** Opens `runtime` on `device` for raw ONNX graphs; absent when this host cannot run them. */
+  openGraphs?(runtime: Runtime, device: ExecutionDevice, o: GraphEngineOptions): Promise<GraphEngine>;
 }

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { assertInteger, getLogger, rowsPerRunFor, type ModelManifest, type Precision } from '@vae/core';
 import { readModelDirectory } from '@vae/onnx';
 import { CheckpointMismatchError } from './checkpoint-provenance.js';
-import { errorStats, violations } from './metrics-impl.js';
+import { compareOutputs, type FlatOutputs } from './compare-outputs.js';
 import type { OpenedRuntime, ParityRuntimeContext } from './parity-runtime.js';
 import {
   INPUT_SOURCES,
@@ -12,11 +14,13 @@ import {
   type InputSource,
   type ParityInputs,
 } from './parity-inputs.js';
+import { bisectCandidate, bisectModels } from './bisect-models.js';
+import { bisectProblem, type BisectResult } from './bisect.js';
 import {
+  PARITY_EXIT_CODES,
   PARITY_REPORT_SCHEMA,
   PARITY_REPORT_VERSION,
   exitCodeFor,
-  type OutputComparison,
   type ParityReport,
   type RuntimeResult,
 } from './parity-report.js';
@@ -53,10 +57,17 @@ export interface ParityOptions {
   readonly threads?: number;
   /** Loads the MNIST test images for `inputs: 'mnist'` (default: `@vae/train`'s dataset registry). */
   readonly loadImages?: () => Promise<ImageRows>;
+  /**
+   * Also bisect (`--bisect`): compare every intermediate tensor of the reference and of the one
+   * candidate runtime (or of the two models) node by node, and report the first out of tolerance.
+   */
+  readonly bisect?: boolean;
+  /** Path prefix of the bisect's repro files (`<prefix>.onnx`, `<prefix>.golden.json`); default a fresh temp folder. */
+  readonly reproPrefix?: string;
 }
 
 /** Every output of one runtime, flattened to numbers, keyed by output name. */
-type Outputs = Record<string, ArrayLike<number>>;
+type Outputs = FlatOutputs;
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -141,6 +152,8 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   const explicitRun = o.runDir ? resolve(o.runDir) : null;
   const runDir = explicitRun ?? detectRunDir(modelDir);
   const reference = getParityRuntime(o.reference ?? (explicitRun ? 'tfjs-cpu' : 'ort-node-cpu'), 'reference');
+  const sameModel = refModelDir === modelDir;
+  const bisectWith = o.bisect ? bisectCandidate(reference, requested, sameModel) : null;
   const batch = assertInteger(o.batch ?? 64, 'batch', 1, 65_536);
   const seed = assertInteger(o.seed ?? 1, 'seed', 0, Number.MAX_SAFE_INTEGER - 2);
   const samples = assertInteger(o.samples ?? 64, 'samples', 1, 100_000);
@@ -162,9 +175,9 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   const threads = o.threads === undefined ? {} : { threads: o.threads };
   const ctx: ParityRuntimeContext = { modelDir, manifest: model.manifest, runDir, ...threads };
   const refCtx: ParityRuntimeContext = { modelDir: refModelDir, manifest: refModel.manifest, runDir, ...threads };
-  const sameModel = refModelDir === modelDir;
   const results: RuntimeResult[] = [];
   const problems: string[] = [];
+  let bisect: BisectResult | undefined;
 
   log.info(`reference ${reference.name} on ${refModelDir}`);
   const place = (r: ParityRuntime) => ({ runtime: r.name, device: r.device, arithmetic: r.arithmetic });
@@ -223,22 +236,9 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
       continue;
     }
     const precision = comparisonPrecision(got.weights, ref.weights);
-    const comparisons: OutputComparison[] = [];
-    for (const [output, refValues] of Object.entries(ref.outputs)) {
-      const values = got.outputs[output];
-      if (!values) throw new Error(`${name}: expected output ${output} (computed by the reference), got none`);
-      const stats = errorStats(values, refValues);
-      const tolerance = toleranceFor(output, candidate.arithmetic, reference.arithmetic, precision, o.tolerances ?? []);
-      const v = violations(values, refValues, tolerance);
-      const pass = v.count === 0 && stats.nonFinite === 0;
-      if (!pass) {
-        problems.push(
-          `${name} ${output}: ${v.count} of ${stats.count} values outside |a−r| ≤ ${tolerance.abs} + ${tolerance.rel}·|r| (max abs ${stats.maxAbs.toExponential(2)}` +
-            `${v.worst >= 0 ? `, worst at index ${v.worst}: ${values[v.worst]} vs ${refValues[v.worst]}` : ''})`,
-        );
-      }
-      comparisons.push({ output, stats, tolerance, violations: v.count, worstIndex: v.worst, pass });
-    }
+    const toleranceOf = (output: string) =>
+      toleranceFor(output, candidate.arithmetic, reference.arithmetic, precision, o.tolerances ?? []);
+    const comparisons = compareOutputs(name, got.outputs, ref.outputs, toleranceOf, problems);
     const pass = comparisons.every((c) => c.pass);
     log.info(`${name}: ${pass ? 'pass' : 'FAIL'} (${got.seconds.toFixed(1)} s, ${got.detail})`);
     results.push({
@@ -254,10 +254,25 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   }
   if (!results.some((r) => r.status === 'pass' || r.status === 'fail'))
     log.warn('no runtime was compared with the reference');
+  if (bisectWith) {
+    bisect = await bisectModels({
+      model,
+      referenceModel: refModel,
+      sameModel,
+      reference,
+      requested,
+      inputs,
+      precision: comparisonPrecision(model.manifest.precision, refModel.manifest.precision),
+      reproPrefix: o.reproPrefix ?? join(await mkdtemp(join(tmpdir(), 'vae-bisect-')), 'bisect'),
+      ...(o.tolerances ? { tolerances: o.tolerances } : {}),
+      ...threads,
+    });
+    if (bisect.node) problems.push(bisectProblem(bisect));
+  }
   return finish();
 
   function finish(): ParityReport {
-    const exitCode = exitCodeFor(results);
+    const exitCode = bisect?.node ? PARITY_EXIT_CODES.violation : exitCodeFor(results);
     return {
       schema: PARITY_REPORT_SCHEMA,
       version: PARITY_REPORT_VERSION,
@@ -277,6 +292,7 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
       passed: exitCode === 0,
       exitCode,
       problems,
+      ...(bisect ? { bisect } : {}),
     };
   }
 }

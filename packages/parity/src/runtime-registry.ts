@@ -49,6 +49,7 @@ function derived(runtime: Runtime): ParityRuntime[] {
   return Object.entries(p.hosts).flatMap(([hostName, devices]) =>
     devices.map((device): ParityRuntime => {
       const info = runtime.deviceInfo?.[device];
+      const graphHost = hosts.get(hostName);
       return {
         name: parityName(p.prefix, device, hostName),
         description: `${runtime.engine ?? runtime.name}, ${info?.label ?? device}, in ${hosts.get(hostName)?.description ?? hostName}`,
@@ -59,6 +60,7 @@ function derived(runtime: Runtime): ParityRuntime[] {
           if (!host) return Promise.reject(new Error(`no parity host ${hostName} is registered`));
           return host.open(ctx, runtime, device);
         },
+        ...(graphHost?.openGraphs ? { openGraphs: (o) => graphHost.openGraphs!(runtime, device, o) } : {}),
       };
     }),
   );

@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import {
   INPUT_SOURCES,
   describeTolerances,
+  parseDims,
   parseRuntimeList,
   parseToleranceOverride,
   type InputSource,
@@ -10,7 +13,14 @@ import {
 } from '@vae/parity/options';
 
 interface ParityArgs {
-  model: string;
+  model: string | undefined;
+  onnx: string | undefined;
+  bisect: boolean;
+  dim: Record<string, number>;
+  'load-inputs': string | undefined;
+  'load-outputs': string | undefined;
+  'save-outputs': string | undefined;
+  chromium: string | undefined;
   runtimes: RuntimeName[] | undefined;
   reference: RuntimeName | undefined;
   'reference-model': string | undefined;
@@ -23,6 +33,9 @@ interface ParityArgs {
   threads: number | undefined;
   json: string | undefined;
 }
+
+/** Options that only `--onnx` takes. */
+const ONNX_ONLY = ['dim', 'load-inputs', 'load-outputs', 'save-outputs'] as const;
 
 function integer(option: string, min: number): (raw: unknown) => number {
   return (raw) => {
@@ -43,8 +56,48 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
     y
       .option('model', {
         type: 'string',
-        demandOption: true,
-        describe: 'model directory (manifest.json, encoder.onnx, decoder.onnx)',
+        describe: 'model directory (manifest.json, encoder.onnx, decoder.onnx); or --onnx FILE',
+      })
+      .option('onnx', {
+        type: 'string',
+        describe:
+          'any ONNX file instead of a model directory (no manifest): float32 inputs, random with --seed (symbolic dims from --dim, else 1) or from --load-inputs',
+      })
+      .option('bisect', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'find the first node that diverges: every intermediate tensor becomes an output on the reference and on the one other runtime (or model, --against), compared node by node; writes a minimal repro ONNX next to --json',
+      })
+      .option('dim', {
+        type: 'string',
+        array: true,
+        default: [],
+        coerce: (raw: unknown) => parseDims(raw),
+        describe: 'with --onnx: size of a symbolic dimension, NAME=N (repeatable, e.g. batch=8); unnamed ones are 1',
+      })
+      .option('load-inputs', { type: 'string', describe: 'with --onnx: feed the inputs of this golden tensor file' })
+      .option('load-outputs', {
+        type: 'string',
+        describe:
+          'with --onnx: compare every runtime with the outputs of this golden tensor file (saved on another machine); its inputs are fed unless --load-inputs',
+      })
+      .option('save-outputs', {
+        type: 'string',
+        describe:
+          "with --onnx: write the inputs and the reference runtime's outputs to this golden tensor file (JSON, base64 float32)",
+      })
+      .option('chromium', {
+        type: 'string',
+        describe: 'Chromium binary of the @chromium runtimes (default $VAE_CHROMIUM, else /usr/bin/chromium)',
+      })
+      .check((a) => {
+        if (!a.model === !a.onnx)
+          throw new RangeError(`--model / --onnx: expected exactly one of them, got ${a.model ? 'both' : 'neither'}`);
+        const onnxOnly = ONNX_ONLY.find((k) => a[k] !== undefined && (k !== 'dim' || Object.keys(a.dim).length > 0));
+        if (a.model && onnxOnly)
+          throw new RangeError(`--${onnxOnly}: expected it with --onnx FILE, got it with --model`);
+        return true;
       })
       .option('runtimes', {
         type: 'string',
@@ -107,28 +160,74 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
           'Default tolerances, allclose |a − r| ≤ abs + rel·|r|, by device arithmetic × precision (the looser of candidate and',
           'reference; precision fp32 whenever both sides run the same weights):',
           ...describeTolerances(),
+          '',
+          'Finding the node that diverges: --bisect with --against DIR, or with --runtimes REF,OTHER; any ONNX file: --onnx FILE',
+          '[--dim NAME=N] [--load-inputs F] [--save-outputs F | --load-outputs F]. See docs/RUNTIMES.md.',
         ].join('\n'),
       ) as unknown as Argv<ParityArgs>,
   handler: async (args) => {
-    const [{ formatParityTable, runParity }, { writeFileAtomic }] = await Promise.all([
-      import('@vae/parity'),
-      import('@vae/data/node'),
-    ]);
-    const report = await runParity({
-      modelDir: args.model,
-      referenceModelDir: args['reference-model'] ?? null,
-      runDir: args.run ?? null,
-      ...(args.runtimes ? { runtimes: args.runtimes } : {}),
-      ...(args.reference ? { reference: args.reference } : {}),
-      inputs: args.inputs,
-      batch: args.batch,
-      seed: args.seed,
-      samples: args.samples,
-      tolerances: args.tolerance,
-      ...(args.threads === undefined ? {} : { threads: args.threads }),
-    });
-    process.stdout.write(formatParityTable(report));
-    if (args.json) await writeFileAtomic(args.json, `${JSON.stringify(report, null, 2)}\n`);
+    if (args.chromium !== undefined) useChromium(args.chromium);
+    const report = args.onnx ? await onnxParity(args) : await modelParity(args);
     process.exitCode = report.exitCode;
   },
 };
+
+/** `--chromium PATH`: checked, then handed to the browser driver through `VAE_CHROMIUM` (its one source). */
+function useChromium(path: string): void {
+  const full = resolve(path);
+  if (!existsSync(full))
+    throw new RangeError(`--chromium: expected the path of a Chromium binary, got ${full} (no such file)`);
+  process.env.VAE_CHROMIUM = full;
+}
+
+/** Where `--bisect` writes its repro files: next to `--json` (`<name>.bisect.onnx`), else a temp folder. */
+const reproPrefix = (json: string | undefined) =>
+  json ? { reproPrefix: `${json.replace(/\.json$/i, '')}.bisect` } : {};
+
+/** Runtimes, reference, tolerances and threads, shared by both modes. */
+const common = (args: ParityArgs) => ({
+  ...(args.runtimes ? { runtimes: args.runtimes } : {}),
+  ...(args.reference ? { reference: args.reference } : {}),
+  seed: args.seed,
+  tolerances: args.tolerance,
+  bisect: args.bisect,
+  ...reproPrefix(args.json),
+  ...(args.threads === undefined ? {} : { threads: args.threads }),
+});
+
+async function writeJson(path: string | undefined, report: unknown): Promise<void> {
+  if (!path) return;
+  const { writeFileAtomic } = await import('@vae/data/node');
+  await writeFileAtomic(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+async function modelParity(args: ParityArgs): Promise<{ exitCode: number }> {
+  const { formatParityTable, runParity } = await import('@vae/parity');
+  const report = await runParity({
+    modelDir: args.model!,
+    referenceModelDir: args['reference-model'] ?? null,
+    runDir: args.run ?? null,
+    inputs: args.inputs,
+    batch: args.batch,
+    samples: args.samples,
+    ...common(args),
+  });
+  process.stdout.write(formatParityTable(report));
+  await writeJson(args.json, report);
+  return report;
+}
+
+async function onnxParity(args: ParityArgs): Promise<{ exitCode: number }> {
+  const { formatOnnxParityTable, runOnnxParity } = await import('@vae/parity');
+  const report = await runOnnxParity({
+    file: args.onnx!,
+    dims: args.dim,
+    ...(args['load-inputs'] ? { loadInputs: args['load-inputs'] } : {}),
+    ...(args['load-outputs'] ? { loadOutputs: args['load-outputs'] } : {}),
+    ...(args['save-outputs'] ? { saveOutputs: args['save-outputs'] } : {}),
+    ...common(args),
+  });
+  process.stdout.write(formatOnnxParityTable(report));
+  await writeJson(args.json, report);
+  return report;
+}

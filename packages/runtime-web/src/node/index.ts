@@ -9,4 +9,4 @@ export {
 } from './node-web-backend.js';
 export { WEB_BACKEND_NAME, WEB_BACKEND_PRIORITY, WEB_DEVICES, WEB_RUNTIME_INFO } from '../runtime-info.js';
 export { createWebBackend } from '../web-backend.js';
-export { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
+export { CHROMIUM_ARGS, CHROMIUM_ENV, CHROMIUM_PATH, chromiumPath } from './chromium.js';
