@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Rng, samplePrior, type Tensor, type VaeModel } from '@vae/core';
+import { Rng, rowsPerRunFor, samplePrior, type ModelSpec, type Tensor, type VaeModel } from '@vae/core';
 import { badRequest } from './http-error.js';
 import { apiBodies, type ApiBodies, type RowsSpec } from './api-schema.js';
 import { describe, numberField, parseRows, toRows } from './json-tensors.js';
@@ -15,6 +15,15 @@ export const EVALUATION_ROUTES: readonly string[] = Object.freeze(['/api/elbo', 
 export function isEvaluationRoute(url: string): boolean {
   const q = url.indexOf('?');
   return EVALUATION_ROUTES.includes(q === -1 ? url : url.slice(0, q));
+}
+
+/**
+ * Rows one log-likelihood request may decode at once for a model: the server's `maxChunkRows`, or
+ * fewer for a decoder whose activations would exceed core's run budget (`rowsPerRunFor`: a 64×64×3
+ * VanillaVAE gets 297 rows, not 1024 × ~1.8 MB).
+ */
+export function evaluationChunkRows(limits: EvaluationLimits, spec: ModelSpec): number {
+  return Math.min(limits.maxChunkRows, rowsPerRunFor(spec));
 }
 
 /** What the convenience routes need from the server. */
@@ -157,11 +166,13 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): ApiBod
     const samples = numberField(body, 'samples', fields.samples);
     const seed = numberField(body, 'seed', fields.seed);
     budget(rows, samples);
-    const maxChunk = Math.max(1, Math.floor(limits.maxChunkRows / rows));
+    const chunkRows = evaluationChunkRows(limits, model.manifest.spec);
+    const maxChunk = Math.max(1, Math.floor(chunkRows / rows));
     const chunkSize = body.chunkSize ?? Math.min(100, maxChunk);
     if (typeof chunkSize !== 'number' || !Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > maxChunk) {
+      const why = chunkRows < limits.maxChunkRows ? ", this model's activation budget" : '';
       throw badRequest(
-        `chunkSize: expected an integer in [1, ${maxChunk}] for ${rows} rows (rows × chunkSize ≤ ${limits.maxChunkRows}, the rows decoded at once), got ${describe(chunkSize)}`,
+        `chunkSize: expected an integer in [1, ${maxChunk}] for ${rows} rows (rows × chunkSize ≤ ${chunkRows}, the rows decoded at once${why}), got ${describe(chunkSize)}`,
       );
     }
     const y = labels(model, body, rows);

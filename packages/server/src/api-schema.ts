@@ -109,7 +109,8 @@ export function apiBodies(limits: ApiLimits) {
           type: 'integer',
           min: 1,
           max: limits.maxSamples,
-          description: 'Samples decoded at once; rows × chunkSize is bounded by the evaluation chunk limit.',
+          description:
+            "Samples decoded at once; rows × chunkSize is bounded by the evaluation chunk limit, or by the model's activation budget for a large decoder.",
         },
       },
       required: ['x', 'seed'],

@@ -10,7 +10,10 @@ export interface EvaluationLimits {
   readonly maxQueued: number;
   /** Work budget of one request: rows × samples (decoded rows); more get 400. */
   readonly maxWorkRows: number;
-  /** Rows decoded at once (rows × chunkSize): bounds the memory of one request; larger chunkSize gets 400. */
+  /**
+   * Rows decoded at once (rows × chunkSize): bounds the memory of one request; larger chunkSize gets
+   * 400. A large decoder gets fewer: core's `rowsPerRunFor(spec)` when that is smaller.
+   */
   readonly maxChunkRows: number;
 }
 
@@ -33,7 +36,8 @@ export const SERVER_DEFAULTS = Object.freeze({
   maxSampleImages: 1024,
   /**
    * Evaluation routes: one at a time, 4 waiting; 131,072 decoded rows per request (e.g. 26 rows at
-   * K = 5000); 1024 rows decoded at once (≈ 6 MB of decoder output for 28×28 images).
+   * K = 5000); 1024 rows decoded at once (≈ 6 MB of decoder output for 28×28 images; fewer for a
+   * decoder beyond core's run budget).
    */
   evaluation: Object.freeze({
     maxConcurrent: 1,
