@@ -2,8 +2,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-    // Packs and installs every package: its own step, `pnpm test:consumer`.
+    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    // Publishes every package to a local registry and installs them by name: its own step, `pnpm test:consumer`.
     exclude: [...configDefaults.exclude, 'test/consumer/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -22,9 +22,9 @@ import { chromium } from 'playwright-core';
 import { setLogLevel } from '@vae/core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@vae/runtime-web/node';
 import { train } from '@vae/train';
-import { serveStatic } from '../packages/runtime-web/demo/build/static-server.js';
-import type { TrainInfo, TrainSettings, TrainStatus } from '../packages/runtime-web/demo/src/train-protocol.js';
-import type {} from '../packages/runtime-web/demo/src/train-main.js';
+import { serveStatic } from '../apps/demo/build/static-server.js';
+import type { TrainInfo, TrainSettings, TrainStatus } from '../apps/demo/src/train-protocol.js';
+import type {} from '../apps/demo/src/train-main.js';
 import { buildDemo } from '../scripts/demo-site.js';
 import { benchArg } from './lib/bench-arg.js';
 

@@ -1,9 +1,9 @@
 import { Rng, oneHot, samplePrior, type Tensor } from '@vae/core';
 import { comparisonPrecision, errorStats, toleranceFor, violations } from '@vae/parity';
 import { loadModel } from '@vae/runtime-node';
-import { buildDemoSite, type BuiltDemoSite } from '../packages/runtime-web/demo/build/build-site.js';
-import { listModelDirs } from '../packages/runtime-web/demo/build/site-content.js';
-import type { SiteParity } from '../packages/runtime-web/demo/src/site-types.js';
+import { buildDemoSite, type BuiltDemoSite } from '../apps/demo/build/build-site.js';
+import { listModelDirs } from '../apps/demo/build/site-content.js';
+import type { SiteParity } from '../apps/demo/src/site-types.js';
 
 /** Seeded latent rows the parity check decodes. */
 const PARITY_ROWS = 64;

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest, setLogLevel } from '@vae/core';
 import { CHROMIUM_PATH } from '@vae/runtime-web/node';
 import { train } from '@vae/train';
-import type { TrainInfo, TrainSettings, TrainStatus } from '../packages/runtime-web/demo/src/train-protocol.js';
-import type {} from '../packages/runtime-web/demo/src/train-main.js';
-import type {} from '../packages/runtime-web/demo/src/demo-hook.js';
-import type { StaticServer } from '../packages/runtime-web/demo/build/static-server.js';
+import type { TrainInfo, TrainSettings, TrainStatus } from '../apps/demo/src/train-protocol.js';
+import type {} from '../apps/demo/src/train-main.js';
+import type {} from '../apps/demo/src/demo-hook.js';
+import type { StaticServer } from '../apps/demo/build/static-server.js';
 import { openStaticSite, type StaticSite } from './static-site-fixture.js';
 import { runVae } from './parity-fixtures.js';
 

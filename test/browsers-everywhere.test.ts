@@ -6,9 +6,9 @@ import { Rng, samplePrior, setLogLevel } from '@vae/core';
 import { BROWSER_DRIVERS, toleranceFor, violations, type BrowserPage } from '@vae/parity';
 import { loadModel } from '@vae/runtime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DecodeReply, DemoInfo } from '../packages/runtime-web/demo/src/demo-hook.js';
-import type { BuiltDemoSite } from '../packages/runtime-web/demo/build/build-site.js';
-import { serveStatic, type StaticServer } from '../packages/runtime-web/demo/build/static-server.js';
+import type { DecodeReply, DemoInfo } from '../apps/demo/src/demo-hook.js';
+import type { BuiltDemoSite } from '../apps/demo/build/build-site.js';
+import { serveStatic, type StaticServer } from '../apps/demo/build/static-server.js';
 import { buildDemo } from '../scripts/demo-site.js';
 
 const REPO = resolve(import.meta.dirname, '..');

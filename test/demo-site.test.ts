@@ -8,10 +8,10 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLogLevel } from '@vae/core';
 import { CHROMIUM_PATH } from '@vae/runtime-web/node';
-import type { DemoInfo } from '../packages/runtime-web/demo/src/demo-hook.js';
-import type { CanvasStats } from '../packages/runtime-web/demo/src/draw.js';
-import { serveStatic, type StaticServer } from '../packages/runtime-web/demo/build/static-server.js';
-import type { BuiltDemoSite } from '../packages/runtime-web/demo/build/build-site.js';
+import type { DemoInfo } from '../apps/demo/src/demo-hook.js';
+import type { CanvasStats } from '../apps/demo/src/draw.js';
+import { serveStatic, type StaticServer } from '../apps/demo/build/static-server.js';
+import type { BuiltDemoSite } from '../apps/demo/build/build-site.js';
 import { openStaticSite, type StaticSite } from './static-site-fixture.js';
 
 const REPO = resolve(import.meta.dirname, '..');

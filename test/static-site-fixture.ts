@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@vae/runtime-web/node';
-import { serveStatic, type StaticServer } from '../packages/runtime-web/demo/build/static-server.js';
-import type { BuiltDemoSite } from '../packages/runtime-web/demo/build/build-site.js';
+import { serveStatic, type StaticServer } from '../apps/demo/build/static-server.js';
+import type { BuiltDemoSite } from '../apps/demo/build/build-site.js';
 import { buildDemo } from '../scripts/demo-site.js';
 
 const REPO = resolve(import.meta.dirname, '..');

@@ -16,6 +16,13 @@ import { DENO_ARGS, findExecutable, type ParityReport } from '@vae/parity';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@vae/runtime-web/node';
 import { buildWorker } from '../../examples/cloudflare-worker/scripts/build.js';
 import { REFERENCE_MODEL_DIR, mnistTestImages } from '../runtime-node-fixtures.js';
+import {
+  CLI_INSTALL_EXCLUDED_SCOPES,
+  excludedScopesIn,
+  freshProject,
+  resolveInstallTree,
+} from '../../scripts/lean-install.js';
+import { type LocalRegistry, publishWorkspace, startLocalRegistry } from '../../scripts/local-registry.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(here, '../..');
@@ -88,21 +95,28 @@ function startUntil(file: string, args: string[], cwd: string, ready: RegExp) {
   return { proc, match, exited, output: () => ({ stdout, stderr }) };
 }
 
-describe('packed packages used from a project outside the repository', () => {
+describe('packages published to a local registry and installed by name in a project outside the repository', () => {
+  let registry: LocalRegistry | undefined;
+  let published: Record<string, string>;
   let packDir: string;
   let project: string;
-  let tarballs: string[];
   let digits: Tensor;
   const figures: Record<string, unknown> = {};
 
   beforeAll(async () => {
     setLogLevel('warn');
     await Promise.all(PACKAGES.map((p) => rm(join(ROOT, 'packages', p, 'dist'), { recursive: true, force: true })));
-    await sh('pnpm', ['build'], ROOT);
+    const started = Date.now();
+    const building = sh('pnpm', ['build'], ROOT);
+    registry = await startLocalRegistry().catch(async (err: unknown) => {
+      await building.catch(() => undefined);
+      throw err;
+    });
+    await building;
+    published = await publishWorkspace(registry);
     packDir = mkdtempSync(join(tmpdir(), 'vae-packs-'));
-    await sh('pnpm', ['-r', '--filter', './packages/*', 'pack', '--pack-destination', packDir], ROOT);
-    tarballs = (await readdir(packDir)).filter((f) => f.endsWith('.tgz')).sort();
-    project = mkdtempSync(join(tmpdir(), 'vae-consumer-'));
+    // Every install goes to the local registry: ours as published there, third-party packages through its uplink.
+    project = await freshProject(registry.npmrc, 'vae-consumer-');
     expect(relative(ROOT, project).startsWith('..')).toBe(true);
     await cp(join(here, 'project'), project, { recursive: true });
     for (const [file, code] of readmeSnippets(await readFile(join(ROOT, 'README.md'), 'utf8'))) {
@@ -118,16 +132,14 @@ describe('packed packages used from a project outside the repository', () => {
       join(project, 'digits.f32'),
       new Uint8Array(digits.data.buffer, digits.data.byteOffset, digits.data.byteLength),
     );
-    await writeFile(
-      join(project, 'package.json'),
-      `${JSON.stringify({ name: 'vae-consumer', private: true, type: 'module' }, null, 2)}\n`,
-    );
     const tools = ['vite@8.3.8', 'typescript@5.9.3', '@types/node@20.19.43'];
+    const installStarted = Date.now();
     await sh(
       'npm',
-      ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs.map((t) => join(packDir, t)), ...tools],
+      ['install', '--no-audit', '--no-fund', '--loglevel=error', ...PACKAGES.map((p) => `@vae/${p}`), ...tools],
       project,
     );
+    figures.setupSeconds = { total: (Date.now() - started) / 1000, npmInstall: (Date.now() - installStarted) / 1000 };
     // npm installs @lancedb/lancedb's optional @huggingface/transformers (pnpm here ignores it), which
     // brings another onnxruntime-web: ours may then sit under @vae/runtime-web.
     const nestedOrt = join(project, 'node_modules', '@vae', 'runtime-web', 'node_modules', 'onnxruntime-web', 'dist');
@@ -139,15 +151,28 @@ describe('packed packages used from a project outside the repository', () => {
   afterAll(async () => {
     await mkdir(dirname(ARTIFACT), { recursive: true });
     await writeFile(ARTIFACT, `${JSON.stringify(figures, null, 2)}\n`);
+    await registry?.stop();
     if (project) await rm(project, { recursive: true, force: true });
     if (packDir) await rm(packDir, { recursive: true, force: true });
   });
 
-  it('packs the ten packages with dist only (no sources, no tsx), and publint and attw pass on each tarball', async () => {
-    expect(tarballs).toEqual(PACKAGES.map((p) => `vae-${p}-0.1.0.tgz`).sort());
+  it('publishes the eleven packages with dist only (no sources, no tsx, no workspace: ranges), and publint and attw pass on each tarball the registry serves', async () => {
+    const versions = Object.fromEntries(
+      await Promise.all(
+        PACKAGES.map(async (p) => {
+          const manifest = JSON.parse(await readFile(join(ROOT, 'packages', p, 'package.json'), 'utf8'));
+          return [manifest.name as string, manifest.version as string];
+        }),
+      ),
+    );
+    expect(published).toEqual(versions);
     const sizes: Record<string, number> = {};
-    for (const t of tarballs) {
+    for (const [name, version] of Object.entries(published)) {
+      const t = `${name.slice(1).replace('/', '-')}-${version}.tgz`;
       const file = join(packDir, t);
+      const res = await fetch(`${registry!.url}${name}/-/${name.split('/')[1]}-${version}.tgz`);
+      expect(res.status, t).toBe(200);
+      await writeFile(file, new Uint8Array(await res.arrayBuffer()));
       sizes[t] = (await stat(file)).size;
       const files = (await sh('tar', ['tzf', file], packDir)).stdout.trim().split('\n');
       expect(files).toContain('package/LICENSE');
@@ -174,6 +199,14 @@ describe('packed packages used from a project outside the repository', () => {
       await sh('pnpm', ['exec', 'attw', file, '--profile', 'esm-only', '--format', 'ascii'], ROOT);
     }
     figures.tarballBytes = sizes;
+  });
+
+  it(`a fresh \`npm i @vae/cli\` from the registry pulls in none of ${CLI_INSTALL_EXCLUDED_SCOPES.join(', ')} (the optional engines' scopes)`, async () => {
+    const tree = await resolveInstallTree(registry!.npmrc, ['@vae/cli']);
+    expect(tree).toContain('node_modules/@vae/cli');
+    expect(tree).toContain('node_modules/onnxruntime-node');
+    expect(excludedScopesIn(tree)).toEqual([]);
+    figures.cliInstallPackages = tree.length;
   });
 
   it('the README Node example runs on plain node and encodes four MNIST test digits as the repository does (max |Δ| ≤ 1e-6)', async () => {
@@ -275,7 +308,7 @@ describe('packed packages used from a project outside the repository', () => {
     });
   });
 
-  it('@vae/embed from its tarball embeds MNIST test digits into LanceDB, exports Parquet and finds an item as its own nearest', async () => {
+  it('@vae/embed installed by name embeds MNIST test digits into LanceDB, exports Parquet and finds an item as its own nearest', async () => {
     const { stdout } = await sh(process.execPath, ['embed.mjs'], project);
     const got = JSON.parse(stdout.trim().split('\n').pop()!) as {
       rows: number;

@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-/** `pnpm test:consumer`: packs every package and uses the tarballs from a project outside the repository. */
+/** `pnpm test:consumer`: publishes every package to a local Verdaccio registry and installs them by name in a project outside the repository. */
 export default defineConfig({
   test: {
     include: ['test/consumer/**/*.test.ts'],

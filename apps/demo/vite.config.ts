@@ -5,7 +5,7 @@ import { DEMO_PUBLIC_DIR } from './build/site-content.js';
 import { sitePlugin } from './build/site-plugin.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '../../..');
+const repoRoot = resolve(here, '../..');
 
 /**
  * onnxruntime-web's bundles name their `.wasm` with `new URL('ort-wasm-…wasm', import.meta.url)`,

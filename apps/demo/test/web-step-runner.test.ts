@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng, createModelSpec, initParameters, setLogLevel } from '@vae/core';
 import { NODE_ORT_PLATFORM } from '@vae/train';
 import { ADAM_DEFAULTS, OrtStepRunner, makeBatch, webOrtPlatform, type OrtBatch } from '@vae/train/web';
-import { WEB_RUNTIME_INFO, configureNodeWebRuntime, loadOrtWebForNode } from '../src/node/index.js';
+import { WEB_RUNTIME_INFO, configureNodeWebRuntime, loadOrtWebForNode } from '@vae/runtime-web/node';
 
 /**
  * The ort engine's step runner on onnxruntime-web (wasm, in Node: no browser needed) against the

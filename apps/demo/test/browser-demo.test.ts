@@ -9,13 +9,20 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build, createServer, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLogLevel, type DeviceRequest } from '@vae/core';
-import type { BenchmarkReply, DecodeReply, DemoInfo } from '../demo/src/demo-hook.js';
-import type { CanvasStats } from '../demo/src/draw.js';
-import { REPO_ROOT, exportTinyModel, hasModel, latents, maxAbsDiff, runOnNodeCpu } from './fixtures.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../src/node/index.js';
+import type { BenchmarkReply, DecodeReply, DemoInfo } from '../src/demo-hook.js';
+import type { CanvasStats } from '../src/draw.js';
+import {
+  REPO_ROOT,
+  exportTinyModel,
+  hasModel,
+  latents,
+  maxAbsDiff,
+  runOnNodeCpu,
+} from '../../../packages/runtime-web/test/fixtures.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@vae/runtime-web/node';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CONFIG = resolve(here, '../demo/vite.config.ts');
+const CONFIG = resolve(here, '../vite.config.ts');
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 const ORT_DIST = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/webgpu'));
 const FP32 = 'mnist-vae';
@@ -236,7 +243,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
       numbers.downloads = bytes;
     });
 
-    it('the dev server of `pnpm --filter @vae/runtime-web demo` serves the same working page', async () => {
+    it('the dev server of `pnpm demo` serves the same working page', async () => {
       const dev = await createServer({
         configFile: CONFIG,
         logLevel: 'silent',

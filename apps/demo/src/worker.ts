@@ -11,9 +11,7 @@ import {
   type ModelFileSource,
   type Tensor,
 } from '@vae/core';
-import type { OrtWebModule } from '../../src/ort-types.js';
-import { applyWebRuntimeConfig } from '../../src/wasm-config.js';
-import { createWebBackend } from '../../src/web-backend.js';
+import { applyWebRuntimeConfig, createWebBackend, type OrtWebModule } from '@vae/runtime-web/backend';
 import { cacheAvailable, cachedBytes, cachedModelSource } from './cached-fetch.js';
 import type { SiteManifest } from './site-types.js';
 import { fitTestImages, parseTestImages } from './test-images.js';

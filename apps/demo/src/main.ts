@@ -1,5 +1,5 @@
 import type { DeviceRequest } from '@vae/core';
-import { WEB_DEVICES } from '../../src/runtime-info.js';
+import { WEB_DEVICES } from '@vae/runtime-web/backend';
 import { createHook, type DemoInfo } from './demo-hook.js';
 import { el, fillSelect } from './dom.js';
 import { DrawPad } from './draw-pad.js';

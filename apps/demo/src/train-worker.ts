@@ -26,8 +26,7 @@ import {
   type OrtBatch,
   type TrainBatch,
 } from '@vae/train/web';
-import { WEB_RUNTIME_INFO } from '../../src/runtime-info.js';
-import { applyWebRuntimeConfig } from '../../src/wasm-config.js';
+import { WEB_RUNTIME_INFO, applyWebRuntimeConfig } from '@vae/runtime-web/backend';
 import { cachedBytes } from './cached-fetch.js';
 import { gunzip } from './gunzip.js';
 import { decodeOwnData, type OwnSplit } from './own-data.js';
