@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -78,8 +78,13 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Starts `command`, resolves with the first match of `ready` on its stdout (rejects if it exits first). */
+/** Servers started by {@link startUntil} and not yet exited: killed after the file even when a test timed out. */
+const LIVE = new Set<ChildProcess>();
+
 function startUntil(file: string, args: string[], cwd: string, ready: RegExp) {
   const proc = spawn(file, args, { cwd, env: CONSUMER_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  LIVE.add(proc);
+  proc.once('exit', () => LIVE.delete(proc));
   let stdout = '';
   let stderr = '';
   proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -149,6 +154,7 @@ describe('packages published to a local registry and installed by name in a proj
   });
 
   afterAll(async () => {
+    for (const proc of LIVE) proc.kill('SIGKILL');
     await mkdir(dirname(ARTIFACT), { recursive: true });
     await writeFile(ARTIFACT, `${JSON.stringify(figures, null, 2)}\n`);
     await registry?.stop();
