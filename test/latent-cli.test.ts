@@ -161,7 +161,8 @@ describe('vae disentanglement', () => {
     ]);
     expect(r.stderr).not.toMatch(/^error/m);
     const table = await readFile(join(runDir, 'disentanglement.svg'), 'utf8');
-    for (const factor of ['shape', 'scale', 'orientation', 'posX', 'posY']) expect(table).toContain(`>${factor}</text>`);
+    for (const factor of ['shape', 'scale', 'orientation', 'posX', 'posY'])
+      expect(table).toContain(`>${factor}</text>`);
     expect(existsSync(join(runDir, 'disentanglement.png'))).toBe(true);
     expect(r.code).toBe(0);
     const res = JSON.parse(r.stdout);
