@@ -52,10 +52,12 @@ const escapeHtml = (s: string): string =>
 
 const nats = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : v.toFixed(2));
 
-function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+/** An HTML table of cells that are already HTML; `head` null: no header row. */
+function table(head: readonly string[] | null, rows: readonly (readonly string[])[]): string {
   const tr = (cells: readonly string[], tag: string): string =>
     `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
-  return `<table><thead>${tr(head, 'th')}</thead><tbody>${rows.map((r) => tr(r, 'td')).join('')}</tbody></table>`;
+  const thead = head ? `<thead>${tr(head, 'th')}</thead>` : '';
+  return `<table>${thead}<tbody>${rows.map((r) => tr(r, 'td')).join('')}</tbody></table>`;
 }
 
 function metricsSection(metrics: readonly EpochMetrics[]): string {
@@ -101,7 +103,7 @@ function runSection(spec: ModelSpec, t: RunTraining, metrics: readonly EpochMetr
     ['time', `${t.seconds.toFixed(1)} s in all, ${epochSeconds.toFixed(1)} s per epoch on average`],
   ];
   return `<h2>Run</h2>${table(
-    ['', ''],
+    null,
     rows.map(([k, v]) => [k, escapeHtml(v)]),
   )}`;
 }

@@ -97,7 +97,8 @@ export function scatterSpec(o: ScatterInput): PlotSpec {
     width: 420,
     height: 420,
     data: { values },
-    mark: { type: 'circle', size: 10, opacity: 0.65 },
+    // Thousands of points: no ARIA label per point (it would triple the SVG); the axes keep theirs.
+    mark: { type: 'circle', size: 10, opacity: 0.65, aria: false },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: o.axes[0], scale: { zero: false } },
       y: { field: 'y', type: 'quantitative', title: o.axes[1], scale: { zero: false } },
@@ -217,6 +218,8 @@ export function imageGridSpec(o: ImageGridFigure): PlotSpec {
         baseline: 'top',
         aspect: false,
         smooth: false,
+        // No per-item ARIA label: it would repeat the whole data URL.
+        aria: false,
       },
       encoding: { url: { field: 'url', type: 'nominal' }, x: { value: 0 }, y: { value: 0 } },
     },
