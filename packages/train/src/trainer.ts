@@ -64,7 +64,7 @@ export interface TrainOptions {
   /** Continue from `<runDir>/checkpoint` (only `epochs`, `maxMinutes`, `maxSteps`, `backend` may change). */
   readonly resume?: boolean;
   readonly onProgress?: (p: TrainProgress) => void;
-  /** Write the PNGs at the end (default true). */
+  /** Write the figures (SVG + PNG) and `report.html` at the end (default true). */
   readonly plots?: boolean;
   /** Where image folders are cached and how much of a dataset is held in memory (not part of the configuration). */
   readonly data?: DataRuntimeOptions;
