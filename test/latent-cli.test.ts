@@ -42,6 +42,7 @@ async function tinyRun(name: string, extra: string[]): Promise<string> {
     'cpu',
     '--run-dir',
     runDir,
+    '--no-plots',
     '--json',
     ...extra,
   ]);

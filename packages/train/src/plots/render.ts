@@ -84,6 +84,11 @@ function loadToolkit(): Promise<Toolkit> {
   return toolkit;
 }
 
+/** Starts loading vega, vega-lite, resvg and the font (e.g. while a model loads); `renderFigure` awaits the same load. */
+export async function preloadPlotting(): Promise<void> {
+  await loadToolkit();
+}
+
 interface TextItem {
   readonly fontSize?: number | string;
   readonly fontWeight?: number | string;

@@ -3,6 +3,7 @@ import {
   ACTIVE_UNIT_THRESHOLD,
   Rng,
   activeUnits,
+  getLogger,
   klPerDimension,
   latentTraversal,
   modelKindInfo,
@@ -20,9 +21,11 @@ import type { EpochMetrics } from '../metrics.js';
 import { latentScatter } from '../latent-views.js';
 import { loadOnnxModel } from '../onnx-model.js';
 import { imageGrid } from './image-grid.js';
-import { renderFigure, writeFigure } from './render.js';
+import { preloadPlotting, renderFigure, writeFigure } from './render.js';
 import { writeRunReport, type RunTraining } from './report-html.js';
 import { formatValue, imageGridSpec, klBarsSpec, lossCurveSpec, type PlotSpec } from './specs.js';
+
+const log = getLogger('plots');
 
 /** File names of the run-folder plots (each also written as `.svg` beside the `.png`). */
 export const PLOT_FILES = Object.freeze({
@@ -82,13 +85,17 @@ function traversalValues(variational: boolean, codes: Float32Array): number[] {
  */
 export async function writeRunPlots(o: RunPlotInputs): Promise<string[]> {
   const { spec, runDir } = o;
+  const started = performance.now();
   const written: string[] = [];
   const save = async (file: string, figure: PlotSpec): Promise<void> => {
     written.push(...(await writeFigure(join(runDir, file.replace(/\.png$/, '')), await renderFigure(figure))));
   };
-  if (o.metrics.length > 0) await save(PLOT_FILES.lossCurve, lossCurveSpec(o.metrics));
+  // The plotting libraries load while onnxruntime builds the model's graphs (a failed load is
+  // reported by the first renderFigure, which awaits the same promise).
+  preloadPlotting().catch(() => undefined);
   const model = await loadOnnxModel(spec, o.params, { device: 'cpu', location: `${runDir} (plots)` });
   try {
+    if (o.metrics.length > 0) await save(PLOT_FILES.lossCurve, lossCurveSpec(o.metrics));
     const d = o.val.images.length / o.val.count;
     const variational = modelKindInfo(spec.kind).variational;
     const n = Math.min(16, o.val.count);
@@ -168,5 +175,8 @@ export async function writeRunPlots(o: RunPlotInputs): Promise<string[]> {
     await model.release();
   }
   if (o.training) written.push(await writeRunReport({ runDir, spec, metrics: o.metrics, training: o.training }));
+  log.info(
+    `${written.length} files (figures as SVG + PNG${o.training ? ', report.html' : ''}) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   return written;
 }
