@@ -97,8 +97,8 @@ interface TextItem {
 /**
  * Renders a Vega-Lite spec headless: vega-lite compiles it, a vega View with no renderer produces
  * the SVG (text as `<text>` in DejaVu Sans), resvg rasterises that SVG to PNG with the font shipped
- * in `@fontsource/dejavu-sans` only (system fonts are not consulted, so the PNG is the same on every
- * machine). Data URLs in image marks (decoded pixel grids) are embedded in both outputs.
+ * in `@fontsource/dejavu-sans` only (system fonts are not consulted: a machine without fonts draws the
+ * same text). Data URLs in image marks (decoded pixel grids) are embedded in both outputs.
  */
 export async function renderFigure(spec: TopLevelSpec, o: RenderOptions = {}): Promise<Figure> {
   const { vega, compile, Resvg, fontFiles } = await loadToolkit();
