@@ -33,6 +33,7 @@ const TRAIN = [
   '--epochs',
   '3',
   '--no-progress',
+  '--no-plots',
   '--json',
 ];
 
@@ -61,7 +62,7 @@ function describeFound(c: LoadedCheckpoint, entries: string[]): string {
 
 async function killedAt(runDir: string, point: string, resume: boolean): Promise<string> {
   const args = resume
-    ? ['train', '--run-dir', runDir, '--resume', '--no-progress', '--json']
+    ? ['train', '--run-dir', runDir, '--resume', '--no-progress', '--no-plots', '--json']
     : [...TRAIN, '--run-dir', runDir];
   const r = await runVae(args, 120_000, { [FAULT_POINT_ENV]: point });
   expect(r.signal, `${point}: ${r.stderr}`).toBe('SIGKILL');
@@ -97,7 +98,7 @@ describe('vae train survives SIGKILL at every point of the epoch-end sequence', 
       expect(found1).toMatch(new RegExp(`^epoch ${first} `));
       const found2 = await killedAt(runDir, `${point}@1`, true);
       expect(found2).toMatch(new RegExp(`^epoch ${second} `));
-      const done = await runVae(['train', '--run-dir', runDir, '--resume', '--no-progress', '--json']);
+      const done = await runVae(['train', '--run-dir', runDir, '--resume', '--no-progress', '--no-plots', '--json']);
       expect(done.code, done.stderr).toBe(0);
       expect(JSON.parse(done.stdout)).toMatchObject({ epoch: 3, stoppedBy: 'epochs' });
       const final = await loadCheckpoint(runDir);
@@ -124,7 +125,7 @@ describe('vae train survives SIGKILL at every point of the epoch-end sequence', 
     expect(r.signal, r.stderr).toBe('SIGKILL');
     expect((await readMetrics(runDir)).map((m) => m.epoch)).toEqual([1]);
     await expect(loadCheckpoint(runDir)).rejects.toThrow(/checkpoint\.json: not found/);
-    const done = await runVae(['train', '--run-dir', runDir, '--resume', '--no-progress', '--json']);
+    const done = await runVae(['train', '--run-dir', runDir, '--resume', '--no-progress', '--no-plots', '--json']);
     expect(done.code, done.stderr).toBe(0);
     expect(done.stderr).toMatch(/no checkpoint was saved yet .*starting it again from epoch 1 with its config\.json/);
     const final = await loadCheckpoint(runDir);

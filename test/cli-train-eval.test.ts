@@ -43,6 +43,9 @@ describe('vae train / vae eval', () => {
     expect(tr.code).toBe(0);
     const out = JSON.parse(tr.stdout);
     expect(out).toMatchObject({ runDir, epoch: 1, step: 4, backend: 'cpu', stoppedBy: 'epochs' });
+    // Figures as SVG + PNG and the run report (the other runs here pass --no-plots).
+    for (const f of ['loss-curve.svg', 'loss-curve.png', 'latent-scatter.png', 'report.html'])
+      expect(out.plots).toContain(join(runDir, f));
     expect(out.last.valElbo).toBeLessThan(0);
     const config = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8'));
     expect(config.spec.latentDim).toBe(2);
@@ -59,7 +62,19 @@ describe('vae train / vae eval', () => {
   it('trains beta-tcvae (its own --alpha/--gamma flags) and the IWAE bound on the ort engine', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vae-cli-'));
     dirs.push(dir);
-    const tiny = ['--train-size', '128', '--val-size', '64', '--epochs', '1', '--hidden', '16', '--latent', '3'];
+    const tiny = [
+      '--train-size',
+      '128',
+      '--val-size',
+      '64',
+      '--epochs',
+      '1',
+      '--hidden',
+      '16',
+      '--latent',
+      '3',
+      '--no-plots',
+    ];
     const tc = await run([
       'train',
       ...tiny,

@@ -103,6 +103,7 @@ describe('your own images: vae train → export → embed → search on a colour
       '16',
       '--run-dir',
       join(dir, 'run-streamed'),
+      '--no-plots',
       '--json',
     ]);
     expect(streamed.code, streamed.stderr).toBe(0);

@@ -53,9 +53,15 @@ describe('vae pipeline (main job)', () => {
       'parity.json',
       'samples.png',
       'latent-scatter.png',
+      'latent-scatter.svg',
+      'report.html',
     ]) {
       expect(existsSync(join(runDir, f)), f).toBe(true);
     }
+    // The report was rewritten after parity: the verdict and the exported ONNX files are in it.
+    const html = await readFile(join(runDir, 'report.html'), 'utf8');
+    expect(html).toMatch(/Parity: <span class="pass">PASS<\/span>/);
+    expect(html).toContain('<a href="model/decoder.onnx">');
   });
 
   it('parity covers the training framework and both ONNX runtimes, within tolerance', async () => {

@@ -63,8 +63,24 @@ export {
 } from './checkpoint.js';
 export { makeBatch, type BatchOptions } from './batches.js';
 export { reportTerms, type ReportedTerms } from './report.js';
-export { imageGrid } from './plots-impl.js';
-export { PLOT_FILES, writeRunPlots, type RunPlotInputs } from './run-plots.js';
+export { imageGrid, type ImageGrid } from './plots/image-grid.js';
+export { PLOT_FILES, writeRunPlots, type RunPlotInputs } from './plots/run-plots.js';
+export { RUN_REPORT_FILE, writeRunReport, type RunReportInputs, type RunTraining } from './plots/report-html.js';
+export { PLOT_CONFIG, renderFigure, writeFigure, type Figure, type RenderOptions } from './plots/render.js';
+export {
+  disentanglementSpec,
+  imageGridSpec,
+  klBarsSpec,
+  lossCurveSpec,
+  posteriorSpec,
+  scatterSpec,
+  sideBySideSpec,
+  stackSpec,
+  type DisentanglementFigure,
+  type ImageGridFigure,
+  type PlotSpec,
+  type ScatterInput,
+} from './plots/specs.js';
 export {
   CONFIG_FILE,
   TrainingDivergedError,
@@ -93,4 +109,3 @@ export {
   type LatentViewOptions,
   type LatentViews,
 } from './latent-views.js';
-export { barChart, errorBarChart } from './plots-bars.js';

@@ -14,9 +14,18 @@ import {
 } from '@vae/core';
 import { writeFileAtomic } from '@vae/data/node';
 import { inputsOf, type LatentSource } from './latent-source.js';
-import { barChart, errorBarChart } from './plots-bars.js';
-import { CLASS_COLOURS, imageGrid, scatter, sideBySide } from './plots-impl.js';
-import { PngCanvas } from './png-canvas.js';
+import { imageGrid } from './plots/image-grid.js';
+import { renderFigure, writeFigure } from './plots/render.js';
+import {
+  formatValue,
+  imageGridSpec,
+  klBarsSpec,
+  posteriorSpec,
+  scatterSpec,
+  sideBySideSpec,
+  stackSpec,
+  type PlotSpec,
+} from './plots/specs.js';
 
 /** File names `vae latent` writes into its output folder. */
 export const LATENT_FILES = Object.freeze({
@@ -49,28 +58,39 @@ export function latentPlane(
     points[2 * i + 1] = pca.k > 1 ? projected[i * pca.k + 1]! : 0;
   }
   const explained = pca.totalVariance > 0 ? (pca.variances[0]! + (pca.variances[1] ?? 0)) / pca.totalVariance : 0;
-  return { points, explained, axes: `pc1 pc2 of l=${dim}` };
+  return { points, explained, axes: `of L = ${dim}` };
 }
 
 /**
  * The scatter of latent codes coloured by label: direct for L = 2, principal components otherwise;
- * the legend names `classNames` (default: the label values present).
+ * the legend names `classNames` (default: the label values). `labels` null: data without labels, one colour.
  */
 export function latentScatter(
   codes: Float32Array,
-  labels: ArrayLike<number>,
+  labels: ArrayLike<number> | null,
   dim: number,
   variational: boolean,
   classNames?: readonly string[],
-): { canvas: PngCanvas; explained: number } {
-  const n = labels.length;
-  const { points, explained, axes } = latentPlane(codes, n, dim);
-  let classes = 1;
-  for (let i = 0; i < n; i++) classes = Math.max(classes, labels[i]! + 1);
-  const legend = classNames ?? Array.from({ length: Math.min(classes, CLASS_COLOURS.length) }, (_, k) => String(k));
-  const what = variational ? 'means' : 'codes';
-  const title = dim === 2 ? `latent ${what} by label` : `latent ${what} ${axes} ${Math.round(100 * explained)}% var`;
-  return { canvas: scatter(points, labels, title, 560, 560, legend), explained };
+  count = labels?.length ?? codes.length / dim,
+): { spec: PlotSpec; explained: number } {
+  const { points, explained, axes } = latentPlane(codes, count, dim);
+  const what = variational ? 'posterior means' : 'codes';
+  const pct = Math.round(100 * explained);
+  return {
+    spec: scatterSpec({
+      points,
+      labels,
+      ...(classNames ? { classNames } : {}),
+      title:
+        dim === 2 ? `Latent ${what}${labels ? ' by label' : ''}` : `Latent ${what}, first two principal components`,
+      subtitle:
+        dim === 2
+          ? `${count.toLocaleString('en')} images`
+          : `${count.toLocaleString('en')} images; PC 1 and PC 2 ${axes} hold ${pct} % of the variance`,
+      axes: dim === 2 ? ['z1', 'z2'] : ['PC 1', 'PC 2'],
+    }),
+    explained,
+  };
 }
 
 /** Encodings of the first `n` test images: μ and log σ² (variational) or the code (autoencoders). */
@@ -101,7 +121,7 @@ async function manifold(
   codes: Float32Array,
   n: number,
   side: number,
-): Promise<{ canvas: PngCanvas; axis: [number[], number[]] }> {
+): Promise<{ spec: PlotSpec; axis: [number[], number[]] }> {
   const u = Array.from({ length: side }, (_, i) => (i + 0.5) / side);
   const axis: [number[], number[]] = source.model.variational
     ? [u.map(normalQuantile), u.map(normalQuantile)]
@@ -121,11 +141,25 @@ async function manifold(
   const k = source.model.numClasses;
   const y = k > 0 ? oneHot(new Array<number>(side * side).fill(0), k) : undefined;
   const decoded = await source.model.decode({ data: z, shape: [side * side, 2] }, y);
-  return { canvas: imageGrid(decoded.mean.data, side * side, source.model.manifest.imageShape, side, 1), axis };
+  const variational = source.model.variational;
+  return {
+    spec: imageGridSpec({
+      grid: imageGrid(decoded.mean.data, side * side, source.model.manifest.imageShape, side, 1),
+      title: 'Latent manifold',
+      subtitle: variational
+        ? `decoder means at z = (Φ⁻¹(u), Φ⁻¹(v)), ${side} × ${side} evenly spaced in prior mass`
+        : `decoder outputs on a ${side} × ${side} grid over the 1st–99th percentile of the codes`,
+      colLabels: axis[0].map(formatValue),
+      rowLabels: [...axis[1]].reverse().map(formatValue),
+      xTitle: 'z1',
+      yTitle: 'z2',
+    }),
+    axis,
+  };
 }
 
-/** μ ± σ of the first `count` test images (σ = 0 for autoencoders), with the images above in matching colours. */
-function posteriorsView(source: LatentSource, enc: { mu: Tensor; logvar: Tensor | null }, count: number): PngCanvas {
+/** μ ± σ of the first `count` test images (σ = 0 for autoencoders), with the images above, numbered as in the legend. */
+function posteriorsView(source: LatentSource, enc: { mu: Tensor; logvar: Tensor | null }, count: number): PlotSpec {
   const l = source.model.latentDim;
   const shape = source.model.manifest.imageShape;
   const series = Array.from({ length: count }, (_, i) => {
@@ -135,24 +169,15 @@ function posteriorsView(source: LatentSource, enc: { mu: Tensor; logvar: Tensor 
     );
     return { mean, sd };
   });
-  const title = source.model.variational ? 'posterior mean +- sd per dimension' : 'code per dimension';
-  const chart = errorBarChart(series, title);
+  const title = source.model.variational ? 'Posterior mean ± sd per dimension' : 'Code per dimension';
   const d = shape[0] * shape[1] * shape[2];
   const pixels = Float32Array.from(source.test.images.subarray(0, count * d), (v) => v / 255);
-  const strip = imageGrid(pixels, count, shape, count, shape[0] <= 32 ? 2 : 1);
-  const out = new PngCanvas(Math.max(chart.width, strip.width), strip.height + 6 + chart.height);
-  out.draw(strip, 0, 0);
-  const cell = (strip.width - 2) / count;
-  for (let i = 0; i < count; i++)
-    out.fillRect(
-      Math.round(2 + i * cell),
-      strip.height,
-      Math.round(cell - 2),
-      4,
-      CLASS_COLOURS[i % CLASS_COLOURS.length]!,
-    );
-  out.draw(chart, 0, strip.height + 6);
-  return out;
+  const strip = imageGridSpec({
+    grid: imageGrid(pixels, count, shape, count, shape[0] <= 32 ? 2 : 1),
+    title: 'Test images',
+    colLabels: series.map((_, i) => `#${i + 1}`),
+  });
+  return stackSpec([strip, posteriorSpec(series, title)]);
 }
 
 /** Options of {@link latentViews}. */
@@ -185,12 +210,12 @@ export interface LatentSummary {
   readonly manifoldAxes: [number[], number[]] | null;
 }
 
-/** Canvases of one source's views (a missing view is null) and the summary. */
+/** Vega-Lite specs of one source's views (a missing view is null) and the summary. */
 export interface LatentViews {
-  readonly scatter: PngCanvas;
-  readonly manifold: PngCanvas | null;
-  readonly kl: PngCanvas | null;
-  readonly posteriors: PngCanvas;
+  readonly scatter: PlotSpec;
+  readonly manifold: PlotSpec | null;
+  readonly kl: PlotSpec | null;
+  readonly posteriors: PlotSpec;
   readonly summary: LatentSummary;
 }
 
@@ -202,20 +227,16 @@ export async function latentViews(source: LatentSource, o: LatentViewOptions = {
   const l = source.model.latentDim;
   const enc = await encodeTest(source, n, rng);
   const labels = source.test.labels.subarray(0, n);
-  const sc = latentScatter(enc.mu.data, labels, l, source.model.variational, source.classNames);
+  const labelled = source.classNames.length > 1;
+  const sc = latentScatter(enc.mu.data, labelled ? labels : null, l, source.model.variational, source.classNames, n);
   const variance = activeUnits(enc.mu).variances;
   const active = Array.from(variance, (v) => v > ACTIVE_UNIT_THRESHOLD);
   const kl = enc.logvar ? klPerDimension(enc.mu, enc.logvar) : null;
-  const klChart = kl
-    ? barChart(kl, active, `kl per latent dimension nats total ${kl.reduce((s, v) => s + v, 0).toFixed(1)}`, [
-        `active ${active.filter(Boolean).length}`,
-        'inactive',
-      ])
-    : null;
+  const klChart = kl ? klBarsSpec(kl, active) : null;
   const grid = l === 2 ? await manifold(source, enc.mu.data, n, side) : null;
   return {
-    scatter: sc.canvas,
-    manifold: grid?.canvas ?? null,
+    scatter: sc.spec,
+    manifold: grid?.spec ?? null,
     kl: klChart,
     posteriors: posteriorsView(source, enc, Math.min(assertInteger(o.posteriors ?? 8, 'posteriors', 1, 10), n)),
     summary: {
@@ -237,9 +258,9 @@ export async function latentViews(source: LatentSource, o: LatentViewOptions = {
 /**
  * Writes the latent views of `source` into `outDir`: the scatter of the test set's μ by label
  * (principal components when L > 2), the manifold grid (L = 2), the KL per dimension with active
- * units marked (variational), μ ± σ of a few test images, and `latent.json`. With `compare`, also
- * `compare-*.png`: the two models' scatters (and manifolds, KL charts when both have them) side by
- * side. Returns the paths written and the summaries.
+ * units marked (variational), μ ± σ of a few test images, each as SVG + PNG, and `latent.json`. With
+ * `compare`, also `compare-*.{svg,png}`: the two models' scatters (and manifolds, KL charts when both
+ * have them) side by side. Returns the paths written and the summaries.
  */
 export async function writeLatentViews(
   source: LatentSource,
@@ -247,11 +268,8 @@ export async function writeLatentViews(
   o: LatentViewOptions & { readonly compare?: LatentSource } = {},
 ): Promise<{ files: string[]; summary: LatentSummary; compare: LatentSummary | null }> {
   const files: string[] = [];
-  const save = async (file: string, canvas: PngCanvas | null): Promise<void> => {
-    if (!canvas) return;
-    const path = join(outDir, file);
-    await writeFileAtomic(path, canvas.encode());
-    files.push(path);
+  const save = async (file: string, spec: PlotSpec | null): Promise<void> => {
+    if (spec) files.push(...(await writeFigure(join(outDir, file.replace(/\.png$/, '')), await renderFigure(spec))));
   };
   const a = await latentViews(source, o);
   await save(LATENT_FILES.scatter, a.scatter);
@@ -261,11 +279,11 @@ export async function writeLatentViews(
   let b: LatentViews | null = null;
   if (o.compare) {
     b = await latentViews(o.compare, o);
-    const pair = (p: PngCanvas | null, q: PngCanvas | null): PngCanvas | null =>
+    const pair = (p: PlotSpec | null, q: PlotSpec | null): PlotSpec | null =>
       p && q
-        ? sideBySide([
-            { canvas: p, caption: source.name },
-            { canvas: q, caption: o.compare!.name },
+        ? sideBySideSpec([
+            { spec: p, caption: source.name },
+            { spec: q, caption: o.compare!.name },
           ])
         : null;
     await save(LATENT_FILES.compareScatter, pair(a.scatter, b.scatter));

@@ -30,7 +30,7 @@ import {
 import { createEngine, type Engine, type TrainBatch } from './engine.js';
 import { epochRows } from './epoch-rows.js';
 import { readMetrics, writeMetrics, type EpochMetrics } from './metrics.js';
-import { writeRunPlots } from './run-plots.js';
+import { writeRunPlots } from './plots/run-plots.js';
 import { reportTerms, type ReportedTerms } from './report.js';
 import { validate } from './validation.js';
 import './tfjs-engine.js';
@@ -64,7 +64,7 @@ export interface TrainOptions {
   /** Continue from `<runDir>/checkpoint` (only `epochs`, `maxMinutes`, `maxSteps`, `backend` may change). */
   readonly resume?: boolean;
   readonly onProgress?: (p: TrainProgress) => void;
-  /** Write the PNGs at the end (default true). */
+  /** Write the figures (SVG + PNG) and `report.html` at the end (default true). */
   readonly plots?: boolean;
   /** Where image folders are cached and how much of a dataset is held in memory (not part of the configuration). */
   readonly data?: DataRuntimeOptions;
@@ -85,7 +85,7 @@ export interface TrainResult {
   readonly backend: string;
   readonly stoppedBy: StopReason;
   readonly metrics: EpochMetrics[];
-  /** Paths of the PNGs written. */
+  /** Paths of the figures (SVG and PNG) and `report.html` written. */
   readonly plots: string[];
   readonly seconds: number;
 }
@@ -363,8 +363,18 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
         params,
         metrics: await readMetrics(runDir),
         val: split.val,
+        classNames: data.classNames,
         seed: config.seed,
         binarize: config.binarize,
+        training: {
+          config,
+          engine: engine.name,
+          backend: engine.backend,
+          epoch,
+          step,
+          stoppedBy,
+          seconds: (Date.now() - started) / 1000,
+        },
       });
     }
     if (stoppedBy !== 'epochs')

@@ -70,12 +70,21 @@ describe('train()', () => {
         'prior-samples.png',
         'latent-traversal.png',
         'latent-scatter.png',
+        'latent-kl.png',
+        'loss-curve.svg',
+        'latent-scatter.svg',
+        'report.html',
       ]),
     );
+    // Figures: the PNG is the SVG at 2×; the reconstructions embed the 16-column grid of decoded pixels.
+    const scatterSvg = await readFile(join(dir, 'latent-scatter.svg'), 'utf8');
+    const [w, h] = (scatterSvg.match(/width="(\d+)" height="(\d+)"/) ?? []).slice(1).map(Number);
     const scatter = PNG.sync.read(await readFile(join(dir, 'latent-scatter.png')));
-    expect([scatter.width, scatter.height]).toEqual([560, 560]);
+    expect([scatter.width, scatter.height]).toEqual([2 * w!, 2 * h!]);
+    expect(scatterSvg).toContain('Latent posterior means');
     const recon = PNG.sync.read(await readFile(join(dir, 'reconstructions.png')));
-    expect(recon.width).toBe(16 * (28 * 2 + 2) + 2);
+    expect(recon.width).toBeGreaterThan(2 * (16 * (28 * 2 + 2) + 2));
+    expect(r.plots).toContain(join(dir, 'report.html'));
 
     const ev = await evaluateRun(dir, { samples: 20, limit: 64, device: 'cpu' });
     expect(ev.examples).toBe(64);

@@ -58,14 +58,15 @@ export interface PipelineResult {
  * (TensorFlow.js from the checkpoint, onnxruntime-node cpu/webgpu, onnxruntime-web wasm/webgpu in
  * Node, Chromium with `browser`) → a grid of prior samples decoded by the exported decoder through
  * `VaeModel`. Runtimes that cannot start here are skipped with their reason. The run's plots include
- * the latent scatter (`latent-scatter.png`, principal components when L > 2).
+ * the latent scatter (`latent-scatter.png`, principal components when L > 2); `report.html` is
+ * rewritten at the end with the parity verdict and links to the ONNX files.
  */
 export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
   const [
     { exportModel },
     { loadModel },
-    { PLOT_FILES, imageGrid, loadCheckpoint, train },
+    { PLOT_FILES, imageGrid, loadCheckpoint, train, writeRunReport },
     { runParity },
     { writeFileAtomic },
   ] = await Promise.all([
@@ -129,6 +130,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const samplesPng = join(runDir, PIPELINE_FILES.samples);
   await writeFileAtomic(samplesPng, png);
   const latentScatter = trained.plots.find((p) => basename(p) === PLOT_FILES.scatter) ?? null;
+  // The report again, now with the parity verdict and the exported ONNX files.
+  await writeRunReport({ runDir, spec: trained.spec, metrics: trained.metrics, training: trained });
   return {
     train: trained,
     modelDir,

@@ -60,6 +60,7 @@ interface TrainArgs extends DataArgs {
   'max-steps'?: number;
   'run-dir'?: string;
   resume: boolean;
+  plots: boolean;
   progress?: boolean;
   json: boolean;
 }
@@ -389,6 +390,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
           type: 'boolean',
           default: false,
           describe: 'continue the run in --run-dir from its checkpoint',
+        })
+        .option('plots', {
+          type: 'boolean',
+          default: true,
+          describe: 'write the figures (SVG + PNG) and report.html at the end (--no-plots skips them)',
         }),
     ) as unknown as Argv<TrainArgs>,
   handler: async (args) => {
@@ -399,6 +405,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     try {
       result = await train(configFromArgs(args), {
         resume: args.resume,
+        plots: args.plots,
         ...(bar ? { onProgress: bar.onProgress } : {}),
         data: dataRuntime(args),
       });

@@ -1,0 +1,182 @@
+import { join } from 'node:path';
+import {
+  ACTIVE_UNIT_THRESHOLD,
+  Rng,
+  activeUnits,
+  getLogger,
+  klPerDimension,
+  latentTraversal,
+  modelKindInfo,
+  oneHot,
+  samplePrior,
+  type ModelSpec,
+  type ParameterSet,
+  type Tensor,
+  type VaeModel,
+} from '@vae/core';
+import { gatherPixels } from '../batch-impl.js';
+import type { Binarization } from '../config.js';
+import type { ImageSplit } from '@vae/data';
+import type { EpochMetrics } from '../metrics.js';
+import { latentScatter } from '../latent-views.js';
+import { loadOnnxModel } from '../onnx-model.js';
+import { imageGrid } from './image-grid.js';
+import { preloadPlotting, renderFigure, writeFigure } from './render.js';
+import { writeRunReport, type RunTraining } from './report-html.js';
+import { formatValue, imageGridSpec, klBarsSpec, lossCurveSpec, type PlotSpec } from './specs.js';
+
+const log = getLogger('plots');
+
+/** File names of the run-folder plots (each also written as `.svg` beside the `.png`). */
+export const PLOT_FILES = Object.freeze({
+  lossCurve: 'loss-curve.png',
+  reconstructions: 'reconstructions.png',
+  priorSamples: 'prior-samples.png',
+  traversal: 'latent-traversal.png',
+  scatter: 'latent-scatter.png',
+  kl: 'latent-kl.png',
+});
+
+/** Inputs of {@link writeRunPlots}. */
+export interface RunPlotInputs {
+  readonly runDir: string;
+  readonly spec: ModelSpec;
+  readonly params: ParameterSet;
+  readonly metrics: readonly EpochMetrics[];
+  /** Validation split: reconstructions of its first images, the scatter of (up to 2,000 of) its embeddings. */
+  readonly val: ImageSplit;
+  /** Class names in label order (the scatter's legend); null: unlabelled data, one colour; absent: label values. */
+  readonly classNames?: readonly string[] | null;
+  readonly seed: number;
+  readonly binarize: Binarization;
+  /** How the run went (engine, timings, stop reason), shown in `report.html`; no report without it. */
+  readonly training?: RunTraining;
+}
+
+/** Pixel means in [0, 1] decoded from `z` (σ of the logits, or the Gaussian mean). */
+async function decodePixels(model: VaeModel, z: Tensor, y: Tensor | undefined): Promise<Float32Array> {
+  return (await model.decode(z, y)).mean.data;
+}
+
+function labelsFor(spec: ModelSpec, labels: ArrayLike<number>): Tensor | undefined {
+  return modelKindInfo(spec.kind).conditional ? oneHot(labels, spec.numClasses) : undefined;
+}
+
+/** Traversal values: ±3 prior standard deviations (variational), else the codes' range, 9 columns. */
+function traversalValues(variational: boolean, codes: Float32Array): number[] {
+  if (variational) return [-3, -2.25, -1.5, -0.75, 0, 0.75, 1.5, 2.25, 3];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of codes) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return Array.from({ length: 9 }, (_, i) => lo + ((hi - lo) * i) / 8);
+}
+
+/**
+ * Writes the figures of a run folder as SVG + PNG (Vega-Lite, rendered headless; see `render.ts`),
+ * computed on onnxruntime-node's CPU EP (the model's graphs built in memory; fast for every
+ * architecture): training curves (ELBO, objective, reconstruction, KL per epoch, train and val),
+ * reconstructions (originals above, reconstructions below), prior samples (variational kinds), latent
+ * traversal, the latent scatter by label (principal components when L > 2) and the KL per dimension
+ * (variational kinds); then `report.html` when `training` is given. Returns the paths written.
+ * Randomness comes from `Rng(seed)` streams of their own.
+ */
+export async function writeRunPlots(o: RunPlotInputs): Promise<string[]> {
+  const { spec, runDir } = o;
+  const started = performance.now();
+  const written: string[] = [];
+  const save = async (file: string, figure: PlotSpec): Promise<void> => {
+    written.push(...(await writeFigure(join(runDir, file.replace(/\.png$/, '')), await renderFigure(figure))));
+  };
+  // The plotting libraries load while onnxruntime builds the model's graphs (a failed load is
+  // reported by the first renderFigure, which awaits the same promise).
+  preloadPlotting().catch(() => undefined);
+  const model = await loadOnnxModel(spec, o.params, { device: 'cpu', location: `${runDir} (plots)` });
+  try {
+    if (o.metrics.length > 0) await save(PLOT_FILES.lossCurve, lossCurveSpec(o.metrics));
+    const d = o.val.images.length / o.val.count;
+    const variational = modelKindInfo(spec.kind).variational;
+    const n = Math.min(16, o.val.count);
+    const rows = Uint32Array.from({ length: n }, (_, i) => i);
+    const rng = new Rng(o.seed + 0x9107);
+    const binarize = o.binarize === 'dynamic' ? 'none' : o.binarize;
+    const x: Tensor = { data: gatherPixels(o.val.images, d, rows, binarize, rng), shape: [n, d] };
+    const y = labelsFor(spec, o.val.labels.subarray(0, n));
+    const z = await model.embed(x, y);
+    const both = new Float32Array(2 * n * d);
+    both.set(x.data);
+    both.set(await decodePixels(model, z, y), n * d);
+    await save(
+      PLOT_FILES.reconstructions,
+      imageGridSpec({
+        grid: imageGrid(both, 2 * n, spec.imageShape, n),
+        title: 'Reconstructions',
+        subtitle: `first ${n} validation images (top) and the decoder's mean at their ${variational ? 'posterior mean' : 'code'} (bottom)`,
+        rowLabels: ['input', 'output'],
+      }),
+    );
+
+    if (variational) {
+      const count = 64;
+      const prior = samplePrior(rng, count, spec.latentDim);
+      const py = labelsFor(
+        spec,
+        Array.from({ length: count }, (_, i) => i % spec.numClasses),
+      );
+      await save(
+        PLOT_FILES.priorSamples,
+        imageGridSpec({
+          grid: imageGrid(await decodePixels(model, prior, py), count, spec.imageShape, 8),
+          title: 'Samples from the prior',
+          subtitle: `decoder means at ${count} draws z ~ N(0, I)${py ? ', classes in turn' : ''}`,
+        }),
+      );
+    }
+
+    const scatterN = Math.min(2000, o.val.count);
+    const all = Uint32Array.from({ length: scatterN }, (_, i) => i);
+    const xs: Tensor = { data: gatherPixels(o.val.images, d, all, binarize, rng), shape: [scatterN, d] };
+    const ys = labelsFor(spec, o.val.labels.subarray(0, scatterN));
+    const encoded = await model.encode(xs, ys);
+    const emb = 'mu' in encoded ? encoded.mu : encoded.z;
+    const dims = Array.from({ length: Math.min(10, spec.latentDim) }, (_, i) => i);
+    const values = traversalValues(variational, emb.data);
+    const base: Tensor = { data: z.data.slice(0, spec.latentDim), shape: [spec.latentDim] };
+    const trav = latentTraversal(base, dims, values);
+    const ty = labelsFor(spec, new Array<number>(trav.shape[0]!).fill(o.val.labels[0]!));
+    await save(
+      PLOT_FILES.traversal,
+      imageGridSpec({
+        grid: imageGrid(await decodePixels(model, trav, ty), trav.shape[0]!, spec.imageShape, values.length),
+        title: 'Latent traversal',
+        subtitle: `each row sets one dimension to the column's value, the others at the first validation image's ${variational ? 'μ' : 'code'}`,
+        colLabels: values.map(formatValue),
+        rowLabels: dims.map((j) => `z${j}`),
+        xTitle: variational ? 'z_j (prior standard deviations)' : 'z_j (range of the codes)',
+        yTitle: 'dimension',
+      }),
+    );
+
+    if (spec.latentDim >= 2) {
+      const labels = o.classNames === null ? null : o.val.labels.subarray(0, scatterN);
+      const names = o.classNames ?? undefined;
+      await save(
+        PLOT_FILES.scatter,
+        latentScatter(emb.data, labels, spec.latentDim, variational, names, scatterN).spec,
+      );
+    }
+    if ('mu' in encoded) {
+      const active = Array.from(activeUnits(encoded.mu).variances, (v) => v > ACTIVE_UNIT_THRESHOLD);
+      await save(PLOT_FILES.kl, klBarsSpec(klPerDimension(encoded.mu, encoded.logvar), active));
+    }
+  } finally {
+    await model.release();
+  }
+  if (o.training) written.push(await writeRunReport({ runDir, spec, metrics: o.metrics, training: o.training }));
+  log.info(
+    `${written.length} files (figures as SVG + PNG${o.training ? ', report.html' : ''}) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return written;
+}
