@@ -20,6 +20,7 @@ import { GOLDEN_TOLERANCES, exportModel } from '@vae/onnx';
 import { TOLERANCES } from '@vae/parity/options';
 import { loadDecoder, loadModel, nodeFileSource, onnxruntimeNodeBackend } from '@vae/runtime-node';
 import { loadDecoder as loadWebDecoder } from '@vae/runtime-web';
+import { createVaeServer } from '@vae/server';
 import { nodeWebBackend } from '@vae/runtime-web/node';
 import { REFERENCE_MODEL_DIR } from './runtime-node-fixtures.js';
 
@@ -121,6 +122,35 @@ describe('golden check at load', () => {
       'scorer.log_weight_sum:true',
     );
     await m.release();
+  });
+
+  it('vae serve exposes device and golden check in V2 metadata, /api/model and /metrics', async () => {
+    const model = await loadModel(REFERENCE_MODEL_DIR);
+    const server = createVaeServer({ model, name: 'mnist', defaultMetrics: false, ownsModel: true });
+    try {
+      const base = await server.listen();
+      const meta = await (await fetch(`${base}/v2/models/mnist-decoder`)).json();
+      expect(meta.parameters).toEqual({
+        device: 'cpu',
+        backend: 'onnxruntime-node',
+        verification: 'passed',
+        verification_max_abs_error: 0,
+      });
+      const info = await (await fetch(`${base}/api/model`)).json();
+      expect(info.verification.outputs.map((o: { output: string }) => o.output)).toEqual([
+        'mu',
+        'logvar',
+        'x_logits',
+        'x_mean',
+      ]);
+      const text = await (await fetch(`${base}/metrics`)).text();
+      expect(text).toMatch(/^vae_model_golden_max_abs_error\{model="mnist",graph="decoder",output="x_logits"\} 0$/m);
+      expect(text).toMatch(
+        /^vae_model_info\{model="mnist",device="cpu",backend="onnxruntime-node",verification="passed"\} 1$/m,
+      );
+    } finally {
+      await server.close();
+    }
   });
 
   it("the golden tolerances are parity's float32 rows", () => {

@@ -101,3 +101,14 @@ export function describeGoldenFailure(checks: readonly GoldenOutputCheck[]): str
     )
     .join('; ')}`;
 }
+
+/**
+ * One line for people: `passed on wasm (onnxruntime-web, exact) in 4.1 ms: max |Δ| mu 5.4e-7, …`,
+ * or `skipped: <reason>`, or `failed on … : <reason>`.
+ */
+export function formatVerification(v: ModelVerification): string {
+  if (v.status === 'skipped') return `skipped: ${v.reason ?? 'no reason given'}`;
+  const head = `${v.status} on ${v.device} (${v.backend}, ${v.arithmetic}) in ${v.ms.toFixed(1)} ms`;
+  const errors = v.outputs.map((o) => `${o.output} ${o.maxAbs.toExponential(1)}`).join(', ');
+  return `${head}: max |Δ| ${errors}${v.reason ? `; ${v.reason}` : ''}`;
+}

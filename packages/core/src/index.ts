@@ -291,6 +291,7 @@ export {
 export {
   checkGoldenGraph,
   describeGoldenFailure,
+  formatVerification,
   type GoldenOutputCheck,
   type ModelVerification,
 } from './golden-check.js';
