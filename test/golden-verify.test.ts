@@ -5,10 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   GOLDEN_FILE,
   GoldenCheckError,
-  Rng,
   VaeModel,
-  createModelSpec,
-  initParameters,
   registerBackend,
   setLogLevel,
   unregisterBackend,
@@ -16,13 +13,13 @@ import {
   type ModelFileSource,
   type Tensor,
 } from '@vae/core';
-import { GOLDEN_TOLERANCES, exportModel } from '@vae/onnx';
+import { GOLDEN_TOLERANCES } from '@vae/onnx';
 import { TOLERANCES } from '@vae/parity/options';
 import { loadDecoder, loadModel, nodeFileSource, onnxruntimeNodeBackend } from '@vae/runtime-node';
 import { loadDecoder as loadWebDecoder } from '@vae/runtime-web';
 import { createVaeServer } from '@vae/server';
 import { nodeWebBackend } from '@vae/runtime-web/node';
-import { REFERENCE_MODEL_DIR } from './runtime-node-fixtures.js';
+import { REFERENCE_MODEL_DIR, exportTinyModel } from './runtime-node-fixtures.js';
 
 /**
  * A backend that runs onnxruntime-node's cpu kernels under the device name `npu` and adds 1e-3 to
@@ -194,31 +191,24 @@ describe('decoder-only loading', () => {
 
 describe('vae export writes a golden set', () => {
   it('named and hashed in the manifest, with label rows for a conditional model, small', async () => {
-    const spec = createModelSpec({ kind: 'cvae', hidden: [16], latentDim: 3, numClasses: 4 });
-    const provenance = {
-      dataset: 'none',
-      epochs: 0,
-      seed: 1,
-      valElbo: null,
-      engine: 'none',
-      backend: 'none',
-      commit: null,
-    };
-    const outDir = join(tmp, 'tiny-cvae');
-    const res = await exportModel({
-      spec,
-      params: initParameters(spec, new Rng(3)),
-      provenance,
-      outDir,
-      golden: { backend: onnxruntimeNodeBackend },
+    const outDir = await exportTinyModel({
+      kind: 'cvae',
+      hidden: [16],
+      latentDim: 3,
+      numClasses: 4,
+      name: 'tiny-cvae',
+      golden: true,
     });
-    expect(res.manifest.golden).toMatchObject({ file: 'golden.json', bytes: res.sizes.golden });
-    expect((await stat(join(outDir, GOLDEN_FILE))).size).toBeLessThanOrEqual(64 * 1024);
+    const manifest = JSON.parse(await readFile(join(outDir, 'manifest.json'), 'utf8'));
+    const bytes = (await stat(join(outDir, GOLDEN_FILE))).size;
+    expect(manifest.golden).toMatchObject({ file: 'golden.json', bytes });
+    expect(bytes).toBeLessThanOrEqual(64 * 1024);
     const golden = JSON.parse(await readFile(join(outDir, GOLDEN_FILE), 'utf8'));
     expect(Object.keys(golden.cases.scorer.inputs).sort()).toEqual(['eps', 'logvar', 'mu', 'x', 'y']);
     const m = await loadModel(outDir);
     expect(m.verification.status).toBe('passed');
     await m.release();
+    await rm(join(outDir, '..'), { recursive: true, force: true });
   });
 
   it('the reference models carry golden sets of at most 64 KB', async () => {
