@@ -186,6 +186,68 @@ function skipReason(o: OpenModelOptions, manifest: ModelManifest): string | null
   return null;
 }
 
+/** What one device attempt needs besides the attempt itself. */
+interface AttemptContext {
+  readonly manifest: ModelManifest;
+  readonly graphs: ReadonlyMap<ModelPart, Uint8Array>;
+  readonly golden: GoldenFile | null;
+  readonly skipped: string | null;
+  readonly readMs: number;
+  readonly o: OpenModelOptions;
+}
+
+/** Signatures of every opened part against the manifest; a mismatch releases them and throws. */
+async function checkSignatures(
+  manifest: ModelManifest,
+  sessions: Partial<Record<ModelPart, BackendSession>>,
+): Promise<void> {
+  try {
+    for (const [part, s] of Object.entries(sessions))
+      checkGraphSignature(part as ModelPart, manifest, { inputs: s.inputMetadata, outputs: s.outputMetadata });
+  } catch (err) {
+    await releaseAll(sessions);
+    throw err;
+  }
+}
+
+/**
+ * Opens and checks the parts on `attempt`: the opened model, or the reason to try the next device
+ * (sessions failed, or the golden check failed under `auto`). Throws for a signature mismatch and
+ * for a named device failing its check (unless `verify: 'warn'`).
+ */
+async function tryAttempt(
+  attempt: DeviceAttempt,
+  c: AttemptContext,
+  fallbacks: readonly DeviceFallback[],
+): Promise<OpenedModel | string> {
+  let sessions: Partial<Record<ModelPart, BackendSession>>;
+  try {
+    sessions = await openParts(attempt, c.graphs, c.o.threads);
+  } catch (err) {
+    return errorText(err);
+  }
+  await checkSignatures(c.manifest, sessions);
+  const t0 = performance.now();
+  const checked = c.golden ? await runGolden(c.golden, sessions, attempt) : { outputs: [], reason: c.skipped! };
+  const status = !c.golden ? 'skipped' : checked.reason === undefined ? 'passed' : 'failed';
+  const ms = c.golden ? c.readMs + performance.now() - t0 : 0;
+  const v = verification(attempt, { status, ...checked, fallbacks: [...fallbacks], ms });
+  const opened = { manifest: c.manifest, attempt, sessions, fallbacks, verification: v, golden: c.golden };
+  if (status !== 'failed') return opened;
+  if (c.o.verify === 'warn') {
+    log.warn(`${c.manifest.name} on ${attempt.device}: ${checked.reason} (verify: 'warn')`);
+    return opened;
+  }
+  await releaseAll(sessions);
+  if (!attempt.auto)
+    throw new GoldenCheckError(
+      `device: expected ${attempt.device} (${attempt.backend.name}) to reproduce the golden rows of ${c.manifest.name}, got ${checked.reason} (pass device: 'auto' to fall back, or verify: 'warn' to load anyway)`,
+      v,
+    );
+  log.warn(`${c.manifest.name}: ${attempt.device} (${attempt.backend.name}) ${checked.reason}; trying the next device`);
+  return checked.reason!;
+}
+
 /**
  * Reads the manifest and the graphs of `o.parts` (checksums), then tries each device of the request
  * in order: opens the parts, checks their signatures (a mismatch throws at once) and runs the golden
@@ -200,47 +262,13 @@ export async function openModel(source: ModelFileSource, o: OpenModelOptions): P
   const skipped = skipReason(o, manifest);
   const t0 = performance.now();
   const golden = skipped === null ? await readGolden(source, manifest.golden!) : null;
-  const readMs = performance.now() - t0;
+  const context: AttemptContext = { manifest, graphs, golden, skipped, readMs: performance.now() - t0, o };
   const fallbacks: DeviceFallback[] = [];
   for (const attempt of deviceAttempts(o.device, o.backends)) {
-    let sessions: Partial<Record<ModelPart, BackendSession>>;
-    try {
-      sessions = await openParts(attempt, graphs, o.threads);
-    } catch (err) {
-      fallbacks.push({ device: attempt.device, backend: attempt.backend.name, reason: errorText(err) });
-      continue;
-    }
-    try {
-      for (const part of graphs.keys())
-        checkGraphSignature(part, manifest, {
-          inputs: sessions[part]!.inputMetadata,
-          outputs: sessions[part]!.outputMetadata,
-        });
-    } catch (err) {
-      await releaseAll(sessions);
-      throw err;
-    }
-    const t1 = performance.now();
-    const checked = golden ? await runGolden(golden, sessions, attempt) : { outputs: [], reason: skipped! };
-    const status = !golden ? 'skipped' : checked.reason === undefined ? 'passed' : 'failed';
-    const ms = golden ? readMs + performance.now() - t1 : 0;
-    const v = verification(attempt, { status, ...checked, fallbacks: [...fallbacks], ms });
-    if (status !== 'failed' || o.verify === 'warn') {
-      if (status === 'failed') log.warn(`${manifest.name} on ${attempt.device}: ${checked.reason} (verify: 'warn')`);
-      return { manifest, attempt, sessions, fallbacks, verification: v, golden };
-    }
-    await releaseAll(sessions);
-    if (!attempt.auto)
-      throw new GoldenCheckError(
-        `device: expected ${attempt.device} (${attempt.backend.name}) to reproduce the golden rows of ${manifest.name}, got ${checked.reason} (pass device: 'auto' to fall back, or verify: 'warn' to load anyway)`,
-        v,
-      );
-    log.warn(`${manifest.name}: ${attempt.device} (${attempt.backend.name}) ${checked.reason}; trying the next device`);
-    fallbacks.push({ device: attempt.device, backend: attempt.backend.name, reason: checked.reason! });
+    const result = await tryAttempt(attempt, context, fallbacks);
+    if (typeof result !== 'string') return result;
+    fallbacks.push({ device: attempt.device, backend: attempt.backend.name, reason: result });
   }
-  throw noDeviceError(
-    o.device,
-    fallbacks,
-    `load ${manifest.name}${golden ? ' (open its sessions and pass its golden check)' : ''}`,
-  );
+  const what = `load ${manifest.name}${golden ? ' (open its sessions and pass its golden check)' : ''}`;
+  throw noDeviceError(o.device, fallbacks, what);
 }
