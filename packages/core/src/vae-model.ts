@@ -235,12 +235,16 @@ export class VaeModel {
   /** Runs the scorer's golden rows (when the load checked the others): a failure releases it (null). */
   private async checkScorer(session: BackendSession, backend: Backend): Promise<BackendSession | null> {
     if (!this.golden?.cases.scorer || this.loadVerification.status === 'skipped') return session;
-    const checks = await checkGoldenGraph(this.golden, 'scorer', session, deviceArithmetic(backend, this.device));
-    this.scorerChecks = checks;
-    if (checks.every((c) => c.pass)) return session;
-    log.warn(
-      `${this.manifest.graphs.scorer!.file} on ${this.device}: ${describeGoldenFailure(checks)}; logLikelihood evaluates in JavaScript`,
-    );
+    let why: string;
+    try {
+      const checks = await checkGoldenGraph(this.golden, 'scorer', session, deviceArithmetic(backend, this.device));
+      this.scorerChecks = checks;
+      if (checks.every((c) => c.pass)) return session;
+      why = describeGoldenFailure(checks);
+    } catch (err) {
+      why = `golden rows failed to run: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    log.warn(`${this.manifest.graphs.scorer!.file} on ${this.device}: ${why}; logLikelihood evaluates in JavaScript`);
     await session.release();
     return null;
   }
