@@ -45,6 +45,7 @@ const ALL = [
   'browser',
   'cli-startup',
   'images',
+  'verify',
 ] as const;
 type Name = (typeof ALL)[number];
 const parseList = (v: string | undefined): string[] =>
@@ -103,7 +104,7 @@ function runChild(
 async function runSub(name: Exclude<Name, 'is-nll' | 'browser' | 'cli-startup'>): Promise<BenchEntry> {
   const sub = SUB_BENCHMARKS[name as SubBenchmarkName];
   const args = quick ? sub.quickArgs : sub.args;
-  const withModel = ['encoder', 'server', 'embed', 'embed-queue'];
+  const withModel = ['encoder', 'server', 'embed', 'embed-queue', 'verify'];
   const modelArgs = withModel.includes(name) ? ['--model', modelDir] : [];
   const command = `tsx ${sub.script} ${[...args, ...modelArgs].join(' ')}`.trim();
   const base = { name, description: sub.description, command };

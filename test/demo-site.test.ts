@@ -100,6 +100,8 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the static demo site (pnpm demo:bui
     const first = await openPage(context, server.url);
     const info = await waitReady(first.page, first.errors);
     expect(info.device).toBe('wasm');
+    expect(info.verification).toMatch(/^passed on wasm \(onnxruntime-web, exact\) in [\d.]+ ms: max \|Δ\| mu /);
+    expect(await first.page.textContent('#verification')).toBe(info.verification);
     expect(info.inWorker).toBe(true);
     expect(first.page.workers().length).toBe(1);
     expect(info.files.every((f) => f.source === 'network')).toBe(true);

@@ -60,8 +60,17 @@ describe('vae export', () => {
     const r = await vae(['export', '--run', runDir, '--out', out, '--log-level', 'warn']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect((await readdir(out)).sort()).toEqual(['decoder.onnx', 'encoder.onnx', 'manifest.json', 'scorer.onnx']);
+    expect((await readdir(out)).sort()).toEqual([
+      'decoder.onnx',
+      'encoder.onnx',
+      'golden.json',
+      'manifest.json',
+      'scorer.onnx',
+    ]);
     const manifest = parseManifest(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')));
+    const golden = new Uint8Array(await readFile(join(out, 'golden.json')));
+    expect(manifest.golden).toEqual({ file: 'golden.json', sha256: await sha256Hex(golden), bytes: golden.length });
+    expect(r.stdout).toMatch(new RegExp(`golden\\.json +${golden.length} B`));
     const ckpt = await loadCheckpoint(runDir);
     const lastElbo = ckpt.metrics!.at(-1)!.valElbo!;
     expect(manifest.name).toBe('model');

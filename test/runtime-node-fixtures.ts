@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Rng, createModelSpec, initParameters, type ModelSpecOptions, type Tensor } from '@vae/core';
 import { SWIFTSHADER_ICD } from '@vae/device-node';
 import { exportModel } from '@vae/onnx';
+import { onnxruntimeNodeBackend } from '@vae/runtime-node';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -24,12 +25,13 @@ export function hasVulkanIcd(): boolean {
 
 /**
  * Exports a small model with random (seeded) weights into a fresh temp directory through
- * `@vae/onnx`'s `exportModel`, and returns the directory.
+ * `@vae/onnx`'s `exportModel` (with `golden`: its golden set too, on onnxruntime-node cpu), and
+ * returns the directory.
  */
 export async function exportTinyModel(
-  options: ModelSpecOptions & { name?: string; seed?: number } = {},
+  options: ModelSpecOptions & { name?: string; seed?: number; golden?: boolean } = {},
 ): Promise<string> {
-  const { name = 'tiny', seed = 7, ...specOptions } = options;
+  const { name = 'tiny', seed = 7, golden = false, ...specOptions } = options;
   const spec = createModelSpec({ hidden: [32], latentDim: 4, ...specOptions });
   const params = initParameters(spec, new Rng(seed));
   const parent = await mkdtemp(join(tmpdir(), 'vae-runtime-test-'));
@@ -49,6 +51,7 @@ export async function exportTinyModel(
     outDir,
     precision: 'fp32',
     name,
+    ...(golden ? { golden: { backend: onnxruntimeNodeBackend } } : {}),
   });
   return outDir;
 }

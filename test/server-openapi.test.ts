@@ -72,7 +72,7 @@ describe('GET /openapi.json', () => {
 
   it('answers 2xx to every /api route called with its documented example, in the documented shape', async () => {
     const ajv = new Ajv2020({ strict: false });
-    const apiPaths = Object.keys(doc.paths).filter((p) => p.startsWith('/api/'));
+    const apiPaths = Object.keys(doc.paths).filter((p) => p.startsWith('/api/') && doc.paths[p].post);
     expect(apiPaths.sort()).toEqual(
       ['/api/elbo', '/api/embed', '/api/log-likelihood', '/api/reconstruct', '/api/sample', '/api/search'].sort(),
     );
@@ -86,6 +86,10 @@ describe('GET /openapi.json', () => {
       const schema = op.responses['200'].content['application/json'].schema;
       expect(ajv.validate(schema, res.body), `${path} response: ${ajv.errorsText()}`).toBe(true);
     }
+    const info = await (await fetch(`${base}/api/model`)).json();
+    const infoSchema = doc.paths['/api/model'].get.responses['200'].content['application/json'].schema;
+    expect(ajv.validate(infoSchema, info), `/api/model response: ${ajv.errorsText()}`).toBe(true);
+    expect(info).toMatchObject({ device: model.device, verification: { status: model.verification.status } });
   });
 
   it('describes request bodies from the validators: a value outside a documented range is refused', async () => {

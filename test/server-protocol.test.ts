@@ -45,6 +45,12 @@ describe('Open Inference Protocol: health and metadata', () => {
           { name: 'mu', datatype: 'FP32', shape: [-1, 4] },
           { name: 'logvar', datatype: 'FP32', shape: [-1, 4] },
         ],
+        parameters: {
+          device: 'cpu',
+          backend: 'onnxruntime-node',
+          verification: 'skipped',
+          verification_reason: 'verify: false',
+        },
       },
     });
     expect((await getJson(`${base}/v2/models/tiny-encoder/versions/1`)).body).toEqual(enc.body);
@@ -381,5 +387,8 @@ describe('metrics', () => {
     ).toBeGreaterThanOrEqual(13);
     expect(metricValue(text, 'vae_batch_size_rows_count', { model: 'tiny-encoder' })).toBeGreaterThanOrEqual(1);
     expect(text).toContain('# TYPE vae_batch_size_requests histogram');
+    expect(text).toMatch(
+      /^vae_model_info\{model="tiny",device="cpu",backend="onnxruntime-node",verification="skipped"\} 1$/m,
+    );
   });
 });

@@ -293,6 +293,22 @@ registerFigureExtractor('vs-pytorch', (json) => {
   return figs;
 });
 
+registerFigureExtractor('verify', (json) =>
+  list(obj(json).results).flatMap((r) => {
+    const on = num(obj(r.withVerifyMs).median);
+    const off = num(obj(r.withoutVerifyMs).median);
+    if (on === undefined || off === undefined) return [];
+    return [
+      {
+        metric: `loadModel with verify, ${String(r.runtime)} (median)`,
+        value: on,
+        unit: 'ms',
+        baseline: { label: 'the same load without verify', value: off },
+      },
+    ];
+  }),
+);
+
 registerFigureExtractor('embed-queue', (json) => {
   const o = obj(json);
   const local = num(obj(o.local).itemsPerSecond);

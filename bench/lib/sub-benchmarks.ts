@@ -87,6 +87,15 @@ export const SUB_BENCHMARKS = Object.freeze({
     resultsFile: 'bench/embed-queue-results.json',
     timeoutSeconds: 300,
   },
+  verify: {
+    description:
+      'cost of the golden check at load: loadModel with verify vs without (median of interleaved loads), models/mnist-vae on onnxruntime-node cpu and onnxruntime-web wasm in Node',
+    script: 'bench/verify.ts',
+    args: ['--loads', '25'],
+    quickArgs: ['--loads', '20', '--warmup', '1'],
+    resultsFile: 'bench/verify-results.json',
+    timeoutSeconds: 300,
+  },
   images: {
     description:
       'image folders: decode + resize of ~100×100 JPEG/PNG to 64×64 (pure JS vs sharp), first pass into the pixel cache, and a generated 200,000-image 64×64 colour folder: cached start to the first step, peak RSS, streamed vs in-memory epoch',

@@ -54,7 +54,10 @@ function trainingData(files: Map<string, string | Uint8Array>): TrainingData {
   };
 }
 
-/** Files of a model directory the page reads (`scorer.onnx` is not offered: the demo never scores). */
+/**
+ * Files of a model directory the page reads (`scorer.onnx` is not offered: the demo never scores),
+ * plus the golden file its manifest names (checked on the visitor's device at load).
+ */
 export const SITE_MODEL_FILES = Object.freeze(['manifest.json', 'encoder.onnx', 'decoder.onnx']);
 
 /** Test images in the latent map. */
@@ -118,7 +121,7 @@ export function siteContent(o: {
     const parity = o.parity?.get(name) ?? null;
     if (parity && parity.violations > 0) continue;
     if (o.parity && manifest.precision !== 'fp32' && !parity) continue;
-    const list = SITE_MODEL_FILES.map((f) => {
+    const list = [...SITE_MODEL_FILES, ...(manifest.golden ? [manifest.golden.file] : [])].map((f) => {
       const path = `models/${name}/${f}`;
       files.set(path, join(dir, f));
       return siteFile(path, join(dir, f));

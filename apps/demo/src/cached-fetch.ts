@@ -118,13 +118,18 @@ export function cachedModelSource(
           throw new Error(
             `${path}: expected SHA-256 ${expected ?? '(not listed)'} as site.json lists it, got ${actual}; the model folder was changed after the site was built: rebuild the site (pnpm demo:build)`,
           );
-        graphs = (JSON.parse(new TextDecoder().decode(bytes)) as { graphs?: typeof graphs }).graphs ?? {};
+        const parsed = JSON.parse(new TextDecoder().decode(bytes)) as {
+          graphs?: typeof graphs;
+          golden?: (typeof graphs)[string];
+        };
+        graphs = { ...parsed.graphs, ...(parsed.golden ? { golden: parsed.golden } : {}) };
         loads.push({ path, bytes: bytes.length, source: 'network' });
         onProgress(path, bytes.length, bytes.length);
         return bytes;
       }
       const graph = Object.values(graphs).find((g) => g.file === file);
-      if (!graph) throw new Error(`${path}: expected a graph listed in manifest.json, got an unlisted file`);
+      if (!graph)
+        throw new Error(`${path}: expected a graph or golden file listed in manifest.json, got an unlisted file`);
       const { bytes, load } = await cachedBytes(
         base,
         { path, bytes: listed.get(path)?.bytes ?? 0, sha256: graph.sha256 },

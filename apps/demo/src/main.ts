@@ -63,6 +63,7 @@ function showInfo(site: SiteManifest, info: DemoInfo): void {
     'fallbacks',
     info.fallbacks.length === 0 ? 'none' : info.fallbacks.map((f) => `${f.device}: ${f.reason}`).join(' | '),
   );
+  text('verification', info.verification);
   text(
     'files',
     info.files.map((f) => `${f.path.split('/').pop()} ${formatBytes(f.bytes)} (${f.source})`).join(', ') +

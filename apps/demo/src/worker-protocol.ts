@@ -21,6 +21,8 @@ export interface WorkerModelInfo {
   readonly device: string;
   readonly backend: string;
   readonly fallbacks: readonly { readonly device: string; readonly reason: string }[];
+  /** The golden check on this device, one line (core's `formatVerification`). */
+  readonly verification: string;
   readonly loadMs: number;
   /** Files this load read: bytes, and whether they came from the Cache API or the network. */
   readonly files: readonly FileLoad[];

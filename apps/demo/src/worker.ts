@@ -1,6 +1,7 @@
 import {
   Rng,
   VaeModel,
+  formatVerification,
   memoryFileSource,
   oneHot,
   probeWebGpu,
@@ -96,6 +97,7 @@ async function load(args: WorkerOps['load']['args'], base: string): Promise<Work
         device: model.device,
         backend: model.backend,
         fallbacks: model.fallbacks.map((f) => ({ device: f.device, reason: f.reason })),
+        verification: formatVerification(model.verification),
         loadMs: performance.now() - t0,
         files: [...loads, ...runtimeLoads],
         inWorker: typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined',

@@ -176,6 +176,7 @@ export {
   MANIFEST_SCHEMA,
   MANIFEST_VERSION,
   PRECISIONS,
+  type GoldenInfo,
   type GraphInfo,
   type ModelManifest,
   type Precision,
@@ -235,6 +236,8 @@ export { fitPca, projectPca, type PrincipalComponents } from './pca.js';
 export {
   assertDeviceRequest,
   createSession,
+  deviceArithmetic,
+  deviceAttempts,
   deviceInfo,
   deviceRequests,
   getRuntime,
@@ -247,6 +250,7 @@ export {
   unregisterBackend,
   type CreatedSession,
   type CreateSessionOptions,
+  type DeviceAttempt,
   type DeviceFallback,
   type ResolvedSessionOptions,
 } from './runtime-registry.js';
@@ -266,6 +270,32 @@ export {
   type SessionValueInfo,
   type SignatureSpec,
 } from './graph-signature.js';
+export {
+  GOLDEN_FILE,
+  GOLDEN_GRAPHS,
+  GOLDEN_SCHEMA,
+  GOLDEN_VERSION,
+  GoldenFileError,
+  decodeGoldenInput,
+  decodeGoldenValues,
+  encodeGoldenFloats,
+  encodeGoldenPixels,
+  parseGoldenFile,
+  strideValues,
+  type GoldenCase,
+  type GoldenFile,
+  type GoldenGraph,
+  type GoldenTensor,
+  type GoldenTolerance,
+} from './golden-file.js';
+export {
+  checkGoldenGraph,
+  describeGoldenFailure,
+  formatVerification,
+  type GoldenOutputCheck,
+  type ModelVerification,
+} from './golden-check.js';
+export { GoldenCheckError, MODEL_PARTS, type ModelPart, type VerifyOption } from './model-open.js';
 export {
   VaeModel,
   type InterpolateOptions,

@@ -89,7 +89,8 @@ function tensorInfos(v: unknown, field: string): void {
   });
 }
 
-function graphInfo(v: unknown, field: string): GraphInfo {
+/** File name, SHA-256 and size of a graph or golden entry. */
+function fileInfo(v: unknown, field: string): Obj {
   const o = object(v, field);
   try {
     assertModelFileName(o.file, `${field}.file`);
@@ -99,9 +100,20 @@ function graphInfo(v: unknown, field: string): GraphInfo {
   if (typeof o.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(o.sha256))
     throw new ManifestError(`${field}.sha256`, '64 lower-case hex digits', o.sha256);
   integer(o.bytes, `${field}.bytes`, 1);
+  return o;
+}
+
+function graphInfo(v: unknown, field: string): GraphInfo {
+  const o = fileInfo(v, field);
   tensorInfos(o.inputs, `${field}.inputs`);
   tensorInfos(o.outputs, `${field}.outputs`);
   return o as unknown as GraphInfo;
+}
+
+function goldenInfo(v: unknown, graphs: readonly (GraphInfo | undefined)[]): void {
+  const o = fileInfo(v, 'manifest.golden');
+  if (graphs.some((g) => g?.file === o.file))
+    throw new ManifestError('manifest.golden.file', 'a file other than the graphs', o.file);
 }
 
 function provenance(v: unknown, field: string): Provenance {
@@ -230,6 +242,7 @@ export function parseManifest(json: unknown): ModelManifest {
       throw new ManifestError('manifest.graphs.scorer.file', 'a file other than the encoder and decoder', scorer.file);
     matchesSignature(scorer, scorerSignature(spec), 'manifest.graphs.scorer');
   }
+  if (m.golden !== undefined) goldenInfo(m.golden, [encoder, decoder, graphs.scorer as GraphInfo | undefined]);
   provenance(m.provenance, 'manifest.provenance');
   return structuredClone(m) as unknown as ModelManifest;
 }

@@ -34,6 +34,19 @@ export interface GraphInfo {
   readonly outputs: readonly TensorInfo[];
 }
 
+/**
+ * The golden set of a model directory (`golden.json`, core's `GoldenFile`): reference rows of each
+ * graph with tolerances per device arithmetic, checked by `VaeModel.load` on the user's device.
+ * Named and hashed like the graphs, so a tampered file is refused.
+ */
+export interface GoldenInfo {
+  /** File name relative to the model directory, e.g. `golden.json`. */
+  readonly file: string;
+  /** Lower-case hex SHA-256 of the file. */
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
 /** Where the weights came from. */
 export interface Provenance {
   readonly dataset: string;
@@ -88,5 +101,7 @@ export interface ModelManifest {
    * `VaeModel.logLikelihood` evaluates the likelihood in JavaScript.
    */
   readonly graphs: { readonly encoder: GraphInfo; readonly decoder: GraphInfo; readonly scorer?: GraphInfo };
+  /** The golden set (absent in manifests exported before it was written: loading then skips the check). */
+  readonly golden?: GoldenInfo;
   readonly provenance: Provenance;
 }

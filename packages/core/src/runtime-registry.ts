@@ -3,6 +3,7 @@ import type {
   Backend,
   DeviceInfo,
   BackendSession,
+  DeviceArithmetic,
   DeviceRequest,
   ExecutionDevice,
   Runtime,
@@ -181,11 +182,61 @@ export async function createSession(model: Uint8Array, o: CreateSessionOptions):
   return { session, device, backend: backend.name, fallbacks };
 }
 
-/** {@link createSession}, also returning the {@link Backend} object (to open sibling graphs on it). */
-export async function createSessionWithBackend(
-  model: Uint8Array,
-  o: CreateSessionOptions,
-): Promise<Omit<CreatedSession, 'backend'> & { backend: Backend }> {
+/** One (backend, device) pair {@link createSession} tries, in order. */
+export interface DeviceAttempt {
+  readonly backend: Backend;
+  readonly device: ExecutionDevice;
+  /** Whether it is tried for a `device: 'auto'` request. */
+  readonly auto: boolean;
+}
+
+/**
+ * The (backend, device) pairs a request for `device` tries, in order: a concrete device on every
+ * backend that lists it; `auto` every backend's devices in its preferred order. `backends` defaults
+ * to the registered ones by descending priority. Throws naming `device` when none offers it.
+ */
+export function deviceAttempts(device: DeviceRequest, backends?: readonly Backend[]): DeviceAttempt[] {
+  const list = backends ? [...backends] : listBackends();
+  list.forEach((b) => assertBackend(b));
+  assertDeviceRequest(device, 'device', list);
+  if (list.length === 0) {
+    throw new Error(
+      'createSession: no runtime is registered (import @vae/runtime-node or @vae/runtime-web and call its register function)',
+    );
+  }
+  const auto = device === 'auto';
+  const attempts = list.flatMap((backend) =>
+    backend.devices.filter((d) => auto || d === device).map((d) => ({ backend, device: d, auto })),
+  );
+  if (attempts.length === 0) {
+    const offered = list.map((b) => `${b.name}: ${b.devices.join('|')}`).join('; ');
+    throw new RangeError(
+      `device: expected a device offered by a registered backend (${offered}), got ${JSON.stringify(device)}`,
+    );
+  }
+  return attempts;
+}
+
+/** The session options a backend receives for `attempt`. */
+export function attemptOptions(
+  attempt: DeviceAttempt,
+  o: Pick<CreateSessionOptions, 'threads' | 'workload'>,
+): ResolvedSessionOptions {
+  return {
+    device: attempt.device,
+    auto: attempt.auto,
+    ...(o.threads === undefined ? {} : { threads: o.threads }),
+    ...(o.workload === undefined ? {} : { workload: o.workload }),
+  };
+}
+
+/** The arithmetic `backend` declares for `device`; `reassociated` (the looser class) when it declares none. */
+export function deviceArithmetic(backend: Backend, device: ExecutionDevice): DeviceArithmetic {
+  return backend.deviceInfo?.[device]?.arithmetic ?? 'reassociated';
+}
+
+/** Throws a `TypeError`/`RangeError` naming the argument unless `model` and `o` are valid session requests. */
+function assertSessionRequest(model: Uint8Array, o: CreateSessionOptions): void {
   if (!(model instanceof Uint8Array) || model.length === 0) {
     throw new TypeError(
       `model: expected non-empty ONNX bytes (Uint8Array), got ${model instanceof Uint8Array ? 'an empty array' : typeof model}`,
@@ -196,37 +247,19 @@ export async function createSessionWithBackend(
   if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1)) {
     throw new RangeError(`threads: expected a positive integer, got ${String(o.threads)}`);
   }
-  const backends = o.backends ? [...o.backends] : listBackends();
-  backends.forEach((b) => assertBackend(b));
-  assertDeviceRequest(o.device, 'device', backends);
-  if (backends.length === 0) {
-    throw new Error(
-      'createSession: no runtime is registered (import @vae/runtime-node or @vae/runtime-web and call its register function)',
-    );
-  }
-  const auto = o.device === 'auto';
-  const attempts: { backend: Backend; device: ExecutionDevice }[] = [];
-  for (const backend of backends) {
-    for (const device of backend.devices) {
-      if (auto || device === o.device) attempts.push({ backend, device });
-    }
-  }
-  if (attempts.length === 0) {
-    const offered = backends.map((b) => `${b.name}: ${b.devices.join('|')}`).join('; ');
-    throw new RangeError(
-      `device: expected a device offered by a registered backend (${offered}), got ${JSON.stringify(o.device)}`,
-    );
-  }
+}
+
+/** {@link createSession}, also returning the {@link Backend} object (to open sibling graphs on it). */
+export async function createSessionWithBackend(
+  model: Uint8Array,
+  o: CreateSessionOptions,
+): Promise<Omit<CreatedSession, 'backend'> & { backend: Backend }> {
+  assertSessionRequest(model, o);
   const fallbacks: DeviceFallback[] = [];
-  for (const { backend, device } of attempts) {
-    const options: ResolvedSessionOptions = {
-      device,
-      auto,
-      ...(o.threads === undefined ? {} : { threads: o.threads }),
-      ...(o.workload === undefined ? {} : { workload: o.workload }),
-    };
+  for (const attempt of deviceAttempts(o.device, o.backends)) {
+    const { backend, device } = attempt;
     try {
-      const session = await backend.createSession(model, options);
+      const session = await backend.createSession(model, attemptOptions(attempt, o));
       if (fallbacks.length > 0)
         log.info(`using ${device} (${backend.name}); skipped ${fallbacks.map((f) => f.device).join(', ')}`);
       return { session, device, backend, fallbacks };
@@ -236,6 +269,18 @@ export async function createSessionWithBackend(
       fallbacks.push({ device, backend: backend.name, reason });
     }
   }
+  throw noDeviceError(o.device, fallbacks);
+}
+
+/**
+ * The combined error when every device tried failed, one line per device with its reason; `what`
+ * the device could not do (default `create a session`).
+ */
+export function noDeviceError(
+  device: DeviceRequest,
+  fallbacks: readonly DeviceFallback[],
+  what = 'create a session',
+): Error {
   const lines = fallbacks.map((f) => `  - ${f.device} (${f.backend}): ${f.reason}`).join('\n');
-  throw new Error(`device ${o.device}: no execution device could create a session:\n${lines}`);
+  return new Error(`device ${device}: no execution device could ${what}:\n${lines}`);
 }

@@ -1,16 +1,22 @@
-import { createSessionWithBackend, assertDeviceRequest, type DeviceFallback } from './runtime-registry.js';
+import {
+  createSessionWithBackend,
+  assertDeviceRequest,
+  deviceArithmetic,
+  type DeviceFallback,
+} from './runtime-registry.js';
 import { hasNonFinite } from './finite-scan.js';
+import { checkGoldenGraph, describeGoldenFailure, type ModelVerification } from './golden-check.js';
+import type { GoldenFile } from './golden-file.js';
 import { SCORER_OUTPUT, checkGraphSignature } from './graph-signature.js';
 import { scoredLogLikelihood } from './importance-sampling.js';
 import { getLogger } from './logger.js';
-import { MANIFEST_FILE, type GraphInfo, type ModelManifest } from './manifest.js';
-import { parseManifest } from './manifest-validate.js';
+import type { ModelManifest } from './manifest.js';
+import { MODEL_PARTS, openModel, readChecked, type ModelPart, type VerifyOption } from './model-open.js';
 import type { ModelFileSource } from './model-source.js';
 import { Rng } from './rng.js';
 import type { Backend, BackendSession, DeviceRequest, ExecutionDevice } from './runtime-contract.js';
 import { lerp, samplePrior, slerp } from './sampling.js';
 import { rowsPerRunFor } from './run-budget.js';
-import { sha256Hex } from './sha256.js';
 import {
   assertFinite,
   assertInteger,
@@ -32,6 +38,18 @@ export interface VaeModelLoadOptions {
   readonly threads?: number;
   /** Backends to try instead of the registered ones. */
   readonly backends?: readonly Backend[];
+  /**
+   * Run the model's golden rows once on the chosen device (default: `true` for `device: 'auto'`,
+   * `false` for a named device). Out of tolerance under `auto`, the next device is tried and the
+   * reason recorded in `verification.fallbacks`; on a named device the load throws a
+   * `GoldenCheckError`, or with `'warn'` loads anyway (`verification.status: 'failed'`).
+   */
+  readonly verify?: VerifyOption;
+  /**
+   * Graphs to read and open (default both). `['decoder']` never reads `encoder.onnx` (an edge page
+   * downloads the decoder only); `encode`, `embed`, `reconstruct`, `elbo` and `logLikelihood` then throw.
+   */
+  readonly parts?: readonly ModelPart[];
 }
 
 /** Options of {@link VaeModel.sample}. */
@@ -76,10 +94,6 @@ export interface InterpolateOptions {
   readonly y?: Tensor;
 }
 
-function hexEqual(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
-
 /**
  * {@link assertFinite} with a fast path ({@link hasNonFinite}, SIMD where available); only when a
  * value is NaN or ±Infinity does the element-wise check run to name the first one. Skipped for a
@@ -103,6 +117,30 @@ function asRow(t: Tensor, width: number, name: string): Tensor {
   return { data: t.data, shape: [1, width] };
 }
 
+function assertModelSource(source: ModelFileSource): void {
+  if (
+    source === null ||
+    typeof source !== 'object' ||
+    typeof source.read !== 'function' ||
+    typeof source.location !== 'string'
+  ) {
+    throw new TypeError(
+      `source: expected a ModelFileSource { location, read(file) }, got ${source === null ? 'null' : typeof source}`,
+    );
+  }
+}
+
+function assertParts(parts: unknown): readonly ModelPart[] {
+  const ok =
+    Array.isArray(parts) &&
+    parts.length > 0 &&
+    parts.every((p) => (MODEL_PARTS as readonly unknown[]).includes(p)) &&
+    new Set(parts).size === parts.length;
+  if (!ok)
+    throw new RangeError(`parts: expected a non-empty list of distinct encoder|decoder, got ${JSON.stringify(parts)}`);
+  return MODEL_PARTS.filter((p) => (parts as unknown[]).includes(p));
+}
+
 /**
  * A loaded model directory: encoder and decoder sessions on one execution device, with validated
  * inputs. Browser-safe: file access goes through a {@link ModelFileSource} and sessions through a
@@ -111,42 +149,60 @@ function asRow(t: Tensor, width: number, name: string): Tensor {
 export class VaeModel {
   private released = false;
   private rowBudget: number | undefined;
+  private scorerChecks: ModelVerification['outputs'] = [];
 
   private constructor(
     /** The validated `manifest.json`. */
     readonly manifest: ModelManifest,
-    /** Device both sessions run on. */
+    /** Device the sessions run on. */
     readonly device: ExecutionDevice,
     /** Name of the backend that created the sessions. */
     readonly backend: string,
-    /** Devices tried first that failed (for `auto`), with reasons. */
+    /** Devices tried first that failed (session creation or golden check), with reasons. */
     readonly fallbacks: readonly DeviceFallback[],
     /** Where the model was loaded from. */
     readonly location: string,
-    private readonly encoder: BackendSession,
-    private readonly decoder: BackendSession,
+    private readonly encoder: BackendSession | null,
+    private readonly decoder: BackendSession | null,
     /** Where to load the scorer graph from on first use (the manifest lists one), else null. */
     private readonly scorerSource: {
       readonly source: ModelFileSource;
       readonly backend: Backend;
       readonly threads: number | undefined;
     } | null,
+    private readonly loadVerification: ModelVerification,
+    private readonly golden: GoldenFile | null,
   ) {}
+
+  /**
+   * The golden check of this device: status, device and backend that ran the rows, max error per
+   * output against its tolerance, and the devices left before this one with their reasons. The
+   * scorer's rows are added when the scorer is first used.
+   */
+  get verification(): ModelVerification {
+    const v = this.loadVerification;
+    return this.scorerChecks.length === 0 ? v : { ...v, outputs: [...v.outputs, ...this.scorerChecks] };
+  }
+
+  /** The graphs this model opened (`encoder`, `decoder`, or only `decoder`). */
+  get parts(): readonly ModelPart[] {
+    return MODEL_PARTS.filter((p) => (p === 'encoder' ? this.encoder : this.decoder) !== null);
+  }
 
   /** The scorer session, loaded on first use (a browser downloads `scorer.onnx` only when needed). */
   private scorer: Promise<BackendSession | null> | null = null;
 
   /**
    * The scorer session: file read and checksum-verified (a mismatch rejects), session created on
-   * this model's device (a device that cannot run it logs a warning and resolves to null: the
-   * JavaScript path is used) and its signature checked against the manifest.
+   * this model's device (a device that cannot run it, or fails its golden rows, logs a warning and
+   * resolves to null: the JavaScript path is used) and its signature checked against the manifest.
    */
   private scorerSession(): Promise<BackendSession | null> {
     const from = this.scorerSource;
     const info = this.manifest.graphs.scorer;
     if (!from || !info) return Promise.resolve(null);
     this.scorer ??= (async () => {
-      const bytes = await readGraph(from.source, info, 'scorer');
+      const bytes = await readChecked(from.source, info, 'scorer');
       let session: BackendSession;
       try {
         session = (
@@ -171,75 +227,70 @@ export class VaeModel {
         await session.release();
         throw err;
       }
-      return session;
+      return this.checkScorer(session, from.backend);
     })();
     return this.scorer;
   }
 
+  /** Runs the scorer's golden rows (when the load checked the others): a failure releases it (null). */
+  private async checkScorer(session: BackendSession, backend: Backend): Promise<BackendSession | null> {
+    if (!this.golden?.cases.scorer || this.loadVerification.status === 'skipped') return session;
+    let why: string;
+    try {
+      const checks = await checkGoldenGraph(this.golden, 'scorer', session, deviceArithmetic(backend, this.device));
+      this.scorerChecks = checks;
+      if (checks.every((c) => c.pass)) return session;
+      why = describeGoldenFailure(checks);
+    } catch (err) {
+      why = `golden rows failed to run: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    log.warn(`${this.manifest.graphs.scorer!.file} on ${this.device}: ${why}; logLikelihood evaluates in JavaScript`);
+    await session.release();
+    return null;
+  }
+
   /**
-   * Reads and validates `manifest.json`, checks size and SHA-256 of both graphs, creates the
-   * encoder and decoder sessions (the decoder on the device the encoder got) and checks each graph's
-   * real signature, as its session reports it, against the manifest (names, types, ranks,
+   * Reads and validates `manifest.json`, checks size and SHA-256 of the graphs of `parts` (and of
+   * the golden file when verifying), opens them on the first device of the request that creates the
+   * sessions and passes the golden check (see {@link VaeModelLoadOptions.verify}), and checks each
+   * graph's real signature, as its session reports it, against the manifest (names, types, ranks,
    * latentDim, imageShape, numClasses): a mismatch refuses to load with a {@link GraphSignatureError}.
    */
   static async load(source: ModelFileSource, o: VaeModelLoadOptions = {}): Promise<VaeModel> {
-    if (
-      source === null ||
-      typeof source !== 'object' ||
-      typeof source.read !== 'function' ||
-      typeof source.location !== 'string'
-    ) {
-      throw new TypeError(
-        `source: expected a ModelFileSource { location, read(file) }, got ${source === null ? 'null' : typeof source}`,
-      );
-    }
+    assertModelSource(source);
     const device = o.device ?? 'auto';
     assertDeviceRequest(device, 'device', o.backends);
     if (o.threads !== undefined) assertInteger(o.threads, 'threads', 1, 1024);
-    const manifest = await readManifest(source);
-    const encoderBytes = await readGraph(source, manifest.graphs.encoder, 'encoder');
-    const decoderBytes = await readGraph(source, manifest.graphs.decoder, 'decoder');
-    const threads = o.threads === undefined ? {} : { threads: o.threads };
-    const enc = await createSessionWithBackend(encoderBytes, {
+    const verify = o.verify ?? device === 'auto';
+    if (verify !== true && verify !== false && verify !== 'warn')
+      throw new TypeError(`verify: expected true|false|'warn', got ${JSON.stringify(verify)}`);
+    const parts = assertParts(o.parts ?? MODEL_PARTS);
+    const opened = await openModel(source, {
       device,
-      ...threads,
+      verify,
+      parts,
+      ...(o.threads === undefined ? {} : { threads: o.threads }),
       ...(o.backends ? { backends: o.backends } : {}),
     });
-    let dec: Awaited<ReturnType<typeof createSessionWithBackend>>;
-    try {
-      dec = await createSessionWithBackend(decoderBytes, { device: enc.device, ...threads, backends: [enc.backend] });
-    } catch (err) {
-      await enc.session.release();
-      throw err;
-    }
-    const scorer = manifest.graphs.scorer ? { source, backend: enc.backend, threads: o.threads } : null;
-    const model = new VaeModel(
-      manifest,
-      enc.device,
-      enc.backend.name,
-      enc.fallbacks,
-      source.location,
-      enc.session,
-      dec.session,
-      scorer,
-    );
-    try {
-      checkGraphSignature('encoder', manifest, {
-        inputs: enc.session.inputMetadata,
-        outputs: enc.session.outputMetadata,
-      });
-      checkGraphSignature('decoder', manifest, {
-        inputs: dec.session.inputMetadata,
-        outputs: dec.session.outputMetadata,
-      });
-    } catch (err) {
-      await model.release();
-      throw err;
-    }
+    const { manifest, attempt, sessions } = opened;
+    const scorer =
+      manifest.graphs.scorer && sessions.encoder ? { source, backend: attempt.backend, threads: o.threads } : null;
+    const v = opened.verification;
     log.info(
-      `loaded ${manifest.name} (${manifest.kind}, ${manifest.precision}) from ${source.location} on ${enc.device} (${enc.backend.name})`,
+      `loaded ${manifest.name} (${manifest.kind}, ${manifest.precision}; ${parts.join('+')}) from ${source.location} on ${attempt.device} (${attempt.backend.name}); golden check ${v.status}${v.status === 'passed' ? ` in ${v.ms.toFixed(1)} ms` : ''}`,
     );
-    return model;
+    return new VaeModel(
+      manifest,
+      attempt.device,
+      attempt.backend.name,
+      opened.fallbacks,
+      source.location,
+      sessions.encoder ?? null,
+      sessions.decoder ?? null,
+      scorer,
+      v,
+      opened.golden,
+    );
   }
 
   /** Flat input size `H·W·C`. */
@@ -268,7 +319,7 @@ export class VaeModel {
     const n = this.checkBatch(x, this.inputSize, 'x');
     const feeds = this.feeds('x', x, y, n);
     const names = this.manifest.graphs.encoder.outputs.map((t) => t.name);
-    const out = await this.runSession(this.encoder, feeds, 'encoder');
+    const out = await this.runSession(this.session('encoder'), feeds, 'encoder');
     if (this.manifest.variational) {
       return {
         mu: this.output(out, names[0]!, [n, this.latentDim]),
@@ -289,7 +340,7 @@ export class VaeModel {
     const n = this.checkBatch(z, this.latentDim, 'z');
     const feeds = this.feeds(this.manifest.graphs.decoder.inputs[0]!.name, z, y, n);
     const names = this.manifest.graphs.decoder.outputs.map((t) => t.name);
-    const out = await this.runSession(this.decoder, feeds, 'decoder');
+    const out = await this.runSession(this.session('decoder'), feeds, 'decoder');
     const d = this.inputSize;
     return { logits: this.output(out, names[0]!, [n, d]), mean: this.output(out, names[1]!, [n, d]) };
   }
@@ -420,7 +471,16 @@ export class VaeModel {
     if (this.released) return;
     this.released = true;
     const scorer = await this.scorer?.catch(() => null);
-    await Promise.all([this.encoder.release(), this.decoder.release(), scorer?.release()]);
+    await Promise.all([this.encoder?.release(), this.decoder?.release(), scorer?.release()]);
+  }
+
+  /** The session of `part`; throws naming `parts` when the model was loaded without it. */
+  private session(part: ModelPart): BackendSession {
+    const s = part === 'encoder' ? this.encoder : this.decoder;
+    if (s) return s;
+    throw new Error(
+      `parts: expected ${part} among the loaded parts to run it, got [${this.parts.join(', ')}] (load with parts: ['encoder', 'decoder'])`,
+    );
   }
 
   private requireVariational(method: string): void {
@@ -478,54 +538,4 @@ export class VaeModel {
     assertShape(t, shape, `output ${name}`);
     return t;
   }
-}
-
-async function readManifest(source: ModelFileSource): Promise<ModelManifest> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await source.read(MANIFEST_FILE);
-  } catch (err) {
-    throw new Error(
-      `model: expected a model directory with ${MANIFEST_FILE}, got ${source.location} (${err instanceof Error ? err.message : String(err)})`,
-      { cause: err },
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (err) {
-    throw new Error(
-      `${source.location}/${MANIFEST_FILE}: expected JSON, got a parse error (${err instanceof Error ? err.message : String(err)})`,
-      { cause: err },
-    );
-  }
-  try {
-    return parseManifest(json);
-  } catch (err) {
-    throw new Error(`${source.location}/${MANIFEST_FILE}: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
-  }
-}
-
-async function readGraph(source: ModelFileSource, info: GraphInfo, graph: string): Promise<Uint8Array> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await source.read(info.file);
-  } catch (err) {
-    throw new Error(
-      `${graph}: expected ${info.file} in ${source.location}, got ${err instanceof Error ? err.message : String(err)}`,
-      { cause: err },
-    );
-  }
-  if (bytes.length !== info.bytes) {
-    throw new Error(`${source.location}/${info.file}: expected ${info.bytes} bytes (manifest), got ${bytes.length}`);
-  }
-  const digest = await sha256Hex(bytes);
-  if (!hexEqual(digest, info.sha256)) {
-    throw new Error(
-      `${source.location}/${info.file}: checksum mismatch: expected SHA-256 ${info.sha256} (manifest), got ${digest}`,
-    );
-  }
-  return bytes;
 }

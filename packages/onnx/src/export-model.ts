@@ -1,6 +1,7 @@
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
+  GOLDEN_FILE,
   MANIFEST_FILE,
   getLogger,
   validateModelSpec,
@@ -12,6 +13,7 @@ import {
 } from '@vae/core';
 import { MODEL_FILES, type ProvenanceInput } from './manifest-build.js';
 import { buildModelFiles } from './model-files.js';
+import type { GoldenBuildOptions } from './golden-build.js';
 import { weightWriter } from './precision-weights.js';
 
 const log = getLogger('onnx:export');
@@ -27,6 +29,8 @@ export interface ExportOptions {
   readonly precision?: Precision;
   /** Model name in the manifest (default: the directory name). */
   readonly name?: string;
+  /** Writes `golden.json`, reference rows computed on this backend (`vae export` passes onnxruntime-node cpu). */
+  readonly golden?: GoldenBuildOptions;
 }
 
 /** Result of {@link exportModel}. */
@@ -39,6 +43,7 @@ export interface ExportResult {
     readonly encoder: number;
     readonly decoder: number;
     readonly scorer?: number;
+    readonly golden?: number;
     readonly manifest: number;
   };
 }
@@ -71,7 +76,7 @@ function errorText(err: unknown): string {
 }
 
 /**
- * Exports `spec` + `params` as a model directory: `encoder.onnx`, `decoder.onnx` and a validated
+ * Exports `spec` + `params` as a model directory: `encoder.onnx`, `decoder.onnx`, `scorer.onnx`, `golden.json` (with `golden`) and a validated
  * `manifest.json` (SHA-256 per graph). Graphs are built in memory first; files are written to a
  * temp directory beside `outDir` which is then renamed into place. An existing model directory at
  * `outDir` is replaced only after the new one is complete; on any error nothing is left behind.
@@ -96,11 +101,13 @@ export async function exportModel(o: ExportOptions): Promise<ExportResult> {
     provenance: o.provenance,
     precision,
     name,
+    ...(o.golden ? { golden: o.golden } : {}),
   });
   const manifestBytes = files[MANIFEST_FILE]!;
   const encoder = files[MODEL_FILES.encoder]!;
   const decoder = files[MODEL_FILES.decoder]!;
   const scorer = files[MODEL_FILES.scorer] ?? null;
+  const golden = files[GOLDEN_FILE] ?? null;
 
   const parent = dirname(outDir);
   let tmp: string | null = null;
@@ -139,6 +146,7 @@ export async function exportModel(o: ExportOptions): Promise<ExportResult> {
       encoder: encoder.length,
       decoder: decoder.length,
       ...(scorer ? { scorer: scorer.length } : {}),
+      ...(golden ? { golden: golden.length } : {}),
       manifest: manifestBytes.length,
     },
   };

@@ -21,6 +21,7 @@ export {
   type ProvenanceInput,
 } from './manifest-build.js';
 export { buildModelFiles, type ModelFilesOptions } from './model-files.js';
+export { GOLDEN_TOLERANCES, buildGoldenFile, type GoldenBuildOptions } from './golden-build.js';
 export { measurePrecisionError, type PrecisionError, type PrecisionErrorOptions } from './precision-error.js';
 export {
   ADAM_GRAPH_DEFAULTS,

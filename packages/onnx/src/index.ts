@@ -1,3 +1,3 @@
 export * from './graphs.js';
 export { exportModel, type ExportOptions, type ExportResult } from './export-model.js';
-export { readModelDirectory, type ModelDirectory } from './model-directory.js';
+export { addGoldenFile, readModelDirectory, type ModelDirectory } from './model-directory.js';

@@ -3,6 +3,7 @@ import {
   MANIFEST_SCHEMA,
   MANIFEST_VERSION,
   modelKindInfo,
+  type GoldenInfo,
   type GraphInfo,
   type ModelManifest,
   type ModelSpec,
@@ -40,6 +41,8 @@ export function createManifest(o: {
   readonly decoder: ManifestGraph;
   /** The scorer graph of a variational model (optional). */
   readonly scorer?: ManifestGraph;
+  /** The golden set's file entry (optional). */
+  readonly golden?: GoldenInfo;
   readonly provenance: ProvenanceInput;
 }): ModelManifest {
   const { spec } = o;
@@ -72,6 +75,7 @@ export function createManifest(o: {
       decoder: graph(MODEL_FILES.decoder, o.decoder),
       ...(o.scorer ? { scorer: graph(MODEL_FILES.scorer, o.scorer) } : {}),
     },
+    ...(o.golden ? { golden: { ...o.golden } } : {}),
     provenance: {
       dataset: o.provenance.dataset,
       epochs: o.provenance.epochs,

@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST_FILE, parseManifest, sha256Hex, type GraphInfo, type ModelManifest } from '@vae/core';
+import { GOLDEN_FILE, MANIFEST_FILE, parseManifest, sha256Hex, type GraphInfo, type ModelManifest } from '@vae/core';
+import { buildGoldenFile, type GoldenBuildOptions } from './golden-build.js';
 
 /** A verified model directory: its manifest and the bytes of its graphs. */
 export interface ModelDirectory {
@@ -58,4 +59,34 @@ export async function readModelDirectory(dir: string): Promise<ModelDirectory> {
     decoder: await readGraph(dir, manifest.graphs.decoder),
     ...(scorer ? { scorer } : {}),
   };
+}
+
+async function writeReplacing(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, path);
+}
+
+/** `manifest` with `golden` inserted after `graphs` (the order `vae export` writes). */
+function withGolden(manifest: ModelManifest, golden: NonNullable<ModelManifest['golden']>): ModelManifest {
+  const entries = Object.entries(manifest).filter(([k]) => k !== 'golden');
+  const at = entries.findIndex(([k]) => k === 'graphs') + 1;
+  entries.splice(at, 0, ['golden', golden]);
+  return parseManifest(Object.fromEntries(entries));
+}
+
+/**
+ * Writes (or rewrites) the golden set of an existing model directory from its own graphs, leaving
+ * every graph byte-identical: `golden.json` first, then `manifest.json` with the new `golden` entry
+ * (each written to a temp file and renamed). For models exported before golden sets existed.
+ * Returns the golden file's size in bytes.
+ */
+export async function addGoldenFile(dir: string, o: GoldenBuildOptions): Promise<number> {
+  const m = await readModelDirectory(dir);
+  const golden = await buildGoldenFile(m.manifest.spec, m, o);
+  const bytes = new TextEncoder().encode(`${JSON.stringify(golden)}\n`);
+  const manifest = withGolden(m.manifest, { file: GOLDEN_FILE, sha256: await sha256Hex(bytes), bytes: bytes.length });
+  await writeReplacing(join(dir, GOLDEN_FILE), bytes);
+  await writeReplacing(join(dir, MANIFEST_FILE), new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+  return bytes.length;
 }

@@ -1,4 +1,5 @@
 import {
+  GOLDEN_FILE,
   MANIFEST_FILE,
   decoderSignature,
   encoderSignature,
@@ -14,6 +15,7 @@ import {
 } from '@vae/core';
 import { buildDecoderGraph, buildEncoderGraph } from './inference-graphs.js';
 import { buildScorerGraph } from './scorer-graph.js';
+import { buildGoldenFile, type GoldenBuildOptions } from './golden-build.js';
 import { MODEL_FILES, createManifest, type ManifestGraph, type ProvenanceInput } from './manifest-build.js';
 
 /** What {@link buildModelFiles} builds from. */
@@ -23,11 +25,23 @@ export interface ModelFilesOptions {
   readonly provenance: ProvenanceInput;
   readonly precision: Precision;
   readonly name: string;
+  /** Writes `golden.json` with reference rows computed on this backend (see `buildGoldenFile`); none when absent. */
+  readonly golden?: GoldenBuildOptions;
+}
+
+async function goldenBytes(
+  o: ModelFilesOptions,
+  graphs: { encoder: Uint8Array; decoder: Uint8Array; scorer?: Uint8Array },
+): Promise<Uint8Array | null> {
+  if (!o.golden) return null;
+  const golden = await buildGoldenFile(o.spec, graphs, o.golden);
+  return new TextEncoder().encode(`${JSON.stringify(golden)}\n`);
 }
 
 /**
  * The files of a model directory, built in memory: `encoder.onnx`, `decoder.onnx`, `scorer.onnx`
- * (variational kinds) and the validated `manifest.json` naming them with their SHA-256. What
+ * (variational kinds), `golden.json` (when `golden` names a backend) and the validated
+ * `manifest.json` naming them with their SHA-256. What
  * `exportModel` writes; also loadable straight from memory (e.g. to evaluate a checkpoint).
  */
 export async function buildModelFiles(
@@ -42,6 +56,7 @@ export async function buildModelFiles(
     sha256: await sha256Hex(bytes),
     bytes: bytes.length,
   });
+  const golden = await goldenBytes(o, { encoder, decoder, ...(scorer ? { scorer } : {}) });
   const manifest = parseManifest(
     createManifest({
       name: o.name,
@@ -51,10 +66,12 @@ export async function buildModelFiles(
       decoder: await entry(decoderSignature(spec), decoder),
       ...(scorer ? { scorer: await entry(scorerSignature(spec), scorer) } : {}),
       provenance: { ...o.provenance, paramsSha256: await parametersSha256(spec, params) },
+      ...(golden ? { golden: { file: GOLDEN_FILE, sha256: await sha256Hex(golden), bytes: golden.length } } : {}),
     }),
   );
   const files: Record<string, Uint8Array> = { [MODEL_FILES.encoder]: encoder, [MODEL_FILES.decoder]: decoder };
   if (scorer) files[MODEL_FILES.scorer] = scorer;
+  if (golden) files[GOLDEN_FILE] = golden;
   files[MANIFEST_FILE] = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
   return { manifest, files };
 }

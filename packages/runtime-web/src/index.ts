@@ -6,4 +6,4 @@ export {
   type FetchFileSource,
   type FetchFileSourceOptions,
 } from './fetch-file-source.js';
-export { loadModel, type WebLoadOptions } from './load-model.js';
+export { loadDecoder, loadModel, type WebLoadOptions } from './load-model.js';

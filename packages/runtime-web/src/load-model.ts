@@ -10,11 +10,18 @@ export interface WebLoadOptions extends VaeModelLoadOptions {
 
 /**
  * Registers the web backend and loads the model directory served at `baseUrl` (manifest,
- * checksums, encoder and decoder sessions). Sessions use onnxruntime-web unless `backends` is given.
+ * checksums, encoder and decoder sessions, and by default for `device: 'auto'` the golden check,
+ * falling back from webgpu to wasm when it fails: `model.verification`). Sessions use
+ * onnxruntime-web unless `backends` is given.
  */
 export async function loadModel(baseUrl: string, options: WebLoadOptions = {}): Promise<VaeModel> {
   registerWebBackend();
   const { fetch: fetchOptions, ...load } = options;
   const source = fetchFileSource(baseUrl, fetchOptions);
   return VaeModel.load(source, { ...load, backends: load.backends ?? [onnxruntimeWebBackend] });
+}
+
+/** {@link loadModel} with `parts: ['decoder']`: fetches `manifest.json`, `decoder.onnx` and the golden file only. */
+export async function loadDecoder(baseUrl: string, options: Omit<WebLoadOptions, 'parts'> = {}): Promise<VaeModel> {
+  return loadModel(baseUrl, { ...options, parts: ['decoder'] });
 }

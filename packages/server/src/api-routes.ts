@@ -3,7 +3,7 @@ import { Rng, rowsPerRunFor, samplePrior, type ModelSpec, type Tensor, type VaeM
 import { badRequest } from './http-error.js';
 import { apiBodies, type ApiBodies, type RowsSpec } from './api-schema.js';
 import { describe, numberField, parseRows, toRows } from './json-tensors.js';
-import type { ModelEndpoint, NamedTensors } from './model-endpoints.js';
+import { apiModelInfo, type ModelEndpoint, type NamedTensors } from './model-endpoints.js';
 import { SERVER_DEFAULTS, type EvaluationLimits } from './server-options.js';
 import { MAX_SEARCH_K, registerSearchRoute, type SearchProvider } from './search-route.js';
 import type { WorkQueue } from './work-queue.js';
@@ -51,7 +51,7 @@ function bodyOf(body: unknown): Record<string, unknown> {
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /**
- * Registers `/api/embed`, `/api/reconstruct`, `/api/sample` (through the micro-batched endpoints)
+ * Registers `GET /api/model` (device, backend, golden check), `/api/embed`, `/api/reconstruct`, `/api/sample` (through the micro-batched endpoints)
  * and the evaluation routes `/api/elbo`, `/api/log-likelihood` (through the evaluation queue, within
  * the work budget rows × samples and the chunk bound rows × chunkSize, stopped at the deadline),
  * and `/api/search` (see {@link registerSearchRoute}). Returns the body descriptions the routes
@@ -112,6 +112,10 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): ApiBod
         throw badRequest(`x: expected an unconditional model for search by image, got kind ${m.model.manifest.kind}`);
       return embedding(m.model, await encodeRows(m, x, undefined));
     },
+  });
+  app.get('/api/model', async () => {
+    const m = ctx.requireReady();
+    return apiModelInfo(m.model, m.name);
   });
   app.post('/api/embed', async (req) => {
     const m = ctx.requireReady();

@@ -9,7 +9,7 @@ import { parseJsonBody } from './json-body.js';
 import { openApiDocument } from './openapi.js';
 import { V2_VERSION, createModelEndpoints, type BatchingOptions, type ModelEndpoint } from './model-endpoints.js';
 import { REQUEST_ID_HEADER, createRequestIds } from './request-id.js';
-import { createServerMetrics, type ServerMetrics } from './server-metrics.js';
+import { createServerMetrics, recordModelMetrics, type ServerMetrics } from './server-metrics.js';
 import { SERVER_DEFAULTS, type EvaluationLimits, type VaeServerOptions } from './server-options.js';
 import { float32Bytes, outputTensor, parseInferRequest, type V2InferResponse } from './v2-protocol.js';
 import { splitBinaryBody } from './v2-binary.js';
@@ -152,6 +152,7 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
       metrics.batchRows.observe({ model: `${name}-${graph}` }, rows);
       metrics.batchRequests.observe({ model: `${name}-${graph}` }, requests);
     });
+    recordModelMetrics(metrics, model, name);
     state.status = 'ready';
   };
 
@@ -372,6 +373,7 @@ export function createVaeServer(options: VaeServerOptions): VaeServer {
   });
 
   app.get('/metrics', async (_req, reply) => {
+    if (state.model) recordModelMetrics(metrics, state.model, state.name!);
     for (const [name, ep] of Object.entries(state.endpoints)) metrics.queueDepth.set({ model: name }, ep.batcher.depth);
     metrics.queueDepth.set({ model: 'evaluations' }, evaluations.depth);
     return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());

@@ -1,6 +1,6 @@
 import { concatRows, sliceRows, type Tensor, type TensorInfo, type VaeModel } from '@vae/core';
 import { MicroBatcher } from './micro-batcher.js';
-import type { V2ModelMetadata, V2TensorMetadata } from './v2-protocol.js';
+import type { V2ModelMetadata, V2ModelParameters, V2TensorMetadata } from './v2-protocol.js';
 
 /** Named float32 tensors of one request (graph input or output names). */
 export type NamedTensors = Readonly<Record<string, Tensor>>;
@@ -28,6 +28,37 @@ export const V2_VERSION = '1';
 
 function tensorMetadata(t: TensorInfo): V2TensorMetadata {
   return { name: t.name, datatype: 'FP32', shape: t.shape.map((d) => (d === 'batch' ? -1 : d)) };
+}
+
+/** Device, backend and golden check of `graph` as V2 metadata `parameters`. */
+export function modelParameters(model: VaeModel, graph: 'encoder' | 'decoder'): V2ModelParameters {
+  const v = model.verification;
+  const own = v.outputs.filter((o) => o.graph === graph);
+  return {
+    device: model.device,
+    backend: model.backend,
+    verification: v.status,
+    ...(own.length > 0 ? { verification_max_abs_error: Math.max(...own.map((o) => o.maxAbs)) } : {}),
+    ...(v.reason === undefined ? {} : { verification_reason: v.reason }),
+  };
+}
+
+/** The body of `GET /api/model`: what the model is, where it runs and its golden check. */
+export function apiModelInfo(model: VaeModel, name: string): Record<string, unknown> {
+  const m = model.manifest;
+  return {
+    name,
+    kind: m.kind,
+    precision: m.precision,
+    latentDim: m.latentDim,
+    numClasses: m.numClasses,
+    imageShape: m.imageShape,
+    parts: model.parts,
+    device: model.device,
+    backend: model.backend,
+    fallbacks: model.fallbacks,
+    verification: model.verification,
+  };
 }
 
 function split(t: Tensor, counts: readonly number[]): Tensor[] {
@@ -88,6 +119,7 @@ export function createModelEndpoints(
       platform: V2_PLATFORM,
       inputs: info.inputs.map(tensorMetadata),
       outputs: info.outputs.map(tensorMetadata),
+      parameters: modelParameters(model, graph),
     },
     batcher: new MicroBatcher<NamedTensors, NamedTensors>({
       ...batching,

@@ -28,12 +28,66 @@ const bool = { type: 'boolean' };
 const ints = { type: 'array', items: { type: 'integer' } };
 const rows = { type: 'array', items: { type: 'array', items: num } };
 const tensorMeta = obj({ name: str, datatype: { const: 'FP32' }, shape: ints });
-const modelMeta = obj({
+const verificationStatus = { enum: ['passed', 'failed', 'skipped'] };
+const modelParameters = obj(
+  {
+    device: str,
+    backend: str,
+    verification: verificationStatus,
+    verification_max_abs_error: num,
+    verification_reason: str,
+  },
+  ['device', 'backend', 'verification'],
+);
+const modelMeta = obj(
+  {
+    name: str,
+    versions: { type: 'array', items: str },
+    platform: str,
+    inputs: { type: 'array', items: tensorMeta },
+    outputs: { type: 'array', items: tensorMeta },
+    parameters: modelParameters,
+  },
+  ['name', 'versions', 'platform', 'inputs', 'outputs'],
+);
+const fallback = obj({ device: str, backend: str, reason: str });
+const tolerance = obj({ abs: num, rel: num });
+const verification = obj(
+  {
+    status: verificationStatus,
+    device: str,
+    backend: str,
+    arithmetic: { enum: ['exact', 'reassociated'] },
+    outputs: {
+      type: 'array',
+      items: obj({
+        graph: { enum: ['encoder', 'decoder', 'scorer'] },
+        output: str,
+        maxAbs: num,
+        worstRatio: num,
+        tolerance,
+        values: { type: 'integer' },
+        pass: bool,
+      }),
+    },
+    reason: str,
+    fallbacks: { type: 'array', items: fallback },
+    ms: num,
+  },
+  ['status', 'device', 'backend', 'arithmetic', 'outputs', 'fallbacks', 'ms'],
+);
+const modelInfo = obj({
   name: str,
-  versions: { type: 'array', items: str },
-  platform: str,
-  inputs: { type: 'array', items: tensorMeta },
-  outputs: { type: 'array', items: tensorMeta },
+  kind: str,
+  precision: str,
+  latentDim: { type: 'integer' },
+  numClasses: { type: 'integer' },
+  imageShape: ints,
+  parts: { type: 'array', items: { enum: ['encoder', 'decoder'] } },
+  device: str,
+  backend: str,
+  fallbacks: { type: 'array', items: fallback },
+  verification,
 });
 const binaryParams = obj({ binary_data_size: { type: 'integer', minimum: 0 } });
 const inferRequest = obj(
@@ -111,6 +165,11 @@ const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'GET /v2/models/:name/versions/:version/ready': modelReady,
   'POST /v2/models/:name/infer': infer,
   'POST /v2/models/:name/versions/:version/infer': infer,
+  'GET /api/model': {
+    summary:
+      "The loaded model: kind, shapes, the device and backend it runs on, the devices left before it, and its golden check (every output's max |Δ| against its tolerance).",
+    response: modelInfo,
+  },
   'POST /api/embed': {
     summary: 'Embeddings (μ, or z for deterministic kinds) of image rows.',
     response: obj({ embedding: rows }),

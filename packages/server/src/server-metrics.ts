@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { VaeModel } from '@vae/core';
 
 /** Prometheus metrics of one server instance (its own registry, so servers do not share counters). */
 export interface ServerMetrics {
@@ -10,6 +11,10 @@ export interface ServerMetrics {
   readonly queueDepth: Gauge<'model'>;
   /** Requests refused on arrival (503 before the body was read), by reason. */
   readonly shed: Counter<'reason'>;
+  /** 1 for the loaded model, labelled with its device, backend and golden check status. */
+  readonly modelInfo: Gauge<'model' | 'device' | 'backend' | 'verification'>;
+  /** Largest |Δ| of each golden output on the serving device. */
+  readonly goldenError: Gauge<'model' | 'graph' | 'output'>;
 }
 
 const POWERS_OF_TWO = Object.freeze([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]);
@@ -59,5 +64,24 @@ export function createServerMetrics(o: { readonly defaultMetrics?: boolean } = {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    modelInfo: new Gauge({
+      name: 'vae_model_info',
+      help: 'The loaded model (value 1): execution device, backend and golden check status (passed|failed|skipped)',
+      labelNames: ['model', 'device', 'backend', 'verification'] as const,
+      registers: [registry],
+    }),
+    goldenError: new Gauge({
+      name: 'vae_model_golden_max_abs_error',
+      help: 'Largest |actual − golden| of each golden output, run once at load on the serving device',
+      labelNames: ['model', 'graph', 'output'] as const,
+      registers: [registry],
+    }),
   };
+}
+
+/** Sets the model gauges of `metrics` for `model` served as `name`. */
+export function recordModelMetrics(metrics: ServerMetrics, model: VaeModel, name: string): void {
+  const v = model.verification;
+  metrics.modelInfo.set({ model: name, device: model.device, backend: model.backend, verification: v.status }, 1);
+  for (const o of v.outputs) metrics.goldenError.set({ model: name, graph: o.graph, output: o.output }, o.maxAbs);
 }

@@ -19,6 +19,23 @@ export interface V2TensorMetadata {
   readonly shape: readonly number[];
 }
 
+/**
+ * `parameters` of a model's metadata (the protocol's `$parameters`: scalar values): where the model
+ * runs and its golden check at load (`GET /api/model` has every output's error).
+ */
+export interface V2ModelParameters {
+  /** Execution device, e.g. `cpu`, `cuda`. */
+  readonly device: string;
+  /** Backend (runtime) that runs it, e.g. `onnxruntime-node`. */
+  readonly backend: string;
+  /** `passed`, `failed` (loaded with verify 'warn') or `skipped`. */
+  readonly verification: 'passed' | 'failed' | 'skipped';
+  /** Largest |Δ| of this graph's golden outputs (absent when skipped). */
+  readonly verification_max_abs_error?: number;
+  /** Why the check was skipped or failed. */
+  readonly verification_reason?: string;
+}
+
 /** `$metadata_model_response`. */
 export interface V2ModelMetadata {
   readonly name: string;
@@ -26,6 +43,7 @@ export interface V2ModelMetadata {
   readonly platform: string;
   readonly inputs: readonly V2TensorMetadata[];
   readonly outputs: readonly V2TensorMetadata[];
+  readonly parameters?: V2ModelParameters;
 }
 
 /** One `$response_output`. */

@@ -34,7 +34,7 @@ function kib(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
-/** `vae export`: turns a training run into a model directory (encoder.onnx, decoder.onnx, manifest.json). */
+/** `vae export`: turns a training run into a model directory (encoder/decoder/scorer.onnx, golden.json, manifest.json). */
 export const exportCommand: CommandModule<object, ExportArgs> = {
   command: 'export',
   describe: 'Export a training run as ONNX encoder/decoder graphs with a manifest',
@@ -73,6 +73,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       outDir: args.out,
       precision: args.precision,
       ...(args.name ? { name: args.name } : {}),
+      golden: { backend: onnxruntimeNodeBackend },
     });
     const m = res.manifest;
     const out = process.stdout;
@@ -85,6 +86,10 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     out.write(
       `  decoder.onnx   ${String(res.sizes.decoder).padStart(10)} B  (${kib(res.sizes.decoder)})  ${m.graphs.decoder.inputs.map((t) => t.name).join(', ')} → ${m.graphs.decoder.outputs.map((t) => t.name).join(', ')}\n`,
     );
+    if (res.sizes.golden !== undefined)
+      out.write(
+        `  golden.json    ${String(res.sizes.golden).padStart(10)} B  (${kib(res.sizes.golden)})  reference rows (onnxruntime-node cpu) checked by loadModel on the user's device\n`,
+      );
     out.write(`  manifest.json  ${String(res.sizes.manifest).padStart(10)} B\n`);
     out.write(
       `  provenance: ${m.provenance.dataset}, ${m.provenance.epochs} epochs, seed ${m.provenance.seed}, val ELBO ${m.provenance.valElbo === null ? 'n/a' : `${m.provenance.valElbo.toFixed(2)} nats`}, ${m.provenance.engine}/${m.provenance.backend}, commit ${m.provenance.commit ?? 'unknown'}\n`,

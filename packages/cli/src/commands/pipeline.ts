@@ -65,7 +65,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
   const [
     { exportModel },
-    { loadModel },
+    { loadModel, onnxruntimeNodeBackend },
     { PLOT_FILES, imageGrid, loadCheckpoint, train, writeRunReport },
     { runParity },
     { writeFileAtomic },
@@ -101,6 +101,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     provenance: await provenanceOf(ckpt),
     outDir: modelDir,
     name: basename(runDir),
+    golden: { backend: onnxruntimeNodeBackend },
   });
 
   log.info('3/4 parity');

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { quietLanceDbLog } from '../lancedb-log.js';
-import { getLogger, type DeviceRequest } from '@vae/core';
+import { formatVerification, getLogger, type DeviceRequest } from '@vae/core';
 import { NODE_DEVICES } from '@vae/runtime-node/options';
 import { SERVER_DEFAULTS } from '@vae/server/options';
 import { shutdownSignal } from '../shutdown-signal.js';
@@ -159,6 +159,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       ...(args.threads === undefined ? {} : { threads: args.threads }),
     });
     for (const f of model.fallbacks) log.info(`skipped ${f.device}: ${f.reason}`);
+    log.info(`golden check ${formatVerification(model.verification)}`);
     let server: ReturnType<typeof createVaeServer>;
     let search: Awaited<ReturnType<typeof import('@vae/embed').openTableSearch>> | null = null;
     try {
