@@ -1,5 +1,5 @@
-export { tf } from './tf.js';
-export { ADAM_DEFAULTS } from './adam-defaults.js';
+export { tf } from './engines/tfjs/tf.js';
+export { ADAM_DEFAULTS } from './engines/adam-defaults.js';
 export {
   selectBackend,
   listTfjsBackends,
@@ -7,9 +7,9 @@ export {
   type BackendLoader,
   type BackendSelection,
   type SelectBackendOptions,
-} from './backends.js';
-export { getTfLayer, registerTfLayer, type TfLayerBuilder, type TfLayerContext } from './tfjs-layers.js';
-export { createTfjsModel, type TfjsModel, type TfjsEncoding } from './tfjs-model.js';
+} from './engines/tfjs/backends.js';
+export { getTfLayer, registerTfLayer, type TfLayerBuilder, type TfLayerContext } from './engines/tfjs/tfjs-layers.js';
+export { createTfjsModel, type TfjsModel, type TfjsEncoding } from './engines/tfjs/tfjs-model.js';
 export {
   createEngine,
   listEngines,
@@ -19,12 +19,12 @@ export {
   type ForwardTerms,
   type StepOutputs,
   type TrainBatch,
-} from './engine.js';
-export { TfjsEngine } from './tfjs-engine.js';
-export { OrtEngine, DEFAULT_ORT_THREADS, type OrtEngineOptions } from './ort/ort-engine.js';
-export { NODE_ORT_PLATFORM } from './ort/node-platform.js';
-export type { OrtModule, OrtPlatform } from './ort/ort-platform.js';
-export { chooseEngine, type EngineChoice } from './ort/engine-choice.js';
+} from './engines/engine.js';
+export { TfjsEngine } from './engines/tfjs/tfjs-engine.js';
+export { OrtEngine, DEFAULT_ORT_THREADS, type OrtEngineOptions } from './engines/ort/ort-engine.js';
+export { NODE_ORT_PLATFORM } from './engines/ort/node-platform.js';
+export type { OrtModule, OrtPlatform } from './engines/ort/ort-platform.js';
+export { chooseEngine, type EngineChoice } from './engines/engine-choice.js';
 export {
   ENGINE_REQUESTS,
   EVAL_SPLITS,
@@ -45,9 +45,9 @@ export {
   type DataRuntimeOptions,
   type TrainConfig,
 } from './config.js';
-export { epochRows, type BatchRows, type EpochRows } from './epoch-rows.js';
-export { ORT_TRAIN_DEVICES, type OrtDeviceRequest, type OrtTrainDevice } from './ort/ort-devices.js';
-export { METRICS_FILE, readMetrics, type EpochMetrics } from './metrics.js';
+export { epochRows, type BatchRows, type EpochRows } from './batches/epoch-rows.js';
+export { ORT_TRAIN_DEVICES, type OrtDeviceRequest, type OrtTrainDevice } from './engines/ort/ort-devices.js';
+export { METRICS_FILE, readMetrics, type EpochMetrics } from './checkpoint/metrics.js';
 export {
   CHECKPOINT_DIR,
   CHECKPOINT_FORMAT,
@@ -60,8 +60,8 @@ export {
   type CheckpointState,
   type LoadedCheckpoint,
   type TensorIndexEntry,
-} from './checkpoint.js';
-export { makeBatch, type BatchOptions } from './batches.js';
+} from './checkpoint/checkpoint.js';
+export { makeBatch, type BatchOptions } from './batches/batches.js';
 export { reportTerms, type ReportedTerms } from './report.js';
 export { imageGrid } from './plots-impl.js';
 export { PLOT_FILES, writeRunPlots, type RunPlotInputs } from './run-plots.js';
@@ -73,8 +73,8 @@ export {
   type TrainOptions,
   type TrainProgress,
   type TrainResult,
-} from './trainer.js';
-export { evaluateRun, type EvaluateOptions, type EvaluationResult } from './evaluate.js';
+} from './trainer/trainer.js';
+export { evaluateRun, type EvaluateOptions, type EvaluationResult } from './eval/evaluate.js';
 export * from './disentanglement/index.js';
 export {
   inputsOf,
@@ -82,7 +82,7 @@ export {
   type LatentSource,
   type ModelLocation,
   type OpenLatentOptions,
-} from './latent-source.js';
+} from './latent/latent-source.js';
 export {
   LATENT_FILES,
   latentPlane,
@@ -92,5 +92,5 @@ export {
   type LatentSummary,
   type LatentViewOptions,
   type LatentViews,
-} from './latent-views.js';
+} from './latent/latent-views.js';
 export { barChart, errorBarChart } from './plots-bars.js';

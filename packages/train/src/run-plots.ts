@@ -11,14 +11,14 @@ import {
   type VaeModel,
 } from '@vae/core';
 import { writeFileAtomic } from '@vae/data/node';
-import { gatherPixels } from './batch-impl.js';
+import { gatherPixels } from './batches/batch-impl.js';
 import type { Binarization } from './config.js';
 import type { ImageSplit } from '@vae/data';
-import type { EpochMetrics } from './metrics.js';
+import type { EpochMetrics } from './checkpoint/metrics.js';
 import type { PngCanvas } from './png-canvas.js';
-import { latentScatter } from './latent-views.js';
+import { latentScatter } from './latent/latent-views.js';
 import { imageGrid, lineChart } from './plots-impl.js';
-import { loadOnnxModel } from './onnx-model.js';
+import { loadOnnxModel } from './eval/onnx-model.js';
 
 /** File names of the run-folder plots. */
 export const PLOT_FILES = Object.freeze({

@@ -10,7 +10,7 @@ import {
   resolveTrainConfig,
   selectBackend,
 } from '../src/index.js';
-import { tf } from '../src/tf.js';
+import { tf } from '../src/engines/tfjs/tf.js';
 import { maxAbsDiff, t, tinySpec, values } from './helpers.js';
 
 const vulkan = (findVulkanLoader() ?? chromiumVulkanLoader()) !== null;

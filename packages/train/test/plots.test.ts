@@ -3,7 +3,7 @@ import { PNG } from 'pngjs';
 import { imageGrid } from '../src/index.js';
 import { CLASS_COLOURS, formatTick, lineChart, scatter, sideBySide } from '../src/plots-impl.js';
 import { barChart, errorBarChart } from '../src/plots-bars.js';
-import { latentPlane } from '../src/latent-views.js';
+import { latentPlane } from '../src/latent/latent-views.js';
 import { PngCanvas } from '../src/png-canvas.js';
 
 function pixel(png: PNG, x: number, y: number): number[] {

@@ -13,8 +13,8 @@ import {
   type TrainConfig,
   type TrainProgress,
 } from '../src/index.js';
-import { registerTfObjective, getTfObjective } from '../src/tfjs-objectives.js';
-import { tf } from '../src/tf.js';
+import { registerTfObjective, getTfObjective } from '../src/engines/tfjs/tfjs-objectives.js';
+import { tf } from '../src/engines/tfjs/tf.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {

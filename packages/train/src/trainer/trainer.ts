@@ -10,14 +10,14 @@ import {
   modelKindInfo,
   type ModelSpec,
 } from '@vae/core';
-import { makeBatch } from './batches.js';
+import { makeBatch } from '../batches/batches.js';
 import {
   neverCheckpointed,
   recoverCheckpoint,
   removeRunTemps,
   saveCheckpoint,
   type CheckpointState,
-} from './checkpoint.js';
+} from '../checkpoint/checkpoint.js';
 import { firstRows, holdOutValidation, type ImageDataset } from '@vae/data';
 import { faultPoint, loadDataset, writeFileAtomic } from '@vae/data/node';
 import {
@@ -26,15 +26,15 @@ import {
   validationSize,
   type DataRuntimeOptions,
   type TrainConfig,
-} from './config.js';
-import { createEngine, type Engine, type TrainBatch } from './engine.js';
-import { epochRows } from './epoch-rows.js';
-import { readMetrics, writeMetrics, type EpochMetrics } from './metrics.js';
-import { writeRunPlots } from './run-plots.js';
-import { reportTerms, type ReportedTerms } from './report.js';
+} from '../config.js';
+import { createEngine, type Engine, type TrainBatch } from '../engines/engine.js';
+import { epochRows } from '../batches/epoch-rows.js';
+import { readMetrics, writeMetrics, type EpochMetrics } from '../checkpoint/metrics.js';
+import { writeRunPlots } from '../run-plots.js';
+import { reportTerms, type ReportedTerms } from '../report.js';
 import { validate } from './validation.js';
-import './tfjs-engine.js';
-import { chooseEngine } from './ort/index.js';
+import '../engines/tfjs/tfjs-engine.js';
+import { chooseEngine } from '../engines/ort/index.js';
 
 const log = getLogger('train');
 

@@ -1,6 +1,6 @@
 import type { ModelSpec, ObjectiveTerms, ParameterSet, RngState, Tensor } from '@vae/core';
-import type { AdamState } from './checkpoint.js';
-import type { TrainConfig } from './config.js';
+import type { AdamState } from '../checkpoint/checkpoint.js';
+import type { TrainConfig } from '../config.js';
 
 /** One training or evaluation batch, everything random already drawn from the run's core `Rng`. */
 export interface TrainBatch {

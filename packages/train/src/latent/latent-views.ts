@@ -14,9 +14,9 @@ import {
 } from '@vae/core';
 import { writeFileAtomic } from '@vae/data/node';
 import { inputsOf, type LatentSource } from './latent-source.js';
-import { barChart, errorBarChart } from './plots-bars.js';
-import { CLASS_COLOURS, imageGrid, scatter, sideBySide } from './plots-impl.js';
-import { PngCanvas } from './png-canvas.js';
+import { barChart, errorBarChart } from '../plots-bars.js';
+import { CLASS_COLOURS, imageGrid, scatter, sideBySide } from '../plots-impl.js';
+import { PngCanvas } from '../png-canvas.js';
 
 /** File names `vae latent` writes into its output folder. */
 export const LATENT_FILES = Object.freeze({

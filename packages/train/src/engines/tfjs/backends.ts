@@ -1,7 +1,7 @@
 import { getLogger, navigatorGpu } from '@vae/core';
 import { VULKAN_DRIVER_HINT, installDawnWebGpu, probeDawnWebGpu } from '@vae/device-node';
 import { tf } from './tf.js';
-import type { BackendRequest } from './vocabularies.js';
+import type { BackendRequest } from '../../vocabularies.js';
 
 const log = getLogger('train:backend');
 
