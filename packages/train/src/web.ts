@@ -34,5 +34,10 @@ export {
 } from '@vae/data';
 export type { TrainBatch } from './engines/engine.js';
 export type { Binarization } from './config.js';
-export { validate, VALIDATION_SEED_OFFSET, type ValidationEngine, type ValidationResult } from './trainer/validation.js';
+export {
+  validate,
+  VALIDATION_SEED_OFFSET,
+  type ValidationEngine,
+  type ValidationResult,
+} from './trainer/validation.js';
 export { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config.js';
