@@ -1,30 +1,27 @@
-export { tf } from './engines/tfjs/tf.js';
 export { ADAM_DEFAULTS } from './engines/adam-defaults.js';
 export {
-  selectBackend,
-  listTfjsBackends,
-  registerTfjsBackend,
-  type BackendLoader,
-  type BackendSelection,
-  type SelectBackendOptions,
-} from './engines/tfjs/backends.js';
-export { getTfLayer, registerTfLayer, type TfLayerBuilder, type TfLayerContext } from './engines/tfjs/tfjs-layers.js';
-export { createTfjsModel, type TfjsModel, type TfjsEncoding } from './engines/tfjs/tfjs-model.js';
-export {
+  TFJS_PACKAGES,
+  chooseEngine,
   createEngine,
   listEngines,
+  loadTfjs,
   registerEngine,
+  tfjsMissingError,
+  type BackendSelection,
   type Engine,
+  type EngineChoice,
   type EngineFactory,
   type ForwardTerms,
+  type SelectBackendOptions,
   type StepOutputs,
+  type TfjsEncoding,
+  type TfjsModel,
+  type TfjsRoom,
   type TrainBatch,
-} from './engines/engine.js';
-export { TfjsEngine } from './engines/tfjs/tfjs-engine.js';
+} from './engines/index.js';
 export { OrtEngine, DEFAULT_ORT_THREADS, type OrtEngineOptions } from './engines/ort/ort-engine.js';
 export { NODE_ORT_PLATFORM } from './engines/ort/node-platform.js';
 export type { OrtModule, OrtPlatform } from './engines/ort/ort-platform.js';
-export { chooseEngine, type EngineChoice } from './engines/engine-choice.js';
 export {
   ENGINE_REQUESTS,
   EVAL_SPLITS,

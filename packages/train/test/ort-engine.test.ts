@@ -15,12 +15,12 @@ import type { ImageSplit } from '@vae/data';
 import type { Engine, StepOutputs, TrainBatch } from '../src/engines/engine.js';
 import { trueAdamMoments } from '../src/checkpoint/checkpoint.js';
 import { TfjsEngine } from '../src/engines/tfjs/tfjs-engine.js';
+import { chooseEngine } from '../src/engines/engine-choice.js';
 import { ADAM_DEFAULTS } from '../src/engines/adam-defaults.js';
 import {
   NODE_ORT_PLATFORM,
   OrtEngine,
   OrtStepRunner,
-  chooseEngine,
   ortDeviceForConfig,
   ortDeviceSkipReason,
 } from '../src/engines/ort/index.js';

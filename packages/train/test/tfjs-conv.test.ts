@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend, tf } from '../src/index.js';
+import { selectBackend, tf } from '../src/engines/tfjs/index.js';
 import { conv2dOp, conv2dTransposeOp } from '../src/engines/tfjs/tfjs-conv.js';
 
 beforeAll(async () => {

@@ -27,14 +27,12 @@ import {
   type DataRuntimeOptions,
   type TrainConfig,
 } from '../config.js';
-import { createEngine, type Engine, type TrainBatch } from '../engines/engine.js';
+import { chooseEngine, createEngine, type Engine, type TrainBatch } from '../engines/index.js';
 import { epochRows } from '../batches/epoch-rows.js';
 import { readMetrics, writeMetrics, type EpochMetrics } from '../checkpoint/metrics.js';
 import { writeRunPlots } from '../run-plots.js';
 import { reportTerms, type ReportedTerms } from '../report.js';
 import { validate } from './validation.js';
-import '../engines/tfjs/tfjs-engine.js';
-import { chooseEngine } from '../engines/ort/index.js';
 
 const log = getLogger('train');
 
@@ -201,7 +199,7 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
   const initial = checkpoint ? checkpoint.params : initParameters(spec, rng);
   const choice = chooseEngine(config.engine, spec, { backend: config.backend });
   if (config.engine === 'auto') log.info(`engine auto → ${choice.engine}: ${choice.reason}`);
-  const engine: Engine = createEngine(choice.engine);
+  const engine: Engine = await createEngine(choice.engine);
   const runDir = config.runDir;
   try {
     await engine.init(spec, initial, config);
