@@ -165,7 +165,9 @@ describe('train()', () => {
       /binarize: expected one of dynamic\|static\|none, got "maybe"/,
     );
     await expect(train(small(dir, { dataset: 'cifar' }))).rejects.toThrow(/dataset: expected one of .*, got "cifar"/);
-    await expect(train(small(dir, { engine: 'torch' }))).rejects.toThrow(/engine: expected one of ort\|tfjs, got "torch"/);
+    await expect(train(small(dir, { engine: 'torch' }))).rejects.toThrow(
+      /engine: expected one of ort\|tfjs, got "torch"/,
+    );
     await expect(train(small(dir, { backend: 'tpu' as never }))).rejects.toThrow(
       /backend: expected one of auto\|tensorflow\|webgpu\|wasm\|cpu\|cuda, got "tpu"/,
     );
