@@ -199,7 +199,12 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
   const initial = checkpoint ? checkpoint.params : initParameters(spec, rng);
   const choice = chooseEngine(config.engine, spec, { backend: config.backend });
   if (config.engine === 'auto') log.info(`engine auto → ${choice.engine}: ${choice.reason}`);
-  const engine: Engine = await createEngine(choice.engine);
+  const engine: Engine = await createEngine(choice.engine).catch((err: unknown) => {
+    if (config.engine !== 'auto') throw err;
+    throw new Error(`--engine auto chose ${choice.engine} (${choice.reason}): ${(err as Error).message}`, {
+      cause: err,
+    });
+  });
   const runDir = config.runDir;
   try {
     await engine.init(spec, initial, config);
