@@ -6,7 +6,6 @@ export {
   listEngines,
   loadTfjs,
   registerEngine,
-  tfjsMissingError,
   type BackendSelection,
   type Engine,
   type EngineChoice,

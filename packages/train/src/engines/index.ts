@@ -15,5 +15,5 @@ export {
   type TrainBatch,
 } from './engine.js';
 export { chooseEngine, type EngineChoice } from './engine-choice.js';
-export { TFJS_PACKAGES, loadTfjs, tfjsMissingError } from './load-tfjs.js';
+export { TFJS_PACKAGES, loadTfjs } from './load-tfjs.js';
 export type { BackendSelection, SelectBackendOptions, TfjsEncoding, TfjsModel, TfjsRoom } from './tfjs-contract.js';

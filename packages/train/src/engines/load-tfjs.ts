@@ -5,7 +5,8 @@ import type { TfjsRoom } from './tfjs-contract.js';
 /**
  * TensorFlow.js packages `@vae/train` lists as optional peer dependencies, at the version it is
  * tested with: the core (`cpu` backend) and the backends `auto` prefers (`wasm`, `webgpu`). The native
- * `tensorflow` backend (`@tensorflow/tfjs-node`, `-node-gpu`) is a further optional peer.
+ * `tensorflow` backend's `@tensorflow/tfjs-node` (or `-node-gpu`) is not declared at all: its install
+ * downloads libtensorflow, so a user adds it deliberately.
  */
 export const TFJS_PACKAGES: readonly string[] = Object.freeze([
   '@tensorflow/tfjs@4.22.0',
@@ -14,7 +15,7 @@ export const TFJS_PACKAGES: readonly string[] = Object.freeze([
 ]);
 
 /** What {@link loadTfjs} throws when a TensorFlow.js package is not installed (`name` `TfjsMissingError`). */
-export function tfjsMissingError(neededBy: string, missing: string, cause?: unknown): Error {
+function tfjsMissingError(neededBy: string, missing: string, cause?: unknown): Error {
   const err = new Error(
     `${neededBy} needs TensorFlow.js, and ${missing} is not installed; add it: npm i ${TFJS_PACKAGES.join(' ')}`,
     { cause },
