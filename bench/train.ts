@@ -17,14 +17,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, createModelSpec, initParameters, setLogLevel } from '@vae/core';
 import { ensureVulkanIcd } from '@vae/device-node';
-import {
-  TfjsEngine,
-  makeBatch,
-  reportTerms,
-  resolveTrainConfig,
-  selectBackend,
-  type TfjsBackendName,
-} from '@vae/train';
+import { makeBatch, reportTerms, resolveTrainConfig, type TfjsBackendName } from '@vae/train';
+import { TfjsEngine, selectBackend } from '@vae/train/tfjs';
 import { inMemory } from '@vae/data';
 import { loadDataset } from '@vae/data/node';
 import { benchArg } from './lib/bench-arg.js';

@@ -76,7 +76,7 @@ mkdir -p "$stage/payload/bin" "$app"
 # packages stay external: the ones the check uses are copied below, the others are never loaded by it.
 external=(onnxruntime-node onnxruntime-common webgpu sharp @lancedb/lancedb playwright-core puppeteer-core
   @tensorflow/tfjs-node @tensorflow/tfjs-node-gpu)
-node_modules/.bin/esbuild packages/cli/src/bin.ts packages/train/src/ort/ort-worker.ts scripts/device-summary.ts \
+node_modules/.bin/esbuild packages/cli/src/bin.ts packages/train/src/engines/ort/ort-worker.ts scripts/device-summary.ts \
   --bundle --splitting --format=esm --platform=node --target=node20 \
   --outdir="$app" --entry-names='[name]' --chunk-names='chunk-[hash]' --log-level=warning \
   "${external[@]/#/--external:}" \

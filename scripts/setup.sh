@@ -36,8 +36,8 @@ fi
 # onnxruntime-node's postinstall downloads CUDA libraries from NuGet; skip it (CPU and WebGPU are built in).
 # Users with internet and CUDA 12 can run `ONNXRUNTIME_NODE_INSTALL=cuda12 pnpm rebuild onnxruntime-node`.
 export ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL:-skip}"
-# The optional @tensorflow/tfjs-node(-gpu) download libtensorflow at install; offline that step fails and
-# pnpm skips them (training then says it fell back). Their long download errors are filtered out here.
+# @tensorflow/tfjs-node(-gpu), when a developer adds them, download libtensorflow at install; offline that
+# step fails (training then says it fell back). Their long download errors are filtered out here.
 log=$(mktemp)
 rc=0
 pnpm install --frozen-lockfile --reporter=append-only >"$log" 2>&1 || rc=$?

@@ -5,7 +5,8 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '@vae/cli';
 import { Rng, parseManifest, setLogLevel, sha256Hex } from '@vae/core';
-import { createTfjsModel, loadCheckpoint, selectBackend, train } from '@vae/train';
+import { loadCheckpoint, train } from '@vae/train';
+import { createTfjsModel, selectBackend } from '@vae/train/tfjs';
 
 /** Runs the CLI in-process (what `vae …` runs) and captures its exit code and output. */
 async function vae(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

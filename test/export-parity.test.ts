@@ -13,7 +13,7 @@ import {
   type Tensor,
 } from '@vae/core';
 import { exportModel, readModelDirectory } from '@vae/onnx';
-import { createTfjsModel, selectBackend } from '@vae/train';
+import { createTfjsModel, selectBackend } from '@vae/train/tfjs';
 import { oddConvSpecs, seededInputs } from '../packages/onnx/test/specs.js';
 
 const BATCH = 64;

@@ -1,3 +1,5 @@
+import { missingPackage } from '@vae/core';
+
 /**
  * Packages `@vae/cli` does not install by default (optional peer dependencies), with what each one
  * brings; a command that needs one loads it through {@link importOptional}.
@@ -8,13 +10,6 @@ export const OPTIONAL_PACKAGES = Object.freeze({
 
 /** The name of an optional package. */
 export type OptionalPackage = keyof typeof OPTIONAL_PACKAGES;
-
-/** The package an `ERR_MODULE_NOT_FOUND` error says is missing, or undefined for any other error. */
-export function missingPackage(err: unknown): string | undefined {
-  if ((err as { code?: unknown } | null)?.code !== 'ERR_MODULE_NOT_FOUND') return undefined;
-  const m = /Cannot find (?:package|module) '((?:@[^/']+\/)?[^/']+)/.exec((err as Error).message);
-  return m?.[1];
-}
 
 /**
  * Loads an optional package for `command` (e.g. `vae search`) through `load` (`() => import(name)`).
@@ -31,3 +26,5 @@ export async function importOptional<T>(name: OptionalPackage, command: string, 
     throw new Error(`${command}: needs ${what}, which is not installed; add it: npm i ${missing}`, { cause: err });
   }
 }
+
+export { missingPackage };

@@ -28,7 +28,7 @@ import type { ParityRuntime } from './parity-runtime.js';
 import { getParityRuntime, listParityRuntimes } from './runtime-registry.js';
 import { ALL_RUNTIMES, type RuntimeName } from './runtime-names.js';
 import { comparisonPrecision, toleranceFor, type ToleranceOverride } from './tolerances.js';
-import './tfjs-runtimes.js';
+import { tfjsReferenceOr } from './tfjs-runtimes.js';
 import './parity-hosts.js';
 
 const log = getLogger('parity');
@@ -45,7 +45,7 @@ export interface ParityOptions {
   readonly runtimes?: readonly RuntimeName[];
   /** Treat `runtimes` as a selection rather than a demand: those that cannot start are skipped, not errors. */
   readonly skipUnavailable?: boolean;
-  /** Reference runtime; default `tfjs-cpu` when `runDir` is given explicitly, else `ort-node-cpu`. */
+  /** Reference runtime; default `tfjs-cpu` when `runDir` is given explicitly (`ort-node-cpu`, with a warning, where TensorFlow.js is not installed), else `ort-node-cpu`. */
   readonly reference?: RuntimeName;
   readonly inputs?: InputSource;
   /** Rows of x and z (default 64). */
@@ -151,7 +151,10 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   requested?.forEach((r, i) => getParityRuntime(r, `runtimes[${i}]`));
   const explicitRun = o.runDir ? resolve(o.runDir) : null;
   const runDir = explicitRun ?? detectRunDir(modelDir);
-  const reference = getParityRuntime(o.reference ?? (explicitRun ? 'tfjs-cpu' : 'ort-node-cpu'), 'reference');
+  const reference = getParityRuntime(
+    o.reference ?? (explicitRun ? await tfjsReferenceOr('ort-node-cpu') : 'ort-node-cpu'),
+    'reference',
+  );
   const sameModel = refModelDir === modelDir;
   const bisectWith = o.bisect ? bisectCandidate(reference, requested, sameModel) : null;
   const batch = assertInteger(o.batch ?? 64, 'batch', 1, 65_536);

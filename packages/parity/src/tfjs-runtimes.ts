@@ -2,7 +2,7 @@ import { clampLogvar, sigmoidTensor, type DecodeResult, type EncodeResult, type 
 import { assertCheckpointBelongs } from './checkpoint-provenance.js';
 import type { OpenedRuntime, ParityRuntimeContext } from './parity-runtime.js';
 import { registerParityRuntime } from './runtime-registry.js';
-import { elboVia, logLikelihoodVia, type EncoderDecoder } from '@vae/core';
+import { elboVia, getLogger, logLikelihoodVia, type EncoderDecoder } from '@vae/core';
 
 function clamped(logvar: Tensor): Tensor {
   const out = new Float32Array(logvar.data.length);
@@ -23,14 +23,14 @@ async function openTfjs(ctx: ParityRuntimeContext, backend: 'cpu' | 'wasm'): Pro
     );
   }
   const train = await import('@vae/train');
+  const tfjs = await train.loadTfjs(`the parity runtime tfjs-${backend} (--runtimes or --reference tfjs-${backend})`);
   const checkpoint = await train.loadCheckpoint(ctx.runDir);
   await assertCheckpointBelongs(ctx.manifest, ctx.modelDir, checkpoint, ctx.runDir);
-  const selection = await train.selectBackend(backend);
+  const selection = await tfjs.selectBackend(backend);
   if (selection.backend !== backend) throw new Error(`tfjs: expected backend ${backend}, got ${selection.backend}`);
-  const { tf } = train;
-  const model = train.createTfjsModel(checkpoint.spec, checkpoint.params);
+  const model = tfjs.createTfjsModel(checkpoint.spec, checkpoint.params);
   const ensureBackend = async (): Promise<void> => {
-    if (tf.getBackend() !== backend) await train.selectBackend(backend);
+    if (tfjs.activeBackend() !== backend) await tfjs.selectBackend(backend);
   };
   const bernoulli = ctx.manifest.likelihood === 'bernoulli';
   const f: EncoderDecoder = {
@@ -47,7 +47,7 @@ async function openTfjs(ctx: ParityRuntimeContext, backend: 'cpu' | 'wasm'): Pro
   };
   const info = { likelihood: ctx.manifest.likelihood, gaussianSigma: ctx.manifest.gaussianSigma };
   return {
-    detail: `tfjs ${tf.version.tfjs} ${backend}, checkpoint epoch ${checkpoint.epoch} step ${checkpoint.step}`,
+    detail: `tfjs ${tfjs.version} ${backend}, checkpoint epoch ${checkpoint.epoch} step ${checkpoint.step}`,
     weights: 'fp32',
     encode: f.encode,
     decode: f.decode,
@@ -55,6 +55,22 @@ async function openTfjs(ctx: ParityRuntimeContext, backend: 'cpu' | 'wasm'): Pro
     logLikelihood: (x, o) => logLikelihoodVia(f, info, x, o),
     release: async () => model.dispose(),
   };
+}
+
+/**
+ * The default reference of a parity run given `--run`: `tfjs-cpu` (the training engine's arithmetic)
+ * when TensorFlow.js is installed, else `fallback`, with a warning that names both.
+ */
+export async function tfjsReferenceOr(fallback: string): Promise<string> {
+  const train = await import('@vae/train');
+  try {
+    await train.loadTfjs('the default parity reference tfjs-cpu (with --run)');
+    return 'tfjs-cpu';
+  } catch (err) {
+    if ((err as Error | null)?.name !== 'TfjsMissingError') throw err;
+    getLogger('parity').warn(`reference ${fallback}, not tfjs-cpu: ${(err as Error).message}`);
+    return fallback;
+  }
 }
 
 for (const backend of ['cpu', 'wasm'] as const) {

@@ -1,30 +1,26 @@
-export { tf } from './tf.js';
-export { ADAM_DEFAULTS } from './adam-defaults.js';
+export { ADAM_DEFAULTS } from './engines/adam-defaults.js';
 export {
-  selectBackend,
-  listTfjsBackends,
-  registerTfjsBackend,
-  type BackendLoader,
-  type BackendSelection,
-  type SelectBackendOptions,
-} from './backends.js';
-export { getTfLayer, registerTfLayer, type TfLayerBuilder, type TfLayerContext } from './tfjs-layers.js';
-export { createTfjsModel, type TfjsModel, type TfjsEncoding } from './tfjs-model.js';
-export {
+  TFJS_PACKAGES,
+  chooseEngine,
   createEngine,
   listEngines,
+  loadTfjs,
   registerEngine,
+  type BackendSelection,
   type Engine,
+  type EngineChoice,
   type EngineFactory,
   type ForwardTerms,
+  type SelectBackendOptions,
   type StepOutputs,
+  type TfjsEncoding,
+  type TfjsModel,
+  type TfjsRoom,
   type TrainBatch,
-} from './engine.js';
-export { TfjsEngine } from './tfjs-engine.js';
-export { OrtEngine, DEFAULT_ORT_THREADS, type OrtEngineOptions } from './ort/ort-engine.js';
-export { NODE_ORT_PLATFORM } from './ort/node-platform.js';
-export type { OrtModule, OrtPlatform } from './ort/ort-platform.js';
-export { chooseEngine, type EngineChoice } from './ort/engine-choice.js';
+} from './engines/index.js';
+export { OrtEngine, DEFAULT_ORT_THREADS, type OrtEngineOptions } from './engines/ort/ort-engine.js';
+export { NODE_ORT_PLATFORM } from './engines/ort/node-platform.js';
+export type { OrtModule, OrtPlatform } from './engines/ort/ort-platform.js';
 export {
   ENGINE_REQUESTS,
   EVAL_SPLITS,
@@ -45,9 +41,9 @@ export {
   type DataRuntimeOptions,
   type TrainConfig,
 } from './config.js';
-export { epochRows, type BatchRows, type EpochRows } from './epoch-rows.js';
-export { ORT_TRAIN_DEVICES, type OrtDeviceRequest, type OrtTrainDevice } from './ort/ort-devices.js';
-export { METRICS_FILE, readMetrics, type EpochMetrics } from './metrics.js';
+export { epochRows, type BatchRows, type EpochRows } from './batches/epoch-rows.js';
+export { ORT_TRAIN_DEVICES, type OrtDeviceRequest, type OrtTrainDevice } from './engines/ort/ort-devices.js';
+export { METRICS_FILE, readMetrics, type EpochMetrics } from './checkpoint/metrics.js';
 export {
   CHECKPOINT_DIR,
   CHECKPOINT_FORMAT,
@@ -60,8 +56,8 @@ export {
   type CheckpointState,
   type LoadedCheckpoint,
   type TensorIndexEntry,
-} from './checkpoint.js';
-export { makeBatch, type BatchOptions } from './batches.js';
+} from './checkpoint/checkpoint.js';
+export { makeBatch, type BatchOptions } from './batches/batches.js';
 export { reportTerms, type ReportedTerms } from './report.js';
 export { imageGrid, type ImageGrid } from './plots/image-grid.js';
 export { PLOT_FILES, writeRunPlots, type RunPlotInputs } from './plots/run-plots.js';
@@ -89,8 +85,8 @@ export {
   type TrainOptions,
   type TrainProgress,
   type TrainResult,
-} from './trainer.js';
-export { evaluateRun, type EvaluateOptions, type EvaluationResult } from './evaluate.js';
+} from './trainer/trainer.js';
+export { evaluateRun, type EvaluateOptions, type EvaluationResult } from './eval/evaluate.js';
 export * from './disentanglement/index.js';
 export {
   inputsOf,
@@ -98,7 +94,7 @@ export {
   type LatentSource,
   type ModelLocation,
   type OpenLatentOptions,
-} from './latent-source.js';
+} from './latent/latent-source.js';
 export {
   LATENT_FILES,
   latentPlane,
@@ -108,4 +104,4 @@ export {
   type LatentSummary,
   type LatentViewOptions,
   type LatentViews,
-} from './latent-views.js';
+} from './latent/latent-views.js';

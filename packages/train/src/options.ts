@@ -12,4 +12,4 @@ export {
   type TfjsBackendName,
 } from './vocabularies.js';
 export { BINARIZATIONS, DEFAULT_TRAIN_CONFIG, TRAIN_BACKENDS, type Binarization, type TrainConfig } from './config.js';
-export { ORT_TRAIN_DEVICES, type OrtDeviceRequest, type OrtTrainDevice } from './ort/ort-devices.js';
+export { ORT_TRAIN_DEVICES, type OrtDeviceRequest, type OrtTrainDevice } from './engines/ort/ort-devices.js';

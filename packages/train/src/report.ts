@@ -8,7 +8,7 @@ import {
   type ObjectiveTerms,
   type Tensor,
 } from '@vae/core';
-import type { StepOutputs, TrainBatch } from './engine.js';
+import type { StepOutputs, TrainBatch } from './engines/engine.js';
 
 /** Terms reported for one batch: core's `ObjectiveTerms`, plus the IWAE bound when S > 1. */
 export interface ReportedTerms extends ObjectiveTerms {

@@ -6,7 +6,8 @@
 
 /** The tfjs backends this package knows, in the order `auto` tries them, with a one-line note. */
 export const TFJS_BACKENDS = Object.freeze({
-  tensorflow: 'native TensorFlow through @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node (optional dependencies)',
+  tensorflow:
+    'native TensorFlow through @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node (not installed with @vae/train; add one)',
   webgpu: '@tensorflow/tfjs-backend-webgpu in Node through Dawn (npm webgpu); needs a Vulkan driver',
   wasm: '@tensorflow/tfjs-backend-wasm (single-threaded in Node)',
   cpu: 'plain JavaScript kernels of @tensorflow/tfjs',
@@ -19,7 +20,7 @@ export type BackendRequest = TfjsBackendName | 'auto';
 /** Engine requests of `vae train --engine`. */
 export const ENGINE_REQUESTS = Object.freeze({
   auto: 'the fastest engine that supports the model: ort when its training graph covers the spec, else tfjs',
-  tfjs: 'TensorFlow.js (every model kind and architecture, IWAE bound)',
+  tfjs: 'TensorFlow.js (every model kind and architecture, IWAE bound); an optional peer: npm i @tensorflow/tfjs',
   ort: 'ONNX Runtime training-step graph (every registered layer type and model kind, IWAE bound)',
 });
 /** An engine request. */

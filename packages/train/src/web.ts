@@ -4,8 +4,8 @@
  * IDX parser and splits re-exported for the browser trainer.
  * Nothing here imports a Node built-in or onnxruntime-node.
  */
-export { ADAM_DEFAULTS } from './adam-defaults.js';
-export { AdamArena, type AdamArenaOptions, type ArenaTensor } from './ort/adam-arena.js';
+export { ADAM_DEFAULTS } from './engines/adam-defaults.js';
+export { AdamArena, type AdamArenaOptions, type ArenaTensor } from './engines/ort/adam-arena.js';
 export {
   OrtStepRunner,
   type OrtAdamState,
@@ -16,10 +16,10 @@ export {
   type OrtStepResult,
   type OrtStepTerms,
   withElbo,
-} from './ort/ort-step-runner.js';
-export type { OrtModule, OrtPlatform } from './ort/ort-platform.js';
-export { parseTrainDevice, webOrtPlatform, type WebTrainDevice } from './ort/web-platform.js';
-export { makeBatch, type BatchOptions } from './batches.js';
+} from './engines/ort/ort-step-runner.js';
+export type { OrtModule, OrtPlatform } from './engines/ort/ort-platform.js';
+export { parseTrainDevice, webOrtPlatform, type WebTrainDevice } from './engines/ort/web-platform.js';
+export { makeBatch, type BatchOptions } from './batches/batches.js';
 /** Re-exported from `@vae/data` (the browser trainer page imports them from here). */
 export {
   firstExamples,
@@ -32,7 +32,12 @@ export {
   type IdxHeader,
   type ImageSplit,
 } from '@vae/data';
-export type { TrainBatch } from './engine.js';
+export type { TrainBatch } from './engines/engine.js';
 export type { Binarization } from './config.js';
-export { validate, VALIDATION_SEED_OFFSET, type ValidationEngine, type ValidationResult } from './validation.js';
+export {
+  validate,
+  VALIDATION_SEED_OFFSET,
+  type ValidationEngine,
+  type ValidationResult,
+} from './trainer/validation.js';
 export { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config.js';

@@ -1,7 +1,7 @@
 import { Rng } from '@vae/core';
 import { ADAM_GRAPH_DEFAULTS, adamMomentScales } from '@vae/onnx';
 import { describe, expect, it } from 'vitest';
-import { AdamArena, type ArenaTensor } from '../src/ort/adam-arena.js';
+import { AdamArena, type ArenaTensor } from '../src/engines/ort/adam-arena.js';
 
 /** Sizes that are not multiples of the kernel's 4-value vectors, so padding between tensors is exercised. */
 const TENSORS: ArenaTensor[] = [

@@ -2,15 +2,8 @@ import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Rng, initParameters, setLogSink } from '@vae/core';
 import { SWIFTSHADER_ICD, chromiumVulkanLoader, findVulkanLoader } from '@vae/device-node';
-import {
-  TfjsEngine,
-  createTfjsModel,
-  listTfjsBackends,
-  makeBatch,
-  resolveTrainConfig,
-  selectBackend,
-} from '../src/index.js';
-import { tf } from '../src/tf.js';
+import { makeBatch, resolveTrainConfig } from '../src/index.js';
+import { TfjsEngine, createTfjsModel, listTfjsBackends, selectBackend, tf } from '../src/engines/tfjs/index.js';
 import { maxAbsDiff, t, tinySpec, values } from './helpers.js';
 
 const vulkan = (findVulkanLoader() ?? chromiumVulkanLoader()) !== null;

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Rng, setLogLevel } from '@vae/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { registerDataset } from '@vae/data';
-import { evaluateRun } from '../src/evaluate.js';
-import { train } from '../src/trainer.js';
+import { evaluateRun } from '../src/eval/evaluate.js';
+import { train } from '../src/trainer/trainer.js';
 
 setLogLevel('warn');
 const dirs: string[] = [];

@@ -10,15 +10,8 @@ import {
   type ModelSpec,
   type ModelSpecOptions,
 } from '@vae/core';
-import {
-  DEFAULT_TRAIN_CONFIG,
-  TfjsEngine,
-  createTfjsModel,
-  makeBatch,
-  reportTerms,
-  resolveTrainConfig,
-  selectBackend,
-} from '../src/index.js';
+import { DEFAULT_TRAIN_CONFIG, makeBatch, reportTerms, resolveTrainConfig } from '../src/index.js';
+import { TfjsEngine, createTfjsModel, selectBackend } from '../src/engines/tfjs/index.js';
 import type { ImageSplit } from '@vae/data';
 import { t, tinySpec, values } from './helpers.js';
 

@@ -9,21 +9,21 @@ import {
   type ObjectiveTerms,
 } from '@vae/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeBatch } from '../src/batches.js';
+import { makeBatch } from '../src/batches/batches.js';
 import { resolveTrainConfig } from '../src/config.js';
 import type { ImageSplit } from '@vae/data';
-import type { Engine, StepOutputs, TrainBatch } from '../src/engine.js';
-import { trueAdamMoments } from '../src/checkpoint.js';
-import { TfjsEngine } from '../src/tfjs-engine.js';
-import { ADAM_DEFAULTS } from '../src/adam-defaults.js';
+import type { Engine, StepOutputs, TrainBatch } from '../src/engines/engine.js';
+import { trueAdamMoments } from '../src/checkpoint/checkpoint.js';
+import { TfjsEngine } from '../src/engines/tfjs/tfjs-engine.js';
+import { chooseEngine } from '../src/engines/engine-choice.js';
+import { ADAM_DEFAULTS } from '../src/engines/adam-defaults.js';
 import {
   NODE_ORT_PLATFORM,
   OrtEngine,
   OrtStepRunner,
-  chooseEngine,
   ortDeviceForConfig,
   ortDeviceSkipReason,
-} from '../src/ort/index.js';
+} from '../src/engines/ort/index.js';
 
 function synthSplit(spec: ModelSpec, count: number, seed: number): ImageSplit {
   const rng = new Rng(seed);

@@ -10,12 +10,12 @@ import {
   type ModelSpecOptions,
 } from '@vae/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeBatch } from '../src/batches.js';
+import { makeBatch } from '../src/batches/batches.js';
 import { resolveTrainConfig } from '../src/config.js';
 import type { ImageSplit } from '@vae/data';
-import type { Engine, TrainBatch } from '../src/engine.js';
-import { OrtEngine } from '../src/ort/index.js';
-import { TfjsEngine } from '../src/tfjs-engine.js';
+import type { Engine, TrainBatch } from '../src/engines/engine.js';
+import { OrtEngine } from '../src/engines/ort/index.js';
+import { TfjsEngine } from '../src/engines/tfjs/tfjs-engine.js';
 
 const BASE = { imageShape: [8, 8, 1] as const, hidden: [16], latentDim: 4 };
 const KINDS: Readonly<Record<string, ModelSpecOptions>> = {

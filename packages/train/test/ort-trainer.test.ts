@@ -5,11 +5,11 @@ import { Rng, reparameterize, setLogLevel, type ParameterSet } from '@vae/core';
 import { buildDecoderGraph, buildEncoderGraph } from '@vae/onnx';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadCheckpoint } from '../src/checkpoint.js';
+import { loadCheckpoint } from '../src/checkpoint/checkpoint.js';
 import { resolveTrainConfig } from '../src/config.js';
 import { registerDataset } from '@vae/data/node';
-import { OrtEngine } from '../src/ort/index.js';
-import { train } from '../src/trainer.js';
+import { OrtEngine } from '../src/engines/ort/index.js';
+import { train } from '../src/trainer/trainer.js';
 
 setLogLevel('warn');
 const dirs: string[] = [];

@@ -3,8 +3,8 @@ import { SWIFTSHADER_ICD } from '@vae/device-node';
 import { Rng, createModelSpec, initParameters, inputSize } from '@vae/core';
 import { describe, expect, it } from 'vitest';
 import { resolveTrainConfig } from '../src/config.js';
-import type { TrainBatch } from '../src/engine.js';
-import { OrtEngine } from '../src/ort/index.js';
+import type { TrainBatch } from '../src/engines/engine.js';
+import { OrtEngine } from '../src/engines/ort/index.js';
 
 describe('ort engine on the WebGPU execution provider', () => {
   // The engine points Vulkan at SwiftShader itself when VK_ICD_FILENAMES is unset (@vae/device-node).

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend, tf } from '../src/index.js';
-import { conv2dOp, conv2dTransposeOp } from '../src/tfjs-conv.js';
+import { selectBackend, tf } from '../src/engines/tfjs/index.js';
+import { conv2dOp, conv2dTransposeOp } from '../src/engines/tfjs/tfjs-conv.js';
 
 beforeAll(async () => {
   await selectBackend('cpu');

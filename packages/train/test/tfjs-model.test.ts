@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, createModelSpec, initParameters, listParameters, type ModelSpec, type Tensor } from '@vae/core';
-import { createTfjsModel, selectBackend } from '../src/index.js';
+import { createTfjsModel, selectBackend } from '../src/engines/tfjs/index.js';
 import { maxAbsDiff, t, tinySpec, values } from './helpers.js';
 
 beforeAll(async () => {

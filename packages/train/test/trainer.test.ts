@@ -13,8 +13,8 @@ import {
   type TrainConfig,
   type TrainProgress,
 } from '../src/index.js';
-import { registerTfObjective, getTfObjective } from '../src/tfjs-objectives.js';
-import { tf } from '../src/tf.js';
+import { registerTfObjective, getTfObjective } from '../src/engines/tfjs/tfjs-objectives.js';
+import { tf } from '../src/engines/tfjs/tf.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -174,7 +174,9 @@ describe('train()', () => {
       /binarize: expected one of dynamic\|static\|none, got "maybe"/,
     );
     await expect(train(small(dir, { dataset: 'cifar' }))).rejects.toThrow(/dataset: expected one of .*, got "cifar"/);
-    await expect(train(small(dir, { engine: 'torch' }))).rejects.toThrow(/engine: expected one of tfjs.*, got "torch"/);
+    await expect(train(small(dir, { engine: 'torch' }))).rejects.toThrow(
+      /engine: expected one of ort\|tfjs, got "torch"/,
+    );
     await expect(train(small(dir, { backend: 'tpu' as never }))).rejects.toThrow(
       /backend: expected one of auto\|tensorflow\|webgpu\|wasm\|cpu\|cuda, got "tpu"/,
     );

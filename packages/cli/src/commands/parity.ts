@@ -109,7 +109,8 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
       .option('reference', {
         type: 'string',
         coerce: (raw: unknown) => parseRuntimeList(Array.isArray(raw) ? raw[raw.length - 1] : raw, '--reference')?.[0],
-        describe: 'reference runtime (default ort-node-cpu; tfjs-cpu when --run is given)',
+        describe:
+          'reference runtime (default ort-node-cpu; tfjs-cpu when --run is given and TensorFlow.js is installed)',
       })
       .option('reference-model', {
         alias: 'against',

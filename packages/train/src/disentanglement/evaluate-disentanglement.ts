@@ -1,7 +1,12 @@
 import { oneHot, type Rng } from '@vae/core';
 import { pixelsToUnit, type FactorSet } from '@vae/data';
 import { datasetInfo, listDatasets } from '@vae/data/node';
-import { openLatentSource, type LatentSource, type ModelLocation, type OpenLatentOptions } from '../latent-source.js';
+import {
+  openLatentSource,
+  type LatentSource,
+  type ModelLocation,
+  type OpenLatentOptions,
+} from '../latent/latent-source.js';
 import { factorVaeScore, type FactorVaeOptions, type FactorVaeResult } from './factor-vae.js';
 import type { GroundTruthCodes } from './ground-truth.js';
 import { MIG_DEFAULTS, mutualInformationGap, type MigResult } from './mig.js';

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import type { ModelSpec } from '@vae/core';
 import { writeFileAtomic } from '@vae/data/node';
 import type { TrainConfig } from '../config.js';
-import type { EpochMetrics } from '../metrics.js';
+import type { EpochMetrics } from '../checkpoint/metrics.js';
 import { plotFont } from './fonts.js';
 
 /** File name of the run report inside a run folder. */

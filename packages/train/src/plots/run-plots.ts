@@ -14,12 +14,12 @@ import {
   type Tensor,
   type VaeModel,
 } from '@vae/core';
-import { gatherPixels } from '../batch-impl.js';
+import { gatherPixels } from '../batches/batch-impl.js';
 import type { Binarization } from '../config.js';
 import type { ImageSplit } from '@vae/data';
-import type { EpochMetrics } from '../metrics.js';
-import { latentScatter } from '../latent-views.js';
-import { loadOnnxModel } from '../onnx-model.js';
+import type { EpochMetrics } from '../checkpoint/metrics.js';
+import { latentScatter } from '../latent/latent-views.js';
+import { loadOnnxModel } from '../eval/onnx-model.js';
 import { imageGrid } from './image-grid.js';
 import { preloadPlotting, renderFigure, writeFigure } from './render.js';
 import { writeRunReport, type RunTraining } from './report-html.js';

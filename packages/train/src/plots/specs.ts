@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { EpochMetrics } from '../metrics.js';
+import type { EpochMetrics } from '../checkpoint/metrics.js';
 import type { ImageGrid } from './image-grid.js';
 
 /** A Vega-Lite spec as the builders here return it (data inline, no `$schema` needed). */

@@ -14,8 +14,8 @@ import {
 } from '@vae/core';
 import { writeFileAtomic } from '@vae/data/node';
 import { inputsOf, type LatentSource } from './latent-source.js';
-import { imageGrid } from './plots/image-grid.js';
-import { renderFigure, writeFigure } from './plots/render.js';
+import { imageGrid } from '../plots/image-grid.js';
+import { renderFigure, writeFigure } from '../plots/render.js';
 import {
   formatValue,
   imageGridSpec,
@@ -25,7 +25,7 @@ import {
   sideBySideSpec,
   stackSpec,
   type PlotSpec,
-} from './plots/specs.js';
+} from '../plots/specs.js';
 
 /** File names `vae latent` writes into its output folder. */
 export const LATENT_FILES = Object.freeze({

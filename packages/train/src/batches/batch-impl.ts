@@ -1,5 +1,5 @@
 import type { NoiseSpec, Rng } from '@vae/core';
-import type { Binarization } from './config.js';
+import type { Binarization } from '../config.js';
 
 /**
  * Pure per-batch pixel maths. Every random draw comes from the run's core `Rng`, in a fixed order,

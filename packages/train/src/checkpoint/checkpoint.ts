@@ -13,7 +13,7 @@ import {
   type Tensor,
 } from '@vae/core';
 import { faultPoint, parseTempPath, removeStaleTemps, syncDir, tempPathFor, writeFileDurable } from '@vae/data/node';
-import type { TrainConfig } from './config.js';
+import type { TrainConfig } from '../config.js';
 import { readMetrics, type EpochMetrics } from './metrics.js';
 
 const log = getLogger('train:checkpoint');

@@ -10,14 +10,14 @@ import {
   modelKindInfo,
   type ModelSpec,
 } from '@vae/core';
-import { makeBatch } from './batches.js';
+import { makeBatch } from '../batches/batches.js';
 import {
   neverCheckpointed,
   recoverCheckpoint,
   removeRunTemps,
   saveCheckpoint,
   type CheckpointState,
-} from './checkpoint.js';
+} from '../checkpoint/checkpoint.js';
 import { firstRows, holdOutValidation, type ImageDataset } from '@vae/data';
 import { faultPoint, loadDataset, writeFileAtomic } from '@vae/data/node';
 import {
@@ -26,15 +26,13 @@ import {
   validationSize,
   type DataRuntimeOptions,
   type TrainConfig,
-} from './config.js';
-import { createEngine, type Engine, type TrainBatch } from './engine.js';
-import { epochRows } from './epoch-rows.js';
-import { readMetrics, writeMetrics, type EpochMetrics } from './metrics.js';
-import { writeRunPlots } from './plots/run-plots.js';
-import { reportTerms, type ReportedTerms } from './report.js';
+} from '../config.js';
+import { chooseEngine, createEngine, type Engine, type TrainBatch } from '../engines/index.js';
+import { epochRows } from '../batches/epoch-rows.js';
+import { readMetrics, writeMetrics, type EpochMetrics } from '../checkpoint/metrics.js';
+import { writeRunPlots } from '../plots/run-plots.js';
+import { reportTerms, type ReportedTerms } from '../report.js';
 import { validate } from './validation.js';
-import './tfjs-engine.js';
-import { chooseEngine } from './ort/index.js';
 
 const log = getLogger('train');
 
@@ -201,7 +199,12 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
   const initial = checkpoint ? checkpoint.params : initParameters(spec, rng);
   const choice = chooseEngine(config.engine, spec, { backend: config.backend });
   if (config.engine === 'auto') log.info(`engine auto → ${choice.engine}: ${choice.reason}`);
-  const engine: Engine = createEngine(choice.engine);
+  const engine: Engine = await createEngine(choice.engine).catch((err: unknown) => {
+    if (config.engine !== 'auto') throw err;
+    throw new Error(`--engine auto chose ${choice.engine} (${choice.reason}): ${(err as Error).message}`, {
+      cause: err,
+    });
+  });
   const runDir = config.runDir;
   try {
     await engine.init(spec, initial, config);

@@ -2,6 +2,5 @@ export * from './ort-devices.js';
 export * from './ort-step-runner.js';
 export * from './ort-protocol.js';
 export * from './ort-engine.js';
-export * from './engine-choice.js';
 export * from './ort-platform.js';
 export * from './node-platform.js';

@@ -10,8 +10,8 @@ import {
   type ParameterSet,
 } from '@vae/core';
 import { ADAM_DEFAULTS } from '../adam-defaults.js';
-import type { AdamState } from '../checkpoint.js';
-import type { TrainConfig } from '../config.js';
+import type { AdamState } from '../../checkpoint/checkpoint.js';
+import type { TrainConfig } from '../../config.js';
 import { registerEngine, type Engine, type ForwardTerms, type StepOutputs, type TrainBatch } from '../engine.js';
 import { workerStart } from '@vae/data/node';
 import { NODE_ORT_PLATFORM } from './node-platform.js';

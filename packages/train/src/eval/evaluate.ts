@@ -13,14 +13,14 @@ import {
   type DeviceRequest,
   type Tensor,
 } from '@vae/core';
-import { gatherPixels } from './batch-impl.js';
-import { loadCheckpoint } from './checkpoint.js';
+import { gatherPixels } from '../batches/batch-impl.js';
+import { loadCheckpoint } from '../checkpoint/checkpoint.js';
 import { holdOutValidation } from '@vae/data';
 import { loadDataset } from '@vae/data/node';
-import { datasetLoadOptions, resolveTrainConfig, validationSize, type DataRuntimeOptions } from './config.js';
+import { datasetLoadOptions, resolveTrainConfig, validationSize, type DataRuntimeOptions } from '../config.js';
 import { loadOnnxModel } from './onnx-model.js';
-import { VALIDATION_SEED_OFFSET } from './validation.js';
-import { EVAL_SPLITS, type EvalSplit } from './vocabularies.js';
+import { VALIDATION_SEED_OFFSET } from '../trainer/validation.js';
+import { EVAL_SPLITS, type EvalSplit } from '../vocabularies.js';
 
 const log = getLogger('train:eval');
 

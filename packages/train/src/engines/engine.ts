@@ -1,6 +1,6 @@
 import type { ModelSpec, ObjectiveTerms, ParameterSet, RngState, Tensor } from '@vae/core';
-import type { AdamState } from './checkpoint.js';
-import type { TrainConfig } from './config.js';
+import type { AdamState } from '../checkpoint/checkpoint.js';
+import type { TrainConfig } from '../config.js';
 
 /** One training or evaluation batch, everything random already drawn from the run's core `Rng`. */
 export interface TrainBatch {
@@ -81,8 +81,11 @@ export interface Engine {
   dispose(): void;
 }
 
-/** Creates a fresh, uninitialized engine. */
-export type EngineFactory = () => Engine;
+/**
+ * Creates a fresh, uninitialized engine. A factory may be async so an engine whose runtime is an
+ * optional package (tfjs) is imported only when that engine is created.
+ */
+export type EngineFactory = () => Engine | Promise<Engine>;
 
 const engines = new Map<string, EngineFactory>();
 
@@ -97,7 +100,7 @@ export function listEngines(): string[] {
 }
 
 /** A new engine by name, or a `RangeError` listing the registered engines. */
-export function createEngine(name: string): Engine {
+export async function createEngine(name: string): Promise<Engine> {
   const f = engines.get(name);
   if (!f) throw new RangeError(`engine: expected one of ${listEngines().join('|')}, got ${JSON.stringify(name)}`);
   return f();

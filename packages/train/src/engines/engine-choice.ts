@@ -1,5 +1,5 @@
 import { validateModelSpec, type ModelSpec } from '@vae/core';
-import { listEngines } from '../engine.js';
+import { listEngines } from './engine.js';
 
 /** Why `auto` chose an engine. */
 export interface EngineChoice {

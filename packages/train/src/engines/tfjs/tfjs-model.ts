@@ -1,24 +1,9 @@
 import { assertShape, inputSize, validateParameters, type ModelSpec, type ParameterSet, type Tensor } from '@vae/core';
 import { createTfNetwork, type TfNetwork } from './tfjs-network.js';
 import { tf } from './tf.js';
+import type { TfjsEncoding, TfjsModel } from '../tfjs-contract.js';
 
-/** Encoder output on core tensors: μ and log σ² (raw, as the head computes it) or the code `z`. */
-export type TfjsEncoding = { mu: Tensor; logvar: Tensor } | { z: Tensor };
-
-/** A TensorFlow.js model built from a spec and its parameters, working on core {@link Tensor}s. */
-export interface TfjsModel {
-  readonly spec: ModelSpec;
-  /** `x` `[B, D]` (+ one-hot `y` `[B, K]` for conditional kinds) → `{ mu, logvar }` or `{ z }` (plain AEs). */
-  encode(x: Tensor, y?: Tensor): TfjsEncoding;
-  /** `z` `[B, L]` (+ `y`) → logits (Bernoulli) or the mean (Gaussian), `[B, D]`. */
-  decode(z: Tensor, y?: Tensor): Tensor;
-  /** {@link TfjsModel.encode} with an asynchronous read-back (required on the webgpu backend). */
-  encodeAsync(x: Tensor, y?: Tensor): Promise<TfjsEncoding>;
-  /** {@link TfjsModel.decode} with an asynchronous read-back (required on the webgpu backend). */
-  decodeAsync(z: Tensor, y?: Tensor): Promise<Tensor>;
-  /** Frees the tfjs parameter tensors. */
-  dispose(): void;
-}
+export type { TfjsEncoding, TfjsModel };
 
 /**
  * Copies a tfjs tensor to a core tensor (float32) synchronously. tfjs' WebGPU backend cannot read

@@ -1,8 +1,8 @@
 import { inputSize, modelKindInfo, type ModelSpec, type Rng } from '@vae/core';
 import { corrupt, gatherPixels, oneHotRows } from './batch-impl.js';
-import type { Binarization } from './config.js';
+import type { Binarization } from '../config.js';
 import type { ImageSplit } from '@vae/data';
-import type { TrainBatch } from './engine.js';
+import type { TrainBatch } from '../engines/engine.js';
 
 /** What {@link makeBatch} needs besides the rows. */
 export interface BatchOptions {

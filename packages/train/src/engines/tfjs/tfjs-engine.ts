@@ -7,11 +7,11 @@ import {
   type ParameterSet,
   type Tensor,
 } from '@vae/core';
-import { ADAM_DEFAULTS } from './adam-defaults.js';
+import { ADAM_DEFAULTS } from '../adam-defaults.js';
 import { selectBackend } from './backends.js';
-import { trueAdamMoments, type AdamState } from './checkpoint.js';
-import type { TrainConfig } from './config.js';
-import { registerEngine, type Engine, type StepOutputs, type TrainBatch } from './engine.js';
+import { trueAdamMoments, type AdamState } from '../../checkpoint/checkpoint.js';
+import type { TrainConfig } from '../../config.js';
+import type { Engine, StepOutputs, TrainBatch } from '../engine.js';
 import { getTfObjective, type TfObjective, type TfObjectiveResult } from './tfjs-objectives.js';
 import { createTfNetwork, type TfNetwork, type TfRunMode } from './tfjs-network.js';
 import { fromTfAsync, toTf } from './tfjs-model.js';
@@ -260,5 +260,3 @@ export class TfjsEngine implements Engine {
     this.spec = null;
   }
 }
-
-registerEngine('tfjs', () => new TfjsEngine());

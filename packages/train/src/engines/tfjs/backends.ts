@@ -1,7 +1,10 @@
-import { getLogger, navigatorGpu } from '@vae/core';
+import { getLogger, missingPackage, navigatorGpu } from '@vae/core';
 import { VULKAN_DRIVER_HINT, installDawnWebGpu, probeDawnWebGpu } from '@vae/device-node';
 import { tf } from './tf.js';
-import type { BackendRequest } from './vocabularies.js';
+import type { BackendRequest } from '../../vocabularies.js';
+import type { BackendSelection, SelectBackendOptions } from '../tfjs-contract.js';
+
+export type { BackendSelection, SelectBackendOptions };
 
 const log = getLogger('train:backend');
 
@@ -12,23 +15,6 @@ export interface BackendLoader {
    * unavailable and how to get it. `auto` is true when called from `selectBackend('auto')`.
    */
   activate(auto: boolean): Promise<void>;
-}
-
-/** Options of {@link selectBackend}. */
-export interface SelectBackendOptions {
-  /**
-   * tfjs kernel names the caller needs (e.g. `Conv2D`); a backend that lacks one is
-   * skipped by `auto` and rejected when named explicitly.
-   */
-  readonly kernels?: readonly string[];
-}
-
-/** Result of {@link selectBackend}. */
-export interface BackendSelection {
-  /** The backend now active in tfjs (e.g. `wasm`). */
-  readonly backend: string;
-  /** Backends tried before it, with the reason each was skipped. */
-  readonly fallbacks: { backend: string; reason: string }[];
 }
 
 const registry = new Map<string, BackendLoader>();
@@ -53,6 +39,17 @@ async function switchTo(name: string): Promise<void> {
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message.split('\n')[0]! : String(err));
 
+/** Runs `load` (`import()` of a backend package, an optional peer), naming the `npm i` line when `pkg` is missing. */
+async function importBackend(pkg: string, load: () => Promise<unknown>): Promise<void> {
+  try {
+    await load();
+  } catch (err) {
+    if (missingPackage(err) === pkg)
+      throw new Error(`${pkg} is not installed; add it: npm i ${pkg}@${tf.version.tfjs}`);
+    throw err;
+  }
+}
+
 registerTfjsBackend('tensorflow', {
   async activate() {
     const reasons: string[] = [];
@@ -62,13 +59,12 @@ registerTfjsBackend('tensorflow', {
         await switchTo('tensorflow');
         return;
       } catch (err) {
-        const missing = (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && errorText(err).includes(pkg);
-        reasons.push(`${pkg}: ${missing ? 'not installed' : errorText(err)}`);
+        reasons.push(`${pkg}: ${missingPackage(err) === pkg ? 'not installed' : errorText(err)}`);
       }
     }
     throw new Error(
       `native TensorFlow is not usable (${reasons.join('; ')}). Install it on a machine with internet access: ` +
-        '`pnpm --filter @vae/train add @tensorflow/tfjs-node` (downloads libtensorflow 2.9.1 at install), or ' +
+        `\`npm i @tensorflow/tfjs-node@${tf.version.tfjs}\` (in this repository \`pnpm --filter @vae/train add @tensorflow/tfjs-node\`; downloads libtensorflow 2.9.1 at install), or ` +
         '`@tensorflow/tfjs-node-gpu` for NVIDIA GPUs (also needs CUDA 11.2 + cuDNN 8)',
     );
   },
@@ -87,14 +83,14 @@ registerTfjsBackend('webgpu', {
       }
       await installDawnWebGpu();
     }
-    await import('@tensorflow/tfjs-backend-webgpu');
+    await importBackend('@tensorflow/tfjs-backend-webgpu', () => import('@tensorflow/tfjs-backend-webgpu'));
     await switchTo('webgpu');
   },
 });
 
 registerTfjsBackend('wasm', {
   async activate() {
-    await import('@tensorflow/tfjs-backend-wasm');
+    await importBackend('@tensorflow/tfjs-backend-wasm', () => import('@tensorflow/tfjs-backend-wasm'));
     await switchTo('wasm');
   },
 });

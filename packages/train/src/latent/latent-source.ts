@@ -1,8 +1,8 @@
 import { basename, resolve } from 'node:path';
 import { Rng, oneHot, type DeviceRequest, type Tensor, type VaeModel } from '@vae/core';
 import { loadModel } from '@vae/runtime-node';
-import { gatherPixels } from './batch-impl.js';
-import { loadCheckpoint } from './checkpoint.js';
+import { gatherPixels } from '../batches/batch-impl.js';
+import { loadCheckpoint } from '../checkpoint/checkpoint.js';
 import { holdOutValidation, type ImageSplit } from '@vae/data';
 import { datasetInfo, loadDataset } from '@vae/data/node';
 import {
@@ -11,8 +11,8 @@ import {
   validationSize,
   type Binarization,
   type TrainConfig,
-} from './config.js';
-import { loadOnnxModel } from './onnx-model.js';
+} from '../config.js';
+import { loadOnnxModel } from '../eval/onnx-model.js';
 
 /** Where a latent view or metric reads its model from: a run folder (checkpoint) or an exported model directory. */
 export type ModelLocation = { readonly run: string } | { readonly model: string };

@@ -1,9 +1,9 @@
 import { Rng, activeUnits, modelKindInfo, type ModelSpec, type Tensor } from '@vae/core';
-import { makeBatch } from './batches.js';
-import type { Binarization } from './config.js';
+import { makeBatch } from '../batches/batches.js';
+import type { Binarization } from '../config.js';
 import type { ImageSplit } from '@vae/data';
-import type { Engine, ForwardTerms, TrainBatch } from './engine.js';
-import { reportTerms } from './report.js';
+import type { Engine, ForwardTerms, TrainBatch } from '../engines/engine.js';
+import { reportTerms } from '../report.js';
 
 /** Validation results, batch-size-weighted means in nats per example. */
 export interface ValidationResult {
