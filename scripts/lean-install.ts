@@ -14,9 +14,11 @@ const execFileAsync = promisify(execFile);
 
 /**
  * npm scopes that must not appear anywhere in the `node_modules` of a fresh `npm i @vae/cli`:
- * `@lancedb` (LanceDB, only for `vae embed`/`search`, through the optional peer `@vae/embed`).
+ * `@lancedb` (LanceDB, only for `vae embed`/`search`, through the optional peer `@vae/embed`) and
+ * `@tensorflow` (TensorFlow.js, only for `--engine tfjs` and the `tfjs-*` parity runtimes: optional
+ * peers of `@vae/train`).
  */
-export const CLI_INSTALL_EXCLUDED_SCOPES: readonly string[] = ['@lancedb'];
+export const CLI_INSTALL_EXCLUDED_SCOPES: readonly string[] = ['@lancedb', '@tensorflow'];
 
 /** The environment of a consumer's npm: onnxruntime-node's CUDA download skipped, nothing inherited from a test runner. */
 export const CONSUMER_NPM_ENV: NodeJS.ProcessEnv = {
