@@ -137,7 +137,8 @@ describe('packages published to a local registry and installed by name in a proj
       join(project, 'digits.f32'),
       new Uint8Array(digits.data.buffer, digits.data.byteOffset, digits.data.byteLength),
     );
-    const tools = ['vite@8.3.8', 'typescript@5.9.3', '@types/node@20.19.43'];
+    // esbuild: the optional peer of @vae/parity that bundles the workerd Worker (the parity test below runs workerd).
+    const tools = ['vite@8.3.8', 'typescript@5.9.3', '@types/node@20.19.43', 'esbuild@0.28.2'];
     const installStarted = Date.now();
     await sh(
       'npm',

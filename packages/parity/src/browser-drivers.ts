@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM_ARGS, CHROMIUM_ENV, CHROMIUM_PATH, chromiumPath } from '@vae/runtime-web/node';
+import { browserPeerMissing } from './browser-peers.js';
 import { findExecutable } from './child-host.js';
 
 /** An open page of a browser, driven from Node. */
@@ -62,7 +63,7 @@ function chromiumMissing(): string | null {
 /** Chromium (Debian's `chromium` package, or `--chromium` / `VAE_CHROMIUM`) through playwright-core. */
 const chromium: BrowserDriver = {
   name: 'chromium',
-  missing: chromiumMissing,
+  missing: () => chromiumMissing() ?? browserPeerMissing('playwright-core', 'Chromium'),
   async open(url) {
     const { chromium: pw } = await import('playwright-core');
     const profile = await mkdtemp(join(tmpdir(), 'vae-parity-chromium-'));
@@ -86,7 +87,9 @@ export const FIREFOX_PATH = '/usr/bin/firefox-esr';
 const firefox: BrowserDriver = {
   name: 'firefox',
   missing: () =>
-    existsSync(FIREFOX_PATH) ? null : `${FIREFOX_PATH} not found (Debian/Ubuntu: apt-get install firefox-esr)`,
+    existsSync(FIREFOX_PATH)
+      ? browserPeerMissing('puppeteer-core', 'Firefox')
+      : `${FIREFOX_PATH} not found (Debian/Ubuntu: apt-get install firefox-esr)`,
   async open(url) {
     const { default: puppeteer } = await import('puppeteer-core');
     const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX_PATH, headless: true });

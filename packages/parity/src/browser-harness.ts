@@ -11,6 +11,7 @@ import type { GraphEngine } from './graph-engine.js';
 import type { GraphPageApi } from './graph-wire-api.js';
 import { decodeTensors, encodeTensors, toBase64 } from './tensor-codec.js';
 import { bundleEntry } from './bundle-entry.js';
+import { browserPeerMissing } from './browser-peers.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@vae/runtime-web/node';
 import { BROWSER_DRIVERS, type BrowserDriver, type BrowserPage } from './browser-drivers.js';
 
@@ -94,7 +95,7 @@ interface ParityPage {
  * parity page in the browser of `driver`, waiting until `window.__vaeParity` exists.
  */
 async function openParityPage(modelDir: string | null, driver: BrowserDriver): Promise<ParityPage> {
-  const missing = driver.missing();
+  const missing = driver.missing() ?? browserPeerMissing('esbuild', `the ${driver.name} parity page`);
   if (missing) throw new Error(missing);
   const { server, url } = await serve(modelDir);
   let page: BrowserPage | undefined;

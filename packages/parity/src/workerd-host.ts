@@ -12,6 +12,7 @@ import { findExecutable } from './child-host.js';
 import type { ChildReply } from './child-protocol.js';
 import type { ParityHost } from './parity-runtime.js';
 import { wireRuntime, type WireSession } from './wire-runtime.js';
+import { browserPeerMissing } from './browser-peers.js';
 
 const log = getLogger('parity:workerd');
 
@@ -56,6 +57,8 @@ ${data.join('\n')}
 export async function openWorkerdSession(modelDir: string, device: string): Promise<WireSession> {
   const exe = findExecutable('workerd');
   if (!exe) throw new Error('workerd not found (npm i -D workerd, or put workerd on PATH)');
+  const noBundler = browserPeerMissing('esbuild', 'workerd');
+  if (noBundler) throw new Error(noBundler);
   const version = execFileSync(exe, ['--version'], { encoding: 'utf8' }).trim();
   const manifest = JSON.parse(await readFile(join(modelDir, 'manifest.json'), 'utf8')) as {
     graphs: Record<string, { file: string }>;
