@@ -73,9 +73,10 @@ mkdir -p "$stage/payload/bin" "$app"
 
 # The app: the `vae` CLI and the ort engine's worker thread (started as ./ort-worker.js next to the
 # module that starts it), code-split so that lazily loaded commands stay lazy. Native and optional
-# packages stay external: the ones the check uses are copied below, the others are never loaded by it.
+# packages stay external: the ones the check uses are copied below, the others are never loaded by it
+# (@resvg/resvg-js draws the run figures: the check trains with --no-plots).
 external=(onnxruntime-node onnxruntime-common webgpu sharp @lancedb/lancedb playwright-core puppeteer-core
-  @tensorflow/tfjs-node @tensorflow/tfjs-node-gpu)
+  @tensorflow/tfjs-node @tensorflow/tfjs-node-gpu @resvg/resvg-js)
 node_modules/.bin/esbuild packages/cli/src/bin.ts packages/train/src/engines/ort/ort-worker.ts scripts/device-summary.ts \
   --bundle --splitting --format=esm --platform=node --target=node20 \
   --outdir="$app" --entry-names='[name]' --chunk-names='chunk-[hash]' --log-level=warning \

@@ -189,7 +189,7 @@ step parity-mnist-vae 90 run_vae parity --model "$models/mnist-vae" --runtimes o
 train_ours() { # NAME ARGS...
   local name=$1
   shift
-  run_vae train --engine ort --backend webgpu --epochs 2 --seed 1 --run-dir "$work/runs/$name" --json "$@" \
+  run_vae train --engine ort --backend webgpu --epochs 2 --seed 1 --no-plots --run-dir "$work/runs/$name" --json "$@" \
     >"$raw/train-$name.json"
 }
 torch_row() { # NAME ROW ARGS...
