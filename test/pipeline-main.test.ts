@@ -52,6 +52,7 @@ describe('vae pipeline (main job)', () => {
       'model/decoder.onnx',
       'parity.json',
       'samples.png',
+      'samples.svg',
       'latent-scatter.png',
       'latent-scatter.svg',
       'report.html',
@@ -82,11 +83,15 @@ describe('vae pipeline (main job)', () => {
     expect(run.stdout).toMatch(/\nPASS\n/);
   });
 
-  it('the sample grid is an 8×8 grid of decoded 28×28 images (not blank)', async () => {
+  it('the samples figure is the 8×8 grid of decoded 28×28 images (not blank) under a caption, SVG + PNG at 2×', async () => {
+    const svg = await readFile(join(runDir, 'samples.svg'), 'utf8');
+    expect(svg).toMatch(/<text[^>]*>Prior samples<\/text>/);
+    expect(svg).toContain('64 draws z ~ N(0, I), seed 1');
     const png = PNG.sync.read(await readFile(join(runDir, 'samples.png')));
-    // imageGrid: cols·(28·2 + 2) + 2 pixels wide.
-    expect(png.width).toBe(8 * (28 * 2 + 2) + 2);
-    expect(png.height).toBe(8 * (28 * 2 + 2) + 2);
+    // imageGrid: cols·(28·2 + 2) + 2 pixels wide, drawn at 2× with the caption above it.
+    const grid = 8 * (28 * 2 + 2) + 2;
+    expect(png.width).toBeGreaterThanOrEqual(2 * grid);
+    expect(png.height).toBeGreaterThan(2 * grid);
     const grey = new Set<number>();
     for (let i = 0; i < png.data.length; i += 4) grey.add(png.data[i]!);
     expect(grey.size).toBeGreaterThan(20);

@@ -23,8 +23,15 @@ export const PIPELINE_BROWSER_RUNTIMES: readonly RuntimeName[] = Object.freeze([
   'ort-web-webgpu@chromium',
 ]);
 
+/** Base name of the prior-samples figure (`samples.svg` and `samples.png`). */
+const SAMPLES_FIGURE = 'samples';
+
 /** File names the pipeline writes into the run folder (besides the trainer's). */
-export const PIPELINE_FILES = Object.freeze({ model: 'model', parity: 'parity.json', samples: 'samples.png' });
+export const PIPELINE_FILES = Object.freeze({
+  model: 'model',
+  parity: 'parity.json',
+  samples: `${SAMPLES_FIGURE}.png`,
+});
 
 /** Options of {@link runPipeline}. */
 export interface PipelineOptions {
@@ -56,8 +63,8 @@ export interface PipelineResult {
 /**
  * The main job: train → export to `<run>/model` → parity of the export on the runtimes available
  * (TensorFlow.js from the checkpoint, onnxruntime-node cpu/webgpu, onnxruntime-web wasm/webgpu in
- * Node, Chromium with `browser`) → a grid of prior samples decoded by the exported decoder through
- * `VaeModel`. Runtimes that cannot start here are skipped with their reason. The run's plots include
+ * Node, Chromium with `browser`) → a captioned grid of prior samples decoded by the exported decoder
+ * through `VaeModel` (`samples.svg`, `samples.png`). Runtimes that cannot start here are skipped with their reason. The run's plots include
  * the latent scatter (`latent-scatter.png`, principal components when L > 2); `report.html` is
  * rewritten at the end with the parity verdict and links to the ONNX files.
  */
@@ -66,7 +73,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const [
     { exportModel },
     { loadModel, onnxruntimeNodeBackend },
-    { PLOT_FILES, imageGrid, loadCheckpoint, train, writeRunReport },
+    { PLOT_FILES, imageGrid, imageGridSpec, loadCheckpoint, renderFigure, train, writeFigure, writeRunReport },
     { runParity },
     { writeFileAtomic },
   ] = await Promise.all([
@@ -113,7 +120,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   log.info('4/4 samples');
   const n = o.samples ?? 64;
   const model = await loadModel(modelDir, { device: 'cpu' });
-  let png: Uint8Array;
+  const seed = o.seed ?? 1;
+  let grid: ReturnType<typeof imageGrid>;
   try {
     const k = model.numClasses;
     const y =
@@ -123,13 +131,19 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
             k,
           )
         : undefined;
-    const means = await model.sample({ n, seed: o.seed ?? 1, ...(y ? { y } : {}) });
-    png = imageGrid(means.data, n, model.manifest.imageShape, Math.ceil(Math.sqrt(n)), 2).encode();
+    const means = await model.sample({ n, seed, ...(y ? { y } : {}) });
+    grid = imageGrid(means.data, n, model.manifest.imageShape, Math.ceil(Math.sqrt(n)), 2);
   } finally {
     await model.release();
   }
-  const samplesPng = join(runDir, PIPELINE_FILES.samples);
-  await writeFileAtomic(samplesPng, png);
+  const figure = await renderFigure(
+    imageGridSpec({
+      grid,
+      title: 'Prior samples',
+      subtitle: `${n} draws z ~ N(0, I), seed ${seed}, decoded by the exported decoder.onnx on onnxruntime-node (cpu)`,
+    }),
+  );
+  const [, samplesPng] = await writeFigure(join(runDir, SAMPLES_FIGURE), figure);
   const latentScatter = trained.plots.find((p) => basename(p) === PLOT_FILES.scatter) ?? null;
   // The report again, now with the parity verdict and the exported ONNX files.
   await writeRunReport({ runDir, spec: trained.spec, metrics: trained.metrics, training: trained });
