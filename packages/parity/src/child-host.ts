@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { delimiter, dirname, extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,10 @@ const ENTRY = join(dirname(fileURLToPath(import.meta.url)), `child-entry${extnam
 
 /** A JavaScript runtime that runs the child entry as a separate process. */
 export interface ChildHostOptions {
-  /** Executable name, looked up in `VAE_<NAME>_PATH`, then `PATH`, then `node_modules/.bin` of the working directory and its parents. */
+  /**
+   * Executable name, looked up in `VAE_<NAME>_PATH`, then `PATH`, then `node_modules/<name>/<name>`
+   * (an npm package's native binary) and `node_modules/.bin` of the working directory and its parents.
+   */
   readonly executable: string;
   /** Arguments before the entry file (e.g. Deno's permissions). */
   readonly args: readonly string[];
@@ -29,12 +32,17 @@ export interface ChildHostOptions {
 export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env): string | null {
   const override = env[`VAE_${name.toUpperCase()}_PATH`];
   if (override) return existsSync(override) ? override : null;
-  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
+  const candidates = (env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((d) => join(d, name));
   for (let dir = process.cwd(); ; dir = dirname(dir)) {
-    dirs.push(join(dir, 'node_modules', '.bin'));
+    // The npm package's own binary first: npm `deno`'s `.bin` shim runs it under a Node wrapper
+    // (spawnSync), so killing the shim would leave the real process running.
+    candidates.push(join(dir, 'node_modules', name, name), join(dir, 'node_modules', '.bin', name));
     if (dirname(dir) === dir) break;
   }
-  return dirs.map((d) => join(d, name)).find((p) => existsSync(p)) ?? null;
+  return candidates.find((p) => existsSync(p) && statSync(p).isFile()) ?? null;
 }
 
 /** Starts the child, loads `runtime` on `device` there and returns the session. */
