@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { delimiter, dirname, extname, join } from 'node:path';
+import { basename, delimiter, dirname, extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { getLogger, type Runtime } from '@vae/core';
@@ -32,16 +32,19 @@ export interface ChildHostOptions {
 export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env): string | null {
   const override = env[`VAE_${name.toUpperCase()}_PATH`];
   if (override) return existsSync(override) ? override : null;
-  const candidates = (env.PATH ?? '')
-    .split(delimiter)
-    .filter(Boolean)
-    .map((d) => join(d, name));
+  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
   for (let dir = process.cwd(); ; dir = dirname(dir)) {
-    // The npm package's own binary first: npm `deno`'s `.bin` shim runs it under a Node wrapper
-    // (spawnSync), so killing the shim would leave the real process running.
-    candidates.push(join(dir, 'node_modules', name, name), join(dir, 'node_modules', '.bin', name));
+    dirs.push(join(dir, 'node_modules', '.bin'));
     if (dirname(dir) === dir) break;
   }
+  // In a `node_modules/.bin` (on PATH under npm/pnpm scripts, or found above), the npm package's own
+  // binary comes first: npm `deno`'s shim runs it under a Node wrapper (spawnSync), so killing the
+  // shim would leave the real process running.
+  const candidates = dirs.flatMap((d) =>
+    basename(d) === '.bin' && basename(dirname(d)) === 'node_modules'
+      ? [join(dirname(d), name, name), join(d, name)]
+      : [join(d, name)],
+  );
   return candidates.find((p) => existsSync(p) && statSync(p).isFile()) ?? null;
 }
 

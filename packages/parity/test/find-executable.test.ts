@@ -32,6 +32,12 @@ describe('findExecutable: the child hosts’ executables', () => {
     }
   });
 
+  it('does the same for a node_modules/.bin on PATH (npm and pnpm scripts put it first)', () => {
+    const bin = join(project, 'node_modules', '.bin');
+    expect(findExecutable('deno', { PATH: bin })).toBe(join(project, 'node_modules', 'deno', 'deno'));
+    expect(findExecutable('bun', { PATH: bin })).toBe(join(bin, 'bun'));
+  });
+
   it('takes VAE_<NAME>_PATH first, or nothing when it does not exist', () => {
     expect(findExecutable('deno', { VAE_DENO_PATH: join(project, 'node_modules', '.bin', 'deno') })).toBe(
       join(project, 'node_modules', '.bin', 'deno'),
