@@ -84,7 +84,7 @@ export async function embedCorpus(
   const preparer = o.preparer ?? new ChunkPreparer(corpus.pixels, corpus.inputSize);
   const prepare = (i: number): Promise<PreparedChunk> => {
     const s = chunkSlice(corpus, i, size);
-    const p = preparer.prepare(i, s.start, s.labels);
+    const p = preparer.prepare(i, s.start, s.labels, sink.rowsMeta);
     p.catch(() => undefined); // awaited in order below; this only keeps an early failure from counting as unhandled
     return p;
   };
@@ -96,7 +96,7 @@ export async function embedCorpus(
   try {
     for (let i = 0; i < Math.min(LOOKAHEAD, chunks); i++) ahead.push(prepare(i));
     for (let i = 0; i < chunks; i++) {
-      const { chunk, input } = await ahead.shift()!;
+      const { chunk, input, rows } = await ahead.shift()!;
       if (i + LOOKAHEAD < chunks) ahead.push(prepare(i + LOOKAHEAD));
       if (stored.has(chunkKey(chunk))) {
         preparer.recycle(input);
@@ -105,7 +105,8 @@ export async function embedCorpus(
         o.onProgress?.({ done, total: corpus.count, skipped });
         continue;
       }
-      const embedded = await embedChunk(model, chunk, { batchSize, logvar: o.logvar ?? false, input });
+      const logvar = o.logvar ?? false;
+      const embedded = await embedChunk(model, chunk, { batchSize, logvar, input, ...(rows ? { rows } : {}) });
       preparer.recycle(input);
       await writing;
       writing = sink.write(embedded).then(() => {
