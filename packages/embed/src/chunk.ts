@@ -193,11 +193,13 @@ function batchInput(
   stage: Float32Array | undefined,
 ): { x: Tensor; y?: Tensor } {
   const d = model.inputSize;
-  const rows = input
-    ? input.subarray(from * d, to * d)
-    : chunkInput(chunk.pixels.subarray(from * d, to * d), to - from, d);
-  const data = stage ? stage.subarray(0, rows.length) : rows;
-  if (stage) data.set(rows);
+  const n = (to - from) * d;
+  let data: Float32Array;
+  if (!input) data = chunkInput(chunk.pixels.subarray(from * d, to * d), to - from, d, stage?.subarray(0, n));
+  else if (stage) {
+    data = stage.subarray(0, n);
+    data.set(input.subarray(from * d, to * d));
+  } else data = input.subarray(from * d, to * d);
   // Converted from bytes: finite by construction, so the model skips its NaN/±Infinity scan.
   const x: Tensor = { data, shape: [to - from, d], finite: true };
   if (model.numClasses === 0) return { x };
@@ -263,9 +265,9 @@ export async function embedChunk(model: VaeModel, chunk: Chunk, options: EmbedCh
     ? templateOutputs(options.rows, chunk.count * l, wantLogvar)
     : { mu: new Float32Array(chunk.count * l), logvar: wantLogvar ? new Float32Array(chunk.count * l) : null };
   const b = options.batchSize;
-  // Two, as the next batch is staged while the current one runs.
+  // Two, as the next batch is staged while the current one runs: converted bytes, or a copy of shared input.
   const stages =
-    input?.buffer instanceof SharedArrayBuffer
+    !input || input.buffer instanceof SharedArrayBuffer
       ? [new Float32Array(Math.min(b, chunk.count) * d), new Float32Array(Math.min(b, chunk.count) * d)]
       : [];
   let next = chunk.count > 0 ? batchInput(model, chunk, 0, Math.min(b, chunk.count), input, stages[0]) : null;
@@ -291,6 +293,23 @@ export async function embedChunk(model: VaeModel, chunk: Chunk, options: EmbedCh
     logvar,
     ...(options.rows ? { rows: options.rows.bytes } : {}),
   };
+}
+
+/**
+ * `e` (encoded from `chunk`'s items before their hashes were known) with `chunk`'s hashes and, given
+ * its rows template, its vectors copied into the template's bytes (see {@link EmbeddedChunk.rows}).
+ */
+export function completeEmbedded(e: EmbeddedChunk, chunk: Chunk, rows?: RowsTemplate): EmbeddedChunk {
+  if (e.index !== chunk.index || e.start !== chunk.start || e.count !== chunk.count)
+    throw new RangeError(
+      `chunk: expected chunk ${e.index} (items ${e.start}…, ${e.count}), got chunk ${chunk.index} (items ${chunk.start}…, ${chunk.count})`,
+    );
+  const done = { ...e, hash: chunk.hash, itemHashes: chunk.itemHashes };
+  if (!rows) return done;
+  const { mu, logvar } = templateOutputs(rows, e.count * e.dim, e.logvar !== null);
+  mu.set(e.mu);
+  if (e.logvar) logvar?.set(e.logvar);
+  return { ...done, mu, logvar, rows: rows.bytes };
 }
 
 function base64Of(a: Float32Array | Int32Array): string {
