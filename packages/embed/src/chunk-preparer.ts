@@ -80,8 +80,9 @@ export class ChunkPreparer {
       throw new RangeError(
         `labels: expected items [${start}, ${start + count}) within the ${items} items of the corpus, got ${count} labels from ${start}`,
       );
+    // A copy of the chunk's labels: posting the view would clone the whole corpus's label buffer.
     const reply = await this.worker.request(
-      rowsMeta ? { index, start, count, labels, rowsMeta } : { index, start, count },
+      rowsMeta ? { index, start, count, labels: labels.slice(), rowsMeta } : { index, start, count },
     );
     const d = this.inputSize;
     const chunk: Chunk = {
