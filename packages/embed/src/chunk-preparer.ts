@@ -1,4 +1,5 @@
 import type { Chunk } from './chunk.js';
+import type { EmbedTableMeta, RowsTemplate } from './table-rows.js';
 import { WorkerRequests, type WorkerFailure } from '@vae/data/node';
 
 /** What the worker is started with: the corpus pixels in shared memory. */
@@ -7,9 +8,20 @@ export interface PrepareWorkerData {
   readonly inputSize: number;
 }
 
-/** A request to `prepare-worker.ts`: prepare items `[start, start + count)`, or take back a spent input buffer. */
+/**
+ * A request to `prepare-worker.ts`: prepare chunk `index`, items `[start, start + count)` (with
+ * their rows in `rowsMeta`'s table layout when given), or take back a spent input buffer.
+ */
 export type PrepareRequest =
-  | { readonly id: number; readonly start: number; readonly count: number; readonly recycle?: undefined }
+  | {
+      readonly id: number;
+      readonly index: number;
+      readonly start: number;
+      readonly count: number;
+      readonly labels?: Int32Array;
+      readonly rowsMeta?: EmbedTableMeta;
+      readonly recycle?: undefined;
+    }
   | { readonly recycle: Float32Array };
 
 /** The worker's answer: item and chunk hashes and model input, or the failure. */
@@ -20,6 +32,7 @@ export type PrepareResponse =
       readonly hash: string;
       readonly itemHashes: string[];
       readonly input: Float32Array;
+      readonly rows?: RowsTemplate;
     }
   | WorkerFailure;
 
@@ -27,6 +40,8 @@ export type PrepareResponse =
 export interface PreparedChunk {
   readonly chunk: Chunk;
   readonly input: Float32Array;
+  /** Its rows with zeros for the vectors, when a table layout was given (see `rowsTemplate`). */
+  readonly rows?: RowsTemplate;
 }
 
 /** `bytes` in a SharedArrayBuffer (the same view when it already is one). */
@@ -54,15 +69,21 @@ export class ChunkPreparer {
     this.worker = new WorkerRequests(import.meta.url, 'prepare-worker', data);
   }
 
-  /** Chunk `index`: items `[start, start + labels.length)` of the corpus, hashed, with its model input. */
-  async prepare(index: number, start: number, labels: Int32Array): Promise<PreparedChunk> {
+  /**
+   * Chunk `index`: items `[start, start + labels.length)` of the corpus, hashed, with its model
+   * input, and with its rows template in `rowsMeta`'s table layout when given.
+   */
+  async prepare(index: number, start: number, labels: Int32Array, rowsMeta?: EmbedTableMeta): Promise<PreparedChunk> {
     const count = labels.length;
     const items = this.pixels.length / this.inputSize;
     if (!Number.isInteger(start) || start < 0 || start + count > items)
       throw new RangeError(
         `labels: expected items [${start}, ${start + count}) within the ${items} items of the corpus, got ${count} labels from ${start}`,
       );
-    const reply = await this.worker.request({ start, count });
+    // A copy of the chunk's labels: posting the view would clone the whole corpus's label buffer.
+    const reply = await this.worker.request(
+      rowsMeta ? { index, start, count, labels: labels.slice(), rowsMeta } : { index, start, count },
+    );
     const d = this.inputSize;
     const chunk: Chunk = {
       index,
@@ -73,7 +94,7 @@ export class ChunkPreparer {
       hash: reply.hash,
       itemHashes: reply.itemHashes,
     };
-    return { chunk, input: reply.input };
+    return reply.rows ? { chunk, input: reply.input, rows: reply.rows } : { chunk, input: reply.input };
   }
 
   /** Gives a spent input buffer (shared memory) back to the worker for reuse; the caller must not use it after. */

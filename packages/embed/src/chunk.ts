@@ -1,5 +1,6 @@
 import { oneHot, type Tensor, type VaeModel } from '@vae/core';
 import { pixelsToUnit } from '@vae/data';
+import type { EmbedTableMeta, RowsTemplate } from './table-rows.js';
 
 /** A contiguous range of a corpus: the unit of work, of resumption and of exactly-once. */
 export interface Chunk {
@@ -38,12 +39,23 @@ export interface EmbeddedChunk {
   readonly mu: Float32Array;
   /** `count × L` when requested and the model is variational, else null. */
   readonly logvar: Float32Array | null;
+  /**
+   * The chunk's rows as Arrow IPC file bytes in the sink's schema ({@link EmbeddingSink.rowsMeta}),
+   * `mu` and `logvar` being views into them ({@link embedChunk} with a rows template); absent when
+   * the sink builds the rows itself.
+   */
+  readonly rows?: Uint8Array;
 }
 
 /** Where embedded chunks go; the LanceDB table implements it. `write` of a key already stored is a no-op. */
 export interface EmbeddingSink {
   storedKeys(): Promise<ReadonlySet<string>>;
   write(chunk: EmbeddedChunk): Promise<void>;
+  /**
+   * The table layout the sink stores rows in, when it accepts rows prebuilt as Arrow IPC bytes
+   * ({@link EmbeddedChunk.rows}): `embedCorpus` then has them built ahead, off the encoder's thread.
+   */
+  readonly rowsMeta?: EmbedTableMeta;
 }
 
 const M1 = 0xcc9e2d51;
@@ -181,11 +193,13 @@ function batchInput(
   stage: Float32Array | undefined,
 ): { x: Tensor; y?: Tensor } {
   const d = model.inputSize;
-  const rows = input
-    ? input.subarray(from * d, to * d)
-    : chunkInput(chunk.pixels.subarray(from * d, to * d), to - from, d);
-  const data = stage ? stage.subarray(0, rows.length) : rows;
-  if (stage) data.set(rows);
+  const n = (to - from) * d;
+  let data: Float32Array;
+  if (!input) data = chunkInput(chunk.pixels.subarray(from * d, to * d), to - from, d, stage?.subarray(0, n));
+  else if (stage) {
+    data = stage.subarray(0, n);
+    data.set(input.subarray(from * d, to * d));
+  } else data = input.subarray(from * d, to * d);
   // Converted from bytes: finite by construction, so the model skips its NaN/±Infinity scan.
   const x: Tensor = { data, shape: [to - from, d], finite: true };
   if (model.numClasses === 0) return { x };
@@ -203,6 +217,32 @@ export interface EmbedChunkOptions {
    * tensors on a SharedArrayBuffer).
    */
   readonly input?: Float32Array;
+  /**
+   * The chunk's rows with zeros for its vectors (`rowsTemplate`, e.g. built by a worker thread):
+   * μ (and log σ²) are written straight into them and the result carries them as
+   * {@link EmbeddedChunk.rows}. Its log σ² column must match `logvar` and the model.
+   */
+  readonly rows?: RowsTemplate;
+}
+
+/** Float32 views of a rows template's vector values (`count × L` each). */
+function templateOutputs(
+  rows: RowsTemplate,
+  values: number,
+  wantLogvar: boolean,
+): { mu: Float32Array; logvar: Float32Array | null } {
+  if (rows.logvarOffset >= 0 !== wantLogvar)
+    throw new RangeError(
+      `rows: expected a template ${wantLogvar ? 'with' : 'without'} a logvar column (logvar ${String(wantLogvar)}), got one ${rows.logvarOffset >= 0 ? 'with' : 'without'}`,
+    );
+  const view = (offset: number): Float32Array => {
+    if (offset % 4 !== 0 || offset + values * 4 > rows.bytes.byteLength)
+      throw new RangeError(
+        `rows: expected ${values} float32 values at a 4-byte aligned offset within ${rows.bytes.byteLength} bytes, got offset ${offset}`,
+      );
+    return new Float32Array(rows.bytes.buffer, rows.bytes.byteOffset + offset, values);
+  };
+  return { mu: view(rows.muOffset), logvar: wantLogvar ? view(rows.logvarOffset) : null };
 }
 
 /**
@@ -221,12 +261,13 @@ export async function embedChunk(model: VaeModel, chunk: Chunk, options: EmbedCh
     throw new RangeError(`input: expected ${chunk.count} × ${d} values, got ${input.length}`);
   const l = model.latentDim;
   const wantLogvar = options.logvar && model.variational;
-  const mu = new Float32Array(chunk.count * l);
-  const logvar = wantLogvar ? new Float32Array(chunk.count * l) : null;
+  const { mu, logvar } = options.rows
+    ? templateOutputs(options.rows, chunk.count * l, wantLogvar)
+    : { mu: new Float32Array(chunk.count * l), logvar: wantLogvar ? new Float32Array(chunk.count * l) : null };
   const b = options.batchSize;
-  // Two, as the next batch is staged while the current one runs.
+  // Two, as the next batch is staged while the current one runs: converted bytes, or a copy of shared input.
   const stages =
-    input?.buffer instanceof SharedArrayBuffer
+    !input || input.buffer instanceof SharedArrayBuffer
       ? [new Float32Array(Math.min(b, chunk.count) * d), new Float32Array(Math.min(b, chunk.count) * d)]
       : [];
   let next = chunk.count > 0 ? batchInput(model, chunk, 0, Math.min(b, chunk.count), input, stages[0]) : null;
@@ -250,7 +291,25 @@ export async function embedChunk(model: VaeModel, chunk: Chunk, options: EmbedCh
     dim: l,
     mu,
     logvar,
+    ...(options.rows ? { rows: options.rows.bytes } : {}),
   };
+}
+
+/**
+ * `e` (encoded from `chunk`'s items before their hashes were known) with `chunk`'s hashes and, given
+ * its rows template, its vectors copied into the template's bytes (see {@link EmbeddedChunk.rows}).
+ */
+export function completeEmbedded(e: EmbeddedChunk, chunk: Chunk, rows?: RowsTemplate): EmbeddedChunk {
+  if (e.index !== chunk.index || e.start !== chunk.start || e.count !== chunk.count)
+    throw new RangeError(
+      `chunk: expected chunk ${e.index} (items ${e.start}…, ${e.count}), got chunk ${chunk.index} (items ${chunk.start}…, ${chunk.count})`,
+    );
+  const done = { ...e, hash: chunk.hash, itemHashes: chunk.itemHashes };
+  if (!rows) return done;
+  const { mu, logvar } = templateOutputs(rows, e.count * e.dim, e.logvar !== null);
+  mu.set(e.mu);
+  if (e.logvar) logvar?.set(e.logvar);
+  return { ...done, mu, logvar, rows: rows.bytes };
 }
 
 function base64Of(a: Float32Array | Int32Array): string {

@@ -1,6 +1,14 @@
 import { getLogger, type VaeModel } from '@vae/core';
 import { faultPoint } from '@vae/data/node';
-import { chunkKey, embedChunk, makeChunk, type Chunk, type EmbeddingSink } from './chunk.js';
+import {
+  chunkKey,
+  completeEmbedded,
+  embedChunk,
+  makeChunk,
+  type Chunk,
+  type EmbeddedChunk,
+  type EmbeddingSink,
+} from './chunk.js';
 import { ChunkPreparer, type PreparedChunk } from './chunk-preparer.js';
 import { assertCorpusFits, type Corpus } from './corpus.js';
 
@@ -59,6 +67,34 @@ export function corpusChunk(corpus: Corpus, index: number, size: number): Chunk 
   return makeChunk(index, s.start, s.pixels, s.labels, corpus.inputSize);
 }
 
+/**
+ * Chunk 0 when nothing is stored yet (so nothing can be skipped): encoded from its bytes, converted
+ * batch by batch on this thread, while the preparer hashes it and builds its rows, instead of after
+ * (the encoder used to wait ~20 ms per run for that); its vectors are then copied into the rows.
+ */
+async function embedFirstChunk(
+  model: VaeModel,
+  corpus: Corpus,
+  size: number,
+  prepared: Promise<PreparedChunk>,
+  options: { batchSize: number; logvar: boolean },
+): Promise<{ embedded: EmbeddedChunk; input: Float32Array }> {
+  const s = chunkSlice(corpus, 0, size);
+  // Its hashes are not known yet: filled in from the prepared chunk below.
+  const items: Chunk = {
+    index: 0,
+    start: s.start,
+    count: s.labels.length,
+    pixels: s.pixels,
+    labels: s.labels,
+    hash: '',
+    itemHashes: [],
+  };
+  const e = await embedChunk(model, items, options);
+  const { chunk, input, rows } = await prepared;
+  return { embedded: completeEmbedded(e, chunk, rows), input };
+}
+
 function checkPositive(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1)
     throw new RangeError(`${name}: expected an integer ≥ 1, got ${String(value)}`);
@@ -67,8 +103,9 @@ function checkPositive(value: number, name: string): number {
 
 /**
  * Embeds a corpus into a sink chunk by chunk, skipping chunks whose key is already stored (a
- * resumed run). Chunks are hashed and converted on a worker thread ahead of the encoder, and a
- * chunk is encoded while the previous one is being written.
+ * resumed run). Chunks are hashed and converted on a worker thread ahead of the encoder (with their
+ * Arrow rows when the sink takes them: {@link EmbeddingSink.rowsMeta}), and a chunk is encoded while
+ * the previous one is being written.
  */
 export async function embedCorpus(
   model: VaeModel,
@@ -84,7 +121,7 @@ export async function embedCorpus(
   const preparer = o.preparer ?? new ChunkPreparer(corpus.pixels, corpus.inputSize);
   const prepare = (i: number): Promise<PreparedChunk> => {
     const s = chunkSlice(corpus, i, size);
-    const p = preparer.prepare(i, s.start, s.labels);
+    const p = preparer.prepare(i, s.start, s.labels, sink.rowsMeta);
     p.catch(() => undefined); // awaited in order below; this only keeps an early failure from counting as unhandled
     return p;
   };
@@ -95,22 +132,32 @@ export async function embedCorpus(
   const ahead: Promise<PreparedChunk>[] = [];
   try {
     for (let i = 0; i < Math.min(LOOKAHEAD, chunks); i++) ahead.push(prepare(i));
+    const logvar = o.logvar ?? false;
     for (let i = 0; i < chunks; i++) {
-      const { chunk, input } = await ahead.shift()!;
+      const next = ahead.shift()!;
       if (i + LOOKAHEAD < chunks) ahead.push(prepare(i + LOOKAHEAD));
-      if (stored.has(chunkKey(chunk))) {
+      let embedded: EmbeddedChunk;
+      if (i === 0 && stored.size === 0) {
+        const first = await embedFirstChunk(model, corpus, size, next, { batchSize, logvar });
+        embedded = first.embedded;
+        preparer.recycle(first.input);
+      } else {
+        const { chunk, input, rows } = await next;
+        if (stored.has(chunkKey(chunk))) {
+          preparer.recycle(input);
+          skipped += chunk.count;
+          done += chunk.count;
+          o.onProgress?.({ done, total: corpus.count, skipped });
+          continue;
+        }
+        embedded = await embedChunk(model, chunk, { batchSize, logvar, input, ...(rows ? { rows } : {}) });
         preparer.recycle(input);
-        skipped += chunk.count;
-        done += chunk.count;
-        o.onProgress?.({ done, total: corpus.count, skipped });
-        continue;
       }
-      const embedded = await embedChunk(model, chunk, { batchSize, logvar: o.logvar ?? false, input });
-      preparer.recycle(input);
+      const count = embedded.count;
       await writing;
       writing = sink.write(embedded).then(() => {
         written += 1;
-        done += chunk.count;
+        done += count;
         faultPoint('embed:chunk-written');
         o.onProgress?.({ done, total: corpus.count, skipped });
       });

@@ -46,8 +46,8 @@ export function tableMeta(model: VaeModel, modelDir: string, corpus: Corpus, o: 
 
 /**
  * Opens the LanceDB table at `o.out` for `model` and `corpus` (resuming it when it exists and was
- * written by the same encoder from the same corpus) on a worker thread ({@link TableWriter}: Arrow
- * rows and commits off the encoder's thread, under the table's writer lease), lets `embed` fill it,
+ * written by the same encoder from the same corpus) under the table's writer lease
+ * ({@link TableWriter}: chunks may bring their Arrow rows built ahead), lets `embed` fill it,
  * builds the index (keeping the existing one when nothing was written) and closes the table: what
  * the local and the queued paths share. A corpus that does not fit the model is refused before the
  * table is touched, and a table this run created is removed again when the run fails before

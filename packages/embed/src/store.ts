@@ -170,14 +170,11 @@ export class EmbeddingTable implements EmbeddingSink {
   async write(c: EmbeddedChunk): Promise<void> {
     if (this.has(c)) return;
     if (c.dim !== this.meta.dim) throw new RangeError(`chunk ${c.index}: expected dim ${this.meta.dim}, got ${c.dim}`);
-    await this.commit(c, chunkIpc(this.schema, c));
+    await this.commit(c, c.rows ? prebuiltRows(c, c.rows) : chunkIpc(this.schema, c));
   }
 
-  /**
-   * Commits chunk `c` whose rows another thread serialised ({@link chunkIpc} with this table's
-   * {@link EmbeddingTable.schema}); the caller has checked {@link EmbeddingTable.has} and the dim.
-   */
-  async commit(c: EmbeddedChunk, rows: Uint8Array): Promise<void> {
+  /** Commits chunk `c` as the Arrow IPC file `rows`; the caller has checked {@link EmbeddingTable.has} and the dim. */
+  private async commit(c: EmbeddedChunk, rows: Uint8Array): Promise<void> {
     this.lease.check();
     await this.table.checkoutLatest();
     const latest = await this.table.version();
@@ -219,6 +216,20 @@ export class EmbeddingTable implements EmbeddingSink {
   }
 }
 
+/**
+ * A chunk's prebuilt rows ({@link EmbeddedChunk.rows}, in the layout of the table's `meta`, built by
+ * `rowsTemplate` in `embedCorpus`'s preparation worker): they must hold the chunk's vectors, i.e.
+ * `mu` (and `logvar`) must be views into them.
+ */
+function prebuiltRows(c: EmbeddedChunk, rows: Uint8Array): Uint8Array {
+  const inside = (v: Float32Array | null) => v === null || v.buffer === rows.buffer;
+  if (!inside(c.mu) || !inside(c.logvar))
+    throw new RangeError(
+      `chunk ${c.index}: expected rows whose vector columns are its mu and logvar (views into the rows' bytes), got rows built apart from them`,
+    );
+  return rows;
+}
+
 /** LanceDB 0.31's native table behind `LocalTable` (its `add` takes Arrow IPC file bytes). */
 interface NativeTable {
   add(buf: Buffer, mode: string): Promise<{ version: number }>;
@@ -226,9 +237,9 @@ interface NativeTable {
 
 /**
  * Appends Arrow IPC file bytes to `table` through LanceDB's native `add`, which its JavaScript
- * `Table.add` calls after serialising rows the same way ({@link chunkIpc}): so the serialisation
- * can run on a worker thread while every LanceDB call stays on the main thread. Falls back to the
- * public `add` (deserialising the bytes) if a LanceDB release hides its native table.
+ * `Table.add` calls after serialising rows the same way ({@link chunkIpc}): so the rows can be
+ * built on another thread (`rowsTemplate`) while every LanceDB call stays on the main thread. Falls
+ * back to the public `add` (deserialising the bytes) if a LanceDB release hides its native table.
  */
 function nativeAdd(table: lancedb.Table, rows: Uint8Array): Promise<{ version: number }> {
   const inner = (table as unknown as { inner?: Partial<NativeTable> }).inner;

@@ -108,9 +108,83 @@ export function chunkRows(schema: ArrowSchema, c: EmbeddedChunk): ArrowTable {
 }
 
 /**
- * A chunk's rows in the Arrow IPC file format (what LanceDB's `add` sends to its native side):
- * built off the thread that commits them.
+ * A chunk's rows in the Arrow IPC file format (what LanceDB's `add` sends to its native side).
  */
 export function chunkIpc(schema: ArrowSchema, c: EmbeddedChunk): Uint8Array {
   return arrow.RecordBatchFileWriter.writeAll(chunkRows(schema, c)).toUint8Array(true);
+}
+
+/** What a rows template is made from: a chunk's identity, labels and item hashes (no vectors yet). */
+export type TemplateChunk = Omit<EmbeddedChunk, 'dim' | 'mu' | 'logvar' | 'rows'>;
+
+/** A chunk's rows as Arrow IPC file bytes whose vector columns are still zeros, and where they lie. */
+export interface RowsTemplate {
+  /** The IPC file (a buffer of its own: `bytes.byteOffset` is 0). */
+  readonly bytes: Uint8Array;
+  /** Byte offset of the `vector` column's `count × L` float32 values in `bytes`. */
+  readonly muOffset: number;
+  /** Byte offset of the `logvar` column's values, or -1 when the schema has none. */
+  readonly logvarOffset: number;
+}
+
+/** Arrow IPC buffers of a field's type (validity first), children included, in IPC order. */
+function bufferCount(type: ArrowField['type']): number {
+  if (type instanceof arrow.FixedSizeList) return 1 + bufferCount(type.children[0]!.type);
+  if (type instanceof arrow.Utf8) return 3;
+  return 2;
+}
+
+/** Body start and buffer regions of the record batch in an IPC file (walks the encapsulated messages). */
+function recordBatchBuffers(bytes: Uint8Array): { body: number; buffers: { offset: number; length: number }[] } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 8; // "ARROW1" and its padding
+  while (pos + 8 <= bytes.length) {
+    let length = view.getInt32(pos, true);
+    pos += 4;
+    if (length === -1) {
+      length = view.getInt32(pos, true);
+      pos += 4;
+    }
+    if (length <= 0) break;
+    const message = arrow.Message.decode(bytes.subarray(pos, pos + length));
+    pos += length;
+    if (message.isRecordBatch()) return { body: pos, buffers: message.header().buffers };
+    pos += message.bodyLength;
+  }
+  throw new Error('rows template: expected an Arrow IPC file with a record batch, got none');
+}
+
+/**
+ * The rows of chunk `c` in `schema` as Arrow IPC file bytes with zeros for the vector (and log σ²)
+ * values, and the byte offsets of those values: the encoder's outputs can be written straight into
+ * the bytes LanceDB commits, so the thread that runs the encoder builds no Arrow data. Everything
+ * else (ids, labels, hashes, chunk key) is final.
+ */
+export function rowsTemplate(schema: ArrowSchema, c: TemplateChunk, dim: number): RowsTemplate {
+  const logvar = schema.fields.length > 5;
+  const bytes = chunkIpc(schema, {
+    ...c,
+    dim,
+    mu: new Float32Array(c.count * dim),
+    logvar: logvar ? new Float32Array(c.count * dim) : null,
+  });
+  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+  const { body, buffers } = recordBatchBuffers(own);
+  const valuesOffset = (name: string): number => {
+    let index = 0;
+    for (const f of schema.fields) {
+      if (f.name === name) {
+        // The list's validity, then its float child's validity and values.
+        const region = buffers[index + 2];
+        if (!region || region.length !== c.count * dim * 4)
+          throw new Error(
+            `rows template: expected ${c.count * dim * 4} bytes of ${name} values, got ${region?.length ?? 'none'}`,
+          );
+        return body + region.offset;
+      }
+      index += bufferCount(f.type);
+    }
+    throw new Error(`rows template: expected a ${name} column, got ${schema.fields.map((f) => f.name).join(', ')}`);
+  };
+  return { bytes: own, muOffset: valuesOffset('vector'), logvarOffset: logvar ? valuesOffset('logvar') : -1 };
 }

@@ -1,39 +1,30 @@
 import type { EmbeddedChunk, EmbeddingSink } from './chunk.js';
 import { buildIndex, type IndexChoice } from './search.js';
 import { EmbeddingTable, type EmbedTableMeta, type OpenTableOptions } from './store.js';
-import { WorkerRequests, type WorkerFailure } from '@vae/data/node';
-
-/** A request to `table-rows-worker.ts`: one chunk to serialise. */
-export interface TableRowsRequest {
-  readonly id: number;
-  readonly chunk: EmbeddedChunk;
-}
-
-/** The worker's answer: the chunk's rows as Arrow IPC file bytes, or the error. */
-export type TableRowsResponse = { readonly id: number; readonly ok: true; readonly rows: Uint8Array } | WorkerFailure;
 
 /**
- * An {@link EmbeddingTable} whose rows are built off the encoder's thread: a worker thread turns
- * each chunk into Arrow IPC bytes (the JavaScript work of a LanceDB `add`), and the table commits
- * them from this thread, where every LanceDB call stays. (LanceDB's calls used to run on the worker
- * too; napi-rs's asynchronous calls from a worker thread crash Node at random — nodejs/node#58484:
- * SIGSEGV in `napi_delete_reference` while resolving a LanceDB promise, in about 1 of 50 runs of
- * 350 commits.) Same checks, same commits, same errors, same writer lease as the table itself;
- * `write` resolves once the chunk is committed.
+ * The writing side of an {@link EmbeddingTable} as `embedToTable` uses it: the table's checks,
+ * commits, errors and writer lease, the ANN index built under that lease, and {@link rowsMeta} so
+ * that `embedCorpus` has each chunk's Arrow rows built ahead on its preparation thread (the encoder's
+ * thread then only writes μ into them and hands the bytes to LanceDB). Every LanceDB call stays on
+ * this thread: napi-rs's asynchronous calls from a worker thread crash Node at random
+ * (nodejs/node#58484). `write` resolves once the chunk is committed.
  */
 export class TableWriter implements EmbeddingSink {
   /** The last write, settled before the table is closed. */
   private writing: Promise<unknown> = Promise.resolve();
+  private closed = false;
 
-  private constructor(
-    private readonly table: EmbeddingTable,
-    private readonly worker: WorkerRequests<TableRowsRequest, TableRowsResponse>,
-  ) {}
+  private constructor(private readonly table: EmbeddingTable) {}
 
-  /** Opens (creates, resumes or overwrites) the table at `path` and starts the rows worker; see `EmbeddingTable.open`. */
+  /** Opens (creates, resumes or overwrites) the table at `path`; see `EmbeddingTable.open`. */
   static async open(path: string, meta: EmbedTableMeta, options: OpenTableOptions = {}): Promise<TableWriter> {
-    const table = await EmbeddingTable.open(path, meta, options);
-    return new TableWriter(table, new WorkerRequests(import.meta.url, 'table-rows-worker', { meta: table.meta }));
+    return new TableWriter(await EmbeddingTable.open(path, meta, options));
+  }
+
+  /** The layout rows are stored in (the table's own metadata when it was resumed). */
+  get rowsMeta(): EmbedTableMeta {
+    return this.table.meta;
   }
 
   /** Keys of the chunks stored when the table was opened. */
@@ -41,19 +32,11 @@ export class TableWriter implements EmbeddingSink {
     return this.table.storedKeys();
   }
 
-  /** Appends a chunk's rows in one commit (a no-op when its key is stored), serialised on the worker. */
+  /** Appends a chunk's rows in one commit (a no-op when its key is stored). */
   write(chunk: EmbeddedChunk): Promise<void> {
-    const done = this.writeNow(chunk);
+    const done = this.table.write(chunk);
     this.writing = done.catch(() => undefined);
     return done;
-  }
-
-  private async writeNow(chunk: EmbeddedChunk): Promise<void> {
-    if (this.table.has(chunk)) return;
-    if (chunk.dim !== this.table.meta.dim)
-      throw new RangeError(`chunk ${chunk.index}: expected dim ${this.table.meta.dim}, got ${chunk.dim}`);
-    const { rows } = await this.worker.request({ chunk });
-    await this.table.commit(chunk, rows);
   }
 
   /**
@@ -67,16 +50,13 @@ export class TableWriter implements EmbeddingSink {
   }
 
   /**
-   * Stops the worker thread, closes the table and releases its writer lease; with `dropIfEmpty`, a
+   * Waits for the last write, closes the table and releases its writer lease; with `dropIfEmpty`, a
    * table this writer created and wrote nothing to is removed.
    */
   async close(options: { dropIfEmpty?: boolean } = {}): Promise<void> {
-    if (this.worker.closed) return;
-    try {
-      await this.writing;
-      await this.worker.close();
-    } finally {
-      await this.table.close(options);
-    }
+    if (this.closed) return;
+    this.closed = true;
+    await this.writing;
+    await this.table.close(options);
   }
 }

@@ -15,7 +15,9 @@ import {
   hashItems,
   makeChunk,
   type Chunk,
+  type EmbedTableMeta,
 } from '../src/index.js';
+import { chunkIpc, tableSchema } from '../src/table-rows.js';
 
 const MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../models/mnist-vae');
 const D = 784;
@@ -123,6 +125,42 @@ describe('ChunkPreparer', () => {
       expect(b.input).toEqual(chunkInput(chunk.pixels.subarray(17 * D, 37 * D), 20, D));
       await expect(preparer.prepare(5, 30, new Int32Array(20))).rejects.toThrow(
         /labels: expected items \[30, 50\) within the 37 items of the corpus, got 20 labels from 30/,
+      );
+    } finally {
+      await preparer.close();
+    }
+  });
+});
+
+describe('rows built ahead (rowsTemplate)', () => {
+  const meta = (logvar: boolean): EmbedTableMeta => ({
+    model: 'mnist-vae',
+    paramsSha256: '',
+    modelDir: MODEL_DIR,
+    dim: 20,
+    imageShape: [28, 28, 1],
+    dataset: 'mnist',
+    split: 'test',
+    source: 'test',
+    chunkSize: 37,
+    logvar,
+  });
+
+  it('the preparer builds a chunk’s rows, embedChunk writes μ and logvar into them: the bytes rows built afterwards have', async () => {
+    const preparer = new ChunkPreparer(chunk.pixels, D);
+    try {
+      for (const logvar of [true, false]) {
+        const p = await preparer.prepare(chunk.index, 0, chunk.labels, meta(logvar));
+        const ahead = await embedChunk(model, { ...chunk, start: 0 }, { batchSize: 16, logvar, rows: p.rows! });
+        const after = await embedChunk(model, { ...chunk, start: 0 }, { batchSize: 16, logvar });
+        expect(ahead.mu.buffer).toBe(ahead.rows!.buffer);
+        expect(Array.from(ahead.mu)).toEqual(Array.from(after.mu));
+        expect(Buffer.from(ahead.rows!).equals(Buffer.from(chunkIpc(tableSchema(meta(logvar)), after)))).toBe(true);
+        preparer.recycle(p.input);
+      }
+      const p = await preparer.prepare(chunk.index, 0, chunk.labels, meta(true));
+      await expect(embedChunk(model, chunk, { batchSize: 16, logvar: false, rows: p.rows! })).rejects.toThrow(
+        /rows: expected a template without a logvar column \(logvar false\), got one with/,
       );
     } finally {
       await preparer.close();

@@ -221,7 +221,7 @@ describe('LanceDB table', () => {
     }
   });
 
-  it('the writer with its rows worker (what embedToTable uses) reports the table’s own errors and keeps the rows', async () => {
+  it('the writer (what embedToTable uses) reports the table’s own errors and keeps the rows', async () => {
     const out = join(dir, 'a.lance');
     const before = await rows(out);
     const meta = tableMeta(model, MODEL_DIR, corpus, { chunkSize: 256, logvar: true });
@@ -235,6 +235,9 @@ describe('LanceDB table', () => {
         /chunk 0 is stored with content hash [0-9a-f]{16}, got 0123456789abcdef/,
       );
       await expect(w.write({ ...CHANGED_CHUNK_0, index: 9, dim: 3 })).rejects.toThrow(RangeError);
+      await expect(w.write({ ...CHANGED_CHUNK_0, index: 9, rows: new Uint8Array(8) })).rejects.toThrow(
+        /chunk 9: expected rows whose vector columns are its mu and logvar/,
+      );
     } finally {
       await w.close();
     }
