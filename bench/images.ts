@@ -96,7 +96,8 @@ async function decoders(files: readonly Buffer[], size: number) {
   const inFlight = 2 * availableParallelism();
   const js = () =>
     measure(files.length, async () => {
-      for (const [i, b] of files.entries()) fitImage(decodeImage(b, `#${i}`), { size, channels: 3 }, out);
+      for (const [i, b] of files.entries())
+        fitImage(decodeImage(b, `#${i}`, {}, [size, size]), { size, channels: 3 }, out);
     });
   const sharpFull = () =>
     measure(files.length, () =>
