@@ -29,7 +29,7 @@ export {
   type DecodeTarget,
   type DecodedRow,
 } from './decode-file.js';
-export { MAX_CLASSES, scanImageFolder, type FolderScan } from './folder-scan.js';
+export { MAX_CLASSES, scanImageFolder, type FolderScan, type ScanOptions } from './folder-scan.js';
 export {
   CACHE_DIR_ENV,
   CACHE_FILES,
