@@ -3,7 +3,7 @@ import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { convertChannels, fitImage, readJpegHeader, readPngHeader } from '../src/index.js';
-import { decodeImage } from '../src/node/index.js';
+import { decodeAndFit, decodeImage } from '../src/node/index.js';
 import { decodeJpegTurbo, jpegScale } from '../src/node/jpeg-turbo.js';
 import { decodePngFast } from '../src/node/png-fast.js';
 
@@ -112,5 +112,7 @@ describe('libjpeg-turbo (WebAssembly)', () => {
     expect([scaled.width, scaled.height]).toEqual([100, 75]);
     const fit = { size: 64, channels: 3 } as const;
     expect(mean(fitImage(scaled, fit), fitImage(decodeImage(bytes, 'p.jpg'), fit))).toBeLessThan(3);
+    // One file fitted on its own (vae search --image) is the folder cache's row.
+    expect(decodeAndFit(bytes, 'p.jpg', fit).pixels).toEqual(fitImage(scaled, fit));
   });
 });

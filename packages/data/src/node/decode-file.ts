@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { MAX_IMAGE_PIXELS } from '../png-header.js';
-import { fitImage, sizeOfTarget, type TargetSize } from '../resize.js';
-import { decodeImage } from './decode.js';
+import type { TargetSize } from '../resize.js';
+import { decodeAndFit } from './decode.js';
 
 /** How every image of a folder is decoded into a row of the pixel cache. */
 export interface DecodeTarget {
@@ -77,16 +77,21 @@ export function decodeFileSync(path: string, target: DecodeTarget, out: Uint8Arr
     maxPixels: target.maxPixels ?? MAX_IMAGE_PIXELS,
     ...(target.size === null && target.requireSize ? { size: target.requireSize } : {}),
   };
-  let img: ReturnType<typeof decodeImage>;
   try {
-    img = decodeImage(bytes, path, limits, target.size === null ? null : sizeOfTarget(target.size));
+    const { header } = decodeAndFit(
+      bytes,
+      path,
+      { size: target.size, channels: target.channels },
+      limits,
+      out,
+      offset,
+    ).image;
+    return { width: header.width, height: header.height, colour: header.colour };
   } catch (err) {
     if (err instanceof RangeError && limits.size)
       err.message += '; pass --image-size N to resize every image to N×N (short side, centre crop)';
     throw err;
   }
-  fitImage(img, { size: target.size, channels: target.channels }, out, offset);
-  return { width: img.width, height: img.height, colour: img.header.colour };
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   readPngHeader,
   type ImageLimits,
 } from '../png-header.js';
-import type { RawImage } from '../resize.js';
+import { fitImage, sizeOfTarget, type FitOptions, type RawImage } from '../resize.js';
 import { decodeJpegTurbo, jpegScale } from './jpeg-turbo.js';
 import { decodePngFast } from './png-fast.js';
 
@@ -109,4 +109,22 @@ export function decodeImage(
   const maxPixels = limits.maxPixels ?? MAX_IMAGE_PIXELS;
   const img = header.format === 'png' ? decodePng(bytes, name) : decodeJpeg(bytes, name, header, maxPixels, cover);
   return { ...img, header };
+}
+
+/**
+ * `bytes` decoded ({@link decodeImage}) and fitted to `fit` (channels, then resized to cover its
+ * size and centre-cropped) exactly as the folder cache makes a row, the JPEG DCT scaling for that
+ * size included: a single file given to a model (e.g. `vae search --image`) goes through this to
+ * match its cached row. Writes into `out` at `offset` when given.
+ */
+export function decodeAndFit(
+  bytes: Uint8Array,
+  name: string,
+  fit: FitOptions,
+  limits: ImageLimits = {},
+  out?: Uint8Array,
+  offset = 0,
+): { readonly image: DecodedImage; readonly pixels: Uint8Array } {
+  const image = decodeImage(bytes, name, limits, fit.size === null ? null : sizeOfTarget(fit.size));
+  return { image, pixels: fitImage(image, fit, out, offset) };
 }
