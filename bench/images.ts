@@ -3,10 +3,11 @@
  * [--photos 60] [--count 200000] [--epochs 1] [--keep]`. Writes bench/images-results.json.
  *
  * 1. Decoders, in memory, ~100×100 colour JPEG and PNG to 64×64×3 (decode + resize short side +
- *    centre crop): the pure-JS path this package uses (jpeg-js / pngjs + its antialiased bilinear
- *    resize, one thread) vs sharp 0.35 (libvips, prebuilt) as a competent user would call it
- *    (`resize(64, 64, { fit: 'cover' }).removeAlpha().raw()`, 2 × cores calls in flight on its
- *    thread pool), and sharp decoding with this package's resize. Images/s and CPU ms per image
+ *    centre crop): the path this package uses (`decodeAndFit`: libjpeg-turbo WebAssembly with DCT
+ *    scaling / zlib + unfilter for PNG, then its antialiased bilinear resize, one thread) vs sharp
+ *    0.35 (libvips, prebuilt) as a competent user would call it (`resize(64, 64, { fit: 'cover' })
+ *    .removeAlpha().raw()`, 2 × cores calls in flight on its thread pool), and sharp decoding with
+ *    this package's resize. Images/s and CPU ms per image
  *    (process CPU time over all threads). The same for 640×480 photos, where sharp's
  *    shrink-on-load pays.
  * 2. First pass through the real cache builder (`ensureImageCache`, worker threads) on a folder
@@ -28,7 +29,7 @@ import sharp from 'sharp';
 import { Rng, setLogLevel } from '@vae/core';
 import { fitImage, holdOutValidation, pixelsToUnit } from '@vae/data';
 import { epochRows } from '@vae/train';
-import { decodeImage, ensureImageCache, loadDataset, scanImageFolder } from '@vae/data/node';
+import { decodeAndFit, ensureImageCache, loadDataset, scanImageFolder } from '@vae/data/node';
 import { benchArg } from './lib/bench-arg.js';
 
 setLogLevel('warn');
@@ -96,7 +97,7 @@ async function decoders(files: readonly Buffer[], size: number) {
   const inFlight = 2 * availableParallelism();
   const js = () =>
     measure(files.length, async () => {
-      for (const [i, b] of files.entries()) fitImage(decodeImage(b, `#${i}`), { size, channels: 3 }, out);
+      for (const [i, b] of files.entries()) decodeAndFit(b, `#${i}`, { size, channels: 3 }, {}, out);
     });
   const sharpFull = () =>
     measure(files.length, () =>

@@ -13,6 +13,8 @@ const modulesLoaded = process.uptime();
 setLogLevel('warn');
 const memoryMb = Number(benchArg('memory-mb', '1024'));
 const epochs = Number(benchArg('epochs', '1'));
+/** `--first-step-only`: print the start-up figures and exit at the first training step. */
+const firstStepOnly = process.argv.includes('--first-step-only');
 let firstStep: number | null = null;
 const epochStart = new Map<number, number>();
 const epochTrain = new Map<number, number>();
@@ -32,7 +34,15 @@ const result = await train(
     data: { cacheDir: benchArg('cache', ''), memoryBytes: memoryMb * 2 ** 20 },
     onProgress(p) {
       const now = performance.now();
-      if (p.phase === 'train' && firstStep === null) firstStep = process.uptime();
+      if (p.phase === 'train' && firstStep === null) {
+        firstStep = process.uptime();
+        if (firstStepOnly) {
+          process.stdout.write(
+            `${JSON.stringify({ memoryMb, modulesLoadedSeconds: modulesLoaded, firstStepSeconds: firstStep })}\n`,
+          );
+          process.exit(0);
+        }
+      }
       if (p.phase === 'train' && p.epochStep === 1) epochStart.set(p.epoch, now);
       if (p.phase === 'validate' && !epochTrain.has(p.epoch))
         epochTrain.set(p.epoch, (now - epochStart.get(p.epoch)!) / 1000);

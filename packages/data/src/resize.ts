@@ -111,20 +111,28 @@ function bilinearTaps(inSize: number, from: number, span: number, outSize: numbe
   return { start, count, weights, taps };
 }
 
-let tapCache: { key: string; h: Taps; v: Taps } | null = null;
+/** Taps already computed, by axis geometry (folders repeat a few sizes); cleared when it holds {@link MAX_TAPS}. */
+const tapCache = new Map<string, Taps>();
+const MAX_TAPS = 512;
 
-/** The horizontal and vertical taps of one source size → output size (the last pair is kept: folders repeat sizes). */
-function tapsFor(width: number, height: number, oh: number, ow: number): { h: Taps; v: Taps } {
-  const key = `${width},${height},${oh},${ow}`;
-  if (tapCache?.key !== key) {
-    const win = coverWindow(width, height, [oh, ow]);
-    tapCache = { key, h: bilinearTaps(width, win.x0, win.width, ow), v: bilinearTaps(height, win.y0, win.height, oh) };
+function cachedTaps(inSize: number, from: number, span: number, outSize: number): Taps {
+  const key = `${inSize},${from},${span},${outSize}`;
+  let taps = tapCache.get(key);
+  if (!taps) {
+    if (tapCache.size >= MAX_TAPS) tapCache.clear();
+    taps = bilinearTaps(inSize, from, span, outSize);
+    tapCache.set(key, taps);
   }
-  return tapCache;
+  return taps;
+}
+
+/** The horizontal and vertical taps of one source size → output size. */
+function tapsFor(width: number, height: number, oh: number, ow: number): { h: Taps; v: Taps } {
+  const win = coverWindow(width, height, [oh, ow]);
+  return { h: cachedTaps(width, win.x0, win.width, ow), v: cachedTaps(height, win.y0, win.height, oh) };
 }
 
 let scratch = new Float32Array(0);
-let rowAcc = new Float32Array(0);
 
 /** The horizontal pass of one row of RGB pixels (the common case, channels unrolled). */
 function horizontal3(pixels: Uint8Array, src: number, tmp: Float32Array, dst: number, hx: Taps, ow: number): void {
@@ -146,6 +154,26 @@ function horizontal3(pixels: Uint8Array, src: number, tmp: Float32Array, dst: nu
     tmp[o] = r;
     tmp[o + 1] = g;
     tmp[o + 2] = b;
+  }
+}
+
+/** The vertical pass of output row `j`: each value a weighted sum down the rows of `tmp`, rounded into `target`. */
+function vertical(
+  tmp: Float32Array,
+  r0: number,
+  rowLen: number,
+  vy: Taps,
+  j: number,
+  target: Uint8Array,
+  dst: number,
+): void {
+  const wOff = j * vy.taps;
+  const n = vy.count[j]!;
+  const w = vy.weights;
+  for (let i = 0; i < rowLen; i++) {
+    let acc = 0;
+    for (let t = 0, at = r0 + i; t < n; t++, at += rowLen) acc += tmp[at]! * w[wOff + t]!;
+    target[dst + i] = acc <= 0 ? 0 : acc >= 255 ? 255 : Math.round(acc);
   }
 }
 
@@ -199,24 +227,8 @@ export function resizeCover(
         }
       }
   }
-  if (rowAcc.length < rowLen) rowAcc = new Float32Array(rowLen);
-  const acc = rowAcc;
-  for (let j = 0; j < oh; j++) {
-    const r0 = (vy.start[j]! - rowLo) * rowLen;
-    const wOff = j * vy.taps;
-    const n = vy.count[j]!;
-    acc.fill(0, 0, rowLen);
-    for (let t = 0; t < n; t++) {
-      const k = vy.weights[wOff + t]!;
-      const base = r0 + t * rowLen;
-      for (let i = 0; i < rowLen; i++) acc[i]! += tmp[base + i]! * k;
-    }
-    const dst = offset + j * rowLen;
-    for (let i = 0; i < rowLen; i++) {
-      const v = acc[i]!;
-      target[dst + i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
-    }
-  }
+  for (let j = 0; j < oh; j++)
+    vertical(tmp, (vy.start[j]! - rowLo) * rowLen, rowLen, vy, j, target, offset + j * rowLen);
   return target;
 }
 

@@ -123,12 +123,12 @@ export class BlockShuffler {
     if (!p) {
       const { split } = this;
       const blocks = this.plan!.groups[g]!.blocks;
-      p = (async () => {
-        const out = new Map<number, Uint8Array>();
-        for (const b of [...blocks].sort((x, y) => x - y))
-          out.set(b, await split.read(b * split.blockRows, Math.min(split.count, (b + 1) * split.blockRows)));
-        return out;
-      })();
+      // The blocks are read concurrently (in file order): a read's cost is mostly the first touch
+      // of its fresh buffer, which the reader's threads share.
+      const sorted = [...blocks].sort((x, y) => x - y);
+      p = Promise.all(
+        sorted.map((b) => split.read(b * split.blockRows, Math.min(split.count, (b + 1) * split.blockRows))),
+      ).then((parts) => new Map(parts.map((bytes, k) => [sorted[k]!, bytes])));
       this.loaded.set(g, p);
     }
     return p;

@@ -1,9 +1,8 @@
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Rng } from '@vae/core';
 import {
   BlockShuffler,
@@ -15,15 +14,9 @@ import {
   type StoredSplit,
 } from '../src/index.js';
 import { ensureImageCache, loadImageFolder, scanImageFolder } from '../src/node/index.js';
+import { tempDirs } from './temp-dirs.js';
 
-const dirs: string[] = [];
-afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirs();
 
 /** RGBA pixels of a `w × h` image: a colour that depends on `seed`, a gradient, and a square in its centre. */
 function rgba(w: number, h: number, seed: number, grey = false): Buffer {

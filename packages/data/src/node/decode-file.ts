@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { MAX_IMAGE_PIXELS } from '../png-header.js';
-import { fitImage, type TargetSize } from '../resize.js';
-import { decodeImage } from './decode.js';
+import type { TargetSize } from '../resize.js';
+import { decodeAndFit } from './decode.js';
 
 /** How every image of a folder is decoded into a row of the pixel cache. */
 export interface DecodeTarget {
@@ -28,17 +28,33 @@ export interface DecodedRow {
 }
 
 /** Reads a file after checking its size against `maxBytes`; errors name the file. */
-export async function readImageFile(path: string, maxBytes = MAX_IMAGE_FILE_BYTES): Promise<Uint8Array> {
+export function readImageFileSync(path: string, maxBytes = MAX_IMAGE_FILE_BYTES): Uint8Array {
+  let fd: number | undefined;
   try {
-    const s = await stat(path);
-    if (s.size > maxBytes)
-      throw new RangeError(`${path}: expected an image file of at most ${maxBytes} bytes, got ${s.size}; not read`);
-    return await readFile(path);
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    if (size > maxBytes)
+      throw new RangeError(`${path}: expected an image file of at most ${maxBytes} bytes, got ${size}; not read`);
+    const out = Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      const n = readSync(fd, out, filled, size - filled, filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    return out.subarray(0, filled);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code) throw new Error(`${path}: could not be read (${code}: ${(err as Error).message})`);
     throw err;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** {@link readImageFileSync}, as a promise. */
+export async function readImageFile(path: string, maxBytes = MAX_IMAGE_FILE_BYTES): Promise<Uint8Array> {
+  return readImageFileSync(path, maxBytes);
 }
 
 /**
@@ -51,19 +67,53 @@ export async function decodeFileInto(
   out: Uint8Array,
   offset: number,
 ): Promise<DecodedRow> {
-  const bytes = await readImageFile(path, target.maxFileBytes);
+  return decodeFileSync(path, target, out, offset);
+}
+
+/** {@link decodeFileInto}, synchronously (reading included: the decoding threads have nothing else to do). */
+export function decodeFileSync(path: string, target: DecodeTarget, out: Uint8Array, offset: number): DecodedRow {
+  const bytes = readImageFileSync(path, target.maxFileBytes);
   const limits = {
     maxPixels: target.maxPixels ?? MAX_IMAGE_PIXELS,
     ...(target.size === null && target.requireSize ? { size: target.requireSize } : {}),
   };
-  let img: ReturnType<typeof decodeImage>;
   try {
-    img = decodeImage(bytes, path, limits);
+    const { header } = decodeAndFit(
+      bytes,
+      path,
+      { size: target.size, channels: target.channels },
+      limits,
+      out,
+      offset,
+    ).image;
+    return { width: header.width, height: header.height, colour: header.colour };
   } catch (err) {
     if (err instanceof RangeError && limits.size)
       err.message += '; pass --image-size N to resize every image to N×N (short side, centre crop)';
     throw err;
   }
-  fitImage(img, { size: target.size, channels: target.channels }, out, offset);
-  return { width: img.width, height: img.height, colour: img.header.colour };
+}
+
+/**
+ * Decodes `paths[k]` into row `rows[k]` of the open pixel file `fd` (`rowBytes` per row, written at
+ * its offset: threads share the descriptor); returns whether each file was colour (1) or grey (0).
+ */
+export function decodeRowsToFile(
+  paths: readonly string[],
+  rows: ArrayLike<number>,
+  target: DecodeTarget,
+  rowBytes: number,
+  fd: number,
+): Uint8Array {
+  const pixels = new Uint8Array(paths.length * rowBytes);
+  const colour = new Uint8Array(paths.length);
+  for (const [k, path] of paths.entries())
+    colour[k] = decodeFileSync(path, target, pixels, k * rowBytes).colour ? 1 : 0;
+  for (let k = 0; k < paths.length; k++)
+    writeRow(fd, pixels.subarray(k * rowBytes, (k + 1) * rowBytes), rows[k]! * rowBytes);
+  return colour;
+}
+
+function writeRow(fd: number, row: Uint8Array, position: number): void {
+  for (let done = 0; done < row.length; ) done += writeSync(fd, row, done, row.length - done, position + done);
 }

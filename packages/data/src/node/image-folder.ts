@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageDataset, StoredSplit } from '../dataset.js';
 import { CACHE_FILES, ensureImageCache, type ImageCacheOptions } from './pixel-cache.js';
@@ -16,6 +16,26 @@ export interface ImageFolderOptions extends ImageCacheOptions {
 
 /** Most bytes one read asks for (a single read is limited to 2 GiB). */
 const READ_PIECE = 2 ** 30;
+/** Reads above this size are split into concurrent pieces of at least this size: 16 MiB. */
+const PARALLEL_PIECE = 16 * 2 ** 20;
+/** Concurrent pieces of a large read (libuv's default thread pool has 4 threads). */
+const READ_THREADS = 4;
+
+/** Fills `out[at, at + length)` from `file` at byte `base + at`; throws when the file ends first. */
+async function readFully(
+  handle: FileHandle,
+  out: Uint8Array,
+  at: number,
+  length: number,
+  base: number,
+  file: string,
+): Promise<void> {
+  for (let filled = 0; filled < length; ) {
+    const { bytesRead } = await handle.read(out, at + filled, length - filled, base + at + filled);
+    if (bytesRead === 0) throw new Error(`${file}: ended at byte ${base + at + filled}; the cache is damaged`);
+    filled += bytesRead;
+  }
+}
 
 /** Rows of a cache's pixel file, read on demand (one open per read: nothing to close). */
 function storedRows(file: string, count: number, labels: Uint8Array, rowBytes: number): StoredSplit {
@@ -30,14 +50,15 @@ function storedRows(file: string, count: number, labels: Uint8Array, rowBytes: n
       const out = new Uint8Array((end - start) * rowBytes);
       const handle = await open(file, 'r');
       try {
-        let filled = 0;
-        while (filled < out.length) {
-          const n = Math.min(READ_PIECE, out.length - filled);
-          const { bytesRead } = await handle.read(out, filled, n, start * rowBytes + filled);
-          if (bytesRead === 0)
-            throw new Error(`${file}: ended at byte ${start * rowBytes + filled}; the cache is damaged`);
-          filled += bytesRead;
-        }
+        // Large reads in concurrent pieces: most of their cost is the first touch of the fresh
+        // buffer's pages, which the thread pool then shares among the cores.
+        const piece = Math.min(READ_PIECE, Math.max(PARALLEL_PIECE, Math.ceil(out.length / READ_THREADS)));
+        const pieces: Promise<void>[] = [];
+        for (let at = 0; at < out.length; at += piece)
+          pieces.push(readFully(handle, out, at, Math.min(piece, out.length - at), start * rowBytes, file));
+        // Every piece settles before the handle closes; the first failure is the error.
+        const failed = (await Promise.allSettled(pieces)).find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
       } finally {
         await handle.close();
       }

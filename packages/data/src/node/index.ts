@@ -21,7 +21,7 @@ export {
   type IdxLimits,
 } from './idx-files.js';
 export { DEFLATE_MAX_RATIO, isGzip, readFileBounded, type LengthFromHeader } from './bounded-read.js';
-export { decodeImage, type DecodedImage } from './decode.js';
+export { decodeAndFit, decodeImage, type DecodedImage } from './decode.js';
 export {
   MAX_IMAGE_FILE_BYTES,
   decodeFileInto,
@@ -29,7 +29,7 @@ export {
   type DecodeTarget,
   type DecodedRow,
 } from './decode-file.js';
-export { MAX_CLASSES, scanImageFolder, type FolderScan } from './folder-scan.js';
+export { MAX_CLASSES, scanImageFolder, type FolderScan, type ScanOptions } from './folder-scan.js';
 export {
   CACHE_DIR_ENV,
   CACHE_FILES,

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, getLogger } from '@vae/core';
 import { sizeOfTarget, type TargetSize } from '../resize.js';
 import { removeStaleTemps, syncDir, tempPathFor, writeFileDurable } from './atomic-write.js';
 import { readImageHeader } from '../image-header.js';
-import { decodeFileInto, readImageFile, type DecodeTarget } from './decode-file.js';
+import { decodeRowsToFile, readImageFile, type DecodeTarget } from './decode-file.js';
 import type { DecodeReply, DecodeRequest } from './decode-worker.js';
 import { faultPoint } from './fault-points.js';
 import { scanImageFolder, type FolderScan } from './folder-scan.js';
@@ -15,7 +16,7 @@ import { WorkerRequests } from './worker-requests.js';
 const log = getLogger('data:cache');
 
 /** Version of the cache layout; a change makes new keys, so old caches are never misread. */
-export const CACHE_FORMAT = 1;
+export const CACHE_FORMAT = 2;
 /** Environment variable overriding where image folders are cached. */
 export const CACHE_DIR_ENV = 'VAE_CACHE_DIR';
 /** Files of one cache entry. */
@@ -176,60 +177,58 @@ async function buildCache(scan: FolderScan, tmp: string, o: ImageCacheOptions, p
   const target: DecodeTarget = { size, requireSize: size === null ? [h, w] : null, channels, ...limits };
   const rowBytes = h * w * channels;
   const rowOf = new Rng(ROW_ORDER_SEED).permutation(n);
-  const handle = await open(join(tmp, CACHE_FILES.pixels), 'wx');
+  const fd = openSync(join(tmp, CACHE_FILES.pixels), 'wx');
   const workers: WorkerRequests<DecodeRequest, DecodeReply>[] = [];
   try {
-    const checkChannels = (i: number, colour: boolean): void => {
-      if (o.channels == null && colour !== probe.colour)
-        throw new RangeError(
-          `${pathOf(i)}: expected ${describe(probe.colour)} like ${scan.files[0]}, got ${describe(colour)}; pass --channels 1 or --channels 3 to convert every image`,
-        );
-    };
-    const writeRows = async (first: number, pixels: Uint8Array, colour: Uint8Array): Promise<void> => {
-      for (let k = 0; k < colour.length; k++) {
-        checkChannels(first + k, colour[k] === 1);
-        await handle.write(pixels, k * rowBytes, rowBytes, rowOf[first + k]! * rowBytes);
-      }
-    };
-    // Worker threads and the main thread take batches from one counter: the main thread decodes
-    // from the start (a worker's start costs up to a second from TypeScript sources), so one worker
-    // per core beyond the first.
-    const count = n < MIN_FILES_FOR_WORKERS ? 0 : (o.workers ?? Math.min(3, availableParallelism() - 1));
-    for (let k = 0; k < count; k++) workers.push(new WorkerRequests(import.meta.url, 'decode-worker'));
     const progress = progressLogger(scan.dir, n, started);
-    let next = 0;
     let done = 0;
-    const take = (): { first: number; paths: string[] } | null => {
-      if (next >= n) return null;
-      const first = next;
-      next = Math.min(n, next + DECODE_BATCH);
-      return { first, paths: Array.from({ length: next - first }, (_, k) => pathOf(first + k)) };
-    };
-    const finish = async (first: number, pixels: Uint8Array, colour: Uint8Array): Promise<void> => {
-      await writeRows(first, pixels, colour);
+    const finish = (first: number, colour: Uint8Array): void => {
+      for (let k = 0; k < colour.length; k++)
+        if (o.channels == null && (colour[k] === 1) !== probe.colour)
+          throw new RangeError(
+            `${pathOf(first + k)}: expected ${describe(probe.colour)} like ${scan.files[0]}, got ${describe(colour[k] === 1)}; pass --channels 1 or --channels 3 to convert every image`,
+          );
       done += colour.length;
       progress(done);
     };
+    // The main thread and one worker per further core take batches from one counter; each thread
+    // reads its files and writes their rows itself, and a worker has two batches in flight, so it
+    // never waits for the main thread. (Measured on 2 cores, 5,000 files: this beat one worker per
+    // core with the main thread only handing out batches, 2,450 vs 2,150 images/s from sources.)
+    const count = n < MIN_FILES_FOR_WORKERS ? 0 : (o.workers ?? Math.min(3, availableParallelism() - 1));
+    for (let k = 0; k < count; k++) workers.push(new WorkerRequests(import.meta.url, 'decode-worker'));
+    let next = 0;
+    let failed = false;
+    const take = (): { first: number; paths: string[]; rows: Int32Array } | null => {
+      if (next >= n || failed) return null;
+      const first = next;
+      next = Math.min(n, next + DECODE_BATCH);
+      return {
+        first,
+        paths: Array.from({ length: next - first }, (_, k) => pathOf(first + k)),
+        rows: Int32Array.from({ length: next - first }, (_, k) => rowOf[first + k]!),
+      };
+    };
     const local = async (): Promise<void> => {
-      const pixels = new Uint8Array(DECODE_BATCH * rowBytes);
       for (let job = take(); job; job = take()) {
-        const colour = new Uint8Array(job.paths.length);
-        for (const [k, path] of job.paths.entries())
-          colour[k] = (await decodeFileInto(path, target, pixels, k * rowBytes)).colour ? 1 : 0;
-        await finish(job.first, pixels, colour);
+        finish(job.first, decodeRowsToFile(job.paths, job.rows, target, rowBytes, fd));
+        await new Promise<void>((r) => setImmediate(r)); // let the workers' replies in
       }
     };
     const remote = async (worker: WorkerRequests<DecodeRequest, DecodeReply>): Promise<void> => {
-      for (let job = take(); job; job = take()) {
-        const reply = await worker.request({ paths: job.paths, target, rowBytes });
-        await finish(job.first, reply.pixels, reply.colour);
-      }
+      for (let job = take(); job; job = take())
+        finish(job.first, (await worker.request({ paths: job.paths, rows: job.rows, target, rowBytes, fd })).colour);
     };
-    await Promise.all([local(), ...workers.map(remote)]);
-    await handle.sync();
+    try {
+      await Promise.all([local(), ...workers.flatMap((w) => [remote(w), remote(w)])]);
+    } catch (err) {
+      failed = true; // no more batches; the workers are stopped before the descriptor is closed
+      throw err;
+    }
+    fsyncSync(fd);
   } finally {
-    await handle.close();
     await Promise.all(workers.map((w) => w.close()));
+    closeSync(fd);
   }
   const labels = new Uint8Array(n);
   const files = new Array<string>(n);
