@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { VaeModel } from '@vae/core';
-import { fitImage } from '@vae/data';
-import { decodeImage } from '@vae/data/node';
+import { decodeAndFit } from '@vae/data/node';
 import { chunkInput } from './chunk.js';
 import { searchVector, vectorOfId, type Neighbour, type SearchOptions } from './search.js';
 import { assertTableEncoder, type EmbedTableMeta, type EncoderIdentity, openTableForRead } from './store.js';
@@ -100,6 +99,6 @@ export async function embedImage(model: VaeModel, file: string): Promise<Float32
       `image: ${file} could not be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
     );
   }
-  const pixels = fitImage(decodeImage(bytes, file), { size: [h, w], channels: c as 1 | 3 });
+  const { pixels } = decodeAndFit(bytes, file, { size: [h, w], channels: c as 1 | 3 });
   return (await model.embed({ data: chunkInput(pixels, 1, h * w * c), shape: [1, h * w * c] })).data;
 }
