@@ -9,7 +9,10 @@
  *    and the engine's worker do one after the other (the worker's Adam overlaps the next batch's
  *    preparation).
  *
- *   tsx bench/train-profile.ts [--mode gradients|adam] [--threads 2] [--steps 300]
+ * `--simplify false` profiles the step graph as the tape recorded it (before `simplifyTapeNodes`), for
+ * before/after tables; the pipeline always uses the engine's own (simplified) graph.
+ *
+ *   tsx bench/train-profile.ts [--mode gradients|adam] [--threads 2] [--steps 300] [--simplify true|false]
  *
  * Writes bench/train-profile-results.json.
  */
@@ -29,11 +32,14 @@ const mode = benchArg('mode', 'gradients') as TrainGraphMode;
 if (mode !== 'gradients' && mode !== 'adam') throw new RangeError(`--mode: expected gradients|adam, got ${mode}`);
 const threads = Number(benchArg('threads', '2'));
 const steps = Number(benchArg('steps', '300'));
+const simplify = benchArg('simplify', 'true');
+if (simplify !== 'true' && simplify !== 'false')
+  throw new RangeError(`--simplify: expected true|false, got ${simplify}`);
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const batch = 128;
 
 const spec = createModelSpec({ kind: 'vae', hidden: [400], latentDim: 20 });
-const graph = buildTrainStepGraph(spec, { mode });
+const graph = buildTrainStepGraph(spec, { mode, simplify: simplify === 'true' });
 const dir = await mkdtemp(join(tmpdir(), 'vae-train-profile-'));
 const session = await ort.InferenceSession.create(graph.bytes, {
   ...NODE_ORT_PLATFORM.sessionOptions('cpu', threads),
@@ -143,6 +149,7 @@ const report = {
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? null, loadAverage: loadavg() },
   mode,
+  simplify: simplify === 'true',
   threads,
   steps,
   graphNodes: graph.stats.nodes,
@@ -153,7 +160,7 @@ const report = {
   pipeline: steps2,
 };
 out(
-  `${mode} graph (${graph.stats.nodes} nodes), ${threads} thread(s), ${steps} profiled steps, load ${loadavg()
+  `${mode} graph (${graph.stats.nodes} nodes${simplify === 'true' ? '' : ', not simplified'}), ${threads} thread(s), ${steps} profiled steps, load ${loadavg()
     .map((v) => v.toFixed(2))
     .join(' ')}`,
 );

@@ -31,6 +31,12 @@ export interface TrainStepGraphOptions {
    * as `[batch·S, latentDim]`, example-major (as core's importance sampling). Default 1.
    */
   readonly samples?: number;
+  /**
+   * Rewrite the recorded nodes before serialising (`simplifyTapeNodes`: bypassed Expands, outputs
+   * without Identity copies, dead nodes dropped; every output is unchanged). Default true; false
+   * keeps the tape as recorded, for comparisons.
+   */
+  readonly simplify?: boolean;
 }
 
 /** Names of the tensors of a training graph. */
@@ -176,7 +182,11 @@ export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOpti
       out(next, N.next(b.name));
     }
   }
-  const { bytes, stats } = tapeToBytes(tape, `train_step_${spec.kind}${samples > 1 ? `_iw${samples}` : ''}`);
+  const { bytes, stats } = tapeToBytes(
+    tape,
+    `train_step_${spec.kind}${samples > 1 ? `_iw${samples}` : ''}`,
+    options.simplify ?? true,
+  );
   return {
     bytes,
     mode,

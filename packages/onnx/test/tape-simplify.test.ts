@@ -1,0 +1,28 @@
+import { Rng, listParameters } from '@vae/core';
+import { describe, expect, it } from 'vitest';
+import { buildTrainStepGraph } from '../src/training/index.js';
+import { TINY_SPECS, batchFeeds, createModelSpec, ort, randomBatch, randomParams } from './training-helpers.js';
+
+describe('simplified training graphs (simplifyTapeNodes)', () => {
+  for (const [label, options] of Object.entries(TINY_SPECS)) {
+    it(`${label}: fewer nodes, and every output bit-identical to the graph as recorded`, async () => {
+      const spec = createModelSpec(options);
+      const rng = new Rng(3);
+      const params = randomParams(spec, rng);
+      const b = randomBatch(spec, rng, 4);
+      const feeds: Record<string, ort.Tensor> = { ...batchFeeds(spec, b, 'float32') };
+      for (const p of listParameters(spec))
+        feeds[p.name] = new ort.Tensor('float32', Float32Array.from(params[p.name]!), [...p.shape]);
+      const build = (simplify: boolean) =>
+        buildTrainStepGraph(spec, { mode: 'gradients', exposeForward: true, simplify });
+      const [plain, simple] = [build(false), build(true)];
+      expect(simple.stats.nodes).toBeLessThan(plain.stats.nodes);
+      expect(simple.outputs).toEqual(plain.outputs);
+      const run = async (bytes: Uint8Array) =>
+        (await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 })).run(feeds);
+      const [a, s] = [await run(plain.bytes), await run(simple.bytes)];
+      for (const name of plain.outputs)
+        expect(Array.from(s[name]!.data as Float32Array), name).toEqual(Array.from(a[name]!.data as Float32Array));
+    });
+  }
+});
