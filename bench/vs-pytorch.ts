@@ -4,7 +4,7 @@
  * row's fraction of this machine's roofline: the peak GEMM rate measured here on onnxruntime-node.
  * Without torch the rows are measured and the ratios skipped (said in the output).
  *
- *   tsx bench/vs-pytorch.ts [--rows train,eval,encoder,conv] [--images 1000] [--samples 1000] [--rounds 2]
+ *   tsx bench/vs-pytorch.ts [--rows train,eval,encoder,embed,conv] [--images 1000] [--samples 1000] [--rounds 2]
  *
  * The baselines follow the repository's rule: a baseline is the competitor as a competent user would
  * write it (docs/BENCHMARKS.md). PyTorch runs bench/torch/vae_baseline.py (`/usr/bin/python3`,
@@ -22,6 +22,10 @@
  *   (1 thread, interleaved); the b=64/256 API / bare ratios are ratios of per-call medians of
  *   alternating single calls, the b=1 API − bare overhead the median difference of 20,000 of them;
  *   PyTorch: the same encoder.
+ * embed: bench/embed.ts in a child process (`--rounds 5 --queries 100`): `embedCorpus` on MNIST train
+ *   (60,000 images → LanceDB) against the bare onnxruntime-node encoder loop from the same pixels, and
+ *   against the encoder alone on floats converted beforehand; no PyTorch side (the goal is embed ≥ 0.80
+ *   × bare, issue 24), the ratios are in the row's note and the JSON.
  * conv: `vae train --arch conv --train-size 6400 --epochs 2`: s/epoch (the faster) and the process's wall time.
  * Writes bench/vs-pytorch-results.json.
  */
@@ -41,7 +45,7 @@ import { encoderFlops, isNllFlops, measureGemmPeak, trainEpochFlops, type GemmPe
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
-const ROWS = ['train', 'eval', 'encoder', 'conv'] as const;
+const ROWS = ['train', 'eval', 'encoder', 'embed', 'conv'] as const;
 const rows = benchArg('rows', ROWS.join(',')).split(',');
 for (const r of rows)
   if (!(ROWS as readonly string[]).includes(r))
@@ -294,6 +298,28 @@ function mnistTest(n: number, file: Uint8Array): Tensor {
 const testImages = new Uint8Array(await readFile(join(MNIST_DIR, 't10k-images-idx3-ubyte')));
 
 const REFERENCE_MODEL = join(root, 'models/mnist-vae');
+/**
+ * `vae embed`'s throughput against the bare encoder: bench/embed.ts in a child process (its own JSON),
+ * the rates of its median rounds; ratio and note carry embed / bare and embed / encoder only.
+ */
+async function embedRow(): Promise<Row> {
+  const args = ['--import', 'tsx', 'bench/embed.ts', '--rounds', '5', '--queries', '100'];
+  const r = await exec(process.execPath, args);
+  if (r.code !== 0) throw new Error(`bench/embed.ts: exit ${r.code}: ${r.stderr.trim().split('\n').at(-1)}`);
+  const t = (JSON.parse(await readFile(join(here, 'embed-results.json'), 'utf8')) as { throughput: Json }).throughput;
+  const ratio = Number(t.ratio);
+  return {
+    row: 'embed',
+    metric: 'vae embed items/s (MNIST train → LanceDB)',
+    unit: 'items/s',
+    ours: Number(t.embedItemsPerSecond),
+    pytorch: null,
+    ratio: null,
+    command: `tsx ${args.slice(2).join(' ')}`,
+    note: `embed / bare encoder from the same pixels ${ratio.toFixed(2)} (goal ≥ 0.80: ${ratio >= 0.8 ? 'met' : 'missed'}; bare ${Math.round(Number(t.bareItemsPerSecond))} items/s), / encoder alone on floats given ${Number(t.ratioToEncoderOnly).toFixed(2)}`,
+  };
+}
+
 /** The reference model (trained, with scorer.onnx), or a seeded random-weight export when it is missing. */
 async function modelForRow(): Promise<{ dir: string; label: string; temporary: boolean }> {
   const m = await benchModel(REFERENCE_MODEL);
@@ -470,6 +496,8 @@ for (const row of rows) {
       await bare.release();
       if (bench.temporary) await rm(dirname(dir), { recursive: true, force: true });
     }
+  } else if (row === 'embed') {
+    results.push(await embedRow());
   } else {
     const r = await alternate(
       () => cliTrain(['--arch', 'conv', '--train-size', '6400']),

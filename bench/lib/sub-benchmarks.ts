@@ -52,7 +52,7 @@ export const SUB_BENCHMARKS = Object.freeze({
   },
   'vs-pytorch': {
     description:
-      'this product vs PyTorch (same cores, same run): training s/epoch (vae train), IS evaluation, encoder, conv',
+      'this product vs PyTorch (same cores, same run): training s/epoch (vae train), IS evaluation, encoder, embed vs the bare encoder, conv',
     script: 'bench/vs-pytorch.ts',
     args: [],
     quickArgs: ['--rows', 'eval,encoder', '--images', '50'],
