@@ -82,9 +82,13 @@ export interface SampleRuns {
 /**
  * Splits K `samples` of `batch` examples into calls. With `chunkSize` given, every call takes all
  * examples and `chunkSize` samples each. Otherwise each call decodes at most about `rowsPerRun`
- * rows: as many samples per example as fit with all examples (at least 1), and when even one sample
- * of every example does not fit, groups of `rowsPerRun` examples; chunks and groups are balanced
- * (K=1000 with 10 examples and 4,096 rows gives 3 chunks of 334, 334, 332 samples).
+ * rows: all K samples of as many examples as fit (K larger than the budget is split into balanced
+ * chunks of one example), the examples in balanced groups (K=1000 with 10 examples and 4,096 rows
+ * gives groups of 4, 4 and 2 examples × 1000 samples; K=5000 gives chunks of 2,500 samples of one
+ * example). Many samples of few examples per call rather than few samples of every example: the
+ * scorer's per-example work (x, its [x, 1] matrix, one small MatMul per example) shrinks with the
+ * examples per call, and 1,000 MNIST images × K=1000 ran ~7% faster than with 4 samples of every
+ * image per call (docs/BENCHMARKS.md).
  */
 export function planSampleRuns(
   batch: number,
@@ -100,7 +104,7 @@ export function planSampleRuns(
   if (o.chunkSize !== undefined) return { groupSize: batch, chunkSize: assertInteger(o.chunkSize, 'chunkSize', 1) };
   const budget = assertInteger(o.rowsPerRun ?? DEFAULT_ROWS_PER_RUN, 'rowsPerRun', 1);
   const balanced = (total: number, most: number) => Math.ceil(total / Math.ceil(total / most));
-  const chunkSize = balanced(samples, Math.max(1, Math.floor(budget / batch)));
+  const chunkSize = balanced(samples, budget);
   return { groupSize: balanced(batch, Math.max(1, Math.floor(budget / chunkSize))), chunkSize };
 }
 

@@ -32,8 +32,9 @@ export type OrtTensorFactory = (data: Float32Array, dims: readonly number[]) => 
  * (onnxruntime-node, onnxruntime-web). Feeds are checked by name before anything runs. Concurrent
  * `run()` calls on one onnxruntime session are unsafe (onnxruntime-web: "Session already started";
  * measured here, four concurrent WebGPU runs in Node never finished), so calls are queued and execute
- * one at a time in call order. Outputs are copied into fresh `Float32Array`s (GPU outputs are
- * downloaded first), so results never alias runtime memory.
+ * one at a time in call order. Outputs are the fresh `Float32Array`s onnxruntime hands over (CPU
+ * outputs copied out of native or WebAssembly memory, GPU outputs downloaded), so results never
+ * alias runtime memory.
  */
 export class OrtSession implements BackendSession {
   readonly inputNames: readonly string[];
@@ -114,8 +115,11 @@ export class OrtSession implements BackendSession {
       if (value === undefined)
         throw new Error(`session: expected output ${JSON.stringify(name)}, got ${Object.keys(out).join(', ')}`);
       if (value.type !== 'float32') throw new TypeError(`output ${name}: expected float32, got ${value.type}`);
+      // getData(true) hands over the tensor's own array: onnxruntime-node and onnxruntime-web copy
+      // every CPU output out of native or WebAssembly memory into a fresh one, and a GPU output is
+      // downloaded into a fresh one, so it aliases nothing and needs no second copy.
       const data = (await value.getData(true)) as Float32Array;
-      result[name] = { data: new Float32Array(data), shape: value.dims.map(Number) };
+      result[name] = { data, shape: value.dims.map(Number) };
       value.dispose();
     }
     return result;

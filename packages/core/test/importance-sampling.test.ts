@@ -269,8 +269,10 @@ describe('planSampleRuns (decoded rows per run)', () => {
       expect(groupSize * chunkSize).toBeLessThanOrEqual(Math.max(DEFAULT_ROWS_PER_RUN, 1));
       expect(groupSize).toBeLessThanOrEqual(batch);
     }
-    expect(planSampleRuns(10, 1000, { rowsPerRun: 4096 })).toEqual({ groupSize: 10, chunkSize: 334 });
-    expect(planSampleRuns(10000, 1000, { rowsPerRun: 4096 })).toEqual({ groupSize: 3334, chunkSize: 1 });
+    expect(planSampleRuns(10, 1000, { rowsPerRun: 4096 })).toEqual({ groupSize: 4, chunkSize: 1000 });
+    expect(planSampleRuns(10000, 1000, { rowsPerRun: 4096 })).toEqual({ groupSize: 4, chunkSize: 1000 });
+    expect(planSampleRuns(1, 5000, { rowsPerRun: 4096 })).toEqual({ groupSize: 1, chunkSize: 2500 });
+    expect(planSampleRuns(60000, 1, { rowsPerRun: 4096 })).toEqual({ groupSize: 4000, chunkSize: 1 });
     expect(planSampleRuns(7, 3, { rowsPerRun: 4096 })).toEqual({ groupSize: 7, chunkSize: 3 });
   });
 
@@ -281,25 +283,37 @@ describe('planSampleRuns (decoded rows per run)', () => {
     );
   });
 
-  it('splits examples into groups when one sample of each does not fit; ε drawn per group, chunk, example, sample', async () => {
+  it('takes all samples of a group of examples per run, K in chunks when it exceeds the budget; ε drawn per group, chunk, example, sample', async () => {
     const x = tensor([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2], [3, D]);
     const mu = tensor([0, 0, 10, 10, 20, 20], [3, L]);
     const logvar = tensor([0, 0, 0, 0, 0, 0], [3, L]);
-    const seen: SeenRun[] = [];
-    const est = await importanceSampledLogLikelihood({
-      x,
-      mu,
-      logvar,
-      samples: 2,
-      rowsPerRun: 2, // 1 sample per run, groups of 2 and 1 examples
-      rng: new Rng(4),
-      likelihood: 'gaussian',
-      sigma: 1,
-      decode: recordingDecode(seen),
-    });
-    expect(seen.map((s) => s.rows)).toEqual([[0, 1], [0, 1], [2], [2]]);
-    expectEpsInOrder(seen, new Rng(4));
-    expect(est.every(Number.isFinite)).toBe(true);
+    for (const [samples, rowsPerRun, runs] of [
+      [
+        2,
+        4,
+        [
+          [0, 0, 1, 1],
+          [2, 2],
+        ],
+      ], // groups of 2 and 1 examples × both samples
+      [3, 2, [[0, 0], [0], [1, 1], [1], [2, 2], [2]]], // one example per run, K=3 in chunks of 2 and 1
+    ] as const) {
+      const seen: SeenRun[] = [];
+      const est = await importanceSampledLogLikelihood({
+        x,
+        mu,
+        logvar,
+        samples,
+        rowsPerRun,
+        rng: new Rng(4),
+        likelihood: 'gaussian',
+        sigma: 1,
+        decode: recordingDecode(seen),
+      });
+      expect(seen.map((s) => s.rows)).toEqual(runs);
+      expectEpsInOrder(seen, new Rng(4));
+      expect(est.every(Number.isFinite)).toBe(true);
+    }
   });
 });
 

@@ -93,9 +93,11 @@ export function buildScorerGraph(spec: ModelSpec, params: ParameterSet, options:
   ]);
   let logLik: string;
   if (spec.likelihood === 'bernoulli') {
-    // x·l − softplus(l) summed over pixels, with softplus(l) = relu(l) + log(1 + exp(−|l|)) and
+    // x·l − softplus(l) summed over pixels, with softplus(l) = relu(l) − log σ(|l|) and
     // Σ relu(l) = ½(Σ l + Σ|l|): Σ x·l and Σ l come from one batched MatMul with [x, 1], the rest
-    // from vectorized element-wise ops (onnxruntime's Softplus kernel took most of the run).
+    // from three passes over the logits that MLAS vectorizes (Abs, Sigmoid, grouped ReduceProd).
+    // σ(|l|) is in [½, 1): no overflow or underflow for any logit (MLAS clamps |l| at 18, where
+    // σ rounds to 1 in float32 anyway), and it replaces the old Neg → Exp → Add chain (1 + e^−|l|).
     const xOnes = g.op(
       'Concat',
       [
@@ -110,18 +112,17 @@ export function buildScorerGraph(spec: ModelSpec, params: ParameterSet, options:
     const sums = g.op('MatMul', [decoded, xOnes]);
     const [dot, total] = g.node('Split', [sums, int('split', [1, 1])], 2, { axis: 2 });
     const abs = g.op('Abs', [decoded]);
-    const onePlus = g.op('Add', [g.op('Exp', [g.op('Neg', [abs])]), g.constFloat32('one_', [1], [])]);
-    // Σ log(1 + e^−|l|) as Σ log of products of `group` factors in (1, 2] (exact to a few ulp): one
-    // Log per `group` pixels, since Log was the costliest kernel of the scorer.
+    // Σ log σ(|l|) as Σ log of products of `group` factors in [½, 1) (exact to a few ulp): one Log
+    // per `group` pixels, since Log was the costliest kernel of the scorer.
     const group = logGroup(d);
-    const grouped = g.op('Reshape', [onePlus, int('groups', [0, 0, d / group, group])]);
+    const grouped = g.op('Reshape', [g.op('Sigmoid', [abs]), int('groups', [0, 0, d / group, group])]);
     const logs = g.op('Log', [g.op('ReduceProd', [grouped], { axes: [3], keepdims: 0 })]);
     const reduce = (v: string) => g.op('ReduceSum', [v, axis2], { keepdims: 0 });
     const relu = g.op('Mul', [
       g.op('Add', [g.op('Squeeze', [total!, axis2]), reduce(abs)]),
       g.constFloat32('half32', [0.5], []),
     ]);
-    logLik = g.op('Sub', [g.op('Squeeze', [dot!, axis2]), g.op('Add', [relu, reduce(logs)])]);
+    logLik = g.op('Add', [g.op('Sub', [g.op('Squeeze', [dot!, axis2]), relu]), reduce(logs)]);
   } else {
     const sigma = spec.gaussianSigma;
     const r = g.op('Mul', [

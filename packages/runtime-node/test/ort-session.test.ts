@@ -26,6 +26,10 @@ describe('OrtSession on onnxruntime-node', () => {
     await released;
     expect(order).toEqual([0, 1, 2]);
     expect(outs[0]!.mu!.data).not.toEqual(outs[2]!.mu!.data);
+    // Outputs are onnxruntime's own fresh arrays (no second copy): nothing shared between runs or outputs.
+    const buffers = outs.flatMap((o) => [o.mu!.data.buffer, o.logvar!.data.buffer]);
+    expect(new Set(buffers).size).toBe(buffers.length);
+    expect(outs.every((o) => o.mu!.data.byteLength === o.mu!.data.buffer.byteLength)).toBe(true);
     await expect(session.run({ x: x(0) })).rejects.toThrow(/expected a live session, got a released one/);
   });
 });
