@@ -306,7 +306,8 @@ async function embedRow(): Promise<Row> {
   const args = ['--import', 'tsx', 'bench/embed.ts', '--rounds', '5', '--queries', '100'];
   const r = await exec(process.execPath, args);
   if (r.code !== 0) throw new Error(`bench/embed.ts: exit ${r.code}: ${r.stderr.trim().split('\n').at(-1)}`);
-  const t = (JSON.parse(await readFile(join(root, 'bench/embed-results.json'), 'utf8')) as { throughput: Json }).throughput;
+  const t = (JSON.parse(await readFile(join(root, 'bench/embed-results.json'), 'utf8')) as { throughput: Json })
+    .throughput;
   const ratio = Number(t.ratio);
   return {
     row: 'embed',
