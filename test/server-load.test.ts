@@ -147,11 +147,14 @@ describe('evaluation routes: work budget, chunk bound, own queue, deadline', () 
   });
 
   it('stops a running evaluation at the deadline (504) and sheds one over the queue on arrival (503)', async () => {
-    await withServer({ requestTimeoutMs: 300, evaluation: { maxConcurrent: 1, maxQueued: 0 } }, async (base) => {
+    // 256 × 5000 decoded rows (10× the default work budget, raised here): the tiny model's scorer
+    // decodes 64 × 2000 rows in well under 300 ms since the IS speed-ups, so the request must be larger.
+    const evaluation = { maxConcurrent: 1, maxQueued: 0, maxWorkRows: 1_280_000 };
+    await withServer({ requestTimeoutMs: 300, evaluation }, async (base) => {
       const started = Date.now();
       const long = postJson(`${base}/api/log-likelihood`, {
-        x: nested(syntheticImages(64, 784, 3)),
-        samples: 2000,
+        x: nested(syntheticImages(256, 784, 3)),
+        samples: 5000,
         seed: 1,
       });
       await waitForQueueDepth(base, 'evaluations', 1);
@@ -168,7 +171,7 @@ describe('evaluation routes: work budget, chunk bound, own queue, deadline', () 
       expect(res.body.error).toMatch(
         /^request: expected to finish within 300 ms, got stopped after \d+ ms; ask for fewer rows or samples \(request id [0-9a-f]{8}-\w+\)$/,
       );
-      // Generous bound: only catches a job that ignores its deadline (64 × 2000 rows take seconds).
+      // Generous bound: only catches a job that ignores its deadline (256 × 5000 rows take seconds).
       expect(Date.now() - started).toBeLessThan(30_000);
       expect((await postJson(`${base}/api/elbo`, { x: nested(x), seed: 1 })).status).toBe(200);
     });
