@@ -236,6 +236,19 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
       order.start(rng);
       const sums = { loss: 0, reconstruction: 0, kl: 0, elbo: 0, iw: 0, n: 0 };
       let epochStep = 0;
+      /** Reports where the run stands: the phase, and the time left (null while validating). */
+      const progress = (phase: TrainProgress['phase'], etaSeconds: number | null): void =>
+        options.onProgress?.({
+          phase,
+          epoch: epochNo,
+          epochs: config.epochs,
+          epochStep,
+          epochSteps: stepsPerEpoch,
+          step,
+          loss: sums.loss / sums.n,
+          elapsedSeconds: (Date.now() - started) / 1000,
+          etaSeconds,
+        });
       const batchAt = async (start: number): Promise<{ indices: Uint32Array; batch: TrainBatch }> => {
         const { split: rows, indices } = await order.rows(start, Math.min(trainSet.count, start + config.batchSize));
         return {
@@ -265,17 +278,7 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
         stepsThisRun++;
         const elapsed = (Date.now() - stepStart) / 1000;
         const remaining = Math.max(0, totalSteps - step);
-        options.onProgress?.({
-          phase: 'train',
-          epoch: epochNo,
-          epochs: config.epochs,
-          epochStep,
-          epochSteps: stepsPerEpoch,
-          step,
-          loss: sums.loss / sums.n,
-          elapsedSeconds: (Date.now() - started) / 1000,
-          etaSeconds: (elapsed / stepsThisRun) * remaining,
-        });
+        progress('train', (elapsed / stepsThisRun) * remaining);
         if (config.maxSteps !== null && step >= config.maxSteps) stoppedBy = 'max-steps';
         else if (config.maxMinutes !== null && (Date.now() - started) / 60000 >= config.maxMinutes)
           stoppedBy = 'max-minutes';
@@ -285,17 +288,7 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
         // threads while the run lasts.
         if (start + config.batchSize < trainSet.count) current = await batchAt(start + config.batchSize);
       }
-      options.onProgress?.({
-        phase: 'validate',
-        epoch: epochNo,
-        epochs: config.epochs,
-        epochStep,
-        epochSteps: stepsPerEpoch,
-        step,
-        loss: sums.loss / sums.n,
-        elapsedSeconds: (Date.now() - started) / 1000,
-        etaSeconds: null,
-      });
+      progress('validate', null);
       const val = await validate(engine, spec, split.val, {
         binarize: config.binarize,
         batchSize: Math.max(config.batchSize, 256),
