@@ -33,6 +33,7 @@ if (mode !== 'gradients' && mode !== 'adam') throw new RangeError(`--mode: expec
 const threads = Number(benchArg('threads', '2'));
 const steps = Number(benchArg('steps', '300'));
 const simplify = benchArg('simplify', 'true');
+const topNodes = Number(benchArg('nodes', '0'));
 if (simplify !== 'true' && simplify !== 'false')
   throw new RangeError(`--simplify: expected true|false, got ${simplify}`);
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -87,10 +88,14 @@ await rm(dir, { recursive: true, force: true });
 
 const runs = events.filter((e) => e.name === 'model_run');
 const byOp = new Map<string, { us: number; nodes: number }>();
+const byNode = new Map<string, { op: string; us: number }>();
 let kernelUs = 0;
 for (const e of events) {
   if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
   const op = e.args?.op_name ?? '?';
+  const node = byNode.get(e.name) ?? { op, us: 0 };
+  node.us += e.dur;
+  byNode.set(e.name, node);
   const r = byOp.get(op) ?? { us: 0, nodes: 0 };
   r.us += e.dur;
   r.nodes++;
@@ -104,6 +109,15 @@ const ops = [...byOp]
     share: r.us / kernelUs,
     msPerStep: r.us / runs.length / 1000,
     nodes: r.nodes / runs.length,
+  }));
+/** The costliest nodes (after onnxruntime's own fusions), ms per step. */
+const nodes = [...byNode]
+  .sort((a, b) => b[1].us - a[1].us)
+  .slice(0, topNodes)
+  .map(([name, r]) => ({
+    node: name.slice(0, -'_kernel_time'.length),
+    op: r.op,
+    msPerStep: r.us / runs.length / 1000,
   }));
 /** Median per-step milliseconds of batch preparation, run and Adam through the engine's step runner. */
 async function pipeline(): Promise<{ prepMs: number; runMs: number; adamMs: number; stepMs: number }> {
@@ -157,6 +171,7 @@ const report = {
   modelRunMs: runs.reduce((s, e) => s + e.dur, 0) / runs.length / 1000,
   kernelMsPerStep: kernelUs / runs.length / 1000,
   ops,
+  nodes,
   pipeline: steps2,
 };
 out(
@@ -171,6 +186,7 @@ for (const o of ops)
   out(
     `${o.op.padEnd(14)}${(100 * o.share).toFixed(1).padStart(6)} %${o.msPerStep.toFixed(3).padStart(8)} ms${o.nodes.toFixed(0).padStart(5)} nodes`,
   );
+for (const n of nodes) out(`  ${n.node.padEnd(36)}${n.op.padEnd(12)}${n.msPerStep.toFixed(3).padStart(8)} ms`);
 out(
   `pipeline (engine step runner, MNIST batches, medians of ${steps} steps): batch prep ${steps2.prepMs.toFixed(3)} ms, run ${steps2.runMs.toFixed(3)} ms, Adam ${steps2.adamMs.toFixed(3)} ms`,
 );

@@ -240,9 +240,21 @@ export class Tape {
     return this.op(op, [x], {}, x.shape, name);
   }
 
-  /** `min(max(x, lo), hi)` with scalar bounds (ONNX Clip). */
+  /**
+   * `min(max(x, lo), hi)` with scalar bounds (ONNX Clip). Clipping a value already clipped to the
+   * same bounds returns it (idempotent: no second Clip, nor its mask in the backward pass).
+   */
   clip(x: TapeValue, lo: number, hi: number, name?: string): TapeValue {
-    return this.op('Clip', [x, this.scalar(lo), this.scalar(hi)], {}, x.shape, name);
+    const bounds = [this.scalar(lo), this.scalar(hi)];
+    const source = this.nodes.find((n) => n.outputs[0]!.name === x.name);
+    if (
+      name === undefined &&
+      source?.op === 'Clip' &&
+      source.inputs[1]!.name === bounds[0]!.name &&
+      source.inputs[2]!.name === bounds[1]!.name
+    )
+      return x;
+    return this.op('Clip', [x, ...bounds], {}, x.shape, name);
   }
 
   /** Sum over `axes` (ONNX ReduceSum, axes as an input). */
