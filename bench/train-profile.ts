@@ -1,5 +1,5 @@
 /**
- * Where a training step's time goes, for the default 784-400-20 VAE, batch 128:
+ * Where a training step's time goes, for the default 784-400-20 VAE, batch 128 (`--batch`):
  * 1. kernels: onnxruntime's profiler on the ort engine's step graph, kernel time summed by op type,
  *    beside the step's wall time (`gradients` is the graph the engine runs; `adam` the same graph
  *    with the in-graph Adam step, the engine's layout before the arena);
@@ -12,7 +12,10 @@
  * `--simplify false` profiles the step graph as the tape recorded it (before `simplifyTapeNodes`), for
  * before/after tables; the pipeline always uses the engine's own (simplified) graph.
  *
- *   tsx bench/train-profile.ts [--mode gradients|adam] [--threads 2] [--steps 300] [--simplify true|false]
+ *   tsx bench/train-profile.ts [--mode gradients|adam] [--threads 2] [--batch 128] [--steps 300]
+ *     [--simplify true|false] [--nodes 0]
+ *
+ * `--nodes N` also lists the N costliest nodes of the optimised graph.
  *
  * Writes bench/train-profile-results.json.
  */
@@ -37,7 +40,7 @@ const topNodes = Number(benchArg('nodes', '0'));
 if (simplify !== 'true' && simplify !== 'false')
   throw new RangeError(`--simplify: expected true|false, got ${simplify}`);
 const out = (s: string) => process.stdout.write(`${s}\n`);
-const batch = 128;
+const batch = Number(benchArg('batch', '128'));
 
 const spec = createModelSpec({ kind: 'vae', hidden: [400], latentDim: 20 });
 const graph = buildTrainStepGraph(spec, { mode, simplify: simplify === 'true' });
@@ -165,6 +168,7 @@ const report = {
   mode,
   simplify: simplify === 'true',
   threads,
+  batch,
   steps,
   graphNodes: graph.stats.nodes,
   wallMsPerStep: wallMs,
@@ -175,7 +179,7 @@ const report = {
   pipeline: steps2,
 };
 out(
-  `${mode} graph (${graph.stats.nodes} nodes${simplify === 'true' ? '' : ', not simplified'}), ${threads} thread(s), ${steps} profiled steps, load ${loadavg()
+  `${mode} graph (${graph.stats.nodes} nodes${simplify === 'true' ? '' : ', not simplified'}), ${threads} thread(s), batch ${batch}, ${steps} profiled steps, load ${loadavg()
     .map((v) => v.toFixed(2))
     .join(' ')}`,
 );
