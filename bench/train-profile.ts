@@ -1,5 +1,5 @@
 /**
- * Where a training step's time goes, for the default 784-400-20 VAE, batch 128:
+ * Where a training step's time goes, for the default 784-400-20 VAE, batch 128 (`--batch`):
  * 1. kernels: onnxruntime's profiler on the ort engine's step graph, kernel time summed by op type,
  *    beside the step's wall time (`gradients` is the graph the engine runs; `adam` the same graph
  *    with the in-graph Adam step, the engine's layout before the arena);
@@ -12,7 +12,10 @@
  * `--simplify false` profiles the step graph as the tape recorded it (before `simplifyTapeNodes`), for
  * before/after tables; the pipeline always uses the engine's own (simplified) graph.
  *
- *   tsx bench/train-profile.ts [--mode gradients|adam] [--threads 2] [--steps 300] [--simplify true|false]
+ *   tsx bench/train-profile.ts [--mode gradients|adam] [--threads 2] [--batch 128] [--steps 300]
+ *     [--simplify true|false] [--nodes 0]
+ *
+ * `--nodes N` also lists the N costliest nodes of the optimised graph.
  *
  * Writes bench/train-profile-results.json.
  */
@@ -33,10 +36,11 @@ if (mode !== 'gradients' && mode !== 'adam') throw new RangeError(`--mode: expec
 const threads = Number(benchArg('threads', '2'));
 const steps = Number(benchArg('steps', '300'));
 const simplify = benchArg('simplify', 'true');
+const topNodes = Number(benchArg('nodes', '0'));
 if (simplify !== 'true' && simplify !== 'false')
   throw new RangeError(`--simplify: expected true|false, got ${simplify}`);
 const out = (s: string) => process.stdout.write(`${s}\n`);
-const batch = 128;
+const batch = Number(benchArg('batch', '128'));
 
 const spec = createModelSpec({ kind: 'vae', hidden: [400], latentDim: 20 });
 const graph = buildTrainStepGraph(spec, { mode, simplify: simplify === 'true' });
@@ -87,10 +91,14 @@ await rm(dir, { recursive: true, force: true });
 
 const runs = events.filter((e) => e.name === 'model_run');
 const byOp = new Map<string, { us: number; nodes: number }>();
+const byNode = new Map<string, { op: string; us: number }>();
 let kernelUs = 0;
 for (const e of events) {
   if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
   const op = e.args?.op_name ?? '?';
+  const node = byNode.get(e.name) ?? { op, us: 0 };
+  node.us += e.dur;
+  byNode.set(e.name, node);
   const r = byOp.get(op) ?? { us: 0, nodes: 0 };
   r.us += e.dur;
   r.nodes++;
@@ -104,6 +112,15 @@ const ops = [...byOp]
     share: r.us / kernelUs,
     msPerStep: r.us / runs.length / 1000,
     nodes: r.nodes / runs.length,
+  }));
+/** The costliest nodes (after onnxruntime's own fusions), ms per step. */
+const nodes = [...byNode]
+  .sort((a, b) => b[1].us - a[1].us)
+  .slice(0, topNodes)
+  .map(([name, r]) => ({
+    node: name.slice(0, -'_kernel_time'.length),
+    op: r.op,
+    msPerStep: r.us / runs.length / 1000,
   }));
 /** Median per-step milliseconds of batch preparation, run and Adam through the engine's step runner. */
 async function pipeline(): Promise<{ prepMs: number; runMs: number; adamMs: number; stepMs: number }> {
@@ -151,16 +168,18 @@ const report = {
   mode,
   simplify: simplify === 'true',
   threads,
+  batch,
   steps,
   graphNodes: graph.stats.nodes,
   wallMsPerStep: wallMs,
   modelRunMs: runs.reduce((s, e) => s + e.dur, 0) / runs.length / 1000,
   kernelMsPerStep: kernelUs / runs.length / 1000,
   ops,
+  nodes,
   pipeline: steps2,
 };
 out(
-  `${mode} graph (${graph.stats.nodes} nodes${simplify === 'true' ? '' : ', not simplified'}), ${threads} thread(s), ${steps} profiled steps, load ${loadavg()
+  `${mode} graph (${graph.stats.nodes} nodes${simplify === 'true' ? '' : ', not simplified'}), ${threads} thread(s), batch ${batch}, ${steps} profiled steps, load ${loadavg()
     .map((v) => v.toFixed(2))
     .join(' ')}`,
 );
@@ -171,6 +190,7 @@ for (const o of ops)
   out(
     `${o.op.padEnd(14)}${(100 * o.share).toFixed(1).padStart(6)} %${o.msPerStep.toFixed(3).padStart(8)} ms${o.nodes.toFixed(0).padStart(5)} nodes`,
   );
+for (const n of nodes) out(`  ${n.node.padEnd(36)}${n.op.padEnd(12)}${n.msPerStep.toFixed(3).padStart(8)} ms`);
 out(
   `pipeline (engine step runner, MNIST batches, medians of ${steps} steps): batch prep ${steps2.prepMs.toFixed(3)} ms, run ${steps2.runMs.toFixed(3)} ms, Adam ${steps2.adamMs.toFixed(3)} ms`,
 );

@@ -1,8 +1,11 @@
 import { portableLog } from './math-impl.js';
+import { BINARIZE_PIECE, binarizeKernel, type BinarizeKernel } from './binarize-wasm.js';
 import { POLAR_PIECE_PAIRS, polarKernel, type PolarKernel } from './normals-wasm.js';
 
 /** Deviates below which {@link Rng.normals} stays in JavaScript (the WebAssembly call costs more). */
 const MIN_WASM_NORMALS = 64;
+/** Grey levels below which {@link Rng.binarizeLevels} stays in JavaScript. */
+const MIN_WASM_LEVELS = 256;
 
 /** Serializable state of an {@link Rng}: four 32-bit words and the cached second normal deviate. */
 export interface RngState {
@@ -240,43 +243,55 @@ export class Rng {
   }
 
   /**
-   * Dynamic binarization of grey levels: `out[i]` = 1 when the next {@link Rng.uniform} is below
-   * `levels[i] / 255`, else 0, for every `i < out.length`. The same numbers and the same stream as
-   * that loop over `uniform()`, ~2.5× faster: the generator state stays in locals and the 53-bit
-   * draw is compared with a per-level threshold (`uniform() < p` ⟺ `draw < p·2⁵³`, both exact).
+   * Dynamic binarization of grey levels: `out[i]` = 1 when the next {@link Rng.nextUint32} word r
+   * has r·255 < levels[i]·2³² (probability `levels[i] / 255` to within 2⁻³²; exact in doubles), else
+   * 0, for every `i < out.length`: one word per pixel, the generator state in locals; from
+   * {@link MIN_WASM_LEVELS} levels on in core's WebAssembly kernel (bit-identical, ~3× faster).
    */
   binarizeLevels(levels: Uint8Array, out: Float32Array): Float32Array {
     if (levels.length < out.length)
       throw new RangeError(`levels: expected at least ${out.length} values (as out), got ${levels.length}`);
-    const limit = levelThresholds();
+    const k = out.length >= MIN_WASM_LEVELS ? binarizeKernel() : null;
+    if (k) return this.binarizeWasm(k, levels, out);
     let s0 = this.s0;
     let s1 = this.s1;
     let s2 = this.s2;
     let s3 = this.s3;
     for (let i = 0; i < out.length; i++) {
-      // Two steps of nextUint32, inlined: the high 27 and 26 bits of a uniform().
-      const a = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 5;
-      let t = s1 << 9;
+      const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      const t = s1 << 9;
       s2 ^= s0;
       s3 ^= s1;
       s1 ^= s2;
       s0 ^= s3;
       s2 ^= t;
       s3 = rotl(s3, 11);
-      const b = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 6;
-      t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = rotl(s3, 11);
-      out[i] = a * 67108864 + b < limit[levels[i]!]! ? 1 : 0;
+      out[i] = r * 255 < levels[i]! * 4294967296 ? 1 : 0;
     }
     this.s0 = s0;
     this.s1 = s1;
     this.s2 = s2;
     this.s3 = s3;
+    return out;
+  }
+
+  /** {@link Rng.binarizeLevels} in the WebAssembly kernel, piece by piece (same numbers and state). */
+  private binarizeWasm(k: BinarizeKernel, levels: Uint8Array, out: Float32Array): Float32Array {
+    const st = k.state;
+    st[0] = this.s0;
+    st[1] = this.s1;
+    st[2] = this.s2;
+    st[3] = this.s3;
+    for (let i = 0; i < out.length; i += BINARIZE_PIECE) {
+      const n = Math.min(BINARIZE_PIECE, out.length - i);
+      k.levels.set(levels.subarray(i, i + n));
+      k.binarize(n);
+      out.set(k.out.subarray(0, n), i);
+    }
+    this.s0 = st[0]!;
+    this.s1 = st[1]!;
+    this.s2 = st[2]!;
+    this.s3 = st[3]!;
     return out;
   }
 
@@ -297,14 +312,6 @@ export class Rng {
   fork(): Rng {
     return new Rng(this.nextUint32() * 4294967296 + this.nextUint32());
   }
-}
-
-let thresholds: Float64Array | null = null;
-
-/** `(v / 255)·2⁵³` for each grey level v: the 53-bit draws below it are those with `uniform() < v / 255`. */
-function levelThresholds(): Float64Array {
-  thresholds ??= Float64Array.from({ length: 256 }, (_, v) => (v / 255) * 9007199254740992);
-  return thresholds;
 }
 
 /** 32-bit rotate left on int32 bits (the state words are kept as int32 so V8 stores them unboxed). */

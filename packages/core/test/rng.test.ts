@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/index.js';
+import { binarizeKernel } from '../src/binarize-wasm.js';
 import { portableLog } from '../src/math-impl.js';
 
 const M32 = (1n << 32n) - 1n;
@@ -174,21 +175,39 @@ describe('Rng.normals', () => {
 });
 
 describe('Rng.binarizeLevels', () => {
-  it('gives the values and the stream of uniform() < level / 255 for every grey level', () => {
-    const levels = Uint8Array.from({ length: 256 * 40 }, (_, i) => i % 256);
-    const fast = new Rng(7);
-    const slow = new Rng(7);
-    fast.normal(); // a cached polar deviate is left alone (binarization draws uniforms only)
-    slow.normal();
-    const out = fast.binarizeLevels(levels, new Float32Array(levels.length));
-    const want = Float32Array.from(levels, (v) => (slow.uniform() < v / 255 ? 1 : 0));
-    expect(out).toEqual(want);
-    expect(fast.getState()).toEqual(slow.getState());
-    // level 0 never and level 255 always; the middle levels near their probability
-    expect(out.filter((_, i) => levels[i] === 0).every((v) => v === 0)).toBe(true);
-    expect(out.filter((_, i) => levels[i] === 255).every((v) => v === 1)).toBe(true);
-    const mid = out.filter((_, i) => levels[i] === 128);
-    expect(Math.abs(mid.reduce((a, v) => a + v, 0) / mid.length - 128 / 255)).toBeLessThan(0.2);
+  /** The definition: one word r per level, 1 when r·255 < level·2³² (probability level/255). */
+  const reference = (rng: Rng, levels: Uint8Array) =>
+    Float32Array.from(levels, (v) => (rng.nextUint32() * 255 < v * 2 ** 32 ? 1 : 0));
+
+  it('gives the values and the stream of its definition for every grey level, in JavaScript and WebAssembly', () => {
+    expect(binarizeKernel()).not.toBeNull();
+    // 40 × 256 levels run in the WebAssembly kernel, 200 in JavaScript; 40,000 span three kernel pieces.
+    for (const n of [256 * 40, 200, 40_000]) {
+      const levels = Uint8Array.from({ length: n }, (_, i) => (i * 7) % 256);
+      const fast = new Rng(7);
+      const slow = new Rng(7);
+      fast.normal(); // a cached polar deviate is left alone (binarization draws words only)
+      slow.normal();
+      const out = fast.binarizeLevels(levels, new Float32Array(n));
+      expect(out).toEqual(reference(slow, levels));
+      expect(fast.getState()).toEqual(slow.getState());
+      expect(fast.normal()).toBe(slow.normal());
+      // level 0 never and level 255 always; the middle levels near their probability
+      expect(out.filter((_, i) => levels[i] === 0).every((v) => v === 0)).toBe(true);
+      expect(out.filter((_, i) => levels[i] === 255).every((v) => v === 1)).toBe(true);
+    }
+    const levels = new Uint8Array(100_000).fill(51);
+    const ones = new Rng(1).binarizeLevels(levels, new Float32Array(levels.length)).reduce((a, v) => a + v, 0);
+    expect(Math.abs(ones / levels.length - 0.2)).toBeLessThan(0.005); // 4 σ
+  });
+
+  it('continues one stream across calls of either path', () => {
+    const levels = Uint8Array.from({ length: 1000 }, (_, i) => (i * 31) % 256);
+    const split = new Rng(5);
+    const a = split.binarizeLevels(levels.subarray(0, 100), new Float32Array(100)); // JavaScript
+    const b = split.binarizeLevels(levels.subarray(100), new Float32Array(900)); // WebAssembly
+    const whole = new Rng(5).binarizeLevels(levels, new Float32Array(1000));
+    expect([...a, ...b]).toEqual([...whole]);
   });
 
   it('fills only out.length values and rejects fewer levels than that, naming them', () => {
@@ -196,8 +215,8 @@ describe('Rng.binarizeLevels', () => {
     const before = rng.getState();
     expect(rng.binarizeLevels(new Uint8Array([255, 255, 255]), new Float32Array(2))).toEqual(Float32Array.of(1, 1));
     const ref = Rng.fromState(before);
-    ref.uniform();
-    ref.uniform();
+    ref.nextUint32();
+    ref.nextUint32();
     expect(rng.getState()).toEqual(ref.getState());
     expect(() => rng.binarizeLevels(new Uint8Array(1), new Float32Array(2))).toThrow(
       /^levels: expected at least 2 values \(as out\), got 1$/,

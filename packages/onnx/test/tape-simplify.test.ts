@@ -1,6 +1,7 @@
 import { Rng, listParameters } from '@vae/core';
 import { describe, expect, it } from 'vitest';
 import { buildTrainStepGraph } from '../src/training/index.js';
+import { Tape } from '../src/training/tape.js';
 import { TINY_SPECS, batchFeeds, createModelSpec, ort, randomBatch, randomParams } from './training-helpers.js';
 
 describe('simplified training graphs (simplifyTapeNodes)', () => {
@@ -25,4 +26,16 @@ describe('simplified training graphs (simplifyTapeNodes)', () => {
         expect(Array.from(s[name]!.data as Float32Array), name).toEqual(Array.from(a[name]!.data as Float32Array));
     });
   }
+});
+
+describe('Tape.clip', () => {
+  it('returns a value already clipped to the same bounds, and clips again for other bounds', () => {
+    const tape = new Tape('float32');
+    const x = tape.input('x', ['batch', 3]);
+    const once = tape.clip(x, -30, 20);
+    expect(tape.clip(once, -30, 20)).toBe(once);
+    expect(tape.nodes.filter((n) => n.op === 'Clip')).toHaveLength(1);
+    expect(tape.clip(once, -10, 20)).not.toBe(once);
+    expect(tape.nodes.filter((n) => n.op === 'Clip')).toHaveLength(2);
+  });
 });

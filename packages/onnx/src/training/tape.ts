@@ -108,6 +108,7 @@ export class Tape {
   readonly outputs: TapeIo[] = [];
   readonly constants: TapeConstant[] = [];
   private readonly constantCache = new Map<string, TapeValue>();
+  private readonly batchSizes = new Map<string, TapeValue>();
   private readonly names = new Set<string>();
   private counter = 0;
 
@@ -240,9 +241,21 @@ export class Tape {
     return this.op(op, [x], {}, x.shape, name);
   }
 
-  /** `min(max(x, lo), hi)` with scalar bounds (ONNX Clip). */
+  /**
+   * `min(max(x, lo), hi)` with scalar bounds (ONNX Clip). Clipping a value already clipped to the
+   * same bounds returns it (idempotent: no second Clip, nor its mask in the backward pass).
+   */
   clip(x: TapeValue, lo: number, hi: number, name?: string): TapeValue {
-    return this.op('Clip', [x, this.scalar(lo), this.scalar(hi)], {}, x.shape, name);
+    const bounds = [this.scalar(lo), this.scalar(hi)];
+    const source = this.nodes.find((n) => n.outputs[0]!.name === x.name);
+    if (
+      name === undefined &&
+      source?.op === 'Clip' &&
+      source.inputs[1]!.name === bounds[0]!.name &&
+      source.inputs[2]!.name === bounds[1]!.name
+    )
+      return x;
+    return this.op('Clip', [x, ...bounds], {}, x.shape, name);
   }
 
   /** Sum over `axes` (ONNX ReduceSum, axes as an input). */
@@ -364,8 +377,21 @@ export class Tape {
     return this.op('ConvTranspose', b ? [x, w, b] : [x, w], attrs, shape);
   }
 
-  /** The batch size of a batch-first value as a float scalar (no gradient flows through it). */
+  /**
+   * The batch size of a batch-first value as a float scalar (no gradient flows through it), recorded
+   * once per named first dimension: values whose first dimensions share a name share it.
+   */
   batchSize(x: TapeValue): TapeValue {
+    const dim = x.shape[0];
+    const key = typeof dim === 'string' ? dim : null;
+    const hit = key === null ? undefined : this.batchSizes.get(key);
+    if (hit) return hit;
+    const size = this.recordBatchSize(x);
+    if (key !== null) this.batchSizes.set(key, size);
+    return size;
+  }
+
+  private recordBatchSize(x: TapeValue): TapeValue {
     const none = { vjp: () => [null] };
     const shape = this.op('Shape', [x], { start: 0, end: 1 }, [1], undefined, none, 'int64');
     const n = this.op('Cast', [shape], { to: TAPE_DTYPES[this.dtype].onnx }, [1], undefined, none);

@@ -8,8 +8,8 @@ import type { Binarization } from '../config.js';
 
 /**
  * Gathers rows `indices` of `images` (bytes, `pixels` per row) into floats in [0, 1], binarized:
- * `dynamic` draws one `rng.uniform()` per pixel (row-major) and sets 1 when it is below the grey
- * level; `static` thresholds at 0.5; `none` keeps grey levels. Writes into `into` when given (a
+ * `dynamic` draws one 32-bit word per pixel (row-major, `Rng.binarizeLevels`: 1 with probability
+ * level/255); `static` thresholds at 0.5; `none` keeps grey levels. Writes into `into` when given (a
  * reused buffer: filling one is several times cheaper than allocating a large one).
  */
 export function gatherPixels(
@@ -32,13 +32,16 @@ export function gatherPixels(
     }
     return out;
   }
+  if (binarize === 'dynamic') {
+    // The batch's levels gathered first, so the whole batch binarizes in one kernel call.
+    const levels = new Uint8Array(out.length);
+    for (let r = 0; r < indices.length; r++)
+      levels.set(images.subarray(indices[r]! * pixels, (indices[r]! + 1) * pixels), r * pixels);
+    return rng.binarizeLevels(levels, out);
+  }
   for (let r = 0; r < indices.length; r++) {
     const src = indices[r]! * pixels;
     const dst = r * pixels;
-    if (binarize === 'dynamic') {
-      rng.binarizeLevels(images.subarray(src, src + pixels), out.subarray(dst, dst + pixels));
-      continue;
-    }
     for (let i = 0; i < pixels; i++) out[dst + i] = images[src + i]! / 255 >= 0.5 ? 1 : 0;
   }
   return out;
