@@ -33,12 +33,14 @@ import { decodeOwnData, type OwnSplit } from './own-data.js';
 import type { SiteFile, SiteManifest } from './site-types.js';
 import {
   MAX_IMAGE_SIZE,
+  assertTrainDevice,
   type TrainInfo,
   type TrainMessage,
   type TrainOps,
   type TrainRequest,
   type TrainSettings,
   type TrainStatus,
+  type WebTrainDevice,
 } from './train-protocol.js';
 import {
   deleteCheckpoint,
@@ -50,8 +52,14 @@ import {
   saveTrainedModel,
 } from './train-store.js';
 
-/** The onnxruntime-web devices this page trains on (each has its own build of the runtime). */
-type WebTrainDevice = 'wasm' | 'webgpu';
+/**
+ * The onnxruntime-web build of each device this page trains on (a device of `WEB_RUNTIME_INFO`
+ * without an entry here fails the typecheck).
+ */
+const ORT_BUILDS = {
+  webgpu: () => import('onnxruntime-web/webgpu'),
+  wasm: () => import('onnxruntime-web/wasm'),
+} as const satisfies Record<WebTrainDevice, () => Promise<unknown>>;
 
 /** The slice of `DedicatedWorkerGlobalScope` used here. */
 interface WorkerScope {
@@ -78,11 +86,7 @@ async function loadTrainSplit(site: SiteManifest, base: URL): Promise<ImageSplit
 
 /** The onnxruntime-web build for `device`, its binary through the Cache API. */
 async function loadRuntime(site: SiteManifest, base: URL, device: WebTrainDevice) {
-  const file = device === 'webgpu' ? site.runtime.webgpu : site.runtime.wasm;
-  const [ort, wasm] = await Promise.all([
-    device === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm'),
-    cachedBytes(base, file, download),
-  ]);
+  const [ort, wasm] = await Promise.all([ORT_BUILDS[device](), cachedBytes(base, site.runtime[device], download)]);
   applyWebRuntimeConfig(ort, { numThreads: 1, proxy: false });
   ort.env.wasm.wasmBinary = wasm.bytes;
   return ort;
@@ -126,11 +130,13 @@ async function chooseDevice(
   base: URL,
   trial: { spec: ModelSpec; params: ParameterSet; batch: () => OrtBatch },
 ): Promise<{ device: WebTrainDevice; why: string }> {
+  assertTrainDevice(request, 'device'); // also a resumed checkpoint's, which the form did not check
   if (request === 'wasm') return { device: 'wasm', why: 'requested' };
   const gpu = await probeWebGpu();
-  if (request === 'webgpu') {
-    if (!gpu.available) throw new Error(`device: expected a WebGPU adapter for webgpu, got none (${gpu.reason})`);
-    return { device: 'webgpu', why: 'requested' };
+  if (request !== 'auto') {
+    if (request === 'webgpu' && !gpu.available)
+      throw new Error(`device: expected a WebGPU adapter for webgpu, got none (${gpu.reason})`);
+    return { device: request, why: 'requested' };
   }
   if (!gpu.available) return { device: 'wasm', why: `auto: no WebGPU (${gpu.reason})` };
   const batch = trial.batch();
@@ -193,6 +199,7 @@ function validateSettings(s: TrainSettings): void {
   assertNumber(s.learningRate, 'learningRate', Number.MIN_VALUE);
   assertInteger(s.epochs, 'epochs', 1);
   assertInteger(s.checkpointEvery, 'checkpointEvery', 1);
+  assertTrainDevice(s.device, 'device');
   if (s.imageSize !== undefined) assertInteger(s.imageSize, 'imageSize', 4, MAX_IMAGE_SIZE);
   if (s.channels !== undefined && ![1, 3, 'auto'].includes(s.channels))
     throw new RangeError(`channels: expected 1, 3 or auto, got ${JSON.stringify(s.channels)}`);
