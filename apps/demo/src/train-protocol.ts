@@ -1,9 +1,10 @@
 import { trainDevices } from '@vae/core';
 import { WEB_RUNTIME_INFO } from '@vae/runtime-web/backend';
+import type { WebDevice } from './ort-build.js';
 import type { SiteManifest } from './site-types.js';
 
-/** An onnxruntime-web device the training page can train on (a key of `WEB_RUNTIME_INFO.deviceInfo`). */
-export type WebTrainDevice = keyof typeof WEB_RUNTIME_INFO.deviceInfo;
+/** An onnxruntime-web device the training page can train on. */
+export type WebTrainDevice = WebDevice;
 /** A device request of the training page. */
 export type TrainDeviceRequest = 'auto' | WebTrainDevice;
 

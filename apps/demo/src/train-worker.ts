@@ -26,9 +26,10 @@ import {
   type OrtBatch,
   type TrainBatch,
 } from '@vae/train/web';
-import { WEB_RUNTIME_INFO, applyWebRuntimeConfig } from '@vae/runtime-web/backend';
+import { WEB_RUNTIME_INFO } from '@vae/runtime-web/backend';
 import { cachedBytes } from './cached-fetch.js';
 import { gunzip } from './gunzip.js';
+import { type OrtBuild, loadOrtBuild } from './ort-build.js';
 import { decodeOwnData, type OwnSplit } from './own-data.js';
 import type { SiteFile, SiteManifest } from './site-types.js';
 import {
@@ -51,15 +52,6 @@ import {
   saveOwnData,
   saveTrainedModel,
 } from './train-store.js';
-
-/**
- * The onnxruntime-web build of each device this page trains on (a device of `WEB_RUNTIME_INFO`
- * without an entry here fails the typecheck).
- */
-const ORT_BUILDS = {
-  webgpu: () => import('onnxruntime-web/webgpu'),
-  wasm: () => import('onnxruntime-web/wasm'),
-} as const satisfies Record<WebTrainDevice, () => Promise<unknown>>;
 
 /** The slice of `DedicatedWorkerGlobalScope` used here. */
 interface WorkerScope {
@@ -85,12 +77,8 @@ async function loadTrainSplit(site: SiteManifest, base: URL): Promise<ImageSplit
 }
 
 /** The onnxruntime-web build for `device`, its binary through the Cache API. */
-async function loadRuntime(site: SiteManifest, base: URL, device: WebTrainDevice) {
-  const [ort, wasm] = await Promise.all([ORT_BUILDS[device](), cachedBytes(base, site.runtime[device], download)]);
-  applyWebRuntimeConfig(ort, { numThreads: 1, proxy: false });
-  ort.env.wasm.wasmBinary = wasm.bytes;
-  return ort;
-}
+const loadRuntime = async (site: SiteManifest, base: URL, device: WebTrainDevice): Promise<OrtBuild> =>
+  (await loadOrtBuild(site, base, device, download)).ort;
 
 /** Seed offset of the throwaway batch `auto` times devices on. */
 const TRIAL_SEED_OFFSET = 0x7a1;
@@ -99,7 +87,7 @@ const TRIAL_STEPS = 2;
 
 /** Seconds per training step on `device`: a throwaway runner on one batch, from `params`. */
 async function stepSeconds(
-  ort: Awaited<ReturnType<typeof loadRuntime>>,
+  ort: OrtBuild,
   device: WebTrainDevice,
   spec: ModelSpec,
   params: ParameterSet,

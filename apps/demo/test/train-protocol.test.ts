@@ -1,6 +1,8 @@
 import { trainDevices } from '@vae/core';
 import { WEB_RUNTIME_INFO } from '@vae/runtime-web/backend';
 import { describe, expect, it } from 'vitest';
+import { loadOrtBuild } from '../src/ort-build.js';
+import type { SiteManifest } from '../src/site-types.js';
 import { TRAIN_PAGE_DEVICES, assertTrainDevice } from '../src/train-protocol.js';
 
 describe("the training page's devices", () => {
@@ -17,6 +19,15 @@ describe("the training page's devices", () => {
     );
     expect(() => assertTrainDevice(undefined, 'settings.device')).toThrow(
       'settings.device: expected one of auto|webgpu|wasm, got undefined',
+    );
+  });
+});
+
+describe('loadOrtBuild', () => {
+  it('refuses a device without an onnxruntime-web build, naming those with one, before loading anything', async () => {
+    const site = { runtime: {} } as unknown as SiteManifest;
+    await expect(loadOrtBuild(site, new URL('http://127.0.0.1/'), 'cuda', () => {})).rejects.toThrow(
+      new RangeError('device: expected one of webgpu|wasm, got "cuda"'),
     );
   });
 });
