@@ -143,6 +143,40 @@ describe.skipIf(skip)('hostile jobs', () => {
     expect(taken).toEqual(['active', 'failed']);
   });
 
+  it('a job whose record expired while its id waited fails at its first take, and its new record expires', async () => {
+    const queue = new Queue('expired', { connection: bullmqConnection(connection) });
+    let worker: QueueWorker | undefined;
+    try {
+      const job = await queue.add('embed-chunk', { v: 2 }, { jobId: 'run.0.0123456789abcdef' });
+      await client.del(queue.toKey(job.id!)); // as its key expiry does once its producer is gone
+      worker = await startQueueWorker({ connection, model, queueName: 'expired', lockMs: LOCK_MS });
+      const poll = async <T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> => {
+        for (;;) {
+          const v = await read();
+          if (done(v)) return v;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      const reason = await poll(
+        () => client.hget(queue.toKey(job.id!), 'failedReason'),
+        (v) => v !== null,
+      );
+      expect(reason).toBe(
+        `job ${job.id}: job record: expected a stored job, got none (it expired after its producer stopped; rerun vae embed --queue)`,
+      );
+      // The worker gives the failed record the results' expiry.
+      expect(
+        await poll(
+          () => client.pttl(queue.toKey(job.id!)),
+          (v) => v !== -1,
+        ),
+      ).toBeGreaterThan(0);
+    } finally {
+      await worker?.close();
+      await queue.close();
+    }
+  });
+
   it('a payload far larger than its job declares is refused without being read', async () => {
     const { error, jobId } = await spoiled('oversized', (id, queue) =>
       client.set(payloadKey(queue, id), Buffer.alloc(20 << 20)),
