@@ -71,7 +71,9 @@ function positive(value: number, name: string): number {
  * Connects to Redis (failing clearly when it cannot) and runs a BullMQ worker that embeds chunk
  * jobs: it refuses a job for another model or whose pixels do not match its hash (the job fails at
  * once, without retries), embeds the chunk with {@link embedChunk}, stores the vectors' bytes at
- * {@link resultKey} and returns {@link encodeChunkResult}'s small value as the job's result.
+ * {@link resultKey} and returns {@link encodeChunkResult}'s small value as the job's result. A job
+ * whose stored fields are unreadable (or whose record expired) fails at its first take, through
+ * `readableJobsBackend`; every job it finishes gets the results' expiry (`resultTtlMs`).
  *
  * Fault point (tests): `queue-worker:embedding`, reached after a job is taken and locked, before
  * it is embedded.
