@@ -105,6 +105,45 @@ describe('GET /openapi.json', () => {
     const x = doc.paths['/api/embed'].post.requestBody.content['application/json'].schema.properties.x;
     expect(x.oneOf[1]).toMatchObject({ minItems: model.inputSize, maxItems: model.inputSize });
   });
+
+  it('documents the V2 infer request and response as the server checks them (the schema is hand-written: this pins it)', async () => {
+    const ajv = new Ajv2020({ strict: false });
+    const op = doc.paths['/v2/models/{name}/infer'].post;
+    const request = op.requestBody.content['application/json'].schema;
+    const response = op.responses['200'].content['application/json'].schema;
+    const meta = (await getJson(`${base}/v2/models/tiny-encoder`)).body;
+    const input = meta.inputs[0];
+    const width = input.shape.slice(1).reduce((a: number, b: number) => a * b, 1);
+    const good = {
+      id: 'r1',
+      inputs: [
+        { name: input.name, shape: [2, ...input.shape.slice(1)], datatype: 'FP64', data: Array(2 * width).fill(0.5) },
+      ],
+      outputs: [{ name: meta.outputs[0].name }],
+    };
+    expect(ajv.validate(request, good), ajv.errorsText()).toBe(true);
+    const ok = await postJson(`${base}/v2/models/tiny-encoder/infer`, good);
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ajv.validate(response, ok.body), `infer response: ${ajv.errorsText()}`).toBe(true);
+    // What the schema refuses, the server refuses too, naming the field.
+    const bad: [string, Record<string, unknown>][] = [
+      ['inputs', { ...good, inputs: [] }],
+      ['inputs[0].datatype', { ...good, inputs: [{ ...good.inputs[0], datatype: 'INT8' }] }],
+      ['inputs[0].shape', { ...good, inputs: [{ ...good.inputs[0], shape: ['2', width] }] }],
+      ['id', { ...good, id: 7 }],
+      ['outputs', { ...good, outputs: { name: 'mu' } }],
+      [
+        'outputs[0].parameters.binary_data',
+        { ...good, outputs: [{ name: meta.outputs[0].name, parameters: { binary_data: 1 } }] },
+      ],
+    ];
+    for (const [field, body] of bad) {
+      expect(ajv.validate(request, body), `${field}: the schema accepts it`).toBe(false);
+      const res = await postJson(`${base}/v2/models/tiny-encoder/infer`, body);
+      expect(res.status, field).toBe(400);
+      expect(res.body.error, field).toMatch(new RegExp(`^${field.replace(/[.[\]]/g, '\\$&')}: expected `));
+    }
+  });
 });
 
 describe('docs/HTTP-API.md', () => {

@@ -85,7 +85,11 @@ async function boot(): Promise<DemoInfo> {
   );
   const requested = params.get('device') ?? 'auto';
   const device = PAGE_DEVICES.includes(requested as DeviceRequest) ? (requested as DeviceRequest) : 'auto';
-  el<HTMLSelectElement>('device').value = device;
+  fillSelect(
+    el('device'),
+    PAGE_DEVICES.map((d) => ({ value: d, label: d })),
+    device,
+  );
   const trained = name.startsWith(TRAINED_MODEL_PREFIX);
   if (trained) el<HTMLSelectElement>('model').add(new Option(`${name} (trained in this browser)`, name, true, true));
   else if (!site.models.some((m) => m.name === name)) throw new Error(unknownModelMessage(site, name));

@@ -1,11 +1,11 @@
-import { el, h } from './dom.js';
+import { el, fillSelect, h } from './dom.js';
 import { SITE_MANIFEST_PATH, type SiteManifest } from './site-types.js';
 import { TrainClient } from './train-client.js';
 import { TRAINED_MODEL_PREFIX } from './train-store.js';
 import {
   TRAIN_PAGE_DEVICES,
+  assertTrainDevice,
   type OwnData,
-  type TrainDeviceRequest,
   type TrainInfo,
   type TrainSettings,
   type TrainStatus,
@@ -74,9 +74,8 @@ function fail(err: unknown): void {
 
 function settings(): TrainSettings {
   const num = (id: string): number => Number(el<HTMLInputElement>(id).value);
-  const device = el<HTMLSelectElement>('device').value as TrainDeviceRequest;
-  if (!TRAIN_PAGE_DEVICES.includes(device))
-    throw new RangeError(`device: expected ${TRAIN_PAGE_DEVICES.join('|')}, got ${device}`);
+  const device = el<HTMLSelectElement>('device').value;
+  assertTrainDevice(device);
   return {
     seed: num('seed'),
     trainSize: num('train-size'),
@@ -150,6 +149,11 @@ async function main(): Promise<void> {
   const response = await fetch(new URL(SITE_MANIFEST_PATH, base), { cache: 'no-cache' });
   if (!response.ok) throw new Error(`This page could not find ${SITE_MANIFEST_PATH} (HTTP ${response.status}).`);
   const site = (await response.json()) as SiteManifest;
+  fillSelect(
+    el('device'),
+    TRAIN_PAGE_DEVICES.map((d) => ({ value: d, label: d })),
+    'auto',
+  );
   const worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module', name: 'vae-train' });
   const client = new TrainClient(worker, base, (m) => {
     if (m.kind === 'step') {

@@ -1,9 +1,31 @@
+import { trainDevices } from '@vae/core';
+import { WEB_RUNTIME_INFO } from '@vae/runtime-web/backend';
+import type { WebDevice } from './ort-build.js';
 import type { SiteManifest } from './site-types.js';
 
-/** Devices the training page offers (`auto`: wasm unless a hardware WebGPU adapter is present). */
-export const TRAIN_PAGE_DEVICES = Object.freeze(['auto', 'wasm', 'webgpu'] as const);
+/** An onnxruntime-web device the training page can train on. */
+export type WebTrainDevice = WebDevice;
 /** A device request of the training page. */
-export type TrainDeviceRequest = (typeof TRAIN_PAGE_DEVICES)[number];
+export type TrainDeviceRequest = 'auto' | WebTrainDevice;
+
+/**
+ * Devices the training page offers: `auto` (wasm unless WebGPU measures faster), then every
+ * onnxruntime-web device the ort trainer trains on, in `auto` order. Derived from
+ * `@vae/runtime-web`'s `WEB_RUNTIME_INFO` (the one device list): a device added there appears here,
+ * in the page's select and in the worker's checks.
+ */
+export const TRAIN_PAGE_DEVICES: readonly TrainDeviceRequest[] = Object.freeze([
+  'auto',
+  // trainDevices keeps only devices with a `train` note in deviceInfo, so each key is a WebTrainDevice.
+  ...(Object.keys(trainDevices(WEB_RUNTIME_INFO)) as WebTrainDevice[]),
+]);
+
+/** Throws a RangeError naming `name`, the devices the page offers and `value`, unless `value` is one of them. */
+export function assertTrainDevice(value: unknown, name = 'device'): asserts value is TrainDeviceRequest {
+  if (!(TRAIN_PAGE_DEVICES as readonly unknown[]).includes(value)) {
+    throw new RangeError(`${name}: expected one of ${TRAIN_PAGE_DEVICES.join('|')}, got ${JSON.stringify(value)}`);
+  }
+}
 
 /** What a training run is made of (the defaults are the CLI's: `vae train` with the default VAE). */
 export interface TrainSettings {

@@ -26,19 +26,22 @@ import {
   type OrtBatch,
   type TrainBatch,
 } from '@vae/train/web';
-import { WEB_RUNTIME_INFO, applyWebRuntimeConfig } from '@vae/runtime-web/backend';
+import { WEB_RUNTIME_INFO } from '@vae/runtime-web/backend';
 import { cachedBytes } from './cached-fetch.js';
 import { gunzip } from './gunzip.js';
+import { type OrtBuild, loadOrtBuild } from './ort-build.js';
 import { decodeOwnData, type OwnSplit } from './own-data.js';
 import type { SiteFile, SiteManifest } from './site-types.js';
 import {
   MAX_IMAGE_SIZE,
+  assertTrainDevice,
   type TrainInfo,
   type TrainMessage,
   type TrainOps,
   type TrainRequest,
   type TrainSettings,
   type TrainStatus,
+  type WebTrainDevice,
 } from './train-protocol.js';
 import {
   deleteCheckpoint,
@@ -49,9 +52,6 @@ import {
   saveOwnData,
   saveTrainedModel,
 } from './train-store.js';
-
-/** The onnxruntime-web devices this page trains on (each has its own build of the runtime). */
-type WebTrainDevice = 'wasm' | 'webgpu';
 
 /** The slice of `DedicatedWorkerGlobalScope` used here. */
 interface WorkerScope {
@@ -77,16 +77,8 @@ async function loadTrainSplit(site: SiteManifest, base: URL): Promise<ImageSplit
 }
 
 /** The onnxruntime-web build for `device`, its binary through the Cache API. */
-async function loadRuntime(site: SiteManifest, base: URL, device: WebTrainDevice) {
-  const file = device === 'webgpu' ? site.runtime.webgpu : site.runtime.wasm;
-  const [ort, wasm] = await Promise.all([
-    device === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm'),
-    cachedBytes(base, file, download),
-  ]);
-  applyWebRuntimeConfig(ort, { numThreads: 1, proxy: false });
-  ort.env.wasm.wasmBinary = wasm.bytes;
-  return ort;
-}
+const loadRuntime = async (site: SiteManifest, base: URL, device: WebTrainDevice): Promise<OrtBuild> =>
+  (await loadOrtBuild(site, base, device, download)).ort;
 
 /** Seed offset of the throwaway batch `auto` times devices on. */
 const TRIAL_SEED_OFFSET = 0x7a1;
@@ -95,7 +87,7 @@ const TRIAL_STEPS = 2;
 
 /** Seconds per training step on `device`: a throwaway runner on one batch, from `params`. */
 async function stepSeconds(
-  ort: Awaited<ReturnType<typeof loadRuntime>>,
+  ort: OrtBuild,
   device: WebTrainDevice,
   spec: ModelSpec,
   params: ParameterSet,
@@ -126,11 +118,13 @@ async function chooseDevice(
   base: URL,
   trial: { spec: ModelSpec; params: ParameterSet; batch: () => OrtBatch },
 ): Promise<{ device: WebTrainDevice; why: string }> {
+  assertTrainDevice(request, 'device'); // also a resumed checkpoint's, which the form did not check
   if (request === 'wasm') return { device: 'wasm', why: 'requested' };
   const gpu = await probeWebGpu();
-  if (request === 'webgpu') {
-    if (!gpu.available) throw new Error(`device: expected a WebGPU adapter for webgpu, got none (${gpu.reason})`);
-    return { device: 'webgpu', why: 'requested' };
+  if (request !== 'auto') {
+    if (request === 'webgpu' && !gpu.available)
+      throw new Error(`device: expected a WebGPU adapter for webgpu, got none (${gpu.reason})`);
+    return { device: request, why: 'requested' };
   }
   if (!gpu.available) return { device: 'wasm', why: `auto: no WebGPU (${gpu.reason})` };
   const batch = trial.batch();
@@ -193,6 +187,7 @@ function validateSettings(s: TrainSettings): void {
   assertNumber(s.learningRate, 'learningRate', Number.MIN_VALUE);
   assertInteger(s.epochs, 'epochs', 1);
   assertInteger(s.checkpointEvery, 'checkpointEvery', 1);
+  assertTrainDevice(s.device, 'device');
   if (s.imageSize !== undefined) assertInteger(s.imageSize, 'imageSize', 4, MAX_IMAGE_SIZE);
   if (s.channels !== undefined && ![1, 3, 'auto'].includes(s.channels))
     throw new RangeError(`channels: expected 1, 3 or auto, got ${JSON.stringify(s.channels)}`);

@@ -12,8 +12,9 @@ import {
   type ModelFileSource,
   type Tensor,
 } from '@vae/core';
-import { applyWebRuntimeConfig, createWebBackend, type OrtWebModule } from '@vae/runtime-web/backend';
+import { createWebBackend, type OrtWebModule } from '@vae/runtime-web/backend';
 import { cacheAvailable, cachedBytes, cachedModelSource } from './cached-fetch.js';
+import { loadOrtBuild } from './ort-build.js';
 import type { SiteManifest } from './site-types.js';
 import { fitTestImages, parseTestImages } from './test-images.js';
 import { TRAINED_MODEL_PREFIX, loadTrainedModel } from './train-store.js';
@@ -34,23 +35,14 @@ let site: { manifest: SiteManifest; base: URL } | undefined;
 const runtimeLoads: FileLoad[] = [];
 const runtimes = new Map<ExecutionDevice, Promise<OrtWebModule>>();
 
-/**
- * The onnxruntime-web build for a device: the CPU-only build for wasm, the WebGPU build (imported
- * only now) for webgpu; its `.wasm` comes through the Cache API and is passed as `wasmBinary`.
- */
+/** The onnxruntime-web build for a device (`loadOrtBuild`), imported once; its `.wasm` load is recorded. */
 function loadRuntime(device: ExecutionDevice): Promise<OrtWebModule> {
   let p = runtimes.get(device);
   if (!p) {
     p = (async () => {
       if (!site) throw new Error('worker: expected a load request first, got none');
-      const file = device === 'webgpu' ? site.manifest.runtime.webgpu : site.manifest.runtime.wasm;
-      const [ort, wasm] = await Promise.all([
-        device === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm'),
-        cachedBytes(site.base, file, progress),
-      ]);
-      applyWebRuntimeConfig(ort, { numThreads: 1, proxy: false });
-      ort.env.wasm.wasmBinary = wasm.bytes;
-      runtimeLoads.push(wasm.load);
+      const { ort, load } = await loadOrtBuild(site.manifest, site.base, device, progress);
+      runtimeLoads.push(load);
       return ort;
     })();
     p.catch(() => runtimes.delete(device));

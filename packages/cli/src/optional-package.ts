@@ -1,4 +1,4 @@
-import { missingPackage } from '@vae/core';
+import { missingPackage, notInstalledMessage } from '@vae/core';
 
 /**
  * Packages `@vae/cli` does not install by default (optional peer dependencies), with what each one
@@ -23,7 +23,7 @@ export async function importOptional<T>(name: OptionalPackage, command: string, 
     const missing = missingPackage(err);
     if (missing === undefined) throw err;
     const what = missing === name ? `${name} (${OPTIONAL_PACKAGES[name]})` : `${missing} (needed by ${name})`;
-    throw new Error(`${command}: needs ${what}, which is not installed; add it: npm i ${missing}`, { cause: err });
+    throw new Error(notInstalledMessage(`${command}: needs ${what}, which`, missing), { cause: err });
   }
 }
 

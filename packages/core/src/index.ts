@@ -312,4 +312,4 @@ export {
   type LikelihoodInfo,
 } from './variational-scores.js';
 export { instantiateWasm, type WasmInstance } from './wasm-instance.js';
-export { missingPackage } from './missing-package.js';
+export { missingPackage, notInstalledMessage } from './missing-package.js';

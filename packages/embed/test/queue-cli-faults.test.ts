@@ -22,8 +22,8 @@ import { MODEL_DIR, spawnCli, stopCli } from './queue-fixtures.js';
 
 /**
  * `vae embed --queue` (a real producer process) against a spoiled job and a SIGKILL: it exits 1
- * naming the job and why, and a killed producer leaves nothing in Redis without an expiry but the
- * jobs' own records, which BullMQ removes after their retention.
+ * naming the job and why, and a killed producer leaves nothing of its jobs in Redis without an
+ * expiry (bytes, results and the job records themselves), only the queue's own few keys.
  */
 const skip = redisSkipReason();
 if (skip) console.warn(`queue-cli-faults tests skipped: ${skip}`);
@@ -82,11 +82,21 @@ describe.skipIf(skip)('vae embed --queue under faults', () => {
     }
   });
 
-  it('a producer SIGKILLed mid-run leaves chunk bytes and results that expire, and jobs with a retention', async () => {
+  it('a producer SIGKILLed mid-run leaves chunk bytes, results and job records that all expire', async () => {
     const queue = new Queue('killed', { connection: bullmqConnection(connection) });
+    /** Keys of the queue that never expire, less its own few (id counter, meta, event stream, state lists). */
+    const perJobKeysWithoutExpiry = async (): Promise<string[]> => {
+      const keys = await client.keys(queue.toKey('*'));
+      const ttls = await Promise.all(keys.map((k) => client.pttl(k)));
+      // Job ids are `${runId}.${index}.${hash}`: a key naming one holds a job's record, bytes or lock.
+      return keys.filter((k, i) => ttls[i] === -1 && k.slice(queue.toKey('').length).includes('.'));
+    };
     try {
       const killed = spawnCli(embedArgs('killed'), { [FAULT_POINT_ENV]: 'queue-producer:enqueued@2' });
       expect((await killed.exited).signal, killed.output()).toBe('SIGKILL');
+      // Nobody took its 8 jobs yet: their records expire like their bytes.
+      expect((await queue.getJobCounts('waiting')).waiting).toBe(8);
+      expect(await perJobKeysWithoutExpiry()).toEqual([]);
       // A worker that comes later embeds the orphaned jobs; nobody collects their results.
       const worker = await startQueueWorker({ connection, model, queueName: 'killed', lockMs: 2000 });
       try {
@@ -96,8 +106,9 @@ describe.skipIf(skip)('vae embed --queue under faults', () => {
       }
       const jobs = await queue.getJobs(['completed']);
       expect(jobs.length).toBe(8);
+      expect(await perJobKeysWithoutExpiry()).toEqual([]);
       for (const job of jobs) {
-        for (const key of [payloadKey(queue, job.id!), resultKey(queue, job.id!)]) {
+        for (const key of [payloadKey(queue, job.id!), resultKey(queue, job.id!), queue.toKey(job.id!)]) {
           const ttl = await client.pttl(key);
           expect(ttl, key).toBeGreaterThan(0);
           expect(ttl, key).toBeLessThanOrEqual(QUEUE_KEY_TTL_MS);

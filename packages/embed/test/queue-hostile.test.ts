@@ -9,6 +9,7 @@ import {
   type Chunk,
   chunkJobId,
   chunkKey,
+  decodeChunkJob,
   type EmbeddedChunk,
   embedViaQueue,
   makeChunk,
@@ -20,6 +21,7 @@ import {
   redisConnection,
   startQueueWorker,
 } from '../src/index.js';
+import { makeJobReadable } from '../src/queue/readable-jobs.js';
 import { MODEL_DIR, RecordingSink } from './queue-fixtures.js';
 
 /**
@@ -124,6 +126,57 @@ describe.skipIf(skip)('hostile jobs', () => {
     },
   );
 
+  it.each([
+    ['opts', '{"attempts":3,"backoff', /job opts: expected JSON, got unreadable bytes \(Unterminated string in JSON/],
+    ['opts', '[1,2]', /job opts: expected a JSON object, got \[1,2\]/],
+    ['progress', '{"done":', /job progress: expected JSON, got unreadable bytes \(/],
+  ] as const)('a job whose stored %s is %j fails on its first take, naming the field', async (field, value, reason) => {
+    const name = `garbage-${field}-${value.length}`;
+    const { error, jobId, events } = await spoiled(name, (id, queue) => client.hset(queue.toKey(id), field, value));
+    expect(error).toBeInstanceOf(QueueJobError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^chunk 1 \\(job ${jobId}\\) failed on a worker: job ${jobId}: ${reason.source}`),
+    );
+    // Before, BullMQ's own parse threw after the take: the job stalled and was retaken up to 10 times.
+    // (`retries-exhausted`: with its options unreadable the job has BullMQ's default of one attempt.)
+    const taken = events.filter((e) => !['added', 'waiting', 'removed', 'retries-exhausted'].includes(e));
+    expect(taken).toEqual(['active', 'failed']);
+  });
+
+  it('a job whose record expired while its id waited fails at its first take, and its new record expires', async () => {
+    const queue = new Queue('expired', { connection: bullmqConnection(connection) });
+    let worker: QueueWorker | undefined;
+    try {
+      const job = await queue.add('embed-chunk', { v: 2 }, { jobId: 'run.0.0123456789abcdef' });
+      await client.del(queue.toKey(job.id!)); // as its key expiry does once its producer is gone
+      worker = await startQueueWorker({ connection, model, queueName: 'expired', lockMs: LOCK_MS });
+      const poll = async <T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> => {
+        for (;;) {
+          const v = await read();
+          if (done(v)) return v;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      const reason = await poll(
+        () => client.hget(queue.toKey(job.id!), 'failedReason'),
+        (v) => v !== null,
+      );
+      expect(reason).toBe(
+        `job ${job.id}: job record: expected a stored job, got none (it expired after its producer stopped; rerun vae embed --queue)`,
+      );
+      // The worker gives the failed record the results' expiry.
+      expect(
+        await poll(
+          () => client.pttl(queue.toKey(job.id!)),
+          (v) => v !== -1,
+        ),
+      ).toBeGreaterThan(0);
+    } finally {
+      await worker?.close();
+      await queue.close();
+    }
+  });
+
   it('a payload far larger than its job declares is refused without being read', async () => {
     const { error, jobId } = await spoiled('oversized', (id, queue) =>
       client.set(payloadKey(queue, id), Buffer.alloc(20 << 20)),
@@ -162,5 +215,27 @@ describe.skipIf(skip)('a Redis restart that loses every key mid-run', () => {
     } finally {
       await worker.close();
     }
+  });
+});
+
+describe('makeJobReadable', () => {
+  it('leaves a readable job alone, and names a record without data (expired while its id waited)', () => {
+    const fields = ['name', 'embed-chunk', 'data', '{"v":2}', 'opts', '{"attempts":3}', 'progress', '0', 'parent', ''];
+    expect(makeJobReadable(fields)).toEqual([]);
+    expect(fields[3]).toBe('{"v":2}');
+    const expired = ['processedOn', '1', 'ats', '1'];
+    expect(makeJobReadable(expired)).toEqual([
+      'job record: expected a stored job, got none (it expired after its producer stopped; rerun vae embed --queue)',
+    ]);
+    expect(JSON.parse(expired.at(-1)!)).toEqual({ unreadableJobData: expect.stringMatching(/^job record: /) });
+  });
+
+  it('replaces every unparsable field by a stand-in and lists them all in data', () => {
+    const fields = ['data', '{"v":2}', 'opts', '{', 'parent', 'nope'];
+    expect(makeJobReadable(fields)).toHaveLength(2);
+    expect(fields.slice(2)).toEqual(['opts', '{}', 'parent', '']);
+    expect(() => decodeChunkJob(JSON.parse(fields[1]!))).toThrow(
+      /^job opts: expected JSON, got unreadable bytes \(.*\); job parent: expected JSON, got unreadable bytes \(/,
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { notInstalledMessage } from '@vae/core';
 
 /**
  * Optional peers of `@vae/parity`, needed only by the browser and Worker hosts (Chromium through
@@ -25,6 +26,9 @@ export function browserPeerMissing(name: BrowserPeer, host: string): string | nu
     resolveFromHere(name);
     return null;
   } catch {
-    return `${host} needs ${name}, an optional peer of @vae/parity that is not installed; add it: npm i ${name}@${BROWSER_PEERS[name]}`;
+    return notInstalledMessage(
+      `${host} needs ${name}, an optional peer of @vae/parity that`,
+      `${name}@${BROWSER_PEERS[name]}`,
+    );
   }
 }

@@ -90,6 +90,13 @@ const modelInfo = obj({
   verification,
 });
 const binaryParams = obj({ binary_data_size: { type: 'integer', minimum: 0 } });
+/**
+ * Written by hand, unlike the `/api` bodies: `parseInferRequest` (v2-protocol.ts) checks most of a
+ * V2 request against the model's metadata and across fields (input names, shapes, one batch size,
+ * binary sizes after the JSON header), which a static schema cannot say. test/server-openapi.test.ts
+ * pins the two together: a request this schema accepts is answered 200 in the response schema, and
+ * each field this schema refuses is refused by the server, naming that field.
+ */
 const inferRequest = obj(
   {
     id: str,

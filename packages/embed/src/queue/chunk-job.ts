@@ -21,7 +21,17 @@ export const MAX_JOB_PAYLOAD_BYTES = 128 * 2 ** 20;
  */
 export const QUEUE_KEY_TTL_MS = 15 * 60_000;
 
-/** Job data field a worker sets on a job whose stored data could not be parsed (see `startQueueWorker`). */
+/**
+ * BullMQ's age retention of finished jobs (removeOnComplete/removeOnFail, seconds): it removes them
+ * when a later job of the queue ends. Every job record also carries a key expiry (see the producer
+ * and the worker), so records left by a killed producer go even when no job ends after them.
+ */
+export const FINISHED_JOB_AGE_S = 3600;
+
+/**
+ * Job data field a worker sets on a job whose stored fields could not be parsed (see
+ * `readableJobsBackend`): the message naming each unreadable field, which {@link decodeChunkJob} throws.
+ */
 export const UNREADABLE_JOB = 'unreadableJobData';
 
 /**
@@ -126,8 +136,7 @@ export function decodeChunkJob(value: unknown): ChunkJobData {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw new TypeError(`job data: expected an object, got ${value === null ? 'null' : typeof value}`);
   const d = value as Record<string, unknown>;
-  if (typeof d[UNREADABLE_JOB] === 'string')
-    throw new TypeError(`job data: expected JSON, got unreadable bytes (${d[UNREADABLE_JOB]})`);
+  if (typeof d[UNREADABLE_JOB] === 'string') throw new TypeError(d[UNREADABLE_JOB] as string);
   const job: ChunkJobData = {
     v: field<number>(d, 'v', (x) => x === CHUNK_JOB_VERSION, `version ${CHUNK_JOB_VERSION}`),
     runId: field(d, 'runId', matches(/^[\w-]{1,200}$/), 'a run id (letters, digits, - and _)'),

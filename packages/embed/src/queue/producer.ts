@@ -10,6 +10,7 @@ import {
   chunkPayload,
   DEFAULT_QUEUE_NAME,
   decodeChunkResult,
+  FINISHED_JOB_AGE_S,
   encodeChunkJob,
   MAX_JOB_PAYLOAD_BYTES,
   payloadKey,
@@ -66,7 +67,7 @@ export interface QueueEmbedOptions {
   readonly connectTimeoutMs?: number;
   /** How often outstanding jobs are polled in case an event was missed (default 1000 ms). */
   readonly sweepMs?: number;
-  /** Expiry of the chunk bytes in Redis, renewed while this producer runs (default {@link QUEUE_KEY_TTL_MS}). */
+  /** Expiry of the chunk bytes and job records in Redis, renewed while this producer runs (default {@link QUEUE_KEY_TTL_MS}). */
   readonly keyTtlMs?: number;
   readonly onProgress?: (p: QueueProgress) => void;
 }
@@ -93,9 +94,6 @@ export class QueueJobError extends Error {
   }
 }
 
-/** Finished jobs left behind by a producer that died are removed by BullMQ after this long (seconds). */
-const FINISHED_JOB_AGE_S = 3600;
-
 function checkOptions(o: QueueEmbedOptions): void {
   if (!/^[\w-]+$/.test(o.runId))
     throw new RangeError(`runId: expected letters, digits, - and _, got ${JSON.stringify(o.runId)}`);
@@ -108,8 +106,9 @@ function checkOptions(o: QueueEmbedOptions): void {
  * periodic poll of outstanding jobs), validates it against its chunk and writes it to the sink once;
  * a second result for a stored key is ignored. Removes each job once its result is stored. A job or
  * result that Redis lost (restarted without its data) is enqueued again, up to `attempts` times.
- * Chunk bytes are stored with an expiry (renewed while this runs), so a killed producer leaves none
- * for long. Throws {@link QueueJobError} naming the chunk, job id and reason when a job fails for
+ * Chunk bytes and job records are stored with an expiry (renewed while this runs; workers give
+ * finished jobs and results the same), so a killed producer leaves none for long: what stays are
+ * the queue's own few keys (its id counter, meta, capped event stream and state lists). Throws {@link QueueJobError} naming the chunk, job id and reason when a job fails for
  * good (e.g. a worker with another model refused it, or its data was unreadable).
  */
 export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEmbedResult> {
@@ -236,6 +235,8 @@ class QueueRun {
       const entry = this.outstanding.get(id);
       if (entry) entry.added = true;
     }
+    // The job records expire like their bytes (renewed while this runs): a killed producer's go too.
+    await this.expireKeys(ids);
     faultPoint('queue-producer:enqueued');
     // Jobs already completed in Redis (an earlier producer of this run) send no new event.
     for (const id of ids) this.enqueueCollect(id);
@@ -320,12 +321,20 @@ class QueueRun {
       .catch((err: unknown) => this.fail(`collecting job ${jobId}: ${(err as Error).message}`));
   }
 
-  /** Renews the expiry of the outstanding jobs' bytes (a killed producer's expire `keyTtlMs` later). */
-  private renewPayloads(): void {
-    if (this.outstanding.size === 0 || this.down) return;
+  /** Sets the expiry (`keyTtlMs`) of jobs' bytes and records; a key that is gone stays gone. */
+  private async expireKeys(ids: Iterable<string>): Promise<void> {
     const pipeline = this.client.pipeline();
-    for (const id of this.outstanding.keys()) pipeline.pexpire(payloadKey(this.queue, id), this.ttlMs);
-    pipeline.exec().catch((err: Error) => log.debug(`renewing payload expiry: ${err.message}`));
+    for (const id of ids) {
+      pipeline.pexpire(payloadKey(this.queue, id), this.ttlMs);
+      pipeline.pexpire(this.queue.toKey(id), this.ttlMs);
+    }
+    await pipeline.exec();
+  }
+
+  /** Renews the expiry of the outstanding jobs' bytes and records (a killed producer's expire `keyTtlMs` later). */
+  private renewKeys(): void {
+    if (this.outstanding.size === 0 || this.down) return;
+    this.expireKeys(this.outstanding.keys()).catch((err: Error) => log.debug(`renewing key expiry: ${err.message}`));
   }
 
   /** Adds jobs while the window has room, else waits for results; returns when all are collected or one failed. */
@@ -378,7 +387,7 @@ class QueueRun {
     const sweep = setInterval(() => {
       for (const jobId of this.outstanding.keys()) this.enqueueCollect(jobId);
     }, this.o.sweepMs ?? 1000);
-    const renew = setInterval(() => this.renewPayloads(), Math.max(50, Math.min(60_000, this.ttlMs / 4)));
+    const renew = setInterval(() => this.renewKeys(), Math.max(50, Math.min(60_000, this.ttlMs / 4)));
     // BullMQ waits for a lost Redis without limit: the run races a watch that gives up after the timeout.
     let lost: RedisUnreachableError | null = null;
     let giveUp: (err: RedisUnreachableError) => void = () => {};

@@ -1,6 +1,6 @@
 import { getLogger, type VaeModel } from '@vae/core';
 import { faultPoint } from '@vae/data/node';
-import { type Job, type JobJson, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { type Chunk, embedChunk } from '../chunk.js';
 import { getExactly } from './bounded-get.js';
@@ -9,15 +9,16 @@ import {
   chunkOfPayload,
   DEFAULT_QUEUE_NAME,
   decodeChunkJob,
+  FINISHED_JOB_AGE_S,
   encodeChunkResult,
   modelIdOf,
   payloadBytes,
   payloadKey,
   QUEUE_KEY_TTL_MS,
   resultKey,
-  UNREADABLE_JOB,
 } from './chunk-job.js';
 import { bullmqConnection, checkRedis, type RedisConnection, watchRedis } from './connection.js';
+import { readableJobsBackend } from './readable-jobs.js';
 
 const log = getLogger('embed:worker');
 
@@ -50,24 +51,6 @@ export interface QueueWorkerOptions {
   readonly resultTtlMs?: number;
 }
 
-/**
- * A BullMQ Worker that survives unreadable job data. BullMQ parses a job's stored `data` as JSON
- * after it has moved the job to active and locked it; a parse error then escapes the worker's
- * loop, the job keeps its lock until it stalls, and it is taken again: truncated JSON or binary
- * bytes in a job's hash kept it active for as long as workers ran, and its producer waited forever.
- * Here such a job gets data that names the parse error, which the processor refuses at once
- * (`UnrecoverableError`: failed without retries, within its lock period).
- */
-class ChunkJobWorker extends Worker {
-  protected override createJob(data: JobJson, jobId: string): Job {
-    try {
-      return super.createJob(data, jobId);
-    } catch (err) {
-      return super.createJob({ ...data, data: JSON.stringify({ [UNREADABLE_JOB]: (err as Error).message }) }, jobId);
-    }
-  }
-}
-
 /** A running queue worker. */
 export interface QueueWorker {
   /** Chunks this worker embedded. */
@@ -88,7 +71,9 @@ function positive(value: number, name: string): number {
  * Connects to Redis (failing clearly when it cannot) and runs a BullMQ worker that embeds chunk
  * jobs: it refuses a job for another model or whose pixels do not match its hash (the job fails at
  * once, without retries), embeds the chunk with {@link embedChunk}, stores the vectors' bytes at
- * {@link resultKey} and returns {@link encodeChunkResult}'s small value as the job's result.
+ * {@link resultKey} and returns {@link encodeChunkResult}'s small value as the job's result. A job
+ * whose stored fields are unreadable (or whose record expired) fails at its first take, through
+ * `readableJobsBackend`; every job it finishes gets the results' expiry (`resultTtlMs`).
  *
  * Fault point (tests): `queue-worker:embedding`, reached after a job is taken and locked, before
  * it is embedded.
@@ -153,16 +138,34 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     completed++;
     return value;
   };
-  const worker = new ChunkJobWorker(options.queueName ?? DEFAULT_QUEUE_NAME, processor, {
-    connection: bullmqConnection(connection),
-    concurrency,
-    lockDuration: lockMs,
-    stalledInterval: lockMs,
-    maxStalledCount: WORKER_DEFAULTS.maxStalledCount,
-    autorun: false,
-  });
+  const retention = { age: FINISHED_JOB_AGE_S };
+  const worker = new Worker(
+    options.queueName ?? DEFAULT_QUEUE_NAME,
+    processor,
+    {
+      connection: bullmqConnection(connection),
+      concurrency,
+      lockDuration: lockMs,
+      stalledInterval: lockMs,
+      maxStalledCount: WORKER_DEFAULTS.maxStalledCount,
+      autorun: false,
+      // For jobs whose own options were unreadable (the producer's jobs carry the same retention).
+      removeOnComplete: retention,
+      removeOnFail: retention,
+    },
+    readableJobsBackend,
+  );
+  // A finished job's record expires with its result: its producer removes it once collected, and a
+  // killed producer's records go on their own (BullMQ's age retention acts only when a later job ends).
+  const expire = (job: Job | undefined): void => {
+    if (job?.id) void client.pexpire(worker.toKey(job.id), resultTtlMs).catch(() => 0);
+  };
   worker.on('error', report('queue'));
-  worker.on('failed', (job, err) => log.warn(`job ${job?.id ?? '?'} failed: ${err.message}`));
+  worker.on('completed', expire);
+  worker.on('failed', (job, err) => {
+    expire(job);
+    log.warn(`job ${job?.id ?? '?'} failed: ${err.message}`);
+  });
   const running = worker.run().catch((err: unknown) => log.error(`worker stopped: ${(err as Error).message}`));
   await worker.waitUntilReady();
   log.info(

@@ -1,4 +1,4 @@
-import { missingPackage } from '@vae/core';
+import { missingPackage, notInstalledMessage } from '@vae/core';
 import { registerEngine } from './engine.js';
 import type { TfjsRoom } from './tfjs-contract.js';
 
@@ -16,10 +16,9 @@ export const TFJS_PACKAGES: readonly string[] = Object.freeze([
 
 /** What {@link loadTfjs} throws when a TensorFlow.js package is not installed (`name` `TfjsMissingError`). */
 function tfjsMissingError(neededBy: string, missing: string, cause?: unknown): Error {
-  const err = new Error(
-    `${neededBy} needs TensorFlow.js, and ${missing} is not installed; add it: npm i ${TFJS_PACKAGES.join(' ')}`,
-    { cause },
-  );
+  const err = new Error(notInstalledMessage(`${neededBy} needs TensorFlow.js, and ${missing}`, TFJS_PACKAGES), {
+    cause,
+  });
   err.name = 'TfjsMissingError';
   return err;
 }

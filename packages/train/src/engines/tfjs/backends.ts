@@ -1,4 +1,4 @@
-import { getLogger, missingPackage, navigatorGpu } from '@vae/core';
+import { getLogger, missingPackage, navigatorGpu, notInstalledMessage } from '@vae/core';
 import { VULKAN_DRIVER_HINT, installDawnWebGpu, probeDawnWebGpu } from '@vae/device-node';
 import { tf } from './tf.js';
 import type { BackendRequest } from '../../vocabularies.js';
@@ -45,7 +45,7 @@ async function importBackend(pkg: string, load: () => Promise<unknown>): Promise
     await load();
   } catch (err) {
     if (missingPackage(err) === pkg)
-      throw new Error(`${pkg} is not installed; add it: npm i ${pkg}@${tf.version.tfjs}`);
+      throw new Error(notInstalledMessage(pkg, `${pkg}@${tf.version.tfjs}`), { cause: err });
     throw err;
   }
 }
