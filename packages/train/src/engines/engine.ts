@@ -1,7 +1,6 @@
 import type { ModelSpec, ObjectiveTerms, ParameterSet, RngState, Tensor } from '@vae/core';
-import type { ImageSplit } from '@vae/data';
 import type { AdamState } from '../checkpoint/checkpoint.js';
-import type { Binarization, TrainConfig } from '../config.js';
+import type { TrainConfig } from '../config.js';
 
 /** One training or evaluation batch, everything random already drawn from the run's core `Rng`. */
 export interface TrainBatch {
@@ -43,56 +42,6 @@ export interface ForwardTerms {
 }
 
 /**
- * Consecutive training steps over an in-memory split whose batches the engine draws itself (see
- * {@link Engine.trainSteps}): batch `k` is `makeBatch(split, order[from + k·batchSize, …), rng, …)`
- * of `../batches/batches.js`, with `rng` restored from {@link StepsPlan.rng}, exactly as the trainer
- * draws them one by one, so a run is the same whichever path it takes.
- */
-export interface StepsPlan {
-  readonly split: ImageSplit;
-  /** The epoch's row order (indices into `split`). */
-  readonly order: Uint32Array;
-  /** Position in `order` of the first batch's first row. */
-  readonly from: number;
-  readonly batchSize: number;
-  readonly binarize: Binarization;
-  /** Importance samples per example (the engine's training graph's; 1 for non-variational kinds). */
-  readonly samples: number;
-  /** State of the run's `Rng` before the first batch is drawn. */
-  readonly rng: RngState;
-  /** Stop after this many steps (≥ 1), or null: at the end of `order`. */
-  readonly maxSteps: number | null;
-  /** Stop after the first step that ends at or after this time (`Date.now()` milliseconds), or null. */
-  readonly deadline: number | null;
-}
-
-/** Row-weighted sums of the reported terms over the steps done so far (the trainer's epoch means are these over `n`). */
-export interface StepSums {
-  readonly loss: number;
-  readonly reconstruction: number;
-  readonly kl: number;
-  readonly elbo: number;
-  /** Rows trained on. */
-  readonly n: number;
-}
-
-/** Where a {@link Engine.trainSteps} call stands (also its progress reports). */
-export interface StepsReport {
-  readonly steps: number;
-  readonly sums: StepSums;
-}
-
-/** Outcome of {@link Engine.trainSteps}. */
-export interface StepsResult extends StepsReport {
-  /** State of the `Rng` after the last batch drawn (the next step's draws start there). */
-  readonly rng: RngState;
-  /** `end`: the order was exhausted; `max-steps` / `deadline`: {@link StepsPlan}'s limits. */
-  readonly stoppedBy: 'end' | 'max-steps' | 'deadline' | 'diverged';
-  /** The non-finite loss of step `steps + 1` when `stoppedBy` is `diverged` (that step is not summed), else null. */
-  readonly divergedLoss: number | null;
-}
-
-/**
  * A training engine: owns the parameters and optimizer state on some runtime (TensorFlow.js,
  * ONNX Runtime training graphs, …) and performs Adam steps on batches prepared by the trainer.
  * Reported losses are recomputed by the trainer from {@link StepOutputs} with core's `modelObjective`,
@@ -114,12 +63,6 @@ export interface Engine {
    * trainer need not copy forward tensors out and recompute the loss in JavaScript.
    */
   stepTerms?(batch: TrainBatch): Promise<ObjectiveTerms>;
-  /**
-   * Optional: many {@link Engine.stepTerms} steps on batches the engine draws itself from an
-   * in-memory split (where it runs: no batch crosses a thread boundary per step), with coarse
-   * progress reports. The same draws, updates and sums as the trainer's own step loop.
-   */
-  trainSteps?(plan: StepsPlan, onProgress?: (r: StepsReport) => void): Promise<StepsResult>;
   /** Forward pass only (no update), for validation. */
   forward(batch: TrainBatch): Promise<StepOutputs>;
   /**

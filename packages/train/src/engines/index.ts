@@ -12,10 +12,6 @@ export {
   type EngineFactory,
   type ForwardTerms,
   type StepOutputs,
-  type StepSums,
-  type StepsPlan,
-  type StepsReport,
-  type StepsResult,
   type TrainBatch,
 } from './engine.js';
 export { chooseEngine, type EngineChoice } from './engine-choice.js';

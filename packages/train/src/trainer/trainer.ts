@@ -18,7 +18,7 @@ import {
   saveCheckpoint,
   type CheckpointState,
 } from '../checkpoint/checkpoint.js';
-import { firstRows, holdOutValidation, isStoredSplit, type ImageDataset } from '@vae/data';
+import { firstRows, holdOutValidation, type ImageDataset } from '@vae/data';
 import { faultPoint, loadDataset, writeFileAtomic } from '@vae/data/node';
 import {
   datasetLoadOptions,
@@ -27,8 +27,8 @@ import {
   type DataRuntimeOptions,
   type TrainConfig,
 } from '../config.js';
-import { chooseEngine, createEngine, type Engine, type StepsReport, type TrainBatch } from '../engines/index.js';
-import { epochRows, type EpochRows } from '../batches/epoch-rows.js';
+import { chooseEngine, createEngine, type Engine, type TrainBatch } from '../engines/index.js';
+import { epochRows } from '../batches/epoch-rows.js';
 import { readMetrics, writeMetrics, type EpochMetrics } from '../checkpoint/metrics.js';
 import { writeRunPlots } from '../plots/run-plots.js';
 import { reportTerms, type ReportedTerms } from '../report.js';
@@ -249,39 +249,45 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
           elapsedSeconds: (Date.now() - started) / 1000,
           etaSeconds,
         });
-      const diverged = (loss: number): TrainingDivergedError =>
-        new TrainingDivergedError(
-          `training diverged at epoch ${epochNo}, step ${step + 1}: the loss became ${loss}. ` +
-            `The last good checkpoint (${checkpointNote(epoch)}) is kept in ${join(runDir, 'checkpoint')}; lower --lr (now ${config.learningRate}) and resume or restart.`,
-        );
-      /** Counts `n` more steps done and reports them. */
-      const stepsDone = (n: number): void => {
-        step += n;
-        epochStep += n;
-        stepsThisRun += n;
+      const batchAt = async (start: number): Promise<{ indices: Uint32Array; batch: TrainBatch }> => {
+        const { split: rows, indices } = await order.rows(start, Math.min(trainSet.count, start + config.batchSize));
+        return {
+          indices,
+          batch: makeBatch(rows, indices, rng, { spec, binarize: config.binarize, samples: config.iwSamples }),
+        };
+      };
+      let current = await batchAt(0);
+      for (let start = 0; start < trainSet.count; start += config.batchSize) {
+        const { indices, batch } = current;
+        const { terms, loss } = await stepAndReport(engine, spec, batch);
+        if (!terms || !Number.isFinite(terms.loss) || !Number.isFinite(loss)) {
+          throw new TrainingDivergedError(
+            `training diverged at epoch ${epochNo}, step ${step + 1}: the loss became ${!Number.isFinite(loss) || !terms ? loss : terms.loss}. ` +
+              `The last good checkpoint (${checkpointNote(epoch)}) is kept in ${join(runDir, 'checkpoint')}; lower --lr (now ${config.learningRate}) and resume or restart.`,
+          );
+        }
+        const w = indices.length;
+        sums.loss += terms.loss * w;
+        sums.reconstruction += terms.reconstruction * w;
+        sums.kl += (terms.kl ?? 0) * w;
+        sums.elbo += (terms.elbo ?? 0) * w;
+        sums.iw += (terms.iwBound ?? 0) * w;
+        sums.n += w;
+        step++;
+        epochStep++;
+        stepsThisRun++;
         const elapsed = (Date.now() - stepStart) / 1000;
-        progress('train', (elapsed / stepsThisRun) * Math.max(0, totalSteps - step));
-      };
-      const loop: EpochLoop = {
-        engine,
-        spec,
-        order,
-        count: trainSet.count,
-        batchSize: config.batchSize,
-        binarize: config.binarize,
-        iwSamples: config.iwSamples,
-        maxSteps: config.maxSteps === null ? null : config.maxSteps - step,
-        deadline: config.maxMinutes === null ? null : started + config.maxMinutes * 60_000,
-        rng,
-        sums,
-        stepsDone,
-        diverged,
-      };
-      const ends =
-        engine.trainSteps && !isStoredSplit(trainSet) && config.iwSamples === 1
-          ? await engineSteps(loop)
-          : await trainerSteps(loop);
-      if (ends !== 'epochs') stoppedBy = ends;
+        const remaining = Math.max(0, totalSteps - step);
+        progress('train', (elapsed / stepsThisRun) * remaining);
+        if (config.maxSteps !== null && step >= config.maxSteps) stoppedBy = 'max-steps';
+        else if (config.maxMinutes !== null && (Date.now() - started) / 60000 >= config.maxMinutes)
+          stoppedBy = 'max-minutes';
+        if (stoppedBy !== 'epochs') break;
+        // The next batch is drawn once this step has replied: the ort engine's worker applies Adam
+        // meanwhile. Drawing it during the step would share the cores with onnxruntime's intra-op
+        // threads while the run lasts.
+        if (start + config.batchSize < trainSet.count) current = await batchAt(start + config.batchSize);
+      }
       progress('validate', null);
       const val = await validate(engine, spec, split.val, {
         binarize: config.binarize,
@@ -385,94 +391,6 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
   } finally {
     engine.dispose();
   }
-}
-
-/** Row-weighted sums of an epoch's reported terms. */
-type EpochSums = { loss: number; reconstruction: number; kl: number; elbo: number; iw: number; n: number };
-
-/** What an epoch's step loop works with: the engine, the rows, batches, this epoch's limits, and where results go. */
-interface EpochLoop {
-  readonly engine: Engine;
-  readonly spec: ModelSpec;
-  readonly order: EpochRows;
-  /** Rows in the epoch. */
-  readonly count: number;
-  readonly batchSize: number;
-  readonly binarize: TrainConfig['binarize'];
-  readonly iwSamples: number;
-  /** Steps left in the run (`maxSteps` less those done), or null. */
-  readonly maxSteps: number | null;
-  /** The `maxMinutes` deadline (`Date.now()` milliseconds), or null. */
-  readonly deadline: number | null;
-  /** The run's `Rng` (left where the epoch's last batch left it). */
-  readonly rng: Rng;
-  readonly sums: EpochSums;
-  /** Counts and reports `n` more steps done. */
-  readonly stepsDone: (n: number) => void;
-  /** The error for a non-finite loss of the next step. */
-  readonly diverged: (loss: number) => Error;
-}
-
-/**
- * An epoch's steps, one trainer call each: the batch drawn here, `stepAndReport`, the terms summed.
- * The next batch is drawn once a step has replied (the ort engine's worker applies Adam meanwhile;
- * drawing it during the step would share the cores with onnxruntime's intra-op threads).
- */
-async function trainerSteps(o: EpochLoop): Promise<StopReason> {
-  const { engine, spec, order, count, rng, sums } = o;
-  let steps = 0;
-  for (let start = 0; start < count; start += o.batchSize) {
-    const { split: rows, indices } = await order.rows(start, Math.min(count, start + o.batchSize));
-    const batch = makeBatch(rows, indices, rng, { spec, binarize: o.binarize, samples: o.iwSamples });
-    const { terms, loss } = await stepAndReport(engine, spec, batch);
-    if (!terms || !Number.isFinite(terms.loss) || !Number.isFinite(loss))
-      throw o.diverged(!Number.isFinite(loss) || !terms ? loss : terms.loss);
-    const w = indices.length;
-    sums.loss += terms.loss * w;
-    sums.reconstruction += terms.reconstruction * w;
-    sums.kl += (terms.kl ?? 0) * w;
-    sums.elbo += (terms.elbo ?? 0) * w;
-    sums.iw += (terms.iwBound ?? 0) * w;
-    sums.n += w;
-    steps++;
-    o.stepsDone(1);
-    if (o.maxSteps !== null && steps >= o.maxSteps) return 'max-steps';
-    if (o.deadline !== null && Date.now() >= o.deadline) return 'max-minutes';
-  }
-  return 'epochs';
-}
-
-/**
- * An epoch's steps in one {@link Engine.trainSteps} call (an in-memory split): the engine draws the
- * same batches from the same `Rng` state where its session runs and reports every few steps; the
- * `Rng` continues from the state it returns.
- */
-async function engineSteps(o: EpochLoop): Promise<StopReason> {
-  const { split, indices } = await o.order.rows(0, o.count);
-  let steps = 0;
-  const report = (r: StepsReport): void => {
-    Object.assign(o.sums, r.sums);
-    o.stepsDone(r.steps - steps);
-    steps = r.steps;
-  };
-  const r = await o.engine.trainSteps!(
-    {
-      split,
-      order: indices,
-      from: 0,
-      batchSize: o.batchSize,
-      binarize: o.binarize,
-      samples: o.iwSamples,
-      rng: o.rng.getState(),
-      maxSteps: o.maxSteps,
-      deadline: o.deadline,
-    },
-    report,
-  );
-  o.rng.setState(r.rng);
-  report(r);
-  if (r.stoppedBy === 'diverged') throw o.diverged(r.divergedLoss!);
-  return r.stoppedBy === 'max-steps' ? 'max-steps' : r.stoppedBy === 'deadline' ? 'max-minutes' : 'epochs';
 }
 
 /**

@@ -13,23 +13,12 @@ import {
 import { ADAM_DEFAULTS } from '../adam-defaults.js';
 import type { AdamState } from '../../checkpoint/checkpoint.js';
 import type { TrainConfig } from '../../config.js';
-import {
-  registerEngine,
-  type Engine,
-  type ForwardTerms,
-  type StepOutputs,
-  type StepsPlan,
-  type StepsReport,
-  type StepsResult,
-  type TrainBatch,
-} from '../engine.js';
-import type { ImageSplit } from '@vae/data';
+import { registerEngine, type Engine, type ForwardTerms, type StepOutputs, type TrainBatch } from '../engine.js';
 import { workerStart } from '@vae/data/node';
 import { NODE_ORT_PLATFORM } from './node-platform.js';
 import { parseOrtDevice, prepareOrtTraining, type OrtDeviceRequest, type OrtTrainDevice } from './ort-devices.js';
 import type { OrtWorkerMethod, OrtWorkerMethods, OrtWorkerRequest, OrtWorkerResponse } from './ort-protocol.js';
 import { OrtStepRunner, withElbo, type OrtBatch, type OrtStepResult } from './ort-step-runner.js';
-import { runSteps } from './ort-steps.js';
 
 const log = getLogger('train:ort');
 
@@ -41,8 +30,6 @@ export interface OrtEngineOptions {
   readonly device?: OrtDeviceRequest;
   /** Intra-op threads of the CPU EP. Default: {@link DEFAULT_ORT_THREADS}. */
   readonly threads?: number;
-  /** Whether {@link OrtEngine.trainSteps} draws the next batch while a run is in flight (same draws either way). */
-  readonly overlap?: boolean;
 }
 
 /** Default intra-op threads of the ort engine's CPU EP: core's `defaultTrainingThreads` for this machine. */
@@ -54,26 +41,25 @@ export function ortDeviceForConfig(backend: string): OrtDeviceRequest {
 }
 
 /**
- * Initial old-generation limit (MiB) of the worker's heap. onnxruntime-node returns every fetched
- * output as a fresh ArrayBuffer (the gradients: 2.6 MB per step for the 784-400-20 VAE); with V8's
- * default limit the worker's heap then ran a mark-compact every ~12 steps (111 in a 2-epoch run, run
- * time 4.9–5.4 ms/step); from this limit, 1 (3.6–3.9 ms/step). The young generation still frees
- * those buffers, so memory stays bounded.
+ * Initial old-generation limit (MiB) of the engine worker's heap. onnxruntime-node returns every
+ * fetched output in a fresh ArrayBuffer (the gradients: 2.6 MB per step for the 784-400-20 VAE), and
+ * with V8's default limit the worker's heap ran a mark-compact every ~12 steps (~110 in a 2-epoch
+ * `vae train`); from 512 MiB, none (the young generation still frees those buffers: the process's
+ * peak RSS grew 455 → 474 MB). Epochs of the per-step loop: 1.94–2.15 s against 2.34–2.78 s
+ * (medians of 3, alternating processes, docs/BENCHMARKS.md "Training pipeline").
  */
 const WORKER_INITIAL_OLD_SPACE_MB = 512;
 
 /** A client of `ort-worker.ts`: one request at a time per id, results matched by id. */
 class WorkerClient {
   private readonly worker: Worker;
-  private readonly pending = new Map<
-    number,
-    { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: ((r: StepsReport) => void) | undefined }
-  >();
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private nextId = 1;
   private failure: Error | null = null;
 
   constructor() {
     const start = workerStart(import.meta.url, 'ort-worker');
+    // V8 reads heap flags when an isolate is created: this one applies to the worker started below.
     setFlagsFromString(`--initial-old-space-size=${WORKER_INITIAL_OLD_SPACE_MB}`);
     this.worker = new Worker(start.source, { eval: start.eval });
     // Keep the process alive only while a call is in flight, so a forgotten dispose() cannot hang it.
@@ -81,10 +67,6 @@ class WorkerClient {
     this.worker.on('message', (msg: OrtWorkerResponse) => {
       const p = this.pending.get(msg.id);
       if (!p) return;
-      if ('progress' in msg) {
-        p.onProgress?.(msg.progress);
-        return;
-      }
       this.pending.delete(msg.id);
       if (this.pending.size === 0) this.worker.unref();
       if (msg.ok) p.resolve(msg.result);
@@ -102,14 +84,13 @@ class WorkerClient {
   call<M extends OrtWorkerMethod>(
     method: M,
     args: OrtWorkerMethods[M]['args'],
-    onProgress?: (r: StepsReport) => void,
   ): Promise<OrtWorkerMethods[M]['result']> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     const req: OrtWorkerRequest = { id, method, args };
     return new Promise((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.worker.postMessage(req);
     });
   }
@@ -135,10 +116,6 @@ export class OrtEngine implements Engine {
   /** Importance samples per example of the training graph (`config.iwSamples`). */
   private samples = 1;
   private spec: ModelSpec | null = null;
-  /** Whether `trainSteps` draws batch k + 1 while run k is in flight (see `runSteps`). */
-  private overlap = false;
-  /** Training splits as the worker sees them: copied once into SharedArrayBuffers. */
-  private readonly sharedSplits = new WeakMap<ImageSplit, ImageSplit>();
 
   constructor(options: OrtEngineOptions = {}) {
     if (options.device !== undefined) parseOrtDevice(options.device, 'options.device');
@@ -160,7 +137,6 @@ export class OrtEngine implements Engine {
       threads: this.options.threads ?? DEFAULT_ORT_THREADS,
       samples: config.iwSamples,
     };
-    this.overlap = this.options.overlap ?? false;
     this.samples = runner.samples;
     prepareOrtTraining(parseOrtDevice(runner.device));
     let info: OrtWorkerMethods['init']['result'];
@@ -249,37 +225,6 @@ export class OrtEngine implements Engine {
    */
   async stepTerms(batch: TrainBatch): Promise<ObjectiveTerms> {
     return withElbo(await this.call('stepTerms', this.toBatch(batch, this.samples)));
-  }
-
-  /**
-   * Many {@link OrtEngine.stepTerms} steps on batches drawn where the session runs (the worker
-   * thread): the split's pixels cross to the worker once (a SharedArrayBuffer copy, shared again by
-   * every later call), the epoch's row order once per call, and progress every few steps, instead of
-   * a 400 KB batch each way per step.
-   */
-  async trainSteps(plan: StepsPlan, onProgress?: (r: StepsReport) => void): Promise<StepsResult> {
-    const spec = this.ready();
-    if (plan.samples !== this.samples)
-      throw new RangeError(
-        `plan.samples: expected ${this.samples} (the samples per example of this engine's training graph), got ${plan.samples}`,
-      );
-    const overlap = this.overlap;
-    if (this.inline) return runSteps(this.inline, spec, plan, { overlap, onProgress });
-    return this.client!.call('trainSteps', { ...plan, split: this.sharedSplit(plan.split), overlap }, onProgress);
-  }
-
-  private sharedSplit(split: ImageSplit): ImageSplit {
-    let shared = this.sharedSplits.get(split);
-    if (!shared) {
-      const copy = (a: Uint8Array): Uint8Array => {
-        const out = new Uint8Array(new SharedArrayBuffer(a.byteLength));
-        out.set(a);
-        return out;
-      };
-      shared = { images: copy(split.images), labels: copy(split.labels), count: split.count };
-      this.sharedSplits.set(split, shared);
-    }
-    return shared;
   }
 
   /** The forward graph's own loss terms and the embedding (tested equal to core's `modelObjective` on {@link OrtEngine.forward}). */

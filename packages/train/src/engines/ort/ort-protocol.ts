@@ -9,7 +9,6 @@ import type {
   OrtStepTerms,
 } from './ort-step-runner.js';
 import type { OrtTrainDevice } from './ort-devices.js';
-import type { StepsPlan, StepsReport, StepsResult } from '../engine.js';
 
 /** Calls the engine makes on the worker, with their argument and result types. */
 export interface OrtWorkerMethods {
@@ -19,8 +18,6 @@ export interface OrtWorkerMethods {
   };
   step: { args: OrtBatch; result: OrtStepResult };
   stepTerms: { args: OrtBatch; result: OrtStepTerms };
-  /** The plan's split is backed by a SharedArrayBuffer (shared, not copied, with every call); `overlap` as `runSteps`'s. */
-  trainSteps: { args: StepsPlan & { overlap: boolean }; result: StepsResult };
   forward: { args: OrtBatch; result: OrtStepResult };
   forwardTerms: { args: OrtBatch; result: OrtForwardTerms };
   getParams: { args: null; result: ParameterSet };
@@ -38,10 +35,9 @@ export interface OrtWorkerRequest {
   readonly args: unknown;
 }
 
-/** Worker → engine message: a result, an error's name and message, or a progress report of a call still running. */
+/** Worker → engine message: a result, or an error's name and message. */
 export type OrtWorkerResponse =
   | { readonly id: number; readonly ok: true; readonly result: unknown }
-  | { readonly id: number; readonly progress: StepsReport }
   | { readonly id: number; readonly ok: false; readonly error: { readonly name: string; readonly message: string } };
 
 /** Buffers of a step result that can be transferred instead of copied (they are not kept by the sender). */

@@ -1,19 +1,17 @@
 import { parentPort } from 'node:worker_threads';
-import { setLogLevel, type ModelSpec } from '@vae/core';
+import { setLogLevel } from '@vae/core';
 import type { OrtTrainDevice } from './ort-devices.js';
 import { NODE_ORT_PLATFORM } from './node-platform.js';
 import { transferables, type OrtWorkerMethods, type OrtWorkerRequest, type OrtWorkerResponse } from './ort-protocol.js';
 import { OrtStepRunner, type OrtAdamState, type OrtBatch, type OrtStepResult } from './ort-step-runner.js';
-import { runSteps } from './ort-steps.js';
 
 /**
  * Worker-thread entry of the ort engine: owns one {@link OrtStepRunner} so that onnxruntime's
  * synchronous `run()` never blocks the main event loop (progress bar, signals, HTTP).
  */
-if (!parentPort) throw new Error('ort-worker: expected to run in a worker thread');
 const port = parentPort;
+if (!port) throw new Error('ort-worker: expected to run in a worker thread');
 let runner: OrtStepRunner<OrtTrainDevice> | null = null;
-let spec: ModelSpec | null = null;
 
 function need(): OrtStepRunner<OrtTrainDevice> {
   if (!runner) throw new Error('ort engine: call init() first');
@@ -27,7 +25,6 @@ async function handle(req: OrtWorkerRequest): Promise<{ result: unknown; transfe
       setLogLevel(args.logLevel);
       await runner?.release();
       runner = await OrtStepRunner.create(args.runner, NODE_ORT_PLATFORM);
-      spec = args.runner.spec;
       return {
         result: { device: runner.device, fallbacks: runner.fallbacks, nodes: runner.graphInfo().nodes },
         transfer: [],
@@ -44,14 +41,6 @@ async function handle(req: OrtWorkerRequest): Promise<{ result: unknown; transfe
     }
     case 'stepTerms':
       return { result: await need().stepTerms(req.args as OrtBatch), transfer: [] };
-    case 'trainSteps': {
-      const { overlap, ...plan } = req.args as OrtWorkerMethods['trainSteps']['args'];
-      const r = await runSteps(need(), spec!, plan, {
-        overlap,
-        onProgress: (progress) => port.postMessage({ id: req.id, progress } satisfies OrtWorkerResponse),
-      });
-      return { result: r, transfer: [] };
-    }
     case 'getParams':
       return { result: need().getParams(), transfer: [] };
     case 'getOptimizerState':
