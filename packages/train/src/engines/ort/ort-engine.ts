@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import {
   defaultTrainingThreads,
@@ -39,6 +40,16 @@ export function ortDeviceForConfig(backend: string): OrtDeviceRequest {
   return backend === 'cpu' || backend === 'webgpu' || backend === 'cuda' ? backend : 'auto';
 }
 
+/**
+ * Initial old-generation limit (MiB) of the engine worker's heap. onnxruntime-node returns every
+ * fetched output in a fresh ArrayBuffer (the gradients: 2.6 MB per step for the 784-400-20 VAE), and
+ * with V8's default limit the worker's heap ran a mark-compact every ~12 steps (~110 in a 2-epoch
+ * `vae train`); from 512 MiB, none (the young generation still frees those buffers: the process's
+ * peak RSS grew 455 → 474 MB). Epochs of the per-step loop: 1.94–2.15 s against 2.34–2.78 s
+ * (medians of 3, alternating processes, docs/BENCHMARKS.md "Training pipeline").
+ */
+const WORKER_INITIAL_OLD_SPACE_MB = 512;
+
 /** A client of `ort-worker.ts`: one request at a time per id, results matched by id. */
 class WorkerClient {
   private readonly worker: Worker;
@@ -48,6 +59,8 @@ class WorkerClient {
 
   constructor() {
     const start = workerStart(import.meta.url, 'ort-worker');
+    // V8 reads heap flags when an isolate is created: this one applies to the worker started below.
+    setFlagsFromString(`--initial-old-space-size=${WORKER_INITIAL_OLD_SPACE_MB}`);
     this.worker = new Worker(start.source, { eval: start.eval });
     // Keep the process alive only while a call is in flight, so a forgotten dispose() cannot hang it.
     this.worker.unref();
