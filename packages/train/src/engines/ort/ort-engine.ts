@@ -59,9 +59,12 @@ class WorkerClient {
 
   constructor() {
     const start = workerStart(import.meta.url, 'ort-worker');
-    // V8 reads heap flags when an isolate is created: this one applies to the worker started below.
+    // V8 reads heap flags when an isolate is created: this one applies to the worker started below,
+    // and is put back to V8's default (0: computed) once that worker runs, so that workers the host
+    // process starts later keep their own defaults.
     setFlagsFromString(`--initial-old-space-size=${WORKER_INITIAL_OLD_SPACE_MB}`);
     this.worker = new Worker(start.source, { eval: start.eval });
+    this.worker.once('online', () => setFlagsFromString('--initial-old-space-size=0'));
     // Keep the process alive only while a call is in flight, so a forgotten dispose() cannot hang it.
     this.worker.unref();
     this.worker.on('message', (msg: OrtWorkerResponse) => {
