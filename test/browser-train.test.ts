@@ -14,6 +14,7 @@ import type {} from '../apps/demo/src/demo-hook.js';
 import type { StaticServer } from '../apps/demo/build/static-server.js';
 import { openStaticSite, type StaticSite } from './static-site-fixture.js';
 import { runVae } from './parity-fixtures.js';
+import { addScorerCheck, checkScorers, SCORER_PAGE } from './scorer-check-fixture.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 /** The page's defaults: the first 6,400 training images, one epoch of 50 steps, seed 1, wasm. */
@@ -397,5 +398,23 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
       expect(errors).toEqual([]);
       await own.close();
     });
+
+    // Opt-in (VAE_SCORER_WEBGPU=1): ~20 s on SwiftShader for the two reference models, too slow for
+    // CI's budget; Firefox and WebKit run the same check on wasm in test/browsers-everywhere.test.ts.
+    it.skipIf(process.env.VAE_SCORER_WEBGPU !== '1')(
+      'every committed scorer.onnx runs in the tab on WebGPU (SwiftShader) like onnxruntime-node (VAE_SCORER_WEBGPU=1)',
+      async () => {
+        await addScorerCheck(opened!.site.outDir);
+        const scorerPage = await context.newPage();
+        try {
+          await scorerPage.goto(`${server.url}${SCORER_PAGE}`);
+          const run = (fn: string, args: readonly unknown[]): Promise<unknown> =>
+            scorerPage.evaluate(([f, a]) => new Function(`return (${f});`)()(...a), [fn, args] as const);
+          numbers.scorerWebGpu = await checkScorers(run, server.responses, 'chromium', 'webgpu');
+        } finally {
+          await scorerPage.close();
+        }
+      },
+    );
   },
 );

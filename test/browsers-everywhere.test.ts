@@ -10,6 +10,7 @@ import type { DecodeReply, DemoInfo } from '../apps/demo/src/demo-hook.js';
 import type { BuiltDemoSite } from '../apps/demo/build/build-site.js';
 import { serveStatic, type StaticServer } from '../apps/demo/build/static-server.js';
 import { buildDemo } from '../scripts/demo-site.js';
+import { addScorerCheck, checkScorers } from './scorer-check-fixture.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 /** CI installs every engine (.ci/run → scripts/setup.sh); elsewhere a missing one is skipped with its reason. */
@@ -42,6 +43,7 @@ describe('the static demo site in Firefox and WebKit (one launch each)', () => {
       modelsDir: join(REPO, 'models'),
       brotliQuality: 5,
     });
+    await addScorerCheck(site.outDir);
     server = await serveStatic(site.outDir);
   }, 120_000);
 
@@ -53,7 +55,7 @@ describe('the static demo site in Firefox and WebKit (one launch each)', () => {
   for (const engine of ENGINES) {
     const missing = BROWSER_DRIVERS[engine]!.missing();
     it.skipIf(missing !== null && !CI)(
-      `${engine}: reaches data-state="ready" on wasm and decodes like onnxruntime-node${missing ? ` (skipped: ${missing})` : ''}`,
+      `${engine}: reaches data-state="ready" on wasm, decodes and scores log p(x) (scorer.onnx) like onnxruntime-node${missing ? ` (skipped: ${missing})` : ''}`,
       async () => {
         const page = await BROWSER_DRIVERS[engine]!.open(server.url);
         try {
@@ -70,6 +72,7 @@ describe('the static demo site in Firefox and WebKit (one launch each)', () => {
           const tol = toleranceFor('x_mean', 'exact', 'exact', 'fp32');
           expect(reply.mean.length).toBe(mean.data.length);
           expect(violations(reply.mean, mean.data, tol).count, `${engine} vs onnxruntime-node cpu`).toBe(0);
+          console.log(await checkScorers((fn, args) => page.run(fn, args), server.responses, engine, 'wasm'));
         } finally {
           await page.close();
         }
