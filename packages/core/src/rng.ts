@@ -142,7 +142,7 @@ export class Rng {
    * stream of {@link Rng.normal} (a cached deviate first, the second of the last pair cached), with
    * the generator state in locals (~2× faster than calling `normal()`: ε for importance sampling and
    * training batches come from here); from 64 deviates on, in core's WebAssembly kernel (bit-identical,
-   * ~3× faster again) where WebAssembly runs.
+   * ~5× faster again) where WebAssembly runs.
    */
   normals(n: number, out: Float32Array = new Float32Array(n)): Float32Array {
     const len = out.length;
