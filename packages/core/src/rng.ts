@@ -210,13 +210,26 @@ export class Rng {
     return out;
   }
 
-  /** {@link Rng.normals} from `out[i]` on, in the WebAssembly kernel (bit-identical numbers and state). */
-  private normalsWasm(k: PolarKernel, out: Float32Array, from: number): Float32Array {
-    const st = k.state;
+  /** Writes the xoshiro128** state words s0…s3 into a kernel's state view. */
+  private stateTo(st: Int32Array): void {
     st[0] = this.s0;
     st[1] = this.s1;
     st[2] = this.s2;
     st[3] = this.s3;
+  }
+
+  /** Reads the xoshiro128** state words back from a kernel's state view. */
+  private stateFrom(st: Int32Array): void {
+    this.s0 = st[0]!;
+    this.s1 = st[1]!;
+    this.s2 = st[2]!;
+    this.s3 = st[3]!;
+  }
+
+  /** {@link Rng.normals} from `out[i]` on, in the WebAssembly kernel (bit-identical numbers and state). */
+  private normalsWasm(k: PolarKernel, out: Float32Array, from: number): Float32Array {
+    const st = k.state;
+    this.stateTo(st);
     for (let i = from; i < out.length; ) {
       const want = out.length - i;
       const pairs = Math.min(POLAR_PIECE_PAIRS, Math.ceil(want / 2));
@@ -230,10 +243,7 @@ export class Rng {
         this.hasSpare = true;
       }
     }
-    this.s0 = st[0]!;
-    this.s1 = st[1]!;
-    this.s2 = st[2]!;
-    this.s3 = st[3]!;
+    this.stateFrom(st);
     return out;
   }
 
@@ -278,20 +288,14 @@ export class Rng {
   /** {@link Rng.binarizeLevels} in the WebAssembly kernel, piece by piece (same numbers and state). */
   private binarizeWasm(k: BinarizeKernel, levels: Uint8Array, out: Float32Array): Float32Array {
     const st = k.state;
-    st[0] = this.s0;
-    st[1] = this.s1;
-    st[2] = this.s2;
-    st[3] = this.s3;
+    this.stateTo(st);
     for (let i = 0; i < out.length; i += BINARIZE_PIECE) {
       const n = Math.min(BINARIZE_PIECE, out.length - i);
       k.levels.set(levels.subarray(i, i + n));
       k.binarize(n);
       out.set(k.out.subarray(0, n), i);
     }
-    this.s0 = st[0]!;
-    this.s1 = st[1]!;
-    this.s2 = st[2]!;
-    this.s3 = st[3]!;
+    this.stateFrom(st);
     return out;
   }
 
