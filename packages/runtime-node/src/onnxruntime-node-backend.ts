@@ -69,6 +69,11 @@ async function createNodeSession(
     // loses its core stalls every run (as for training sessions, train's ortSessionOptions).
     extra: { session: { disable_quant_qdq: '1', ...(batchPool ? { intra_op: { allow_spinning: '0' } } : {}) } },
     ...(threads === undefined ? {} : { intraOpNumThreads: threads, interOpNumThreads: 1 }),
+    // A batch workload (the scorer's runs of ~4,000 rows) plans no memory pattern: with one, the
+    // second run of a shape allocates the pattern's fresh block (~50 MB, page-faulted again) after
+    // the first run's arena chunks; without, runs 2+ reuse the arena. First two runs of a fresh
+    // scorer session 71 + 61 ms → 53 + 10 ms, later runs unchanged (9.1–9.3 ms), 2026-12-07.
+    ...(options.workload === 'batch' ? { enableMemPattern: false } : {}),
   };
   try {
     const session = await ort.InferenceSession.create(model, sessionOptions);
