@@ -9,6 +9,7 @@ import {
   type ObjectiveOps,
 } from '@vae/core';
 import { repeatedDim, unrepeatedDim, type Tape, type TapeDim, type TapeValue, type VjpContext } from './tape.js';
+import { logGroup } from '../log-group.js';
 import { tapeEmitter } from './tape-emitter.js';
 
 /** Graph inputs the objective reads besides the parameters. */
@@ -42,18 +43,11 @@ export interface ObjectiveValues {
   readonly code: TapeValue | null;
 }
 
-/** Largest power of two ≤ 16 dividing `d`: how many factors of σ(|ℓ|) ∈ [½, 1] one product takes. */
-function logGroup(d: number): number {
-  let g = 16;
-  while (d % g !== 0) g /= 2;
-  return g;
-}
-
 /**
  * Bernoulli negative log-likelihood from logits, summed per row: Σ softplus(ℓ) − x·ℓ, fused as
  * Σ (relu(ℓ) − x·ℓ) − Σ log σ(|ℓ|) (stable for every ℓ; Softplus is slow on CPU and has no float64
- * kernel). The logarithms are taken of products of 16 factors σ(|ℓ|) ∈ [½, 1] (each product
- * ≥ 2⁻¹⁶, no underflow): 1/16 of the logarithms of a per-pixel Log, the costliest element-wise pass
+ * kernel). The logarithms are taken of products of up to 16 factors σ(|ℓ|) ∈ [½, 1] (`logGroup`:
+ * the largest divisor of D ≤ 16, so 16 for 784 pixels; each product ≥ 2⁻¹⁶, no underflow): 1/16 of the logarithms of a per-pixel Log, the costliest element-wise pass
  * of a training step (float32 rounding of the products: ≲ 1e-6 per product, within the row sum's own
  * rounding). The gradient is the single expression `g·(σ(ℓ) − x)`.
  */
@@ -65,7 +59,7 @@ export function bernoulliRowNll(tape: Tape, logits: TapeValue, x: TapeValue): Ta
     );
   const s = tape.unary('Sigmoid', logits);
   const big = tape.unary('Sigmoid', tape.unary('Abs', logits));
-  const g = logGroup(d);
+  const g = logGroup(d, 16);
   const products =
     g === 1
       ? big
