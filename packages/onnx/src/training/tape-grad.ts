@@ -162,6 +162,31 @@ function reduceSumRule(ctx: VjpContext): (TapeValue | null)[] {
   return [tape.op('Expand', [g, xShape], {}, x.shape), null];
 }
 
+/**
+ * ReduceMean over explicit `axes`: the gradient divided by the number of elements averaged (the
+ * product of the axes' lengths, dynamic ones read once per named dimension), expanded to the input.
+ */
+function reduceMeanRule(ctx: VjpContext): (TapeValue | null)[] {
+  const { tape, node } = ctx;
+  const x = node.inputs[0]!;
+  const axes = node.attrs.axes as readonly number[] | undefined;
+  if (!axes) throw new RangeError('ReduceMean gradient: expected explicit axes');
+  let g = one(ctx);
+  if (node.attrs.keepdims === 0 && g.shape.length > 0)
+    g = tape.op(
+      'Unsqueeze',
+      [g, tape.ints(axes)],
+      {},
+      x.shape.map((d, i) => (axes.includes(i) ? 1 : d)),
+    );
+  const sizes = axes.map((a) => tape.dimSize(x, a));
+  const count = sizes.slice(1).reduce((n, s) => tape.mul(n, s.float), sizes[0]!.float);
+  const scaled = tape.div(g, count);
+  const shape =
+    x.shape.length === 1 ? sizes[0]!.int : tape.op('Shape', [x], {}, [x.shape.length], undefined, {}, 'int64');
+  return [tape.op('Expand', [scaled, shape], {}, x.shape)];
+}
+
 function concatRule(ctx: VjpContext): (TapeValue | null)[] {
   const { tape, node, needs } = ctx;
   const g = one(ctx);
@@ -318,6 +343,7 @@ export const VJP_RULES: Readonly<Record<string, VjpRule>> = Object.freeze({
   Identity: identityRule,
   Clip: clipRule,
   ReduceSum: reduceSumRule,
+  ReduceMean: reduceMeanRule,
   Concat: concatRule,
   Reshape: reshapeRule,
   Transpose: transposeRule,
