@@ -1,4 +1,12 @@
-import { TAPE_DTYPES, type Tape, type TapeDim, type TapeValue, type VjpContext, type VjpRule } from './tape.js';
+import {
+  TAPE_DTYPES,
+  broadcastShapes,
+  type Tape,
+  type TapeDim,
+  type TapeValue,
+  type VjpContext,
+  type VjpRule,
+} from './tape.js';
 
 /**
  * Sums `g` (shaped like a broadcast result) down to `target`: leading axes are summed away and
@@ -140,13 +148,20 @@ function identityRule(ctx: VjpContext): (TapeValue | null)[] {
   return [one(ctx)];
 }
 
-/** Passes the gradient where the input was inside the bounds (`Clip(x) == x`). */
+/**
+ * Passes the gradient where the input was inside the bounds (`Clip(x) == x`), else 0: `Where`
+ * selects it (two nodes; a float mask and its product were three).
+ */
 function clipRule(ctx: VjpContext): (TapeValue | null)[] {
   const { tape, node } = ctx;
   const x = node.inputs[0]!;
   const inside = tape.op('Equal', [x, node.outputs[0]!], {}, x.shape, undefined, {}, 'bool');
-  const mask = tape.op('Cast', [inside], { to: TAPE_DTYPES[tape.dtype].onnx }, x.shape);
-  return [tape.mul(one(ctx), mask), null, null];
+  const g = one(ctx);
+  return [
+    tape.op('Where', [inside, g, tape.scalar(0)], {}, broadcastShapes(inside.shape, g.shape, 'Where')),
+    null,
+    null,
+  ];
 }
 
 function reduceSumRule(ctx: VjpContext): (TapeValue | null)[] {
