@@ -66,6 +66,7 @@ export {
   posterior,
   reconstruction,
   reparameterizeOps,
+  sampleWithKl,
   variationalObjective,
   type Posterior,
 } from './objective-terms.js';

@@ -80,6 +80,7 @@ export function float64ObjectiveOps(negLogLikelihood: F64NegLogLikelihood): Obje
     abs: (a) => map(a, Math.abs),
     clip: (a, lo, hi) => map(a, (u) => Math.min(Math.max(u, lo), hi)),
     sum: (a, axis) => reduce(a, axis, (l) => l.reduce((s, v) => s + v, 0)),
+    mean: (a, axis) => reduce(a, axis, (l) => l.reduce((s, v) => s + v, 0) / l.length),
     logSumExp: (a, axis) => reduce(a, axis, logSumExp),
     unsqueeze: (a, axis) => ({ shape: [...a.shape.slice(0, axis), 1, ...a.shape.slice(axis)], data: a.data }),
     repeatRows(a, times) {

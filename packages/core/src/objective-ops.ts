@@ -18,6 +18,8 @@ export interface ObjectiveOps<T> {
   clip(a: T, lo: number, hi: number): T;
   /** Sum over `axis` (removed). */
   sum(a: T, axis: number): T;
+  /** Mean over `axis` (removed): `sum(a, axis)` divided by the axis' length. */
+  mean(a: T, axis: number): T;
   /** `log Σ exp` over `axis` (removed), computed stably. */
   logSumExp(a: T, axis: number): T;
   /** Inserts a size-1 axis at `axis`. */
@@ -30,6 +32,14 @@ export interface ObjectiveOps<T> {
   rows(a: T): T;
   /** `−log p(target | decoded)` per row `[N]`: the spec's likelihood (Bernoulli on logits, or Gaussian). */
   negLogLikelihood(decoded: T, target: T): T;
+  /**
+   * Optional fused form of one posterior sample and its KL: for μ, clamped log σ² and ε `[B, L]`,
+   * `z = μ + exp(½ log σ²)·ε` and the mean KL(N(μ, σ²) ‖ N(0, I)) = mean ½Σ(μ² + σ² − 1 − log σ²), the
+   * values of `reparameterizeOps` and `gaussianKl` (up to rounding). An engine supplies it to emit
+   * them with fewer nodes and a closed-form gradient (the ONNX training tape does); without it the
+   * objective composes them from the ops above.
+   */
+  gaussianSample?(mu: T, logvar: T, eps: T): { readonly z: T; readonly kl: T };
 }
 
 /** What a kind's objective reads; engines fill it with their own values. */

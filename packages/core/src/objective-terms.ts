@@ -5,7 +5,7 @@ import type { ObjectiveIo, ObjectiveOps, ObjectiveParts } from './objective-ops.
 
 /** Mean over the rows of a per-row value `[B]`. */
 export function batchMean<T>(ops: ObjectiveOps<T>, perRow: T): T {
-  return ops.div(ops.sum(perRow, 0), ops.rows(perRow));
+  return ops.mean(perRow, 0);
 }
 
 /** The head `name` of the encoder, or a `RangeError` naming it. */
@@ -68,6 +68,15 @@ export function gaussianKl<T>(ops: ObjectiveOps<T>, q: Posterior<T>): T {
 }
 
 /**
+ * One posterior sample per example and the mean KL: the engine's fused `ops.gaussianSample` where
+ * it has one and ε is given, else {@link reparameterizeOps} and {@link gaussianKl}.
+ */
+export function sampleWithKl<T>(ops: ObjectiveOps<T>, io: ObjectiveIo<T>, q: Posterior<T>): { z: T; kl: T } {
+  if (ops.gaussianSample && io.eps && io.samples === 1) return ops.gaussianSample(q.mu, q.logvar, io.eps);
+  return { z: reparameterizeOps(ops, io, q), kl: gaussianKl(ops, q) };
+}
+
+/**
  * The variational objective: with one sample, `reconstruction + β·KL` (β = `io.beta`); with S > 1
  * samples the importance-weighted bound (Burda et al. 2016),
  * `−mean log (1/S) Σ_s p(x|z_s)p(z_s)/q(z_s|x)` (no β; the ½ log 2π terms cancel).
@@ -75,9 +84,8 @@ export function gaussianKl<T>(ops: ObjectiveOps<T>, q: Posterior<T>): T {
  */
 export function variationalObjective<T>(ops: ObjectiveOps<T>, io: ObjectiveIo<T>): ObjectiveParts<T> {
   const q = posterior(ops, io);
-  const z = reparameterizeOps(ops, io, q);
+  const { z, kl } = sampleWithKl(ops, io, q);
   const decoded = io.decode(z, io.samples);
-  const kl = gaussianKl(ops, q);
   if (io.samples === 1) {
     const rec = reconstruction(ops, io, decoded);
     const reg = ops.mul(kl, io.beta);

@@ -20,19 +20,17 @@ import {
 import { GraphBuilder } from './graph-builder.js';
 import { graphEmitter } from './graph-emitter.js';
 import type { GraphBuildOptions } from './inference-graphs.js';
+import { logGroup } from './log-group.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /**
- * Pixels whose softplus tails are multiplied before one Log: the largest divisor of `d` up to `max`.
+ * Pixels whose softplus tails are multiplied before one Log on the general path (`logGroup`'s max).
  * Larger groups make fewer Logs but larger ones (log of a product of 16 factors is up to 11 nats,
  * rounded to ~1e-6): with 16 the K=1 estimate of a conv test model drifted 1.2e-4 nats from core's
  * float64 reference, with 4 it stays within the old per-pixel Log's error (≤ 7e-5 in those tests).
  */
-function logGroup(d: number, max = 4): number {
-  for (let k = max; k > 1; k--) if (d % k === 0) return k;
-  return 1;
-}
+const GENERAL_LOG_GROUP = 4;
 
 /** Activations `a` with a(1) = 1, so a hidden unit with weights 0 and bias 1 outputs exactly 1. */
 const ONE_PRESERVING = new Set(['linear', 'relu', 'leaky-relu']);
@@ -131,7 +129,7 @@ export function buildScorerGraph(spec: ModelSpec, params: ParameterSet, options:
     const abs = g.op('Abs', [decoded]);
     // Σ log σ(|l|) as Σ log of products of `group` factors in [½, 1) (exact to a few ulp): one Log
     // per `group` pixels, since Log was the costliest kernel of the scorer.
-    const group = logGroup(d);
+    const group = logGroup(d, GENERAL_LOG_GROUP);
     const grouped = g.op('Reshape', [g.op('Sigmoid', [abs]), int('groups', [0, 0, d / group, group])]);
     const logs = g.op('Log', [g.op('ReduceProd', [grouped], { axes: [3], keepdims: 0 })]);
     const reduce = (v: string) => g.op('ReduceSum', [v, axis2], { keepdims: 0 });

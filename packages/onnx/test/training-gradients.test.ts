@@ -25,6 +25,24 @@ const CASES: readonly (readonly [string, (typeof TINY_SPECS)[string], number])[]
   ['cvae-iwae-3', TINY_SPECS.cvae!, 3],
 ];
 
+/** The float64 `gradients` graph of `spec` (forward outputs exposed) and a run on batch `b` with given parameters. */
+async function float64Step(
+  spec: ReturnType<typeof createModelSpec>,
+  b: ReturnType<typeof randomBatch>,
+  samples: number,
+) {
+  const graph = buildTrainStepGraph(spec, { mode: 'gradients', dtype: 'float64', exposeForward: true, samples });
+  const session = await ort.InferenceSession.create(graph.bytes, { intraOpNumThreads: 1 });
+  const data = batchFeeds(spec, b, 'float64');
+  const run = async (p: Record<string, Float64Array>) => {
+    const feeds: Record<string, ort.Tensor> = { ...data };
+    for (const info of listParameters(spec))
+      feeds[info.name] = new ort.Tensor('float64', p[info.name]!, [...info.shape]);
+    return session.run(feeds);
+  };
+  return { session, run };
+}
+
 describe('training graph gradients (float64, through onnxruntime)', () => {
   for (const [label, options, samples] of CASES) {
     it(`${label}: graph gradients match central finite differences; terms match core's float64 evaluator`, async () => {
@@ -32,20 +50,7 @@ describe('training graph gradients (float64, through onnxruntime)', () => {
       const rng = new Rng(17);
       const params = randomParams(spec, rng);
       const b = randomBatch(spec, rng, 5, samples);
-      const graph = buildTrainStepGraph(spec, {
-        mode: 'gradients',
-        dtype: 'float64',
-        exposeForward: true,
-        samples,
-      });
-      const session = await ort.InferenceSession.create(graph.bytes, { intraOpNumThreads: 1 });
-      const data = batchFeeds(spec, b, 'float64');
-      const run = async (p: Record<string, Float64Array>) => {
-        const feeds: Record<string, ort.Tensor> = { ...data };
-        for (const info of listParameters(spec))
-          feeds[info.name] = new ort.Tensor('float64', p[info.name]!, [...info.shape]);
-        return session.run(feeds);
-      };
+      const { session, run } = await float64Step(spec, b, samples);
       const out = await run(params);
       const loss = Number(out[N.loss]!.data[0]);
       // The graph's terms equal core's float64 evaluation of the kind's objective on the graph's forward outputs.
@@ -101,4 +106,31 @@ describe('training graph gradients (float64, through onnxruntime)', () => {
       await session.release();
     });
   }
+});
+
+describe('training graph gradients at the log σ² clamp', () => {
+  it('units clamped above or below get no gradient; the others match central differences', async () => {
+    const spec = createModelSpec(TINY_SPECS.vae!);
+    const rng = new Rng(5);
+    const params = randomParams(spec, rng);
+    const bias = params['encoder.logvar.bias']!;
+    bias[0] = 30;
+    bias[1] = -45;
+    const b = randomBatch(spec, rng, 4);
+    const { session, run } = await float64Step(spec, b, 1);
+    const out = await run(params);
+    const g = out[N.grad('encoder.logvar.bias')]!.data as Float64Array;
+    expect([g[0], g[1]]).toEqual([0, 0]);
+    // The clamped σ² = e²⁰ makes the loss ~2e8: its rounding over a 2e-3 step is ~1e-5 of the slope.
+    const h = 1e-3;
+    const at = (v: number) => {
+      const p = { ...params, 'encoder.logvar.bias': Float64Array.from(bias) };
+      p['encoder.logvar.bias']![2] = bias[2]! + v;
+      return run(p).then((o) => Number(o[N.loss]!.data[0]));
+    };
+    const fd = ((await at(h)) - (await at(-h))) / (2 * h);
+    expect(Math.abs(g[2]!)).toBeGreaterThan(1e-3);
+    expect(relErr(g[2]!, fd)).toBeLessThan(2e-4);
+    await session.release();
+  });
 });

@@ -2,7 +2,7 @@ import { specFail as fail } from '../layers/spec-checks.js';
 import { registerModelKind } from '../model-kinds.js';
 import type { ModelSpec } from '../model-spec.js';
 import type { ObjectiveIo, ObjectiveOps, ObjectiveParts } from '../objective-ops.js';
-import { batchMean, gaussianKl, posterior, reconstruction, reparameterizeOps } from '../objective-terms.js';
+import { batchMean, posterior, reconstruction, sampleWithKl } from '../objective-terms.js';
 
 /** β-TCVAE's own weights (β, the total-correlation weight, is `spec.beta`). */
 export interface TcvaeSpec {
@@ -56,7 +56,7 @@ function tcvaeObjective<T>(ops: ObjectiveOps<T>, io: ObjectiveIo<T>): ObjectiveP
   if (!io.eps) throw new RangeError('eps: expected the ε of the decoded sample for kind beta-tcvae, got none');
   const { alpha, gamma, datasetSize } = io.spec.tcvae!;
   const q = posterior(ops, io);
-  const z = reparameterizeOps(ops, io, q);
+  const { z, kl } = sampleWithKl(ops, io, q);
   const decoded = io.decode(z, 1);
   const rec = reconstruction(ops, io, decoded);
   const logQzx = ops.sum(logNormal(ops, z, q.mu, q.logvar), 1);
@@ -70,7 +70,6 @@ function tcvaeObjective<T>(ops: ObjectiveOps<T>, io: ObjectiveIo<T>): ObjectiveP
   const tc = batchMean(ops, ops.sub(logQz, logProd));
   const dimKl = batchMean(ops, ops.sub(logProd, logPz));
   const reg = ops.add(ops.add(ops.mul(mi, ops.scalar(alpha)), ops.mul(tc, io.beta)), ops.mul(dimKl, ops.scalar(gamma)));
-  const kl = gaussianKl(ops, q);
   return { loss: ops.add(rec, reg), reconstruction: rec, kl, regularizer: reg, decoded, mu: q.mu, logvar: q.logvar };
 }
 

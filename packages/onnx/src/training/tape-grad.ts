@@ -1,4 +1,12 @@
-import { TAPE_DTYPES, type Tape, type TapeDim, type TapeValue, type VjpContext, type VjpRule } from './tape.js';
+import {
+  TAPE_DTYPES,
+  broadcastShapes,
+  type Tape,
+  type TapeDim,
+  type TapeValue,
+  type VjpContext,
+  type VjpRule,
+} from './tape.js';
 
 /**
  * Sums `g` (shaped like a broadcast result) down to `target`: leading axes are summed away and
@@ -140,13 +148,20 @@ function identityRule(ctx: VjpContext): (TapeValue | null)[] {
   return [one(ctx)];
 }
 
-/** Passes the gradient where the input was inside the bounds (`Clip(x) == x`). */
+/**
+ * Passes the gradient where the input was inside the bounds (`Clip(x) == x`), else 0: `Where`
+ * selects it (two nodes; a float mask and its product were three).
+ */
 function clipRule(ctx: VjpContext): (TapeValue | null)[] {
   const { tape, node } = ctx;
   const x = node.inputs[0]!;
   const inside = tape.op('Equal', [x, node.outputs[0]!], {}, x.shape, undefined, {}, 'bool');
-  const mask = tape.op('Cast', [inside], { to: TAPE_DTYPES[tape.dtype].onnx }, x.shape);
-  return [tape.mul(one(ctx), mask), null, null];
+  const g = one(ctx);
+  return [
+    tape.op('Where', [inside, g, tape.scalar(0)], {}, broadcastShapes(inside.shape, g.shape, 'Where')),
+    null,
+    null,
+  ];
 }
 
 function reduceSumRule(ctx: VjpContext): (TapeValue | null)[] {
@@ -160,6 +175,31 @@ function reduceSumRule(ctx: VjpContext): (TapeValue | null)[] {
   }
   const xShape = tape.op('Shape', [x], {}, [x.shape.length], undefined, {}, 'int64');
   return [tape.op('Expand', [g, xShape], {}, x.shape), null];
+}
+
+/**
+ * ReduceMean over explicit `axes`: the gradient divided by the number of elements averaged (the
+ * product of the axes' lengths, dynamic ones read once per named dimension), expanded to the input.
+ */
+function reduceMeanRule(ctx: VjpContext): (TapeValue | null)[] {
+  const { tape, node } = ctx;
+  const x = node.inputs[0]!;
+  const axes = node.attrs.axes as readonly number[] | undefined;
+  if (!axes) throw new RangeError('ReduceMean gradient: expected explicit axes');
+  let g = one(ctx);
+  if (node.attrs.keepdims === 0 && g.shape.length > 0)
+    g = tape.op(
+      'Unsqueeze',
+      [g, tape.ints(axes)],
+      {},
+      x.shape.map((d, i) => (axes.includes(i) ? 1 : d)),
+    );
+  const sizes = axes.map((a) => tape.dimSize(x, a));
+  const count = sizes.slice(1).reduce((n, s) => tape.mul(n, s.float), sizes[0]!.float);
+  const scaled = tape.div(g, count);
+  const shape =
+    x.shape.length === 1 ? sizes[0]!.int : tape.op('Shape', [x], {}, [x.shape.length], undefined, {}, 'int64');
+  return [tape.op('Expand', [scaled, shape], {}, x.shape)];
 }
 
 function concatRule(ctx: VjpContext): (TapeValue | null)[] {
@@ -318,6 +358,7 @@ export const VJP_RULES: Readonly<Record<string, VjpRule>> = Object.freeze({
   Identity: identityRule,
   Clip: clipRule,
   ReduceSum: reduceSumRule,
+  ReduceMean: reduceMeanRule,
   Concat: concatRule,
   Reshape: reshapeRule,
   Transpose: transposeRule,

@@ -109,6 +109,7 @@ export class Tape {
   readonly constants: TapeConstant[] = [];
   private readonly constantCache = new Map<string, TapeValue>();
   private readonly batchSizes = new Map<string, TapeValue>();
+  private readonly dimSizes = new Map<string, { int: TapeValue; float: TapeValue }>();
   private readonly names = new Set<string>();
   private counter = 0;
 
@@ -224,8 +225,18 @@ export class Tape {
     return this.binary('Sub', a, b, name);
   }
 
+  /**
+   * `a·b`; a factor that is the scalar constant 1 (rank 0, so the product has the other's shape) is
+   * dropped: no node, the same values (e.g. the loss gradient 1 times β).
+   */
   mul(a: TapeValue, b: TapeValue, name?: string): TapeValue {
+    if (name === undefined && this.isOne(a)) return b;
+    if (name === undefined && this.isOne(b)) return a;
     return this.binary('Mul', a, b, name);
+  }
+
+  private isOne(v: TapeValue): boolean {
+    return this.constantCache.get(`${this.dtype}::1`)?.name === v.name;
   }
 
   div(a: TapeValue, b: TapeValue, name?: string): TapeValue {
@@ -393,8 +404,25 @@ export class Tape {
 
   private recordBatchSize(x: TapeValue): TapeValue {
     const none = { vjp: () => [null] };
-    const shape = this.op('Shape', [x], { start: 0, end: 1 }, [1], undefined, none, 'int64');
-    const n = this.op('Cast', [shape], { to: TAPE_DTYPES[this.dtype].onnx }, [1], undefined, none);
-    return this.op('Reshape', [n, this.ints([])], {}, [], undefined, none);
+    return this.op('Reshape', [this.dimSize(x, 0).float, this.ints([])], {}, [], undefined, none);
+  }
+
+  /**
+   * The length of `x`'s axis `axis` as a `[1]` int64 tensor and as a `[1]` float of the tape's type
+   * (no gradient flows through either), recorded once per named dynamic dimension; a static length
+   * is a constant. For a rank-1 `x` the int64 tensor is its shape.
+   */
+  dimSize(x: TapeValue, axis: number): { readonly int: TapeValue; readonly float: TapeValue } {
+    const dim = x.shape[axis];
+    if (dim === undefined) throw new RangeError(`dimSize: expected an axis of [${x.shape.join(', ')}], got ${axis}`);
+    if (typeof dim === 'number') return { int: this.ints([dim]), float: this.constant([dim], [1], this.dtype) };
+    const hit = this.dimSizes.get(dim);
+    if (hit) return hit;
+    const none = { vjp: () => [null] };
+    const int = this.op('Shape', [x], { start: axis, end: axis + 1 }, [1], undefined, none, 'int64');
+    const float = this.op('Cast', [int], { to: TAPE_DTYPES[this.dtype].onnx }, [1], undefined, none);
+    const size = { int, float };
+    this.dimSizes.set(dim, size);
+    return size;
   }
 }

@@ -59,6 +59,7 @@ export function tfObjectiveOps(spec: ModelSpec): ObjectiveOps<tf.Tensor> {
     abs: (a) => tf.abs(a),
     clip: (a, lo, hi) => tf.clipByValue(a, lo, hi),
     sum: (a, axis) => tf.sum(a, axis),
+    mean: (a, axis) => tf.mean(a, axis),
     logSumExp: (a, axis) => tf.logSumExp(a, axis),
     unsqueeze: (a, axis) => tf.expandDims(a, axis),
     repeatRows: (a, times) =>
