@@ -14,7 +14,7 @@ import type { TrainBatch } from '../src/engines/engine.js';
 import { ADAM_DEFAULTS } from '../src/engines/adam-defaults.js';
 import { AdamArena } from '../src/engines/ort/adam-arena.js';
 import { splitBatch } from '../src/engines/ort/data-parallel.js';
-import { OrtEngine, ortLayout } from '../src/engines/ort/index.js';
+import { DEFAULT_ORT_SHARDS, OrtEngine, ortLayout } from '../src/engines/ort/index.js';
 import { shardRanges, splitBlocker } from '../src/engines/ort/shard-exchange.js';
 
 const SPEC = createModelSpec({ kind: 'vae', imageShape: [6, 6, 1], hidden: [12], latentDim: 3 });
@@ -108,7 +108,7 @@ describe('data-parallel ort engine', () => {
     const [b1, b2, b3, b4] = batches(SPEC, [16, 16, 17, 1], 9) as TrainBatch[];
     await a.stepTerms(b1!);
     await a.stepTerms(b2!);
-    const b = await engine({}, await a.getParams());
+    const b = await engine({ shards: 2 }, await a.getParams());
     expect(b.layout?.shards).toBe(2);
     await b.setOptimizerState(await a.getOptimizerState());
     for (const batch of [b3!, b4!]) expect((await b.stepTerms(batch)).loss).toBe((await a.stepTerms(batch)).loss);
@@ -120,17 +120,18 @@ describe('data-parallel ort engine', () => {
     expect((await b.forward(b3!)).decoded.shape).toEqual([17, 36]);
   });
 
-  it('is the default on the CPU EP with ≥ 2 cores unless threads, inline runs or buffers say otherwise', () => {
-    expect(ortLayout({}, 'cpu', null, 2)).toMatchObject({ shards: 2, threads: 1 });
-    expect(ortLayout({}, 'cpu', null, 4)).toMatchObject({ shards: 2, threads: 2 });
-    expect(ortLayout({}, 'cpu', null, 1)).toMatchObject({ shards: 1, threads: 1 });
-    expect(ortLayout({ threads: 2 }, 'cpu', null, 2)).toMatchObject({ shards: 1, threads: 2 });
-    expect(ortLayout({ worker: false }, 'cpu', null, 2)).toMatchObject({ shards: 1, threads: 2 });
-    expect(ortLayout({}, 'cpu', 'batch norm', 2)).toMatchObject({ shards: 1, threads: 2, reason: 'batch norm' });
+  it('is chosen by default, where preferred, on the CPU EP with ≥ 2 cores unless threads, inline runs or the model say otherwise', () => {
+    expect(ortLayout({}, 'cpu', null, 2)).toMatchObject({ shards: DEFAULT_ORT_SHARDS });
+    expect(ortLayout({}, 'cpu', null, 2, 2)).toMatchObject({ shards: 2, threads: 1 });
+    expect(ortLayout({}, 'cpu', null, 4, 2)).toMatchObject({ shards: 2, threads: 2 });
+    expect(ortLayout({}, 'cpu', null, 1, 2)).toMatchObject({ shards: 1, threads: 1 });
+    expect(ortLayout({ threads: 2 }, 'cpu', null, 2, 2)).toMatchObject({ shards: 1, threads: 2 });
+    expect(ortLayout({ worker: false }, 'cpu', null, 2, 2)).toMatchObject({ shards: 1, threads: 2 });
+    expect(ortLayout({}, 'cpu', 'batch norm', 2, 2)).toMatchObject({ shards: 1, threads: 2, reason: 'batch norm' });
     expect(splitBlocker(createModelSpec({ kind: 'sparse-ae', hidden: [8], latentDim: 4 }))).toMatch(/couples/);
     expect(splitBlocker(createModelSpec({ kind: 'vae', hidden: [8], latentDim: 4, norm: 'batch' }))).toMatch(/buffers/);
     expect(splitBlocker(SPEC)).toBeNull();
-    expect(ortLayout({}, 'webgpu', null, 2)).toMatchObject({ shards: 1 });
+    expect(ortLayout({}, 'webgpu', null, 2, 2)).toMatchObject({ shards: 1 });
     expect(ortLayout({ shards: 3, threads: 1 }, 'cpu', null, 2)).toMatchObject({ shards: 3, threads: 1 });
     expect(() => ortLayout({ shards: 2 }, 'cpu', 'batch norm')).toThrow(
       /options.shards: expected 1 .*here batch norm\), got 2/,

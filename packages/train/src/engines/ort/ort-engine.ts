@@ -52,19 +52,27 @@ export interface OrtLayout {
 }
 
 /**
+ * Worker threads each batch is split over when the options do not say: 1. Two single-thread shards
+ * on half batches (784-400-20, b128, 2 cores) measured a tie end to end with one session on 2
+ * threads: `vae train` 1.99–2.16 s against 1.96–2.30 s per epoch, the step loop's best 1.74–1.75 s
+ * against 1.81–1.97 s, and more sensitive to a busy machine (docs/BENCHMARKS.md "Training
+ * pipeline"); ask for `shards: 2` to use it.
+ */
+export const DEFAULT_ORT_SHARDS = 1;
+
+/**
  * The engine's layout for `options`, a device request and a model (`blocker`: why its batches
  * cannot be split, from `splitBlocker`, or null) on a machine of `parallelism` cores. Without
- * explicit `shards`/`threads`/`worker: false`, on the CPU EP with ≥ 2 cores and a model whose
- * batches can be split: 2 shards × ⌊{@link DEFAULT_ORT_THREADS}/2⌋ threads. On this
- * project's 2-core machine two single-thread sessions on half batches run a 784-400-20 b128 step in
- * 2.3–2.6 ms against 3.3–3.9 ms for one session on 2 threads (docs/BENCHMARKS.md "Training
- * pipeline"). Otherwise one worker with {@link DEFAULT_ORT_THREADS}.
+ * explicit `shards`/`threads`/`worker: false`: one worker with {@link DEFAULT_ORT_THREADS}, or, where
+ * `preferred` (default {@link DEFAULT_ORT_SHARDS}) is ≥ 2, on the CPU EP with ≥ 2 cores and a model
+ * whose batches can be split, `preferred` shards × ⌊{@link DEFAULT_ORT_THREADS}/`preferred`⌋ threads.
  */
 export function ortLayout(
   options: OrtEngineOptions,
   device: OrtDeviceRequest,
   blocker: string | null,
   parallelism = availableParallelism(),
+  preferred = DEFAULT_ORT_SHARDS,
 ): OrtLayout {
   const cpu = device === 'cpu' || (device === 'auto' && ortDeviceSkipReason('cuda') !== null);
   const single = (reason: string): OrtLayout => ({
@@ -84,11 +92,12 @@ export function ortLayout(
   }
   if (options.worker === false) return single('inline (worker: false)');
   if (options.threads !== undefined) return single(`threads: ${options.threads} asked`);
+  if (preferred < 2) return single('one session per batch by default');
   if (!cpu) return single(`device ${device}`);
   if (blocker) return single(blocker);
   if (parallelism < 2) return single('one core');
-  const threads = Math.max(1, Math.floor(defaultTrainingThreads(parallelism) / 2));
-  return { shards: 2, threads, reason: `${parallelism} cores: data parallel, half of each batch per worker` };
+  const threads = Math.max(1, Math.floor(defaultTrainingThreads(parallelism) / preferred));
+  return { shards: preferred, threads, reason: `${parallelism} cores: data parallel, a part of each batch per worker` };
 }
 
 /** Default intra-op threads of the ort engine's CPU EP: core's `defaultTrainingThreads` for this machine. */
