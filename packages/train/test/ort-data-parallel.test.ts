@@ -4,6 +4,7 @@ import {
   initParameters,
   inputSize,
   listTrainableParameters,
+  setLogLevel,
   type ModelSpec,
   type ParameterSet,
 } from '@vae/core';
@@ -17,6 +18,7 @@ import { splitBatch } from '../src/engines/ort/data-parallel.js';
 import { DEFAULT_ORT_SHARDS, OrtEngine, ortLayout } from '../src/engines/ort/index.js';
 import { shardRanges, splitBlocker } from '../src/engines/ort/shard-exchange.js';
 
+setLogLevel('warn');
 const SPEC = createModelSpec({ kind: 'vae', imageShape: [6, 6, 1], hidden: [12], latentDim: 3 });
 const LR = 0.01;
 const engines: OrtEngine[] = [];
