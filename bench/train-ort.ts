@@ -1,13 +1,15 @@
 /**
  * Training speed of the ort engine against the tfjs engine on real MNIST (the reference
- * 784-400-20 Bernoulli VAE, batch 128, grey levels, Adam lr 1e-3), measured in one run.
+ * 784-400-20 Bernoulli VAE, batch 128, Adam lr 1e-3), measured in one run.
  *
- *   tsx bench/train-ort.ts [--epochs 2] [--threads 1,2] [--tfjs-steps 20] [--tfjs-backends wasm|none]
+ *   tsx bench/train-ort.ts [--epochs 2] [--layouts 1x2,2x1] [--rounds 1] [--binarize dynamic|none]
+ *                          [--tfjs-steps 20] [--tfjs-backends wasm|none]
  *
  * ort: full epochs of 60,000 images (469 steps) the way the trainer runs them (batch drawn from the
- * seeded Rng, `engine.stepTerms` — or `engine.step` + core's `reportTerms` for engines without it), in
- * the worker thread; "engine" is the time spent
- * awaiting `step`. tfjs: `--tfjs-steps` timed steps after 3 warm-up steps, extrapolated to 469 steps
+ * seeded Rng, `engine.stepTerms` — or `engine.step` + core's `reportTerms` for engines without it), for
+ * each layout `SxT` (S worker threads splitting each batch — data parallelism when S > 1 — with T
+ * intra-op threads each), the layouts alternating `--rounds` times in this process; "engine" is the
+ * time spent awaiting `step`. tfjs: `--tfjs-steps` timed steps after 3 warm-up steps, extrapolated to 469 steps
  * (a full tfjs epoch takes minutes). Glibc's malloc settings matter for the ort engine (its outputs
  * are fresh buffers every step); the script prints the ones in effect. Writes
  * bench/train-ort-results.json (s/epoch per engine and the speed-up over tfjs-wasm).
@@ -24,7 +26,14 @@ import { loadDataset } from '@vae/data/node';
 import { benchArg } from './lib/bench-arg.js';
 
 const epochs = Number(benchArg('epochs', '2'));
-const threadCounts = benchArg('threads', '1,2').split(',').map(Number);
+const layouts = benchArg('layouts', '1x2,2x1')
+  .split(',')
+  .map((l) => {
+    const [shards, threads] = l.split('x').map(Number) as [number, number];
+    return { shards, threads, name: `ort/cpu ${shards}x${threads}` };
+  });
+const rounds = Number(benchArg('rounds', '1'));
+const binarize = benchArg('binarize', 'dynamic') as 'dynamic' | 'none';
 const tfjsSteps = Number(benchArg('tfjs-steps', '20'));
 const tfjsBackends = benchArg('tfjs-backends', 'wasm')
   .split(',')
@@ -38,7 +47,7 @@ const split = inMemory(data.train);
 const spec = createModelSpec({ kind: 'vae', hidden: [400], latentDim: 20 });
 const stepsPerEpoch = Math.ceil(split.count / batchSize);
 out(
-  `MNIST train ${split.count} images (${data.source}), ${spec.kind} 784-400-20, batch ${batchSize}, ${stepsPerEpoch} steps/epoch, grey levels`,
+  `MNIST train ${split.count} images (${data.source}), ${spec.kind} 784-400-20, batch ${batchSize}, ${stepsPerEpoch} steps/epoch, binarize ${binarize}`,
 );
 out(
   `MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? '(unset)'} MALLOC_TRIM_THRESHOLD_=${process.env.MALLOC_TRIM_THRESHOLD_ ?? '(unset)'}`,
@@ -72,7 +81,7 @@ async function runEpochs(engine: Engine, n: number, maxSteps: number): Promise<E
     for (let start = 0; start < split.count && steps < maxSteps; start += batchSize) {
       const indices = perm.subarray(start, Math.min(split.count, start + batchSize));
       const b0 = performance.now();
-      const batch = makeBatch(split, indices, rng, { spec, binarize: 'none', samples: 1 });
+      const batch = makeBatch(split, indices, rng, { spec, binarize, samples: 1 });
       const s0 = performance.now();
       // As the trainer does: the engine's in-graph terms when it has them, else core's recomputation.
       const o = engine.stepTerms ? null : await engine.step(batch);
@@ -100,20 +109,26 @@ const config = resolveTrainConfig({ learningRate: 1e-3, backend: 'cpu', batchSiz
 const rows: { engine: string; perEpoch: number; note: string }[] = [];
 
 let best = Infinity;
-for (const threads of threadCounts) {
-  const ort = new OrtEngine({ device: 'cpu', threads });
-  await ort.init(spec, params, config);
-  const r = await runEpochs(ort, epochs, Infinity);
-  ort.dispose();
-  r.seconds.forEach((s, i) =>
-    out(
-      `ort/cpu (worker, ${threads} thread${threads > 1 ? 's' : ''}) epoch ${i + 1}: ${s.toFixed(2)} s (engine step ${r.engineSeconds[i]!.toFixed(2)} s = ${((r.engineSeconds[i]! * 1000) / stepsPerEpoch).toFixed(2)} ms/step, ` +
-        `makeBatch ${r.batchSeconds[i]!.toFixed(2)} s, reportTerms ${r.reportSeconds[i]!.toFixed(2)} s), mean training loss ${r.losses[i]!.toFixed(2)} nats/image`,
-    ),
-  );
-  const fastest = Math.min(...r.seconds);
+const fastestOf = new Map<string, number[]>();
+for (let round = 1; round <= rounds; round++) {
+  for (const { shards, threads, name } of layouts) {
+    const ort = new OrtEngine({ device: 'cpu', shards, threads });
+    await ort.init(spec, params, config);
+    const r = await runEpochs(ort, epochs, Infinity);
+    ort.dispose();
+    r.seconds.forEach((s, i) =>
+      out(
+        `${name} round ${round} epoch ${i + 1}: ${s.toFixed(2)} s (engine step ${r.engineSeconds[i]!.toFixed(2)} s = ${((r.engineSeconds[i]! * 1000) / stepsPerEpoch).toFixed(2)} ms/step, ` +
+          `makeBatch ${r.batchSeconds[i]!.toFixed(2)} s, reportTerms ${r.reportSeconds[i]!.toFixed(2)} s), mean training loss ${r.losses[i]!.toFixed(2)} nats/image`,
+      ),
+    );
+    fastestOf.set(name, [...(fastestOf.get(name) ?? []), Math.min(...r.seconds)]);
+  }
+}
+for (const { name } of layouts) {
+  const fastest = Math.min(...fastestOf.get(name)!);
   best = Math.min(best, fastest);
-  rows.push({ engine: `ort/cpu x${threads}`, perEpoch: fastest, note: `best of ${epochs} full epochs` });
+  rows.push({ engine: name, perEpoch: fastest, note: `best of ${rounds} × ${epochs} full epochs` });
 }
 
 for (const backend of tfjsBackends) {

@@ -40,6 +40,12 @@ export interface ModelKindInfo {
   readonly objectiveParams?: readonly string[];
   /** The objective needs ε even where an evaluator decoded its own sample (it uses z itself). */
   readonly needsEps?: boolean;
+  /**
+   * The objective couples a batch's examples (it is not a mean of per-example terms, e.g. a statistic
+   * over the batch): a step on a batch split into parts is another step, so data-parallel training
+   * keeps such kinds on one session.
+   */
+  readonly batchCoupled?: boolean;
   /** One-line description for `--help`. */
   readonly description: string;
   /** Validates the kind's own spec fields (errors name the field, the expected and the actual value). */

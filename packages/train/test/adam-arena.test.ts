@@ -94,6 +94,33 @@ describe('AdamArena', () => {
     expect(worst).toBeLessThan(1e-3);
   });
 
+  it('updates a range only, and mixes a scratch gradient in (SIMD bit-identical to JavaScript)', () => {
+    const [simd, js, whole] = [true, false, true].map((k) => {
+      const a = AdamArena.create(TENSORS, { simd: k, scratch: true });
+      const rng = new Rng(5);
+      a.values.forEach((_, i, v) => (v[i] = rng.normal()));
+      a.grads.forEach((_, i, g) => (g[i] = rng.normal()));
+      a.scratch.forEach((_, i, x) => (x[i] = rng.normal()));
+      return a;
+    }) as [AdamArena, AdamArena, AdamArena];
+    const range = { from: 36, to: 56 };
+    for (const a of [simd, js]) {
+      a.mixGrads(range, 0.25, 0.75);
+      a.update(ADAM_GRAPH_DEFAULTS, 0.01, 1, range);
+    }
+    expect(Array.from(simd.values)).toEqual(Array.from(js.values));
+    expect(Array.from(simd.grads)).toEqual(Array.from(js.grads));
+    expect(simd.grads[40]).toBe(
+      Math.fround(Math.fround(whole.grads[40]! * 0.25) + Math.fround(whole.scratch[40]! * 0.75)),
+    );
+    expect(simd.values.subarray(0, 36)).toEqual(whole.values.subarray(0, 36));
+    expect(simd.values[40]).not.toBe(whole.values[40]);
+    expect(AdamArena.create(TENSORS).scratch).toHaveLength(0);
+    expect(() => simd.update(ADAM_GRAPH_DEFAULTS, 0.01, 1, { from: 2, to: 8 })).toThrow(
+      /range: expected multiples of 4 within \[0, 64\], got \[2, 8\)/,
+    );
+  });
+
   it('names the argument in its errors', () => {
     const arena = AdamArena.create(TENSORS);
     expect(() => arena.param('c.kernel')).toThrow(/name: expected one of a\.kernel, .*got c\.kernel/);

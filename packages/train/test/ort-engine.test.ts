@@ -70,7 +70,8 @@ describe('ort engine', () => {
   it('trains in a worker thread: loss decreases, reported loss equals core modelObjective, state round-trips', async () => {
     const spec = createModelSpec(SPEC);
     const params = initParameters(spec, new Rng(3));
-    const engine = new OrtEngine();
+    // One worker: compared bit for bit with the inline engine below (data parallelism has its own test file).
+    const engine = new OrtEngine({ shards: 1 });
     engines.push(engine);
     await engine.init(spec, params, resolveTrainConfig({ learningRate: 0.01, backend: 'cpu' }));
     expect(engine.backend).toBe('cpu');
@@ -156,7 +157,7 @@ describe('ort engine', () => {
       const params = initParameters(spec, new Rng(5));
       const config = resolveTrainConfig({ learningRate: 0.01, backend: 'cpu' });
       const full = new OrtEngine({ worker: false });
-      const lean = new OrtEngine();
+      const lean = new OrtEngine({ shards: 1 });
       engines.push(full, lean);
       await full.init(spec, params, config);
       await lean.init(spec, params, config);

@@ -78,6 +78,7 @@ registerModelKind('beta-tcvae', {
   conditional: false,
   corruptsInput: false,
   heads: ['mu', 'logvar'],
+  batchCoupled: true,
   objective: tcvaeObjective,
   needsEps: true,
   validate: validateTcvae,

@@ -46,6 +46,7 @@ registerModelKind('sparse-ae', {
   conditional: false,
   corruptsInput: false,
   heads: ['code'],
+  batchCoupled: true,
   objective: (ops, io) => autoencoderObjective(ops, io, (code) => sparsityPenalty(ops, io.spec, code)),
   validate: validateSparsity,
   defaults: { fields: { sparsity: { type: 'kl', rho: 0.05, weight: 1 } } },

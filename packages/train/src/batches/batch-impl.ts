@@ -33,11 +33,15 @@ export function gatherPixels(
     return out;
   }
   if (binarize === 'dynamic') {
-    // The batch's levels gathered first, so the whole batch binarizes in one kernel call.
-    const levels = new Uint8Array(out.length);
+    // Row by row straight from the images: the same words in the same order as one call on the
+    // gathered batch (bit-identical), without gathering the levels first (a 100 KB copy per b128
+    // batch; the same 0.24 ms per batch either way).
     for (let r = 0; r < indices.length; r++)
-      levels.set(images.subarray(indices[r]! * pixels, (indices[r]! + 1) * pixels), r * pixels);
-    return rng.binarizeLevels(levels, out);
+      rng.binarizeLevels(
+        images.subarray(indices[r]! * pixels, (indices[r]! + 1) * pixels),
+        out.subarray(r * pixels, (r + 1) * pixels),
+      );
+    return out;
   }
   for (let r = 0; r < indices.length; r++) {
     const src = indices[r]! * pixels;

@@ -2,8 +2,8 @@ import { instantiateWasm } from '@vae/core';
 import { adamStepScalars, type AdamOptions } from '@vae/onnx/graphs';
 
 /**
- * Parameters, gradients and Adam moments of a model in one memory, updated in place by a 230-byte
- * WebAssembly SIMD kernel (four values per instruction; a JavaScript loop with float32 rounding at
+ * Parameters, gradients and Adam moments of a model in one memory, updated in place by a 310-byte
+ * WebAssembly SIMD module (four values per instruction; a JavaScript loop with float32 rounding at
  * every operation, bit-identical, where WebAssembly SIMD is unavailable). The ort engine keeps Adam
  * here instead of in its training graph: onnxruntime-node copies every output of a run into a new
  * ArrayBuffer, so an in-graph update paid for three model-sized copies per step (parameters and both
@@ -40,23 +40,41 @@ import { adamStepScalars, type AdamOptions } from '@vae/onnx/graphs';
  *             (f32x4.div (local.get $mi)
  *               (f32x4.add (f32x4.mul (f32x4.sqrt (local.get $vi)) (local.get $K1)) (local.get $K2)))))
  *         (local.set $i (i32.add (local.get $i) (i32.const 16)))
+ *         (br $l))))
+ *   ;; Over n bytes: y = a·y + b·x (a data-parallel shard's gradient reduction).
+ *   (func (export "axpby") (param $y i32) (param $x i32) (param $n i32) (param $a f32) (param $b f32)
+ *     (local $i i32) (local $A v128) (local $B v128)
+ *     (local.set $A (f32x4.splat (local.get $a)))
+ *     (local.set $B (f32x4.splat (local.get $b)))
+ *     (block $done
+ *       (loop $l
+ *         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+ *         (v128.store (i32.add (local.get $y) (local.get $i))
+ *           (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $y) (local.get $i))) (local.get $A))
+ *                      (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $i))) (local.get $B))))
+ *         (local.set $i (i32.add (local.get $i) (i32.const 16)))
  *         (br $l)))))
  * ```
  */
 const ADAM_WASM = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0d, 0x01, 0x60, 0x09, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7d,
-  0x7d, 0x7d, 0x7d, 0x00, 0x03, 0x02, 0x01, 0x00, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x11, 0x02, 0x06, 0x6d, 0x65,
-  0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x04, 0x61, 0x64, 0x61, 0x6d, 0x00, 0x00, 0x0a, 0xb0, 0x01, 0x01, 0xad, 0x01,
-  0x02, 0x01, 0x7f, 0x07, 0x7b, 0x20, 0x05, 0xfd, 0x13, 0x21, 0x0d, 0x20, 0x06, 0xfd, 0x13, 0x21, 0x0e, 0x20, 0x07,
-  0xfd, 0x13, 0x21, 0x0f, 0x20, 0x08, 0xfd, 0x13, 0x21, 0x10, 0x02, 0x40, 0x03, 0x40, 0x20, 0x09, 0x20, 0x04, 0x4f,
-  0x0d, 0x01, 0x20, 0x01, 0x20, 0x09, 0x6a, 0xfd, 0x00, 0x04, 0x00, 0x21, 0x0a, 0x20, 0x02, 0x20, 0x09, 0x6a, 0xfd,
-  0x00, 0x04, 0x00, 0x20, 0x0d, 0xfd, 0xe6, 0x01, 0x20, 0x0a, 0xfd, 0xe4, 0x01, 0x21, 0x0b, 0x20, 0x03, 0x20, 0x09,
-  0x6a, 0xfd, 0x00, 0x04, 0x00, 0x20, 0x0e, 0xfd, 0xe6, 0x01, 0x20, 0x0a, 0x20, 0x0a, 0xfd, 0xe6, 0x01, 0xfd, 0xe4,
-  0x01, 0x21, 0x0c, 0x20, 0x02, 0x20, 0x09, 0x6a, 0x20, 0x0b, 0xfd, 0x0b, 0x04, 0x00, 0x20, 0x03, 0x20, 0x09, 0x6a,
-  0x20, 0x0c, 0xfd, 0x0b, 0x04, 0x00, 0x20, 0x00, 0x20, 0x09, 0x6a, 0x20, 0x00, 0x20, 0x09, 0x6a, 0xfd, 0x00, 0x04,
-  0x00, 0x20, 0x0b, 0x20, 0x0c, 0xfd, 0xe3, 0x01, 0x20, 0x0f, 0xfd, 0xe6, 0x01, 0x20, 0x10, 0xfd, 0xe4, 0x01, 0xfd,
-  0xe7, 0x01, 0xfd, 0xe5, 0x01, 0xfd, 0x0b, 0x04, 0x00, 0x20, 0x09, 0x41, 0x10, 0x6a, 0x21, 0x09, 0x0c, 0x00, 0x0b,
-  0x0b, 0x0b,
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x15, 0x02, 0x60, 0x09, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7d,
+  0x7d, 0x7d, 0x7d, 0x00, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7d, 0x7d, 0x00, 0x03, 0x03, 0x02, 0x00, 0x01, 0x05, 0x03,
+  0x01, 0x00, 0x01, 0x07, 0x19, 0x03, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x04, 0x61, 0x64, 0x61,
+  0x6d, 0x00, 0x00, 0x05, 0x61, 0x78, 0x70, 0x62, 0x79, 0x00, 0x01, 0x0a, 0x81, 0x02, 0x02, 0xad, 0x01, 0x02, 0x01,
+  0x7f, 0x07, 0x7b, 0x20, 0x05, 0xfd, 0x13, 0x21, 0x0d, 0x20, 0x06, 0xfd, 0x13, 0x21, 0x0e, 0x20, 0x07, 0xfd, 0x13,
+  0x21, 0x0f, 0x20, 0x08, 0xfd, 0x13, 0x21, 0x10, 0x02, 0x40, 0x03, 0x40, 0x20, 0x09, 0x20, 0x04, 0x4f, 0x0d, 0x01,
+  0x20, 0x01, 0x20, 0x09, 0x6a, 0xfd, 0x00, 0x04, 0x00, 0x21, 0x0a, 0x20, 0x02, 0x20, 0x09, 0x6a, 0xfd, 0x00, 0x04,
+  0x00, 0x20, 0x0d, 0xfd, 0xe6, 0x01, 0x20, 0x0a, 0xfd, 0xe4, 0x01, 0x21, 0x0b, 0x20, 0x03, 0x20, 0x09, 0x6a, 0xfd,
+  0x00, 0x04, 0x00, 0x20, 0x0e, 0xfd, 0xe6, 0x01, 0x20, 0x0a, 0x20, 0x0a, 0xfd, 0xe6, 0x01, 0xfd, 0xe4, 0x01, 0x21,
+  0x0c, 0x20, 0x02, 0x20, 0x09, 0x6a, 0x20, 0x0b, 0xfd, 0x0b, 0x04, 0x00, 0x20, 0x03, 0x20, 0x09, 0x6a, 0x20, 0x0c,
+  0xfd, 0x0b, 0x04, 0x00, 0x20, 0x00, 0x20, 0x09, 0x6a, 0x20, 0x00, 0x20, 0x09, 0x6a, 0xfd, 0x00, 0x04, 0x00, 0x20,
+  0x0b, 0x20, 0x0c, 0xfd, 0xe3, 0x01, 0x20, 0x0f, 0xfd, 0xe6, 0x01, 0x20, 0x10, 0xfd, 0xe4, 0x01, 0xfd, 0xe7, 0x01,
+  0xfd, 0xe5, 0x01, 0xfd, 0x0b, 0x04, 0x00, 0x20, 0x09, 0x41, 0x10, 0x6a, 0x21, 0x09, 0x0c, 0x00, 0x0b, 0x0b, 0x0b,
+  0x50, 0x02, 0x01, 0x7f, 0x02, 0x7b, 0x20, 0x03, 0xfd, 0x13, 0x21, 0x06, 0x20, 0x04, 0xfd, 0x13, 0x21, 0x07, 0x02,
+  0x40, 0x03, 0x40, 0x20, 0x05, 0x20, 0x02, 0x4f, 0x0d, 0x01, 0x20, 0x00, 0x20, 0x05, 0x6a, 0x20, 0x00, 0x20, 0x05,
+  0x6a, 0xfd, 0x00, 0x04, 0x00, 0x20, 0x06, 0xfd, 0xe6, 0x01, 0x20, 0x01, 0x20, 0x05, 0x6a, 0xfd, 0x00, 0x04, 0x00,
+  0x20, 0x07, 0xfd, 0xe6, 0x01, 0xfd, 0xe4, 0x01, 0xfd, 0x0b, 0x04, 0x00, 0x20, 0x05, 0x41, 0x10, 0x6a, 0x21, 0x05,
+  0x0c, 0x00, 0x0b, 0x0b, 0x0b,
 ]);
 
 /** A named tensor shape laid out in an {@link AdamArena}. */
@@ -69,7 +87,11 @@ export interface ArenaTensor {
 export interface AdamArenaOptions {
   /** Use the WebAssembly SIMD kernel when the platform has it (default true); false: the JavaScript loop. */
   readonly simd?: boolean;
+  /** Add a scratch region (another shard's gradients, see {@link AdamArena.mixGrads}); default false. */
+  readonly scratch?: boolean;
 }
+
+type AxpbyKernel = (y: number, x: number, n: number, a: number, b: number) => void;
 
 type AdamKernel = (
   p: number,
@@ -84,15 +106,40 @@ type AdamKernel = (
 ) => void;
 
 /** Every tensor starts on a 16-byte boundary (the kernel's vector width), in floats. */
-const ALIGN = 4;
+export const ARENA_ALIGN = 4;
 
-/** Region of the arena: parameters, gradients, first and second moments, each `size` floats. */
-const REGIONS = { p: 0, g: 1, m: 2, v: 3 } as const;
+/** Where each tensor starts in an arena's regions (floats), and the floats per region. */
+export interface ArenaLayout {
+  readonly offsets: readonly number[];
+  readonly size: number;
+}
+
+/** The layout of `tensors` in an {@link AdamArena}: in order, each rounded up to {@link ARENA_ALIGN} floats. */
+export function arenaLayout(tensors: readonly ArenaTensor[]): ArenaLayout {
+  const offsets: number[] = [];
+  let size = 0;
+  for (const t of tensors) {
+    offsets.push(size);
+    size += Math.ceil(t.shape.reduce((a, b) => a * b, 1) / ARENA_ALIGN) * ARENA_ALIGN;
+  }
+  return { offsets, size };
+}
+
+/** A range `[from, to)` of an arena's regions, in floats (both multiples of {@link ARENA_ALIGN}). */
+export interface ArenaRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Region of the arena: parameters, gradients, first and second moments, scratch; each `size` floats. */
+const REGIONS = { p: 0, g: 1, m: 2, v: 3, s: 4 } as const;
 type Region = keyof typeof REGIONS;
+/** The regions every tensor has a view of. */
+type TensorRegion = Exclude<Region, 's'>;
 
-function wasmKernel(bytes: number): { kernel: AdamKernel; buffer: ArrayBuffer } | null {
+function wasmKernel(bytes: number): { kernel: AdamKernel; axpby: AxpbyKernel; buffer: ArrayBuffer } | null {
   const w = instantiateWasm(ADAM_WASM, bytes);
-  return w && { kernel: w.exports.adam as AdamKernel, buffer: w.memory.buffer };
+  return w && { kernel: w.exports.adam as AdamKernel, axpby: w.exports.axpby as AxpbyKernel, buffer: w.memory.buffer };
 }
 
 /** The kernel in JavaScript: the same float32 operations in the same order (`Math.fround` after each). */
@@ -128,25 +175,22 @@ export class AdamArena {
   /** Floats per region (the tensors' sizes, each rounded up to a multiple of 4). */
   readonly size: number;
   private readonly kernel: AdamKernel | null;
+  private readonly axpby: AxpbyKernel | null;
   private readonly regions: Record<Region, Float32Array>;
-  private readonly views = new Map<string, Record<Region, Float32Array>>();
+  private readonly views = new Map<string, Record<TensorRegion, Float32Array>>();
 
   private constructor(tensors: readonly ArenaTensor[], options: AdamArenaOptions) {
-    const offsets: number[] = [];
-    let size = 0;
-    for (const t of tensors) {
-      offsets.push(size);
-      const n = t.shape.reduce((a, b) => a * b, 1);
-      size += Math.ceil(n / ALIGN) * ALIGN;
-    }
+    const { offsets, size } = arenaLayout(tensors);
     this.size = size;
-    const bytes = 4 * size * Object.keys(REGIONS).length;
+    const bytes = 4 * size * (options.scratch ? 5 : 4);
     const wasm = options.simd === false ? null : wasmKernel(bytes);
     this.simd = wasm !== null;
     this.kernel = wasm?.kernel ?? null;
+    this.axpby = wasm?.axpby ?? null;
     const buffer = wasm?.buffer ?? new ArrayBuffer(bytes);
-    const region = (r: Region) => new Float32Array(buffer, 4 * size * REGIONS[r], size);
-    this.regions = { p: region('p'), g: region('g'), m: region('m'), v: region('v') };
+    const region = (r: Region) =>
+      new Float32Array(buffer, 4 * size * REGIONS[r], r === 's' && !options.scratch ? 0 : size);
+    this.regions = { p: region('p'), g: region('g'), m: region('m'), v: region('v'), s: region('s') };
     tensors.forEach((t, i) => {
       if (this.views.has(t.name)) throw new RangeError(`tensors: expected unique names, got ${t.name} twice`);
       const n = t.shape.reduce((a, b) => a * b, 1);
@@ -160,7 +204,7 @@ export class AdamArena {
     return new AdamArena(tensors, options);
   }
 
-  private view(name: string, r: Region): Float32Array {
+  private view(name: string, r: TensorRegion): Float32Array {
     const v = this.views.get(name);
     if (!v) throw new RangeError(`name: expected one of ${[...this.views.keys()].join(', ')}, got ${name}`);
     return v[r];
@@ -186,13 +230,58 @@ export class AdamArena {
     return this.view(name, 'v');
   }
 
-  /** Adam step `step` (t ≥ 1) with learning rate `lr` on every tensor, from the gradients in the arena. */
-  update(o: AdamOptions, lr: number, step: number): void {
+  /** Every tensor's value, in layout order with padding (a view of the whole region). */
+  get values(): Float32Array {
+    return this.regions.p;
+  }
+
+  /** Every tensor's gradient slot, in layout order with padding (a view of the whole region). */
+  get grads(): Float32Array {
+    return this.regions.g;
+  }
+
+  /** The scratch region (empty unless the arena was created with `scratch`). */
+  get scratch(): Float32Array {
+    return this.regions.s;
+  }
+
+  /**
+   * Gradients of `range` ← a·gradients + b·scratch (float32 operations, the SIMD kernel or a
+   * bit-identical JavaScript loop): how a data-parallel shard adds another shard's gradient.
+   */
+  mixGrads(range: ArenaRange, a: number, b: number): void {
+    const [g, x] = [this.slice('g', range), this.slice('s', range)];
+    if (this.axpby) this.axpby(g.byteOffset, x.byteOffset, 4 * g.length, a, b);
+    else {
+      const [fa, fb, f] = [Math.fround(a), Math.fround(b), Math.fround];
+      for (let i = 0; i < g.length; i++) g[i] = f(f(g[i]! * fa) + f(x[i]! * fb));
+    }
+  }
+
+  /** Region `r` over `range`, checked. */
+  private slice(r: Region, { from, to }: ArenaRange): Float32Array {
+    if (from % ARENA_ALIGN || to % ARENA_ALIGN || from < 0 || to > this.regions[r].length || from > to)
+      throw new RangeError(
+        `range: expected multiples of ${ARENA_ALIGN} within [0, ${this.regions[r].length}], got [${from}, ${to})`,
+      );
+    return this.regions[r].subarray(from, to);
+  }
+
+  /**
+   * Adam step `step` (t ≥ 1) with learning rate `lr` on every tensor, from the gradients in the arena;
+   * only on the floats of `range` when given (a data-parallel shard updates its own part).
+   */
+  update(o: AdamOptions, lr: number, step: number, range: ArenaRange = { from: 0, to: this.size }): void {
     const { k1, k2 } = adamStepScalars(o, lr, step);
     const b1 = Math.fround(o.beta1);
     const b2 = Math.fround(o.beta2);
-    const { p, g, m, v } = this.regions;
-    if (this.kernel) this.kernel(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, 4 * this.size, b1, b2, k1, k2);
+    const [p, g, m, v] = (['p', 'g', 'm', 'v'] as const).map((r) => this.slice(r, range)) as [
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+    ];
+    if (this.kernel) this.kernel(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, 4 * p.length, b1, b2, k1, k2);
     else jsAdam(p, g, m, v, b1, b2, k1, k2);
   }
 }

@@ -1,6 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
-import { Worker } from 'node:worker_threads';
 import {
   defaultTrainingThreads,
   getLogLevel,
@@ -14,11 +12,19 @@ import { ADAM_DEFAULTS } from '../adam-defaults.js';
 import type { AdamState } from '../../checkpoint/checkpoint.js';
 import type { TrainConfig } from '../../config.js';
 import { registerEngine, type Engine, type ForwardTerms, type StepOutputs, type TrainBatch } from '../engine.js';
-import { workerStart } from '@vae/data/node';
+import { DataParallelClient } from './data-parallel.js';
 import { NODE_ORT_PLATFORM } from './node-platform.js';
-import { parseOrtDevice, prepareOrtTraining, type OrtDeviceRequest, type OrtTrainDevice } from './ort-devices.js';
-import type { OrtWorkerMethod, OrtWorkerMethods, OrtWorkerRequest, OrtWorkerResponse } from './ort-protocol.js';
+import {
+  ortDeviceSkipReason,
+  parseOrtDevice,
+  prepareOrtTraining,
+  type OrtDeviceRequest,
+  type OrtTrainDevice,
+} from './ort-devices.js';
+import type { OrtWorkerMethod, OrtWorkerMethods } from './ort-protocol.js';
 import { OrtStepRunner, withElbo, type OrtBatch, type OrtStepResult } from './ort-step-runner.js';
+import { splitBlocker } from './shard-exchange.js';
+import { WorkerClient } from './worker-client.js';
 
 const log = getLogger('train:ort');
 
@@ -28,8 +34,70 @@ export interface OrtEngineOptions {
   readonly worker?: boolean;
   /** Execution provider; default: from `config.backend` when it names one (`cpu`, `webgpu`, `cuda`), else `auto`. */
   readonly device?: OrtDeviceRequest;
-  /** Intra-op threads of the CPU EP. Default: {@link DEFAULT_ORT_THREADS}. */
+  /** Intra-op threads of the CPU EP (per shard). Default: see {@link ortLayout}. */
   readonly threads?: number;
+  /**
+   * Worker threads each batch is split over (data parallelism: each runs the step graph on its rows,
+   * the gradients are reduced and Adam's update split between them). Default: see {@link ortLayout}.
+   */
+  readonly shards?: number;
+}
+
+/** How an {@link OrtEngine} runs its steps: worker threads splitting each batch, intra-op threads of each. */
+export interface OrtLayout {
+  readonly shards: number;
+  readonly threads: number;
+  /** Why, in words (logged at init). */
+  readonly reason: string;
+}
+
+/**
+ * Worker threads each batch is split over when the options do not say: 1. Two single-thread shards
+ * on half batches (784-400-20, b128, 2 cores) measured a tie end to end with one session on 2
+ * threads: `vae train` 1.99–2.16 s against 1.96–2.30 s per epoch, the step loop's best 1.74–1.75 s
+ * against 1.81–1.97 s, and more sensitive to a busy machine (docs/BENCHMARKS.md "Training
+ * pipeline"); ask for `shards: 2` to use it.
+ */
+export const DEFAULT_ORT_SHARDS = 1;
+
+/**
+ * The engine's layout for `options`, a device request and a model (`blocker`: why its batches
+ * cannot be split, from `splitBlocker`, or null) on a machine of `parallelism` cores. Without
+ * explicit `shards`/`threads`/`worker: false`: one worker with {@link DEFAULT_ORT_THREADS}, or, where
+ * `preferred` (default {@link DEFAULT_ORT_SHARDS}) is ≥ 2, on the CPU EP with ≥ 2 cores and a model
+ * whose batches can be split, `preferred` shards × ⌊{@link DEFAULT_ORT_THREADS}/`preferred`⌋ threads.
+ */
+export function ortLayout(
+  options: OrtEngineOptions,
+  device: OrtDeviceRequest,
+  blocker: string | null,
+  parallelism = availableParallelism(),
+  preferred = DEFAULT_ORT_SHARDS,
+): OrtLayout {
+  const cpu = device === 'cpu' || (device === 'auto' && ortDeviceSkipReason('cuda') !== null);
+  const single = (reason: string): OrtLayout => ({
+    shards: 1,
+    threads: options.threads ?? defaultTrainingThreads(parallelism),
+    reason,
+  });
+  if (options.shards !== undefined) {
+    const why = options.worker === false ? 'worker: false' : !cpu ? `device ${device}` : blocker;
+    if (options.shards > 1 && why)
+      throw new RangeError(
+        `options.shards: expected 1 (data parallelism needs worker threads, the CPU EP and batches that can be split; here ${why}), got ${options.shards}`,
+      );
+    return options.shards === 1
+      ? single('shards: 1 asked')
+      : { shards: options.shards, threads: options.threads ?? 1, reason: `shards: ${options.shards} asked` };
+  }
+  if (options.worker === false) return single('inline (worker: false)');
+  if (options.threads !== undefined) return single(`threads: ${options.threads} asked`);
+  if (preferred < 2) return single('one session per batch by default');
+  if (!cpu) return single(`device ${device}`);
+  if (blocker) return single(blocker);
+  if (parallelism < 2) return single('one core');
+  const threads = Math.max(1, Math.floor(defaultTrainingThreads(parallelism) / preferred));
+  return { shards: preferred, threads, reason: `${parallelism} cores: data parallel, a part of each batch per worker` };
 }
 
 /** Default intra-op threads of the ort engine's CPU EP: core's `defaultTrainingThreads` for this machine. */
@@ -38,70 +106,6 @@ export const DEFAULT_ORT_THREADS = defaultTrainingThreads(availableParallelism()
 /** The device an ort run uses for `config.backend` (a tfjs backend name or an ort device). */
 export function ortDeviceForConfig(backend: string): OrtDeviceRequest {
   return backend === 'cpu' || backend === 'webgpu' || backend === 'cuda' ? backend : 'auto';
-}
-
-/**
- * Initial old-generation limit (MiB) of the engine worker's heap. onnxruntime-node returns every
- * fetched output in a fresh ArrayBuffer (the gradients: 2.6 MB per step for the 784-400-20 VAE), and
- * with V8's default limit the worker's heap ran a mark-compact every ~12 steps (~110 in a 2-epoch
- * `vae train`); from 512 MiB, none (the young generation still frees those buffers: the process's
- * peak RSS grew 455 → 474 MB). Epochs of the per-step loop: 1.94–2.15 s against 2.34–2.78 s
- * (medians of 3, alternating processes, docs/BENCHMARKS.md "Training pipeline").
- */
-const WORKER_INITIAL_OLD_SPACE_MB = 512;
-
-/** A client of `ort-worker.ts`: one request at a time per id, results matched by id. */
-class WorkerClient {
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private nextId = 1;
-  private failure: Error | null = null;
-
-  constructor() {
-    const start = workerStart(import.meta.url, 'ort-worker');
-    // V8 reads heap flags when an isolate is created: this one applies to the worker started below,
-    // and is put back to V8's default (0: computed) once that worker runs, so that workers the host
-    // process starts later keep their own defaults.
-    setFlagsFromString(`--initial-old-space-size=${WORKER_INITIAL_OLD_SPACE_MB}`);
-    this.worker = new Worker(start.source, { eval: start.eval });
-    this.worker.once('online', () => setFlagsFromString('--initial-old-space-size=0'));
-    // Keep the process alive only while a call is in flight, so a forgotten dispose() cannot hang it.
-    this.worker.unref();
-    this.worker.on('message', (msg: OrtWorkerResponse) => {
-      const p = this.pending.get(msg.id);
-      if (!p) return;
-      this.pending.delete(msg.id);
-      if (this.pending.size === 0) this.worker.unref();
-      if (msg.ok) p.resolve(msg.result);
-      else p.reject(Object.assign(new Error(msg.error.message), { name: msg.error.name }));
-    });
-    const fail = (err: Error) => {
-      this.failure = err;
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`ort engine: the worker thread exited (code ${code})`)));
-  }
-
-  call<M extends OrtWorkerMethod>(
-    method: M,
-    args: OrtWorkerMethods[M]['args'],
-  ): Promise<OrtWorkerMethods[M]['result']> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    const req: OrtWorkerRequest = { id, method, args };
-    return new Promise((resolve, reject) => {
-      if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage(req);
-    });
-  }
-
-  terminate(): void {
-    this.failure ??= new Error('ort engine: disposed');
-    void this.worker.terminate();
-  }
 }
 
 /**
@@ -114,7 +118,9 @@ export class OrtEngine implements Engine {
   readonly name = 'ort';
   backend = 'none';
   private readonly options: OrtEngineOptions;
-  private client: WorkerClient | null = null;
+  private client: WorkerClient | DataParallelClient | null = null;
+  /** The layout in use after {@link OrtEngine.init} (worker threads × intra-op threads), or null. */
+  layout: OrtLayout | null = null;
   private inline: OrtStepRunner<OrtTrainDevice> | null = null;
   /** Importance samples per example of the training graph (`config.iwSamples`). */
   private samples = 1;
@@ -122,8 +128,10 @@ export class OrtEngine implements Engine {
 
   constructor(options: OrtEngineOptions = {}) {
     if (options.device !== undefined) parseOrtDevice(options.device, 'options.device');
-    if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
-      throw new RangeError(`options.threads: expected an integer ≥ 1, got ${String(options.threads)}`);
+    for (const key of ['threads', 'shards'] as const) {
+      const v = options[key];
+      if (v !== undefined && !(Number.isInteger(v) && v >= 1))
+        throw new RangeError(`options.${key}: expected an integer ≥ 1, got ${String(v)}`);
     }
     this.options = options;
   }
@@ -131,29 +139,48 @@ export class OrtEngine implements Engine {
   async init(spec: ModelSpec, params: ParameterSet, config: TrainConfig): Promise<void> {
     validateParameters(spec, params);
     this.dispose();
+    const device = this.options.device ?? ortDeviceForConfig(config.backend);
+    const layout = ortLayout(this.options, device, splitBlocker(spec));
     const runner = {
       spec,
       params,
       learningRate: config.learningRate,
       adam: { ...ADAM_DEFAULTS },
-      device: this.options.device ?? ortDeviceForConfig(config.backend),
-      threads: this.options.threads ?? DEFAULT_ORT_THREADS,
+      device: layout.shards > 1 ? ('cpu' as const) : device,
+      threads: layout.threads,
       samples: config.iwSamples,
     };
     this.samples = runner.samples;
     prepareOrtTraining(parseOrtDevice(runner.device));
-    let info: OrtWorkerMethods['init']['result'];
-    if (this.options.worker === false) {
-      this.inline = await OrtStepRunner.create(runner, NODE_ORT_PLATFORM);
-      info = { device: this.inline.device, fallbacks: this.inline.fallbacks, nodes: this.inline.graphInfo().nodes };
-    } else {
-      this.client = new WorkerClient();
-      info = await this.client.call('init', { runner, logLevel: getLogLevel() });
-    }
+    const info = await this.start(runner, layout);
     for (const f of info.fallbacks) log.debug(`device ${f.device} unavailable: ${f.reason}`);
     this.backend = info.device;
     this.spec = spec;
-    log.debug(`training graph of ${info.nodes} nodes on ${info.device}${this.client ? ' (worker thread)' : ''}`);
+    this.layout = layout;
+    const where = this.inline ? 'inline' : layout.shards > 1 ? `${layout.shards} worker threads` : 'a worker thread';
+    // Inline engines (tests, parity checks) say it at debug level; a training run's choice is shown.
+    log[this.inline ? 'debug' : 'info'](
+      `ort engine: ${info.device}, ${where} × ${layout.threads} intra-op thread${layout.threads > 1 ? 's' : ''} (${layout.reason})`,
+    );
+    log.debug(`training graph of ${info.nodes} nodes`);
+  }
+
+  /** Opens the step runner(s) of `layout`: inline, in one worker thread, or in data-parallel shards. */
+  private async start(
+    runner: OrtWorkerMethods['init']['args']['runner'],
+    layout: OrtLayout,
+  ): Promise<OrtWorkerMethods['init']['result']> {
+    if (this.options.worker === false) {
+      this.inline = await OrtStepRunner.create(runner, NODE_ORT_PLATFORM);
+      return { device: this.inline.device, fallbacks: this.inline.fallbacks, nodes: this.inline.graphInfo().nodes };
+    }
+    if (layout.shards > 1) {
+      const { client, info } = await DataParallelClient.start(runner, layout.shards, getLogLevel());
+      this.client = client;
+      return info;
+    }
+    this.client = new WorkerClient();
+    return this.client.call('init', { runner, logLevel: getLogLevel() });
   }
 
   private ready(): ModelSpec {
@@ -264,6 +291,7 @@ export class OrtEngine implements Engine {
     void this.inline?.release();
     this.inline = null;
     this.spec = null;
+    this.layout = null;
     this.backend = 'none';
   }
 }

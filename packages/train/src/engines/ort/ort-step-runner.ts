@@ -20,6 +20,7 @@ import {
 import type * as ort from 'onnxruntime-node';
 import { AdamArena } from './adam-arena.js';
 import type { OrtModule, OrtPlatform } from './ort-platform.js';
+import { ShardExchange, splitBlocker, type OrtShard } from './shard-exchange.js';
 
 const N = TRAIN_STEP_NAMES;
 const log = getLogger('train:ort');
@@ -36,6 +37,8 @@ export interface OrtRunnerInit<D extends string = string> {
   readonly threads: number;
   /** Importance samples per example of the training graph (S > 1: the IWAE bound). Default 1. */
   readonly samples?: number;
+  /** This runner is one shard of a data-parallel engine (models without buffers only). */
+  readonly shard?: OrtShard;
 }
 
 /** One batch as the training graph takes it. */
@@ -46,7 +49,11 @@ export interface OrtBatch {
   readonly x: Tensor;
   readonly eps?: Tensor;
   readonly y?: Tensor;
+  /** Data-parallel shards: the rows of every shard's part of the batch (this one's may be 0: no run). */
+  readonly shardRows?: readonly number[];
 }
+
+const EMPTY_TERMS: OrtStepTerms = Object.freeze({ loss: 0, reconstruction: 0, kl: null, regularizer: 0 });
 
 /** The scalar loss terms of one step (batch means, nats per example), as the graph computes them. */
 export interface OrtStepTerms {
@@ -141,8 +148,12 @@ export class OrtStepRunner<D extends string = string> {
   /** Pre-allocated `grad.<name>` outputs: the arena's gradient views. */
   private readonly gradOutputs: Record<string, ort.Tensor> = {};
   private adamStep = 0;
-  /** The Adam update of the last step's gradients, not applied yet (see {@link OrtStepRunner.flush}). */
-  private updatePending = false;
+  /**
+   * The Adam update of the last step's gradients, not applied yet (see {@link OrtStepRunner.flush}):
+   * null when none, else the rows of every shard's part of that step (one entry without shards).
+   */
+  private pendingRows: readonly number[] | null = null;
+  private readonly exchange: ShardExchange | null;
 
   private constructor(
     platform: OrtPlatform<D>,
@@ -162,8 +173,11 @@ export class OrtStepRunner<D extends string = string> {
     this.names = listParameters(init.spec).map((p) => p.name);
     const trainable = listTrainableParameters(init.spec);
     this.trainable = trainable.map((p) => p.name);
-    this.arena = AdamArena.create(trainable);
-    log.debug(`Adam on ${this.arena.simd ? 'the WebAssembly SIMD kernel' : 'the JavaScript loop'}`);
+    this.arena = AdamArena.create(trainable, { scratch: init.shard !== undefined });
+    this.exchange = init.shard ? new ShardExchange(init.shard, this.arena.size) : null;
+    log.debug(
+      `Adam on ${this.arena.simd ? 'the WebAssembly SIMD kernel' : 'the JavaScript loop'}${this.exchange ? `, floats [${this.exchange.range.from}, ${this.exchange.range.to}) of shard ${init.shard!.index + 1}/${init.shard!.count}` : ''}`,
+    );
     for (const p of trainable) {
       const value = this.arena.param(p.name);
       value.set(init.params[p.name]!.data);
@@ -180,6 +194,8 @@ export class OrtStepRunner<D extends string = string> {
   static async create<D extends string>(init: OrtRunnerInit<D>, platform: OrtPlatform<D>): Promise<OrtStepRunner<D>> {
     validateParameters(init.spec, init.params);
     validateAdamOptions(init.adam);
+    const blocker = init.shard ? splitBlocker(init.spec) : null;
+    if (blocker) throw new RangeError(`shard: expected a model whose batches can be split, got one where ${blocker}`);
     const request = platform.parseDevice(init.device);
     const graph = buildTrainStepGraph(init.spec, {
       mode: 'gradients',
@@ -262,11 +278,15 @@ export class OrtStepRunner<D extends string = string> {
     };
   }
 
-  /** One Adam step; returns the loss terms and forward outputs computed before the update. */
+  /**
+   * One Adam step; returns the loss terms and forward outputs computed before the update (for a
+   * shard without rows in this batch: zero terms and empty outputs, which the engine leaves out).
+   */
   async step(batch: OrtBatch): Promise<OrtStepResult> {
     this.flush();
     const kept = this.objectiveParams();
-    return this.result(await this.runStep(batch, true), kept);
+    const out = await this.runStep(batch, true);
+    return out ? this.result(out, kept) : { ...EMPTY_TERMS, decoded: { data: new Float32Array(0), shape: [0] } };
   }
 
   /**
@@ -274,7 +294,8 @@ export class OrtStepRunner<D extends string = string> {
    * log σ², code) are neither copied out of onnxruntime nor sent to the main thread.
    */
   async stepTerms(batch: OrtBatch): Promise<OrtStepTerms> {
-    return this.terms(await this.runStep(batch, false));
+    const out = await this.runStep(batch, false);
+    return out ? this.terms(out) : EMPTY_TERMS;
   }
 
   private terms(out: ort.InferenceSession.ReturnType): OrtStepTerms {
@@ -289,10 +310,16 @@ export class OrtStepRunner<D extends string = string> {
 
   /**
    * Forward and backward on one batch (gradients land in the arena) and the buffers' new values; the
-   * arena's Adam update is left pending. Forward tensors are fetched only `withForward`.
+   * arena's Adam update is left pending. Forward tensors are fetched only `withForward`. Null (no
+   * run) for a shard whose part of the batch is empty.
    */
-  private async runStep(batch: OrtBatch, withForward: boolean): Promise<ort.InferenceSession.ReturnType> {
+  private async runStep(batch: OrtBatch, withForward: boolean): Promise<ort.InferenceSession.ReturnType | null> {
     this.flush();
+    const rows = this.stepRows(batch);
+    if (rows[this.init.shard?.index ?? 0] === 0) {
+      this.pendingRows = rows;
+      return null;
+    }
     const fetches: Record<string, ort.Tensor | null> = {};
     for (const name of this.graph.outputs)
       if (withForward || this.graph.lossOutputs.includes(name) || name.startsWith(N.next(''))) fetches[name] = null;
@@ -306,8 +333,21 @@ export class OrtStepRunner<D extends string = string> {
       for (const [name, t] of Object.entries(this.gradOutputs))
         (t.data as Float32Array).set((out[name] as ort.Tensor).data as Float32Array);
     for (const b of this.graph.buffers) this.state[b.name] = out[N.next(b.name)] as ort.Tensor;
-    this.updatePending = true;
+    this.pendingRows = rows;
     return out;
+  }
+
+  /** The rows of every shard's part of `batch` (checked against this shard's part), or `[rows]` without shards. */
+  private stepRows(batch: OrtBatch): readonly number[] {
+    const rows = batch.target.shape[0]!;
+    const shard = this.init.shard;
+    if (!shard) return [rows];
+    const all = batch.shardRows;
+    if (!all || all.length !== shard.count || all[shard.index] !== rows)
+      throw new RangeError(
+        `batch.shardRows: expected ${shard.count} row counts with ${rows} at ${shard.index}, got ${JSON.stringify(all)}`,
+      );
+    return all;
   }
 
   /**
@@ -316,10 +356,16 @@ export class OrtStepRunner<D extends string = string> {
    * only moves work to a moment when the caller's thread would otherwise wait.
    */
   flush(): void {
-    if (!this.updatePending) return;
-    this.updatePending = false;
-    this.arena.update(this.init.adam, this.init.learningRate, this.adamStep + 1);
-    this.adamStep += 1;
+    const rows = this.pendingRows;
+    if (!rows) return;
+    this.pendingRows = null;
+    const step = this.adamStep + 1;
+    if (this.exchange)
+      this.exchange.step(this.arena, rows, (range) =>
+        this.arena.update(this.init.adam, this.init.learningRate, step, range),
+      );
+    else this.arena.update(this.init.adam, this.init.learningRate, step);
+    this.adamStep = step;
   }
 
   /** Copies of the parameters the kind's objective reads (`objectiveParams`), before an update changes them. */
