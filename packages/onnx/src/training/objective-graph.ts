@@ -47,9 +47,9 @@ export interface ObjectiveValues {
  * Bernoulli negative log-likelihood from logits, summed per row: Σ softplus(ℓ) − x·ℓ, fused as
  * Σ (relu(ℓ) − x·ℓ) − Σ log σ(|ℓ|) (stable for every ℓ; Softplus is slow on CPU and has no float64
  * kernel). The logarithms are taken of products of up to 16 factors σ(|ℓ|) ∈ [½, 1] (`logGroup`:
- * the largest divisor of D ≤ 16, so 16 for 784 pixels; each product ≥ 2⁻¹⁶, no underflow): 1/16 of the logarithms of a per-pixel Log, the costliest element-wise pass
- * of a training step (float32 rounding of the products: ≲ 1e-6 per product, within the row sum's own
- * rounding). The gradient is the single expression `g·(σ(ℓ) − x)`.
+ * the largest divisor of D ≤ 16, so 16 for 784 pixels; each product ≥ 2⁻¹⁶, no underflow): 1/16 of
+ * the logarithms of a per-pixel Log, the costliest element-wise pass of a training step (float32
+ * rounding of the products: ≲ 1e-6 per product, within the row sum's own rounding). The gradient is the single expression `g·(σ(ℓ) − x)`.
  */
 export function bernoulliRowNll(tape: Tape, logits: TapeValue, x: TapeValue): TapeValue {
   const [rows, d] = logits.shape;

@@ -1,4 +1,11 @@
-import { listTrainableParameters, type LogLevel, type ParameterSet, type Tensor } from '@vae/core';
+import {
+  concatRows,
+  listTrainableParameters,
+  sliceRows,
+  type LogLevel,
+  type ParameterSet,
+  type Tensor,
+} from '@vae/core';
 import { arenaLayout, type ArenaTensor } from './adam-arena.js';
 import type { OrtTrainDevice } from './ort-devices.js';
 import type { OrtWorkerMethod, OrtWorkerMethods } from './ort-protocol.js';
@@ -14,12 +21,9 @@ interface BatchPart {
 
 /** Rows `[from, to)` of `t`, whose first dimension has `rowsPer` rows per example, in a buffer of their own. */
 function rowsOf(t: Tensor, examples: number, from: number, to: number): Tensor {
-  const perExample = t.data.length / examples;
   const rowsPer = t.shape[0]! / examples;
-  return {
-    data: t.data.slice(from * perExample, to * perExample),
-    shape: [(to - from) * rowsPer, ...t.shape.slice(1)],
-  };
+  const part = sliceRows(t, from * rowsPer, to * rowsPer);
+  return { data: part.data.slice(), shape: part.shape };
 }
 
 /**
@@ -57,17 +61,6 @@ export function mergeTerms(terms: readonly (OrtStepTerms | null)[], rows: readon
     kl: first.kl === null ? null : mean((t) => t.kl!),
     regularizer: mean((t) => t.regularizer),
   };
-}
-
-/** The parts' tensors joined along their first dimension. */
-function concatRows(parts: readonly Tensor[]): Tensor {
-  const data = new Float32Array(parts.reduce((a, t) => a + t.data.length, 0));
-  let at = 0;
-  for (const t of parts) {
-    data.set(t.data, at);
-    at += t.data.length;
-  }
-  return { data, shape: [parts.reduce((a, t) => a + t.shape[0]!, 0), ...parts[0]!.shape.slice(1)] };
 }
 
 function mergeResults(results: readonly OrtStepResult[], rows: readonly number[]): OrtStepResult {
