@@ -108,8 +108,9 @@ function checkOptions(o: QueueEmbedOptions): void {
  * result that Redis lost (restarted without its data) is enqueued again, up to `attempts` times.
  * Chunk bytes and job records are stored with an expiry (renewed while this runs; workers give
  * finished jobs and results the same), so a killed producer leaves none for long: what stays are
- * the queue's own few keys (its id counter, meta, capped event stream and state lists). Throws {@link QueueJobError} naming the chunk, job id and reason when a job fails for
- * good (e.g. a worker with another model refused it, or its data was unreadable).
+ * the queue's own few keys (its id counter, meta, capped event stream and state lists). Throws
+ * {@link QueueJobError} naming the chunk, job id and reason when a job fails for good (e.g. a worker
+ * with another model refused it, or its data was unreadable).
  */
 export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEmbedResult> {
   checkOptions(options);
