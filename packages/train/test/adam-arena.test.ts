@@ -1,7 +1,7 @@
 import { Rng } from '@vae/core';
 import { ADAM_GRAPH_DEFAULTS, adamMomentScales } from '@vae/onnx';
 import { describe, expect, it } from 'vitest';
-import { AdamArena, type ArenaTensor } from '../src/engines/ort/adam-arena.js';
+import { AdamArena, SUBNORMAL_FLUSH_INTERVAL, type ArenaTensor } from '../src/engines/ort/adam-arena.js';
 
 /** Sizes that are not multiples of the kernel's 4-value vectors, so padding between tensors is exercised. */
 const TENSORS: ArenaTensor[] = [
@@ -119,6 +119,40 @@ describe('AdamArena', () => {
     expect(() => simd.update(ADAM_GRAPH_DEFAULTS, 0.01, 1, { from: 2, to: 8 })).toThrow(
       /range: expected multiples of 4 within \[0, 64\], got \[2, 8\)/,
     );
+  });
+
+  it('sets subnormal moments to 0 every SUBNORMAL_FLUSH_INTERVAL steps, the range only (SIMD bit-identical to JavaScript)', () => {
+    const MIN_NORMAL = 2 ** -126;
+    const [simd, js] = [true, false].map((k) => {
+      const a = AdamArena.create(TENSORS, { simd: k });
+      a.values.fill(0.5);
+      // First moments of a.kernel and a.bias start just above the subnormal range and get no
+      // gradient: β₁ takes them below 2⁻¹²⁶ after one step. b.kernel gets gradients.
+      const m = a.m('a.kernel');
+      m.fill(1.5 * MIN_NORMAL);
+      a.m('a.bias').fill(1.5 * MIN_NORMAL);
+      a.grads.fill(0);
+      a.grad('b.kernel').fill(0.01);
+      return a;
+    }) as [AdamArena, AdamArena];
+    const subnormal = (a: AdamArena) =>
+      [...a.m('a.kernel'), ...a.m('a.bias')].filter((x) => x !== 0 && Math.abs(x) < MIN_NORMAL).length;
+    const range = { from: 0, to: 36 };
+    for (let step = 1; step < SUBNORMAL_FLUSH_INTERVAL; step++)
+      for (const a of [simd, js]) a.update(ADAM_GRAPH_DEFAULTS, 0.01, step, range);
+    expect(subnormal(simd)).toBe(35);
+    for (const a of [simd, js]) a.update(ADAM_GRAPH_DEFAULTS, 0.01, SUBNORMAL_FLUSH_INTERVAL, range);
+    // Inside the range (a.kernel's 35 floats and their padding) flushed; a.bias, outside it, untouched.
+    expect(simd.m('a.kernel').every((x) => x === 0)).toBe(true);
+    expect(Array.from(simd.m('a.bias'))).toEqual(Array(5).fill(Math.fround(1.5 * MIN_NORMAL)));
+    for (const key of ['values', 'grads'] as const) expect(Array.from(simd[key])).toEqual(Array.from(js[key]));
+    for (const t of TENSORS) {
+      expect(Array.from(simd.m(t.name)), t.name).toEqual(Array.from(js.m(t.name)));
+      expect(Array.from(simd.v(t.name)), t.name).toEqual(Array.from(js.v(t.name)));
+    }
+    // Normal moments are left as they are.
+    simd.update(ADAM_GRAPH_DEFAULTS, 0.01, 2 * SUBNORMAL_FLUSH_INTERVAL);
+    expect(simd.m('b.kernel').every((x) => x === Math.fround(0.01))).toBe(true);
   });
 
   it('names the argument in its errors', () => {
