@@ -9,6 +9,7 @@ import {
   modelKindInfo,
   oneHot,
   samplePrior,
+  type EncodeResult,
   type ModelSpec,
   type ParameterSet,
   type Tensor,
@@ -95,82 +96,7 @@ export async function writeRunPlots(o: RunPlotInputs): Promise<string[]> {
   preloadPlotting().catch(() => undefined);
   const model = await loadOnnxModel(spec, o.params, { device: 'cpu', location: `${runDir} (plots)` });
   try {
-    if (o.metrics.length > 0) await save(PLOT_FILES.lossCurve, lossCurveSpec(o.metrics));
-    const d = o.val.images.length / o.val.count;
-    const variational = modelKindInfo(spec.kind).variational;
-    const n = Math.min(16, o.val.count);
-    const rows = Uint32Array.from({ length: n }, (_, i) => i);
-    const rng = new Rng(o.seed + 0x9107);
-    const binarize = o.binarize === 'dynamic' ? 'none' : o.binarize;
-    const x: Tensor = { data: gatherPixels(o.val.images, d, rows, binarize, rng), shape: [n, d] };
-    const y = labelsFor(spec, o.val.labels.subarray(0, n));
-    const z = await model.embed(x, y);
-    const both = new Float32Array(2 * n * d);
-    both.set(x.data);
-    both.set(await decodePixels(model, z, y), n * d);
-    await save(
-      PLOT_FILES.reconstructions,
-      imageGridSpec({
-        grid: imageGrid(both, 2 * n, spec.imageShape, n),
-        title: 'Reconstructions',
-        subtitle: `first ${n} validation images (top) and the decoder's mean at their ${variational ? 'posterior mean' : 'code'} (bottom)`,
-        rowLabels: ['input', 'output'],
-      }),
-    );
-
-    if (variational) {
-      const count = 64;
-      const prior = samplePrior(rng, count, spec.latentDim);
-      const py = labelsFor(
-        spec,
-        Array.from({ length: count }, (_, i) => i % spec.numClasses),
-      );
-      await save(
-        PLOT_FILES.priorSamples,
-        imageGridSpec({
-          grid: imageGrid(await decodePixels(model, prior, py), count, spec.imageShape, 8),
-          title: 'Samples from the prior',
-          subtitle: `decoder means at ${count} draws z ~ N(0, I)${py ? ', classes in turn' : ''}`,
-        }),
-      );
-    }
-
-    const scatterN = Math.min(2000, o.val.count);
-    const all = Uint32Array.from({ length: scatterN }, (_, i) => i);
-    const xs: Tensor = { data: gatherPixels(o.val.images, d, all, binarize, rng), shape: [scatterN, d] };
-    const ys = labelsFor(spec, o.val.labels.subarray(0, scatterN));
-    const encoded = await model.encode(xs, ys);
-    const emb = 'mu' in encoded ? encoded.mu : encoded.z;
-    const dims = Array.from({ length: Math.min(10, spec.latentDim) }, (_, i) => i);
-    const values = traversalValues(variational, emb.data);
-    const base: Tensor = { data: z.data.slice(0, spec.latentDim), shape: [spec.latentDim] };
-    const trav = latentTraversal(base, dims, values);
-    const ty = labelsFor(spec, new Array<number>(trav.shape[0]!).fill(o.val.labels[0]!));
-    await save(
-      PLOT_FILES.traversal,
-      imageGridSpec({
-        grid: imageGrid(await decodePixels(model, trav, ty), trav.shape[0]!, spec.imageShape, values.length),
-        title: 'Latent traversal',
-        subtitle: `each row sets one dimension to the column's value, the others at the first validation image's ${variational ? 'μ' : 'code'}`,
-        colLabels: values.map(formatValue),
-        rowLabels: dims.map((j) => `z${j}`),
-        xTitle: variational ? 'z_j (prior standard deviations)' : 'z_j (range of the codes)',
-        yTitle: 'dimension',
-      }),
-    );
-
-    if (spec.latentDim >= 2) {
-      const labels = o.classNames === null ? null : o.val.labels.subarray(0, scatterN);
-      const names = o.classNames ?? undefined;
-      await save(
-        PLOT_FILES.scatter,
-        latentScatter(emb.data, labels, spec.latentDim, variational, names, scatterN).spec,
-      );
-    }
-    if ('mu' in encoded) {
-      const active = Array.from(activeUnits(encoded.mu).variances, (v) => v > ACTIVE_UNIT_THRESHOLD);
-      await save(PLOT_FILES.kl, klBarsSpec(klPerDimension(encoded.mu, encoded.logvar), active));
-    }
+    await plotFigures(o, model, save);
   } finally {
     await model.release();
   }
@@ -179,4 +105,143 @@ export async function writeRunPlots(o: RunPlotInputs): Promise<string[]> {
     `${written.length} files (figures as SVG + PNG${o.training ? ', report.html' : ''}) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   return written;
+}
+
+/** What the figures of a run share: its inputs, the loaded model, one seeded `Rng` and the saving step. */
+interface PlotContext {
+  readonly o: RunPlotInputs;
+  readonly spec: ModelSpec;
+  readonly model: VaeModel;
+  /** Values per image. */
+  readonly d: number;
+  readonly variational: boolean;
+  /** Dynamic binarization is shown as the intensities; static and none are kept. */
+  readonly binarize: Binarization;
+  readonly rng: Rng;
+  readonly save: (file: string, figure: PlotSpec) => Promise<void>;
+}
+
+/** Renders and saves every figure in order (the `Rng` draws follow it: reconstructions, prior, scatter). */
+async function plotFigures(
+  o: RunPlotInputs,
+  model: VaeModel,
+  save: (file: string, figure: PlotSpec) => Promise<void>,
+): Promise<void> {
+  const { spec } = o;
+  if (o.metrics.length > 0) await save(PLOT_FILES.lossCurve, lossCurveSpec(o.metrics));
+  const p: PlotContext = {
+    o,
+    spec,
+    model,
+    d: o.val.images.length / o.val.count,
+    variational: modelKindInfo(spec.kind).variational,
+    binarize: o.binarize === 'dynamic' ? 'none' : o.binarize,
+    rng: new Rng(o.seed + 0x9107),
+    save,
+  };
+  const z = await plotReconstructions(p);
+  if (p.variational) await plotPriorSamples(p);
+  const scatter = await encodeScatterRows(p);
+  await plotTraversal(p, z, scatter.embeddings);
+  if (spec.latentDim >= 2) await plotScatter(p, scatter);
+  if ('mu' in scatter.encoded) await plotKl(p, scatter.encoded);
+}
+
+/** Saves the first 16 validation images above their reconstructions; returns their embeddings. */
+async function plotReconstructions(p: PlotContext): Promise<Tensor> {
+  const { o, spec, model, d } = p;
+  const n = Math.min(16, o.val.count);
+  const rows = Uint32Array.from({ length: n }, (_, i) => i);
+  const x: Tensor = { data: gatherPixels(o.val.images, d, rows, p.binarize, p.rng), shape: [n, d] };
+  const y = labelsFor(spec, o.val.labels.subarray(0, n));
+  const z = await model.embed(x, y);
+  const both = new Float32Array(2 * n * d);
+  both.set(x.data);
+  both.set(await decodePixels(model, z, y), n * d);
+  await p.save(
+    PLOT_FILES.reconstructions,
+    imageGridSpec({
+      grid: imageGrid(both, 2 * n, spec.imageShape, n),
+      title: 'Reconstructions',
+      subtitle: `first ${n} validation images (top) and the decoder's mean at their ${p.variational ? 'posterior mean' : 'code'} (bottom)`,
+      rowLabels: ['input', 'output'],
+    }),
+  );
+  return z;
+}
+
+/** Saves the decoder's means at 64 draws from the prior (classes in turn for conditional kinds). */
+async function plotPriorSamples(p: PlotContext): Promise<void> {
+  const { spec } = p;
+  const count = 64;
+  const prior = samplePrior(p.rng, count, spec.latentDim);
+  const py = labelsFor(
+    spec,
+    Array.from({ length: count }, (_, i) => i % spec.numClasses),
+  );
+  await p.save(
+    PLOT_FILES.priorSamples,
+    imageGridSpec({
+      grid: imageGrid(await decodePixels(p.model, prior, py), count, spec.imageShape, 8),
+      title: 'Samples from the prior',
+      subtitle: `decoder means at ${count} draws z ~ N(0, I)${py ? ', classes in turn' : ''}`,
+    }),
+  );
+}
+
+/** The first (up to 2,000) validation images encoded: their encodings, embeddings (μ or code) and count. */
+interface ScatterRows {
+  readonly encoded: EncodeResult;
+  readonly embeddings: Tensor;
+  readonly count: number;
+}
+
+/** Encodes the first (up to 2,000) validation images for the scatter, the traversal's range and the KL. */
+async function encodeScatterRows(p: PlotContext): Promise<ScatterRows> {
+  const { o, spec, d } = p;
+  const count = Math.min(2000, o.val.count);
+  const all = Uint32Array.from({ length: count }, (_, i) => i);
+  const xs: Tensor = { data: gatherPixels(o.val.images, d, all, p.binarize, p.rng), shape: [count, d] };
+  const ys = labelsFor(spec, o.val.labels.subarray(0, count));
+  const encoded = await p.model.encode(xs, ys);
+  return { encoded, embeddings: 'mu' in encoded ? encoded.mu : encoded.z, count };
+}
+
+/** Saves the latent traversal around the first validation image's embedding (the first row of `z`). */
+async function plotTraversal(p: PlotContext, z: Tensor, embeddings: Tensor): Promise<void> {
+  const { o, spec, variational } = p;
+  const dims = Array.from({ length: Math.min(10, spec.latentDim) }, (_, i) => i);
+  const values = traversalValues(variational, embeddings.data);
+  const base: Tensor = { data: z.data.slice(0, spec.latentDim), shape: [spec.latentDim] };
+  const trav = latentTraversal(base, dims, values);
+  const ty = labelsFor(spec, new Array<number>(trav.shape[0]!).fill(o.val.labels[0]!));
+  await p.save(
+    PLOT_FILES.traversal,
+    imageGridSpec({
+      grid: imageGrid(await decodePixels(p.model, trav, ty), trav.shape[0]!, spec.imageShape, values.length),
+      title: 'Latent traversal',
+      subtitle: `each row sets one dimension to the column's value, the others at the first validation image's ${variational ? 'μ' : 'code'}`,
+      colLabels: values.map(formatValue),
+      rowLabels: dims.map((j) => `z${j}`),
+      xTitle: variational ? 'z_j (prior standard deviations)' : 'z_j (range of the codes)',
+      yTitle: 'dimension',
+    }),
+  );
+}
+
+/** Saves the scatter of the embeddings by label (principal components when L > 2). */
+async function plotScatter(p: PlotContext, scatter: ScatterRows): Promise<void> {
+  const { o, spec } = p;
+  const labels = o.classNames === null ? null : o.val.labels.subarray(0, scatter.count);
+  const names = o.classNames ?? undefined;
+  await p.save(
+    PLOT_FILES.scatter,
+    latentScatter(scatter.embeddings.data, labels, spec.latentDim, p.variational, names, scatter.count).spec,
+  );
+}
+
+/** Saves the KL per latent dimension, active units marked. */
+async function plotKl(p: PlotContext, encoded: { readonly mu: Tensor; readonly logvar: Tensor }): Promise<void> {
+  const active = Array.from(activeUnits(encoded.mu).variances, (v) => v > ACTIVE_UNIT_THRESHOLD);
+  await p.save(PLOT_FILES.kl, klBarsSpec(klPerDimension(encoded.mu, encoded.logvar), active));
 }

@@ -8,7 +8,9 @@ import {
   initParameters,
   inputSize,
   modelKindInfo,
+  type ModelKindInfo,
   type ModelSpec,
+  type ParameterSet,
 } from '@vae/core';
 import { makeBatch } from '../batches/batches.js';
 import {
@@ -18,7 +20,7 @@ import {
   saveCheckpoint,
   type CheckpointState,
 } from '../checkpoint/checkpoint.js';
-import { firstRows, holdOutValidation, type ImageDataset } from '@vae/data';
+import { firstRows, holdOutValidation, type ImageDataset, type ImageSplit, type TrainSplit } from '@vae/data';
 import { faultPoint, loadDataset, writeFileAtomic } from '@vae/data/node';
 import {
   datasetLoadOptions,
@@ -28,11 +30,11 @@ import {
   type TrainConfig,
 } from '../config.js';
 import { chooseEngine, createEngine, type Engine, type TrainBatch } from '../engines/index.js';
-import { epochRows } from '../batches/epoch-rows.js';
+import { epochRows, type EpochRows } from '../batches/epoch-rows.js';
 import { readMetrics, writeMetrics, type EpochMetrics } from '../checkpoint/metrics.js';
 import { writeRunPlots } from '../plots/run-plots.js';
 import { reportTerms, type ReportedTerms } from '../report.js';
-import { validate } from './validation.js';
+import { validate, type ValidationResult } from './validation.js';
 
 const log = getLogger('train');
 
@@ -173,6 +175,72 @@ async function configOfUncheckpointedRun(runDir: string): Promise<TrainConfig | 
 export async function train(partial: Partial<TrainConfig> = {}, options: TrainOptions = {}): Promise<TrainResult> {
   const started = Date.now();
   const { config, checkpoint, metrics } = await resolveStart(partial, options.resume === true);
+  const setup = await prepareData(config, checkpoint, options);
+  const { spec } = setup;
+  const rng = checkpoint ? Rng.fromState(checkpoint.rng) : new Rng(config.seed);
+  const initial = checkpoint ? checkpoint.params : initParameters(spec, rng);
+  const engine = await openEngine(config, spec);
+  const run: Run = { ...setup, config, options, started, rng, engine, metrics };
+  try {
+    await beginRun(run, initial, checkpoint);
+    const position: RunPosition = { epoch: checkpoint?.epoch ?? 0, step: checkpoint?.step ?? 0, stoppedBy: 'epochs' };
+    await runEpochs(run, position);
+    const plots = options.plots !== false ? await plotRun(run, position) : [];
+    const { epoch, step, stoppedBy } = position;
+    if (stoppedBy !== 'epochs')
+      log.info(`stopped by --${stoppedBy} after ${step} steps (epoch ${epoch}); resume with --resume`);
+    return {
+      runDir: config.runDir,
+      spec,
+      config,
+      epoch,
+      step,
+      engine: engine.name,
+      backend: engine.backend,
+      stoppedBy,
+      metrics,
+      plots,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    engine.dispose();
+  }
+}
+
+/** What a run trains on: the dataset, the model spec, and the training and validation rows. */
+interface RunData {
+  readonly data: ImageDataset;
+  readonly spec: ModelSpec;
+  readonly info: ModelKindInfo;
+  readonly val: ImageSplit;
+  readonly trainSet: TrainSplit;
+  readonly order: EpochRows;
+}
+
+/** Everything a run's steps share; `metrics` grows by one record per epoch. */
+interface Run extends RunData {
+  readonly config: TrainConfig;
+  readonly options: TrainOptions;
+  /** `Date.now()` when {@link train} was called. */
+  readonly started: number;
+  readonly rng: Rng;
+  readonly engine: Engine;
+  readonly metrics: EpochMetrics[];
+}
+
+/** Where a run stands: epochs completed, steps done, and why it stops (`epochs` while it goes on). */
+interface RunPosition {
+  epoch: number;
+  step: number;
+  stoppedBy: StopReason;
+}
+
+/** Loads the dataset, checks it and the configuration against the model spec, and holds out the validation rows. */
+async function prepareData(
+  config: TrainConfig,
+  checkpoint: CheckpointState | null,
+  options: TrainOptions,
+): Promise<RunData> {
   const data = await loadDataset(config.dataset, datasetLoadOptions(config, options.data));
   const spec = checkpoint ? checkpoint.spec : specForConfig(config, data);
   const d = inputSize(spec);
@@ -194,203 +262,301 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
     trainSet,
     options.data?.shuffleBufferBytes ? { bufferBytes: options.data.shuffleBufferBytes } : {},
   );
+  return { data, spec, info, val: split.val, trainSet, order };
+}
 
-  const rng = checkpoint ? Rng.fromState(checkpoint.rng) : new Rng(config.seed);
-  const initial = checkpoint ? checkpoint.params : initParameters(spec, rng);
+/** Creates the configured engine (or the one `auto` chooses, saying why, and naming it if it fails). */
+async function openEngine(config: TrainConfig, spec: ModelSpec): Promise<Engine> {
   const choice = chooseEngine(config.engine, spec, { backend: config.backend });
   if (config.engine === 'auto') log.info(`engine auto → ${choice.engine}: ${choice.reason}`);
-  const engine: Engine = await createEngine(choice.engine).catch((err: unknown) => {
+  return createEngine(choice.engine).catch((err: unknown) => {
     if (config.engine !== 'auto') throw err;
     throw new Error(`--engine auto chose ${choice.engine} (${choice.reason}): ${(err as Error).message}`, {
       cause: err,
     });
   });
+}
+
+/** Initialises the engine (and its optimizer on a resume), writes `metrics.jsonl` and `config.json`, and logs the run. */
+async function beginRun(run: Run, initial: ParameterSet, checkpoint: CheckpointState | null): Promise<void> {
+  const { config, spec, engine, trainSet, val } = run;
   const runDir = config.runDir;
-  try {
-    await engine.init(spec, initial, config);
-    if (checkpoint?.optimizer) await engine.setOptimizerState(checkpoint.optimizer);
-    await writeMetrics(runDir, metrics);
-    await writeFileAtomic(join(runDir, CONFIG_FILE), `${JSON.stringify({ config, spec }, null, 2)}\n`);
-    const preset =
-      config.model.architecture === 'conv'
-        ? ` (conv preset ${convPresetFor(spec.imageShape, config.model.convPreset)})`
-        : '';
-    log.info(
-      `${spec.kind}${preset} ${spec.imageShape.join('×')} on ${config.dataset} (${trainSet.count} train / ${split.val.count} val), ${engine.name}/${engine.backend}, ` +
-        `batch ${config.batchSize}, ${checkpoint ? `resuming after epoch ${checkpoint.epoch}` : 'from scratch'} → ${runDir}`,
+  await engine.init(spec, initial, config);
+  if (checkpoint?.optimizer) await engine.setOptimizerState(checkpoint.optimizer);
+  await writeMetrics(runDir, run.metrics);
+  await writeFileAtomic(join(runDir, CONFIG_FILE), `${JSON.stringify({ config, spec }, null, 2)}\n`);
+  const preset =
+    config.model.architecture === 'conv'
+      ? ` (conv preset ${convPresetFor(spec.imageShape, config.model.convPreset)})`
+      : '';
+  log.info(
+    `${spec.kind}${preset} ${spec.imageShape.join('×')} on ${config.dataset} (${trainSet.count} train / ${val.count} val), ${engine.name}/${engine.backend}, ` +
+      `batch ${config.batchSize}, ${checkpoint ? `resuming after epoch ${checkpoint.epoch}` : 'from scratch'} → ${runDir}`,
+  );
+}
+
+/** Step timing of this run (not of the epochs before a resume), for the time left. */
+interface StepClock {
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  readonly stepStart: number;
+  stepsThisRun: number;
+}
+
+/** Sums over an epoch's examples of the reported terms, and the number of examples. */
+interface EpochSums {
+  loss: number;
+  reconstruction: number;
+  kl: number;
+  elbo: number;
+  iw: number;
+  n: number;
+}
+
+/** The epoch in progress: its 1-based number, its steps done, its sums. */
+interface EpochState {
+  readonly epochNo: number;
+  readonly started: number;
+  epochStep: number;
+  readonly sums: EpochSums;
+}
+
+/**
+ * Trains epoch after epoch until `config.epochs`, `maxSteps` or `maxMinutes` stops the run: the
+ * steps, the validation, then the metrics and the checkpoint of each epoch. Advances `position`.
+ */
+async function runEpochs(run: Run, position: RunPosition): Promise<void> {
+  const { config, trainSet } = run;
+  const stepsPerEpoch = Math.ceil(trainSet.count / config.batchSize);
+  const clock: StepClock = {
+    stepsPerEpoch,
+    totalSteps: Math.min(config.maxSteps ?? Infinity, config.epochs * stepsPerEpoch),
+    stepStart: Date.now(),
+    stepsThisRun: 0,
+  };
+  while (position.epoch < config.epochs) {
+    if (config.maxSteps !== null && position.step >= config.maxSteps) {
+      position.stoppedBy = 'max-steps';
+      break;
+    }
+    const epoch: EpochState = {
+      epochNo: position.epoch + 1,
+      started: Date.now(),
+      epochStep: 0,
+      sums: { loss: 0, reconstruction: 0, kl: 0, elbo: 0, iw: 0, n: 0 },
+    };
+    await trainEpoch(run, position, epoch, clock);
+    reportProgress(run, position, epoch, clock, 'validate', null);
+    const val = await validateEpoch(run, position, epoch);
+    const record = epochRecord(run, position, epoch, val);
+    await commitEpoch(run, position, record);
+    logEpoch(run, record);
+    if (position.stoppedBy !== 'epochs') break;
+  }
+}
+
+/** Reports where the run stands: the phase, and the time left (null while validating). */
+function reportProgress(
+  run: Run,
+  position: RunPosition,
+  epoch: EpochState,
+  clock: StepClock,
+  phase: TrainProgress['phase'],
+  etaSeconds: number | null,
+): void {
+  run.options.onProgress?.({
+    phase,
+    epoch: epoch.epochNo,
+    epochs: run.config.epochs,
+    epochStep: epoch.epochStep,
+    epochSteps: clock.stepsPerEpoch,
+    step: position.step,
+    loss: epoch.sums.loss / epoch.sums.n,
+    elapsedSeconds: (Date.now() - run.started) / 1000,
+    etaSeconds,
+  });
+}
+
+/** The batch at position `start` of the epoch's order (binarization and noise drawn from the run's `Rng`). */
+async function batchAt(run: Run, start: number): Promise<{ indices: Uint32Array; batch: TrainBatch }> {
+  const { config, trainSet, spec } = run;
+  const { split: rows, indices } = await run.order.rows(start, Math.min(trainSet.count, start + config.batchSize));
+  return {
+    indices,
+    batch: makeBatch(rows, indices, run.rng, { spec, binarize: config.binarize, samples: config.iwSamples }),
+  };
+}
+
+/** The steps of one epoch, until its rows are done or `maxSteps`/`maxMinutes` stops the run. */
+async function trainEpoch(run: Run, position: RunPosition, epoch: EpochState, clock: StepClock): Promise<void> {
+  const { config, trainSet } = run;
+  run.order.start(run.rng);
+  let current = await batchAt(run, 0);
+  for (let start = 0; start < trainSet.count; start += config.batchSize) {
+    const { indices, batch } = current;
+    const terms = await finiteStep(run, position, epoch, batch);
+    addTerms(epoch.sums, terms, indices.length);
+    position.step++;
+    epoch.epochStep++;
+    clock.stepsThisRun++;
+    const elapsed = (Date.now() - clock.stepStart) / 1000;
+    const remaining = Math.max(0, clock.totalSteps - position.step);
+    reportProgress(run, position, epoch, clock, 'train', (elapsed / clock.stepsThisRun) * remaining);
+    position.stoppedBy = stopAfterStep(run, position.step);
+    if (position.stoppedBy !== 'epochs') break;
+    // The next batch is drawn once this step has replied: the ort engine's worker applies Adam
+    // meanwhile. Drawing it during the step would share the cores with onnxruntime's intra-op
+    // threads while the run lasts.
+    if (start + config.batchSize < trainSet.count) current = await batchAt(run, start + config.batchSize);
+  }
+}
+
+/** One training step; throws {@link TrainingDivergedError} when its loss is not finite. */
+async function finiteStep(
+  run: Run,
+  position: RunPosition,
+  epoch: EpochState,
+  batch: TrainBatch,
+): Promise<ReportedTerms> {
+  const { terms, loss } = await stepAndReport(run.engine, run.spec, batch);
+  if (!terms || !Number.isFinite(terms.loss) || !Number.isFinite(loss)) {
+    throw new TrainingDivergedError(
+      `training diverged at epoch ${epoch.epochNo}, step ${position.step + 1}: the loss became ${!Number.isFinite(loss) || !terms ? loss : terms.loss}. ` +
+        `The last good checkpoint (${checkpointNote(position.epoch)}) is kept in ${join(run.config.runDir, 'checkpoint')}; lower --lr (now ${run.config.learningRate}) and resume or restart.`,
     );
-    const stepsPerEpoch = Math.ceil(trainSet.count / config.batchSize);
-    let epoch = checkpoint?.epoch ?? 0;
-    let step = checkpoint?.step ?? 0;
-    let stoppedBy: StopReason = 'epochs';
-    const stepStart = Date.now();
-    let stepsThisRun = 0;
-    const totalSteps = Math.min(config.maxSteps ?? Infinity, config.epochs * stepsPerEpoch);
-    while (epoch < config.epochs) {
-      if (config.maxSteps !== null && step >= config.maxSteps) {
-        stoppedBy = 'max-steps';
-        break;
-      }
-      const epochNo = epoch + 1;
-      const epochStarted = Date.now();
-      order.start(rng);
-      const sums = { loss: 0, reconstruction: 0, kl: 0, elbo: 0, iw: 0, n: 0 };
-      let epochStep = 0;
-      /** Reports where the run stands: the phase, and the time left (null while validating). */
-      const progress = (phase: TrainProgress['phase'], etaSeconds: number | null): void =>
-        options.onProgress?.({
-          phase,
-          epoch: epochNo,
-          epochs: config.epochs,
-          epochStep,
-          epochSteps: stepsPerEpoch,
-          step,
-          loss: sums.loss / sums.n,
-          elapsedSeconds: (Date.now() - started) / 1000,
-          etaSeconds,
-        });
-      const batchAt = async (start: number): Promise<{ indices: Uint32Array; batch: TrainBatch }> => {
-        const { split: rows, indices } = await order.rows(start, Math.min(trainSet.count, start + config.batchSize));
-        return {
-          indices,
-          batch: makeBatch(rows, indices, rng, { spec, binarize: config.binarize, samples: config.iwSamples }),
-        };
-      };
-      let current = await batchAt(0);
-      for (let start = 0; start < trainSet.count; start += config.batchSize) {
-        const { indices, batch } = current;
-        const { terms, loss } = await stepAndReport(engine, spec, batch);
-        if (!terms || !Number.isFinite(terms.loss) || !Number.isFinite(loss)) {
-          throw new TrainingDivergedError(
-            `training diverged at epoch ${epochNo}, step ${step + 1}: the loss became ${!Number.isFinite(loss) || !terms ? loss : terms.loss}. ` +
-              `The last good checkpoint (${checkpointNote(epoch)}) is kept in ${join(runDir, 'checkpoint')}; lower --lr (now ${config.learningRate}) and resume or restart.`,
-          );
-        }
-        const w = indices.length;
-        sums.loss += terms.loss * w;
-        sums.reconstruction += terms.reconstruction * w;
-        sums.kl += (terms.kl ?? 0) * w;
-        sums.elbo += (terms.elbo ?? 0) * w;
-        sums.iw += (terms.iwBound ?? 0) * w;
-        sums.n += w;
-        step++;
-        epochStep++;
-        stepsThisRun++;
-        const elapsed = (Date.now() - stepStart) / 1000;
-        const remaining = Math.max(0, totalSteps - step);
-        progress('train', (elapsed / stepsThisRun) * remaining);
-        if (config.maxSteps !== null && step >= config.maxSteps) stoppedBy = 'max-steps';
-        else if (config.maxMinutes !== null && (Date.now() - started) / 60000 >= config.maxMinutes)
-          stoppedBy = 'max-minutes';
-        if (stoppedBy !== 'epochs') break;
-        // The next batch is drawn once this step has replied: the ort engine's worker applies Adam
-        // meanwhile. Drawing it during the step would share the cores with onnxruntime's intra-op
-        // threads while the run lasts.
-        if (start + config.batchSize < trainSet.count) current = await batchAt(start + config.batchSize);
-      }
-      progress('validate', null);
-      const val = await validate(engine, spec, split.val, {
-        binarize: config.binarize,
-        batchSize: Math.max(config.batchSize, 256),
-        seed: config.seed,
-      });
-      if (!Number.isFinite(val.loss)) {
-        throw new TrainingDivergedError(
-          `training diverged at epoch ${epochNo}: the validation loss is ${val.loss}. The last good checkpoint (${checkpointNote(epoch)}) is kept in ${join(runDir, 'checkpoint')}.`,
-        );
-      }
-      const record: EpochMetrics = {
-        epoch: epochNo,
-        step,
-        epochSteps: epochStep,
-        seconds: (Date.now() - epochStarted) / 1000,
-        trainLoss: sums.loss / sums.n,
-        trainReconstruction: sums.reconstruction / sums.n,
-        trainKl: info.variational ? sums.kl / sums.n : null,
-        trainElbo: info.variational ? sums.elbo / sums.n : null,
-        trainIwBound: config.iwSamples > 1 ? sums.iw / sums.n : null,
-        valLoss: val.loss,
-        valReconstruction: val.reconstruction,
-        valKl: val.kl,
-        valElbo: val.elbo,
-        activeUnits: val.activeUnits,
-      };
-      metrics.push(record);
-      await writeMetrics(runDir, metrics);
-      faultPoint('metrics:written');
-      const params = await engine.getParams();
-      const optimizer = await engine.getOptimizerState();
-      epoch = epochNo;
-      try {
-        await saveCheckpoint(runDir, {
-          spec,
-          params,
-          config,
-          epoch,
-          step,
-          rng: rng.getState(),
-          optimizer,
-          metrics,
-          engine: engine.name,
-          backend: engine.backend,
-        });
-      } catch (err) {
-        if (err instanceof RangeError && /finite/.test(err.message)) {
-          metrics.pop();
-          await writeMetrics(runDir, metrics);
-          throw new TrainingDivergedError(
-            `training diverged at epoch ${epochNo}: ${err.message}. The previous checkpoint is kept.`,
-          );
-        }
-        throw err;
-      }
-      log.info(
-        `epoch ${epoch}/${config.epochs}: train loss ${record.trainLoss.toFixed(2)}, val loss ${record.valLoss.toFixed(2)}` +
-          `${record.valElbo !== null ? `, val ELBO ${record.valElbo.toFixed(2)}, KL ${record.valKl!.toFixed(2)}, active units ${record.activeUnits}/${spec.latentDim}` : ''} nats (${record.seconds.toFixed(1)} s)`,
-      );
-      if (stoppedBy !== 'epochs') break;
-    }
-    let plots: string[] = [];
-    if (options.plots !== false) {
-      const params = await engine.getParams();
-      plots = await writeRunPlots({
-        runDir,
-        spec,
-        params,
-        metrics: await readMetrics(runDir),
-        val: split.val,
-        classNames: data.classNames,
-        seed: config.seed,
-        binarize: config.binarize,
-        training: {
-          config,
-          engine: engine.name,
-          backend: engine.backend,
-          epoch,
-          step,
-          stoppedBy,
-          seconds: (Date.now() - started) / 1000,
-        },
-      });
-    }
-    if (stoppedBy !== 'epochs')
-      log.info(`stopped by --${stoppedBy} after ${step} steps (epoch ${epoch}); resume with --resume`);
-    return {
-      runDir,
+  }
+  return terms;
+}
+
+/** Adds a step's terms, weighted by its `w` examples, to the epoch's sums. */
+function addTerms(sums: EpochSums, terms: ReportedTerms, w: number): void {
+  sums.loss += terms.loss * w;
+  sums.reconstruction += terms.reconstruction * w;
+  sums.kl += (terms.kl ?? 0) * w;
+  sums.elbo += (terms.elbo ?? 0) * w;
+  sums.iw += (terms.iwBound ?? 0) * w;
+  sums.n += w;
+}
+
+/** Why the run stops after its `step`-th step, or `epochs` when it goes on. */
+function stopAfterStep(run: Run, step: number): StopReason {
+  const { maxSteps, maxMinutes } = run.config;
+  if (maxSteps !== null && step >= maxSteps) return 'max-steps';
+  if (maxMinutes !== null && (Date.now() - run.started) / 60000 >= maxMinutes) return 'max-minutes';
+  return 'epochs';
+}
+
+/** Validates the epoch's model; throws {@link TrainingDivergedError} when the validation loss is not finite. */
+async function validateEpoch(run: Run, position: RunPosition, epoch: EpochState): Promise<ValidationResult> {
+  const { config } = run;
+  const val = await validate(run.engine, run.spec, run.val, {
+    binarize: config.binarize,
+    batchSize: Math.max(config.batchSize, 256),
+    seed: config.seed,
+  });
+  if (!Number.isFinite(val.loss)) {
+    throw new TrainingDivergedError(
+      `training diverged at epoch ${epoch.epochNo}: the validation loss is ${val.loss}. The last good checkpoint (${checkpointNote(position.epoch)}) is kept in ${join(config.runDir, 'checkpoint')}.`,
+    );
+  }
+  return val;
+}
+
+/** The metrics record of a finished epoch. */
+function epochRecord(run: Run, position: RunPosition, epoch: EpochState, val: ValidationResult): EpochMetrics {
+  const { sums } = epoch;
+  const variational = run.info.variational;
+  return {
+    epoch: epoch.epochNo,
+    step: position.step,
+    epochSteps: epoch.epochStep,
+    seconds: (Date.now() - epoch.started) / 1000,
+    trainLoss: sums.loss / sums.n,
+    trainReconstruction: sums.reconstruction / sums.n,
+    trainKl: variational ? sums.kl / sums.n : null,
+    trainElbo: variational ? sums.elbo / sums.n : null,
+    trainIwBound: run.config.iwSamples > 1 ? sums.iw / sums.n : null,
+    valLoss: val.loss,
+    valReconstruction: val.reconstruction,
+    valKl: val.kl,
+    valElbo: val.elbo,
+    activeUnits: val.activeUnits,
+  };
+}
+
+/**
+ * The crash-safe end of an epoch: `metrics.jsonl` with `record` first (fault point
+ * `metrics:written`), then the checkpoint. Non-finite parameters take the record back out and
+ * throw {@link TrainingDivergedError}, keeping the previous checkpoint.
+ */
+async function commitEpoch(run: Run, position: RunPosition, record: EpochMetrics): Promise<void> {
+  const { config, engine, metrics, spec } = run;
+  const runDir = config.runDir;
+  metrics.push(record);
+  await writeMetrics(runDir, metrics);
+  faultPoint('metrics:written');
+  const params = await engine.getParams();
+  const optimizer = await engine.getOptimizerState();
+  position.epoch = record.epoch;
+  const { epoch, step } = position;
+  try {
+    await saveCheckpoint(runDir, {
       spec,
+      params,
       config,
       epoch,
       step,
+      rng: run.rng.getState(),
+      optimizer,
+      metrics,
       engine: engine.name,
       backend: engine.backend,
-      stoppedBy,
-      metrics,
-      plots,
-      seconds: (Date.now() - started) / 1000,
-    };
-  } finally {
-    engine.dispose();
+    });
+  } catch (err) {
+    if (err instanceof RangeError && /finite/.test(err.message)) {
+      metrics.pop();
+      await writeMetrics(runDir, metrics);
+      throw new TrainingDivergedError(
+        `training diverged at epoch ${record.epoch}: ${err.message}. The previous checkpoint is kept.`,
+      );
+    }
+    throw err;
   }
+}
+
+/** Logs an epoch's losses (and for variational kinds its ELBO, KL and active units). */
+function logEpoch(run: Run, record: EpochMetrics): void {
+  const { config, spec } = run;
+  log.info(
+    `epoch ${record.epoch}/${config.epochs}: train loss ${record.trainLoss.toFixed(2)}, val loss ${record.valLoss.toFixed(2)}` +
+      `${record.valElbo !== null ? `, val ELBO ${record.valElbo.toFixed(2)}, KL ${record.valKl!.toFixed(2)}, active units ${record.activeUnits}/${spec.latentDim}` : ''} nats (${record.seconds.toFixed(1)} s)`,
+  );
+}
+
+/** Writes the run's figures and `report.html` from the engine's final parameters; returns the paths. */
+async function plotRun(run: Run, position: RunPosition): Promise<string[]> {
+  const { config, engine, spec } = run;
+  const runDir = config.runDir;
+  const params = await engine.getParams();
+  return writeRunPlots({
+    runDir,
+    spec,
+    params,
+    metrics: await readMetrics(runDir),
+    val: run.val,
+    classNames: run.data.classNames,
+    seed: config.seed,
+    binarize: config.binarize,
+    training: {
+      config,
+      engine: engine.name,
+      backend: engine.backend,
+      epoch: position.epoch,
+      step: position.step,
+      stoppedBy: position.stoppedBy,
+      seconds: (Date.now() - run.started) / 1000,
+    },
+  });
 }
 
 /**
