@@ -162,10 +162,19 @@ function describe(colour: boolean): string {
   return colour ? '3 channels (colour)' : '1 channel (grey)';
 }
 
-async function buildCache(scan: FolderScan, tmp: string, o: ImageCacheOptions, probe: Probe): Promise<CacheIndex> {
-  const started = performance.now();
-  const n = scan.files.length;
-  const pathOf = (i: number): string => join(scan.dir, scan.files[i]!);
+/** The shape of a cache row and what each image is decoded to. */
+interface RowLayout {
+  /** The asked size (`null`: every image must have the first image's size). */
+  readonly size: TargetSize | null;
+  readonly h: number;
+  readonly w: number;
+  readonly channels: 1 | 3;
+  readonly rowBytes: number;
+  readonly target: DecodeTarget;
+}
+
+/** The row layout of the cache: the asked size or the first image's, and the asked channels or its. */
+function rowLayout(o: ImageCacheOptions, probe: Probe): RowLayout {
   const limits = {
     ...(o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels }),
     ...(o.maxFileBytes === undefined ? {} : { maxFileBytes: o.maxFileBytes }),
@@ -175,61 +184,15 @@ async function buildCache(scan: FolderScan, tmp: string, o: ImageCacheOptions, p
   const size = o.size ?? null;
   const [h, w] = size === null ? [probe.height, probe.width] : sizeOfTarget(size);
   const target: DecodeTarget = { size, requireSize: size === null ? [h, w] : null, channels, ...limits };
-  const rowBytes = h * w * channels;
+  return { size, h, w, channels, rowBytes: h * w * channels, target };
+}
+
+async function buildCache(scan: FolderScan, tmp: string, o: ImageCacheOptions, probe: Probe): Promise<CacheIndex> {
+  const started = performance.now();
+  const n = scan.files.length;
+  const layout = rowLayout(o, probe);
   const rowOf = new Rng(ROW_ORDER_SEED).permutation(n);
-  const fd = openSync(join(tmp, CACHE_FILES.pixels), 'wx');
-  const workers: WorkerRequests<DecodeRequest, DecodeReply>[] = [];
-  try {
-    const progress = progressLogger(scan.dir, n, started);
-    let done = 0;
-    const finish = (first: number, colour: Uint8Array): void => {
-      for (let k = 0; k < colour.length; k++)
-        if (o.channels == null && (colour[k] === 1) !== probe.colour)
-          throw new RangeError(
-            `${pathOf(first + k)}: expected ${describe(probe.colour)} like ${scan.files[0]}, got ${describe(colour[k] === 1)}; pass --channels 1 or --channels 3 to convert every image`,
-          );
-      done += colour.length;
-      progress(done);
-    };
-    // The main thread and one worker per further core take batches from one counter; each thread
-    // reads its files and writes their rows itself, and a worker has two batches in flight, so it
-    // never waits for the main thread. (Measured on 2 cores, 5,000 files: this beat one worker per
-    // core with the main thread only handing out batches, 2,450 vs 2,150 images/s from sources.)
-    const count = n < MIN_FILES_FOR_WORKERS ? 0 : (o.workers ?? Math.min(3, availableParallelism() - 1));
-    for (let k = 0; k < count; k++) workers.push(new WorkerRequests(import.meta.url, 'decode-worker'));
-    let next = 0;
-    let failed = false;
-    const take = (): { first: number; paths: string[]; rows: Int32Array } | null => {
-      if (next >= n || failed) return null;
-      const first = next;
-      next = Math.min(n, next + DECODE_BATCH);
-      return {
-        first,
-        paths: Array.from({ length: next - first }, (_, k) => pathOf(first + k)),
-        rows: Int32Array.from({ length: next - first }, (_, k) => rowOf[first + k]!),
-      };
-    };
-    const local = async (): Promise<void> => {
-      for (let job = take(); job; job = take()) {
-        finish(job.first, decodeRowsToFile(job.paths, job.rows, target, rowBytes, fd));
-        await new Promise<void>((r) => setImmediate(r)); // let the workers' replies in
-      }
-    };
-    const remote = async (worker: WorkerRequests<DecodeRequest, DecodeReply>): Promise<void> => {
-      for (let job = take(); job; job = take())
-        finish(job.first, (await worker.request({ paths: job.paths, rows: job.rows, target, rowBytes, fd })).colour);
-    };
-    try {
-      await Promise.all([local(), ...workers.flatMap((w) => [remote(w), remote(w)])]);
-    } catch (err) {
-      failed = true; // no more batches; the workers are stopped before the descriptor is closed
-      throw err;
-    }
-    fsyncSync(fd);
-  } finally {
-    await Promise.all(workers.map((w) => w.close()));
-    closeSync(fd);
-  }
+  await decodeToPixelFile(scan, join(tmp, CACHE_FILES.pixels), o, probe, layout, rowOf, started);
   const labels = new Uint8Array(n);
   const files = new Array<string>(n);
   for (let i = 0; i < n; i++) {
@@ -239,16 +202,115 @@ async function buildCache(scan: FolderScan, tmp: string, o: ImageCacheOptions, p
   const index: CacheIndex = {
     format: CACHE_FORMAT,
     source: scan.dir,
-    imageShape: [h, w, channels],
+    imageShape: [layout.h, layout.w, layout.channels],
     count: n,
     classNames: scan.classNames,
     files,
-    options: { size, channels: o.channels ?? null },
+    options: { size: layout.size, channels: o.channels ?? null },
     decodeSeconds: (performance.now() - started) / 1000,
   };
   await writeFileDurable(join(tmp, CACHE_FILES.labels), labels);
   await writeFileDurable(join(tmp, CACHE_FILES.index), `${JSON.stringify(index)}\n`);
   return index;
+}
+
+/**
+ * Decodes every file of `scan` into row `rowOf[i]` of the new file `pixelsPath` and syncs it; the
+ * decoding workers are stopped before the file is closed, whether or not decoding failed.
+ */
+async function decodeToPixelFile(
+  scan: FolderScan,
+  pixelsPath: string,
+  o: ImageCacheOptions,
+  probe: Probe,
+  { target, rowBytes }: RowLayout,
+  rowOf: Uint32Array,
+  started: number,
+): Promise<void> {
+  const n = scan.files.length;
+  const fd = openSync(pixelsPath, 'wx');
+  const workers: WorkerRequests<DecodeRequest, DecodeReply>[] = [];
+  try {
+    const finish = batchChecker(scan, o, probe, progressLogger(scan.dir, n, started));
+    // The main thread and one worker per further core take batches from one counter; each thread
+    // reads its files and writes their rows itself, and a worker has two batches in flight, so it
+    // never waits for the main thread. (Measured on 2 cores, 5,000 files: this beat one worker per
+    // core with the main thread only handing out batches, 2,450 vs 2,150 images/s from sources.)
+    const count = n < MIN_FILES_FOR_WORKERS ? 0 : (o.workers ?? Math.min(3, availableParallelism() - 1));
+    for (let k = 0; k < count; k++) workers.push(new WorkerRequests(import.meta.url, 'decode-worker'));
+    const batches = decodeBatches(scan, rowOf);
+    const local = async (): Promise<void> => {
+      for (let job = batches.take(); job; job = batches.take()) {
+        finish(job.first, decodeRowsToFile(job.paths, job.rows, target, rowBytes, fd));
+        await new Promise<void>((r) => setImmediate(r)); // let the workers' replies in
+      }
+    };
+    const remote = async (worker: WorkerRequests<DecodeRequest, DecodeReply>): Promise<void> => {
+      for (let job = batches.take(); job; job = batches.take())
+        finish(job.first, (await worker.request({ paths: job.paths, rows: job.rows, target, rowBytes, fd })).colour);
+    };
+    try {
+      await Promise.all([local(), ...workers.flatMap((w) => [remote(w), remote(w)])]);
+    } catch (err) {
+      batches.stop(); // no more batches; the workers are stopped before the descriptor is closed
+      throw err;
+    }
+    fsyncSync(fd);
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
+    closeSync(fd);
+  }
+}
+
+/** Consecutive files to decode: the first one's index in listing order, their paths and their rows. */
+interface DecodeBatch {
+  readonly first: number;
+  readonly paths: string[];
+  readonly rows: Int32Array;
+}
+
+/** Hands out batches of {@link DECODE_BATCH} files in listing order until all are taken or `stop` is called. */
+function decodeBatches(scan: FolderScan, rowOf: Uint32Array): { take(): DecodeBatch | null; stop(): void } {
+  const n = scan.files.length;
+  let next = 0;
+  let failed = false;
+  return {
+    take: () => {
+      if (next >= n || failed) return null;
+      const first = next;
+      next = Math.min(n, next + DECODE_BATCH);
+      return {
+        first,
+        paths: Array.from({ length: next - first }, (_, k) => join(scan.dir, scan.files[first + k]!)),
+        rows: Int32Array.from({ length: next - first }, (_, k) => rowOf[first + k]!),
+      };
+    },
+    stop: () => {
+      failed = true;
+    },
+  };
+}
+
+/**
+ * Checks a decoded batch's colour flags against the first image's (unless `channels` was given:
+ * then every image is converted) and reports the progress.
+ */
+function batchChecker(
+  scan: FolderScan,
+  o: ImageCacheOptions,
+  probe: Probe,
+  progress: (done: number) => void,
+): (first: number, colour: Uint8Array) => void {
+  let done = 0;
+  return (first, colour) => {
+    for (let k = 0; k < colour.length; k++)
+      if (o.channels == null && (colour[k] === 1) !== probe.colour)
+        throw new RangeError(
+          `${join(scan.dir, scan.files[first + k]!)}: expected ${describe(probe.colour)} like ${scan.files[0]}, got ${describe(colour[k] === 1)}; pass --channels 1 or --channels 3 to convert every image`,
+        );
+    done += colour.length;
+    progress(done);
+  };
 }
 
 /** Logs decoding progress at most every 5 s. */

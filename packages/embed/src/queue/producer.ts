@@ -124,6 +124,15 @@ export async function embedViaQueue(options: QueueEmbedOptions): Promise<QueueEm
   return new QueueRun(options, all, new Set(await options.sink.storedKeys())).run();
 }
 
+/** A watch on the producer's Redis connection for one run. */
+interface ConnectionWatch {
+  /** Rejects with the error once Redis stayed away longer than the connect timeout. */
+  readonly gaveUp: Promise<never>;
+  /** That error, once given up; null before. */
+  readonly lost: () => RedisUnreachableError | null;
+  readonly unwatch: () => void;
+}
+
 /** One producer run: its Redis clients, outstanding jobs and counters. */
 class QueueRun {
   private readonly t0 = performance.now();
@@ -379,16 +388,27 @@ class QueueRun {
       if (await this.queue.remove(id).catch(() => 0)) await this.client.del(payloadKey(this.queue, id)).catch(() => 0);
   }
 
-  async run(): Promise<QueueEmbedResult> {
-    const { connection } = this.o;
-    const timeoutMs = this.o.connectTimeoutMs ?? 10_000;
-    this.progress();
+  /**
+   * Collects finished jobs (their events, and a periodic sweep of the outstanding ones) and renews
+   * the keys' expiry; returns what stops the timers.
+   */
+  private startCollecting(): () => void {
     this.events.on('completed', ({ jobId, returnvalue }) => this.enqueueCollect(jobId, returnvalue ?? undefined));
     this.events.on('failed', ({ jobId }) => this.enqueueCollect(jobId));
     const sweep = setInterval(() => {
       for (const jobId of this.outstanding.keys()) this.enqueueCollect(jobId);
     }, this.o.sweepMs ?? 1000);
     const renew = setInterval(() => this.renewKeys(), Math.max(50, Math.min(60_000, this.ttlMs / 4)));
+    return () => {
+      clearInterval(sweep);
+      clearInterval(renew);
+    };
+  }
+
+  /** Watches Redis during the run: logs it going and coming back; gives up after the connect timeout. */
+  private watchConnection(): ConnectionWatch {
+    const { connection } = this.o;
+    const timeoutMs = this.o.connectTimeoutMs ?? 10_000;
     // BullMQ waits for a lost Redis without limit: the run races a watch that gives up after the timeout.
     let lost: RedisUnreachableError | null = null;
     let giveUp: (err: RedisUnreachableError) => void = () => {};
@@ -410,27 +430,38 @@ class QueueRun {
         giveUp(err);
       },
     });
+    return { gaveUp, lost: () => lost, unwatch };
+  }
+
+  /** Stops the timers and the watch, lets the results being stored finish, and closes the clients. */
+  private async shutDown(stopTimers: () => void, watch: ConnectionWatch): Promise<void> {
+    stopTimers();
+    watch.unwatch();
+    // With Redis lost, the clients end at their next failed reconnect, failing the commands still
+    // waiting; a result being written to the sink finishes.
+    if (watch.lost()) this.reconnect.stopped = true;
+    await this.pending;
+    // close() stops QueueEvents' reconnect loop at once, but may never settle for an ended client.
+    const closing = Promise.all([this.events.close(), this.queue.close()]);
+    if (watch.lost()) await Promise.race([closing.catch(() => {}), delay(1000)]);
+    else await closing;
+    this.client.disconnect();
+  }
+
+  async run(): Promise<QueueEmbedResult> {
+    this.progress();
+    const stopTimers = this.startCollecting();
+    const watch = this.watchConnection();
     const driving = this.drive();
     driving.catch(() => {});
     try {
-      await Promise.race([driving, gaveUp]);
+      await Promise.race([driving, watch.gaveUp]);
       if (this.failure) throw this.failure;
     } catch (err) {
-      if (!lost) await Promise.race([this.removeUntaken(), gaveUp]).catch(() => {});
+      if (!watch.lost()) await Promise.race([this.removeUntaken(), watch.gaveUp]).catch(() => {});
       throw err;
     } finally {
-      clearInterval(sweep);
-      clearInterval(renew);
-      unwatch();
-      // With Redis lost, the clients end at their next failed reconnect, failing the commands still
-      // waiting; a result being written to the sink finishes.
-      if (lost) this.reconnect.stopped = true;
-      await this.pending;
-      // close() stops QueueEvents' reconnect loop at once, but may never settle for an ended client.
-      const closing = Promise.all([this.events.close(), this.queue.close()]);
-      if (lost) await Promise.race([closing.catch(() => {}), delay(1000)]);
-      else await closing;
-      this.client.disconnect();
+      await this.shutDown(stopTimers, watch);
     }
     return {
       written: this.written,

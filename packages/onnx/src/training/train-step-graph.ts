@@ -1,4 +1,11 @@
-import { inputSize, listParameters, modelKindInfo, type ModelSpec, type ParameterInfo } from '@vae/core';
+import {
+  inputSize,
+  listParameters,
+  modelKindInfo,
+  type ModelKindInfo,
+  type ModelSpec,
+  type ParameterInfo,
+} from '@vae/core';
 import type { GraphStats } from '../graph-builder.js';
 import { ADAM_GRAPH_DEFAULTS, adamScalars, adamUpdate, validateAdamOptions, type AdamOptions } from './adam-graph.js';
 import { buildObjective, type ObjectiveValues } from './objective-graph.js';
@@ -93,13 +100,17 @@ export interface TrainStepGraph {
   readonly stats: GraphStats;
 }
 
-/**
- * Builds the ONNX training-step graph of `spec` (opset 17, standard ops only, so it runs on every
- * onnxruntime execution provider): the forward pass and objective of `buildObjective`, reverse-mode
- * gradients by per-op rules (`tape-grad.ts`), then either one Adam step (state in, state out) or
- * the gradients themselves. No randomness is inside the graph: ε and corruption are inputs.
- */
-export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOptions = {}): TrainStepGraph {
+/** Validated options of {@link buildTrainStepGraph}, with the traits of the spec's kind. */
+interface ResolvedTrainStepOptions {
+  readonly mode: TrainGraphMode;
+  readonly dtype: TapeDtype;
+  readonly adam: AdamOptions;
+  readonly samples: number;
+  readonly info: ModelKindInfo;
+}
+
+/** Defaults and validates `options` (mode, dtype, Adam constants, then samples against the kind). */
+function resolveTrainStepOptions(spec: ModelSpec, options: TrainStepGraphOptions): ResolvedTrainStepOptions {
   const mode = options.mode ?? 'adam';
   if (!(mode in TRAIN_GRAPH_MODES))
     throw new RangeError(`options.mode: expected ${Object.keys(TRAIN_GRAPH_MODES).join('|')}, got ${String(mode)}`);
@@ -113,12 +124,34 @@ export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOpti
     throw new RangeError(`options.samples: expected an integer ≥ 1, got ${String(samples)}`);
   if (samples > 1 && !info.variational)
     throw new RangeError(`options.samples: expected 1 for the non-variational kind ${spec.kind}, got ${samples}`);
+  return { mode, dtype, adam, samples, info };
+}
+
+/** The inputs of a training graph (null where the kind or mode takes none) and the model's state. */
+interface TrainStepInputs {
+  readonly x: TapeValue;
+  readonly xInput: TapeValue | null;
+  readonly eps: TapeValue | null;
+  readonly y: TapeValue | null;
+  readonly beta: TapeValue | null;
+  readonly lr: TapeValue | null;
+  readonly step: TapeValue | null;
+  /** Every parameter and buffer, by name. */
+  readonly params: Record<string, TapeValue>;
+  /** Adam moments per trainable parameter (`adam` mode; empty otherwise). */
+  readonly moments: readonly { readonly m: TapeValue; readonly v: TapeValue }[];
+  readonly parameters: readonly ParameterInfo[];
+  readonly buffers: readonly ParameterInfo[];
+}
+
+/** Declares the graph inputs in their graph order: data, scalars, state, then Adam moments. */
+function declareTrainStepInputs(tape: Tape, spec: ModelSpec, o: ResolvedTrainStepOptions): TrainStepInputs {
   const N = TRAIN_STEP_NAMES;
-  const tape = new Tape(dtype);
+  const { info, mode } = o;
   const d = inputSize(spec);
   const x = tape.input(N.x, ['batch', d]);
   const xInput = info.corruptsInput ? tape.input(N.xInput, ['batch', d]) : null;
-  const eps = info.variational ? tape.input(N.eps, [repeatedDim('batch', samples), spec.latentDim]) : null;
+  const eps = info.variational ? tape.input(N.eps, [repeatedDim('batch', o.samples), spec.latentDim]) : null;
   const y = info.conditional ? tape.input(N.y, ['batch', spec.numClasses]) : null;
   const beta = info.variational ? tape.input(N.beta, []) : null;
   const lr = mode === 'adam' ? tape.input(N.lr, []) : null;
@@ -132,9 +165,79 @@ export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOpti
     mode === 'adam'
       ? parameters.map((p) => ({ m: tape.input(N.m(p.name), p.shape), v: tape.input(N.v(p.name), p.shape) }))
       : [];
+  return { x, xInput, eps, y, beta, lr, step, params, moments, parameters, buffers };
+}
 
+/** Marks `value` as the graph output `name`. */
+type OutputFn = (value: TapeValue, name: string) => void;
+
+/** Outputs the scalar loss terms: `loss`, `reconstruction`, `kl` (variational kinds), `regularizer`. */
+function outputLossTerms(out: OutputFn, obj: ObjectiveValues): void {
+  const N = TRAIN_STEP_NAMES;
+  out(obj.loss, N.loss);
+  out(obj.reconstruction, N.reconstruction);
+  if (obj.kl) out(obj.kl, N.kl);
+  out(obj.regularizer, N.regularizer);
+}
+
+/** Outputs the forward values (`exposeForward`): `decoded`, then `mu`/`logvar` or `code`. */
+function outputForwardValues(out: OutputFn, obj: ObjectiveValues): void {
+  out(obj.decoded, 'decoded');
+  if (obj.mu) out(obj.mu, 'mu');
+  if (obj.logvar) out(obj.logvar, 'logvar');
+  if (obj.code) out(obj.code, 'code');
+}
+
+/**
+ * Outputs what the mode produces after the backward pass: the Adam-updated parameters and moments
+ * (`adam`) or the gradients (`gradients`), then every buffer's new value (both modes).
+ */
+function outputStateUpdates(
+  tape: Tape,
+  out: OutputFn,
+  o: ResolvedTrainStepOptions,
+  inputs: TrainStepInputs,
+  grads: readonly TapeValue[],
+  bufferUpdates: ReadonlyMap<string, TapeValue>,
+): void {
+  const N = TRAIN_STEP_NAMES;
+  const { params, parameters, moments } = inputs;
+  if (o.mode === 'adam') {
+    const s = adamScalars(tape, o.adam, inputs.lr!, inputs.step!);
+    parameters.forEach((p, i) => {
+      const names = { param: N.next(p.name), m: N.next(N.m(p.name)), v: N.next(N.v(p.name)) };
+      const u = adamUpdate(tape, o.adam, s, params[p.name]!, grads[i]!, moments[i]!.m, moments[i]!.v, names);
+      out(u.param, names.param);
+      out(u.m, names.m);
+      out(u.v, names.v);
+    });
+  } else if (o.mode === 'gradients') {
+    parameters.forEach((p, i) => out(grads[i]!, N.grad(p.name)));
+  }
+  if (o.mode !== 'forward') {
+    for (const b of inputs.buffers) {
+      const next = bufferUpdates.get(b.name);
+      if (!next) throw new RangeError(`${b.name}: its layer emitted no update for this buffer`);
+      out(next, N.next(b.name));
+    }
+  }
+}
+
+/**
+ * Builds the ONNX training-step graph of `spec` (opset 17, standard ops only, so it runs on every
+ * onnxruntime execution provider): the forward pass and objective of `buildObjective`, reverse-mode
+ * gradients by per-op rules (`tape-grad.ts`), then either one Adam step (state in, state out) or
+ * the gradients themselves. No randomness is inside the graph: ε and corruption are inputs.
+ */
+export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOptions = {}): TrainStepGraph {
+  const o = resolveTrainStepOptions(spec, options);
+  const { mode, samples } = o;
+  const N = TRAIN_STEP_NAMES;
+  const tape = new Tape(o.dtype);
+  const inputs = declareTrainStepInputs(tape, spec, o);
+  const { x, xInput, eps, y, beta, params, parameters } = inputs;
   const bufferUpdates = new Map<string, TapeValue>();
-  const obj: ObjectiveValues = buildObjective(tape, spec, { x, xInput, eps, y, beta, samples }, params, {
+  const obj = buildObjective(tape, spec, { x, xInput, eps, y, beta, samples }, params, {
     training: mode !== 'forward',
     bufferUpdates,
   });
@@ -146,42 +249,15 @@ export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOpti
           obj.loss,
           parameters.map((p) => params[p.name]!),
         );
-
   const outputs: string[] = [];
-  const out = (v: TapeValue, name: string) => {
+  const out: OutputFn = (v, name) => {
     tape.output(v, name);
     outputs.push(name);
   };
-  out(obj.loss, N.loss);
-  out(obj.reconstruction, N.reconstruction);
-  if (obj.kl) out(obj.kl, N.kl);
-  out(obj.regularizer, N.regularizer);
+  outputLossTerms(out, obj);
   const lossOutputs = [...outputs];
-  if (options.exposeForward) {
-    out(obj.decoded, 'decoded');
-    if (obj.mu) out(obj.mu, 'mu');
-    if (obj.logvar) out(obj.logvar, 'logvar');
-    if (obj.code) out(obj.code, 'code');
-  }
-  if (mode === 'adam') {
-    const s = adamScalars(tape, adam, lr!, step!);
-    parameters.forEach((p, i) => {
-      const names = { param: N.next(p.name), m: N.next(N.m(p.name)), v: N.next(N.v(p.name)) };
-      const u = adamUpdate(tape, adam, s, params[p.name]!, grads[i]!, moments[i]!.m, moments[i]!.v, names);
-      out(u.param, names.param);
-      out(u.m, names.m);
-      out(u.v, names.v);
-    });
-  } else if (mode === 'gradients') {
-    parameters.forEach((p, i) => out(grads[i]!, N.grad(p.name)));
-  }
-  if (mode !== 'forward') {
-    for (const b of buffers) {
-      const next = bufferUpdates.get(b.name);
-      if (!next) throw new RangeError(`${b.name}: its layer emitted no update for this buffer`);
-      out(next, N.next(b.name));
-    }
-  }
+  if (options.exposeForward) outputForwardValues(out, obj);
+  outputStateUpdates(tape, out, o, inputs, grads, bufferUpdates);
   const { bytes, stats } = tapeToBytes(
     tape,
     `train_step_${spec.kind}${samples > 1 ? `_iw${samples}` : ''}`,
@@ -190,13 +266,13 @@ export function buildTrainStepGraph(spec: ModelSpec, options: TrainStepGraphOpti
   return {
     bytes,
     mode,
-    dtype,
-    adam,
+    dtype: o.dtype,
+    adam: o.adam,
     samples,
     parameters,
-    buffers,
+    buffers: inputs.buffers,
     dataInputs: [N.x, ...(xInput ? [N.xInput] : []), ...(eps ? [N.eps] : []), ...(y ? [N.y] : [])],
-    scalarInputs: [...(beta ? [N.beta] : []), ...(lr ? [N.lr, N.step] : [])],
+    scalarInputs: [...(beta ? [N.beta] : []), ...(inputs.lr ? [N.lr, N.step] : [])],
     lossOutputs,
     outputs,
     stats,
