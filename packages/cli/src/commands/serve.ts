@@ -36,7 +36,7 @@ interface ServeArgs {
   table?: string;
 }
 
-/** `vae serve`: what is served and where: model, address, device, threads, model names. */
+/** `vae serve`'s flags of what is served and where: model, address, device, threads, model names. */
 function listenOptions(y: Argv): Argv {
   return y
     .option('model', {
@@ -62,7 +62,7 @@ function listenOptions(y: Argv): Argv {
     });
 }
 
-/** `vae serve`: dynamic micro-batching across concurrent requests. */
+/** `vae serve`'s flags of dynamic micro-batching across concurrent requests. */
 function batchingOptions(y: Argv): Argv {
   return y
     .option('batching', {
@@ -87,7 +87,7 @@ function batchingOptions(y: Argv): Argv {
     });
 }
 
-/** `vae serve`: admission limits: body size and requests in flight. */
+/** `vae serve`'s admission limits: body size, requests and bytes in flight. */
 function admissionOptions(y: Argv): Argv {
   return y
     .option('body-limit', {
@@ -107,7 +107,7 @@ function admissionOptions(y: Argv): Argv {
     });
 }
 
-/** `vae serve`: limits of the /api/elbo and /api/log-likelihood evaluations. */
+/** `vae serve`'s limits of the /api/elbo and /api/log-likelihood evaluations. */
 function evaluationOptions(y: Argv): Argv {
   return y
     .option('eval-concurrency', {
@@ -132,7 +132,7 @@ function evaluationOptions(y: Argv): Argv {
     });
 }
 
-/** `vae serve`: request, header and receive timeouts. */
+/** `vae serve`'s request, header and receive timeouts. */
 function timeoutOptions(y: Argv): Argv {
   return y
     .option('request-timeout-ms', {
@@ -152,7 +152,7 @@ function timeoutOptions(y: Argv): Argv {
     });
 }
 
-/** `vae serve`: who may call: allowed hosts, bearer token, CORS; and the embeddings table searched. */
+/** `vae serve`'s flags of who may call (allowed hosts, bearer token, CORS) and of the embeddings table searched. */
 function accessOptions(y: Argv): Argv {
   return y
     .option('allowed-hosts', {
