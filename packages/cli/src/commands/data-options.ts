@@ -46,8 +46,9 @@ function memoryMb(raw: unknown): number | undefined {
 
 /**
  * Adds the data flags: `--dataset` (any dataset registered with `@vae/data`, asked, not listed
- * here), `--data` (alias `--data-dir`: where to read it from), and with `imageOptions` the image
- * folder flags `--image-size`, `--channels`, `--cache-dir`.
+ * here), `--data` (alias `--data-dir`: where to read it from), with `imageOptions` the image
+ * folder flags `--image-size`, `--channels`, `--memory-mb`, `--cache-dir`, and with `cacheOption`
+ * `--cache-dir` alone.
  */
 export function dataOptions(
   y: Argv,
@@ -59,7 +60,15 @@ export function dataOptions(
     datasetNote?: string;
   },
 ): Argv {
-  const withData = y
+  const withData = datasetOptions(y, o);
+  const withImages = o.imageOptions ? imageFolderOptions(withData) : withData;
+  if (!o.imageOptions && !o.cacheOption) return withImages;
+  return cacheDirOption(withImages);
+}
+
+/** `--dataset` (required, defaulted or annotated as the command says) and `--data`. */
+function datasetOptions(y: Argv, o: Parameters<typeof dataOptions>[1]): Argv {
+  return y
     .option('dataset', {
       type: 'string',
       coerce: datasetChoice,
@@ -72,29 +81,34 @@ export function dataOptions(
       describe:
         'where to read the dataset from: a folder of PNG/JPEG images (--dataset images; class subfolders give labels), IDX files (a directory, or one images file), or instead of a named dataset’s default location',
     });
-  const withImages = !o.imageOptions
-    ? withData
-    : withData
-        .option('image-size', {
-          type: 'string',
-          coerce: imageSize,
-          describe:
-            '--dataset images: resize the short side to N and centre-crop N×N (antialiased bilinear, as torchvision Resize + CenterCrop); default: the images’ own size, which must then be equal',
-        })
-        .option('channels', {
-          type: 'string',
-          coerce: channels,
-          describe:
-            '--dataset images or idx: 1 (grey) or 3 (colour), converting every image; default: what the data has (mixed grey and colour is an error)',
-        })
-        .option('memory-mb', {
-          type: 'string',
-          coerce: memoryMb,
-          describe:
-            '--dataset images: pixels held in memory up to this many MiB (default 1024); a larger folder is read from its cache on disk in shuffled blocks',
-        });
-  if (!o.imageOptions && !o.cacheOption) return withImages;
-  return withImages.option('cache-dir', {
+}
+
+/** The image folder flags `--image-size`, `--channels` and `--memory-mb`. */
+function imageFolderOptions(y: Argv): Argv {
+  return y
+    .option('image-size', {
+      type: 'string',
+      coerce: imageSize,
+      describe:
+        '--dataset images: resize the short side to N and centre-crop N×N (antialiased bilinear, as torchvision Resize + CenterCrop); default: the images’ own size, which must then be equal',
+    })
+    .option('channels', {
+      type: 'string',
+      coerce: channels,
+      describe:
+        '--dataset images or idx: 1 (grey) or 3 (colour), converting every image; default: what the data has (mixed grey and colour is an error)',
+    })
+    .option('memory-mb', {
+      type: 'string',
+      coerce: memoryMb,
+      describe:
+        '--dataset images: pixels held in memory up to this many MiB (default 1024); a larger folder is read from its cache on disk in shuffled blocks',
+    });
+}
+
+/** `--cache-dir`: where decoded image pixels are cached. */
+function cacheDirOption(y: Argv): Argv {
+  return y.option('cache-dir', {
     type: 'string',
     describe:
       '--dataset images: where decoded pixels are cached (default $VAE_CACHE_DIR, else ~/.cache/vae-everywhere/images; delete it to clear)',

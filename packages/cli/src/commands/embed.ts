@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { quietLanceDbLog } from '../lancedb-log.js';
-import type { CorpusSplit, EmbedProgress, IndexChoice } from '@vae/embed';
+import type { VaeModel } from '@vae/core';
+import type { Corpus, CorpusSplit, EmbedProgress, EmbedToTableResult, IndexChoice, ParquetExport } from '@vae/embed';
 import { choice, progressAndJsonOptions, startProgressBars } from '../progress.js';
 import { dataOptions, type DataArgs } from './data-options.js';
 import { embedOnQueue } from './embed-queue.js';
@@ -58,6 +59,83 @@ async function embedBar(): Promise<{ onProgress: (p: EmbedProgress) => void; sto
     },
     stop,
   };
+}
+
+/** Loads the corpus the data flags name, shaped as the model's images; releases the model when that fails. */
+async function loadCorpusOrRelease(
+  loadCorpus: typeof import('@vae/embed').loadCorpus,
+  model: VaeModel,
+  args: EmbedArgs,
+): Promise<Corpus> {
+  try {
+    return await loadCorpus({
+      dataset: args.dataset,
+      imageShape: model.manifest.imageShape,
+      maxBytes: args['max-data-mb'] * 2 ** 20,
+      ...(args.split === undefined ? {} : { split: args.split }),
+      ...(args.data === undefined ? {} : { data: args.data }),
+      ...(args.limit === undefined ? {} : { limit: args.limit }),
+      ...(args['cache-dir'] === undefined ? {} : { cacheDir: args['cache-dir'] }),
+    });
+  } catch (err) {
+    await model.release();
+    throw err;
+  }
+}
+
+/** Embeds the corpus into the table, here or (`--queue`) through `vae worker` processes; then releases the model. */
+async function embedIntoTable(
+  embedToTable: typeof import('@vae/embed').embedToTable,
+  model: VaeModel,
+  corpus: Corpus,
+  args: EmbedArgs,
+): Promise<{ result: EmbedToTableResult; seconds: number }> {
+  const showBar = args.progress ?? process.stderr.isTTY === true;
+  const bar = showBar ? await embedBar() : null;
+  const t0 = performance.now();
+  let result: EmbedToTableResult;
+  try {
+    const tableOptions = {
+      modelDir: args.model,
+      out: args.out,
+      chunkSize: args['chunk-size'],
+      batchSize: args['batch-size'],
+      logvar: args.logvar,
+      overwrite: args.overwrite,
+      index: args.index,
+      ...(bar ? { onProgress: bar.onProgress } : {}),
+    };
+    // --queue: `vae worker` processes embed the chunks through Redis (embed-queue.ts).
+    result = args.queue
+      ? await embedOnQueue(model, corpus, tableOptions, { ...args, queue: args.queue })
+      : await embedToTable(model, corpus, tableOptions);
+  } finally {
+    bar?.stop();
+    await model.release();
+  }
+  return { result, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Prints what was embedded: as JSON with `--json`, else a summary line (and the Parquet file's). */
+function writeEmbedResult(
+  json: boolean,
+  r: {
+    result: EmbedToTableResult;
+    corpus: string;
+    model: string;
+    seconds: number;
+    parquet: ParquetExport | null;
+  },
+): void {
+  const { result, seconds, parquet } = r;
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ ...result, corpus: r.corpus, seconds, parquet }, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(
+    `Embedded ${r.corpus} (${result.items} items, ${result.skipped} already stored) with ${r.model} in ${seconds.toFixed(1)} s → ${result.table} (${result.rows} rows, index ${result.index})\n`,
+  );
+  if (parquet) process.stdout.write(`  Parquet: ${parquet.path} (${parquet.rows} rows)\n`);
 }
 
 /** `vae embed`: a corpus through a model's encoder into a LanceDB table (resumable), optionally exported to Parquet. */
@@ -122,53 +200,9 @@ export const embedCommand: CommandModule<object, EmbedArgs> = {
     ]);
     // The model first: its image shape is checked against each file's header before decoding.
     const model = await loadModel(args.model, { device: 'cpu', threads: args.threads ?? 1 });
-    let corpus: Awaited<ReturnType<typeof loadCorpus>>;
-    try {
-      corpus = await loadCorpus({
-        dataset: args.dataset,
-        imageShape: model.manifest.imageShape,
-        maxBytes: args['max-data-mb'] * 2 ** 20,
-        ...(args.split === undefined ? {} : { split: args.split }),
-        ...(args.data === undefined ? {} : { data: args.data }),
-        ...(args.limit === undefined ? {} : { limit: args.limit }),
-        ...(args['cache-dir'] === undefined ? {} : { cacheDir: args['cache-dir'] }),
-      });
-    } catch (err) {
-      await model.release();
-      throw err;
-    }
-    const showBar = args.progress ?? process.stderr.isTTY === true;
-    const bar = showBar ? await embedBar() : null;
-    const t0 = performance.now();
-    let result: Awaited<ReturnType<typeof embedToTable>>;
-    try {
-      const tableOptions = {
-        modelDir: args.model,
-        out: args.out,
-        chunkSize: args['chunk-size'],
-        batchSize: args['batch-size'],
-        logvar: args.logvar,
-        overwrite: args.overwrite,
-        index: args.index,
-        ...(bar ? { onProgress: bar.onProgress } : {}),
-      };
-      // --queue: `vae worker` processes embed the chunks through Redis (embed-queue.ts).
-      result = args.queue
-        ? await embedOnQueue(model, corpus, tableOptions, { ...args, queue: args.queue })
-        : await embedToTable(model, corpus, tableOptions);
-    } finally {
-      bar?.stop();
-      await model.release();
-    }
-    const seconds = (performance.now() - t0) / 1000;
+    const corpus = await loadCorpusOrRelease(loadCorpus, model, args);
+    const { result, seconds } = await embedIntoTable(embedToTable, model, corpus, args);
     const parquet = args.parquet ? await exportParquet(args.out, args.parquet) : null;
-    if (args.json) {
-      process.stdout.write(`${JSON.stringify({ ...result, corpus: corpus.name, seconds, parquet }, null, 2)}\n`);
-      return;
-    }
-    process.stdout.write(
-      `Embedded ${corpus.name} (${result.items} items, ${result.skipped} already stored) with ${model.manifest.name} in ${seconds.toFixed(1)} s → ${result.table} (${result.rows} rows, index ${result.index})\n`,
-    );
-    if (parquet) process.stdout.write(`  Parquet: ${parquet.path} (${parquet.rows} rows)\n`);
+    writeEmbedResult(args.json, { result, corpus: corpus.name, model: model.manifest.name, seconds, parquet });
   },
 };

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { CommandModule } from 'yargs';
 import { PRECISIONS, type Precision } from '@vae/core';
-import type { ProvenanceInput } from '@vae/onnx';
+import type { ExportResult, PrecisionError, ProvenanceInput } from '@vae/onnx';
 import type { LoadedCheckpoint } from '@vae/train';
 import { checkpointProvenance } from '@vae/parity/options';
 
@@ -32,6 +32,40 @@ export async function provenanceOf(ckpt: LoadedCheckpoint): Promise<ProvenanceIn
 
 function kib(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/** Prints the exported model: its kind and folder, each file's size and graph signature, and its provenance. */
+function writeExportSummary(res: ExportResult): void {
+  const m = res.manifest;
+  const out = process.stdout;
+  out.write(
+    `exported ${m.name} (${m.kind}, ${m.likelihood}, latent ${m.latentDim}, ${m.precision}) to ${res.outDir}\n`,
+  );
+  out.write(
+    `  encoder.onnx   ${String(res.sizes.encoder).padStart(10)} B  (${kib(res.sizes.encoder)})  ${m.graphs.encoder.inputs.map((t) => t.name).join(', ')} → ${m.graphs.encoder.outputs.map((t) => t.name).join(', ')}\n`,
+  );
+  out.write(
+    `  decoder.onnx   ${String(res.sizes.decoder).padStart(10)} B  (${kib(res.sizes.decoder)})  ${m.graphs.decoder.inputs.map((t) => t.name).join(', ')} → ${m.graphs.decoder.outputs.map((t) => t.name).join(', ')}\n`,
+  );
+  if (res.sizes.golden !== undefined)
+    out.write(
+      `  golden.json    ${String(res.sizes.golden).padStart(10)} B  (${kib(res.sizes.golden)})  reference rows (onnxruntime-node cpu) checked by loadModel on the user's device\n`,
+    );
+  out.write(`  manifest.json  ${String(res.sizes.manifest).padStart(10)} B\n`);
+  out.write(
+    `  provenance: ${m.provenance.dataset}, ${m.provenance.epochs} epochs, seed ${m.provenance.seed}, val ELBO ${m.provenance.valElbo === null ? 'n/a' : `${m.provenance.valElbo.toFixed(2)} nats`}, ${m.provenance.engine}/${m.provenance.backend}, commit ${m.provenance.commit ?? 'unknown'}\n`,
+  );
+}
+
+/** Prints the largest |quantised − fp32| difference of each output, measured on a seeded batch. */
+function writePrecisionError(precision: Precision, err: PrecisionError): void {
+  const fmt = (r: Readonly<Record<string, number>>) =>
+    Object.entries(r)
+      .map(([k, v]) => `${k} ${v.toExponential(2)}`)
+      .join(', ');
+  process.stdout.write(
+    `  max |${precision} − fp32| on ${err.batch} seeded inputs (seed ${err.seed}, onnxruntime-node cpu): encoder ${fmt(err.encoder)}; decoder ${fmt(err.decoder)}\n`,
+  );
 }
 
 /** `vae export`: turns a training run into a model directory (encoder/decoder/scorer.onnx, golden.json, manifest.json). */
@@ -75,25 +109,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       ...(args.name ? { name: args.name } : {}),
       golden: { backend: onnxruntimeNodeBackend },
     });
-    const m = res.manifest;
-    const out = process.stdout;
-    out.write(
-      `exported ${m.name} (${m.kind}, ${m.likelihood}, latent ${m.latentDim}, ${m.precision}) to ${res.outDir}\n`,
-    );
-    out.write(
-      `  encoder.onnx   ${String(res.sizes.encoder).padStart(10)} B  (${kib(res.sizes.encoder)})  ${m.graphs.encoder.inputs.map((t) => t.name).join(', ')} → ${m.graphs.encoder.outputs.map((t) => t.name).join(', ')}\n`,
-    );
-    out.write(
-      `  decoder.onnx   ${String(res.sizes.decoder).padStart(10)} B  (${kib(res.sizes.decoder)})  ${m.graphs.decoder.inputs.map((t) => t.name).join(', ')} → ${m.graphs.decoder.outputs.map((t) => t.name).join(', ')}\n`,
-    );
-    if (res.sizes.golden !== undefined)
-      out.write(
-        `  golden.json    ${String(res.sizes.golden).padStart(10)} B  (${kib(res.sizes.golden)})  reference rows (onnxruntime-node cpu) checked by loadModel on the user's device\n`,
-      );
-    out.write(`  manifest.json  ${String(res.sizes.manifest).padStart(10)} B\n`);
-    out.write(
-      `  provenance: ${m.provenance.dataset}, ${m.provenance.epochs} epochs, seed ${m.provenance.seed}, val ELBO ${m.provenance.valElbo === null ? 'n/a' : `${m.provenance.valElbo.toFixed(2)} nats`}, ${m.provenance.engine}/${m.provenance.backend}, commit ${m.provenance.commit ?? 'unknown'}\n`,
-    );
+    writeExportSummary(res);
     if (args.precision !== 'fp32') {
       const files = await readModelDirectory(res.outDir);
       const err = await measurePrecisionError({
@@ -105,13 +121,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
         encoder: files.encoder,
         decoder: files.decoder,
       });
-      const fmt = (r: Readonly<Record<string, number>>) =>
-        Object.entries(r)
-          .map(([k, v]) => `${k} ${v.toExponential(2)}`)
-          .join(', ');
-      out.write(
-        `  max |${args.precision} − fp32| on ${err.batch} seeded inputs (seed ${err.seed}, onnxruntime-node cpu): encoder ${fmt(err.encoder)}; decoder ${fmt(err.decoder)}\n`,
-      );
+      writePrecisionError(args.precision, err);
     }
   },
 };

@@ -1,7 +1,7 @@
 import { basename, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { getLogger, oneHot } from '@vae/core';
-import type { TrainResult } from '@vae/train';
+import type { TrainProgress, TrainResult } from '@vae/train';
 import type { TrainConfig } from '@vae/train/options';
 import { formatParityTable, parseRuntimeList, type ParityReport, type RuntimeName } from '@vae/parity/options';
 import { provenanceOf } from './export.js';
@@ -70,57 +70,95 @@ export interface PipelineResult {
  */
 export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
-  const [
-    { exportModel },
-    { loadModel, onnxruntimeNodeBackend },
-    { PLOT_FILES, imageGrid, imageGridSpec, loadCheckpoint, renderFigure, train, writeFigure, writeRunReport },
-    { runParity },
-    { writeFileAtomic },
-  ] = await Promise.all([
+  const lib = await loadPipelineLibraries();
+  log.info('1/4 train');
+  const trained = await lib.train.train(o.train, { resume: o.resume === true, onProgress: trainProgressLog() });
+  const runDir = resolve(trained.runDir);
+
+  log.info('2/4 export');
+  const modelDir = await exportRun(lib, runDir);
+
+  log.info('3/4 parity');
+  const runtimes = o.runtimes ?? [...PIPELINE_RUNTIMES, ...(o.browser ? PIPELINE_BROWSER_RUNTIMES : [])];
+  const parity = await lib.parity.runParity({
+    modelDir,
+    runDir,
+    reference: 'ort-node-cpu',
+    runtimes,
+    skipUnavailable: true,
+  });
+  const parityJson = join(runDir, PIPELINE_FILES.parity);
+  await lib.dataNode.writeFileAtomic(parityJson, `${JSON.stringify(parity, null, 2)}\n`);
+
+  log.info('4/4 samples');
+  const samplesPng = await writePriorSamples(lib, modelDir, runDir, o.samples ?? 64, o.seed ?? 1);
+  const latentScatter = trained.plots.find((p) => basename(p) === lib.train.PLOT_FILES.scatter) ?? null;
+  // The report again, now with the parity verdict and the exported ONNX files.
+  await lib.train.writeRunReport({ runDir, spec: trained.spec, metrics: trained.metrics, training: trained });
+  return {
+    train: trained,
+    modelDir,
+    parity,
+    parityJson,
+    samplesPng,
+    latentScatter,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** The libraries the pipeline runs, loaded together when it starts (so `vae --help` loads none of them). */
+async function loadPipelineLibraries() {
+  const [onnx, runtimeNode, train, parity, dataNode] = await Promise.all([
     import('@vae/onnx'),
     import('@vae/runtime-node'),
     import('@vae/train'),
     import('@vae/parity'),
     import('@vae/data/node'),
   ]);
-  log.info('1/4 train');
-  let lastReport = 0;
-  const trained = await train(o.train, {
-    resume: o.resume === true,
-    onProgress: (p) => {
-      const now = Date.now();
-      if (now - lastReport < 10_000 && p.epochStep !== p.epochSteps) return;
-      lastReport = now;
-      const eta = p.etaSeconds === null ? '' : `, ETA ${Math.round(p.etaSeconds)} s`;
-      log.info(
-        `  ${p.phase} epoch ${p.epoch}/${p.epochs} step ${p.epochStep}/${p.epochSteps}, loss ${p.loss.toFixed(2)} nats${eta}`,
-      );
-    },
-  });
-  const runDir = resolve(trained.runDir);
+  return { onnx, runtimeNode, train, parity, dataNode };
+}
 
-  log.info('2/4 export');
-  const ckpt = await loadCheckpoint(runDir);
+type PipelineLibraries = Awaited<ReturnType<typeof loadPipelineLibraries>>;
+
+/** A training progress callback that logs a line at most every 10 s, and at the end of each epoch. */
+function trainProgressLog(): (p: TrainProgress) => void {
+  let lastReport = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - lastReport < 10_000 && p.epochStep !== p.epochSteps) return;
+    lastReport = now;
+    const eta = p.etaSeconds === null ? '' : `, ETA ${Math.round(p.etaSeconds)} s`;
+    log.info(
+      `  ${p.phase} epoch ${p.epoch}/${p.epochs} step ${p.epochStep}/${p.epochSteps}, loss ${p.loss.toFixed(2)} nats${eta}`,
+    );
+  };
+}
+
+/** Exports the run's checkpoint to `<run>/model` (golden rows from onnxruntime-node); returns that folder. */
+async function exportRun(lib: PipelineLibraries, runDir: string): Promise<string> {
+  const ckpt = await lib.train.loadCheckpoint(runDir);
   const modelDir = join(runDir, PIPELINE_FILES.model);
-  await exportModel({
+  await lib.onnx.exportModel({
     spec: ckpt.spec,
     params: ckpt.params,
     provenance: await provenanceOf(ckpt),
     outDir: modelDir,
     name: basename(runDir),
-    golden: { backend: onnxruntimeNodeBackend },
+    golden: { backend: lib.runtimeNode.onnxruntimeNodeBackend },
   });
+  return modelDir;
+}
 
-  log.info('3/4 parity');
-  const runtimes = o.runtimes ?? [...PIPELINE_RUNTIMES, ...(o.browser ? PIPELINE_BROWSER_RUNTIMES : [])];
-  const parity = await runParity({ modelDir, runDir, reference: 'ort-node-cpu', runtimes, skipUnavailable: true });
-  const parityJson = join(runDir, PIPELINE_FILES.parity);
-  await writeFileAtomic(parityJson, `${JSON.stringify(parity, null, 2)}\n`);
-
-  log.info('4/4 samples');
-  const n = o.samples ?? 64;
-  const model = await loadModel(modelDir, { device: 'cpu' });
-  const seed = o.seed ?? 1;
+/** Decodes `n` prior draws (labels cycling through the classes of a conditional model) with the exported decoder into the captioned `samples` figure; returns its PNG. */
+async function writePriorSamples(
+  lib: PipelineLibraries,
+  modelDir: string,
+  runDir: string,
+  n: number,
+  seed: number,
+): Promise<string> {
+  const { imageGrid, imageGridSpec, renderFigure, writeFigure } = lib.train;
+  const model = await lib.runtimeNode.loadModel(modelDir, { device: 'cpu' });
   let grid: ReturnType<typeof imageGrid>;
   try {
     const k = model.numClasses;
@@ -144,18 +182,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     }),
   );
   const [, samplesPng] = await writeFigure(join(runDir, SAMPLES_FIGURE), figure);
-  const latentScatter = trained.plots.find((p) => basename(p) === PLOT_FILES.scatter) ?? null;
-  // The report again, now with the parity verdict and the exported ONNX files.
-  await writeRunReport({ runDir, spec: trained.spec, metrics: trained.metrics, training: trained });
-  return {
-    train: trained,
-    modelDir,
-    parity,
-    parityJson,
-    samplesPng,
-    latentScatter,
-    seconds: (performance.now() - started) / 1000,
-  };
+  return samplesPng;
 }
 
 /** The pipeline's summary: where the files are, the training figures, then the parity table. */

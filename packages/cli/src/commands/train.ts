@@ -15,7 +15,7 @@ import {
   type NoiseSpec,
   type SparsitySpec,
 } from '@vae/core';
-import type { TrainProgress } from '@vae/train';
+import type { TrainProgress, TrainResult } from '@vae/train';
 import { choice, progressAndJsonOptions, startProgressBars } from '../progress.js';
 import {
   BINARIZATIONS,
@@ -224,209 +224,246 @@ async function progressBar(): Promise<{ onProgress: (p: TrainProgress) => void; 
   };
 }
 
+/** `vae train`'s network flags: kind, architecture, layer sizes, likelihood and β. */
+function modelOptions(y: Argv): Argv {
+  return y
+    .option('kind', {
+      type: 'string',
+      coerce: choice('kind', listModelKinds() as ModelKind[]),
+      describe: `model kind: ${listModelKinds().join('|')} (default vae)`,
+    })
+    .option('arch', {
+      type: 'string',
+      coerce: choice('arch', Object.keys(ARCHITECTURES) as (keyof typeof ARCHITECTURES)[]),
+      describe: `network: mlp|conv (default mlp); conv picks a preset by the data's image size: ${Object.entries(
+        CONV_PRESETS,
+      )
+        .map(([name, what]) => `${name}: ${what}`)
+        .join('; ')}`,
+    })
+    .option('conv-preset', {
+      type: 'string',
+      coerce: choice('conv-preset', ['auto', ...Object.keys(CONV_PRESETS)] as (ConvPresetName | 'auto')[]),
+      describe: `--arch conv's network: auto (by image size, default)|${Object.keys(CONV_PRESETS).join('|')} (an error when the images do not fit it)`,
+    })
+    .option('norm', {
+      type: 'string',
+      coerce: choice('norm', Object.keys(NORMS) as Norm[]),
+      describe:
+        'none|batch (default none; batch for the vanilla-32/64 conv presets): batch normalisation after each hidden dense/conv layer, before its activation (momentum 0.1, ε 1e-5, as PyTorch)',
+    })
+    .option('hidden', {
+      type: 'string',
+      coerce: hiddenOption,
+      describe: 'MLP hidden sizes, e.g. 400 or 512,256 (default 400)',
+    })
+    .option('activation', {
+      type: 'string',
+      coerce: choice('activation', ['relu', 'leaky-relu', 'tanh'] as const),
+      describe: 'MLP hidden activation: relu|leaky-relu|tanh (default relu; leaky-relu: slope 0.01, as PyTorch)',
+    })
+    .option('latent', {
+      type: 'string',
+      coerce: numberOption('latent', { integer: true, min: 1 }),
+      describe: 'latent dimensions (default 20 for VAEs, 32 for AEs; 128 for the vanilla-32/64 conv presets)',
+    })
+    .option('likelihood', {
+      type: 'string',
+      coerce: choice('likelihood', Object.keys(LIKELIHOODS) as (keyof typeof LIKELIHOODS)[]),
+      describe: 'decoder likelihood: bernoulli|gaussian (default bernoulli)',
+    })
+    .option('sigma', {
+      type: 'string',
+      coerce: numberOption('sigma', { min: 0, exclusiveMin: true }),
+      describe: 'fixed σ of the Gaussian likelihood (default 0.1)',
+    })
+    .option('beta', {
+      type: 'string',
+      coerce: numberOption('beta', { min: 0 }),
+      describe: "weight β of the kind's KL-type term (default: the kind's, e.g. 1 for vae, 4 for beta-vae)",
+    });
+}
+
+/** `vae train`'s flags of the sparse, denoising and contractive autoencoders' own terms. */
+function penaltyOptions(y: Argv): Argv {
+  return y
+    .option('sparsity', {
+      type: 'string',
+      coerce: choice('sparsity', ['l1', 'kl'] as const),
+      describe: 'sparse-ae penalty: l1|kl (default kl)',
+    })
+    .option('sparsity-weight', {
+      type: 'string',
+      coerce: numberOption('sparsity-weight', { min: 0 }),
+      describe: 'sparse-ae penalty weight (default 1 for kl, 1e-3 for l1)',
+    })
+    .option('rho', {
+      type: 'string',
+      coerce: numberOption('rho', { min: 0, max: 1, exclusiveMin: true }),
+      describe: 'sparse-ae KL target activation ρ (default 0.05)',
+    })
+    .option('noise', {
+      type: 'string',
+      coerce: choice('noise', ['mask', 'gaussian', 'salt-pepper'] as const),
+      describe: 'denoising-ae corruption: mask|gaussian|salt-pepper (default mask)',
+    })
+    .option('noise-level', {
+      type: 'string',
+      coerce: numberOption('noise-level', { min: 0 }),
+      describe: 'masked/salt-pepper fraction or Gaussian σ (default 0.3)',
+    })
+    .option('contractive-weight', {
+      type: 'string',
+      coerce: numberOption('contractive-weight', { min: 0 }),
+      describe: 'contractive-ae penalty weight λ (default 0.1)',
+    });
+}
+
+/** `vae train`'s optimisation flags: binarisation, epochs, batch, learning rate, seed and the data split. */
+function trainingOptions(y: Argv): Argv {
+  return y
+    .option('binarize', {
+      type: 'string',
+      coerce: choice('binarize', Object.keys(BINARIZATIONS) as (keyof typeof BINARIZATIONS)[]),
+      describe: 'dynamic|static|none (default dynamic)',
+    })
+    .option('epochs', {
+      type: 'string',
+      coerce: numberOption('epochs', { integer: true, min: 1 }),
+      describe: `epochs (default ${DEFAULT_TRAIN_CONFIG.epochs})`,
+    })
+    .option('batch-size', {
+      type: 'string',
+      coerce: numberOption('batch-size', { integer: true, min: 1 }),
+      describe: `batch size (default ${DEFAULT_TRAIN_CONFIG.batchSize})`,
+    })
+    .option('lr', {
+      type: 'string',
+      coerce: numberOption('lr', { min: 0, exclusiveMin: true }),
+      describe: `Adam learning rate (default ${DEFAULT_TRAIN_CONFIG.learningRate})`,
+    })
+    .option('seed', {
+      type: 'string',
+      coerce: numberOption('seed', { integer: true }),
+      describe: `random seed (default ${DEFAULT_TRAIN_CONFIG.seed})`,
+    })
+    .option('val-fraction', {
+      type: 'string',
+      coerce: numberOption('val-fraction', { min: 0, max: 0.9, exclusiveMin: true }),
+      describe:
+        'fraction of the training data held out for validation (default 1/12); the validation set of datasets without a test split (images, IDX without t10k files) too',
+    })
+    .option('val-size', {
+      type: 'string',
+      coerce: numberOption('val-size', { integer: true, min: 1 }),
+      describe: 'validation examples (overrides --val-fraction)',
+    })
+    .option('train-size', {
+      type: 'string',
+      coerce: numberOption('train-size', { integer: true, min: 1 }),
+      describe: 'use only the first N training examples',
+    });
+}
+
+/** `vae train`'s flags of where training runs (engine, backend) and of the importance-weighted bound. */
+function engineOptions(y: Argv): Argv {
+  return y
+    .option('engine', {
+      type: 'string',
+      coerce: choice('engine', Object.keys(ENGINE_REQUESTS) as EngineRequest[]),
+      describe: `training engine: ${Object.keys(ENGINE_REQUESTS).join('|')} (default auto: ort when its training graph covers the model, else tfjs)`,
+    })
+    .option('backend', {
+      type: 'string',
+      coerce: choice('backend', [
+        'auto',
+        ...new Set([...Object.keys(TFJS_BACKENDS), ...Object.keys(ORT_TRAIN_DEVICES)]),
+      ] as TrainConfig['backend'][]),
+      describe: `tfjs backend (${Object.keys(TFJS_BACKENDS).join('|')}) or ort execution provider (${Object.keys(ORT_TRAIN_DEVICES).join('|')}); default auto`,
+    })
+    .option('iw-samples', {
+      type: 'string',
+      coerce: numberOption('iw-samples', { integer: true, min: 1, max: 5000 }),
+      describe: 'train on the importance-weighted bound with K samples (variational kinds; default 1 = ELBO)',
+    });
+}
+
+/** `vae train`'s stop conditions and run folder flags: limits, `--run-dir`, `--resume`, `--plots`. */
+function runOptions(y: Argv): Argv {
+  return y
+    .option('max-minutes', {
+      type: 'string',
+      coerce: numberOption('max-minutes', { min: 0, exclusiveMin: true }),
+      describe: 'stop (checkpointed) after this many minutes',
+    })
+    .option('max-steps', {
+      type: 'string',
+      coerce: numberOption('max-steps', { integer: true, min: 1 }),
+      describe: 'stop (checkpointed) after this many optimizer steps in total',
+    })
+    .option('run-dir', { alias: 'out', type: 'string', describe: 'run folder (default runs/<kind>-<dataset>)' })
+    .option('resume', {
+      type: 'boolean',
+      default: false,
+      describe: 'continue the run in --run-dir from its checkpoint',
+    })
+    .option('plots', {
+      type: 'boolean',
+      default: true,
+      describe: 'write the figures (SVG + PNG) and report.html at the end (--no-plots skips them)',
+    });
+}
+
+/** Every `vae train` flag, in the order `vae train --help` lists them (`vae pipeline` adds its own after them). */
+function trainOptions(y: Argv): Argv {
+  const groups = [modelOptions, penaltyOptions, trainingOptions, engineOptions, runOptions];
+  const withData = withKindOptions(
+    dataOptions(y, { imageOptions: true, defaultDataset: DEFAULT_TRAIN_CONFIG.dataset }),
+  );
+  return progressAndJsonOptions(groups.reduce((out, addGroup) => addGroup(out), withData));
+}
+
+/** Trains with the flags' configuration, drawing a progress bar when asked (default: on a TTY). */
+async function trainWithFlags(args: TrainArgs): Promise<TrainResult> {
+  const showBar = args.progress ?? process.stderr.isTTY === true;
+  const bar = showBar ? await progressBar() : null;
+  const { train } = await import('@vae/train');
+  try {
+    return await train(configFromArgs(args), {
+      resume: args.resume,
+      plots: args.plots,
+      ...(bar ? { onProgress: bar.onProgress } : {}),
+      data: dataRuntime(args),
+    });
+  } finally {
+    bar?.stop();
+  }
+}
+
+/** Prints the trained run: as JSON with `--json`, else a summary line, the last validation figures and the plots. */
+function writeTrainResult(result: TrainResult, json: boolean): void {
+  const last = result.metrics[result.metrics.length - 1];
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({ runDir: result.runDir, epoch: result.epoch, step: result.step, engine: result.engine, backend: result.backend, stoppedBy: result.stoppedBy, seconds: result.seconds, last, plots: result.plots }, null, 2)}\n`,
+    );
+    return;
+  }
+  process.stdout.write(
+    `Trained ${result.spec.kind} for ${result.epoch} epoch(s), ${result.step} steps on ${result.engine}/${result.backend} in ${result.seconds.toFixed(1)} s → ${result.runDir}\n`,
+  );
+  if (last) {
+    process.stdout.write(
+      `  val loss ${last.valLoss.toFixed(2)} nats/example${last.valElbo !== null ? `, val ELBO ${last.valElbo.toFixed(2)}, KL ${last.valKl!.toFixed(2)}, active units ${last.activeUnits}` : ''}\n`,
+    );
+  }
+  for (const p of result.plots) process.stdout.write(`  ${p}\n`);
+}
+
 /** `vae train`: trains a model into a run folder (see `@vae/train`'s `train`). */
 export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train',
   describe: 'Train a model (default: the 784-400-20 Bernoulli VAE on MNIST) into a run folder',
-  builder: (y: Argv) =>
-    progressAndJsonOptions(
-      withKindOptions(dataOptions(y, { imageOptions: true, defaultDataset: DEFAULT_TRAIN_CONFIG.dataset }))
-        .option('kind', {
-          type: 'string',
-          coerce: choice('kind', listModelKinds() as ModelKind[]),
-          describe: `model kind: ${listModelKinds().join('|')} (default vae)`,
-        })
-        .option('arch', {
-          type: 'string',
-          coerce: choice('arch', Object.keys(ARCHITECTURES) as (keyof typeof ARCHITECTURES)[]),
-          describe: `network: mlp|conv (default mlp); conv picks a preset by the data's image size: ${Object.entries(
-            CONV_PRESETS,
-          )
-            .map(([name, what]) => `${name}: ${what}`)
-            .join('; ')}`,
-        })
-        .option('conv-preset', {
-          type: 'string',
-          coerce: choice('conv-preset', ['auto', ...Object.keys(CONV_PRESETS)] as (ConvPresetName | 'auto')[]),
-          describe: `--arch conv's network: auto (by image size, default)|${Object.keys(CONV_PRESETS).join('|')} (an error when the images do not fit it)`,
-        })
-        .option('norm', {
-          type: 'string',
-          coerce: choice('norm', Object.keys(NORMS) as Norm[]),
-          describe:
-            'none|batch (default none; batch for the vanilla-32/64 conv presets): batch normalisation after each hidden dense/conv layer, before its activation (momentum 0.1, ε 1e-5, as PyTorch)',
-        })
-        .option('hidden', {
-          type: 'string',
-          coerce: hiddenOption,
-          describe: 'MLP hidden sizes, e.g. 400 or 512,256 (default 400)',
-        })
-        .option('activation', {
-          type: 'string',
-          coerce: choice('activation', ['relu', 'leaky-relu', 'tanh'] as const),
-          describe: 'MLP hidden activation: relu|leaky-relu|tanh (default relu; leaky-relu: slope 0.01, as PyTorch)',
-        })
-        .option('latent', {
-          type: 'string',
-          coerce: numberOption('latent', { integer: true, min: 1 }),
-          describe: 'latent dimensions (default 20 for VAEs, 32 for AEs; 128 for the vanilla-32/64 conv presets)',
-        })
-        .option('likelihood', {
-          type: 'string',
-          coerce: choice('likelihood', Object.keys(LIKELIHOODS) as (keyof typeof LIKELIHOODS)[]),
-          describe: 'decoder likelihood: bernoulli|gaussian (default bernoulli)',
-        })
-        .option('sigma', {
-          type: 'string',
-          coerce: numberOption('sigma', { min: 0, exclusiveMin: true }),
-          describe: 'fixed σ of the Gaussian likelihood (default 0.1)',
-        })
-        .option('beta', {
-          type: 'string',
-          coerce: numberOption('beta', { min: 0 }),
-          describe: "weight β of the kind's KL-type term (default: the kind's, e.g. 1 for vae, 4 for beta-vae)",
-        })
-        .option('sparsity', {
-          type: 'string',
-          coerce: choice('sparsity', ['l1', 'kl'] as const),
-          describe: 'sparse-ae penalty: l1|kl (default kl)',
-        })
-        .option('sparsity-weight', {
-          type: 'string',
-          coerce: numberOption('sparsity-weight', { min: 0 }),
-          describe: 'sparse-ae penalty weight (default 1 for kl, 1e-3 for l1)',
-        })
-        .option('rho', {
-          type: 'string',
-          coerce: numberOption('rho', { min: 0, max: 1, exclusiveMin: true }),
-          describe: 'sparse-ae KL target activation ρ (default 0.05)',
-        })
-        .option('noise', {
-          type: 'string',
-          coerce: choice('noise', ['mask', 'gaussian', 'salt-pepper'] as const),
-          describe: 'denoising-ae corruption: mask|gaussian|salt-pepper (default mask)',
-        })
-        .option('noise-level', {
-          type: 'string',
-          coerce: numberOption('noise-level', { min: 0 }),
-          describe: 'masked/salt-pepper fraction or Gaussian σ (default 0.3)',
-        })
-        .option('contractive-weight', {
-          type: 'string',
-          coerce: numberOption('contractive-weight', { min: 0 }),
-          describe: 'contractive-ae penalty weight λ (default 0.1)',
-        })
-        .option('binarize', {
-          type: 'string',
-          coerce: choice('binarize', Object.keys(BINARIZATIONS) as (keyof typeof BINARIZATIONS)[]),
-          describe: 'dynamic|static|none (default dynamic)',
-        })
-        .option('epochs', {
-          type: 'string',
-          coerce: numberOption('epochs', { integer: true, min: 1 }),
-          describe: `epochs (default ${DEFAULT_TRAIN_CONFIG.epochs})`,
-        })
-        .option('batch-size', {
-          type: 'string',
-          coerce: numberOption('batch-size', { integer: true, min: 1 }),
-          describe: `batch size (default ${DEFAULT_TRAIN_CONFIG.batchSize})`,
-        })
-        .option('lr', {
-          type: 'string',
-          coerce: numberOption('lr', { min: 0, exclusiveMin: true }),
-          describe: `Adam learning rate (default ${DEFAULT_TRAIN_CONFIG.learningRate})`,
-        })
-        .option('seed', {
-          type: 'string',
-          coerce: numberOption('seed', { integer: true }),
-          describe: `random seed (default ${DEFAULT_TRAIN_CONFIG.seed})`,
-        })
-        .option('val-fraction', {
-          type: 'string',
-          coerce: numberOption('val-fraction', { min: 0, max: 0.9, exclusiveMin: true }),
-          describe:
-            'fraction of the training data held out for validation (default 1/12); the validation set of datasets without a test split (images, IDX without t10k files) too',
-        })
-        .option('val-size', {
-          type: 'string',
-          coerce: numberOption('val-size', { integer: true, min: 1 }),
-          describe: 'validation examples (overrides --val-fraction)',
-        })
-        .option('train-size', {
-          type: 'string',
-          coerce: numberOption('train-size', { integer: true, min: 1 }),
-          describe: 'use only the first N training examples',
-        })
-        .option('engine', {
-          type: 'string',
-          coerce: choice('engine', Object.keys(ENGINE_REQUESTS) as EngineRequest[]),
-          describe: `training engine: ${Object.keys(ENGINE_REQUESTS).join('|')} (default auto: ort when its training graph covers the model, else tfjs)`,
-        })
-        .option('backend', {
-          type: 'string',
-          coerce: choice('backend', [
-            'auto',
-            ...new Set([...Object.keys(TFJS_BACKENDS), ...Object.keys(ORT_TRAIN_DEVICES)]),
-          ] as TrainConfig['backend'][]),
-          describe: `tfjs backend (${Object.keys(TFJS_BACKENDS).join('|')}) or ort execution provider (${Object.keys(ORT_TRAIN_DEVICES).join('|')}); default auto`,
-        })
-        .option('iw-samples', {
-          type: 'string',
-          coerce: numberOption('iw-samples', { integer: true, min: 1, max: 5000 }),
-          describe: 'train on the importance-weighted bound with K samples (variational kinds; default 1 = ELBO)',
-        })
-        .option('max-minutes', {
-          type: 'string',
-          coerce: numberOption('max-minutes', { min: 0, exclusiveMin: true }),
-          describe: 'stop (checkpointed) after this many minutes',
-        })
-        .option('max-steps', {
-          type: 'string',
-          coerce: numberOption('max-steps', { integer: true, min: 1 }),
-          describe: 'stop (checkpointed) after this many optimizer steps in total',
-        })
-        .option('run-dir', { alias: 'out', type: 'string', describe: 'run folder (default runs/<kind>-<dataset>)' })
-        .option('resume', {
-          type: 'boolean',
-          default: false,
-          describe: 'continue the run in --run-dir from its checkpoint',
-        })
-        .option('plots', {
-          type: 'boolean',
-          default: true,
-          describe: 'write the figures (SVG + PNG) and report.html at the end (--no-plots skips them)',
-        }),
-    ) as unknown as Argv<TrainArgs>,
-  handler: async (args) => {
-    const showBar = args.progress ?? process.stderr.isTTY === true;
-    const bar = showBar ? await progressBar() : null;
-    const { train } = await import('@vae/train');
-    let result: Awaited<ReturnType<typeof train>>;
-    try {
-      result = await train(configFromArgs(args), {
-        resume: args.resume,
-        plots: args.plots,
-        ...(bar ? { onProgress: bar.onProgress } : {}),
-        data: dataRuntime(args),
-      });
-    } finally {
-      bar?.stop();
-    }
-    const last = result.metrics[result.metrics.length - 1];
-    if (args.json) {
-      process.stdout.write(
-        `${JSON.stringify({ runDir: result.runDir, epoch: result.epoch, step: result.step, engine: result.engine, backend: result.backend, stoppedBy: result.stoppedBy, seconds: result.seconds, last, plots: result.plots }, null, 2)}\n`,
-      );
-      return;
-    }
-    process.stdout.write(
-      `Trained ${result.spec.kind} for ${result.epoch} epoch(s), ${result.step} steps on ${result.engine}/${result.backend} in ${result.seconds.toFixed(1)} s → ${result.runDir}\n`,
-    );
-    if (last) {
-      process.stdout.write(
-        `  val loss ${last.valLoss.toFixed(2)} nats/example${last.valElbo !== null ? `, val ELBO ${last.valElbo.toFixed(2)}, KL ${last.valKl!.toFixed(2)}, active units ${last.activeUnits}` : ''}\n`,
-      );
-    }
-    for (const p of result.plots) process.stdout.write(`  ${p}\n`);
-  },
+  builder: (y: Argv) => trainOptions(y) as unknown as Argv<TrainArgs>,
+  handler: async (args) => writeTrainResult(await trainWithFlags(args), args.json),
 };
