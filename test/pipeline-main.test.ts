@@ -41,6 +41,15 @@ beforeAll(async () => {
 }, 170_000);
 
 describe('vae pipeline (main job)', () => {
+  it('an unknown --runtimes name fails before training, naming the option, the known names and the value', async () => {
+    const dir = join(await tempDir('vae-pipeline-bad-runtime-'), 'run');
+    const bad = await runVae(['pipeline', '--run-dir', dir, '--runtimes', 'ort-node-cpu,ort-nod-cpu'], 60_000);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/runtimes\[1\]: expected one of .*ort-node-cpu.*, got "ort-nod-cpu"/);
+    expect(bad.stderr).not.toMatch(/1\/4 train/);
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('trains, exports, checks parity and writes the sample grid, exiting 0', async () => {
     expect(run.stderr).not.toMatch(/^error/m);
     expect(run.code).toBe(0);
