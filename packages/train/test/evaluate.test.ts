@@ -104,4 +104,11 @@ describe('evaluateRun', () => {
       ),
     );
   });
+
+  it('checks limit, device and threads before it reads the run', async () => {
+    const missing = join(tmpdir(), 'vae-eval-no-such-run');
+    await expect(evaluateRun(missing, { limit: 0 })).rejects.toThrow(/^limit: expected an integer/);
+    await expect(evaluateRun(missing, { device: '' as never })).rejects.toThrow(/^device: expected /);
+    await expect(evaluateRun(missing, { threads: 0 })).rejects.toThrow(/^threads: expected an integer/);
+  });
 });

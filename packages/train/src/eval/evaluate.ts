@@ -87,21 +87,22 @@ export interface EvaluationResult {
  */
 export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Promise<EvaluationResult> {
   const started = Date.now();
+  // Every option is checked before the checkpoint and the dataset are loaded.
   const samples = assertInteger(o.samples ?? 100, 'samples', 1, 100_000);
   const batchSize = assertInteger(o.batchSize ?? 100, 'batchSize', 1);
   const splitName = evalSplit(o.split);
+  const limit = assertInteger(o.limit ?? 1000, 'limit', 1);
+  const device = o.device ?? 'cpu';
+  assertDeviceRequest(device, 'device');
+  const threads = assertInteger(o.threads ?? defaultTrainingThreads(availableParallelism()), 'threads', 1, 1024);
   const ckpt = await loadCheckpoint(runDir);
   const config = resolveTrainConfig(ckpt.config);
   const { spec } = ckpt;
   const d = inputSize(spec);
   const source = await evaluatedSplit(config, d, splitName, o);
-  const limit = assertInteger(o.limit ?? 1000, 'limit', 1);
   const n = Math.min(limit, source.count);
-  const device = o.device ?? 'cpu';
-  assertDeviceRequest(device, 'device');
   const info = modelKindInfo(spec.kind);
   const rng = new Rng(config.seed + VALIDATION_SEED_OFFSET);
-  const threads = assertInteger(o.threads ?? defaultTrainingThreads(availableParallelism()), 'threads', 1, 1024);
   const model = await loadOnnxModel(spec, ckpt.params, { device, location: `${runDir} (checkpoint)`, threads });
   const scoring: Scoring = {
     model,
