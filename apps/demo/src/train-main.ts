@@ -7,6 +7,7 @@ import {
   assertTrainDevice,
   type OwnData,
   type TrainInfo,
+  type TrainMessage,
   type TrainSettings,
   type TrainStatus,
 } from './train-protocol.js';
@@ -145,75 +146,108 @@ function showInfo(info: TrainInfo): void {
   drawCurve();
 }
 
-async function main(): Promise<void> {
+/** The page's run buttons. */
+interface RunButtons {
+  readonly start: HTMLButtonElement;
+  readonly pause: HTMLButtonElement;
+  readonly resume: HTMLButtonElement;
+  readonly export: HTMLButtonElement;
+}
+
+function runButtons(): RunButtons {
+  return {
+    start: el<HTMLButtonElement>('start'),
+    pause: el<HTMLButtonElement>('pause'),
+    resume: el<HTMLButtonElement>('resume'),
+    export: el<HTMLButtonElement>('export'),
+  };
+}
+
+/** Fetches the site manifest (data and runtime files the worker loads). */
+async function loadSite(): Promise<SiteManifest> {
   const response = await fetch(new URL(SITE_MANIFEST_PATH, base), { cache: 'no-cache' });
   if (!response.ok) throw new Error(`This page could not find ${SITE_MANIFEST_PATH} (HTTP ${response.status}).`);
-  const site = (await response.json()) as SiteManifest;
+  return (await response.json()) as SiteManifest;
+}
+
+/** Shows a step, epoch or download message of the worker. */
+function showEvent(m: Exclude<TrainMessage, { kind: 'result' | 'error' }>): void {
+  if (m.kind === 'step') {
+    losses.push(m.loss);
+    showStatus({ ...m.status, losses, valElbo: [] });
+    if (m.status.step % 10 === 0 || m.status.done) drawCurve();
+  } else if (m.kind === 'epoch') text('epoch-line', `epoch ${m.epoch}: validation ELBO ${m.valElbo.toFixed(2)} nats`);
+  else text('runline', `downloading ${m.path}: ${(m.loaded / 1e6).toFixed(1)} MB`);
+}
+
+/** Buttons and page state while no run is going on. */
+function showIdle(buttons: RunButtons): void {
+  buttons.start.disabled = false;
+  buttons.pause.disabled = true;
+  buttons.resume.disabled = status?.done ?? true;
+  buttons.export.disabled = (status?.step ?? 0) === 0;
+  body.dataset.state = status?.done ? 'done' : 'paused';
+}
+
+/** Trains until the worker stops (paused or done), then shows the page idle. */
+async function runTraining(client: TrainClient, buttons: RunButtons): Promise<void> {
+  buttons.start.disabled = true;
+  buttons.resume.disabled = true;
+  buttons.pause.disabled = false;
+  buttons.export.disabled = true;
+  body.dataset.state = 'training';
+  showStatus(await client.call('run', { untilStep: null }));
+  drawCurve();
+  showIdle(buttons);
+}
+
+/** Exports the trained model and lists its files as downloads, with a link to open it in the viewer. */
+async function exportModel(client: TrainClient): Promise<void> {
+  const model = await client.call('export', {
+    name: body.dataset.dataset === 'MNIST' ? 'mnist-vae-browser' : 'own-vae-browser',
+  });
+  const links = Object.entries(model.files).map(([file, bytes]) => {
+    const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+    return h('a', file, { href: url, download: `${model.name}-${file}` });
+  });
+  const viewer = h('a', 'open it in the viewer', {
+    id: 'open-viewer',
+    href: `./?model=${encodeURIComponent(`${TRAINED_MODEL_PREFIX}${model.name}`)}`,
+  });
+  el('downloads').replaceChildren(...[...links, viewer].flatMap((a) => [a, document.createTextNode(' ')]));
+}
+
+/** Wires the settings form (start afresh) and the pause, resume and export buttons. */
+function wireControls(client: TrainClient, site: SiteManifest, buttons: RunButtons): void {
+  el('settings').addEventListener('submit', (e) => {
+    e.preventDefault();
+    void (async () => {
+      await client.call('forget', null);
+      showInfo(await client.call('init', { site, settings: settings(), resume: false, data: chosen }));
+      await runTraining(client, buttons);
+    })().catch(fail);
+  });
+  buttons.pause.addEventListener('click', () => void client.call('pause', null).catch(fail));
+  buttons.resume.addEventListener('click', () => void runTraining(client, buttons).catch(fail));
+  buttons.export.addEventListener('click', () => void exportModel(client).catch(fail));
+}
+
+async function main(): Promise<void> {
+  const site = await loadSite();
   fillSelect(
     el('device'),
     TRAIN_PAGE_DEVICES.map((d) => ({ value: d, label: d })),
     'auto',
   );
   const worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module', name: 'vae-train' });
-  const client = new TrainClient(worker, base, (m) => {
-    if (m.kind === 'step') {
-      losses.push(m.loss);
-      showStatus({ ...m.status, losses, valElbo: [] });
-      if (m.status.step % 10 === 0 || m.status.done) drawCurve();
-    } else if (m.kind === 'epoch') text('epoch-line', `epoch ${m.epoch}: validation ELBO ${m.valElbo.toFixed(2)} nats`);
-    else text('runline', `downloading ${m.path}: ${(m.loaded / 1e6).toFixed(1)} MB`);
-  });
-  const buttons = { start: el<HTMLButtonElement>('start'), pause: el<HTMLButtonElement>('pause') };
-  const resume = el<HTMLButtonElement>('resume');
-  const exportButton = el<HTMLButtonElement>('export');
-  const idle = (): void => {
-    buttons.start.disabled = false;
-    buttons.pause.disabled = true;
-    resume.disabled = status?.done ?? true;
-    exportButton.disabled = (status?.step ?? 0) === 0;
-    body.dataset.state = status?.done ? 'done' : 'paused';
-  };
-  const go = async (): Promise<void> => {
-    buttons.start.disabled = true;
-    resume.disabled = true;
-    buttons.pause.disabled = false;
-    exportButton.disabled = true;
-    body.dataset.state = 'training';
-    showStatus(await client.call('run', { untilStep: null }));
-    drawCurve();
-    idle();
-  };
+  const client = new TrainClient(worker, base, showEvent);
+  const buttons = runButtons();
   const ready = client.call('init', { site, settings: settings(), resume: true });
   window.__vaeTrain = { ready, client };
   showInfo(await ready);
-  idle();
+  showIdle(buttons);
   watchFileInputs();
-  el('settings').addEventListener('submit', (e) => {
-    e.preventDefault();
-    void (async () => {
-      await client.call('forget', null);
-      showInfo(await client.call('init', { site, settings: settings(), resume: false, data: chosen }));
-      await go();
-    })().catch(fail);
-  });
-  buttons.pause.addEventListener('click', () => void client.call('pause', null).catch(fail));
-  resume.addEventListener('click', () => void go().catch(fail));
-  exportButton.addEventListener('click', () => {
-    void (async () => {
-      const model = await client.call('export', {
-        name: body.dataset.dataset === 'MNIST' ? 'mnist-vae-browser' : 'own-vae-browser',
-      });
-      const links = Object.entries(model.files).map(([file, bytes]) => {
-        const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>]));
-        return h('a', file, { href: url, download: `${model.name}-${file}` });
-      });
-      const viewer = h('a', 'open it in the viewer', {
-        id: 'open-viewer',
-        href: `./?model=${encodeURIComponent(`${TRAINED_MODEL_PREFIX}${model.name}`)}`,
-      });
-      el('downloads').replaceChildren(...[...links, viewer].flatMap((a) => [a, document.createTextNode(' ')]));
-    })().catch(fail);
-  });
+  wireControls(client, site, buttons);
 }
 
 main().catch(fail);

@@ -85,6 +85,20 @@ const TRIAL_SEED_OFFSET = 0x7a1;
 /** Steps timed per device when `auto` measures (after one warm-up step). */
 const TRIAL_STEPS = 2;
 
+/** A one-thread ORT training-step runner on `device` with fresh Adam moments. */
+function createStepRunner(
+  ort: OrtBuild,
+  device: WebTrainDevice,
+  spec: ModelSpec,
+  params: ParameterSet,
+  learningRate: number,
+): Promise<OrtStepRunner<WebTrainDevice>> {
+  return OrtStepRunner.create(
+    { spec, params, learningRate, adam: { ...ADAM_DEFAULTS }, device, threads: 1 },
+    webOrtPlatform<WebTrainDevice>(ort, WEB_RUNTIME_INFO),
+  );
+}
+
 /** Seconds per training step on `device`: a throwaway runner on one batch, from `params`. */
 async function stepSeconds(
   ort: OrtBuild,
@@ -93,10 +107,7 @@ async function stepSeconds(
   params: ParameterSet,
   batch: OrtBatch,
 ): Promise<number> {
-  const runner = await OrtStepRunner.create(
-    { spec, params, learningRate: 1e-3, adam: { ...ADAM_DEFAULTS }, device, threads: 1 },
-    webOrtPlatform<WebTrainDevice>(ort, WEB_RUNTIME_INFO),
-  );
+  const runner = await createStepRunner(ort, device, spec, params, 1e-3);
   try {
     await runner.stepTerms(batch);
     const t0 = performance.now();
@@ -225,41 +236,35 @@ async function ownData(args: TrainOps['init']['args'], resumed: boolean): Promis
   return null;
 }
 
-async function init(args: TrainOps['init']['args'], base: URL): Promise<TrainInfo> {
-  validateSettings(args.settings);
-  await run?.runner.release();
-  run = null;
-  const stored = args.resume ? await loadCheckpoint() : null;
-  const settings = stored?.settings ?? args.settings;
-  const own = await ownData(args, stored !== null);
+/** The run's model spec and its training and validation examples (the user's data, or MNIST). */
+async function runData(
+  site: SiteManifest,
+  base: URL,
+  settings: TrainSettings,
+  own: OwnSplit | null,
+): Promise<{ spec: ModelSpec; train: ImageSplit; val: ImageSplit }> {
   // The Node trainer's default model (784-400-20 MLP VAE for MNIST) at the data's shape; data stored
   // before the page read other sizes has none and is MNIST-shaped.
   const spec = createModelSpec({ ...DEFAULT_TRAIN_CONFIG.model, imageShape: [...(own?.imageShape ?? MNIST_SHAPE)] });
   const d = inputSize(spec);
-  const all = own ?? (await loadTrainSplit(args.site, base));
+  const all = own ?? (await loadTrainSplit(site, base));
   const split = splitValidation(all, d, valSizeOf(all.count));
   const train = firstExamples(split.train, d, settings.trainSize);
   const val = firstExamples(split.val, d, settings.valCount);
-  const rng = stored ? Rng.fromState(stored.rng) : new Rng(settings.seed);
-  const params = stored ? stored.params : initParameters(spec, rng);
-  const { device, why } = await chooseDevice(settings.device, args.site, base, {
-    spec,
-    params,
-    batch: () => {
-      const trialRng = new Rng(settings.seed + TRIAL_SEED_OFFSET);
-      const indices = trialRng.permutation(train.count).subarray(0, Math.min(train.count, settings.batchSize));
-      const b = makeBatch(train, indices, trialRng, { spec, binarize: DEFAULT_TRAIN_CONFIG.binarize, samples: 1 });
-      return toOrt(b);
-    },
-  });
-  const ort = await loadRuntime(args.site, base, device);
-  const runner = await OrtStepRunner.create(
-    { spec, params, learningRate: settings.learningRate, adam: { ...ADAM_DEFAULTS }, device, threads: 1 },
-    webOrtPlatform<WebTrainDevice>(ort, WEB_RUNTIME_INFO),
-  );
-  if (stored) runner.setOptimizerState(stored.optimizer);
-  const epochSteps = Math.ceil(train.count / settings.batchSize);
-  const status: TrainStatus = stored?.status ?? {
+  return { spec, train, val };
+}
+
+/** The throwaway batch `auto` times devices on, drawn from its own generator (the run's stream is untouched). */
+function trialBatch(settings: TrainSettings, spec: ModelSpec, train: ImageSplit): OrtBatch {
+  const trialRng = new Rng(settings.seed + TRIAL_SEED_OFFSET);
+  const indices = trialRng.permutation(train.count).subarray(0, Math.min(train.count, settings.batchSize));
+  const b = makeBatch(train, indices, trialRng, { spec, binarize: DEFAULT_TRAIN_CONFIG.binarize, samples: 1 });
+  return toOrt(b);
+}
+
+/** The status of a run that has not taken a step. */
+function freshStatus(epochSteps: number): TrainStatus {
+  return {
     step: 0,
     epoch: 0,
     epochStep: 0,
@@ -271,6 +276,28 @@ async function init(args: TrainOps['init']['args'], base: URL): Promise<TrainInf
     validationSeconds: 0,
     checkpointSeconds: 0,
   };
+}
+
+async function init(args: TrainOps['init']['args'], base: URL): Promise<TrainInfo> {
+  validateSettings(args.settings);
+  await run?.runner.release();
+  run = null;
+  const stored = args.resume ? await loadCheckpoint() : null;
+  const settings = stored?.settings ?? args.settings;
+  const own = await ownData(args, stored !== null);
+  const { spec, train, val } = await runData(args.site, base, settings, own);
+  const rng = stored ? Rng.fromState(stored.rng) : new Rng(settings.seed);
+  const params = stored ? stored.params : initParameters(spec, rng);
+  const { device, why } = await chooseDevice(settings.device, args.site, base, {
+    spec,
+    params,
+    batch: () => trialBatch(settings, spec, train),
+  });
+  const ort = await loadRuntime(args.site, base, device);
+  const runner = await createStepRunner(ort, device, spec, params, settings.learningRate);
+  if (stored) runner.setOptimizerState(stored.optimizer);
+  const epochSteps = Math.ceil(train.count / settings.batchSize);
+  const status: TrainStatus = stored?.status ?? freshStatus(epochSteps);
   const ownName = own?.name ?? null;
   run = { settings, spec, device, runner, rng, train, val, ownData: ownName, perm: stored?.perm ?? null, status };
   return {
@@ -313,6 +340,79 @@ async function validation(r: Run) {
   });
 }
 
+/** The counters and histories `train` advances, published to `Run.status` by {@link publish}. */
+interface Progress {
+  step: number;
+  epoch: number;
+  epochStep: number;
+  trainSeconds: number;
+  validationSeconds: number;
+  checkpointSeconds: number;
+  readonly losses: number[];
+  readonly valElbo: number[];
+}
+
+/** Sets `r.status` from `p` and returns it. */
+function publish(r: Run, p: Progress, done: boolean): TrainStatus {
+  r.status = {
+    step: p.step,
+    epoch: p.epoch,
+    epochStep: p.epochStep,
+    epochSteps: r.status.epochSteps,
+    losses: p.losses,
+    valElbo: p.valElbo,
+    done,
+    trainSeconds: p.trainSeconds,
+    validationSeconds: p.validationSeconds,
+    checkpointSeconds: p.checkpointSeconds,
+  };
+  return r.status;
+}
+
+/** Stores a checkpoint of `r` and counts the time it took. */
+async function timedCheckpoint(r: Run, p: Progress): Promise<void> {
+  const t0 = performance.now();
+  await checkpoint(r);
+  p.checkpointSeconds += (performance.now() - t0) / 1000;
+  publish(r, p, r.status.done);
+}
+
+/** One `stepTerms` on the epoch's next batch (drawing the epoch's permutation first); returns its loss. */
+async function trainStep(r: Run, p: Progress): Promise<number> {
+  const { batchSize } = r.settings;
+  r.perm ??= r.rng.permutation(r.train.count);
+  const start = p.epochStep * batchSize;
+  const indices = r.perm.subarray(start, Math.min(r.train.count, start + batchSize));
+  const batch = makeBatch(r.train, indices, r.rng, {
+    spec: r.spec,
+    binarize: DEFAULT_TRAIN_CONFIG.binarize,
+    samples: 1,
+  });
+  const t0 = performance.now();
+  const terms = await r.runner.stepTerms(toOrt(batch));
+  p.trainSeconds += (performance.now() - t0) / 1000;
+  if (!Number.isFinite(terms.loss))
+    throw new Error(`training diverged at step ${p.step + 1}: the loss is ${terms.loss}`);
+  p.losses.push(terms.loss);
+  p.step++;
+  p.epochStep++;
+  return terms.loss;
+}
+
+/** Closes an epoch: validation (its ELBO posted to the page), then a checkpoint. */
+async function endEpoch(r: Run, p: Progress): Promise<void> {
+  p.epoch++;
+  p.epochStep = 0;
+  r.perm = null;
+  const t0 = performance.now();
+  const val = await validation(r);
+  p.validationSeconds += (performance.now() - t0) / 1000;
+  p.valElbo.push(val.elbo ?? Number.NaN);
+  scope.postMessage({ kind: 'epoch', epoch: p.epoch, valElbo: val.elbo ?? Number.NaN });
+  publish(r, p, p.epoch >= r.settings.epochs);
+  await timedCheckpoint(r, p);
+}
+
 /**
  * The training loop: the Node trainer's order of random draws (one permutation per epoch, then per
  * batch binarization and ε via `makeBatch`), one `stepTerms` per batch; validation and a checkpoint
@@ -321,65 +421,28 @@ async function validation(r: Run) {
 async function train(untilStep: number | null): Promise<TrainStatus> {
   const r = need();
   pauseRequested = false;
-  const { batchSize, epochs } = r.settings;
-  const losses = [...r.status.losses];
-  const valElbo = [...r.status.valElbo];
-  let { step, epoch, epochStep, trainSeconds, validationSeconds, checkpointSeconds } = r.status;
-  const set = (done: boolean): TrainStatus =>
-    (r.status = {
-      step,
-      epoch,
-      epochStep,
-      epochSteps: r.status.epochSteps,
-      losses,
-      valElbo,
-      done,
-      trainSeconds,
-      validationSeconds,
-      checkpointSeconds,
-    });
-  const timedCheckpoint = async (): Promise<void> => {
-    const t0 = performance.now();
-    await checkpoint(r);
-    checkpointSeconds += (performance.now() - t0) / 1000;
-    set(r.status.done);
+  const { epochs } = r.settings;
+  const { step, epoch, epochStep, trainSeconds, validationSeconds, checkpointSeconds } = r.status;
+  const p: Progress = {
+    step,
+    epoch,
+    epochStep,
+    trainSeconds,
+    validationSeconds,
+    checkpointSeconds,
+    losses: [...r.status.losses],
+    valElbo: [...r.status.valElbo],
   };
-  while (epoch < epochs && !pauseRequested && (untilStep === null || step < untilStep)) {
-    r.perm ??= r.rng.permutation(r.train.count);
-    const start = epochStep * batchSize;
-    const indices = r.perm.subarray(start, Math.min(r.train.count, start + batchSize));
-    const batch = makeBatch(r.train, indices, r.rng, {
-      spec: r.spec,
-      binarize: DEFAULT_TRAIN_CONFIG.binarize,
-      samples: 1,
-    });
-    const t0 = performance.now();
-    const terms = await r.runner.stepTerms(toOrt(batch));
-    trainSeconds += (performance.now() - t0) / 1000;
-    if (!Number.isFinite(terms.loss))
-      throw new Error(`training diverged at step ${step + 1}: the loss is ${terms.loss}`);
-    losses.push(terms.loss);
-    step++;
-    epochStep++;
-    if (epochStep >= r.status.epochSteps) {
-      epoch++;
-      epochStep = 0;
-      r.perm = null;
-      const t0 = performance.now();
-      const val = await validation(r);
-      validationSeconds += (performance.now() - t0) / 1000;
-      valElbo.push(val.elbo ?? Number.NaN);
-      scope.postMessage({ kind: 'epoch', epoch, valElbo: val.elbo ?? Number.NaN });
-      set(epoch >= epochs);
-      await timedCheckpoint();
-    }
-    const s = set(epoch >= epochs);
-    if (epochStep > 0 && step % r.settings.checkpointEvery === 0) await timedCheckpoint();
+  while (p.epoch < epochs && !pauseRequested && (untilStep === null || p.step < untilStep)) {
+    const loss = await trainStep(r, p);
+    if (p.epochStep >= r.status.epochSteps) await endEpoch(r, p);
+    const s = publish(r, p, p.epoch >= epochs);
+    if (p.epochStep > 0 && p.step % r.settings.checkpointEvery === 0) await timedCheckpoint(r, p);
     const { losses: _l, valElbo: _v, ...progress } = s;
-    scope.postMessage({ kind: 'step', status: progress, loss: terms.loss });
+    scope.postMessage({ kind: 'step', status: progress, loss });
   }
-  set(epoch >= epochs);
-  if (pauseRequested || (untilStep !== null && step >= untilStep)) await timedCheckpoint();
+  publish(r, p, p.epoch >= epochs);
+  if (pauseRequested || (untilStep !== null && p.step >= untilStep)) await timedCheckpoint(r, p);
   return r.status;
 }
 

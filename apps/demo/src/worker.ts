@@ -135,6 +135,41 @@ async function modelFor(device: DeviceRequest): Promise<VaeModel> {
 const t = (r: Rows): Tensor => ({ data: r.data, shape: [...r.shape] });
 const rows = (x: Tensor): Rows => ({ data: x.data, shape: x.shape });
 
+/** Codes of the site's map sample (its images fitted to the model's shape), with their labels. */
+async function mapCodes(
+  model: VaeModel,
+  a: WorkerOps['mapCodes']['args'],
+  base: string,
+): Promise<WorkerOps['mapCodes']['result']> {
+  const { bytes } = await cachedBytes(new URL(base), a.site.mapSample, progress);
+  const images = fitTestImages(parseTestImages(bytes, model.manifest.normalization.scale), model.manifest.imageShape);
+  const k = model.numClasses;
+  const y =
+    k > 0
+      ? oneHot(
+          images.labels.map((l) => l % k),
+          k,
+        )
+      : undefined;
+  return { codes: rows(await model.embed(images.x, y)), labels: [...images.labels], fitted: images.fitted };
+}
+
+/** Milliseconds per decode of a prior batch, after `warmup` untimed decodes. */
+async function benchmark(
+  model: VaeModel,
+  a: WorkerOps['benchmark']['args'],
+): Promise<WorkerOps['benchmark']['result']> {
+  const z = samplePrior(new Rng(a.seed), a.batch, model.latentDim);
+  for (let i = 0; i < a.warmup; i++) await model.decode(z);
+  const times: number[] = [];
+  for (let i = 0; i < a.reps; i++) {
+    const t0 = performance.now();
+    await model.decode(z);
+    times.push(performance.now() - t0);
+  }
+  return { times };
+}
+
 async function run(req: WorkerRequest, base: string): Promise<unknown> {
   if (req.op === 'load') {
     const args = req.args as WorkerOps['load']['args'];
@@ -168,35 +203,10 @@ async function run(req: WorkerRequest, base: string): Promise<unknown> {
         await model.interpolate(t(a.a), t(a.b), a.steps, { spherical: a.spherical, ...(a.y ? { y: t(a.y) } : {}) }),
       );
     }
-    case 'mapCodes': {
-      const a = req.args as WorkerOps['mapCodes']['args'];
-      const { bytes } = await cachedBytes(new URL(base), a.site.mapSample, progress);
-      const images = fitTestImages(
-        parseTestImages(bytes, model.manifest.normalization.scale),
-        model.manifest.imageShape,
-      );
-      const k = model.numClasses;
-      const y =
-        k > 0
-          ? oneHot(
-              images.labels.map((l) => l % k),
-              k,
-            )
-          : undefined;
-      return { codes: rows(await model.embed(images.x, y)), labels: [...images.labels], fitted: images.fitted };
-    }
-    case 'benchmark': {
-      const a = req.args as WorkerOps['benchmark']['args'];
-      const z = samplePrior(new Rng(a.seed), a.batch, model.latentDim);
-      for (let i = 0; i < a.warmup; i++) await model.decode(z);
-      const times: number[] = [];
-      for (let i = 0; i < a.reps; i++) {
-        const t0 = performance.now();
-        await model.decode(z);
-        times.push(performance.now() - t0);
-      }
-      return { times };
-    }
+    case 'mapCodes':
+      return mapCodes(model, req.args as WorkerOps['mapCodes']['args'], base);
+    case 'benchmark':
+      return benchmark(model, req.args as WorkerOps['benchmark']['args']);
     default:
       throw new Error(`worker: expected an operation of WorkerOps, got ${JSON.stringify(req.op)}`);
   }

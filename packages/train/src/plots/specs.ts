@@ -263,68 +263,78 @@ export interface DisentanglementFigure {
  * factor and code dimension, the value printed in each cell, next to the MIG gap of each factor.
  */
 export function disentanglementSpec(o: DisentanglementFigure): PlotSpec {
+  const y = { field: 'factor', type: 'nominal', sort: o.factors, title: 'factor' };
+  return spec({
+    title: { text: o.title, subtitle: `MIG ${o.mig.toFixed(3)}, FactorVAE accuracy ${o.factorVae.toFixed(3)}` },
+    hconcat: [nmiHeatmapPanel(o, y), migGapPanel(o, y)],
+    resolve: { scale: { color: 'independent' } },
+  });
+}
+
+/** One row per (factor, code dimension): I(z_j; v_k) / H(v_k), 0 where the factor's entropy is 0. */
+function normalisedMiCells(o: DisentanglementFigure): { factor: string; dim: string; nmi: number }[] {
   const k = o.factors.length;
-  const cells = o.factors.flatMap((factor, f) =>
+  return o.factors.flatMap((factor, f) =>
     Array.from({ length: o.latentDim }, (_, j) => {
       const h = o.factorEntropy[f]!;
       return { factor, dim: `z${j}`, nmi: h > 0 ? o.mutualInformation[j * k + f]! / h : 0 };
     }),
   );
-  const gaps = o.factors.map((factor, f) => ({ factor, gap: o.perFactor[f]! }));
-  const y = { field: 'factor', type: 'nominal', sort: o.factors, title: 'factor' };
-  return spec({
-    title: { text: o.title, subtitle: `MIG ${o.mig.toFixed(3)}, FactorVAE accuracy ${o.factorVae.toFixed(3)}` },
-    hconcat: [
+}
+
+/** The left panel of {@link disentanglementSpec}: the normalised MI heatmap with each cell's value. */
+function nmiHeatmapPanel(o: DisentanglementFigure, y: Record<string, unknown>): Record<string, unknown> {
+  return {
+    title: { text: 'I(z_j; v_k) / H(v_k)', fontSize: 12 },
+    data: { values: normalisedMiCells(o) },
+    width: Math.max(200, 34 * o.latentDim),
+    height: 26 * o.factors.length,
+    encoding: {
+      x: {
+        field: 'dim',
+        type: 'ordinal',
+        sort: null,
+        title: 'latent dimension',
+        axis: { labelAngle: 0, grid: false },
+      },
+      y: { ...y, axis: { grid: false } },
+    },
+    layer: [
       {
-        title: { text: 'I(z_j; v_k) / H(v_k)', fontSize: 12 },
-        data: { values: cells },
-        width: Math.max(200, 34 * o.latentDim),
-        height: 26 * k,
+        mark: 'rect',
         encoding: {
-          x: {
-            field: 'dim',
-            type: 'ordinal',
-            sort: null,
-            title: 'latent dimension',
-            axis: { labelAngle: 0, grid: false },
+          color: {
+            field: 'nmi',
+            type: 'quantitative',
+            scale: { scheme: 'blues', domain: [0, 1] },
+            title: 'normalised MI',
           },
-          y: { ...y, axis: { grid: false } },
         },
-        layer: [
-          {
-            mark: 'rect',
-            encoding: {
-              color: {
-                field: 'nmi',
-                type: 'quantitative',
-                scale: { scheme: 'blues', domain: [0, 1] },
-                title: 'normalised MI',
-              },
-            },
-          },
-          {
-            mark: { type: 'text', fontSize: 10 },
-            encoding: {
-              text: { field: 'nmi', type: 'quantitative', format: '.2f' },
-              color: { condition: { test: 'datum.nmi > 0.5', value: 'white' }, value: 'black' },
-            },
-          },
-        ],
       },
       {
-        title: { text: 'MIG per factor', fontSize: 12 },
-        data: { values: gaps },
-        width: 160,
-        height: 26 * k,
-        mark: { type: 'bar', color: ACTIVE },
+        mark: { type: 'text', fontSize: 10 },
         encoding: {
-          y: { ...y, axis: null },
-          x: { field: 'gap', type: 'quantitative', title: 'normalised gap', scale: { domain: [0, 1] } },
+          text: { field: 'nmi', type: 'quantitative', format: '.2f' },
+          color: { condition: { test: 'datum.nmi > 0.5', value: 'white' }, value: 'black' },
         },
       },
     ],
-    resolve: { scale: { color: 'independent' } },
-  });
+  };
+}
+
+/** The right panel of {@link disentanglementSpec}: each factor's MIG gap as a bar. */
+function migGapPanel(o: DisentanglementFigure, y: Record<string, unknown>): Record<string, unknown> {
+  return {
+    title: { text: 'MIG per factor', fontSize: 12 },
+    data: { values: o.factors.map((factor, f) => ({ factor, gap: o.perFactor[f]! })) },
+    width: 160,
+    height: 26 * o.factors.length,
+    mark: { type: 'bar', color: ACTIVE },
+    encoding: {
+      y: { ...y, axis: null },
+      x: { field: 'gap', type: 'quantitative', title: 'normalised gap', scale: { domain: [0, 1] } },
+    },
+  };
 }
 
 /** A spec's parts without `$schema` and `config` (to nest it in a composition). */

@@ -37,40 +37,11 @@ export function createTfjsModel(spec: ModelSpec, params: ParameterSet): TfjsMode
   validateParameters(spec, params);
   const weights: Record<string, tf.Tensor> = {};
   for (const [name, t] of Object.entries(params)) weights[name] = toTf(t);
-  const net: TfNetwork = createTfNetwork(spec, weights);
-  const d = inputSize(spec);
-  let disposed = false;
-  const live = (): void => {
-    if (disposed) throw new Error('model: used after dispose()');
-  };
-  const label = (y: Tensor | undefined, batch: number): tf.Tensor2D | undefined => {
-    if (!net.conditional) return undefined;
-    if (!y)
-      throw new RangeError(
-        `y: expected a one-hot label tensor of shape [${batch}, ${spec.numClasses}] for kind ${spec.kind}, got none`,
-      );
-    assertShape(y, [batch, spec.numClasses], 'y');
-    return toTf<tf.Rank.R2>(y);
-  };
-  const runEncode = (x: Tensor, y: Tensor | undefined): tf.Tensor[] => {
-    live();
-    assertShape(x, [null, d], 'x');
-    return tf.tidy(() => {
-      const enc = net.encode(toTf<tf.Rank.R2>(x), label(y, x.shape[0]!));
-      return 'mu' in enc ? [enc.mu, enc.logvar] : [enc.code];
-    });
-  };
-  const runDecode = (z: Tensor, y: Tensor | undefined): tf.Tensor => {
-    live();
-    assertShape(z, [null, spec.latentDim], 'z');
-    return tf.tidy(() => net.decode(toTf<tf.Rank.R2>(z), label(y, z.shape[0]!)));
-  };
-  const asEncoding = (parts: Tensor[]): TfjsEncoding =>
-    parts.length === 2 ? { mu: parts[0]!, logvar: parts[1]! } : { z: parts[0]! };
+  const runner = createTfRunner(spec, weights);
   return {
     spec,
     encode(x, y) {
-      const out = runEncode(x, y);
+      const out = runner.encode(x, y);
       try {
         return asEncoding(out.map(fromTf));
       } finally {
@@ -78,7 +49,7 @@ export function createTfjsModel(spec: ModelSpec, params: ParameterSet): TfjsMode
       }
     },
     async encodeAsync(x, y) {
-      const out = runEncode(x, y);
+      const out = runner.encode(x, y);
       try {
         return asEncoding(await Promise.all(out.map(fromTfAsync)));
       } finally {
@@ -86,7 +57,7 @@ export function createTfjsModel(spec: ModelSpec, params: ParameterSet): TfjsMode
       }
     },
     decode(z, y) {
-      const out = runDecode(z, y);
+      const out = runner.decode(z, y);
       try {
         return fromTf(out);
       } finally {
@@ -94,7 +65,7 @@ export function createTfjsModel(spec: ModelSpec, params: ParameterSet): TfjsMode
       }
     },
     async decodeAsync(z, y) {
-      const out = runDecode(z, y);
+      const out = runner.decode(z, y);
       try {
         return await fromTfAsync(out);
       } finally {
@@ -102,9 +73,61 @@ export function createTfjsModel(spec: ModelSpec, params: ParameterSet): TfjsMode
       }
     },
     dispose() {
+      runner.dispose();
+    },
+  };
+}
+
+/** The tensor-level half of a {@link TfjsModel}: checks inputs, runs the network, owns the weights. */
+interface TfRunner {
+  /** `[mu, logvar]` for a variational kind, `[code]` otherwise; the caller disposes them. */
+  encode(x: Tensor, y: Tensor | undefined): tf.Tensor[];
+  /** The decoder's output; the caller disposes it. */
+  decode(z: Tensor, y: Tensor | undefined): tf.Tensor;
+  /** Disposes the weights once; later encode/decode calls throw. */
+  dispose(): void;
+}
+
+function createTfRunner(spec: ModelSpec, weights: Record<string, tf.Tensor>): TfRunner {
+  const net: TfNetwork = createTfNetwork(spec, weights);
+  const d = inputSize(spec);
+  let disposed = false;
+  const live = (): void => {
+    if (disposed) throw new Error('model: used after dispose()');
+  };
+  return {
+    encode(x, y) {
+      live();
+      assertShape(x, [null, d], 'x');
+      return tf.tidy(() => {
+        const enc = net.encode(toTf<tf.Rank.R2>(x), labelTensor(spec, net, y, x.shape[0]!));
+        return 'mu' in enc ? [enc.mu, enc.logvar] : [enc.code];
+      });
+    },
+    decode(z, y) {
+      live();
+      assertShape(z, [null, spec.latentDim], 'z');
+      return tf.tidy(() => net.decode(toTf<tf.Rank.R2>(z), labelTensor(spec, net, y, z.shape[0]!)));
+    },
+    dispose() {
       if (disposed) return;
       disposed = true;
       for (const t of Object.values(weights)) t.dispose();
     },
   };
+}
+
+/** The one-hot labels of a conditional network as a tfjs tensor; `undefined` for an unconditional one. */
+function labelTensor(spec: ModelSpec, net: TfNetwork, y: Tensor | undefined, batch: number): tf.Tensor2D | undefined {
+  if (!net.conditional) return undefined;
+  if (!y)
+    throw new RangeError(
+      `y: expected a one-hot label tensor of shape [${batch}, ${spec.numClasses}] for kind ${spec.kind}, got none`,
+    );
+  assertShape(y, [batch, spec.numClasses], 'y');
+  return toTf<tf.Rank.R2>(y);
+}
+
+function asEncoding(parts: Tensor[]): TfjsEncoding {
+  return parts.length === 2 ? { mu: parts[0]!, logvar: parts[1]! } : { z: parts[0]! };
 }
