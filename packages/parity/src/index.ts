@@ -21,6 +21,7 @@ export {
   parityName,
   registerParityHost,
   registerParityRuntime,
+  requestedRuntimes,
 } from './runtime-registry.js';
 export { DENO_ARGS } from './parity-hosts.js';
 export { childHost, findExecutable, type ChildHostOptions } from './child-host.js';

@@ -25,8 +25,8 @@ import {
   type RuntimeResult,
 } from './parity-report.js';
 import type { ParityRuntime } from './parity-runtime.js';
-import { getParityRuntime, listParityRuntimes } from './runtime-registry.js';
-import { ALL_RUNTIMES, type RuntimeName } from './runtime-names.js';
+import { getParityRuntime, listParityRuntimes, requestedRuntimes } from './runtime-registry.js';
+import type { RuntimeName } from './runtime-names.js';
 import { comparisonPrecision, toleranceFor, type ToleranceOverride } from './tolerances.js';
 import { tfjsReferenceOr } from './tfjs-runtimes.js';
 import './parity-hosts.js';
@@ -146,9 +146,7 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   const model = await readModelDirectory(modelDir);
   const refModel = refModelDir === modelDir ? model : await readModelDirectory(refModelDir);
   assertCompatible(model.manifest, refModel.manifest, '--reference-model');
-  const all = !o.runtimes || o.runtimes.length === 0 || o.runtimes.includes(ALL_RUNTIMES);
-  const requested = all ? null : [...new Set(o.runtimes)];
-  requested?.forEach((r, i) => getParityRuntime(r, `runtimes[${i}]`));
+  const requested = requestedRuntimes(o.runtimes);
   const explicitRun = o.runDir ? resolve(o.runDir) : null;
   const runDir = explicitRun ?? detectRunDir(modelDir);
   const reference = getParityRuntime(

@@ -1,6 +1,6 @@
 import { listRuntimes, type Runtime } from '@vae/core';
 import type { OpenedRuntime, ParityHost, ParityRuntime, ParityRuntimeContext } from './parity-runtime.js';
-import type { RuntimeName } from './runtime-names.js';
+import { ALL_RUNTIMES, type RuntimeName } from './runtime-names.js';
 
 const runtimes = new Map<RuntimeName, ParityRuntime>();
 const hosts = new Map<string, ParityHost>();
@@ -93,4 +93,16 @@ export function assertRuntimeName(value: unknown, name = 'runtime'): asserts val
 /** Opens runtime `name`; rejects when it is unknown or cannot run here. */
 export async function openParityRuntime(name: RuntimeName, ctx: ParityRuntimeContext): Promise<OpenedRuntime> {
   return getParityRuntime(name, 'name').open(ctx);
+}
+
+/**
+ * The runtimes a `--runtimes` list asks for, duplicates dropped, each checked against the registry (a
+ * `RangeError` names `runtimes[i]`, the known names and the value); null when it asks for every
+ * runtime (absent, empty or holding {@link ALL_RUNTIMES}).
+ */
+export function requestedRuntimes(names: readonly RuntimeName[] | undefined): RuntimeName[] | null {
+  if (!names || names.length === 0 || names.includes(ALL_RUNTIMES)) return null;
+  const requested = [...new Set(names)];
+  requested.forEach((r, i) => getParityRuntime(r, `runtimes[${i}]`));
+  return requested;
 }

@@ -72,8 +72,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
   const lib = await loadPipelineLibraries();
   // An unknown runtime name fails here, not after training and export.
-  for (const [i, r] of (o.runtimes ?? []).entries())
-    if (r !== lib.parity.ALL_RUNTIMES) lib.parity.getParityRuntime(r, `runtimes[${i}]`);
+  lib.parity.requestedRuntimes(o.runtimes);
   log.info('1/4 train');
   const trained = await lib.train.train(o.train, { resume: o.resume === true, onProgress: trainProgressLog() });
   const runDir = resolve(trained.runDir);
