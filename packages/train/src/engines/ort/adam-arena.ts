@@ -156,13 +156,19 @@ type Region = keyof typeof REGIONS;
 /** The regions every tensor has a view of. */
 type TensorRegion = Exclude<Region, 's'>;
 
-function wasmKernel(
-  bytes: number,
-): { kernel: AdamKernel; axpby: AxpbyKernel; flush: FlushKernel; buffer: ArrayBuffer } | null {
+/** The WebAssembly module's functions over its memory. */
+interface WasmKernels {
+  readonly adam: AdamKernel;
+  readonly axpby: AxpbyKernel;
+  readonly flush: FlushKernel;
+  readonly buffer: ArrayBuffer;
+}
+
+function wasmKernels(bytes: number): WasmKernels | null {
   const w = instantiateWasm(ADAM_WASM, bytes);
   return (
     w && {
-      kernel: w.exports.adam as AdamKernel,
+      adam: w.exports.adam as AdamKernel,
       axpby: w.exports.axpby as AxpbyKernel,
       flush: w.exports.flush as FlushKernel,
       buffer: w.memory.buffer,
@@ -226,9 +232,8 @@ export class AdamArena {
   readonly simd: boolean;
   /** Floats per region (the tensors' sizes, each rounded up to a multiple of 4). */
   readonly size: number;
-  private readonly kernel: AdamKernel | null;
-  private readonly axpby: AxpbyKernel | null;
-  private readonly flush: FlushKernel | null;
+  /** The SIMD kernels, or null: the JavaScript loops. */
+  private readonly wasm: WasmKernels | null;
   private readonly regions: Record<Region, Float32Array>;
   private readonly views = new Map<string, Record<TensorRegion, Float32Array>>();
 
@@ -236,12 +241,9 @@ export class AdamArena {
     const { offsets, size } = arenaLayout(tensors);
     this.size = size;
     const bytes = 4 * size * (options.scratch ? 5 : 4);
-    const wasm = options.simd === false ? null : wasmKernel(bytes);
-    this.simd = wasm !== null;
-    this.kernel = wasm?.kernel ?? null;
-    this.axpby = wasm?.axpby ?? null;
-    this.flush = wasm?.flush ?? null;
-    const buffer = wasm?.buffer ?? new ArrayBuffer(bytes);
+    this.wasm = options.simd === false ? null : wasmKernels(bytes);
+    this.simd = this.wasm !== null;
+    const buffer = this.wasm?.buffer ?? new ArrayBuffer(bytes);
     const region = (r: Region) =>
       new Float32Array(buffer, 4 * size * REGIONS[r], r === 's' && !options.scratch ? 0 : size);
     this.regions = { p: region('p'), g: region('g'), m: region('m'), v: region('v'), s: region('s') };
@@ -305,7 +307,7 @@ export class AdamArena {
    */
   mixGrads(range: ArenaRange, a: number, b: number): void {
     const [g, x] = [this.slice('g', range), this.slice('s', range)];
-    if (this.axpby) this.axpby(g.byteOffset, x.byteOffset, 4 * g.length, a, b);
+    if (this.wasm) this.wasm.axpby(g.byteOffset, x.byteOffset, 4 * g.length, a, b);
     else {
       const [fa, fb, f] = [Math.fround(a), Math.fround(b), Math.fround];
       for (let i = 0; i < g.length; i++) g[i] = f(f(g[i]! * fa) + f(x[i]! * fb));
@@ -337,11 +339,11 @@ export class AdamArena {
       Float32Array,
       Float32Array,
     ];
-    if (this.kernel) this.kernel(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, 4 * p.length, b1, b2, k1, k2);
+    if (this.wasm) this.wasm.adam(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, 4 * p.length, b1, b2, k1, k2);
     else jsAdam(p, g, m, v, b1, b2, k1, k2);
     if (step % SUBNORMAL_FLUSH_INTERVAL !== 0) return;
     for (const x of [m, v]) {
-      if (this.flush) this.flush(x.byteOffset, 4 * x.length);
+      if (this.wasm) this.wasm.flush(x.byteOffset, 4 * x.length);
       else jsFlush(x);
     }
   }
