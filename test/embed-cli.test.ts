@@ -6,6 +6,7 @@ import { embedToTable, loadCorpus } from '@vae/embed';
 import { loadModel } from '@vae/runtime-node';
 import { FAULT_POINT_ENV } from '@vae/data/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliCaptured as run } from './cli-capture.js';
 import { embedArgs as sharedEmbedArgs, rowsById } from './embed-table-fixtures.js';
 import { REFERENCE_MODEL, ROOT, runVae } from './parity-fixtures.js';
 
@@ -36,7 +37,8 @@ const embedArgs = (out: string, extra: string[] = []) => sharedEmbedArgs(out, 20
 describe('vae embed', () => {
   it('a run SIGKILLed after two chunks resumes to the table of an uninterrupted run (every id once, same vectors)', async () => {
     const full = join(dir, 'full.lance');
-    const r = await runVae(embedArgs(full));
+    // The uninterrupted run and the resume in this process; the run to kill is a real child process.
+    const r = await run(embedArgs(full));
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({
       items: 1000,
@@ -52,7 +54,7 @@ describe('vae embed', () => {
     const partial = await rowsById(killed);
     expect(partial.rows).toBe(400);
 
-    const resumed = await runVae(embedArgs(killed));
+    const resumed = await run(embedArgs(killed));
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ written: 3, skipped: 400, rows: 1000 });
     const [a, b] = [await rowsById(full), await rowsById(killed)];
@@ -64,12 +66,12 @@ describe('vae embed', () => {
   });
 
   it('refuses to resume a table with another model, naming both; an int8 export renamed to the same name, naming both encoder hashes', async () => {
-    const r = await runVae(withModel(embedArgs(join(dir, 'full.lance')), `${REFERENCE_MODEL}-int8`));
+    const r = await run(withModel(embedArgs(join(dir, 'full.lance')), `${REFERENCE_MODEL}-int8`));
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(
       /full\.lance: expected model "mnist-vae" \(the table was written with it\), got "mnist-vae-int8"/,
     );
-    const renamed = await runVae(withModel(embedArgs(join(dir, 'full.lance')), renamedInt8));
+    const renamed = await run(withModel(embedArgs(join(dir, 'full.lance')), renamedInt8));
     expect(renamed.code).toBe(1);
     expect(renamed.stderr).toContain(
       `expected the encoder the table was embedded with, mnist-vae (encoder SHA-256 ${await encoderSha(REFERENCE_MODEL)}, fp32), got mnist-vae (encoder SHA-256 ${await encoderSha(renamedInt8)}, int8)`,
@@ -97,10 +99,10 @@ describe('vae embed', () => {
   });
 
   it('rejects bad arguments naming the option, expected and actual value', async () => {
-    const bad = await runVae(['embed', '--model', REFERENCE_MODEL, '--dataset', 'cifar', '--out', join(dir, 'x')]);
+    const bad = await run(['embed', '--model', REFERENCE_MODEL, '--dataset', 'cifar', '--out', join(dir, 'x')]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--dataset: expected one of (?=[a-z|-]*mnist)(?=[a-z|-]*images)[a-z|-]+, got "cifar"/);
-    const chunk = await runVae([
+    const chunk = await run([
       'embed',
       '--model',
       REFERENCE_MODEL,
@@ -118,7 +120,7 @@ describe('vae embed', () => {
 describe('vae search', () => {
   it('by id and by PNG image (encoded with the table’s model), as text and JSON; the item is its own nearest', async () => {
     const table = join(dir, 'full.lance');
-    const byId = await runVae(['search', '--table', table, '--id', '7', '--k', '5', '--json']);
+    const byId = await run(['search', '--table', table, '--id', '7', '--k', '5', '--json']);
     expect(byId.code, byId.stderr).toBe(0);
     const hits = JSON.parse(byId.stdout).neighbours as { id: number; label: number; distance: number }[];
     expect(hits).toHaveLength(5);
@@ -130,7 +132,7 @@ describe('vae search', () => {
       png.data.set([corpus.pixels[7 * 784 + p]!, corpus.pixels[7 * 784 + p]!, corpus.pixels[7 * 784 + p]!, 255], 4 * p);
     const file = join(dir, 'seven.png');
     await writeFile(file, PNG.sync.write(png));
-    const byImage = await runVae(['search', '--table', table, '--image', file, '--k', '5']);
+    const byImage = await run(['search', '--table', table, '--image', file, '--k', '5']);
     expect(byImage.code, byImage.stderr).toBe(0);
     expect(byImage.stdout).toMatch(
       /^5 nearest in .*full\.lance \(exact, [\d.]+ ms\):\n {2}id 7 {2}label 9 {2}distance² 0\.0000\n/,
@@ -142,15 +144,15 @@ describe('vae search', () => {
         .map((l) => Number(l.split(/\s+/)[2])),
     ).toEqual(hits.map((h) => h.id));
 
-    const wrong = await runVae(['search', '--table', table, '--image', file, '--model', renamedInt8]);
+    const wrong = await run(['search', '--table', table, '--image', file, '--model', renamedInt8]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain(
       `(encoder SHA-256 ${await encoderSha(REFERENCE_MODEL)}, fp32), got mnist-vae (encoder SHA-256 ${await encoderSha(renamedInt8)}, int8)`,
     );
 
-    const neither = await runVae(['search', '--table', table]);
+    const neither = await run(['search', '--table', table]);
     expect(neither.stderr).toMatch(/--id\/--image: expected exactly one, got neither/);
-    const missing = await runVae(['search', '--table', join(dir, 'none.lance'), '--id', '1']);
+    const missing = await run(['search', '--table', join(dir, 'none.lance'), '--id', '1']);
     expect(missing.stderr).toMatch(/table: expected an embeddings table at .*none\.lance, got no such directory/);
   });
 });

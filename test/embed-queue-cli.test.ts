@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliProcess, spawnCli, stopCli } from '../bench/lib/cli-process.js';
+import { runCliCaptured as run } from './cli-capture.js';
 import { embedArgs as sharedEmbedArgs, rowsById } from './embed-table-fixtures.js';
 import { REFERENCE_MODEL, runVae } from './parity-fixtures.js';
 import { freePort, type RedisFixture, redisSkipReason, startRedis } from './redis-fixture.js';
@@ -44,7 +45,8 @@ describe.skipIf(skip)('vae embed --queue with 2 vae worker processes (password f
     expect([...taken].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 
     const local = join(dir, 'local.lance');
-    const l = await runVae(embedArgs(local));
+    // The local run and the rerun in this process (no start-up each); the producer above is a child process.
+    const l = await run(embedArgs(local));
     expect(l.code, l.stderr).toBe(0);
     const [a, b] = [(await rowsById(local)).byId, (await rowsById(queued)).byId];
     expect(b.size).toBe(1000);
@@ -53,16 +55,15 @@ describe.skipIf(skip)('vae embed --queue with 2 vae worker processes (password f
       expect(b.get(id)).toEqual(a.get(id));
     }
 
-    const again = await runVae(embedArgs(queued, ['--queue', redis.url, '--redis-password', 'queue-pass']));
+    const again = await run(embedArgs(queued, ['--queue', redis.url, '--redis-password', 'queue-pass']));
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ written: 0, skipped: 1000, rows: 1000 });
   });
 
   it('an unreachable Redis: exit 1 with the URL, the code and a hint, within the connect timeout', async () => {
     const port = await freePort();
-    const r = await runVae(
+    const r = await run(
       embedArgs(join(dir, 'never.lance'), ['--queue', `redis://127.0.0.1:${port}`, '--connect-timeout-ms', '1000']),
-      60_000,
     );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(

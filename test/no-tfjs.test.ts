@@ -33,6 +33,13 @@ describe('without TensorFlow.js installed', () => {
     const log = (step: string) => join(dir, `${step}.log`);
 
     const tiny = ['--train-size', '128', '--val-size', '64', '--epochs', '1', '--batch-size', '64', '--hidden', '16'];
+    // Independent child processes run side by side (two cores): the refused --engine tfjs with the
+    // training run, then serve with parity once the model is exported.
+    const refusal = runVae(
+      ['train', ...tiny, '--engine', 'tfjs', '--run-dir', join(dir, 'tfjs')],
+      60_000,
+      withoutTfjs(log('tfjs')),
+    );
     const train = await runVae(
       ['train', ...tiny, '--latent', '2', '--run-dir', runDir, '--json'],
       120_000,
@@ -47,6 +54,12 @@ describe('without TensorFlow.js installed', () => {
     expect(exported.code).toBe(0);
     expect(await attempts(log('export'))).toEqual([]);
 
+    // With --run, parity's default reference is tfjs-cpu; it falls back to ort-node-cpu and says why.
+    const parityRun = runVae(
+      ['parity', '--model', modelDir, '--run', runDir, '--runtimes', 'ort-node-cpu,ort-web-wasm'],
+      120_000,
+      withoutTfjs(log('parity')),
+    );
     const serve = await startServe(['--model', modelDir, '--port', '0', '--device', 'cpu'], {
       ...process.env,
       ...withoutTfjs(log('serve')),
@@ -59,12 +72,7 @@ describe('without TensorFlow.js installed', () => {
     }
     expect(await attempts(log('serve'))).toEqual([]);
 
-    // With --run, parity's default reference is tfjs-cpu; it falls back to ort-node-cpu and says why.
-    const parity = await runVae(
-      ['parity', '--model', modelDir, '--run', runDir, '--runtimes', 'ort-node-cpu,ort-web-wasm'],
-      120_000,
-      withoutTfjs(log('parity')),
-    );
+    const parity = await parityRun;
     expect(parity.stderr).toContain(
       `reference ort-node-cpu, not tfjs-cpu: the default parity reference tfjs-cpu (with --run) needs TensorFlow.js, and @tensorflow/tfjs is not installed; add it: npm i ${TFJS_PACKAGES.join(' ')}`,
     );
@@ -75,11 +83,7 @@ describe('without TensorFlow.js installed', () => {
       expect.stringMatching(/^@tensorflow\/tfjs <- file:.*\/packages\/train\/src\/engines\/tfjs\/tf\.ts$/),
     ]);
 
-    const tfjs = await runVae(
-      ['train', ...tiny, '--engine', 'tfjs', '--run-dir', join(dir, 'tfjs')],
-      60_000,
-      withoutTfjs(log('tfjs')),
-    );
+    const tfjs = await refusal;
     expect(tfjs.code).toBe(1);
     expect(tfjs.stderr).toContain(
       `the tfjs engine (--engine tfjs) needs TensorFlow.js, and @tensorflow/tfjs is not installed; add it: npm i ${TFJS_PACKAGES.join(' ')}`,

@@ -12,9 +12,12 @@ import {
   type OnnxParityReport,
   type ParityReport,
 } from '@vae/parity';
-import { HAS_CHROMIUM, exportTo, perturbed, runVae, tempDir, tinyModel } from './parity-fixtures.js';
+import { runCliCaptured as run } from './cli-capture.js';
+import { HAS_CHROMIUM, exportTo, perturbed, tempDir, tinyModel } from './parity-fixtures.js';
 
 setLogLevel('warn');
+
+// The CLI runs in this process (runCli, output captured): the same commands without a tsx start-up each.
 
 /** The one browser case (its page runs the graphs, one Chromium launch); wasm in Node without Chromium. */
 const BROWSER_CANDIDATE = HAS_CHROMIUM ? 'ort-web-wasm@chromium' : 'ort-web-wasm';
@@ -52,7 +55,7 @@ beforeAll(async () => {
 describe('vae parity --bisect', () => {
   it('names the first node that reads the perturbed initializer, with its inputs’ errors and a repro that reproduces', async () => {
     const json = join(dir, 'bisect.json');
-    const r = await runVae([
+    const r = await run([
       'parity',
       ...['--model', modelB, '--against', modelA, '--runtimes', 'ort-node-cpu'],
       ...['--bisect', '--batch', '8', '--samples', '4', '--json', json],
@@ -105,7 +108,7 @@ describe('vae parity --onnx', () => {
   it('runs a model built by the test (no manifest) across runtimes and saves golden outputs', async () => {
     const json = join(dir, 'onnx.json');
     const golden = join(dir, 'golden.json');
-    const r = await runVae([
+    const r = await run([
       'parity',
       ...['--onnx', onnxFile, '--dim', 'batch=5', '--seed', '3', '--runtimes', 'ort-node-cpu,ort-web-wasm'],
       ...['--save-outputs', golden, '--json', json],
@@ -156,7 +159,7 @@ describe('vae parity --onnx', () => {
     await expect(runOnnxParity({ file: onnxFile, loadOutputs: join(dir, 'onnx.json') })).rejects.toThrow(
       /--load-outputs: expected a vae-everywhere\/tensors file version 1, got format undefined/,
     );
-    const r = await runVae(['parity', '--onnx', onnxFile, '--chromium', join(dir, 'no-chromium')]);
+    const r = await run(['parity', '--onnx', onnxFile, '--chromium', join(dir, 'no-chromium')]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/--chromium: expected the path of a Chromium binary, got .*no-chromium \(no such file\)/);
     expect(existsSync(join(dir, 'no-chromium'))).toBe(false);

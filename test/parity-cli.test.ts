@@ -16,6 +16,7 @@ import {
   toleranceFor,
   type ParityReport,
 } from '@vae/parity';
+import { runCliCaptured as run } from './cli-capture.js';
 import { exportTo, perturbed, runVae, tempDir, tinyModel } from './parity-fixtures.js';
 
 setLogLevel('warn');
@@ -51,6 +52,8 @@ async function readReport(path: string): Promise<ParityReport> {
   return JSON.parse(await readFile(path, 'utf8')) as ParityReport;
 }
 
+// The first case runs the CLI as a child process (the exit code a CI script sees); the others call the
+// same CLI in this process (no start-up per case).
 describe('vae parity (CLI)', () => {
   it('fails (exit 1) when one weight tensor of the model is perturbed by 1e-3', async () => {
     const json = join(dir, 'perturbed.json');
@@ -85,7 +88,7 @@ describe('vae parity (CLI)', () => {
   });
 
   it('passes (exit 0) for the unperturbed copy, and a --tolerance override can accept the perturbation', async () => {
-    const same = await runVae([
+    const same = await run([
       'parity',
       '--model',
       modelA,
@@ -96,7 +99,7 @@ describe('vae parity (CLI)', () => {
     ]);
     expect(same.code).toBe(0);
     expect(same.stdout).toMatch(/\nPASS\n/);
-    const loose = await runVae([
+    const loose = await run([
       'parity',
       '--model',
       modelB,
@@ -112,7 +115,7 @@ describe('vae parity (CLI)', () => {
 
   it('runs on real MNIST test images with --inputs mnist', async () => {
     const json = join(dir, 'mnist.json');
-    const r = await runVae([
+    const r = await run([
       'parity',
       '--model',
       modelA,
@@ -139,7 +142,7 @@ describe('vae parity (CLI)', () => {
     'exits 2 with the reason when a requested runtime cannot start',
     async () => {
       const json = join(dir, 'cuda.json');
-      const r = await runVae(['parity', '--model', modelA, '--runtimes', 'ort-node-cuda', '--json', json]);
+      const r = await run(['parity', '--model', modelA, '--runtimes', 'ort-node-cuda', '--json', json]);
       expect(r.code).toBe(2);
       const report = await readReport(json);
       const cuda = report.runtimes.find((x) => x.runtime === 'ort-node-cuda')!;
@@ -151,7 +154,7 @@ describe('vae parity (CLI)', () => {
 
   it('compares TensorFlow.js from the training checkpoint with onnxruntime (model at <run>/model)', async () => {
     const json = join(dir, 'tfjs.json');
-    const r = await runVae([
+    const r = await run([
       'parity',
       '--model',
       join(runDir, 'model'),
@@ -183,7 +186,7 @@ describe('vae parity (CLI)', () => {
       engine: 'none',
       backend: 'none',
     });
-    const r = await runVae(['parity', '--model', join(runDir, 'model'), '--run', other, '--runtimes', 'ort-node-cpu']);
+    const r = await run(['parity', '--model', join(runDir, 'model'), '--run', other, '--runtimes', 'ort-node-cpu']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
       /this checkpoint does not belong to this model: .*other-run \(epoch 0, seed 8\) is not the run .*run\/model was exported from: its weights differ \(manifest provenance.paramsSha256 [0-9a-f]{12}…, checkpoint [0-9a-f]{12}…\)/,
