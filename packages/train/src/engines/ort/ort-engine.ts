@@ -25,6 +25,7 @@ import type { OrtWorkerMethod, OrtWorkerMethods } from './ort-protocol.js';
 import { OrtStepRunner, withElbo, type OrtBatch, type OrtStepResult } from './ort-step-runner.js';
 import { splitBlocker } from './shard-exchange.js';
 import { WorkerClient } from './worker-client.js';
+import { freesCopiesAtOnce } from './output-copies.js';
 
 const log = getLogger('train:ort');
 
@@ -162,7 +163,9 @@ export class OrtEngine implements Engine {
     log[this.inline ? 'debug' : 'info'](
       `ort engine: ${info.device}, ${where} × ${layout.threads} intra-op thread${layout.threads > 1 ? 's' : ''} (${layout.reason})`,
     );
-    log.debug(`training graph of ${info.nodes} nodes`);
+    log.debug(
+      `training graph of ${info.nodes} nodes; onnxruntime's output copies ${info.freesOutputCopies ? 'freed at once' : 'left to the garbage collector'}`,
+    );
   }
 
   /** Opens the step runner(s) of `layout`: inline, in one worker thread, or in data-parallel shards. */
@@ -172,7 +175,8 @@ export class OrtEngine implements Engine {
   ): Promise<OrtWorkerMethods['init']['result']> {
     if (this.options.worker === false) {
       this.inline = await OrtStepRunner.create(runner, NODE_ORT_PLATFORM);
-      return { device: this.inline.device, fallbacks: this.inline.fallbacks, nodes: this.inline.graphInfo().nodes };
+      const { device, fallbacks } = this.inline;
+      return { device, fallbacks, nodes: this.inline.graphInfo().nodes, freesOutputCopies: freesCopiesAtOnce() };
     }
     if (layout.shards > 1) {
       const { client, info } = await DataParallelClient.start(runner, layout.shards, getLogLevel());

@@ -33,4 +33,9 @@ export interface OrtPlatform<D extends string = string> {
    * fetched and copied into the Adam arena instead).
    */
   readonly writesPreallocatedOutputs: boolean;
+  /**
+   * Frees the memory of an output copy `run()` returned for a pre-allocated output, which the runner
+   * no longer needs (onnxruntime-node copies every fetched output; absent: left to the garbage collector).
+   */
+  readonly releaseFetchedCopy?: (data: ArrayBufferView) => void;
 }

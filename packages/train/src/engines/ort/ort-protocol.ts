@@ -14,7 +14,13 @@ import type { OrtTrainDevice } from './ort-devices.js';
 export interface OrtWorkerMethods {
   init: {
     args: { runner: OrtRunnerInit<OrtTrainDevice>; logLevel: LogLevel };
-    result: { device: OrtTrainDevice; fallbacks: readonly OrtFallback<OrtTrainDevice>[]; nodes: number };
+    result: {
+      device: OrtTrainDevice;
+      fallbacks: readonly OrtFallback<OrtTrainDevice>[];
+      nodes: number;
+      /** Whether the runner's thread frees onnxruntime-node's output copies at once (`output-copies.ts`). */
+      freesOutputCopies: boolean;
+    };
   };
   step: { args: OrtBatch; result: OrtStepResult };
   stepTerms: { args: OrtBatch; result: OrtStepTerms };

@@ -329,9 +329,11 @@ export class OrtStepRunner<D extends string = string> {
       this.feeds(batch, this.graph.samples),
       fetches as ort.InferenceSession.FetchesType,
     );
-    if (!inPlace)
-      for (const [name, t] of Object.entries(this.gradOutputs))
-        (t.data as Float32Array).set((out[name] as ort.Tensor).data as Float32Array);
+    for (const [name, t] of Object.entries(this.gradOutputs)) {
+      const fetched = (out[name] as ort.Tensor).data as Float32Array;
+      if (!inPlace) (t.data as Float32Array).set(fetched);
+      else if (fetched !== t.data) this.platform.releaseFetchedCopy?.(fetched);
+    }
     for (const b of this.graph.buffers) this.state[b.name] = out[N.next(b.name)] as ort.Tensor;
     this.pendingRows = rows;
     return out;

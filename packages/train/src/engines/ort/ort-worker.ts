@@ -2,6 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { setLogLevel } from '@vae/core';
 import type { OrtTrainDevice } from './ort-devices.js';
 import { NODE_ORT_PLATFORM } from './node-platform.js';
+import { freesCopiesAtOnce, keepFreedMemoryMapped } from './output-copies.js';
 import { transferables, type OrtWorkerMethods, type OrtWorkerRequest, type OrtWorkerResponse } from './ort-protocol.js';
 import { OrtStepRunner, type OrtAdamState, type OrtBatch, type OrtStepResult } from './ort-step-runner.js';
 
@@ -12,6 +13,7 @@ import { OrtStepRunner, type OrtAdamState, type OrtBatch, type OrtStepResult } f
 const port = parentPort;
 if (!port) throw new Error('ort-worker: expected to run in a worker thread');
 let runner: OrtStepRunner<OrtTrainDevice> | null = null;
+keepFreedMemoryMapped();
 
 function need(): OrtStepRunner<OrtTrainDevice> {
   if (!runner) throw new Error('ort engine: call init() first');
@@ -26,7 +28,12 @@ async function handle(req: OrtWorkerRequest): Promise<{ result: unknown; transfe
       await runner?.release();
       runner = await OrtStepRunner.create(args.runner, NODE_ORT_PLATFORM);
       return {
-        result: { device: runner.device, fallbacks: runner.fallbacks, nodes: runner.graphInfo().nodes },
+        result: {
+          device: runner.device,
+          fallbacks: runner.fallbacks,
+          nodes: runner.graphInfo().nodes,
+          freesOutputCopies: freesCopiesAtOnce(),
+        },
         transfer: [],
       };
     }

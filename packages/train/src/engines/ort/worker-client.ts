@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { workerStart } from '@vae/data/node';
+import { detachFlag } from './output-copies.js';
 import type { OrtWorkerMethod, OrtWorkerMethods, OrtWorkerRequest, OrtWorkerResponse } from './ort-protocol.js';
 
 /**
@@ -13,22 +14,39 @@ import type { OrtWorkerMethod, OrtWorkerMethods, OrtWorkerRequest, OrtWorkerResp
  */
 const WORKER_INITIAL_OLD_SPACE_MB = 512;
 
-/** Engine workers started whose isolate may not exist yet (they hold the heap flag set). */
+/** Engine workers started whose isolate may not exist yet (they hold the worker flags set). */
 let startingWorkers = 0;
 
 /**
- * Sets the heap flag for a worker about to start and returns the function that releases it (once):
- * V8 reads heap flags when the worker's isolate is created, on its own thread, so the flag is put
- * back to V8's default (0: computed) only when every worker started meanwhile is online or failed,
- * and workers the host process starts later keep their own defaults.
+ * The V8 flags a worker about to start needs: the heap flag above and, on Node 20, the one that gives
+ * its isolate `ArrayBuffer.prototype.transfer` (to free onnxruntime's output copies at once,
+ * `output-copies.ts`). Each is paired with the value that puts it back.
  */
-function holdHeapFlag(): () => void {
-  if (startingWorkers++ === 0) setFlagsFromString(`--initial-old-space-size=${WORKER_INITIAL_OLD_SPACE_MB}`);
+function workerFlags(): readonly (readonly [set: string, reset: string])[] {
+  const flags: [string, string][] = [
+    [`--initial-old-space-size=${WORKER_INITIAL_OLD_SPACE_MB}`, '--initial-old-space-size=0'],
+  ];
+  const detach = detachFlag();
+  if (detach) flags.push([detach, detach.replace(/^--/, '--no-')]);
+  return flags;
+}
+
+/** {@link workerFlags}, computed once: what is set is what is put back. */
+const WORKER_FLAGS = workerFlags();
+
+/**
+ * Sets the worker flags for a worker about to start and returns the function that releases them
+ * (once): V8 reads them when the worker's isolate is created, on its own thread, so they are put back
+ * (the heap flag to V8's default, 0: computed) only when every worker started meanwhile is online or
+ * failed, and workers the host process starts later keep their own defaults.
+ */
+function holdWorkerFlags(): () => void {
+  if (startingWorkers++ === 0) for (const [set] of WORKER_FLAGS) setFlagsFromString(set);
   let held = true;
   return () => {
     if (!held) return;
     held = false;
-    if (--startingWorkers === 0) setFlagsFromString('--initial-old-space-size=0');
+    if (--startingWorkers === 0) for (const [, reset] of WORKER_FLAGS) setFlagsFromString(reset);
   };
 }
 
@@ -39,17 +57,17 @@ export class WorkerClient {
   private nextId = 1;
   private failure: Error | null = null;
 
-  /** Starts the worker thread (`ort-worker.ts`) with the heap flag above. */
+  /** Starts the worker thread (`ort-worker.ts`) with the worker flags above. */
   constructor() {
     const start = workerStart(import.meta.url, 'ort-worker');
-    const releaseHeapFlag = holdHeapFlag();
+    const releaseFlags = holdWorkerFlags();
     try {
       this.worker = new Worker(start.source, { eval: start.eval });
     } catch (err) {
-      releaseHeapFlag();
+      releaseFlags();
       throw err;
     }
-    this.worker.once('online', releaseHeapFlag);
+    this.worker.once('online', releaseFlags);
     // Keep the process alive only while a call is in flight, so a forgotten dispose() cannot hang it.
     this.worker.unref();
     this.worker.on('message', (msg: OrtWorkerResponse) => {
@@ -67,11 +85,11 @@ export class WorkerClient {
     };
     // A worker that fails to start never comes online: its hold on the flag ends then too.
     this.worker.on('error', (err) => {
-      releaseHeapFlag();
+      releaseFlags();
       fail(err);
     });
     this.worker.on('exit', (code) => {
-      releaseHeapFlag();
+      releaseFlags();
       fail(new Error(`ort engine: the worker thread exited (code ${code})`));
     });
   }
