@@ -179,14 +179,24 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
       expect(status.done).toBe(true);
       expect(status.step).toBe(50);
       expect(status.valElbo).toHaveLength(1);
+      // The files cross to Node as base64 text: as arrays of numbers (JSON over CDP) they took ~20 s.
       const model = await page.evaluate(async () => {
         const m = await window.__vaeTrain!.client.call('export', { name: 'mnist-vae-browser' });
-        return { name: m.name, files: Object.fromEntries(Object.entries(m.files).map(([k, v]) => [k, Array.from(v)])) };
+        const base64 = (bytes: Uint8Array): Promise<string> =>
+          new Promise((ok, fail) => {
+            const reader = new FileReader();
+            reader.onload = () => ok(String(reader.result).replace(/^data:[^,]*,/, ''));
+            reader.onerror = () => fail(reader.error);
+            reader.readAsDataURL(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+          });
+        const files: Record<string, string> = {};
+        for (const [k, v] of Object.entries(m.files)) files[k] = await base64(v);
+        return { name: m.name, files };
       });
       const dir = mkdtempSync(join(tmpdir(), 'vae-browser-model-'));
       try {
-        for (const [file, bytes] of Object.entries(model.files))
-          await writeFile(join(dir, file), Uint8Array.from(bytes));
+        for (const [file, text] of Object.entries(model.files))
+          await writeFile(join(dir, file), Buffer.from(text, 'base64'));
         const manifest = parseManifest(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')));
         expect(manifest.provenance.trainedIn?.platform).toBe('browser');
         expect(manifest.provenance.trainedIn?.agent).toMatch(/Chrom/);

@@ -93,6 +93,8 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
     let baseUrl: string;
     let context: BrowserContext;
     const numbers: Record<string, unknown> = {};
+    /** Pages later tests reuse instead of loading the same page again (each load compiles its runtime). */
+    const shared: { webgpu?: { page: Page; info: DemoInfo }; fp32Wasm?: DemoInfo } = {};
 
     async function open(query: string, origin = baseUrl): Promise<{ page: Page; info: DemoInfo }> {
       const page = await context.newPage();
@@ -140,6 +142,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
 
     it('runs on the WebGPU EP: decoder outputs equal onnxruntime-node CPU within 1e-4, canvases drawn', async () => {
       const { page, info } = await open(`model=${FP32}&device=webgpu`);
+      shared.webgpu = { page, info };
       expect(info.device).toBe('webgpu');
       expect(info.fallbacks).toEqual([]);
       const z = latents(4, info.latentDim, 31);
@@ -157,6 +160,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
 
     it('runs on the WASM EP with the same checks; auto reports why it skipped WebGPU', async () => {
       const { page, info } = await open(`model=${FP32}&device=auto`);
+      shared.fp32Wasm = info;
       expect(info.device).toBe('wasm');
       expect(info.fallbacks.map((f) => f.device)).toEqual(['webgpu']);
       expect(info.fallbacks[0]!.reason).toMatch(/software fallback adapter/);
@@ -224,7 +228,8 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
           1e-4,
         );
       }
-      const fp32 = (await open(`model=${FP32}&device=wasm`)).info;
+      // The previous test's page: auto fell back to the wasm device there.
+      const fp32 = shared.fp32Wasm ?? (await open(`model=${FP32}&device=wasm`)).info;
       const bytes: Record<string, unknown> = {};
       for (const [name, i] of [
         [FP32, fp32],
@@ -263,7 +268,8 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
     });
 
     it('measures decoder latency at batch 1 and 64 on WASM and WebGPU (recorded, not asserted)', async () => {
-      const { page, info } = await open(`model=${FP32}&device=wasm`);
+      // The first test's page: its WebGPU session is already created; wasm is loaded on the first call.
+      const { page, info } = shared.webgpu ?? (await open(`model=${FP32}&device=webgpu`));
       const runs: BenchmarkReply[] = [];
       for (const device of ['wasm', 'webgpu'] as const) {
         for (const batch of [1, 64]) {
