@@ -62,7 +62,8 @@ export function renderHttpApi(doc: HttpApiDocument): string {
     '',
     'The server answers `GET /openapi.json` with an OpenAPI 3.1 document of every route; its request',
     'schemas come from the same field descriptions the handlers validate with (`packages/server/src/api-schema.ts`).',
-    'Errors are `{"error": "field: expected …, got …"}` (5xx also name the request id). The `/v2` routes follow',
+    'Errors are `{"error": "field: expected …, got …"}` (5xx also name the request id); an `/api` body with a field',
+    'its route does not take (e.g. `sample` for `samples`) is refused, naming it. The `/v2` routes follow',
     'the Open Inference Protocol (KServe V2) REST API, with the binary tensor data extension.',
     '',
   ];

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Rng, rowsPerRunFor, samplePrior, type ModelSpec, type Tensor, type VaeModel } from '@vae/core';
 import { badRequest } from './http-error.js';
-import { apiBodies, type ApiBodies, type RowsSpec } from './api-schema.js';
-import { describe, numberField, parseRows, toRows } from './json-tensors.js';
+import { apiBodies, type ApiBodies, type BodySpec, type RowsSpec } from './api-schema.js';
+import { describe, numberField, parseRows, refuseUnknownFields, toRows } from './json-tensors.js';
 import { apiModelInfo, type ModelEndpoint, type NamedTensors } from './model-endpoints.js';
 import { SERVER_DEFAULTS, type EvaluationLimits } from './server-options.js';
 import { MAX_SEARCH_K, registerSearchRoute, type SearchProvider } from './search-route.js';
@@ -38,12 +38,14 @@ export interface ApiContext {
   readonly search: SearchProvider | null;
 }
 
-function bodyOf(body: unknown): Record<string, unknown> {
+/** The request body as an object holding only the fields `spec` describes (400 naming the first other one). */
+function bodyOf(body: unknown, spec: BodySpec): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw badRequest(
       `body: expected a JSON object, got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`,
     );
   }
+  refuseUnknownFields(body as Record<string, unknown>, spec);
   return body as Record<string, unknown>;
 }
 
@@ -119,13 +121,13 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): ApiBod
   });
   app.post('/api/embed', async (req) => {
     const m = ctx.requireReady();
-    const body = bodyOf(req.body);
+    const body = bodyOf(req.body, bodies['/api/embed']);
     const x = imageRows(m.model, body.x);
     return { embedding: toRows(embedding(m.model, await encodeRows(m, x, labels(m.model, body, x.shape[0]!)))) };
   });
   app.post('/api/reconstruct', async (req) => {
     const m = ctx.requireReady();
-    const body = bodyOf(req.body);
+    const body = bodyOf(req.body, bodies['/api/reconstruct']);
     const x = imageRows(m.model, body.x);
     const y = labels(m.model, body, x.shape[0]!);
     const z = embedding(m.model, await encodeRows(m, x, y));
@@ -133,7 +135,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): ApiBod
   });
   app.post('/api/sample', async (req) => {
     const m = ctx.requireReady();
-    const body = bodyOf(req.body);
+    const body = bodyOf(req.body, bodies['/api/sample']);
     const { fields } = bodies['/api/sample'];
     const n = numberField(body, 'n', fields.n);
     const seed = numberField(body, 'seed', fields.seed);
@@ -149,7 +151,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): ApiBod
   app.post('/api/elbo', async (req) => {
     const { model } = ctx.requireReady();
     variational(model, 'ELBO');
-    const body = bodyOf(req.body);
+    const body = bodyOf(req.body, bodies['/api/elbo']);
     const x = imageRows(model, body.x);
     const seed = numberField(body, 'seed', bodies['/api/elbo'].fields.seed);
     const y = labels(model, body, x.shape[0]!);
@@ -163,7 +165,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): ApiBod
   app.post('/api/log-likelihood', async (req) => {
     const { model } = ctx.requireReady();
     variational(model, 'log-likelihood');
-    const body = bodyOf(req.body);
+    const body = bodyOf(req.body, bodies['/api/log-likelihood']);
     const x = imageRows(model, body.x);
     const rows = x.shape[0]!;
     const { fields } = bodies['/api/log-likelihood'];

@@ -161,12 +161,13 @@ export function fieldSchema(spec: FieldSpec, model?: VaeModel): Record<string, u
   };
 }
 
-/** JSON Schema of a whole body (unknown keys are ignored by the server, so they are allowed). */
+/** JSON Schema of a whole body (unknown keys are refused by the server: `additionalProperties: false`). */
 export function bodySchema(spec: BodySpec, model?: VaeModel): Record<string, unknown> {
   const properties = Object.fromEntries(Object.entries(spec.fields).map(([k, f]) => [k, fieldSchema(f, model)]));
   return {
     type: 'object',
     properties,
+    additionalProperties: false,
     ...(spec.required.length > 0 ? { required: [...spec.required] } : {}),
     ...(spec.oneOf ? { oneOf: spec.oneOf.map((k) => ({ required: [k] })) } : {}),
   };

@@ -1,6 +1,18 @@
 import type { Tensor } from '@vae/core';
-import type { IntegerSpec, NumberSpec } from './api-schema.js';
+import type { BodySpec, IntegerSpec, NumberSpec } from './api-schema.js';
 import { badRequest } from './http-error.js';
+
+/**
+ * Throws 400 naming the first key of `body` that `spec` does not describe: a misspelt optional field
+ * (`sample` for `samples`, `temprature`) would otherwise silently take its default.
+ */
+export function refuseUnknownFields(body: Readonly<Record<string, unknown>>, spec: BodySpec): void {
+  const unknown = Object.keys(body).find((key) => !Object.hasOwn(spec.fields, key));
+  if (unknown !== undefined)
+    throw badRequest(
+      `body: expected only the fields ${Object.keys(spec.fields).join(', ')}, got an unknown field ${JSON.stringify(unknown)}`,
+    );
+}
 
 /**
  * Parses a JSON matrix for the convenience routes: rows `number[][]` (or one row `number[]`) of

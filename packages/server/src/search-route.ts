@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Tensor } from '@vae/core';
 import { HttpError, badRequest } from './http-error.js';
 import type { ApiBodies } from './api-schema.js';
-import { describe, numberField, parseRows, storeFloat32 } from './json-tensors.js';
+import { describe, numberField, parseRows, refuseUnknownFields, storeFloat32 } from './json-tensors.js';
 
 /** One neighbour returned by a {@link SearchProvider}. */
 export interface SearchHit {
@@ -57,6 +57,7 @@ export function registerSearchRoute(app: FastifyInstance, ctx: SearchContext): v
       throw badRequest(`body: expected a JSON object { id } | { vector } | { x }, got ${describe(body)}`);
     const b = body as Record<string, unknown>;
     const { fields, oneOf } = ctx.body;
+    refuseUnknownFields(b, ctx.body);
     const given = oneOf.filter((key) => b[key] !== undefined);
     if (given.length !== 1)
       throw badRequest(

@@ -62,7 +62,8 @@ describe('evaluateRun', () => {
       elbo: null,
       kl: null,
       nll: null,
-      samples: 3,
+      // Nothing is sampled for an autoencoder: no K is reported, whatever `samples` asked for.
+      samples: null,
       protocol: 'static binarization at 0.5',
     });
     expect(Number.isFinite(ev.reconstruction)).toBe(true);
@@ -94,6 +95,15 @@ describe('evaluateRun', () => {
     const whole = await evaluateRun(dir, { samples: 3, batchSize: 100, threads: 1 });
     expect(Math.abs(whole.reconstruction - ev.reconstruction) / expected).toBeLessThan(1e-6);
     expect((await evaluateRun(dir, { limit: 4, threads: 1 })).examples).toBe(4);
+  });
+
+  it('a VAE: ELBO, KL and the importance-sampled NLL, reporting the K it sampled', async () => {
+    const { dir } = await runFolder(tinySpec({ kind: 'vae' }));
+    const ev = await evaluateRun(dir, { samples: 3, limit: 4, threads: 1 });
+    expect(ev).toMatchObject({ examples: 4, samples: 3 });
+    expect(ev.kl!).toBeGreaterThanOrEqual(0);
+    expect(ev.elbo!).toBeLessThan(0);
+    expect(Number.isFinite(ev.nll!)).toBe(true);
   });
 
   it('--split test on a dataset without a test split: an error naming the argument, the expected and the actual value', async () => {

@@ -44,7 +44,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
         type: 'string',
         default: '100',
         coerce: positiveInt('samples'),
-        describe: 'importance samples K per example',
+        describe: 'importance samples K per example (variational kinds; an autoencoder samples nothing)',
       })
       .option('limit', {
         type: 'string',

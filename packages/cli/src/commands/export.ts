@@ -34,6 +34,11 @@ function kib(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
+/** The signature `inputs → outputs` of a graph in the manifest. */
+function signature(g: { inputs: readonly { name: string }[]; outputs: readonly { name: string }[] }): string {
+  return `${g.inputs.map((t) => t.name).join(', ')} → ${g.outputs.map((t) => t.name).join(', ')}`;
+}
+
 /** Prints the exported model: its kind and folder, each file's size and graph signature, and its provenance. */
 function writeExportSummary(res: ExportResult): void {
   const m = res.manifest;
@@ -41,16 +46,23 @@ function writeExportSummary(res: ExportResult): void {
   out.write(
     `exported ${m.name} (${m.kind}, ${m.likelihood}, latent ${m.latentDim}, ${m.precision}) to ${res.outDir}\n`,
   );
-  out.write(
-    `  encoder.onnx   ${String(res.sizes.encoder).padStart(10)} B  (${kib(res.sizes.encoder)})  ${m.graphs.encoder.inputs.map((t) => t.name).join(', ')} → ${m.graphs.encoder.outputs.map((t) => t.name).join(', ')}\n`,
-  );
-  out.write(
-    `  decoder.onnx   ${String(res.sizes.decoder).padStart(10)} B  (${kib(res.sizes.decoder)})  ${m.graphs.decoder.inputs.map((t) => t.name).join(', ')} → ${m.graphs.decoder.outputs.map((t) => t.name).join(', ')}\n`,
-  );
-  if (res.sizes.golden !== undefined)
-    out.write(
-      `  golden.json    ${String(res.sizes.golden).padStart(10)} B  (${kib(res.sizes.golden)})  reference rows (onnxruntime-node cpu) checked by loadModel on the user's device\n`,
-    );
+  const files: [string, number | undefined, string][] = [
+    ['encoder.onnx', res.sizes.encoder, signature(m.graphs.encoder)],
+    ['decoder.onnx', res.sizes.decoder, signature(m.graphs.decoder)],
+    [
+      'scorer.onnx',
+      res.sizes.scorer,
+      m.graphs.scorer ? `${signature(m.graphs.scorer)} (importance-sampled log p(x))` : '',
+    ],
+    [
+      'golden.json',
+      res.sizes.golden,
+      "reference rows (onnxruntime-node cpu) checked by loadModel on the user's device",
+    ],
+  ];
+  for (const [file, bytes, what] of files)
+    if (bytes !== undefined)
+      out.write(`  ${file.padEnd(15)}${String(bytes).padStart(10)} B  (${kib(bytes)})  ${what}\n`);
   out.write(`  manifest.json  ${String(res.sizes.manifest).padStart(10)} B\n`);
   out.write(
     `  provenance: ${m.provenance.dataset}, ${m.provenance.epochs} epochs, seed ${m.provenance.seed}, val ELBO ${m.provenance.valElbo === null ? 'n/a' : `${m.provenance.valElbo.toFixed(2)} nats`}, ${m.provenance.engine}/${m.provenance.backend}, commit ${m.provenance.commit ?? 'unknown'}\n`,

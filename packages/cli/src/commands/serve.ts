@@ -36,6 +36,32 @@ interface ServeArgs {
   table?: string;
 }
 
+/** `--port`: an integer in [0, 65535], checked before the model loads (Node's own error names no flag). */
+function portNumber(raw: unknown): number {
+  const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
+  const port = Number(text);
+  if (text.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RangeError(`--port: expected an integer in [0, 65535] (0 picks a free one), got ${JSON.stringify(text)}`);
+  return port;
+}
+
+/**
+ * The error of a failed listen in the flags' terms: a port in use or not allowed names `--port`, an
+ * address this machine does not have names `--host`; anything else is returned as it is.
+ */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'EADDRINUSE')
+    return new Error(
+      `--port: expected a free port on ${host}, got ${port} (another process listens on it; pick another, or --port 0 for any free one)`,
+    );
+  if (code === 'EACCES')
+    return new Error(`--port: expected a port this user may listen on, got ${port} (ports below 1024 need privileges)`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+    return new Error(`--host: expected an address of this machine, e.g. 127.0.0.1 or 0.0.0.0, got ${host} (${code})`);
+  return err;
+}
+
 /** `vae serve`'s flags of what is served and where: model, address, device, threads, model names. */
 function listenOptions(y: Argv): Argv {
   return y
@@ -44,7 +70,7 @@ function listenOptions(y: Argv): Argv {
       demandOption: true,
       describe: 'model directory (manifest.json, encoder.onnx, decoder.onnx)',
     })
-    .option('port', { type: 'number', default: 8000, describe: 'TCP port (0 picks a free one)' })
+    .option('port', { type: 'string', default: '8000', coerce: portNumber, describe: 'TCP port (0 picks a free one)' })
     .option('host', {
       type: 'string',
       default: '127.0.0.1',
@@ -245,8 +271,13 @@ async function serveUntilSignal(
   args: ServeArgs,
   model: ServedModel,
 ): Promise<void> {
+  const url = await server.listen({ host: args.host, port: args.port }).catch(async (err: unknown) => {
+    // Nothing listens: close the server (it owns the model) and the table before the error ends the command.
+    await server.close();
+    search?.close();
+    throw listenError(err, args.host, args.port);
+  });
   const stop = shutdownSignal();
-  const url = await server.listen({ host: args.host, port: args.port });
   const name = args.name ?? model.manifest.name;
   process.stdout.write(
     `serving ${name}-encoder and ${name}-decoder on ${model.device} at ${url} (batching ${args.batching ? `on, ≤${args['max-batch-size']} rows, ≤${args['max-queue-delay-ms']} ms` : 'off'})\n`,

@@ -73,7 +73,11 @@ export interface EvaluationResult {
   readonly loss: number;
   /** −(importance-sampled log p(x)) with `samples` samples (variational kinds; `null` otherwise). */
   readonly nll: number | null;
-  readonly samples: number;
+  /**
+   * Importance samples K per example behind `nll` (variational kinds); `null` for autoencoders, where
+   * nothing is sampled (their code is deterministic and they have no likelihood bound).
+   */
+  readonly samples: number | null;
   /** How inputs were binarized, so the number can be compared with published ones. */
   readonly protocol: string;
   readonly seconds: number;
@@ -132,7 +136,7 @@ export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Prom
     reconstruction: sums.reconstruction / n,
     loss: sums.loss / n,
     nll: info.variational ? -sums.ll / n : null,
-    samples,
+    samples: info.variational ? samples : null,
     protocol: binarizationProtocol(config.binarize),
     seconds: (Date.now() - started) / 1000,
   };
