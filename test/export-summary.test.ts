@@ -1,4 +1,5 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,5 +50,31 @@ describe('vae export prints every file it wrote', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^ {2}encoder\.onnx /m);
     expect(r.stdout).not.toMatch(/scorer/);
+  });
+});
+
+describe("vae export's provenance", () => {
+  it("records this checkout's commit, not that of the git repository the user runs it in", async () => {
+    const run = await runFolder('vae');
+    const userRepo = await mkdtemp(join(tmpdir(), 'vae-user-repo-'));
+    dirs.push(userRepo);
+    const git = (args: string[], cwd: string) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+    git(['init', '-q'], userRepo);
+    git(
+      ['-c', 'user.name=u', '-c', 'user.email=u@example.com', 'commit', '-q', '--allow-empty', '-m', 'user'],
+      userRepo,
+    );
+    const ours = git(['rev-parse', 'HEAD'], import.meta.dirname);
+    const cwd = process.cwd();
+    process.chdir(userRepo);
+    try {
+      const r = await runCliCaptured(['export', '--run', run, '--out', join(run, 'model'), '--log-level', 'warn']);
+      expect(r.code, r.stderr).toBe(0);
+    } finally {
+      process.chdir(cwd);
+    }
+    const manifest = JSON.parse(await readFile(join(run, 'model', 'manifest.json'), 'utf8'));
+    expect(manifest.provenance.commit).toBe(ours);
+    expect(ours).not.toBe(git(['rev-parse', 'HEAD'], userRepo));
   });
 });

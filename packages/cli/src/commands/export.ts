@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { dirname, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { CommandModule } from 'yargs';
 import { PRECISIONS, type Precision } from '@vae/core';
@@ -14,10 +16,16 @@ interface ExportArgs {
   seed: number;
 }
 
-/** The source commit of the working tree, or null outside a git checkout. */
+/**
+ * The commit of the source tree this command runs from (the checkout `vae` was started from, wherever
+ * the user's working directory is), or null for an installed package (under node_modules, which may
+ * sit inside the user's own git repository) or outside a git checkout.
+ */
 async function gitCommit(): Promise<string | null> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  if (here.split(sep).includes('node_modules')) return null;
   try {
-    const { stdout } = await promisify(execFile)('git', ['rev-parse', 'HEAD'], { timeout: 5000 });
+    const { stdout } = await promisify(execFile)('git', ['rev-parse', 'HEAD'], { cwd: here, timeout: 5000 });
     const sha = stdout.trim();
     return /^[0-9a-f]{40}$/.test(sha) ? sha : null;
   } catch {
