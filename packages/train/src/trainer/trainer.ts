@@ -529,7 +529,7 @@ function logEpoch(run: Run, record: EpochMetrics): void {
   const { config, spec } = run;
   log.info(
     `epoch ${record.epoch}/${config.epochs}: train loss ${record.trainLoss.toFixed(2)}, val loss ${record.valLoss.toFixed(2)}` +
-      `${record.valElbo !== null ? `, val ELBO ${record.valElbo.toFixed(2)}, KL ${record.valKl!.toFixed(2)}, active units ${record.activeUnits}/${spec.latentDim}` : ''} nats (${record.seconds.toFixed(1)} s)`,
+      `${record.valElbo !== null ? `, val ELBO ${record.valElbo.toFixed(2)}, KL ${record.valKl!.toFixed(2)} nats, active units ${record.activeUnits}/${spec.latentDim}` : ' nats'} (${record.seconds.toFixed(1)} s)`,
   );
 }
 
