@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { integerOption } from './integer-option.js';
 import { datasetNames } from '@vae/data/node';
 
 /** The data flags every command that reads a dataset shares (`--dataset`, `--data`, …). */
@@ -20,12 +21,7 @@ function datasetChoice(raw: unknown): string | undefined {
 }
 
 function imageSize(raw: unknown): number | undefined {
-  if (raw === undefined) return undefined;
-  const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < 1 || v > 4096)
-    throw new RangeError(`--image-size: expected an integer in [1, 4096], got ${JSON.stringify(text)}`);
-  return v;
+  return raw === undefined ? undefined : integerOption('image-size', 1, 4096)(raw);
 }
 
 function channels(raw: unknown): 1 | 3 | undefined {

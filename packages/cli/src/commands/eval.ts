@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
+import { integerOption } from './integer-option.js';
 import type { DeviceRequest } from '@vae/core';
 import { NODE_DEVICES } from '@vae/runtime-node/options';
 import { EVAL_SPLITS, type EvalSplit } from '@vae/train/options';
@@ -18,13 +19,7 @@ interface EvalArgs {
 
 /** A positive-integer option parser that names the option in its error. */
 export function positiveInt(option: string): (raw: unknown) => number {
-  return (raw) => {
-    const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
-    const v = Number(text);
-    if (!Number.isInteger(v) || v < 1)
-      throw new RangeError(`--${option}: expected a positive integer, got ${JSON.stringify(text)}`);
-    return v;
-  };
+  return integerOption(option, 1, Number.POSITIVE_INFINITY, 'a positive integer');
 }
 
 /** `vae eval`: validation ELBO and importance-sampled NLL of a trained run. */

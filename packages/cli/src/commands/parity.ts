@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { integerOption } from './integer-option.js';
 import {
   INPUT_SOURCES,
   describeTolerances,
@@ -36,16 +37,6 @@ interface ParityArgs {
 
 /** Options that only `--onnx` takes. */
 const ONNX_ONLY = ['dim', 'load-inputs', 'load-outputs', 'save-outputs'] as const;
-
-function integer(option: string, min: number): (raw: unknown) => number {
-  return (raw) => {
-    const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
-    const v = Number(text);
-    if (!Number.isInteger(v) || v < min)
-      throw new RangeError(`--${option}: expected an integer ≥ ${min}, got ${JSON.stringify(text)}`);
-    return v;
-  };
-}
 
 /** The model under test: `--model` or `--onnx` with its own flags, `--bisect`, `--chromium`. */
 function modelOptions(y: Argv): Argv {
@@ -131,17 +122,17 @@ function comparisonOptions(y: Argv): Argv {
       default: 'grey',
       describe: 'seeded grey levels, or the first N MNIST test images',
     })
-    .option('batch', { type: 'string', default: '64', coerce: integer('batch', 1), describe: 'rows of x and z' })
+    .option('batch', { type: 'string', default: '64', coerce: integerOption('batch', 1), describe: 'rows of x and z' })
     .option('seed', {
       type: 'string',
       default: '1',
-      coerce: integer('seed', 0),
+      coerce: integerOption('seed', 0),
       describe: 'seed of x, y, z (ε seeds are seed+1 for the ELBO, seed+2 for IS)',
     })
     .option('samples', {
       type: 'string',
       default: '64',
-      coerce: integer('samples', 1),
+      coerce: integerOption('samples', 1),
       describe: 'importance samples K per example for log p(x)',
     })
     .option('tolerance', {
@@ -154,7 +145,7 @@ function comparisonOptions(y: Argv): Argv {
     })
     .option('threads', {
       type: 'string',
-      coerce: (raw: unknown) => (raw === undefined ? undefined : integer('threads', 1)(raw)),
+      coerce: (raw: unknown) => (raw === undefined ? undefined : integerOption('threads', 1)(raw)),
       describe: 'intra-op threads for CPU/WASM sessions',
     });
 }

@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
+import { integerOption } from './integer-option.js';
 import { quietLanceDbLog } from '../lancedb-log.js';
 import { formatVerification, getLogger, type DeviceRequest } from '@vae/core';
 import { NODE_DEVICES } from '@vae/runtime-node/options';
@@ -36,14 +37,8 @@ interface ServeArgs {
   table?: string;
 }
 
-/** `--port`: an integer in [0, 65535], checked before the model loads (Node's own error names no flag). */
-function portNumber(raw: unknown): number {
-  const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
-  const port = Number(text);
-  if (text.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535)
-    throw new RangeError(`--port: expected an integer in [0, 65535] (0 picks a free one), got ${JSON.stringify(text)}`);
-  return port;
-}
+/** `--port`, checked before the model loads (Node's own error names no flag). */
+const portNumber = integerOption('port', 0, 65535, 'an integer in [0, 65535] (0 picks a free one)');
 
 /**
  * The error of a failed listen in the flags' terms: a port in use or not allowed names `--port`, an
