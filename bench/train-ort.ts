@@ -2,13 +2,14 @@
  * Training speed of the ort engine against the tfjs engine on real MNIST (the reference
  * 784-400-20 Bernoulli VAE, batch 128, Adam lr 1e-3), measured in one run.
  *
- *   tsx bench/train-ort.ts [--epochs 2] [--layouts 1x2,2x1] [--rounds 1] [--binarize dynamic|none]
+ *   tsx bench/train-ort.ts [--epochs 2] [--layouts 1x2,2x1] [--bindings auto,onnxruntime-node] [--rounds 1] [--binarize dynamic|none]
  *                          [--tfjs-steps 20] [--tfjs-backends wasm|none]
  *
  * ort: full epochs of 60,000 images (469 steps) the way the trainer runs them (batch drawn from the
  * seeded Rng, `engine.stepTerms` — or `engine.step` + core's `reportTerms` for engines without it), for
  * each layout `SxT` (S worker threads splitting each batch — data parallelism when S > 1 — with T
- * intra-op threads each), the layouts alternating `--rounds` times in this process; "engine" is the
+ * intra-op threads each) and each session binding (`OrtEngineOptions.binding`: `auto` is onnxruntime's C
+ * API called directly where built), alternating `--rounds` times in this process; "engine" is the
  * time spent awaiting `step`. tfjs: `--tfjs-steps` timed steps after 3 warm-up steps, extrapolated to 469 steps
  * (a full tfjs epoch takes minutes). Glibc's malloc settings matter for the ort engine (its outputs
  * are fresh buffers every step); the script prints the ones in effect. Writes
@@ -19,18 +20,21 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, createModelSpec, initParameters, setLogLevel } from '@vae/core';
-import { OrtEngine, makeBatch, reportTerms, resolveTrainConfig, type Engine } from '@vae/train';
+import { OrtEngine, makeBatch, parseOrtNodeBinding, reportTerms, resolveTrainConfig, type Engine } from '@vae/train';
 import { TfjsEngine } from '@vae/train/tfjs';
 import { inMemory } from '@vae/data';
 import { loadDataset } from '@vae/data/node';
 import { benchArg } from './lib/bench-arg.js';
 
 const epochs = Number(benchArg('epochs', '2'));
+const bindings = benchArg('bindings', 'auto')
+  .split(',')
+  .map((b) => parseOrtNodeBinding(b, '--bindings'));
 const layouts = benchArg('layouts', '1x2,2x1')
   .split(',')
-  .map((l) => {
+  .flatMap((l) => {
     const [shards, threads] = l.split('x').map(Number) as [number, number];
-    return { shards, threads, name: `ort/cpu ${shards}x${threads}` };
+    return bindings.map((binding) => ({ shards, threads, binding, name: `ort/cpu ${shards}x${threads} ${binding}` }));
   });
 const rounds = Number(benchArg('rounds', '1'));
 const binarize = benchArg('binarize', 'dynamic') as 'dynamic' | 'none';
@@ -111,8 +115,8 @@ const rows: { engine: string; perEpoch: number; note: string }[] = [];
 let best = Infinity;
 const fastestOf = new Map<string, number[]>();
 for (let round = 1; round <= rounds; round++) {
-  for (const { shards, threads, name } of layouts) {
-    const ort = new OrtEngine({ device: 'cpu', shards, threads });
+  for (const { shards, threads, binding, name } of layouts) {
+    const ort = new OrtEngine({ device: 'cpu', shards, threads, binding });
     await ort.init(spec, params, config);
     const r = await runEpochs(ort, epochs, Infinity);
     ort.dispose();

@@ -474,6 +474,8 @@ describe('packages published to a local registry and installed by name in a proj
       { cwd: project, env: CONSUMER_ENV },
     );
     expect((JSON.parse(trained.stdout) as { epoch: number }).epoch).toBe(1);
+    // The packed @vae/train carries the direct onnxruntime binding built for this platform.
+    expect(trained.stderr).toMatch(/ort engine: sessions on onnxruntime \d+\.\d+\.\d+ C API, called directly/);
 
     const serve = startUntil(
       bin,

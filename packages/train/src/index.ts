@@ -19,7 +19,15 @@ export {
   type TrainBatch,
 } from './engines/index.js';
 export { OrtEngine, DEFAULT_ORT_THREADS, type OrtEngineOptions } from './engines/ort/ort-engine.js';
-export { NODE_ORT_PLATFORM } from './engines/ort/node-platform.js';
+export { NODE_ORT_PLATFORM, nodeOrtPlatform } from './engines/ort/node-platform.js';
+export {
+  DirectSession,
+  ORT_NODE_BINDINGS,
+  directBindingStatus,
+  parseOrtNodeBinding,
+  type DirectBindingStatus,
+  type OrtNodeBinding,
+} from './engines/ort/direct-session.js';
 export type { OrtModule, OrtPlatform } from './engines/ort/ort-platform.js';
 export {
   ENGINE_REQUESTS,

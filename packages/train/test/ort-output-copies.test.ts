@@ -29,7 +29,7 @@ describe("onnxruntime-node's output copies", () => {
   it('the engine worker can free them at once (Node 20: the flag it is started with)', async () => {
     const client = new WorkerClient();
     try {
-      const info = await client.call('init', { runner: runnerInit(), logLevel: 'warn' });
+      const info = await client.call('init', { runner: runnerInit(), logLevel: 'warn', binding: 'onnxruntime-node' });
       expect(info.freesOutputCopies).toBe(true);
     } finally {
       client.terminate();

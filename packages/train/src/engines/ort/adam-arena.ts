@@ -106,7 +106,24 @@ export interface AdamArenaOptions {
   readonly simd?: boolean;
   /** Add a scratch region (another shard's gradients, see {@link AdamArena.mixGrads}); default false. */
   readonly scratch?: boolean;
+  /**
+   * A native form of the update (the same float32 operations in the same order, so bit-identical),
+   * used instead of the WebAssembly one: the ort engine's direct binding on Node gives one.
+   */
+  readonly kernel?: NativeAdamKernel;
 }
+
+/** The Adam update over four equally long arrays, in place: see the kernel's text form above. */
+export type NativeAdamKernel = (
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  b1: number,
+  b2: number,
+  k1: number,
+  k2: number,
+) => void;
 
 type AxpbyKernel = (y: number, x: number, n: number, a: number, b: number) => void;
 /** `flush(x, n)`: over n bytes, x = 0 where |x| < 2⁻¹²⁶. */
@@ -230,6 +247,8 @@ function jsAdam(
 export class AdamArena {
   /** Whether updates run on the WebAssembly SIMD kernel. */
   readonly simd: boolean;
+  /** The native update kernel given at creation, or null. */
+  private readonly native: NativeAdamKernel | null;
   /** Floats per region (the tensors' sizes, each rounded up to a multiple of 4). */
   readonly size: number;
   /** The SIMD kernels, or null: the JavaScript loops. */
@@ -242,6 +261,7 @@ export class AdamArena {
     this.size = size;
     const bytes = 4 * size * (options.scratch ? 5 : 4);
     this.wasm = options.simd === false ? null : wasmKernels(bytes);
+    this.native = options.kernel ?? null;
     this.simd = this.wasm !== null;
     const buffer = this.wasm?.buffer ?? new ArrayBuffer(bytes);
     const region = (r: Region) =>
@@ -339,7 +359,9 @@ export class AdamArena {
       Float32Array,
       Float32Array,
     ];
-    if (this.wasm) this.wasm.adam(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, 4 * p.length, b1, b2, k1, k2);
+    if (this.native) this.native(p, g, m, v, b1, b2, k1, k2);
+    else if (this.wasm)
+      this.wasm.adam(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, 4 * p.length, b1, b2, k1, k2);
     else jsAdam(p, g, m, v, b1, b2, k1, k2);
     if (step % SUBNORMAL_FLUSH_INTERVAL !== 0) return;
     for (const x of [m, v]) {

@@ -8,6 +8,7 @@ import {
 } from '@vae/core';
 import { arenaLayout, type ArenaTensor } from './adam-arena.js';
 import type { OrtTrainDevice } from './ort-devices.js';
+import type { OrtNodeBinding } from './direct-session.js';
 import type { OrtWorkerMethod, OrtWorkerMethods } from './ort-protocol.js';
 import type { OrtAdamState, OrtBatch, OrtRunnerInit, OrtStepResult, OrtStepTerms } from './ort-step-runner.js';
 import { ShardExchange, shardRanges } from './shard-exchange.js';
@@ -125,6 +126,7 @@ export class DataParallelClient {
     runner: OrtRunnerInit<OrtTrainDevice>,
     count: number,
     logLevel: LogLevel,
+    binding: OrtNodeBinding,
   ): Promise<{ client: DataParallelClient; info: OrtWorkerMethods['init']['result'] }> {
     const tensors = listTrainableParameters(runner.spec);
     const buffer = ShardExchange.allocate(arenaLayout(tensors).size, count);
@@ -132,7 +134,9 @@ export class DataParallelClient {
     const client = new DataParallelClient(shards, tensors);
     try {
       const infos = await Promise.all(
-        shards.map((s, index) => s.call('init', { runner: { ...runner, shard: { index, count, buffer } }, logLevel })),
+        shards.map((s, index) =>
+          s.call('init', { runner: { ...runner, shard: { index, count, buffer } }, logLevel, binding }),
+        ),
       );
       return { client, info: infos[0]! };
     } catch (err) {

@@ -8,6 +8,7 @@ import {
 } from './ort-devices.js';
 import type { OrtPlatform } from './ort-platform.js';
 import { releaseCopy } from './output-copies.js';
+import { directAdamKernel, directBindingStatus, directOrtModule, type OrtNodeBinding } from './direct-session.js';
 
 /**
  * The ort engine's platform: onnxruntime-node, which writes gradients straight into the Adam arena
@@ -24,3 +25,22 @@ export const NODE_ORT_PLATFORM: OrtPlatform<OrtTrainDevice> = Object.freeze({
   writesPreallocatedOutputs: true,
   releaseFetchedCopy: releaseCopy,
 });
+
+/**
+ * The ort engine's platform for `binding`: `onnxruntime-node` is {@link NODE_ORT_PLATFORM}; `auto`
+ * (the engine's default) and `direct` open CPU sessions on onnxruntime's C API directly
+ * (`direct-session.ts`: no output copies, no thread-pool hop per run), `auto` falling back to
+ * onnxruntime-node where that is unavailable.
+ */
+export function nodeOrtPlatform(binding: OrtNodeBinding): OrtPlatform<OrtTrainDevice> {
+  if (binding === 'onnxruntime-node') return NODE_ORT_PLATFORM;
+  const status = directBindingStatus();
+  if (!status.available && binding === 'direct')
+    throw new Error(`binding: direct asked, but the direct onnxruntime binding is unavailable: ${status.reason}`);
+  const kernel = directAdamKernel();
+  return Object.freeze({
+    ...NODE_ORT_PLATFORM,
+    ort: directOrtModule(ort, binding),
+    ...(kernel ? { adamKernel: kernel } : {}),
+  });
+}

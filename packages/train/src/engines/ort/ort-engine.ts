@@ -13,7 +13,8 @@ import type { AdamState } from '../../checkpoint/checkpoint.js';
 import type { TrainConfig } from '../../config.js';
 import { registerEngine, type Engine, type ForwardTerms, type StepOutputs, type TrainBatch } from '../engine.js';
 import { DataParallelClient } from './data-parallel.js';
-import { NODE_ORT_PLATFORM } from './node-platform.js';
+import { nodeOrtPlatform } from './node-platform.js';
+import { bindingSummary, parseOrtNodeBinding, type OrtNodeBinding } from './direct-session.js';
 import {
   ortDeviceSkipReason,
   parseOrtDevice,
@@ -42,6 +43,12 @@ export interface OrtEngineOptions {
    * the gradients are reduced and Adam's update split between them). Default: see {@link ortLayout}.
    */
   readonly shards?: number;
+  /**
+   * How CPU sessions call onnxruntime: `auto` (default) directly through its C API where the native
+   * module is built, else through onnxruntime-node; `direct` fails instead of falling back;
+   * `onnxruntime-node` always uses onnxruntime-node's `run()` (which copies every output).
+   */
+  readonly binding?: OrtNodeBinding;
 }
 
 /** How an {@link OrtEngine} runs its steps: worker threads splitting each batch, intra-op threads of each. */
@@ -129,6 +136,7 @@ export class OrtEngine implements Engine {
 
   constructor(options: OrtEngineOptions = {}) {
     if (options.device !== undefined) parseOrtDevice(options.device, 'options.device');
+    if (options.binding !== undefined) parseOrtNodeBinding(options.binding, 'options.binding');
     for (const key of ['threads', 'shards'] as const) {
       const v = options[key];
       if (v !== undefined && !(Number.isInteger(v) && v >= 1))
@@ -163,8 +171,9 @@ export class OrtEngine implements Engine {
     log[this.inline ? 'debug' : 'info'](
       `ort engine: ${info.device}, ${where} × ${layout.threads} intra-op thread${layout.threads > 1 ? 's' : ''} (${layout.reason})`,
     );
+    log[this.inline ? 'debug' : 'info'](`ort engine: sessions on ${info.binding}`);
     log.debug(
-      `training graph of ${info.nodes} nodes; onnxruntime's output copies ${info.freesOutputCopies ? 'freed at once' : 'left to the garbage collector'}`,
+      `training graph of ${info.nodes} nodes; onnxruntime-node's output copies ${info.freesOutputCopies ? 'freed at once' : 'left to the garbage collector'}`,
     );
   }
 
@@ -173,18 +182,25 @@ export class OrtEngine implements Engine {
     runner: OrtWorkerMethods['init']['args']['runner'],
     layout: OrtLayout,
   ): Promise<OrtWorkerMethods['init']['result']> {
+    const binding = this.options.binding ?? 'auto';
     if (this.options.worker === false) {
-      this.inline = await OrtStepRunner.create(runner, NODE_ORT_PLATFORM);
+      this.inline = await OrtStepRunner.create(runner, nodeOrtPlatform(binding));
       const { device, fallbacks } = this.inline;
-      return { device, fallbacks, nodes: this.inline.graphInfo().nodes, freesOutputCopies: freesCopiesAtOnce() };
+      return {
+        device,
+        fallbacks,
+        nodes: this.inline.graphInfo().nodes,
+        freesOutputCopies: freesCopiesAtOnce(),
+        binding: bindingSummary(this.inline.binding, binding, device),
+      };
     }
     if (layout.shards > 1) {
-      const { client, info } = await DataParallelClient.start(runner, layout.shards, getLogLevel());
+      const { client, info } = await DataParallelClient.start(runner, layout.shards, getLogLevel(), binding);
       this.client = client;
       return info;
     }
     this.client = new WorkerClient();
-    return this.client.call('init', { runner, logLevel: getLogLevel() });
+    return this.client.call('init', { runner, logLevel: getLogLevel(), binding });
   }
 
   private ready(): ModelSpec {
@@ -300,4 +316,11 @@ export class OrtEngine implements Engine {
   }
 }
 
-registerEngine('ort', () => new OrtEngine());
+/**
+ * The registered engine: defaults, except the binding, which `VAE_ORT_BINDING` (`auto`, `direct`,
+ * `onnxruntime-node`) can set for any command that trains, e.g. to compare the two.
+ */
+registerEngine('ort', () => {
+  const binding = process.env.VAE_ORT_BINDING;
+  return new OrtEngine(binding ? { binding: parseOrtNodeBinding(binding, 'VAE_ORT_BINDING') } : {});
+});

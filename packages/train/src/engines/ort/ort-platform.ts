@@ -1,4 +1,5 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { NativeAdamKernel } from './adam-arena.js';
 
 /**
  * The slice of an onnxruntime module the step runner uses. onnxruntime-node and onnxruntime-web
@@ -7,9 +8,20 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
  */
 export interface OrtModule {
   readonly InferenceSession: {
-    create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+    create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<OrtRunSession>;
   };
   readonly Tensor: typeof Tensor;
+}
+
+/**
+ * The slice of a session the step runner uses: onnxruntime's `InferenceSession`, or a direct session on
+ * onnxruntime's C API (`binding: 'direct'`, `direct-session.ts`).
+ */
+export interface OrtRunSession {
+  run(feeds: InferenceSession.FeedsType, fetches?: InferenceSession.FetchesType): Promise<InferenceSession.ReturnType>;
+  release(): Promise<void>;
+  /** `direct` for a session on onnxruntime's C API; absent for onnxruntime-node's and onnxruntime-web's. */
+  readonly binding?: 'direct';
 }
 
 /**
@@ -38,4 +50,6 @@ export interface OrtPlatform<D extends string = string> {
    * no longer needs (onnxruntime-node copies every fetched output; absent: left to the garbage collector).
    */
   readonly releaseFetchedCopy?: (data: ArrayBufferView) => void;
+  /** A native Adam kernel for the runner's arena (the direct binding's), or absent: WebAssembly. */
+  readonly adamKernel?: NativeAdamKernel;
 }

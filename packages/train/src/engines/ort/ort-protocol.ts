@@ -9,17 +9,20 @@ import type {
   OrtStepTerms,
 } from './ort-step-runner.js';
 import type { OrtTrainDevice } from './ort-devices.js';
+import type { OrtNodeBinding } from './direct-session.js';
 
 /** Calls the engine makes on the worker, with their argument and result types. */
 export interface OrtWorkerMethods {
   init: {
-    args: { runner: OrtRunnerInit<OrtTrainDevice>; logLevel: LogLevel };
+    args: { runner: OrtRunnerInit<OrtTrainDevice>; logLevel: LogLevel; binding: OrtNodeBinding };
     result: {
       device: OrtTrainDevice;
       fallbacks: readonly OrtFallback<OrtTrainDevice>[];
       nodes: number;
       /** Whether the runner's thread frees onnxruntime-node's output copies at once (`output-copies.ts`). */
       freesOutputCopies: boolean;
+      /** How the training session calls onnxruntime, and why (`bindingSummary`). */
+      binding: string;
     };
   };
   step: { args: OrtBatch; result: OrtStepResult };

@@ -19,7 +19,7 @@ import {
 } from '@vae/onnx/graphs';
 import type * as ort from 'onnxruntime-node';
 import { AdamArena } from './adam-arena.js';
-import type { OrtModule, OrtPlatform } from './ort-platform.js';
+import type { OrtModule, OrtPlatform, OrtRunSession } from './ort-platform.js';
 import { ShardExchange, splitBlocker, type OrtShard } from './shard-exchange.js';
 
 const N = TRAIN_STEP_NAMES;
@@ -132,11 +132,15 @@ const errorText = (err: unknown): string => (err instanceof Error ? err.message.
 export class OrtStepRunner<D extends string = string> {
   readonly device: D;
   readonly fallbacks: readonly OrtFallback<D>[];
+  /** `direct` when the training session calls onnxruntime's C API directly, else the platform's module. */
+  get binding(): 'direct' | 'module' {
+    return this.session.binding === 'direct' ? 'direct' : 'module';
+  }
   private readonly platform: OrtPlatform<D>;
   private readonly spec: ModelSpec;
   private readonly graph: TrainStepGraph;
-  private readonly session: ort.InferenceSession;
-  private forwardSession: ort.InferenceSession | null = null;
+  private readonly session: OrtRunSession;
+  private forwardSession: OrtRunSession | null = null;
   private readonly init: OrtRunnerInit<D>;
   /** Every state tensor (parameters and buffers). */
   private readonly names: string[];
@@ -159,7 +163,7 @@ export class OrtStepRunner<D extends string = string> {
     platform: OrtPlatform<D>,
     init: OrtRunnerInit<D>,
     graph: TrainStepGraph,
-    session: ort.InferenceSession,
+    session: OrtRunSession,
     device: D,
     fallbacks: OrtFallback<D>[],
   ) {
@@ -173,10 +177,13 @@ export class OrtStepRunner<D extends string = string> {
     this.names = listParameters(init.spec).map((p) => p.name);
     const trainable = listTrainableParameters(init.spec);
     this.trainable = trainable.map((p) => p.name);
-    this.arena = AdamArena.create(trainable, { scratch: init.shard !== undefined });
+    this.arena = AdamArena.create(trainable, {
+      scratch: init.shard !== undefined,
+      ...(platform.adamKernel ? { kernel: platform.adamKernel } : {}),
+    });
     this.exchange = init.shard ? new ShardExchange(init.shard, this.arena.size) : null;
     log.debug(
-      `Adam on ${this.arena.simd ? 'the WebAssembly SIMD kernel' : 'the JavaScript loop'}${this.exchange ? `, floats [${this.exchange.range.from}, ${this.exchange.range.to}) of shard ${init.shard!.index + 1}/${init.shard!.count}` : ''}`,
+      `Adam on ${platform.adamKernel ? 'the native kernel' : this.arena.simd ? 'the WebAssembly SIMD kernel' : 'the JavaScript loop'}${this.exchange ? `, floats [${this.exchange.range.from}, ${this.exchange.range.to}) of shard ${init.shard!.index + 1}/${init.shard!.count}` : ''}`,
     );
     for (const p of trainable) {
       const value = this.arena.param(p.name);
@@ -382,7 +389,7 @@ export class OrtStepRunner<D extends string = string> {
   }
 
   /** The forward-mode graph's session (validation), created by {@link OrtStepRunner.create}. */
-  private async openForward(): Promise<ort.InferenceSession> {
+  private async openForward(): Promise<OrtRunSession> {
     if (!this.forwardSession) {
       const g = buildTrainStepGraph(this.spec, { mode: 'forward', exposeForward: true });
       this.forwardSession = await this.platform.ort.InferenceSession.create(

@@ -1,7 +1,8 @@
 import { parentPort } from 'node:worker_threads';
 import { setLogLevel } from '@vae/core';
 import type { OrtTrainDevice } from './ort-devices.js';
-import { NODE_ORT_PLATFORM } from './node-platform.js';
+import { nodeOrtPlatform } from './node-platform.js';
+import { bindingSummary } from './direct-session.js';
 import { freesCopiesAtOnce, keepFreedMemoryMapped } from './output-copies.js';
 import { transferables, type OrtWorkerMethods, type OrtWorkerRequest, type OrtWorkerResponse } from './ort-protocol.js';
 import { OrtStepRunner, type OrtAdamState, type OrtBatch, type OrtStepResult } from './ort-step-runner.js';
@@ -26,13 +27,14 @@ async function handle(req: OrtWorkerRequest): Promise<{ result: unknown; transfe
       const args = req.args as OrtWorkerMethods['init']['args'];
       setLogLevel(args.logLevel);
       await runner?.release();
-      runner = await OrtStepRunner.create(args.runner, NODE_ORT_PLATFORM);
+      runner = await OrtStepRunner.create(args.runner, nodeOrtPlatform(args.binding));
       return {
         result: {
           device: runner.device,
           fallbacks: runner.fallbacks,
           nodes: runner.graphInfo().nodes,
           freesOutputCopies: freesCopiesAtOnce(),
+          binding: bindingSummary(runner.binding, args.binding, runner.device),
         },
         transfer: [],
       };
