@@ -194,7 +194,7 @@ async function alternate<T extends { seconds: number }>(
  */
 async function cliTrain(
   args: string[],
-): Promise<{ seconds: number; firstEpochSeconds: number; wallSeconds: number; command: string }> {
+): Promise<{ seconds: number; firstEpochSeconds: number; wallSeconds: number; command: string; sessions: string }> {
   const runDir = await mkdtemp(join(tmpdir(), 'vae-bench-train-'));
   const cli = [
     '--import',
@@ -208,7 +208,7 @@ async function cliTrain(
     '--run-dir',
     runDir,
     '--log-level',
-    'warn',
+    'info',
     ...args,
   ];
   try {
@@ -219,6 +219,7 @@ async function cliTrain(
       .split('\n')
       .map((l) => JSON.parse(l) as { seconds: number });
     return {
+      sessions: /ort engine: sessions on (.*)/.exec(r.stderr)?.[1] ?? 'unknown',
       seconds: Math.min(...metrics.map((m) => m.seconds)),
       firstEpochSeconds: metrics[0]!.seconds,
       wallSeconds: r.seconds,
@@ -357,7 +358,7 @@ for (const row of rows) {
         r.pytorch ? first(r.pytorch.bestEpochSeconds) : null,
         r.ours.command,
         {
-          note: `faster of 2 epochs (first ${r.ours.firstEpochSeconds.toFixed(2)} s${r.pytorch ? `; PyTorch's first ${first(r.pytorch.secondsPerEpoch).toFixed(2)} s` : ''}), process wall ${r.ours.wallSeconds.toFixed(1)} s`,
+          note: `faster of 2 epochs (first ${r.ours.firstEpochSeconds.toFixed(2)} s${r.pytorch ? `; PyTorch's first ${first(r.pytorch.secondsPerEpoch).toFixed(2)} s` : ''}), process wall ${r.ours.wallSeconds.toFixed(1)} s; sessions on ${r.ours.sessions}`,
           pytorchSetting: setting(r.pytorch, 'bestEpochSeconds'),
           flops: trainEpochFlops(MLP, 55_000, 5_000),
         },
@@ -513,7 +514,7 @@ for (const row of rows) {
         r.pytorch ? first(r.pytorch.bestEpochSeconds) : null,
         r.ours.command,
         {
-          note: `faster of 2 epochs (first ${r.ours.firstEpochSeconds.toFixed(2)} s), process wall ${r.ours.wallSeconds.toFixed(1)} s`,
+          note: `faster of 2 epochs (first ${r.ours.firstEpochSeconds.toFixed(2)} s), process wall ${r.ours.wallSeconds.toFixed(1)} s; sessions on ${r.ours.sessions}`,
           pytorchSetting: setting(r.pytorch, 'bestEpochSeconds'),
           flops: trainEpochFlops(CONV, 6_400, 5_000),
         },
