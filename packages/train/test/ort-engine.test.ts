@@ -246,6 +246,31 @@ describe('ort engine', () => {
   });
 });
 
+describe('ort engine batch hand-over', () => {
+  it('stepTerms(batch, true) moves the buffers a batch owns to the worker and trains exactly as a copied batch', async () => {
+    const spec = createModelSpec(SPEC);
+    const params = initParameters(spec, new Rng(3));
+    const config = resolveTrainConfig({ learningRate: 0.01, backend: 'cpu' });
+    const [moving, copying] = [new OrtEngine({ shards: 1 }), new OrtEngine({ shards: 1 })];
+    engines.push(moving, copying);
+    await moving.init(spec, params, config);
+    await copying.init(spec, params, config);
+    for (const [i, b] of batches(spec, 3, 16, 11).entries()) {
+      const copy = structuredClone(b);
+      // A view of part of a larger buffer is never moved (it would take the rest of the buffer with it).
+      const big = new Float32Array(b.eps!.data.length * 2);
+      big.set(b.eps!.data);
+      const eps = { ...b.eps!, data: big.subarray(0, b.eps!.data.length) };
+      const handed = i === 2 ? { ...b, eps } : b;
+      expect(await moving.stepTerms(handed, true)).toEqual(await copying.stepTerms(copy));
+      expect(handed.target.data.length).toBe(0);
+      if (i === 2) expect(big.length).toBe(b.eps!.data.length * 2);
+      else expect(b.eps!.data.length).toBe(0);
+    }
+    expect(await moving.getParams()).toEqual(await copying.getParams());
+  });
+});
+
 describe('engine auto choice', () => {
   it('picks ort unless the backend is a TensorFlow.js one, saying why', () => {
     expect(chooseEngine('auto', createModelSpec(SPEC))).toEqual({

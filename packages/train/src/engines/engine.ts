@@ -60,9 +60,11 @@ export interface Engine {
    * Optional: one Adam step (one posterior sample per example) returning only the batch-mean
    * objective terms the engine computed itself, which must equal core's `modelObjective` on the
    * step's forward outputs. Engines that evaluate the objective in-graph (ort) implement it so the
-   * trainer need not copy forward tensors out and recompute the loss in JavaScript.
+   * trainer need not copy forward tensors out and recompute the loss in JavaScript. With
+   * `handOver` the caller gives up the batch: the engine may move its buffers to another thread (the
+   * ort engine's worker takes them without a copy), and they must not be read afterwards.
    */
-  stepTerms?(batch: TrainBatch): Promise<ObjectiveTerms>;
+  stepTerms?(batch: TrainBatch, handOver?: boolean): Promise<ObjectiveTerms>;
   /** Forward pass only (no update), for validation. */
   forward(batch: TrainBatch): Promise<StepOutputs>;
   /**

@@ -570,7 +570,8 @@ async function stepAndReport(
   batch: TrainBatch,
 ): Promise<{ terms: ReportedTerms | null; loss: number }> {
   if (engine.stepTerms && batch.samples === 1) {
-    const t = await engine.stepTerms(batch);
+    // The batch is not read after the step: the engine may move its buffers instead of copying them.
+    const t = await engine.stepTerms(batch, true);
     return { terms: { ...t, iwBound: null }, loss: t.loss };
   }
   const out = await engine.step(batch);

@@ -273,8 +273,13 @@ export class OrtEngine implements Engine {
    * `modelObjective` on the step's forward outputs; tested in `ort-engine.test.ts`). The trainer uses
    * it instead of {@link OrtEngine.step} + a JavaScript recomputation, which cost a third of an epoch.
    */
-  async stepTerms(batch: TrainBatch): Promise<ObjectiveTerms> {
-    return withElbo(await this.call('stepTerms', this.toBatch(batch, this.samples)));
+  async stepTerms(batch: TrainBatch, handOver = false): Promise<ObjectiveTerms> {
+    const b = this.toBatch(batch, this.samples);
+    if (handOver && this.client instanceof WorkerClient) {
+      this.ready();
+      return withElbo(await this.client.call('stepTerms', b, batchBuffers(b)));
+    }
+    return withElbo(await this.call('stepTerms', b));
   }
 
   /** The forward graph's own loss terms and the embedding (tested equal to core's `modelObjective` on {@link OrtEngine.forward}). */
@@ -320,6 +325,16 @@ export class OrtEngine implements Engine {
  * The registered engine: defaults, except the binding, which `VAE_ORT_BINDING` (`auto`, `direct`,
  * `onnxruntime-node`) can set for any command that trains, e.g. to compare the two.
  */
+/**
+ * The buffers a batch's tensors own whole (a batch may use one for both `target` and `x`): those the
+ * worker can take without a copy. A view of part of a larger buffer is copied as before.
+ */
+function batchBuffers(b: OrtBatch): ArrayBuffer[] {
+  const own = (d: Float32Array) =>
+    d.buffer instanceof ArrayBuffer && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? [d.buffer] : [];
+  return [...new Set([b.target, b.x, b.eps, b.y].flatMap((t) => (t ? own(t.data) : [])))];
+}
+
 registerEngine('ort', () => {
   const binding = process.env.VAE_ORT_BINDING;
   return new OrtEngine(binding ? { binding: parseOrtNodeBinding(binding, 'VAE_ORT_BINDING') } : {});
