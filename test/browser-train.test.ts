@@ -14,7 +14,7 @@ import type {} from '../apps/demo/src/demo-hook.js';
 import type { StaticServer } from '../apps/demo/build/static-server.js';
 import { openStaticSite, type StaticSite } from './static-site-fixture.js';
 import { runVae } from './parity-fixtures.js';
-import { addScorerCheck, checkScorers, SCORER_PAGE } from './scorer-check-fixture.js';
+import { checkScorers, SCORER_PAGE } from './scorer-check-fixture.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 /** The page's defaults: the first 6,400 training images, one epoch of 50 steps, seed 1, wasm. */
@@ -414,7 +414,6 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))(
     it.skipIf(process.env.VAE_SCORER_WEBGPU !== '1')(
       'every committed scorer.onnx runs in the tab on WebGPU (SwiftShader) like onnxruntime-node (VAE_SCORER_WEBGPU=1)',
       async () => {
-        await addScorerCheck(opened!.site.outDir);
         const scorerPage = await context.newPage();
         try {
           await scorerPage.goto(`${server.url}${SCORER_PAGE}`);

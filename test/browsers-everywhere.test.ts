@@ -1,16 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Rng, samplePrior, setLogLevel } from '@vae/core';
 import { BROWSER_DRIVERS, toleranceFor, violations, type BrowserPage } from '@vae/parity';
 import { loadModel } from '@vae/runtime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecodeReply, DemoInfo } from '../apps/demo/src/demo-hook.js';
-import type { BuiltDemoSite } from '../apps/demo/build/build-site.js';
 import { serveStatic, type StaticServer } from '../apps/demo/build/static-server.js';
-import { buildDemo } from '../scripts/demo-site.js';
-import { addScorerCheck, checkScorers } from './scorer-check-fixture.js';
+import { checkScorers } from './scorer-check-fixture.js';
+import { siteBuild } from './static-site-fixture.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 /** CI installs every engine (.ci/run → scripts/setup.sh); elsewhere a missing one is skipped with its reason. */
@@ -33,23 +29,15 @@ async function waitReady(page: BrowserPage): Promise<DemoInfo> {
 }
 
 describe('the static demo site in Firefox and WebKit (one launch each)', () => {
-  let site: BuiltDemoSite;
   let server: StaticServer;
 
   beforeAll(async () => {
     setLogLevel('warn');
-    site = await buildDemo({
-      outDir: mkdtempSync(join(tmpdir(), 'vae-engines-site-')),
-      modelsDir: join(REPO, 'models'),
-      brotliQuality: 5,
-    });
-    await addScorerCheck(site.outDir);
-    server = await serveStatic(site.outDir);
+    server = await serveStatic((await siteBuild()).outDir);
   }, 120_000);
 
   afterAll(async () => {
     await server?.close();
-    if (site) await rm(site.outDir, { recursive: true, force: true });
   });
 
   for (const engine of ENGINES) {

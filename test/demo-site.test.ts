@@ -11,8 +11,7 @@ import { CHROMIUM_PATH } from '@vae/runtime-web/node';
 import type { DemoInfo } from '../apps/demo/src/demo-hook.js';
 import type { CanvasStats } from '../apps/demo/src/draw.js';
 import { serveStatic, type StaticServer } from '../apps/demo/build/static-server.js';
-import type { BuiltDemoSite } from '../apps/demo/build/build-site.js';
-import { openStaticSite, type StaticSite } from './static-site-fixture.js';
+import { openStaticSite, type SiteBuild, type StaticSite } from './static-site-fixture.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const ARTIFACTS = join(REPO, 'test-artifacts');
@@ -64,7 +63,7 @@ async function distorted(page: Page): Promise<string[]> {
 }
 
 describe.skipIf(!existsSync(CHROMIUM_PATH))('the static demo site (pnpm demo:build) in real Chromium', () => {
-  let site: BuiltDemoSite;
+  let site: SiteBuild;
   let server: StaticServer;
   let context: BrowserContext;
   let opened: StaticSite | undefined;
@@ -89,7 +88,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the static demo site (pnpm demo:bui
     ]);
     for (const f of site.files)
       expect(existsSync(join(site.outDir, `${f.path}.br`)) && existsSync(join(site.outDir, `${f.path}.gz`))).toBe(true);
-    const { manifest } = site.content;
+    const { manifest } = site;
     const int8 = manifest.models.find((m) => m.precision === 'int8');
     expect(int8?.parity?.violations).toBe(0);
     expect(manifest.defaultModel).toBe(int8!.name);
@@ -186,13 +185,13 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the static demo site (pnpm demo:bui
     await page.waitForSelector('body[data-state="error"]', { timeout: 60_000 });
     const message = await page.evaluate(() => document.getElementById('notice')!.textContent);
     expect(message).toContain('no model called "mnist-vea"');
-    for (const m of site.content.manifest.models) expect(message).toContain(m.name);
+    for (const m of site.manifest.models) expect(message).toContain(m.name);
     await page.close();
   });
 
   it('refuses a model folder swapped after the build (fp32 manifest and graphs under the int8 name), naming both hashes', async () => {
-    const int8 = site.content.manifest.models.find((m) => m.precision === 'int8')!;
-    const fp32 = site.content.manifest.models.find((m) => m.precision === 'fp32')!;
+    const int8 = site.manifest.models.find((m) => m.precision === 'int8')!;
+    const fp32 = site.manifest.models.find((m) => m.precision === 'fp32')!;
     const copy = mkdtempSync(join(tmpdir(), 'vae-demo-swapped-'));
     await cp(site.outDir, copy, { recursive: true });
     const target = join(copy, 'models', int8.name);
