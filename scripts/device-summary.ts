@@ -161,7 +161,8 @@ function torchRow(name: string, model: string, batchSize: number, device: string
   const base = { name: `pytorch-${name}`, model, batchSize };
   if (!r) {
     const reason = failureReason(`train-torch-${name}`);
-    const skipped = /No module named 'torch'|not found|is_available\(\) is False/.test(reason);
+    // No PyTorch (or no numpy, which the baseline imports first) on the host: skipped, not failed.
+    const skipped = /No module named '(torch|numpy)'|not found|is_available\(\) is False/.test(reason);
     return {
       ...base,
       engine: 'pytorch',
