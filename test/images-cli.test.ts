@@ -243,7 +243,9 @@ describe('your own images: vae train → export → embed → search on a colour
       runDir,
     ]);
     expect(b.code).not.toBe(0);
-    expect(b.stderr).toMatch(/b\.png: expected an image of 1 to 16777216 pixels, got 30000×30000×4/);
+    expect(b.stderr).toMatch(
+      /b\.png: expected an image of 1 to 16777216 pixels, got 30000 high × 30000 wide = 900000000 pixels/,
+    );
     expect(existsSync(runDir)).toBe(false);
     expect(await readdir(cache)).toEqual(before);
 
@@ -253,5 +255,25 @@ describe('your own images: vae train → export → embed → search on a colour
     const d = await run(['train', '--dataset', 'images', '--data', folder, '--channels', '2', '--run-dir', runDir]);
     expect(d.code).not.toBe(0);
     expect(d.stderr).toMatch(/--channels: expected 1 or 3, got "2"/);
+  });
+
+  it('a folder of mixed sizes fails naming the file that differs, the first image, and which size is the height', async () => {
+    const mixed = join(dir, 'mixed');
+    await mkdir(mixed);
+    for (const [name, w, h] of [
+      ['a.png', 28, 28],
+      ['b.png', 28, 32],
+    ] as const) {
+      const png = new PNG({ width: w, height: h });
+      png.data = pixels(w, h, 0, 0);
+      await writeFile(join(mixed, name), PNG.sync.write(png));
+    }
+    const runDir = join(dir, 'run-mixed');
+    const r = await run(['train', '--dataset', 'images', '--data', mixed, '--cache-dir', cache, '--run-dir', runDir]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(
+      /mixed\/b\.png: expected 28 high × 28 wide like a\.png, got 32 high × 28 wide \(read from its header; not decoded\); pass --image-size N/,
+    );
+    expect(existsSync(runDir)).toBe(false);
   });
 });

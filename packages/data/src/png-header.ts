@@ -2,6 +2,7 @@
  * PNG image headers read before decoding (browser-safe), so that an image's size is checked before
  * any pixel is inflated: a 20000×20000 PNG of 1.9 MB would otherwise decode to 1.6 GB of RGBA.
  */
+import { sizeText } from './image-size.js';
 
 /** What a PNG's IHDR chunk says. */
 export interface PngHeader {
@@ -43,8 +44,10 @@ export function readPngHeader(bytes: Uint8Array, name: string): PngHeader {
 
 /** What {@link checkImageHeader} accepts. */
 export interface ImageLimits {
-  /** Required height × width (e.g. the model's), or none. */
+  /** Required `[height, width]` (e.g. the model's), or none. */
   readonly size?: readonly [number, number];
+  /** Where `size` comes from, named in the error (e.g. a folder's first image, which sets the others' size). */
+  readonly sizeOf?: string;
   /** Most pixels (width × height), default {@link MAX_IMAGE_PIXELS}. */
   readonly maxPixels?: number;
 }
@@ -55,16 +58,16 @@ export function checkImageHeader(
   name: string,
   limits: ImageLimits = {},
 ): void {
-  const got = `${header.height}×${header.width}×${header.channels}`;
+  const got = sizeText(header.height, header.width);
   const size = limits.size;
   if (size && (header.height !== size[0] || header.width !== size[1]))
     throw new RangeError(
-      `${name}: expected a ${size[0]}×${size[1]} image, got ${got} (read from its header; not decoded)`,
+      `${name}: expected ${sizeText(size[0], size[1])}${limits.sizeOf ? ` like ${limits.sizeOf}` : ''}, got ${got} (read from its header; not decoded)`,
     );
   const max = limits.maxPixels ?? MAX_IMAGE_PIXELS;
   if (header.width * header.height > max || header.width === 0 || header.height === 0)
     throw new RangeError(
-      `${name}: expected an image of 1 to ${max} pixels, got ${got} = ${header.width * header.height} (read from its header; not decoded)`,
+      `${name}: expected an image of 1 to ${max} pixels, got ${got} = ${header.width * header.height} pixels (read from its header; not decoded)`,
     );
 }
 

@@ -6,6 +6,7 @@
  * alpha is composited over black (as MNIST's background), colour to grey with the ITU-R BT.601 luma
  * weights, grey to colour by repeating it.
  */
+import { sizeText } from './image-size.js';
 
 /** A decoded image: `width × height × channels` bytes, row-major, channels interleaved (1 grey, 2 grey + alpha, 3 RGB, 4 RGBA). */
 export interface RawImage {
@@ -194,7 +195,7 @@ export function resizeCover(
   const [oh, ow] = sizeOfTarget(size);
   if (pixels.length !== width * height * channels)
     throw new RangeError(
-      `pixels: expected ${width}×${height}×${channels} = ${width * height * channels} bytes, got ${pixels.length}`,
+      `pixels: expected ${sizeText(height, width, channels)} = ${width * height * channels} bytes, got ${pixels.length}`,
     );
   const c = channels;
   const rowLen = ow * c;

@@ -31,7 +31,7 @@ async function entryFiles(path: string): Promise<Buffer[]> {
 }
 
 describe('image cache with decoding workers', () => {
-  it('writes the same rows as the main thread alone, and names a differing image a worker decoded', async () => {
+  it('writes the same rows as the main thread alone, and names a differing image a worker decoded (channels, size)', async () => {
     const dir = await bigFolder();
     const [alone, withWorker] = [await tempDir('vae-cache-'), await tempDir('vae-cache-')];
     const main = await ensureImageCache(dir, { cacheDir: alone, workers: 0 });
@@ -47,6 +47,10 @@ describe('image cache with decoding workers', () => {
     const failed = await tempDir('vae-cache-');
     await expect(ensureImageCache(dir, { cacheDir: failed, workers: 1 })).rejects.toThrow(
       /a\/f299\.png: expected 1 channel \(grey\) like a\/f001\.png, got 3 channels \(colour\); pass --channels 1/,
+    );
+    await writeFile(join(dir, 'a', 'f299.png'), png(6, 7, 299, true));
+    await expect(ensureImageCache(dir, { cacheDir: failed, workers: 1 })).rejects.toThrow(
+      /a\/f299\.png: expected 5 high × 6 wide like a\/f001\.png, got 7 high × 6 wide \(read from its header; not decoded\)/,
     );
     expect(await readdir(failed)).toEqual([]);
   });

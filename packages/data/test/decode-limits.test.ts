@@ -92,7 +92,7 @@ describe('IDX files: the header is checked before the data is decompressed', () 
     );
     await writeFile(raw, Buffer.concat([idxHeaderBytes([1, 64, 64]), Buffer.alloc(4096)]));
     await expect(readIdxFile(raw, 3, 'FIX', { itemDims: [28, 28] })).rejects.toThrow(
-      /expected items of 28×28, the header says 64×64 \(\[1, 64, 64\]\); not decoded/,
+      /expected items of 28 high × 28 wide, the header says 64 high × 64 wide \(\[1, 64, 64\]\); not decoded/,
     );
   });
 });
@@ -114,17 +114,17 @@ describe('PNG images: the header is checked before any pixel is inflated', () =>
   it('refuses a 20000×20000 image before decoding it (the size asked for, and the pixel limit)', () => {
     const bomb = png(20000, 20000, deflateSync(Buffer.alloc(1)));
     expect(() => decodeImage(bomb, 'bomb.png', { size: [28, 28] })).toThrow(
-      /bomb\.png: expected a 28×28 image, got 20000×20000×1 \(read from its header; not decoded\)/,
+      /bomb\.png: expected 28 high × 28 wide, got 20000 high × 20000 wide \(read from its header; not decoded\)/,
     );
     expect(() => decodeImage(bomb, 'bomb.png')).toThrow(
-      /bomb\.png: expected an image of 1 to 16777216 pixels, got 20000×20000×1 = 400000000/,
+      /bomb\.png: expected an image of 1 to 16777216 pixels, got 20000 high × 20000 wide = 400000000 pixels/,
     );
   });
 
   it('refuses an interlaced image whose data inflates past its size (decoders do not bound those)', () => {
     const bomb = png(28, 28, deflateSync(Buffer.alloc(32 << 20)), true);
     expect(() => decodeImage(bomb, 'interlaced.png', { size: [28, 28] })).toThrow(
-      /interlaced\.png: expected at most \d+ bytes of image data for 28×28×1, got more; not decoded/,
+      /interlaced\.png: expected at most \d+ bytes of image data for 28 high × 28 wide × 1 channel, got more; not decoded/,
     );
   });
 
@@ -134,7 +134,7 @@ describe('PNG images: the header is checked before any pixel is inflated', () =>
     const app0 = [0xff, 0xe0, 0, 4, 0, 0];
     const bomb = Uint8Array.from([0xff, 0xd8, ...app0, ...sof]);
     expect(() => decodeImage(bomb, 'bomb.jpg')).toThrow(
-      /bomb\.jpg: expected an image of 1 to 16777216 pixels, got 60000×60000×3 = 3600000000 \(read from its header; not decoded\)/,
+      /bomb\.jpg: expected an image of 1 to 16777216 pixels, got 60000 high × 60000 wide = 3600000000 pixels \(read from its header; not decoded\)/,
     );
     expect(() => decodeImage(Uint8Array.from([0xff, 0xd8, ...app0]), 'cut.jpg')).toThrow(
       /cut\.jpg: expected a JPEG frame header \(SOF\), got none in 8 bytes/,

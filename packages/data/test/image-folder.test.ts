@@ -79,6 +79,12 @@ describe('resizeCover', () => {
     const flat = new Uint8Array(30 * 20 * 3).fill(77);
     expect(resizeCover(flat, 30, 20, 3, [7, 9]).every((v) => v === 77)).toBe(true);
   });
+
+  it('names each dimension of the size it expected when the pixels do not fit it', () => {
+    expect(() => resizeCover(new Uint8Array(10), 6, 2, 1, 2)).toThrow(
+      'pixels: expected 2 high × 6 wide × 1 channel = 12 bytes, got 10',
+    );
+  });
 });
 
 describe('image folders', () => {
@@ -130,7 +136,7 @@ describe('image folders', () => {
     expect(colour.imageShape).toEqual([12, 10, 3]);
     await writeFile(join(dir, 'g4.png'), pngFile(11, 12, 3, true));
     await expect(loadImageFolder(dir, { cacheDir, channels: 1 })).rejects.toThrow(
-      /g4\.png: expected a 12×10 image, got 12×11×1 \(read from its header; not decoded\); pass --image-size N/,
+      /g4\.png: expected 12 high × 10 wide like g0\.png, got 12 high × 11 wide \(read from its header; not decoded\); pass --image-size N/,
     );
     expect((await cacheEntries(cacheDir)).temps).toEqual([]);
   });
@@ -146,8 +152,16 @@ describe('image folders', () => {
         'hello',
         /notes\.txt: expected only PNG or JPEG images \(\.png, \.jpg, \.jpeg\) in .*; move it out/,
       ],
-      ['b.png', bombPng(30_000, 30_000), /b\.png: expected an image of 1 to 16777216 pixels, got 30000×30000×3/],
-      ['b.jpg', bombJpeg(60_000, 60_000), /b\.jpg: expected an image of 1 to 16777216 pixels, got 60000×60000×3/],
+      [
+        'b.png',
+        bombPng(30_000, 30_000),
+        /b\.png: expected an image of 1 to 16777216 pixels, got 30000 high × 30000 wide = 900000000 pixels/,
+      ],
+      [
+        'b.jpg',
+        bombJpeg(60_000, 60_000),
+        /b\.jpg: expected an image of 1 to 16777216 pixels, got 60000 high × 60000 wide = 3600000000 pixels/,
+      ],
     ];
     for (const [name, bytes, message] of cases) {
       const dir = await tempDir('vae-bad-');

@@ -138,7 +138,7 @@ describe('corpus sources', () => {
     await writeFile(join(mixed, 'b.png'), PNG.sync.write(new PNG({ width: 32, height: 28 })));
     const cacheDir = join(dir, 'cache');
     await expect(loadCorpus({ dataset: 'images', data: mixed, cacheDir })).rejects.toThrow(
-      /b\.png: expected a 28×28 image, got 28×32×4 \(read from its header; not decoded\); pass --image-size N/,
+      /b\.png: expected 28 high × 28 wide like a\.png, got 28 high × 32 wide \(read from its header; not decoded\); pass --image-size N/,
     );
     await writeFile(join(mixed, 'b.png'), 'not a png');
     await expect(loadCorpus({ dataset: 'images', data: mixed, cacheDir })).rejects.toThrow(

@@ -191,7 +191,7 @@ describe('refused runs and queries', () => {
     [2, 64, 64].forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
     await writeFile(idx, Buffer.concat([header, Buffer.alloc(2 * 64 * 64)]));
     await expect(loadCorpus({ dataset: 'idx', data: idx, imageShape: [28, 28, 1] })).rejects.toThrow(
-      /expected items of 28×28, the header says 64×64 \(\[2, 64, 64\]\); not decoded/,
+      /expected items of 28 high × 28 wide, the header says 64 high × 64 wide \(\[2, 64, 64\]\); not decoded/,
     );
     await expect(loadCorpus({ dataset: 'idx', data: idx, maxBytes: 4096 })).rejects.toThrow(
       /expected at most 4096 bytes of IDX data, the header claims \[2, 64, 64\] = 8192; not decoded; .*--max-data-mb/,

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM_ARGS, CHROMIUM_ENV, CHROMIUM_PATH, chromiumPath } from '@vae/runtime-web/node';
 import { browserPeerMissing } from './browser-peers.js';
 import { findExecutable } from './child-host.js';
+import { cleanupOnExit } from './exit-cleanup.js';
 
 /** An open page of a browser, driven from Node. */
 export interface BrowserPage {
@@ -73,9 +74,13 @@ const chromium: BrowserDriver = {
         await rm(profile, { recursive: true, force: true });
         throw err;
       });
+    // At an early exit playwright-core kills Chromium in its exit listener, added by the launch; the
+    // profile is removed after it (removed while Chromium runs, it would be recreated).
+    const forget = cleanupOnExit(() => rmSync(profile, { recursive: true, force: true }));
     return evaluatingPage((await context.newPage()) as unknown as EventedPage, url, async () => {
       await context.close();
       await rm(profile, { recursive: true, force: true });
+      forget();
     });
   },
 };
@@ -163,6 +168,7 @@ const webkit: BrowserDriver = {
       // xvfb-run starts Xvfb and the driver in its own process group: end the whole group.
       if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
     };
+    child.once('exit', cleanupOnExit(stop));
     const base = `http://127.0.0.1:${port}`;
     try {
       await waitForDriver(base, child, output);

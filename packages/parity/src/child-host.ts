@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { getLogger, type Runtime } from '@vae/core';
 import type { PageApi } from './chromium-wire.js';
+import { cleanupOnExit } from './exit-cleanup.js';
 import { CHILD_LINE_PREFIX, type ChildConfig, type ChildReply } from './child-protocol.js';
 import type { ParityHost } from './parity-runtime.js';
 import { wireRuntime, type WireSession } from './wire-runtime.js';
@@ -53,6 +54,9 @@ async function openChild(o: ChildHostOptions, config: ChildConfig, device: strin
   const exe = findExecutable(o.executable);
   if (!exe) throw new Error(`${o.executable} not found (${o.install})`);
   const child = spawn(exe, [...o.args, ENTRY, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Deno and Bun end when their stdin closes; killed too if this process exits while they run.
+  const forget = cleanupOnExit(() => child.kill());
+  child.once('exit', forget);
   const stderr: string[] = [];
   createInterface({ input: child.stderr }).on('line', (l) => {
     stderr.push(l);

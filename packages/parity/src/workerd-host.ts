@@ -1,4 +1,5 @@
 import { spawn, execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { bundleEntry } from './bundle-entry.js';
 import type { PageApi } from './chromium-wire.js';
 import { ortDistDir } from './browser-harness.js';
 import { findExecutable } from './child-host.js';
+import { cleanupOnExit } from './exit-cleanup.js';
 import type { ChildReply } from './child-protocol.js';
 import type { ParityHost } from './parity-runtime.js';
 import { wireRuntime, type WireSession } from './wire-runtime.js';
@@ -71,6 +73,10 @@ export async function openWorkerdSession(modelDir: string, device: string): Prom
   await Promise.all(files.map((f, i) => copyFile(join(modelDir, f), join(dir, `file${i}`))));
   await writeFile(join(dir, 'config.capnp'), config(files, version, port));
   const child = spawn(exe, ['serve', join(dir, 'config.capnp')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const forget = cleanupOnExit(() => {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const output: string[] = [];
   const collect = (b: Buffer): void => {
     output.push(b.toString());
@@ -81,6 +87,7 @@ export async function openWorkerdSession(modelDir: string, device: string): Prom
   const close = async (): Promise<void> => {
     child.kill();
     await rm(dir, { recursive: true, force: true });
+    forget();
   };
   let next = 0;
   const call = async <K extends keyof PageApi>(

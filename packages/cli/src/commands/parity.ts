@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { exitOnShutdownSignal } from '../shutdown-signal.js';
 import { integerOption } from './integer-option.js';
 import {
   INPUT_SOURCES,
@@ -173,7 +174,8 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
       .epilog(parityEpilog()) as unknown as Argv<ParityArgs>,
   handler: async (args) => {
     if (args.chromium !== undefined) useChromium(args.chromium);
-    const report = args.onnx ? await onnxParity(args) : await modelParity(args);
+    // A signal ends the run at once: its runtimes' processes and browsers end with it.
+    const report = await exitOnShutdownSignal(() => (args.onnx ? onnxParity(args) : modelParity(args)));
     process.exitCode = report.exitCode;
   },
 };

@@ -4,6 +4,7 @@ import { getLogger, oneHot } from '@vae/core';
 import type { TrainProgress, TrainResult } from '@vae/train';
 import type { TrainConfig } from '@vae/train/options';
 import { formatParityTable, parseRuntimeList, type ParityReport, type RuntimeName } from '@vae/parity/options';
+import { exitOnShutdownSignal } from '../shutdown-signal.js';
 import { provenanceOf } from './export.js';
 import { configFromArgs, trainCommand } from './train.js';
 
@@ -82,13 +83,10 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
 
   log.info('3/4 parity');
   const runtimes = o.runtimes ?? [...PIPELINE_RUNTIMES, ...(o.browser ? PIPELINE_BROWSER_RUNTIMES : [])];
-  const parity = await lib.parity.runParity({
-    modelDir,
-    runDir,
-    reference: 'ort-node-cpu',
-    runtimes,
-    skipUnavailable: true,
-  });
+  // As in `vae parity`: a signal ends the run at once, and the runtimes' processes and browsers with it.
+  const parity = await exitOnShutdownSignal(() =>
+    lib.parity.runParity({ modelDir, runDir, reference: 'ort-node-cpu', runtimes, skipUnavailable: true }),
+  );
   const parityJson = join(runDir, PIPELINE_FILES.parity);
   await lib.dataNode.writeFileAtomic(parityJson, `${JSON.stringify(parity, null, 2)}\n`);
 

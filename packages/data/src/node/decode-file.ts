@@ -9,6 +9,8 @@ export interface DecodeTarget {
   readonly size: TargetSize | null;
   /** The size `[height, width]` every image must have when `size` is null (the first image's). */
   readonly requireSize: readonly [number, number] | null;
+  /** The file that set `requireSize` (the folder's first image), named when another image differs. */
+  readonly requireSizeOf?: string;
   readonly channels: 1 | 3;
   /** Most pixels an image's header may claim (default `MAX_IMAGE_PIXELS`, 4096²). */
   readonly maxPixels?: number;
@@ -76,6 +78,7 @@ export function decodeFileSync(path: string, target: DecodeTarget, out: Uint8Arr
   const limits = {
     maxPixels: target.maxPixels ?? MAX_IMAGE_PIXELS,
     ...(target.size === null && target.requireSize ? { size: target.requireSize } : {}),
+    ...(target.size === null && target.requireSizeOf ? { sizeOf: target.requireSizeOf } : {}),
   };
   try {
     const { header } = decodeAndFit(

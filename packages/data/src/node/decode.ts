@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
 import { readImageHeader, type ImageHeader } from '../image-header.js';
+import { sizeText } from '../image-size.js';
 import { readJpegHeader } from '../jpeg-header.js';
 import {
   MAX_IMAGE_PIXELS,
@@ -44,7 +45,7 @@ function decodePng(bytes: Uint8Array, name: string): RawImage {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ERR_BUFFER_TOO_LARGE')
       throw new RangeError(
-        `${name}: expected at most ${maxInflatedBytes(header)} bytes of image data for ${header.height}×${header.width}×${header.channels}, got more; not decoded`,
+        `${name}: expected at most ${maxInflatedBytes(header)} bytes of image data for ${sizeText(header.height, header.width, header.channels)}, got more; not decoded`,
       );
     throw new Error(`${name}: expected a PNG image, got undecodable bytes (${e.message})`);
   }
@@ -82,7 +83,7 @@ function decodeJpeg(
   const channels = img.data.length / (img.width * img.height);
   if (img.width !== header.width || img.height !== header.height || !Number.isInteger(channels))
     throw new Error(
-      `${name}: expected a ${header.width}×${header.height} JPEG as its header says, got ${img.width}×${img.height} from the decoder`,
+      `${name}: expected a JPEG ${sizeText(header.height, header.width)} as its header says, got ${sizeText(img.height, img.width)} from the decoder`,
     );
   return { width: img.width, height: img.height, channels, pixels: img.data };
 }

@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import type { ImageDataset } from '../dataset.js';
 import type { ImageSplit } from '../image-split.js';
 import { parseIdx, parseIdxHeader, type IdxArray, type IdxHeader } from '../idx.js';
+import { sizeText } from '../image-size.js';
 import { convertChannels } from '../resize.js';
 import { readFileBounded } from './bounded-read.js';
 
@@ -37,8 +38,13 @@ function checkIdxHeader(path: string, header: IdxHeader, limits: IdxLimits): voi
       (header.dims.length === 3 && shape3[2] === 1 ? shape3.slice(0, 2) : shape3.slice(0, header.dims.length - 1)));
   if (item && header.dims.slice(1).join() !== item.join())
     throw new RangeError(
-      `${path}: expected items of ${item.join('×')}, the header says ${header.dims.slice(1).join('×')} (${shape}); not decoded`,
+      `${path}: expected items of ${itemText(item)}, the header says ${itemText(header.dims.slice(1))} (${shape}); not decoded`,
     );
+}
+
+/** An item's dimensions: images (`[H, W]` or `[H, W, C]`) with each dimension named, others as `a×b×…`. */
+function itemText(dims: readonly number[]): string {
+  return dims.length === 2 || dims.length === 3 ? sizeText(dims[0]!, dims[1]!, dims[2]) : dims.join('×');
 }
 
 /**

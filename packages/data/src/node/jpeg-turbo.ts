@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { sizeText } from '../image-size.js';
 import type { JpegHeader } from '../jpeg-header.js';
 import type { RawImage } from '../resize.js';
 
@@ -132,7 +133,9 @@ export function decodeJpegTurbo(bytes: Uint8Array, name: string, header: JpegHea
     if (t.x.tjDecompressHeader3(t.handle, src, bytes.length, m, m + 4, m + 8, m + 12) !== 0) throw new Error(CORRUPT);
     const [w, h] = new Int32Array(t.x.memory.buffer, m, 2);
     if (w !== header.width || h !== header.height)
-      throw new Error(`libjpeg-turbo reads ${w}×${h}, the frame header says ${header.width}×${header.height}`);
+      throw new Error(
+        `libjpeg-turbo reads ${sizeText(h!, w!)}, the frame header says ${sizeText(header.height, header.width)}`,
+      );
     const status = t.x.tjDecompress2(
       t.handle,
       src,

@@ -7,6 +7,7 @@ import { Rng, getLogger } from '@vae/core';
 import { sizeOfTarget, type TargetSize } from '../resize.js';
 import { removeStaleTemps, syncDir, tempPathFor, writeFileDurable } from './atomic-write.js';
 import { readImageHeader } from '../image-header.js';
+import { sizeText } from '../image-size.js';
 import { decodeRowsToFile, readImageFile, type DecodeTarget } from './decode-file.js';
 import type { DecodeReply, DecodeRequest } from './decode-worker.js';
 import { faultPoint } from './fault-points.js';
@@ -106,7 +107,7 @@ async function readIndex(path: string): Promise<ImageCache | null> {
   const got = (await stat(join(path, CACHE_FILES.pixels))).size;
   if (got !== want)
     throw new Error(
-      `${join(path, CACHE_FILES.pixels)}: expected ${want} bytes (${index.count} × ${h}×${w}×${c}), got ${got}; the cache is damaged: delete ${path}`,
+      `${join(path, CACHE_FILES.pixels)}: expected ${want} bytes (${index.count} images × ${sizeText(h, w, c)}), got ${got}; the cache is damaged: delete ${path}`,
     );
   const labels = new Uint8Array(await readFile(join(path, CACHE_FILES.labels)));
   return { path, index, labels, built: false };
@@ -173,8 +174,11 @@ interface RowLayout {
   readonly target: DecodeTarget;
 }
 
-/** The row layout of the cache: the asked size or the first image's, and the asked channels or its. */
-function rowLayout(o: ImageCacheOptions, probe: Probe): RowLayout {
+/**
+ * The row layout of the cache: the asked size or the first image's (`first`, named when another
+ * image differs), and the asked channels or its.
+ */
+function rowLayout(o: ImageCacheOptions, probe: Probe, first: string): RowLayout {
   const limits = {
     ...(o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels }),
     ...(o.maxFileBytes === undefined ? {} : { maxFileBytes: o.maxFileBytes }),
@@ -183,14 +187,15 @@ function rowLayout(o: ImageCacheOptions, probe: Probe): RowLayout {
   const channels = o.channels ?? (probe.colour ? 3 : 1);
   const size = o.size ?? null;
   const [h, w] = size === null ? [probe.height, probe.width] : sizeOfTarget(size);
-  const target: DecodeTarget = { size, requireSize: size === null ? [h, w] : null, channels, ...limits };
+  const required = size === null ? { requireSize: [h, w] as const, requireSizeOf: first } : { requireSize: null };
+  const target: DecodeTarget = { size, ...required, channels, ...limits };
   return { size, h, w, channels, rowBytes: h * w * channels, target };
 }
 
 async function buildCache(scan: FolderScan, tmp: string, o: ImageCacheOptions, probe: Probe): Promise<CacheIndex> {
   const started = performance.now();
   const n = scan.files.length;
-  const layout = rowLayout(o, probe);
+  const layout = rowLayout(o, probe, scan.files[0]!);
   const rowOf = new Rng(ROW_ORDER_SEED).permutation(n);
   await decodeToPixelFile(scan, join(tmp, CACHE_FILES.pixels), o, probe, layout, rowOf, started);
   const labels = new Uint8Array(n);

@@ -1,4 +1,5 @@
 import { crc32, inflateSync } from 'node:zlib';
+import { sizeText } from '../image-size.js';
 import { maxInflatedBytes, type PngHeader } from '../png-header.js';
 import type { RawImage } from '../resize.js';
 
@@ -109,13 +110,13 @@ export function decodePngFast(bytes: Uint8Array, name: string, header: PngHeader
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ERR_BUFFER_TOO_LARGE')
       throw new RangeError(
-        `${name}: expected at most ${expected} bytes of image data for ${height}×${width}×${channels}, got more; not decoded`,
+        `${name}: expected at most ${expected} bytes of image data for ${sizeText(height, width, channels)}, got more; not decoded`,
       );
     throw new Error(`${name}: expected a PNG image, got undecodable bytes (${e.message})`);
   }
   if (inflated.length < expected)
     throw new Error(
-      `${name}: expected a PNG image, got undecodable bytes (${inflated.length} bytes of image data, ${expected} needed for ${height}×${width}×${channels})`,
+      `${name}: expected a PNG image, got undecodable bytes (${inflated.length} bytes of image data, ${expected} needed for ${sizeText(height, width, channels)})`,
     );
   const pixels = new Uint8Array(stride * height);
   unfilter(inflated, pixels, height, stride, channels, name);

@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, REFERENCE_MODEL, ROOT } from './parity-fixtures.js';
+
+/** A live process: its pid and command name. */
+interface Proc {
+  readonly pid: number;
+  readonly comm: string;
+}
+
+/**
+ * Live processes (zombies left out) whose environment holds `tag`: the CLI and everything it
+ * started, including processes that outlived it (reparented, so not found through parent ids).
+ */
+function tagged(tag: string): Proc[] {
+  const found: Proc[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(tag)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (state !== 'Z')
+        found.push({ pid: Number(pid), comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) });
+    } catch {
+      // gone meanwhile, or another user's
+    }
+  }
+  return found;
+}
+
+const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+
+/**
+ * Starts `vae parity` on the reference model with `runtimes`, waits until a process whose name
+ * matches `started` runs and `afterMs` more (the runtime under test is up), sends SIGTERM, and
+ * reports how it ended.
+ */
+async function parityUntilSigterm(runtimes: string, started: RegExp, afterMs: number) {
+  const tag = `VAE_PARITY_SIGNAL_TEST=${process.pid}-${Date.now()}`;
+  const [key, value] = tag.split('=') as [string, string];
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'packages/cli/src/bin.ts'),
+      'parity',
+      '--model',
+      REFERENCE_MODEL,
+      '--runtimes',
+      runtimes,
+    ],
+    { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0', [key]: value }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
+  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  try {
+    for (const until = Date.now() + 60_000; !tagged(tag).some((p) => started.test(p.comm)); await sleep(100))
+      if (child.exitCode !== null || Date.now() > until)
+        throw new Error(`no ${started} process came up (exit ${child.exitCode}): ${stderr.slice(-1000)}`);
+    await sleep(afterMs);
+    const running = tagged(tag).map((p) => p.comm);
+    const sent = performance.now();
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, sleep(20_000).then(() => 'still running after 20 s')]);
+    const seconds = (performance.now() - sent) / 1000;
+    await sleep(500); // let processes that ignore their parent's end show themselves
+    return { code, seconds, running, left: tagged(tag), stderr };
+  } finally {
+    child.kill('SIGKILL');
+    for (const p of tagged(tag)) process.kill(p.pid, 'SIGKILL');
+  }
+}
+
+describe.skipIf(process.platform !== 'linux')('vae parity on SIGTERM (processes found through /proc)', () => {
+  it('exits 143 within 20 s and leaves no workerd behind (it used to outlive the CLI)', async () => {
+    const r = await parityUntilSigterm('ort-web-wasm@workerd', /^workerd$/, 500);
+    expect(r.running).toContain('workerd');
+    expect(r.left, r.stderr).toEqual([]);
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.seconds).toBeLessThan(20);
+    expect(r.stderr).toContain('SIGTERM: stopping now (exit 143)');
+  }, 90_000);
+
+  it.skipIf(!HAS_CHROMIUM)(
+    'stops at once while Chromium runs instead of going on with the next runtime, and leaves no browser behind',
+    async () => {
+      const r = await parityUntilSigterm('ort-web-wasm@chromium,ort-web-wasm@workerd', /^chrom/, 2000);
+      expect(r.left, r.stderr).toEqual([]);
+      expect(r.code, r.stderr).toBe(143);
+      expect(r.seconds).toBeLessThan(20);
+      expect(r.stderr).not.toContain('ort-web-wasm@workerd: running');
+    },
+    90_000,
+  );
+});
