@@ -20,7 +20,8 @@
  *   core up to 4), scorer graph on onnxruntime-node cpu; PyTorch: the same protocol.
  * encoder: b=256 images/s and b=1 latency through `VaeModel.encode` and bare onnxruntime-node
  *   (1 thread, interleaved); the b=64/256 API / bare ratios are ratios of per-call medians of
- *   alternating single calls, the b=1 API − bare overhead the median difference of 20,000 of them;
+ *   alternating single calls (which of the two goes first alternates too), the b=1 API − bare
+ *   overhead the median difference of 20,000 of them;
  *   PyTorch: the same encoder.
  * embed: bench/embed.ts in a child process (`--rounds 5 --queries 100`): `embedCorpus` on MNIST train
  *   (60,000 images → LanceDB) against the bare onnxruntime-node encoder loop from the same pixels, and
@@ -426,17 +427,22 @@ for (const row of rows) {
       }
       const med = (v: number[]) => [...v].sort((a, c) => a - c)[Math.floor(v.length / 2)]!;
       // Single calls alternating bare / API: per-call medians (and per-pair differences) resist other
-      // load on a shared machine, which the block rates above do not.
+      // load on a shared machine, which the block rates above do not. The order within a pair
+      // alternates too: the second call of a pair runs 20–40 µs slower than the first whichever it
+      // is (b=256, 2026-12-07: bare 981.5 µs first / 1003.7 second, API 1024.6 / 1048.8), so a fixed
+      // bare-first order charged that to the API.
       const interleaved = async (b: number, pairs: number): Promise<{ bare: number[]; api: number[] }> => {
         const x = mnistTest(b, testImages);
         const calls = { bare: [] as number[], api: [] as number[] };
-        for (let i = 0; i < pairs; i++) {
+        const timed = async (run: () => Promise<unknown>, into: number[]) => {
           const t0 = performance.now();
-          await bare.run(x);
-          const t1 = performance.now();
-          await model.encode(x);
-          calls.bare.push(t1 - t0);
-          calls.api.push(performance.now() - t1);
+          await run();
+          into.push(performance.now() - t0);
+        };
+        for (let i = 0; i < pairs; i++) {
+          const [one, two] = i % 2 === 0 ? (['bare', 'api'] as const) : (['api', 'bare'] as const);
+          await timed(one === 'bare' ? () => bare.run(x) : () => model.encode(x), calls[one]);
+          await timed(two === 'bare' ? () => bare.run(x) : () => model.encode(x), calls[two]);
         }
         return calls;
       };
