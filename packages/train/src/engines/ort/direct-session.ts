@@ -12,7 +12,7 @@ import type { OrtModule, OrtRunSession } from './ort-platform.js';
  * `run()` reads every input from the caller's Float32Array and writes every pre-allocated output into
  * the caller's Float32Array, synchronously on the calling thread. onnxruntime-node 1.30 copies every
  * fetched output, pre-allocated ones included (the ort engine's 2.6 MB of gradients per step), and runs
- * each call on libuv's thread pool; docs/BENCHMARKS.md ("Training pipeline") has the figures. The
+ * each call an event-loop turn later (setImmediate); docs/BENCHMARKS.md ("Training pipeline") has the figures. The
  * library is the one onnxruntime-node ships, so the process holds one onnxruntime.
  */
 

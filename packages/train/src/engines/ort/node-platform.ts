@@ -29,7 +29,7 @@ export const NODE_ORT_PLATFORM: OrtPlatform<OrtTrainDevice> = Object.freeze({
 /**
  * The ort engine's platform for `binding`: `onnxruntime-node` is {@link NODE_ORT_PLATFORM}; `auto`
  * (the engine's default) and `direct` open CPU sessions on onnxruntime's C API directly
- * (`direct-session.ts`: no output copies, no thread-pool hop per run), `auto` falling back to
+ * (`direct-session.ts`: no output copies, no event-loop turn per run), `auto` falling back to
  * onnxruntime-node where that is unavailable.
  */
 export function nodeOrtPlatform(binding: OrtNodeBinding): OrtPlatform<OrtTrainDevice> {
