@@ -160,6 +160,20 @@ typedef struct {
   void *session;
 } Session;
 
+/* argv[0] of a call as an open session (NULL and an exception if it is none, or released). */
+static Session *session_arg(napi_env env, size_t argc, napi_value *argv, const char *usage) {
+  Session *session = NULL;
+  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&session) != napi_ok) {
+    fail(env, usage);
+    return NULL;
+  }
+  if (!session->session) {
+    fail(env, "the session was released");
+    return NULL;
+  }
+  return session;
+}
+
 static void finalize_session(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
@@ -263,10 +277,9 @@ static napi_value release(napi_env env, napi_callback_info info) {
 static napi_value output_names(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  Session *session = NULL;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc != 1 || napi_get_value_external(env, argv[0], (void **)&session) != napi_ok || !session->session)
-    return fail(env, "outputNames: expected an open session"), NULL;
+  Session *session = session_arg(env, argc, argv, "outputNames: expected a session");
+  if (!session) return NULL;
   size_t count = 0;
   void *allocator = NULL;
   if (failed(env, SessionGetOutputCount(session->session, &count), "output count") ||
@@ -402,11 +415,11 @@ static int side_args(napi_env env, napi_value names, napi_value arrays, napi_val
 static napi_value run(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
-  Session *session = NULL;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc != 7 || napi_get_value_external(env, argv[0], (void **)&session) != napi_ok)
-    return fail(env, "run: expected (session, inputNames, inputs, inputShapes, outputNames, outputs, outputShapes)"), NULL;
-  if (!session->session) return fail(env, "run: the session was released"), NULL;
+  Session *session = session_arg(
+      env, argc == 7 ? argc : 0, argv,
+      "run: expected (session, inputNames, inputs, inputShapes, outputNames, outputs, outputShapes)");
+  if (!session) return NULL;
   RunArgs a = {0};
   if (napi_get_array_length(env, argv[1], &a.inputs) != napi_ok ||
       napi_get_array_length(env, argv[4], &a.outputs) != napi_ok)

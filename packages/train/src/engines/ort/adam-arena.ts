@@ -110,11 +110,11 @@ export interface AdamArenaOptions {
    * A native form of the update (the same float32 operations in the same order, so bit-identical),
    * used instead of the WebAssembly one: the ort engine's direct binding on Node gives one.
    */
-  readonly kernel?: NativeAdamKernel;
+  readonly kernel?: ArrayAdamKernel;
 }
 
 /** The Adam update over four equally long arrays, in place: see the kernel's text form above. */
-export type NativeAdamKernel = (
+export type ArrayAdamKernel = (
   p: Float32Array,
   g: Float32Array,
   m: Float32Array,
@@ -218,16 +218,7 @@ function jsFlush(x: Float32Array): void {
 }
 
 /** The kernel in JavaScript: the same float32 operations in the same order (`Math.fround` after each). */
-function jsAdam(
-  p: Float32Array,
-  g: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  b1: number,
-  b2: number,
-  k1: number,
-  k2: number,
-): void {
+const jsAdam: ArrayAdamKernel = (p, g, m, v, b1, b2, k1, k2) => {
   const f = Math.fround;
   for (let i = 0; i < p.length; i++) {
     const gi = g[i]!;
@@ -237,7 +228,7 @@ function jsAdam(
     v[i] = vi;
     p[i] = f(p[i]! - f(mi / f(f(f(Math.sqrt(vi)) * k1) + k2)));
   }
-}
+};
 
 /**
  * One flat float32 memory holding every trainable tensor's value, gradient and Adam moments (the
@@ -248,7 +239,7 @@ export class AdamArena {
   /** Whether updates run on the WebAssembly SIMD kernel. */
   readonly simd: boolean;
   /** The native update kernel given at creation, or null. */
-  private readonly native: NativeAdamKernel | null;
+  private readonly native: ArrayAdamKernel | null;
   /** Floats per region (the tensors' sizes, each rounded up to a multiple of 4). */
   readonly size: number;
   /** The SIMD kernels, or null: the JavaScript loops. */

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getLogger } from '@vae/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { NativeAdamKernel } from './adam-arena.js';
+import type { ArrayAdamKernel } from './adam-arena.js';
 import type { OrtModule, OrtRunSession } from './ort-platform.js';
 
 /**
@@ -39,7 +39,7 @@ interface DirectAddon {
   ): (readonly [Float32Array, number[]] | null)[];
   release(session: object): void;
   outputNames(session: object): string[];
-  adam: NativeAdamKernel;
+  adam: ArrayAdamKernel;
 }
 
 interface DirectOptions {
@@ -242,7 +242,7 @@ export function directOrtModule(node: OrtModule, binding: Exclude<OrtNodeBinding
 }
 
 /** The native module's Adam kernel (AdamArena's update in AVX-512/AVX2 where the CPU has it), or null when unavailable. */
-export function directAdamKernel(): NativeAdamKernel | null {
+export function directAdamKernel(): ArrayAdamKernel | null {
   return directBindingStatus().available && addon ? addon.adam : null;
 }
 

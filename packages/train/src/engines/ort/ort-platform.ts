@@ -1,5 +1,5 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { NativeAdamKernel } from './adam-arena.js';
+import type { ArrayAdamKernel } from './adam-arena.js';
 
 /**
  * The slice of an onnxruntime module the step runner uses. onnxruntime-node and onnxruntime-web
@@ -51,5 +51,5 @@ export interface OrtPlatform<D extends string = string> {
    */
   readonly releaseFetchedCopy?: (data: ArrayBufferView) => void;
   /** A native Adam kernel for the runner's arena (the direct binding's), or absent: WebAssembly. */
-  readonly adamKernel?: NativeAdamKernel;
+  readonly adamKernel?: ArrayAdamKernel;
 }
