@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getLogger } from '@vae/core';
+import { onnxruntimeNodeBinDir } from '@vae/device-node';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { ArrayAdamKernel } from './adam-arena.js';
 import type { OrtModule, OrtRunSession } from './ort-platform.js';
@@ -66,18 +67,10 @@ export function directAddonPath(): string {
 
 /** The libonnxruntime shared library of the installed onnxruntime-node. */
 function onnxruntimeLibrary(): string {
-  const dir = join(
-    dirname(require.resolve('onnxruntime-node')),
-    '..',
-    'bin',
-    'napi-v6',
-    process.platform,
-    process.arch,
-  );
   const name = { linux: 'libonnxruntime.so.1', darwin: 'libonnxruntime.1.dylib', win32: 'onnxruntime.dll' }[
     process.platform as 'linux'
   ];
-  return join(dir, name ?? 'libonnxruntime.so.1');
+  return join(onnxruntimeNodeBinDir(), name ?? 'libonnxruntime.so.1');
 }
 
 let addon: DirectAddon | null = null;

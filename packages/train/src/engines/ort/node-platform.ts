@@ -7,8 +7,16 @@ import {
   type OrtTrainDevice,
 } from './ort-devices.js';
 import type { OrtPlatform } from './ort-platform.js';
-import { releaseCopy } from './output-copies.js';
-import { directAdamKernel, directBindingStatus, directOrtModule, type OrtNodeBinding } from './direct-session.js';
+import { freesCopiesAtOnce, releaseCopy } from './output-copies.js';
+import type { OrtWorkerMethods } from './ort-protocol.js';
+import { OrtStepRunner, type OrtRunnerInit } from './ort-step-runner.js';
+import {
+  bindingSummary,
+  directAdamKernel,
+  directBindingStatus,
+  directOrtModule,
+  type OrtNodeBinding,
+} from './direct-session.js';
 
 /**
  * The ort engine's platform: onnxruntime-node, which writes gradients straight into the Adam arena
@@ -43,4 +51,26 @@ export function nodeOrtPlatform(binding: OrtNodeBinding): OrtPlatform<OrtTrainDe
     ort: directOrtModule(ort, binding),
     ...(kernel ? { adamKernel: kernel } : {}),
   });
+}
+
+/**
+ * Opens a step runner on this thread (the engine's worker, or inline) for `binding`, with the
+ * description the engine logs (its init result).
+ */
+export async function openNodeRunner(
+  init: OrtRunnerInit<OrtTrainDevice>,
+  binding: OrtNodeBinding,
+): Promise<{ runner: OrtStepRunner<OrtTrainDevice>; info: OrtWorkerMethods['init']['result'] }> {
+  const runner = await OrtStepRunner.create(init, nodeOrtPlatform(binding));
+  const { device, fallbacks } = runner;
+  return {
+    runner,
+    info: {
+      device,
+      fallbacks,
+      nodes: runner.graphInfo().nodes,
+      freesOutputCopies: freesCopiesAtOnce(),
+      binding: bindingSummary(runner.binding, binding, device),
+    },
+  };
 }

@@ -13,8 +13,8 @@ import type { AdamState } from '../../checkpoint/checkpoint.js';
 import type { TrainConfig } from '../../config.js';
 import { registerEngine, type Engine, type ForwardTerms, type StepOutputs, type TrainBatch } from '../engine.js';
 import { DataParallelClient } from './data-parallel.js';
-import { nodeOrtPlatform } from './node-platform.js';
-import { bindingSummary, parseOrtNodeBinding, type OrtNodeBinding } from './direct-session.js';
+import { openNodeRunner } from './node-platform.js';
+import { parseOrtNodeBinding, type OrtNodeBinding } from './direct-session.js';
 import {
   ortDeviceSkipReason,
   parseOrtDevice,
@@ -23,10 +23,9 @@ import {
   type OrtTrainDevice,
 } from './ort-devices.js';
 import type { OrtWorkerMethod, OrtWorkerMethods } from './ort-protocol.js';
-import { OrtStepRunner, withElbo, type OrtBatch, type OrtStepResult } from './ort-step-runner.js';
+import { withElbo, type OrtBatch, type OrtStepResult, type OrtStepRunner } from './ort-step-runner.js';
 import { splitBlocker } from './shard-exchange.js';
 import { WorkerClient } from './worker-client.js';
-import { freesCopiesAtOnce } from './output-copies.js';
 
 const log = getLogger('train:ort');
 
@@ -184,15 +183,9 @@ export class OrtEngine implements Engine {
   ): Promise<OrtWorkerMethods['init']['result']> {
     const binding = this.options.binding ?? 'auto';
     if (this.options.worker === false) {
-      this.inline = await OrtStepRunner.create(runner, nodeOrtPlatform(binding));
-      const { device, fallbacks } = this.inline;
-      return {
-        device,
-        fallbacks,
-        nodes: this.inline.graphInfo().nodes,
-        freesOutputCopies: freesCopiesAtOnce(),
-        binding: bindingSummary(this.inline.binding, binding, device),
-      };
+      const opened = await openNodeRunner(runner, binding);
+      this.inline = opened.runner;
+      return opened.info;
     }
     if (layout.shards > 1) {
       const { client, info } = await DataParallelClient.start(runner, layout.shards, getLogLevel(), binding);
@@ -208,11 +201,14 @@ export class OrtEngine implements Engine {
     return this.spec;
   }
 
+  /** Calls `method` on the worker(s) or the inline runner; `transfer`: buffers a single worker may take. */
   private call<M extends OrtWorkerMethod>(
     method: M,
     args: OrtWorkerMethods[M]['args'],
+    transfer: ArrayBuffer[] = [],
   ): Promise<OrtWorkerMethods[M]['result']> {
     this.ready();
+    if (this.client instanceof WorkerClient) return this.client.call(method, args, transfer);
     if (this.client) return this.client.call(method, args);
     const r = this.inline!;
     switch (method) {
@@ -275,11 +271,7 @@ export class OrtEngine implements Engine {
    */
   async stepTerms(batch: TrainBatch, handOver = false): Promise<ObjectiveTerms> {
     const b = this.toBatch(batch, this.samples);
-    if (handOver && this.client instanceof WorkerClient) {
-      this.ready();
-      return withElbo(await this.client.call('stepTerms', b, batchBuffers(b)));
-    }
-    return withElbo(await this.call('stepTerms', b));
+    return withElbo(await this.call('stepTerms', b, handOver ? batchBuffers(b) : []));
   }
 
   /** The forward graph's own loss terms and the embedding (tested equal to core's `modelObjective` on {@link OrtEngine.forward}). */
@@ -322,10 +314,6 @@ export class OrtEngine implements Engine {
 }
 
 /**
- * The registered engine: defaults, except the binding, which `VAE_ORT_BINDING` (`auto`, `direct`,
- * `onnxruntime-node`) can set for any command that trains, e.g. to compare the two.
- */
-/**
  * The buffers a batch's tensors own whole (a batch may use one for both `target` and `x`): those the
  * worker can take without a copy. A view of part of a larger buffer is copied as before.
  */
@@ -335,6 +323,10 @@ function batchBuffers(b: OrtBatch): ArrayBuffer[] {
   return [...new Set([b.target, b.x, b.eps, b.y].flatMap((t) => (t ? own(t.data) : [])))];
 }
 
+/**
+ * The registered engine: defaults, except the binding, which `VAE_ORT_BINDING` (`auto`, `direct`,
+ * `onnxruntime-node`) can set for any command that trains, e.g. to compare the two.
+ */
 registerEngine('ort', () => {
   const binding = process.env.VAE_ORT_BINDING;
   return new OrtEngine(binding ? { binding: parseOrtNodeBinding(binding, 'VAE_ORT_BINDING') } : {});

@@ -1,11 +1,10 @@
 import { parentPort } from 'node:worker_threads';
 import { setLogLevel } from '@vae/core';
 import type { OrtTrainDevice } from './ort-devices.js';
-import { nodeOrtPlatform } from './node-platform.js';
-import { bindingSummary } from './direct-session.js';
-import { freesCopiesAtOnce, keepFreedMemoryMapped } from './output-copies.js';
+import { openNodeRunner } from './node-platform.js';
+import { keepFreedMemoryMapped } from './output-copies.js';
 import { transferables, type OrtWorkerMethods, type OrtWorkerRequest, type OrtWorkerResponse } from './ort-protocol.js';
-import { OrtStepRunner, type OrtAdamState, type OrtBatch, type OrtStepResult } from './ort-step-runner.js';
+import type { OrtAdamState, OrtBatch, OrtStepResult, OrtStepRunner } from './ort-step-runner.js';
 
 /**
  * Worker-thread entry of the ort engine: owns one {@link OrtStepRunner} so that onnxruntime's
@@ -27,17 +26,9 @@ async function handle(req: OrtWorkerRequest): Promise<{ result: unknown; transfe
       const args = req.args as OrtWorkerMethods['init']['args'];
       setLogLevel(args.logLevel);
       await runner?.release();
-      runner = await OrtStepRunner.create(args.runner, nodeOrtPlatform(args.binding));
-      return {
-        result: {
-          device: runner.device,
-          fallbacks: runner.fallbacks,
-          nodes: runner.graphInfo().nodes,
-          freesOutputCopies: freesCopiesAtOnce(),
-          binding: bindingSummary(runner.binding, args.binding, runner.device),
-        },
-        transfer: [],
-      };
+      const opened = await openNodeRunner(args.runner, args.binding);
+      runner = opened.runner;
+      return { result: opened.info, transfer: [] };
     }
     case 'step':
     case 'forward': {
