@@ -45,6 +45,7 @@ grep -v 'tfjs-node.*install:' "$log" | tail -n 15
 rm -f "$log"
 if [ "$rc" -ne 0 ]; then echo "setup: pnpm install failed (exit $rc)" >&2; exit "$rc"; fi
 
-# The ort engine's direct onnxruntime binding (a small C module over onnxruntime's C API; `pnpm build`
-# builds it too). Optional: without a C compiler the engine uses onnxruntime-node's run() and says so.
-node packages/train/scripts/build-native.mjs
+# The direct onnxruntime binding (a small C module over onnxruntime's C API, with the Adam and input-check
+# kernels; `pnpm build` builds it too). Optional: without a C compiler the ort engine uses onnxruntime-node's
+# run() and says so.
+node packages/device-node/scripts/build-native.mjs

@@ -187,19 +187,19 @@ describe('packages published to a local registry and installed by name in a proj
       sizes[t] = (await stat(file)).size;
       const files = (await sh('tar', ['tzf', file], packDir)).stdout.trim().split('\n');
       expect(files).toContain('package/LICENSE');
-      // @vae/train also ships its direct onnxruntime binding: the module built for this platform, and
-      // its C source and build script for the others.
+      // @vae/device-node also ships the direct onnxruntime binding: the module built for this platform,
+      // and its C source and build script for the others.
       const native =
         /^package\/(dist\/native\/ort-direct-[a-z0-9]+-[a-z0-9]+\.node|native\/ort-direct\.c|scripts\/build-native\.mjs)$/;
       expect(
         files.filter(
           (f) =>
             !/^package\/(dist\/.+\.(js|d\.ts|js\.map)|package\.json|LICENSE|README\.md)$/.test(f) &&
-            !(name === '@vae/train' && native.test(f)),
+            !(name === '@vae/device-node' && native.test(f)),
         ),
         t,
       ).toEqual([]);
-      if (name === '@vae/train')
+      if (name === '@vae/device-node')
         expect(
           files.filter((f) => native.test(f)),
           t,

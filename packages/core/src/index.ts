@@ -13,6 +13,7 @@ export {
   type DimSpec,
   type Tensor,
 } from './tensor.js';
+export { hasNonFinite, setNonFiniteScan } from './finite-scan.js';
 export {
   LOG_LEVELS,
   consoleLogSink,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasNonFinite } from '../src/finite-scan.js';
+import { hasNonFinite, setNonFiniteScan } from '../src/finite-scan.js';
 
 describe('hasNonFinite', () => {
   const sizes = [1, 15, 4095, 4096, 4097, 65536 + 16 * 3 + 5, 3 * 65536];
@@ -35,5 +35,24 @@ describe('hasNonFinite', () => {
     expect(hasNonFinite(big.subarray(6, 19990))).toBe(false);
     expect(hasNonFinite(big.subarray(5, 19990))).toBe(true);
     expect(hasNonFinite(big.subarray(6, 19991))).toBe(true);
+  });
+});
+
+describe('setNonFiniteScan', () => {
+  it('sends arrays of 256 values or more to the installed scan, and back to WebAssembly after null', () => {
+    const seen: number[] = [];
+    setNonFiniteScan((d) => {
+      seen.push(d.length);
+      return true;
+    });
+    try {
+      expect(hasNonFinite(new Float32Array(256))).toBe(true);
+      expect(hasNonFinite(new Float32Array(255))).toBe(false);
+      expect(seen).toEqual([256]);
+    } finally {
+      setNonFiniteScan(null);
+    }
+    expect(hasNonFinite(new Float32Array(5000))).toBe(false);
+    expect(seen).toEqual([256]);
   });
 });

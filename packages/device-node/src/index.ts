@@ -21,3 +21,11 @@ export {
   type OrtNodeDevice,
   type OrtProviderConfig,
 } from './execution-providers.js';
+export {
+  directAddon,
+  directAddonPath,
+  directBindingStatus,
+  type DirectAddon,
+  type DirectBindingStatus,
+  type DirectOptions,
+} from './ort-direct.js';

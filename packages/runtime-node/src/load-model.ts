@@ -1,11 +1,34 @@
-import { VaeModel, registerRuntime, type VaeModelLoadOptions } from '@vae/core';
+import { VaeModel, getLogger, registerRuntime, setNonFiniteScan, type VaeModelLoadOptions } from '@vae/core';
+import { directAddon, directBindingStatus } from '@vae/device-node';
 import { nodeFileSource } from './node-file-source.js';
 import { onnxruntimeNodeBackend } from './onnxruntime-node-backend.js';
 import { NODE_BACKEND_PRIORITY } from './options.js';
 
-/** Registers {@link onnxruntimeNodeBackend} with core's backend registry (idempotent). */
+const log = getLogger('runtime-node');
+let scanInstalled = false;
+
+/**
+ * Gives core's input check ({@link setNonFiniteScan}) the native scan of `@vae/device-node`'s direct
+ * binding when it loads (once; else core keeps WebAssembly, said at debug level).
+ */
+function installNativeInputCheck(): void {
+  if (scanInstalled) return;
+  scanInstalled = true;
+  const addon = directAddon();
+  if (addon) setNonFiniteScan(addon.nonFinite);
+  else {
+    const s = directBindingStatus();
+    log.debug(`input check in WebAssembly: ${s.available ? 'no native module' : s.reason}`);
+  }
+}
+
+/**
+ * Registers {@link onnxruntimeNodeBackend} with core's backend registry (idempotent), and the
+ * native input check where it loads.
+ */
 export function registerNodeBackend(priority = NODE_BACKEND_PRIORITY): void {
   registerRuntime(onnxruntimeNodeBackend, priority);
+  installNativeInputCheck();
 }
 
 /**

@@ -23,9 +23,7 @@ export { NODE_ORT_PLATFORM, nodeOrtPlatform } from './engines/ort/node-platform.
 export {
   DirectSession,
   ORT_NODE_BINDINGS,
-  directBindingStatus,
   parseOrtNodeBinding,
-  type DirectBindingStatus,
   type OrtNodeBinding,
 } from './engines/ort/direct-session.js';
 export type { OrtModule, OrtPlatform } from './engines/ort/ort-platform.js';

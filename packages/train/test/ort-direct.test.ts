@@ -13,10 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBatch } from '../src/batches/batches.js';
 import { ADAM_DEFAULTS } from '../src/engines/adam-defaults.js';
 import { AdamArena } from '../src/engines/ort/adam-arena.js';
+import { directBindingStatus } from '@vae/device-node';
 import {
   DirectSession,
   directAdamKernel,
-  directBindingStatus,
   directOptions,
   parseOrtNodeBinding,
 } from '../src/engines/ort/direct-session.js';

@@ -1,15 +1,11 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { getLogger } from '@vae/core';
-import { onnxruntimeNodeBinDir } from '@vae/device-node';
+import { directAddon, directBindingStatus, type DirectAddon, type DirectOptions } from '@vae/device-node';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { ArrayAdamKernel } from './adam-arena.js';
 import type { OrtModule, OrtRunSession } from './ort-platform.js';
 
 /**
- * Training sessions on onnxruntime's C API, called directly (`packages/train/native/ort-direct.c`):
+ * Training sessions on onnxruntime's C API, called directly (`@vae/device-node`'s `native/ort-direct.c`):
  * `run()` reads every input from the caller's Float32Array and writes every pre-allocated output into
  * the caller's Float32Array, synchronously on the calling thread. onnxruntime-node 1.30 copies every
  * fetched output, pre-allocated ones included (the ort engine's 2.6 MB of gradients per step), and runs
@@ -18,84 +14,11 @@ import type { OrtModule, OrtRunSession } from './ort-platform.js';
  */
 
 const log = getLogger('train:ort');
-const require = createRequire(import.meta.url);
 
 /** How the ort engine's sessions call onnxruntime on Node. */
 export type OrtNodeBinding = 'auto' | 'direct' | 'onnxruntime-node';
 /** The bindings, for option parsing and help. */
 export const ORT_NODE_BINDINGS: readonly OrtNodeBinding[] = Object.freeze(['auto', 'direct', 'onnxruntime-node']);
-
-/** The native module's functions (see the C source for their contracts). */
-interface DirectAddon {
-  load(library: string): string;
-  createSession(model: Uint8Array, options: DirectOptions): object;
-  run(
-    session: object,
-    inputNames: readonly string[],
-    inputs: readonly Float32Array[],
-    inputShapes: readonly (readonly number[])[],
-    outputNames: readonly string[],
-    outputs: readonly (Float32Array | null)[],
-    outputShapes: readonly (readonly number[])[],
-  ): (readonly [Float32Array, number[]] | null)[];
-  release(session: object): void;
-  outputNames(session: object): string[];
-  adam: ArrayAdamKernel;
-}
-
-interface DirectOptions {
-  readonly intraOpThreads: number;
-  readonly interOpThreads: number;
-  readonly parallel: 0 | 1;
-  readonly optimizationLevel: number;
-  readonly logSeverity: number;
-  readonly config: readonly (readonly [string, string])[];
-}
-
-/** Whether direct sessions can be opened here, with onnxruntime's version or why not. */
-export type DirectBindingStatus =
-  | { readonly available: true; readonly version: string }
-  | { readonly available: false; readonly reason: string };
-
-/** This package's root (the same from `src/engines/ort/` and `dist/engines/ort/`). */
-const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
-/** Where the build script puts the native module: `dist/native/` of this package. */
-export function directAddonPath(): string {
-  return join(PACKAGE_ROOT, 'dist', 'native', `ort-direct-${process.platform}-${process.arch}.node`);
-}
-
-/** The libonnxruntime shared library of the installed onnxruntime-node. */
-function onnxruntimeLibrary(): string {
-  const name = { linux: 'libonnxruntime.so.1', darwin: 'libonnxruntime.1.dylib', win32: 'onnxruntime.dll' }[
-    process.platform as 'linux'
-  ];
-  return join(onnxruntimeNodeBinDir(), name ?? 'libonnxruntime.so.1');
-}
-
-let addon: DirectAddon | null = null;
-let status: DirectBindingStatus | null = null;
-
-/** Loads the native module and onnxruntime's library once per thread; never throws. */
-export function directBindingStatus(): DirectBindingStatus {
-  if (status) return status;
-  const path = directAddonPath();
-  if (!existsSync(path)) {
-    status = {
-      available: false,
-      reason: `the native module ${path} is not built (\`node ${join(PACKAGE_ROOT, 'scripts', 'build-native.mjs')}\` builds it with a C compiler)`,
-    };
-    return status;
-  }
-  try {
-    const loaded = require(path) as DirectAddon;
-    status = { available: true, version: loaded.load(onnxruntimeLibrary()) };
-    addon = loaded;
-  } catch (err) {
-    status = { available: false, reason: err instanceof Error ? err.message.split('\n')[0]! : String(err) };
-  }
-  return status;
-}
 
 const LEVELS: Readonly<Record<string, number>> = { disabled: 0, basic: 1, extended: 2, layout: 3, all: 99 };
 /** Session options a direct session understands; any other one sends the session to onnxruntime-node. */
@@ -155,6 +78,7 @@ export class DirectSession implements OrtRunSession {
   /** Opens a session; throws with the reason when the binding is unavailable or the options need onnxruntime-node. */
   static open(model: Uint8Array, options: InferenceSession.SessionOptions, TensorClass: typeof Tensor): DirectSession {
     const s = directBindingStatus();
+    const addon = directAddon();
     if (!s.available || !addon)
       throw new Error(`direct onnxruntime binding unavailable: ${s.available ? '' : s.reason}`);
     const opts = directOptions(options);
@@ -236,7 +160,7 @@ export function directOrtModule(node: OrtModule, binding: Exclude<OrtNodeBinding
 
 /** The native module's Adam kernel (AdamArena's update in AVX-512/AVX2 where the CPU has it), or null when unavailable. */
 export function directAdamKernel(): ArrayAdamKernel | null {
-  return directBindingStatus().available && addon ? addon.adam : null;
+  return directAddon()?.adam ?? null;
 }
 
 /** One line for the engine's log: how the runner's training session calls onnxruntime, and why. */

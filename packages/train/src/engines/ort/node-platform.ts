@@ -10,13 +10,8 @@ import type { OrtPlatform } from './ort-platform.js';
 import { freesCopiesAtOnce, releaseCopy } from './output-copies.js';
 import type { OrtWorkerMethods } from './ort-protocol.js';
 import { OrtStepRunner, type OrtRunnerInit } from './ort-step-runner.js';
-import {
-  bindingSummary,
-  directAdamKernel,
-  directBindingStatus,
-  directOrtModule,
-  type OrtNodeBinding,
-} from './direct-session.js';
+import { directBindingStatus } from '@vae/device-node';
+import { bindingSummary, directAdamKernel, directOrtModule, type OrtNodeBinding } from './direct-session.js';
 
 /**
  * The ort engine's platform: onnxruntime-node, which writes gradients straight into the Adam arena

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Builds the ort engine's direct onnxruntime binding (native/ort-direct.c) into
+// Builds the direct onnxruntime binding (native/ort-direct.c) into
 // dist/native/ort-direct-<platform>-<arch>.node with the system's C compiler (`CC`, default `cc`)
-// and Node's own headers. Optional: without a compiler or headers it says so and exits 0, and the
-// engine uses onnxruntime-node's run() (it logs which). `--require` exits 1 instead (CI).
+// and Node's own headers. Optional: without a compiler or headers it says so and exits 0; the ort
+// engine then uses onnxruntime-node's run() (it logs which) and the API's input check WebAssembly.
+// `--require` exits 1 instead (CI).
 // Skips the build when the module is newer than its source.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -15,7 +16,7 @@ const target = join(root, 'dist', 'native', `ort-direct-${process.platform}-${pr
 const required = process.argv.includes('--require');
 
 function skip(reason) {
-  const message = `build-native: ${reason}; the ort engine will use onnxruntime-node's run() instead of the direct binding`;
+  const message = `build-native: ${reason}; the ort engine will use onnxruntime-node's run() instead of the direct binding, the input check WebAssembly`;
   if (required) {
     console.error(message);
     process.exit(1);
