@@ -61,11 +61,16 @@ static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
   ORT_FN(9, OrtStatus *, void *, const void *, const char *const *, const void *const *, size_t, const char *const *, \
          size_t, void **)
 #define CreateSessionOptions ORT_FN(10, OrtStatus *, void **)
+#define SessionGetInputCount ORT_FN(30, OrtStatus *, const void *, size_t *)
 #define SessionGetOutputCount ORT_FN(31, OrtStatus *, const void *, size_t *)
+#define SessionGetInputTypeInfo ORT_FN(33, OrtStatus *, const void *, size_t, void **)
+#define SessionGetOutputTypeInfo ORT_FN(34, OrtStatus *, const void *, size_t, void **)
+#define SessionGetInputName ORT_FN(36, OrtStatus *, const void *, size_t, void *, char **)
 #define SessionGetOutputName ORT_FN(37, OrtStatus *, const void *, size_t, void *, char **)
 #define AllocatorFree ORT_FN(76, OrtStatus *, void *, void *)
 #define GetAllocatorWithDefaultOptions ORT_FN(78, OrtStatus *, void **)
 #define SetSessionExecutionMode ORT_FN(13, OrtStatus *, void *, int)
+#define DisableMemPattern ORT_FN(17, OrtStatus *, void *)
 #define SetSessionLogSeverityLevel ORT_FN(22, OrtStatus *, void *, int)
 #define SetSessionGraphOptimizationLevel ORT_FN(23, OrtStatus *, void *, int)
 #define SetIntraOpNumThreads ORT_FN(24, OrtStatus *, void *, int)
@@ -73,15 +78,18 @@ static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 #define CreateTensorWithDataAsOrtValue \
   ORT_FN(49, OrtStatus *, const void *, void *, size_t, const int64_t *, size_t, int, void **)
 #define GetTensorMutableData ORT_FN(51, OrtStatus *, void *, void **)
+#define CastTypeInfoToTensorInfo ORT_FN(55, OrtStatus *, const void *, const void **)
 #define GetTensorElementType ORT_FN(60, OrtStatus *, const void *, int *)
 #define GetDimensionsCount ORT_FN(61, OrtStatus *, const void *, size_t *)
 #define GetDimensions ORT_FN(62, OrtStatus *, const void *, int64_t *, size_t)
+#define GetSymbolicDimensions ORT_FN(63, OrtStatus *, const void *, const char **, size_t)
 #define GetTensorShapeElementCount ORT_FN(64, OrtStatus *, const void *, size_t *)
 #define GetTensorTypeAndShape ORT_FN(65, OrtStatus *, const void *, void **)
 #define CreateCpuMemoryInfo ORT_FN(69, OrtStatus *, int, int, void **)
 #define ReleaseStatus ORT_FN(93, void, OrtStatus *)
 #define ReleaseSession ORT_FN(95, void, void *)
 #define ReleaseValue ORT_FN(96, void, void *)
+#define ReleaseTypeInfo ORT_FN(98, void, void *)
 #define ReleaseTensorTypeAndShapeInfo ORT_FN(99, void, void *)
 #define ReleaseSessionOptions ORT_FN(100, void, void *)
 #define AddSessionConfigEntry ORT_FN(130, OrtStatus *, void *, const char *, const char *)
@@ -220,7 +228,7 @@ static int config_entries(napi_env env, napi_value options, void *session_option
 
 /*
  * createSession(model: Uint8Array, options: { intraOpThreads, interOpThreads, parallel (0|1),
- * optimizationLevel, logSeverity, config: [key, value][] }) → session handle (external).
+ * memPattern (0|1), optimizationLevel, logSeverity, config: [key, value][] }) → session handle (external).
  */
 static napi_value create_session(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -235,10 +243,10 @@ static napi_value create_session(napi_env env, napi_callback_info info) {
   if (argc != 2 || napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &offset) != napi_ok ||
       type != napi_uint8_array)
     return fail(env, "createSession: model: expected a Uint8Array"), NULL;
-  int32_t intra, inter, parallel, level, severity;
+  int32_t intra, inter, parallel, pattern, level, severity;
   if (int_property(env, argv[1], "intraOpThreads", &intra) || int_property(env, argv[1], "interOpThreads", &inter) ||
-      int_property(env, argv[1], "parallel", &parallel) || int_property(env, argv[1], "optimizationLevel", &level) ||
-      int_property(env, argv[1], "logSeverity", &severity))
+      int_property(env, argv[1], "parallel", &parallel) || int_property(env, argv[1], "memPattern", &pattern) ||
+      int_property(env, argv[1], "optimizationLevel", &level) || int_property(env, argv[1], "logSeverity", &severity))
     return NULL;
   void *options = NULL;
   if (failed(env, CreateSessionOptions(&options), "session options")) return NULL;
@@ -247,6 +255,7 @@ static napi_value create_session(napi_env env, napi_callback_info info) {
   if (!s) s = SetSessionGraphOptimizationLevel(options, level);
   if (!s) s = SetIntraOpNumThreads(options, intra);
   if (!s) s = SetInterOpNumThreads(options, inter);
+  if (!s && !pattern) s = DisableMemPattern(options);
   if (failed(env, s, "session options") || config_entries(env, argv[1], options)) {
     ReleaseSessionOptions(options);
     return NULL;
@@ -277,30 +286,94 @@ static napi_value release(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-/* outputNames(session) → the graph's output names, in order. */
-static napi_value output_names(napi_env env, napi_callback_info info) {
+/* onnxruntime's element type as onnxruntime-common names it ("unknown" past these). */
+static const char *element_type_name(int type) {
+  static const char *const names[] = {"unknown", "float32", "uint8",  "int8",    "uint16",  "int16",  "int32",
+                                      "int64",   "string",  "bool",   "float16", "float64", "uint32", "uint64"};
+  return type >= 0 && type < (int)(sizeof names / sizeof names[0]) ? names[type] : "unknown";
+}
+
+/* `info`'s shape as JavaScript: a dimension's symbolic name where it has one, else its size (-1: unknown). */
+static napi_value shape_of(napi_env env, const void *info) {
+  size_t rank = 0;
+  int64_t dims[MAX_RANK];
+  const char *symbols[MAX_RANK];
+  OrtStatus *s = GetDimensionsCount(info, &rank);
+  if (!s && rank > MAX_RANK) return fail(env, "signature: rank above 16"), NULL;
+  if (!s) s = GetDimensions(info, dims, rank);
+  if (!s) s = GetSymbolicDimensions(info, symbols, rank);
+  if (failed(env, s, "signature")) return NULL;
+  napi_value shape;
+  napi_create_array_with_length(env, rank, &shape);
+  for (size_t k = 0; k < rank; k++) {
+    napi_value d;
+    if (symbols[k] && symbols[k][0]) napi_create_string_utf8(env, symbols[k], NAPI_AUTO_LENGTH, &d);
+    else napi_create_int64(env, dims[k], &d);
+    napi_set_element(env, shape, (uint32_t)k, d);
+  }
+  return shape;
+}
+
+/* One input or output as onnxruntime-node's metadata: { name, isTensor, type?, shape? }. */
+static napi_value value_info(napi_env env, const void *session, size_t i, int output, void *allocator) {
+  char *name = NULL;
+  void *type_info = NULL;
+  OrtStatus *s = output ? SessionGetOutputName(session, i, allocator, &name)
+                        : SessionGetInputName(session, i, allocator, &name);
+  if (!s) s = output ? SessionGetOutputTypeInfo(session, i, &type_info) : SessionGetInputTypeInfo(session, i, &type_info);
+  const void *tensor = NULL;
+  if (!s) s = CastTypeInfoToTensorInfo(type_info, &tensor);
+  int element = 0;
+  if (!s && tensor) s = GetTensorElementType(tensor, &element);
+  napi_value item = NULL, v;
+  if (!failed(env, s, "signature")) {
+    napi_create_object(env, &item);
+    napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v);
+    napi_set_named_property(env, item, "name", v);
+    napi_get_boolean(env, tensor != NULL, &v);
+    napi_set_named_property(env, item, "isTensor", v);
+    if (tensor) {
+      napi_create_string_utf8(env, element_type_name(element), NAPI_AUTO_LENGTH, &v);
+      napi_set_named_property(env, item, "type", v);
+      napi_value shape = shape_of(env, tensor);
+      if (shape) napi_set_named_property(env, item, "shape", shape);
+      else item = NULL;
+    }
+  }
+  if (type_info) ReleaseTypeInfo(type_info);
+  if (name) {
+    OrtStatus *freed = AllocatorFree(allocator, name);
+    if (freed) ReleaseStatus(freed);
+  }
+  return item;
+}
+
+/* signature(session) → { inputs, outputs }: each a list of { name, isTensor, type, shape }, in order. */
+static napi_value signature(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  Session *session = session_arg(env, argc, argv, "outputNames: expected a session");
+  Session *session = session_arg(env, argc, argv, "signature: expected a session");
   if (!session) return NULL;
-  size_t count = 0;
   void *allocator = NULL;
-  if (failed(env, SessionGetOutputCount(session->session, &count), "output count") ||
-      failed(env, GetAllocatorWithDefaultOptions(&allocator), "allocator"))
-    return NULL;
-  napi_value names;
-  napi_create_array_with_length(env, count, &names);
-  for (size_t i = 0; i < count; i++) {
-    char *name = NULL;
-    if (failed(env, SessionGetOutputName(session->session, i, allocator, &name), "output name")) return NULL;
-    napi_value v;
-    napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v);
-    OrtStatus *s = AllocatorFree(allocator, name);
-    if (s) ReleaseStatus(s);
-    napi_set_element(env, names, (uint32_t)i, v);
+  if (failed(env, GetAllocatorWithDefaultOptions(&allocator), "allocator")) return NULL;
+  napi_value result;
+  napi_create_object(env, &result);
+  for (int output = 0; output < 2; output++) {
+    size_t count = 0;
+    OrtStatus *s = output ? SessionGetOutputCount(session->session, &count)
+                          : SessionGetInputCount(session->session, &count);
+    if (failed(env, s, "signature")) return NULL;
+    napi_value list;
+    napi_create_array_with_length(env, count, &list);
+    for (size_t i = 0; i < count; i++) {
+      napi_value item = value_info(env, session->session, i, output, allocator);
+      if (!item) return NULL;
+      napi_set_element(env, list, (uint32_t)i, item);
+    }
+    napi_set_named_property(env, result, output ? "outputs" : "inputs", list);
   }
-  return names;
+  return result;
 }
 
 /* One tensor argument: a Float32Array and its shape (an array of integers whose product is its length). */
@@ -555,7 +628,7 @@ NAPI_MODULE_INIT() {
       {"run", NULL, run, NULL, NULL, NULL, napi_enumerable, NULL},
       {"release", NULL, release, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adam", NULL, adam, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"outputNames", NULL, output_names, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"signature", NULL, signature, NULL, NULL, NULL, napi_enumerable, NULL},
       {"nonFinite", NULL, non_finite, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);

@@ -28,4 +28,12 @@ export {
   type DirectAddon,
   type DirectBindingStatus,
   type DirectOptions,
+  type DirectValueInfo,
 } from './ort-direct.js';
+export {
+  DirectSession,
+  ORT_NODE_BINDINGS,
+  directOptions,
+  parseOrtNodeBinding,
+  type OrtNodeBinding,
+} from './ort-direct-session.js';

@@ -18,10 +18,22 @@ export interface DirectOptions {
   readonly intraOpThreads: number;
   readonly interOpThreads: number;
   readonly parallel: 0 | 1;
+  /** 0: no memory pattern (`enableMemPattern: false`). */
+  readonly memPattern: 0 | 1;
   readonly optimizationLevel: number;
   readonly logSeverity: number;
   /** Session config entries (`AddSessionConfigEntry`), e.g. `['session.intra_op.allow_spinning', '0']`. */
   readonly config: readonly (readonly [string, string])[];
+}
+
+/** An input or output of a session's graph (onnxruntime-node's metadata shape). */
+export interface DirectValueInfo {
+  readonly name: string;
+  readonly isTensor: boolean;
+  /** onnxruntime-common's element type name (`float32`, `int64`, …); tensors only. */
+  readonly type?: string;
+  /** Sizes, or the symbolic name of a dimension that has one; tensors only. */
+  readonly shape?: readonly (number | string)[];
 }
 
 /** The native module's functions (the C source has their contracts). */
@@ -40,7 +52,8 @@ export interface DirectAddon {
     outputShapes: readonly (readonly number[])[],
   ): (readonly [Float32Array, number[]] | null)[];
   release(session: object): void;
-  outputNames(session: object): string[];
+  /** The graph's inputs and outputs in order, as onnxruntime-node's `inputMetadata`/`outputMetadata`. */
+  signature(session: object): { inputs: DirectValueInfo[]; outputs: DirectValueInfo[] };
   /** The Adam update over four equally long arrays, in place (train's AdamArena kernel). */
   adam(
     p: Float32Array,

@@ -18,6 +18,7 @@ import {
 } from '@vae/device-node';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
+import { openDirectSession } from './direct-sessions.js';
 import { webgpuBundled } from './execution-providers.js';
 import { NODE_DEVICES, NODE_RUNTIME_INFO } from './options.js';
 
@@ -76,6 +77,8 @@ async function createNodeSession(
     ...(options.workload === 'batch' ? { enableMemPattern: false } : {}),
   };
   try {
+    const direct = device === 'cpu' ? openDirectSession(model, sessionOptions) : null;
+    if (direct) return direct;
     const session = await ort.InferenceSession.create(model, sessionOptions);
     log.debug(`created ${device} session (${model.length} bytes, ${threads ?? 'default'} threads)`);
     return new OrtSession(session, (data, dims) => new ort.Tensor('float32', data, dims), device);

@@ -20,12 +20,7 @@ export {
 } from './engines/index.js';
 export { OrtEngine, DEFAULT_ORT_THREADS, type OrtEngineOptions } from './engines/ort/ort-engine.js';
 export { NODE_ORT_PLATFORM, nodeOrtPlatform } from './engines/ort/node-platform.js';
-export {
-  DirectSession,
-  ORT_NODE_BINDINGS,
-  parseOrtNodeBinding,
-  type OrtNodeBinding,
-} from './engines/ort/direct-session.js';
+export { ORT_NODE_BINDINGS, parseOrtNodeBinding, type OrtNodeBinding } from '@vae/device-node';
 export type { OrtModule, OrtPlatform } from './engines/ort/ort-platform.js';
 export {
   ENGINE_REQUESTS,

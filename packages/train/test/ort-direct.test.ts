@@ -13,13 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBatch } from '../src/batches/batches.js';
 import { ADAM_DEFAULTS } from '../src/engines/adam-defaults.js';
 import { AdamArena } from '../src/engines/ort/adam-arena.js';
-import { directBindingStatus } from '@vae/device-node';
-import {
-  DirectSession,
-  directAdamKernel,
-  directOptions,
-  parseOrtNodeBinding,
-} from '../src/engines/ort/direct-session.js';
+import { DirectSession, directBindingStatus, directOptions, parseOrtNodeBinding } from '@vae/device-node';
+import { directAdamKernel } from '../src/engines/ort/direct-binding.js';
 import { NODE_ORT_PLATFORM, nodeOrtPlatform } from '../src/engines/ort/node-platform.js';
 import { OrtEngine } from '../src/engines/ort/ort-engine.js';
 import { OrtStepRunner } from '../src/engines/ort/ort-step-runner.js';
@@ -49,6 +44,7 @@ describe('the direct onnxruntime binding', () => {
       intraOpThreads: 2,
       interOpThreads: 0,
       parallel: 0,
+      memPattern: 1,
       optimizationLevel: 99,
       logSeverity: 2,
       config: [['session.intra_op.allow_spinning', '0']],

@@ -8,7 +8,7 @@ import {
 } from '@vae/core';
 import { arenaLayout, type ArenaTensor } from './adam-arena.js';
 import type { OrtTrainDevice } from './ort-devices.js';
-import type { OrtNodeBinding } from './direct-session.js';
+import type { OrtNodeBinding } from '@vae/device-node';
 import type { OrtWorkerMethod, OrtWorkerMethods } from './ort-protocol.js';
 import type { OrtAdamState, OrtBatch, OrtRunnerInit, OrtStepResult, OrtStepTerms } from './ort-step-runner.js';
 import { ShardExchange, shardRanges } from './shard-exchange.js';

@@ -10,8 +10,8 @@ import type { OrtPlatform } from './ort-platform.js';
 import { freesCopiesAtOnce, releaseCopy } from './output-copies.js';
 import type { OrtWorkerMethods } from './ort-protocol.js';
 import { OrtStepRunner, type OrtRunnerInit } from './ort-step-runner.js';
-import { directBindingStatus } from '@vae/device-node';
-import { bindingSummary, directAdamKernel, directOrtModule, type OrtNodeBinding } from './direct-session.js';
+import { directBindingStatus, type OrtNodeBinding } from '@vae/device-node';
+import { bindingSummary, directAdamKernel, directOrtModule } from './direct-binding.js';
 
 /**
  * The ort engine's platform: onnxruntime-node, which writes gradients straight into the Adam arena
@@ -32,7 +32,7 @@ export const NODE_ORT_PLATFORM: OrtPlatform<OrtTrainDevice> = Object.freeze({
 /**
  * The ort engine's platform for `binding`: `onnxruntime-node` is {@link NODE_ORT_PLATFORM}; `auto`
  * (the engine's default) and `direct` open CPU sessions on onnxruntime's C API directly
- * (`direct-session.ts`: no output copies, no event-loop turn per run), `auto` falling back to
+ * (`direct-binding.ts`: no output copies, no event-loop turn per run), `auto` falling back to
  * onnxruntime-node where that is unavailable.
  */
 export function nodeOrtPlatform(binding: OrtNodeBinding): OrtPlatform<OrtTrainDevice> {

@@ -14,7 +14,7 @@ import type { TrainConfig } from '../../config.js';
 import { registerEngine, type Engine, type ForwardTerms, type StepOutputs, type TrainBatch } from '../engine.js';
 import { DataParallelClient } from './data-parallel.js';
 import { openNodeRunner } from './node-platform.js';
-import { parseOrtNodeBinding, type OrtNodeBinding } from './direct-session.js';
+import { parseOrtNodeBinding, type OrtNodeBinding } from '@vae/device-node';
 import {
   ortDeviceSkipReason,
   parseOrtDevice,

@@ -15,7 +15,7 @@ export interface OrtModule {
 
 /**
  * The slice of a session the step runner uses: onnxruntime's `InferenceSession`, or a direct session on
- * onnxruntime's C API (`binding: 'direct'`, `direct-session.ts`).
+ * onnxruntime's C API (`binding: 'direct'`, `direct-binding.ts`).
  */
 export interface OrtRunSession {
   run(feeds: InferenceSession.FeedsType, fetches?: InferenceSession.FetchesType): Promise<InferenceSession.ReturnType>;

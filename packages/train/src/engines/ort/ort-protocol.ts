@@ -9,7 +9,7 @@ import type {
   OrtStepTerms,
 } from './ort-step-runner.js';
 import type { OrtTrainDevice } from './ort-devices.js';
-import type { OrtNodeBinding } from './direct-session.js';
+import type { OrtNodeBinding } from '@vae/device-node';
 
 /** Calls the engine makes on the worker, with their argument and result types. */
 export interface OrtWorkerMethods {

@@ -1,24 +1,32 @@
-import { getLogger } from '@vae/core';
-import { directAddon, directBindingStatus, type DirectAddon, type DirectOptions } from '@vae/device-node';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { ArrayAdamKernel } from './adam-arena.js';
-import type { OrtModule, OrtRunSession } from './ort-platform.js';
+import {
+  directAddon,
+  directBindingStatus,
+  type DirectAddon,
+  type DirectOptions,
+  type DirectValueInfo,
+} from './ort-direct.js';
 
 /**
- * Training sessions on onnxruntime's C API, called directly (`@vae/device-node`'s `native/ort-direct.c`):
- * `run()` reads every input from the caller's Float32Array and writes every pre-allocated output into
- * the caller's Float32Array, synchronously on the calling thread. onnxruntime-node 1.30 copies every
- * fetched output, pre-allocated ones included (the ort engine's 2.6 MB of gradients per step), and runs
- * each call an event-loop turn later (setImmediate); docs/BENCHMARKS.md ("Training pipeline") has the figures. The
- * library is the one onnxruntime-node ships, so the process holds one onnxruntime.
+ * Sessions on onnxruntime's C API, called directly (`native/ort-direct.c`): `run()` reads every input
+ * from the caller's Float32Array and writes every pre-allocated output into the caller's Float32Array,
+ * synchronously on the calling thread. onnxruntime-node 1.30 copies every fetched output, pre-allocated
+ * ones included, and runs each call an event-loop turn later (setImmediate): for the ort engine's
+ * training step that was 2.6 MB of gradients per step, for a batch-1 encode 45–50 µs instead of 29–33.
+ * The library is the one onnxruntime-node ships, so the process holds one onnxruntime.
  */
 
-const log = getLogger('train:ort');
-
-/** How the ort engine's sessions call onnxruntime on Node. */
+/** How sessions call onnxruntime on Node: directly where possible (`auto`), always, or never. */
 export type OrtNodeBinding = 'auto' | 'direct' | 'onnxruntime-node';
 /** The bindings, for option parsing and help. */
 export const ORT_NODE_BINDINGS: readonly OrtNodeBinding[] = Object.freeze(['auto', 'direct', 'onnxruntime-node']);
+
+/** Parses a binding request; a `RangeError` names the argument, the expected and the actual value. */
+export function parseOrtNodeBinding(value: unknown, name = 'binding'): OrtNodeBinding {
+  if (typeof value === 'string' && (ORT_NODE_BINDINGS as readonly string[]).includes(value))
+    return value as OrtNodeBinding;
+  throw new RangeError(`${name}: expected ${ORT_NODE_BINDINGS.join('|')}, got ${JSON.stringify(value)}`);
+}
 
 const LEVELS: Readonly<Record<string, number>> = { disabled: 0, basic: 1, extended: 2, layout: 3, all: 99 };
 /** Session options a direct session understands; any other one sends the session to onnxruntime-node. */
@@ -27,6 +35,7 @@ const KNOWN_OPTIONS = new Set([
   'intraOpNumThreads',
   'interOpNumThreads',
   'executionMode',
+  'enableMemPattern',
   'graphOptimizationLevel',
   'logSeverityLevel',
   'extra',
@@ -53,29 +62,49 @@ export function directOptions(options: InferenceSession.SessionOptions = {}): Di
     intraOpThreads: options.intraOpNumThreads ?? 0,
     interOpThreads: options.interOpNumThreads ?? 0,
     parallel: options.executionMode === 'parallel' ? 1 : 0,
+    memPattern: options.enableMemPattern === false ? 0 : 1,
     optimizationLevel: level,
     logSeverity: options.logSeverityLevel ?? 2,
     config: flatten(options.extra ?? {}, '', []),
   };
 }
 
-/** A session on onnxruntime's C API; the step runner's slice of `InferenceSession`. */
-export class DirectSession implements OrtRunSession {
+/** The first input or output that is not a float32 tensor, described, or null. */
+function nonFloat(values: readonly DirectValueInfo[], side: string): string | null {
+  const v = values.find((i) => !i.isTensor || i.type !== 'float32');
+  return v ? `${side} ${v.name} is ${v.isTensor ? `a ${v.type} tensor` : 'not a tensor'}` : null;
+}
+
+/**
+ * A session on onnxruntime's C API with `InferenceSession`'s shape for float32 graphs: names and
+ * metadata of inputs and outputs, `run(feeds, fetches?)`, `release()`.
+ */
+export class DirectSession {
   readonly binding = 'direct';
+  readonly inputNames: readonly string[];
   /** The graph's outputs, in order: what `run()` fetches when not told. */
   readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly DirectValueInfo[];
+  readonly outputMetadata: readonly DirectValueInfo[];
   private handle: object | null;
 
   private constructor(
     private readonly native: DirectAddon,
     handle: object,
+    signature: { inputs: DirectValueInfo[]; outputs: DirectValueInfo[] },
     private readonly TensorClass: typeof Tensor,
   ) {
     this.handle = handle;
-    this.outputNames = Object.freeze(native.outputNames(handle));
+    this.inputMetadata = Object.freeze(signature.inputs);
+    this.outputMetadata = Object.freeze(signature.outputs);
+    this.inputNames = Object.freeze(signature.inputs.map((i) => i.name));
+    this.outputNames = Object.freeze(signature.outputs.map((o) => o.name));
   }
 
-  /** Opens a session; throws with the reason when the binding is unavailable or the options need onnxruntime-node. */
+  /**
+   * Opens a session; throws with the reason when the binding is unavailable, the options need
+   * onnxruntime-node, or the graph has an input or output that is not a float32 tensor.
+   */
   static open(model: Uint8Array, options: InferenceSession.SessionOptions, TensorClass: typeof Tensor): DirectSession {
     const s = directBindingStatus();
     const addon = directAddon();
@@ -83,7 +112,14 @@ export class DirectSession implements OrtRunSession {
       throw new Error(`direct onnxruntime binding unavailable: ${s.available ? '' : s.reason}`);
     const opts = directOptions(options);
     if (typeof opts === 'string') throw new Error(`direct onnxruntime binding: ${opts}`);
-    return new DirectSession(addon, addon.createSession(model, opts), TensorClass);
+    const handle = addon.createSession(model, opts);
+    const signature = addon.signature(handle);
+    const other = nonFloat(signature.inputs, 'input') ?? nonFloat(signature.outputs, 'output');
+    if (other) {
+      addon.release(handle);
+      throw new Error(`direct onnxruntime binding: float32 graphs only (${other})`);
+    }
+    return new DirectSession(addon, handle, signature, TensorClass);
   }
 
   /**
@@ -134,47 +170,4 @@ function float32(t: Tensor | null, name: string): Tensor {
 function fetchList(fetches: InferenceSession.FetchesType): [string, Tensor | null][] {
   if (Array.isArray(fetches)) return fetches.map((n) => [n as string, null]);
   return Object.entries(fetches as Record<string, Tensor | null>);
-}
-
-/**
- * An onnxruntime module whose sessions are direct where `binding` allows: `auto` opens a direct session
- * when the native module loads and the options are CPU-only, else onnxruntime-node's (saying why at
- * debug level); `direct` throws instead of falling back.
- */
-export function directOrtModule(node: OrtModule, binding: Exclude<OrtNodeBinding, 'onnxruntime-node'>): OrtModule {
-  return Object.freeze({
-    Tensor: node.Tensor,
-    InferenceSession: {
-      async create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<OrtRunSession> {
-        try {
-          return DirectSession.open(model, options ?? {}, node.Tensor);
-        } catch (err) {
-          if (binding === 'direct') throw err;
-          log.debug(`onnxruntime-node session: ${err instanceof Error ? err.message : String(err)}`);
-          return node.InferenceSession.create(model, options);
-        }
-      },
-    },
-  });
-}
-
-/** The native module's Adam kernel (AdamArena's update in AVX-512/AVX2 where the CPU has it), or null when unavailable. */
-export function directAdamKernel(): ArrayAdamKernel | null {
-  return directAddon()?.adam ?? null;
-}
-
-/** One line for the engine's log: how the runner's training session calls onnxruntime, and why. */
-export function bindingSummary(used: 'direct' | 'module', requested: OrtNodeBinding, device: string): string {
-  const s = directBindingStatus();
-  if (used === 'direct' && s.available) return `onnxruntime ${s.version} C API, called directly`;
-  if (requested === 'onnxruntime-node') return 'onnxruntime-node (binding: onnxruntime-node asked)';
-  if (device !== 'cpu') return `onnxruntime-node (direct sessions are CPU only; device ${device})`;
-  return `onnxruntime-node (direct binding unavailable: ${s.available ? 'the session options need onnxruntime-node' : s.reason})`;
-}
-
-/** Parses a binding request; a `RangeError` names the argument, the expected and the actual value. */
-export function parseOrtNodeBinding(value: unknown, name = 'binding'): OrtNodeBinding {
-  if (typeof value === 'string' && (ORT_NODE_BINDINGS as readonly string[]).includes(value))
-    return value as OrtNodeBinding;
-  throw new RangeError(`${name}: expected ${ORT_NODE_BINDINGS.join('|')}, got ${JSON.stringify(value)}`);
 }

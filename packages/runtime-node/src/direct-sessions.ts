@@ -1,0 +1,90 @@
+import { setImmediate } from 'node:timers';
+import { OrtSession, getLogger, type BackendSession, type OrtInferenceSessionLike } from '@vae/core';
+import { DirectSession, directBindingStatus, parseOrtNodeBinding, type OrtNodeBinding } from '@vae/device-node';
+import * as ort from 'onnxruntime-node';
+
+const log = getLogger('runtime-node');
+
+/**
+ * CPU inference sessions on onnxruntime's C API, called directly (`@vae/device-node`'s binding):
+ * no output copy inside onnxruntime-node and no event-loop turn before every run (a batch-1 MNIST
+ * encode 29–33 µs instead of 45–50). `VAE_ORT_BINDING` chooses, as for training: `auto` (default) uses
+ * them on Node where the native module loads and the graph is float32-only, else onnxruntime-node;
+ * `direct` fails instead of falling back; `onnxruntime-node` never uses them. Deno and Bun stay on
+ * onnxruntime-node under `auto`.
+ */
+
+/** A direct session's run is synchronous: after this many ms of runs without a turn, the next run yields one. */
+const YIELD_AFTER_MS = 4;
+let busyMs = 0;
+let turnScheduled = false;
+
+function turned(): void {
+  busyMs = 0;
+  turnScheduled = false;
+}
+
+/**
+ * `session` whose runs leave the event loop a turn at least every {@link YIELD_AFTER_MS} ms (timers,
+ * I/O and signal handlers keep running during a long chain of runs, as onnxruntime-node's own
+ * per-run `setImmediate` allowed), without paying for a turn per run.
+ */
+function sharingEventLoop(session: DirectSession): OrtInferenceSessionLike {
+  return Object.freeze({
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    inputMetadata: session.inputMetadata,
+    outputMetadata: session.outputMetadata,
+    async run(feeds: Record<string, ort.Tensor>) {
+      if (busyMs >= YIELD_AFTER_MS) await new Promise((resolve) => setImmediate(resolve));
+      if (!turnScheduled) {
+        turnScheduled = true;
+        setImmediate(turned);
+      }
+      const t0 = performance.now();
+      try {
+        return await session.run(feeds);
+      } finally {
+        busyMs += performance.now() - t0;
+      }
+    },
+    release: () => session.release(),
+  } as OrtInferenceSessionLike);
+}
+
+/** The binding `VAE_ORT_BINDING` asks for (default `auto`); a bad value throws naming it. */
+export function requestedBinding(env: NodeJS.ProcessEnv = process.env): OrtNodeBinding {
+  const value = env.VAE_ORT_BINDING;
+  return value === undefined || value === '' ? 'auto' : parseOrtNodeBinding(value, 'VAE_ORT_BINDING');
+}
+
+/** Whether this host is Node itself (not Deno or Bun, which also run this package). */
+function onNode(): boolean {
+  return !('Deno' in globalThis) && !('Bun' in globalThis);
+}
+
+/**
+ * A direct CPU session for `model` with `options` (onnxruntime-node's session options), or null where
+ * the binding is not to be used or cannot open it under `auto` (the reason logged at debug level).
+ */
+export function openDirectSession(
+  model: Uint8Array,
+  options: ort.InferenceSession.SessionOptions,
+  binding: OrtNodeBinding = requestedBinding(),
+): BackendSession | null {
+  if (binding === 'onnxruntime-node' || (binding === 'auto' && !onNode())) return null;
+  try {
+    const session = DirectSession.open(model, options, ort.Tensor);
+    const status = directBindingStatus();
+    log.debug(`cpu session on onnxruntime ${status.available ? status.version : ''} C API, called directly`);
+    return new OrtSession(
+      sharingEventLoop(session),
+      (data, dims) => new ort.Tensor('float32', data, dims as number[]),
+      'cpu',
+    );
+  } catch (err) {
+    if (binding === 'direct') throw err;
+    log.debug(`cpu session on onnxruntime-node: ${err instanceof Error ? err.message : String(err)}`);
+    return null;
+  }
+}
