@@ -38,8 +38,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createModelSpec, planSampleRuns, setLogLevel, type ModelSpec, type Tensor } from '@vae/core';
-import { loadModel } from '@vae/runtime-node';
-import { bareEncoder } from './lib/bare-encoder.js';
+import { directBindingStatus } from '@vae/device-node';
+import { cpuBindingSummary, loadModel } from '@vae/runtime-node';
+import { bareEncoder, type BareEncoder } from './lib/bare-encoder.js';
 import { benchModel } from './lib/bench-model.js';
 import { benchArg } from './lib/bench-arg.js';
 import { encoderFlops, isNllFlops, measureGemmPeak, trainEpochFlops, type GemmPeak } from './lib/roofline.js';
@@ -408,6 +409,8 @@ for (const row of rows) {
     const dir = bench.dir;
     const model = await loadModel(dir, { device: 'cpu', threads: 1 });
     const bare = await bareEncoder(dir, 1);
+    const bareDirect = directBindingStatus().available ? await bareEncoder(dir, 1, 'direct') : null;
+    const apiBinding = cpuBindingSummary();
     try {
       const per = async (fn: () => Promise<unknown>, n: number): Promise<number> => {
         for (let i = 0; i < 20; i++) await fn();
@@ -431,7 +434,11 @@ for (const row of rows) {
       // alternates too: the second call of a pair runs 20–40 µs slower than the first whichever it
       // is (b=256, 2026-12-07: bare 981.5 µs first / 1003.7 second, API 1024.6 / 1048.8), so a fixed
       // bare-first order charged that to the API.
-      const interleaved = async (b: number, pairs: number): Promise<{ bare: number[]; api: number[] }> => {
+      const interleaved = async (
+        b: number,
+        pairs: number,
+        baseline: BareEncoder = bare,
+      ): Promise<{ bare: number[]; api: number[] }> => {
         const x = mnistTest(b, testImages);
         const calls = { bare: [] as number[], api: [] as number[] };
         const timed = async (run: () => Promise<unknown>, into: number[]) => {
@@ -441,8 +448,8 @@ for (const row of rows) {
         };
         for (let i = 0; i < pairs; i++) {
           const [one, two] = i % 2 === 0 ? (['bare', 'api'] as const) : (['api', 'bare'] as const);
-          await timed(one === 'bare' ? () => bare.run(x) : () => model.encode(x), calls[one]);
-          await timed(two === 'bare' ? () => bare.run(x) : () => model.encode(x), calls[two]);
+          await timed(one === 'bare' ? () => baseline.run(x) : () => model.encode(x), calls[one]);
+          await timed(two === 'bare' ? () => baseline.run(x) : () => model.encode(x), calls[two]);
         }
         return calls;
       };
@@ -459,8 +466,24 @@ for (const row of rows) {
           ours: med(bareCalls) / med(apiCalls),
           pytorch: null,
           ratio: null,
-          command: `VaeModel.encode vs InferenceSession.run, 1 thread, median of ${pairs.toLocaleString('en-US')} alternating calls each`,
-          note: `per call: API ${(med(apiCalls) * 1000).toFixed(1)} µs, bare ${(med(bareCalls) * 1000).toFixed(1)} µs; block rates: API ${Math.round(api)} img/s, bare ${Math.round(bareRate)} img/s (${(api / bareRate).toFixed(3)})`,
+          command: `VaeModel.encode vs onnxruntime-node's InferenceSession.run, 1 thread, median of ${pairs.toLocaleString('en-US')} alternating calls each`,
+          note: `per call: API ${(med(apiCalls) * 1000).toFixed(1)} µs, bare ${(med(bareCalls) * 1000).toFixed(1)} µs; block rates: API ${Math.round(api)} img/s, bare ${Math.round(bareRate)} img/s (${(api / bareRate).toFixed(3)}); API sessions on ${apiBinding}`,
+        });
+      }
+      if (bareDirect) {
+        // The API's own overhead (input checks, the session queue, result objects): against the
+        // same C API session it runs on, called bare.
+        const pairs = Math.round(240_000 / 256);
+        const { bare: bareCalls, api: apiCalls } = await interleaved(256, pairs, bareDirect);
+        results.push({
+          row: 'encoder',
+          metric: "encoder b=256 images/s, API / bare C API session (the API's own overhead)",
+          unit: 'ratio',
+          ours: med(bareCalls) / med(apiCalls),
+          pytorch: null,
+          ratio: null,
+          command: `VaeModel.encode vs DirectSession.run (@vae/device-node), 1 thread, median of ${pairs.toLocaleString('en-US')} alternating calls each`,
+          note: `per call: API ${(med(apiCalls) * 1000).toFixed(1)} µs, bare ${(med(bareCalls) * 1000).toFixed(1)} µs`,
         });
       }
       const api256 = (256 * 1000) / med(m[256]!.api);
@@ -502,6 +525,7 @@ for (const row of rows) {
     } finally {
       await model.release();
       await bare.release();
+      await bareDirect?.release();
       if (bench.temporary) await rm(dirname(dir), { recursive: true, force: true });
     }
   } else if (row === 'embed') {

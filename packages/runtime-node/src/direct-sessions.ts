@@ -64,6 +64,19 @@ function onNode(): boolean {
 }
 
 /**
+ * What CPU sessions of this runtime call for float32 graphs with default options, in words: `onnxruntime
+ * 1.30.0 C API, called directly`, or `onnxruntime-node (…why)`.
+ */
+export function cpuBindingSummary(binding: OrtNodeBinding = requestedBinding()): string {
+  const status = directBindingStatus();
+  if (binding === 'onnxruntime-node') return 'onnxruntime-node (VAE_ORT_BINDING=onnxruntime-node)';
+  if (binding === 'auto' && !onNode()) return 'onnxruntime-node (direct sessions on Node only)';
+  return status.available
+    ? `onnxruntime ${status.version} C API, called directly`
+    : `onnxruntime-node (direct binding unavailable: ${status.reason})`;
+}
+
+/**
  * A direct CPU session for `model` with `options` (onnxruntime-node's session options), or null where
  * the binding is not to be used or cannot open it under `auto` (the reason logged at debug level).
  */
@@ -75,8 +88,7 @@ export function openDirectSession(
   if (binding === 'onnxruntime-node' || (binding === 'auto' && !onNode())) return null;
   try {
     const session = DirectSession.open(model, options, ort.Tensor);
-    const status = directBindingStatus();
-    log.debug(`cpu session on onnxruntime ${status.available ? status.version : ''} C API, called directly`);
+    log.debug(`cpu session on ${cpuBindingSummary(binding)}`);
     return new OrtSession(
       sharingEventLoop(session),
       (data, dims) => new ort.Tensor('float32', data, dims as number[]),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { directBindingStatus } from '@vae/device-node';
 import { describe, expect, it } from 'vitest';
-import { openDirectSession, requestedBinding } from '../src/direct-sessions.js';
+import { cpuBindingSummary, openDirectSession, requestedBinding } from '../src/direct-sessions.js';
 import { onnxruntimeNodeBackend } from '../src/index.js';
 
 const MODEL = fileURLToPath(new URL('../../../models/mnist-vae', import.meta.url));
@@ -16,6 +16,15 @@ describe('the binding of inference sessions', () => {
     expect(requestedBinding({ VAE_ORT_BINDING: 'onnxruntime-node' })).toBe('onnxruntime-node');
     expect(() => requestedBinding({ VAE_ORT_BINDING: 'fast' })).toThrow(
       'VAE_ORT_BINDING: expected auto|direct|onnxruntime-node, got "fast"',
+    );
+  });
+
+  it('says in words what CPU sessions call', () => {
+    expect(cpuBindingSummary('onnxruntime-node')).toBe('onnxruntime-node (VAE_ORT_BINDING=onnxruntime-node)');
+    expect(cpuBindingSummary('auto')).toMatch(
+      status.available
+        ? /^onnxruntime \d+\.\d+\.\d+ C API, called directly$/
+        : /^onnxruntime-node \(direct binding unavailable: /,
     );
   });
 
