@@ -15,7 +15,7 @@ const log = getLogger('runtime-node');
  */
 
 /** A direct session's run is synchronous: after this many ms of runs without a turn, the next run yields one. */
-const YIELD_AFTER_MS = 4;
+const YIELD_AFTER_MS = 10;
 let busyMs = 0;
 let turnScheduled = false;
 

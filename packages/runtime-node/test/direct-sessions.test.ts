@@ -90,7 +90,7 @@ describe.runIf(status.available)('direct inference sessions', () => {
     setImmediate(() => {
       turnedAt = runs;
     });
-    // ~1 ms per run: a turn is due after 4 ms of runs, long before the 200th.
+    // ~1 ms per run: a turn is due after 10 ms of runs, long before the 200th.
     for (; runs < 200 && turnedAt < 0; runs++) await session.run({ x: batch });
     await session.release();
     expect(turnedAt).toBeGreaterThan(0);
