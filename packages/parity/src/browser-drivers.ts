@@ -3,10 +3,10 @@ import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cleanupOnExit } from '@vae/data/node';
 import { CHROMIUM_ARGS, CHROMIUM_ENV, CHROMIUM_PATH, chromiumPath } from '@vae/runtime-web/node';
 import { browserPeerMissing } from './browser-peers.js';
 import { findExecutable } from './child-host.js';
-import { cleanupOnExit } from './exit-cleanup.js';
 
 /** An open page of a browser, driven from Node. */
 export interface BrowserPage {
