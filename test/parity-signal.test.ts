@@ -1,8 +1,12 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HAS_CHROMIUM, REFERENCE_MODEL, ROOT } from './parity-fixtures.js';
+import { Rng, createModelSpec, initParameters } from '@vae/core';
+import { FAULT_POINT_ENV, FAULT_SIGNAL_ENV } from '@vae/data/node';
+import { resolveTrainConfig, saveCheckpoint } from '@vae/train';
+import { HAS_CHROMIUM, REFERENCE_MODEL, ROOT, exportTo, runVae, tempDir } from './parity-fixtures.js';
 
 /** A live process: its pid and command name. */
 interface Proc {
@@ -98,4 +102,40 @@ describe.skipIf(process.platform !== 'linux')('vae parity on SIGTERM (processes 
     },
     90_000,
   );
+});
+
+describe('vae parity on SIGTERM during TensorFlow.js (its kernels run synchronously)', () => {
+  it('tfjs-cpu: SIGTERM as the IS decode (4,096 rows) begins ends the run before tfjs-cpu finishes, exit 143', async () => {
+    const dir = await tempDir('vae-parity-signal-');
+    try {
+      // The 784-400-20 VAE, seeded: a run folder with its checkpoint and the model exported from it.
+      const spec = createModelSpec({});
+      const params = initParameters(spec, new Rng(7));
+      const runDir = join(dir, 'run');
+      const config = resolveTrainConfig({ runDir });
+      await saveCheckpoint(runDir, {
+        spec,
+        params,
+        config,
+        epoch: 0,
+        step: 0,
+        rng: new Rng(7).getState(),
+        optimizer: null,
+        engine: 'none',
+        backend: 'none',
+      });
+      await exportTo(join(runDir, 'model'), spec, params);
+      const r = await runVae(['parity', '--model', join(runDir, 'model'), '--runtimes', 'tfjs-cpu'], 120_000, {
+        [FAULT_POINT_ENV]: 'parity:tfjs-decode-slices',
+        [FAULT_SIGNAL_ENV]: 'SIGTERM',
+      });
+      // Before the decode ran in slices, the signal waited for it (~3 s), and tfjs-cpu finished (exit 0).
+      expect(r.code, r.stderr).toBe(143);
+      expect(r.stderr).toContain('SIGTERM: stopping now (exit 143)');
+      expect(r.stderr).toContain('tfjs-cpu: running');
+      expect(r.stderr).not.toMatch(/tfjs-cpu: (pass|fail)/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
