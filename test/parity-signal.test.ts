@@ -34,16 +34,20 @@ function tagged(tag: string): Proc[] {
   return found;
 }
 
+/** Temp folders of parity (Chromium profile, workerd, X authority), playwright-core and xvfb-run (not tsx's cache, Mesa's logs). */
+const TEMP_NAMES = /^(vae-parity-|playwright-|xvfb-run\.)/;
+
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
 /**
- * Starts `vae parity` on the reference model with `runtimes`, waits until a process whose name
- * matches `started` runs and `afterMs` more (the runtime under test is up), sends SIGTERM, and
- * reports how it ended.
+ * Starts `vae parity` on the reference model with `runtimes` and a temp folder of its own (TMPDIR),
+ * waits until a process whose name matches `started` runs and `afterMs` more, sends SIGTERM, and
+ * reports how it ended, with what was left in that temp folder.
  */
 async function parityUntilSigterm(runtimes: string, started: RegExp, afterMs: number) {
   const tag = `VAE_PARITY_SIGNAL_TEST=${process.pid}-${Date.now()}`;
   const [key, value] = tag.split('=') as [string, string];
+  const tmp = await tempDir('vae-parity-signal-tmp-');
   const child = spawn(
     process.execPath,
     [
@@ -56,7 +60,11 @@ async function parityUntilSigterm(runtimes: string, started: RegExp, afterMs: nu
       '--runtimes',
       runtimes,
     ],
-    { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0', [key]: value }, stdio: ['ignore', 'ignore', 'pipe'] },
+    {
+      cwd: ROOT,
+      env: { ...process.env, FORCE_COLOR: '0', TMPDIR: tmp, [key]: value },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => {
@@ -74,10 +82,18 @@ async function parityUntilSigterm(runtimes: string, started: RegExp, afterMs: nu
     const code = await Promise.race([exited, sleep(20_000).then(() => 'still running after 20 s')]);
     const seconds = (performance.now() - sent) / 1000;
     await sleep(500); // let processes that ignore their parent's end show themselves
-    return { code, seconds, running, left: tagged(tag), stderr };
+    return {
+      code,
+      seconds,
+      running,
+      left: tagged(tag),
+      temps: readdirSync(tmp).filter((n) => TEMP_NAMES.test(n)),
+      stderr,
+    };
   } finally {
     child.kill('SIGKILL');
     for (const p of tagged(tag)) process.kill(p.pid, 'SIGKILL');
+    await rm(tmp, { recursive: true, force: true });
   }
 }
 
@@ -86,6 +102,7 @@ describe.skipIf(process.platform !== 'linux')('vae parity on SIGTERM (processes 
     const r = await parityUntilSigterm('ort-web-wasm@workerd', /^workerd$/, 500);
     expect(r.running).toContain('workerd');
     expect(r.left, r.stderr).toEqual([]);
+    expect(r.temps, r.stderr).toEqual([]);
     expect(r.code, r.stderr).toBe(143);
     expect(r.seconds).toBeLessThan(20);
     expect(r.stderr).toContain('SIGTERM: stopping now (exit 143)');
@@ -96,9 +113,21 @@ describe.skipIf(process.platform !== 'linux')('vae parity on SIGTERM (processes 
     async () => {
       const r = await parityUntilSigterm('ort-web-wasm@chromium,ort-web-wasm@workerd', /^chrom/, 2000);
       expect(r.left, r.stderr).toEqual([]);
+      expect(r.temps, r.stderr).toEqual([]);
       expect(r.code, r.stderr).toBe(143);
       expect(r.seconds).toBeLessThan(20);
       expect(r.stderr).not.toContain('ort-web-wasm@workerd: running');
+    },
+    90_000,
+  );
+
+  it.skipIf(!HAS_CHROMIUM)(
+    "during Chromium's launch leaves neither a browser nor its profile folder (the profile used to stay)",
+    async () => {
+      const r = await parityUntilSigterm('ort-web-wasm@chromium', /^chrom/, 0);
+      expect(r.code, r.stderr).toBe(143);
+      expect(r.left, r.stderr).toEqual([]);
+      expect(r.temps, r.stderr).toEqual([]);
     },
     90_000,
   );
