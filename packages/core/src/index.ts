@@ -13,6 +13,7 @@ export {
   type DimSpec,
   type Tensor,
 } from './tensor.js';
+export { sizeText } from './image-size.js';
 export {
   LOG_LEVELS,
   consoleLogSink,
