@@ -1,8 +1,12 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HAS_CHROMIUM, REFERENCE_MODEL, ROOT } from './parity-fixtures.js';
+import { Rng, createModelSpec, initParameters } from '@vae/core';
+import { FAULT_POINT_ENV, FAULT_SIGNAL_ENV } from '@vae/data/node';
+import { resolveTrainConfig, saveCheckpoint } from '@vae/train';
+import { HAS_CHROMIUM, REFERENCE_MODEL, ROOT, exportTo, runVae, tempDir } from './parity-fixtures.js';
 
 /** A live process: its pid and command name. */
 interface Proc {
@@ -30,16 +34,20 @@ function tagged(tag: string): Proc[] {
   return found;
 }
 
+/** Temp folders of parity (Chromium profile, workerd, X authority), playwright-core and xvfb-run (not tsx's cache, Mesa's logs). */
+const TEMP_NAMES = /^(vae-parity-|playwright-|xvfb-run\.)/;
+
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
 /**
- * Starts `vae parity` on the reference model with `runtimes`, waits until a process whose name
- * matches `started` runs and `afterMs` more (the runtime under test is up), sends SIGTERM, and
- * reports how it ended.
+ * Starts `vae parity` on the reference model with `runtimes` and a temp folder of its own (TMPDIR),
+ * waits until a process whose name matches `started` runs and `afterMs` more, sends SIGTERM, and
+ * reports how it ended, with what was left in that temp folder.
  */
 async function parityUntilSigterm(runtimes: string, started: RegExp, afterMs: number) {
   const tag = `VAE_PARITY_SIGNAL_TEST=${process.pid}-${Date.now()}`;
   const [key, value] = tag.split('=') as [string, string];
+  const tmp = await tempDir('vae-parity-signal-tmp-');
   const child = spawn(
     process.execPath,
     [
@@ -52,7 +60,11 @@ async function parityUntilSigterm(runtimes: string, started: RegExp, afterMs: nu
       '--runtimes',
       runtimes,
     ],
-    { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0', [key]: value }, stdio: ['ignore', 'ignore', 'pipe'] },
+    {
+      cwd: ROOT,
+      env: { ...process.env, FORCE_COLOR: '0', TMPDIR: tmp, [key]: value },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => {
@@ -70,10 +82,18 @@ async function parityUntilSigterm(runtimes: string, started: RegExp, afterMs: nu
     const code = await Promise.race([exited, sleep(20_000).then(() => 'still running after 20 s')]);
     const seconds = (performance.now() - sent) / 1000;
     await sleep(500); // let processes that ignore their parent's end show themselves
-    return { code, seconds, running, left: tagged(tag), stderr };
+    return {
+      code,
+      seconds,
+      running,
+      left: tagged(tag),
+      temps: readdirSync(tmp).filter((n) => TEMP_NAMES.test(n)),
+      stderr,
+    };
   } finally {
     child.kill('SIGKILL');
     for (const p of tagged(tag)) process.kill(p.pid, 'SIGKILL');
+    await rm(tmp, { recursive: true, force: true });
   }
 }
 
@@ -82,6 +102,7 @@ describe.skipIf(process.platform !== 'linux')('vae parity on SIGTERM (processes 
     const r = await parityUntilSigterm('ort-web-wasm@workerd', /^workerd$/, 500);
     expect(r.running).toContain('workerd');
     expect(r.left, r.stderr).toEqual([]);
+    expect(r.temps, r.stderr).toEqual([]);
     expect(r.code, r.stderr).toBe(143);
     expect(r.seconds).toBeLessThan(20);
     expect(r.stderr).toContain('SIGTERM: stopping now (exit 143)');
@@ -92,10 +113,58 @@ describe.skipIf(process.platform !== 'linux')('vae parity on SIGTERM (processes 
     async () => {
       const r = await parityUntilSigterm('ort-web-wasm@chromium,ort-web-wasm@workerd', /^chrom/, 2000);
       expect(r.left, r.stderr).toEqual([]);
+      expect(r.temps, r.stderr).toEqual([]);
       expect(r.code, r.stderr).toBe(143);
       expect(r.seconds).toBeLessThan(20);
       expect(r.stderr).not.toContain('ort-web-wasm@workerd: running');
     },
     90_000,
   );
+
+  it.skipIf(!HAS_CHROMIUM)(
+    "during Chromium's launch leaves neither a browser nor its profile folder (the profile used to stay)",
+    async () => {
+      const r = await parityUntilSigterm('ort-web-wasm@chromium', /^chrom/, 0);
+      expect(r.code, r.stderr).toBe(143);
+      expect(r.left, r.stderr).toEqual([]);
+      expect(r.temps, r.stderr).toEqual([]);
+    },
+    90_000,
+  );
+});
+
+describe('vae parity on SIGTERM during TensorFlow.js (its kernels run synchronously)', () => {
+  it('tfjs-cpu: SIGTERM as the IS decode (4,096 rows) begins ends the run before tfjs-cpu finishes, exit 143', async () => {
+    const dir = await tempDir('vae-parity-signal-');
+    try {
+      // The 784-400-20 VAE, seeded: a run folder with its checkpoint and the model exported from it.
+      const spec = createModelSpec({});
+      const params = initParameters(spec, new Rng(7));
+      const runDir = join(dir, 'run');
+      const config = resolveTrainConfig({ runDir });
+      await saveCheckpoint(runDir, {
+        spec,
+        params,
+        config,
+        epoch: 0,
+        step: 0,
+        rng: new Rng(7).getState(),
+        optimizer: null,
+        engine: 'none',
+        backend: 'none',
+      });
+      await exportTo(join(runDir, 'model'), spec, params);
+      const r = await runVae(['parity', '--model', join(runDir, 'model'), '--runtimes', 'tfjs-cpu'], 120_000, {
+        [FAULT_POINT_ENV]: 'parity:tfjs-decode-slices',
+        [FAULT_SIGNAL_ENV]: 'SIGTERM',
+      });
+      // Before the decode ran in slices, the signal waited for it (~3 s), and tfjs-cpu finished (exit 0).
+      expect(r.code, r.stderr).toBe(143);
+      expect(r.stderr).toContain('SIGTERM: stopping now (exit 143)');
+      expect(r.stderr).toContain('tfjs-cpu: running');
+      expect(r.stderr).not.toMatch(/tfjs-cpu: (pass|fail)/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -1,4 +1,5 @@
 import type { ModelManifest, TensorInfo } from './manifest.js';
+import { sizeText } from './image-size.js';
 import { modelKindInfo } from './model-kinds.js';
 import type { ModelSpec } from './model-spec.js';
 
@@ -96,7 +97,7 @@ function dimSource(name: string, m: ModelManifest): { field: string; value: stri
   if (name === 'y') return { field: 'manifest.numClasses', value: String(m.numClasses) };
   if (name === 'x' || name === 'x_logits' || name === 'x_mean') {
     const [h, w, c] = m.imageShape;
-    return { field: 'manifest.imageShape', value: `${h}×${w}×${c} = ${h * w * c} values per row` };
+    return { field: 'manifest.imageShape', value: `${sizeText(h, w, c)} = ${h * w * c} values per row` };
   }
   return { field: 'manifest.latentDim', value: String(m.latentDim) };
 }

@@ -14,6 +14,7 @@ export {
   type Tensor,
 } from './tensor.js';
 export { hasNonFinite, setNonFiniteScan } from './finite-scan.js';
+export { sizeText } from './image-size.js';
 export {
   LOG_LEVELS,
   consoleLogSink,

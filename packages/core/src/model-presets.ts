@@ -1,3 +1,4 @@
+import { sizeText } from './image-size.js';
 import { modelKindInfo } from './model-kinds.js';
 import { BATCH_NORM_DEFAULTS } from './layers/batch-norm.js';
 import type {
@@ -204,15 +205,19 @@ function convNetworks(h: number, w: number, c: number, preset: ConvPresetName | 
   if (preset === 'vanilla-32' || preset === 'vanilla-64') {
     const side = preset === 'vanilla-64' ? 64 : 32;
     if (h !== side || w !== side)
-      throw new RangeError(`convPreset: expected ${side}×${side} images for ${preset}, got ${h}×${w}×${c}`);
+      throw new RangeError(
+        `convPreset: expected images of ${sizeText(side, side)} for ${preset}, got ${sizeText(h, w, c)}`,
+      );
     return vanillaNetworks(side, c, VANILLA_STAGES[side]!);
   }
   if (stages && preset === 'auto') return vanillaNetworks(h, c, stages);
   if (h % 4 !== 0 || w % 4 !== 0) {
     if (preset === 'conv-small')
-      throw new RangeError(`convPreset: expected H and W divisible by 4 for conv-small, got ${h}×${w}×${c}`);
+      throw new RangeError(
+        `convPreset: expected a height and width divisible by 4 for conv-small, got ${sizeText(h, w, c)}`,
+      );
     throw new RangeError(
-      `imageShape: expected 32×32, 64×64 (PyTorch-VAE's VanillaVAE) or H and W divisible by 4 (the small conv network) for the conv architecture, got ${h}×${w}×${c}`,
+      `imageShape: expected ${sizeText(32, 32)}, ${sizeText(64, 64)} (PyTorch-VAE's VanillaVAE) or a height and width divisible by 4 (the small conv network) for the conv architecture, got ${sizeText(h, w, c)}`,
     );
   }
   return smallConvNetworks(h, w, c);

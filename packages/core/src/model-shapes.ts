@@ -2,6 +2,7 @@ import './layers/builtin-layers.js';
 import './kinds/builtin-kinds.js';
 import { getLayerDefinition, type LayerShape, type ParameterInfo } from './layers/layer-registry.js';
 import { checkActivation, positiveInt, specFail as fail } from './layers/spec-checks.js';
+import { sizeText } from './image-size.js';
 import { modelKindInfo } from './model-kinds.js';
 import { LIKELIHOODS, inputSize, type LayerSpec, type ModelSpec } from './model-spec.js';
 import type { Rng } from './rng.js';
@@ -81,7 +82,11 @@ export function validateModelSpec(spec: ModelSpec): SpecLayout {
   const decoder = describeLayers(spec.decoder, [spec.latentDim + spec.numClasses], 'decoder');
   const last = decoder[decoder.length - 1]!;
   if (sizeOf(last.outputShape) !== d)
-    fail('spec.decoder', `a last layer with ${d} outputs (${spec.imageShape.join('×')})`, last.outputShape);
+    fail(
+      'spec.decoder',
+      `a last layer with ${d} outputs (${sizeText(spec.imageShape[0]!, spec.imageShape[1]!, spec.imageShape[2]!)})`,
+      last.outputShape,
+    );
   const lastIndex = decoder.findLastIndex((l) => layerState(l).some((p) => p.trainable));
   const lastParam = decoder[lastIndex];
   if (!lastParam)
@@ -97,7 +102,11 @@ export function validateModelSpec(spec: ModelSpec): SpecLayout {
     lastParam.outputShape.length === 3 &&
     (lastParam.outputShape[0] !== spec.imageShape[0] || lastParam.outputShape[1] !== spec.imageShape[1])
   ) {
-    fail('spec.decoder', `a spatial output of ${spec.imageShape.join('×')}`, lastParam.outputShape);
+    fail(
+      'spec.decoder',
+      `a spatial output of ${sizeText(spec.imageShape[0]!, spec.imageShape[1]!, spec.imageShape[2]!)}`,
+      lastParam.outputShape,
+    );
   }
   const headActivation = info.variational ? 'linear' : spec.codeActivation;
   const heads = info.heads.map(

@@ -83,10 +83,10 @@ describe('conv presets by image size', () => {
     expect(small.latentDim).toBe(20);
     expect(convPresetFor([64, 64, 1], 'conv-small')).toBe('conv-small');
     expect(() => createModelSpec({ architecture: 'conv', convPreset: 'vanilla-64' })).toThrow(
-      'convPreset: expected 64×64 images for vanilla-64, got 28×28×1',
+      'convPreset: expected images of 64 high × 64 wide for vanilla-64, got 28 high × 28 wide × 1 channel',
     );
-    expect(() => createModelSpec({ architecture: 'conv', imageShape: [30, 30, 3], convPreset: 'conv-small' })).toThrow(
-      'convPreset: expected H and W divisible by 4 for conv-small, got 30×30×3',
+    expect(() => createModelSpec({ architecture: 'conv', imageShape: [30, 28, 3], convPreset: 'conv-small' })).toThrow(
+      'convPreset: expected a height and width divisible by 4 for conv-small, got 30 high × 28 wide × 3 channels',
     );
     expect(() => convPresetFor([64, 64, 3], 'vanilla-128' as 'vanilla-64')).toThrow(
       'convPreset: expected auto or one of conv-small|vanilla-32|vanilla-64, got "vanilla-128"',
@@ -95,8 +95,8 @@ describe('conv presets by image size', () => {
 
   it('names the supported sizes for any other', () => {
     expect(Object.keys(CONV_PRESETS)).toEqual(['conv-small', 'vanilla-32', 'vanilla-64']);
-    expect(() => createModelSpec({ architecture: 'conv', imageShape: [30, 30, 3] })).toThrow(
-      "imageShape: expected 32×32, 64×64 (PyTorch-VAE's VanillaVAE) or H and W divisible by 4 (the small conv network) for the conv architecture, got 30×30×3",
+    expect(() => createModelSpec({ architecture: 'conv', imageShape: [28, 30, 3] })).toThrow(
+      "imageShape: expected 32 high × 32 wide, 64 high × 64 wide (PyTorch-VAE's VanillaVAE) or a height and width divisible by 4 (the small conv network) for the conv architecture, got 28 high × 30 wide × 3 channels",
     );
   });
 });

@@ -172,7 +172,7 @@ describe('validateModelSpec errors name the field, the expected and the actual v
     [
       'decoder output size',
       { decoder: [{ type: 'dense', units: 15, activation: 'linear' }] },
-      /^spec.decoder: expected a last layer with 16 outputs \(4×4×1\), got \[15\]/,
+      /^spec.decoder: expected a last layer with 16 outputs \(4 high × 4 wide × 1 channel\), got \[15\]/,
     ],
     [
       'decoder activation',
@@ -215,7 +215,7 @@ describe('validateModelSpec errors name the field, the expected and the actual v
       /^spec.numClasses: expected a positive integer, got 0/,
     );
     expect(() => createModelSpec({ architecture: 'conv', imageShape: [6, 6, 1] })).toThrow(
-      /^imageShape: expected 32×32, 64×64 \(PyTorch-VAE's VanillaVAE\) or H and W divisible by 4 \(the small conv network\) for the conv architecture, got 6×6×1/,
+      /^imageShape: expected 32 high × 32 wide, 64 high × 64 wide \(PyTorch-VAE's VanillaVAE\) or a height and width divisible by 4 \(the small conv network\) for the conv architecture, got 6 high × 6 wide × 1 channel/,
     );
   });
 

@@ -2,7 +2,7 @@
  * PNG image headers read before decoding (browser-safe), so that an image's size is checked before
  * any pixel is inflated: a 20000×20000 PNG of 1.9 MB would otherwise decode to 1.6 GB of RGBA.
  */
-import { sizeText } from './image-size.js';
+import { sizeText } from '@vae/core';
 
 /** What a PNG's IHDR chunk says. */
 export interface PngHeader {

@@ -6,7 +6,7 @@
  * alpha is composited over black (as MNIST's background), colour to grey with the ITU-R BT.601 luma
  * weights, grey to colour by repeating it.
  */
-import { sizeText } from './image-size.js';
+import { sizeText } from '@vae/core';
 
 /** A decoded image: `width × height × channels` bytes, row-major, channels interleaved (1 grey, 2 grey + alpha, 3 RGB, 4 RGBA). */
 export interface RawImage {

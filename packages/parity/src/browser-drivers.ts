@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cleanupOnExit } from '@vae/data/node';
 import { CHROMIUM_ARGS, CHROMIUM_ENV, CHROMIUM_PATH, chromiumPath } from '@vae/runtime-web/node';
 import { browserPeerMissing } from './browser-peers.js';
 import { findExecutable } from './child-host.js';
-import { cleanupOnExit } from './exit-cleanup.js';
 
 /** An open page of a browser, driven from Node. */
 export interface BrowserPage {
@@ -61,22 +61,60 @@ function chromiumMissing(): string | null {
     : `--chromium / ${CHROMIUM_ENV}: expected the path of a Chromium binary, got ${path} (no such file)`;
 }
 
+/** Pids of the live (not zombie) processes with `arg` in their command line: Linux's `/proc`, none elsewhere. */
+function processesWithArg(arg: string): number[] {
+  if (process.platform !== 'linux') return [];
+  const found: number[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(arg)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      if (stat[stat.lastIndexOf(')') + 2] !== 'Z') found.push(Number(pid));
+    } catch {
+      // gone meanwhile, or another user's
+    }
+  }
+  return found;
+}
+
+/**
+ * Removes a Chromium profile at exit, synchronously: first SIGKILLs the processes still using it
+ * and waits (up to 2 s) until they are gone. Removed while Chromium runs (an exit during its launch,
+ * or before playwright-core's exit listener has ended it), Chromium recreated the folder.
+ */
+function removeProfileSync(profile: string): void {
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  const until = Date.now() + 2000;
+  for (let pids = processesWithArg(profile); pids.length > 0 && Date.now() < until; pids = processesWithArg(profile)) {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    Atomics.wait(tick, 0, 0, 10);
+  }
+  rmSync(profile, { recursive: true, force: true });
+}
+
 /** Chromium (Debian's `chromium` package, or `--chromium` / `VAE_CHROMIUM`) through playwright-core. */
 const chromium: BrowserDriver = {
   name: 'chromium',
   missing: () => chromiumMissing() ?? browserPeerMissing('playwright-core', 'Chromium'),
   async open(url) {
     const { chromium: pw } = await import('playwright-core');
-    const profile = await mkdtemp(join(tmpdir(), 'vae-parity-chromium-'));
+    // Created and registered in one synchronous stretch (a signal cannot fall between); from here on,
+    // during the launch too, an exit ends the Chromium still using the profile, then removes it.
+    const profile = mkdtempSync(join(tmpdir(), 'vae-parity-chromium-'));
+    const forget = cleanupOnExit(() => removeProfileSync(profile));
     const context = await pw
       .launchPersistentContext(profile, { executablePath: chromiumPath(), args: [...CHROMIUM_ARGS], headless: true })
       .catch(async (err: unknown) => {
         await rm(profile, { recursive: true, force: true });
+        forget();
         throw err;
       });
-    // At an early exit playwright-core kills Chromium in its exit listener, added by the launch; the
-    // profile is removed after it (removed while Chromium runs, it would be recreated).
-    const forget = cleanupOnExit(() => rmSync(profile, { recursive: true, force: true }));
     return evaluatingPage((await context.newPage()) as unknown as EventedPage, url, async () => {
       await context.close();
       await rm(profile, { recursive: true, force: true });
@@ -157,7 +195,11 @@ const webkit: BrowserDriver = {
   },
   async open(url) {
     const port = 4444 + Math.floor(Math.random() * 20_000);
-    const child = spawn('xvfb-run', ['-a', 'WebKitWebDriver', `--port=${port}`], {
+    // Our own folder for the X authority file: xvfb-run's own (/tmp/xvfb-run.*) is removed by its
+    // EXIT trap, which a shell ended by SIGTERM (how the driver is stopped) does not run.
+    const xauth = mkdtempSync(join(tmpdir(), 'vae-parity-xvfb-'));
+    const removeXauth = (): void => rmSync(xauth, { recursive: true, force: true });
+    const child = spawn('xvfb-run', ['-a', '-f', join(xauth, 'Xauthority'), 'WebKitWebDriver', `--port=${port}`], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -168,7 +210,14 @@ const webkit: BrowserDriver = {
       // xvfb-run starts Xvfb and the driver in its own process group: end the whole group.
       if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
     };
-    child.once('exit', cleanupOnExit(stop));
+    const forget = cleanupOnExit(() => {
+      stop();
+      removeXauth();
+    });
+    child.once('exit', () => {
+      forget();
+      removeXauth();
+    });
     const base = `http://127.0.0.1:${port}`;
     try {
       await waitForDriver(base, child, output);

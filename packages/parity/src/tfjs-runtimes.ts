@@ -1,4 +1,13 @@
-import { clampLogvar, sigmoidTensor, type DecodeResult, type EncodeResult, type Tensor } from '@vae/core';
+import {
+  clampLogvar,
+  concatRows,
+  sigmoidTensor,
+  sliceRows,
+  type DecodeResult,
+  type EncodeResult,
+  type Tensor,
+} from '@vae/core';
+import { faultPoint } from '@vae/data/node';
 import { assertCheckpointBelongs } from './checkpoint-provenance.js';
 import type { OpenedRuntime, ParityRuntimeContext } from './parity-runtime.js';
 import { registerParityRuntime } from './runtime-registry.js';
@@ -11,10 +20,39 @@ function clamped(logvar: Tensor): Tensor {
 }
 
 /**
+ * Rows decoded per TensorFlow.js call. Its cpu and wasm kernels run synchronously: the one 4,096-row
+ * decode of the IS check (64 images × K=64, 784-400-20) held the event loop, and with it a SIGTERM's
+ * handler, for ~3 s; in slices of this many rows (~0.1 s each on tfjs-cpu here) the loop turns
+ * between them. A row's outputs do not depend on the rows decoded with it.
+ */
+const DECODE_ROWS_PER_CALL = 128;
+
+/**
+ * `decode` of `z` (and labels `y`) in slices of {@link DECODE_ROWS_PER_CALL} rows, letting the event
+ * loop turn between them. Fault point `parity:tfjs-decode-slices`: a decode of more rows begins.
+ */
+async function decodeInSlices(
+  decode: (z: Tensor, y?: Tensor) => Promise<Tensor>,
+  z: Tensor,
+  y?: Tensor,
+): Promise<Tensor> {
+  const rows = z.shape[0]!;
+  if (rows <= DECODE_ROWS_PER_CALL) return decode(z, y);
+  faultPoint('parity:tfjs-decode-slices');
+  const parts: Tensor[] = [];
+  for (let start = 0; start < rows; start += DECODE_ROWS_PER_CALL) {
+    if (start > 0) await new Promise((turned) => setImmediate(turned));
+    const end = Math.min(rows, start + DECODE_ROWS_PER_CALL);
+    parts.push(await decode(sliceRows(z, start, end), y && sliceRows(y, start, end)));
+  }
+  return concatRows(parts);
+}
+
+/**
  * Opens TensorFlow.js on `backend` with the weights of the training checkpoint in `ctx.runDir`.
  * The encoder's log σ² is clamped to `LOGVAR_CLAMP` as the exported graphs do; `x_mean` is core's
  * sigmoid of the logits (Bernoulli) or the decoder output itself (Gaussian), as the decoder graph
- * defines it.
+ * defines it. Decodes run in slices of rows (`DECODE_ROWS_PER_CALL`), so a signal is handled between them.
  */
 async function openTfjs(ctx: ParityRuntimeContext, backend: 'cpu' | 'wasm'): Promise<OpenedRuntime> {
   if (!ctx.runDir) {
@@ -41,7 +79,7 @@ async function openTfjs(ctx: ParityRuntimeContext, backend: 'cpu' | 'wasm'): Pro
     },
     async decode(z, y): Promise<DecodeResult> {
       await ensureBackend();
-      const out = await model.decodeAsync(z, y);
+      const out = await decodeInSlices((zs, ys) => model.decodeAsync(zs, ys), z, y);
       return { logits: out, mean: bernoulli ? sigmoidTensor(out) : out };
     },
   };

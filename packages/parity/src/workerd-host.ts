@@ -1,16 +1,16 @@
-import { spawn, execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getLogger } from '@vae/core';
+import { cleanupOnExit } from '@vae/data/node';
 import { bundleEntry } from './bundle-entry.js';
 import type { PageApi } from './chromium-wire.js';
 import { ortDistDir } from './browser-harness.js';
 import { findExecutable } from './child-host.js';
-import { cleanupOnExit } from './exit-cleanup.js';
 import type { ChildReply } from './child-protocol.js';
 import type { ParityHost } from './parity-runtime.js';
 import { wireRuntime, type WireSession } from './wire-runtime.js';
@@ -66,17 +66,20 @@ export async function openWorkerdSession(modelDir: string, device: string): Prom
     graphs: Record<string, { file: string }>;
   };
   const files = ['manifest.json', ...Object.values(manifest.graphs).map((g) => g.file)];
-  const dir = await mkdtemp(join(tmpdir(), 'vae-parity-workerd-'));
+  // Created and registered for removal at exit in one synchronous stretch: a signal cannot fall between.
+  const dir = mkdtempSync(join(tmpdir(), 'vae-parity-workerd-'));
+  const started: { child?: ChildProcess } = {};
+  const forget = cleanupOnExit(() => {
+    started.child?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const port = await freePort();
   await writeFile(join(dir, 'worker.js'), await bundleEntry(ENTRY, ['workerd', 'worker'], ['./ort.wasm']));
   await copyFile(join(ortDistDir(), 'ort-wasm-simd-threaded.wasm'), join(dir, 'ort.wasm'));
   await Promise.all(files.map((f, i) => copyFile(join(modelDir, f), join(dir, `file${i}`))));
   await writeFile(join(dir, 'config.capnp'), config(files, version, port));
   const child = spawn(exe, ['serve', join(dir, 'config.capnp')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const forget = cleanupOnExit(() => {
-    child.kill();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  started.child = child;
   const output: string[] = [];
   const collect = (b: Buffer): void => {
     output.push(b.toString());

@@ -87,6 +87,7 @@ export {
   type TrainProgress,
   type TrainResult,
 } from './trainer/trainer.js';
+export { TrainingStoppedError, type StoppedAt } from './trainer/stop.js';
 export { evaluateRun, type EvaluateOptions, type EvaluationResult } from './eval/evaluate.js';
 export * from './disentanglement/index.js';
 export {

@@ -3,6 +3,7 @@ import type cliProgress from 'cli-progress';
 import {
   ARCHITECTURES,
   CONV_PRESETS,
+  getLogger,
   LIKELIHOODS,
   listModelKinds,
   NORMS,
@@ -17,6 +18,7 @@ import {
 } from '@vae/core';
 import type { TrainProgress, TrainResult } from '@vae/train';
 import { choice, progressAndJsonOptions, startProgressBars } from '../progress.js';
+import { signalExitCode, stopOnShutdownSignal } from '../shutdown-signal.js';
 import {
   BINARIZATIONS,
   DEFAULT_TRAIN_CONFIG,
@@ -423,21 +425,46 @@ function trainOptions(y: Argv): Argv {
   return progressAndJsonOptions(groups.reduce((out, addGroup) => addGroup(out), withData));
 }
 
-/** Trains with the flags' configuration, drawing a progress bar when asked (default: on a TTY). */
-async function trainWithFlags(args: TrainArgs): Promise<TrainResult> {
+const log = getLogger('vae');
+
+/** `@vae/train`, imported when a command runs (it loads the engines' modules). */
+type TrainLib = typeof import('@vae/train');
+
+/**
+ * Trains with the flags' configuration, drawing a progress bar when asked (default: on a TTY);
+ * `signal` stops the run at its next safe point.
+ */
+async function trainWithFlags(lib: TrainLib, args: TrainArgs, signal: AbortSignal): Promise<TrainResult> {
   const showBar = args.progress ?? process.stderr.isTTY === true;
   const bar = showBar ? await progressBar() : null;
-  const { train } = await import('@vae/train');
   try {
-    return await train(configFromArgs(args), {
+    return await lib.train(configFromArgs(args), {
       resume: args.resume,
       plots: args.plots,
       ...(bar ? { onProgress: bar.onProgress } : {}),
       data: dataRuntime(args),
+      signal,
     });
   } finally {
     bar?.stop();
   }
+}
+
+/** `text` as one shell word (single-quoted when it holds anything but letters, digits and `_./:=@%+-`). */
+function shellWord(text: string): string {
+  return /^[\w./:=@%+-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The one line `vae train` logs when a signal stopped it: what was kept, how to resume, the exit status. */
+function logStopped(lib: TrainLib, signal: NodeJS.Signals, outcome: unknown): void {
+  const exit = `exit ${signalExitCode(signal)}`;
+  if (outcome instanceof lib.TrainingStoppedError) {
+    const next = outcome.resumable
+      ? `resume with: vae train --run-dir ${shellWord(outcome.runDir)} --resume`
+      : 'run the same command again to start it';
+    log.warn(`${signal}: ${outcome.message}; ${next} (${exit})`);
+  } else if (outcome instanceof Error) log.warn(`${signal}: training failed meanwhile: ${outcome.message} (${exit})`);
+  else log.warn(`${signal}: training had finished; its run folder is complete (${exit})`);
 }
 
 /** Prints the trained run: as JSON with `--json`, else a summary line, the last validation figures and the plots. */
@@ -465,5 +492,12 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train',
   describe: 'Train a model (default: the 784-400-20 Bernoulli VAE on MNIST) into a run folder',
   builder: (y: Argv) => trainOptions(y) as unknown as Argv<TrainArgs>,
-  handler: async (args) => writeTrainResult(await trainWithFlags(args), args.json),
+  handler: async (args) => {
+    const lib = await import('@vae/train');
+    const result = await stopOnShutdownSignal(
+      (signal) => trainWithFlags(lib, args, signal),
+      (signal, outcome) => logStopped(lib, signal, outcome),
+    );
+    writeTrainResult(result, args.json);
+  },
 };

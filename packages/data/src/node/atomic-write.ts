@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { cleanupOnExit } from './exit-cleanup.js';
 
 const TEMP_MARK = '.tmp-';
 const TEMP_NAME = /^(.+)\.tmp-(\d+)-[0-9a-f]{8}$/;
@@ -39,17 +41,21 @@ export async function syncDir(path: string): Promise<void> {
 
 /**
  * Writes `data` to `path` atomically and durably: a temp file in the same directory, fsynced, renamed
- * over `path`, then the directory fsynced. A crash at any point leaves the old or the new file.
+ * over `path`, then the directory fsynced. A crash at any point leaves the old or the new file; the
+ * temp is removed if the process exits meanwhile (`cleanupOnExit`; a kill leaves it to {@link removeStaleTemps}).
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
+  const forget = cleanupOnExit(() => rmSync(tmp, { force: true }));
   try {
     await writeFileDurable(tmp, data);
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
+  } finally {
+    forget();
   }
   await syncDir(dirname(path));
 }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
 import { readImageHeader, type ImageHeader } from '../image-header.js';
-import { sizeText } from '../image-size.js';
+import { sizeText } from '@vae/core';
 import { readJpegHeader } from '../jpeg-header.js';
 import {
   MAX_IMAGE_PIXELS,

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import type { ImageDataset } from '../dataset.js';
 import type { ImageSplit } from '../image-split.js';
 import { parseIdx, parseIdxHeader, type IdxArray, type IdxHeader } from '../idx.js';
-import { sizeText } from '../image-size.js';
+import { sizeText } from '@vae/core';
 import { convertChannels } from '../resize.js';
 import { readFileBounded } from './bounded-read.js';
 

@@ -54,7 +54,8 @@ export {
   writeFileAtomic,
   writeFileDurable,
 } from './atomic-write.js';
-export { FAULT_POINT_ENV, faultPoint } from './fault-points.js';
+export { cleanupOnExit } from './exit-cleanup.js';
+export { FAULT_POINT_ENV, FAULT_SIGNAL_ENV, faultPoint } from './fault-points.js';
 export { workerStart, type WorkerStart } from './worker-start.js';
 export { WorkerRequests, type WithoutId } from './worker-requests.js';
 export { answerRequests, type WorkerFailure } from './worker-replies.js';

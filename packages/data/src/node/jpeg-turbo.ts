@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { sizeText } from '../image-size.js';
+import { sizeText } from '@vae/core';
 import type { JpegHeader } from '../jpeg-header.js';
 import type { RawImage } from '../resize.js';
 

@@ -1,5 +1,5 @@
 import { crc32, inflateSync } from 'node:zlib';
-import { sizeText } from '../image-size.js';
+import { sizeText } from '@vae/core';
 import { maxInflatedBytes, type PngHeader } from '../png-header.js';
 import type { RawImage } from '../resize.js';
 

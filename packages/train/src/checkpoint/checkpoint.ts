@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -12,7 +13,15 @@ import {
   type RngState,
   type Tensor,
 } from '@vae/core';
-import { faultPoint, parseTempPath, removeStaleTemps, syncDir, tempPathFor, writeFileDurable } from '@vae/data/node';
+import {
+  cleanupOnExit,
+  faultPoint,
+  parseTempPath,
+  removeStaleTemps,
+  syncDir,
+  tempPathFor,
+  writeFileDurable,
+} from '@vae/data/node';
 import type { TrainConfig } from '../config.js';
 import { readMetrics, type EpochMetrics } from './metrics.js';
 
@@ -138,6 +147,8 @@ export function previousCheckpointPath(runDir: string): string {
  * 4. remove `checkpoint.old`, fsync the run folder.
  * {@link loadCheckpoint} falls back to `checkpoint.old` or a complete temp after a kill between
  * steps. Refuses non-finite parameters, so the last good checkpoint survives a diverging run.
+ * An exit meanwhile (e.g. a second SIGINT: `cleanupOnExit`) removes the temp, keeping the previous
+ * checkpoint, or once the new one is in place, `checkpoint.old`.
  * Fault points (see `faultPoint`): `checkpoint:temp-partial`, `checkpoint:temp-complete`,
  * `checkpoint:old-moved`, `checkpoint:new-in-place`, `checkpoint:done`.
  */
@@ -147,6 +158,34 @@ export async function saveCheckpoint(runDir: string, state: CheckpointState): Pr
   const final = join(runDir, CHECKPOINT_DIR);
   const tmp = tempPathFor(final);
   const old = previousCheckpointPath(runDir);
+  // What an exit meanwhile removes: the temp until it is in place, then the previous checkpoint.
+  let leftover = tmp;
+  const forget = cleanupOnExit(() => rmSync(leftover, { recursive: true, force: true }));
+  try {
+    await writeTempCheckpoint(tmp, bytes, file);
+    faultPoint('checkpoint:temp-complete');
+    const hasFinal = await exists(join(final, 'checkpoint.json'));
+    if (hasFinal) {
+      await rm(old, { recursive: true, force: true });
+      await rename(final, old);
+      faultPoint('checkpoint:old-moved');
+    } else if (await exists(final)) {
+      await rm(final, { recursive: true, force: true });
+    }
+    await rename(tmp, final);
+    leftover = old;
+    await syncDir(runDir);
+    faultPoint('checkpoint:new-in-place');
+    await rm(old, { recursive: true, force: true });
+    await syncDir(runDir);
+    faultPoint('checkpoint:done');
+  } finally {
+    forget();
+  }
+}
+
+/** Step 1 of {@link saveCheckpoint}: the temp folder, filled and fsynced (removed again if that fails). */
+async function writeTempCheckpoint(tmp: string, bytes: Uint8Array, file: CheckpointFile): Promise<void> {
   try {
     await mkdir(tmp);
     await writeFileDurable(join(tmp, 'weights.bin'), bytes);
@@ -157,21 +196,6 @@ export async function saveCheckpoint(runDir: string, state: CheckpointState): Pr
     await rm(tmp, { recursive: true, force: true });
     throw err;
   }
-  faultPoint('checkpoint:temp-complete');
-  const hasFinal = await exists(join(final, 'checkpoint.json'));
-  if (hasFinal) {
-    await rm(old, { recursive: true, force: true });
-    await rename(final, old);
-    faultPoint('checkpoint:old-moved');
-  } else if (await exists(final)) {
-    await rm(final, { recursive: true, force: true });
-  }
-  await rename(tmp, final);
-  await syncDir(runDir);
-  faultPoint('checkpoint:new-in-place');
-  await rm(old, { recursive: true, force: true });
-  await syncDir(runDir);
-  faultPoint('checkpoint:done');
 }
 
 function encodeCheckpoint(state: CheckpointState): { bytes: Uint8Array; file: CheckpointFile } {

@@ -34,7 +34,8 @@ import { epochRows, type EpochRows } from '../batches/epoch-rows.js';
 import { readMetrics, writeMetrics, type EpochMetrics } from '../checkpoint/metrics.js';
 import { writeRunPlots } from '../plots/run-plots.js';
 import { reportTerms, type ReportedTerms } from '../report.js';
-import { validate, type ValidationResult } from './validation.js';
+import { validate, type ValidationEngine, type ValidationResult } from './validation.js';
+import { AbortRace, TrainingStoppedError } from './stop.js';
 
 const log = getLogger('train');
 
@@ -68,6 +69,12 @@ export interface TrainOptions {
   readonly plots?: boolean;
   /** Where image folders are cached and how much of a dataset is held in memory (not part of the configuration). */
   readonly data?: DataRuntimeOptions;
+  /**
+   * Stops the run when aborted, at the next safe point: the step, validation or plots in flight are
+   * abandoned, a checkpoint being saved is finished first; `train` then rejects with a
+   * {@link TrainingStoppedError} and the last complete checkpoint stays resumable.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Why a run ended. */
@@ -170,22 +177,46 @@ async function configOfUncheckpointedRun(runDir: string): Promise<TrainConfig | 
  * `checkpoint/` after every epoch, `metrics.jsonl`, and PNGs at the end. Deterministic for a seed:
  * shuffling, binarization, noise and ε all come from one core `Rng` whose state is checkpointed, so
  * a resumed run reproduces an uninterrupted one. Stops with {@link TrainingDivergedError} on a
- * non-finite loss, leaving the previous checkpoint in place.
+ * non-finite loss, leaving the previous checkpoint in place, and with {@link TrainingStoppedError}
+ * when `options.signal` aborts.
  */
 export async function train(partial: Partial<TrainConfig> = {}, options: TrainOptions = {}): Promise<TrainResult> {
   const started = Date.now();
   const { config, checkpoint, metrics } = await resolveStart(partial, options.resume === true);
+  const position: RunPosition = { epoch: checkpoint?.epoch ?? 0, step: checkpoint?.step ?? 0, stoppedBy: 'epochs' };
+  // A resumed folder can be resumed again; a new run once its config.json is written.
+  const folder = { resumable: options.resume === true };
+  try {
+    return await trainFrom({ config, checkpoint, metrics, options, started }, position, folder);
+  } catch (err) {
+    if (!options.signal?.aborted) throw err;
+    throw new TrainingStoppedError(
+      { runDir: config.runDir, ...position, resumable: folder.resumable },
+      options.signal.reason,
+    );
+  }
+}
+
+/** {@link train} after its start is resolved: sets up the data and the engine, trains, plots. */
+async function trainFrom(
+  start: Pick<Run, 'config' | 'metrics' | 'options' | 'started'> & { readonly checkpoint: CheckpointState | null },
+  position: RunPosition,
+  folder: { resumable: boolean },
+): Promise<TrainResult> {
+  const { config, checkpoint, options } = start;
+  options.signal?.throwIfAborted();
   const setup = await prepareData(config, checkpoint, options);
   const { spec } = setup;
   const rng = checkpoint ? Rng.fromState(checkpoint.rng) : new Rng(config.seed);
   const initial = checkpoint ? checkpoint.params : initParameters(spec, rng);
+  options.signal?.throwIfAborted();
   const engine = await openEngine(config, spec);
-  const run: Run = { ...setup, config, options, started, rng, engine, metrics };
+  const run: Run = { ...setup, ...start, rng, engine, race: new AbortRace(options.signal) };
   try {
     await beginRun(run, initial, checkpoint);
-    const position: RunPosition = { epoch: checkpoint?.epoch ?? 0, step: checkpoint?.step ?? 0, stoppedBy: 'epochs' };
+    folder.resumable = true;
     await runEpochs(run, position);
-    const plots = options.plots !== false ? await plotRun(run, position) : [];
+    const plots = options.plots !== false ? await run.race.race(plotRun(run, position)) : [];
     const { epoch, step, stoppedBy } = position;
     if (stoppedBy !== 'epochs')
       log.info(`stopped by --${stoppedBy} after ${step} steps (epoch ${epoch}); resume with --resume`);
@@ -198,11 +229,12 @@ export async function train(partial: Partial<TrainConfig> = {}, options: TrainOp
       engine: engine.name,
       backend: engine.backend,
       stoppedBy,
-      metrics,
+      metrics: run.metrics,
       plots,
-      seconds: (Date.now() - started) / 1000,
+      seconds: (Date.now() - run.started) / 1000,
     };
   } finally {
+    await run.race.settled();
     engine.dispose();
   }
 }
@@ -226,6 +258,8 @@ interface Run extends RunData {
   readonly rng: Rng;
   readonly engine: Engine;
   readonly metrics: EpochMetrics[];
+  /** Races the engine's work against `options.signal`. */
+  readonly race: AbortRace;
 }
 
 /** Where a run stands: epochs completed, steps done, and why it stops (`epochs` while it goes on). */
@@ -335,6 +369,7 @@ async function runEpochs(run: Run, position: RunPosition): Promise<void> {
     stepsThisRun: 0,
   };
   while (position.epoch < config.epochs) {
+    run.options.signal?.throwIfAborted();
     if (config.maxSteps !== null && position.step >= config.maxSteps) {
       position.stoppedBy = 'max-steps';
       break;
@@ -391,8 +426,9 @@ async function batchAt(run: Run, start: number): Promise<{ indices: Uint32Array;
 async function trainEpoch(run: Run, position: RunPosition, epoch: EpochState, clock: StepClock): Promise<void> {
   const { config, trainSet } = run;
   run.order.start(run.rng);
-  let current = await batchAt(run, 0);
+  let current = await run.race.race(batchAt(run, 0));
   for (let start = 0; start < trainSet.count; start += config.batchSize) {
+    await run.race.safePoint();
     const { indices, batch } = current;
     const terms = await finiteStep(run, position, epoch, batch);
     addTerms(epoch.sums, terms, indices.length);
@@ -407,18 +443,25 @@ async function trainEpoch(run: Run, position: RunPosition, epoch: EpochState, cl
     // The next batch is drawn once this step has replied: the ort engine's worker applies Adam
     // meanwhile. Drawing it during the step would share the cores with onnxruntime's intra-op
     // threads while the run lasts.
-    if (start + config.batchSize < trainSet.count) current = await batchAt(run, start + config.batchSize);
+    if (start + config.batchSize < trainSet.count)
+      current = await run.race.race(batchAt(run, start + config.batchSize));
   }
 }
 
-/** One training step; throws {@link TrainingDivergedError} when its loss is not finite. */
+/**
+ * One training step; throws {@link TrainingDivergedError} when its loss is not finite, and the
+ * abort's reason when `run.options.signal` aborts while it runs (the step is abandoned). Fault point
+ * `train:step-running`: the step has been handed to the engine.
+ */
 async function finiteStep(
   run: Run,
   position: RunPosition,
   epoch: EpochState,
   batch: TrainBatch,
 ): Promise<ReportedTerms> {
-  const { terms, loss } = await stepAndReport(run.engine, run.spec, batch);
+  const running = run.race.track(stepAndReport(run.engine, run.spec, batch));
+  faultPoint('train:step-running');
+  const { terms, loss } = await run.race.race(running);
   if (!terms || !Number.isFinite(terms.loss) || !Number.isFinite(loss)) {
     throw new TrainingDivergedError(
       `training diverged at epoch ${epoch.epochNo}, step ${position.step + 1}: the loss became ${!Number.isFinite(loss) || !terms ? loss : terms.loss}. ` +
@@ -449,17 +492,34 @@ function stopAfterStep(run: Run, step: number): StopReason {
 /** Validates the epoch's model; throws {@link TrainingDivergedError} when the validation loss is not finite. */
 async function validateEpoch(run: Run, position: RunPosition, epoch: EpochState): Promise<ValidationResult> {
   const { config } = run;
-  const val = await validate(run.engine, run.spec, run.val, {
-    binarize: config.binarize,
-    batchSize: Math.max(config.batchSize, 256),
-    seed: config.seed,
-  });
+  const val = await run.race.race(
+    validate(safeEngine(run), run.spec, run.val, {
+      binarize: config.binarize,
+      batchSize: Math.max(config.batchSize, 256),
+      seed: config.seed,
+    }),
+  );
   if (!Number.isFinite(val.loss)) {
     throw new TrainingDivergedError(
       `training diverged at epoch ${epoch.epochNo}: the validation loss is ${val.loss}. The last good checkpoint (${checkpointNote(position.epoch)}) is kept in ${join(config.runDir, 'checkpoint')}.`,
     );
   }
   return val;
+}
+
+/** `run.engine`'s validation calls, each after a safe point and tracked (see {@link AbortRace}). */
+function safeEngine(run: Run): ValidationEngine {
+  const { engine, race } = run;
+  const call =
+    <T>(method: (batch: TrainBatch) => Promise<T>) =>
+    async (batch: TrainBatch): Promise<T> => {
+      await race.safePoint();
+      return race.track(method.call(engine, batch));
+    };
+  return {
+    forward: call(engine.forward),
+    ...(engine.forwardTerms ? { forwardTerms: call(engine.forwardTerms) } : {}),
+  };
 }
 
 /** The metrics record of a finished epoch. */
@@ -537,7 +597,7 @@ function logEpoch(run: Run, record: EpochMetrics): void {
 async function plotRun(run: Run, position: RunPosition): Promise<string[]> {
   const { config, engine, spec } = run;
   const runDir = config.runDir;
-  const params = await engine.getParams();
+  const params = await run.race.race(run.race.track(engine.getParams()));
   return writeRunPlots({
     runDir,
     spec,
