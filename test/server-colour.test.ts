@@ -92,7 +92,7 @@ describe('vae serve with a colour model (16×16×3, HWC rows) over HTTP', () => 
     const res = await postJson(`${base}/api/reconstruct`, { x: [grey] });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe(
-      `x[0]: expected a row of ${D} numbers (one 16×16×3 image, HWC), got an array of length ${grey.length}`,
+      `x[0]: expected a row of ${D} numbers (one 16 high × 16 wide × 3 channels image, HWC), got an array of length ${grey.length}`,
     );
   });
 

@@ -348,7 +348,7 @@ describe('convenience routes', () => {
       [
         '/api/embed',
         { x: [[1, 2, 3]] },
-        /x\[0\]: expected a row of 784 numbers \(one 28×28×1 image, HWC\), got an array of length 3/,
+        /x\[0\]: expected a row of 784 numbers \(one 28 high × 28 wide × 1 channel image, HWC\), got an array of length 3/,
       ],
       [
         '/api/embed',

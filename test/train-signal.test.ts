@@ -42,9 +42,20 @@ async function runDir(): Promise<string> {
   return join(d, 'run');
 }
 
-/** `vae train` on `engine` and `images` training images into `dir`, signalling itself with `signal` while its `nth` step runs. */
-function trainSignalledAt(dir: string, engine: string, images: number, signal: NodeJS.Signals, nth: number) {
-  return runVae([...TRAIN, '--engine', engine, '--train-size', String(images), '--run-dir', dir], 120_000, {
+/**
+ * `vae train` (or `command`, e.g. `pipeline`, with the same flags) on `engine` and `images` training
+ * images into `dir`, signalling itself with `signal` while its `nth` step runs.
+ */
+function trainSignalledAt(
+  dir: string,
+  engine: string,
+  images: number,
+  signal: NodeJS.Signals,
+  nth: number,
+  command = 'train',
+) {
+  const args = [command, ...TRAIN.slice(1), '--engine', engine, '--train-size', String(images), '--run-dir', dir];
+  return runVae(args, 120_000, {
     [FAULT_POINT_ENV]: `train:step-running@${nth}`,
     [FAULT_SIGNAL_ENV]: signal,
   });
@@ -93,6 +104,19 @@ describe.skipIf(process.platform === 'win32')('vae train on SIGINT/SIGTERM', () 
       `no epoch had finished, so ${dir} holds no checkpoint yet, only its config.json; resume with: vae train --run-dir ${dir} --resume (exit 143)`,
     );
     expect((await readdir(dir)).sort()).toEqual(['config.json', 'metrics.jsonl']);
+  }, 120_000);
+
+  it('vae pipeline: SIGINT during its training step stops it within a step, exits 130, names vae pipeline --resume, exports nothing', async () => {
+    const dir = await runDir();
+    const r = await trainSignalledAt(dir, 'ort', 640, 'SIGINT', 15, 'pipeline');
+    expect(r.code, r.stderr).toBe(130);
+    expect(stepsDone(r.stderr)).toBeGreaterThanOrEqual(14);
+    expect(stepsDone(r.stderr)).toBeLessThanOrEqual(15);
+    expect(r.stderr).toContain(
+      `SIGINT: training stopped after ${stepsDone(r.stderr)} steps; kept the checkpoint of epoch 1 in ${join(dir, 'checkpoint')}; resume with: vae pipeline --run-dir ${dir} --resume (exit 130)`,
+    );
+    expect(r.stderr).not.toContain('2/4 export');
+    expect((await readdir(dir)).sort()).toEqual(['checkpoint', 'config.json', 'metrics.jsonl']);
   }, 120_000);
 });
 

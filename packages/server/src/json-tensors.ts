@@ -1,4 +1,4 @@
-import type { Tensor } from '@vae/core';
+import { sizeText, type Tensor } from '@vae/core';
 import type { BodySpec, IntegerSpec, NumberSpec } from './api-schema.js';
 import { badRequest } from './http-error.js';
 
@@ -24,9 +24,9 @@ export function parseRows(
   width: number,
   path: string,
   maxRows: number,
-  imageShape?: readonly number[],
+  imageShape?: readonly [number, number, number],
 ): Tensor {
-  const what = imageShape ? `${width} numbers (one ${imageShape.join('×')} image, HWC)` : `${width} numbers`;
+  const what = imageShape ? `${width} numbers (one ${sizeText(...imageShape)} image, HWC)` : `${width} numbers`;
   if (!Array.isArray(value) || value.length === 0)
     throw badRequest(`${path}: expected a non-empty array of rows of ${what}, got ${describe(value)}`);
   const rows: unknown[] = Array.isArray(value[0]) ? value : [value];

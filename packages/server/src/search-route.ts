@@ -37,7 +37,7 @@ export interface SearchContext {
   /** The embedding (μ, or z) of one image row `[1, D]` (through the micro-batched encoder), as `[1, L]`. */
   readonly embedRow: (x: Tensor) => Promise<Tensor>;
   /** The model's image shape `[H, W, C]` (its input size D = H·W·C, HWC order). */
-  readonly imageShape: () => readonly number[];
+  readonly imageShape: () => readonly [number, number, number];
   /** The body description shared with the OpenAPI document. */
   readonly body: ApiBodies['/api/search'];
 }

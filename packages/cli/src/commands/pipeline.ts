@@ -5,6 +5,7 @@ import type { TrainProgress, TrainResult } from '@vae/train';
 import type { TrainConfig } from '@vae/train/options';
 import { formatParityTable, parseRuntimeList, type ParityReport, type RuntimeName } from '@vae/parity/options';
 import { exitOnShutdownSignal } from '../shutdown-signal.js';
+import { trainUntilShutdownSignal } from '../training-signal.js';
 import { provenanceOf } from './export.js';
 import { configFromArgs, trainCommand } from './train.js';
 
@@ -75,7 +76,10 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   // An unknown runtime name fails here, not after training and export.
   lib.parity.requestedRuntimes(o.runtimes);
   log.info('1/4 train');
-  const trained = await lib.train.train(o.train, { resume: o.resume === true, onProgress: trainProgressLog() });
+  // As in `vae train`: a signal stops training at its next safe point, logs how to resume, exits 130/143.
+  const trained = await trainUntilShutdownSignal(lib.train, 'vae pipeline', (signal) =>
+    lib.train.train(o.train, { resume: o.resume === true, onProgress: trainProgressLog(), signal }),
+  );
   const runDir = resolve(trained.runDir);
 
   log.info('2/4 export');

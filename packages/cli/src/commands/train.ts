@@ -3,7 +3,6 @@ import type cliProgress from 'cli-progress';
 import {
   ARCHITECTURES,
   CONV_PRESETS,
-  getLogger,
   LIKELIHOODS,
   listModelKinds,
   NORMS,
@@ -18,7 +17,7 @@ import {
 } from '@vae/core';
 import type { TrainProgress, TrainResult } from '@vae/train';
 import { choice, progressAndJsonOptions, startProgressBars } from '../progress.js';
-import { signalExitCode, stopOnShutdownSignal } from '../shutdown-signal.js';
+import { trainUntilShutdownSignal, type TrainLib } from '../training-signal.js';
 import {
   BINARIZATIONS,
   DEFAULT_TRAIN_CONFIG,
@@ -425,11 +424,6 @@ function trainOptions(y: Argv): Argv {
   return progressAndJsonOptions(groups.reduce((out, addGroup) => addGroup(out), withData));
 }
 
-const log = getLogger('vae');
-
-/** `@vae/train`, imported when a command runs (it loads the engines' modules). */
-type TrainLib = typeof import('@vae/train');
-
 /**
  * Trains with the flags' configuration, drawing a progress bar when asked (default: on a TTY);
  * `signal` stops the run at its next safe point.
@@ -448,23 +442,6 @@ async function trainWithFlags(lib: TrainLib, args: TrainArgs, signal: AbortSigna
   } finally {
     bar?.stop();
   }
-}
-
-/** `text` as one shell word (single-quoted when it holds anything but letters, digits and `_./:=@%+-`). */
-function shellWord(text: string): string {
-  return /^[\w./:=@%+-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
-}
-
-/** The one line `vae train` logs when a signal stopped it: what was kept, how to resume, the exit status. */
-function logStopped(lib: TrainLib, signal: NodeJS.Signals, outcome: unknown): void {
-  const exit = `exit ${signalExitCode(signal)}`;
-  if (outcome instanceof lib.TrainingStoppedError) {
-    const next = outcome.resumable
-      ? `resume with: vae train --run-dir ${shellWord(outcome.runDir)} --resume`
-      : 'run the same command again to start it';
-    log.warn(`${signal}: ${outcome.message}; ${next} (${exit})`);
-  } else if (outcome instanceof Error) log.warn(`${signal}: training failed meanwhile: ${outcome.message} (${exit})`);
-  else log.warn(`${signal}: training had finished; its run folder is complete (${exit})`);
 }
 
 /** Prints the trained run: as JSON with `--json`, else a summary line, the last validation figures and the plots. */
@@ -494,10 +471,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   builder: (y: Argv) => trainOptions(y) as unknown as Argv<TrainArgs>,
   handler: async (args) => {
     const lib = await import('@vae/train');
-    const result = await stopOnShutdownSignal(
-      (signal) => trainWithFlags(lib, args, signal),
-      (signal, outcome) => logStopped(lib, signal, outcome),
-    );
+    const result = await trainUntilShutdownSignal(lib, 'vae train', (signal) => trainWithFlags(lib, args, signal));
     writeTrainResult(result, args.json);
   },
 };

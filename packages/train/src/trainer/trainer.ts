@@ -11,6 +11,7 @@ import {
   type ModelKindInfo,
   type ModelSpec,
   type ParameterSet,
+  sizeText,
 } from '@vae/core';
 import { makeBatch } from '../batches/batches.js';
 import {
@@ -280,7 +281,7 @@ async function prepareData(
   const d = inputSize(spec);
   if (d !== data.imageShape[0] * data.imageShape[1] * data.imageShape[2]) {
     throw new RangeError(
-      `dataset: expected images of ${spec.imageShape.join('×')} for this model, got ${data.imageShape.join('×')} from ${data.source}`,
+      `dataset: expected images of ${sizeText(...spec.imageShape)} for this model, got ${sizeText(...data.imageShape)} from ${data.source}`,
     );
   }
   const info = modelKindInfo(spec.kind);
@@ -324,7 +325,7 @@ async function beginRun(run: Run, initial: ParameterSet, checkpoint: CheckpointS
       ? ` (conv preset ${convPresetFor(spec.imageShape, config.model.convPreset)})`
       : '';
   log.info(
-    `${spec.kind}${preset} ${spec.imageShape.join('×')} on ${config.dataset} (${trainSet.count} train / ${val.count} val), ${engine.name}/${engine.backend}, ` +
+    `${spec.kind}${preset} ${sizeText(...spec.imageShape)} on ${config.dataset} (${trainSet.count} train / ${val.count} val), ${engine.name}/${engine.backend}, ` +
       `batch ${config.batchSize}, ${checkpoint ? `resuming after epoch ${checkpoint.epoch}` : 'from scratch'} → ${runDir}`,
   );
 }
