@@ -1,4 +1,4 @@
-import type { VaeModel } from '@vae/core';
+import { sizeText, type VaeModel } from '@vae/core';
 import { readRows, type ImageDataset, type ImageSplit } from '@vae/data';
 import { datasetInfo, datasetNames, loadDataset } from '@vae/data/node';
 import { sharedBytes } from './chunk-preparer.js';
@@ -163,6 +163,6 @@ export async function loadCorpus(o: CorpusOptions): Promise<Corpus> {
 export function assertCorpusFits(model: VaeModel, corpus: Corpus): void {
   if (corpus.inputSize !== model.inputSize)
     throw new RangeError(
-      `dataset: expected images of ${model.manifest.imageShape.join('×')} for ${model.manifest.name}, got ${corpus.imageShape.join('×')} from ${corpus.name}`,
+      `dataset: expected images of ${sizeText(...model.manifest.imageShape)} for ${model.manifest.name}, got ${sizeText(...corpus.imageShape)} from ${corpus.name}`,
     );
 }

@@ -202,7 +202,7 @@ describe('refused runs and queries', () => {
     const out = join(dir, 'never.lance');
     const small = { ...corpus, imageShape: [14, 14, 1] as const, inputSize: 196, name: 'small/all' };
     await expect(embedToTable(model, small, { ...OPTS, out })).rejects.toThrow(
-      /dataset: expected images of 28×28×1 for mnist-vae, got 14×14×1 from small\/all/,
+      /dataset: expected images of 28 high × 28 wide × 1 channel for mnist-vae, got 14 high × 14 wide × 1 channel from small\/all/,
     );
     expect(existsSync(out)).toBe(false);
     expect(existsSync(`${out}.lock`)).toBe(false);

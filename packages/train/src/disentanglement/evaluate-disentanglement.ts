@@ -1,4 +1,4 @@
-import { oneHot, type Rng } from '@vae/core';
+import { oneHot, sizeText, type Rng } from '@vae/core';
 import { pixelsToUnit, type FactorSet } from '@vae/data';
 import { datasetInfo, listDatasets } from '@vae/data/node';
 import {
@@ -25,7 +25,7 @@ export function factorGroundTruth(set: FactorSet, source: Pick<LatentSource, 'mo
   const px = h * w * c;
   if (model.inputSize !== px)
     throw new RangeError(
-      `model: expected a model of ${set.imageShape.join('×')} images for the factor grid, got ${model.manifest.imageShape.join('×')}`,
+      `model: expected a model of ${sizeText(...set.imageShape)} images for the factor grid, got ${sizeText(...model.manifest.imageShape)}`,
     );
   return {
     names: set.names,

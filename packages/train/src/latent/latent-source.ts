@@ -1,5 +1,5 @@
 import { basename, resolve } from 'node:path';
-import { Rng, oneHot, type DeviceRequest, type Tensor, type VaeModel } from '@vae/core';
+import { Rng, oneHot, sizeText, type DeviceRequest, type Tensor, type VaeModel } from '@vae/core';
 import { loadModel } from '@vae/runtime-node';
 import { gatherPixels } from '../batches/batch-impl.js';
 import { loadCheckpoint } from '../checkpoint/checkpoint.js';
@@ -80,7 +80,7 @@ export async function openLatentSource(at: ModelLocation, o: OpenLatentOptions =
     const d = model.inputSize;
     if (data.imageShape[0] * data.imageShape[1] * data.imageShape[2] !== d)
       throw new RangeError(
-        `dataset: expected images of ${model.manifest.imageShape.join('×')} for ${location}, got ${data.imageShape.join('×')} from ${dataset}`,
+        `dataset: expected images of ${sizeText(...model.manifest.imageShape)} for ${location}, got ${sizeText(...data.imageShape)} from ${dataset}`,
       );
     const classNames = data.classNames ?? Array.from({ length: data.numClasses }, (_, k) => String(k));
     const test = data.test ?? (await holdOutValidation(data.train, d, validationSize(config, data.train.count))).val;
