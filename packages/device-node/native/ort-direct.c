@@ -376,18 +376,27 @@ static napi_value signature(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* `value` as a Float32Array's data and length (1 and an exception naming `what` if it is none). */
+static int float32_array(napi_env env, napi_value value, float **data, size_t *length, const char *what) {
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, length, (void **)data, &buffer, &offset) != napi_ok ||
+      type != napi_float32_array) {
+    char message[640];
+    snprintf(message, sizeof message, "%s: expected a Float32Array", what);
+    return fail(env, message);
+  }
+  return 0;
+}
+
 /* One tensor argument: a Float32Array and its shape (an array of integers whose product is its length). */
 static int tensor_arg(napi_env env, napi_value array, napi_value shape, const char *name, void **value) {
   char message[512];
-  napi_typedarray_type type;
-  size_t length, offset;
-  void *data;
-  napi_value buffer;
-  if (napi_get_typedarray_info(env, array, &type, &length, &data, &buffer, &offset) != napi_ok ||
-      type != napi_float32_array) {
-    snprintf(message, sizeof message, "run: %s: expected a Float32Array", name);
-    return fail(env, message);
-  }
+  size_t length;
+  float *data;
+  snprintf(message, sizeof message, "run: %s", name);
+  if (float32_array(env, array, &data, &length, message)) return 1;
   uint32_t rank = 0;
   int64_t dims[MAX_RANK];
   if (napi_get_array_length(env, shape, &rank) != napi_ok || rank > MAX_RANK) {
@@ -548,19 +557,6 @@ static void adam_kernel(float *restrict p, const float *restrict g, float *restr
     v[i] = vi;
     p[i] = p[i] - mi / (sqrtf(vi) * k1 + k2);
   }
-}
-
-static int float32_array(napi_env env, napi_value value, float **data, size_t *length, const char *what) {
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, value, &type, length, (void **)data, &buffer, &offset) != napi_ok ||
-      type != napi_float32_array) {
-    char message[256];
-    snprintf(message, sizeof message, "%s: expected a Float32Array", what);
-    return fail(env, message);
-  }
-  return 0;
 }
 
 /*
