@@ -33,7 +33,9 @@ export {
 export {
   DirectSession,
   ORT_NODE_BINDINGS,
+  directBindingSummary,
   directOptions,
   parseOrtNodeBinding,
+  requestedOrtNodeBinding,
   type OrtNodeBinding,
 } from './ort-direct-session.js';

@@ -28,6 +28,23 @@ export function parseOrtNodeBinding(value: unknown, name = 'binding'): OrtNodeBi
   throw new RangeError(`${name}: expected ${ORT_NODE_BINDINGS.join('|')}, got ${JSON.stringify(value)}`);
 }
 
+/** The binding `VAE_ORT_BINDING` asks for (default `auto`), for training and inference alike; a bad value throws naming it. */
+export function requestedOrtNodeBinding(env: NodeJS.ProcessEnv = process.env): OrtNodeBinding {
+  const value = env.VAE_ORT_BINDING;
+  return value === undefined || value === '' ? 'auto' : parseOrtNodeBinding(value, 'VAE_ORT_BINDING');
+}
+
+/**
+ * How sessions call onnxruntime as far as the binding's state decides, in words: `onnxruntime 1.30.0
+ * C API, called directly`, or `onnxruntime-node (direct binding unavailable: …why)`.
+ */
+export function directBindingSummary(): string {
+  const s = directBindingStatus();
+  return s.available
+    ? `onnxruntime ${s.version} C API, called directly`
+    : `onnxruntime-node (direct binding unavailable: ${s.reason})`;
+}
+
 const LEVELS: Readonly<Record<string, number>> = { disabled: 0, basic: 1, extended: 2, layout: 3, all: 99 };
 /** Session options a direct session understands; any other one sends the session to onnxruntime-node. */
 const KNOWN_OPTIONS = new Set([
@@ -120,6 +137,24 @@ export class DirectSession {
       throw new Error(`direct onnxruntime binding: float32 graphs only (${other})`);
     }
     return new DirectSession(addon, handle, signature, TensorClass);
+  }
+
+  /**
+   * {@link DirectSession.open} for a `binding` request: under `direct` it throws as `open` does; under
+   * `auto` it returns why it could not open one instead (the caller falls back to onnxruntime-node).
+   */
+  static tryOpen(
+    model: Uint8Array,
+    options: InferenceSession.SessionOptions,
+    TensorClass: typeof Tensor,
+    binding: Exclude<OrtNodeBinding, 'onnxruntime-node'>,
+  ): DirectSession | string {
+    try {
+      return DirectSession.open(model, options, TensorClass);
+    } catch (err) {
+      if (binding === 'direct') throw err;
+      return err instanceof Error ? err.message : String(err);
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 import { setImmediate } from 'node:timers';
 import { OrtSession, getLogger, type BackendSession, type OrtInferenceSessionLike } from '@vae/core';
-import { DirectSession, directBindingStatus, parseOrtNodeBinding, type OrtNodeBinding } from '@vae/device-node';
+import { DirectSession, directBindingSummary, requestedOrtNodeBinding, type OrtNodeBinding } from '@vae/device-node';
 import * as ort from 'onnxruntime-node';
 
 const log = getLogger('runtime-node');
@@ -52,12 +52,6 @@ function sharingEventLoop(session: DirectSession): OrtInferenceSessionLike {
   } as OrtInferenceSessionLike);
 }
 
-/** The binding `VAE_ORT_BINDING` asks for (default `auto`); a bad value throws naming it. */
-export function requestedBinding(env: NodeJS.ProcessEnv = process.env): OrtNodeBinding {
-  const value = env.VAE_ORT_BINDING;
-  return value === undefined || value === '' ? 'auto' : parseOrtNodeBinding(value, 'VAE_ORT_BINDING');
-}
-
 /** Whether this host is Node itself (not Deno or Bun, which also run this package). */
 function onNode(): boolean {
   return !('Deno' in globalThis) && !('Bun' in globalThis);
@@ -67,13 +61,10 @@ function onNode(): boolean {
  * What CPU sessions of this runtime call for float32 graphs with default options, in words: `onnxruntime
  * 1.30.0 C API, called directly`, or `onnxruntime-node (…why)`.
  */
-export function cpuBindingSummary(binding: OrtNodeBinding = requestedBinding()): string {
-  const status = directBindingStatus();
+export function cpuBindingSummary(binding: OrtNodeBinding = requestedOrtNodeBinding()): string {
   if (binding === 'onnxruntime-node') return 'onnxruntime-node (VAE_ORT_BINDING=onnxruntime-node)';
   if (binding === 'auto' && !onNode()) return 'onnxruntime-node (direct sessions on Node only)';
-  return status.available
-    ? `onnxruntime ${status.version} C API, called directly`
-    : `onnxruntime-node (direct binding unavailable: ${status.reason})`;
+  return directBindingSummary();
 }
 
 /**
@@ -83,20 +74,18 @@ export function cpuBindingSummary(binding: OrtNodeBinding = requestedBinding()):
 export function openDirectSession(
   model: Uint8Array,
   options: ort.InferenceSession.SessionOptions,
-  binding: OrtNodeBinding = requestedBinding(),
+  binding: OrtNodeBinding = requestedOrtNodeBinding(),
 ): BackendSession | null {
   if (binding === 'onnxruntime-node' || (binding === 'auto' && !onNode())) return null;
-  try {
-    const session = DirectSession.open(model, options, ort.Tensor);
-    log.debug(`cpu session on ${cpuBindingSummary(binding)}`);
-    return new OrtSession(
-      sharingEventLoop(session),
-      (data, dims) => new ort.Tensor('float32', data, dims as number[]),
-      'cpu',
-    );
-  } catch (err) {
-    if (binding === 'direct') throw err;
-    log.debug(`cpu session on onnxruntime-node: ${err instanceof Error ? err.message : String(err)}`);
+  const session = DirectSession.tryOpen(model, options, ort.Tensor, binding);
+  if (typeof session === 'string') {
+    log.debug(`cpu session on onnxruntime-node: ${session}`);
     return null;
   }
+  log.debug(`cpu session on ${directBindingSummary()}`);
+  return new OrtSession(
+    sharingEventLoop(session),
+    (data, dims) => new ort.Tensor('float32', data, dims as number[]),
+    'cpu',
+  );
 }

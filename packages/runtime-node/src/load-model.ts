@@ -1,5 +1,5 @@
 import { VaeModel, getLogger, registerRuntime, setNonFiniteScan, type VaeModelLoadOptions } from '@vae/core';
-import { directAddon, directBindingStatus } from '@vae/device-node';
+import { directAddon, directBindingSummary } from '@vae/device-node';
 import { nodeFileSource } from './node-file-source.js';
 import { onnxruntimeNodeBackend } from './onnxruntime-node-backend.js';
 import { NODE_BACKEND_PRIORITY } from './options.js';
@@ -16,10 +16,7 @@ function installNativeInputCheck(): void {
   scanInstalled = true;
   const addon = directAddon();
   if (addon) setNonFiniteScan(addon.nonFinite);
-  else {
-    const s = directBindingStatus();
-    log.debug(`input check in WebAssembly: ${s.available ? 'no native module' : s.reason}`);
-  }
+  else log.debug(`input check in WebAssembly: ${directBindingSummary()}`);
 }
 
 /**

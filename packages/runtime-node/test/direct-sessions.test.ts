@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { directBindingStatus } from '@vae/device-node';
+import { directBindingStatus, requestedOrtNodeBinding } from '@vae/device-node';
 import { describe, expect, it } from 'vitest';
-import { cpuBindingSummary, openDirectSession, requestedBinding } from '../src/direct-sessions.js';
+import { cpuBindingSummary, openDirectSession } from '../src/direct-sessions.js';
 import { onnxruntimeNodeBackend } from '../src/index.js';
 
 const MODEL = fileURLToPath(new URL('../../../models/mnist-vae', import.meta.url));
@@ -12,9 +12,9 @@ const OPTIONS = { graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNu
 
 describe('the binding of inference sessions', () => {
   it('reads VAE_ORT_BINDING (default auto) and names it when the value is bad', () => {
-    expect(requestedBinding({})).toBe('auto');
-    expect(requestedBinding({ VAE_ORT_BINDING: 'onnxruntime-node' })).toBe('onnxruntime-node');
-    expect(() => requestedBinding({ VAE_ORT_BINDING: 'fast' })).toThrow(
+    expect(requestedOrtNodeBinding({})).toBe('auto');
+    expect(requestedOrtNodeBinding({ VAE_ORT_BINDING: 'onnxruntime-node' })).toBe('onnxruntime-node');
+    expect(() => requestedOrtNodeBinding({ VAE_ORT_BINDING: 'fast' })).toThrow(
       'VAE_ORT_BINDING: expected auto|direct|onnxruntime-node, got "fast"',
     );
   });

@@ -1,5 +1,11 @@
 import { getLogger } from '@vae/core';
-import { DirectSession, directAddon, directBindingStatus, type OrtNodeBinding } from '@vae/device-node';
+import {
+  DirectSession,
+  directAddon,
+  directBindingStatus,
+  directBindingSummary,
+  type OrtNodeBinding,
+} from '@vae/device-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { ArrayAdamKernel } from './adam-arena.js';
 import type { OrtModule, OrtRunSession } from './ort-platform.js';
@@ -23,13 +29,10 @@ export function directOrtModule(node: OrtModule, binding: Exclude<OrtNodeBinding
     Tensor: node.Tensor,
     InferenceSession: {
       async create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<OrtRunSession> {
-        try {
-          return DirectSession.open(model, options ?? {}, node.Tensor);
-        } catch (err) {
-          if (binding === 'direct') throw err;
-          log.debug(`onnxruntime-node session: ${err instanceof Error ? err.message : String(err)}`);
-          return node.InferenceSession.create(model, options);
-        }
+        const direct = DirectSession.tryOpen(model, options ?? {}, node.Tensor, binding);
+        if (typeof direct !== 'string') return direct;
+        log.debug(`onnxruntime-node session: ${direct}`);
+        return node.InferenceSession.create(model, options);
       },
     },
   });
@@ -42,9 +45,11 @@ export function directAdamKernel(): ArrayAdamKernel | null {
 
 /** One line for the engine's log: how the runner's training session calls onnxruntime, and why. */
 export function bindingSummary(used: 'direct' | 'module', requested: OrtNodeBinding, device: string): string {
-  const s = directBindingStatus();
-  if (used === 'direct' && s.available) return `onnxruntime ${s.version} C API, called directly`;
+  const available = directBindingStatus().available;
+  if (used === 'direct' && available) return directBindingSummary();
   if (requested === 'onnxruntime-node') return 'onnxruntime-node (binding: onnxruntime-node asked)';
   if (device !== 'cpu') return `onnxruntime-node (direct sessions are CPU only; device ${device})`;
-  return `onnxruntime-node (direct binding unavailable: ${s.available ? 'the session options need onnxruntime-node' : s.reason})`;
+  return available
+    ? 'onnxruntime-node (direct binding unavailable: the session options need onnxruntime-node)'
+    : directBindingSummary();
 }

@@ -14,7 +14,7 @@ import type { TrainConfig } from '../../config.js';
 import { registerEngine, type Engine, type ForwardTerms, type StepOutputs, type TrainBatch } from '../engine.js';
 import { DataParallelClient } from './data-parallel.js';
 import { openNodeRunner } from './node-platform.js';
-import { parseOrtNodeBinding, type OrtNodeBinding } from '@vae/device-node';
+import { parseOrtNodeBinding, requestedOrtNodeBinding, type OrtNodeBinding } from '@vae/device-node';
 import {
   ortDeviceSkipReason,
   parseOrtDevice,
@@ -327,7 +327,4 @@ function batchBuffers(b: OrtBatch): ArrayBuffer[] {
  * The registered engine: defaults, except the binding, which `VAE_ORT_BINDING` (`auto`, `direct`,
  * `onnxruntime-node`) can set for any command that trains, e.g. to compare the two.
  */
-registerEngine('ort', () => {
-  const binding = process.env.VAE_ORT_BINDING;
-  return new OrtEngine(binding ? { binding: parseOrtNodeBinding(binding, 'VAE_ORT_BINDING') } : {});
-});
+registerEngine('ort', () => new OrtEngine({ binding: requestedOrtNodeBinding() }));
